@@ -1,0 +1,33 @@
+#!/bin/bash
+# install-deps.sh - install from Debian 12 everything hakomail builds and
+# runs with (and, with --test, what its tests drive).  Package scripts must
+# not start the host's postfix/dovecot/ssh/nginx: the panel and the test
+# guests start their own, so a temporary policy-rc.d refuses (exit 101).
+set -euo pipefail
+
+pkgs=(build-essential autoconf automake libtool pkg-config
+      libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
+      libcsv-dev libidn2-dev libcrypt-dev libinih-dev libcmocka-dev
+      nginx-light openssh-client openssh-server
+      postfix postfix-cdb dovecot-imapd dovecot-lmtpd
+      iproute2 util-linux procps curl jq)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+policy=/usr/sbin/policy-rc.d
+restore=
+if [ -e $policy ]; then
+	restore=$(mktemp); cp -p $policy "$restore"
+fi
+printf '#!/bin/sh\nexit 101\n' >$policy; chmod 0755 $policy
+trap 'if [ -n "$restore" ]; then mv "$restore" $policy; else rm -f $policy; fi' EXIT
+
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

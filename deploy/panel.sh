@@ -1,0 +1,112 @@
+#!/bin/bash
+# panel.sh - set up, start and stop one hakomail panel (nginx + hakomail-fcgi
+# + hakomail-pushd) whose state all lives under one directory.  Used by the
+# quickstart and by the integration tests, so both run the panel one way.
+#
+#   panel.sh setup   set up STATE: users, config, nginx config, SSH key, db
+#   panel.sh start   start nginx, the FastCGI workers and pushd
+#   panel.sh stop    stop them, by the PIDs recorded at start
+#
+# Environment: HK_STATE (directory), HK_BIN (directory holding hakomail,
+# hakomail-fcgi, hakomail-pushd), HK_WWW (static files), HK_LISTEN (nginx
+# listen address, e.g. 127.0.0.1:8080).
+set -euo pipefail
+
+: "${HK_STATE:?}" "${HK_BIN:?}" "${HK_WWW:?}" "${HK_LISTEN:=127.0.0.1:8080}"
+here=$(cd "$(dirname "$0")" && pwd)
+conf=$HK_STATE/hakomail.conf
+run=$HK_STATE/run
+
+die() { echo "panel.sh: $*" >&2; exit 1; }
+
+setup() {
+	getent group www-data >/dev/null || die "group www-data missing (install nginx)"
+	id hakomail >/dev/null 2>&1 ||
+		useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin hakomail
+	install -d -m 0755 "$HK_STATE"
+	install -d -m 0750 -o root -g www-data "$run"
+	install -d -m 0755 "$HK_STATE/log" "$HK_STATE/nginx"
+	install -d -m 0770 -o hakomail -g hakomail "$HK_STATE/db"
+	install -d -m 0700 "$HK_STATE/ssh" "$HK_STATE/pushd"
+	cat >"$conf" <<CONF
+# written by panel.sh; see deploy/hakomail.conf for every setting
+[database]
+url = sqlite:$HK_STATE/db/hakomail.db
+[fcgi]
+socket = $run/fcgi.sock
+workers = 4
+socket_group = www-data
+user = hakomail
+[pushd]
+wake_socket = $run/pushd.sock
+ssh_key = $HK_STATE/ssh/id_ed25519
+state_dir = $HK_STATE/pushd
+timeout = 30
+retry_max = 60
+CONF
+	sed -e "s#@STATE@#$HK_STATE#g" -e "s#@LISTEN@#$HK_LISTEN#g" \
+	    -e "s#@WWW@#$HK_WWW#g" "$here/nginx/hakomail.conf.in" >"$HK_STATE/nginx.conf"
+	[ -f "$HK_STATE/ssh/id_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C hakomail-pushd -f "$HK_STATE/ssh/id_ed25519"
+	"$HK_BIN/hakomail" -c "$conf" init
+	# The workers run as hakomail; SQLite gives files it creates as root
+	# the owner of the database file.
+	chown hakomail:hakomail "$HK_STATE/db/hakomail.db"
+}
+
+# wait_for PATH SECONDS: until PATH exists (a socket or a pid file).
+wait_for() {
+	local deadline=$((SECONDS + $2))
+	until [ -e "$1" ]; do
+		[ $SECONDS -lt "$deadline" ] || die "$1 did not appear in $2 s"
+		sleep 0.05
+	done
+}
+
+start_one() {	# start_one NAME CMD...: in the background, PID recorded
+	local name=$1; shift
+	setsid "$@" </dev/null >>"$HK_STATE/log/$name.log" 2>&1 &
+	echo $! >"$run/$name.pid"
+}
+
+start() {
+	[ -f "$conf" ] || die "run 'panel.sh setup' first"
+	rm -f "$run/fcgi.sock" "$run/pushd.sock"
+	start_one fcgi "$HK_BIN/hakomail-fcgi" -c "$conf"
+	start_one pushd "$HK_BIN/hakomail-pushd" -c "$conf"
+	wait_for "$run/fcgi.sock" 10
+	wait_for "$run/pushd.sock" 10
+	nginx -t -q -c "$HK_STATE/nginx.conf" -p "$HK_STATE/nginx" 2>>"$HK_STATE/log/nginx-error.log" ||
+		die "nginx configuration rejected (see $HK_STATE/log/nginx-error.log)"
+	nginx -c "$HK_STATE/nginx.conf" -p "$HK_STATE/nginx"
+	wait_for "$run/nginx.pid" 10
+}
+
+stop_pidfile() {
+	local f=$1 pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+stop() {
+	stop_pidfile "$run/nginx.pid"
+	stop_pidfile "$run/fcgi.pid"
+	stop_pidfile "$run/pushd.pid"
+	# pushd's ssh control masters: ask each to exit through its socket.
+	for s in "$HK_STATE"/pushd/ctl-*; do
+		[ -S "$s" ] && ssh -F none -o ControlPath="$s" -O exit x 2>/dev/null || true
+	done
+}
+
+case ${1:-} in
+setup) setup ;;
+start) start ;;
+stop) stop ;;
+*) echo "usage: panel.sh setup|start|stop" >&2; exit 2 ;;
+esac

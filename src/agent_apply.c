@@ -1,0 +1,794 @@
+/*
+ * agent_apply.c - the file work of hakomail-agent: reading back what is
+ * serving, staging a generation, postmap, postfix check, the atomic swap
+ * of STATEDIR/current, reload with rollback, and pruning old generations.
+ * See agent.h for the layout of STATEDIR.
+ *
+ * Every path below STATEDIR is a constant, a generation number formatted
+ * here, or a name from bundle_names: nothing the peer sends names a file.
+ * All work is relative to directory descriptors (openat() and friends,
+ * POSIX.1-2008), final components are opened with O_NOFOLLOW, old
+ * directories are emptied without recursion, and locking is fcntl() only,
+ * so the same code runs on Linux and in FreeBSD jails.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "agent.h"
+#include "subproc.h"
+
+#define POSTMAP_TIMEOUT_MS	300000
+#define POSTFIX_TIMEOUT_MS	120000
+#define CHILD_OUT_MAX		65536
+#define GEN_DIGITS_MAX		19	/* AGENT_GEN_MAX */
+#define NAME_MAX_LEN		64	/* "gen/N", ".stage-N-PID" */
+#define DIR_BUF		(AGENT_DIR_MAX + 2 * NAME_MAX_LEN)	/* gen dirs */
+#define ARG_BUF		(DIR_BUF + 2 * NAME_MAX_LEN)	/* TYPE:DIR/NAME */
+
+static char *const child_env[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin",
+	NULL
+};
+
+/* Open descriptors of one locked operation. */
+struct ctx {
+	const struct agent_conf *conf;
+	int sfd;	/* STATEDIR */
+	int gfd;	/* STATEDIR/gen, or -1 */
+	int lfd;	/* STATEDIR/lock, or -1 */
+};
+
+static void
+warn(const char *msg)
+{
+	/* stderr is the operator's log (pushd keeps it); stdout is JSON.
+	 * If even that fails there is nowhere left to say so. */
+	(void)fprintf(stderr, "hakomail-agent: warning: %s\n", msg);
+}
+
+/* Canonical decimal: "0" or [1-9][0-9]*, at most AGENT_GEN_MAX. */
+static int
+parse_gen(const char *s, size_t n, uint64_t *gen)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > GEN_DIGITS_MAX || (s[0] == '0' && n > 1))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (s[i] < '0' || s[i] > '9' || v > (AGENT_GEN_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*gen = v;
+	return 1;
+}
+
+static void
+gen_name(char out[NAME_MAX_LEN], const char *prefix, uint64_t gen)
+{
+	snprintf(out, NAME_MAX_LEN, "%s%llu", prefix, (unsigned long long)gen);
+}
+
+/* ------------------------------------------------------------------ */
+/* State directory, lock, what is serving */
+
+static void
+ctx_close(struct ctx *c)
+{
+	/* read-only descriptors: nothing to lose on close; the lock goes */
+	if (c->lfd >= 0)
+		(void)close(c->lfd);
+	if (c->gfd >= 0)
+		(void)close(c->gfd);
+	if (c->sfd >= 0)
+		(void)close(c->sfd);
+	c->lfd = c->gfd = c->sfd = -1;
+}
+
+static int
+take_lock(struct ctx *c, int exclusive, struct hk_err *err)
+{
+	struct flock fl;
+
+	/* A reader creates nothing: no lock file means no apply ever ran,
+	 * and current is only ever replaced by rename(). */
+	c->lfd = openat(c->sfd, "lock", exclusive ? O_RDWR | O_CREAT |
+			O_NOFOLLOW | O_CLOEXEC : O_RDONLY | O_NOFOLLOW |
+			O_CLOEXEC, 0600);
+	if (c->lfd < 0 && !exclusive && errno == ENOENT)
+		return 0;
+	if (c->lfd < 0)
+		return hk_fail_errno(err, "%s/lock", c->conf->statedir);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = exclusive ? F_WRLCK : F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	while (fcntl(c->lfd, F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return hk_fail_errno(err, "locking %s/lock",
+					     c->conf->statedir);
+	return 0;
+}
+
+static int
+ctx_open(struct ctx *c, const struct agent_conf *conf, int exclusive,
+	 struct hk_err *err)
+{
+	c->conf = conf;
+	c->gfd = c->lfd = -1;
+	c->sfd = open(conf->statedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->sfd < 0)
+		return hk_fail_errno(err, "%s", conf->statedir);
+	return take_lock(c, exclusive, err);
+}
+
+/* Reads the generation from the target "gen/N" of STATEDIR/current. */
+static int
+read_current(struct ctx *c, struct agent_state *st, struct hk_err *err)
+{
+	char buf[NAME_MAX_LEN];
+	ssize_t n;
+
+	memset(st, 0, sizeof(*st));
+	n = readlinkat(c->sfd, "current", buf, sizeof(buf));
+	if (n < 0 && errno == ENOENT)
+		return 0;
+	if (n < 0)
+		return hk_fail_errno(err, "%s/current", c->conf->statedir);
+	if ((size_t)n >= sizeof(buf) || n < 5 || memcmp(buf, "gen/", 4) != 0 ||
+	    !parse_gen(buf + 4, (size_t)n - 4, &st->generation))
+		return hk_fail(err, HK_ESYS, "current", "%s/current: symlink "
+			       "target is not \"gen/N\"", c->conf->statedir);
+	st->serving = 1;
+	return 0;
+}
+
+static void
+to_hex(const unsigned char md[32], char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+/* SHA-256 of everything readable from fd; -1 with errno (EIO: digest). */
+static int
+hash_fd(int fd, char out[65])
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
+	ssize_t n = 0;
+	int ok;
+
+	ok = md_ctx != NULL &&
+	    EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) == 1;
+	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0 && EVP_DigestUpdate(md_ctx, buf, (size_t)n) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md_ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(md_ctx);
+	if (!ok) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	to_hex(md, out);
+	return 0;
+}
+
+/* SHA-256 of the regular file dir/name (dfd is dir). */
+static int
+hash_file(int dfd, const char *dir, const char *name, char out[65],
+	  struct hk_err *err)
+{
+	struct stat sb;
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO planted in place of a map must not hang us */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return hk_fail_errno(err, "%s/%s", dir, name);
+	if (fstat(fd, &sb) < 0)
+		rc = hk_fail_errno(err, "%s/%s", dir, name);
+	else if (!S_ISREG(sb.st_mode))
+		rc = hk_fail(err, HK_ESYS, name, "%s/%s: not a regular file",
+			     dir, name);
+	else if (hash_fd(fd, out) < 0)
+		rc = hk_fail_errno(err, "reading %s/%s", dir, name);
+	else
+		rc = 0;
+	(void)close(fd);
+	return rc;
+}
+
+/* Fills st->sha256[] from STATEDIR/gen/<st->generation>/. */
+static int
+read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
+{
+	char rel[NAME_MAX_LEN], dir[DIR_BUF];
+	int dfd, rc = 0;
+
+	gen_name(rel, "gen/", st->generation);
+	snprintf(dir, sizeof(dir), "%s/%s", c->conf->statedir, rel);
+	dfd = openat(c->sfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		return hk_fail_errno(err, "%s", dir);
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
+		rc = hash_file(dfd, dir, bundle_names[i], st->sha256[i], err);
+	(void)close(dfd);
+	st->have_files = rc == 0;
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Staging */
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist. */
+static int
+set_mode(const struct agent_conf *conf, int fd, const char *name)
+{
+	struct group *gr;
+
+	if (strcmp(name, "passwd") != 0)
+		return fchmod(fd, 0644);
+	gr = getgrnam(conf->group);
+	if (fchown(fd, (uid_t)-1, gr != NULL ? gr->gr_gid : getegid()) < 0)
+		return -1;
+	return fchmod(fd, 0640);
+}
+
+static int
+write_file(const struct agent_conf *conf, int dfd, const char *dir,
+	   const char *name, const struct bundle_file *f, struct hk_err *err)
+{
+	int fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hk_fail_errno(err, "creating %s/%s", dir, name);
+	if (set_mode(conf, fd, name) < 0 ||
+	    write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
+	    fsync(fd) < 0) {
+		hk_fail_errno(err, "writing %s/%s", dir, name);
+		(void)close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return hk_fail_errno(err, "writing %s/%s", dir, name);
+	return 0;
+}
+
+static const struct bundle_file *
+find_file(const struct bundle *b, const char *name)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (strcmp(b->files[i].name, name) == 0)
+			return &b->files[i];
+	return NULL;
+}
+
+/* Writes every whitelisted file (absent ones empty) into dfd. */
+static int
+write_files(const struct agent_conf *conf, int dfd, const char *dir,
+	    const struct bundle *b, struct hk_err *err)
+{
+	for (int i = 0; bundle_names[i] != NULL; i++)
+		if (write_file(conf, dfd, dir, bundle_names[i],
+			       find_file(b, bundle_names[i]), err) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+map_suffix(const char *maptype)
+{
+	if (strcmp(maptype, "hash") == 0)
+		return ".db";
+	if (strcmp(maptype, "lmdb") == 0)
+		return ".lmdb";
+	return ".cdb";
+}
+
+/* ------------------------------------------------------------------ */
+/* postmap and postfix */
+
+/* The end of the child's stderr (else stdout), where the fatal line is,
+ * on one printable line of at most size - 1 bytes. */
+static void
+child_says(const struct subproc_result *res, char *out, size_t size)
+{
+	const struct strbuf *sb = res->errout.len ? &res->errout : &res->out;
+	const char *s = strbuf_str(sb);
+	size_t len = sb->len, i = 0, o = 0;
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	if (len > size - 1) {
+		i = len - (size - 4);
+		memcpy(out, "...", 3);
+		o = 3;
+	}
+	for (; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		out[o++] = ch == '\n' ? '|' : (ch < 0x20 || ch >= 0x7f) ? '?' :
+		    (char)ch;
+	}
+	out[o] = '\0';
+	if (o == 0)	/* postfix-script logs only to the mail log */
+		snprintf(out, size, "no output, see the mail log");
+}
+
+/* Runs argv (argv[0] absolute, no shell); fails unless it exits 0. */
+static int
+run_child(char *const argv[], const char *what, int timeout_ms,
+	  struct hk_err *err)
+{
+	struct subproc_result res;
+	char says[320];
+	int rc;
+
+	rc = subproc_run(argv, child_env, NULL, 0, timeout_ms, CHILD_OUT_MAX,
+			 &res, err);
+	if (rc == 0 && !subproc_ok(&res)) {
+		child_says(&res, says, sizeof(says));
+		if (res.timed_out)
+			rc = hk_fail(err, HK_ESYS, "postfix", "%s: timed out "
+				     "after %d s: %s", what, timeout_ms / 1000,
+				     says);
+		else
+			rc = hk_fail(err, HK_ESYS, "postfix", "%s: %s %d: %s",
+				     what, res.exited ? "exit" : "signal",
+				     res.status, says);
+	}
+	subproc_result_free(&res);
+	return rc;
+}
+
+/* `postfix [-c DIR] VERB` */
+static int
+run_postfix(const struct agent_conf *conf, const char *verb,
+	    struct hk_err *err)
+{
+	char what[64];
+	char *argv[5];
+	int i = 0;
+
+	argv[i++] = (char *)conf->postfix;
+	if (conf->confdir != NULL) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)conf->confdir;
+	}
+	argv[i++] = (char *)verb;
+	argv[i] = NULL;
+	snprintf(what, sizeof(what), "postfix %s failed", verb);
+	return run_child(argv, what, POSTFIX_TIMEOUT_MS, err);
+}
+
+/* `postmap [-c DIR] TYPE:DIR/NAME`, then fsync its output. */
+static int
+run_postmap(const struct agent_conf *conf, int dfd, const char *dir,
+	    const char *name, struct hk_err *err)
+{
+	char arg[ARG_BUF], what[ARG_BUF + 32];
+	char out[NAME_MAX_LEN];
+	char *argv[5];
+	int i = 0, fd;
+
+	snprintf(arg, sizeof(arg), "%s:%s/%s", conf->maptype, dir, name);
+	snprintf(what, sizeof(what), "postmap %s failed", arg);
+	argv[i++] = (char *)conf->postmap;
+	if (conf->confdir != NULL) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)conf->confdir;
+	}
+	argv[i++] = arg;
+	argv[i] = NULL;
+	if (run_child(argv, what, POSTMAP_TIMEOUT_MS, err) < 0)
+		return -1;
+	snprintf(out, sizeof(out), "%s%s", name, map_suffix(conf->maptype));
+	if ((fd = openat(dfd, out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return hk_fail_errno(err, "postmap made no %s/%s", dir, out);
+	if (fsync(fd) < 0) {
+		hk_fail_errno(err, "fsync %s/%s", dir, out);
+		(void)close(fd);
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Generation directories */
+
+/* Creates gen/<stage>, fills it, postmaps it, runs postfix check. */
+static int
+build_stage(struct ctx *c, const char *stage, const struct bundle *b,
+	    struct hk_err *err)
+{
+	char dir[DIR_BUF];
+	int dfd, rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s/gen/%s", c->conf->statedir, stage);
+	if (mkdirat(c->gfd, stage, 0755) < 0)
+		return hk_fail_errno(err, "creating %s", dir);
+	dfd = openat(c->gfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		return hk_fail_errno(err, "%s", dir);
+	rc = write_files(c->conf, dfd, dir, b, err);
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
+		if (bundle_is_postfix_map(bundle_names[i]))
+			rc = run_postmap(c->conf, dfd, dir, bundle_names[i],
+					 err);
+	if (rc == 0 && fsync(dfd) < 0)
+		rc = hk_fail_errno(err, "fsync %s", dir);
+	(void)close(dfd);
+	if (rc == 0)
+		rc = run_postfix(c->conf, "check", err);
+	return rc;
+}
+
+/*
+ * Removes gen/<name> after unlinking the entries in it; never recurses and
+ * never follows a link.  0 if there is no such directory.
+ */
+static int
+remove_dir(struct ctx *c, const char *name, struct hk_err *err)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	dfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s/gen/%s",
+			c->conf->statedir, name);
+	if ((d = fdopendir(dfd)) == NULL) {
+		(void)close(dfd);
+		return hk_fail_errno(err, "%s/gen/%s", c->conf->statedir, name);
+	}
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+			break;
+	}
+	if (errno != 0) {
+		hk_fail_errno(err, "emptying %s/gen/%s", c->conf->statedir, name);
+		(void)closedir(d);
+		return -1;
+	}
+	(void)closedir(d);
+	if (unlinkat(c->gfd, name, AT_REMOVEDIR) < 0)
+		return hk_fail_errno(err, "removing %s/gen/%s",
+				     c->conf->statedir, name);
+	return 0;
+}
+
+/* Removes gen/N other than keep and prev, and stale stage directories. */
+static void
+prune(struct ctx *c, uint64_t keep, const struct agent_state *prev)
+{
+	struct hk_err e;
+	struct dirent *de;
+	uint64_t g;
+	DIR *d;
+	int fd;
+
+	fd = openat(c->gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			(void)close(fd);
+		warn("cannot list the gen directory to prune it");
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+
+		if (parse_gen(n, strlen(n), &g)) {
+			if (g == keep || (prev->serving && g == prev->generation))
+				continue;
+		} else if (strncmp(n, ".stage-", 7) != 0) {
+			continue;
+		}
+		if (remove_dir(c, n, &e) < 0)
+			warn(e.message);
+	}
+	(void)closedir(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Publishing */
+
+/* Points STATEDIR/current at gen/<gen> in one rename(); on failure it is
+ * left as it was. */
+static int
+swap_current(struct ctx *c, uint64_t gen, struct hk_err *err)
+{
+	char target[NAME_MAX_LEN];
+	const char *sd = c->conf->statedir;
+
+	gen_name(target, "gen/", gen);
+	if (unlinkat(c->sfd, "current.new", 0) < 0 && errno != ENOENT)
+		return hk_fail_errno(err, "removing %s/current.new", sd);
+	if (symlinkat(target, c->sfd, "current.new") < 0)
+		return hk_fail_errno(err, "creating %s/current.new", sd);
+	if (renameat(c->sfd, "current.new", c->sfd, "current") < 0) {
+		hk_fail_errno(err, "renaming %s/current.new to current", sd);
+		if (unlinkat(c->sfd, "current.new", 0) < 0)
+			warn("cannot remove current.new");
+		return -1;
+	}
+	if (fsync(c->sfd) < 0)	/* published already: say so, carry on */
+		warn("fsync of the state directory failed");
+	return 0;
+}
+
+/* Back to what served before gen (or to nothing); always returns -1. */
+static int
+rollback(struct ctx *c, const struct agent_state *prev, uint64_t gen,
+	 struct agent_state *st, struct hk_err *err)
+{
+	char name[NAME_MAX_LEN], *msg = err->message;
+	size_t len = strlen(msg);
+	struct hk_err e;
+	int rc;
+
+	if (prev->serving)
+		rc = swap_current(c, prev->generation, &e);
+	else if ((rc = unlinkat(c->sfd, "current", 0)) < 0)
+		hk_fail_errno(&e, "removing %s/current", c->conf->statedir);
+	else if (fsync(c->sfd) < 0)
+		warn("fsync of the state directory failed");
+	if (rc < 0) {
+		snprintf(msg + len, sizeof(err->message) - len, "; rollback "
+			 "failed, generation %llu still serving: %s",
+			 (unsigned long long)gen, e.message);
+		return -1;
+	}
+	*st = *prev;
+	gen_name(name, "", gen);
+	if (remove_dir(c, name, &e) < 0)
+		warn(e.message);
+	if (prev->serving)
+		snprintf(msg + len, sizeof(err->message) - len, "; rolled back "
+			 "to generation %llu",
+			 (unsigned long long)prev->generation);
+	else
+		snprintf(msg + len, sizeof(err->message) - len, "; rolled back "
+			 "to nothing serving");
+	return -1;
+}
+
+/* Opens STATEDIR/gen, creating it. */
+static int
+open_gen(struct ctx *c, struct hk_err *err)
+{
+	if (mkdirat(c->sfd, "gen", 0755) < 0 && errno != EEXIST)
+		return hk_fail_errno(err, "creating %s/gen", c->conf->statedir);
+	c->gfd = openat(c->sfd, "gen", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	if (c->gfd < 0)
+		return hk_fail_errno(err, "%s/gen", c->conf->statedir);
+	return 0;
+}
+
+/* Stage as gen/.stage-N-PID, rename to gen/N (a leftover gen/N of a
+ * rolled-back attempt is replaced: N is newer than anything serving). */
+static int
+stage_and_rename(struct ctx *c, const struct bundle *b, struct hk_err *err)
+{
+	char stage[NAME_MAX_LEN], name[NAME_MAX_LEN];
+	struct hk_err e;
+
+	snprintf(stage, sizeof(stage), ".stage-%llu-%ld",
+		 (unsigned long long)b->generation, (long)getpid());
+	gen_name(name, "", b->generation);
+	if (remove_dir(c, stage, err) < 0)
+		return -1;
+	if (build_stage(c, stage, b, err) < 0 || remove_dir(c, name, err) < 0)
+		goto fail;
+	if (renameat(c->gfd, stage, c->gfd, name) < 0) {
+		hk_fail_errno(err, "renaming %s/gen/%s to %s",
+			      c->conf->statedir, stage, name);
+		goto fail;
+	}
+	if (fsync(c->gfd) < 0) {
+		hk_fail_errno(err, "fsync %s/gen", c->conf->statedir);
+		if (remove_dir(c, name, &e) < 0)
+			warn(e.message);
+		return -1;
+	}
+	return 0;
+fail:
+	if (remove_dir(c, stage, &e) < 0)
+		warn(e.message);
+	return -1;
+}
+
+/* Builds b, publishes it, reloads if asked (rolling back if that fails)
+ * and prunes.  st: what served before; on return what serves now. */
+static int
+install(struct ctx *c, const struct bundle *b, int reload,
+	struct agent_state *st, struct hk_err *err)
+{
+	struct agent_state prev = *st;
+	char name[NAME_MAX_LEN];
+	struct hk_err e;
+
+	if (open_gen(c, err) < 0 || stage_and_rename(c, b, err) < 0)
+		return -1;
+	if (swap_current(c, b->generation, err) < 0) {
+		gen_name(name, "", b->generation);
+		if (remove_dir(c, name, &e) < 0)
+			warn(e.message);
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->serving = 1;
+	st->generation = b->generation;
+	if (reload && run_postfix(c->conf, "reload", err) < 0)
+		return rollback(c, &prev, b->generation, st, err);
+	prune(c, b->generation, &prev);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Verbs */
+
+/* The same generation again: fine if every file matches what serves. */
+static int
+same_generation(struct ctx *c, const struct bundle *b,
+		struct agent_state *st, struct hk_err *err)
+{
+	char want[65];
+
+	if (read_served(c, st, err) < 0)
+		return -1;
+	for (int i = 0; bundle_names[i] != NULL; i++) {
+		const struct bundle_file *f = find_file(b, bundle_names[i]);
+
+		if (f != NULL)
+			memcpy(want, f->sha256, sizeof(want));
+		else
+			bundle_sha256_hex("", 0, want);
+		if (strcmp(want, st->sha256[i]) != 0)
+			return hk_fail(err, HK_EEXIST, bundle_names[i],
+				       "generation %llu already serving with "
+				       "different content (%s differs);"
+				       " send a new generation",
+				       (unsigned long long)st->generation,
+				       bundle_names[i]);
+	}
+	return 0;
+}
+
+static int
+apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
+	     struct hk_err *err)
+{
+	unsigned long long gen = b->generation, cur = st->generation;
+
+	if (b->generation > AGENT_GEN_MAX)
+		return hk_fail(err, HK_EPROTO, "generation",
+			       "generation %llu too large", gen);
+	if (st->serving && gen < cur)
+		return hk_fail(err, HK_EEXIST, "generation",
+			       "stale generation %llu < current %llu", gen, cur);
+	if (st->serving && gen == cur)
+		return same_generation(c, b, st, err);
+	if (install(c, b, 1, st, err) < 0)
+		return -1;
+	return read_served(c, st, err);
+}
+
+int
+agent_apply(const struct agent_conf *conf, const struct bundle *b,
+	    struct agent_state *st, struct hk_err *err)
+{
+	struct ctx c;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = ctx_open(&c, conf, 1, err);
+	if (rc == 0)
+		rc = read_current(&c, st, err);
+	if (rc == 0)
+		rc = apply_locked(&c, b, st, err);
+	ctx_close(&c);
+	return rc;
+}
+
+int
+agent_init(const struct agent_conf *conf, struct agent_state *st,
+	   struct hk_err *err)
+{
+	struct bundle empty;
+	struct ctx c;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	memset(&empty, 0, sizeof(empty));	/* generation 0, no files */
+	if (mkdir(conf->statedir, 0755) < 0 && errno != EEXIST)
+		return hk_fail_errno(err, "creating %s", conf->statedir);
+	rc = ctx_open(&c, conf, 1, err);
+	if (rc == 0)
+		rc = read_current(&c, st, err);
+	if (rc == 0 && !st->serving)
+		rc = install(&c, &empty, 0, st, err);	/* Postfix not up */
+	if (rc == 0)
+		rc = read_served(&c, st, err);
+	ctx_close(&c);
+	return rc;
+}
+
+int
+agent_status(const struct agent_conf *conf, struct agent_state *st,
+	     struct hk_err *err)
+{
+	struct ctx c;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = ctx_open(&c, conf, 0, err);
+	if (rc == 0)
+		rc = read_current(&c, st, err);
+	if (rc == 0 && !st->serving)
+		rc = hk_fail(err, HK_ENOTFOUND, "current", "nothing serving: "
+			     "no %s/current (run hakomail-agent init)",
+			     conf->statedir);
+	if (rc == 0)
+		rc = read_served(&c, st, err);
+	ctx_close(&c);
+	return rc;
+}
+
+void
+agent_serving(const struct agent_conf *conf, struct agent_state *st)
+{
+	struct ctx c = { conf, -1, -1, -1 };
+
+	memset(st, 0, sizeof(*st));
+	c.sfd = open(conf->statedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.sfd >= 0 && read_current(&c, st, NULL) < 0)
+		memset(st, 0, sizeof(*st));
+	ctx_close(&c);
+}

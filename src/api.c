@@ -1,0 +1,211 @@
+/*
+ * api.c - authenticate, route, parse the body, dispatch.  See api.h.
+ *
+ * The route table is the one list of what the API answers; a path that
+ * matches a route with another method answers 405 with Allow.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "validate.h"
+#include "wake.h"
+
+struct route {
+	const char *method;
+	const char *pattern;	/* segments; "*" matches any one */
+	api_handler handler;
+	int has_body;
+};
+
+static const struct route routes[] = {
+	{ "GET",  "domains",			api_domains_list, 0 },
+	{ "POST", "domains",			api_domains_add, 1 },
+	{ "GET",  "domains/*",			api_domain_get, 0 },
+	{ "GET",  "domains/*/mailboxes",	api_mailboxes_list, 0 },
+	{ "POST", "domains/*/mailboxes",	api_mailboxes_add, 1 },
+	{ "POST", "mailboxes",			api_mailboxes_add, 1 },
+	{ "GET",  "guests",			api_guests_list, 0 },
+	{ NULL, NULL, NULL, 0 }
+};
+
+static int
+pattern_matches(const char *pattern, const char *const *seg, int nseg)
+{
+	int i = 0;
+
+	for (const char *p = pattern; *p; i++) {
+		size_t n = strcspn(p, "/");
+
+		if (i >= nseg || !((n == 1 && *p == '*') ||
+		    (strlen(seg[i]) == n && strncmp(seg[i], p, n) == 0)))
+			return 0;
+		p += n + (p[n] == '/');
+	}
+	return i == nseg;
+}
+
+static const struct route *
+find_route(const char *method, const char *const *seg, int nseg,
+	   int *path_known)
+{
+	*path_known = 0;
+	for (const struct route *r = routes; r->method; r++) {
+		if (!pattern_matches(r->pattern, seg, nseg))
+			continue;
+		*path_known = 1;
+		if (strcmp(r->method, method) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static int
+authenticate(struct api_call *call, struct hk_err *err)
+{
+	const char *a = call->req->authorization;
+
+	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
+		return hk_fail(err, HK_EAUTH, NULL, "credentials required");
+	return store_apikey_auth(call->ctx->db, a + 7, &call->actor, err);
+}
+
+static int
+parse_body(struct api_call *call, struct hk_err *err)
+{
+	const struct http_req *req = call->req;
+	const char *ct = req->content_type;
+	json_error_t jerr;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';'))
+		return hk_fail(err, HK_EINVAL, "content-type",
+			       "Content-Type must be application/json");
+	if (req->body_len > HTTP_MAX_BODY)
+		return hk_fail(err, HK_ETOOBIG, NULL, "body over %d bytes",
+			       HTTP_MAX_BODY);
+	call->body = json_loadb(req->body ? req->body : "", req->body_len,
+				JSON_REJECT_DUPLICATES, &jerr);
+	if (call->body == NULL)
+		return hk_fail(err, HK_EINVAL, "body", "malformed JSON at "
+			       "line %d column %d: %s", jerr.line, jerr.column,
+			       jerr.text);
+	if (!json_is_object(call->body))
+		return hk_fail(err, HK_EINVAL, "body",
+			       "body must be a JSON object");
+	return 0;
+}
+
+static int
+dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
+{
+	char pathbuf[4096];
+	const char *seg[HTTP_MAX_SEGMENTS];
+	const struct route *r;
+	int known;
+
+	if (http_split_path(call->req->uri, API_PREFIX, pathbuf,
+			    sizeof(pathbuf), seg, &call->nseg, err) < 0)
+		return -1;
+	call->seg = seg;
+	/* Authenticate before revealing which paths exist. */
+	if (authenticate(call, err) < 0)
+		return -1;
+	if ((r = find_route(call->req->method, seg, call->nseg, &known)) ==
+	    NULL) {
+		if (!known)
+			return hk_fail(err, HK_ENOTFOUND, "path",
+				       "no such resource");
+		resp->status = 405;
+		resp->body = json_pack("{s:{s:s,s:s}}", "error", "code",
+				       "method_not_allowed", "message",
+				       "method not allowed here");
+		return 0;
+	}
+	if (r->has_body && parse_body(call, err) < 0)
+		return -1;
+	return r->handler(call, resp, err);
+}
+
+void
+api_handle(struct api_ctx *ctx, const struct http_req *req,
+	   struct http_resp *resp)
+{
+	struct api_call call;
+	struct hk_err err;
+
+	memset(&call, 0, sizeof(call));
+	memset(resp, 0, sizeof(*resp));
+	hk_err_clear(&err);
+	call.ctx = ctx;
+	call.req = req;
+	if (dispatch(&call, resp, &err) < 0)
+		http_error(resp, &err);
+	if (call.wrote)
+		wake_notify(ctx->cfg->wake_socket);
+	json_decref(call.body);
+}
+
+int
+api_check_body(json_t *body, const struct api_field *spec,
+	       struct hk_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(body, key, v) {
+		const struct api_field *f;
+
+		for (f = spec; f->name && strcmp(f->name, key); f++)
+			;
+		if (f->name == NULL)
+			return hk_fail(err, HK_EINVAL, key, "unknown field");
+		if ((f->type == F_STR && !json_is_string(v)) ||
+		    (f->type == F_BOOL && !json_is_boolean(v)) ||
+		    (f->type == F_SIZE && !json_is_string(v) &&
+		     !json_is_integer(v)))
+			return hk_fail(err, HK_EINVAL, key, "must be a %s",
+				       f->type == F_BOOL ? "boolean" :
+				       f->type == F_STR ? "string" :
+				       "size such as \"2G\" or a byte count");
+	}
+	for (const struct api_field *f = spec; f->name; f++)
+		if (f->required && json_object_get(body, f->name) == NULL)
+			return hk_fail(err, HK_EINVAL, f->name, "is required");
+	return 0;
+}
+
+const char *
+api_str(json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+int
+api_bool(json_t *body, const char *name, int dflt)
+{
+	json_t *v = json_object_get(body, name);
+
+	return v == NULL ? dflt : json_is_true(v);
+}
+
+int
+api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return hk_fail(err, HK_EINVAL, name,
+				       "must not be negative");
+		*out = json_integer_value(v);
+		return 0;
+	}
+	return validate_quota(json_string_value(v), name, out, err);
+}

@@ -1,0 +1,397 @@
+/*
+ * bundle.c - writing and strictly parsing the push bundle.  See bundle.h.
+ *
+ * The parser walks the buffer once, line by line, and refuses the first
+ * thing that is not exactly what bundle_write() produces: a header line
+ * that is not byte-for-byte canonical, a name outside the whitelist or out
+ * of order, a size that runs past the end, a body line that fails
+ * mapsyntax_line(), a checksum that does not match, a byte after the "end"
+ * line.  Errors are HK_EPROTO and say what and where ("bundle line 3",
+ * "passwd line 12").  The writer runs the same body checks (HK_EINVAL) so
+ * that the panel can never emit a bundle the agent would refuse.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "bundle.h"
+#include "mapsyntax.h"
+
+#define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
+#define U64_DIGITS_MAX	20
+
+const char *const bundle_names[] = {
+	"virtual_mailbox_domains",
+	"virtual_mailbox_maps",
+	"virtual_alias_maps",
+	"relay_domains",
+	"relay_recipient_maps",
+	"passwd",
+	NULL
+};
+
+/* Index of s[0..n) in bundle_names, or -1. */
+static int
+name_index(const char *s, size_t n)
+{
+	for (int i = 0; bundle_names[i] != NULL; i++)
+		if (strlen(bundle_names[i]) == n &&
+		    memcmp(bundle_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+int
+bundle_is_postfix_map(const char *name)
+{
+	if (name == NULL || name_index(name, strlen(name)) < 0)
+		return 0;
+	return strcmp(name, "passwd") != 0;
+}
+
+void
+bundle_sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	/* On failure out stays "", which never equals a checksum. */
+	out[0] = '\0';
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return;
+	for (unsigned int i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+/* Exactly 64 lowercase hex digits. */
+static int
+is_hex64(const char *s, size_t n)
+{
+	if (n != 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Canonical decimal: digits only, no leading zeros, no overflow. */
+static int
+parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > U64_DIGITS_MAX || (s[0] == '0' && n > 1))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (s[i] < '0' || s[i] > '9' || x > (UINT64_MAX - d) / 10)
+			return 0;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return 1;
+}
+
+/*
+ * Checks a file body: empty, or lines each ending in '\n' and each passing
+ * mapsyntax_line().  Failures carry `code` and name the file and line.
+ */
+static int
+check_body(const char *name, const char *data, size_t len,
+	   enum hk_errcode code, struct hk_err *err)
+{
+	struct hk_err lerr;
+	size_t pos = 0, lineno = 0;
+
+	if (len > 0 && data[len - 1] != '\n')
+		return hk_fail(err, code, name,
+			       "%s: last line does not end in a newline", name);
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t n = (size_t)(nl - (data + pos));
+
+		lineno++;
+		if (mapsyntax_line(name, data + pos, n, &lerr) < 0)
+			return hk_fail(err, code, name, "%s line %zu: %s",
+				       name, lineno, lerr.message);
+		pos += n + 1;
+	}
+	return 0;
+}
+
+/* Parser state: buf[0..len), the next byte at pos, bundle lines so far. */
+struct cursor {
+	const char *buf;
+	size_t len;
+	size_t pos;
+	size_t lineno;
+};
+
+/* Takes the next header line (without its '\n'). */
+static int
+next_line(struct cursor *c, const char **line, size_t *n, struct hk_err *err)
+{
+	size_t avail = c->len - c->pos;
+	const char *nl;
+
+	c->lineno++;
+	if (avail == 0)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line %zu: truncated (no \"end\" line)",
+			       c->lineno);
+	nl = memchr(c->buf + c->pos, '\n',
+		    avail < HEADER_LINE_MAX ? avail : HEADER_LINE_MAX);
+	if (nl == NULL)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line %zu: truncated or overlong line",
+			       c->lineno);
+	*line = c->buf + c->pos;
+	*n = (size_t)(nl - *line);
+	c->pos += *n + 1;
+	return 0;
+}
+
+static int
+starts(const char *line, size_t n, const char *word)
+{
+	size_t wn = strlen(word);
+
+	return n >= wn && memcmp(line, word, wn) == 0;
+}
+
+static int
+parse_preamble(struct cursor *c, struct bundle *b, struct hk_err *err)
+{
+	const char *line;
+	size_t n, mn = strlen(BUNDLE_MAGIC);
+
+	if (next_line(c, &line, &n, err) < 0)
+		return -1;
+	if (n != mn || memcmp(line, BUNDLE_MAGIC, mn) != 0)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line 1: not \"" BUNDLE_MAGIC "\"");
+	if (next_line(c, &line, &n, err) < 0)
+		return -1;
+	if (!starts(line, n, "generation ") ||
+	    !parse_u64(line + 11, n - 11, &b->generation) || b->generation == 0)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line 2: expected \"generation N\" with N a "
+			       "decimal > 0 without leading zeros");
+	return 0;
+}
+
+/* Splits "NAME SIZE SHA" (after "file ") into its three words. */
+static int
+file_words(const char *s, size_t n, const char *w[3], size_t wn[3])
+{
+	for (int i = 0; i < 2; i++) {
+		const char *sp = memchr(s, ' ', n);
+
+		if (sp == NULL)
+			return 0;
+		w[i] = s;
+		wn[i] = (size_t)(sp - s);
+		n -= wn[i] + 1;
+		s = sp + 1;
+	}
+	w[2] = s;
+	wn[2] = n;
+	return 1;
+}
+
+/* One "file NAME SIZE SHA" line (already read) and its body. */
+static int
+parse_file(struct cursor *c, const char *line, size_t n, int *last,
+	   struct bundle *b, struct hk_err *err)
+{
+	struct bundle_file *f = &b->files[b->nfiles];
+	const char *w[3];
+	size_t wn[3], at = c->lineno;
+	uint64_t size;
+	int idx;
+
+	if (!file_words(line + 5, n - 5, w, wn))
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "expected \"file NAME SIZE SHA256\"", at);
+	if ((idx = name_index(w[0], wn[0])) < 0)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line %zu: file name not allowed", at);
+	if (idx <= *last)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "file %s duplicated or out of order",
+			       at, bundle_names[idx]);
+	if (!parse_u64(w[1], wn[1], &size) || size > c->len - c->pos)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "file %s: bad size or truncated body",
+			       at, bundle_names[idx]);
+	if (!is_hex64(w[2], wn[2]))
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "file %s: checksum is not 64 lowercase hex digits",
+			       at, bundle_names[idx]);
+	f->name = bundle_names[idx];
+	f->data = c->buf + c->pos;
+	f->len = (size_t)size;
+	bundle_sha256_hex(f->data, f->len, f->sha256);
+	if (memcmp(f->sha256, w[2], 64) != 0)
+		return hk_fail(err, HK_EPROTO, f->name, "%s (bundle line %zu): "
+			       "sha256 mismatch", f->name, at);
+	if (check_body(f->name, f->data, f->len, HK_EPROTO, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->len; i++)
+		c->lineno += f->data[i] == '\n';
+	c->pos += f->len;
+	*last = idx;
+	b->nfiles++;
+	return 0;
+}
+
+/* The "end SHA" line starting at `start` (already read). */
+static int
+parse_end(struct cursor *c, const char *line, size_t n, size_t start,
+	  struct bundle *b, struct hk_err *err)
+{
+	if (n != 4 + 64 || !is_hex64(line + 4, 64))
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "expected \"end SHA256\"", c->lineno);
+	if (c->pos != c->len)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "%zu bytes after the \"end\" line", c->lineno,
+			       c->len - c->pos);
+	bundle_sha256_hex(c->buf, start, b->sha256);
+	if (memcmp(b->sha256, line + 4, 64) != 0)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "sha256 of the whole bundle mismatch", c->lineno);
+	return 0;
+}
+
+static int
+parse_all(const char *buf, size_t len, struct bundle *b, struct hk_err *err)
+{
+	struct cursor c = { buf, len, 0, 0 };
+	const char *line;
+	size_t n, start;
+	int last = -1;
+
+	if (parse_preamble(&c, b, err) < 0)
+		return -1;
+	for (;;) {
+		start = c.pos;
+		if (next_line(&c, &line, &n, err) < 0)
+			return -1;
+		if (starts(line, n, "end "))
+			return parse_end(&c, line, n, start, b, err);
+		if (!starts(line, n, "file "))
+			return hk_fail(err, HK_EPROTO, "bundle", "bundle line "
+				       "%zu: expected \"file\" or \"end\"",
+				       c.lineno);
+		if (parse_file(&c, line, n, &last, b, err) < 0)
+			return -1;
+	}
+}
+
+int
+bundle_parse(const char *buf, size_t len, struct bundle *b,
+	     struct hk_err *err)
+{
+	memset(b, 0, sizeof(*b));
+	if (buf == NULL)
+		return hk_fail(err, HK_EPROTO, "bundle", "no bundle");
+	if (len > BUNDLE_MAX_SIZE)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle larger than %zu bytes", BUNDLE_MAX_SIZE);
+	if (parse_all(buf, len, b, err) < 0) {
+		memset(b, 0, sizeof(*b));	/* nothing half-parsed escapes */
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the caller's files (names, order, bodies) and fills their sha256. */
+static int
+check_files(struct bundle_file *files, size_t n, struct hk_err *err)
+{
+	int last = -1, idx;
+
+	if (n > BUNDLE_MAX_FILES || (n > 0 && files == NULL))
+		return hk_fail(err, HK_EINVAL, "bundle", "bad file list");
+	for (size_t i = 0; i < n; i++) {
+		struct bundle_file *f = &files[i];
+
+		if (f->name == NULL ||
+		    (idx = name_index(f->name, strlen(f->name))) < 0)
+			return hk_fail(err, HK_EINVAL, "bundle",
+				       "file %zu: name not allowed", i);
+		if (idx <= last)
+			return hk_fail(err, HK_EINVAL, "bundle", "file %s "
+				       "duplicated or out of order", f->name);
+		if (f->data == NULL && f->len > 0)
+			return hk_fail(err, HK_EINVAL, f->name,
+				       "%s: no data", f->name);
+		if (check_body(f->name, f->len ? f->data : "", f->len,
+			       HK_EINVAL, err) < 0)
+			return -1;
+		bundle_sha256_hex(f->len ? f->data : "", f->len, f->sha256);
+		if (strlen(f->sha256) != 64)
+			return hk_fail(err, HK_EINTERNAL, f->name,
+				       "%s: sha256 failed", f->name);
+		last = idx;
+	}
+	return 0;
+}
+
+/* Appends everything but the "end" line; returns 0 or -1 on overflow. */
+static int
+emit(struct strbuf *out, uint64_t gen, const struct bundle_file *files,
+     size_t n)
+{
+	if (strbuf_printf(out, "%s\ngeneration %llu\n", BUNDLE_MAGIC,
+			  (unsigned long long)gen) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strbuf_printf(out, "file %s %zu %s\n", files[i].name,
+				  files[i].len, files[i].sha256) < 0 ||
+		    strbuf_append(out, files[i].data, files[i].len) < 0)
+			return -1;
+	return 0;
+}
+
+int
+bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
+	     size_t n, char whole_sha256[65], struct hk_err *err)
+{
+	size_t start = out->len;
+	char sha[65];
+
+	if (gen == 0)
+		return hk_fail(err, HK_EINVAL, "generation",
+			       "generation must be > 0");
+	if (check_files(files, n, err) < 0)
+		return -1;
+	if (emit(out, gen, files, n) < 0)
+		goto toobig;
+	bundle_sha256_hex(out->data + start, out->len - start, sha);
+	if (strlen(sha) != 64)
+		goto toobig;
+	if (strbuf_printf(out, "end %s\n", sha) < 0 ||
+	    out->len - start > BUNDLE_MAX_SIZE)
+		goto toobig;
+	if (whole_sha256 != NULL)
+		memcpy(whole_sha256, sha, sizeof(sha));
+	return 0;
+toobig:
+	out->len = start;	/* leave out as it was */
+	if (out->data != NULL)
+		out->data[start] = '\0';
+	return hk_fail(err, HK_ETOOBIG, "bundle", "bundle would exceed %zu "
+		       "bytes (or out of memory)", BUNDLE_MAX_SIZE);
+}

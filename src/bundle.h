@@ -1,0 +1,70 @@
+/*
+ * bundle.h - the unit of a push: every map file of one guest at one
+ * generation, with a checksum per file and for the whole.
+ *
+ * Wire format (all text lines end in a single '\n'):
+ *
+ *   HAKOMAIL-BUNDLE 1
+ *   generation <decimal u64, no leading zeros, > 0>
+ *   file <name> <size> <sha256 lowercase hex>     (repeated, names unique,
+ *   <size raw bytes>                               in bundle_names order)
+ *   end <sha256 lowercase hex of every byte before this line>
+ *
+ * and nothing after.  Names come from a fixed whitelist; every file's body
+ * is lines each ending in '\n' that pass mapsyntax_line() for that file.
+ * The parser refuses anything else before the caller writes a byte.
+ */
+#ifndef HK_BUNDLE_H
+#define HK_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "strbuf.h"
+
+#define BUNDLE_MAGIC		"HAKOMAIL-BUNDLE 1"
+#define BUNDLE_MAX_FILES	6
+#define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
+
+/* The whitelist, in wire order; NULL-terminated. */
+extern const char *const bundle_names[];
+
+/* Whether the file is a Postfix lookup table (postmap'd by the agent). */
+int bundle_is_postfix_map(const char *name);
+
+struct bundle_file {
+	const char *name;	/* one of bundle_names */
+	const char *data;	/* points into the parsed buffer / caller's */
+	size_t len;
+	char sha256[65];	/* lowercase hex, NUL-terminated */
+};
+
+struct bundle {
+	uint64_t generation;
+	size_t nfiles;
+	struct bundle_file files[BUNDLE_MAX_FILES];
+	char sha256[65];	/* of the whole, as in the "end" line */
+};
+
+/*
+ * Appends the wire form of generation `gen` with files[0..n) to out.  Fills
+ * each file's sha256, and whole_sha256 (the "end" checksum) when it is not
+ * NULL.  Files must be given in whitelist order, each body passing the same
+ * checks as bundle_parse() (HK_EINVAL naming file and line otherwise); on
+ * any failure nothing is appended.  What it writes, bundle_parse() accepts.
+ */
+int bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
+		 size_t n, char whole_sha256[65], struct hk_err *err);
+
+/*
+ * Strictly parses buf[0..len) into b (whose files point into buf).  On
+ * failure (HK_EPROTO, saying what and where) b is zeroed.
+ */
+int bundle_parse(const char *buf, size_t len, struct bundle *b,
+		 struct hk_err *err);
+
+/* Lowercase hex SHA-256 of data (OpenSSL EVP). */
+void bundle_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * conf.c - load hakomail.conf with inih.  See conf.h; every setting is
+ * documented in deploy/hakomail.conf.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "conf.h"
+
+enum kind { K_STR, K_INT, K_OCTAL };
+
+struct setting {
+	const char *section, *name;
+	enum kind kind;
+	size_t offset;
+	long min, max;
+};
+
+#define S(sec, key, field) \
+	{ sec, key, K_STR, offsetof(struct hk_config, field), 0, 0 }
+#define I(sec, key, field, lo, hi) \
+	{ sec, key, K_INT, offsetof(struct hk_config, field), lo, hi }
+
+static const struct setting settings[] = {
+	S("database", "url", db_url),
+	S("fcgi", "socket", fcgi_socket),
+	I("fcgi", "workers", fcgi_workers, 1, 256),
+	{ "fcgi", "socket_mode", K_OCTAL,
+	  offsetof(struct hk_config, fcgi_socket_mode), 0, 0777 },
+	S("fcgi", "socket_group", fcgi_socket_group),
+	S("fcgi", "user", fcgi_user),
+	S("pushd", "wake_socket", wake_socket),
+	S("pushd", "ssh_key", ssh_key),
+	S("pushd", "state_dir", pushd_state),
+	I("pushd", "timeout", push_timeout, 1, 3600),
+	I("pushd", "retry_max", retry_max, 1, 86400),
+	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
+	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
+	S("mail", "mail_root", mail_root),
+	I("password", "min_length", pw_min, 1, 1024),
+	I("password", "max_length", pw_max, 8, 4096),
+	{ NULL, NULL, K_STR, 0, 0, 0 }
+};
+
+void
+conf_defaults(struct hk_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->db_url, sizeof(c->db_url), "sqlite:%s/lib/hakomail/hakomail.db",
+		 LOCALSTATEDIR);
+	snprintf(c->fcgi_socket, sizeof(c->fcgi_socket),
+		 "%s/hakomail/fcgi.sock", RUNSTATEDIR);
+	c->fcgi_workers = 4;
+	c->fcgi_socket_mode = 0660;
+	snprintf(c->fcgi_socket_group, sizeof(c->fcgi_socket_group),
+		 "www-data");
+	snprintf(c->fcgi_user, sizeof(c->fcgi_user), "hakomail");
+	snprintf(c->wake_socket, sizeof(c->wake_socket),
+		 "%s/hakomail/pushd.sock", RUNSTATEDIR);
+	snprintf(c->ssh_key, sizeof(c->ssh_key),
+		 "%s/lib/hakomail/ssh/id_ed25519", LOCALSTATEDIR);
+	snprintf(c->pushd_state, sizeof(c->pushd_state),
+		 "%s/lib/hakomail/pushd", LOCALSTATEDIR);
+	c->push_timeout = 60;
+	c->retry_max = 300;
+	c->vmail_uid = 5000;
+	c->vmail_gid = 5000;
+	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
+	c->pw_min = 10;
+	c->pw_max = 1024;
+}
+
+struct load_ctx {
+	struct hk_config *cfg;
+	struct hk_err *err;
+	int failed;
+};
+
+static int
+set_value(struct load_ctx *lc, const struct setting *s, const char *value)
+{
+	char *base = (char *)lc->cfg + s->offset, *end;
+	long v;
+
+	if (s->kind == K_STR) {
+		if (strlen(value) >= CONF_STR || value[0] == '\0')
+			return hk_fail(lc->err, HK_EINVAL, s->name,
+				       "[%s] %s: empty or too long", s->section,
+				       s->name);
+		snprintf(base, CONF_STR, "%s", value);
+		return 0;
+	}
+	errno = 0;
+	v = strtol(value, &end, s->kind == K_OCTAL ? 8 : 10);
+	if (errno != 0 || *value == '\0' || *end != '\0' || v < s->min ||
+	    v > s->max)
+		return hk_fail(lc->err, HK_EINVAL, s->name,
+			       "[%s] %s: \"%s\" is not a number in %ld..%ld",
+			       s->section, s->name, value, s->min, s->max);
+	*(int *)(void *)base = (int)v;
+	return 0;
+}
+
+static int
+on_entry(void *user, const char *section, const char *name,
+	 const char *value)
+{
+	struct load_ctx *lc = user;
+
+	if (lc->failed)
+		return 0;
+	for (const struct setting *s = settings; s->section; s++) {
+		if (strcmp(s->section, section) != 0 ||
+		    strcmp(s->name, name) != 0)
+			continue;
+		if (set_value(lc, s, value) < 0) {
+			lc->failed = 1;
+			return 0;
+		}
+		return 1;
+	}
+	hk_fail(lc->err, HK_EINVAL, name, "unknown setting [%s] %s", section,
+		name);
+	lc->failed = 1;
+	return 0;
+}
+
+int
+conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
+{
+	struct load_ctx lc = { cfg, err, 0 };
+	char dflt[CONF_STR];
+	int explicit = path != NULL, rc;
+
+	conf_defaults(cfg);
+	if (path == NULL)
+		path = getenv("HAKOMAIL_CONF");
+	explicit = explicit || path != NULL;
+	if (path == NULL) {
+		snprintf(dflt, sizeof(dflt), "%s/hakomail/hakomail.conf",
+			 SYSCONFDIR);
+		path = dflt;
+	}
+	if (!explicit && access(path, F_OK) != 0)
+		return 0;
+	rc = ini_parse(path, on_entry, &lc);
+	if (rc < 0)
+		return hk_fail(err, HK_EINVAL, "config",
+			       "cannot read %s", path);
+	if (lc.failed) {
+		size_t len = strlen(err->message);
+		snprintf(err->message + len, sizeof(err->message) - len,
+			 " (%s line %d)", path, rc);
+		return -1;
+	}
+	if (rc > 0)
+		return hk_fail(err, HK_EINVAL, "config",
+			       "%s:%d: syntax error", path, rc);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	return 0;
+}

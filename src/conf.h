@@ -1,0 +1,41 @@
+/*
+ * conf.h - hakomail.conf, read by every panel binary through inih.
+ *
+ * The file is found at -c PATH, else $HAKOMAIL_CONF, else
+ * SYSCONFDIR/hakomail/hakomail.conf.  Every key has a default, so an
+ * absent file means "all defaults"; an unknown section or key is an error
+ * naming its line, so a typo never silently falls back.
+ */
+#ifndef HK_CONF_H
+#define HK_CONF_H
+
+#include "err.h"
+
+#define CONF_STR	512
+
+struct hk_config {
+	char path[CONF_STR];		/* the file read, "" if none */
+	char db_url[CONF_STR];	/* [database] url */
+	char fcgi_socket[CONF_STR];	/* [fcgi] socket */
+	int fcgi_workers;		/* [fcgi] workers */
+	int fcgi_socket_mode;		/* [fcgi] socket_mode (octal) */
+	char fcgi_socket_group[CONF_STR];/* [fcgi] socket_group */
+	char fcgi_user[CONF_STR];	/* [fcgi] user (when started as root) */
+	char wake_socket[CONF_STR];	/* [pushd] wake_socket */
+	char ssh_key[CONF_STR];	/* [pushd] ssh_key */
+	char pushd_state[CONF_STR];	/* [pushd] state_dir */
+	int push_timeout;		/* [pushd] timeout (seconds) */
+	int retry_max;			/* [pushd] retry_max (seconds) */
+	int vmail_uid;			/* [mail] vmail_uid */
+	int vmail_gid;			/* [mail] vmail_gid */
+	char mail_root[CONF_STR];	/* [mail] mail_root */
+	int pw_min;			/* [password] min_length */
+	int pw_max;			/* [password] max_length */
+};
+
+void conf_defaults(struct hk_config *cfg);
+
+/* path NULL: the default search.  A missing default file is not an error. */
+int conf_load(struct hk_config *cfg, const char *path, struct hk_err *err);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * db.c - dispatch to the backend named by the URL, migrations, and the
+ * small conveniences every store module shares.  See db.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_backend.h"
+
+struct db {
+	const struct db_backend *be;
+	void *conn;
+};
+
+static const struct db_backend *const backends[] = {
+	&db_backend_sqlite,
+	NULL
+};
+
+struct db *
+db_open(const char *url, struct hk_err *err)
+{
+	const char *colon = strchr(url, ':');
+	struct db *db;
+
+	for (int i = 0; colon != NULL && backends[i] != NULL; i++) {
+		const struct db_backend *be = backends[i];
+
+		if (strlen(be->scheme) != (size_t)(colon - url) ||
+		    strncmp(url, be->scheme, (size_t)(colon - url)) != 0)
+			continue;
+		if ((db = calloc(1, sizeof(*db))) == NULL) {
+			hk_fail_errno(err, "calloc");
+			return NULL;
+		}
+		db->be = be;
+		if ((db->conn = be->open(colon + 1, err)) == NULL) {
+			free(db);
+			return NULL;
+		}
+		return db;
+	}
+	hk_fail(err, HK_EINVAL, "database.url",
+		"unsupported database URL \"%s\" (expected sqlite:PATH)", url);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db->be->close(db->conn);
+	free(db);
+}
+
+const char *
+db_backend_name(const struct db *db)
+{
+	return db->be->scheme;
+}
+
+int
+db_begin(struct db *db, int write, struct hk_err *err)
+{
+	return db->be->begin(db->conn, write, err);
+}
+
+int
+db_commit(struct db *db, struct hk_err *err)
+{
+	return db->be->commit(db->conn, err);
+}
+
+void
+db_rollback(struct db *db)
+{
+	db->be->rollback(db->conn);
+}
+
+int
+db_query(struct db *db, const char *sql, const struct db_param *params,
+	 int n, db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
+{
+	return db->be->query(db->conn, sql, params, n, fn, ctx, changes, err);
+}
+
+int
+db_exec(struct db *db, const char *sql, const struct db_param *params, int n,
+	int64_t *changes, struct hk_err *err)
+{
+	return db_query(db, sql, params, n, NULL, NULL, changes, err);
+}
+
+static int
+row_to_json(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	json_t *arr = ctx, *obj = json_object();
+
+	if (obj == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	for (int i = 0; i < row->ncols; i++) {
+		json_t *v;
+
+		if (row->vals[i] == NULL)
+			v = json_null();
+		else if (row->types[i] == DB_INT)
+			v = json_integer(strtoll(row->vals[i], NULL, 10));
+		else
+			v = json_string(row->vals[i]);
+		json_object_set_new(obj, row->names[i], v);
+	}
+	json_array_append_new(arr, obj);
+	return 0;
+}
+
+int
+db_query_json(struct db *db, const char *sql, const struct db_param *params,
+	      int n, json_t **arr, struct hk_err *err)
+{
+	if (*arr == NULL && (*arr = json_array()) == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	return db_query(db, sql, params, n, row_to_json, *arr, NULL, err);
+}
+
+struct first_int {
+	int found;
+	int64_t value;
+};
+
+static int
+take_first_int(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct first_int *fi = ctx;
+
+	(void)err;
+	if (!fi->found && row->ncols > 0 && row->vals[0] != NULL) {
+		fi->found = 1;
+		fi->value = strtoll(row->vals[0], NULL, 10);
+	}
+	return 0;
+}
+
+int
+db_query_int(struct db *db, const char *sql, const struct db_param *params,
+	     int n, int64_t *out, struct hk_err *err)
+{
+	struct first_int fi = { 0, 0 };
+
+	if (db_query(db, sql, params, n, take_first_int, &fi, NULL, err) < 0)
+		return -1;
+	if (!fi.found)
+		return hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+	*out = fi.value;
+	return 0;
+}
+
+static int
+apply_migration(struct db *db, const struct db_migration *m,
+		struct hk_err *err)
+{
+	struct db_param p[3] = { DB_INTV(m->version), DB_TXT(m->name),
+				 DB_INTV((int64_t)time(NULL)) };
+
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (db->be->script(db->conn, m->sql, err) < 0 ||
+	    db_exec(db, "INSERT INTO schema_migration (version, name, "
+		    "applied_at) VALUES ($1, $2, $3)", p, 3, NULL, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err);
+}
+
+int
+db_migrate(struct db *db, int *applied, struct hk_err *err)
+{
+	int64_t have = 0;
+
+	*applied = 0;
+	if (db->be->script(db->conn,
+	    "CREATE TABLE IF NOT EXISTS schema_migration ("
+	    " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	    " applied_at BIGINT NOT NULL)", err) < 0)
+		return -1;
+	if (db_query_int(db, "SELECT COALESCE(MAX(version), 0) FROM "
+			 "schema_migration", NULL, 0, &have, err) < 0)
+		return -1;
+	for (const struct db_migration *m = db->be->migrations; m->sql; m++) {
+		if (m->version <= have)
+			continue;
+		if (apply_migration(db, m, err) < 0)
+			return -1;
+		(*applied)++;
+	}
+	return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * db.h - the one database interface every part of the panel uses.
+ *
+ * A struct db is a connection to one of several backends (db_sqlite.c now,
+ * db_pgsql.c next) chosen by the URL's scheme ("sqlite:PATH").  Queries are
+ * written once in SQL both backends accept, with $1..$n placeholders and
+ * parameters bound by value (never pasted into the text).  Rows stream to a
+ * callback; values arrive as text with a type tag, as libpq gives them.
+ */
+#ifndef HK_DB_H
+#define HK_DB_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+enum db_type { DB_NULL, DB_INT, DB_TEXT };
+
+struct db_param {
+	enum db_type type;
+	const char *text;	/* DB_TEXT */
+	int64_t num;		/* DB_INT */
+};
+
+#define DB_TXT(s)	((struct db_param){ .type = DB_TEXT, .text = (s) })
+#define DB_INTV(n)	((struct db_param){ .type = DB_INT, .num = (n) })
+#define DB_NUL		((struct db_param){ .type = DB_NULL })
+
+struct db_row {
+	int ncols;
+	const char *const *names;
+	const char *const *vals;	/* NULL for SQL NULL */
+	const enum db_type *types;
+};
+
+/* Return 0 to go on, -1 to stop the query with err set. */
+typedef int (*db_row_fn)(void *ctx, const struct db_row *row,
+			 struct hk_err *err);
+
+struct db;
+
+struct db *db_open(const char *url, struct hk_err *err);
+void db_close(struct db *db);
+
+/* Applies the backend's pending numbered migrations, each in a transaction. */
+int db_migrate(struct db *db, int *applied, struct hk_err *err);
+
+/* write != 0 takes the write lock up front (SQLite: BEGIN IMMEDIATE). */
+int db_begin(struct db *db, int write, struct hk_err *err);
+int db_commit(struct db *db, struct hk_err *err);
+void db_rollback(struct db *db);
+
+/*
+ * Runs sql with params[0..n); each result row goes to fn (may be NULL).
+ * *changes (may be NULL) gets the number of rows written.  A unique or
+ * foreign-key violation fails with HK_EEXIST / HK_EINVAL, other failures
+ * with HK_EDB.
+ */
+int db_query(struct db *db, const char *sql, const struct db_param *params,
+	     int n, db_row_fn fn, void *ctx, int64_t *changes,
+	     struct hk_err *err);
+
+/* Convenience over db_query. */
+int db_exec(struct db *db, const char *sql, const struct db_param *params,
+	    int n, int64_t *changes, struct hk_err *err);
+/* Appends each row as a JSON object (ints as integers) to *arr (created). */
+int db_query_json(struct db *db, const char *sql,
+		  const struct db_param *params, int n, json_t **arr,
+		  struct hk_err *err);
+/* The first column of the first row as an integer; HK_ENOTFOUND if none. */
+int db_query_int(struct db *db, const char *sql,
+		 const struct db_param *params, int n, int64_t *out,
+		 struct hk_err *err);
+
+/* Backend name, e.g. "sqlite". */
+const char *db_backend_name(const struct db *db);
+
+#endif

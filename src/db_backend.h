@@ -1,0 +1,34 @@
+/*
+ * db_backend.h - what a database backend provides to db.c (after
+ * OpenSMTPD's table_backend): one small struct of function pointers.
+ * Only db.c and the backends include this.
+ */
+#ifndef HK_DB_BACKEND_H
+#define HK_DB_BACKEND_H
+
+#include "db.h"
+
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;	/* several statements */
+};
+
+struct db_backend {
+	const char *scheme;	/* URL prefix up to ':' */
+	void *(*open)(const char *target, struct hk_err *err);
+	void (*close)(void *conn);
+	int (*script)(void *conn, const char *sql, struct hk_err *err);
+	int (*begin)(void *conn, int write, struct hk_err *err);
+	int (*commit)(void *conn, struct hk_err *err);
+	void (*rollback)(void *conn);
+	int (*query)(void *conn, const char *sql, const struct db_param *p,
+		     int n, db_row_fn fn, void *ctx, int64_t *changes,
+		     struct hk_err *err);
+	const struct db_migration *migrations;
+};
+
+extern const struct db_backend db_backend_sqlite;
+extern const struct db_migration db_migrations_sqlite[];
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * hakomail-fcgi - the JSON API's FastCGI workers, behind nginx.
+ *
+ * The parent opens the socket (as root it also gives it to the web server's
+ * group and then drops to the unprivileged user), forks the configured
+ * number of workers that all accept() on it, and restarts any that die.
+ * Each worker holds its own database connection; it never holds an SSH key
+ * and never runs ssh: after a write it only nudges pushd.
+ *
+ * Usage: hakomail-fcgi [-c CONFIG]
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "conf.h"
+
+#define MAX_WORKERS 256
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static const char *
+param(FCGX_Request *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+/* Reads the body (bounded); returns its length or -1 if over the limit. */
+static long
+read_body(FCGX_Request *r, char *buf, size_t max)
+{
+	const char *cl = param(r, "CONTENT_LENGTH");
+	long want = cl && *cl ? strtol(cl, NULL, 10) : 0;
+	int got;
+
+	if (want < 0 || (size_t)want > max)
+		return -1;
+	got = want > 0 ? FCGX_GetStr(buf, (int)want, r->in) : 0;
+	return got < 0 ? -1 : got;
+}
+
+static void
+send_response(FCGX_Request *r, const struct http_resp *resp)
+{
+	char *text = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+
+	FCGX_FPrintF(r->out, "Status: %d %s\r\n", resp->status,
+		     http_reason(resp->status));
+	FCGX_FPrintF(r->out, "Cache-Control: no-store\r\n");
+	if (resp->status == 401)
+		FCGX_FPrintF(r->out, "WWW-Authenticate: Bearer\r\n");
+	if (resp->status == 405 && resp->allow)
+		FCGX_FPrintF(r->out, "Allow: %s\r\n", resp->allow);
+	if (text != NULL) {
+		FCGX_FPrintF(r->out, "Content-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n%s", strlen(text),
+			     text);
+		free(text);
+	} else {
+		FCGX_FPrintF(r->out, "\r\n");
+	}
+}
+
+static void
+handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
+{
+	struct http_req req;
+	struct http_resp resp;
+	long n = read_body(r, body, HTTP_MAX_BODY);
+
+	memset(&req, 0, sizeof(req));
+	req.method = param(r, "REQUEST_METHOD");
+	req.uri = param(r, "REQUEST_URI");
+	req.content_type = param(r, "CONTENT_TYPE");
+	req.authorization = param(r, "HTTP_AUTHORIZATION");
+	if (req.method == NULL || req.uri == NULL) {
+		FCGX_FPrintF(r->out, "Status: 400 Bad Request\r\n\r\n");
+		return;
+	}
+	if (n < 0) {
+		struct hk_err err;
+
+		memset(&resp, 0, sizeof(resp));
+		hk_fail(&err, HK_ETOOBIG, "body", "body over %d bytes",
+			HTTP_MAX_BODY);
+		http_error(&resp, &err);
+	} else {
+		req.body = body;
+		req.body_len = (size_t)n;
+		api_handle(ctx, &req, &resp);
+	}
+	send_response(r, &resp);
+	json_decref(resp.body);
+}
+
+static int
+worker(int sock, const struct hk_config *cfg)
+{
+	struct api_ctx ctx = { NULL, cfg };
+	struct hk_err err;
+	FCGX_Request r;
+	char *body;
+
+	if ((ctx.db = db_open(cfg->db_url, &err)) == NULL) {
+		fprintf(stderr, "hakomail-fcgi: %s\n", err.message);
+		return 1;
+	}
+	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
+		return 1;
+	FCGX_InitRequest(&r, sock, 0);
+	while (!stopping && FCGX_Accept_r(&r) >= 0) {
+		handle(&r, &ctx, body);
+		FCGX_Finish_r(&r);
+	}
+	free(body);
+	db_close(ctx.db);
+	return 0;
+}
+
+/* As root: hand the socket to the web server's group, become the user. */
+static int
+drop_privileges(const struct hk_config *cfg, struct hk_err *err)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((gr = getgrnam(cfg->fcgi_socket_group)) == NULL)
+		return hk_fail(err, HK_EINVAL, "socket_group", "no group %s",
+			       cfg->fcgi_socket_group);
+	if (chown(cfg->fcgi_socket, (uid_t)-1, gr->gr_gid) < 0)
+		return hk_fail_errno(err, "chown %s", cfg->fcgi_socket);
+	if ((pw = getpwnam(cfg->fcgi_user)) == NULL)
+		return hk_fail(err, HK_EINVAL, "user", "no user %s",
+			       cfg->fcgi_user);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		return hk_fail_errno(err, "dropping to %s", pw->pw_name);
+	return 0;
+}
+
+static pid_t
+spawn_worker(int sock, const struct hk_config *cfg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		_exit(worker(sock, cfg));
+	}
+	return pid;
+}
+
+static void
+supervise(int sock, const struct hk_config *cfg)
+{
+	pid_t pids[MAX_WORKERS];
+	int n = cfg->fcgi_workers;
+
+	for (int i = 0; i < n; i++)
+		pids[i] = spawn_worker(sock, cfg);
+	while (!stopping) {
+		int st;
+		pid_t dead = wait(&st);
+
+		if (dead < 0)
+			continue;	/* EINTR from our signal */
+		for (int i = 0; i < n && !stopping; i++)
+			if (pids[i] == dead) {
+				fprintf(stderr, "hakomail-fcgi: worker %d "
+					"died, restarting\n", (int)dead);
+				sleep(1);	/* no crash loop at full speed */
+				pids[i] = spawn_worker(sock, cfg);
+			}
+	}
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hk_config cfg;
+	struct hk_err err;
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *conf = NULL;
+	int c, sock;
+
+	while ((c = getopt(argc, argv, "c:")) != -1) {
+		if (c != 'c') {
+			fprintf(stderr, "usage: hakomail-fcgi [-c CONFIG]\n");
+			return 2;
+		}
+		conf = optarg;
+	}
+	hk_err_clear(&err);
+	if (conf_load(&cfg, conf, &err) < 0) {
+		fprintf(stderr, "hakomail-fcgi: %s\n", err.message);
+		return 2;
+	}
+	umask(007);
+	if (FCGX_Init() != 0 ||
+	    (sock = FCGX_OpenSocket(cfg.fcgi_socket, 128)) < 0) {
+		fprintf(stderr, "hakomail-fcgi: cannot listen on %s\n",
+			cfg.fcgi_socket);
+		return 1;
+	}
+	if (chmod(cfg.fcgi_socket, (mode_t)cfg.fcgi_socket_mode) < 0 ||
+	    drop_privileges(&cfg, &err) < 0) {
+		fprintf(stderr, "hakomail-fcgi: %s\n",
+			err.message[0] ? err.message : strerror(errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fprintf(stderr, "hakomail-fcgi: %d workers on %s\n", cfg.fcgi_workers,
+		cfg.fcgi_socket);
+	supervise(sock, &cfg);
+	unlink(cfg.fcgi_socket);
+	return 0;
+}

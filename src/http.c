@@ -1,0 +1,137 @@
+/*
+ * http.c - path splitting and error responses.  See http.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "http.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes src[0..n) into dst; refuses what may not stand in a segment. */
+static int
+decode_segment(const char *src, size_t n, char *dst, struct hk_err *err)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)src[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return hk_fail(err, HK_EINVAL, "path",
+					       "bad percent escape");
+			hi = hexval(src[i + 1]);
+			lo = hexval(src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return hk_fail(err, HK_EINVAL, "path",
+					       "bad percent escape");
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return hk_fail(err, HK_EINVAL, "path",
+				       "forbidden character in path");
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return o == 0 ? hk_fail(err, HK_EINVAL, "path", "empty path segment")
+	    : 0;
+}
+
+int
+http_split_path(const char *uri, const char *prefix, char *buf,
+		size_t buflen, const char *seg[HTTP_MAX_SEGMENTS], int *nseg,
+		struct hk_err *err)
+{
+	size_t plen = strlen(prefix), len;
+	const char *p, *end;
+	char *out = buf;
+
+	*nseg = 0;
+	if (uri == NULL || strncmp(uri, prefix, plen) != 0)
+		return hk_fail(err, HK_ENOTFOUND, "path", "no such resource");
+	p = uri + plen;
+	end = p + strcspn(p, "?#");
+	if (end > p && end[-1] == '/')
+		end--;			/* tolerate one trailing slash */
+	len = (size_t)(end - p);
+	if (len + 1 > buflen)
+		return hk_fail(err, HK_EINVAL, "path", "path too long");
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+
+		if (*nseg == HTTP_MAX_SEGMENTS)
+			return hk_fail(err, HK_ENOTFOUND, "path",
+				       "no such resource");
+		if (decode_segment(p, n, out, err) < 0)
+			return -1;
+		seg[(*nseg)++] = out;
+		out += strlen(out) + 1;
+		p += n + (slash ? 1 : 0);
+		if (slash && p == end)
+			return hk_fail(err, HK_EINVAL, "path",
+				       "empty path segment");
+	}
+	return 0;
+}
+
+int
+http_status(enum hk_errcode code)
+{
+	switch (code) {
+	case HK_EINVAL:		return 400;
+	case HK_EAUTH:		return 401;
+	case HK_EFORBIDDEN:	return 403;
+	case HK_ENOTFOUND:	return 404;
+	case HK_EEXIST:		return 409;
+	case HK_ETOOBIG:	return 413;
+	default:		return 500;
+	}
+}
+
+void
+http_error(struct http_resp *resp, const struct hk_err *err)
+{
+	json_t *e;
+
+	resp->status = http_status(err->code);
+	e = json_pack("{s:s, s:s, s:s?}", "code", hk_errcode_name(err->code),
+		      "message", resp->status == 500 ? "internal error" :
+		      err->message, "field", err->field[0] ? err->field : NULL);
+	json_decref(resp->body);
+	resp->body = json_pack("{s:o}", "error", e);
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	default:  return "Internal Server Error";
+	}
+}

@@ -1,0 +1,51 @@
+/*
+ * http.h - the request and response of one API call, independent of
+ * FastCGI so that the API can be driven by tests and fuzzers directly.
+ */
+#ifndef HK_HTTP_H
+#define HK_HTTP_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define HTTP_MAX_BODY		(1024 * 1024)
+#define HTTP_MAX_SEGMENTS	8
+
+struct http_req {
+	const char *method;		/* "GET", "POST", ... */
+	const char *uri;		/* raw request URI, with query */
+	const char *content_type;	/* may be NULL */
+	const char *authorization;	/* may be NULL */
+	const char *body;		/* may be NULL when body_len == 0 */
+	size_t body_len;
+};
+
+struct http_resp {
+	int status;
+	json_t *body;			/* owned; NULL for no body */
+	const char *allow;		/* for 405: the Allow header */
+};
+
+/*
+ * Splits the path of uri below prefix ("/api/v1/") into percent-decoded
+ * segments in buf.  A segment that decodes to '/', NUL or a control
+ * character, an empty segment, or more than HTTP_MAX_SEGMENTS fail with
+ * HK_EINVAL (or HK_ENOTFOUND when the prefix does not match).
+ */
+int http_split_path(const char *uri, const char *prefix, char *buf,
+		    size_t buflen, const char *seg[HTTP_MAX_SEGMENTS],
+		    int *nseg, struct hk_err *err);
+
+/* The HTTP status for an error code. */
+int http_status(enum hk_errcode code);
+
+/* Sets resp to the JSON error {"error":{"code","message","field"}}. */
+void http_error(struct http_resp *resp, const struct hk_err *err);
+
+/* Reason phrase for a status line. */
+const char *http_reason(int status);
+
+#endif

@@ -1,0 +1,337 @@
+/*
+ * mapsyntax.c - the strict grammar of map values and map lines.  See
+ * mapsyntax.h.
+ *
+ * Every check walks the bytes once against an explicit ASCII class; there
+ * is no locale, no <ctype.h> and no allocation, so a byte >= 0x80, a
+ * control character or a separator can never slip through by accident.
+ * Lines are split on their separators first and each piece is then judged
+ * by the value checks, so a map line is well formed exactly when its
+ * pieces are.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "mapsyntax.h"
+
+#define UID_MAX_DIGITS	10
+
+static int
+is_lower_digit(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int
+is_alnum(unsigned char c)
+{
+	return is_lower_digit(c) || (c >= 'A' && c <= 'Z');
+}
+
+/* One LDH label: [a-z0-9-]{1,63}, no '-' at either end. */
+static int
+label_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_digit((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+int
+mapsyntax_domain(const char *s, size_t n)
+{
+	size_t start = 0, labels = 0;
+
+	if (s == NULL || n == 0 || n > MAPSYNTAX_DOMAIN_MAX)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (!label_ok(s + start, i - start))
+			return 0;
+		labels++;
+		start = i + 1;
+	}
+	return labels >= 2;
+}
+
+int
+mapsyntax_localpart(const char *s, size_t n)
+{
+	if (s == NULL || n == 0 || n > MAPSYNTAX_LOCAL_MAX)
+		return 0;
+	if (s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.' && s[i + 1] == '.')	/* i + 1 < n: s[n-1] != '.' */
+			return 0;
+		if (!is_lower_digit(c) && c != '.' && c != '_' && c != '+' &&
+		    c != '-')
+			return 0;
+	}
+	return 1;
+}
+
+int
+mapsyntax_address(const char *s, size_t n)
+{
+	const char *at;
+
+	if (s == NULL || n == 0 || n > MAPSYNTAX_ADDRESS_MAX)
+		return 0;
+	if ((at = memchr(s, '@', n)) == NULL)
+		return 0;
+	return mapsyntax_localpart(s, (size_t)(at - s)) &&
+	    mapsyntax_domain(at + 1, n - (size_t)(at - s) - 1);
+}
+
+static int
+is_hash_char(unsigned char c)
+{
+	return is_alnum(c) || c == '.' || c == '/' || c == '$' || c == '=' ||
+	    c == '+' || c == '_' || c == '-';
+}
+
+int
+mapsyntax_hash(const char *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || n < 4 || n > MAPSYNTAX_HASH_MAX || s[0] != '{')
+		return 0;
+	for (i = 1; i < n && s[i] != '}'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    c != '-')
+			return 0;
+	}
+	if (i == 1 || i >= n - 1)	/* empty scheme, no '}' or no body */
+		return 0;
+	for (i++; i < n; i++)
+		if (!is_hash_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+mapsyntax_path(const char *s, size_t n)
+{
+	size_t start = 1;
+
+	if (s == NULL || n == 0 || n > MAPSYNTAX_PATH_MAX || s[0] != '/')
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		size_t len;
+
+		if (i < n && s[i] != '/') {
+			unsigned char c = (unsigned char)s[i];
+
+			if (!is_alnum(c) && c != '.' && c != '_' && c != '+' &&
+			    c != '-')
+				return 0;
+			continue;
+		}
+		len = i - start;
+		if (len == 0 && i < n)		/* "//" */
+			return 0;
+		if ((len == 1 && s[start] == '.') ||
+		    (len == 2 && s[start] == '.' && s[start + 1] == '.'))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
+/*
+ * Map lines.  Each checker returns NULL when the line is well formed, else
+ * a short reason; mapsyntax_line() puts the file name in err->field.
+ */
+
+/* Splits s[0..n) at the first `sep`: *head is its length, *rest and *rn
+ * what follows it.  Returns 0 when there is no `sep`. */
+static int
+split(const char *s, size_t n, char sep, size_t *head, const char **rest,
+      size_t *rn)
+{
+	const char *p = memchr(s, sep, n);
+
+	if (p == NULL)
+		return 0;
+	*head = (size_t)(p - s);
+	*rest = p + 1;
+	*rn = n - *head - 1;
+	return 1;
+}
+
+/* "@DOMAIN" */
+static int
+catchall_ok(const char *s, size_t n)
+{
+	return n > 1 && s[0] == '@' && mapsyntax_domain(s + 1, n - 1);
+}
+
+/* "DOMAIN OK" (virtual_mailbox_domains, relay_domains) */
+static const char *
+domain_ok_line(const char *s, size_t n)
+{
+	if (n < 3 || memcmp(s + n - 3, " OK", 3) != 0)
+		return "expected \"DOMAIN OK\"";
+	if (!mapsyntax_domain(s, n - 3))
+		return "not a valid domain (lowercase A-label, two labels or more)";
+	return NULL;
+}
+
+/* "ADDRESS DOMAIN/LOCAL/" */
+static const char *
+mailbox_line(const char *s, size_t n)
+{
+	const char *v, *local;
+	size_t kn, vn, dn, ln;
+
+	if (!split(s, n, ' ', &kn, &v, &vn))
+		return "expected \"ADDRESS DOMAIN/LOCAL/\"";
+	if (!mapsyntax_address(s, kn))
+		return "key is not a valid address (local@domain)";
+	if (vn < 2 || v[vn - 1] != '/' || !split(v, vn - 1, '/', &dn, &local, &ln))
+		return "mailbox is not \"DOMAIN/LOCAL/\"";
+	if (!mapsyntax_domain(v, dn))
+		return "mailbox directory: not a valid domain";
+	if (!mapsyntax_localpart(local, ln))
+		return "mailbox directory: not a valid local part";
+	return NULL;
+}
+
+/* "KEY DEST[,DEST...]" */
+static const char *
+alias_line(const char *s, size_t n)
+{
+	const char *v, *d;
+	size_t kn, vn, dn;
+
+	if (!split(s, n, ' ', &kn, &v, &vn))
+		return "expected \"KEY DEST[,DEST...]\"";
+	if (!mapsyntax_address(s, kn) && !catchall_ok(s, kn))
+		return "key is not an address or \"@DOMAIN\"";
+	while (split(v, vn, ',', &dn, &d, &vn)) {
+		if (!mapsyntax_address(v, dn))
+			return "a destination is not a valid address";
+		v = d;
+	}
+	if (!mapsyntax_address(v, vn))
+		return "a destination is not a valid address";
+	return NULL;
+}
+
+/* "ADDRESS OK" or "@DOMAIN OK" */
+static const char *
+recipient_line(const char *s, size_t n)
+{
+	if (n < 3 || memcmp(s + n - 3, " OK", 3) != 0)
+		return "expected \"ADDRESS OK\" or \"@DOMAIN OK\"";
+	if (!mapsyntax_address(s, n - 3) && !catchall_ok(s, n - 3))
+		return "key is not an address or \"@DOMAIN\"";
+	return NULL;
+}
+
+/* A uid or gid: decimal without leading zeros, 1 .. 2^32 - 2 (never 0). */
+static int
+id_ok(const char *s, size_t n)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > UID_MAX_DIGITS || s[0] == '0')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v < UINT32_MAX;
+}
+
+/* Space-separated key=value tokens of [A-Za-z0-9_=*:.+-]; may be empty. */
+static int
+extra_ok(const char *s, size_t n)
+{
+	size_t tok = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : ' ';
+
+		if (c == ' ') {
+			if (n > 0 && (tok == 0 || s[i - tok] == '=' ||
+			    memchr(s + i - tok, '=', tok) == NULL))
+				return 0;
+			tok = 0;
+			continue;
+		}
+		if (!is_alnum(c) && c != '_' && c != '=' && c != '*' &&
+		    c != ':' && c != '.' && c != '+' && c != '-')
+			return 0;
+		tok++;
+	}
+	return 1;
+}
+
+/* Dovecot passwd-file: "ADDRESS:HASH:UID:GID::HOME::EXTRA" */
+static const char *
+passwd_line(const char *s, size_t n)
+{
+	const char *f[8];
+	size_t fn[8];
+
+	f[0] = s;
+	for (int i = 0; i < 7; i++)
+		if (!split(f[i], i == 0 ? n : fn[i], ':', &fn[i], &f[i + 1],
+			   &fn[i + 1]))
+			return "expected \"ADDRESS:HASH:UID:GID::HOME::EXTRA\"";
+	if (!mapsyntax_address(f[0], fn[0]))
+		return "user is not a valid address (local@domain)";
+	if (!mapsyntax_hash(f[1], fn[1]))
+		return "password is not a valid \"{SCHEME}hash\"";
+	if (!id_ok(f[2], fn[2]) || !id_ok(f[3], fn[3]))
+		return "uid or gid is not a decimal number from 1 to 4294967294";
+	if (fn[4] != 0 || fn[6] != 0)
+		return "gecos and shell fields must be empty";
+	if (!mapsyntax_path(f[5], fn[5]))
+		return "home is not a valid absolute path";
+	if (!extra_ok(f[7], fn[7]))
+		return "extra fields are not space-separated key=value";
+	return NULL;
+}
+
+int
+mapsyntax_line(const char *file, const char *line, size_t n,
+	       struct hk_err *err)
+{
+	const char *why;
+
+	if (file == NULL || line == NULL)
+		return hk_fail(err, HK_EINVAL, "", "no file or no line");
+	if (n == 0)
+		why = "empty line";
+	else if (strcmp(file, "virtual_mailbox_domains") == 0 ||
+		 strcmp(file, "relay_domains") == 0)
+		why = domain_ok_line(line, n);
+	else if (strcmp(file, "virtual_mailbox_maps") == 0)
+		why = mailbox_line(line, n);
+	else if (strcmp(file, "virtual_alias_maps") == 0)
+		why = alias_line(line, n);
+	else if (strcmp(file, "relay_recipient_maps") == 0)
+		why = recipient_line(line, n);
+	else if (strcmp(file, "passwd") == 0)
+		why = passwd_line(line, n);
+	else
+		return hk_fail(err, HK_EINVAL, "", "unknown map file");
+	if (why != NULL)
+		return hk_fail(err, HK_EINVAL, file, "%s", why);
+	return 0;
+}

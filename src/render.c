@@ -1,0 +1,171 @@
+/*
+ * render.c - render one guest's maps.  See render.h.
+ *
+ * The whole render runs in one read transaction so that the generation
+ * number and every file describe the same instant; a write committed while
+ * we render bumps desired_gen past what we push, and the guest stays dirty.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_PASSWD };
+
+struct render_ctx {
+	struct render_out *out;
+	const struct render_opts *opts;
+};
+
+static int
+overflow(struct render_ctx *rc, struct hk_err *err)
+{
+	(void)rc;
+	return hk_fail(err, HK_ETOOBIG, NULL, "rendered maps exceed the "
+		       "bundle size limit");
+}
+
+/* Row: name */
+static int
+domain_line(void *ctx, const struct db_row *row, struct hk_err *err,
+	    int file)
+{
+	struct render_ctx *rc = ctx;
+
+	if (strbuf_printf(&rc->out->files[file], "%s OK\n", row->vals[0]) < 0)
+		return overflow(rc, err);
+	return 0;
+}
+
+static int
+vdomain_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	return domain_line(ctx, row, err, F_VDOMAINS);
+}
+
+static int
+rdomain_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	return domain_line(ctx, row, err, F_RDOMAINS);
+}
+
+/* Row: local_part, domain, password_hash, quota_bytes */
+static int
+mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+	const char *lp = row->vals[0], *dom = row->vals[1];
+	long long quota = strtoll(row->vals[3], NULL, 10);
+	struct strbuf *pw = &rc->out->files[F_PASSWD];
+	int bad;
+
+	bad = strbuf_printf(&rc->out->files[F_VMAILBOX], "%s@%s %s/%s/\n", lp,
+			    dom, dom, lp) < 0;
+	bad |= strbuf_printf(pw, "%s@%s:%s:%d:%d::%s/%s/%s::", lp, dom,
+			     row->vals[2], rc->opts->vmail_uid,
+			     rc->opts->vmail_gid, rc->opts->mail_root, dom,
+			     lp) < 0;
+	if (quota > 0)
+		bad |= strbuf_printf(pw, "userdb_quota_rule=*:storage=%lldB",
+				     quota) < 0;
+	bad |= strbuf_puts(pw, "\n") < 0;
+	return bad ? overflow(rc, err) : 0;
+}
+
+/* Row: local_part ('' = catch-all), domain, destinations */
+static int
+alias_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+
+	if (strbuf_printf(&rc->out->files[F_VALIAS], "%s@%s %s\n",
+			  row->vals[0], row->vals[1], row->vals[2]) < 0)
+		return overflow(rc, err);
+	return 0;
+}
+
+/* Row: address (or "@domain") */
+static int
+recipient_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+
+	if (strbuf_printf(&rc->out->files[F_RRECIP], "%s OK\n",
+			  row->vals[0]) < 0)
+		return overflow(rc, err);
+	return 0;
+}
+
+static const struct {
+	const char *sql;
+	db_row_fn fn;
+} queries[] = {
+	{ "SELECT name FROM domain WHERE guest_id = $1 AND active = 1 "
+	  "ORDER BY name", vdomain_row },
+	{ "SELECT m.local_part, d.name, m.password_hash, m.quota_bytes FROM "
+	  "mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.guest_id = $1"
+	  " AND d.active = 1 AND m.active = 1 ORDER BY d.name, m.local_part",
+	  mailbox_row },
+	{ "SELECT a.local_part, d.name, a.destinations FROM alias a JOIN "
+	  "domain d ON d.id = a.domain_id WHERE d.guest_id = $1 AND d.active "
+	  "= 1 AND a.active = 1 ORDER BY d.name, a.local_part", alias_row },
+	{ "SELECT name FROM domain WHERE backup_guest_id = $1 AND active = 1 "
+	  "ORDER BY name", rdomain_row },
+	{ "SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr "
+	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE "
+	  "d.backup_guest_id = $1 AND d.active = 1 AND m.active = 1 UNION "
+	  "SELECT a.local_part || '@' || d.name FROM alias a JOIN domain d ON "
+	  "d.id = a.domain_id WHERE d.backup_guest_id = $1 AND d.active = 1 "
+	  "AND a.active = 1) r ORDER BY addr", recipient_row },
+};
+
+int
+render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
+	     struct render_out *out, struct hk_err *err)
+{
+	struct render_ctx rc = { out, opts };
+	struct db_param p[1] = { DB_INTV(guest_id) };
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+		strbuf_init(&out->files[i], BUNDLE_MAX_SIZE / 2);
+	if (db_begin(db, 0, err) < 0)
+		return -1;
+	if (db_query_int(db, "SELECT desired_gen FROM guest WHERE id = $1", p,
+			 1, &out->generation, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		if (db_query(db, queries[i].sql, p, 1, queries[i].fn, &rc,
+			     NULL, err) < 0)
+			goto fail;
+	db_rollback(db);	/* read-only: nothing to commit */
+	return 0;
+fail:
+	db_rollback(db);
+	render_out_free(out);
+	return -1;
+}
+
+int
+render_bundle(struct render_out *out, struct strbuf *wire,
+	      char whole_sha256[65], struct hk_err *err)
+{
+	struct bundle_file files[BUNDLE_MAX_FILES];
+
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
+		files[i].name = bundle_names[i];
+		files[i].data = strbuf_str(&out->files[i]);
+		files[i].len = out->files[i].len;
+	}
+	return bundle_write(wire, (uint64_t)out->generation, files,
+			    BUNDLE_MAX_FILES, whole_sha256, err);
+}
+
+void
+render_out_free(struct render_out *out)
+{
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+		strbuf_free(&out->files[i]);
+}

@@ -1,0 +1,94 @@
+/*
+ * secret.c - randomness, digests and comparison via OpenSSL.
+ * See secret.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "secret.h"
+
+static void
+to_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+secret_random_hex(char *out, size_t n, struct hk_err *err)
+{
+	unsigned char buf[64];
+
+	if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1)
+		return hk_fail(err, HK_EINTERNAL, NULL, "no randomness");
+	to_hex(buf, n, out);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+void
+secret_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	to_hex(md, mdlen, out);
+}
+
+int
+secret_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int
+secret_new_token(char token[SECRET_TOKEN_LEN + 1],
+		 char prefix[SECRET_PREFIX_HEX + 1],
+		 char body[SECRET_BODY_HEX + 1], struct hk_err *err)
+{
+	if (secret_random_hex(prefix, SECRET_PREFIX_HEX / 2, err) < 0 ||
+	    secret_random_hex(body, SECRET_BODY_HEX / 2, err) < 0)
+		return -1;
+	snprintf(token, SECRET_TOKEN_LEN + 1, "hk_%s_%s", prefix, body);
+	return 0;
+}
+
+static int
+all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+secret_split_token(const char *token, char prefix[SECRET_PREFIX_HEX + 1],
+		   char body[SECRET_BODY_HEX + 1])
+{
+	const char *p = token + 3, *b = p + SECRET_PREFIX_HEX + 1;
+
+	if (strlen(token) != SECRET_TOKEN_LEN || strncmp(token, "hk_", 3) ||
+	    p[SECRET_PREFIX_HEX] != '_' || !all_hex(p, SECRET_PREFIX_HEX) ||
+	    !all_hex(b, SECRET_BODY_HEX))
+		return -1;
+	memcpy(prefix, p, SECRET_PREFIX_HEX);
+	prefix[SECRET_PREFIX_HEX] = '\0';
+	memcpy(body, b, SECRET_BODY_HEX);
+	body[SECRET_BODY_HEX] = '\0';
+	return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * store.h - the mail model: every read and write of tenant data, scoped by
+ * the actor, over the db interface.  API, CLI and pushd call only these;
+ * none of them writes SQL of its own.
+ *
+ * Inputs are already canonical (validate.h); results come back as jansson
+ * objects owned by the caller.  An object outside the actor's project is
+ * answered HK_ENOTFOUND, exactly like one that does not exist.  Every write
+ * that changes what a guest serves bumps that guest's desired generation in
+ * the same transaction.
+ */
+#ifndef HK_STORE_H
+#define HK_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "err.h"
+
+struct hk_actor {
+	int64_t account_id;
+	int is_admin;		/* reaches every project */
+	int64_t project_id;	/* owners: their project */
+	int read_only;
+	char login[128];	/* for the audit trail */
+};
+
+/* --- projects and accounts (operator) --- */
+int store_project_add(struct db *db, const char *name, int64_t *id,
+		      struct hk_err *err);
+int store_project_id(struct db *db, const char *name, int64_t *id,
+		     struct hk_err *err);
+
+/* --- API keys --- */
+/* Creates (if missing) the admin account `login` and a key for it; the
+ * token is written to token[] and never stored. */
+int store_apikey_create_admin(struct db *db, const char *login, int read_only,
+			      char *token, size_t tokenlen,
+			      struct hk_err *err);
+/* Checks a presented bearer token; fills actor.  HK_EAUTH on any mismatch,
+ * expired or revoked key (one message for all, to reveal nothing). */
+int store_apikey_auth(struct db *db, const char *token,
+		      struct hk_actor *actor, struct hk_err *err);
+
+/* --- guests --- */
+struct guest_in {
+	const char *name, *project, *host, *user, *host_key;
+	int port;
+};
+int store_guest_add(struct db *db, const struct guest_in *in, json_t **out,
+		    struct hk_err *err);
+int store_guest_list(struct db *db, const struct hk_actor *actor,
+		     json_t **out, struct hk_err *err);
+/* Guests with desired_gen > applied_gen whose retry time has come. */
+int store_guest_dirty(struct db *db, int64_t now, json_t **out,
+		      struct hk_err *err);
+/* Earliest retry_at of a dirty guest, or -1 if none is dirty. */
+int store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err);
+/* Marks one guest (or all if name is NULL) dirty. */
+int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
+/* Records a push outcome: the applied generation on success, else the
+ * error, the state it leaves ("unreachable" or "failed") and when to retry. */
+struct push_outcome {
+	int64_t guest_id, gen;
+	int ok;
+	const char *state;	/* on failure */
+	const char *error;	/* on failure */
+	int64_t now, retry_at;
+};
+int store_guest_pushed(struct db *db, const struct push_outcome *o,
+		       struct hk_err *err);
+
+/* --- domains --- */
+int store_domain_add(struct db *db, const struct hk_actor *actor,
+		     const char *name, const char *guest, json_t **out,
+		     struct hk_err *err);
+int store_domain_get(struct db *db, const struct hk_actor *actor,
+		     const char *name, json_t **out, struct hk_err *err);
+int store_domain_list(struct db *db, const struct hk_actor *actor,
+		      json_t **out, struct hk_err *err);
+
+/* --- mailboxes --- */
+struct mailbox_in {
+	const char *local_part, *domain;	/* canonical */
+	const char *password_hash;		/* {SCHEME}... */
+	const char *name;			/* display name, may be "" */
+	int64_t quota_bytes;
+	int active;
+};
+int store_mailbox_add(struct db *db, const struct hk_actor *actor,
+		      const struct mailbox_in *in, json_t **out,
+		      struct hk_err *err);
+int store_mailbox_list(struct db *db, const struct hk_actor *actor,
+		       const char *domain, json_t **out, struct hk_err *err);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * store_apikey.c - API keys: made here, shown once, kept as the SHA-256 of
+ * their secret part, looked up by their public prefix.  See store.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "secret.h"
+#include "store.h"
+
+static int
+admin_account(struct db *db, const char *login, int64_t *id,
+	      struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(login), DB_INTV((int64_t)time(NULL)) };
+
+	if (db_exec(db, "INSERT INTO account (login, role, created_at) "
+		    "VALUES ($1, 'admin', $2) ON CONFLICT (login) DO NOTHING",
+		    p, 2, NULL, err) < 0)
+		return -1;
+	if (db_query_int(db, "SELECT id FROM account WHERE login = $1 AND "
+			 "role = 'admin'", p, 1, id, err) < 0)
+		return hk_fail(err, HK_EEXIST, "login",
+			       "%s exists and is not an operator", login);
+	return 0;
+}
+
+int
+store_apikey_create_admin(struct db *db, const char *login, int read_only,
+			  char *token, size_t tokenlen, struct hk_err *err)
+{
+	char tok[SECRET_TOKEN_LEN + 1], prefix[SECRET_PREFIX_HEX + 1];
+	char body[SECRET_BODY_HEX + 1], digest[65];
+	struct db_param p[5];
+	int64_t account;
+
+	if (tokenlen < sizeof(tok))
+		return hk_fail(err, HK_EINTERNAL, NULL, "token buffer");
+	if (secret_new_token(tok, prefix, body, err) < 0)
+		return -1;
+	secret_sha256_hex(body, strlen(body), digest);
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (admin_account(db, login, &account, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(account);
+	p[1] = DB_TXT(prefix);
+	p[2] = DB_TXT(digest);
+	p[3] = DB_INTV(read_only ? 1 : 0);
+	p[4] = DB_INTV((int64_t)time(NULL));
+	if (db_exec(db, "INSERT INTO api_key (account_id, prefix, "
+		    "secret_sha256, read_only, created_at) VALUES ($1, $2, $3,"
+		    " $4, $5)", p, 5, NULL, err) < 0 || db_commit(db, err) < 0)
+		goto fail;
+	snprintf(token, tokenlen, "%s", tok);
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+struct key_row {
+	int found;
+	char digest[65];
+	struct hk_actor actor;
+	int64_t expires_at, revoked_at;
+};
+
+static int
+take_key(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct key_row *k = ctx;
+
+	(void)err;
+	/* secret_sha256, account_id, role, project_id, read_only, expires_at,
+	 * revoked_at, login */
+	k->found = 1;
+	snprintf(k->digest, sizeof(k->digest), "%s", row->vals[0]);
+	k->actor.account_id = strtoll(row->vals[1], NULL, 10);
+	k->actor.is_admin = strcmp(row->vals[2], "admin") == 0;
+	k->actor.project_id = row->vals[3] ? strtoll(row->vals[3], NULL, 10)
+	    : -1;
+	k->actor.read_only = strcmp(row->vals[4], "0") != 0;
+	k->expires_at = row->vals[5] ? strtoll(row->vals[5], NULL, 10) : 0;
+	k->revoked_at = row->vals[6] ? strtoll(row->vals[6], NULL, 10) : 0;
+	snprintf(k->actor.login, sizeof(k->actor.login), "%s", row->vals[7]);
+	return 0;
+}
+
+int
+store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
+		  struct hk_err *err)
+{
+	char prefix[SECRET_PREFIX_HEX + 1], body[SECRET_BODY_HEX + 1];
+	char digest[65];
+	struct key_row k;
+	struct db_param p[1];
+	int64_t now = (int64_t)time(NULL);
+
+	memset(&k, 0, sizeof(k));
+	if (secret_split_token(token, prefix, body) < 0)
+		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
+	p[0] = DB_TXT(prefix);
+	if (db_query(db, "SELECT k.secret_sha256, a.id, a.role, a.project_id,"
+		     " k.read_only, k.expires_at, k.revoked_at, a.login FROM "
+		     "api_key k JOIN account a ON a.id = k.account_id WHERE "
+		     "k.prefix = $1", p, 1, take_key, &k, NULL, err) < 0)
+		return -1;
+	secret_sha256_hex(body, strlen(body), digest);
+	if (!k.found || !secret_equal(digest, k.digest) || k.revoked_at ||
+	    (k.expires_at && k.expires_at <= now))
+		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
+	*actor = k.actor;
+	return 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * store_guest.c - guests: registration, listing, and the generation
+ * bookkeeping that tells pushd what it owes.  See store.h.
+ */
+#include "config.h"
+
+#include <time.h>
+
+#include "store.h"
+
+#define GUEST_COLS \
+	"g.id, g.name, p.name AS project, g.ssh_host, g.ssh_port, " \
+	"g.ssh_user, g.desired_gen, g.applied_gen, g.state, g.last_error, " \
+	"g.last_push_at, g.retry_at"
+
+int
+store_guest_add(struct db *db, const struct guest_in *in, json_t **out,
+		struct hk_err *err)
+{
+	int64_t pid;
+	struct db_param p[7];
+
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_project_id(db, in->project, &pid, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(pid);
+	p[1] = DB_TXT(in->name);
+	p[2] = DB_TXT(in->host);
+	p[3] = DB_INTV(in->port);
+	p[4] = DB_TXT(in->user);
+	p[5] = DB_TXT(in->host_key);
+	p[6] = DB_INTV((int64_t)time(NULL));
+	if (db_exec(db, "INSERT INTO guest (project_id, name, ssh_host, "
+		    "ssh_port, ssh_user, host_key, created_at) VALUES "
+		    "($1, $2, $3, $4, $5, $6, $7)", p, 7, NULL, err) < 0) {
+		if (err->code == HK_EEXIST)
+			hk_fail(err, HK_EEXIST, "name", "guest %s exists",
+				in->name);
+		goto fail;
+	}
+	if (db_query_json(db, "SELECT " GUEST_COLS " FROM guest g JOIN project "
+			  "p ON p.id = g.project_id WHERE g.name = $1",
+			  &p[1], 1, out, err) < 0)
+		goto fail;
+	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+store_guest_list(struct db *db, const struct hk_actor *actor, json_t **out,
+		 struct hk_err *err)
+{
+	struct db_param p[1] = {
+		DB_INTV(actor->is_admin ? -1 : actor->project_id) };
+
+	return db_query_json(db, "SELECT " GUEST_COLS " FROM guest g JOIN "
+			     "project p ON p.id = g.project_id WHERE "
+			     "($1 < 0 OR g.project_id = $1) ORDER BY g.name",
+			     p, 1, out, err);
+}
+
+int
+store_guest_dirty(struct db *db, int64_t now, json_t **out,
+		  struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(now) };
+
+	return db_query_json(db, "SELECT id, name, ssh_host, ssh_port, "
+			     "ssh_user, host_key, desired_gen, applied_gen, "
+			     "failures FROM guest WHERE desired_gen > "
+			     "applied_gen AND retry_at <= $1 ORDER BY retry_at,"
+			     " id", p, 1, out, err);
+}
+
+int
+store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err)
+{
+	*at = -1;
+	if (db_query_int(db, "SELECT MIN(retry_at) FROM guest WHERE "
+			 "desired_gen > applied_gen", NULL, 0, at, err) < 0 &&
+	    err->code != HK_ENOTFOUND)
+		return -1;
+	return 0;
+}
+
+int
+store_guest_touch(struct db *db, const char *name, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(name) };
+	int64_t n = 0;
+
+	if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
+		    "state = 'pending', retry_at = 0 WHERE $1 IS NULL OR "
+		    "name = $1", p, 1, &n, err) < 0)
+		return -1;
+	if (n == 0 && name != NULL)
+		return hk_fail(err, HK_ENOTFOUND, "guest", "no guest %s", name);
+	return 0;
+}
+
+int
+store_guest_pushed(struct db *db, const struct push_outcome *o,
+		   struct hk_err *err)
+{
+	struct db_param p[6] = { DB_INTV(o->guest_id), DB_INTV(o->gen),
+				 DB_INTV(o->now), DB_TXT(o->state),
+				 DB_TXT(o->error), DB_INTV(o->retry_at) };
+
+	if (o->ok)
+		return db_exec(db, "UPDATE guest SET applied_gen = CASE WHEN "
+			       "applied_gen > $2 THEN applied_gen ELSE $2 END,"
+			       " state = CASE WHEN desired_gen > $2 THEN "
+			       "'pending' ELSE 'in_sync' END, last_error = "
+			       "NULL, last_push_at = $3, failures = 0, "
+			       "retry_at = 0 WHERE id = $1", p, 3, NULL, err);
+	return db_exec(db, "UPDATE guest SET state = $4, last_error = $5, "
+		       "last_push_at = $3, failures = failures + 1, "
+		       "retry_at = $6 WHERE id = $1", p, 6, NULL, err);
+}

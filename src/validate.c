@@ -1,0 +1,274 @@
+/*
+ * validate.c - canonicalize and check untrusted values.  See validate.h.
+ *
+ * Control characters are refused before any library sees the value; the
+ * canonical result is then checked against mapsyntax, the same grammar the
+ * agent enforces on the guest, so the two ends can never disagree.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <idn2.h>
+
+#include "validate.h"
+
+#define INPUT_MAX 1024
+
+int
+validate_utf8_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t len;
+		unsigned cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+		else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+		else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+		else return 0;
+		if ((size_t)(end - p) < len)
+			return 0;
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp < 0xa0))	/* C1 controls */
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+static int
+check_text(const char *in, const char *field, size_t max, struct hk_err *err)
+{
+	size_t n;
+
+	if (in == NULL || *in == '\0')
+		return hk_fail(err, HK_EINVAL, field, "must not be empty");
+	n = strlen(in);
+	if (n > max)
+		return hk_fail(err, HK_EINVAL, field, "longer than %zu octets",
+			       max);
+	if (!validate_utf8_text(in, n))
+		return hk_fail(err, HK_EINVAL, field,
+			       "contains a control character or invalid UTF-8");
+	return 0;
+}
+
+int
+validate_domain(const char *in, const char *field,
+		char out[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err)
+{
+	char *alabel = NULL;
+	int rc;
+
+	if (check_text(in, field, INPUT_MAX, err) < 0)
+		return -1;
+	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&alabel,
+			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		return hk_fail(err, HK_EINVAL, field,
+			       "not a valid domain name: %s", idn2_strerror(rc));
+	for (char *p = alabel; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!mapsyntax_domain(alabel, strlen(alabel))) {
+		idn2_free(alabel);
+		return hk_fail(err, HK_EINVAL, field,
+			       "not a valid domain name: needs at least two "
+			       "labels of letters, digits and inner hyphens");
+	}
+	snprintf(out, MAPSYNTAX_DOMAIN_MAX + 1, "%s", alabel);
+	idn2_free(alabel);
+	return 0;
+}
+
+void
+validate_domain_display(const char *alabel, char *out, size_t outlen)
+{
+	char *ulabel = NULL;
+
+	if (idn2_to_unicode_8z8z(alabel, &ulabel, 0) == IDN2_OK &&
+	    ulabel != NULL) {
+		snprintf(out, outlen, "%s", ulabel);
+		idn2_free(ulabel);
+		return;
+	}
+	snprintf(out, outlen, "%s", alabel);
+}
+
+int
+validate_localpart(const char *in, const char *field,
+		   char out[MAPSYNTAX_LOCAL_MAX + 1], struct hk_err *err)
+{
+	size_t n;
+
+	if (check_text(in, field, INPUT_MAX, err) < 0)
+		return -1;
+	n = strlen(in);
+	if (n > MAPSYNTAX_LOCAL_MAX)
+		return hk_fail(err, HK_EINVAL, field,
+			       "longer than %d octets", MAPSYNTAX_LOCAL_MAX);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[n] = '\0';
+	if (!mapsyntax_localpart(out, n))
+		return hk_fail(err, HK_EINVAL, field,
+			       "may hold only a-z, 0-9, '.', '_', '+' and '-', "
+			       "with no dot at either end or two in a row");
+	return 0;
+}
+
+int
+validate_address(const char *in, const char *field,
+		 char local[MAPSYNTAX_LOCAL_MAX + 1],
+		 char domain[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err)
+{
+	char buf[INPUT_MAX + 1];
+	const char *at;
+
+	if (check_text(in, field, INPUT_MAX, err) < 0)
+		return -1;
+	if ((at = strrchr(in, '@')) == NULL || at == in || at[1] == '\0')
+		return hk_fail(err, HK_EINVAL, field,
+			       "must be an address of the form user@domain");
+	snprintf(buf, sizeof(buf), "%.*s", (int)(at - in), in);
+	if (validate_localpart(buf, field, local, err) < 0)
+		return -1;
+	return validate_domain(at + 1, field, domain, err);
+}
+
+int
+validate_password(const char *in, const char *field, int min, int max,
+		  struct hk_err *err)
+{
+	size_t n;
+
+	if (in == NULL)
+		return hk_fail(err, HK_EINVAL, field, "is required");
+	n = strlen(in);
+	if (n < (size_t)min)
+		return hk_fail(err, HK_EINVAL, field,
+			       "must be at least %d characters", min);
+	if (n > (size_t)max)
+		return hk_fail(err, HK_EINVAL, field,
+			       "must be at most %d octets", max);
+	if (!validate_utf8_text(in, n))
+		return hk_fail(err, HK_EINVAL, field,
+			       "contains a control character or invalid UTF-8");
+	return 0;
+}
+
+int
+validate_display_name(const char *in, const char *field, struct hk_err *err)
+{
+	if (in == NULL || *in == '\0')
+		return 0;
+	return check_text(in, field, 256, err);
+}
+
+int
+validate_quota(const char *in, const char *field, int64_t *bytes,
+	       struct hk_err *err)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (in == NULL || !isdigit((unsigned char)in[0]))
+		return hk_fail(err, HK_EINVAL, field,
+			       "must be a size like 500M, 2G or a byte count");
+	errno = 0;
+	v = strtoull(in, &end, 10);
+	if (errno != 0)
+		return hk_fail(err, HK_EINVAL, field, "is too large");
+	if (*end != '\0') {
+		if (end[1] != '\0' || (u = strchr(units, toupper(
+		    (unsigned char)*end))) == NULL || *end == '\0')
+			return hk_fail(err, HK_EINVAL, field,
+				       "unknown unit \"%s\" (use K, M, G or T)",
+				       end);
+		shift = 10 * (int)(u - units + 1);
+	}
+	if (v > (unsigned long long)INT64_MAX >> shift)
+		return hk_fail(err, HK_EINVAL, field, "is too large");
+	*bytes = (int64_t)(v << shift);
+	return 0;
+}
+
+int
+validate_slug(const char *in, const char *field, struct hk_err *err)
+{
+	size_t n = in ? strlen(in) : 0;
+
+	if (n == 0 || n > 63 || !(islower((unsigned char)in[0]) ||
+	    isdigit((unsigned char)in[0])) ||
+	    strspn(in, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		return hk_fail(err, HK_EINVAL, field, "must be 1-63 of a-z, "
+			       "0-9, '_' and '-', starting with a letter or "
+			       "digit");
+	return 0;
+}
+
+int
+validate_host(const char *in, const char *field, struct hk_err *err)
+{
+	size_t n = in ? strlen(in) : 0;
+
+	if (n == 0 || n > 253 || in[0] == '-' ||
+	    strspn(in, "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-") != n)
+		return hk_fail(err, HK_EINVAL, field, "must be a host name or "
+			       "an IP address");
+	return 0;
+}
+
+static const char *const key_types[] = {
+	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+	"ecdsa-sha2-nistp521", "ssh-rsa", NULL
+};
+
+int
+validate_host_key(const char *in, const char *field, char *out,
+		  size_t outlen, struct hk_err *err)
+{
+	const char *sp = in ? strchr(in, ' ') : NULL, *b64;
+	size_t tlen, blen;
+	int known = 0;
+
+	if (sp == NULL)
+		goto bad;
+	tlen = (size_t)(sp - in);
+	for (int i = 0; key_types[i]; i++)
+		known |= strlen(key_types[i]) == tlen &&
+		    strncmp(in, key_types[i], tlen) == 0;
+	b64 = sp + 1;
+	blen = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789+/=");
+	if (!known || blen < 16 || (b64[blen] != '\0' && b64[blen] != ' ' &&
+	    b64[blen] != '\n') || tlen + 1 + blen + 1 > outlen)
+		goto bad;
+	snprintf(out, outlen, "%.*s %.*s", (int)tlen, in, (int)blen, b64);
+	return 0;
+bad:
+	return hk_fail(err, HK_EINVAL, field, "must be an SSH public host key "
+		       "line: TYPE BASE64 (ssh-ed25519, ecdsa-sha2-*, ssh-rsa)");
+}

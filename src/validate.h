@@ -1,0 +1,61 @@
+/*
+ * validate.h - turning untrusted input into the canonical values the
+ * database and the maps hold.  Used by the API, the CLI and (later) the CSV
+ * import alike, so one rule holds whichever door a value came in by.
+ *
+ * Each function writes the canonical form into a caller buffer and returns
+ * 0, or returns -1 with err {HK_EINVAL, field, reason}.  Canonical values
+ * always pass the matching mapsyntax_*() check.
+ */
+#ifndef HK_VALIDATE_H
+#define HK_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "mapsyntax.h"
+
+/* IDNA2008 (libidn2, with UTS#46 mapping): "大学.example" and
+ * "xn--..." both give the lowercase A-label. */
+int validate_domain(const char *in, const char *field,
+		    char out[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err);
+
+/* A-label to U-label for display; on failure copies the A-label. */
+void validate_domain_display(const char *alabel, char *out, size_t outlen);
+
+/* Lowercases ASCII; then [a-z0-9._+-], no edge or double dots, <= 64. */
+int validate_localpart(const char *in, const char *field,
+		       char out[MAPSYNTAX_LOCAL_MAX + 1], struct hk_err *err);
+
+/* "local@domain", each part as above. */
+int validate_address(const char *in, const char *field,
+		     char local[MAPSYNTAX_LOCAL_MAX + 1],
+		     char domain[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err);
+
+/* Plain password: min..max octets of UTF-8, no control characters. */
+int validate_password(const char *in, const char *field, int min, int max,
+		      struct hk_err *err);
+
+/* Display name: <= 256 octets of UTF-8, no control characters. */
+int validate_display_name(const char *in, const char *field,
+			  struct hk_err *err);
+
+/* "500M", "2G", "1024", "0" (no limit) -> bytes. */
+int validate_quota(const char *in, const char *field, int64_t *bytes,
+		   struct hk_err *err);
+
+/* Object names (projects, guests, logins): [a-z0-9][a-z0-9_-]*, <= 63. */
+int validate_slug(const char *in, const char *field, struct hk_err *err);
+
+/* An SSH host: a DNS name or an IPv4/IPv6 literal, never starting with '-'. */
+int validate_host(const char *in, const char *field, struct hk_err *err);
+
+/* An SSH public key line "TYPE BASE64 [comment]" -> "TYPE BASE64". */
+int validate_host_key(const char *in, const char *field, char *out,
+		      size_t outlen, struct hk_err *err);
+
+/* Whether s is well-formed UTF-8 without control characters. */
+int validate_utf8_text(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,178 @@
+#!/bin/bash
+# e2e.sh - the walking skeleton end to end, on real components only:
+# nginx -> hakomail-fcgi -> SQLite; hakomail-pushd -> ssh -> hakomail-agent
+# on two namespace guests running Debian's postfix, dovecot and sshd.
+#
+# Through the API: domains pc1.example on g1 and pc2.example on g2, mailbox
+# matsui in both with different passwords.  Then with real clients (curl's
+# SMTP and IMAP): deliver to each, log in with the right password (works)
+# and the other one's (refused), find the message in INBOX.  Prints how long
+# it took from the API's 201 to the first successful IMAP login.
+#
+# Usage: e2e.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: e2e.sh BUILDDIR}" && pwd)
+. "$top/tests/lib.sh"
+
+export HK_STATE=/run/hakomail-test/panel HK_BIN=$build/src HK_WWW=$top/www
+export HK_LISTEN=127.0.0.1:18080
+export HK_GUEST_ROOT=/run/hakomail-test/guests
+export HK_AGENT=$build/src/hakomail-agent HK_PANEL_PUBKEY=$HK_STATE/ssh/id_ed25519.pub
+hkguest=$top/tests/guest/hkguest
+tmp=$(mktemp -d)
+base=http://$HK_LISTEN/api/v1
+
+cleanup() {
+	"$top/deploy/panel.sh" stop >/dev/null 2>&1
+	"$hkguest" down-all >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+show_logs() {
+	for f in "$HK_STATE"/log/*.log "$HK_GUEST_ROOT"/*/log/*; do
+		[ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }
+	done
+}
+
+# api METHOD PATH [BODY]: sets STATUS and BODY
+api() {
+	STATUS=$(curl -sS -o "$tmp/body" -w '%{http_code}' -X "$1" \
+		-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+		${3:+--data-binary "$3"} "$base/$2")
+	BODY=$(cat "$tmp/body")
+}
+
+imap_login() {	# imap_login HOST USER PASS
+	curl -s --max-time 10 "imap://$1/" -u "$2:$3" -X NOOP >/dev/null 2>&1
+}
+
+guest_in_sync() {	# guest_in_sync NAME
+	api GET guests
+	[ "$(jq -r --arg g "$1" '.items[] | select(.name == $g) |
+		(.applied_gen >= .desired_gen and .state == "in_sync")' <<<"$BODY")" = true ]
+}
+
+delivered() {	# delivered HOST USER PASS TOKEN
+	curl -s --max-time 10 "imap://$1/INBOX" -u "$2:$3" \
+		-X "SEARCH SUBJECT \"$4\"" 2>/dev/null | grep -Eq '^\* SEARCH [0-9]'
+}
+
+send_mail() {	# send_mail HOST RCPT TOKEN
+	printf 'From: e2e@hakomail.test\r\nTo: %s\r\nSubject: %s\r\n\r\nhello from e2e\r\n' \
+		"$2" "$3" >"$tmp/msg"
+	curl -s --max-time 15 "smtp://$1" --mail-from e2e@hakomail.test \
+		--mail-rcpt "$2" -T "$tmp/msg"
+}
+
+echo "== e2e: panel and guests"
+rm -rf "$HK_STATE" "$HK_GUEST_ROOT"
+if ! "$top/deploy/panel.sh" setup >"$tmp/setup.log" 2>&1; then
+	cat "$tmp/setup.log"; fail "panel setup"; exit 1
+fi
+check "panel starts (nginx, fcgi, pushd)" "$top/deploy/panel.sh" start || { show_logs; exit 1; }
+g1=$("$hkguest" start g1 1) && g2=$("$hkguest" start g2 2)
+check "two guests start (postfix, dovecot, sshd)" test -n "$g1" -a -n "$g2" || { show_logs; exit 1; }
+
+cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
+cli project add lab >/dev/null
+cli guest add g1 --project lab --host "$g1" --host-key-file "$HK_GUEST_ROOT/g1/host_key.pub" >/dev/null
+cli guest add g2 --project lab --host "$g2" --host-key-file "$HK_GUEST_ROOT/g2/host_key.pub" >/dev/null
+KEY=$(cli apikey create)
+check "admin API key issued" test -n "$KEY"
+check "both guests reach generation 1 (empty maps pushed)" \
+	until_ok 30 eval 'guest_in_sync g1 && guest_in_sync g2'
+
+echo "== e2e: the API behind nginx"
+api POST domains '{"name":"pc1.example","guest":"g1"}'; check_eq "create pc1.example on g1" 201 "$STATUS"
+api POST domains '{"name":"PC2.Example","guest":"g2"}'; check_eq "create pc2.example on g2 (case folded)" 201 "$STATUS"
+check_eq "domain stored lowercase" pc2.example "$(jq -r .name <<<"$BODY")"
+
+declare -A pw=([pc1]=pc1-Secret-9f2a [pc2]=pc2-Secret-47bd)
+declare -A host=([pc1]=$g1 [pc2]=$g2)
+declare -A took
+for d in pc1 pc2; do
+	api POST "domains/$d.example/mailboxes" "{\"local_part\":\"matsui\",\"password\":\"${pw[$d]}\",\"name\":\"松井\"}"
+	t0=$(now_ms)
+	check_eq "create matsui@$d.example" 201 "$STATUS"
+	check "no password or hash in the answer" \
+		eval "! grep -q -e '${pw[$d]}' -e SHA512 -e password <<<'$BODY'"
+	if until_ok 30 imap_login "${host[$d]}" "matsui@$d.example" "${pw[$d]}"; then
+		took[$d]=$(( $(now_ms) - t0 ))
+		pass "IMAP login matsui@$d.example on its guest with its password"
+	else
+		fail "IMAP login matsui@$d.example on its guest with its password"
+	fi
+done
+echo "  time from API 201 to first successful IMAP login: pc1 ${took[pc1]:-?} ms, pc2 ${took[pc2]:-?} ms"
+
+check "pc2's password does not open matsui@pc1.example" \
+	eval '! imap_login "$g1" matsui@pc1.example "${pw[pc2]}"'
+check "pc1's password does not open matsui@pc2.example" \
+	eval '! imap_login "$g2" matsui@pc2.example "${pw[pc1]}"'
+check "matsui@pc2.example does not exist on g1" \
+	eval '! imap_login "$g1" matsui@pc2.example "${pw[pc2]}"'
+
+for d in pc1 pc2; do
+	tok="e2e-$d-$RANDOM$RANDOM"
+	check "SMTP delivery to matsui@$d.example accepted" send_mail "${host[$d]}" "matsui@$d.example" "$tok"
+	check "message found in INBOX of matsui@$d.example" \
+		until_ok 30 delivered "${host[$d]}" "matsui@$d.example" "${pw[$d]}" "$tok"
+done
+check "g1 refuses mail for pc2.example (not its domain)" \
+	eval '! send_mail "$g1" matsui@pc2.example x'
+
+echo "== e2e: bad input is refused and nothing is written"
+api GET domains; before=$BODY
+api POST domains '{"name":"bad domain.example","guest":"g1"}'
+check_eq "domain with a space: 400" 400 "$STATUS"
+check_eq "error names the field" name "$(jq -r .error.field <<<"$BODY")"
+api POST domains '{"name":"x.example","guest":"g1","extra":1}'
+check_eq "unknown field: 400 naming it" "400 extra" "$STATUS $(jq -r .error.field <<<"$BODY")"
+api POST domains '{"name":"x.example","name":"y.example","guest":"g1"}'
+check_eq "duplicate key: 400" 400 "$STATUS"
+api POST domains '{"name":"x.example","guest":"nosuch"}'
+check_eq "unknown guest: 404 naming the field" "404 guest" "$STATUS $(jq -r .error.field <<<"$BODY")"
+api POST domains '{"name":"pc1.example","guest":"g1"}'
+check_eq "existing domain: 409" 409 "$STATUS"
+api POST domains/pc1.example/mailboxes '{"local_part":"a\nb","password":"long-enough-pw"}'
+check_eq "newline in local part: 400 naming local_part" "400 local_part" "$STATUS $(jq -r .error.field <<<"$BODY")"
+api POST domains/pc1.example/mailboxes '{"local_part":"a:b","password":"long-enough-pw"}'
+check_eq "colon in local part: 400" 400 "$STATUS"
+api POST domains/pc1.example/mailboxes '{"local_part":"short","password":"x"}'
+check_eq "short password: 400 naming password" "400 password" "$STATUS $(jq -r .error.field <<<"$BODY")"
+api POST domains/pc1.example/mailboxes '{"local_part":"matsui","password":"long-enough-pw"}'
+check_eq "existing mailbox: 409" 409 "$STATUS"
+api POST domains '{"name":'
+check_eq "malformed JSON: 400" 400 "$STATUS"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data-binary '{"name":"z.example","guest":"g1"}' "$base/domains")
+check_eq "no credentials: 401" 401 "$STATUS"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${KEY%?}0" "$base/domains")
+check_eq "wrong key: 401" 401 "$STATUS"
+api GET domains
+check_eq "domains unchanged after every refusal" "$before" "$BODY"
+api GET domains/pc1.example/mailboxes
+check_eq "pc1.example still has exactly one mailbox" 1 "$(jq '.items | length' <<<"$BODY")"
+
+echo "== e2e: latency over 10 more writes"
+samples=()
+for i in $(seq 1 10); do
+	api POST domains/pc1.example/mailboxes "{\"local_part\":\"user$i\",\"password\":\"pw-$i-long-enough\"}"
+	t0=$(now_ms)
+	[ "$STATUS" = 201 ] || { fail "create user$i ($STATUS)"; continue; }
+	if until_ok 30 imap_login "$g1" "user$i@pc1.example" "pw-$i-long-enough"; then
+		samples+=($(( $(now_ms) - t0 )))
+	else
+		fail "IMAP login user$i@pc1.example"
+	fi
+done
+if [ ${#samples[@]} -eq 10 ]; then
+	sorted=($(printf '%s\n' "${samples[@]}" | sort -n))
+	pass "10 writes reached the guest"
+	echo "  API 201 -> IMAP login over 10 writes: p50 ${sorted[4]} ms, max ${sorted[9]} ms"
+fi
+
+grep -q ^FAIL "$HK_RESULTS" 2>/dev/null && show_logs
+exit 0

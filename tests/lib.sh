@@ -1,0 +1,29 @@
+# lib.sh - shared by the shell tests: results are appended to $HK_RESULTS as
+# "PASS name" / "FAIL name" lines, which tests/run.sh counts.
+: "${HK_RESULTS:=/dev/null}"
+
+pass() { echo "PASS $*" >>"$HK_RESULTS"; echo "  ok   - $*"; }
+fail() { echo "FAIL $*" >>"$HK_RESULTS"; echo "  FAIL - $*"; }
+
+# check NAME CMD...: pass if CMD succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"
+	else fail "$1 (expected '$2', got '$3')"; fi
+}
+
+# until_ok SECONDS CMD...: retry CMD until it succeeds or the deadline passes.
+until_ok() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+now_ms() { date +%s%3N; }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# run.sh - every test of hakomail, from a fresh Debian 12 machine, as root:
+# installs what is needed, builds, runs the unit tests (plain and under
+# AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
+# integration tests on real nginx, postfix, dovecot and sshd guests.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export HK_RESULTS=$top/tests/artifacts/results.txt
+mkdir -p tests/artifacts
+: >"$HK_RESULTS"
+. tests/lib.sh
+start=$SECONDS
+
+step() { echo; echo "=== $* ($((SECONDS - start)) s)"; }
+
+# Counts cmocka's verdicts in the test logs of one build directory; a test
+# program that died without a verdict counts as one failure.
+count_unit() {
+	local dir=$1 label=$2 log p f
+	for log in "$dir"/tests/unit/*.log; do
+		[ -f "$log" ] || continue
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		if [ -z "$p$f" ] || grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' \
+			-e 'ERROR: LeakSanitizer' "$log"; then
+			fail "$label $(basename "$log" .log) (crashed or sanitizer report)"
+			sed 's/^/    /' "$log" | tail -n 30
+			continue
+		fi
+		for _ in $(seq 1 "${p:-0}"); do echo "PASS $label $(basename "$log" .log)" >>"$HK_RESULTS"; done
+		for _ in $(seq 1 "${f:-0}"); do echo "FAIL $label $(basename "$log" .log)" >>"$HK_RESULTS"; done
+		[ "${f:-0}" = 0 ] || sed 's/^/    /' "$log" | grep -e FAILED -e ERROR -e Failure | head -20
+		echo "  $label $(basename "$log" .log): ${p:-0} passed, ${f:-0} failed"
+	done
+}
+
+build() {	# build DIR [configure args...]
+	local dir=$1; shift
+	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -j"$(nproc)" -s) \
+		>"$dir.log" 2>&1
+	local rc=$?
+	grep -E 'warning:|error:' "$dir.log" | head -20
+	if grep -q 'warning:' "$dir.log"; then fail "build $dir has compiler warnings"; fi
+	return $rc
+}
+
+step "dependencies"
+deploy/install-deps.sh || { echo "installing packages failed"; exit 1; }
+
+step "build"
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
+if build build; then pass "build (-Wall -Wextra)"; else fail "build"; cat build.log | tail -30; fi
+
+step "unit tests"
+(cd build && make -s check >/dev/null 2>&1)
+count_unit build unit
+
+step "unit tests under ASan + UBSan"
+san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+if build build-asan CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"; then
+	pass "sanitizer build"
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		make -s check >/dev/null 2>&1)
+	count_unit build-asan asan
+else
+	fail "sanitizer build"; tail -30 build-asan.log
+fi
+
+step "make distcheck"
+if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
+else fail "make distcheck"; tail -30 distcheck.log; fi
+
+step "integration: end to end on real guests"
+tests/integration/e2e.sh build
+
+step "summary"
+np=$(grep -c ^PASS "$HK_RESULTS"); nf=$(grep -c ^FAIL "$HK_RESULTS")
+grep ^FAIL "$HK_RESULTS" | sed 's/^/  /'
+echo "wall time: $((SECONDS - start)) s"
+echo "$np passed, $nf failed"
+[ "$nf" -eq 0 ] && [ "$np" -gt 0 ]

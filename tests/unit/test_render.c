@@ -1,0 +1,144 @@
+/* test_render.c - what a guest receives, byte for byte. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "render.h"
+
+static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
+
+static void
+seed(struct fixture *f)
+{
+	static const char *const sql[] = {
+		"INSERT INTO guest (project_id, name, ssh_host, host_key, "
+		"created_at) VALUES (1, 'g2', 'h2', 'ssh-ed25519 AAAA', 0)",
+		"INSERT INTO domain (project_id, guest_id, backup_guest_id, name,"
+		" created_at) VALUES (1, 1, 2, 'pc1.example', 0)",
+		"INSERT INTO domain (project_id, guest_id, name, created_at) "
+		"VALUES (1, 2, 'pc2.example', 0)",
+		"INSERT INTO mailbox (domain_id, local_part, password_hash, "
+		"quota_bytes, active, created_at, updated_at) VALUES "
+		"(1, 'matsui', '{SHA512-CRYPT}$6$s$h1', 1024, 1, 0, 0),"
+		"(1, 'alice', '{SHA512-CRYPT}$6$s$h2', 0, 1, 0, 0),"
+		"(1, 'bob', '{SHA512-CRYPT}$6$s$h3', 0, 0, 0, 0),"
+		"(2, 'matsui', '{SHA512-CRYPT}$6$s$h4', 0, 1, 0, 0)",
+		"INSERT INTO alias (domain_id, local_part, destinations, "
+		"created_at) VALUES (1, 'info', 'matsui@pc1.example,"
+		"alice@pc1.example', 0), (1, '', 'alice@pc1.example', 0)",
+		NULL
+	};
+	struct hk_err err;
+
+	for (int i = 0; sql[i]; i++)
+		if (db_exec(f->db, sql[i], NULL, 0, NULL, &err) != 0)
+			fail_msg("%s: %s", sql[i], err.message);
+}
+
+static void
+test_primary(void **state)
+{
+	struct fixture *f = *state;
+	struct render_out out;
+	struct hk_err err;
+
+	seed(f);
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	assert_string_equal(strbuf_str(&out.files[0]), "pc1.example OK\n");
+	assert_string_equal(strbuf_str(&out.files[1]),
+		"alice@pc1.example pc1.example/alice/\n"
+		"matsui@pc1.example pc1.example/matsui/\n");
+	assert_string_equal(strbuf_str(&out.files[2]),
+		"@pc1.example alice@pc1.example\n"
+		"info@pc1.example matsui@pc1.example,alice@pc1.example\n");
+	assert_string_equal(strbuf_str(&out.files[3]), "");
+	assert_string_equal(strbuf_str(&out.files[4]), "");
+	assert_string_equal(strbuf_str(&out.files[5]),
+		"alice@pc1.example:{SHA512-CRYPT}$6$s$h2:5000:5000::"
+		"/var/mail/vhosts/pc1.example/alice::\n"
+		"matsui@pc1.example:{SHA512-CRYPT}$6$s$h1:5000:5000::"
+		"/var/mail/vhosts/pc1.example/matsui::"
+		"userdb_quota_rule=*:storage=1024B\n");
+	render_out_free(&out);
+}
+
+static void
+test_backup_mx_gets_no_passwords(void **state)
+{
+	struct fixture *f = *state;
+	struct render_out out;
+	struct hk_err err;
+
+	seed(f);
+	assert_int_equal(render_guest(f->db, 2, &opts, &out, &err), 0);
+	assert_string_equal(strbuf_str(&out.files[0]), "pc2.example OK\n");
+	assert_string_equal(strbuf_str(&out.files[3]), "pc1.example OK\n");
+	assert_string_equal(strbuf_str(&out.files[4]),
+		"@pc1.example OK\nalice@pc1.example OK\n"
+		"info@pc1.example OK\nmatsui@pc1.example OK\n");
+	assert_null(strstr(strbuf_str(&out.files[5]), "pc1.example"));
+	render_out_free(&out);
+}
+
+static void
+test_bundle_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct render_out out;
+	struct strbuf wire;
+	struct bundle b;
+	struct hk_err err;
+	char sha[65];
+
+	seed(f);
+	strbuf_init(&wire, 0);
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	assert_int_equal(render_bundle(&out, &wire, sha, &err), 0);
+	if (bundle_parse(wire.data, wire.len, &b, &err) != 0)
+		fail_msg("own bundle refused: %s", err.message);
+	assert_int_equal(b.generation, (uint64_t)out.generation);
+	assert_string_equal(b.sha256, sha);
+	render_out_free(&out);
+	strbuf_free(&wire);
+}
+
+static void
+test_generation_is_the_read_one(void **state)
+{
+	struct fixture *f = *state;
+	struct render_out out;
+	struct hk_err err;
+	int64_t want;
+
+	seed(f);
+	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest "
+				      "WHERE id = 1", NULL, 0, &want, &err), 0);
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	assert_int_equal(out.generation, want);
+	render_out_free(&out);
+	assert_int_equal(render_guest(f->db, 99, &opts, &out, &err), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_primary, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_backup_mx_gets_no_passwords,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_roundtrip,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_generation_is_the_read_one,
+						fixture_setup, fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

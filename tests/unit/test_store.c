@@ -1,0 +1,193 @@
+/* test_store.c - the mail model on SQLite: scoping, conflicts, dirty
+ * generations, API keys. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "store.h"
+
+static int64_t
+desired_gen(struct db *db)
+{
+	int64_t g = -1;
+	struct hk_err err;
+
+	assert_int_equal(db_query_int(db, "SELECT desired_gen FROM guest "
+				      "WHERE name = 'g1'", NULL, 0, &g, &err), 0);
+	return g;
+}
+
+static void
+add_mailbox(struct fixture *f, const struct hk_actor *a, const char *lp,
+	    const char *dom, int expect_rc, enum hk_errcode expect_code)
+{
+	struct mailbox_in in = { lp, dom, "{SHA512-CRYPT}$6$abcdefgh$xyz",
+				 "", 0, 1 };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	hk_err_clear(&err);
+	assert_int_equal(store_mailbox_add(f->db, a, &in, &obj, &err),
+			 expect_rc);
+	assert_int_equal(err.code, expect_code);
+	json_decref(obj);
+}
+
+static void
+test_domain_and_mailbox(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	json_t *obj = NULL, *list = NULL;
+	int64_t g0 = desired_gen(f->db);
+
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(obj, "guest")),
+			    "g1");
+	json_decref(obj);
+	assert_int_equal(desired_gen(f->db), g0 + 1);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_string_equal(err.field, "name");
+	assert_int_equal(desired_gen(f->db), g0 + 1);	/* rolled back */
+
+	add_mailbox(f, &f->admin, "matsui", "pc1.example", 0, HK_OK);
+	assert_int_equal(desired_gen(f->db), g0 + 2);
+	add_mailbox(f, &f->admin, "matsui", "pc1.example", -1, HK_EEXIST);
+	add_mailbox(f, &f->admin, "matsui", "nosuch.example", -1, HK_ENOTFOUND);
+	assert_int_equal(desired_gen(f->db), g0 + 2);
+	assert_int_equal(store_mailbox_list(f->db, &f->admin, "pc1.example",
+					    &list, &err), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 0), "address")), "matsui@pc1.example");
+	assert_null(json_object_get(json_array_get(list, 0), "password_hash"));
+	json_decref(list);
+}
+
+static void
+test_alias_blocks_mailbox(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(db_exec(f->db, "INSERT INTO alias (domain_id, "
+		"local_part, destinations, created_at) SELECT id, 'info', "
+		"'matsui@pc1.example', 0 FROM domain", NULL, 0, NULL, &err), 0);
+	add_mailbox(f, &f->admin, "info", "pc1.example", -1, HK_EEXIST);
+}
+
+static void
+test_tenant_scope(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_actor other = { .project_id = 999 }, ro = { .is_admin = 1,
+							      .read_only = 1 };
+	struct hk_err err;
+	json_t *obj = NULL, *list = NULL;
+
+	/* Another project's owner cannot see or use g1, and is told "no
+	 * such", exactly as for a guest that does not exist. */
+	assert_int_equal(store_domain_add(f->db, &other, "pc9.example", "g1",
+					  &obj, &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_domain_get(f->db, &other, "pc1.example", &obj,
+					  &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_int_equal(store_domain_list(f->db, &other, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	add_mailbox(f, &other, "x", "pc1.example", -1, HK_ENOTFOUND);
+	add_mailbox(f, &ro, "x", "pc1.example", -1, HK_EFORBIDDEN);
+}
+
+static void
+test_apikeys(void **state)
+{
+	struct fixture *f = *state;
+	char token[256], bad[256];
+	struct hk_actor a;
+	struct hk_err err;
+
+	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, token,
+						   sizeof(token), &err), 0);
+	assert_int_equal(store_apikey_auth(f->db, token, &a, &err), 0);
+	assert_true(a.is_admin);
+	assert_string_equal(a.login, "admin");
+	snprintf(bad, sizeof(bad), "%s", token);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	assert_int_equal(store_apikey_auth(f->db, bad, &a, &err), -1);
+	assert_int_equal(err.code, HK_EAUTH);
+	assert_int_equal(store_apikey_auth(f->db, "hk_nonsense", &a, &err), -1);
+	assert_int_equal(db_exec(f->db, "UPDATE api_key SET expires_at = 1",
+				 NULL, 0, NULL, &err), 0);
+	assert_int_equal(store_apikey_auth(f->db, token, &a, &err), -1);
+	/* the secret is never stored */
+	assert_int_equal(db_query_int(f->db, "SELECT COUNT(*) FROM api_key "
+		"WHERE instr($1, secret_sha256) > 0", (struct db_param[]){
+		DB_TXT(token) }, 1, &(int64_t){ 0 }, &err), 0);
+}
+
+static void
+test_push_bookkeeping(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	json_t *dirty = NULL;
+	int64_t gen = desired_gen(f->db);
+	struct push_outcome fail = { 1, gen, 0, "unreachable", "down", 100,
+				     200 };
+	struct push_outcome ok = { 1, gen, 1, NULL, NULL, 300, 0 };
+
+	assert_int_equal(store_guest_dirty(f->db, 100, &dirty, &err), 0);
+	assert_int_equal(json_array_size(dirty), 1);
+	json_decref(dirty);
+	dirty = NULL;
+	assert_int_equal(store_guest_pushed(f->db, &fail, &err), 0);
+	assert_int_equal(store_guest_dirty(f->db, 150, &dirty, &err), 0);
+	assert_int_equal(json_array_size(dirty), 0);	/* backing off */
+	json_decref(dirty);
+	dirty = NULL;
+	assert_int_equal(store_guest_pushed(f->db, &ok, &err), 0);
+	assert_int_equal(store_guest_dirty(f->db, 1000, &dirty, &err), 0);
+	assert_int_equal(json_array_size(dirty), 0);	/* in sync */
+	json_decref(dirty);
+	assert_int_equal(store_guest_touch(f->db, "g1", &err), 0);
+	assert_int_equal(store_guest_touch(f->db, "nosuch", &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_domain_and_mailbox,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alias_blocks_mailbox,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tenant_scope,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_apikeys,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_push_bookkeeping,
+			fixture_setup, fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
