@@ -24,7 +24,7 @@ setup() {
 	id hakomail >/dev/null 2>&1 ||
 		useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin hakomail
 	install -d -m 0755 "$HK_STATE"
-	install -d -m 0750 -o root -g www-data "$run"
+	install -d -m 0755 "$run"
 	install -d -m 0755 "$HK_STATE/log" "$HK_STATE/nginx"
 	install -d -m 0770 -o hakomail -g hakomail "$HK_STATE/db"
 	install -d -m 0700 "$HK_STATE/ssh" "$HK_STATE/pushd"

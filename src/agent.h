@@ -33,6 +33,7 @@ struct agent_conf {
 	const char *maptype;	/* "cdb", "hash" or "lmdb" */
 	char postmap[AGENT_DIR_MAX + 16];	/* absolute program paths */
 	char postfix[AGENT_DIR_MAX + 16];
+	char doveadm[AGENT_DIR_MAX + 16];	/* run only if present */
 	const char *group;	/* group that may read passwd */
 	const char *confdir;	/* Postfix config dir (-c), or NULL */
 };

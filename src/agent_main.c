@@ -117,6 +117,7 @@ conf_defaults(struct agent_conf *conf)
 	conf->group = AGENT_GROUP;
 	snprintf(conf->postmap, sizeof(conf->postmap), "%s", HK_POSTMAP_PATH);
 	snprintf(conf->postfix, sizeof(conf->postfix), "%s", HK_POSTFIX_PATH);
+	snprintf(conf->doveadm, sizeof(conf->doveadm), "%s", HK_DOVEADM_PATH);
 }
 
 /* The verb: SSH_ORIGINAL_COMMAND when set (apply or status), else argv. */

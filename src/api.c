@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,17 +49,23 @@ pattern_matches(const char *pattern, const char *const *seg, int nseg)
 	return i == nseg;
 }
 
+/* The route for method and path; else allow lists the path's methods. */
 static const struct route *
 find_route(const char *method, const char *const *seg, int nseg,
-	   int *path_known)
+	   char *allow, size_t allowlen)
 {
-	*path_known = 0;
+	size_t used = 0;
+
+	allow[0] = '\0';
 	for (const struct route *r = routes; r->method; r++) {
 		if (!pattern_matches(r->pattern, seg, nseg))
 			continue;
-		*path_known = 1;
 		if (strcmp(r->method, method) == 0)
 			return r;
+		used += (size_t)snprintf(allow + used, allowlen - used, "%s%s",
+					 used ? ", " : "", r->method);
+		if (used >= allowlen)
+			break;
 	}
 	return NULL;
 }
@@ -105,7 +112,6 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 	char pathbuf[4096];
 	const char *seg[HTTP_MAX_SEGMENTS];
 	const struct route *r;
-	int known;
 
 	if (http_split_path(call->req->uri, API_PREFIX, pathbuf,
 			    sizeof(pathbuf), seg, &call->nseg, err) < 0)
@@ -114,9 +120,9 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 	/* Authenticate before revealing which paths exist. */
 	if (authenticate(call, err) < 0)
 		return -1;
-	if ((r = find_route(call->req->method, seg, call->nseg, &known)) ==
-	    NULL) {
-		if (!known)
+	if ((r = find_route(call->req->method, seg, call->nseg, resp->allow,
+			    sizeof(resp->allow))) == NULL) {
+		if (resp->allow[0] == '\0')
 			return hk_fail(err, HK_ENOTFOUND, "path",
 				       "no such resource");
 		resp->status = 405;

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "bundle.h"
+#include "digest.h"
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
@@ -50,25 +51,6 @@ bundle_is_postfix_map(const char *name)
 	if (name == NULL || name_index(name, strlen(name)) < 0)
 		return 0;
 	return strcmp(name, "passwd") != 0;
-}
-
-void
-bundle_sha256_hex(const void *data, size_t len, char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	/* On failure out stays "", which never equals a checksum. */
-	out[0] = '\0';
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		return;
-	for (unsigned int i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
 }
 
 /* Exactly 64 lowercase hex digits. */
@@ -241,7 +223,7 @@ parse_file(struct cursor *c, const char *line, size_t n, int *last,
 	f->name = bundle_names[idx];
 	f->data = c->buf + c->pos;
 	f->len = (size_t)size;
-	bundle_sha256_hex(f->data, f->len, f->sha256);
+	sha256_hex(f->data, f->len, f->sha256);
 	if (memcmp(f->sha256, w[2], 64) != 0)
 		return hk_fail(err, HK_EPROTO, f->name, "%s (bundle line %zu): "
 			       "sha256 mismatch", f->name, at);
@@ -267,7 +249,7 @@ parse_end(struct cursor *c, const char *line, size_t n, size_t start,
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
 			       "%zu bytes after the \"end\" line", c->lineno,
 			       c->len - c->pos);
-	bundle_sha256_hex(c->buf, start, b->sha256);
+	sha256_hex(c->buf, start, b->sha256);
 	if (memcmp(b->sha256, line + 4, 64) != 0)
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
 			       "sha256 of the whole bundle mismatch", c->lineno);
@@ -340,7 +322,7 @@ check_files(struct bundle_file *files, size_t n, struct hk_err *err)
 		if (check_body(f->name, f->len ? f->data : "", f->len,
 			       HK_EINVAL, err) < 0)
 			return -1;
-		bundle_sha256_hex(f->len ? f->data : "", f->len, f->sha256);
+		sha256_hex(f->len ? f->data : "", f->len, f->sha256);
 		if (strlen(f->sha256) != 64)
 			return hk_fail(err, HK_EINTERNAL, f->name,
 				       "%s: sha256 failed", f->name);
@@ -379,7 +361,7 @@ bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
 		return -1;
 	if (emit(out, gen, files, n) < 0)
 		goto toobig;
-	bundle_sha256_hex(out->data + start, out->len - start, sha);
+	sha256_hex(out->data + start, out->len - start, sha);
 	if (strlen(sha) != 64)
 		goto toobig;
 	if (strbuf_printf(out, "end %s\n", sha) < 0 ||

@@ -64,7 +64,5 @@ int bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
 int bundle_parse(const char *buf, size_t len, struct bundle *b,
 		 struct hk_err *err);
 
-/* Lowercase hex SHA-256 of data (OpenSSL EVP). */
-void bundle_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

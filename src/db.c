@@ -126,6 +126,21 @@ db_query_json(struct db *db, const char *sql, const struct db_param *params,
 	return db_query(db, sql, params, n, row_to_json, *arr, NULL, err);
 }
 
+void
+db_json_bool(json_t *arr, const char *key)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(arr, i, o) {
+		json_t *v = json_object_get(o, key);
+
+		if (json_is_integer(v))
+			json_object_set_new(o, key, json_boolean(
+				json_integer_value(v) != 0));
+	}
+}
+
 struct first_int {
 	int found;
 	int64_t value;

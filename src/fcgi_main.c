@@ -59,26 +59,28 @@ read_body(FCGX_Request *r, char *buf, size_t max)
 	return got < 0 ? -1 : got;
 }
 
+/* FCGX_FPrintF has its own, smaller printf: format with snprintf. */
 static void
 send_response(FCGX_Request *r, const struct http_resp *resp)
 {
 	char *text = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	char head[512];
+	int n;
 
-	FCGX_FPrintF(r->out, "Status: %d %s\r\n", resp->status,
-		     http_reason(resp->status));
-	FCGX_FPrintF(r->out, "Cache-Control: no-store\r\n");
-	if (resp->status == 401)
-		FCGX_FPrintF(r->out, "WWW-Authenticate: Bearer\r\n");
-	if (resp->status == 405 && resp->allow)
-		FCGX_FPrintF(r->out, "Allow: %s\r\n", resp->allow);
-	if (text != NULL) {
-		FCGX_FPrintF(r->out, "Content-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n%s", strlen(text),
-			     text);
-		free(text);
-	} else {
-		FCGX_FPrintF(r->out, "\r\n");
-	}
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+		     "Cache-Control: no-store\r\n%s%s%s%s"
+		     "Content-Type: application/json\r\n"
+		     "Content-Length: %zu\r\n\r\n", resp->status,
+		     http_reason(resp->status),
+		     resp->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
+		     resp->allow[0] ? "Allow: " : "", resp->allow,
+		     resp->allow[0] ? "\r\n" : "", len);
+	if (n > 0 && (size_t)n < sizeof(head))
+		FCGX_PutStr(head, n, r->out);
+	if (text != NULL)
+		FCGX_PutStr(text, (int)len, r->out);
+	free(text);
 }
 
 static void

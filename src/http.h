@@ -26,7 +26,7 @@ struct http_req {
 struct http_resp {
 	int status;
 	json_t *body;			/* owned; NULL for no body */
-	const char *allow;		/* for 405: the Allow header */
+	char allow[32];			/* for 405: the Allow header */
 };
 
 /*

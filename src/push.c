@@ -100,6 +100,22 @@ run_ssh(const struct push_cfg *cfg, const struct push_target *t,
 			   cfg->timeout_s * 1000, ANSWER_MAX, sr, err);
 }
 
+/* ssh's stderr without its trailing newline, for the guest's last_error. */
+static void
+ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
+{
+	const char *e = strbuf_str(&sr->errout);
+	size_t n = strlen(e);
+
+	if (strncmp(e, "ssh: ", 5) == 0) {
+		e += 5;
+		n -= 5;
+	}
+	while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == '\r'))
+		n--;
+	snprintf(out, outlen, "ssh: %.*s", (int)(n > 400 ? 400 : n), e);
+}
+
 /* Reads the agent's JSON answer (or ssh's failure) into res. */
 static void
 judge(const struct subproc_result *sr, struct push_result *res)
@@ -120,7 +136,7 @@ judge(const struct subproc_result *sr, struct push_result *res)
 				 "host key does not match the pinned key");
 		else {
 			snprintf(res->state, sizeof(res->state), "unreachable");
-			snprintf(res->error, sizeof(res->error), "ssh: %.400s", e);
+			ssh_error(sr, res->error, sizeof(res->error));
 		}
 		return;
 	}

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "secret.h"
@@ -35,16 +34,6 @@ secret_random_hex(char *out, size_t n, struct hk_err *err)
 	to_hex(buf, n, out);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return 0;
-}
-
-void
-secret_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, mdlen, out);
 }
 
 int

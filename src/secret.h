@@ -17,8 +17,6 @@
 /* Fills out with 2*n lowercase hex digits of fresh randomness. */
 int secret_random_hex(char *out, size_t n, struct hk_err *err);
 
-void secret_sha256_hex(const void *data, size_t len, char out[65]);
-
 /* Constant-time equality of two NUL-terminated strings of equal length. */
 int secret_equal(const char *a, const char *b);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "digest.h"
 #include "secret.h"
 #include "store.h"
 
@@ -42,7 +43,7 @@ store_apikey_create_admin(struct db *db, const char *login, int read_only,
 		return hk_fail(err, HK_EINTERNAL, NULL, "token buffer");
 	if (secret_new_token(tok, prefix, body, err) < 0)
 		return -1;
-	secret_sha256_hex(body, strlen(body), digest);
+	sha256_hex(body, strlen(body), digest);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (admin_account(db, login, &account, err) < 0)
@@ -110,7 +111,7 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 		     "api_key k JOIN account a ON a.id = k.account_id WHERE "
 		     "k.prefix = $1", p, 1, take_key, &k, NULL, err) < 0)
 		return -1;
-	secret_sha256_hex(body, strlen(body), digest);
+	sha256_hex(body, strlen(body), digest);
 	if (!k.found || !secret_equal(digest, k.digest) || k.revoked_at ||
 	    (k.expires_at && k.expires_at <= now))
 		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");

@@ -28,6 +28,7 @@ add_display_names(json_t *arr)
 			json_object_get(d, "name")), u, sizeof(u));
 		json_object_set_new(d, "display_name", json_string(u));
 	}
+	db_json_bool(arr, "active");
 }
 
 #define DOMAIN_SELECT \

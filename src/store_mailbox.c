@@ -82,6 +82,7 @@ get_mailbox(struct db *db, const struct mailbox_in *in, json_t **out,
 		return hk_fail(err, HK_EINTERNAL, NULL,
 			       "mailbox vanished after insert");
 	}
+	db_json_bool(arr, "active");
 	*out = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
 	return 0;
@@ -117,6 +118,9 @@ store_mailbox_list(struct db *db, const struct hk_actor *actor,
 	if (find_domain(db, actor, domain, &ref, err) < 0)
 		return -1;
 	p[0] = DB_INTV(ref.id);
-	return db_query_json(db, MAILBOX_SELECT "WHERE m.domain_id = $1 "
-			     "ORDER BY m.local_part", p, 1, out, err);
+	if (db_query_json(db, MAILBOX_SELECT "WHERE m.domain_id = $1 "
+			  "ORDER BY m.local_part", p, 1, out, err) < 0)
+		return -1;
+	db_json_bool(*out, "active");
+	return 0;
 }

@@ -48,7 +48,15 @@ imap_login() {	# imap_login HOST USER PASS
 	curl -s --max-time 10 "imap://$1/" -u "$2:$3" -X NOOP >/dev/null 2>&1
 }
 
+# first_login SECONDS GUEST HOST USER PASS: wait until the panel reports
+# the guest in sync (polling the API, as the web panel does), then log in.
+# Polling IMAP itself would trip Dovecot's growing per-IP auth penalty.
+first_login() {
+	until_ok "$1" guest_in_sync "$2" && until_ok "$1" imap_login "$3" "$4" "$5"
+}
+
 guest_in_sync() {	# guest_in_sync NAME
+	local BODY STATUS
 	api GET guests
 	[ "$(jq -r --arg g "$1" '.items[] | select(.name == $g) |
 		(.applied_gen >= .desired_gen and .state == "in_sync")' <<<"$BODY")" = true ]
@@ -67,6 +75,7 @@ send_mail() {	# send_mail HOST RCPT TOKEN
 }
 
 echo "== e2e: panel and guests"
+"$hkguest" down-all >/dev/null 2>&1; "$top/deploy/panel.sh" stop >/dev/null 2>&1
 rm -rf "$HK_STATE" "$HK_GUEST_ROOT"
 if ! "$top/deploy/panel.sh" setup >"$tmp/setup.log" 2>&1; then
 	cat "$tmp/setup.log"; fail "panel setup"; exit 1
@@ -90,7 +99,7 @@ api POST domains '{"name":"PC2.Example","guest":"g2"}'; check_eq "create pc2.exa
 check_eq "domain stored lowercase" pc2.example "$(jq -r .name <<<"$BODY")"
 
 declare -A pw=([pc1]=pc1-Secret-9f2a [pc2]=pc2-Secret-47bd)
-declare -A host=([pc1]=$g1 [pc2]=$g2)
+declare -A host=([pc1]=$g1 [pc2]=$g2) guest=([pc1]=g1 [pc2]=g2)
 declare -A took
 for d in pc1 pc2; do
 	api POST "domains/$d.example/mailboxes" "{\"local_part\":\"matsui\",\"password\":\"${pw[$d]}\",\"name\":\"松井\"}"
@@ -98,7 +107,7 @@ for d in pc1 pc2; do
 	check_eq "create matsui@$d.example" 201 "$STATUS"
 	check "no password or hash in the answer" \
 		eval "! grep -q -e '${pw[$d]}' -e SHA512 -e password <<<'$BODY'"
-	if until_ok 30 imap_login "${host[$d]}" "matsui@$d.example" "${pw[$d]}"; then
+	if first_login 30 "${guest[$d]}" "${host[$d]}" "matsui@$d.example" "${pw[$d]}"; then
 		took[$d]=$(( $(now_ms) - t0 ))
 		pass "IMAP login matsui@$d.example on its guest with its password"
 	else
@@ -107,6 +116,27 @@ for d in pc1 pc2; do
 done
 echo "  time from API 201 to first successful IMAP login: pc1 ${took[pc1]:-?} ms, pc2 ${took[pc2]:-?} ms"
 
+# Before any failed login: Dovecot's auth penalty slows every later login
+# from an address that has failed one.
+echo "== e2e: latency over 10 more writes"
+samples=()
+for i in $(seq 1 10); do
+	api POST domains/pc1.example/mailboxes "{\"local_part\":\"user$i\",\"password\":\"pw-$i-long-enough\"}"
+	t0=$(now_ms)
+	[ "$STATUS" = 201 ] || { fail "create user$i ($STATUS)"; continue; }
+	if first_login 30 g1 "$g1" "user$i@pc1.example" "pw-$i-long-enough"; then
+		samples+=($(( $(now_ms) - t0 )))
+	else
+		fail "IMAP login user$i@pc1.example"
+	fi
+done
+if [ ${#samples[@]} -eq 10 ]; then
+	sorted=($(printf '%s\n' "${samples[@]}" | sort -n))
+	pass "10 writes reached the guest"
+	echo "  API 201 -> IMAP login over 10 writes: p50 ${sorted[4]} ms, max ${sorted[9]} ms"
+fi
+
+echo "== e2e: wrong passwords and other guests"
 check "pc2's password does not open matsui@pc1.example" \
 	eval '! imap_login "$g1" matsui@pc1.example "${pw[pc2]}"'
 check "pc1's password does not open matsui@pc2.example" \
@@ -125,6 +155,7 @@ check "g1 refuses mail for pc2.example (not its domain)" \
 
 echo "== e2e: bad input is refused and nothing is written"
 api GET domains; before=$BODY
+api GET domains/pc1.example/mailboxes; mailboxes_before=$BODY
 api POST domains '{"name":"bad domain.example","guest":"g1"}'
 check_eq "domain with a space: 400" 400 "$STATUS"
 check_eq "error names the field" name "$(jq -r .error.field <<<"$BODY")"
@@ -149,30 +180,13 @@ check_eq "malformed JSON: 400" 400 "$STATUS"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 	--data-binary '{"name":"z.example","guest":"g1"}' "$base/domains")
 check_eq "no credentials: 401" 401 "$STATUS"
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${KEY%?}0" "$base/domains")
+last=${KEY: -1}; [ "$last" = 0 ] && other=1 || other=0
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${KEY%?}$other" "$base/domains")
 check_eq "wrong key: 401" 401 "$STATUS"
 api GET domains
 check_eq "domains unchanged after every refusal" "$before" "$BODY"
 api GET domains/pc1.example/mailboxes
-check_eq "pc1.example still has exactly one mailbox" 1 "$(jq '.items | length' <<<"$BODY")"
-
-echo "== e2e: latency over 10 more writes"
-samples=()
-for i in $(seq 1 10); do
-	api POST domains/pc1.example/mailboxes "{\"local_part\":\"user$i\",\"password\":\"pw-$i-long-enough\"}"
-	t0=$(now_ms)
-	[ "$STATUS" = 201 ] || { fail "create user$i ($STATUS)"; continue; }
-	if until_ok 30 imap_login "$g1" "user$i@pc1.example" "pw-$i-long-enough"; then
-		samples+=($(( $(now_ms) - t0 )))
-	else
-		fail "IMAP login user$i@pc1.example"
-	fi
-done
-if [ ${#samples[@]} -eq 10 ]; then
-	sorted=($(printf '%s\n' "${samples[@]}" | sort -n))
-	pass "10 writes reached the guest"
-	echo "  API 201 -> IMAP login over 10 writes: p50 ${sorted[4]} ms, max ${sorted[9]} ms"
-fi
+check_eq "pc1.example's mailboxes unchanged after every refusal" "$mailboxes_before" "$BODY"
 
 grep -q ^FAIL "$HK_RESULTS" 2>/dev/null && show_logs
 exit 0

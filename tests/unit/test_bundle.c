@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "bundle.h"
+#include "digest.h"
 
 #define DOMAINS	"pc1.example OK\npc2.example OK\n"
 #define ALIASES	"info@pc1.example matsui@pc1.example,k@pc2.example\n"
@@ -76,7 +77,7 @@ raw_bundle(struct strbuf *sb, const char *gen, const struct raw_file *f,
 	for (size_t i = 0; i < n; i++) {
 		size_t blen = strlen(f[i].body);
 
-		bundle_sha256_hex(f[i].body, blen, sha);
+		sha256_hex(f[i].body, blen, sha);
 		strbuf_printf(sb, "file %s ", f[i].name);
 		if (f[i].size)
 			strbuf_printf(sb, "%s %s\n", f[i].size,
@@ -86,7 +87,7 @@ raw_bundle(struct strbuf *sb, const char *gen, const struct raw_file *f,
 				      f[i].sha ? f[i].sha : sha);
 		strbuf_append(sb, f[i].body, blen);
 	}
-	bundle_sha256_hex(sb->data, sb->len, sha);
+	sha256_hex(sb->data, sb->len, sha);
 	strbuf_printf(sb, "end %s\n%s", sha, trailer ? trailer : "");
 	assert_false(sb->overflow);
 }
@@ -133,10 +134,10 @@ test_sha256(void **state)
 	char out[65];
 
 	(void)state;
-	bundle_sha256_hex("", 0, out);
+	sha256_hex("", 0, out);
 	assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb924"
 			    "27ae41e4649b934ca495991b7852b855");
-	bundle_sha256_hex("abc", 3, out);
+	sha256_hex("abc", 3, out);
 	assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223"
 			    "b00361a396177a9cb410ff61f20015ad");
 }
@@ -179,10 +180,10 @@ test_roundtrip(void **state)
 	assert_string_equal(b.files[2].name, "passwd");
 	assert_int_equal(b.files[2].len, strlen(PASSWD));
 	assert_memory_equal(b.files[2].data, PASSWD, strlen(PASSWD));
-	bundle_sha256_hex(PASSWD, strlen(PASSWD), sha);
+	sha256_hex(PASSWD, strlen(PASSWD), sha);
 	assert_string_equal(b.files[2].sha256, sha);
 	/* the end checksum covers every byte before the "end" line */
-	bundle_sha256_hex(sb.data, sb.len - 69, sha);
+	sha256_hex(sb.data, sb.len - 69, sha);
 	assert_string_equal(sha, whole);
 	assert_memory_equal(sb.data + sb.len - 69, "end ", 4);
 	strbuf_free(&sb);
@@ -396,12 +397,12 @@ test_body_nul(void **state)
 	char sha[65];
 
 	(void)state;
-	bundle_sha256_hex(body, sizeof(body) - 1, sha);
+	sha256_hex(body, sizeof(body) - 1, sha);
 	strbuf_init(&sb, 0);
 	strbuf_printf(&sb, "HAKOMAIL-BUNDLE 1\ngeneration 1\nfile "
 		      "virtual_mailbox_domains %zu %s\n", sizeof(body) - 1, sha);
 	strbuf_append(&sb, body, sizeof(body) - 1);
-	bundle_sha256_hex(sb.data, sb.len, sha);
+	sha256_hex(sb.data, sb.len, sha);
 	strbuf_printf(&sb, "end %s\n", sha);
 	assert_int_equal(parse_copy(sb.data, sb.len, &b, &err), -1);
 	assert_non_null(strstr(err.message, "virtual_mailbox_domains line 2"));
@@ -415,13 +416,13 @@ test_checksums(void **state)
 	struct raw_file f[] = { { "passwd", NULL, NULL, PASSWD } };
 
 	(void)state;
-	bundle_sha256_hex(PASSWD, strlen(PASSWD), up);
+	sha256_hex(PASSWD, strlen(PASSWD), up);
 	for (size_t i = 0; i < 64; i++)
 		if (up[i] >= 'a' && up[i] <= 'f')
 			up[i] = (char)(up[i] - 'a' + 'A');
 	f[0].sha = up;
 	expect_refused("3", f, 1, NULL, "lowercase hex");
-	bundle_sha256_hex(DOMAINS, strlen(DOMAINS), other);
+	sha256_hex(DOMAINS, strlen(DOMAINS), other);
 	f[0].sha = other;
 	expect_refused("3", f, 1, NULL, "passwd (bundle line 3): sha256 mismatch");
 	other[63] = '\0';
@@ -441,7 +442,7 @@ refuse_text(const char *head, size_t hlen, const char *what)
 
 	strbuf_init(&sb, 0);
 	strbuf_append(&sb, head, hlen);
-	bundle_sha256_hex(sb.data, sb.len, sha);
+	sha256_hex(sb.data, sb.len, sha);
 	strbuf_printf(&sb, "end %s\n", sha);
 	if (parse_copy(sb.data, sb.len, &b, &err) == 0)
 		fail_msg("accepted: %s", sb.data);
@@ -557,12 +558,12 @@ test_write_format(void **state)
 	(void)state;
 	strbuf_init(&sb, 0);
 	assert_int_equal(bundle_write(&sb, 42, &f, 1, whole, &err), 0);
-	bundle_sha256_hex("pc2.example OK\n", 15, body);
+	sha256_hex("pc2.example OK\n", 15, body);
 	assert_string_equal(f.sha256, body);
 	strbuf_init(&want, 0);
 	strbuf_printf(&want, "HAKOMAIL-BUNDLE 1\ngeneration 42\n"
 		      "file relay_domains 15 %s\npc2.example OK\n", body);
-	bundle_sha256_hex(want.data, want.len, whole);
+	sha256_hex(want.data, want.len, whole);
 	strbuf_printf(&want, "end %s\n", whole);
 	assert_int_equal(sb.len, want.len);
 	assert_memory_equal(sb.data, want.data, sb.len);

@@ -1,0 +1,174 @@
+/* test_api.c - api_handle() without FastCGI: authentication, routing and
+ * hostile bodies give the right 4xx with the field named, and write
+ * nothing. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "fixture.h"
+
+static struct hk_config cfg;
+static char token[256];
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+	struct hk_err err;
+
+	fixture_setup(state);
+	f = *state;
+	conf_defaults(&cfg);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake", f->dir);
+	cfg.pw_min = 10;
+	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, token,
+						   sizeof(token), &err), 0);
+	return 0;
+}
+
+static int
+call(struct fixture *f, const char *method, const char *uri,
+     const char *body, const char *auth, const char *field_want)
+{
+	char bearer[300];
+	struct api_ctx ctx = { f->db, &cfg };
+	struct http_req req = { method, uri, "application/json", NULL, body,
+				body ? strlen(body) : 0 };
+	struct http_resp resp;
+	int status;
+
+	snprintf(bearer, sizeof(bearer), "Bearer %s", auth ? auth : token);
+	req.authorization = bearer;
+	api_handle(&ctx, &req, &resp);
+	status = resp.status;
+	if (field_want != NULL) {
+		json_t *e = json_object_get(resp.body, "error");
+		const char *field = json_string_value(json_object_get(e,
+								     "field"));
+		if (field == NULL || strcmp(field, field_want) != 0)
+			fail_msg("%s %s: field %s, want %s", method, uri,
+				 field ? field : "(none)", field_want);
+	}
+	json_decref(resp.body);
+	return status;
+}
+
+static int64_t
+count(struct fixture *f, const char *table)
+{
+	char sql[64];
+	int64_t n = -1;
+	struct hk_err err;
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+	assert_int_equal(db_query_int(f->db, sql, NULL, 0, &n, &err), 0);
+	return n;
+}
+
+static void
+test_create_and_refuse(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *uri, *body, *field;
+		int status;
+	} bad[] = {
+		{ "/api/v1/domains", "{\"name\":\"a b.example\",\"guest\":\"g1\"}", "name", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x.example\"}", "guest", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x.example\",\"guest\":\"g1\",\"x\":1}", "x", 400 },
+		{ "/api/v1/domains", "{\"name\":1,\"guest\":\"g1\"}", "name", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x.example\",\"name\":\"y.example\",\"guest\":\"g1\"}", "body", 400 },
+		{ "/api/v1/domains", "[1,2]", "body", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x.example\",\"guest\":\"g1\"", "body", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x\\u0000.example\",\"guest\":\"g1\"}", "body", 400 },
+		{ "/api/v1/domains", "{\"name\":\"\xff.example\",\"guest\":\"g1\"}", "body", 400 },
+		{ "/api/v1/domains", "{\"name\":\"x.example\",\"guest\":\"g9\"}", "guest", 404 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"a\\nb\",\"password\":\"long-enough-1\"}", "local_part", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"a,b\",\"password\":\"long-enough-1\"}", "local_part", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"short\"}", "password", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"long-enough\\n1\"}", "password", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\"}", "password", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\",\"password_hash\":\"{PLAIN}x\"}", "password_hash", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"long-enough-1\",\"quota\":\"5Q\"}", "quota", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"long-enough-1\",\"name\":\"a\\tb\"}", "name", 400 },
+		{ "/api/v1/domains/pc1.example/mailboxes", "{\"address\":\"ab@pc1.example\",\"password\":\"long-enough-1\"}", "address", 400 },
+		{ "/api/v1/domains/nosuch.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"long-enough-1\"}", "domain", 404 },
+		{ "/api/v1/mailboxes", "{\"address\":\"ab:c@pc1.example\",\"password\":\"long-enough-1\"}", "address", 400 },
+		{ "/api/v1/mailboxes", "{\"address\":\"matsui@pc1.example\",\"password\":\"long-enough-1\"}", "local_part", 409 },
+	};
+	int64_t domains, mailboxes, gen;
+	struct hk_err err;
+
+	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
+			      "\"PC1.example\",\"guest\":\"g1\"}", NULL, NULL),
+			 201);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", "{\"address\":"
+			      "\"matsui@pc1.example\",\"password\":"
+			      "\"long-enough-1\",\"quota\":\"1G\"}", NULL, NULL),
+			 201);
+	domains = count(f, "domain");
+	mailboxes = count(f, "mailbox");
+	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest",
+				      NULL, 0, &gen, &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = call(f, "POST", bad[i].uri, bad[i].body, NULL,
+			      bad[i].field);
+		if (st != bad[i].status)
+			fail_msg("case %zu (%s): status %d, want %d", i,
+				 bad[i].body, st, bad[i].status);
+	}
+	assert_int_equal(count(f, "domain"), domains);
+	assert_int_equal(count(f, "mailbox"), mailboxes);
+	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest",
+				      NULL, 0, &domains, &err), 0);
+	assert_int_equal(domains, gen);		/* no guest marked dirty */
+}
+
+static void
+test_auth_and_routes(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(call(f, "GET", "/api/v1/domains", NULL, "", NULL),
+			 401);
+	assert_int_equal(call(f, "GET", "/api/v1/domains", NULL,
+			      "hk_000000000000_00", NULL), 401);
+	/* unknown paths look the same as known ones to a stranger */
+	assert_int_equal(call(f, "GET", "/api/v1/nosuch", NULL, "", NULL),
+			 401);
+	assert_int_equal(call(f, "GET", "/api/v1/domains", NULL, NULL, NULL),
+			 200);
+	assert_int_equal(call(f, "GET", "/api/v1/nosuch", NULL, NULL, "path"),
+			 404);
+	assert_int_equal(call(f, "DELETE", "/api/v1/domains", NULL, NULL,
+			      NULL), 405);
+	assert_int_equal(call(f, "GET", "/api/v1/domains/a%2Fb/mailboxes",
+			      NULL, NULL, "path"), 400);
+	assert_int_equal(call(f, "GET", "/api/v1/domains/a%0Ab", NULL, NULL,
+			      "path"), 400);
+	assert_int_equal(call(f, "GET", "/api/v1/domains//mailboxes", NULL,
+			      NULL, "path"), 400);
+	assert_int_equal(call(f, "GET", "/api/v1/domains/nosuch.example",
+			      NULL, NULL, "domain"), 404);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_and_refuse, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_auth_and_routes, setup,
+						fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
