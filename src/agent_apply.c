@@ -26,12 +26,12 @@
 
 #include "agent.h"
 #include "digest.h"
+#include "mapsyntax.h"
 #include "subproc.h"
 
 #define POSTMAP_TIMEOUT_MS	300000
 #define POSTFIX_TIMEOUT_MS	120000
 #define CHILD_OUT_MAX		65536
-#define GEN_DIGITS_MAX		19	/* AGENT_GEN_MAX */
 #define NAME_MAX_LEN		64	/* "gen/N", ".stage-N-PID" */
 #define DIR_BUF		(AGENT_DIR_MAX + 2 * NAME_MAX_LEN)	/* gen dirs */
 #define ARG_BUF		(DIR_BUF + 2 * NAME_MAX_LEN)	/* TYPE:DIR/NAME */
@@ -61,19 +61,7 @@ warn(const char *msg)
 static int
 parse_gen(const char *s, size_t n, uint64_t *gen)
 {
-	uint64_t v = 0;
-
-	if (n == 0 || n > GEN_DIGITS_MAX || (s[0] == '0' && n > 1))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (s[i] < '0' || s[i] > '9' || v > (AGENT_GEN_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	*gen = v;
-	return 1;
+	return mapsyntax_decimal(s, n, AGENT_GEN_MAX, gen);
 }
 
 static void

@@ -215,3 +215,20 @@ api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
 	}
 	return validate_quota(json_string_value(v), name, out, err);
 }
+
+int
+api_created(struct api_call *call, struct http_resp *resp, json_t *obj)
+{
+	call->wrote = 1;
+	resp->status = 201;
+	resp->body = obj;
+	return 0;
+}
+
+int
+api_items(struct http_resp *resp, json_t *items)
+{
+	resp->status = 200;
+	resp->body = json_pack("{s:o}", "items", items);
+	return 0;
+}

@@ -59,6 +59,11 @@ int api_bool(json_t *body, const char *name, int dflt);
 int api_size(json_t *body, const char *name, int64_t *out,
 	     struct hk_err *err);
 
+/* Response tails shared by the handlers: 201 with the new object (and a
+ * nudge to pushd), or 200 {"items": [...]}; both take ownership. */
+int api_created(struct api_call *call, struct http_resp *resp, json_t *obj);
+int api_items(struct http_resp *resp, json_t *items);
+
 int api_domains_list(struct api_call *, struct http_resp *, struct hk_err *);
 int api_domains_add(struct api_call *, struct http_resp *, struct hk_err *);
 int api_domain_get(struct api_call *, struct http_resp *, struct hk_err *);

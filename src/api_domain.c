@@ -22,9 +22,7 @@ api_domains_list(struct api_call *call, struct http_resp *resp,
 		json_decref(items);
 		return -1;
 	}
-	resp->status = 200;
-	resp->body = json_pack("{s:o}", "items", items);
-	return 0;
+	return api_items(resp, items);
 }
 
 int
@@ -41,10 +39,7 @@ api_domains_add(struct api_call *call, struct http_resp *resp,
 	if (store_domain_add(call->ctx->db, &call->actor, name,
 			     api_str(call->body, "guest"), &obj, err) < 0)
 		return -1;
-	call->wrote = 1;
-	resp->status = 201;
-	resp->body = obj;
-	return 0;
+	return api_created(call, resp, obj);
 }
 
 int

@@ -15,7 +15,5 @@ api_guests_list(struct api_call *call, struct http_resp *resp,
 		json_decref(items);
 		return -1;
 	}
-	resp->status = 200;
-	resp->body = json_pack("{s:o}", "items", items);
-	return 0;
+	return api_items(resp, items);
 }

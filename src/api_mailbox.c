@@ -102,10 +102,7 @@ api_mailboxes_add(struct api_call *call, struct http_resp *resp,
 	if (store_mailbox_add(call->ctx->db, &call->actor, &in, &obj,
 			      err) < 0)
 		return -1;
-	call->wrote = 1;
-	resp->status = 201;
-	resp->body = obj;
-	return 0;
+	return api_created(call, resp, obj);
 }
 
 int
@@ -122,7 +119,5 @@ api_mailboxes_list(struct api_call *call, struct http_resp *resp,
 		json_decref(items);
 		return -1;
 	}
-	resp->status = 200;
-	resp->body = json_pack("{s:o}", "items", items);
-	return 0;
+	return api_items(resp, items);
 }

@@ -22,7 +22,6 @@
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
-#define U64_DIGITS_MAX	20
 
 const char *const bundle_names[] = {
 	"virtual_mailbox_domains",
@@ -62,25 +61,6 @@ is_hex64(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
-	return 1;
-}
-
-/* Canonical decimal: digits only, no leading zeros, no overflow. */
-static int
-parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (n == 0 || n > U64_DIGITS_MAX || (s[0] == '0' && n > 1))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (s[i] < '0' || s[i] > '9' || x > (UINT64_MAX - d) / 10)
-			return 0;
-		x = x * 10 + d;
-	}
-	*v = x;
 	return 1;
 }
 
@@ -165,7 +145,7 @@ parse_preamble(struct cursor *c, struct bundle *b, struct hk_err *err)
 	if (next_line(c, &line, &n, err) < 0)
 		return -1;
 	if (!starts(line, n, "generation ") ||
-	    !parse_u64(line + 11, n - 11, &b->generation) || b->generation == 0)
+	    !mapsyntax_decimal(line + 11, n - 11, UINT64_MAX, &b->generation) || b->generation == 0)
 		return hk_fail(err, HK_EPROTO, "bundle",
 			       "bundle line 2: expected \"generation N\" with N a "
 			       "decimal > 0 without leading zeros");
@@ -212,7 +192,7 @@ parse_file(struct cursor *c, const char *line, size_t n, int *last,
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
 			       "file %s duplicated or out of order",
 			       at, bundle_names[idx]);
-	if (!parse_u64(w[1], wn[1], &size) || size > c->len - c->pos)
+	if (!mapsyntax_decimal(w[1], wn[1], UINT64_MAX, &size) || size > c->len - c->pos)
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
 			       "file %s: bad size or truncated body",
 			       at, bundle_names[idx]);

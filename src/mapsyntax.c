@@ -16,7 +16,6 @@
 
 #include "mapsyntax.h"
 
-#define UID_MAX_DIGITS	10
 
 static int
 is_lower_digit(unsigned char c)
@@ -241,20 +240,31 @@ recipient_line(const char *s, size_t n)
 	return NULL;
 }
 
-/* A uid or gid: decimal without leading zeros, 1 .. 2^32 - 2 (never 0). */
-static int
-id_ok(const char *s, size_t n)
+int
+mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (n == 0 || n > UID_MAX_DIGITS || s[0] == '0')
+	if (n == 0 || n > 20 || (s[0] == '0' && n > 1))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (s[i] < '0' || s[i] > '9' || v > (max - d) / 10)
 			return 0;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		v = v * 10 + d;
 	}
-	return v < UINT32_MAX;
+	*out = v;
+	return 1;
+}
+
+/* A uid or gid: 1 .. 2^32 - 2 (never 0). */
+static int
+id_ok(const char *s, size_t n)
+{
+	uint64_t v;
+
+	return mapsyntax_decimal(s, n, UINT32_MAX - 1, &v) && v > 0;
 }
 
 /* Space-separated key=value tokens of [A-Za-z0-9_=*:.+-]; may be empty. */

@@ -20,6 +20,7 @@
 #define HK_MAPSYNTAX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -35,6 +36,10 @@ int mapsyntax_localpart(const char *s, size_t n);
 int mapsyntax_address(const char *s, size_t n);	/* local@domain */
 int mapsyntax_hash(const char *s, size_t n);
 int mapsyntax_path(const char *s, size_t n);
+
+/* Canonical decimal: [0-9]+ without leading zeros, at most max.  Returns 1
+ * and sets *out when s[0..n) is one, else 0. */
+int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
 
 /*
  * Checks one line (without its '\n') of the bundle file `file` against
