@@ -67,4 +67,8 @@ int agent_status(const struct agent_conf *conf, struct agent_state *st,
 /* Only the generation serving, without the lock (for error answers). */
 void agent_serving(const struct agent_conf *conf, struct agent_state *st);
 
+/* Shared by the agent's modules. */
+void agent_warn(const char *msg);
+int agent_write_all(int fd, const char *p, size_t n);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * agent_apply.c - the file work of hakomail-agent: reading back what is
- * serving, staging a generation, postmap, postfix check, the atomic swap
- * of STATEDIR/current, reload with rollback, and pruning old generations.
+ * serving, staging a generation, the atomic swap of STATEDIR/current,
+ * rollback, and pruning old generations.  The mail programs it runs on the
+ * way (postmap, postfix, doveadm) are agent_mta.c's.
  * See agent.h for the layout of STATEDIR.
  *
  * Every path below STATEDIR is a constant, a generation number formatted
@@ -22,24 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "agent.h"
 #include "digest.h"
 #include "mapsyntax.h"
-#include "subproc.h"
+#include "agent_mta.h"
 
-#define POSTMAP_TIMEOUT_MS	300000
-#define POSTFIX_TIMEOUT_MS	120000
-#define CHILD_OUT_MAX		65536
 #define NAME_MAX_LEN		64	/* "gen/N", ".stage-N-PID" */
 #define DIR_BUF		(AGENT_DIR_MAX + 2 * NAME_MAX_LEN)	/* gen dirs */
-#define ARG_BUF		(DIR_BUF + 2 * NAME_MAX_LEN)	/* TYPE:DIR/NAME */
-
-static char *const child_env[] = {
-	"PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin",
-	NULL
-};
 
 /* Open descriptors of one locked operation. */
 struct ctx {
@@ -49,8 +39,8 @@ struct ctx {
 	int lfd;	/* STATEDIR/lock, or -1 */
 };
 
-static void
-warn(const char *msg)
+void
+agent_warn(const char *msg)
 {
 	/* stderr is the operator's log (pushd keeps it); stdout is JSON.
 	 * If even that fails there is nowhere left to say so. */
@@ -143,46 +133,6 @@ read_current(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	return 0;
 }
 
-static void
-to_hex(const unsigned char md[32], char out[65])
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
-}
-
-/* SHA-256 of everything readable from fd; -1 with errno (EIO: digest). */
-static int
-hash_fd(int fd, char out[65])
-{
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
-	ssize_t n = 0;
-	int ok;
-
-	ok = md_ctx != NULL &&
-	    EVP_DigestInit_ex(md_ctx, EVP_sha256(), NULL) == 1;
-	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0 && EVP_DigestUpdate(md_ctx, buf, (size_t)n) == 1;
-	}
-	ok = ok && EVP_DigestFinal_ex(md_ctx, md, &mdlen) == 1 && mdlen == 32;
-	EVP_MD_CTX_free(md_ctx);
-	if (!ok) {
-		if (n >= 0)
-			errno = EIO;
-		return -1;
-	}
-	to_hex(md, out);
-	return 0;
-}
-
 /* SHA-256 of the regular file dir/name (dfd is dir). */
 static int
 hash_file(int dfd, const char *dir, const char *name, char out[65],
@@ -200,7 +150,7 @@ hash_file(int dfd, const char *dir, const char *name, char out[65],
 	else if (!S_ISREG(sb.st_mode))
 		rc = hk_fail(err, HK_ESYS, name, "%s/%s: not a regular file",
 			     dir, name);
-	else if (hash_fd(fd, out) < 0)
+	else if (sha256_hex_fd(fd, out) < 0)
 		rc = hk_fail_errno(err, "reading %s/%s", dir, name);
 	else
 		rc = 0;
@@ -231,8 +181,8 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 /* ------------------------------------------------------------------ */
 /* Staging */
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+agent_write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -296,7 +246,7 @@ write_file(const struct agent_conf *conf, int dfd, const char *dir,
 	if (fd < 0)
 		return hk_fail_errno(err, "creating %s/%s", dir, name);
 	if (set_mode(conf, fd, name) < 0 ||
-	    write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
+	    agent_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
 	    (strcmp(name, "passwd") == 0 && date_after(fd, serving_mtime) < 0) ||
 	    fsync(fd) < 0) {
 		hk_fail_errno(err, "writing %s/%s", dir, name);
@@ -335,205 +285,6 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	return 0;
 }
 
-static const char *
-map_suffix(const char *maptype)
-{
-	if (strcmp(maptype, "hash") == 0)
-		return ".db";
-	if (strcmp(maptype, "lmdb") == 0)
-		return ".lmdb";
-	return ".cdb";
-}
-
-/* ------------------------------------------------------------------ */
-/* postmap and postfix */
-
-/* The end of the child's stderr (else stdout), where the fatal line is,
- * on one printable line of at most size - 1 bytes. */
-static void
-child_says(const struct subproc_result *res, char *out, size_t size)
-{
-	const struct strbuf *sb = res->errout.len ? &res->errout : &res->out;
-	const char *s = strbuf_str(sb);
-	size_t len = sb->len, i = 0, o = 0;
-
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		len--;
-	if (len > size - 1) {
-		i = len - (size - 4);
-		memcpy(out, "...", 3);
-		o = 3;
-	}
-	for (; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		out[o++] = ch == '\n' ? '|' : (ch < 0x20 || ch >= 0x7f) ? '?' :
-		    (char)ch;
-	}
-	out[o] = '\0';
-	if (o == 0)	/* postfix-script logs only to the mail log */
-		snprintf(out, size, "no output, see the mail log");
-}
-
-/* Runs argv (argv[0] absolute, no shell); fails unless it exits 0. */
-static int
-run_child(char *const argv[], const char *what, int timeout_ms,
-	  struct hk_err *err)
-{
-	struct subproc_result res;
-	char says[320];
-	int rc;
-
-	rc = subproc_run(argv, child_env, NULL, 0, timeout_ms, CHILD_OUT_MAX,
-			 &res, err);
-	if (rc == 0 && !subproc_ok(&res)) {
-		child_says(&res, says, sizeof(says));
-		if (res.timed_out)
-			rc = hk_fail(err, HK_ESYS, "postfix", "%s: timed out "
-				     "after %d s: %s", what, timeout_ms / 1000,
-				     says);
-		else
-			rc = hk_fail(err, HK_ESYS, "postfix", "%s: %s %d: %s",
-				     what, res.exited ? "exit" : "signal",
-				     res.status, says);
-	}
-	subproc_result_free(&res);
-	return rc;
-}
-
-/* `postfix [-c DIR] VERB` */
-static int
-run_postfix(const struct agent_conf *conf, const char *verb,
-	    struct hk_err *err)
-{
-	char what[64];
-	char *argv[5];
-	int i = 0;
-
-	argv[i++] = (char *)conf->postfix;
-	if (conf->confdir != NULL) {
-		argv[i++] = "-c";
-		argv[i++] = (char *)conf->confdir;
-	}
-	argv[i++] = (char *)verb;
-	argv[i] = NULL;
-	snprintf(what, sizeof(what), "postfix %s failed", verb);
-	return run_child(argv, what, POSTFIX_TIMEOUT_MS, err);
-}
-
-/* fsync DIR/NAME+suffix, which postmap must have made. */
-static int
-sync_map(const struct agent_conf *conf, int dfd, const char *dir,
-	 const char *name, struct hk_err *err)
-{
-	char out[NAME_MAX_LEN];
-	int fd;
-
-	snprintf(out, sizeof(out), "%s%s", name, map_suffix(conf->maptype));
-	if ((fd = openat(dfd, out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return hk_fail_errno(err, "postmap made no %s/%s", dir, out);
-	if (fsync(fd) < 0) {
-		hk_fail_errno(err, "fsync %s/%s", dir, out);
-		(void)close(fd);
-		return -1;
-	}
-	(void)close(fd);
-	return 0;
-}
-
-/* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map (one process
- * start instead of five), then fsync each output. */
-static int
-run_postmap(const struct agent_conf *conf, int dfd, const char *dir,
-	    struct hk_err *err)
-{
-	char args[BUNDLE_MAX_FILES][ARG_BUF];
-	char *argv[BUNDLE_MAX_FILES + 4];
-	int i = 0, n = 0;
-
-	argv[i++] = (char *)conf->postmap;
-	if (conf->confdir != NULL) {
-		argv[i++] = "-c";
-		argv[i++] = (char *)conf->confdir;
-	}
-	for (int k = 0; bundle_names[k] != NULL; k++) {
-		if (!bundle_is_postfix_map(bundle_names[k]))
-			continue;
-		snprintf(args[n], sizeof(args[n]), "%s:%s/%s", conf->maptype,
-			 dir, bundle_names[k]);
-		argv[i++] = args[n++];
-	}
-	argv[i] = NULL;
-	if (run_child(argv, "postmap failed", POSTMAP_TIMEOUT_MS, err) < 0)
-		return -1;
-	for (int k = 0; bundle_names[k] != NULL; k++)
-		if (bundle_is_postfix_map(bundle_names[k]) &&
-		    sync_map(conf, dfd, dir, bundle_names[k], err) < 0)
-			return -1;
-	return 0;
-}
-
-/* What `postfix check` judges (main.cf, master.cf) as one line. */
-static void
-config_stamp(const struct agent_conf *conf, char *out, size_t size)
-{
-	const char *cdir = conf->confdir ? conf->confdir : "/etc/postfix";
-	static const char *const files[] = { "main.cf", "master.cf", NULL };
-	size_t used = 0;
-
-	out[0] = '\0';
-	for (int i = 0; files[i] != NULL && used < size; i++) {
-		char path[ARG_BUF];
-		struct stat sb;
-
-		snprintf(path, sizeof(path), "%s/%s", cdir, files[i]);
-		if (stat(path, &sb) < 0)
-			memset(&sb, 0, sizeof(sb));
-		used += (size_t)snprintf(out + used, size - used,
-		    "%s %ju %ju %jd %jd.%09ld\n", files[i], (uintmax_t)sb.st_dev,
-		    (uintmax_t)sb.st_ino, (intmax_t)sb.st_size,
-		    (intmax_t)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec);
-	}
-}
-
-/*
- * `postfix check` validates Postfix's own configuration and installation,
- * which an apply does not change, and costs most of an apply (~0.7 s).  So
- * it runs when main.cf or master.cf changed since the last check that
- * passed (STATEDIR/postfix-check.ok holds their stamp), and always on a
- * guest that never passed one.
- */
-static int
-check_postfix(struct ctx *c, struct hk_err *err)
-{
-	char now[512], seen[512];
-	ssize_t n = -1;
-	int fd;
-
-	config_stamp(c->conf, now, sizeof(now));
-	fd = openat(c->sfd, "postfix-check.ok", O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, seen, sizeof(seen) - 1);
-		(void)close(fd);
-	}
-	if (n >= 0) {
-		seen[n] = '\0';
-		if (strcmp(seen, now) == 0)
-			return 0;
-	}
-	if (run_postfix(c->conf, "check", err) < 0)
-		return -1;
-	fd = openat(c->sfd, "postfix-check.ok", O_WRONLY | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		/* Only a cache: failing to write it costs a check next time. */
-		(void)write_all(fd, now, strlen(now));
-		(void)close(fd);
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Generation directories */
 
@@ -554,12 +305,12 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 		return hk_fail_errno(err, "%s", dir);
 	rc = write_files(c->conf, c->sfd, dfd, dir, b, err);
 	if (rc == 0)
-		rc = run_postmap(c->conf, dfd, dir, err);
+		rc = mta_postmap(c->conf, dfd, dir, err);
 	if (rc == 0 && fsync(dfd) < 0)
 		rc = hk_fail_errno(err, "fsync %s", dir);
 	(void)close(dfd);
 	if (rc == 0)
-		rc = check_postfix(c, err);
+		rc = mta_check(c->conf, c->sfd, err);
 	return rc;
 }
 
@@ -615,7 +366,7 @@ prune(struct ctx *c, uint64_t keep, const struct agent_state *prev)
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			(void)close(fd);
-		warn("cannot list the gen directory to prune it");
+		agent_warn("cannot list the gen directory to prune it");
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -628,7 +379,7 @@ prune(struct ctx *c, uint64_t keep, const struct agent_state *prev)
 			continue;
 		}
 		if (remove_dir(c, n, &e) < 0)
-			warn(e.message);
+			agent_warn(e.message);
 	}
 	(void)closedir(d);
 }
@@ -652,11 +403,11 @@ swap_current(struct ctx *c, uint64_t gen, struct hk_err *err)
 	if (renameat(c->sfd, "current.new", c->sfd, "current") < 0) {
 		hk_fail_errno(err, "renaming %s/current.new to current", sd);
 		if (unlinkat(c->sfd, "current.new", 0) < 0)
-			warn("cannot remove current.new");
+			agent_warn("cannot remove current.new");
 		return -1;
 	}
 	if (fsync(c->sfd) < 0)	/* published already: say so, carry on */
-		warn("fsync of the state directory failed");
+		agent_warn("fsync of the state directory failed");
 	return 0;
 }
 
@@ -675,7 +426,7 @@ rollback(struct ctx *c, const struct agent_state *prev, uint64_t gen,
 	else if ((rc = unlinkat(c->sfd, "current", 0)) < 0)
 		hk_fail_errno(&e, "removing %s/current", c->conf->statedir);
 	else if (fsync(c->sfd) < 0)
-		warn("fsync of the state directory failed");
+		agent_warn("fsync of the state directory failed");
 	if (rc < 0) {
 		snprintf(msg + len, sizeof(err->message) - len, "; rollback "
 			 "failed, generation %llu still serving: %s",
@@ -685,7 +436,7 @@ rollback(struct ctx *c, const struct agent_state *prev, uint64_t gen,
 	*st = *prev;
 	gen_name(name, "", gen);
 	if (remove_dir(c, name, &e) < 0)
-		warn(e.message);
+		agent_warn(e.message);
 	if (prev->serving)
 		snprintf(msg + len, sizeof(err->message) - len, "; rolled back "
 			 "to generation %llu",
@@ -732,13 +483,13 @@ stage_and_rename(struct ctx *c, const struct bundle *b, struct hk_err *err)
 	if (fsync(c->gfd) < 0) {
 		hk_fail_errno(err, "fsync %s/gen", c->conf->statedir);
 		if (remove_dir(c, name, &e) < 0)
-			warn(e.message);
+			agent_warn(e.message);
 		return -1;
 	}
 	return 0;
 fail:
 	if (remove_dir(c, stage, &e) < 0)
-		warn(e.message);
+		agent_warn(e.message);
 	return -1;
 }
 
@@ -760,25 +511,6 @@ passwd_changed(const struct bundle *b, const struct agent_state *prev)
 	return 1;
 }
 
-/*
- * Dovecot re-reads a changed passwd-file by itself, but looks at most once
- * a second, so a login in the second of the swap may still see the old
- * one.  `doveadm reload` (~70 ms) makes the new file serve at once.  A
- * guest without doveadm, or a failed reload, only waits for that second.
- */
-static void
-reload_dovecot(const struct agent_conf *conf)
-{
-	char *argv[] = { (char *)conf->doveadm, "reload", NULL };
-	struct hk_err e;
-
-	if (access(conf->doveadm, X_OK) != 0)
-		return;
-	if (run_child(argv, "doveadm reload failed", POSTFIX_TIMEOUT_MS,
-		      &e) < 0)
-		warn(e.message);
-}
-
 /* Builds b, publishes it, reloads if asked (rolling back if that fails)
  * and prunes.  st: what served before; on return what serves now. */
 static int
@@ -794,16 +526,16 @@ install(struct ctx *c, const struct bundle *b, int reload,
 	if (swap_current(c, b->generation, err) < 0) {
 		gen_name(name, "", b->generation);
 		if (remove_dir(c, name, &e) < 0)
-			warn(e.message);
+			agent_warn(e.message);
 		return -1;
 	}
 	memset(st, 0, sizeof(*st));
 	st->serving = 1;
 	st->generation = b->generation;
-	if (reload && run_postfix(c->conf, "reload", err) < 0)
+	if (reload && mta_postfix(c->conf, "reload", err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
 	if (reload && passwd_changed(b, &prev))
-		reload_dovecot(c->conf);
+		mta_dovecot_reload(c->conf);
 	prune(c, b->generation, &prev);
 	return 0;
 }

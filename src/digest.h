@@ -7,7 +7,14 @@
 
 #include <stddef.h>
 
+/* in[0..n) as 2n lowercase hex digits and a NUL into out. */
+void hex_encode(const unsigned char *in, size_t n, char *out);
+
 /* On failure out is "", which never equals a digest. */
 void sha256_hex(const void *data, size_t len, char out[65]);
+
+/* The digest of everything readable from fd; -1 with errno on a read or
+ * digest failure (EIO). */
+int sha256_hex_fd(int fd, char out[65]);
 
 #endif

@@ -10,19 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "digest.h"
 #include "secret.h"
-
-static void
-to_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 int
 secret_random_hex(char *out, size_t n, struct hk_err *err)
@@ -31,7 +20,7 @@ secret_random_hex(char *out, size_t n, struct hk_err *err)
 
 	if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1)
 		return hk_fail(err, HK_EINTERNAL, NULL, "no randomness");
-	to_hex(buf, n, out);
+	hex_encode(buf, n, out);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return 0;
 }

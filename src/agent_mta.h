@@ -1,0 +1,27 @@
+/*
+ * agent_mta.h - what hakomail-agent asks of the guest's Postfix and
+ * Dovecot.  Each returns 0, or -1 with err saying which program failed and
+ * the end of what it printed.
+ */
+#ifndef HK_AGENT_MTA_H
+#define HK_AGENT_MTA_H
+
+#include "agent.h"
+#include "err.h"
+
+/* postmap every Postfix map of the generation in dir (dfd), fsync'd. */
+int mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
+		struct hk_err *err);
+
+/* `postfix check`, skipped while main.cf and master.cf are unchanged since
+ * the last check that passed (stamp in STATEDIR, sfd). */
+int mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err);
+
+/* `postfix [-c DIR] VERB` */
+int mta_postfix(const struct agent_conf *conf, const char *verb,
+		struct hk_err *err);
+
+/* `doveadm reload` if doveadm exists; a failure is only a warning. */
+void mta_dovecot_reload(const struct agent_conf *conf);
+
+#endif
