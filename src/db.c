@@ -173,22 +173,35 @@ db_query_int(struct db *db, const char *sql, const struct db_param *params,
 	return 0;
 }
 
+/* Applies m unless another process did meanwhile: the version is read
+ * again under the write lock.  *done is set when this call applied it. */
 static int
-apply_migration(struct db *db, const struct db_migration *m,
+apply_migration(struct db *db, const struct db_migration *m, int *done,
 		struct hk_err *err)
 {
 	struct db_param p[3] = { DB_INTV(m->version), DB_TXT(m->name),
 				 DB_INTV((int64_t)time(NULL)) };
+	int64_t have = 0;
 
+	*done = 0;
 	if (db_begin(db, 1, err) < 0)
 		return -1;
+	if (db_query_int(db, "SELECT COALESCE(MAX(version), 0) FROM "
+			 "schema_migration", NULL, 0, &have, err) < 0)
+		goto fail;
+	if (have >= m->version) {
+		db_rollback(db);
+		return 0;
+	}
 	if (db->be->script(db->conn, m->sql, err) < 0 ||
 	    db_exec(db, "INSERT INTO schema_migration (version, name, "
-		    "applied_at) VALUES ($1, $2, $3)", p, 3, NULL, err) < 0) {
-		db_rollback(db);
-		return -1;
-	}
+		    "applied_at) VALUES ($1, $2, $3)", p, 3, NULL, err) < 0)
+		goto fail;
+	*done = 1;
 	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return -1;
 }
 
 int
@@ -206,11 +219,13 @@ db_migrate(struct db *db, int *applied, struct hk_err *err)
 			 "schema_migration", NULL, 0, &have, err) < 0)
 		return -1;
 	for (const struct db_migration *m = db->be->migrations; m->sql; m++) {
+		int done;
+
 		if (m->version <= have)
 			continue;
-		if (apply_migration(db, m, err) < 0)
+		if (apply_migration(db, m, &done, err) < 0)
 			return -1;
-		(*applied)++;
+		*applied += done;
 	}
 	return 0;
 }
