@@ -144,8 +144,12 @@ judge(const struct subproc_result *sr, struct push_result *res)
 			 NULL);
 	ok = json_object_get(ans, "ok");
 	res->served = json_integer_value(json_object_get(ans, "generation"));
-	if (json_is_true(ok) && res->served == res->gen)
+	if (json_is_true(ok) && res->served == res->gen &&
+	    subproc_ok(sr))
 		res->ok = 1;
+	else if (json_is_true(ok) && res->served == res->gen)
+		snprintf(res->error, sizeof(res->error), "agent answered ok but "
+			 "exited with status %d: %.300s", sr->status, e);
 	else if (json_is_false(ok))
 		snprintf(res->error, sizeof(res->error), "agent: %.400s",
 			 json_string_value(json_object_get(ans, "error")) ?

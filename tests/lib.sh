@@ -2,8 +2,9 @@
 # "PASS name" / "FAIL name" lines, which tests/run.sh counts.
 : "${HK_RESULTS:=/dev/null}"
 
-pass() { echo "PASS $*" >>"$HK_RESULTS"; echo "  ok   - $*"; }
-fail() { echo "FAIL $*" >>"$HK_RESULTS"; echo "  FAIL - $*"; }
+# HK_LABEL, when set, prefixes every result (e.g. "asan").
+pass() { echo "PASS ${HK_LABEL:+$HK_LABEL: }$*" >>"$HK_RESULTS"; echo "  ok   - $*"; }
+fail() { echo "FAIL ${HK_LABEL:+$HK_LABEL: }$*" >>"$HK_RESULTS"; echo "  FAIL - $*"; }
 
 # check NAME CMD...: pass if CMD succeeds.
 check() {

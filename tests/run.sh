@@ -75,6 +75,20 @@ else fail "make distcheck"; tail -30 distcheck.log; fi
 step "integration: end to end on real guests"
 tests/integration/e2e.sh build
 
+step "integration again, every binary under ASan + UBSan"
+if [ -x build-asan/src/hakomail-fcgi ]; then
+	HK_LABEL=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/integration/e2e.sh build-asan | sed 's/^/  [asan] /'
+	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+		-e 'runtime error:' /run/hakomail-test/panel/log/*.log 2>/dev/null)
+	if [ -n "$reports" ]; then
+		fail "sanitizer reports from the daemons: $reports"
+		grep -h -A15 -e 'Sanitizer' -e 'runtime error:' $reports | head -60
+	else
+		pass "no sanitizer report from hakomail-fcgi, hakomail-pushd, hakomail"
+	fi
+fi
+
 step "summary"
 np=$(grep -c ^PASS "$HK_RESULTS"); nf=$(grep -c ^FAIL "$HK_RESULTS")
 grep ^FAIL "$HK_RESULTS" | sed 's/^/  /'
