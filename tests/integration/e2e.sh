@@ -153,6 +153,31 @@ done
 check "g1 refuses mail for pc2.example (not its domain)" \
 	eval '! send_mail "$g1" matsui@pc2.example x'
 
+echo "== e2e: the agent refuses a bad bundle and keeps serving"
+# Straight to g1's agent with the panel's key and pinned host key, as pushd
+# talks to it.
+agent() {	# agent VERB < input
+	ssh -F none -T -o BatchMode=yes -o StrictHostKeyChecking=yes \
+		-o UserKnownHostsFile="$HK_STATE/pushd/known_hosts/1" \
+		-o HostKeyAlias=hakomail-guest-1 -o IdentitiesOnly=yes \
+		-i "$HK_STATE/ssh/id_ed25519" "root@$g1" "$1"
+}
+api GET guests
+served=$(jq '.items[] | select(.name == "g1") | .applied_gen' <<<"$BODY")
+check_eq "agent status reports the generation the panel recorded" "$served" \
+	"$(agent status </dev/null | jq .generation)"
+sum=$(printf '' | sha256sum | cut -d' ' -f1)
+printf 'HAKOMAIL-BUNDLE 1\ngeneration 99999\nfile ../../etc/passwd 0 %s\nend %s\n' "$sum" "$sum" >"$tmp/evil"
+agent apply <"$tmp/evil" >"$tmp/answer"; rc=$?
+check_eq "bundle naming ../../etc/passwd: refused" "1 false" "$rc $(jq .ok "$tmp/answer")"
+check_eq "refusal says which generation still serves" "$served" "$(jq .generation "$tmp/answer")"
+printf 'HAKOMAIL-BUNDLE 1\ngeneration 99999\nfile passwd 40 %s\nx@pc1.example:{PLAIN}x:5000:5000::/x::\n' "$sum" >"$tmp/trunc"
+agent apply <"$tmp/trunc" >"$tmp/answer"; rc=$?
+check_eq "truncated bundle: refused" "1 false" "$rc $(jq .ok "$tmp/answer")"
+check_eq "agent still serves the same generation" "$served" "$(agent status </dev/null | jq .generation)"
+check "matsui@pc1.example still logs in after the refusals" imap_login "$g1" matsui@pc1.example "${pw[pc1]}"
+check "a command other than apply/status is refused over ssh" eval '! agent "cat /etc/shadow" </dev/null >/dev/null 2>&1'
+
 echo "== e2e: bad input is refused and nothing is written"
 api GET domains; before=$BODY
 api GET domains/pc1.example/mailboxes; mailboxes_before=$BODY
