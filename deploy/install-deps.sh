@@ -10,6 +10,7 @@ pkgs=(build-essential autoconf automake libtool pkg-config
       libcsv-dev libidn2-dev libcrypt-dev libinih-dev libcmocka-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd
+      postgresql postgresql-client
       iproute2 util-linux procps curl jq)
 
 missing=()

@@ -9,12 +9,14 @@
 #
 # Environment: HK_STATE (directory), HK_BIN (directory holding hakomail,
 # hakomail-fcgi, hakomail-pushd), HK_WWW (static files), HK_LISTEN (nginx
-# listen address, e.g. 127.0.0.1:8080).
+# listen address, e.g. 127.0.0.1:8080), HK_DB_URL (optional: a
+# postgresql:// URL of an existing, empty database; default SQLite in STATE).
 set -euo pipefail
 
 : "${HK_STATE:?}" "${HK_BIN:?}" "${HK_WWW:?}" "${HK_LISTEN:=127.0.0.1:8080}"
 here=$(cd "$(dirname "$0")" && pwd)
 conf=$HK_STATE/hakomail.conf
+db_url=${HK_DB_URL:-sqlite:$HK_STATE/db/hakomail.db}
 run=$HK_STATE/run
 
 die() { echo "panel.sh: $*" >&2; exit 1; }
@@ -31,7 +33,7 @@ setup() {
 	cat >"$conf" <<CONF
 # written by panel.sh; see deploy/hakomail.conf for every setting
 [database]
-url = sqlite:$HK_STATE/db/hakomail.db
+url = $db_url
 [fcgi]
 socket = $run/fcgi.sock
 workers = 4
@@ -51,7 +53,7 @@ CONF
 	"$HK_BIN/hakomail" -c "$conf" init
 	# The workers run as hakomail; SQLite gives files it creates as root
 	# the owner of the database file.
-	chown hakomail:hakomail "$HK_STATE/db/hakomail.db"
+	case $db_url in sqlite:*) chown hakomail:hakomail "${db_url#sqlite:}" ;; esac
 }
 
 # wait_for PATH SECONDS: until PATH exists (a socket or a pid file).

@@ -17,35 +17,46 @@ struct db {
 
 static const struct db_backend *const backends[] = {
 	&db_backend_sqlite,
+	&db_backend_pgsql,
 	NULL
 };
+
+static const struct db_backend *
+backend_for(const char *url)
+{
+	size_t n = strcspn(url, ":");
+
+	if (url[n] != ':')
+		return NULL;
+	for (int i = 0; backends[i] != NULL; i++)
+		for (int k = 0; k < 3 && backends[i]->schemes[k]; k++)
+			if (strlen(backends[i]->schemes[k]) == n &&
+			    strncmp(url, backends[i]->schemes[k], n) == 0)
+				return backends[i];
+	return NULL;
+}
 
 struct db *
 db_open(const char *url, struct hk_err *err)
 {
-	const char *colon = strchr(url, ':');
+	const struct db_backend *be = backend_for(url);
 	struct db *db;
 
-	for (int i = 0; colon != NULL && backends[i] != NULL; i++) {
-		const struct db_backend *be = backends[i];
-
-		if (strlen(be->scheme) != (size_t)(colon - url) ||
-		    strncmp(url, be->scheme, (size_t)(colon - url)) != 0)
-			continue;
-		if ((db = calloc(1, sizeof(*db))) == NULL) {
-			hk_fail_errno(err, "calloc");
-			return NULL;
-		}
-		db->be = be;
-		if ((db->conn = be->open(colon + 1, err)) == NULL) {
-			free(db);
-			return NULL;
-		}
-		return db;
+	if (be == NULL) {
+		hk_fail(err, HK_EINVAL, "database.url", "unsupported database "
+			"URL (expected sqlite:PATH or postgresql://...)");
+		return NULL;
 	}
-	hk_fail(err, HK_EINVAL, "database.url",
-		"unsupported database URL \"%s\" (expected sqlite:PATH)", url);
-	return NULL;
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		hk_fail_errno(err, "calloc");
+		return NULL;
+	}
+	db->be = be;
+	if ((db->conn = be->open(url, err)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	return db;
 }
 
 void
@@ -60,7 +71,7 @@ db_close(struct db *db)
 const char *
 db_backend_name(const struct db *db)
 {
-	return db->be->scheme;
+	return db->be->schemes[0];
 }
 
 int

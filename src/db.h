@@ -1,8 +1,9 @@
 /*
  * db.h - the one database interface every part of the panel uses.
  *
- * A struct db is a connection to one of several backends (db_sqlite.c now,
- * db_pgsql.c next) chosen by the URL's scheme ("sqlite:PATH").  Queries are
+ * A struct db is a connection to one of the backends (db_sqlite.c,
+ * db_pgsql.c) chosen by the URL's scheme ("sqlite:PATH",
+ * "postgresql://...").  Queries are
  * written once in SQL both backends accept, with $1..$n placeholders and
  * parameters bound by value (never pasted into the text).  Rows stream to a
  * callback; values arrive as text with a type tag, as libpq gives them.

@@ -15,8 +15,8 @@ struct db_migration {
 };
 
 struct db_backend {
-	const char *scheme;	/* URL prefix up to ':' */
-	void *(*open)(const char *target, struct hk_err *err);
+	const char *schemes[3];	/* URL prefixes up to ':'; [0] is the name */
+	void *(*open)(const char *url, struct hk_err *err);	/* whole URL */
 	void (*close)(void *conn);
 	int (*script)(void *conn, const char *sql, struct hk_err *err);
 	int (*begin)(void *conn, int write, struct hk_err *err);
@@ -29,6 +29,8 @@ struct db_backend {
 };
 
 extern const struct db_backend db_backend_sqlite;
+extern const struct db_backend db_backend_pgsql;
 extern const struct db_migration db_migrations_sqlite[];
+extern const struct db_migration db_migrations_pgsql[];
 
 #endif

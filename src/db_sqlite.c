@@ -35,8 +35,9 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
 }
 
 static void *
-sqlite_open(const char *path, struct hk_err *err)
+sqlite_open(const char *url, struct hk_err *err)
 {
+	const char *path = url + strlen("sqlite:");
 	sqlite3 *h = NULL;
 	int rc;
 
@@ -167,7 +168,7 @@ fail_quiet:
 }
 
 const struct db_backend db_backend_sqlite = {
-	.scheme = "sqlite",
+	.schemes = { "sqlite", NULL, NULL },
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.script = sqlite_script,

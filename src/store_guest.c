@@ -93,8 +93,9 @@ store_guest_touch(struct db *db, const char *name, struct hk_err *err)
 	int64_t n = 0;
 
 	if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		    "state = 'pending', retry_at = 0 WHERE $1 IS NULL OR "
-		    "name = $1", p, 1, &n, err) < 0)
+		    "state = 'pending', retry_at = 0 WHERE "
+		    "CAST($1 AS TEXT) IS NULL OR name = $1", p, 1, &n,
+		    err) < 0)
 		return -1;
 	if (n == 0 && name != NULL)
 		return hk_fail(err, HK_ENOTFOUND, "guest", "no guest %s", name);
@@ -105,9 +106,11 @@ int
 store_guest_pushed(struct db *db, const struct push_outcome *o,
 		   struct hk_err *err)
 {
-	struct db_param p[6] = { DB_INTV(o->guest_id), DB_INTV(o->gen),
-				 DB_INTV(o->now), DB_TXT(o->state),
-				 DB_TXT(o->error), DB_INTV(o->retry_at) };
+	struct db_param ok[3] = { DB_INTV(o->guest_id), DB_INTV(o->gen),
+				  DB_INTV(o->now) };
+	struct db_param bad[5] = { DB_INTV(o->guest_id), DB_INTV(o->now),
+				   DB_TXT(o->state), DB_TXT(o->error),
+				   DB_INTV(o->retry_at) };
 
 	if (o->ok)
 		return db_exec(db, "UPDATE guest SET applied_gen = CASE WHEN "
@@ -115,8 +118,8 @@ store_guest_pushed(struct db *db, const struct push_outcome *o,
 			       " state = CASE WHEN desired_gen > $2 THEN "
 			       "'pending' ELSE 'in_sync' END, last_error = "
 			       "NULL, last_push_at = $3, failures = 0, "
-			       "retry_at = 0 WHERE id = $1", p, 3, NULL, err);
-	return db_exec(db, "UPDATE guest SET state = $4, last_error = $5, "
-		       "last_push_at = $3, failures = failures + 1, "
-		       "retry_at = $6 WHERE id = $1", p, 6, NULL, err);
+			       "retry_at = 0 WHERE id = $1", ok, 3, NULL, err);
+	return db_exec(db, "UPDATE guest SET state = $3, last_error = $4, "
+		       "last_push_at = $2, failures = failures + 1, "
+		       "retry_at = $5 WHERE id = $1", bad, 5, NULL, err);
 }

@@ -53,17 +53,32 @@ step "build"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 if build build; then pass "build (-Wall -Wextra)"; else fail "build"; cat build.log | tail -30; fi
 
+step "PostgreSQL: a throwaway cluster on loopback"
+pgdir=/run/hakomail-test/pg
+trap 'tests/pg.sh stop "$pgdir"' EXIT
+if pgbase=$(tests/pg.sh start "$pgdir" 55432); then
+	pass "PostgreSQL cluster started ($pgbase)"
+else
+	fail "PostgreSQL cluster"; pgbase=
+fi
+
+# unit_both DIR LABEL: the unit suite on SQLite, then on PostgreSQL.
+unit_both() {
+	(cd "$1" && make -s check >/dev/null 2>&1)
+	count_unit "$1" "$2/sqlite"
+	[ -n "$pgbase" ] || return 0
+	(cd "$1" && HK_TEST_PG_BASE=$pgbase make -s check >/dev/null 2>&1)
+	count_unit "$1" "$2/pgsql"
+}
+
 step "unit tests"
-(cd build && make -s check >/dev/null 2>&1)
-count_unit build unit
+unit_both build unit
 
 step "unit tests under ASan + UBSan"
 san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 if build build-asan CFLAGS="$san" LDFLAGS="-fsanitize=address,undefined"; then
 	pass "sanitizer build"
-	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		make -s check >/dev/null 2>&1)
-	count_unit build-asan asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 unit_both build-asan asan
 else
 	fail "sanitizer build"; tail -30 build-asan.log
 fi
@@ -72,12 +87,20 @@ step "make distcheck"
 if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
 else fail "make distcheck"; tail -30 distcheck.log; fi
 
-step "integration: end to end on real guests"
-tests/integration/e2e.sh build
+step "integration: end to end on real guests (SQLite)"
+HK_LABEL=sqlite tests/integration/e2e.sh build
+
+step "integration: end to end on real guests (PostgreSQL)"
+if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" -c 'DROP DATABASE IF EXISTS hakomail_e2e' \
+	-c "CREATE DATABASE hakomail_e2e ENCODING 'UTF8'" >/dev/null; then
+	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_e2e tests/integration/e2e.sh build
+else
+	fail "PostgreSQL database for the end-to-end test"
+fi
 
 step "integration again, every binary under ASan + UBSan"
 if [ -x build-asan/src/hakomail-fcgi ]; then
-	HK_LABEL=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	HK_LABEL=asan/sqlite ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/integration/e2e.sh build-asan | sed 's/^/  [asan] /'
 	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
 		-e 'runtime error:' /run/hakomail-test/panel/log/*.log 2>/dev/null)

@@ -74,7 +74,7 @@ send_mail() {	# send_mail HOST RCPT TOKEN
 		--mail-rcpt "$2" -T "$tmp/msg"
 }
 
-echo "== e2e: panel and guests"
+echo "== e2e: panel and guests (database: ${HK_DB_URL:-SQLite})"
 "$hkguest" down-all >/dev/null 2>&1; "$top/deploy/panel.sh" stop >/dev/null 2>&1
 rm -rf "$HK_STATE" "$HK_GUEST_ROOT"
 if ! "$top/deploy/panel.sh" setup >"$tmp/setup.log" 2>&1; then

@@ -13,23 +13,58 @@
 
 #include "fixture.h"
 
+/* Runs one statement on the cluster's maintenance database. */
+static void
+pg_admin(const char *base, const char *sql)
+{
+	char url[512];
+	struct hk_err err;
+	struct db *db;
+
+	snprintf(url, sizeof(url), "%spostgres", base);
+	if ((db = db_open(url, &err)) == NULL)
+		fail_msg("%s", err.message);
+	if (db_exec(db, sql, NULL, 0, NULL, &err) != 0)
+		fail_msg("%s: %s", sql, err.message);
+	db_close(db);
+}
+
+static void
+open_db(struct fixture *f)
+{
+	const char *base = getenv("HK_TEST_PG_BASE");
+	static unsigned serial;
+	char url[512], sql[128];
+	struct hk_err err;
+
+	if (base != NULL && *base != '\0') {
+		snprintf(f->pgname, sizeof(f->pgname), "hk_unit_%ld_%u",
+			 (long)getpid(), serial++);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->pgname);
+		pg_admin(base, sql);
+		snprintf(url, sizeof(url), "%s%s", base, f->pgname);
+	} else {
+		snprintf(f->dir, sizeof(f->dir), "/tmp/hk-unit-XXXXXX");
+		assert_non_null(mkdtemp(f->dir));
+		snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
+	}
+	if ((f->db = db_open(url, &err)) == NULL)
+		fail_msg("%s", err.message);
+}
+
 int
 fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct guest_in g = { "g1", "lab", "10.0.0.1", "root",
 			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
-	char url[128];
 	struct hk_err err;
 	int64_t pid;
 	int applied;
 	json_t *obj = NULL;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/hk-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-	f->db = db_open(url, &err);
-	assert_non_null(f->db);
+	assert_non_null(f);
+	open_db(f);
 	assert_int_equal(db_migrate(f->db, &applied, &err), 0);
 	assert_true(applied >= 1);
 	assert_int_equal(store_project_add(f->db, "lab", &pid, &err), 0);
@@ -44,15 +79,20 @@ int
 fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
+	char path[128], sql[128];
 
 	db_close(f->db);
-	for (const char *const *s = (const char *const[]){ "t.db", "t.db-wal",
-	     "t.db-shm", NULL }; *s; s++) {
-		snprintf(path, sizeof(path), "%s/%s", f->dir, *s);
-		unlink(path);
+	if (f->pgname[0] != '\0') {
+		snprintf(sql, sizeof(sql), "DROP DATABASE %s", f->pgname);
+		pg_admin(getenv("HK_TEST_PG_BASE"), sql);
+	} else {
+		for (const char *const *s = (const char *const[]){ "t.db",
+		     "t.db-wal", "t.db-shm", NULL }; *s; s++) {
+			snprintf(path, sizeof(path), "%s/%s", f->dir, *s);
+			unlink(path);
+		}
+		rmdir(f->dir);
 	}
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }

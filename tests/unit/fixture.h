@@ -1,5 +1,8 @@
-/* fixture.h - a fresh migrated SQLite database with project "lab" and guest
- * "g1" (id 1), shared by the store and render tests. */
+/* fixture.h - a fresh migrated database with project "lab" and guest "g1"
+ * (id 1), shared by the store, render and API tests.  SQLite in a temporary
+ * directory, or, when HK_TEST_PG_BASE is set (a URL ending in '/', as
+ * tests/pg.sh prints), a new PostgreSQL database per test: one suite, both
+ * backends. */
 #ifndef HK_TEST_FIXTURE_H
 #define HK_TEST_FIXTURE_H
 
@@ -7,7 +10,8 @@
 #include "store.h"
 
 struct fixture {
-	char dir[64];
+	char dir[64];		/* SQLite: the temporary directory */
+	char pgname[64];	/* PostgreSQL: the database, "" for SQLite */
 	struct db *db;
 	struct hk_actor admin;
 };

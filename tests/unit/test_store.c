@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "digest.h"
 #include "fixture.h"
 #include "store.h"
 
@@ -138,10 +139,22 @@ test_apikeys(void **state)
 	assert_int_equal(db_exec(f->db, "UPDATE api_key SET expires_at = 1",
 				 NULL, 0, NULL, &err), 0);
 	assert_int_equal(store_apikey_auth(f->db, token, &a, &err), -1);
-	/* the secret is never stored */
-	assert_int_equal(db_query_int(f->db, "SELECT COUNT(*) FROM api_key "
-		"WHERE instr($1, secret_sha256) > 0", (struct db_param[]){
-		DB_TXT(token) }, 1, &(int64_t){ 0 }, &err), 0);
+	/* only the digest of the secret part is stored, never the secret */
+	{
+		const char *body = strrchr(token, '_') + 1;
+		char digest[65];
+		int64_t n = -1;
+
+		sha256_hex(body, strlen(body), digest);
+		assert_int_equal(db_query_int(f->db, "SELECT COUNT(*) FROM "
+			"api_key WHERE secret_sha256 = $1", (struct db_param[]){
+			DB_TXT(digest) }, 1, &n, &err), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(db_query_int(f->db, "SELECT COUNT(*) FROM "
+			"api_key WHERE secret_sha256 = $1 OR prefix = $1",
+			(struct db_param[]){ DB_TXT(body) }, 1, &n, &err), 0);
+		assert_int_equal(n, 0);
+	}
 }
 
 static void
