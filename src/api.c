@@ -30,6 +30,10 @@ static const struct route routes[] = {
 	{ "POST", "domains/*/mailboxes",	api_mailboxes_add, 1 },
 	{ "POST", "mailboxes",			api_mailboxes_add, 1 },
 	{ "GET",  "guests",			api_guests_list, 0 },
+	{ "GET",  "domains/*/aliases",		api_aliases_list, 0 },
+	{ "POST", "domains/*/aliases",		api_aliases_add, 1 },
+	{ "GET",  "alias-domains",		api_aliasdomains_list, 0 },
+	{ "POST", "alias-domains",		api_aliasdomains_add, 1 },
 	{ NULL, NULL, NULL, 0 }
 };
 
@@ -77,7 +81,10 @@ authenticate(struct api_call *call, struct hk_err *err)
 
 	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
 		return hk_fail(err, HK_EAUTH, NULL, "credentials required");
-	return store_apikey_auth(call->ctx->db, a + 7, &call->actor, err);
+	if (store_apikey_auth(call->ctx->db, a + 7, &call->actor, err) < 0)
+		return -1;
+	snprintf(call->actor.via, sizeof(call->actor.via), "api");
+	return 0;
 }
 
 static int
@@ -155,6 +162,39 @@ api_handle(struct api_ctx *ctx, const struct http_req *req,
 	json_decref(call.body);
 }
 
+static int
+type_ok(enum api_ftype t, json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	switch (t) {
+	case F_STR:	return json_is_string(v);
+	case F_BOOL:	return json_is_boolean(v);
+	case F_SIZE:	return json_is_string(v) || json_is_integer(v);
+	case F_STRLIST:
+		if (!json_is_array(v))
+			return 0;
+		json_array_foreach(v, i, e)
+			if (!json_is_string(e))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+type_name(enum api_ftype t)
+{
+	switch (t) {
+	case F_STR:	return "a string";
+	case F_BOOL:	return "a boolean";
+	case F_SIZE:	return "a size such as \"2G\" or a byte count";
+	case F_STRLIST:	break;
+	}
+	return "an array of strings";
+}
+
 int
 api_check_body(json_t *body, const struct api_field *spec,
 	       struct hk_err *err)
@@ -169,14 +209,9 @@ api_check_body(json_t *body, const struct api_field *spec,
 			;
 		if (f->name == NULL)
 			return hk_fail(err, HK_EINVAL, key, "unknown field");
-		if ((f->type == F_STR && !json_is_string(v)) ||
-		    (f->type == F_BOOL && !json_is_boolean(v)) ||
-		    (f->type == F_SIZE && !json_is_string(v) &&
-		     !json_is_integer(v)))
-			return hk_fail(err, HK_EINVAL, key, "must be a %s",
-				       f->type == F_BOOL ? "boolean" :
-				       f->type == F_STR ? "string" :
-				       "size such as \"2G\" or a byte count");
+		if (!type_ok(f->type, v))
+			return hk_fail(err, HK_EINVAL, key, "must be %s",
+				       type_name(f->type));
 	}
 	for (const struct api_field *f = spec; f->name; f++)
 		if (f->required && json_object_get(body, f->name) == NULL)

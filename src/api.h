@@ -40,7 +40,11 @@ struct api_call {
 typedef int (*api_handler)(struct api_call *call, struct http_resp *resp,
 			   struct hk_err *err);
 
-enum api_ftype { F_STR, F_BOOL, F_SIZE /* "500M" or an integer */ };
+enum api_ftype {
+	F_STR, F_BOOL,
+	F_SIZE,		/* "500M" or an integer */
+	F_STRLIST	/* an array of strings */
+};
 
 struct api_field {
 	const char *name;
@@ -72,5 +76,11 @@ int api_mailboxes_list(struct api_call *, struct http_resp *,
 int api_mailboxes_add(struct api_call *, struct http_resp *,
 		      struct hk_err *);
 int api_guests_list(struct api_call *, struct http_resp *, struct hk_err *);
+int api_aliases_list(struct api_call *, struct http_resp *, struct hk_err *);
+int api_aliases_add(struct api_call *, struct http_resp *, struct hk_err *);
+int api_aliasdomains_list(struct api_call *, struct http_resp *,
+			  struct hk_err *);
+int api_aliasdomains_add(struct api_call *, struct http_resp *,
+			 struct hk_err *);
 
 #endif

@@ -219,6 +219,9 @@ alias_line(const char *s, size_t n)
 		return "expected \"KEY DEST[,DEST...]\"";
 	if (!mapsyntax_address(s, kn) && !catchall_ok(s, kn))
 		return "key is not an address or \"@DOMAIN\"";
+	/* "@ALIAS @TARGET": Postfix keeps the user part (an alias domain). */
+	if (catchall_ok(s, kn) && catchall_ok(v, vn))
+		return NULL;
 	while (split(v, vn, ',', &dn, &d, &vn)) {
 		if (!mapsyntax_address(v, dn))
 			return "a destination is not a valid address";

@@ -50,7 +50,8 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *   virtual_mailbox_domains  "DOMAIN OK"
  *   virtual_mailbox_maps     "ADDRESS DOMAIN/LOCAL/"
  *   virtual_alias_maps       "KEY DEST[,DEST...]"  KEY = ADDRESS or "@DOMAIN",
- *                            DEST = ADDRESS
+ *                            DEST = ADDRESS; or "@DOMAIN @DOMAIN" (an
+ *                            alias domain's catch-all: user part kept)
  *   relay_domains            "DOMAIN OK"
  *   relay_recipient_maps     "ADDRESS OK" or "@DOMAIN OK"
  *   passwd                   "ADDRESS:HASH:UID:GID::HOME::EXTRA"  (Dovecot

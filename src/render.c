@@ -74,14 +74,14 @@ mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return bad ? overflow(rc, err) : 0;
 }
 
-/* Row: local_part ('' = catch-all), domain, destinations */
+/* Row: key (address or "@domain"), value (destinations) */
 static int
 alias_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct render_ctx *rc = ctx;
 
-	if (strbuf_printf(&rc->out->files[F_VALIAS], "%s@%s %s\n",
-			  row->vals[0], row->vals[1], row->vals[2]) < 0)
+	if (strbuf_printf(&rc->out->files[F_VALIAS], "%s %s\n",
+			  row->vals[0], row->vals[1]) < 0)
 		return overflow(rc, err);
 	return 0;
 }
@@ -98,27 +98,57 @@ recipient_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+/* An alias's address: "@domain" for the catch-all (local part ''). */
+#define ADDR(lp, dom) \
+	"CASE WHEN " lp " = '' THEN '@' || " dom " ELSE " lp " || '@' || " \
+	dom " END"
+
+/* The live domains whose column col (guest_id or backup_guest_id) is $1, and
+ * the alias domains that point at them. */
+#define LIVE_DOMAINS(col) \
+	"SELECT name FROM domain WHERE " col " = $1 AND active = 1 UNION " \
+	"SELECT x.name FROM alias_domain x JOIN domain d ON d.id = " \
+	"x.target_domain_id WHERE d." col " = $1 AND d.active = 1 AND " \
+	"x.active = 1"
+
+/* Every (key, value) of virtual_alias_maps for domains whose col is $1:
+ * the aliases, and for each alias domain one entry per mailbox and alias
+ * of its target (a bare "@alias @target" would make Postfix accept any
+ * address of the alias domain), "@alias @target" only for a catch-all. */
+#define ALIAS_PAIRS(col) \
+	"SELECT " ADDR("a.local_part", "d.name") " AS k, a.destinations AS v " \
+	"FROM alias a JOIN domain d ON d.id = a.domain_id WHERE d." col \
+	" = $1 AND d.active = 1 AND a.active = 1 UNION ALL " \
+	"SELECT m.local_part || '@' || x.name, m.local_part || '@' || d.name " \
+	"FROM alias_domain x JOIN domain d ON d.id = x.target_domain_id " \
+	"JOIN mailbox m ON m.domain_id = d.id WHERE d." col " = $1 AND " \
+	"d.active = 1 AND x.active = 1 AND m.active = 1 UNION ALL " \
+	"SELECT " ADDR("a.local_part", "x.name") ", " \
+	ADDR("a.local_part", "d.name") " FROM alias_domain x JOIN domain d " \
+	"ON d.id = x.target_domain_id JOIN alias a ON a.domain_id = d.id " \
+	"WHERE d." col " = $1 AND d.active = 1 AND x.active = 1 AND " \
+	"a.active = 1"
+
 static const struct {
 	const char *sql;
 	db_row_fn fn;
 } queries[] = {
-	{ "SELECT name FROM domain WHERE guest_id = $1 AND active = 1 "
-	  "ORDER BY name", vdomain_row },
+	{ "SELECT name FROM (" LIVE_DOMAINS("guest_id") ") t ORDER BY name",
+	  vdomain_row },
 	{ "SELECT m.local_part, d.name, m.password_hash, m.quota_bytes FROM "
 	  "mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.guest_id = $1"
 	  " AND d.active = 1 AND m.active = 1 ORDER BY d.name, m.local_part",
 	  mailbox_row },
-	{ "SELECT a.local_part, d.name, a.destinations FROM alias a JOIN "
-	  "domain d ON d.id = a.domain_id WHERE d.guest_id = $1 AND d.active "
-	  "= 1 AND a.active = 1 ORDER BY d.name, a.local_part", alias_row },
-	{ "SELECT name FROM domain WHERE backup_guest_id = $1 AND active = 1 "
-	  "ORDER BY name", rdomain_row },
+	{ "SELECT k, v FROM (" ALIAS_PAIRS("guest_id") ") t ORDER BY k",
+	  alias_row },
+	{ "SELECT name FROM (" LIVE_DOMAINS("backup_guest_id") ") t ORDER BY "
+	  "name", rdomain_row },
+	/* Recipients a backup MX accepts: mailboxes, and every alias key. */
 	{ "SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr "
 	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE "
 	  "d.backup_guest_id = $1 AND d.active = 1 AND m.active = 1 UNION "
-	  "SELECT a.local_part || '@' || d.name FROM alias a JOIN domain d ON "
-	  "d.id = a.domain_id WHERE d.backup_guest_id = $1 AND d.active = 1 "
-	  "AND a.active = 1) r ORDER BY addr", recipient_row },
+	  "SELECT k FROM (" ALIAS_PAIRS("backup_guest_id") ") p) r ORDER BY "
+	  "addr", recipient_row },
 };
 
 int

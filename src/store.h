@@ -25,7 +25,29 @@ struct hk_actor {
 	int64_t project_id;	/* owners: their project */
 	int read_only;
 	char login[128];	/* for the audit trail */
+	char via[8];		/* api, web, cli or import */
 };
+
+/* --- shared by the store modules --- */
+struct domain_ref {
+	int64_t id, project_id, guest_id;
+	int64_t backup_guest_id;	/* -1: none */
+};
+/* The domain `name` as the actor may see it; HK_ENOTFOUND otherwise. */
+int store_domain_ref(struct db *db, const struct hk_actor *actor,
+		     const char *name, struct domain_ref *ref,
+		     struct hk_err *err);
+/* Raises the desired generation of the domain's guest and backup guest. */
+int store_guest_bump(struct db *db, const struct domain_ref *ref,
+		     struct hk_err *err);
+/* Appends to the audit log, in the caller's transaction.  Takes ownership
+ * of detail (may be NULL), which must hold no secret. */
+int store_audit(struct db *db, const struct hk_actor *actor,
+		const char *action, const char *object, int64_t project_id,
+		json_t *detail, struct hk_err *err);
+/* The newest entries first, the actor's project only for owners. */
+int store_audit_list(struct db *db, const struct hk_actor *actor, int limit,
+		     json_t **out, struct hk_err *err);
 
 /* --- projects and accounts (operator) --- */
 int store_project_add(struct db *db, const char *name, int64_t *id,
@@ -94,5 +116,26 @@ int store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		      struct hk_err *err);
 int store_mailbox_list(struct db *db, const struct hk_actor *actor,
 		       const char *domain, json_t **out, struct hk_err *err);
+
+/* --- aliases: local_part "" is the domain's catch-all; destinations is a
+ * canonical comma-separated list of addresses --- */
+struct alias_in {
+	const char *local_part, *domain;
+	const char *destinations;
+	int active;
+};
+int store_alias_add(struct db *db, const struct hk_actor *actor,
+		    const struct alias_in *in, json_t **out,
+		    struct hk_err *err);
+int store_alias_list(struct db *db, const struct hk_actor *actor,
+		     const char *domain, json_t **out, struct hk_err *err);
+
+/* --- alias domains: every address of `name` is delivered as the same
+ * local part of `target` --- */
+int store_aliasdomain_add(struct db *db, const struct hk_actor *actor,
+			  const char *name, const char *target, json_t **out,
+			  struct hk_err *err);
+int store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
+			   json_t **out, struct hk_err *err);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <time.h>
 
 #include "store.h"
@@ -29,6 +30,43 @@ add_display_names(json_t *arr)
 		json_object_set_new(d, "display_name", json_string(u));
 	}
 	db_json_bool(arr, "active");
+}
+
+struct ref_ctx {
+	int found;
+	struct domain_ref *ref;
+};
+
+static int
+take_ref(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct ref_ctx *rc = ctx;
+
+	(void)err;
+	rc->found = 1;
+	rc->ref->id = strtoll(row->vals[0], NULL, 10);
+	rc->ref->project_id = strtoll(row->vals[1], NULL, 10);
+	rc->ref->guest_id = strtoll(row->vals[2], NULL, 10);
+	rc->ref->backup_guest_id = row->vals[3] ?
+	    strtoll(row->vals[3], NULL, 10) : -1;
+	return 0;
+}
+
+int
+store_domain_ref(struct db *db, const struct hk_actor *actor,
+		 const char *name, struct domain_ref *ref, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(name), DB_INTV(scope(actor)) };
+	struct ref_ctx rc = { 0, ref };
+
+	if (db_query(db, "SELECT id, project_id, guest_id, backup_guest_id "
+		     "FROM domain WHERE name = $1 AND ($2 < 0 OR project_id = "
+		     "$2)", p, 2, take_ref, &rc, NULL, err) < 0)
+		return -1;
+	if (!rc.found)
+		return hk_fail(err, HK_ENOTFOUND, "domain", "no domain %s",
+			       name);
+	return 0;
 }
 
 #define DOMAIN_SELECT \
@@ -79,7 +117,9 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 	struct db_param p[3] = { DB_TXT(guest), DB_INTV(scope(actor)),
 				 DB_INTV((int64_t)time(NULL)) };
 	struct db_param q[4];
-	int64_t gid, pid;
+	struct domain_ref ref;
+	int64_t gid, pid, n = 0;
+	int rc;
 
 	if (db_query_int(db, "SELECT id FROM guest WHERE name = $1 AND "
 			 "($2 < 0 OR project_id = $2)", p, 2, &gid, err) < 0)
@@ -92,13 +132,23 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 	q[1] = DB_INTV(pid);
 	q[2] = DB_TXT(name);
 	q[3] = p[2];
-	if (db_exec(db, "INSERT INTO domain (guest_id, project_id, name, "
-		    "created_at) VALUES ($1, $2, $3, $4)", q, 4, NULL,
-		    err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
-		    "name", "domain %s exists", name) : -1;
-	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		       "state = 'pending' WHERE id = $1", q, 1, NULL, err);
+	/* One namespace for domains and alias domains. */
+	rc = db_exec(db, "INSERT INTO domain (guest_id, project_id, name, "
+		     "created_at) SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT),"
+		     " CAST($3 AS TEXT), CAST($4 AS BIGINT) WHERE NOT EXISTS "
+		     "(SELECT 1 FROM alias_domain WHERE name = $3)", q, 4, &n,
+		     err);
+	if (rc < 0 && err->code != HK_EEXIST)
+		return -1;
+	if (rc < 0 || n == 0)
+		return hk_fail(err, HK_EEXIST, "name", "domain %s exists",
+			       name);
+	ref.guest_id = gid;
+	ref.backup_guest_id = -1;
+	if (store_guest_bump(db, &ref, err) < 0)
+		return -1;
+	return store_audit(db, actor, "domain.add", name, pid,
+			   json_pack("{s:s}", "guest", guest), err);
 }
 
 int

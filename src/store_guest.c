@@ -123,3 +123,15 @@ store_guest_pushed(struct db *db, const struct push_outcome *o,
 		       "last_push_at = $2, failures = failures + 1, "
 		       "retry_at = $5 WHERE id = $1", bad, 5, NULL, err);
 }
+
+int
+store_guest_bump(struct db *db, const struct domain_ref *ref,
+		 struct hk_err *err)
+{
+	struct db_param p[2] = { DB_INTV(ref->guest_id),
+				 DB_INTV(ref->backup_guest_id) };
+
+	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
+		       "state = 'pending' WHERE id IN ($1, $2)", p, 2, NULL,
+		       err);
+}

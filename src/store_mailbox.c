@@ -13,29 +13,11 @@
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
 	"m.updated_at FROM mailbox m JOIN domain d ON d.id = m.domain_id "
 
-struct domain_ref {
-	int64_t id, guest_id, backup_guest_id;
-};
-
 static int
 find_domain(struct db *db, const struct hk_actor *actor, const char *name,
 	    struct domain_ref *ref, struct hk_err *err)
 {
-	struct db_param p[2] = {
-		DB_TXT(name), DB_INTV(actor->is_admin ? -1 : actor->project_id) };
-
-	if (db_query_int(db, "SELECT id FROM domain WHERE name = $1 AND "
-			 "($2 < 0 OR project_id = $2)", p, 2, &ref->id,
-			 err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "domain", "no domain %s", name) : -1;
-	p[0] = DB_INTV(ref->id);
-	if (db_query_int(db, "SELECT guest_id FROM domain WHERE id = $1", p,
-			 1, &ref->guest_id, err) < 0)
-		return -1;
-	return db_query_int(db, "SELECT COALESCE(backup_guest_id, -1) FROM "
-			    "domain WHERE id = $1", p, 1, &ref->backup_guest_id,
-			    err);
+	return store_domain_ref(db, actor, name, ref, err);
 }
 
 static int
@@ -47,8 +29,6 @@ insert_mailbox(struct db *db, const struct domain_ref *ref,
 				 DB_TXT(in->password_hash), DB_TXT(in->name),
 				 DB_INTV(in->quota_bytes),
 				 DB_INTV(in->active ? 1 : 0), DB_INTV(now) };
-	struct db_param g[2] = { DB_INTV(ref->guest_id),
-				 DB_INTV(ref->backup_guest_id) };
 
 	if (db_query_int(db, "SELECT COUNT(*) FROM alias WHERE domain_id = $1"
 			 " AND local_part = $2", p, 2, &n, err) < 0)
@@ -63,9 +43,7 @@ insert_mailbox(struct db *db, const struct domain_ref *ref,
 		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
 		    "local_part", "mailbox %s@%s exists", in->local_part,
 		    in->domain) : -1;
-	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		       "state = 'pending' WHERE id IN ($1, $2)", g, 2, NULL,
-		       err);
+	return store_guest_bump(db, ref, err);
 }
 
 static int

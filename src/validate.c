@@ -272,3 +272,44 @@ bad:
 	return hk_fail(err, HK_EINVAL, field, "must be an SSH public host key "
 		       "line: TYPE BASE64 (ssh-ed25519, ecdsa-sha2-*, ssh-rsa)");
 }
+
+/* Whether the canonical address a is already in the comma list. */
+static int
+listed(const struct strbuf *sb, const char *a)
+{
+	const char *p = strbuf_str(sb);
+	size_t n = strlen(a);
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, a, n) == 0)
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+int
+validate_destinations(const char *const *list, size_t n, const char *field,
+		      struct strbuf *out, struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
+
+	if (n == 0 || n > VALIDATE_DEST_MAX)
+		return hk_fail(err, HK_EINVAL, field, "needs 1 to %d addresses",
+			       VALIDATE_DEST_MAX);
+	strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (validate_address(list[i], field, local, domain, err) < 0)
+			return -1;
+		snprintf(addr, sizeof(addr), "%s@%s", local, domain);
+		if (listed(out, addr))
+			continue;
+		if ((out->len > 0 && strbuf_puts(out, ",") < 0) ||
+		    strbuf_puts(out, addr) < 0)
+			return hk_fail(err, HK_EINVAL, field, "too long");
+	}
+	return 0;
+}

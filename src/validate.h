@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "mapsyntax.h"
+#include "strbuf.h"
 
 /* IDNA2008 (libidn2, with UTS#46 mapping): "大学.example" and
  * "xn--..." both give the lowercase A-label. */
@@ -32,6 +33,14 @@ int validate_localpart(const char *in, const char *field,
 int validate_address(const char *in, const char *field,
 		     char local[MAPSYNTAX_LOCAL_MAX + 1],
 		     char domain[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err);
+
+/* Forwarding destinations: 1..VALIDATE_DEST_MAX addresses (internal or
+ * external), each canonicalized as validate_address() does, duplicates
+ * dropped, joined with ',' into out (as a map line wants them). */
+#define VALIDATE_DEST_MAX 100
+int validate_destinations(const char *const *list, size_t n,
+			  const char *field, struct strbuf *out,
+			  struct hk_err *err);
 
 /* Plain password: min..max octets of UTF-8, no control characters. */
 int validate_password(const char *in, const char *field, int min, int max,

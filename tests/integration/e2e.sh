@@ -153,6 +153,21 @@ done
 check "g1 refuses mail for pc2.example (not its domain)" \
 	eval '! send_mail "$g1" matsui@pc2.example x'
 
+echo "== e2e: aliases and alias domains deliver on the guest"
+api POST domains/pc1.example/aliases '{"local_part":"info","destinations":["matsui@pc1.example"]}'
+check_eq "alias info@pc1.example -> matsui@pc1.example" 201 "$STATUS"
+api POST alias-domains '{"name":"lab1.example","target":"pc1.example"}'
+check_eq "alias domain lab1.example -> pc1.example" 201 "$STATUS"
+check "g1 in sync after the alias writes" until_ok 30 guest_in_sync g1
+for rcpt in info@pc1.example matsui@lab1.example info@lab1.example; do
+	tok="e2e-alias-$RANDOM$RANDOM"
+	check "SMTP to $rcpt accepted" send_mail "$g1" "$rcpt" "$tok"
+	check "mail to $rcpt lands in matsui@pc1.example's INBOX" \
+		until_ok 30 delivered "$g1" matsui@pc1.example "${pw[pc1]}" "$tok"
+done
+check "an unknown address of the alias domain is refused" \
+	eval '! send_mail "$g1" nobody@lab1.example x'
+
 echo "== e2e: the agent refuses a bad bundle and keeps serving"
 # Straight to g1's agent with the panel's key and pinned host key, as pushd
 # talks to it.

@@ -71,6 +71,8 @@ fixture_setup(void **state)
 	assert_int_equal(store_guest_add(f->db, &g, &obj, &err), 0);
 	json_decref(obj);
 	f->admin.is_admin = 1;
+	snprintf(f->admin.login, sizeof(f->admin.login), "test");
+	snprintf(f->admin.via, sizeof(f->admin.via), "cli");
 	*state = f;
 	return 0;
 }

@@ -103,8 +103,21 @@ test_create_and_refuse(void **state)
 		{ "/api/v1/domains/nosuch.example/mailboxes", "{\"local_part\":\"ab\",\"password\":\"long-enough-1\"}", "domain", 404 },
 		{ "/api/v1/mailboxes", "{\"address\":\"ab:c@pc1.example\",\"password\":\"long-enough-1\"}", "address", 400 },
 		{ "/api/v1/mailboxes", "{\"address\":\"matsui@pc1.example\",\"password\":\"long-enough-1\"}", "local_part", 409 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"destinations\":[]}", "destinations", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"destinations\":\"a@b.example\"}", "destinations", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"destinations\":[\"a\\nb@x.example\"]}", "destinations", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"destinations\":[\"a@b.example\",\"c,d@e.example\"]}", "destinations", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"destinations\":[\"|/bin/sh\"]}", "destinations", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"sales\",\"catch_all\":true,\"destinations\":[\"a@b.example\"]}", "local_part", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"destinations\":[\"a@b.example\"]}", "local_part", 400 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"matsui\",\"destinations\":[\"a@b.example\"]}", "local_part", 409 },
+		{ "/api/v1/domains/pc1.example/aliases", "{\"local_part\":\"info\",\"destinations\":[\"a@b.example\"]}", "local_part", 409 },
+		{ "/api/v1/alias-domains", "{\"name\":\"pc1.example\",\"target\":\"pc1.example\"}", "name", 409 },
+		{ "/api/v1/alias-domains", "{\"name\":\"al.example\",\"target\":\"nosuch.example\"}", "target", 404 },
+		{ "/api/v1/alias-domains", "{\"name\":\"al..example\",\"target\":\"pc1.example\"}", "name", 400 },
+		{ "/api/v1/mailboxes", "{\"address\":\"info@pc1.example\",\"password\":\"long-enough-1\"}", "local_part", 409 },
 	};
-	int64_t domains, mailboxes, gen;
+	int64_t domains, mailboxes, aliases, gen;
 	struct hk_err err;
 
 	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
@@ -114,8 +127,13 @@ test_create_and_refuse(void **state)
 			      "\"matsui@pc1.example\",\"password\":"
 			      "\"long-enough-1\",\"quota\":\"1G\"}", NULL, NULL),
 			 201);
+	assert_int_equal(call(f, "POST", "/api/v1/domains/pc1.example/aliases",
+			      "{\"local_part\":\"Info\",\"destinations\":["
+			      "\"matsui@pc1.example\",\"Ext@Elsewhere.example\","
+			      "\"matsui@PC1.example\"]}", NULL, NULL), 201);
 	domains = count(f, "domain");
 	mailboxes = count(f, "mailbox");
+	aliases = count(f, "alias") + count(f, "alias_domain");
 	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest",
 				      NULL, 0, &gen, &err), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -127,6 +145,17 @@ test_create_and_refuse(void **state)
 	}
 	assert_int_equal(count(f, "domain"), domains);
 	assert_int_equal(count(f, "mailbox"), mailboxes);
+	assert_int_equal(count(f, "alias") + count(f, "alias_domain"), aliases);
+	{	/* stored canonical: lowercased, duplicates dropped */
+		json_t *arr = NULL;
+
+		assert_int_equal(db_query_json(f->db, "SELECT destinations FROM "
+			"alias", NULL, 0, &arr, &err), 0);
+		assert_string_equal(json_string_value(json_object_get(
+			json_array_get(arr, 0), "destinations")),
+			"matsui@pc1.example,ext@elsewhere.example");
+		json_decref(arr);
+	}
 	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest",
 				      NULL, 0, &domains, &err), 0);
 	assert_int_equal(domains, gen);		/* no guest marked dirty */

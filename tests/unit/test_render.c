@@ -33,6 +33,8 @@ seed(struct fixture *f)
 		"INSERT INTO alias (domain_id, local_part, destinations, "
 		"created_at) VALUES (1, 'info', 'matsui@pc1.example,"
 		"alice@pc1.example', 0), (1, '', 'alice@pc1.example', 0)",
+		"INSERT INTO alias_domain (project_id, name, target_domain_id, "
+		"created_at) VALUES (1, 'alias.example', 1, 0)",
 		NULL
 	};
 	struct hk_err err;
@@ -51,13 +53,20 @@ test_primary(void **state)
 
 	seed(f);
 	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
-	assert_string_equal(strbuf_str(&out.files[0]), "pc1.example OK\n");
+	assert_string_equal(strbuf_str(&out.files[0]),
+		"alias.example OK\npc1.example OK\n");
 	assert_string_equal(strbuf_str(&out.files[1]),
 		"alice@pc1.example pc1.example/alice/\n"
 		"matsui@pc1.example pc1.example/matsui/\n");
+	/* the alias domain: one entry per mailbox and alias of its target,
+	 * "@alias @target" only because the target has a catch-all */
 	assert_string_equal(strbuf_str(&out.files[2]),
+		"@alias.example @pc1.example\n"
 		"@pc1.example alice@pc1.example\n"
-		"info@pc1.example matsui@pc1.example,alice@pc1.example\n");
+		"alice@alias.example alice@pc1.example\n"
+		"info@alias.example info@pc1.example\n"
+		"info@pc1.example matsui@pc1.example,alice@pc1.example\n"
+		"matsui@alias.example matsui@pc1.example\n");
 	assert_string_equal(strbuf_str(&out.files[3]), "");
 	assert_string_equal(strbuf_str(&out.files[4]), "");
 	assert_string_equal(strbuf_str(&out.files[5]),
@@ -79,10 +88,13 @@ test_backup_mx_gets_no_passwords(void **state)
 	seed(f);
 	assert_int_equal(render_guest(f->db, 2, &opts, &out, &err), 0);
 	assert_string_equal(strbuf_str(&out.files[0]), "pc2.example OK\n");
-	assert_string_equal(strbuf_str(&out.files[3]), "pc1.example OK\n");
+	assert_string_equal(strbuf_str(&out.files[3]),
+		"alias.example OK\npc1.example OK\n");
 	assert_string_equal(strbuf_str(&out.files[4]),
-		"@pc1.example OK\nalice@pc1.example OK\n"
-		"info@pc1.example OK\nmatsui@pc1.example OK\n");
+		"@alias.example OK\n@pc1.example OK\n"
+		"alice@alias.example OK\nalice@pc1.example OK\n"
+		"info@alias.example OK\ninfo@pc1.example OK\n"
+		"matsui@alias.example OK\nmatsui@pc1.example OK\n");
 	assert_null(strstr(strbuf_str(&out.files[5]), "pc1.example"));
 	render_out_free(&out);
 }

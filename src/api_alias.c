@@ -1,0 +1,141 @@
+/*
+ * api_alias.c - /api/v1/domains/{d}/aliases (forwards and the catch-all)
+ * and /api/v1/alias-domains.  See api.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "api.h"
+#include "validate.h"
+
+static const struct api_field alias_fields[] = {
+	{ "local_part", F_STR, 0 },
+	{ "catch_all", F_BOOL, 0 },
+	{ "destinations", F_STRLIST, 1 },
+	{ "active", F_BOOL, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+static const struct api_field aliasdomain_fields[] = {
+	{ "name", F_STR, 1 },
+	{ "target", F_STR, 1 },
+	{ NULL, F_STR, 0 }
+};
+
+/* The path's domain, canonical; an invalid one is a missing one. */
+static int
+path_domain(struct api_call *call, char *out, struct hk_err *err)
+{
+	if (validate_domain(call->seg[1], "domain", out, err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
+	return 0;
+}
+
+/* local_part for an alias, or "" for the catch-all: exactly one given. */
+static int
+alias_local(json_t *b, char *out, struct hk_err *err)
+{
+	int catch_all = api_bool(b, "catch_all", 0);
+	const char *lp = api_str(b, "local_part");
+
+	if (catch_all == (lp != NULL))
+		return hk_fail(err, HK_EINVAL, "local_part", "give either "
+			       "local_part or \"catch_all\": true");
+	if (catch_all) {
+		out[0] = '\0';
+		return 0;
+	}
+	return validate_localpart(lp, "local_part", out, err);
+}
+
+static int
+destinations(json_t *b, struct strbuf *out, struct hk_err *err)
+{
+	json_t *arr = json_object_get(b, "destinations");
+	const char *list[VALIDATE_DEST_MAX];
+	size_t n = json_array_size(arr);
+
+	if (n > VALIDATE_DEST_MAX)
+		return hk_fail(err, HK_EINVAL, "destinations", "needs 1 to %d "
+			       "addresses", VALIDATE_DEST_MAX);
+	for (size_t i = 0; i < n; i++)
+		list[i] = json_string_value(json_array_get(arr, i));
+	return validate_destinations(list, n, "destinations", out, err);
+}
+
+int
+api_aliases_add(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1], local[MAPSYNTAX_LOCAL_MAX + 1];
+	struct strbuf dests;
+	struct alias_in in;
+	json_t *obj = NULL;
+	int rc = -1;
+
+	strbuf_init(&dests, 64 * 1024);
+	if (api_check_body(call->body, alias_fields, err) == 0 &&
+	    path_domain(call, domain, err) == 0 &&
+	    alias_local(call->body, local, err) == 0 &&
+	    destinations(call->body, &dests, err) == 0) {
+		in.local_part = local;
+		in.domain = domain;
+		in.destinations = strbuf_str(&dests);
+		in.active = api_bool(call->body, "active", 1);
+		rc = store_alias_add(call->ctx->db, &call->actor, &in, &obj,
+				     err);
+	}
+	strbuf_free(&dests);
+	return rc < 0 ? -1 : api_created(call, resp, obj);
+}
+
+int
+api_aliases_list(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *items = NULL;
+
+	if (path_domain(call, domain, err) < 0)
+		return -1;
+	if (store_alias_list(call->ctx->db, &call->actor, domain, &items,
+			     err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	return api_items(resp, items);
+}
+
+int
+api_aliasdomains_add(struct api_call *call, struct http_resp *resp,
+		     struct hk_err *err)
+{
+	char name[MAPSYNTAX_DOMAIN_MAX + 1], target[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *obj = NULL;
+
+	if (api_check_body(call->body, aliasdomain_fields, err) < 0 ||
+	    validate_domain(api_str(call->body, "name"), "name", name,
+			    err) < 0 ||
+	    validate_domain(api_str(call->body, "target"), "target", target,
+			    err) < 0)
+		return -1;
+	if (store_aliasdomain_add(call->ctx->db, &call->actor, name, target,
+				  &obj, err) < 0)
+		return -1;
+	return api_created(call, resp, obj);
+}
+
+int
+api_aliasdomains_list(struct api_call *call, struct http_resp *resp,
+		      struct hk_err *err)
+{
+	json_t *items = NULL;
+
+	if (store_aliasdomain_list(call->ctx->db, &call->actor, &items,
+				   err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	return api_items(resp, items);
+}

@@ -1,0 +1,186 @@
+/* test_alias.c - aliases, catch-alls, alias domains and the audit trail,
+ * on whichever backend the fixture gives. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "store.h"
+
+static int64_t
+count(struct fixture *f, const char *sql)
+{
+	int64_t n = -1;
+	struct hk_err err;
+
+	if (db_query_int(f->db, sql, NULL, 0, &n, &err) != 0)
+		fail_msg("%s: %s", sql, err.message);
+	return n;
+}
+
+static int
+add_alias(struct fixture *f, const struct hk_actor *a, const char *lp,
+	  const char *dests, struct hk_err *err)
+{
+	struct alias_in in = { lp, "pc1.example", dests, 1 };
+	json_t *obj = NULL;
+	int rc;
+
+	hk_err_clear(err);
+	rc = store_alias_add(f->db, a, &in, &obj, err);
+	json_decref(obj);
+	return rc;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+	struct mailbox_in mb = { "matsui", "pc1.example",
+				 "{SHA512-CRYPT}$6$abcdefgh$xyz", "", 0, 1 };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	fixture_setup(state);
+	f = *state;
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &obj,
+					   &err), 0);
+	json_decref(obj);
+	return 0;
+}
+
+static void
+test_aliases(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_actor other = { .project_id = 999 };
+	struct hk_err err;
+	json_t *list = NULL;
+	int64_t gen = count(f, "SELECT desired_gen FROM guest");
+
+	snprintf(other.via, sizeof(other.via), "api");
+	assert_int_equal(add_alias(f, &f->admin, "info",
+				   "matsui@pc1.example,x@elsewhere.example",
+				   &err), 0);
+	assert_int_equal(count(f, "SELECT desired_gen FROM guest"), gen + 1);
+	assert_int_equal(add_alias(f, &f->admin, "", "matsui@pc1.example",
+				   &err), 0);
+	/* an address is a mailbox or an alias, never both */
+	assert_int_equal(add_alias(f, &f->admin, "matsui", "x@y.example",
+				   &err), -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_string_equal(err.field, "local_part");
+	assert_int_equal(add_alias(f, &f->admin, "info", "x@y.example", &err),
+			 -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_int_equal(add_alias(f, &other, "sales", "x@y.example", &err),
+			 -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_int_equal(count(f, "SELECT desired_gen FROM guest"), gen + 2);
+	assert_int_equal(store_alias_list(f->db, &f->admin, "pc1.example",
+					  &list, &err), 0);
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 0), "address")), "@pc1.example");
+	assert_true(json_is_true(json_object_get(json_array_get(list, 1),
+						 "active")));
+	json_decref(list);
+}
+
+static void
+test_alias_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_actor other = { .project_id = 999 };
+	struct hk_err err;
+	json_t *obj = NULL, *list = NULL;
+
+	snprintf(other.via, sizeof(other.via), "api");
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin, "alias.example",
+					       "pc1.example", &obj, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(obj, "target")),
+			    "pc1.example");
+	json_decref(obj);
+	/* one namespace for domains and alias domains, both ways */
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin, "pc1.example",
+					       "pc1.example", &obj, &err), -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "alias.example",
+					  "g1", &obj, &err), -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin, "b.example",
+					       "nosuch.example", &obj, &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_string_equal(err.field, "target");
+	assert_int_equal(store_aliasdomain_add(f->db, &other, "c.example",
+					       "pc1.example", &obj, &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_int_equal(store_aliasdomain_list(f->db, &other, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	list = NULL;
+	assert_int_equal(store_aliasdomain_list(f->db, &f->admin, &list, &err),
+			 0);
+	assert_int_equal(json_array_size(list), 1);
+	json_decref(list);
+}
+
+static void
+test_audit(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	json_t *list = NULL, *e;
+
+	/* setup wrote domain.add; a refused write leaves no trace */
+	assert_int_equal(add_alias(f, &f->admin, "matsui", "x@y.example",
+				   &err), -1);
+	assert_int_equal(add_alias(f, &f->admin, "info", "a@b.example", &err),
+			 0);
+	assert_int_equal(store_audit_list(f->db, &f->admin, 10, &list, &err),
+			 0);
+	assert_int_equal(json_array_size(list), 2);
+	e = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "action")),
+			    "alias.add");
+	assert_string_equal(json_string_value(json_object_get(e, "object")),
+			    "info@pc1.example");
+	assert_string_equal(json_string_value(json_object_get(e, "via")),
+			    "cli");
+	assert_string_equal(json_string_value(json_object_get(e, "actor")),
+			    "test");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 1), "action")), "domain.add");
+	json_decref(list);
+	/* an actor without a door cannot write unaudited */
+	f->admin.via[0] = '\0';
+	assert_int_equal(add_alias(f, &f->admin, "sales", "a@b.example", &err),
+			 -1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM alias WHERE local_part "
+			       "= 'sales'"), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_aliases, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alias_domains, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_audit, setup,
+						fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
