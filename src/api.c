@@ -29,6 +29,7 @@ static const struct route routes[] = {
 	{ "GET",  "domains/*/mailboxes",	api_mailboxes_list, 0 },
 	{ "POST", "domains/*/mailboxes",	api_mailboxes_add, 1 },
 	{ "POST", "mailboxes",			api_mailboxes_add, 1 },
+	{ "GET",  "mailboxes/*",		api_mailboxes_list, 0 },
 	{ "GET",  "guests",			api_guests_list, 0 },
 	{ "GET",  "domains/*/aliases",		api_aliases_list, 0 },
 	{ "POST", "domains/*/aliases",		api_aliases_add, 1 },

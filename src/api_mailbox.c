@@ -1,14 +1,18 @@
 /*
  * api_mailbox.c - mailboxes, created either under their domain
  * (POST /domains/D/mailboxes {"local_part": ...}) or by full address
- * (POST /mailboxes {"address": ...}).  See api.h.
+ * (POST /mailboxes {"address": ...}); listed a page at a time by keyset
+ * (GET /domains/D/mailboxes?limit=&cursor=&q=&active=) and fetched by
+ * address (GET /mailboxes/ADDRESS).  See api.h.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "api.h"
 #include "pwhash.h"
+#include "query.h"
 #include "validate.h"
 
 static const struct api_field mailbox_fields[] = {
@@ -57,23 +61,10 @@ mailbox_hash(struct api_call *call, char hash[PWHASH_MAX],
 	     struct hk_err *err)
 {
 	const struct hk_config *cfg = call->ctx->cfg;
-	const char *pw = api_str(call->body, "password");
-	const char *pre = api_str(call->body, "password_hash");
 
-	if ((pw == NULL) == (pre == NULL))
-		return hk_fail(err, HK_EINVAL, "password",
-			       "give exactly one of password and "
-			       "password_hash");
-	if (pre != NULL) {
-		if (pwhash_check_prehashed(pre, "password_hash", err) < 0)
-			return -1;
-		snprintf(hash, PWHASH_MAX, "%s", pre);
-		return 0;
-	}
-	if (validate_password(pw, "password", cfg->pw_min, cfg->pw_max,
-			      err) < 0)
-		return -1;
-	return pwhash_make(pw, hash, err);
+	return pwhash_accept(api_str(call->body, "password"),
+			     api_str(call->body, "password_hash"), cfg->pw_min,
+			     cfg->pw_max, hash, err);
 }
 
 int
@@ -105,19 +96,107 @@ api_mailboxes_add(struct api_call *call, struct http_resp *resp,
 	return api_created(call, resp, obj);
 }
 
+static const char *const list_keys[] = { "limit", "cursor", "q", "active",
+					 NULL };
+
+/* A search text: characters that may stand in a local part, lowercased
+ * like one (no rule on dots: it is a fragment). */
+static int
+search_fragment(const char *in, char out[MAPSYNTAX_LOCAL_MAX + 1],
+		struct hk_err *err)
+{
+	size_t n = strlen(in);
+
+	if (n > MAPSYNTAX_LOCAL_MAX)
+		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
+			       MAPSYNTAX_LOCAL_MAX);
+	for (size_t i = 0; i < n; i++) {
+		int c = tolower((unsigned char)in[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr("._+-", c) != NULL))
+			return hk_fail(err, HK_EINVAL, "q", "may hold only a-z, "
+				       "0-9, '.', '_', '+' and '-'");
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* ?limit=1..1000&cursor=LOCAL&q=FRAGMENT&active=true|false into page;
+ * cursor and search point into the caller's buffers. */
+static int
+page_from_query(struct api_call *call, struct page_in *page,
+		char cursor[MAPSYNTAX_LOCAL_MAX + 1],
+		char search[MAPSYNTAX_LOCAL_MAX + 1], struct hk_err *err)
+{
+	struct query q;
+	const char *v;
+
+	if (query_parse(call->req->uri, list_keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      &page->limit, err) < 0 ||
+	    query_bool(&q, "active", -1, &page->active, err) < 0)
+		return -1;
+	if ((v = query_get(&q, "cursor")) != NULL) {
+		if (validate_localpart(v, "cursor", cursor, err) < 0)
+			return -1;
+		page->after = cursor;
+	}
+	if ((v = query_get(&q, "q")) != NULL) {
+		if (search_fragment(v, search, err) < 0)
+			return -1;
+		page->search = search;
+	}
+	return 0;
+}
+
+/* GET /mailboxes/ADDRESS: a malformed address is as absent as a missing
+ * one. */
+static int
+mailbox_get(struct api_call *call, struct http_resp *resp,
+	    struct hk_err *err)
+{
+	static const char *const no_keys[] = { NULL };
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct query q;
+
+	if (query_parse(call->req->uri, no_keys, &q, err) < 0)
+		return -1;
+	if (validate_address(call->seg[1], "address", local, domain,
+			     err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "address",
+			       "no such mailbox");
+	if (store_mailbox_get(call->ctx->db, &call->actor, local, domain,
+			      &resp->body, err) < 0)
+		return -1;
+	resp->status = 200;
+	return 0;
+}
+
+/* GET /domains/D/mailboxes?... -> {"items":[...],"next_cursor":...}, and
+ * (as api_mailboxes_add serves both of its paths) GET /mailboxes/ADDRESS. */
 int
 api_mailboxes_list(struct api_call *call, struct http_resp *resp,
 		   struct hk_err *err)
 {
 	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	char cursor[MAPSYNTAX_LOCAL_MAX + 1], search[MAPSYNTAX_LOCAL_MAX + 1];
+	char next[PAGE_CURSOR_MAX + 1];
+	struct page_in page = { domain, NULL, 0, NULL, -1 };
 	json_t *items = NULL;
 
+	if (call->nseg == 2)
+		return mailbox_get(call, resp, err);
 	if (validate_domain(call->seg[1], "domain", domain, err) < 0)
 		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
-	if (store_mailbox_list(call->ctx->db, &call->actor, domain, &items,
-			       err) < 0) {
-		json_decref(items);
+	if (page_from_query(call, &page, cursor, search, err) < 0 ||
+	    store_mailbox_list(call->ctx->db, &call->actor, &page, &items,
+			       next, err) < 0)
 		return -1;
-	}
-	return api_items(resp, items);
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+			       next[0] ? next : NULL);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
 }

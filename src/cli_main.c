@@ -1,82 +1,26 @@
 /*
  * hakomail - the operator's command line.
  *
- *   hakomail [-c CONFIG] [--json] COMMAND ...
- *     init | migrate                 create or upgrade the database
- *     project add NAME
- *     guest add NAME --project P --host H --host-key-file F
- *                    [--port N] [--user U]
- *     guest list | status            push state of every guest
- *     apikey create [--login L] [--read-only]   (an operator key)
- *     push [GUEST]                   mark dirty and wake pushd now
+ *   hakomail [-c CONFIG] [--json] COMMAND ...     (see cli_usage(), and
+ *                                                  hakomail(1))
  *
- * Errors go to stderr as "hakomail: FIELD: reason"; exit 0 success,
- * 1 failure, 2 usage.
+ * This file: dispatch, and the operator's own objects (database, projects,
+ * guests, API keys, pushes).  Mail objects are in cli_mail.c; shared
+ * parsing and output in cli.c.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "conf.h"
-#include "store.h"
+#include "cli.h"
 #include "validate.h"
 #include "wake.h"
-
-struct cli {
-	struct hk_config cfg;
-	struct db *db;
-	int json;
-	int argc;
-	char **argv;
-};
-
-static int
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: hakomail [-c CONFIG] [--json] COMMAND ...\n"
-	    "  init | migrate\n"
-	    "  project add NAME\n"
-	    "  guest add NAME --project P --host H --host-key-file F "
-	    "[--port N] [--user U]\n"
-	    "  guest list | status\n"
-	    "  apikey create [--login L] [--read-only]\n"
-	    "  push [GUEST]\n");
-	return 2;
-}
-
-static int
-fail(const struct hk_err *err)
-{
-	if (err->field[0])
-		fprintf(stderr, "hakomail: %s: %s\n", err->field, err->message);
-	else
-		fprintf(stderr, "hakomail: %s\n", err->message);
-	return 1;
-}
-
-/* The value after --name in argv[from..], or NULL. */
-static const char *
-opt(struct cli *c, int from, const char *name)
-{
-	for (int i = from; i + 1 < c->argc; i++)
-		if (strcmp(c->argv[i], name) == 0)
-			return c->argv[i + 1];
-	return NULL;
-}
-
-static int
-flag(struct cli *c, int from, const char *name)
-{
-	for (int i = from; i < c->argc; i++)
-		if (strcmp(c->argv[i], name) == 0)
-			return 1;
-	return 0;
-}
 
 static int
 cmd_init(struct cli *c)
@@ -86,7 +30,7 @@ cmd_init(struct cli *c)
 
 	hk_err_clear(&err);
 	if (db_migrate(c->db, &applied, &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	printf("database ready (%s), %d migration%s applied\n",
 	       db_backend_name(c->db), applied, applied == 1 ? "" : "s");
 	return 0;
@@ -100,10 +44,10 @@ cmd_project(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc != 3 || strcmp(c->argv[1], "add") != 0)
-		return usage();
+		return cli_usage();
 	if (validate_slug(c->argv[2], "name", &err) < 0 ||
 	    store_project_add(c->db, c->argv[2], &id, &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	printf("project %s added\n", c->argv[2]);
 	return 0;
 }
@@ -127,34 +71,54 @@ read_key_file(const char *path, char *out, size_t outlen, struct hk_err *err)
 }
 
 static int
+parse_port(const char *s, int *port, struct hk_err *err)
+{
+	char *end;
+	long v;
+
+	*port = 22;
+	if (s == NULL)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
+		return hk_fail(err, HK_EINVAL, "port", "must be 1..65535");
+	*port = (int)v;
+	return 0;
+}
+
+static int
 cmd_guest_add(struct cli *c)
 {
+	struct cli_opt o[] = { { "--project", 1, NULL }, { "--host", 1, NULL },
+			       { "--host-key-file", 1, NULL },
+			       { "--port", 1, NULL }, { "--user", 1, NULL },
+			       { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS];
 	struct guest_in in = { 0 };
 	struct hk_err err;
-	const char *port = opt(c, 3, "--port"), *kf = opt(c, 3,
-	    "--host-key-file");
 	char key[8192];
 	json_t *obj = NULL;
+	int npos;
 
 	hk_err_clear(&err);
-	in.name = c->argv[2];
-	in.project = opt(c, 3, "--project");
-	in.host = opt(c, 3, "--host");
-	in.user = opt(c, 3, "--user") ? opt(c, 3, "--user") : "root";
-	in.port = port ? atoi(port) : 22;
-	if (in.project == NULL || in.host == NULL || kf == NULL)
-		return usage();
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
+	    !cli_opt(o, "--project") || !cli_opt(o, "--host") ||
+	    !cli_opt(o, "--host-key-file"))
+		return cli_usage();
+	in.name = pos[0];
+	in.project = cli_opt(o, "--project");
+	in.host = cli_opt(o, "--host");
+	in.user = cli_opt(o, "--user") ? cli_opt(o, "--user") : "root";
 	if (validate_slug(in.name, "name", &err) < 0 ||
 	    validate_slug(in.user, "user", &err) < 0 ||
 	    validate_host(in.host, "host", &err) < 0 ||
-	    read_key_file(kf, key, sizeof(key), &err) < 0)
-		return fail(&err);
-	if (in.port < 1 || in.port > 65535)
-		return fail(&(struct hk_err){ HK_EINVAL, "port",
-					      "must be 1..65535" });
+	    parse_port(cli_opt(o, "--port"), &in.port, &err) < 0 ||
+	    read_key_file(cli_opt(o, "--host-key-file"), key, sizeof(key),
+			  &err) < 0)
+		return cli_fail(&err);
 	in.host_key = key;
 	if (store_guest_add(c->db, &in, &obj, &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	json_decref(obj);
 	wake_notify(c->cfg.wake_socket);
 	printf("guest %s added, host key pinned: %s\n", in.name, key);
@@ -164,31 +128,15 @@ cmd_guest_add(struct cli *c)
 static int
 cmd_guest_list(struct cli *c)
 {
-	struct hk_actor admin = { .is_admin = 1 };
+	static const char *const cols[] = { "name", "project", "state",
+		"desired_gen", "applied_gen", "last_error", NULL };
 	struct hk_err err;
-	json_t *items = NULL, *g;
-	size_t i;
+	json_t *items = NULL;
 
 	hk_err_clear(&err);
-	if (store_guest_list(c->db, &admin, &items, &err) < 0)
-		return fail(&err);
-	if (c->json) {
-		json_dumpf(items, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else {
-		printf("%-16s %-12s %-9s %-9s %s\n", "GUEST", "STATE",
-		       "DESIRED", "APPLIED", "LAST ERROR");
-		json_array_foreach(items, i, g)
-			printf("%-16s %-12s %-9lld %-9lld %s\n",
-			       json_string_value(json_object_get(g, "name")),
-			       json_string_value(json_object_get(g, "state")),
-			       json_integer_value(json_object_get(g,
-				   "desired_gen")),
-			       json_integer_value(json_object_get(g,
-				   "applied_gen")),
-			       json_string_value(json_object_get(g,
-				   "last_error")) ?: "-");
-	}
+	if (store_guest_list(c->db, &c->actor, &items, &err) < 0)
+		return cli_fail(&err);
+	cli_print(c, items, cols);
 	json_decref(items);
 	return 0;
 }
@@ -200,25 +148,29 @@ cmd_guest(struct cli *c)
 		return cmd_guest_add(c);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0)
 		return cmd_guest_list(c);
-	return usage();
+	return cli_usage();
 }
 
 static int
 cmd_apikey(struct cli *c)
 {
-	const char *login = opt(c, 2, "--login");
+	struct cli_opt o[] = { { "--login", 1, NULL },
+			       { "--read-only", 0, NULL }, { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS], *login;
 	char token[256];
 	struct hk_err err;
+	int npos;
 
 	hk_err_clear(&err);
-	if (c->argc < 2 || strcmp(c->argv[1], "create") != 0)
-		return usage();
-	if (login == NULL)
-		login = "admin";
+	if (c->argc < 2 || strcmp(c->argv[1], "create") != 0 ||
+	    cli_parse(c, 2, o, pos, &npos) < 0 || npos != 0)
+		return cli_usage();
+	login = cli_opt(o, "--login") ? cli_opt(o, "--login") : "admin";
 	if (validate_slug(login, "login", &err) < 0 ||
-	    store_apikey_create_admin(c->db, login, flag(c, 2, "--read-only"),
+	    store_apikey_create_admin(c->db, login,
+				      cli_opt(o, "--read-only") != NULL,
 				      token, sizeof(token), &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	printf("%s\n", token);
 	return 0;
 }
@@ -230,14 +182,27 @@ cmd_push(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc > 2)
-		return usage();
+		return cli_usage();
 	if (store_guest_touch(c->db, c->argc == 2 ? c->argv[1] : NULL,
 			      &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	wake_notify(c->cfg.wake_socket);
 	printf("push requested\n");
 	return 0;
 }
+
+static const struct {
+	const char *word;
+	int (*run)(struct cli *);
+} commands[] = {
+	{ "init", cmd_init }, { "migrate", cmd_init },
+	{ "project", cmd_project }, { "guest", cmd_guest },
+	{ "status", cmd_guest_list }, { "apikey", cmd_apikey },
+	{ "push", cmd_push }, { "domain", cli_domain },
+	{ "mailbox", cli_mailbox }, { "alias", cli_alias },
+	{ "aliasdomain", cli_aliasdomain }, { "audit", cli_audit },
+	{ NULL, NULL }
+};
 
 /* For sqlite:PATH, make PATH's directory so that init works first time. */
 static void
@@ -254,24 +219,17 @@ make_db_dir(const char *url)
 	}
 }
 
-static int
-run(struct cli *c)
+/* The operator, for the audit log: the login that ran us. */
+static void
+set_actor(struct cli *c)
 {
-	const char *cmd = c->argv[0];
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(getuid());
 
-	if (!strcmp(cmd, "init") || !strcmp(cmd, "migrate"))
-		return cmd_init(c);
-	if (!strcmp(cmd, "project"))
-		return cmd_project(c);
-	if (!strcmp(cmd, "guest"))
-		return cmd_guest(c);
-	if (!strcmp(cmd, "status"))
-		return cmd_guest_list(c);
-	if (!strcmp(cmd, "apikey"))
-		return cmd_apikey(c);
-	if (!strcmp(cmd, "push"))
-		return cmd_push(c);
-	return usage();
+	c->actor.is_admin = 1;
+	snprintf(c->actor.via, sizeof(c->actor.via), "cli");
+	snprintf(c->actor.login, sizeof(c->actor.login), "%s",
+		 sudo ? sudo : pw ? pw->pw_name : "unknown");
 }
 
 int
@@ -280,7 +238,7 @@ main(int argc, char **argv)
 	struct cli c;
 	struct hk_err err;
 	const char *conf = NULL;
-	int i = 1, rc;
+	int i = 1, rc = -1;
 
 	memset(&c, 0, sizeof(c));
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -289,20 +247,25 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--json"))
 			c.json = 1;
 		else
-			return usage();
+			return cli_usage();
 	}
 	if (i >= argc)
-		return usage();
+		return cli_usage();
 	c.argc = argc - i;
 	c.argv = argv + i;
+	set_actor(&c);
 	hk_err_clear(&err);
 	if (conf_load(&c.cfg, conf, &err) < 0)
-		return fail(&err);
+		return cli_fail(&err);
 	if (!strcmp(c.argv[0], "init"))
 		make_db_dir(c.cfg.db_url);
-	if ((c.db = db_open(c.cfg.db_url, &err)) == NULL)
-		return fail(&err);
-	rc = run(&c);
-	db_close(c.db);
-	return rc;
+	for (int k = 0; commands[k].word; k++)
+		if (strcmp(commands[k].word, c.argv[0]) == 0) {
+			if ((c.db = db_open(c.cfg.db_url, &err)) == NULL)
+				return cli_fail(&err);
+			rc = commands[k].run(&c);
+			db_close(c.db);
+			return rc;
+		}
+	return cli_usage();
 }

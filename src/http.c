@@ -7,8 +7,8 @@
 
 #include "http.h"
 
-static int
-hexval(int c)
+int
+http_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -34,8 +34,8 @@ decode_segment(const char *src, size_t n, char *dst, struct hk_err *err)
 			if (i + 2 >= n)
 				return hk_fail(err, HK_EINVAL, "path",
 					       "bad percent escape");
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = http_hexval(src[i + 1]);
+			lo = http_hexval(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return hk_fail(err, HK_EINVAL, "path",
 					       "bad percent escape");

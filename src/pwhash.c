@@ -12,6 +12,7 @@
 
 #include "mapsyntax.h"
 #include "pwhash.h"
+#include "validate.h"
 
 static const struct {
 	const char *scheme, *prefix;
@@ -83,4 +84,22 @@ pwhash_verify(const char *password, const char *hash)
 		ok = CRYPTO_memcmp(h, crypted, strlen(h)) == 0;
 	free(cd);
 	return ok;
+}
+
+int
+pwhash_accept(const char *plain, const char *prehashed, int min, int max,
+	      char out[PWHASH_MAX], struct hk_err *err)
+{
+	if ((plain == NULL) == (prehashed == NULL))
+		return hk_fail(err, HK_EINVAL, "password", "give exactly one "
+			       "of password and password_hash");
+	if (prehashed != NULL) {
+		if (pwhash_check_prehashed(prehashed, "password_hash", err) < 0)
+			return -1;
+		snprintf(out, PWHASH_MAX, "%s", prehashed);
+		return 0;
+	}
+	if (validate_password(plain, "password", min, max, err) < 0)
+		return -1;
+	return pwhash_make(plain, out, err);
 }

@@ -21,6 +21,11 @@ int pwhash_make(const char *password, char out[PWHASH_MAX],
 int pwhash_check_prehashed(const char *hash, const char *field,
 			   struct hk_err *err);
 
+/* The hash to store for a mailbox from exactly one of plain (validated
+ * against min..max, then hashed) and prehashed (checked, kept as given). */
+int pwhash_accept(const char *plain, const char *prehashed, int min, int max,
+		  char out[PWHASH_MAX], struct hk_err *err);
+
 /* 1 when password matches a {SCHEME}crypt hash, else 0. */
 int pwhash_verify(const char *password, const char *hash);
 

@@ -114,8 +114,36 @@ struct mailbox_in {
 int store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		      const struct mailbox_in *in, json_t **out,
 		      struct hk_err *err);
+/*
+ * One page of a domain's mailboxes in local-part (byte) order, by keyset:
+ * the page starts after the local part `after`, so a page costs the same
+ * deep in a domain of a million as at its start, and a mailbox added or
+ * removed meanwhile never shifts the pages around it.
+ */
+#define PAGE_LIMIT_MAX		1000
+#define PAGE_LIMIT_DEFAULT	100
+#define PAGE_CURSOR_MAX		64	/* a local part (MAPSYNTAX_LOCAL_MAX) */
+struct page_in {
+	const char *domain;	/* canonical */
+	const char *after;	/* canonical local part, exclusive; NULL: start */
+	int limit;		/* 1..PAGE_LIMIT_MAX */
+	const char *search;	/* [a-z0-9._+-] fragment of the local part,
+				 * or NULL */
+	int active;		/* -1 any, 0 or 1 */
+};
+/* *items gets the page; next_cursor the local part to pass as `after` for
+ * the next page, or "" when this page is the last.  HK_EINVAL (field
+ * "limit", "active") for a page_in out of range, HK_ENOTFOUND for a domain
+ * the actor may not see. */
 int store_mailbox_list(struct db *db, const struct hk_actor *actor,
-		       const char *domain, json_t **out, struct hk_err *err);
+		       const struct page_in *page, json_t **items,
+		       char next_cursor[PAGE_CURSOR_MAX + 1],
+		       struct hk_err *err);
+/* One mailbox by address; HK_ENOTFOUND (field "address") alike for a
+ * missing one and another project's. */
+int store_mailbox_get(struct db *db, const struct hk_actor *actor,
+		      const char *local_part, const char *domain,
+		      json_t **out, struct hk_err *err);
 
 /* --- aliases: local_part "" is the domain's catch-all; destinations is a
  * canonical comma-separated list of addresses --- */

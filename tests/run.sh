@@ -87,6 +87,15 @@ step "make distcheck"
 if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
 else fail "make distcheck"; tail -30 distcheck.log; fi
 
+step "the operator's CLI (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
+if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" \
+	-c 'DROP DATABASE IF EXISTS hakomail_cli' -c "CREATE DATABASE hakomail_cli ENCODING 'UTF8'" >/dev/null; then
+	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
+else
+	fail "PostgreSQL database for the CLI test"
+fi
+
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 

@@ -48,6 +48,8 @@ test_domain_and_mailbox(void **state)
 	struct hk_err err;
 	json_t *obj = NULL, *list = NULL;
 	int64_t g0 = desired_gen(f->db);
+	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1 };
+	char next[PAGE_CURSOR_MAX + 1];
 
 	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
 					  "g1", &obj, &err), 0);
@@ -66,8 +68,9 @@ test_domain_and_mailbox(void **state)
 	add_mailbox(f, &f->admin, "matsui", "pc1.example", -1, HK_EEXIST);
 	add_mailbox(f, &f->admin, "matsui", "nosuch.example", -1, HK_ENOTFOUND);
 	assert_int_equal(desired_gen(f->db), g0 + 2);
-	assert_int_equal(store_mailbox_list(f->db, &f->admin, "pc1.example",
-					    &list, &err), 0);
+	assert_int_equal(store_mailbox_list(f->db, &f->admin, &pin, &list,
+					    next, &err), 0);
+	assert_string_equal(next, "");
 	assert_int_equal(json_array_size(list), 1);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 0), "address")), "matsui@pc1.example");

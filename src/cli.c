@@ -1,0 +1,131 @@
+/*
+ * cli.c - option parsing, errors and output for the hakomail command.
+ * See cli.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int
+cli_usage(void)
+{
+	fprintf(stderr,
+	    "usage: hakomail [-c CONFIG] [--json] COMMAND ...\n"
+	    "  init | migrate\n"
+	    "  project add NAME\n"
+	    "  guest add NAME --project P --host H --host-key-file F"
+	    " [--port N] [--user U]\n"
+	    "  guest list | status\n"
+	    "  apikey create [--login L] [--read-only]\n"
+	    "  push [GUEST]\n"
+	    "  domain add NAME --guest G | domain list\n"
+	    "  mailbox add ADDRESS (--password-stdin | --password-hash H)"
+	    " [--name N] [--quota Q] [--inactive]\n"
+	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
+	    " [--search TEXT]\n"
+	    "  alias add ADDRESS DEST... | alias add @DOMAIN DEST..."
+	    " | alias list DOMAIN\n"
+	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
+	    "  audit [--limit N]\n"
+	    "See hakomail(1).\n");
+	return 2;
+}
+
+int
+cli_fail(const struct hk_err *err)
+{
+	if (err->field[0])
+		fprintf(stderr, "hakomail: %s: %s\n", err->field, err->message);
+	else
+		fprintf(stderr, "hakomail: %s\n", err->message);
+	return 1;
+}
+
+static struct cli_opt *
+find_opt(struct cli_opt *opts, const char *name)
+{
+	for (struct cli_opt *o = opts; o != NULL && o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+int
+cli_parse(struct cli *c, int from, struct cli_opt *opts, const char **pos,
+	  int *npos)
+{
+	*npos = 0;
+	for (int i = from; i < c->argc; i++) {
+		const char *a = c->argv[i];
+		struct cli_opt *o;
+
+		if (strncmp(a, "--", 2) != 0) {
+			if (*npos == CLI_MAXPOS) {
+				fprintf(stderr, "hakomail: too many arguments\n");
+				return -1;
+			}
+			pos[(*npos)++] = a;
+			continue;
+		}
+		if ((o = find_opt(opts, a)) == NULL || o->value != NULL) {
+			fprintf(stderr, "hakomail: %s: %s option\n", a,
+				o ? "repeated" : "unknown");
+			return -1;
+		}
+		if (o->takes_value && i + 1 >= c->argc) {
+			fprintf(stderr, "hakomail: %s: needs a value\n", a);
+			return -1;
+		}
+		o->value = o->takes_value ? c->argv[++i] : "";
+	}
+	return 0;
+}
+
+const char *
+cli_opt(const struct cli_opt *opts, const char *name)
+{
+	for (const struct cli_opt *o = opts; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o->value;
+	return NULL;
+}
+
+static void
+print_cell(json_t *v)
+{
+	if (json_is_string(v))
+		printf("%s", json_string_value(v));
+	else if (json_is_integer(v))
+		printf("%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		printf("%s", json_is_true(v) ? "yes" : "no");
+	else
+		printf("-");
+}
+
+void
+cli_print(const struct cli *c, json_t *items, const char *const *columns)
+{
+	size_t i;
+	json_t *row;
+
+	if (c->json) {
+		json_dumpf(items, stdout, JSON_INDENT(2));
+		putchar('\n');
+		return;
+	}
+	for (int k = 0; columns[k]; k++)
+		printf("%s%s", k ? "\t" : "", columns[k]);
+	putchar('\n');
+	json_array_foreach(items, i, row) {
+		for (int k = 0; columns[k]; k++) {
+			if (k)
+				putchar('\t');
+			print_cell(json_object_get(row, columns[k]));
+		}
+		putchar('\n');
+	}
+}

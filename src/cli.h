@@ -1,0 +1,56 @@
+/*
+ * cli.h - what the hakomail command's modules share: the invocation, a
+ * strict option parser (an unknown, repeated or valueless option is an
+ * error naming it), the operator as an audited actor, and output as a
+ * table for people or JSON (--json) for scripts.
+ *
+ * Exit codes: 0 done, 1 refused or failed (the reason on stderr, naming
+ * the field), 2 usage.
+ */
+#ifndef HK_CLI_H
+#define HK_CLI_H
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "db.h"
+#include "store.h"
+
+#define CLI_MAXPOS 128
+
+struct cli {
+	struct hk_config cfg;
+	struct db *db;
+	int json;
+	int argc;		/* from the command word on */
+	char **argv;
+	struct hk_actor actor;	/* the operator, via "cli" */
+};
+
+struct cli_opt {
+	const char *name;	/* "--port" */
+	int takes_value;
+	const char *value;	/* set by cli_parse; "" for a flag seen */
+};
+
+/* Parses argv[from..]: options into opts (NULL-name terminated), the
+ * rest into pos[0..*npos).  Returns 0, or -1 having printed why. */
+int cli_parse(struct cli *c, int from, struct cli_opt *opts,
+	      const char **pos, int *npos);
+const char *cli_opt(const struct cli_opt *opts, const char *name);
+
+int cli_usage(void);
+int cli_fail(const struct hk_err *err);
+
+/* Prints items as JSON (--json) or a table of the given columns. */
+void cli_print(const struct cli *c, json_t *items,
+	       const char *const *columns);
+
+/* Commands (cli_mail.c). */
+int cli_domain(struct cli *c);
+int cli_mailbox(struct cli *c);
+int cli_alias(struct cli *c);
+int cli_aliasdomain(struct cli *c);
+int cli_audit(struct cli *c);
+
+#endif

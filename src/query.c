@@ -1,0 +1,179 @@
+/*
+ * query.c - strict parsing of a request's query string.  See query.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "http.h"
+#include "query.h"
+#include "validate.h"
+
+#define KEY_MAX	32
+
+/* A key we could name in an error: [a-z_], 1..KEY_MAX.  Anything else is
+ * not echoed back (it may not even be UTF-8). */
+static int
+key_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+known_index(const struct query *q, const char *key)
+{
+	for (int i = 0; q->known[i] != NULL; i++)
+		if (strcmp(q->known[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* Decodes src[0..n) into out[QUERY_VALUE_MAX + 1]. */
+static int
+decode_value(const char *src, size_t n, char *out, const char *key,
+	     struct hk_err *err)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)src[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? http_hexval(src[i + 1]) : -1;
+			int lo = i + 2 < n ? http_hexval(src[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return hk_fail(err, HK_EINVAL, key,
+					       "bad percent escape");
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (o == QUERY_VALUE_MAX)
+			return hk_fail(err, HK_EINVAL, key, "longer than %d "
+				       "octets", QUERY_VALUE_MAX);
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	if (o == 0)
+		return hk_fail(err, HK_EINVAL, key, "needs a value");
+	/* Also refuses an encoded NUL: it is a control character. */
+	if (!validate_utf8_text(out, o))
+		return hk_fail(err, HK_EINVAL, key, "must be UTF-8 text "
+			       "without control characters");
+	return 0;
+}
+
+/* One "key=value" of s[0..n). */
+static int
+parse_pair(struct query *q, const char *s, size_t n, struct hk_err *err)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t klen = eq ? (size_t)(eq - s) : n;
+	char key[KEY_MAX + 1];
+	int k;
+
+	if (n == 0)
+		return hk_fail(err, HK_EINVAL, "query", "empty parameter");
+	if (!key_ok(s, klen))
+		return hk_fail(err, HK_EINVAL, "query",
+			       "malformed parameter name");
+	memcpy(key, s, klen);
+	key[klen] = '\0';
+	if ((k = known_index(q, key)) < 0)
+		return hk_fail(err, HK_EINVAL, key, "unknown parameter");
+	if (q->val[k] != NULL)
+		return hk_fail(err, HK_EINVAL, key, "given more than once");
+	if (eq == NULL)
+		return hk_fail(err, HK_EINVAL, key, "needs a value");
+	if (decode_value(eq + 1, n - klen - 1, q->buf[k], key, err) < 0)
+		return -1;
+	q->val[k] = q->buf[k];
+	return 0;
+}
+
+int
+query_parse(const char *uri, const char *const *known, struct query *q,
+	    struct hk_err *err)
+{
+	const char *p = uri ? strchr(uri, '?') : NULL, *end;
+	size_t nk = 0;
+
+	memset(q->val, 0, sizeof(q->val));
+	q->known = known;
+	while (known[nk] != NULL)
+		nk++;
+	if (nk > QUERY_MAX_KEYS)
+		return hk_fail(err, HK_EINTERNAL, NULL, "too many query keys");
+	if (p == NULL)
+		return 0;
+	p++;
+	end = p + strcspn(p, "#");
+	if (p == end)
+		return 0;		/* a bare '?' */
+	for (;;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+
+		if (parse_pair(q, p, n, err) < 0)
+			return -1;
+		if (amp == NULL)
+			return 0;
+		p = amp + 1;
+	}
+}
+
+const char *
+query_get(const struct query *q, const char *key)
+{
+	int k = known_index(q, key);
+
+	return k < 0 ? NULL : q->val[k];
+}
+
+int
+query_int(const struct query *q, const char *key, int min, int max,
+	  int dflt, int *out, struct hk_err *err)
+{
+	const char *v = query_get(q, key);
+	long long n = 0;
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	/* Digits only: no sign, space, hex or exponent; stop before n could
+	 * overflow. */
+	for (const char *s = v; *s; s++) {
+		if (*s < '0' || *s > '9' || n > max)
+			return hk_fail(err, HK_EINVAL, key, "must be an integer "
+				       "from %d to %d", min, max);
+		n = n * 10 + (*s - '0');
+	}
+	if (n < min || n > max)
+		return hk_fail(err, HK_EINVAL, key, "must be an integer from "
+			       "%d to %d", min, max);
+	*out = (int)n;
+	return 0;
+}
+
+int
+query_bool(const struct query *q, const char *key, int dflt, int *out,
+	   struct hk_err *err)
+{
+	const char *v = query_get(q, key);
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "true") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0)
+		*out = 0;
+	else
+		return hk_fail(err, HK_EINVAL, key, "must be true or false");
+	return 0;
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# cli.sh - the operator's command as a process: each refusal exits 1 with
+# "hakomail: FIELD: reason" on stderr and leaves the database as it was;
+# misuse exits 2; --json is JSON.  On SQLite, or on PostgreSQL when
+# HK_DB_URL names an empty database.
+#
+# Usage: cli.sh BUILDDIR   (results appended to $HK_RESULTS)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: cli.sh BUILDDIR}" && pwd)
+. "$top/tests/lib.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
+printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n' "$url" "$tmp" >"$tmp/conf"
+hk() { "$build/src/hakomail" -c "$tmp/conf" "$@"; }
+
+# snapshot: what the CLI can write, as it lists it (the audit log too, so
+# a refused write that left any trace shows)
+snapshot() {
+	{ hk --json domain list; hk --json alias list pc1.example
+	  hk --json mailbox list pc1.example
+	  hk --json aliasdomain list; hk --json guest list
+	  hk --json audit --limit 1000; } 2>&1
+}
+
+# refused NAME FIELD CMD...: exit 1, stderr names FIELD, nothing written
+# ($HK_STDIN, when set, is the command's standard input)
+refused() {
+	local name=$1 field=$2; shift 2
+	local before after rc
+	before=$(snapshot)
+	hk "$@" >"$tmp/out" 2>"$tmp/err" <"${HK_STDIN:-/dev/null}"; rc=$?
+	after=$(snapshot)
+	if [ $rc -eq 1 ] && grep -q "^hakomail: $field: " "$tmp/err" &&
+	   [ "$before" = "$after" ]; then
+		pass "cli refuses $name (exit 1, names $field, nothing written)"
+	else
+		fail "cli refuses $name (exit $rc: $(head -c 200 "$tmp/err"))"
+	fi
+}
+
+echo "== cli (database: ${HK_DB_URL:-SQLite})"
+check "init" hk init
+check "init again is harmless" hk init
+check "project add" hk project add lab
+echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq7cTestKeyTestKeyTestKeyTestKey g1" >"$tmp/key.pub"
+check "guest add" hk guest add g1 --project lab --host 10.77.0.99 --host-key-file "$tmp/key.pub"
+check "domain add (IDN)" hk domain add 大学.example --guest g1
+check "domain add" hk domain add pc1.example --guest g1
+check "mailbox add with a password on stdin" eval 'echo "long-enough-pw" | hk mailbox add Matsui@PC1.example --password-stdin --quota 2G >/dev/null'
+check "alias add with two destinations" hk alias add info@pc1.example matsui@pc1.example ext@elsewhere.example
+check "catch-all alias add" hk alias add @pc1.example matsui@pc1.example
+check "alias domain add" hk aliasdomain add lab1.example --target pc1.example
+check_eq "domain list --json shows the U-label" "大学.example" \
+	"$(hk --json domain list | jq -r '.[] | select(.name == "xn--pss25c.example") | .display_name')"
+check_eq "mailbox list pages with --after" "matsui@pc1.example|" \
+	"$(hk --json mailbox list pc1.example --limit 1 2>/dev/null | jq -r '.[].address')|$(hk --json mailbox list pc1.example --after matsui 2>/dev/null | jq -r '.[].address')"
+check_eq "alias list --json" "@pc1.example info@pc1.example" \
+	"$(hk --json alias list pc1.example | jq -r '[.[].address] | join(" ")')"
+check_eq "audit records the operator's writes, via cli" "6 cli" \
+	"$(hk --json audit | jq -r '[length, (map(.via) | unique | join(","))] | join(" ")')"
+
+refused "a domain without a dot" name domain add example --guest g1
+refused "a domain on an unknown guest" guest domain add x.example --guest nosuch
+refused "an existing domain" name domain add pc1.example --guest g1
+refused "a domain named like an alias domain" name domain add lab1.example --guest g1
+refused "a mailbox with a colon" address mailbox add 'a:b@pc1.example' --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+refused "a mailbox with a newline" address mailbox add $'a\nb@pc1.example' --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+echo short >"$tmp/short"
+HK_STDIN=$tmp/short refused "a mailbox with a short password" password mailbox add short@pc1.example --password-stdin
+refused "a mailbox with no password on stdin" password mailbox add short@pc1.example --password-stdin
+refused "a mailbox with a plain {PLAIN} hash" password_hash mailbox add p@pc1.example --password-hash '{PLAIN}secret'
+refused "a mailbox that is an alias" local_part mailbox add info@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+refused "a mailbox with a bad quota" quota mailbox add q@pc1.example --quota 5Q --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+refused "an alias to a pipe" destinations alias add x@pc1.example '|/bin/sh'
+refused "an alias to an address with a comma" destinations alias add x@pc1.example 'a,b@pc1.example'
+refused "an alias that is a mailbox" local_part alias add matsui@pc1.example x@y.example
+refused "an alias domain onto nothing" target aliasdomain add z.example --target nosuch.example
+refused "a listing with a zero limit" limit mailbox list pc1.example --limit 0
+refused "a guest with a host like an option" host guest add g2 --project lab --host -oProxyCommand=x --host-key-file "$tmp/key.pub"
+refused "a guest with a bad port" port guest add g2 --project lab --host h --port 70000 --host-key-file "$tmp/key.pub"
+
+hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
+hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?
+hk domain add x.example --guest g1 --guest g2 >/dev/null 2>&1; check_eq "repeated option: exit 2" 2 $?
+hk frobnicate >/dev/null 2>&1; check_eq "unknown command: exit 2" 2 $?
+exit 0
