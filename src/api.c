@@ -239,9 +239,8 @@ api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
 {
 	json_t *v = json_object_get(body, name);
 
-	*out = 0;
 	if (v == NULL)
-		return 0;
+		return 0;	/* absent: *out keeps the caller's default */
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
 			return hk_fail(err, HK_EINVAL, name,

@@ -59,7 +59,8 @@ int api_check_body(json_t *body, const struct api_field *spec,
 /* Field accessors after api_check_body. */
 const char *api_str(json_t *body, const char *name);
 int api_bool(json_t *body, const char *name, int dflt);
-/* Quota in bytes from a string ("2G") or an integer. */
+/* Quota in bytes from a string ("2G") or an integer; when the field is
+ * absent *out is left as the caller set it. */
 int api_size(json_t *body, const char *name, int64_t *out,
 	     struct hk_err *err);
 

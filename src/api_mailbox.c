@@ -77,6 +77,7 @@ api_mailboxes_add(struct api_call *call, struct http_resp *resp,
 	json_t *obj = NULL;
 
 	memset(&in, 0, sizeof(in));
+	in.quota_bytes = -1;	/* absent: the domain's default */
 	if (api_check_body(call->body, mailbox_fields, err) < 0 ||
 	    mailbox_address(call, local, domain, err) < 0 ||
 	    validate_display_name(api_str(call->body, "name"), "name",

@@ -52,6 +52,39 @@ listed(struct cli *c, int rc, json_t *items, const char *const *cols,
 	return 0;
 }
 
+static int
+domain_limits(struct cli *c)
+{
+	struct cli_opt o[] = { { "--max-mailboxes", 1, NULL },
+			       { "--default-quota", 1, NULL },
+			       { NULL, 0, NULL } };
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	const char *pos[CLI_MAXPOS], *v;
+	int64_t max = -1, quota = -1;
+	uint64_t n;
+	struct hk_err err;
+	int npos;
+
+	hk_err_clear(&err);
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
+		return cli_usage();
+	if ((v = cli_opt(o, "--max-mailboxes")) != NULL) {
+		if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n)) {
+			hk_fail(&err, HK_EINVAL, "max_mailboxes", "must be a "
+				"whole number 0..1000000000 (0: no limit)");
+			return cli_fail(&err);
+		}
+		max = (int64_t)n;
+	}
+	if (validate_domain(pos[0], "name", name, &err) < 0 ||
+	    ((v = cli_opt(o, "--default-quota")) != NULL &&
+	     validate_quota(v, "default_quota", &quota, &err) < 0) ||
+	    store_domain_limits(c->db, &c->actor, name, max, quota, &err) < 0)
+		return cli_fail(&err);
+	printf("domain %s limits set\n", name);
+	return 0;
+}
+
 int
 cli_domain(struct cli *c)
 {
@@ -68,6 +101,8 @@ cli_domain(struct cli *c)
 
 		return listed(c, rc, obj, domain_cols, &err);
 	}
+	if (c->argc >= 3 && strcmp(c->argv[1], "limits") == 0)
+		return domain_limits(c);
 	if (c->argc < 2 || strcmp(c->argv[1], "add") != 0 ||
 	    cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
 	    !cli_opt(o, "--guest"))
@@ -96,7 +131,7 @@ mailbox_add(struct cli *c, const char *address, struct cli_opt *o)
 	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	char hash[PWHASH_MAX], plain[4096];
 	const char *name = cli_opt(o, "--name"), *quota = cli_opt(o, "--quota");
-	struct mailbox_in in = { local, domain, hash, name ? name : "", 0, 1 };
+	struct mailbox_in in = { local, domain, hash, name ? name : "", -1, 1 };
 	struct hk_err err;
 	json_t *obj = NULL;
 

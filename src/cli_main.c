@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mapsyntax.h"
 #include "validate.h"
 #include "wake.h"
 
@@ -36,20 +37,78 @@ cmd_init(struct cli *c)
 	return 0;
 }
 
+/* A count option: a decimal 0..10^9; absent leaves *out (-1: unchanged). */
+static int
+count_opt(const struct cli_opt *o, const char *name, const char *field,
+	  int64_t *out, struct hk_err *err)
+{
+	const char *v = cli_opt(o, name);
+	uint64_t n;
+
+	if (v == NULL)
+		return 0;
+	if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n))
+		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
+			       "0..1000000000 (0: no limit)");
+	*out = (int64_t)n;
+	return 0;
+}
+
+static int
+cmd_project_limits(struct cli *c, int adding)
+{
+	struct cli_opt o[] = { { "--max-domains", 1, NULL },
+			       { "--max-mailboxes", 1, NULL },
+			       { "--max-storage", 1, NULL },
+			       { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS];
+	int64_t id, dom = -1, mbx = -1, sto = -1;
+	struct hk_err err;
+	int npos;
+
+	hk_err_clear(&err);
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
+		return cli_usage();
+	if (validate_slug(pos[0], "name", &err) < 0 ||
+	    count_opt(o, "--max-domains", "max_domains", &dom, &err) < 0 ||
+	    count_opt(o, "--max-mailboxes", "max_mailboxes", &mbx, &err) < 0 ||
+	    (cli_opt(o, "--max-storage") &&
+	     validate_quota(cli_opt(o, "--max-storage"), "max_storage", &sto,
+			    &err) < 0))
+		return cli_fail(&err);
+	if (db_begin(c->db, 1, &err) < 0 ||
+	    (adding && store_project_add(c->db, pos[0], &id, &err) < 0) ||
+	    store_project_limits(c->db, pos[0], dom, mbx, sto, &err) < 0 ||
+	    db_commit(c->db, &err) < 0) {
+		db_rollback(c->db);
+		return cli_fail(&err);
+	}
+	printf("project %s %s\n", pos[0], adding ? "added" : "limits set");
+	return 0;
+}
+
 static int
 cmd_project(struct cli *c)
 {
+	static const char *const cols[] = { "name", "domains", "max_domains",
+		"mailboxes", "max_mailboxes", "storage_bytes",
+		"max_storage_bytes", NULL };
 	struct hk_err err;
-	int64_t id;
+	json_t *items = NULL;
 
 	hk_err_clear(&err);
-	if (c->argc != 3 || strcmp(c->argv[1], "add") != 0)
-		return cli_usage();
-	if (validate_slug(c->argv[2], "name", &err) < 0 ||
-	    store_project_add(c->db, c->argv[2], &id, &err) < 0)
-		return cli_fail(&err);
-	printf("project %s added\n", c->argv[2]);
-	return 0;
+	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
+		if (store_project_list(c->db, &items, &err) < 0)
+			return cli_fail(&err);
+		cli_print(c, items, cols);
+		json_decref(items);
+		return 0;
+	}
+	if (c->argc >= 3 && strcmp(c->argv[1], "add") == 0)
+		return cmd_project_limits(c, 1);
+	if (c->argc >= 3 && strcmp(c->argv[1], "limits") == 0)
+		return cmd_project_limits(c, 0);
+	return cli_usage();
 }
 
 static int

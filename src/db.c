@@ -186,6 +186,39 @@ db_query_int(struct db *db, const char *sql, const struct db_param *params,
 
 /* Applies m unless another process did meanwhile: the version is read
  * again under the write lock.  *done is set when this call applied it. */
+struct first_ints {
+	int found, n;
+	int64_t *out;
+};
+
+static int
+take_first_ints(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct first_ints *fi = ctx;
+
+	if (fi->found)
+		return 0;
+	if (row->ncols < fi->n)
+		return hk_fail(err, HK_EINTERNAL, NULL, "too few columns");
+	fi->found = 1;
+	for (int i = 0; i < fi->n; i++)
+		fi->out[i] = row->vals[i] ? strtoll(row->vals[i], NULL, 10) : 0;
+	return 0;
+}
+
+int
+db_query_ints(struct db *db, const char *sql, const struct db_param *params,
+	      int np, int64_t *out, int n, struct hk_err *err)
+{
+	struct first_ints fi = { 0, n, out };
+
+	if (db_query(db, sql, params, np, take_first_ints, &fi, NULL, err) < 0)
+		return -1;
+	if (!fi.found)
+		return hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+	return 0;
+}
+
 static int
 apply_migration(struct db *db, const struct db_migration *m, int *done,
 		struct hk_err *err)

@@ -78,6 +78,12 @@ int db_query_int(struct db *db, const char *sql,
 		 const struct db_param *params, int n, int64_t *out,
 		 struct hk_err *err);
 
+/* The first row's first n columns as integers (NULL as 0); HK_ENOTFOUND
+ * if there is no row. */
+int db_query_ints(struct db *db, const char *sql,
+		  const struct db_param *params, int np, int64_t *out, int n,
+		  struct hk_err *err);
+
 /* Backend name, e.g. "sqlite". */
 const char *db_backend_name(const struct db *db);
 

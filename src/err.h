@@ -22,6 +22,7 @@ enum hk_errcode {
 	HK_EDB,		/* database failure */
 	HK_ESYS,	/* system call or child process failure */
 	HK_EPROTO,	/* peer spoke nonsense (agent answer, bundle) */
+	HK_ELIMIT,	/* over a project's or domain's limit: field names it */
 	HK_EINTERNAL,
 };
 

@@ -100,6 +100,7 @@ http_status(enum hk_errcode code)
 	case HK_ENOTFOUND:	return 404;
 	case HK_EEXIST:		return 409;
 	case HK_ETOOBIG:	return 413;
+	case HK_ELIMIT:		return 403;
 	default:		return 500;
 	}
 }

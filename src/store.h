@@ -55,6 +55,12 @@ int store_project_add(struct db *db, const char *name, int64_t *id,
 int store_project_id(struct db *db, const char *name, int64_t *id,
 		     struct hk_err *err);
 
+/* Sets a project's limits; a negative value leaves that limit as it is. */
+int store_project_limits(struct db *db, const char *name, int64_t max_domains,
+			 int64_t max_mailboxes, int64_t max_storage,
+			 struct hk_err *err);
+int store_project_list(struct db *db, json_t **out, struct hk_err *err);
+
 /* --- API keys --- */
 /* Creates (if missing) the admin account `login` and a key for it; the
  * token is written to token[] and never stored. */
@@ -78,6 +84,14 @@ int store_guest_list(struct db *db, const struct hk_actor *actor,
 /* Guests with desired_gen > applied_gen whose retry time has come. */
 int store_guest_dirty(struct db *db, int64_t now, json_t **out,
 		      struct hk_err *err);
+/* Limits (0: none), checked in the caller's write transaction after
+ * locking the project's row, so that concurrent writers on PostgreSQL
+ * cannot both take the last place.  HK_ELIMIT names the limit. */
+int store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err);
+/* *quota < 0 becomes the domain's default quota. */
+int store_limit_mailbox(struct db *db, const struct domain_ref *ref,
+			int64_t *quota, struct hk_err *err);
+
 /* Earliest retry_at of a dirty guest, or -1 if none is dirty. */
 int store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err);
 /* Marks one guest (or all if name is NULL) dirty. */
@@ -102,13 +116,17 @@ int store_domain_get(struct db *db, const struct hk_actor *actor,
 		     const char *name, json_t **out, struct hk_err *err);
 int store_domain_list(struct db *db, const struct hk_actor *actor,
 		      json_t **out, struct hk_err *err);
+/* Sets a domain's limits; a negative value leaves that one as it is. */
+int store_domain_limits(struct db *db, const struct hk_actor *actor,
+			const char *name, int64_t max_mailboxes,
+			int64_t default_quota, struct hk_err *err);
 
 /* --- mailboxes --- */
 struct mailbox_in {
 	const char *local_part, *domain;	/* canonical */
 	const char *password_hash;		/* {SCHEME}... */
 	const char *name;			/* display name, may be "" */
-	int64_t quota_bytes;
+	int64_t quota_bytes;			/* -1: the domain's default */
 	int active;
 };
 int store_mailbox_add(struct db *db, const struct hk_actor *actor,

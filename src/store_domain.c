@@ -71,6 +71,7 @@ store_domain_ref(struct db *db, const struct hk_actor *actor,
 
 #define DOMAIN_SELECT \
 	"SELECT d.name, g.name AS guest, d.active, d.created_at, " \
+	"d.max_mailboxes, d.default_quota_bytes, " \
 	"(SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = d.id) " \
 	"AS mailboxes FROM domain d JOIN guest g ON g.id = d.guest_id "
 
@@ -129,6 +130,8 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 	if (db_query_int(db, "SELECT project_id FROM guest WHERE id = $1",
 			 q, 1, &pid, err) < 0)
 		return -1;
+	if (store_limit_domain(db, pid, err) < 0)
+		return -1;
 	q[1] = DB_INTV(pid);
 	q[2] = DB_TXT(name);
 	q[3] = p[2];
@@ -166,4 +169,38 @@ store_domain_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	}
 	return store_domain_get(db, actor, name, out, err);
+}
+
+int
+store_domain_limits(struct db *db, const struct hk_actor *actor,
+		    const char *name, int64_t max_mailboxes,
+		    int64_t default_quota, struct hk_err *err)
+{
+	struct domain_ref ref;
+	struct db_param p[3];
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_domain_ref(db, actor, name, &ref, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(ref.id);
+	p[1] = DB_INTV(max_mailboxes);
+	p[2] = DB_INTV(default_quota);
+	if (db_exec(db, "UPDATE domain SET max_mailboxes = CASE WHEN $2 < 0 "
+		    "THEN max_mailboxes ELSE $2 END, default_quota_bytes = CASE"
+		    " WHEN CAST($3 AS BIGINT) < 0 THEN default_quota_bytes ELSE "
+		    "CAST($3 AS BIGINT) END WHERE id = $1", p, 3, NULL,
+		    err) < 0 ||
+	    store_audit(db, actor, "domain.limits", name, ref.project_id,
+			json_pack("{s:I, s:I}", "max_mailboxes",
+				  (json_int_t)max_mailboxes, "default_quota",
+				  (json_int_t)default_quota), err) < 0 ||
+	    db_commit(db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
 }

@@ -23,11 +23,11 @@ static int
 insert_mailbox(struct db *db, const struct domain_ref *ref,
 	       const struct mailbox_in *in, struct hk_err *err)
 {
-	int64_t now = (int64_t)time(NULL), n = 0;
+	int64_t now = (int64_t)time(NULL), n = 0, quota = in->quota_bytes;
 	struct db_param p[7] = { DB_INTV(ref->id), DB_TXT(in->local_part),
 				 DB_TXT(in->password_hash), DB_TXT(in->name),
-				 DB_INTV(in->quota_bytes),
-				 DB_INTV(in->active ? 1 : 0), DB_INTV(now) };
+				 DB_INTV(0), DB_INTV(in->active ? 1 : 0),
+				 DB_INTV(now) };
 
 	if (db_query_int(db, "SELECT COUNT(*) FROM alias WHERE domain_id = $1"
 			 " AND local_part = $2", p, 2, &n, err) < 0)
@@ -35,6 +35,9 @@ insert_mailbox(struct db *db, const struct domain_ref *ref,
 	if (n > 0)
 		return hk_fail(err, HK_EEXIST, "local_part",
 			       "%s@%s is an alias", in->local_part, in->domain);
+	if (store_limit_mailbox(db, ref, &quota, err) < 0)
+		return -1;
+	p[4] = DB_INTV(quota);
 	if (db_exec(db, "INSERT INTO mailbox (domain_id, local_part, "
 		    "password_hash, name, quota_bytes, active, created_at, "
 		    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", p, 7,
@@ -101,8 +104,8 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 	    get_mailbox(db, in, out, err) < 0 ||
 	    store_audit(db, actor, "mailbox.add", json_string_value(
 		json_object_get(*out, "address")), ref.project_id,
-		json_pack("{s:I, s:b}", "quota_bytes", (json_int_t)in->quota_bytes,
-			  "active", in->active), err) < 0 ||
+		json_pack("{s:O, s:b}", "quota_bytes", json_object_get(*out,
+			  "quota_bytes"), "active", in->active), err) < 0 ||
 	    db_commit(db, err) < 0) {
 		db_rollback(db);
 		json_decref(*out);

@@ -96,6 +96,16 @@ refused "a listing with a zero limit" limit mailbox list pc1.example --limit 0
 refused "a guest with a host like an option" host guest add g2 --project lab --host -oProxyCommand=x --host-key-file "$tmp/key.pub"
 refused "a guest with a bad port" port guest add g2 --project lab --host h --port 70000 --host-key-file "$tmp/key.pub"
 
+check "project limits" hk project limits lab --max-domains 2 --max-storage 3G
+refused "a third domain over max_domains" max_domains domain add third.example --guest g1
+refused "a mailbox without quota under a storage limit" quota mailbox add nq@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+refused "a mailbox over the storage left" max_storage_bytes mailbox add big@pc1.example --quota 2G --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+check "domain limits: a default quota" hk domain limits pc1.example --default-quota 1G
+check "a mailbox takes the domain's default quota" hk mailbox add dq@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+check_eq "project list shows use against limits" "lab 2 2 2 3221225472 3221225472" \
+	"$(hk --json project list | jq -r '.[0] | [.name, .domains, .max_domains, .mailboxes, .storage_bytes, .max_storage_bytes] | join(" ")')"
+refused "a limit that is not a number" max_domains project limits lab --max-domains lots
+
 hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
 hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?
 hk domain add x.example --guest g1 --guest g2 >/dev/null 2>&1; check_eq "repeated option: exit 2" 2 $?

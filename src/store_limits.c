@@ -1,0 +1,97 @@
+/*
+ * store_limits.c - a project's and a domain's limits, which hold whichever
+ * door a write comes through (API, CLI, import), because the store checks
+ * them inside the write's own transaction.  See store.h.
+ */
+#include "config.h"
+
+#include "store.h"
+
+/* A row lock on the project for the rest of the transaction (PostgreSQL;
+ * SQLite's BEGIN IMMEDIATE already excludes other writers). */
+static int
+lock_project(struct db *db, int64_t project_id, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(project_id) };
+
+	return db_exec(db, "UPDATE project SET max_domains = max_domains "
+		       "WHERE id = $1", p, 1, NULL, err);
+}
+
+int
+store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(project_id) };
+	int64_t v[2];
+
+	if (lock_project(db, project_id, err) < 0 ||
+	    db_query_ints(db, "SELECT max_domains, (SELECT COUNT(*) FROM "
+			  "domain WHERE project_id = $1) FROM project WHERE "
+			  "id = $1", p, 1, v, 2, err) < 0)
+		return -1;
+	if (v[0] > 0 && v[1] >= v[0])
+		return hk_fail(err, HK_ELIMIT, "max_domains", "the project "
+			       "already has its %lld domains", (long long)v[0]);
+	return 0;
+}
+
+/* Mailboxes and the sum of their quotas in project $1. */
+static int
+project_usage(struct db *db, int64_t project_id, int64_t use[2],
+	      struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(project_id) };
+
+	return db_query_ints(db, "SELECT COUNT(*), COALESCE(SUM(m.quota_bytes),"
+			     " 0) FROM mailbox m JOIN domain d ON d.id = "
+			     "m.domain_id WHERE d.project_id = $1", p, 1, use,
+			     2, err);
+}
+
+static int
+check_storage(int64_t max, int64_t used, int64_t quota, struct hk_err *err)
+{
+	if (max <= 0)
+		return 0;
+	if (quota == 0)
+		return hk_fail(err, HK_ELIMIT, "quota", "the project has a "
+			       "storage limit: give the mailbox a quota");
+	if (quota > max - used)
+		return hk_fail(err, HK_ELIMIT, "max_storage_bytes", "%lld bytes "
+			       "of quota left in the project, %lld asked",
+			       (long long)(max - used), (long long)quota);
+	return 0;
+}
+
+int
+store_limit_mailbox(struct db *db, const struct domain_ref *ref,
+		    int64_t *quota, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(ref->id) };
+	int64_t lim[4], use[2] = { 0, 0 }, in_domain = 0;
+
+	/* project max mailboxes, max storage; domain max, default quota */
+	if (lock_project(db, ref->project_id, err) < 0 ||
+	    db_query_ints(db, "SELECT p.max_mailboxes, p.max_storage_bytes, "
+			  "d.max_mailboxes, d.default_quota_bytes FROM domain "
+			  "d JOIN project p ON p.id = d.project_id WHERE d.id = "
+			  "$1", p, 1, lim, 4, err) < 0)
+		return -1;
+	if (*quota < 0)
+		*quota = lim[3];
+	if ((lim[0] > 0 || lim[1] > 0) &&
+	    project_usage(db, ref->project_id, use, err) < 0)
+		return -1;
+	if (lim[0] > 0 && use[0] >= lim[0])
+		return hk_fail(err, HK_ELIMIT, "max_mailboxes", "the project "
+			       "already has its %lld mailboxes",
+			       (long long)lim[0]);
+	if (lim[2] > 0 && (db_query_int(db, "SELECT COUNT(*) FROM mailbox "
+	    "WHERE domain_id = $1", p, 1, &in_domain, err) < 0))
+		return -1;
+	if (lim[2] > 0 && in_domain >= lim[2])
+		return hk_fail(err, HK_ELIMIT, "max_mailboxes", "the domain "
+			       "already has its %lld mailboxes",
+			       (long long)lim[2]);
+	return check_storage(lim[1], use[1], *quota, err);
+}

@@ -1,0 +1,153 @@
+/* test_limits.c - a project's and a domain's limits hold in the store, so
+ * whichever door a write comes through; a refused write leaves nothing. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "store.h"
+
+static int64_t
+one(struct fixture *f, const char *sql)
+{
+	int64_t n = -1;
+	struct hk_err err;
+
+	if (db_query_int(f->db, sql, NULL, 0, &n, &err) != 0)
+		fail_msg("%s: %s", sql, err.message);
+	return n;
+}
+
+static int
+domain(struct fixture *f, const char *name, struct hk_err *err)
+{
+	json_t *obj = NULL;
+	int rc;
+
+	hk_err_clear(err);
+	rc = store_domain_add(f->db, &f->admin, name, "g1", &obj, err);
+	json_decref(obj);
+	return rc;
+}
+
+static int
+mailbox(struct fixture *f, const char *lp, int64_t quota, struct hk_err *err)
+{
+	struct mailbox_in in = { lp, "pc1.example",
+				 "{SHA512-CRYPT}$6$abcdefgh$xyz", "", quota, 1 };
+	json_t *obj = NULL;
+	int rc;
+
+	hk_err_clear(err);
+	rc = store_mailbox_add(f->db, &f->admin, &in, &obj, err);
+	json_decref(obj);
+	return rc;
+}
+
+static void
+test_max_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+
+	assert_int_equal(store_project_limits(f->db, "lab", 2, -1, -1, &err),
+			 0);
+	assert_int_equal(domain(f, "a.example", &err), 0);
+	assert_int_equal(domain(f, "b.example", &err), 0);
+	assert_int_equal(domain(f, "c.example", &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_string_equal(err.field, "max_domains");
+	assert_int_equal(one(f, "SELECT COUNT(*) FROM domain"), 2);
+	assert_int_equal(store_project_limits(f->db, "lab", 0, -1, -1, &err),
+			 0);
+	assert_int_equal(domain(f, "c.example", &err), 0);
+	assert_int_equal(store_project_limits(f->db, "nosuch", 1, 1, 1, &err),
+			 -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+}
+
+static void
+test_max_mailboxes(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	int64_t gen;
+
+	assert_int_equal(domain(f, "pc1.example", &err), 0);
+	assert_int_equal(store_project_limits(f->db, "lab", -1, 2, -1, &err),
+			 0);
+	assert_int_equal(mailbox(f, "a", 0, &err), 0);
+	assert_int_equal(mailbox(f, "b", 0, &err), 0);
+	gen = one(f, "SELECT desired_gen FROM guest");
+	assert_int_equal(mailbox(f, "c", 0, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_string_equal(err.field, "max_mailboxes");
+	assert_int_equal(one(f, "SELECT COUNT(*) FROM mailbox"), 2);
+	assert_int_equal(one(f, "SELECT desired_gen FROM guest"), gen);
+	assert_int_equal(one(f, "SELECT COUNT(*) FROM audit WHERE action = "
+			     "'mailbox.add'"), 2);
+	/* the domain's own limit, under a looser project one */
+	assert_int_equal(store_project_limits(f->db, "lab", -1, 0, -1, &err),
+			 0);
+	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
+					     3, -1, &err), 0);
+	assert_int_equal(mailbox(f, "c", 0, &err), 0);
+	assert_int_equal(mailbox(f, "d", 0, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+}
+
+static void
+test_storage_and_default_quota(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+
+	assert_int_equal(domain(f, "pc1.example", &err), 0);
+	assert_int_equal(store_project_limits(f->db, "lab", -1, -1, 3000,
+					      &err), 0);
+	assert_int_equal(mailbox(f, "unlimited", 0, &err), -1);
+	assert_string_equal(err.field, "quota");
+	assert_int_equal(mailbox(f, "a", 2000, &err), 0);
+	assert_int_equal(mailbox(f, "b", 1001, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_string_equal(err.field, "max_storage_bytes");
+	/* no quota given: the domain's default applies, and counts */
+	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
+					     -1, 1000, &err), 0);
+	assert_int_equal(mailbox(f, "b", -1, &err), 0);
+	assert_int_equal(one(f, "SELECT quota_bytes FROM mailbox WHERE "
+			     "local_part = 'b'"), 1000);
+	assert_int_equal(mailbox(f, "c", -1, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_int_equal(one(f, "SELECT SUM(quota_bytes) FROM mailbox"), 3000);
+	/* sizes past 2^31 (PostgreSQL must not take them as int4) */
+	assert_int_equal(store_project_limits(f->db, "lab", -1, -1,
+					      5LL << 30, &err), 0);
+	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
+					     -1, 3LL << 30, &err), 0);
+	assert_int_equal(mailbox(f, "c", -1, &err), 0);
+	assert_int_equal(one(f, "SELECT quota_bytes FROM mailbox WHERE "
+			     "local_part = 'c'"), 3LL << 30);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_max_domains,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_max_mailboxes,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_storage_and_default_quota,
+			fixture_setup, fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
