@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hostkey.h"
 #include "mapsyntax.h"
 #include "validate.h"
 #include "wake.h"
@@ -145,11 +146,61 @@ parse_port(const char *s, int *port, struct hk_err *err)
 	return 0;
 }
 
+/* Asks on the terminal; anything but y/yes is no. */
+static int
+confirmed(const char *fp)
+{
+	char line[16];
+
+	fprintf(stderr, "pin host key %s? [y/N] ", fp);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0;
+}
+
+/*
+ * The key to pin: from --host-key-file, or scanned from the guest and
+ * pinned only when its fingerprint matches --fingerprint or the operator
+ * confirms it on a terminal.
+ */
+static int
+guest_key(const struct cli_opt *o, const struct guest_in *in, char *key,
+	  size_t keylen, struct hk_err *err)
+{
+	const char *want = cli_opt(o, "--fingerprint");
+	char fp[HOSTKEY_FP_MAX + 1];
+
+	if (cli_opt(o, "--host-key-file") != NULL) {
+		if (read_key_file(cli_opt(o, "--host-key-file"), key, keylen,
+				  err) < 0)
+			return -1;
+	} else if (hostkey_scan(in->host, in->port, key, keylen, err) < 0) {
+		return -1;
+	}
+	if (hostkey_fingerprint(key, fp, err) < 0)
+		return -1;
+	fprintf(stderr, "host key of %s: %s\n", in->host, fp);
+	if (want != NULL && strcmp(want, fp) != 0)
+		return hk_fail(err, HK_EINVAL, "fingerprint", "the guest's key "
+			       "is %s, not %s: nothing pinned", fp, want);
+	if (want != NULL || cli_opt(o, "--host-key-file") != NULL)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return hk_fail(err, HK_EINVAL, "fingerprint", "confirm the key "
+			       "with --fingerprint %s (compare it with "
+			       "ssh-keygen -lf on the guest)", fp);
+	if (!confirmed(fp))
+		return hk_fail(err, HK_EINVAL, "fingerprint", "not confirmed: "
+			       "nothing pinned");
+	return 0;
+}
+
 static int
 cmd_guest_add(struct cli *c)
 {
 	struct cli_opt o[] = { { "--project", 1, NULL }, { "--host", 1, NULL },
 			       { "--host-key-file", 1, NULL },
+			       { "--fingerprint", 1, NULL },
 			       { "--port", 1, NULL }, { "--user", 1, NULL },
 			       { NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
@@ -161,8 +212,7 @@ cmd_guest_add(struct cli *c)
 
 	hk_err_clear(&err);
 	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
-	    !cli_opt(o, "--project") || !cli_opt(o, "--host") ||
-	    !cli_opt(o, "--host-key-file"))
+	    !cli_opt(o, "--project") || !cli_opt(o, "--host"))
 		return cli_usage();
 	in.name = pos[0];
 	in.project = cli_opt(o, "--project");
@@ -172,8 +222,7 @@ cmd_guest_add(struct cli *c)
 	    validate_slug(in.user, "user", &err) < 0 ||
 	    validate_host(in.host, "host", &err) < 0 ||
 	    parse_port(cli_opt(o, "--port"), &in.port, &err) < 0 ||
-	    read_key_file(cli_opt(o, "--host-key-file"), key, sizeof(key),
-			  &err) < 0)
+	    guest_key(o, &in, key, sizeof(key), &err) < 0)
 		return cli_fail(&err);
 	in.host_key = key;
 	if (store_guest_add(c->db, &in, &obj, &err) < 0)

@@ -86,8 +86,29 @@ check "two guests start (postfix, dovecot, sshd)" test -n "$g1" -a -n "$g2" || {
 
 cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
 cli project add lab >/dev/null
-cli guest add g1 --project lab --host "$g1" --host-key-file "$HK_GUEST_ROOT/g1/host_key.pub" >/dev/null
-cli guest add g2 --project lab --host "$g2" --host-key-file "$HK_GUEST_ROOT/g2/host_key.pub" >/dev/null
+# g1: the key fetched from its sshd with ssh-keyscan, pinned on a matching
+# fingerprint (as ssh-keygen computes it); g2: from a key file.
+fp=$(ssh-keygen -lf "$HK_GUEST_ROOT/g1/host_key.pub" | awk '{print $2}')
+cli guest add g1 --project lab --host "$g1" --fingerprint SHA256:wrongwrongwrong </dev/null >/dev/null 2>"$tmp/err"
+check_eq "a scanned key with another fingerprint is refused" "1 fingerprint" \
+	"$? $(sed -n 's/^hakomail: \([a-z_]*\): .*/\1/p' "$tmp/err")"
+cli guest add g1 --project lab --host "$g1" </dev/null >/dev/null 2>"$tmp/err"
+check_eq "an unconfirmed scanned key is refused off a terminal" "1 fingerprint" \
+	"$? $(sed -n 's/^hakomail: \([a-z_]*\): .*/\1/p' "$tmp/err")"
+check_eq "nothing pinned by the refusals" "[]" "$(cli --json guest list | jq -c .)"
+check "g1 pinned from ssh-keyscan on a matching fingerprint" \
+	eval 'cli guest add g1 --project lab --host "$g1" --fingerprint "$fp" >/dev/null 2>&1'
+# (the API never shows host keys: read the database)
+pinned_key() {
+	local q="SELECT host_key FROM guest WHERE name = '$1'"
+	case ${HK_DB_URL:-} in
+	'') sqlite3 "$HK_STATE/db/hakomail.db" "$q" ;;
+	*) psql -Atq "$HK_DB_URL" -c "$q" ;;
+	esac
+}
+check_eq "the pinned key is the guest's own" \
+	"$(cut -d' ' -f1,2 "$HK_GUEST_ROOT/g1/host_key.pub")" "$(pinned_key g1)"
+cli guest add g2 --project lab --host "$g2" --host-key-file "$HK_GUEST_ROOT/g2/host_key.pub" >/dev/null 2>&1
 KEY=$(cli apikey create)
 check "admin API key issued" test -n "$KEY"
 check "both guests reach generation 1 (empty maps pushed)" \
