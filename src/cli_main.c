@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -260,27 +261,66 @@ cmd_guest(struct cli *c)
 }
 
 static int
-cmd_apikey(struct cli *c)
+cmd_apikey_create(struct cli *c)
 {
 	struct cli_opt o[] = { { "--login", 1, NULL },
-			       { "--read-only", 0, NULL }, { NULL, 0, NULL } };
-	const char *pos[CLI_MAXPOS], *login;
+			       { "--read-only", 0, NULL },
+			       { "--expires-days", 1, NULL },
+			       { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS], *login, *days;
+	int64_t expires = 0;
 	char token[256];
 	struct hk_err err;
+	uint64_t n;
 	int npos;
 
 	hk_err_clear(&err);
-	if (c->argc < 2 || strcmp(c->argv[1], "create") != 0 ||
-	    cli_parse(c, 2, o, pos, &npos) < 0 || npos != 0)
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 0)
 		return cli_usage();
 	login = cli_opt(o, "--login") ? cli_opt(o, "--login") : "admin";
+	if ((days = cli_opt(o, "--expires-days")) != NULL) {
+		if (!mapsyntax_decimal(days, strlen(days), 36500, &n) || n == 0) {
+			hk_fail(&err, HK_EINVAL, "expires_days", "must be "
+				"1..36500");
+			return cli_fail(&err);
+		}
+		expires = (int64_t)time(NULL) + (int64_t)n * 86400;
+	}
 	if (validate_slug(login, "login", &err) < 0 ||
 	    store_apikey_create_admin(c->db, login,
 				      cli_opt(o, "--read-only") != NULL,
-				      token, sizeof(token), &err) < 0)
+				      expires, token, sizeof(token), &err) < 0)
 		return cli_fail(&err);
 	printf("%s\n", token);
 	return 0;
+}
+
+static int
+cmd_apikey(struct cli *c)
+{
+	static const char *const cols[] = { "prefix", "login", "role",
+		"read_only", "created_at", "expires_at", "revoked_at",
+		"last_used_at", NULL };
+	struct hk_err err;
+	json_t *items = NULL;
+
+	hk_err_clear(&err);
+	if (c->argc >= 2 && strcmp(c->argv[1], "create") == 0)
+		return cmd_apikey_create(c);
+	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
+		if (store_apikey_list(c->db, &items, &err) < 0)
+			return cli_fail(&err);
+		cli_print(c, items, cols);
+		json_decref(items);
+		return 0;
+	}
+	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {
+		if (store_apikey_revoke(c->db, c->argv[2], &err) < 0)
+			return cli_fail(&err);
+		printf("key %s revoked\n", c->argv[2]);
+		return 0;
+	}
+	return cli_usage();
 }
 
 static int

@@ -62,15 +62,22 @@ int store_project_limits(struct db *db, const char *name, int64_t max_domains,
 int store_project_list(struct db *db, json_t **out, struct hk_err *err);
 
 /* --- API keys --- */
-/* Creates (if missing) the admin account `login` and a key for it; the
- * token is written to token[] and never stored. */
+/* Creates (if missing) the admin account `login` and a key for it,
+ * expiring at expires_at (0: never); the token is written to token[] and
+ * never stored. */
 int store_apikey_create_admin(struct db *db, const char *login, int read_only,
-			      char *token, size_t tokenlen,
-			      struct hk_err *err);
-/* Checks a presented bearer token; fills actor.  HK_EAUTH on any mismatch,
- * expired or revoked key (one message for all, to reveal nothing). */
+			      int64_t expires_at, char *token,
+			      size_t tokenlen, struct hk_err *err);
+/* Checks a presented bearer token; fills actor and notes the key's last
+ * use (to the minute).  HK_EAUTH on any mismatch, expired or revoked key
+ * (one message for all, to reveal nothing). */
 int store_apikey_auth(struct db *db, const char *token,
 		      struct hk_actor *actor, struct hk_err *err);
+/* Every key by its public prefix; never the digest. */
+int store_apikey_list(struct db *db, json_t **out, struct hk_err *err);
+/* Revokes the key with this prefix (HK_ENOTFOUND if none is live). */
+int store_apikey_revoke(struct db *db, const char *prefix,
+			struct hk_err *err);
 
 /* --- guests --- */
 struct guest_in {

@@ -32,11 +32,12 @@ admin_account(struct db *db, const char *login, int64_t *id,
 
 int
 store_apikey_create_admin(struct db *db, const char *login, int read_only,
-			  char *token, size_t tokenlen, struct hk_err *err)
+			  int64_t expires_at, char *token, size_t tokenlen,
+			  struct hk_err *err)
 {
 	char tok[SECRET_TOKEN_LEN + 1], prefix[SECRET_PREFIX_HEX + 1];
 	char body[SECRET_BODY_HEX + 1], digest[65];
-	struct db_param p[5];
+	struct db_param p[6];
 	int64_t account;
 
 	if (tokenlen < sizeof(tok))
@@ -53,9 +54,11 @@ store_apikey_create_admin(struct db *db, const char *login, int read_only,
 	p[2] = DB_TXT(digest);
 	p[3] = DB_INTV(read_only ? 1 : 0);
 	p[4] = DB_INTV((int64_t)time(NULL));
+	p[5] = expires_at > 0 ? DB_INTV(expires_at) : DB_NUL;
 	if (db_exec(db, "INSERT INTO api_key (account_id, prefix, "
-		    "secret_sha256, read_only, created_at) VALUES ($1, $2, $3,"
-		    " $4, $5)", p, 5, NULL, err) < 0 || db_commit(db, err) < 0)
+		    "secret_sha256, read_only, created_at, expires_at) VALUES "
+		    "($1, $2, $3, $4, $5, CAST($6 AS BIGINT))", p, 6, NULL,
+		    err) < 0 || db_commit(db, err) < 0)
 		goto fail;
 	snprintf(token, tokenlen, "%s", tok);
 	return 0;
@@ -63,6 +66,9 @@ fail:
 	db_rollback(db);
 	return -1;
 }
+
+static int note_use(struct db *db, const char *prefix, int64_t now,
+		    struct hk_err *err);
 
 struct key_row {
 	int found;
@@ -116,5 +122,43 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 	    (k.expires_at && k.expires_at <= now))
 		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
 	*actor = k.actor;
+	return note_use(db, prefix, now, err);
+}
+
+/* At most one write a minute per key: reads stay reads under load. */
+static int
+note_use(struct db *db, const char *prefix, int64_t now, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(prefix), DB_INTV(now) };
+
+	return db_exec(db, "UPDATE api_key SET last_used_at = $2 WHERE prefix "
+		       "= $1 AND (last_used_at IS NULL OR last_used_at < "
+		       "$2 - 60)", p, 2, NULL, err);
+}
+
+int
+store_apikey_list(struct db *db, json_t **out, struct hk_err *err)
+{
+	if (db_query_json(db, "SELECT k.prefix, a.login, a.role, k.read_only, "
+			  "k.created_at, k.expires_at, k.revoked_at, "
+			  "k.last_used_at FROM api_key k JOIN account a ON a.id "
+			  "= k.account_id ORDER BY k.id", NULL, 0, out, err) < 0)
+		return -1;
+	db_json_bool(*out, "read_only");
+	return 0;
+}
+
+int
+store_apikey_revoke(struct db *db, const char *prefix, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(prefix), DB_INTV((int64_t)time(NULL)) };
+	int64_t n = 0;
+
+	if (db_exec(db, "UPDATE api_key SET revoked_at = $2 WHERE prefix = $1 "
+		    "AND revoked_at IS NULL", p, 2, &n, err) < 0)
+		return -1;
+	if (n == 0)
+		return hk_fail(err, HK_ENOTFOUND, "prefix", "no live key %s",
+			       prefix);
 	return 0;
 }

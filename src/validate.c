@@ -263,8 +263,10 @@ validate_host_key(const char *in, const char *field, char *out,
 	b64 = sp + 1;
 	blen = strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		      "0123456789+/=");
-	if (!known || blen < 16 || (b64[blen] != '\0' && b64[blen] != ' ' &&
-	    b64[blen] != '\n') || tlen + 1 + blen + 1 > outlen)
+	/* OpenSSH writes the key blob as padded base64: whole quads. */
+	if (!known || blen < 16 || blen % 4 != 0 || (b64[blen] != '\0' &&
+	    b64[blen] != ' ' && b64[blen] != '\n') ||
+	    tlen + 1 + blen + 1 > outlen)
 		goto bad;
 	snprintf(out, outlen, "%.*s %.*s", (int)tlen, in, (int)blen, b64);
 	return 0;

@@ -45,7 +45,7 @@ echo "== cli (database: ${HK_DB_URL:-SQLite})"
 check "init" hk init
 check "init again is harmless" hk init
 check "project add" hk project add lab
-echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq7cTestKeyTestKeyTestKeyTestKey g1" >"$tmp/key.pub"
+ssh-keygen -q -t ed25519 -N '' -C g1 -f "$tmp/key"
 check "guest add" hk guest add g1 --project lab --host 10.77.0.99 --host-key-file "$tmp/key.pub"
 check "domain add (IDN)" hk domain add 大学.example --guest g1
 check "domain add" hk domain add pc1.example --guest g1
@@ -105,6 +105,16 @@ check "a mailbox takes the domain's default quota" hk mailbox add dq@pc1.example
 check_eq "project list shows use against limits" "lab 2 2 2 3221225472 3221225472" \
 	"$(hk --json project list | jq -r '.[0] | [.name, .domains, .max_domains, .mailboxes, .storage_bytes, .max_storage_bytes] | join(" ")')"
 refused "a limit that is not a number" max_domains project limits lab --max-domains lots
+
+key=$(hk apikey create --login ops --read-only --expires-days 30)
+prefix=$(cut -d_ -f2 <<<"$key")
+check_eq "apikey list shows the key by prefix, read-only, expiring" "ops true 1" \
+	"$(hk --json apikey list | jq -r --arg p "$prefix" '.[] | select(.prefix == $p) | [.login, .read_only, (.expires_at > now)] | map(tostring) | join(" ")' | sed 's/true$/1/')"
+check "apikey list never shows a secret or digest" \
+	eval '! hk --json apikey list | grep -q -e "${key##*_}" -e sha256'
+check "apikey revoke" hk apikey revoke "$prefix"
+refused "revoking it again" prefix apikey revoke "$prefix"
+refused "a key valid for 0 days" expires_days apikey create --expires-days 0
 
 hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
 hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?

@@ -133,7 +133,7 @@ setup(void **state)
 	assert_int_equal(store_project_add(pg->f->db, "other", &other, &err),
 			 0);
 	pg->stranger.project_id = other;
-	assert_int_equal(store_apikey_create_admin(pg->f->db, "admin", 0,
+	assert_int_equal(store_apikey_create_admin(pg->f->db, "admin", 0, 0,
 		pg->token, sizeof(pg->token), &err), 0);
 	owner_key(pg->f->db, other, pg->stranger_token,
 		  sizeof(pg->stranger_token));

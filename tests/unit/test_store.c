@@ -129,7 +129,7 @@ test_apikeys(void **state)
 	struct hk_actor a;
 	struct hk_err err;
 
-	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, token,
+	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, 0, token,
 						   sizeof(token), &err), 0);
 	assert_int_equal(store_apikey_auth(f->db, token, &a, &err), 0);
 	assert_true(a.is_admin);
