@@ -27,6 +27,7 @@ cli_usage(void)
 	    "  push [GUEST]\n"
 	    "  domain add NAME --guest G | domain list\n"
 	    "  domain limits NAME [--max-mailboxes N] [--default-quota SIZE]\n"
+	    "  domain backup NAME (--guest G | --none)\n"
 	    "  mailbox add ADDRESS (--password-stdin | --password-hash H)"
 	    " [--name N] [--quota Q] [--inactive]\n"
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"

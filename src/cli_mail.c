@@ -16,7 +16,7 @@
 #include "wake.h"
 
 static const char *const domain_cols[] = { "name", "display_name", "guest",
-	"active", "mailboxes", NULL };
+	"backup_guest", "active", "mailboxes", NULL };
 static const char *const alias_cols[] = { "address", "destinations",
 	"active", NULL };
 static const char *const aliasdomain_cols[] = { "name", "target", "active",
@@ -85,6 +85,29 @@ domain_limits(struct cli *c)
 	return 0;
 }
 
+static int
+domain_backup(struct cli *c)
+{
+	struct cli_opt o[] = { { "--guest", 1, NULL }, { "--none", 0, NULL },
+			       { NULL, 0, NULL } };
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	const char *pos[CLI_MAXPOS];
+	struct hk_err err;
+	int npos;
+
+	hk_err_clear(&err);
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
+	    (cli_opt(o, "--guest") == NULL) == (cli_opt(o, "--none") == NULL))
+		return cli_usage();
+	if (validate_domain(pos[0], "name", name, &err) < 0 ||
+	    store_domain_backup(c->db, &c->actor, name, cli_opt(o, "--guest"),
+				&err) < 0)
+		return cli_fail(&err);
+	wake_notify(c->cfg.wake_socket);
+	printf("domain %s backup MX set\n", name);
+	return 0;
+}
+
 int
 cli_domain(struct cli *c)
 {
@@ -103,6 +126,8 @@ cli_domain(struct cli *c)
 	}
 	if (c->argc >= 3 && strcmp(c->argv[1], "limits") == 0)
 		return domain_limits(c);
+	if (c->argc >= 3 && strcmp(c->argv[1], "backup") == 0)
+		return domain_backup(c);
 	if (c->argc < 2 || strcmp(c->argv[1], "add") != 0 ||
 	    cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
 	    !cli_opt(o, "--guest"))

@@ -132,7 +132,7 @@ int
 db_query_json(struct db *db, const char *sql, const struct db_param *params,
 	      int n, json_t **arr, struct hk_err *err)
 {
-	if (*arr == NULL && (*arr = json_array()) == NULL)
+	if ((*arr = json_array()) == NULL)
 		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
 	return db_query(db, sql, params, n, row_to_json, *arr, NULL, err);
 }

@@ -66,7 +66,9 @@ int db_query(struct db *db, const char *sql, const struct db_param *params,
 /* Convenience over db_query. */
 int db_exec(struct db *db, const char *sql, const struct db_param *params,
 	    int n, int64_t *changes, struct hk_err *err);
-/* Appends each row as a JSON object (ints as integers) to *arr (created). */
+/* *arr gets a new array of the rows as JSON objects (ints as integers);
+ * whatever *arr held before is not touched (callers often reuse a freed
+ * pointer variable). */
 int db_query_json(struct db *db, const char *sql,
 		  const struct db_param *params, int n, json_t **arr,
 		  struct hk_err *err);

@@ -123,6 +123,12 @@ int store_domain_get(struct db *db, const struct hk_actor *actor,
 		     const char *name, json_t **out, struct hk_err *err);
 int store_domain_list(struct db *db, const struct hk_actor *actor,
 		      json_t **out, struct hk_err *err);
+/* Makes guest `backup` (NULL: none) the domain's backup MX: it receives
+ * relay_domains and relay_recipient_maps for it, never its passwords.
+ * The backup must be another guest of the domain's project. */
+int store_domain_backup(struct db *db, const struct hk_actor *actor,
+			const char *name, const char *backup,
+			struct hk_err *err);
 /* Sets a domain's limits; a negative value leaves that one as it is. */
 int store_domain_limits(struct db *db, const struct hk_actor *actor,
 			const char *name, int64_t max_mailboxes,

@@ -70,10 +70,11 @@ store_domain_ref(struct db *db, const struct hk_actor *actor,
 }
 
 #define DOMAIN_SELECT \
-	"SELECT d.name, g.name AS guest, d.active, d.created_at, " \
-	"d.max_mailboxes, d.default_quota_bytes, " \
+	"SELECT d.name, g.name AS guest, b.name AS backup_guest, d.active, " \
+	"d.created_at, d.max_mailboxes, d.default_quota_bytes, " \
 	"(SELECT COUNT(*) FROM mailbox m WHERE m.domain_id = d.id) " \
-	"AS mailboxes FROM domain d JOIN guest g ON g.id = d.guest_id "
+	"AS mailboxes FROM domain d JOIN guest g ON g.id = d.guest_id " \
+	"LEFT JOIN guest b ON b.id = d.backup_guest_id "
 
 int
 store_domain_get(struct db *db, const struct hk_actor *actor,
@@ -197,6 +198,55 @@ store_domain_limits(struct db *db, const struct hk_actor *actor,
 			json_pack("{s:I, s:I}", "max_mailboxes",
 				  (json_int_t)max_mailboxes, "default_quota",
 				  (json_int_t)default_quota), err) < 0 ||
+	    db_commit(db, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* The id of guest `name` in the domain's project, not its primary. */
+static int
+backup_id(struct db *db, const struct domain_ref *ref, const char *name,
+	  int64_t *id, struct hk_err *err)
+{
+	struct db_param p[3] = { DB_TXT(name), DB_INTV(ref->project_id),
+				 DB_INTV(ref->guest_id) };
+
+	if (db_query_int(db, "SELECT id FROM guest WHERE name = $1 AND "
+			 "project_id = $2 AND id <> $3", p, 3, id, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "backup_guest", "no other guest %s in the domain's "
+		    "project", name) : -1;
+	return 0;
+}
+
+int
+store_domain_backup(struct db *db, const struct hk_actor *actor,
+		    const char *name, const char *backup, struct hk_err *err)
+{
+	struct domain_ref ref, before;
+	struct db_param p[2];
+	int64_t id = -1;
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
+	    (backup != NULL && backup_id(db, &ref, backup, &id, err) < 0))
+		goto fail;
+	p[0] = DB_INTV(ref.id);
+	p[1] = id >= 0 ? DB_INTV(id) : DB_NUL;
+	before = ref;		/* the old backup loses the domain */
+	ref.backup_guest_id = id;
+	if (db_exec(db, "UPDATE domain SET backup_guest_id = CAST($2 AS BIGINT)"
+		    " WHERE id = $1", p, 2, NULL, err) < 0 ||
+	    store_guest_bump(db, &before, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0 ||
+	    store_audit(db, actor, "domain.backup", name, ref.project_id,
+			json_pack("{s:s?}", "backup_guest", backup), err) < 0 ||
 	    db_commit(db, err) < 0)
 		goto fail;
 	return 0;

@@ -249,5 +249,17 @@ check_eq "domains unchanged after every refusal" "$before" "$BODY"
 api GET domains/pc1.example/mailboxes
 check_eq "pc1.example's mailboxes unchanged after every refusal" "$mailboxes_before" "$BODY"
 
+echo "== e2e: a backup MX takes the domain's mail, never its passwords"
+# Last: it fails a login on g2 on purpose (Dovecot's auth penalty).
+check "g2 made the backup MX of pc1.example" \
+	eval 'cli domain backup pc1.example --guest g2 >/dev/null'
+check "g1 and g2 in sync" until_ok 30 eval 'guest_in_sync g1 && guest_in_sync g2'
+# (g2 queues what it takes for the primary; with no DNS in the test
+# network it stays deferred there, and nothing leaves the machine.)
+check "g2 accepts mail for matsui@pc1.example" send_mail "$g2" matsui@pc1.example backup-mx
+check "g2 refuses an unknown address of pc1.example" eval '! send_mail "$g2" nobody@pc1.example x'
+check "g2 holds no password of pc1.example" \
+	eval '! imap_login "$g2" matsui@pc1.example "${pw[pc1]}"'
+
 grep -q ^FAIL "$HK_RESULTS" 2>/dev/null && show_logs
 exit 0

@@ -189,6 +189,55 @@ test_push_bookkeeping(void **state)
 	assert_int_equal(err.code, HK_ENOTFOUND);
 }
 
+static void
+test_backup_mx(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct guest_in g9 = { "g9", "other", "10.0.0.9", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct hk_err err;
+	json_t *obj = NULL;
+	int64_t pid, gen2;
+
+	assert_int_equal(store_guest_add(f->db, &g2, &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_project_add(f->db, "other", &pid, &err), 0);
+	assert_int_equal(store_guest_add(f->db, &g9, &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest "
+				      "WHERE name = 'g2'", NULL, 0, &gen2,
+				      &err), 0);
+	assert_int_equal(store_domain_backup(f->db, &f->admin, "pc1.example",
+					     "g2", &err), 0);
+	assert_int_equal(db_query_int(f->db, "SELECT desired_gen - $1 FROM "
+		"guest WHERE name = 'g2'", (struct db_param[]){ DB_INTV(gen2) },
+		1, &gen2, &err), 0);
+	assert_int_equal(gen2, 1);	/* the backup now owes a push */
+	assert_int_equal(store_domain_get(f->db, &f->admin, "pc1.example",
+					  &obj, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(obj,
+		"backup_guest")), "g2");
+	json_decref(obj);
+	/* not its own primary, not another project's guest */
+	assert_int_equal(store_domain_backup(f->db, &f->admin, "pc1.example",
+					     "g1", &err), -1);
+	assert_string_equal(err.field, "backup_guest");
+	assert_int_equal(store_domain_backup(f->db, &f->admin, "pc1.example",
+					     "g9", &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+	assert_int_equal(store_domain_backup(f->db, &f->admin, "pc1.example",
+					     NULL, &err), 0);
+	assert_int_equal(store_domain_get(f->db, &f->admin, "pc1.example",
+					  &obj, &err), 0);
+	assert_true(json_is_null(json_object_get(obj, "backup_guest")));
+	json_decref(obj);
+}
+
 int
 main(void)
 {
@@ -202,6 +251,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_apikeys,
 			fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_push_bookkeeping,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_backup_mx,
 			fixture_setup, fixture_teardown),
 	};
 
