@@ -137,19 +137,44 @@ db_query_json(struct db *db, const char *sql, const struct db_param *params,
 	return db_query(db, sql, params, n, row_to_json, *arr, NULL, err);
 }
 
+static void
+int_to_bool(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		json_object_set_new(o, key, json_boolean(json_integer_value(v)
+							  != 0));
+}
+
 void
-db_json_bool(json_t *arr, const char *key)
+db_json_bool(json_t *rows, const char *key)
 {
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(arr, i, o) {
-		json_t *v = json_object_get(o, key);
-
-		if (json_is_integer(v))
-			json_object_set_new(o, key, json_boolean(
-				json_integer_value(v) != 0));
+	if (json_is_object(rows)) {
+		int_to_bool(rows, key);
+		return;
 	}
+	json_array_foreach(rows, i, o)
+		int_to_bool(o, key);
+}
+
+int
+db_query_object(struct db *db, const char *sql, const struct db_param *params,
+		int n, json_t **out, struct hk_err *err)
+{
+	json_t *arr = NULL;
+	int rc = db_query_json(db, sql, params, n, &arr, err);
+
+	*out = NULL;
+	if (rc == 0 && json_array_size(arr) == 0)
+		rc = hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+	if (rc == 0)
+		*out = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	return rc;
 }
 
 struct first_int {

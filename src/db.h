@@ -72,9 +72,15 @@ int db_exec(struct db *db, const char *sql, const struct db_param *params,
 int db_query_json(struct db *db, const char *sql,
 		  const struct db_param *params, int n, json_t **arr,
 		  struct hk_err *err);
-/* Turns the 0/1 integer member `key` of each object of arr into a JSON
- * boolean (both backends keep booleans as integers). */
-void db_json_bool(json_t *arr, const char *key);
+/* *out gets the one row as a JSON object; HK_ENOTFOUND (no field) when
+ * there is no row. */
+int db_query_object(struct db *db, const char *sql,
+		    const struct db_param *params, int n, json_t **out,
+		    struct hk_err *err);
+/* Turns the 0/1 integer member `key` of an object, or of each object of
+ * an array, into a JSON boolean (both backends keep booleans as
+ * integers). */
+void db_json_bool(json_t *rows, const char *key);
 /* The first column of the first row as an integer; HK_ENOTFOUND if none. */
 int db_query_int(struct db *db, const char *sql,
 		 const struct db_param *params, int n, int64_t *out,

@@ -41,24 +41,14 @@ insert_alias(struct db *db, const struct domain_ref *ref,
 	return store_guest_bump(db, ref, err);
 }
 
-/* The one object matching where/p, as JSON with active as a boolean. */
+/* The one object of sql, with active as a boolean. */
 static int
 select_one(struct db *db, const char *sql, const struct db_param *p, int n,
 	   json_t **out, struct hk_err *err)
 {
-	json_t *arr = NULL;
-
-	if (db_query_json(db, sql, p, n, &arr, err) < 0) {
-		json_decref(arr);
+	if (db_query_object(db, sql, p, n, out, err) < 0)
 		return -1;
-	}
-	if (json_array_size(arr) != 1) {
-		json_decref(arr);
-		return hk_fail(err, HK_ENOTFOUND, NULL, "not found");
-	}
-	db_json_bool(arr, "active");
-	*out = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
+	db_json_bool(*out, "active");
 	return 0;
 }
 

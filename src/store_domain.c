@@ -15,21 +15,16 @@ scope(const struct hk_actor *a)
 	return a->is_admin ? -1 : a->project_id;
 }
 
-/* Adds display_name (the U-label) to every object of arr. */
+/* Adds display_name (the U-label) to one domain object. */
 static void
-add_display_names(json_t *arr)
+add_display_name(json_t *d)
 {
-	size_t i;
-	json_t *d;
+	char u[1024];
 
-	json_array_foreach(arr, i, d) {
-		char u[1024];
-
-		validate_domain_display(json_string_value(
-			json_object_get(d, "name")), u, sizeof(u));
-		json_object_set_new(d, "display_name", json_string(u));
-	}
-	db_json_bool(arr, "active");
+	validate_domain_display(json_string_value(json_object_get(d, "name")),
+				u, sizeof(u));
+	json_object_set_new(d, "display_name", json_string(u));
+	db_json_bool(d, "active");
 }
 
 struct ref_ctx {
@@ -81,21 +76,12 @@ store_domain_get(struct db *db, const struct hk_actor *actor,
 		 const char *name, json_t **out, struct hk_err *err)
 {
 	struct db_param p[2] = { DB_TXT(name), DB_INTV(scope(actor)) };
-	json_t *arr = NULL;
 
-	if (db_query_json(db, DOMAIN_SELECT "WHERE d.name = $1 AND ($2 < 0 "
-			  "OR d.project_id = $2)", p, 2, &arr, err) < 0) {
-		json_decref(arr);
-		return -1;
-	}
-	if (json_array_size(arr) == 0) {
-		json_decref(arr);
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no domain %s",
-			       name);
-	}
-	add_display_names(arr);
-	*out = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
+	if (db_query_object(db, DOMAIN_SELECT "WHERE d.name = $1 AND ($2 < 0 "
+			    "OR d.project_id = $2)", p, 2, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "domain", "no domain %s", name) : -1;
+	add_display_name(*out);
 	return 0;
 }
 
@@ -104,11 +90,14 @@ store_domain_list(struct db *db, const struct hk_actor *actor, json_t **out,
 		  struct hk_err *err)
 {
 	struct db_param p[1] = { DB_INTV(scope(actor)) };
+	size_t i;
+	json_t *d;
 
 	if (db_query_json(db, DOMAIN_SELECT "WHERE ($1 < 0 OR d.project_id = "
 			  "$1) ORDER BY d.name", p, 1, out, err) < 0)
 		return -1;
-	add_display_names(*out);
+	json_array_foreach(*out, i, d)
+		add_display_name(d);
 	return 0;
 }
 

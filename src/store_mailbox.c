@@ -57,22 +57,13 @@ select_mailbox(struct db *db, int64_t scope, const char *local,
 {
 	struct db_param p[3] = { DB_TXT(domain), DB_TXT(local),
 				 DB_INTV(scope) };
-	json_t *arr = NULL;
 
-	if (db_query_json(db, MAILBOX_SELECT "WHERE d.name = $1 AND "
-			  "m.local_part = $2 AND ($3 < 0 OR d.project_id = "
-			  "$3)", p, 3, &arr, err) < 0) {
-		json_decref(arr);
-		return -1;
-	}
-	if (json_array_size(arr) != 1) {
-		json_decref(arr);
-		return hk_fail(err, HK_ENOTFOUND, "address",
-			       "no such mailbox");
-	}
-	db_json_bool(arr, "active");
-	*out = json_incref(json_array_get(arr, 0));
-	json_decref(arr);
+	if (db_query_object(db, MAILBOX_SELECT "WHERE d.name = $1 AND "
+			    "m.local_part = $2 AND ($3 < 0 OR d.project_id = "
+			    "$3)", p, 3, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "address", "no such mailbox") : -1;
+	db_json_bool(*out, "active");
 	return 0;
 }
 

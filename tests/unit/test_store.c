@@ -76,6 +76,19 @@ test_domain_and_mailbox(void **state)
 		json_array_get(list, 0), "address")), "matsui@pc1.example");
 	assert_null(json_object_get(json_array_get(list, 0), "password_hash"));
 	json_decref(list);
+	/* domains come back with their U-label and a boolean active */
+	assert_int_equal(store_domain_add(f->db, &f->admin,
+					  "xn--pss25c.example", "g1", &obj,
+					  &err), 0);
+	assert_string_equal(json_string_value(json_object_get(obj,
+		"display_name")), "大学.example");
+	assert_true(json_is_true(json_object_get(obj, "active")));
+	json_decref(obj);
+	assert_int_equal(store_domain_list(f->db, &f->admin, &list, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 1), "display_name")), "大学.example");
+	json_decref(list);
+	list = NULL;
 }
 
 static void
