@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mapsyntax.h"
 
 int
 cli_usage(void)
@@ -134,4 +135,20 @@ cli_print(const struct cli *c, json_t *items, const char *const *columns)
 		}
 		putchar('\n');
 	}
+}
+
+int
+cli_count_opt(const struct cli_opt *opts, const char *name, const char *field,
+	      int64_t *out, struct hk_err *err)
+{
+	const char *v = cli_opt(opts, name);
+	uint64_t n;
+
+	if (v == NULL)
+		return 0;
+	if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n))
+		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
+			       "0..1000000000 (0: no limit)");
+	*out = (int64_t)n;
+	return 0;
 }

@@ -38,6 +38,10 @@ struct cli_opt {
 int cli_parse(struct cli *c, int from, struct cli_opt *opts,
 	      const char **pos, int *npos);
 const char *cli_opt(const struct cli_opt *opts, const char *name);
+/* A limit option's value, 0..10^9 (0: no limit), into *out; absent leaves
+ * *out as it was.  HK_EINVAL names field. */
+int cli_count_opt(const struct cli_opt *opts, const char *name,
+		  const char *field, int64_t *out, struct hk_err *err);
 
 int cli_usage(void);
 int cli_fail(const struct hk_err *err);

@@ -61,22 +61,15 @@ domain_limits(struct cli *c)
 	char name[MAPSYNTAX_DOMAIN_MAX + 1];
 	const char *pos[CLI_MAXPOS], *v;
 	int64_t max = -1, quota = -1;
-	uint64_t n;
 	struct hk_err err;
 	int npos;
 
 	hk_err_clear(&err);
 	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
 		return cli_usage();
-	if ((v = cli_opt(o, "--max-mailboxes")) != NULL) {
-		if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n)) {
-			hk_fail(&err, HK_EINVAL, "max_mailboxes", "must be a "
-				"whole number 0..1000000000 (0: no limit)");
-			return cli_fail(&err);
-		}
-		max = (int64_t)n;
-	}
-	if (validate_domain(pos[0], "name", name, &err) < 0 ||
+	if (cli_count_opt(o, "--max-mailboxes", "max_mailboxes", &max,
+			  &err) < 0 ||
+	    validate_domain(pos[0], "name", name, &err) < 0 ||
 	    ((v = cli_opt(o, "--default-quota")) != NULL &&
 	     validate_quota(v, "default_quota", &quota, &err) < 0) ||
 	    store_domain_limits(c->db, &c->actor, name, max, quota, &err) < 0)

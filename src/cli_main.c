@@ -39,23 +39,6 @@ cmd_init(struct cli *c)
 	return 0;
 }
 
-/* A count option: a decimal 0..10^9; absent leaves *out (-1: unchanged). */
-static int
-count_opt(const struct cli_opt *o, const char *name, const char *field,
-	  int64_t *out, struct hk_err *err)
-{
-	const char *v = cli_opt(o, name);
-	uint64_t n;
-
-	if (v == NULL)
-		return 0;
-	if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n))
-		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
-			       "0..1000000000 (0: no limit)");
-	*out = (int64_t)n;
-	return 0;
-}
-
 static int
 cmd_project_limits(struct cli *c, int adding)
 {
@@ -72,8 +55,9 @@ cmd_project_limits(struct cli *c, int adding)
 	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
 		return cli_usage();
 	if (validate_slug(pos[0], "name", &err) < 0 ||
-	    count_opt(o, "--max-domains", "max_domains", &dom, &err) < 0 ||
-	    count_opt(o, "--max-mailboxes", "max_mailboxes", &mbx, &err) < 0 ||
+	    cli_count_opt(o, "--max-domains", "max_domains", &dom, &err) < 0 ||
+	    cli_count_opt(o, "--max-mailboxes", "max_mailboxes", &mbx,
+			  &err) < 0 ||
 	    (cli_opt(o, "--max-storage") &&
 	     validate_quota(cli_opt(o, "--max-storage"), "max_storage", &sto,
 			    &err) < 0))
