@@ -98,3 +98,14 @@ fixture_teardown(void **state)
 	free(f);
 	return 0;
 }
+
+int64_t
+fixture_int(struct fixture *f, const char *sql)
+{
+	int64_t n = -1;
+	struct hk_err err;
+
+	if (db_query_int(f->db, sql, NULL, 0, &n, &err) != 0)
+		fail_msg("%s: %s", sql, err.message);
+	return n;
+}

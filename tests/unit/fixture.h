@@ -17,6 +17,8 @@ struct fixture {
 };
 
 int fixture_setup(void **state);
+/* The first column of sql's first row; a failed query fails the test. */
+int64_t fixture_int(struct fixture *f, const char *sql);
 int fixture_teardown(void **state);
 
 #endif

@@ -14,17 +14,6 @@
 #include "fixture.h"
 #include "store.h"
 
-static int64_t
-count(struct fixture *f, const char *sql)
-{
-	int64_t n = -1;
-	struct hk_err err;
-
-	if (db_query_int(f->db, sql, NULL, 0, &n, &err) != 0)
-		fail_msg("%s: %s", sql, err.message);
-	return n;
-}
-
 static int
 add_alias(struct fixture *f, const struct hk_actor *a, const char *lp,
 	  const char *dests, struct hk_err *err)
@@ -66,13 +55,13 @@ test_aliases(void **state)
 	struct hk_actor other = { .project_id = 999 };
 	struct hk_err err;
 	json_t *list = NULL;
-	int64_t gen = count(f, "SELECT desired_gen FROM guest");
+	int64_t gen = fixture_int(f, "SELECT desired_gen FROM guest");
 
 	snprintf(other.via, sizeof(other.via), "api");
 	assert_int_equal(add_alias(f, &f->admin, "info",
 				   "matsui@pc1.example,x@elsewhere.example",
 				   &err), 0);
-	assert_int_equal(count(f, "SELECT desired_gen FROM guest"), gen + 1);
+	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen + 1);
 	assert_int_equal(add_alias(f, &f->admin, "", "matsui@pc1.example",
 				   &err), 0);
 	/* an address is a mailbox or an alias, never both */
@@ -86,7 +75,7 @@ test_aliases(void **state)
 	assert_int_equal(add_alias(f, &other, "sales", "x@y.example", &err),
 			 -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
-	assert_int_equal(count(f, "SELECT desired_gen FROM guest"), gen + 2);
+	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen + 2);
 	assert_int_equal(store_alias_list(f->db, &f->admin, "pc1.example",
 					  &list, &err), 0);
 	assert_int_equal(json_array_size(list), 2);
@@ -169,7 +158,7 @@ test_audit(void **state)
 	f->admin.via[0] = '\0';
 	assert_int_equal(add_alias(f, &f->admin, "sales", "a@b.example", &err),
 			 -1);
-	assert_int_equal(count(f, "SELECT COUNT(*) FROM alias WHERE local_part "
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM alias WHERE local_part "
 			       "= 'sales'"), 0);
 }
 

@@ -65,12 +65,9 @@ static int64_t
 count(struct fixture *f, const char *table)
 {
 	char sql[64];
-	int64_t n = -1;
-	struct hk_err err;
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
-	assert_int_equal(db_query_int(f->db, sql, NULL, 0, &n, &err), 0);
-	return n;
+	return fixture_int(f, sql);
 }
 
 static void

@@ -14,17 +14,6 @@
 #include "fixture.h"
 #include "store.h"
 
-static int64_t
-one(struct fixture *f, const char *sql)
-{
-	int64_t n = -1;
-	struct hk_err err;
-
-	if (db_query_int(f->db, sql, NULL, 0, &n, &err) != 0)
-		fail_msg("%s: %s", sql, err.message);
-	return n;
-}
-
 static int
 domain(struct fixture *f, const char *name, struct hk_err *err)
 {
@@ -64,7 +53,7 @@ test_max_domains(void **state)
 	assert_int_equal(domain(f, "c.example", &err), -1);
 	assert_int_equal(err.code, HK_ELIMIT);
 	assert_string_equal(err.field, "max_domains");
-	assert_int_equal(one(f, "SELECT COUNT(*) FROM domain"), 2);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"), 2);
 	assert_int_equal(store_project_limits(f->db, "lab", 0, -1, -1, &err),
 			 0);
 	assert_int_equal(domain(f, "c.example", &err), 0);
@@ -85,13 +74,13 @@ test_max_mailboxes(void **state)
 			 0);
 	assert_int_equal(mailbox(f, "a", 0, &err), 0);
 	assert_int_equal(mailbox(f, "b", 0, &err), 0);
-	gen = one(f, "SELECT desired_gen FROM guest");
+	gen = fixture_int(f, "SELECT desired_gen FROM guest");
 	assert_int_equal(mailbox(f, "c", 0, &err), -1);
 	assert_int_equal(err.code, HK_ELIMIT);
 	assert_string_equal(err.field, "max_mailboxes");
-	assert_int_equal(one(f, "SELECT COUNT(*) FROM mailbox"), 2);
-	assert_int_equal(one(f, "SELECT desired_gen FROM guest"), gen);
-	assert_int_equal(one(f, "SELECT COUNT(*) FROM audit WHERE action = "
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox"), 2);
+	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE action = "
 			     "'mailbox.add'"), 2);
 	/* the domain's own limit, under a looser project one */
 	assert_int_equal(store_project_limits(f->db, "lab", -1, 0, -1, &err),
@@ -122,18 +111,18 @@ test_storage_and_default_quota(void **state)
 	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
 					     -1, 1000, &err), 0);
 	assert_int_equal(mailbox(f, "b", -1, &err), 0);
-	assert_int_equal(one(f, "SELECT quota_bytes FROM mailbox WHERE "
+	assert_int_equal(fixture_int(f, "SELECT quota_bytes FROM mailbox WHERE "
 			     "local_part = 'b'"), 1000);
 	assert_int_equal(mailbox(f, "c", -1, &err), -1);
 	assert_int_equal(err.code, HK_ELIMIT);
-	assert_int_equal(one(f, "SELECT SUM(quota_bytes) FROM mailbox"), 3000);
+	assert_int_equal(fixture_int(f, "SELECT SUM(quota_bytes) FROM mailbox"), 3000);
 	/* sizes past 2^31 (PostgreSQL must not take them as int4) */
 	assert_int_equal(store_project_limits(f->db, "lab", -1, -1,
 					      5LL << 30, &err), 0);
 	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
 					     -1, 3LL << 30, &err), 0);
 	assert_int_equal(mailbox(f, "c", -1, &err), 0);
-	assert_int_equal(one(f, "SELECT quota_bytes FROM mailbox WHERE "
+	assert_int_equal(fixture_int(f, "SELECT quota_bytes FROM mailbox WHERE "
 			     "local_part = 'c'"), 3LL << 30);
 }
 
