@@ -20,9 +20,8 @@ struct render_ctx {
 };
 
 static int
-overflow(struct render_ctx *rc, struct hk_err *err)
+overflow(struct hk_err *err)
 {
-	(void)rc;
 	return hk_fail(err, HK_ETOOBIG, NULL, "rendered maps exceed the "
 		       "bundle size limit");
 }
@@ -35,7 +34,7 @@ domain_line(void *ctx, const struct db_row *row, struct hk_err *err,
 	struct render_ctx *rc = ctx;
 
 	if (strbuf_printf(&rc->out->files[file], "%s OK\n", row->vals[0]) < 0)
-		return overflow(rc, err);
+		return overflow(err);
 	return 0;
 }
 
@@ -71,7 +70,7 @@ mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
 		bad |= strbuf_printf(pw, "userdb_quota_rule=*:storage=%lldB",
 				     quota) < 0;
 	bad |= strbuf_puts(pw, "\n") < 0;
-	return bad ? overflow(rc, err) : 0;
+	return bad ? overflow(err) : 0;
 }
 
 /* Row: key (address or "@domain"), value (destinations) */
@@ -82,7 +81,7 @@ alias_row(void *ctx, const struct db_row *row, struct hk_err *err)
 
 	if (strbuf_printf(&rc->out->files[F_VALIAS], "%s %s\n",
 			  row->vals[0], row->vals[1]) < 0)
-		return overflow(rc, err);
+		return overflow(err);
 	return 0;
 }
 
@@ -94,7 +93,7 @@ recipient_row(void *ctx, const struct db_row *row, struct hk_err *err)
 
 	if (strbuf_printf(&rc->out->files[F_RRECIP], "%s OK\n",
 			  row->vals[0]) < 0)
-		return overflow(rc, err);
+		return overflow(err);
 	return 0;
 }
 
