@@ -180,8 +180,9 @@ seed_model(struct db *db, const struct opts *o, struct hk_actor *owner)
 	char name[64];
 
 	*owner = (struct hk_actor){ .login = "owner", .via = "api" };
-	if (store_project_add(db, "bench", &owner->project_id, &err) < 0 ||
-	    store_guest_add(db, &g, &obj, &err) < 0)
+	if (store_project_add(db, &admin, "bench", NULL, &err) < 0 ||
+	    store_project_id(db, "bench", &owner->project_id, &err) < 0 ||
+	    store_guest_add(db, &admin, &g, &obj, &err) < 0)
 		die("project and guest", &err);
 	json_decref(obj);
 	for (long i = 0; i < domain_count(o); i++) {

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "mapsyntax.h"
+#include "wake.h"
 
 int
 cli_usage(void)
@@ -18,24 +19,34 @@ cli_usage(void)
 	    "  init | migrate\n"
 	    "  project add NAME [--max-domains N] [--max-mailboxes N]"
 	    " [--max-storage SIZE]\n"
-	    "  project limits NAME [same options] | project list\n"
+	    "  project limits NAME [same options] | project list"
+	    " | project delete NAME\n"
+	    "  account add LOGIN (--admin | --owner PROJECT)"
+	    " [--password-stdin] | account list\n"
+	    "  account passwd LOGIN (--password-stdin | --none)\n"
+	    "  account disable|enable|delete LOGIN\n"
+	    "  apikey create [--login L] [--read-only] [--expires-days N]\n"
+	    "  apikey list | apikey revoke PREFIX\n"
 	    "  guest add NAME --project P --host H"
 	    " [--host-key-file F] [--fingerprint SHA256:...]"
 	    " [--port N] [--user U]\n"
-	    "  guest list | status\n"
-	    "  apikey create [--login L] [--read-only] [--expires-days N]\n"
-	    "  apikey list | apikey revoke PREFIX\n"
+	    "  guest list | guest delete NAME | status\n"
 	    "  push [GUEST]\n"
 	    "  domain add NAME --guest G | domain list\n"
 	    "  domain limits NAME [--max-mailboxes N] [--default-quota SIZE]\n"
 	    "  domain backup NAME (--guest G | --none)\n"
+	    "  domain enable|disable NAME | domain delete NAME [--force]\n"
 	    "  mailbox add ADDRESS (--password-stdin | --password-hash H)"
 	    " [--name N] [--quota Q] [--inactive]\n"
+	    "  mailbox set ADDRESS [--password-stdin | --password-hash H]"
+	    " [--name N] [--quota Q] [--active | --inactive]\n"
+	    "  mailbox show|delete ADDRESS\n"
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
 	    " [--search TEXT]\n"
-	    "  alias add ADDRESS DEST... | alias add @DOMAIN DEST..."
-	    " | alias list DOMAIN\n"
-	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
+	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"
+	    "  alias enable|disable|delete ADDRESS | alias list DOMAIN\n"
+	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list"
+	    " | aliasdomain delete NAME\n"
 	    "  audit [--limit N]\n"
 	    "See hakomail(1).\n");
 	return 2;
@@ -150,5 +161,43 @@ cli_count_opt(const struct cli_opt *opts, const char *name, const char *field,
 		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
 			       "0..1000000000 (0: no limit)");
 	*out = (int64_t)n;
+	return 0;
+}
+
+/* Prints a written object and nudges pushd; owns obj. */
+int
+cli_written(struct cli *c, json_t *obj, const char *const *cols)
+{
+	json_t *one = json_array();
+
+	json_array_append_new(one, obj);
+	cli_print(c, one, cols);
+	json_decref(one);
+	wake_notify(c->cfg.wake_socket);
+	return 0;
+}
+
+/* rc is the listing call's result; items what it filled (call it in a
+ * statement of its own: an argument here could be read before it). */
+int
+cli_listed(struct cli *c, int rc, json_t *items, const char *const *cols,
+	   struct hk_err *err)
+{
+	if (rc < 0) {
+		json_decref(items);
+		return cli_fail(err);
+	}
+	cli_print(c, items, cols);
+	json_decref(items);
+	return 0;
+}
+
+int
+cli_read_line(char *buf, size_t size, const char *field, struct hk_err *err)
+{
+	if (fgets(buf, (int)size, stdin) == NULL)
+		return hk_fail(err, HK_EINVAL, field,
+			       "nothing on standard input");
+	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
 }

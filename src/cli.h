@@ -50,11 +50,25 @@ int cli_fail(const struct hk_err *err);
 void cli_print(const struct cli *c, json_t *items,
 	       const char *const *columns);
 
-/* Commands (cli_mail.c). */
-int cli_domain(struct cli *c);
+/* Prints a written object (owned) and nudges pushd; returns 0. */
+int cli_written(struct cli *c, json_t *obj, const char *const *columns);
+/* rc is a listing call's result and items what it filled (owned): prints
+ * them, or the error.  Call the listing in a statement of its own: as an
+ * argument here it could be evaluated after items. */
+int cli_listed(struct cli *c, int rc, json_t *items,
+	       const char *const *columns, struct hk_err *err);
+/* One line of standard input without its line end (HK_EINVAL on field
+ * when there is none). */
+int cli_read_line(char *buf, size_t size, const char *field,
+		  struct hk_err *err);
+
+/* Commands. */
+int cli_domain(struct cli *c);		/* cli_mail.c */
 int cli_mailbox(struct cli *c);
-int cli_alias(struct cli *c);
+int cli_alias(struct cli *c);		/* cli_alias.c */
 int cli_aliasdomain(struct cli *c);
 int cli_audit(struct cli *c);
+int cli_account(struct cli *c);		/* cli_account.c */
+int cli_apikey(struct cli *c);
 
 #endif

@@ -29,13 +29,17 @@ static int
 cmd_init(struct cli *c)
 {
 	struct hk_err err;
-	int applied;
+	int applied, made;
 
 	hk_err_clear(&err);
-	if (db_migrate(c->db, &applied, &err) < 0)
+	if (db_migrate(c->db, &applied, &err) < 0 ||
+	    store_account_first_admin(c->db, &c->actor, "admin", &made,
+				      &err) < 0)
 		return cli_fail(&err);
 	printf("database ready (%s), %d migration%s applied\n",
 	       db_backend_name(c->db), applied, applied == 1 ? "" : "s");
+	if (made)
+		printf("operator account admin made (hakomail apikey create)\n");
 	return 0;
 }
 
@@ -47,7 +51,7 @@ cmd_project_limits(struct cli *c, int adding)
 			       { "--max-storage", 1, NULL },
 			       { NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
-	int64_t id, dom = -1, mbx = -1, sto = -1;
+	struct project_limits lim = { -1, -1, -1 };
 	struct hk_err err;
 	int npos;
 
@@ -55,20 +59,17 @@ cmd_project_limits(struct cli *c, int adding)
 	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
 		return cli_usage();
 	if (validate_slug(pos[0], "name", &err) < 0 ||
-	    cli_count_opt(o, "--max-domains", "max_domains", &dom, &err) < 0 ||
-	    cli_count_opt(o, "--max-mailboxes", "max_mailboxes", &mbx,
-			  &err) < 0 ||
+	    cli_count_opt(o, "--max-domains", "max_domains",
+			  &lim.max_domains, &err) < 0 ||
+	    cli_count_opt(o, "--max-mailboxes", "max_mailboxes",
+			  &lim.max_mailboxes, &err) < 0 ||
 	    (cli_opt(o, "--max-storage") &&
-	     validate_quota(cli_opt(o, "--max-storage"), "max_storage", &sto,
-			    &err) < 0))
+	     validate_quota(cli_opt(o, "--max-storage"), "max_storage",
+			    &lim.max_storage, &err) < 0))
 		return cli_fail(&err);
-	if (db_begin(c->db, 1, &err) < 0 ||
-	    (adding && store_project_add(c->db, pos[0], &id, &err) < 0) ||
-	    store_project_limits(c->db, pos[0], dom, mbx, sto, &err) < 0 ||
-	    db_commit(c->db, &err) < 0) {
-		db_rollback(c->db);
+	if ((adding ? store_project_add(c->db, &c->actor, pos[0], &lim, &err)
+	     : store_project_limits(c->db, &c->actor, pos[0], &lim, &err)) < 0)
 		return cli_fail(&err);
-	}
 	printf("project %s %s\n", pos[0], adding ? "added" : "limits set");
 	return 0;
 }
@@ -94,6 +95,14 @@ cmd_project(struct cli *c)
 		return cmd_project_limits(c, 1);
 	if (c->argc >= 3 && strcmp(c->argv[1], "limits") == 0)
 		return cmd_project_limits(c, 0);
+	if (c->argc == 3 && strcmp(c->argv[1], "delete") == 0) {
+		if (validate_slug(c->argv[2], "name", &err) < 0 ||
+		    store_project_delete(c->db, &c->actor, c->argv[2],
+					 &err) < 0)
+			return cli_fail(&err);
+		printf("project %s deleted\n", c->argv[2]);
+		return 0;
+	}
 	return cli_usage();
 }
 
@@ -210,7 +219,7 @@ cmd_guest_add(struct cli *c)
 	    guest_key(o, &in, key, sizeof(key), &err) < 0)
 		return cli_fail(&err);
 	in.host_key = key;
-	if (store_guest_add(c->db, &in, &obj, &err) < 0)
+	if (store_guest_add(c->db, &c->actor, &in, &obj, &err) < 0)
 		return cli_fail(&err);
 	json_decref(obj);
 	wake_notify(c->cfg.wake_socket);
@@ -237,71 +246,19 @@ cmd_guest_list(struct cli *c)
 static int
 cmd_guest(struct cli *c)
 {
+	struct hk_err err;
+
+	hk_err_clear(&err);
 	if (c->argc >= 3 && strcmp(c->argv[1], "add") == 0)
 		return cmd_guest_add(c);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0)
 		return cmd_guest_list(c);
-	return cli_usage();
-}
-
-static int
-cmd_apikey_create(struct cli *c)
-{
-	struct cli_opt o[] = { { "--login", 1, NULL },
-			       { "--read-only", 0, NULL },
-			       { "--expires-days", 1, NULL },
-			       { NULL, 0, NULL } };
-	const char *pos[CLI_MAXPOS], *login, *days;
-	int64_t expires = 0;
-	char token[256];
-	struct hk_err err;
-	uint64_t n;
-	int npos;
-
-	hk_err_clear(&err);
-	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 0)
-		return cli_usage();
-	login = cli_opt(o, "--login") ? cli_opt(o, "--login") : "admin";
-	if ((days = cli_opt(o, "--expires-days")) != NULL) {
-		if (!mapsyntax_decimal(days, strlen(days), 36500, &n) || n == 0) {
-			hk_fail(&err, HK_EINVAL, "expires_days", "must be "
-				"1..36500");
+	if (c->argc == 3 && strcmp(c->argv[1], "delete") == 0) {
+		if (validate_slug(c->argv[2], "name", &err) < 0 ||
+		    store_guest_delete(c->db, &c->actor, c->argv[2], &err) < 0)
 			return cli_fail(&err);
-		}
-		expires = (int64_t)time(NULL) + (int64_t)n * 86400;
-	}
-	if (validate_slug(login, "login", &err) < 0 ||
-	    store_apikey_create_admin(c->db, login,
-				      cli_opt(o, "--read-only") != NULL,
-				      expires, token, sizeof(token), &err) < 0)
-		return cli_fail(&err);
-	printf("%s\n", token);
-	return 0;
-}
-
-static int
-cmd_apikey(struct cli *c)
-{
-	static const char *const cols[] = { "prefix", "login", "role",
-		"read_only", "created_at", "expires_at", "revoked_at",
-		"last_used_at", NULL };
-	struct hk_err err;
-	json_t *items = NULL;
-
-	hk_err_clear(&err);
-	if (c->argc >= 2 && strcmp(c->argv[1], "create") == 0)
-		return cmd_apikey_create(c);
-	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		if (store_apikey_list(c->db, &items, &err) < 0)
-			return cli_fail(&err);
-		cli_print(c, items, cols);
-		json_decref(items);
-		return 0;
-	}
-	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {
-		if (store_apikey_revoke(c->db, c->argv[2], &err) < 0)
-			return cli_fail(&err);
-		printf("key %s revoked\n", c->argv[2]);
+		printf("guest %s deleted (it keeps serving its last maps)\n",
+		       c->argv[2]);
 		return 0;
 	}
 	return cli_usage();
@@ -329,7 +286,8 @@ static const struct {
 } commands[] = {
 	{ "init", cmd_init }, { "migrate", cmd_init },
 	{ "project", cmd_project }, { "guest", cmd_guest },
-	{ "status", cmd_guest_list }, { "apikey", cmd_apikey },
+	{ "status", cmd_guest_list }, { "apikey", cli_apikey },
+	{ "account", cli_account },
 	{ "push", cmd_push }, { "domain", cli_domain },
 	{ "mailbox", cli_mailbox }, { "alias", cli_alias },
 	{ "aliasdomain", cli_aliasdomain }, { "audit", cli_audit },

@@ -45,47 +45,111 @@ int store_guest_bump(struct db *db, const struct domain_ref *ref,
 int store_audit(struct db *db, const struct hk_actor *actor,
 		const char *action, const char *object, int64_t project_id,
 		json_t *detail, struct hk_err *err);
+/* An audit entry whose detail is {"before": before, "after": after}
+ * (either may be NULL: an addition, a deletion); takes both. */
+int store_audit_change(struct db *db, const struct hk_actor *actor,
+		       const char *action, const char *object,
+		       int64_t project_id, json_t *before, json_t *after,
+		       struct hk_err *err);
+/* The end of an audited write: store_audit_change, then commit; rolls
+ * back on any failure.  Takes before and after. */
+int store_commit_change(struct db *db, const struct hk_actor *actor,
+			const char *action, const char *object,
+			int64_t project_id, json_t *before, json_t *after,
+			struct hk_err *err);
+/* The end of a failed write: frees before (may be NULL), rolls back,
+ * returns -1. */
+int store_abort(struct db *db, json_t *before);
+/* 0 for an operator with write access, else HK_EFORBIDDEN. */
+int store_operator(const struct hk_actor *actor, struct hk_err *err);
 /* The newest entries first, the actor's project only for owners. */
 int store_audit_list(struct db *db, const struct hk_actor *actor, int limit,
 		     json_t **out, struct hk_err *err);
 
 /* --- projects and accounts (operator) --- */
-int store_project_add(struct db *db, const char *name, int64_t *id,
+/* A project's limits; 0 is no limit, a negative value leaves that limit
+ * as it is (no limit for a new project). */
+struct project_limits {
+	int64_t max_domains, max_mailboxes, max_storage;
+};
+/* Operator only, each in a transaction of its own, audited. */
+int store_project_add(struct db *db, const struct hk_actor *actor,
+		      const char *name, const struct project_limits *lim,
 		      struct hk_err *err);
 int store_project_id(struct db *db, const char *name, int64_t *id,
 		     struct hk_err *err);
 
-/* Sets a project's limits; a negative value leaves that limit as it is. */
-int store_project_limits(struct db *db, const char *name, int64_t max_domains,
-			 int64_t max_mailboxes, int64_t max_storage,
+int store_project_limits(struct db *db, const struct hk_actor *actor,
+			 const char *name, const struct project_limits *lim,
 			 struct hk_err *err);
 int store_project_list(struct db *db, json_t **out, struct hk_err *err);
 
+/* Deletes an empty project: one that still has guests or domains is
+ * HK_EEXIST naming what is left.  Its owner accounts go with it. */
+int store_project_delete(struct db *db, const struct hk_actor *actor,
+			 const char *name, struct hk_err *err);
+
+/* Accounts: operator only (HK_EFORBIDDEN otherwise); every change is
+ * audited with the account as it was.  No listing carries a hash. */
+struct account_in {
+	const char *login;		/* validated slug */
+	const char *role;		/* "admin" or "owner" */
+	const char *project;		/* owners only */
+	const char *password_hash;	/* NULL: no web login */
+};
+int store_account_add(struct db *db, const struct hk_actor *actor,
+		      const struct account_in *in, json_t **out,
+		      struct hk_err *err);
+int store_account_list(struct db *db, const struct hk_actor *actor,
+		       json_t **out, struct hk_err *err);
+/* hash NULL removes the password (API keys only). */
+int store_account_password(struct db *db, const struct hk_actor *actor,
+			   const char *login, const char *hash,
+			   struct hk_err *err);
+int store_account_disable(struct db *db, const struct hk_actor *actor,
+			  const char *login, int disabled,
+			  struct hk_err *err);
+int store_account_delete(struct db *db, const struct hk_actor *actor,
+			 const char *login, struct hk_err *err);
+/* Makes the operator account `login` (no password: API keys only) when
+ * there is no operator yet; *made says whether it did. */
+int store_account_first_admin(struct db *db, const struct hk_actor *actor,
+			      const char *login, int *made,
+			      struct hk_err *err);
+/* The project of an owner account, or -1. */
+int64_t store_account_project(struct db *db, const char *login);
+
 /* --- API keys --- */
-/* Creates (if missing) the admin account `login` and a key for it,
- * expiring at expires_at (0: never); the token is written to token[] and
- * never stored. */
-int store_apikey_create_admin(struct db *db, const char *login, int read_only,
-			      int64_t expires_at, char *token,
-			      size_t tokenlen, struct hk_err *err);
+/* A key for the enabled account `login`, expiring at expires_at (0:
+ * never); the token is written to token[] and never stored.  An owner
+ * may only make keys for itself. */
+int store_apikey_create(struct db *db, const struct hk_actor *actor,
+			const char *login, int read_only, int64_t expires_at,
+			char *token, size_t tokenlen, struct hk_err *err);
 /* Checks a presented bearer token; fills actor and notes the key's last
- * use (to the minute).  HK_EAUTH on any mismatch, expired or revoked key
- * (one message for all, to reveal nothing). */
+ * use (to the minute).  HK_EAUTH on any mismatch, expired or revoked key,
+ * or disabled account (one message for all, to reveal nothing). */
 int store_apikey_auth(struct db *db, const char *token,
 		      struct hk_actor *actor, struct hk_err *err);
 /* Every key by its public prefix; never the digest. */
 int store_apikey_list(struct db *db, json_t **out, struct hk_err *err);
 /* Revokes the key with this prefix (HK_ENOTFOUND if none is live). */
-int store_apikey_revoke(struct db *db, const char *prefix,
-			struct hk_err *err);
+int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
+			const char *prefix, struct hk_err *err);
 
 /* --- guests --- */
 struct guest_in {
 	const char *name, *project, *host, *user, *host_key;
 	int port;
 };
-int store_guest_add(struct db *db, const struct guest_in *in, json_t **out,
+/* Operator only, audited with the pinned key. */
+int store_guest_add(struct db *db, const struct hk_actor *actor,
+		    const struct guest_in *in, json_t **out,
 		    struct hk_err *err);
+/* Refused (HK_EEXIST) while a domain is served or backed up by it; the
+ * guest itself keeps its last maps and goes on serving them. */
+int store_guest_delete(struct db *db, const struct hk_actor *actor,
+		       const char *name, struct hk_err *err);
 int store_guest_list(struct db *db, const struct hk_actor *actor,
 		     json_t **out, struct hk_err *err);
 /* Guests with desired_gen > applied_gen whose retry time has come. */
@@ -98,6 +162,12 @@ int store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err);
 /* *quota < 0 becomes the domain's default quota. */
 int store_limit_mailbox(struct db *db, const struct domain_ref *ref,
 			int64_t *quota, struct hk_err *err);
+
+/* A mailbox's quota going from old_quota to new_quota within the
+ * project's storage limit. */
+int store_limit_quota(struct db *db, const struct domain_ref *ref,
+		      int64_t old_quota, int64_t new_quota,
+		      struct hk_err *err);
 
 /* Earliest retry_at of a dirty guest, or -1 if none is dirty. */
 int store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err);
@@ -129,6 +199,14 @@ int store_domain_list(struct db *db, const struct hk_actor *actor,
 int store_domain_backup(struct db *db, const struct hk_actor *actor,
 			const char *name, const char *backup,
 			struct hk_err *err);
+/* An inactive domain leaves its guests' maps (mail to it is refused);
+ * its mailboxes and aliases are kept. */
+int store_domain_active(struct db *db, const struct hk_actor *actor,
+			const char *name, int active, struct hk_err *err);
+/* Refused (HK_EEXIST) while the domain holds mailboxes, aliases or alias
+ * domains, unless force, which deletes them with it. */
+int store_domain_delete(struct db *db, const struct hk_actor *actor,
+			const char *name, int force, struct hk_err *err);
 /* Sets a domain's limits; a negative value leaves that one as it is. */
 int store_domain_limits(struct db *db, const struct hk_actor *actor,
 			const char *name, int64_t max_mailboxes,
@@ -145,6 +223,22 @@ struct mailbox_in {
 int store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		      const struct mailbox_in *in, json_t **out,
 		      struct hk_err *err);
+/* A change to a mailbox: NULL or -1 leaves that field as it is. */
+struct mailbox_patch {
+	const char *password_hash;	/* {SCHEME}..., never shown */
+	const char *name;
+	int64_t quota_bytes;		/* within the project's storage */
+	int active;
+};
+int store_mailbox_update(struct db *db, const struct hk_actor *actor,
+			 const char *local_part, const char *domain,
+			 const struct mailbox_patch *patch, json_t **out,
+			 struct hk_err *err);
+/* Takes the mailbox out of its guest's maps; the mail already stored
+ * stays on the guest until the operator removes it there. */
+int store_mailbox_delete(struct db *db, const struct hk_actor *actor,
+			 const char *local_part, const char *domain,
+			 struct hk_err *err);
 /*
  * One page of a domain's mailboxes in local-part (byte) order, by keyset:
  * the page starts after the local part `after`, so a page costs the same
@@ -188,6 +282,14 @@ int store_alias_add(struct db *db, const struct hk_actor *actor,
 		    struct hk_err *err);
 int store_alias_list(struct db *db, const struct hk_actor *actor,
 		     const char *domain, json_t **out, struct hk_err *err);
+/* destinations NULL and active -1 leave those as they are. */
+int store_alias_update(struct db *db, const struct hk_actor *actor,
+		       const char *local_part, const char *domain,
+		       const char *destinations, int active,
+		       struct hk_err *err);
+int store_alias_delete(struct db *db, const struct hk_actor *actor,
+		       const char *local_part, const char *domain,
+		       struct hk_err *err);
 
 /* --- alias domains: every address of `name` is delivered as the same
  * local part of `target` --- */
@@ -196,5 +298,7 @@ int store_aliasdomain_add(struct db *db, const struct hk_actor *actor,
 			  struct hk_err *err);
 int store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
 			   json_t **out, struct hk_err *err);
+int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
+			     const char *name, struct hk_err *err);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -97,6 +98,88 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
+/* The alias local@domain as the actor may see it, with its domain. */
+static int
+alias_ref(struct db *db, const struct hk_actor *actor, const char *local,
+	  const char *domain, struct domain_ref *ref, json_t **out,
+	  struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(domain), DB_TXT(local) };
+
+	if (store_domain_ref(db, actor, domain, ref, err) < 0)
+		return -1;
+	if (select_one(db, ALIAS_SELECT "WHERE d.name = $1 AND a.local_part = "
+		       "$2", p, 2, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "address", "no alias %s@%s", local, domain) : -1;
+	return 0;
+}
+
+/* One write to the alias (its $1 domain id, $2 local part, more params
+ * after), its guests bumped, audited as it was and (unless deleted) is. */
+static int
+change_alias(struct db *db, const struct hk_actor *actor,
+	     const char *action, const char *local, const char *domain,
+	     const char *sql, struct db_param *p, int np, struct hk_err *err)
+{
+	struct db_param q[2] = { DB_TXT(domain), DB_TXT(local) };
+	json_t *before = NULL, *after = NULL;
+	struct domain_ref ref;
+	const char *object;
+	int rc;
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (alias_ref(db, actor, local, domain, &ref, &before, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(ref.id);
+	p[1] = DB_TXT(local);
+	if (db_exec(db, sql, p, np, NULL, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0 ||
+	    (strncmp(sql, "DELETE", 6) != 0 && select_one(db, ALIAS_SELECT
+	     "WHERE d.name = $1 AND a.local_part = $2", q, 2, &after,
+	     err) < 0))
+		goto fail;
+	/* the audit takes a copy: object points into before */
+	object = json_string_value(json_object_get(before, "address"));
+	rc = store_commit_change(db, actor, action, object, ref.project_id,
+				 json_deep_copy(before), after, err);
+	json_decref(before);
+	return rc;
+fail:
+	return store_abort(db, before);
+}
+
+int
+store_alias_update(struct db *db, const struct hk_actor *actor,
+		   const char *local_part, const char *domain,
+		   const char *destinations, int active, struct hk_err *err)
+{
+	struct db_param p[4] = { DB_NUL, DB_NUL,
+				 destinations ? DB_TXT(destinations) : DB_NUL,
+				 DB_INTV(active) };
+
+	return change_alias(db, actor, "alias.update", local_part, domain,
+			    "UPDATE alias SET destinations = COALESCE(CAST($3 "
+			    "AS TEXT), destinations), active = CASE WHEN $4 < 0"
+			    " THEN active ELSE $4 END WHERE domain_id = $1 AND "
+			    "local_part = $2", p, 4, err);
+}
+
+int
+store_alias_delete(struct db *db, const struct hk_actor *actor,
+		   const char *local_part, const char *domain,
+		   struct hk_err *err)
+{
+	struct db_param p[2];
+
+	return change_alias(db, actor, "alias.delete", local_part, domain,
+			    "DELETE FROM alias WHERE domain_id = $1 AND "
+			    "local_part = $2", p, 2, err);
+}
+
 #define ALIASDOMAIN_SELECT \
 	"SELECT x.name, d.name AS target, x.active, x.created_at FROM " \
 	"alias_domain x JOIN domain d ON d.id = x.target_domain_id "
@@ -172,4 +255,36 @@ store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
 		return -1;
 	db_json_bool(*out, "active");
 	return 0;
+}
+
+/* Deletes the alias domain `name` (its target's guests lose it). */
+int
+store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
+			 const char *name, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(name) };
+	struct domain_ref ref;
+	json_t *before = NULL;
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (select_one(db, ALIASDOMAIN_SELECT "WHERE x.name = $1", p, 1,
+		       &before, err) < 0 ||
+	    store_domain_ref(db, actor, json_string_value(json_object_get(
+		before, "target")), &ref, err) < 0) {
+		if (err->code == HK_ENOTFOUND)
+			hk_fail(err, HK_ENOTFOUND, "name", "no alias domain "
+				"%s", name);
+		goto fail;
+	}
+	if (db_exec(db, "DELETE FROM alias_domain WHERE name = $1", p, 1,
+		    NULL, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0)
+		goto fail;
+	return store_commit_change(db, actor, "alias_domain.delete", name,
+				   ref.project_id, before, NULL, err);
+fail:
+	return store_abort(db, before);
 }

@@ -13,32 +13,56 @@
 #include "secret.h"
 #include "store.h"
 
+/* The enabled account `login` the actor may make a key for. */
 static int
-admin_account(struct db *db, const char *login, int64_t *id,
-	      struct hk_err *err)
+key_account(struct db *db, const struct hk_actor *actor, const char *login,
+	    int64_t *id, int64_t *project, struct hk_err *err)
 {
-	struct db_param p[2] = { DB_TXT(login), DB_INTV((int64_t)time(NULL)) };
+	struct db_param p[1] = { DB_TXT(login) };
+	int64_t v[3];
 
-	if (db_exec(db, "INSERT INTO account (login, role, created_at) "
-		    "VALUES ($1, 'admin', $2) ON CONFLICT (login) DO NOTHING",
-		    p, 2, NULL, err) < 0)
-		return -1;
-	if (db_query_int(db, "SELECT id FROM account WHERE login = $1 AND "
-			 "role = 'admin'", p, 1, id, err) < 0)
-		return hk_fail(err, HK_EEXIST, "login",
-			       "%s exists and is not an operator", login);
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_query_ints(db, "SELECT id, disabled, COALESCE(project_id, -1) "
+			  "FROM account WHERE login = $1", p, 1, v, 3, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "login", "no account %s (hakomail account add)", login) :
+		    -1;
+	if (!actor->is_admin && v[0] != actor->account_id)
+		return hk_fail(err, HK_ENOTFOUND, "login", "no account %s",
+			       login);
+	if (v[1])
+		return hk_fail(err, HK_EINVAL, "login", "account %s is "
+			       "disabled", login);
+	*id = v[0];
+	*project = v[2];
 	return 0;
 }
 
+static int
+insert_key(struct db *db, int64_t account, const char *prefix,
+	   const char *digest, int read_only, int64_t expires_at,
+	   struct hk_err *err)
+{
+	struct db_param p[6] = { DB_INTV(account), DB_TXT(prefix),
+				 DB_TXT(digest), DB_INTV(read_only ? 1 : 0),
+				 DB_INTV((int64_t)time(NULL)),
+				 expires_at > 0 ? DB_INTV(expires_at) : DB_NUL };
+
+	return db_exec(db, "INSERT INTO api_key (account_id, prefix, "
+		       "secret_sha256, read_only, created_at, expires_at) VALUES "
+		       "($1, $2, $3, $4, $5, CAST($6 AS BIGINT))", p, 6, NULL,
+		       err);
+}
+
 int
-store_apikey_create_admin(struct db *db, const char *login, int read_only,
-			  int64_t expires_at, char *token, size_t tokenlen,
-			  struct hk_err *err)
+store_apikey_create(struct db *db, const struct hk_actor *actor,
+		    const char *login, int read_only, int64_t expires_at,
+		    char *token, size_t tokenlen, struct hk_err *err)
 {
 	char tok[SECRET_TOKEN_LEN + 1], prefix[SECRET_PREFIX_HEX + 1];
 	char body[SECRET_BODY_HEX + 1], digest[65];
-	struct db_param p[6];
-	int64_t account;
+	int64_t account = 0, project = -1;
 
 	if (tokenlen < sizeof(tok))
 		return hk_fail(err, HK_EINTERNAL, NULL, "token buffer");
@@ -47,24 +71,19 @@ store_apikey_create_admin(struct db *db, const char *login, int read_only,
 	sha256_hex(body, strlen(body), digest);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (admin_account(db, login, &account, err) < 0)
-		goto fail;
-	p[0] = DB_INTV(account);
-	p[1] = DB_TXT(prefix);
-	p[2] = DB_TXT(digest);
-	p[3] = DB_INTV(read_only ? 1 : 0);
-	p[4] = DB_INTV((int64_t)time(NULL));
-	p[5] = expires_at > 0 ? DB_INTV(expires_at) : DB_NUL;
-	if (db_exec(db, "INSERT INTO api_key (account_id, prefix, "
-		    "secret_sha256, read_only, created_at, expires_at) VALUES "
-		    "($1, $2, $3, $4, $5, CAST($6 AS BIGINT))", p, 6, NULL,
-		    err) < 0 || db_commit(db, err) < 0)
-		goto fail;
+	if (key_account(db, actor, login, &account, &project, err) < 0 ||
+	    insert_key(db, account, prefix, digest, read_only, expires_at,
+		       err) < 0 ||
+	    store_audit_change(db, actor, "apikey.create", prefix, project,
+			       NULL, json_pack("{s:s, s:b, s:I}", "login",
+			       login, "read_only", read_only, "expires_at",
+			       (json_int_t)expires_at), err) < 0 ||
+	    db_commit(db, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
 	snprintf(token, tokenlen, "%s", tok);
 	return 0;
-fail:
-	db_rollback(db);
-	return -1;
 }
 
 static int note_use(struct db *db, const char *prefix, int64_t now,
@@ -115,7 +134,7 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 	if (db_query(db, "SELECT k.secret_sha256, a.id, a.role, a.project_id,"
 		     " k.read_only, k.expires_at, k.revoked_at, a.login FROM "
 		     "api_key k JOIN account a ON a.id = k.account_id WHERE "
-		     "k.prefix = $1", p, 1, take_key, &k, NULL, err) < 0)
+		     "k.prefix = $1 AND a.disabled = 0", p, 1, take_key, &k, NULL, err) < 0)
 		return -1;
 	sha256_hex(body, strlen(body), digest);
 	if (!k.found || !secret_equal(digest, k.digest) || k.revoked_at ||
@@ -149,16 +168,36 @@ store_apikey_list(struct db *db, json_t **out, struct hk_err *err)
 }
 
 int
-store_apikey_revoke(struct db *db, const char *prefix, struct hk_err *err)
+store_apikey_revoke(struct db *db, const struct hk_actor *actor,
+		    const char *prefix, struct hk_err *err)
 {
-	struct db_param p[2] = { DB_TXT(prefix), DB_INTV((int64_t)time(NULL)) };
-	int64_t n = 0;
+	struct db_param p[3] = { DB_TXT(prefix), DB_INTV((int64_t)time(NULL)),
+				 DB_INTV(actor->is_admin ? -1 :
+					 actor->account_id) };
+	int64_t n = 0, project = -1;
 
-	if (db_exec(db, "UPDATE api_key SET revoked_at = $2 WHERE prefix = $1 "
-		    "AND revoked_at IS NULL", p, 2, &n, err) < 0)
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (n == 0)
-		return hk_fail(err, HK_ENOTFOUND, "prefix", "no live key %s",
-			       prefix);
+	/* An owner revokes only its own keys. */
+	if (db_exec(db, "UPDATE api_key SET revoked_at = $2 WHERE prefix = $1 "
+		    "AND revoked_at IS NULL AND ($3 < 0 OR account_id = $3)",
+		    p, 3, &n, err) < 0)
+		goto fail;
+	if (n == 0) {
+		hk_fail(err, HK_ENOTFOUND, "prefix", "no live key %s", prefix);
+		goto fail;
+	}
+	if (db_query_int(db, "SELECT COALESCE(a.project_id, -1) FROM api_key k"
+			 " JOIN account a ON a.id = k.account_id WHERE k.prefix "
+			 "= $1", p, 1, &project, err) < 0 ||
+	    store_audit_change(db, actor, "apikey.revoke", prefix, project,
+			       NULL, NULL, err) < 0 ||
+	    db_commit(db, err) < 0)
+		goto fail;
 	return 0;
+fail:
+	db_rollback(db);
+	return -1;
 }

@@ -54,6 +54,52 @@ store_audit(struct db *db, const struct hk_actor *actor, const char *action,
 }
 
 int
+store_audit_change(struct db *db, const struct hk_actor *actor,
+		   const char *action, const char *object, int64_t project_id,
+		   json_t *before, json_t *after, struct hk_err *err)
+{
+	json_t *detail = json_object();
+
+	if (before != NULL)
+		json_object_set_new(detail, "before", before);
+	if (after != NULL)
+		json_object_set_new(detail, "after", after);
+	return store_audit(db, actor, action, object, project_id, detail, err);
+}
+
+int
+store_commit_change(struct db *db, const struct hk_actor *actor,
+		    const char *action, const char *object, int64_t project_id,
+		    json_t *before, json_t *after, struct hk_err *err)
+{
+	if (store_audit_change(db, actor, action, object, project_id, before,
+			       after, err) < 0 || db_commit(db, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_abort(struct db *db, json_t *before)
+{
+	json_decref(before);
+	db_rollback(db);
+	return -1;
+}
+
+int
+store_operator(const struct hk_actor *actor, struct hk_err *err)
+{
+	if (!actor->is_admin)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator may "
+			       "do this");
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	return 0;
+}
+
+int
 store_audit_list(struct db *db, const struct hk_actor *actor, int limit,
 		 json_t **out, struct hk_err *err)
 {

@@ -243,3 +243,83 @@ fail:
 	db_rollback(db);
 	return -1;
 }
+
+int
+store_domain_active(struct db *db, const struct hk_actor *actor,
+		    const char *name, int active, struct hk_err *err)
+{
+	json_t *before = NULL, *after = NULL;
+	struct domain_ref ref;
+	struct db_param p[2];
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
+	    store_domain_get(db, actor, name, &before, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(ref.id);
+	p[1] = DB_INTV(active ? 1 : 0);
+	if (db_exec(db, "UPDATE domain SET active = $2 WHERE id = $1", p, 2,
+		    NULL, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0 ||
+	    store_domain_get(db, actor, name, &after, err) < 0)
+		goto fail;
+	return store_commit_change(db, actor, active ? "domain.enable" :
+				   "domain.disable", name, ref.project_id,
+				   before, after, err);
+fail:
+	return store_abort(db, before);
+}
+
+/* Without force, a domain that still holds mailboxes, aliases or alias
+ * domains is kept: deleting it would take all of them. */
+static int
+domain_empty(struct db *db, const struct domain_ref *ref, const char *name,
+	     struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(ref->id) };
+	int64_t n[3];
+
+	if (db_query_ints(db, "SELECT (SELECT COUNT(*) FROM mailbox WHERE "
+			  "domain_id = $1), (SELECT COUNT(*) FROM alias WHERE "
+			  "domain_id = $1), (SELECT COUNT(*) FROM alias_domain "
+			  "WHERE target_domain_id = $1)", p, 1, n, 3, err) < 0)
+		return -1;
+	if (n[0] || n[1] || n[2])
+		return hk_fail(err, HK_EEXIST, "domain", "%s still has %lld "
+			       "mailboxes, %lld aliases and %lld alias domains:"
+			       " delete them first, or force", name,
+			       (long long)n[0], (long long)n[1],
+			       (long long)n[2]);
+	return 0;
+}
+
+int
+store_domain_delete(struct db *db, const struct hk_actor *actor,
+		    const char *name, int force, struct hk_err *err)
+{
+	struct domain_ref ref;
+	struct db_param p[1];
+	json_t *before = NULL;
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
+	    (!force && domain_empty(db, &ref, name, err) < 0) ||
+	    store_domain_get(db, actor, name, &before, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(ref.id);
+	/* Mailboxes, aliases and alias domains go by ON DELETE CASCADE. */
+	if (db_exec(db, "DELETE FROM domain WHERE id = $1", p, 1, NULL,
+		    err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0)
+		goto fail;
+	return store_commit_change(db, actor, "domain.delete", name,
+				   ref.project_id, before, NULL, err);
+fail:
+	return store_abort(db, before);
+}

@@ -13,40 +13,104 @@
 	"g.ssh_user, g.desired_gen, g.applied_gen, g.state, g.last_error, " \
 	"g.last_push_at, g.retry_at"
 
-int
-store_guest_add(struct db *db, const struct guest_in *in, json_t **out,
-		struct hk_err *err)
+static int
+get_guest(struct db *db, const char *name, json_t **out, struct hk_err *err)
 {
-	int64_t pid;
-	struct db_param p[7];
+	struct db_param p[1] = { DB_TXT(name) };
 
-	if (db_begin(db, 1, err) < 0)
-		return -1;
-	if (store_project_id(db, in->project, &pid, err) < 0)
-		goto fail;
-	p[0] = DB_INTV(pid);
-	p[1] = DB_TXT(in->name);
-	p[2] = DB_TXT(in->host);
-	p[3] = DB_INTV(in->port);
-	p[4] = DB_TXT(in->user);
-	p[5] = DB_TXT(in->host_key);
-	p[6] = DB_INTV((int64_t)time(NULL));
+	if (db_query_object(db, "SELECT " GUEST_COLS " FROM guest g JOIN "
+			    "project p ON p.id = g.project_id WHERE g.name = $1",
+			    p, 1, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "guest", "no guest %s", name) : -1;
+	return 0;
+}
+
+static int
+insert_guest(struct db *db, const struct guest_in *in, int64_t pid,
+	     struct hk_err *err)
+{
+	struct db_param p[7] = { DB_INTV(pid), DB_TXT(in->name),
+				 DB_TXT(in->host), DB_INTV(in->port),
+				 DB_TXT(in->user), DB_TXT(in->host_key),
+				 DB_INTV((int64_t)time(NULL)) };
+
 	if (db_exec(db, "INSERT INTO guest (project_id, name, ssh_host, "
 		    "ssh_port, ssh_user, host_key, created_at) VALUES "
-		    "($1, $2, $3, $4, $5, $6, $7)", p, 7, NULL, err) < 0) {
-		if (err->code == HK_EEXIST)
-			hk_fail(err, HK_EEXIST, "name", "guest %s exists",
-				in->name);
-		goto fail;
+		    "($1, $2, $3, $4, $5, $6, $7)", p, 7, NULL, err) < 0)
+		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST, "name",
+		    "guest %s exists", in->name) : -1;
+	return 0;
+}
+
+int
+store_guest_add(struct db *db, const struct hk_actor *actor,
+		const struct guest_in *in, json_t **out, struct hk_err *err)
+{
+	int64_t pid;
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_project_id(db, in->project, &pid, err) < 0 ||
+	    insert_guest(db, in, pid, err) < 0 ||
+	    get_guest(db, in->name, out, err) < 0 ||
+	    store_audit_change(db, actor, "guest.add", in->name, pid, NULL,
+			       json_pack("{s:O, s:s}", "guest", *out,
+					 "host_key", in->host_key), err) < 0 ||
+	    db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
 	}
-	if (db_query_json(db, "SELECT " GUEST_COLS " FROM guest g JOIN project "
-			  "p ON p.id = g.project_id WHERE g.name = $1",
-			  &p[1], 1, out, err) < 0)
+	return 0;
+}
+
+/* A guest still serving (or backing up) a domain is not deleted: its
+ * domains must move or go first. */
+static int
+guest_unused(struct db *db, const char *name, int64_t id, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(id) };
+	int64_t n[2];
+
+	if (db_query_ints(db, "SELECT (SELECT COUNT(*) FROM domain WHERE "
+			  "guest_id = $1), (SELECT COUNT(*) FROM domain WHERE "
+			  "backup_guest_id = $1)", p, 1, n, 2, err) < 0)
+		return -1;
+	if (n[0] || n[1])
+		return hk_fail(err, HK_EEXIST, "guest", "guest %s still serves "
+			       "%lld domains and is the backup MX of %lld: "
+			       "nothing deleted", name, (long long)n[0],
+			       (long long)n[1]);
+	return 0;
+}
+
+int
+store_guest_delete(struct db *db, const struct hk_actor *actor,
+		   const char *name, struct hk_err *err)
+{
+	json_t *before = NULL;
+	struct db_param p[1];
+	int64_t id, pid;
+
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (get_guest(db, name, &before, err) < 0)
 		goto fail;
-	return db_commit(db, err);
+	id = json_integer_value(json_object_get(before, "id"));
+	p[0] = DB_INTV(id);
+	if (guest_unused(db, name, id, err) < 0 ||
+	    db_query_int(db, "SELECT project_id FROM guest WHERE id = $1", p,
+			 1, &pid, err) < 0 ||
+	    db_exec(db, "DELETE FROM guest WHERE id = $1", p, 1, NULL,
+		    err) < 0)
+		goto fail;
+	return store_commit_change(db, actor, "guest.delete", name, pid,
+				   before, NULL, err);
 fail:
-	db_rollback(db);
-	return -1;
+	return store_abort(db, before);
 }
 
 int

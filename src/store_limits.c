@@ -95,3 +95,21 @@ store_limit_mailbox(struct db *db, const struct domain_ref *ref,
 			       (long long)lim[2]);
 	return check_storage(lim[1], use[1], *quota, err);
 }
+
+int
+store_limit_quota(struct db *db, const struct domain_ref *ref,
+		  int64_t old_quota, int64_t new_quota, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(ref->project_id) };
+	int64_t max, use[2];
+
+	if (lock_project(db, ref->project_id, err) < 0 ||
+	    db_query_int(db, "SELECT max_storage_bytes FROM project WHERE id = "
+			 "$1", p, 1, &max, err) < 0)
+		return -1;
+	if (max <= 0 || new_quota == old_quota)
+		return 0;
+	if (project_usage(db, ref->project_id, use, err) < 0)
+		return -1;
+	return check_storage(max, use[1] - old_quota, new_quota, err);
+}

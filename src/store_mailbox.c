@@ -106,18 +106,129 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
+static int
+write_patch(struct db *db, const struct domain_ref *ref, const char *local,
+	    const struct mailbox_patch *pt, struct hk_err *err)
+{
+	struct db_param p[7] = {
+		DB_INTV(ref->id), DB_TXT(local),
+		pt->password_hash ? DB_TXT(pt->password_hash) : DB_NUL,
+		pt->name ? DB_TXT(pt->name) : DB_NUL,
+		DB_INTV(pt->quota_bytes), DB_INTV(pt->active),
+		DB_INTV((int64_t)time(NULL)) };
+
+	return db_exec(db, "UPDATE mailbox SET password_hash = COALESCE(CAST("
+		       "$3 AS TEXT), password_hash), name = COALESCE(CAST($4 AS "
+		       "TEXT), name), quota_bytes = CASE WHEN CAST($5 AS BIGINT)"
+		       " < 0 THEN quota_bytes ELSE CAST($5 AS BIGINT) END, "
+		       "active = CASE WHEN $6 < 0 THEN active ELSE $6 END, "
+		       "updated_at = $7 WHERE domain_id = $1 AND local_part = "
+		       "$2", p, 7, NULL, err);
+}
+
+/* Applies the patch to the mailbox `before` (in scope, locked by the
+ * write transaction) and audits it; *after gets the result. */
+static int
+patch_mailbox(struct db *db, const struct hk_actor *actor,
+	      const struct domain_ref *ref, json_t *before,
+	      const struct mailbox_patch *pt, json_t **after,
+	      struct hk_err *err)
+{
+	const char *local = json_string_value(json_object_get(before,
+							      "local_part"));
+	const char *domain = json_string_value(json_object_get(before,
+							       "domain"));
+	json_t *seen;
+
+	if ((pt->quota_bytes >= 0 && store_limit_quota(db, ref,
+	     json_integer_value(json_object_get(before, "quota_bytes")),
+	     pt->quota_bytes, err) < 0) ||
+	    write_patch(db, ref, local, pt, err) < 0 ||
+	    store_guest_bump(db, ref, err) < 0 ||
+	    select_mailbox(db, -1, local, domain, after, err) < 0)
+		return -1;
+	seen = json_deep_copy(*after);
+	if (pt->password_hash != NULL)
+		json_object_set_new(seen, "password_changed", json_true());
+	return store_audit_change(db, actor, "mailbox.update",
+				  json_string_value(json_object_get(before,
+				  "address")), ref->project_id,
+				  json_deep_copy(before), seen, err);
+}
+
+int
+store_mailbox_update(struct db *db, const struct hk_actor *actor,
+		     const char *local_part, const char *domain,
+		     const struct mailbox_patch *patch, json_t **out,
+		     struct hk_err *err)
+{
+	struct domain_ref ref;
+	json_t *before = NULL;
+	int rc;
+
+	*out = NULL;
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	rc = store_domain_ref(db, actor, domain, &ref, err);
+	if (rc == 0)
+		rc = select_mailbox(db, -1, local_part, domain, &before, err);
+	if (rc == 0)
+		rc = patch_mailbox(db, actor, &ref, before, patch, out, err);
+	json_decref(before);
+	if (rc < 0 || db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_mailbox_delete(struct db *db, const struct hk_actor *actor,
+		     const char *local_part, const char *domain,
+		     struct hk_err *err)
+{
+	char addr[MAPSYNTAX_LOCAL_MAX + MAPSYNTAX_DOMAIN_MAX + 2];
+	struct db_param p[2] = { DB_TXT(local_part) };
+	struct domain_ref ref;
+	json_t *before = NULL;
+
+	if (actor->read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
+	    select_mailbox(db, -1, local_part, domain, &before, err) < 0)
+		goto fail;
+	p[1] = DB_INTV(ref.id);
+	if (db_exec(db, "DELETE FROM mailbox WHERE local_part = $1 AND "
+		    "domain_id = $2", p, 2, NULL, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0)
+		goto fail;
+	/* The audit takes `before`: the address must outlive it. */
+	snprintf(addr, sizeof(addr), "%s@%s", local_part, domain);
+	return store_commit_change(db, actor, "mailbox.delete", addr,
+				   ref.project_id, before, NULL, err);
+fail:
+	return store_abort(db, before);
+}
+
 /*
- * One statement for every filter, so both backends get the same SQL: an
- * absent filter is a parameter that switches its term off ($3 < 0, $4
- * NULL).  The range on local_part and the ORDER BY walk the
- * UNIQUE(domain_id, local_part) index from the cursor; never OFFSET.
- * PostgreSQL types $4 only through the CAST.
+ * The same statement on both backends, in two forms: with the active
+ * filter it walks the (domain_id, active, local_part) index, without it
+ * UNIQUE(domain_id, local_part); either way from the cursor on, never
+ * OFFSET.  An absent search is a NULL $3 (PostgreSQL types it only
+ * through the CAST).
  */
-#define PAGE_SQL MAILBOX_SELECT \
-	"WHERE m.domain_id = $1 AND m.local_part > $2 " \
-	"AND ($3 < 0 OR m.active = $3) " \
-	"AND (CAST($4 AS TEXT) IS NULL OR m.local_part LIKE $4 ESCAPE '\\') " \
-	"ORDER BY m.local_part LIMIT $5"
+#define PAGE_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
+	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\') " \
+	"ORDER BY m.local_part LIMIT $4"
+#define PAGE_SQL_ANY	PAGE_SQL("")
+#define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
 
 /* "%frag%" with LIKE's own characters escaped: '_' is legal in a local
  * part and must match only itself. */
@@ -185,10 +296,11 @@ store_mailbox_list(struct db *db, const struct hk_actor *actor,
 		return -1;
 	p[0] = DB_INTV(ref.id);
 	p[1] = DB_TXT(page->after ? page->after : "");
-	p[2] = DB_INTV(page->active);
-	p[3] = page->search ? DB_TXT(like) : DB_NUL;
-	p[4] = DB_INTV(page->limit + 1);	/* one more: is there a next? */
-	if (db_query_json(db, PAGE_SQL, p, 5, items, err) < 0) {
+	p[2] = page->search ? DB_TXT(like) : DB_NUL;
+	p[3] = DB_INTV(page->limit + 1);	/* one more: is there a next? */
+	p[4] = DB_INTV(page->active);
+	if (db_query_json(db, page->active < 0 ? PAGE_SQL_ANY : PAGE_SQL_ACTIVE,
+			  p, page->active < 0 ? 4 : 5, items, err) < 0) {
 		json_decref(*items);
 		*items = NULL;
 		return -1;

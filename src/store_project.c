@@ -1,5 +1,7 @@
 /*
- * store_project.c - projects, the unit of tenancy.  See store.h.
+ * store_project.c - projects, the unit of tenancy: an operator makes
+ * them, sets their limits and deletes them once they are empty.  See
+ * store.h.
  */
 #include "config.h"
 
@@ -7,20 +9,21 @@
 
 #include "store.h"
 
-int
-store_project_add(struct db *db, const char *name, int64_t *id,
-		  struct hk_err *err)
-{
-	struct db_param p[2] = { DB_TXT(name), DB_INTV((int64_t)time(NULL)) };
+#define PROJECT_SELECT \
+	"SELECT name, max_domains, max_mailboxes, max_storage_bytes FROM " \
+	"project "
 
-	if (db_exec(db, "INSERT INTO project (name, created_at) VALUES "
-		    "($1, $2)", p, 2, NULL, err) < 0) {
-		if (err->code == HK_EEXIST)
-			hk_fail(err, HK_EEXIST, "name", "project %s exists",
-				name);
-		return -1;
-	}
-	return store_project_id(db, name, id, err);
+static int
+get_project(struct db *db, const char *name, json_t **out,
+	    struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(name) };
+
+	if (db_query_object(db, PROJECT_SELECT "WHERE name = $1", p, 1, out,
+			    err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "project", "no project %s", name) : -1;
+	return 0;
 }
 
 int
@@ -39,13 +42,14 @@ store_project_id(struct db *db, const char *name, int64_t *id,
 	return 0;
 }
 
-int
-store_project_limits(struct db *db, const char *name, int64_t max_domains,
-		     int64_t max_mailboxes, int64_t max_storage,
-		     struct hk_err *err)
+/* In the caller's transaction. */
+static int
+set_limits(struct db *db, const char *name, const struct project_limits *l,
+	   struct hk_err *err)
 {
-	struct db_param p[4] = { DB_TXT(name), DB_INTV(max_domains),
-				 DB_INTV(max_mailboxes), DB_INTV(max_storage) };
+	struct db_param p[4] = { DB_TXT(name), DB_INTV(l->max_domains),
+				 DB_INTV(l->max_mailboxes),
+				 DB_INTV(l->max_storage) };
 	int64_t n = 0;
 
 	/* PostgreSQL would type a bare "$4 < 0" as a 32-bit integer. */
@@ -60,6 +64,109 @@ store_project_limits(struct db *db, const char *name, int64_t max_domains,
 		return hk_fail(err, HK_ENOTFOUND, "project", "no project %s",
 			       name);
 	return 0;
+}
+
+static int
+insert_project(struct db *db, const char *name, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(name), DB_INTV((int64_t)time(NULL)) };
+
+	if (db_exec(db, "INSERT INTO project (name, created_at) VALUES "
+		    "($1, $2)", p, 2, NULL, err) < 0)
+		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST, "name",
+		    "project %s exists", name) : -1;
+	return 0;
+}
+
+/* Sets the limits (after inserting the project when adding) and audits
+ * the project as it was and as it is. */
+static int
+write_project(struct db *db, const struct hk_actor *actor, const char *name,
+	      const struct project_limits *lim, int adding,
+	      struct hk_err *err)
+{
+	json_t *before = NULL, *after = NULL;
+	int64_t id;
+
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if ((adding ? insert_project(db, name, err) :
+	     get_project(db, name, &before, err)) < 0 ||
+	    set_limits(db, name, lim, err) < 0 ||
+	    get_project(db, name, &after, err) < 0 ||
+	    store_project_id(db, name, &id, err) < 0) {
+		json_decref(after);
+		return store_abort(db, before);
+	}
+	return store_commit_change(db, actor, adding ? "project.add" :
+				   "project.limits", name, id, before, after,
+				   err);
+}
+
+int
+store_project_add(struct db *db, const struct hk_actor *actor,
+		  const char *name, const struct project_limits *lim,
+		  struct hk_err *err)
+{
+	static const struct project_limits none = { -1, -1, -1 };
+
+	return write_project(db, actor, name, lim ? lim : &none, 1, err);
+}
+
+int
+store_project_limits(struct db *db, const struct hk_actor *actor,
+		     const char *name, const struct project_limits *lim,
+		     struct hk_err *err)
+{
+	return write_project(db, actor, name, lim, 0, err);
+}
+
+/* What still lives in project $1, named for the operator. */
+static int
+project_empty(struct db *db, int64_t id, const char *name,
+	      struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(id) };
+	int64_t n[3];
+
+	if (db_query_ints(db, "SELECT (SELECT COUNT(*) FROM guest WHERE "
+			  "project_id = $1), (SELECT COUNT(*) FROM domain WHERE "
+			  "project_id = $1), (SELECT COUNT(*) FROM alias_domain"
+			  " WHERE project_id = $1)", p, 1, n, 3, err) < 0)
+		return -1;
+	if (n[0] || n[1] || n[2])
+		return hk_fail(err, HK_EEXIST, "project", "project %s still has "
+			       "%lld guests, %lld domains and %lld alias "
+			       "domains: delete them first", name,
+			       (long long)n[0], (long long)n[1],
+			       (long long)n[2]);
+	return 0;
+}
+
+int
+store_project_delete(struct db *db, const struct hk_actor *actor,
+		     const char *name, struct hk_err *err)
+{
+	struct db_param p[1];
+	json_t *before = NULL;
+	int64_t id;
+
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (get_project(db, name, &before, err) < 0 ||
+	    store_project_id(db, name, &id, err) < 0 ||
+	    project_empty(db, id, name, err) < 0)
+		goto fail;
+	p[0] = DB_INTV(id);
+	/* Owner accounts (and their keys) go with it by ON DELETE CASCADE;
+	 * the audit log keeps the project's id. */
+	if (db_exec(db, "DELETE FROM project WHERE id = $1", p, 1, NULL,
+		    err) < 0)
+		goto fail;
+	return store_commit_change(db, actor, "project.delete", name, id,
+				   before, NULL, err);
+fail:
+	return store_abort(db, before);
 }
 
 /* Each project with its limits and what it uses of them. */

@@ -22,7 +22,8 @@ snapshot() {
 	{ hk --json domain list; hk --json alias list pc1.example
 	  hk --json mailbox list pc1.example
 	  hk --json aliasdomain list; hk --json guest list
-	  hk --json audit --limit 1000; } 2>&1
+	  hk --json project list; hk --json account list
+	  hk --json apikey list; hk --json audit --limit 1000; } 2>&1
 }
 
 # refused NAME FIELD CMD...: exit 1, stderr names FIELD, nothing written
@@ -73,7 +74,8 @@ check_eq "mailbox list pages with --after" "matsui@pc1.example|" \
 	"$(hk --json mailbox list pc1.example --limit 1 2>/dev/null | jq -r '.[].address')|$(hk --json mailbox list pc1.example --after matsui 2>/dev/null | jq -r '.[].address')"
 check_eq "alias list --json" "@pc1.example info@pc1.example" \
 	"$(hk --json alias list pc1.example | jq -r '[.[].address] | join(" ")')"
-check_eq "audit records the operator's writes, via cli" "6 cli" \
+# init's operator account, the project, the guest, and the six above
+check_eq "audit records the operator's writes, via cli" "9 cli" \
 	"$(hk --json audit | jq -r '[length, (map(.via) | unique | join(","))] | join(" ")')"
 
 refused "a domain without a dot" name domain add example --guest g1
@@ -106,6 +108,40 @@ check_eq "project list shows use against limits" "lab 2 2 2 3221225472 322122547
 	"$(hk --json project list | jq -r '.[0] | [.name, .domains, .max_domains, .mailboxes, .storage_bytes, .max_storage_bytes] | join(" ")')"
 refused "a limit that is not a number" max_domains project limits lab --max-domains lots
 
+# Accounts: operators and project owners; a password only on stdin.
+check "account add: an operator" hk account add ops --admin
+check "account add: an owner, password on stdin" \
+	eval 'echo "owner-password-1" | hk account add tanaka --owner lab --password-stdin >/dev/null'
+check_eq "account list: role, project, password set, never a hash" \
+	"admin admin - false|ops admin - false|tanaka owner lab true" \
+	"$(hk --json account list | jq -r 'map([.login, .role, (.project // "-"), .has_password] | map(tostring) | join(" ")) | join("|")')"
+no_hash_listed() { ! hk --json account list | grep -qF '$6$'; }
+check "account list never shows a hash" no_hash_listed
+stored_account_hash() {
+	case $url in
+	sqlite:*) sqlite3 "${url#sqlite:}" "SELECT password_hash FROM account WHERE login = '$1'" ;;
+	*) psql -Atq "$url" -c "SELECT password_hash FROM account WHERE login = '$1'" ;;
+	esac
+}
+check "doveadm pw -t verifies the owner's stored hash" \
+	eval 'doveadm pw -t "$(stored_account_hash tanaka)" -p owner-password-1 >/dev/null 2>&1'
+refused "an account with a bad login" login account add 'Bad Login' --admin
+refused "an existing login" login account add ops --admin
+refused "an owner of no such project" project account add x --owner nosuch
+HK_STDIN=$tmp/short refused "an account with a short password" password account add y --admin --password-stdin
+hk account add z >/dev/null 2>&1; check_eq "account add without a role: exit 2" 2 $?
+check "account passwd --none" hk account passwd tanaka --none
+check_eq "the owner has no password now" "false" \
+	"$(hk --json account list | jq -r '.[] | select(.login == "tanaka") | .has_password')"
+check "account disable" hk account disable tanaka
+refused "a key for a disabled account" login apikey create --login tanaka
+check "account enable" hk account enable tanaka
+check "a key for an owner" eval 'hk apikey create --login tanaka | grep -q "^hk_"'
+refused "a key for no such account" login apikey create --login nosuch
+check "account delete takes its keys" eval 'hk account delete tanaka && ! hk --json apikey list | grep -q tanaka'
+check_eq "the audit keeps who changed an account, before and after" "account.delete tanaka owner" \
+	"$(hk --json audit --limit 1 | jq -r '.[0] | [.action, .object, (.detail | fromjson? // . | .before.role)] | join(" ")')"
+
 key=$(hk apikey create --login ops --read-only --expires-days 30)
 prefix=$(cut -d_ -f2 <<<"$key")
 check_eq "apikey list shows the key by prefix, read-only, expiring" "ops true 1" \
@@ -115,6 +151,45 @@ check "apikey list never shows a secret or digest" \
 check "apikey revoke" hk apikey revoke "$prefix"
 refused "revoking it again" prefix apikey revoke "$prefix"
 refused "a key valid for 0 days" expires_days apikey create --expires-days 0
+
+# Changing and deleting what a guest serves.
+check "mailbox set: a new password on stdin" \
+	eval 'echo "another-long-pw" | hk mailbox set matsui@pc1.example --password-stdin >/dev/null'
+h=$(stored_hash matsui)
+check "doveadm pw -t verifies the new password" eval 'doveadm pw -t "$h" -p another-long-pw >/dev/null 2>&1'
+check "mailbox set: name, quota, inactive" hk mailbox set matsui@pc1.example --name "松井 太郎" --quota 1G --inactive
+check_eq "mailbox show" "松井 太郎 1073741824 false" \
+	"$(hk --json mailbox show matsui@pc1.example | jq -r '.[0] | [.name, .quota_bytes, .active] | map(tostring) | join(" ")')"
+refused "mailbox set on no such mailbox" address mailbox set nosuch@pc1.example --inactive
+refused "mailbox set over the storage left" max_storage_bytes mailbox set matsui@pc1.example --quota 3G
+refused "mailbox set with a newline in the name" name mailbox set matsui@pc1.example --name $'a\nb'
+refused "mailbox set to a {PLAIN} hash" password_hash mailbox set matsui@pc1.example --password-hash '{PLAIN}x'
+check "mailbox delete" hk mailbox delete dq@pc1.example
+refused "deleting it again" address mailbox delete dq@pc1.example
+check "alias set: new destinations" hk alias set info@pc1.example a@b.example
+refused "alias set to a pipe" destinations alias set info@pc1.example '|/bin/sh'
+check "alias disable" hk alias disable info@pc1.example
+check_eq "alias list shows it" "a@b.example false" \
+	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "info@pc1.example") | [.destinations, .active] | map(tostring) | join(" ")')"
+check "alias delete (the catch-all)" hk alias delete @pc1.example
+refused "deleting no such alias" address alias delete nosuch@pc1.example
+check "domain disable" hk domain disable pc1.example
+check_eq "domain list shows it inactive" "false" \
+	"$(hk --json domain list | jq -r '.[] | select(.name == "pc1.example") | .active')"
+check "domain enable" hk domain enable pc1.example
+refused "deleting a domain that holds mail" domain domain delete pc1.example
+refused "deleting a guest that serves domains" guest guest delete g1
+refused "deleting a project that has guests" project project delete lab
+check "aliasdomain delete" hk aliasdomain delete lab1.example
+check "domain delete (empty)" hk domain delete 大学.example
+check "domain delete --force" hk domain delete pc1.example --force
+check_eq "nothing of it is left" "0 0 0" \
+	"$(hk --json project list | jq -r '.[0] | [.domains, .mailboxes, .storage_bytes] | map(tostring) | join(" ")')"
+check "guest delete" hk guest delete g1
+check "project delete" hk project delete lab
+check_eq "the audit has every change" \
+	"project.delete guest.delete domain.delete domain.delete alias_domain.delete" \
+	"$(hk --json audit --limit 5 | jq -r 'map(.action) | join(" ")')"
 
 hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
 hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?

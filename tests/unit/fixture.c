@@ -59,7 +59,6 @@ fixture_setup(void **state)
 	struct guest_in g = { "g1", "lab", "10.0.0.1", "root",
 			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
 	struct hk_err err;
-	int64_t pid;
 	int applied;
 	json_t *obj = NULL;
 
@@ -67,12 +66,13 @@ fixture_setup(void **state)
 	open_db(f);
 	assert_int_equal(db_migrate(f->db, &applied, &err), 0);
 	assert_true(applied >= 1);
-	assert_int_equal(store_project_add(f->db, "lab", &pid, &err), 0);
-	assert_int_equal(store_guest_add(f->db, &g, &obj, &err), 0);
-	json_decref(obj);
 	f->admin.is_admin = 1;
 	snprintf(f->admin.login, sizeof(f->admin.login), "test");
 	snprintf(f->admin.via, sizeof(f->admin.via), "cli");
+	assert_int_equal(store_project_add(f->db, &f->admin, "lab", NULL,
+					   &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g, &obj, &err), 0);
+	json_decref(obj);
 	*state = f;
 	return 0;
 }
@@ -97,6 +97,24 @@ fixture_teardown(void **state)
 	}
 	free(f);
 	return 0;
+}
+
+void
+fixture_key(struct fixture *f, const char *login, const char *project,
+	    char *token, size_t len)
+{
+	struct account_in in = { login, project ? "owner" : "admin", project,
+				 NULL };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	if (store_account_add(f->db, &f->admin, &in, &obj, &err) != 0 &&
+	    err.code != HK_EEXIST)
+		fail_msg("account %s: %s", login, err.message);
+	json_decref(obj);
+	if (store_apikey_create(f->db, &f->admin, login, 0, 0, token, len,
+				&err) != 0)
+		fail_msg("key for %s: %s", login, err.message);
 }
 
 int64_t

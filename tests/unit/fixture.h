@@ -6,6 +6,8 @@
 #ifndef HK_TEST_FIXTURE_H
 #define HK_TEST_FIXTURE_H
 
+#include <stddef.h>
+
 #include "db.h"
 #include "store.h"
 
@@ -17,6 +19,10 @@ struct fixture {
 };
 
 int fixture_setup(void **state);
+/* An API key for account login (made if missing: an owner of project,
+ * or an operator when project is NULL) into token[len]. */
+void fixture_key(struct fixture *f, const char *login, const char *project,
+		 char *token, size_t len);
 /* The first column of sql's first row; a failed query fails the test. */
 int64_t fixture_int(struct fixture *f, const char *sql);
 int fixture_teardown(void **state);

@@ -131,15 +131,15 @@ test_audit(void **state)
 	struct hk_err err;
 	json_t *list = NULL, *e;
 
-	/* setup wrote domain.add and mailbox.add; a refused write leaves
-	 * no trace */
+	/* setup wrote project.add, guest.add, domain.add and mailbox.add;
+	 * a refused write leaves no trace */
 	assert_int_equal(add_alias(f, &f->admin, "matsui", "x@y.example",
 				   &err), -1);
 	assert_int_equal(add_alias(f, &f->admin, "info", "a@b.example", &err),
 			 0);
 	assert_int_equal(store_audit_list(f->db, &f->admin, 10, &list, &err),
 			 0);
-	assert_int_equal(json_array_size(list), 3);
+	assert_int_equal(json_array_size(list), 5);
 	e = json_array_get(list, 0);
 	assert_string_equal(json_string_value(json_object_get(e, "action")),
 			    "alias.add");
@@ -153,6 +153,10 @@ test_audit(void **state)
 		json_array_get(list, 1), "action")), "mailbox.add");
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 2), "action")), "domain.add");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 3), "action")), "guest.add");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(list, 4), "action")), "project.add");
 	json_decref(list);
 	/* an actor without a door cannot write unaudited */
 	f->admin.via[0] = '\0';

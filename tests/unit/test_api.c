@@ -29,8 +29,7 @@ setup(void **state)
 	conf_defaults(&cfg);
 	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake", f->dir);
 	cfg.pw_min = 10;
-	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, 0, token,
-						   sizeof(token), &err), 0);
+	fixture_key(f, "admin", NULL, token, sizeof(token));
 	return 0;
 }
 

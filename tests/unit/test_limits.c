@@ -40,13 +40,23 @@ mailbox(struct fixture *f, const char *lp, int64_t quota, struct hk_err *err)
 	return rc;
 }
 
+static int
+project_limits(struct fixture *f, const char *name, int64_t max_domains,
+	       int64_t max_mailboxes, int64_t max_storage, struct hk_err *err)
+{
+	struct project_limits lim = { max_domains, max_mailboxes,
+				      max_storage };
+
+	return store_project_limits(f->db, &f->admin, name, &lim, err);
+}
+
 static void
 test_max_domains(void **state)
 {
 	struct fixture *f = *state;
 	struct hk_err err;
 
-	assert_int_equal(store_project_limits(f->db, "lab", 2, -1, -1, &err),
+	assert_int_equal(project_limits(f, "lab", 2, -1, -1, &err),
 			 0);
 	assert_int_equal(domain(f, "a.example", &err), 0);
 	assert_int_equal(domain(f, "b.example", &err), 0);
@@ -54,10 +64,10 @@ test_max_domains(void **state)
 	assert_int_equal(err.code, HK_ELIMIT);
 	assert_string_equal(err.field, "max_domains");
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"), 2);
-	assert_int_equal(store_project_limits(f->db, "lab", 0, -1, -1, &err),
+	assert_int_equal(project_limits(f, "lab", 0, -1, -1, &err),
 			 0);
 	assert_int_equal(domain(f, "c.example", &err), 0);
-	assert_int_equal(store_project_limits(f->db, "nosuch", 1, 1, 1, &err),
+	assert_int_equal(project_limits(f, "nosuch", 1, 1, 1, &err),
 			 -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
 }
@@ -70,7 +80,7 @@ test_max_mailboxes(void **state)
 	int64_t gen;
 
 	assert_int_equal(domain(f, "pc1.example", &err), 0);
-	assert_int_equal(store_project_limits(f->db, "lab", -1, 2, -1, &err),
+	assert_int_equal(project_limits(f, "lab", -1, 2, -1, &err),
 			 0);
 	assert_int_equal(mailbox(f, "a", 0, &err), 0);
 	assert_int_equal(mailbox(f, "b", 0, &err), 0);
@@ -83,7 +93,7 @@ test_max_mailboxes(void **state)
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE action = "
 			     "'mailbox.add'"), 2);
 	/* the domain's own limit, under a looser project one */
-	assert_int_equal(store_project_limits(f->db, "lab", -1, 0, -1, &err),
+	assert_int_equal(project_limits(f, "lab", -1, 0, -1, &err),
 			 0);
 	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
 					     3, -1, &err), 0);
@@ -99,7 +109,7 @@ test_storage_and_default_quota(void **state)
 	struct hk_err err;
 
 	assert_int_equal(domain(f, "pc1.example", &err), 0);
-	assert_int_equal(store_project_limits(f->db, "lab", -1, -1, 3000,
+	assert_int_equal(project_limits(f, "lab", -1, -1, 3000,
 					      &err), 0);
 	assert_int_equal(mailbox(f, "unlimited", 0, &err), -1);
 	assert_string_equal(err.field, "quota");
@@ -117,7 +127,7 @@ test_storage_and_default_quota(void **state)
 	assert_int_equal(err.code, HK_ELIMIT);
 	assert_int_equal(fixture_int(f, "SELECT SUM(quota_bytes) FROM mailbox"), 3000);
 	/* sizes past 2^31 (PostgreSQL must not take them as int4) */
-	assert_int_equal(store_project_limits(f->db, "lab", -1, -1,
+	assert_int_equal(project_limits(f, "lab", -1, -1,
 					      5LL << 30, &err), 0);
 	assert_int_equal(store_domain_limits(f->db, &f->admin, "pc1.example",
 					     -1, 3LL << 30, &err), 0);

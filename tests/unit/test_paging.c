@@ -87,31 +87,6 @@ seed(struct paging *pg)
 
 /* A key of an owner of project `project` (the store makes only operator
  * keys): the same rows the store would write. */
-static void
-owner_key(struct db *db, int64_t project, char *token, size_t len)
-{
-	char tok[SECRET_TOKEN_LEN + 1], prefix[SECRET_PREFIX_HEX + 1];
-	char body[SECRET_BODY_HEX + 1], digest[65];
-	struct hk_err err;
-	int64_t account;
-	struct db_param p[3] = { DB_INTV(project) };
-
-	assert_int_equal(secret_new_token(tok, prefix, body, &err), 0);
-	sha256_hex(body, strlen(body), digest);
-	assert_int_equal(db_exec(db, "INSERT INTO account (login, role, "
-		"project_id, created_at) VALUES ('stranger', 'owner', $1, 0)",
-		p, 1, NULL, &err), 0);
-	assert_int_equal(db_query_int(db, "SELECT id FROM account WHERE "
-		"login = 'stranger'", NULL, 0, &account, &err), 0);
-	p[0] = DB_INTV(account);
-	p[1] = DB_TXT(prefix);
-	p[2] = DB_TXT(digest);
-	assert_int_equal(db_exec(db, "INSERT INTO api_key (account_id, prefix,"
-		" secret_sha256, created_at) VALUES ($1, $2, $3, 0)", p, 3,
-		NULL, &err), 0);
-	snprintf(token, len, "%s", tok);
-}
-
 static int
 setup(void **state)
 {
@@ -130,13 +105,14 @@ setup(void **state)
 					  "pc1.example", "g1", &obj, &err), 0);
 	json_decref(obj);
 	seed(pg);
-	assert_int_equal(store_project_add(pg->f->db, "other", &other, &err),
+	assert_int_equal(store_project_add(pg->f->db, &pg->f->admin, "other",
+					   NULL, &err), 0);
+	assert_int_equal(store_project_id(pg->f->db, "other", &other, &err),
 			 0);
 	pg->stranger.project_id = other;
-	assert_int_equal(store_apikey_create_admin(pg->f->db, "admin", 0, 0,
-		pg->token, sizeof(pg->token), &err), 0);
-	owner_key(pg->f->db, other, pg->stranger_token,
-		  sizeof(pg->stranger_token));
+	fixture_key(pg->f, "admin", NULL, pg->token, sizeof(pg->token));
+	fixture_key(pg->f, "stranger", "other", pg->stranger_token,
+		    sizeof(pg->stranger_token));
 	*state = pg;
 	return 0;
 }

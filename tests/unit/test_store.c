@@ -142,8 +142,7 @@ test_apikeys(void **state)
 	struct hk_actor a;
 	struct hk_err err;
 
-	assert_int_equal(store_apikey_create_admin(f->db, "admin", 0, 0, token,
-						   sizeof(token), &err), 0);
+	fixture_key(f, "admin", NULL, token, sizeof(token));
 	assert_int_equal(store_apikey_auth(f->db, token, &a, &err), 0);
 	assert_true(a.is_admin);
 	assert_string_equal(a.login, "admin");
@@ -214,10 +213,14 @@ test_backup_mx(void **state)
 	json_t *obj = NULL;
 	int64_t pid, gen2;
 
-	assert_int_equal(store_guest_add(f->db, &g2, &obj, &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g2, &obj, &err),
+			 0);
 	json_decref(obj);
-	assert_int_equal(store_project_add(f->db, "other", &pid, &err), 0);
-	assert_int_equal(store_guest_add(f->db, &g9, &obj, &err), 0);
+	assert_int_equal(store_project_add(f->db, &f->admin, "other", NULL,
+					   &err), 0);
+	assert_int_equal(store_project_id(f->db, "other", &pid, &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g9, &obj, &err),
+			 0);
 	json_decref(obj);
 	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
 					  "g1", &obj, &err), 0);

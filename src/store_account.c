@@ -1,0 +1,229 @@
+/*
+ * store_account.c - the people who use the panel: operators (role admin,
+ * every project) and project owners (role owner, one project).  An
+ * account may have a password (for the web panel) and API keys; a
+ * disabled account keeps its audit trail but none of its keys work.
+ * Only an operator manages accounts.  See store.h.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+
+#define ACCOUNT_SELECT \
+	"SELECT a.login, a.role, p.name AS project, a.disabled, " \
+	"CASE WHEN a.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, " \
+	"a.created_at, " \
+	"(SELECT COUNT(*) FROM api_key k WHERE k.account_id = a.id AND " \
+	"k.revoked_at IS NULL) AS live_keys FROM account a " \
+	"LEFT JOIN project p ON p.id = a.project_id "
+
+static int
+get_account(struct db *db, const char *login, json_t **out,
+	    struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(login) };
+
+	if (db_query_object(db, ACCOUNT_SELECT "WHERE a.login = $1", p, 1, out,
+			    err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "login", "no account %s", login) : -1;
+	db_json_bool(*out, "disabled");
+	db_json_bool(*out, "has_password");
+	return 0;
+}
+
+static int
+insert_account(struct db *db, const struct account_in *in,
+	       struct hk_err *err)
+{
+	int64_t project = -1;
+	struct db_param p[5];
+
+	if (strcmp(in->role, "owner") == 0) {
+		if (in->project == NULL)
+			return hk_fail(err, HK_EINVAL, "project", "an owner "
+				       "needs a project");
+		if (store_project_id(db, in->project, &project, err) < 0)
+			return -1;
+	} else if (strcmp(in->role, "admin") != 0) {
+		return hk_fail(err, HK_EINVAL, "role", "must be admin or owner");
+	} else if (in->project != NULL) {
+		return hk_fail(err, HK_EINVAL, "project", "an operator "
+			       "belongs to no project");
+	}
+	p[0] = DB_TXT(in->login);
+	p[1] = in->password_hash ? DB_TXT(in->password_hash) : DB_NUL;
+	p[2] = DB_TXT(in->role);
+	p[3] = project >= 0 ? DB_INTV(project) : DB_NUL;
+	p[4] = DB_INTV((int64_t)time(NULL));
+	if (db_exec(db, "INSERT INTO account (login, password_hash, role, "
+		    "project_id, created_at, updated_at) VALUES ($1, CAST($2 AS"
+		    " TEXT), $3, CAST($4 AS BIGINT), $5, $5)", p, 5, NULL,
+		    err) < 0)
+		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
+		    "login", "account %s exists", in->login) : -1;
+	return 0;
+}
+
+int
+store_account_add(struct db *db, const struct hk_actor *actor,
+		  const struct account_in *in, json_t **out,
+		  struct hk_err *err)
+{
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (insert_account(db, in, err) < 0 ||
+	    get_account(db, in->login, out, err) < 0 ||
+	    store_audit_change(db, actor, "account.add", in->login,
+			       store_account_project(db, in->login), NULL,
+			       json_deep_copy(*out), err) < 0 ||
+	    db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_account_list(struct db *db, const struct hk_actor *actor,
+		   json_t **out, struct hk_err *err)
+{
+	if (!actor->is_admin)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator "
+			       "lists accounts");
+	if (db_query_json(db, ACCOUNT_SELECT "ORDER BY a.login", NULL, 0, out,
+			  err) < 0)
+		return -1;
+	db_json_bool(*out, "disabled");
+	db_json_bool(*out, "has_password");
+	return 0;
+}
+
+int64_t
+store_account_project(struct db *db, const char *login)
+{
+	struct db_param p[1] = { DB_TXT(login) };
+	struct hk_err ignored;
+	int64_t id;
+
+	if (db_query_int(db, "SELECT project_id FROM account WHERE login = $1 "
+			 "AND project_id IS NOT NULL", p, 1, &id,
+			 &ignored) < 0)
+		return -1;
+	return id;
+}
+
+/* Runs one UPDATE or DELETE of the account `login` (its $1) and audits
+ * the account as it was and as it is (NULL once deleted). */
+static int
+change_account(struct db *db, const struct hk_actor *actor, const char *login,
+	       const char *action, const char *sql, const struct db_param *p,
+	       int np, struct hk_err *err)
+{
+	json_t *before = NULL, *after = NULL;
+	int deleting = strncmp(sql, "DELETE", 6) == 0;
+	int64_t project;
+
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	project = store_account_project(db, login);
+	if (get_account(db, login, &before, err) < 0 ||
+	    db_exec(db, sql, p, np, NULL, err) < 0 ||
+	    (!deleting && get_account(db, login, &after, err) < 0)) {
+		json_decref(before);
+		db_rollback(db);
+		return -1;
+	}
+	return store_commit_change(db, actor, action, login, project, before,
+				   after, err);
+}
+
+int
+store_account_password(struct db *db, const struct hk_actor *actor,
+		       const char *login, const char *hash,
+		       struct hk_err *err)
+{
+	struct db_param p[3] = { DB_TXT(login), hash ? DB_TXT(hash) : DB_NUL,
+				 DB_INTV((int64_t)time(NULL)) };
+
+	return change_account(db, actor, login, hash ? "account.password" :
+			      "account.password_clear", "UPDATE account SET "
+			      "password_hash = CAST($2 AS TEXT), updated_at = "
+			      "$3 WHERE login = $1", p, 3, err);
+}
+
+/* An operator signed in through the panel must not lock itself out. */
+static int
+not_self(struct db *db, const struct hk_actor *actor, const char *login,
+	 struct hk_err *err)
+{
+	struct db_param q[2] = { DB_TXT(login), DB_INTV(actor->account_id) };
+	int64_t self = 0;
+
+	if (store_operator(actor, err) < 0)
+		return -1;
+	if (actor->account_id <= 0)
+		return 0;
+	if (db_query_int(db, "SELECT COUNT(*) FROM account WHERE login = $1 "
+			 "AND id = $2", q, 2, &self, err) < 0)
+		return -1;
+	if (self)
+		return hk_fail(err, HK_EINVAL, "login", "an account cannot "
+			       "disable or delete itself");
+	return 0;
+}
+
+int
+store_account_disable(struct db *db, const struct hk_actor *actor,
+		      const char *login, int disabled, struct hk_err *err)
+{
+	struct db_param p[3] = { DB_TXT(login), DB_INTV(disabled ? 1 : 0),
+				 DB_INTV((int64_t)time(NULL)) };
+
+	if (disabled && not_self(db, actor, login, err) < 0)
+		return -1;
+	return change_account(db, actor, login, disabled ? "account.disable"
+			      : "account.enable", "UPDATE account SET disabled "
+			      "= $2, updated_at = $3 WHERE login = $1", p, 3,
+			      err);
+}
+
+int
+store_account_delete(struct db *db, const struct hk_actor *actor,
+		     const char *login, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(login) };
+
+	if (not_self(db, actor, login, err) < 0)
+		return -1;
+	/* Its API keys go with it (ON DELETE CASCADE). */
+	return change_account(db, actor, login, "account.delete", "DELETE FROM "
+			      "account WHERE login = $1", p, 1, err);
+}
+
+int
+store_account_first_admin(struct db *db, const struct hk_actor *actor,
+			  const char *login, int *made, struct hk_err *err)
+{
+	struct account_in in = { login, "admin", NULL, NULL };
+	json_t *obj = NULL;
+	int64_t n = 0;
+
+	*made = 0;
+	if (db_query_int(db, "SELECT COUNT(*) FROM account WHERE role = "
+			 "'admin'", NULL, 0, &n, err) < 0)
+		return -1;
+	if (n > 0)
+		return 0;
+	if (store_account_add(db, actor, &in, &obj, err) < 0)
+		return -1;
+	json_decref(obj);
+	*made = 1;
+	return 0;
+}
