@@ -30,6 +30,8 @@ cli_usage(void)
 	    "  guest add NAME --project P --host H"
 	    " [--host-key-file F] [--fingerprint SHA256:...]"
 	    " [--port N] [--user U]\n"
+	    "  guest set NAME [--host H] [--port N] [--user U]"
+	    " [--rekey | --host-key-file F] [--fingerprint SHA256:...]\n"
 	    "  guest list | guest delete NAME | status\n"
 	    "  push [GUEST]\n"
 	    "  domain add NAME --guest G | domain list\n"

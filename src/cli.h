@@ -68,6 +68,8 @@ int cli_mailbox(struct cli *c);
 int cli_alias(struct cli *c);		/* cli_alias.c */
 int cli_aliasdomain(struct cli *c);
 int cli_audit(struct cli *c);
+int cli_guest(struct cli *c);		/* cli_guest.c */
+int cli_status(struct cli *c);
 int cli_account(struct cli *c);		/* cli_account.c */
 int cli_apikey(struct cli *c);
 

@@ -146,6 +146,14 @@ struct guest_in {
 int store_guest_add(struct db *db, const struct hk_actor *actor,
 		    const struct guest_in *in, json_t **out,
 		    struct hk_err *err);
+int store_guest_get(struct db *db, const char *name, json_t **out,
+		    struct hk_err *err);
+/* A guest that moved or was reinstalled: in->name picks it; a NULL host,
+ * user or host_key and a port of 0 keep what it has (its project stays).
+ * It is owed a push at once. */
+int store_guest_update(struct db *db, const struct hk_actor *actor,
+		       const struct guest_in *in, json_t **out,
+		       struct hk_err *err);
 /* Refused (HK_EEXIST) while a domain is served or backed up by it; the
  * guest itself keeps its last maps and goes on serving them. */
 int store_guest_delete(struct db *db, const struct hk_actor *actor,

@@ -13,8 +13,9 @@
 	"g.ssh_user, g.desired_gen, g.applied_gen, g.state, g.last_error, " \
 	"g.last_push_at, g.retry_at"
 
-static int
-get_guest(struct db *db, const char *name, json_t **out, struct hk_err *err)
+int
+store_guest_get(struct db *db, const char *name, json_t **out,
+		struct hk_err *err)
 {
 	struct db_param p[1] = { DB_TXT(name) };
 
@@ -54,12 +55,62 @@ store_guest_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	if (store_project_id(db, in->project, &pid, err) < 0 ||
 	    insert_guest(db, in, pid, err) < 0 ||
-	    get_guest(db, in->name, out, err) < 0 ||
+	    store_guest_get(db, in->name, out, err) < 0 ||
 	    store_audit_change(db, actor, "guest.add", in->name, pid, NULL,
 			       json_pack("{s:O, s:s}", "guest", *out,
 					 "host_key", in->host_key), err) < 0 ||
 	    db_commit(db, err) < 0) {
 		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_guest(struct db *db, const struct guest_in *in, struct hk_err *err)
+{
+	struct db_param p[5] = { DB_TXT(in->name),
+				 in->host ? DB_TXT(in->host) : DB_NUL,
+				 DB_INTV(in->port),
+				 in->user ? DB_TXT(in->user) : DB_NUL,
+				 in->host_key ? DB_TXT(in->host_key) : DB_NUL };
+
+	/* A guest that moved is owed a push at once, failures forgotten. */
+	return db_exec(db, "UPDATE guest SET ssh_host = COALESCE(CAST($2 AS "
+		       "TEXT), ssh_host), ssh_port = CASE WHEN $3 <= 0 THEN "
+		       "ssh_port ELSE $3 END, ssh_user = COALESCE(CAST($4 AS "
+		       "TEXT), ssh_user), host_key = COALESCE(CAST($5 AS TEXT), "
+		       "host_key), desired_gen = desired_gen + 1, state = "
+		       "'pending', failures = 0, retry_at = 0 WHERE name = $1",
+		       p, 5, NULL, err);
+}
+
+int
+store_guest_update(struct db *db, const struct hk_actor *actor,
+		   const struct guest_in *in, json_t **out, struct hk_err *err)
+{
+	json_t *before = NULL, *seen;
+	int64_t pid;
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_guest_get(db, in->name, &before, err) < 0 ||
+	    write_guest(db, in, err) < 0 ||
+	    store_guest_get(db, in->name, out, err) < 0 ||
+	    store_project_id(db, json_string_value(json_object_get(before,
+			     "project")), &pid, err) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return store_abort(db, before);
+	}
+	seen = json_deep_copy(*out);
+	if (in->host_key != NULL)
+		json_object_set_new(seen, "host_key", json_string(in->host_key));
+	if (store_commit_change(db, actor, "guest.update", in->name, pid,
+				before, seen, err) < 0) {
 		json_decref(*out);
 		*out = NULL;
 		return -1;
@@ -97,7 +148,7 @@ store_guest_delete(struct db *db, const struct hk_actor *actor,
 
 	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
 		return -1;
-	if (get_guest(db, name, &before, err) < 0)
+	if (store_guest_get(db, name, &before, err) < 0)
 		goto fail;
 	id = json_integer_value(json_object_get(before, "id"));
 	p[0] = DB_INTV(id);

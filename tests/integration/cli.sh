@@ -98,6 +98,20 @@ refused "a listing with a zero limit" limit mailbox list pc1.example --limit 0
 refused "a guest with a host like an option" host guest add g2 --project lab --host -oProxyCommand=x --host-key-file "$tmp/key.pub"
 refused "a guest with a bad port" port guest add g2 --project lab --host h --port 70000 --host-key-file "$tmp/key.pub"
 
+# A guest that moved, and one reinstalled with a new host key.
+gen0=$(hk --json guest list | jq '.[0].desired_gen')
+check "guest set: a new address" hk guest set g1 --host 10.77.0.98 --port 2222
+ssh-keygen -q -t ed25519 -N '' -C g1new -f "$tmp/key2"
+check "guest set: a new host key" hk guest set g1 --host-key-file "$tmp/key2.pub"
+check_eq "the guest moved and is owed a push" "10.77.0.98 2222 $((gen0 + 2)) pending" \
+	"$(hk --json guest list | jq -r '.[0] | [.ssh_host, .ssh_port, .desired_gen, .state] | map(tostring) | join(" ")')"
+check_eq "the audit has the new key" "$(cut -d' ' -f1-2 "$tmp/key2.pub")" \
+	"$(hk --json audit --limit 1 | jq -r '.[0].detail | fromjson? // . | .after.host_key')"
+refused "guest set on no such guest" guest guest set nosuch --port 22
+refused "guest set with a host like an option" host guest set g1 --host -oProxyCommand=x
+refused "guest set with port 0" port guest set g1 --port 0
+refused "guest set with a key of the wrong fingerprint" fingerprint guest set g1 --host-key-file "$tmp/key.pub" --fingerprint SHA256:AAAA
+
 check "project limits" hk project limits lab --max-domains 2 --max-storage 3G
 refused "a third domain over max_domains" max_domains domain add third.example --guest g1
 refused "a mailbox without quota under a storage limit" quota mailbox add nq@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'

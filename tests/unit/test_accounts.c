@@ -224,6 +224,40 @@ test_delete_project_and_guest(void **state)
 	assert_int_equal(err.code, HK_ENOTFOUND);
 }
 
+static void
+test_guest_update(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_in moved = { .name = "g1", .host = "10.0.0.7",
+				  .port = 2222 };
+	struct hk_actor owner = { .project_id = 1, .via = "api" };
+	struct hk_err err;
+	json_t *obj = NULL;
+	int64_t gen = fixture_int(f, "SELECT desired_gen FROM guest");
+
+	assert_int_equal(store_guest_update(f->db, &owner, &moved, &obj, &err),
+			 -1);
+	assert_int_equal(err.code, HK_EFORBIDDEN);
+	assert_null(obj);
+	moved.name = "nosuch";
+	assert_int_equal(store_guest_update(f->db, &f->admin, &moved, &obj,
+					    &err), -1);
+	assert_string_equal(err.field, "guest");
+	moved.name = "g1";
+	assert_int_equal(store_guest_update(f->db, &f->admin, &moved, &obj,
+					    &err), 0);
+	assert_string_equal(json_string_value(json_object_get(obj,
+			    "ssh_host")), "10.0.0.7");
+	json_decref(obj);
+	/* the user and the pinned key are kept; a push is owed at once */
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM guest WHERE "
+				     "ssh_port = 2222 AND ssh_user = 'root' AND "
+				     "host_key LIKE 'ssh-ed25519 %' AND "
+				     "retry_at = 0"), 1);
+	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"),
+			 gen + 1);
+}
+
 int
 main(void)
 {
@@ -241,6 +275,9 @@ main(void)
 						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_project_and_guest,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_update,
 						fixture_setup,
 						fixture_teardown),
 	};
