@@ -91,6 +91,7 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
 	long n = read_body(r, body, HTTP_MAX_BODY);
 
 	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
 	req.method = param(r, "REQUEST_METHOD");
 	req.uri = param(r, "REQUEST_URI");
 	req.content_type = param(r, "CONTENT_TYPE");
@@ -112,6 +113,11 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
 		api_handle(ctx, &req, &resp);
 	}
 	send_response(r, &resp);
+	/* The client was told nothing; the operator's log gets the cause. */
+	if (resp.status == 500)
+		fprintf(stderr, "hakomail-fcgi[%ld]: %s %s: %s\n",
+			(long)getpid(), req.method ? req.method : "-",
+			req.uri ? req.uri : "-", resp.internal);
 	json_decref(resp.body);
 }
 

@@ -111,6 +111,9 @@ http_error(struct http_resp *resp, const struct hk_err *err)
 	json_t *e;
 
 	resp->status = http_status(err->code);
+	if (resp->status == 500)
+		snprintf(resp->internal, sizeof(resp->internal), "%s: %s",
+			 hk_errcode_name(err->code), err->message);
 	e = json_pack("{s:s, s:s, s:s?}", "code", hk_errcode_name(err->code),
 		      "message", resp->status == 500 ? "internal error" :
 		      err->message, "field", err->field[0] ? err->field : NULL);

@@ -27,6 +27,8 @@ struct http_resp {
 	int status;
 	json_t *body;			/* owned; NULL for no body */
 	char allow[32];			/* for 405: the Allow header */
+	char internal[640];		/* for 500: the cause, for the log
+					 * only (the client sees none) */
 };
 
 /*
