@@ -13,7 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <idn2.h>
+#include <unicode/uscript.h>
+#include <unicode/uspoof.h>
+#include <unicode/utf8.h>
 
 #include "validate.h"
 
@@ -72,6 +78,163 @@ check_text(const char *in, const char *field, size_t max, struct hk_err *err)
 	return 0;
 }
 
+/*
+ * The look-alike policy of validate.h, on the U-label of each IDN label.
+ * A checker per call: once ICU has loaded its data (the first IDN of a
+ * process: 0.4 ms warm, 7 ms from a cold disk), uspoof_open() and _close()
+ * take under a microsecond, so nothing is shared between threads and
+ * nothing lives for the process.
+ */
+static USpoofChecker *
+spoof_open(const char *field, struct hk_err *err)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	USpoofChecker *sc = uspoof_open(&st);
+
+	if (U_SUCCESS(st)) {
+		uspoof_setRestrictionLevel(sc, USPOOF_HIGHLY_RESTRICTIVE);
+		uspoof_setChecks(sc, USPOOF_RESTRICTION_LEVEL |
+				 USPOOF_INVISIBLE | USPOOF_MIXED_NUMBERS, &st);
+	}
+	if (U_FAILURE(st)) {
+		if (sc != NULL)
+			uspoof_close(sc);
+		hk_fail(err, HK_EINTERNAL, field, "ICU spoof checker: %s",
+			u_errorName(st));
+		return NULL;
+	}
+	return sc;
+}
+
+/* UTS#39 "highly restrictive" scripts, no invisibles, one digit set. */
+static int
+spoof_scripts(USpoofChecker *sc, const char *u, const char *a,
+	      const char *field, struct hk_err *err)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t r = uspoof_check2UTF8(sc, u, -1, NULL, &st);
+
+	if (U_FAILURE(st))
+		return hk_fail(err, HK_EINTERNAL, field, "ICU spoof check: %s",
+			       u_errorName(st));
+	if (r & USPOOF_RESTRICTION_LEVEL)
+		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
+			       "mixes scripts, as look-alike names do: a "
+			       "label is one script, except Latin with Han "
+			       "and kana (Japanese), Bopomofo (Chinese) or "
+			       "Hangul (Korean)", u, a);
+	if (r & USPOOF_INVISIBLE)
+		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
+			       "holds invisible or repeated combining marks",
+			       u, a);
+	if (r & USPOOF_MIXED_NUMBERS)
+		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
+			       "mixes digits of different number systems",
+			       u, a);
+	return 0;
+}
+
+/*
+ * Whether every non-ASCII character of u is a Latin letter of a living
+ * language (UTS#39 Identifier_Status=Allowed: ı, æ, œ, but not the IPA
+ * ɡ, ɑ, ɩ).  Those read as plainly as é or ü; registries sell them.
+ */
+static int
+latin_letters_only(const char *u)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	const USet *allowed = uspoof_getRecommendedSet(&st);
+	const uint8_t *s = (const uint8_t *)u;
+	int32_t i = 0, n = (int32_t)strlen(u);
+
+	if (U_FAILURE(st))
+		return 0;
+	while (i < n) {
+		UChar32 c;
+
+		U8_NEXT(s, i, n, c);
+		if (c < 0x80)
+			continue;
+		if (c < 0 || !uset_contains(allowed, c) ||
+		    uscript_getScript(c, &st) != USCRIPT_LATIN || U_FAILURE(st))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A label whose confusable skeleton is an ASCII host label (letters,
+ * digits, '-') reads as that ASCII name: Cyrillic "рау" is "pay".  Only
+ * Latin letters of living languages are spared (see latin_letters_only):
+ * their skeletons fold ı to i and æ to ae, so Turkish "kırmızı" or
+ * Danish "læge" would otherwise go too.
+ */
+static int
+spoof_skeleton(USpoofChecker *sc, const char *u, const char *a,
+	       const char *field, struct hk_err *err)
+{
+	/* A 63-octet A-label holds <= 59 code points, and no IDNA-valid one
+	 * has a skeleton over 21 octets (Hangul syllables: U+AF66). */
+	char sk[59 * 21 + 1];
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t n = uspoof_getSkeletonUTF8(sc, 0, u, -1, sk, sizeof(sk), &st);
+
+	if (U_FAILURE(st) || n < 0 || (size_t)n >= sizeof(sk))
+		return hk_fail(err, HK_EINTERNAL, field, "ICU skeleton: %s",
+			       u_errorName(st));
+	if (strspn(sk, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789-") != (size_t)n || latin_letters_only(u))
+		return 0;
+	return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) looks like "
+		       "an ASCII label (UTS#39 skeleton \"%s\"); use the "
+		       "ASCII name", u, a, sk);
+}
+
+/* The policy on one A-label a ("xn--..."), as its U-label. */
+static int
+check_label(USpoofChecker *sc, const char *a, const char *field,
+	    struct hk_err *err)
+{
+	char *u = NULL;
+	int rc;
+
+	if (idn2_to_unicode_8z8z(a, &u, 0) != IDN2_OK || u == NULL) {
+		idn2_free(u);
+		return hk_fail(err, HK_EINVAL, field, "label \"%s\" does not "
+			       "decode", a);
+	}
+	rc = spoof_scripts(sc, u, a, field, err);
+	if (rc == 0)
+		rc = spoof_skeleton(sc, u, a, field, err);
+	idn2_free(u);
+	return rc;
+}
+
+/* The policy on each "xn--" label of an A-label name; ASCII labels never
+ * reach ICU, and an all-ASCII name never opens a checker. */
+static int
+check_lookalikes(const char *alabel, const char *field, struct hk_err *err)
+{
+	USpoofChecker *sc = NULL;
+	char a[MAPSYNTAX_DOMAIN_MAX + 1];
+	int rc = 0;
+
+	for (const char *p = alabel; rc == 0 && *p; ) {
+		size_t len = strcspn(p, ".");
+
+		if (strncmp(p, "xn--", 4) == 0) {
+			snprintf(a, sizeof(a), "%.*s", (int)len, p);
+			if (sc == NULL && (sc = spoof_open(field, err)) == NULL)
+				return -1;
+			rc = check_label(sc, a, field, err);
+		}
+		p += len + (p[len] == '.');
+	}
+	if (sc != NULL)
+		uspoof_close(sc);
+	return rc;
+}
+
 int
 validate_domain(const char *in, const char *field,
 		char out[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err)
@@ -93,6 +256,10 @@ validate_domain(const char *in, const char *field,
 		return hk_fail(err, HK_EINVAL, field,
 			       "not a valid domain name: needs at least two "
 			       "labels of letters, digits and inner hyphens");
+	}
+	if (check_lookalikes(alabel, field, err) < 0) {
+		idn2_free(alabel);
+		return -1;
 	}
 	snprintf(out, MAPSYNTAX_DOMAIN_MAX + 1, "%s", alabel);
 	idn2_free(alabel);
@@ -228,14 +395,36 @@ validate_slug(const char *in, const char *field, struct hk_err *err)
 	return 0;
 }
 
+/* A DNS host name: 1-63-octet LDH labels, none starting or ending with '-';
+ * one label ("g1") is enough for a name from /etc/hosts. */
+static int
+host_name_ok(const char *s, size_t n)
+{
+	size_t label = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (label == 0 || label > 63 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)s[i]) ||
+			   (s[i] == '-' && label > 0)) {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int
 validate_host(const char *in, const char *field, struct hk_err *err)
 {
+	unsigned char addr[sizeof(struct in6_addr)];
 	size_t n = in ? strlen(in) : 0;
 
-	if (n == 0 || n > 253 || in[0] == '-' ||
-	    strspn(in, "abcdefghijklmnopqrstuvwxyz"
-		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-") != n)
+	if (n == 0 || n > 253 || !(host_name_ok(in, n) ||
+	    inet_pton(AF_INET6, in, addr) == 1))
 		return hk_fail(err, HK_EINVAL, field, "must be a host name or "
 			       "an IP address");
 	return 0;

@@ -17,8 +17,22 @@
 #include "mapsyntax.h"
 #include "strbuf.h"
 
-/* IDNA2008 (libidn2, with UTS#46 mapping): "大学.example" and
- * "xn--..." both give the lowercase A-label. */
+/*
+ * IDNA2008 (libidn2, with UTS#46 mapping): "大学.example" and
+ * "xn--..." both give the lowercase A-label.  UTS#46 drops some invisibles
+ * (U+00AD, U+200B, U+FEFF) as it maps; IDNA2008 refuses a stray U+200D.
+ *
+ * Look-alike policy (UTS#39, ICU uspoof), on the U-label of every non-ASCII
+ * label however it was given; ASCII labels skip it:
+ *  - each label is "highly restrictive": one script plus Common/Inherited,
+ *    or Latin with Han+Hiragana+Katakana, Han+Bopomofo or Han+Hangul (so
+ *    no "pаypal" with a Cyrillic а); no invisible or repeated combining
+ *    marks; digits from one number system only;
+ *  - a label whose confusable skeleton is an ASCII host label ("рау",
+ *    all Cyrillic, is "pay") is refused, unless its non-ASCII characters
+ *    are all Latin letters in modern use (Turkish ı, Danish æ: "kırmızı").
+ * Refusals are HK_EINVAL on field, naming the label in both forms.
+ */
 int validate_domain(const char *in, const char *field,
 		    char out[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err);
 
@@ -57,7 +71,8 @@ int validate_quota(const char *in, const char *field, int64_t *bytes,
 /* Object names (projects, guests, logins): [a-z0-9][a-z0-9_-]*, <= 63. */
 int validate_slug(const char *in, const char *field, struct hk_err *err);
 
-/* An SSH host: a DNS name or an IPv4/IPv6 literal, never starting with '-'. */
+/* An SSH host: a DNS name of LDH labels (an IPv4 literal is one) or an
+ * IPv6 literal; so never an option to ssh ('-...') nor a user@host. */
 int validate_host(const char *in, const char *field, struct hk_err *err);
 
 /* An SSH public key line "TYPE BASE64 [comment]" -> "TYPE BASE64". */
