@@ -197,7 +197,7 @@ cli_apikey(struct cli *c)
 	if (c->argc >= 2 && strcmp(c->argv[1], "create") == 0)
 		return apikey_create(c);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		rc = store_apikey_list(c->db, &items, &err);
+		rc = store_apikey_list(c->db, &c->actor, &items, &err);
 		return cli_listed(c, rc, items, cols, &err);
 	}
 	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {

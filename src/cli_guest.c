@@ -183,7 +183,7 @@ cmd_guest_set(struct cli *c)
 	    (in.user && validate_slug(in.user, "user", &err) < 0) ||
 	    (cli_opt(o, "--port") && parse_port(cli_opt(o, "--port"), &in.port,
 						&err) < 0) ||
-	    store_guest_get(c->db, in.name, &obj, &err) < 0)
+	    store_guest_get(c->db, &c->actor, in.name, &obj, &err) < 0)
 		return cli_fail(&err);
 	/* scan where the guest will be reached */
 	scan = in;

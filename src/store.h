@@ -82,7 +82,11 @@ int store_project_id(struct db *db, const char *name, int64_t *id,
 int store_project_limits(struct db *db, const struct hk_actor *actor,
 			 const char *name, const struct project_limits *lim,
 			 struct hk_err *err);
-int store_project_list(struct db *db, json_t **out, struct hk_err *err);
+/* Each with its limits and use; an owner sees its own project only. */
+int store_project_list(struct db *db, const struct hk_actor *actor,
+		       json_t **out, struct hk_err *err);
+int store_project_get(struct db *db, const struct hk_actor *actor,
+		      const char *name, json_t **out, struct hk_err *err);
 
 /* Deletes an empty project: one that still has guests or domains is
  * HK_EEXIST naming what is left.  Its owner accounts go with it. */
@@ -131,9 +135,12 @@ int store_apikey_create(struct db *db, const struct hk_actor *actor,
  * or disabled account (one message for all, to reveal nothing). */
 int store_apikey_auth(struct db *db, const char *token,
 		      struct hk_actor *actor, struct hk_err *err);
-/* Every key by its public prefix; never the digest. */
-int store_apikey_list(struct db *db, json_t **out, struct hk_err *err);
-/* Revokes the key with this prefix (HK_ENOTFOUND if none is live). */
+/* Every key by its public prefix, never the digest; an owner sees the
+ * keys of its project's accounts. */
+int store_apikey_list(struct db *db, const struct hk_actor *actor,
+		      json_t **out, struct hk_err *err);
+/* Revokes the key with this prefix (HK_ENOTFOUND if none is live, or if
+ * it is not the actor's own: an owner revokes only its own keys). */
 int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 			const char *prefix, struct hk_err *err);
 
@@ -146,8 +153,10 @@ struct guest_in {
 int store_guest_add(struct db *db, const struct hk_actor *actor,
 		    const struct guest_in *in, json_t **out,
 		    struct hk_err *err);
-int store_guest_get(struct db *db, const char *name, json_t **out,
-		    struct hk_err *err);
+/* One guest and its push state, as the actor may see it (an owner: the
+ * guests of its project). */
+int store_guest_get(struct db *db, const struct hk_actor *actor,
+		    const char *name, json_t **out, struct hk_err *err);
 /* A guest that moved or was reinstalled: in->name picks it; a NULL host,
  * user or host_key and a port of 0 keep what it has (its project stays).
  * It is owed a push at once. */
@@ -215,6 +224,18 @@ int store_domain_active(struct db *db, const struct hk_actor *actor,
  * domains, unless force, which deletes them with it. */
 int store_domain_delete(struct db *db, const struct hk_actor *actor,
 			const char *name, int force, struct hk_err *err);
+/* A change to a domain, in one audited transaction: a negative value
+ * leaves that field as it is; set_backup with backup_guest NULL removes
+ * the backup MX.  *out (if out is not NULL) gets the domain as it is. */
+struct domain_patch {
+	int active;
+	int64_t max_mailboxes, default_quota;
+	int set_backup;
+	const char *backup_guest;
+};
+int store_domain_update(struct db *db, const struct hk_actor *actor,
+			const char *name, const struct domain_patch *patch,
+			json_t **out, struct hk_err *err);
 /* Sets a domain's limits; a negative value leaves that one as it is. */
 int store_domain_limits(struct db *db, const struct hk_actor *actor,
 			const char *name, int64_t max_mailboxes,
@@ -290,6 +311,11 @@ int store_alias_add(struct db *db, const struct hk_actor *actor,
 		    struct hk_err *err);
 int store_alias_list(struct db *db, const struct hk_actor *actor,
 		     const char *domain, json_t **out, struct hk_err *err);
+/* HK_ENOTFOUND (field "address") alike for a missing one and another
+ * project's. */
+int store_alias_get(struct db *db, const struct hk_actor *actor,
+		    const char *local_part, const char *domain, json_t **out,
+		    struct hk_err *err);
 /* destinations NULL and active -1 leave those as they are. */
 int store_alias_update(struct db *db, const struct hk_actor *actor,
 		       const char *local_part, const char *domain,
@@ -306,6 +332,8 @@ int store_aliasdomain_add(struct db *db, const struct hk_actor *actor,
 			  struct hk_err *err);
 int store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
 			   json_t **out, struct hk_err *err);
+int store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
+			  const char *name, json_t **out, struct hk_err *err);
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 			     const char *name, struct hk_err *err);
 

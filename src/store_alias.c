@@ -115,6 +115,16 @@ alias_ref(struct db *db, const struct hk_actor *actor, const char *local,
 	return 0;
 }
 
+int
+store_alias_get(struct db *db, const struct hk_actor *actor,
+		const char *local_part, const char *domain, json_t **out,
+		struct hk_err *err)
+{
+	struct domain_ref ref;
+
+	return alias_ref(db, actor, local_part, domain, &ref, out, err);
+}
+
 /* One write to the alias (its $1 domain id, $2 local part, more params
  * after), its guests bumped, audited as it was and (unless deleted) is. */
 static int
@@ -254,6 +264,21 @@ store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
 			  err) < 0)
 		return -1;
 	db_json_bool(*out, "active");
+	return 0;
+}
+
+int
+store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
+		      const char *name, json_t **out, struct hk_err *err)
+{
+	struct db_param p[2] = {
+		DB_INTV(actor->is_admin ? -1 : actor->project_id),
+		DB_TXT(name) };
+
+	if (select_one(db, ALIASDOMAIN_SELECT "WHERE ($1 < 0 OR x.project_id "
+		       "= $1) AND x.name = $2", p, 2, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "name", "no alias domain %s", name) : -1;
 	return 0;
 }
 

@@ -156,12 +156,17 @@ note_use(struct db *db, const char *prefix, int64_t now, struct hk_err *err)
 }
 
 int
-store_apikey_list(struct db *db, json_t **out, struct hk_err *err)
+store_apikey_list(struct db *db, const struct hk_actor *actor, json_t **out,
+		  struct hk_err *err)
 {
+	struct db_param p[1] = { DB_INTV(actor->is_admin ? -1 :
+					 actor->project_id) };
+
 	if (db_query_json(db, "SELECT k.prefix, a.login, a.role, k.read_only, "
 			  "k.created_at, k.expires_at, k.revoked_at, "
 			  "k.last_used_at FROM api_key k JOIN account a ON a.id "
-			  "= k.account_id ORDER BY k.id", NULL, 0, out, err) < 0)
+			  "= k.account_id WHERE $1 < 0 OR a.project_id = $1 "
+			  "ORDER BY k.id", p, 1, out, err) < 0)
 		return -1;
 	db_json_bool(*out, "read_only");
 	return 0;

@@ -161,40 +161,6 @@ store_domain_add(struct db *db, const struct hk_actor *actor,
 	return store_domain_get(db, actor, name, out, err);
 }
 
-int
-store_domain_limits(struct db *db, const struct hk_actor *actor,
-		    const char *name, int64_t max_mailboxes,
-		    int64_t default_quota, struct hk_err *err)
-{
-	struct domain_ref ref;
-	struct db_param p[3];
-
-	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
-	if (db_begin(db, 1, err) < 0)
-		return -1;
-	if (store_domain_ref(db, actor, name, &ref, err) < 0)
-		goto fail;
-	p[0] = DB_INTV(ref.id);
-	p[1] = DB_INTV(max_mailboxes);
-	p[2] = DB_INTV(default_quota);
-	if (db_exec(db, "UPDATE domain SET max_mailboxes = CASE WHEN $2 < 0 "
-		    "THEN max_mailboxes ELSE $2 END, default_quota_bytes = CASE"
-		    " WHEN CAST($3 AS BIGINT) < 0 THEN default_quota_bytes ELSE "
-		    "CAST($3 AS BIGINT) END WHERE id = $1", p, 3, NULL,
-		    err) < 0 ||
-	    store_audit(db, actor, "domain.limits", name, ref.project_id,
-			json_pack("{s:I, s:I}", "max_mailboxes",
-				  (json_int_t)max_mailboxes, "default_quota",
-				  (json_int_t)default_quota), err) < 0 ||
-	    db_commit(db, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return -1;
-}
-
 /* The id of guest `name` in the domain's project, not its primary. */
 static int
 backup_id(struct db *db, const struct domain_ref *ref, const char *name,
@@ -211,66 +177,97 @@ backup_id(struct db *db, const struct domain_ref *ref, const char *name,
 	return 0;
 }
 
-int
-store_domain_backup(struct db *db, const struct hk_actor *actor,
-		    const char *name, const char *backup, struct hk_err *err)
+/* The patch's fields, $1 the domain's id; the old backup loses the
+ * domain and the new one gains it. */
+static int
+apply_patch(struct db *db, struct domain_ref *ref,
+	    const struct domain_patch *patch, struct hk_err *err)
 {
-	struct domain_ref ref, before;
-	struct db_param p[2];
+	struct domain_ref old = *ref;
+	struct db_param p[6] = { DB_INTV(ref->id), DB_INTV(patch->active),
+				 DB_INTV(patch->max_mailboxes),
+				 DB_INTV(patch->default_quota),
+				 DB_INTV(patch->set_backup ? 1 : 0), DB_NUL };
 	int64_t id = -1;
+
+	if (patch->set_backup && patch->backup_guest != NULL &&
+	    backup_id(db, ref, patch->backup_guest, &id, err) < 0)
+		return -1;
+	if (id >= 0)
+		p[5] = DB_INTV(id);
+	if (patch->set_backup)
+		ref->backup_guest_id = id;
+	if (db_exec(db, "UPDATE domain SET active = CASE WHEN $2 < 0 THEN "
+		    "active ELSE $2 END, max_mailboxes = CASE WHEN $3 < 0 THEN "
+		    "max_mailboxes ELSE $3 END, default_quota_bytes = CASE WHEN "
+		    "CAST($4 AS BIGINT) < 0 THEN default_quota_bytes ELSE "
+		    "CAST($4 AS BIGINT) END, backup_guest_id = CASE WHEN $5 = 1 "
+		    "THEN CAST($6 AS BIGINT) ELSE backup_guest_id END WHERE id "
+		    "= $1", p, 6, NULL, err) < 0 ||
+	    store_guest_bump(db, &old, err) < 0)
+		return -1;
+	return patch->set_backup ? store_guest_bump(db, ref, err) : 0;
+}
+
+int
+store_domain_update(struct db *db, const struct hk_actor *actor,
+		    const char *name, const struct domain_patch *patch,
+		    json_t **out, struct hk_err *err)
+{
+	json_t *before = NULL, *after = NULL;
+	struct domain_ref ref;
 
 	if (actor->read_only)
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
-	    (backup != NULL && backup_id(db, &ref, backup, &id, err) < 0))
+	    store_domain_get(db, actor, name, &before, err) < 0 ||
+	    apply_patch(db, &ref, patch, err) < 0 ||
+	    store_domain_get(db, actor, name, &after, err) < 0)
 		goto fail;
-	p[0] = DB_INTV(ref.id);
-	p[1] = id >= 0 ? DB_INTV(id) : DB_NUL;
-	before = ref;		/* the old backup loses the domain */
-	ref.backup_guest_id = id;
-	if (db_exec(db, "UPDATE domain SET backup_guest_id = CAST($2 AS BIGINT)"
-		    " WHERE id = $1", p, 2, NULL, err) < 0 ||
-	    store_guest_bump(db, &before, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0 ||
-	    store_audit(db, actor, "domain.backup", name, ref.project_id,
-			json_pack("{s:s?}", "backup_guest", backup), err) < 0 ||
-	    db_commit(db, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
+	if (out != NULL)
+		*out = json_incref(after);
+	if (store_commit_change(db, actor, "domain.update", name,
+				ref.project_id, before, after, err) == 0)
+		return 0;
+	if (out != NULL) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return -1;
+fail:
+	json_decref(after);
+	return store_abort(db, before);
+}
+
+int
+store_domain_limits(struct db *db, const struct hk_actor *actor,
+		    const char *name, int64_t max_mailboxes,
+		    int64_t default_quota, struct hk_err *err)
+{
+	struct domain_patch patch = { -1, max_mailboxes, default_quota, 0,
+				      NULL };
+
+	return store_domain_update(db, actor, name, &patch, NULL, err);
+}
+
+int
+store_domain_backup(struct db *db, const struct hk_actor *actor,
+		    const char *name, const char *backup, struct hk_err *err)
+{
+	struct domain_patch patch = { -1, -1, -1, 1, backup };
+
+	return store_domain_update(db, actor, name, &patch, NULL, err);
 }
 
 int
 store_domain_active(struct db *db, const struct hk_actor *actor,
 		    const char *name, int active, struct hk_err *err)
 {
-	json_t *before = NULL, *after = NULL;
-	struct domain_ref ref;
-	struct db_param p[2];
+	struct domain_patch patch = { active ? 1 : 0, -1, -1, 0, NULL };
 
-	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
-	if (db_begin(db, 1, err) < 0)
-		return -1;
-	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
-	    store_domain_get(db, actor, name, &before, err) < 0)
-		goto fail;
-	p[0] = DB_INTV(ref.id);
-	p[1] = DB_INTV(active ? 1 : 0);
-	if (db_exec(db, "UPDATE domain SET active = $2 WHERE id = $1", p, 2,
-		    NULL, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0 ||
-	    store_domain_get(db, actor, name, &after, err) < 0)
-		goto fail;
-	return store_commit_change(db, actor, active ? "domain.enable" :
-				   "domain.disable", name, ref.project_id,
-				   before, after, err);
-fail:
-	return store_abort(db, before);
+	return store_domain_update(db, actor, name, &patch, NULL, err);
 }
 
 /* Without force, a domain that still holds mailboxes, aliases or alias

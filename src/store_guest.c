@@ -14,14 +14,16 @@
 	"g.last_push_at, g.retry_at"
 
 int
-store_guest_get(struct db *db, const char *name, json_t **out,
-		struct hk_err *err)
+store_guest_get(struct db *db, const struct hk_actor *actor,
+		const char *name, json_t **out, struct hk_err *err)
 {
-	struct db_param p[1] = { DB_TXT(name) };
+	struct db_param p[2] = { DB_TXT(name), DB_INTV(actor->is_admin ? -1 :
+						       actor->project_id) };
 
 	if (db_query_object(db, "SELECT " GUEST_COLS " FROM guest g JOIN "
-			    "project p ON p.id = g.project_id WHERE g.name = $1",
-			    p, 1, out, err) < 0)
+			    "project p ON p.id = g.project_id WHERE g.name = $1"
+			    " AND ($2 < 0 OR g.project_id = $2)", p, 2, out,
+			    err) < 0)
 		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
 		    "guest", "no guest %s", name) : -1;
 	return 0;
@@ -55,7 +57,7 @@ store_guest_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	if (store_project_id(db, in->project, &pid, err) < 0 ||
 	    insert_guest(db, in, pid, err) < 0 ||
-	    store_guest_get(db, in->name, out, err) < 0 ||
+	    store_guest_get(db, actor, in->name, out, err) < 0 ||
 	    store_audit_change(db, actor, "guest.add", in->name, pid, NULL,
 			       json_pack("{s:O, s:s}", "guest", *out,
 					 "host_key", in->host_key), err) < 0 ||
@@ -97,9 +99,9 @@ store_guest_update(struct db *db, const struct hk_actor *actor,
 	*out = NULL;
 	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
 		return -1;
-	if (store_guest_get(db, in->name, &before, err) < 0 ||
+	if (store_guest_get(db, actor, in->name, &before, err) < 0 ||
 	    write_guest(db, in, err) < 0 ||
-	    store_guest_get(db, in->name, out, err) < 0 ||
+	    store_guest_get(db, actor, in->name, out, err) < 0 ||
 	    store_project_id(db, json_string_value(json_object_get(before,
 			     "project")), &pid, err) < 0) {
 		json_decref(*out);
@@ -148,7 +150,7 @@ store_guest_delete(struct db *db, const struct hk_actor *actor,
 
 	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
 		return -1;
-	if (store_guest_get(db, name, &before, err) < 0)
+	if (store_guest_get(db, actor, name, &before, err) < 0)
 		goto fail;
 	id = json_integer_value(json_object_get(before, "id"));
 	p[0] = DB_INTV(id);

@@ -170,17 +170,37 @@ fail:
 }
 
 /* Each project with its limits and what it uses of them. */
+/* Every project with its limits and what it uses, or one (name), as the
+ * actor may see them: an owner sees its own project only. */
+#define PROJECT_SQL \
+	"SELECT p.name, p.max_domains, (SELECT COUNT(*) FROM domain d " \
+	"WHERE d.project_id = p.id) AS domains, p.max_mailboxes, (SELECT " \
+	"COUNT(*) FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE " \
+	"d.project_id = p.id) AS mailboxes, p.max_storage_bytes, (SELECT " \
+	"COALESCE(SUM(m.quota_bytes), 0) FROM mailbox m JOIN domain d ON " \
+	"d.id = m.domain_id WHERE d.project_id = p.id) AS storage_bytes " \
+	"FROM project p WHERE ($1 < 0 OR p.id = $1) AND (CAST($2 AS TEXT) " \
+	"IS NULL OR p.name = $2) ORDER BY p.name"
+
 int
-store_project_list(struct db *db, json_t **out, struct hk_err *err)
+store_project_list(struct db *db, const struct hk_actor *actor,
+		   json_t **out, struct hk_err *err)
 {
-	return db_query_json(db, "SELECT p.name, p.max_domains, (SELECT "
-			     "COUNT(*) FROM domain d WHERE d.project_id = p.id) "
-			     "AS domains, p.max_mailboxes, (SELECT COUNT(*) "
-			     "FROM mailbox m JOIN domain d ON d.id = m.domain_id"
-			     " WHERE d.project_id = p.id) AS mailboxes, "
-			     "p.max_storage_bytes, (SELECT COALESCE(SUM("
-			     "m.quota_bytes), 0) FROM mailbox m JOIN domain d ON"
-			     " d.id = m.domain_id WHERE d.project_id = p.id) AS "
-			     "storage_bytes FROM project p ORDER BY p.name",
-			     NULL, 0, out, err);
+	struct db_param p[2] = { DB_INTV(actor->is_admin ? -1 :
+					 actor->project_id), DB_NUL };
+
+	return db_query_json(db, PROJECT_SQL, p, 2, out, err);
+}
+
+int
+store_project_get(struct db *db, const struct hk_actor *actor,
+		  const char *name, json_t **out, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_INTV(actor->is_admin ? -1 :
+					 actor->project_id), DB_TXT(name) };
+
+	if (db_query_object(db, PROJECT_SQL, p, 2, out, err) < 0)
+		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
+		    "project", "no such project") : -1;
+	return 0;
 }
