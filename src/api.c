@@ -12,29 +12,52 @@
 #include <strings.h>
 
 #include "api.h"
+#include "query.h"
 #include "validate.h"
 #include "wake.h"
 
-struct route {
-	const char *method;
-	const char *pattern;	/* segments; "*" matches any one */
-	api_handler handler;
-	int has_body;
-};
-
-static const struct route routes[] = {
-	{ "GET",  "domains",			api_domains_list, 0 },
-	{ "POST", "domains",			api_domains_add, 1 },
-	{ "GET",  "domains/*",			api_domain_get, 0 },
-	{ "GET",  "domains/*/mailboxes",	api_mailboxes_list, 0 },
-	{ "POST", "domains/*/mailboxes",	api_mailboxes_add, 1 },
-	{ "POST", "mailboxes",			api_mailboxes_add, 1 },
-	{ "GET",  "mailboxes/*",		api_mailboxes_list, 0 },
-	{ "GET",  "guests",			api_guests_list, 0 },
-	{ "GET",  "domains/*/aliases",		api_aliases_list, 0 },
-	{ "POST", "domains/*/aliases",		api_aliases_add, 1 },
-	{ "GET",  "alias-domains",		api_aliasdomains_list, 0 },
-	{ "POST", "alias-domains",		api_aliasdomains_add, 1 },
+const struct api_route api_routes[] = {
+	{ "GET",	"whoami",			api_whoami, 0 },
+	{ "GET",	"audit",			api_audit_list, 0 },
+	{ "GET",	"projects",			api_projects_list, 0 },
+	{ "POST",	"projects",			api_projects_add, 1 },
+	{ "GET",	"projects/*",			api_project_get, 0 },
+	{ "PATCH",	"projects/*",			api_project_patch, 1 },
+	{ "DELETE",	"projects/*",			api_project_delete, 0 },
+	{ "GET",	"accounts",			api_accounts_list, 0 },
+	{ "POST",	"accounts",			api_accounts_add, 1 },
+	{ "GET",	"accounts/*",			api_account_get, 0 },
+	{ "PATCH",	"accounts/*",			api_account_patch, 1 },
+	{ "DELETE",	"accounts/*",			api_account_delete, 0 },
+	{ "GET",	"api-keys",			api_apikeys_list, 0 },
+	{ "POST",	"api-keys",			api_apikeys_add, 1 },
+	{ "DELETE",	"api-keys/*",			api_apikey_delete, 0 },
+	{ "GET",	"guests",			api_guests_list, 0 },
+	{ "POST",	"guests",			api_guests_add, 1 },
+	{ "GET",	"guests/*",			api_guest_get, 0 },
+	{ "PATCH",	"guests/*",			api_guest_patch, 1 },
+	{ "DELETE",	"guests/*",			api_guest_delete, 0 },
+	{ "POST",	"guests/*/push",		api_guest_push, 0 },
+	{ "GET",	"domains",			api_domains_list, 0 },
+	{ "POST",	"domains",			api_domains_add, 1 },
+	{ "GET",	"domains/*",			api_domain_get, 0 },
+	{ "PATCH",	"domains/*",			api_domain_patch, 1 },
+	{ "DELETE",	"domains/*",			api_domain_delete, 0 },
+	{ "GET",	"domains/*/mailboxes",		api_mailboxes_list, 0 },
+	{ "POST",	"domains/*/mailboxes",		api_mailboxes_add, 1 },
+	{ "POST",	"mailboxes",			api_mailboxes_add, 1 },
+	{ "GET",	"mailboxes/*",			api_mailbox_get, 0 },
+	{ "PATCH",	"mailboxes/*",			api_mailbox_patch, 1 },
+	{ "DELETE",	"mailboxes/*",			api_mailbox_delete, 0 },
+	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
+	{ "POST",	"domains/*/aliases",		api_aliases_add, 1 },
+	{ "GET",	"aliases/*",			api_alias_get, 0 },
+	{ "PATCH",	"aliases/*",			api_alias_patch, 1 },
+	{ "DELETE",	"aliases/*",			api_alias_delete, 0 },
+	{ "GET",	"alias-domains",		api_aliasdomains_list, 0 },
+	{ "POST",	"alias-domains",		api_aliasdomains_add, 1 },
+	{ "GET",	"alias-domains/*",		api_aliasdomain_get, 0 },
+	{ "DELETE",	"alias-domains/*",		api_aliasdomain_delete, 0 },
 	{ NULL, NULL, NULL, 0 }
 };
 
@@ -55,14 +78,14 @@ pattern_matches(const char *pattern, const char *const *seg, int nseg)
 }
 
 /* The route for method and path; else allow lists the path's methods. */
-static const struct route *
+static const struct api_route *
 find_route(const char *method, const char *const *seg, int nseg,
 	   char *allow, size_t allowlen)
 {
 	size_t used = 0;
 
 	allow[0] = '\0';
-	for (const struct route *r = routes; r->method; r++) {
+	for (const struct api_route *r = api_routes; r->method; r++) {
 		if (!pattern_matches(r->pattern, seg, nseg))
 			continue;
 		if (strcmp(r->method, method) == 0)
@@ -119,7 +142,7 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 {
 	char pathbuf[4096];
 	const char *seg[HTTP_MAX_SEGMENTS];
-	const struct route *r;
+	const struct api_route *r;
 
 	if (http_split_path(call->req->uri, API_PREFIX, pathbuf,
 			    sizeof(pathbuf), seg, &call->nseg, err) < 0)
@@ -172,6 +195,9 @@ type_ok(enum api_ftype t, json_t *v)
 	switch (t) {
 	case F_STR:	return json_is_string(v);
 	case F_BOOL:	return json_is_boolean(v);
+	case F_NSTR:	return json_is_string(v) || json_is_null(v);
+	case F_INT:	return json_is_integer(v) &&
+			    json_integer_value(v) >= 0;
 	case F_SIZE:	return json_is_string(v) || json_is_integer(v);
 	case F_STRLIST:
 		if (!json_is_array(v))
@@ -190,6 +216,8 @@ type_name(enum api_ftype t)
 	switch (t) {
 	case F_STR:	return "a string";
 	case F_BOOL:	return "a boolean";
+	case F_NSTR:	return "a string or null";
+	case F_INT:	return "a non-negative integer";
 	case F_SIZE:	return "a size such as \"2G\" or a byte count";
 	case F_STRLIST:	break;
 	}
@@ -252,10 +280,68 @@ api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
 }
 
 int
-api_created(struct api_call *call, struct http_resp *resp, json_t *obj)
+api_int(json_t *body, const char *name, int64_t *out, struct hk_err *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	(void)err;	/* api_check_body has held it to F_INT */
+	if (v != NULL)
+		*out = json_integer_value(v);
+	return 0;
+}
+
+int
+api_no_query(struct api_call *call, struct hk_err *err)
+{
+	static const char *const none[] = { NULL };
+	struct query q;
+
+	return query_parse(call->req->uri, none, &q, err);
+}
+
+int
+api_force(struct api_call *call, int *force, struct hk_err *err)
+{
+	static const char *const keys[] = { "force", NULL };
+	struct query q;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0)
+		return -1;
+	return query_bool(&q, "force", 0, force, err);
+}
+
+static int
+respond(struct api_call *call, struct http_resp *resp, int status,
+	json_t *obj)
 {
 	call->wrote = 1;
-	resp->status = 201;
+	resp->status = status;
+	resp->body = obj;
+	return 0;
+}
+
+int
+api_created(struct api_call *call, struct http_resp *resp, json_t *obj)
+{
+	return respond(call, resp, 201, obj);
+}
+
+int
+api_changed(struct api_call *call, struct http_resp *resp, json_t *obj)
+{
+	return respond(call, resp, 200, obj);
+}
+
+int
+api_deleted(struct api_call *call, struct http_resp *resp)
+{
+	return respond(call, resp, 204, NULL);
+}
+
+int
+api_object(struct http_resp *resp, json_t *obj)
+{
+	resp->status = 200;
 	resp->body = obj;
 	return 0;
 }
@@ -266,4 +352,19 @@ api_items(struct http_resp *resp, json_t *items)
 	resp->status = 200;
 	resp->body = json_pack("{s:o}", "items", items);
 	return 0;
+}
+
+int
+api_list(struct api_call *call, struct http_resp *resp, api_lister lister,
+	 struct hk_err *err)
+{
+	json_t *items = NULL;
+
+	if (api_no_query(call, err) < 0)
+		return -1;
+	if (lister(call->ctx->db, &call->actor, &items, err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	return api_items(resp, items);
 }

@@ -42,6 +42,8 @@ typedef int (*api_handler)(struct api_call *call, struct http_resp *resp,
 
 enum api_ftype {
 	F_STR, F_BOOL,
+	F_NSTR,		/* a string, or null to clear */
+	F_INT,		/* a non-negative integer */
 	F_SIZE,		/* "500M" or an integer */
 	F_STRLIST	/* an array of strings */
 };
@@ -64,24 +66,84 @@ int api_bool(json_t *body, const char *name, int dflt);
 int api_size(json_t *body, const char *name, int64_t *out,
 	     struct hk_err *err);
 
-/* Response tails shared by the handlers: 201 with the new object (and a
- * nudge to pushd), or 200 {"items": [...]}; both take ownership. */
+/* A non-negative integer field into *out; absent leaves *out as set. */
+int api_int(json_t *body, const char *name, int64_t *out,
+	    struct hk_err *err);
+
+/* Refuses any query string (for paths that take none). */
+int api_no_query(struct api_call *call, struct hk_err *err);
+/* DELETE's ?force=true|false into *force (default false). */
+int api_force(struct api_call *call, int *force, struct hk_err *err);
+
+/* Response tails shared by the handlers; all take ownership of what they
+ * are given.  201 with the new object, 200 with the changed object, 204
+ * after a delete (each of these nudges pushd), 200 {"items": [...]}, and
+ * 200 with an object read. */
 int api_created(struct api_call *call, struct http_resp *resp, json_t *obj);
+int api_changed(struct api_call *call, struct http_resp *resp, json_t *obj);
+int api_deleted(struct api_call *call, struct http_resp *resp);
 int api_items(struct http_resp *resp, json_t *items);
 
-int api_domains_list(struct api_call *, struct http_resp *, struct hk_err *);
-int api_domains_add(struct api_call *, struct http_resp *, struct hk_err *);
-int api_domain_get(struct api_call *, struct http_resp *, struct hk_err *);
-int api_mailboxes_list(struct api_call *, struct http_resp *,
-		       struct hk_err *);
-int api_mailboxes_add(struct api_call *, struct http_resp *,
-		      struct hk_err *);
-int api_guests_list(struct api_call *, struct http_resp *, struct hk_err *);
-int api_aliases_list(struct api_call *, struct http_resp *, struct hk_err *);
-int api_aliases_add(struct api_call *, struct http_resp *, struct hk_err *);
-int api_aliasdomains_list(struct api_call *, struct http_resp *,
-			  struct hk_err *);
-int api_aliasdomains_add(struct api_call *, struct http_resp *,
-			 struct hk_err *);
+/* GET of a whole collection (no query): 200 {"items": lister's list}. */
+typedef int (*api_lister)(struct db *db, const struct hk_actor *actor,
+			  json_t **out, struct hk_err *err);
+int api_list(struct api_call *call, struct http_resp *resp,
+	     api_lister lister, struct hk_err *err);
+int api_object(struct http_resp *resp, json_t *obj);
+
+/* The handlers, one file per resource; the route table in api.c says
+ * which method and path reach each. */
+#define API_HANDLER(name) \
+	int name(struct api_call *, struct http_resp *, struct hk_err *)
+API_HANDLER(api_whoami);
+API_HANDLER(api_audit_list);
+API_HANDLER(api_projects_list);
+API_HANDLER(api_projects_add);
+API_HANDLER(api_project_get);
+API_HANDLER(api_project_patch);
+API_HANDLER(api_project_delete);
+API_HANDLER(api_accounts_list);
+API_HANDLER(api_accounts_add);
+API_HANDLER(api_account_get);
+API_HANDLER(api_account_patch);
+API_HANDLER(api_account_delete);
+API_HANDLER(api_apikeys_list);
+API_HANDLER(api_apikeys_add);
+API_HANDLER(api_apikey_delete);
+API_HANDLER(api_guests_list);
+API_HANDLER(api_guests_add);
+API_HANDLER(api_guest_get);
+API_HANDLER(api_guest_patch);
+API_HANDLER(api_guest_delete);
+API_HANDLER(api_guest_push);
+API_HANDLER(api_domains_list);
+API_HANDLER(api_domains_add);
+API_HANDLER(api_domain_get);
+API_HANDLER(api_domain_patch);
+API_HANDLER(api_domain_delete);
+API_HANDLER(api_mailboxes_list);
+API_HANDLER(api_mailboxes_add);
+API_HANDLER(api_mailbox_get);
+API_HANDLER(api_mailbox_patch);
+API_HANDLER(api_mailbox_delete);
+API_HANDLER(api_aliases_list);
+API_HANDLER(api_aliases_add);
+API_HANDLER(api_alias_get);
+API_HANDLER(api_alias_patch);
+API_HANDLER(api_alias_delete);
+API_HANDLER(api_aliasdomains_list);
+API_HANDLER(api_aliasdomains_add);
+API_HANDLER(api_aliasdomain_get);
+API_HANDLER(api_aliasdomain_delete);
+
+/* The route table, for tests that walk it: method, pattern ("*" is one
+ * path segment), and whether a JSON body is read.  Ends with NULLs. */
+struct api_route {
+	const char *method;
+	const char *pattern;
+	api_handler handler;
+	int has_body;
+};
+extern const struct api_route api_routes[];
 
 #endif

@@ -130,12 +130,123 @@ int
 api_aliasdomains_list(struct api_call *call, struct http_resp *resp,
 		      struct hk_err *err)
 {
-	json_t *items = NULL;
+	return api_list(call, resp, store_aliasdomain_list, err);
+}
 
-	if (store_aliasdomain_list(call->ctx->db, &call->actor, &items,
-				   err) < 0) {
-		json_decref(items);
-		return -1;
+/* The path's alias address: "local@domain", or "@domain" for the
+ * catch-all; a malformed one is as absent as a missing one. */
+static int
+path_alias(struct api_call *call, char *local, char *domain,
+	   struct hk_err *err)
+{
+	const char *a = call->seg[1];
+	int rc;
+
+	if (a[0] == '@') {
+		local[0] = '\0';
+		rc = validate_domain(a + 1, "address", domain, err);
+	} else {
+		rc = validate_address(a, "address", local, domain, err);
 	}
-	return api_items(resp, items);
+	return rc < 0 ? hk_fail(err, HK_ENOTFOUND, "address",
+				"no such alias") : 0;
+}
+
+int
+api_alias_get(struct api_call *call, struct http_resp *resp,
+	      struct hk_err *err)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1], local[MAPSYNTAX_LOCAL_MAX + 1];
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0 ||
+	    path_alias(call, local, domain, err) < 0 ||
+	    store_alias_get(call->ctx->db, &call->actor, local, domain, &obj,
+			    err) < 0)
+		return -1;
+	return api_object(resp, obj);
+}
+
+static const struct api_field alias_patch_fields[] = {
+	{ "destinations", F_STRLIST, 0 },
+	{ "active", F_BOOL, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+int
+api_alias_patch(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1], local[MAPSYNTAX_LOCAL_MAX + 1];
+	json_t *b = call->body, *obj = NULL;
+	struct strbuf dests;
+	int active = -1, rc = -1;
+
+	strbuf_init(&dests, 64 * 1024);
+	if (path_alias(call, local, domain, err) == 0 &&
+	    api_check_body(b, alias_patch_fields, err) == 0 &&
+	    (json_object_get(b, "destinations") == NULL ||
+	     destinations(b, &dests, err) == 0)) {
+		if (json_object_get(b, "active") != NULL)
+			active = api_bool(b, "active", 1);
+		rc = store_alias_update(call->ctx->db, &call->actor, local,
+					domain, json_object_get(b,
+					"destinations") ? strbuf_str(&dests) :
+					NULL, active, err);
+	}
+	strbuf_free(&dests);
+	/* the alias as it now is, for the answer */
+	if (rc < 0 || store_alias_get(call->ctx->db, &call->actor, local,
+				      domain, &obj, err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+int
+api_alias_delete(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1], local[MAPSYNTAX_LOCAL_MAX + 1];
+
+	if (api_no_query(call, err) < 0 ||
+	    path_alias(call, local, domain, err) < 0 ||
+	    store_alias_delete(call->ctx->db, &call->actor, local, domain,
+			       err) < 0)
+		return -1;
+	return api_deleted(call, resp);
+}
+
+int
+api_aliasdomain_get(struct api_call *call, struct http_resp *resp,
+		    struct hk_err *err)
+{
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0)
+		return -1;
+	if (validate_domain(call->seg[1], "name", name, err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
+			       "domain");
+	if (store_aliasdomain_get(call->ctx->db, &call->actor, name, &obj,
+				  err) < 0)
+		return -1;
+	return api_object(resp, obj);
+}
+
+int
+api_aliasdomain_delete(struct api_call *call, struct http_resp *resp,
+		       struct hk_err *err)
+{
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+
+	if (api_no_query(call, err) < 0)
+		return -1;
+	if (validate_domain(call->seg[1], "name", name, err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
+			       "domain");
+	if (store_aliasdomain_delete(call->ctx->db, &call->actor, name,
+				     err) < 0)
+		return -1;
+	return api_deleted(call, resp);
 }

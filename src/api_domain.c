@@ -1,5 +1,7 @@
 /*
- * api_domain.c - /api/v1/domains.  See api.h.
+ * api_domain.c - /api/v1/domains: list, add, get, change (PATCH: active,
+ * backup MX, limits) and delete (refused while the domain holds anything,
+ * unless ?force=true).  See api.h.
  */
 #include "config.h"
 
@@ -12,17 +14,29 @@ static const struct api_field domain_fields[] = {
 	{ NULL, F_STR, 0 }
 };
 
+static const struct api_field patch_fields[] = {
+	{ "active", F_BOOL, 0 },
+	{ "backup_guest", F_NSTR, 0 },
+	{ "max_mailboxes", F_INT, 0 },
+	{ "default_quota", F_SIZE, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+/* The path's domain, canonical: an invalid name is a missing domain. */
+static int
+path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
+	    struct hk_err *err)
+{
+	if (validate_domain(call->seg[1], "domain", name, err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
+	return 0;
+}
+
 int
 api_domains_list(struct api_call *call, struct http_resp *resp,
 		 struct hk_err *err)
 {
-	json_t *items = NULL;
-
-	if (store_domain_list(call->ctx->db, &call->actor, &items, err) < 0) {
-		json_decref(items);
-		return -1;
-	}
-	return api_items(resp, items);
+	return api_list(call, resp, store_domain_list, err);
 }
 
 int
@@ -47,12 +61,54 @@ api_domain_get(struct api_call *call, struct http_resp *resp,
 	       struct hk_err *err)
 {
 	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *obj = NULL;
 
-	if (validate_domain(call->seg[1], "domain", name, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
-	if (store_domain_get(call->ctx->db, &call->actor, name, &resp->body,
+	if (api_no_query(call, err) < 0 || path_domain(call, name, err) < 0 ||
+	    store_domain_get(call->ctx->db, &call->actor, name, &obj,
 			     err) < 0)
 		return -1;
-	resp->status = 200;
-	return 0;
+	return api_object(resp, obj);
+}
+
+int
+api_domain_patch(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	struct domain_patch patch = { -1, -1, -1, 0, NULL };
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *b = call->body, *obj = NULL;
+
+	if (path_domain(call, name, err) < 0 ||
+	    api_check_body(b, patch_fields, err) < 0 ||
+	    api_int(b, "max_mailboxes", &patch.max_mailboxes, err) < 0 ||
+	    api_size(b, "default_quota", &patch.default_quota, err) < 0)
+		return -1;
+	if (json_object_get(b, "active") != NULL)
+		patch.active = api_bool(b, "active", 1);
+	if (json_object_get(b, "backup_guest") != NULL) {
+		patch.set_backup = 1;
+		patch.backup_guest = api_str(b, "backup_guest");
+		if (patch.backup_guest != NULL &&
+		    validate_slug(patch.backup_guest, "backup_guest", err) < 0)
+			return -1;
+	}
+	if (store_domain_update(call->ctx->db, &call->actor, name, &patch,
+				&obj, err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+int
+api_domain_delete(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	int force = 0;
+
+	if (api_force(call, &force, err) < 0 ||
+	    path_domain(call, name, err) < 0 ||
+	    store_domain_delete(call->ctx->db, &call->actor, name, force,
+				err) < 0)
+		return -1;
+	return api_deleted(call, resp);
 }

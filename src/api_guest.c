@@ -1,19 +1,158 @@
 /*
- * api_guest.c - /api/v1/guests: each guest's push state.  See api.h.
+ * api_guest.c - /api/v1/guests: each guest's push state (owners read
+ * their project's), and for operators registration, changes (a guest
+ * that moved or was reinstalled), removal and "push now".  The API takes
+ * the host key as a line the operator read off the guest; it never scans
+ * one (the CLI's guest add does, with confirmation).  See api.h.
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "api.h"
+#include "validate.h"
+
+static const struct api_field guest_fields[] = {
+	{ "name", F_STR, 1 },
+	{ "project", F_STR, 1 },
+	{ "ssh_host", F_STR, 1 },
+	{ "ssh_port", F_INT, 0 },
+	{ "ssh_user", F_STR, 0 },
+	{ "host_key", F_STR, 1 },
+	{ NULL, F_STR, 0 }
+};
+
+static const struct api_field patch_fields[] = {
+	{ "ssh_host", F_STR, 0 },
+	{ "ssh_port", F_INT, 0 },
+	{ "ssh_user", F_STR, 0 },
+	{ "host_key", F_STR, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+/* The path's guest name: a malformed one is a missing one. */
+static int
+path_guest(struct api_call *call, struct hk_err *err)
+{
+	if (validate_slug(call->seg[1], "guest", err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "guest", "no such guest");
+	return 0;
+}
+
+/* The SSH fields of body that are present, validated, into in. */
+static int
+guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
+	  struct hk_err *err)
+{
+	int64_t port = 0;
+
+	in->host = api_str(b, "ssh_host");
+	in->user = api_str(b, "ssh_user");
+	if ((in->host && validate_host(in->host, "ssh_host", err) < 0) ||
+	    (in->user && validate_slug(in->user, "ssh_user", err) < 0) ||
+	    api_int(b, "ssh_port", &port, err) < 0)
+		return -1;
+	if (json_object_get(b, "ssh_port") && (port < 1 || port > 65535))
+		return hk_fail(err, HK_EINVAL, "ssh_port", "must be 1-65535");
+	in->port = (int)port;
+	if (api_str(b, "host_key") == NULL)
+		return 0;
+	if (validate_host_key(api_str(b, "host_key"), "host_key", key, keylen,
+			      err) < 0)
+		return -1;
+	in->host_key = key;
+	return 0;
+}
 
 int
 api_guests_list(struct api_call *call, struct http_resp *resp,
 		struct hk_err *err)
 {
-	json_t *items = NULL;
+	return api_list(call, resp, store_guest_list, err);
+}
 
-	if (store_guest_list(call->ctx->db, &call->actor, &items, err) < 0) {
-		json_decref(items);
+int
+api_guests_add(struct api_call *call, struct http_resp *resp,
+	       struct hk_err *err)
+{
+	struct guest_in in;
+	char key[8192];
+	json_t *obj = NULL;
+
+	memset(&in, 0, sizeof(in));
+	if (api_check_body(call->body, guest_fields, err) < 0 ||
+	    guest_ssh(call->body, &in, key, sizeof(key), err) < 0)
 		return -1;
-	}
-	return api_items(resp, items);
+	in.name = api_str(call->body, "name");
+	in.project = api_str(call->body, "project");
+	if (in.user == NULL)
+		in.user = "root";
+	if (in.port == 0)
+		in.port = 22;
+	if (validate_slug(in.name, "name", err) < 0 ||
+	    validate_slug(in.project, "project", err) < 0 ||
+	    store_guest_add(call->ctx->db, &call->actor, &in, &obj, err) < 0)
+		return -1;
+	return api_created(call, resp, obj);
+}
+
+int
+api_guest_get(struct api_call *call, struct http_resp *resp,
+	      struct hk_err *err)
+{
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0 || path_guest(call, err) < 0 ||
+	    store_guest_get(call->ctx->db, &call->actor, call->seg[1], &obj,
+			    err) < 0)
+		return -1;
+	return api_object(resp, obj);
+}
+
+int
+api_guest_patch(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	struct guest_in in;
+	char key[8192];
+	json_t *obj = NULL;
+
+	memset(&in, 0, sizeof(in));
+	if (path_guest(call, err) < 0 ||
+	    api_check_body(call->body, patch_fields, err) < 0 ||
+	    guest_ssh(call->body, &in, key, sizeof(key), err) < 0)
+		return -1;
+	in.name = call->seg[1];
+	if (store_guest_update(call->ctx->db, &call->actor, &in, &obj,
+			       err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+int
+api_guest_delete(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	if (api_no_query(call, err) < 0 || path_guest(call, err) < 0 ||
+	    store_guest_delete(call->ctx->db, &call->actor, call->seg[1],
+			       err) < 0)
+		return -1;
+	return api_deleted(call, resp);
+}
+
+/* POST /guests/G/push: owe the guest a push now (202: pushd does it). */
+int
+api_guest_push(struct api_call *call, struct http_resp *resp,
+	       struct hk_err *err)
+{
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0 || path_guest(call, err) < 0 ||
+	    store_guest_push(call->ctx->db, &call->actor, call->seg[1], &obj,
+			     err) < 0)
+		return -1;
+	call->wrote = 1;
+	resp->status = 202;
+	resp->body = obj;
+	return 0;
 }

@@ -152,31 +152,87 @@ page_from_query(struct api_call *call, struct page_in *page,
 	return 0;
 }
 
-/* GET /mailboxes/ADDRESS: a malformed address is as absent as a missing
- * one. */
+/* The path's address (/mailboxes/ADDRESS): a malformed address is as
+ * absent as a missing one. */
 static int
-mailbox_get(struct api_call *call, struct http_resp *resp,
-	    struct hk_err *err)
+path_address(struct api_call *call, char *local, char *domain,
+	     struct hk_err *err)
 {
-	static const char *const no_keys[] = { NULL };
-	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
-	struct query q;
-
-	if (query_parse(call->req->uri, no_keys, &q, err) < 0)
-		return -1;
 	if (validate_address(call->seg[1], "address", local, domain,
 			     err) < 0)
 		return hk_fail(err, HK_ENOTFOUND, "address",
 			       "no such mailbox");
-	if (store_mailbox_get(call->ctx->db, &call->actor, local, domain,
-			      &resp->body, err) < 0)
-		return -1;
-	resp->status = 200;
 	return 0;
 }
 
-/* GET /domains/D/mailboxes?... -> {"items":[...],"next_cursor":...}, and
- * (as api_mailboxes_add serves both of its paths) GET /mailboxes/ADDRESS. */
+int
+api_mailbox_get(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0 ||
+	    path_address(call, local, domain, err) < 0 ||
+	    store_mailbox_get(call->ctx->db, &call->actor, local, domain,
+			      &obj, err) < 0)
+		return -1;
+	return api_object(resp, obj);
+}
+
+static const struct api_field patch_fields[] = {
+	{ "password", F_STR, 0 },
+	{ "password_hash", F_STR, 0 },
+	{ "name", F_STR, 0 },
+	{ "quota", F_SIZE, 0 },
+	{ "active", F_BOOL, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+/* PATCH /mailboxes/ADDRESS: only the fields given change. */
+int
+api_mailbox_patch(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	char hash[PWHASH_MAX];
+	struct mailbox_patch patch = { NULL, NULL, -1, -1 };
+	json_t *b = call->body, *obj = NULL;
+
+	if (path_address(call, local, domain, err) < 0 ||
+	    api_check_body(b, patch_fields, err) < 0 ||
+	    validate_display_name(api_str(b, "name"), "name", err) < 0 ||
+	    api_size(b, "quota", &patch.quota_bytes, err) < 0)
+		return -1;
+	if (api_str(b, "password") || api_str(b, "password_hash")) {
+		if (mailbox_hash(call, hash, err) < 0)
+			return -1;
+		patch.password_hash = hash;
+	}
+	patch.name = api_str(b, "name");
+	if (json_object_get(b, "active") != NULL)
+		patch.active = api_bool(b, "active", 1);
+	if (store_mailbox_update(call->ctx->db, &call->actor, local, domain,
+				 &patch, &obj, err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+int
+api_mailbox_delete(struct api_call *call, struct http_resp *resp,
+		   struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+
+	if (api_no_query(call, err) < 0 ||
+	    path_address(call, local, domain, err) < 0 ||
+	    store_mailbox_delete(call->ctx->db, &call->actor, local, domain,
+				 err) < 0)
+		return -1;
+	return api_deleted(call, resp);
+}
+
+/* GET /domains/D/mailboxes?... -> {"items":[...],"next_cursor":...}. */
 int
 api_mailboxes_list(struct api_call *call, struct http_resp *resp,
 		   struct hk_err *err)
@@ -187,8 +243,6 @@ api_mailboxes_list(struct api_call *call, struct http_resp *resp,
 	struct page_in page = { domain, NULL, 0, NULL, -1 };
 	json_t *items = NULL;
 
-	if (call->nseg == 2)
-		return mailbox_get(call, resp, err);
 	if (validate_domain(call->seg[1], "domain", domain, err) < 0)
 		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
 	if (page_from_query(call, &page, cursor, search, err) < 0 ||

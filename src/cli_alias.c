@@ -172,6 +172,6 @@ cli_audit(struct cli *c)
 		hk_fail(&err, HK_EINVAL, "limit", "must be 1..10000");
 		return cli_fail(&err);
 	}
-	npos = store_audit_list(c->db, &c->actor, limit, &items, &err);
+	npos = store_audit_list(c->db, &c->actor, 0, limit, &items, &err);
 	return cli_listed(c, npos, items, audit_cols, &err);
 }

@@ -62,9 +62,11 @@ int store_commit_change(struct db *db, const struct hk_actor *actor,
 int store_abort(struct db *db, json_t *before);
 /* 0 for an operator with write access, else HK_EFORBIDDEN. */
 int store_operator(const struct hk_actor *actor, struct hk_err *err);
-/* The newest entries first, the actor's project only for owners. */
-int store_audit_list(struct db *db, const struct hk_actor *actor, int limit,
-		     json_t **out, struct hk_err *err);
+/* The newest entries first (older than the entry before_id, if > 0: the
+ * next page), the actor's project only for owners. */
+int store_audit_list(struct db *db, const struct hk_actor *actor,
+		     int64_t before_id, int limit, json_t **out,
+		     struct hk_err *err);
 
 /* --- projects and accounts (operator) --- */
 /* A project's limits; 0 is no limit, a negative value leaves that limit
@@ -106,6 +108,8 @@ int store_account_add(struct db *db, const struct hk_actor *actor,
 		      struct hk_err *err);
 int store_account_list(struct db *db, const struct hk_actor *actor,
 		       json_t **out, struct hk_err *err);
+int store_account_get(struct db *db, const struct hk_actor *actor,
+		      const char *login, json_t **out, struct hk_err *err);
 /* hash NULL removes the password (API keys only). */
 int store_account_password(struct db *db, const struct hk_actor *actor,
 			   const char *login, const char *hash,
@@ -188,6 +192,10 @@ int store_limit_quota(struct db *db, const struct domain_ref *ref,
 
 /* Earliest retry_at of a dirty guest, or -1 if none is dirty. */
 int store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err);
+/* "Push now" for an operator: the guest is owed a push at once (audited);
+ * *out gets its state. */
+int store_guest_push(struct db *db, const struct hk_actor *actor,
+		     const char *name, json_t **out, struct hk_err *err);
 /* Marks one guest (or all if name is NULL) dirty. */
 int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
 /* Records a push outcome: the applied generation on success, else the

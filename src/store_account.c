@@ -35,6 +35,16 @@ get_account(struct db *db, const char *login, json_t **out,
 	return 0;
 }
 
+int
+store_account_get(struct db *db, const struct hk_actor *actor,
+		  const char *login, json_t **out, struct hk_err *err)
+{
+	if (!actor->is_admin)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator "
+			       "reads accounts");
+	return get_account(db, login, out, err);
+}
+
 static int
 insert_account(struct db *db, const struct account_in *in,
 	       struct hk_err *err)

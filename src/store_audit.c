@@ -100,14 +100,15 @@ store_operator(const struct hk_actor *actor, struct hk_err *err)
 }
 
 int
-store_audit_list(struct db *db, const struct hk_actor *actor, int limit,
-		 json_t **out, struct hk_err *err)
+store_audit_list(struct db *db, const struct hk_actor *actor,
+		 int64_t before_id, int limit, json_t **out, struct hk_err *err)
 {
-	struct db_param p[2] = {
+	struct db_param p[3] = {
 		DB_INTV(actor->is_admin ? -1 : actor->project_id),
-		DB_INTV(limit) };
+		DB_INTV(before_id), DB_INTV(limit) };
 
 	return db_query_json(db, "SELECT id, at, actor, via, action, object, "
 			     "detail FROM audit WHERE ($1 < 0 OR project_id = "
-			     "$1) ORDER BY id DESC LIMIT $2", p, 2, out, err);
+			     "$1) AND ($2 <= 0 OR id < $2) ORDER BY id DESC "
+			     "LIMIT $3", p, 3, out, err);
 }

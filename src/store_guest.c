@@ -220,6 +220,31 @@ store_guest_touch(struct db *db, const char *name, struct hk_err *err)
 }
 
 int
+store_guest_push(struct db *db, const struct hk_actor *actor,
+		 const char *name, json_t **out, struct hk_err *err)
+{
+	int64_t project = -1;
+	struct db_param p[1] = { DB_TXT(name) };
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	if (store_guest_touch(db, name, err) < 0 ||
+	    db_query_int(db, "SELECT project_id FROM guest WHERE name = $1", p,
+			 1, &project, err) < 0 ||
+	    store_audit(db, actor, "guest.push", name, project, NULL,
+			err) < 0 ||
+	    store_guest_get(db, actor, name, out, err) < 0 ||
+	    db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_guest_pushed(struct db *db, const struct push_outcome *o,
 		   struct hk_err *err)
 {

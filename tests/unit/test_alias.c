@@ -137,7 +137,7 @@ test_audit(void **state)
 				   &err), -1);
 	assert_int_equal(add_alias(f, &f->admin, "info", "a@b.example", &err),
 			 0);
-	assert_int_equal(store_audit_list(f->db, &f->admin, 10, &list, &err),
+	assert_int_equal(store_audit_list(f->db, &f->admin, 0, 10, &list, &err),
 			 0);
 	assert_int_equal(json_array_size(list), 5);
 	e = json_array_get(list, 0);

@@ -1,0 +1,193 @@
+/*
+ * api_account.c - /api/v1/accounts (operators only: who may log in, as
+ * what), /api/v1/whoami (any credential: what it reaches) and
+ * /api/v1/audit (the trail, an owner's project only).  See api.h.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "api.h"
+#include "pwhash.h"
+#include "query.h"
+#include "validate.h"
+
+static const struct api_field account_fields[] = {
+	{ "login", F_STR, 1 },
+	{ "role", F_STR, 1 },
+	{ "project", F_STR, 0 },
+	{ "password", F_STR, 0 },
+	{ "password_hash", F_STR, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+static const struct api_field patch_fields[] = {
+	{ "password", F_NSTR, 0 },
+	{ "password_hash", F_STR, 0 },
+	{ "disabled", F_BOOL, 0 },
+	{ NULL, F_STR, 0 }
+};
+
+/* The path's login: a malformed one is a missing account. */
+static int
+path_login(struct api_call *call, struct hk_err *err)
+{
+	if (validate_slug(call->seg[1], "login", err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "login", "no such account");
+	return 0;
+}
+
+/* The hash for a password or password_hash given in body; *given says
+ * whether either was. */
+static int
+body_hash(struct api_call *call, char hash[PWHASH_MAX], int *given,
+	  struct hk_err *err)
+{
+	const char *plain = api_str(call->body, "password");
+	const char *pre = api_str(call->body, "password_hash");
+
+	*given = plain != NULL || pre != NULL;
+	if (!*given)
+		return 0;
+	return pwhash_accept(plain, pre, call->ctx->cfg->pw_min,
+			     call->ctx->cfg->pw_max, hash, err);
+}
+
+int
+api_accounts_list(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	return api_list(call, resp, store_account_list, err);
+}
+
+int
+api_accounts_add(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	struct account_in in;
+	char hash[PWHASH_MAX];
+	json_t *obj = NULL;
+	int given;
+
+	memset(&in, 0, sizeof(in));
+	if (api_check_body(call->body, account_fields, err) < 0)
+		return -1;
+	in.login = api_str(call->body, "login");
+	in.role = api_str(call->body, "role");
+	in.project = api_str(call->body, "project");
+	if (validate_slug(in.login, "login", err) < 0 ||
+	    (in.project && validate_slug(in.project, "project", err) < 0) ||
+	    body_hash(call, hash, &given, err) < 0)
+		return -1;
+	in.password_hash = given ? hash : NULL;
+	if (store_account_add(call->ctx->db, &call->actor, &in, &obj,
+			      err) < 0)
+		return -1;
+	return api_created(call, resp, obj);
+}
+
+int
+api_account_get(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	json_t *obj = NULL;
+
+	if (api_no_query(call, err) < 0 || path_login(call, err) < 0 ||
+	    store_account_get(call->ctx->db, &call->actor, call->seg[1], &obj,
+			      err) < 0)
+		return -1;
+	return api_object(resp, obj);
+}
+
+/* PATCH: "disabled", and a new password ("password": null removes it:
+ * API keys only).  The password is hashed before anything is written. */
+int
+api_account_patch(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	struct db *db = call->ctx->db;
+	const char *login = call->seg[1];
+	json_t *b = call->body, *pw, *obj = NULL;
+	char hash[PWHASH_MAX];
+	int given;
+
+	if (path_login(call, err) < 0 ||
+	    api_check_body(b, patch_fields, err) < 0 ||
+	    body_hash(call, hash, &given, err) < 0 ||
+	    store_account_get(db, &call->actor, login, &obj, err) < 0)
+		return -1;
+	json_decref(obj);
+	pw = json_object_get(b, "password");
+	if ((json_object_get(b, "disabled") &&
+	     store_account_disable(db, &call->actor, login,
+				   api_bool(b, "disabled", 0), err) < 0) ||
+	    ((given || json_is_null(pw)) &&
+	     store_account_password(db, &call->actor, login,
+				    given ? hash : NULL, err) < 0) ||
+	    store_account_get(db, &call->actor, login, &obj, err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+int
+api_account_delete(struct api_call *call, struct http_resp *resp,
+		   struct hk_err *err)
+{
+	if (api_no_query(call, err) < 0 || path_login(call, err) < 0 ||
+	    store_account_delete(call->ctx->db, &call->actor, call->seg[1],
+				 err) < 0)
+		return -1;
+	return api_deleted(call, resp);
+}
+
+/* GET /whoami: the credential's account, role, project and rights. */
+int
+api_whoami(struct api_call *call, struct http_resp *resp,
+	   struct hk_err *err)
+{
+	const struct hk_actor *a = &call->actor;
+	json_t *projects = NULL, *obj;
+	const char *project = NULL;
+
+	if (api_no_query(call, err) < 0)
+		return -1;
+	if (!a->is_admin) {
+		if (store_project_list(call->ctx->db, a, &projects, err) < 0)
+			return -1;
+		project = json_string_value(json_object_get(
+			json_array_get(projects, 0), "name"));
+	}
+	obj = json_pack("{s:s, s:s, s:s?, s:b, s:s}", "login", a->login,
+			"role", a->is_admin ? "admin" : "owner", "project",
+			project, "read_only", a->read_only, "via", a->via);
+	json_decref(projects);
+	if (obj == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	return api_object(resp, obj);
+}
+
+/* GET /audit?limit=&cursor=: newest first; next_cursor pages on. */
+int
+api_audit_list(struct api_call *call, struct http_resp *resp,
+	       struct hk_err *err)
+{
+	static const char *const keys[] = { "limit", "cursor", NULL };
+	struct query q;
+	json_t *items = NULL, *last;
+	int limit, cursor;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      &limit, err) < 0 ||
+	    query_int(&q, "cursor", 1, INT32_MAX, 0, &cursor, err) < 0 ||
+	    store_audit_list(call->ctx->db, &call->actor, cursor, limit,
+			     &items, err) < 0)
+		return -1;
+	last = json_array_get(items, json_array_size(items) - 1);
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:O?}", "items", items, "next_cursor",
+			       (int)json_array_size(items) == limit ?
+			       json_object_get(last, "id") : NULL);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
+}

@@ -1,0 +1,492 @@
+/*
+ * test_authz.c - the authorization matrix: every route of api_routes[]
+ * with every credential (operator, owner of project A, owner of B, a
+ * read-only operator key, none, an expired key) against objects of
+ * project A and of project B.  Each cell asserts the status; a refusal
+ * must leave the database exactly as it was, and an owner's answer must
+ * never carry the other project's names.  A route without a row fails the
+ * test, so a new endpoint cannot go in unexamined.
+ *
+ * Rows name their object with "{p}" (the project's letter, a or b) and
+ * "{k}" (the prefix of a spare API key of that project's owner); the B
+ * column of a row is its A column with the two owners swapped.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "fixture.h"
+#include "pwhash.h"
+#include "secret.h"
+
+enum actor { ADMIN, OWNER_A, OWNER_B, READ_ONLY, NOBODY, EXPIRED, NACTOR };
+static const char *const actor_name[NACTOR] = {
+	"admin", "owner A", "owner B", "read-only key", "no credentials",
+	"expired key"
+};
+
+#define HOST_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5" \
+	"Nbt018Bz3ge0IFjMj8BMAB2V3"
+
+/* Expected status for admin, owner A, owner B, the read-only key; none
+ * and expired always get 401. */
+struct row {
+	const char *method, *path, *body;
+	int want[4];
+};
+
+#define ALL(s)	{ s, s, s, s }
+static const struct row rows[] = {
+	{ "GET", "whoami", NULL, ALL(200) },
+	{ "GET", "audit?limit=5", NULL, ALL(200) },
+	{ "GET", "projects", NULL, ALL(200) },
+	{ "POST", "projects", "{\"name\":\"pn\",\"max_domains\":3}",
+	  { 201, 403, 403, 403 } },
+	{ "GET", "projects/p{p}", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "projects/p{p}", "{\"max_mailboxes\":7}",
+	  { 200, 403, 403, 403 } },
+	{ "DELETE", "projects/p{p}", NULL, { 409, 403, 403, 403 } },
+	{ "DELETE", "projects/pe", NULL, { 204, 403, 403, 403 } },
+	{ "GET", "accounts", NULL, { 200, 403, 403, 200 } },
+	{ "POST", "accounts", "{\"login\":\"nu\",\"role\":\"owner\","
+	  "\"project\":\"pa\"}", { 201, 403, 403, 403 } },
+	{ "GET", "accounts/s{p}", NULL, { 200, 403, 403, 200 } },
+	{ "PATCH", "accounts/s{p}", "{\"disabled\":true}",
+	  { 200, 403, 403, 403 } },
+	{ "DELETE", "accounts/s{p}", NULL, { 204, 403, 403, 403 } },
+	{ "GET", "api-keys", NULL, ALL(200) },
+	{ "POST", "api-keys", "{\"read_only\":true}", { 201, 201, 201, 403 } },
+	{ "POST", "api-keys", "{\"login\":\"o{p}\"}", { 201, 201, 404, 403 } },
+	{ "DELETE", "api-keys/{k}", NULL, { 204, 204, 404, 403 } },
+	{ "GET", "guests", NULL, ALL(200) },
+	{ "POST", "guests", "{\"name\":\"gn\",\"project\":\"p{p}\","
+	  "\"ssh_host\":\"10.0.0.9\",\"host_key\":\"" HOST_KEY "\"}",
+	  { 201, 403, 403, 403 } },
+	{ "GET", "guests/g{p}", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "guests/g{p}", "{\"ssh_port\":2222}",
+	  { 200, 403, 403, 403 } },
+	{ "DELETE", "guests/g{p}", NULL, { 409, 403, 403, 403 } },
+	{ "DELETE", "guests/g{p}2", NULL, { 204, 403, 403, 403 } },
+	{ "POST", "guests/g{p}/push", NULL, { 202, 403, 403, 403 } },
+	{ "GET", "domains", NULL, ALL(200) },
+	{ "POST", "domains", "{\"name\":\"new{p}.example\",\"guest\":"
+	  "\"g{p}\"}", { 201, 201, 404, 403 } },
+	{ "GET", "domains/{p}.example", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "domains/{p}.example", "{\"active\":false,"
+	  "\"max_mailboxes\":9}", { 200, 200, 404, 403 } },
+	{ "DELETE", "domains/{p}.example", NULL, { 409, 409, 404, 403 } },
+	{ "DELETE", "domains/{p}.example?force=true", NULL,
+	  { 204, 204, 404, 403 } },
+	{ "GET", "domains/{p}.example/mailboxes", NULL,
+	  { 200, 200, 404, 200 } },
+	{ "POST", "domains/{p}.example/mailboxes", "{\"local_part\":\"nm\","
+	  "\"password\":\"long-enough-1\"}", { 201, 201, 404, 403 } },
+	{ "POST", "mailboxes", "{\"address\":\"nm@{p}.example\","
+	  "\"password\":\"long-enough-1\"}", { 201, 201, 404, 403 } },
+	{ "GET", "mailboxes/m@{p}.example", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "mailboxes/m@{p}.example", "{\"name\":\"M\","
+	  "\"quota\":\"1G\"}", { 200, 200, 404, 403 } },
+	{ "DELETE", "mailboxes/m@{p}.example", NULL, { 204, 204, 404, 403 } },
+	{ "GET", "domains/{p}.example/aliases", NULL,
+	  { 200, 200, 404, 200 } },
+	{ "POST", "domains/{p}.example/aliases", "{\"local_part\":\"na\","
+	  "\"destinations\":[\"m@{p}.example\"]}", { 201, 201, 404, 403 } },
+	{ "GET", "aliases/al@{p}.example", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "aliases/al@{p}.example", "{\"active\":false}",
+	  { 200, 200, 404, 403 } },
+	{ "DELETE", "aliases/al@{p}.example", NULL, { 204, 204, 404, 403 } },
+	{ "GET", "alias-domains", NULL, ALL(200) },
+	{ "POST", "alias-domains", "{\"name\":\"y{p}.example\",\"target\":"
+	  "\"{p}.example\"}", { 201, 201, 404, 403 } },
+	{ "GET", "alias-domains/x{p}.example", NULL, { 200, 200, 404, 200 } },
+	{ "DELETE", "alias-domains/x{p}.example", NULL,
+	  { 204, 204, 404, 403 } },
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* The seeded world: two projects alike, and the credentials. */
+struct world {
+	struct fixture *f;
+	char token[NACTOR][SECRET_TOKEN_LEN + 1];
+	char spare_prefix[2][SECRET_PREFIX_HEX + 1];	/* of oa, ob */
+};
+
+static void
+ok(int rc, const struct hk_err *err, const char *what)
+{
+	if (rc != 0)
+		fail_msg("seeding %s: %s", what, err->message);
+}
+
+static void
+seed_project(struct world *w, char p, const char *hash)
+{
+	struct db *db = w->f->db;
+	const struct hk_actor *admin = &w->f->admin;
+	char name[32], guest[32], guest2[32], dom[32], addr[64], xdom[32];
+	char login[8], spare[8], token[SECRET_TOKEN_LEN + 1];
+	char body[SECRET_BODY_HEX + 1];
+	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22 };
+	struct mailbox_in m = { "m", dom, hash, "", -1, 1 };
+	struct alias_in a = { "al", dom, addr, 1 };
+	struct account_in acc = { spare, "owner", name, NULL };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	snprintf(name, sizeof(name), "p%c", p);
+	snprintf(guest, sizeof(guest), "g%c", p);
+	snprintf(guest2, sizeof(guest2), "g%c2", p);
+	snprintf(dom, sizeof(dom), "%c.example", p);
+	snprintf(xdom, sizeof(xdom), "x%c.example", p);
+	snprintf(addr, sizeof(addr), "m@%c.example", p);
+	snprintf(login, sizeof(login), "o%c", p);
+	snprintf(spare, sizeof(spare), "s%c", p);
+	ok(store_project_add(db, admin, name, NULL, &err), &err, name);
+	ok(store_guest_add(db, admin, &g, &obj, &err), &err, guest);
+	json_decref(obj);
+	g.name = guest2;
+	ok(store_guest_add(db, admin, &g, &obj, &err), &err, guest2);
+	json_decref(obj);
+	ok(store_domain_add(db, admin, dom, guest, &obj, &err), &err, dom);
+	json_decref(obj);
+	ok(store_mailbox_add(db, admin, &m, &obj, &err), &err, addr);
+	json_decref(obj);
+	ok(store_alias_add(db, admin, &a, &obj, &err), &err, "alias");
+	json_decref(obj);
+	ok(store_aliasdomain_add(db, admin, xdom, dom, &obj, &err), &err,
+	   xdom);
+	json_decref(obj);
+	ok(store_account_add(db, admin, &acc, &obj, &err), &err, spare);
+	json_decref(obj);
+	fixture_key(w->f, login, name, w->token[p == 'a' ? OWNER_A : OWNER_B],
+		    sizeof(w->token[0]));
+	fixture_key(w->f, login, name, token, sizeof(token));
+	assert_int_equal(secret_split_token(token, w->spare_prefix[p - 'a'],
+					    body), 0);
+}
+
+static void
+seed(struct world *w)
+{
+	struct db *db = w->f->db;
+	char hash[PWHASH_MAX], sql[160];
+	struct hk_err err;
+
+	ok(pwhash_make("long-enough-1", hash, &err), &err, "hash");
+	seed_project(w, 'a', hash);
+	seed_project(w, 'b', hash);
+	ok(store_project_add(db, &w->f->admin, "pe", NULL, &err), &err, "pe");
+	fixture_key(w->f, "admin", NULL, w->token[ADMIN], sizeof(w->token[0]));
+	ok(store_apikey_create(db, &w->f->admin, "admin", 1, 0,
+			       w->token[READ_ONLY], sizeof(w->token[0]), &err),
+	   &err, "read-only key");
+	ok(store_apikey_create(db, &w->f->admin, "admin", 0,
+			       (int64_t)time(NULL) + 3600, w->token[EXPIRED],
+			       sizeof(w->token[0]), &err), &err, "expired key");
+	snprintf(sql, sizeof(sql), "UPDATE api_key SET expires_at = 1 WHERE "
+		 "prefix = '%.12s'", w->token[EXPIRED] + 3);
+	ok(db_exec(db, sql, NULL, 0, NULL, &err), &err, "expiry");
+	w->token[NOBODY][0] = '\0';
+}
+
+static void
+world_up(struct world *w)
+{
+	void *state = NULL;
+
+	fixture_setup(&state);
+	w->f = state;
+	seed(w);
+}
+
+static void
+world_down(struct world *w)
+{
+	void *state = w->f;
+
+	fixture_teardown(&state);
+	w->f = NULL;
+}
+
+/* Every table the API may write, in a fixed order, as one string; the
+ * keys' last use is left out: authenticating notes it, to the minute. */
+static char *
+snapshot(struct fixture *f)
+{
+	static const char *const sql[] = {
+		"SELECT * FROM project ORDER BY id",
+		"SELECT * FROM account ORDER BY id",
+		"SELECT id, account_id, prefix, secret_sha256, read_only, "
+		"expires_at, revoked_at, created_at FROM api_key ORDER BY id",
+		"SELECT * FROM guest ORDER BY id",
+		"SELECT * FROM domain ORDER BY id",
+		"SELECT * FROM mailbox ORDER BY id",
+		"SELECT * FROM alias ORDER BY id",
+		"SELECT * FROM alias_domain ORDER BY id",
+		"SELECT * FROM audit ORDER BY id",
+		"SELECT * FROM push ORDER BY 1",
+	};
+	json_t *all = json_array(), *rows_ = NULL;
+	struct hk_err err;
+	char *text;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (db_query_json(f->db, sql[i], NULL, 0, &rows_, &err) != 0)
+			fail_msg("%s: %s", sql[i], err.message);
+		json_array_append_new(all, rows_);
+		rows_ = NULL;
+	}
+	text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(all);
+	return text;
+}
+
+/* s with every "{p}" made the letter p and "{k}" the spare key prefix. */
+static void
+expand(const struct world *w, const char *s, char p, char *out,
+       size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + SECRET_PREFIX_HEX + 1 < len; s++) {
+		if (strncmp(s, "{p}", 3) == 0) {
+			out[n++] = p;
+			s += 2;
+		} else if (strncmp(s, "{k}", 3) == 0) {
+			n += (size_t)snprintf(out + n, len - n, "%s",
+					      w->spare_prefix[p - 'a']);
+			s += 2;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* One request; *text gets the answer's body (caller frees). */
+static int
+request(struct world *w, enum actor who, const char *method,
+	const char *uri, const char *body, char **text)
+{
+	struct hk_config cfg;
+	char bearer[SECRET_TOKEN_LEN + 16];
+	struct api_ctx ctx = { w->f->db, &cfg };
+	struct http_req req = { method, uri, "application/json", NULL, body,
+				body ? strlen(body) : 0 };
+	struct http_resp resp;
+
+	conf_defaults(&cfg);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake",
+		 w->f->dir[0] ? w->f->dir : "/nonexistent");
+	if (who != NOBODY) {
+		snprintf(bearer, sizeof(bearer), "Bearer %s", w->token[who]);
+		req.authorization = bearer;
+	}
+	api_handle(&ctx, &req, &resp);
+	*text = resp.body ? json_dumps(resp.body, JSON_COMPACT) : NULL;
+	json_decref(resp.body);
+	return resp.status;
+}
+
+/* What another project's owner must never read. */
+static const char *const foreign[2][5] = {
+	{ "b.example\"", "\"pb\"", "\"gb\"", "\"ob\"", "\"sb\"" },	/* A */
+	{ "a.example\"", "\"pa\"", "\"ga\"", "\"oa\"", "\"sa\"" },	/* B */
+};
+
+static int
+expected(const struct row *r, enum actor who, char p)
+{
+	if (who == NOBODY || who == EXPIRED)
+		return 401;
+	if (p == 'b' && who == OWNER_A)
+		return r->want[OWNER_B];
+	if (p == 'b' && who == OWNER_B)
+		return r->want[OWNER_A];
+	return r->want[who];
+}
+
+/* One cell; the world is made anew after a write that succeeded. */
+static void
+cell(struct world *w, const struct row *r, enum actor who, char p)
+{
+	char path[256], uri[300], body[512], *before, *after, *text = NULL;
+	int want = expected(r, who, p), got;
+
+	expand(w, r->path, p, path, sizeof(path));
+	snprintf(uri, sizeof(uri), "/api/v1/%s", path);
+	if (r->body)
+		expand(w, r->body, p, body, sizeof(body));
+	before = snapshot(w->f);
+	got = request(w, who, r->method, uri, r->body ? body : NULL, &text);
+	after = snapshot(w->f);
+	if (got != want)
+		fail_msg("%s %s as %s: %d, want %d: %s", r->method, uri,
+			 actor_name[who], got, want, text ? text : "");
+	if (got >= 400 && strcmp(before, after) != 0)
+		fail_msg("%s %s as %s: refused with %d but the database "
+			 "changed", r->method, uri, actor_name[who], got);
+	if (got < 300 && strcmp(r->method, "GET") != 0 &&
+	    strcmp(before, after) == 0)
+		fail_msg("%s %s as %s: %d but nothing was written", r->method,
+			 uri, actor_name[who], got);
+	/* (a refusal may echo the name asked for; an answer may not
+	 * carry more) */
+	if ((who == OWNER_A || who == OWNER_B) && got < 300 && text != NULL)
+		for (int i = 0; i < 5; i++)
+			if (strstr(text, foreign[who - OWNER_A][i]))
+				fail_msg("%s %s as %s shows %s: %s", r->method,
+					 uri, actor_name[who],
+					 foreign[who - OWNER_A][i], text);
+	free(before);
+	free(after);
+	free(text);
+	if (got < 300 && strcmp(r->method, "GET") != 0) {
+		world_down(w);
+		world_up(w);
+	}
+}
+
+static int
+has_project(const char *s)
+{
+	return strstr(s, "{p}") != NULL || strstr(s, "{k}") != NULL;
+}
+
+static void
+test_matrix(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_up(&w);
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+		int per_project = has_project(r->path) ||
+		    (r->body && has_project(r->body));
+
+		for (char p = 'a'; p <= (per_project ? 'b' : 'a'); p++)
+			for (int who = 0; who < NACTOR; who++)
+				cell(&w, r, (enum actor)who, p);
+	}
+	world_down(&w);
+}
+
+/* Whether path (no query) fits a route pattern ("*": one segment). */
+static int
+fits(const char *pattern, const char *path)
+{
+	size_t pn, sn;
+
+	for (;;) {
+		pn = strcspn(pattern, "/");
+		sn = strcspn(path, "/?");
+		if (!(pn == 1 && *pattern == '*' && sn > 0) &&
+		    !(pn == sn && strncmp(pattern, path, pn) == 0))
+			return 0;
+		pattern += pn;
+		path += sn;
+		if (*pattern == '\0')
+			return *path == '\0' || *path == '?';
+		if (*path != '/')
+			return 0;
+		pattern++;
+		path++;
+	}
+}
+
+/* Every route has a row, and every row a route. */
+static void
+test_every_route_has_a_row(void **state)
+{
+	(void)state;
+	for (const struct api_route *rt = api_routes; rt->method; rt++) {
+		size_t i;
+
+		for (i = 0; i < NROWS; i++)
+			if (strcmp(rows[i].method, rt->method) == 0 &&
+			    fits(rt->pattern, rows[i].path))
+				break;
+		if (i == NROWS)
+			fail_msg("route %s %s has no row in the authorization "
+				 "matrix", rt->method, rt->pattern);
+	}
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct api_route *rt;
+
+		for (rt = api_routes; rt->method; rt++)
+			if (strcmp(rows[i].method, rt->method) == 0 &&
+			    fits(rt->pattern, rows[i].path))
+				break;
+		if (rt->method == NULL)
+			fail_msg("row %s %s matches no route", rows[i].method,
+				 rows[i].path);
+	}
+}
+
+/* A method a path does not take is 405 for the operator (with Allow),
+ * and 401 to a stranger, who learns nothing about the path. */
+static void
+test_other_methods(void **state)
+{
+	static const char *const methods[] = { "GET", "POST", "PATCH",
+					       "DELETE", "PUT" };
+	struct world w;
+
+	(void)state;
+	world_up(&w);
+	for (size_t i = 0; i < NROWS; i++) {
+		char path[256], uri[300], *text = NULL;
+
+		expand(&w, rows[i].path, 'a', path, sizeof(path));
+		path[strcspn(path, "?")] = '\0';
+		snprintf(uri, sizeof(uri), "/api/v1/%s", path);
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]);
+		     m++) {
+			const struct api_route *rt;
+			char *before = snapshot(w.f);
+
+			for (rt = api_routes; rt->method; rt++)
+				if (strcmp(rt->method, methods[m]) == 0 &&
+				    fits(rt->pattern, path))
+					break;
+			if (rt->method != NULL) {
+				free(before);
+				continue;
+			}
+			assert_int_equal(request(&w, ADMIN, methods[m], uri,
+						 NULL, &text), 405);
+			free(text);
+			assert_int_equal(request(&w, NOBODY, methods[m], uri,
+						 NULL, &text), 401);
+			free(text);
+			text = snapshot(w.f);
+			assert_string_equal(before, text);
+			free(text);
+			free(before);
+		}
+	}
+	world_down(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_route_has_a_row),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_other_methods),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
