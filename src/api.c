@@ -17,45 +17,48 @@
 #include "wake.h"
 
 const struct api_route api_routes[] = {
+	{ "POST",	"session",			api_session_login,
+	  R_BODY | R_OPEN },
+	{ "DELETE",	"session",			api_session_logout, 0 },
 	{ "GET",	"whoami",			api_whoami, 0 },
 	{ "GET",	"audit",			api_audit_list, 0 },
 	{ "GET",	"projects",			api_projects_list, 0 },
-	{ "POST",	"projects",			api_projects_add, 1 },
+	{ "POST",	"projects",			api_projects_add, R_BODY },
 	{ "GET",	"projects/*",			api_project_get, 0 },
-	{ "PATCH",	"projects/*",			api_project_patch, 1 },
+	{ "PATCH",	"projects/*",			api_project_patch, R_BODY },
 	{ "DELETE",	"projects/*",			api_project_delete, 0 },
 	{ "GET",	"accounts",			api_accounts_list, 0 },
-	{ "POST",	"accounts",			api_accounts_add, 1 },
+	{ "POST",	"accounts",			api_accounts_add, R_BODY },
 	{ "GET",	"accounts/*",			api_account_get, 0 },
-	{ "PATCH",	"accounts/*",			api_account_patch, 1 },
+	{ "PATCH",	"accounts/*",			api_account_patch, R_BODY },
 	{ "DELETE",	"accounts/*",			api_account_delete, 0 },
 	{ "GET",	"api-keys",			api_apikeys_list, 0 },
-	{ "POST",	"api-keys",			api_apikeys_add, 1 },
+	{ "POST",	"api-keys",			api_apikeys_add, R_BODY },
 	{ "DELETE",	"api-keys/*",			api_apikey_delete, 0 },
 	{ "GET",	"guests",			api_guests_list, 0 },
-	{ "POST",	"guests",			api_guests_add, 1 },
+	{ "POST",	"guests",			api_guests_add, R_BODY },
 	{ "GET",	"guests/*",			api_guest_get, 0 },
-	{ "PATCH",	"guests/*",			api_guest_patch, 1 },
+	{ "PATCH",	"guests/*",			api_guest_patch, R_BODY },
 	{ "DELETE",	"guests/*",			api_guest_delete, 0 },
 	{ "POST",	"guests/*/push",		api_guest_push, 0 },
 	{ "GET",	"domains",			api_domains_list, 0 },
-	{ "POST",	"domains",			api_domains_add, 1 },
+	{ "POST",	"domains",			api_domains_add, R_BODY },
 	{ "GET",	"domains/*",			api_domain_get, 0 },
-	{ "PATCH",	"domains/*",			api_domain_patch, 1 },
+	{ "PATCH",	"domains/*",			api_domain_patch, R_BODY },
 	{ "DELETE",	"domains/*",			api_domain_delete, 0 },
 	{ "GET",	"domains/*/mailboxes",		api_mailboxes_list, 0 },
-	{ "POST",	"domains/*/mailboxes",		api_mailboxes_add, 1 },
-	{ "POST",	"mailboxes",			api_mailboxes_add, 1 },
+	{ "POST",	"domains/*/mailboxes",		api_mailboxes_add, R_BODY },
+	{ "POST",	"mailboxes",			api_mailboxes_add, R_BODY },
 	{ "GET",	"mailboxes/*",			api_mailbox_get, 0 },
-	{ "PATCH",	"mailboxes/*",			api_mailbox_patch, 1 },
+	{ "PATCH",	"mailboxes/*",			api_mailbox_patch, R_BODY },
 	{ "DELETE",	"mailboxes/*",			api_mailbox_delete, 0 },
 	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
-	{ "POST",	"domains/*/aliases",		api_aliases_add, 1 },
+	{ "POST",	"domains/*/aliases",		api_aliases_add, R_BODY },
 	{ "GET",	"aliases/*",			api_alias_get, 0 },
-	{ "PATCH",	"aliases/*",			api_alias_patch, 1 },
+	{ "PATCH",	"aliases/*",			api_alias_patch, R_BODY },
 	{ "DELETE",	"aliases/*",			api_alias_delete, 0 },
 	{ "GET",	"alias-domains",		api_aliasdomains_list, 0 },
-	{ "POST",	"alias-domains",		api_aliasdomains_add, 1 },
+	{ "POST",	"alias-domains",		api_aliasdomains_add, R_BODY },
 	{ "GET",	"alias-domains/*",		api_aliasdomain_get, 0 },
 	{ "DELETE",	"alias-domains/*",		api_aliasdomain_delete, 0 },
 	{ NULL, NULL, NULL, 0 }
@@ -99,19 +102,6 @@ find_route(const char *method, const char *const *seg, int nseg,
 }
 
 static int
-authenticate(struct api_call *call, struct hk_err *err)
-{
-	const char *a = call->req->authorization;
-
-	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-		return hk_fail(err, HK_EAUTH, NULL, "credentials required");
-	if (store_apikey_auth(call->ctx->db, a + 7, &call->actor, err) < 0)
-		return -1;
-	snprintf(call->actor.via, sizeof(call->actor.via), "api");
-	return 0;
-}
-
-static int
 parse_body(struct api_call *call, struct hk_err *err)
 {
 	const struct http_req *req = call->req;
@@ -148,11 +138,14 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 			    sizeof(pathbuf), seg, &call->nseg, err) < 0)
 		return -1;
 	call->seg = seg;
+	r = find_route(call->req->method, seg, call->nseg, resp->allow,
+		       sizeof(resp->allow));
 	/* Authenticate before revealing which paths exist. */
-	if (authenticate(call, err) < 0)
+	if ((r == NULL || !(r->flags & R_OPEN)) && api_authenticate(call, err) < 0) {
+		resp->allow[0] = '\0';
 		return -1;
-	if ((r = find_route(call->req->method, seg, call->nseg, resp->allow,
-			    sizeof(resp->allow))) == NULL) {
+	}
+	if (r == NULL) {
 		if (resp->allow[0] == '\0')
 			return hk_fail(err, HK_ENOTFOUND, "path",
 				       "no such resource");
@@ -162,7 +155,7 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 				       "method not allowed here");
 		return 0;
 	}
-	if (r->has_body && parse_body(call, err) < 0)
+	if ((r->flags & R_BODY) && parse_body(call, err) < 0)
 		return -1;
 	return r->handler(call, resp, err);
 }

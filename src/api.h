@@ -14,6 +14,7 @@
 #include "store.h"
 
 #define API_PREFIX "/api/v1/"
+#define API_SESSION_COOKIE "hk_session"
 
 struct api_ctx {
 	struct db *db;
@@ -33,6 +34,7 @@ struct api_call {
 	const char *const *seg;		/* path below API_PREFIX */
 	int nseg;
 	json_t *body;			/* the parsed object, or NULL */
+	char csrf[SESSION_TOKEN_HEX + 1];	/* a session's, else "" */
 	int wrote;			/* a committed write: nudge pushd */
 };
 
@@ -53,6 +55,10 @@ struct api_field {
 	enum api_ftype type;
 	int required;
 };
+
+/* Fills call->actor from an API key or a session cookie (and for a
+ * session's unsafe methods checks X-CSRF-Token); HK_EAUTH otherwise. */
+int api_authenticate(struct api_call *call, struct hk_err *err);
 
 /* Refuses a body with an unknown, missing or mistyped field. */
 int api_check_body(json_t *body, const struct api_field *spec,
@@ -95,6 +101,8 @@ int api_object(struct http_resp *resp, json_t *obj);
  * which method and path reach each. */
 #define API_HANDLER(name) \
 	int name(struct api_call *, struct http_resp *, struct hk_err *)
+API_HANDLER(api_session_login);
+API_HANDLER(api_session_logout);
 API_HANDLER(api_whoami);
 API_HANDLER(api_audit_list);
 API_HANDLER(api_projects_list);
@@ -137,12 +145,14 @@ API_HANDLER(api_aliasdomain_get);
 API_HANDLER(api_aliasdomain_delete);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
- * path segment), and whether a JSON body is read.  Ends with NULLs. */
+ * path segment) and flags.  Ends with NULLs. */
+#define R_BODY	1	/* reads a JSON body */
+#define R_OPEN	2	/* needs no credentials (the login only) */
 struct api_route {
 	const char *method;
 	const char *pattern;
 	api_handler handler;
-	int has_body;
+	int flags;
 };
 extern const struct api_route api_routes[];
 

@@ -140,7 +140,9 @@ api_account_delete(struct api_call *call, struct http_resp *resp,
 	return api_deleted(call, resp);
 }
 
-/* GET /whoami: the credential's account, role, project and rights. */
+/* GET /whoami: the credential's account, role, project and rights; for
+ * a session also its CSRF token (a reloaded panel asks for it here: the
+ * cookie itself is out of the page's reach). */
 int
 api_whoami(struct api_call *call, struct http_resp *resp,
 	   struct hk_err *err)
@@ -157,9 +159,10 @@ api_whoami(struct api_call *call, struct http_resp *resp,
 		project = json_string_value(json_object_get(
 			json_array_get(projects, 0), "name"));
 	}
-	obj = json_pack("{s:s, s:s, s:s?, s:b, s:s}", "login", a->login,
+	obj = json_pack("{s:s, s:s, s:s?, s:b, s:s, s:s?}", "login", a->login,
 			"role", a->is_admin ? "admin" : "owner", "project",
-			project, "read_only", a->read_only, "via", a->via);
+			project, "read_only", a->read_only, "via", a->via,
+			"csrf_token", call->csrf[0] ? call->csrf : NULL);
 	json_decref(projects);
 	if (obj == NULL)
 		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");

@@ -48,6 +48,11 @@ static const struct setting settings[] = {
 	S("mail", "mail_root", mail_root),
 	I("password", "min_length", pw_min, 1, 1024),
 	I("password", "max_length", pw_max, 8, 4096),
+	I("session", "idle_timeout", session_idle, 60, 86400),
+	I("session", "lifetime", session_lifetime, 300, 2592000),
+	I("session", "login_failures", login_free, 1, 1000),
+	I("session", "address_failures", login_free_addr, 1, 100000),
+	I("session", "max_delay", login_max_delay, 1, 86400),
 	{ NULL, NULL, K_STR, 0, 0, 0 }
 };
 
@@ -77,6 +82,11 @@ conf_defaults(struct hk_config *c)
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
 	c->pw_min = 10;
 	c->pw_max = 1024;
+	c->session_idle = 1800;
+	c->session_lifetime = 43200;
+	c->login_free = 5;
+	c->login_free_addr = 50;
+	c->login_max_delay = 900;
 }
 
 struct load_ctx {

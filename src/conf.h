@@ -31,6 +31,11 @@ struct hk_config {
 	char mail_root[CONF_STR];	/* [mail] mail_root */
 	int pw_min;			/* [password] min_length */
 	int pw_max;			/* [password] max_length */
+	int session_idle;		/* [session] idle_timeout (seconds) */
+	int session_lifetime;		/* [session] lifetime (seconds) */
+	int login_free;			/* [session] login_failures */
+	int login_free_addr;		/* [session] address_failures */
+	int login_max_delay;		/* [session] max_delay (seconds) */
 };
 
 void conf_defaults(struct hk_config *cfg);

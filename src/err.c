@@ -71,6 +71,7 @@ hk_errcode_name(enum hk_errcode code)
 	case HK_EFORBIDDEN:	return "forbidden";
 	case HK_ETOOBIG:	return "too_large";
 	case HK_ELIMIT:		return "limit_exceeded";
+	case HK_ETHROTTLED:	return "too_many_requests";
 	case HK_EDB:		return "database";
 	case HK_ESYS:		return "system";
 	case HK_EPROTO:		return "protocol";

@@ -23,6 +23,7 @@ enum hk_errcode {
 	HK_ESYS,	/* system call or child process failure */
 	HK_EPROTO,	/* peer spoke nonsense (agent answer, bundle) */
 	HK_ELIMIT,	/* over a project's or domain's limit: field names it */
+	HK_ETHROTTLED,	/* too many attempts: wait and try again */
 	HK_EINTERNAL,
 };
 

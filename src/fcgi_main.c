@@ -65,17 +65,23 @@ send_response(FCGX_Request *r, const struct http_resp *resp)
 {
 	char *text = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
 	size_t len = text ? strlen(text) : 0;
-	char head[512];
+	char head[1024], retry[40] = "";
 	int n;
 
+	if (resp->retry_after > 0)
+		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
+			 resp->retry_after);
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-		     "Cache-Control: no-store\r\n%s%s%s%s"
+		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s"
 		     "Content-Type: application/json\r\n"
 		     "Content-Length: %zu\r\n\r\n", resp->status,
 		     http_reason(resp->status),
 		     resp->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
 		     resp->allow[0] ? "Allow: " : "", resp->allow,
-		     resp->allow[0] ? "\r\n" : "", len);
+		     resp->allow[0] ? "\r\n" : "",
+		     resp->set_cookie[0] ? "Set-Cookie: " : "",
+		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
+		     retry, len);
 	if (n > 0 && (size_t)n < sizeof(head))
 		FCGX_PutStr(head, n, r->out);
 	if (text != NULL)
@@ -96,6 +102,10 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
 	req.uri = param(r, "REQUEST_URI");
 	req.content_type = param(r, "CONTENT_TYPE");
 	req.authorization = param(r, "HTTP_AUTHORIZATION");
+	req.cookie = param(r, "HTTP_COOKIE");
+	req.csrf_token = param(r, "HTTP_X_CSRF_TOKEN");
+	req.remote_addr = param(r, "REMOTE_ADDR");
+	req.https = param(r, "HTTPS") != NULL && *param(r, "HTTPS") != '\0';
 	if (req.method == NULL || req.uri == NULL) {
 		FCGX_FPrintF(r->out, "Status: 400 Bad Request\r\n\r\n");
 		return;

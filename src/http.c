@@ -101,6 +101,7 @@ http_status(enum hk_errcode code)
 	case HK_EEXIST:		return 409;
 	case HK_ETOOBIG:	return 413;
 	case HK_ELIMIT:		return 403;
+	case HK_ETHROTTLED:	return 429;
 	default:		return 500;
 	}
 }
@@ -137,6 +138,7 @@ http_reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	default:  return "Internal Server Error";
 	}
 }

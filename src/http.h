@@ -21,12 +21,18 @@ struct http_req {
 	const char *authorization;	/* may be NULL */
 	const char *body;		/* may be NULL when body_len == 0 */
 	size_t body_len;
+	const char *cookie;		/* the Cookie header, may be NULL */
+	const char *csrf_token;		/* X-CSRF-Token, may be NULL */
+	const char *remote_addr;	/* the client, may be NULL */
+	int https;			/* came over TLS: cookies are Secure */
 };
 
 struct http_resp {
 	int status;
 	json_t *body;			/* owned; NULL for no body */
 	char allow[32];			/* for 405: the Allow header */
+	char set_cookie[256];		/* a Set-Cookie header, or "" */
+	int retry_after;		/* for 429: seconds, else 0 */
 	char internal[640];		/* for 500: the cause, for the log
 					 * only (the client sees none) */
 };

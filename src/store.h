@@ -24,6 +24,7 @@ struct hk_actor {
 	int is_admin;		/* reaches every project */
 	int64_t project_id;	/* owners: their project */
 	int read_only;
+	int64_t session_id;	/* a web session's, else 0 */
 	char login[128];	/* for the audit trail */
 	char via[8];		/* api, web, cli or import */
 };
@@ -147,6 +148,49 @@ int store_apikey_list(struct db *db, const struct hk_actor *actor,
  * it is not the actor's own: an owner revokes only its own keys). */
 int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 			const char *prefix, struct hk_err *err);
+
+/* --- web sessions (store_session.c) and the login throttle
+ * (store_throttle.c) --- */
+#define SESSION_TOKEN_HEX	64	/* 32 random bytes */
+struct session_policy {
+	int lifetime, idle;		/* seconds */
+	int free, free_addr;		/* failures before the waits begin */
+	int max_delay;			/* the longest wait, seconds */
+};
+struct session_login {
+	const char *login;		/* as given ("" if malformed) */
+	const char *password;
+	const char *addr;		/* the client's address */
+};
+struct session_new {
+	char token[SESSION_TOKEN_HEX + 1];	/* for the cookie only */
+	char csrf[SESSION_TOKEN_HEX + 1];
+	int64_t expires_at;
+	int64_t retry_after;		/* on HK_ETHROTTLED: seconds */
+};
+/* A password login: a new session for an enabled account with that
+ * password, audited.  HK_EAUTH alike for a wrong password, a missing or
+ * disabled account or one without a password; HK_ETHROTTLED (and
+ * out->retry_after) while the name or the address must wait. */
+int store_session_login(struct db *db, const struct session_policy *pol,
+			const struct session_login *in, struct hk_actor *actor,
+			struct session_new *out, struct hk_err *err);
+/* The session of a cookie token: live, not idle for `idle` seconds, its
+ * account enabled.  HK_EAUTH otherwise. */
+int store_session_auth(struct db *db, const char *token, int idle,
+		       struct hk_actor *actor,
+		       char csrf[SESSION_TOKEN_HEX + 1], struct hk_err *err);
+/* Ends the actor's session (HK_ENOTFOUND if it holds none). */
+int store_session_logout(struct db *db, const struct hk_actor *actor,
+			 struct hk_err *err);
+/* Seconds key must still wait (0: none). */
+int store_throttle_wait(struct db *db, const char *key, int64_t now,
+			int64_t *wait, struct hk_err *err);
+/* Counts a failure for key; past `free` failures it must wait 1, 2, 4 ...
+ * seconds, at most max_delay; quiet for max_delay, it starts afresh. */
+int store_throttle_fail(struct db *db, const char *key, int64_t now,
+			int free, int max_delay, struct hk_err *err);
+int store_throttle_clear(struct db *db, const char *key, struct hk_err *err);
 
 /* --- guests --- */
 struct guest_in {

@@ -129,8 +129,21 @@ store_account_project(struct db *db, const char *login)
 	return id;
 }
 
-/* Runs one UPDATE or DELETE of the account `login` (its $1) and audits
- * the account as it was and as it is (NULL once deleted). */
+/* Ends the account's web sessions: a new password or a disabled account
+ * must not leave an old login open. */
+static int
+end_sessions(struct db *db, const char *login, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(login), DB_INTV((int64_t)time(NULL)) };
+
+	return db_exec(db, "UPDATE session SET revoked_at = $2 WHERE "
+		       "revoked_at IS NULL AND account_id = (SELECT id FROM "
+		       "account WHERE login = $1)", p, 2, NULL, err);
+}
+
+/* Runs one UPDATE or DELETE of the account `login` (its $1), ends its
+ * sessions, and audits the account as it was and as it is (NULL once
+ * deleted). */
 static int
 change_account(struct db *db, const struct hk_actor *actor, const char *login,
 	       const char *action, const char *sql, const struct db_param *p,
@@ -144,6 +157,7 @@ change_account(struct db *db, const struct hk_actor *actor, const char *login,
 		return -1;
 	project = store_account_project(db, login);
 	if (get_account(db, login, &before, err) < 0 ||
+	    end_sessions(db, login, err) < 0 ||
 	    db_exec(db, sql, p, np, NULL, err) < 0 ||
 	    (!deleting && get_account(db, login, &after, err) < 0)) {
 		json_decref(before);

@@ -214,6 +214,47 @@ check_eq "agent still serves the same generation" "$served" "$(agent status </de
 check "matsui@pc1.example still logs in after the refusals" imap_login "$g1" matsui@pc1.example "${pw[pc1]}"
 check "a command other than apply/status is refused over ssh" eval '! agent "cat /etc/shadow" </dev/null >/dev/null 2>&1'
 
+echo "== e2e: changes and deletions reach the guest"
+api PATCH mailboxes/user9@pc1.example '{"password":"pw-9-changed-now"}'
+check_eq "PATCH a mailbox's password: 200" 200 "$STATUS"
+check "the new password opens user9@pc1.example" \
+	until_ok 30 eval 'guest_in_sync g1 && imap_login "$g1" user9@pc1.example pw-9-changed-now'
+api DELETE mailboxes/user10@pc1.example
+check_eq "DELETE a mailbox: 204" 204 "$STATUS"
+check "g1 in sync after the delete" until_ok 30 guest_in_sync g1
+api GET mailboxes/user10@pc1.example
+check_eq "the deleted mailbox is gone from the API" 404 "$STATUS"
+api POST guests/g1/push
+check_eq "push now: 202" 202 "$STATUS"
+check "g1 in sync again after push now" until_ok 30 guest_in_sync g1
+
+echo "== e2e: a web session through nginx (cookie, CSRF, logout)"
+printf 'web-owner-pw-1\n' | cli account add webowner --owner lab --password-stdin >/dev/null
+STATUS=$(curl -sS -c "$tmp/jar" -D "$tmp/head" -o "$tmp/body" -w '%{http_code}' \
+	-H 'Content-Type: application/json' \
+	--data-binary '{"login":"webowner","password":"web-owner-pw-1"}' "$base/session")
+check_eq "login: 201" 201 "$STATUS"
+check "the cookie is HttpOnly and SameSite=Strict" \
+	grep -qi '^set-cookie: hk_session=[0-9a-f]*; .*HttpOnly; SameSite=Strict' "$tmp/head"
+csrf=$(jq -r .csrf_token "$tmp/body")
+web() {	# web METHOD PATH [BODY] [CSRF]: with the session's cookie
+	STATUS=$(curl -sS -b "$tmp/jar" -o "$tmp/body" -w '%{http_code}' -X "$1" \
+		-H 'Content-Type: application/json' ${4:+-H "X-CSRF-Token: $4"} \
+		${3:+--data-binary "$3"} "$base/$2")
+	BODY=$(cat "$tmp/body")
+}
+web GET whoami
+check_eq "the session is the owner's, via web" "200 webowner web" \
+	"$STATUS $(jq -r '.login + " " + .via' <<<"$BODY")"
+web PATCH mailboxes/matsui@pc1.example '{"name":"Matsui Taro"}'
+check_eq "a change without the CSRF token: 403" 403 "$STATUS"
+web PATCH mailboxes/matsui@pc1.example '{"name":"Matsui Taro"}' "$csrf"
+check_eq "with it: 200" "200 Matsui Taro" "$STATUS $(jq -r .name <<<"$BODY")"
+web DELETE session "" "$csrf"
+check_eq "logout: 204" 204 "$STATUS"
+web GET whoami
+check_eq "the cookie opens nothing after logout" 401 "$STATUS"
+
 echo "== e2e: bad input is refused and nothing is written"
 api GET domains; before=$BODY
 api GET domains/pc1.example/mailboxes; mailboxes_before=$BODY

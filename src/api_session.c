@@ -1,0 +1,90 @@
+/*
+ * api_session.c - /api/v1/session: the web panel's login (POST, the one
+ * route that takes no credentials) and logout (DELETE).  The session
+ * token goes only into an HttpOnly, SameSite=Strict cookie (Secure over
+ * https); the answer carries the CSRF token the panel must echo.  A
+ * failed login says the same whatever was wrong.  See api.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "validate.h"
+
+static const struct api_field login_fields[] = {
+	{ "login", F_STR, 1 },
+	{ "password", F_STR, 1 },
+	{ NULL, F_STR, 0 }
+};
+
+static void
+set_cookie(const struct api_call *call, struct http_resp *resp,
+	   const char *value, int max_age)
+{
+	snprintf(resp->set_cookie, sizeof(resp->set_cookie), "%s=%s; Path=%s;"
+		 " Max-Age=%d; HttpOnly; SameSite=Strict%s",
+		 API_SESSION_COOKIE, value, API_PREFIX, max_age,
+		 call->req->https ? "; Secure" : "");
+}
+
+static void
+session_policy(const struct hk_config *cfg, struct session_policy *pol)
+{
+	pol->lifetime = cfg->session_lifetime;
+	pol->idle = cfg->session_idle;
+	pol->free = cfg->login_free;
+	pol->free_addr = cfg->login_free_addr;
+	pol->max_delay = cfg->login_max_delay;
+}
+
+int
+api_session_login(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	struct session_policy pol;
+	struct session_login in;
+	struct session_new s;
+	struct hk_err ignored;
+	json_t *obj;
+	const char *addr = call->req->remote_addr;
+
+	if (api_check_body(call->body, login_fields, err) < 0)
+		return -1;
+	in.login = api_str(call->body, "login");
+	in.password = api_str(call->body, "password");
+	in.addr = addr && *addr && strlen(addr) < 64 ? addr : "unknown";
+	/* a malformed name is just a wrong one (throttled by address) */
+	if (validate_slug(in.login, "login", &ignored) < 0)
+		in.login = "";
+	session_policy(call->ctx->cfg, &pol);
+	memset(&s, 0, sizeof(s));
+	if (store_session_login(call->ctx->db, &pol, &in, &call->actor, &s,
+				err) < 0) {
+		resp->retry_after = (int)s.retry_after;
+		return -1;
+	}
+	set_cookie(call, resp, s.token, pol.lifetime);
+	obj = json_pack("{s:s, s:s, s:s, s:I}", "login", call->actor.login,
+			"role", call->actor.is_admin ? "admin" : "owner",
+			"csrf_token", s.csrf, "expires_at",
+			(json_int_t)s.expires_at);
+	if (obj == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	resp->status = 201;
+	resp->body = obj;
+	return 0;
+}
+
+int
+api_session_logout(struct api_call *call, struct http_resp *resp,
+		   struct hk_err *err)
+{
+	if (api_no_query(call, err) < 0 ||
+	    store_session_logout(call->ctx->db, &call->actor, err) < 0)
+		return -1;
+	set_cookie(call, resp, "", 0);
+	resp->status = 204;
+	return 0;
+}

@@ -1,0 +1,434 @@
+/*
+ * test_session.c - the web panel's sessions through api_handle(): the
+ * cookie's attributes, CSRF on every unsafe method, logout, idle and
+ * absolute expiry, the end of sessions with a new password or a disabled
+ * account, and the failed-login throttle, which must treat a name with no
+ * account exactly like one with an account.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "fixture.h"
+#include "pwhash.h"
+
+#define PASSWORD "long-enough-1"
+
+static struct hk_config cfg;
+
+/* One request as the browser sends it; the answer's parts are kept. */
+struct exchange {
+	const char *method, *uri, *body;
+	const char *cookie, *csrf, *bearer, *addr;
+	int https;
+	/* out */
+	int status, retry_after;
+	char set_cookie[256];
+	char code[32], field[64], message[512];
+	json_t *json;
+};
+
+static int
+send(struct fixture *f, struct exchange *x)
+{
+	char bearer[300];
+	struct api_ctx ctx = { f->db, &cfg };
+	struct http_req req = { x->method, x->uri, "application/json", NULL,
+				x->body, x->body ? strlen(x->body) : 0,
+				x->cookie, x->csrf, x->addr ? x->addr :
+				"192.0.2.1", x->https };
+	struct http_resp resp;
+	json_t *e;
+
+	if (x->bearer) {
+		snprintf(bearer, sizeof(bearer), "Bearer %s", x->bearer);
+		req.authorization = bearer;
+	}
+	api_handle(&ctx, &req, &resp);
+	x->status = resp.status;
+	x->retry_after = resp.retry_after;
+	snprintf(x->set_cookie, sizeof(x->set_cookie), "%s", resp.set_cookie);
+	e = json_object_get(resp.body, "error");
+	snprintf(x->code, sizeof(x->code), "%s",
+		 e ? json_string_value(json_object_get(e, "code")) : "");
+	snprintf(x->field, sizeof(x->field), "%s",
+		 e ? json_string_value(json_object_get(e, "field")) : "");
+	snprintf(x->message, sizeof(x->message), "%s",
+		 e ? json_string_value(json_object_get(e, "message")) : "");
+	json_decref(x->json);
+	x->json = resp.body;
+	return x->status;
+}
+
+static int
+setup(void **state)
+{
+	char hash[PWHASH_MAX];
+	struct hk_err err;
+	struct account_in a = { "sa", "owner", "lab", hash };
+	struct account_in op = { "op", "admin", NULL, hash };
+	json_t *obj = NULL;
+	struct fixture *f;
+
+	fixture_setup(state);
+	f = *state;
+	conf_defaults(&cfg);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake",
+		 f->dir[0] ? f->dir : "/nonexistent");
+	assert_int_equal(pwhash_make(PASSWORD, hash, &err), 0);
+	assert_int_equal(store_account_add(f->db, &f->admin, &a, &obj, &err),
+			 0);
+	json_decref(obj);
+	assert_int_equal(store_account_add(f->db, &f->admin, &op, &obj,
+					   &err), 0);
+	json_decref(obj);
+	return 0;
+}
+
+/* A session for login: its cookie header ("hk_session=...") and CSRF
+ * token. */
+static void
+login(struct fixture *f, const char *who, char cookie[128], char csrf[80])
+{
+	char body[128];
+	struct exchange x = { "POST", "/api/v1/session", body };
+
+	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\""
+		 PASSWORD "\"}", who);
+	assert_int_equal(send(f, &x), 201);
+	snprintf(cookie, 128, "%.*s", (int)strcspn(x.set_cookie, ";"),
+		 x.set_cookie);
+	snprintf(csrf, 80, "%s", json_string_value(json_object_get(x.json,
+							       "csrf_token")));
+	json_decref(x.json);
+}
+
+static void
+test_cookie(void **state)
+{
+	struct fixture *f = *state;
+	struct exchange x = { "POST", "/api/v1/session",
+			      "{\"login\":\"sa\",\"password\":\"" PASSWORD "\"}" };
+	char sql[200], *token, *text;
+
+	assert_int_equal(send(f, &x), 201);
+	assert_int_equal(strncmp(x.set_cookie, "hk_session=", 11), 0);
+	assert_int_equal(strspn(x.set_cookie + 11, "0123456789abcdef"), 64);
+	assert_non_null(strstr(x.set_cookie, "; HttpOnly"));
+	assert_non_null(strstr(x.set_cookie, "; SameSite=Strict"));
+	assert_non_null(strstr(x.set_cookie, "; Path=/api/v1/"));
+	assert_null(strstr(x.set_cookie, "Secure"));
+	assert_string_equal(json_string_value(json_object_get(x.json,
+		"login")), "sa");
+	assert_int_equal(strlen(json_string_value(json_object_get(x.json,
+		"csrf_token"))), 64);
+	/* the token is in the cookie only, and stored only as a digest */
+	token = strndup(x.set_cookie + 11, 64);
+	text = json_dumps(x.json, 0);
+	assert_null(strstr(text, token));
+	free(text);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM session WHERE "
+		 "token_sha256 = '%s' OR csrf = '%s'", token, token);
+	assert_int_equal(fixture_int(f, sql), 0);
+	free(token);
+	x.https = 1;
+	assert_int_equal(send(f, &x), 201);
+	assert_non_null(strstr(x.set_cookie, "; Secure"));
+	json_decref(x.json);
+}
+
+static void
+test_csrf(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80], other[128], wrong[80];
+	struct exchange x = { "GET", "/api/v1/whoami" };
+	int64_t domains = fixture_int(f, "SELECT COUNT(*) FROM domain");
+
+	login(f, "sa", cookie, csrf);
+	x.cookie = cookie;
+	assert_int_equal(send(f, &x), 200);
+	assert_string_equal(json_string_value(json_object_get(x.json, "via")),
+			    "web");
+	assert_string_equal(json_string_value(json_object_get(x.json,
+		"csrf_token")), csrf);
+	assert_string_equal(json_string_value(json_object_get(x.json,
+		"project")), "lab");
+	/* other cookies around it are no bother */
+	snprintf(other, sizeof(other), "lang=ja; %s; theme=dark", cookie);
+	x.cookie = other;
+	assert_int_equal(send(f, &x), 200);
+	/* an unsafe method without the token, with a wrong one, with one of
+	 * the wrong length: refused, nothing written */
+	x.method = "POST";
+	x.uri = "/api/v1/domains";
+	x.body = "{\"name\":\"web.example\",\"guest\":\"g1\"}";
+	x.cookie = cookie;
+	assert_int_equal(send(f, &x), 403);
+	assert_string_equal(x.field, "x-csrf-token");
+	snprintf(wrong, sizeof(wrong), "%s", csrf);
+	wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+	x.csrf = wrong;
+	assert_int_equal(send(f, &x), 403);
+	x.csrf = "abc";
+	assert_int_equal(send(f, &x), 403);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"),
+			 domains);
+	x.csrf = csrf;
+	assert_int_equal(send(f, &x), 201);
+	/* the audit says it came from the web */
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE "
+				     "via = 'web' AND actor = 'sa' AND action "
+				     "= 'domain.add'"), 1);
+	json_decref(x.json);
+}
+
+static void
+test_logout_and_expiry(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80];
+	struct exchange x = { "DELETE", "/api/v1/session" };
+	struct exchange who = { "GET", "/api/v1/whoami" };
+	struct hk_err err;
+
+	login(f, "sa", cookie, csrf);
+	x.cookie = who.cookie = cookie;
+	assert_int_equal(send(f, &x), 403);		/* no CSRF token */
+	assert_int_equal(send(f, &who), 200);
+	x.csrf = csrf;
+	assert_int_equal(send(f, &x), 204);
+	assert_non_null(strstr(x.set_cookie, "hk_session=; "));
+	assert_non_null(strstr(x.set_cookie, "Max-Age=0"));
+	assert_int_equal(send(f, &who), 401);
+	assert_int_equal(send(f, &x), 401);
+	/* idle for longer than idle_timeout */
+	login(f, "sa", cookie, csrf);
+	assert_int_equal(send(f, &who), 200);
+	assert_int_equal(db_exec(f->db, "UPDATE session SET last_seen_at = "
+				 "last_seen_at - 1801", NULL, 0, NULL, &err), 0);
+	assert_int_equal(send(f, &who), 401);
+	/* past its lifetime, however busy */
+	login(f, "sa", cookie, csrf);
+	assert_int_equal(db_exec(f->db, "UPDATE session SET expires_at = "
+				 "created_at - 1", NULL, 0, NULL, &err), 0);
+	assert_int_equal(send(f, &who), 401);
+	/* a new password ends the account's sessions; so does disabling */
+	login(f, "sa", cookie, csrf);
+	assert_int_equal(send(f, &who), 200);
+	assert_int_equal(store_account_password(f->db, &f->admin, "sa",
+		"{SHA512-CRYPT}$6$x$y", &err), 0);
+	assert_int_equal(send(f, &who), 401);
+	login(f, "op", cookie, csrf);
+	assert_int_equal(send(f, &who), 200);
+	assert_int_equal(store_account_disable(f->db, &f->admin, "op", 1,
+					       &err), 0);
+	assert_int_equal(send(f, &who), 401);
+	json_decref(x.json);
+	json_decref(who.json);
+}
+
+/* An owner's session sees its project only. */
+static void
+test_scope(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80];
+	struct exchange x = { "GET", "/api/v1/accounts" };
+
+	login(f, "sa", cookie, csrf);
+	x.cookie = cookie;
+	assert_int_equal(send(f, &x), 403);
+	x.uri = "/api/v1/guests/g1";
+	assert_int_equal(send(f, &x), 200);
+	x.uri = "/api/v1/projects/lab";
+	assert_int_equal(send(f, &x), 200);
+	json_decref(x.json);
+}
+
+/* The wait a key was given by its last failure. */
+static int64_t
+wait_of(struct fixture *f, const char *key)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT blocked_until - last_at FROM "
+		 "login_throttle WHERE key = '%s'", key);
+	return fixture_int(f, sql);
+}
+
+/* Pushes every wait far out, so that a test never races the clock. */
+static void
+block_long(struct fixture *f, const char *key)
+{
+	char sql[160];
+	struct hk_err err;
+
+	snprintf(sql, sizeof(sql), "UPDATE login_throttle SET blocked_until "
+		 "= last_at + 1000 WHERE key = '%s'", key);
+	assert_int_equal(db_exec(f->db, sql, NULL, 0, NULL, &err), 0);
+}
+
+static void
+unblock(struct fixture *f)
+{
+	struct hk_err err;
+
+	assert_int_equal(db_exec(f->db, "UPDATE login_throttle SET "
+				 "blocked_until = 0", NULL, 0, NULL, &err), 0);
+}
+
+/* Five free failures, then waits that double; a name with no account
+ * gets the same answers, word for word; success clears the name. */
+static void
+test_throttle(void **state)
+{
+	struct fixture *f = *state;
+	struct exchange real = { "POST", "/api/v1/session",
+				 "{\"login\":\"sa\",\"password\":\"wrong-one-1\"}" };
+	struct exchange ghost = { "POST", "/api/v1/session",
+				  "{\"login\":\"nobody\",\"password\":"
+				  "\"wrong-one-1\"}" };
+	struct exchange good = { "POST", "/api/v1/session",
+				 "{\"login\":\"sa\",\"password\":\"" PASSWORD
+				 "\"}" };
+
+	for (int i = 1; i <= 6; i++) {
+		assert_int_equal(send(f, &real), 401);
+		assert_int_equal(send(f, &ghost), 401);
+		assert_string_equal(real.message, ghost.message);
+		assert_string_equal(real.code, ghost.code);
+		if (i == 5) {	/* the free ones cost no wait */
+			assert_int_equal(wait_of(f, "login:sa"), 0);
+			assert_int_equal(wait_of(f, "login:nobody"), 0);
+		}
+	}
+	assert_int_equal(wait_of(f, "login:sa"), 1);
+	assert_int_equal(wait_of(f, "login:nobody"), 1);
+	block_long(f, "login:sa");
+	block_long(f, "login:nobody");
+	assert_int_equal(send(f, &real), 429);
+	assert_int_equal(send(f, &ghost), 429);
+	assert_string_equal(real.code, "too_many_requests");
+	assert_string_equal(ghost.code, "too_many_requests");
+	assert_in_range(real.retry_after, 998, 1000);
+	assert_in_range(ghost.retry_after, 998, 1000);
+	/* while blocked, even the right password waits */
+	assert_int_equal(send(f, &good), 429);
+	/* the wait doubles with each failure after the free ones */
+	unblock(f);
+	assert_int_equal(send(f, &real), 401);
+	assert_int_equal(wait_of(f, "login:sa"), 2);
+	unblock(f);
+	assert_int_equal(send(f, &real), 401);
+	assert_int_equal(wait_of(f, "login:sa"), 4);
+	/* when the wait is over, the right password opens and clears it */
+	unblock(f);
+	assert_int_equal(send(f, &good), 201);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM login_throttle "
+				     "WHERE key = 'login:sa'"), 0);
+	/* no session was made by any failure */
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM session"), 1);
+	json_decref(real.json);
+	json_decref(ghost.json);
+	json_decref(good.json);
+}
+
+/* Many names from one address: the address is slowed down too, and
+ * another address is not. */
+static void
+test_throttle_address(void **state)
+{
+	struct fixture *f = *state;
+	char body[128];
+	struct exchange x = { "POST", "/api/v1/session", body };
+	int i;
+
+	cfg.login_free_addr = 3;
+	for (i = 0; i < 4; i++) {
+		snprintf(body, sizeof(body), "{\"login\":\"n%d\",\"password\":"
+			 "\"wrong-one-1\"}", i);
+		assert_int_equal(send(f, &x), 401);
+	}
+	assert_int_equal(wait_of(f, "addr:192.0.2.1"), 1);
+	block_long(f, "addr:192.0.2.1");
+	snprintf(body, sizeof(body), "{\"login\":\"sa\",\"password\":\""
+		 PASSWORD "\"}");
+	assert_int_equal(send(f, &x), 429);
+	x.addr = "2001:db8::7";
+	assert_int_equal(send(f, &x), 201);
+	json_decref(x.json);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	struct exchange x = { "POST", "/api/v1/session",
+			      "{\"login\":\"sa\"}" };
+	char cookie[128], csrf[80], bad[160];
+
+	assert_int_equal(send(f, &x), 400);
+	assert_string_equal(x.field, "password");
+	x.body = "{\"login\":\"sa\",\"password\":\"x\",\"remember\":true}";
+	assert_int_equal(send(f, &x), 400);
+	assert_string_equal(x.field, "remember");
+	/* the stand-in hash verified for a missing account, or for one
+	 * without a password, opens neither */
+	x.body = "{\"login\":\"nobody\",\"password\":\"not-a-password\"}";
+	assert_int_equal(send(f, &x), 401);
+	fixture_key(f, "keyonly", NULL, bad, sizeof(bad));
+	x.body = "{\"login\":\"keyonly\",\"password\":\"not-a-password\"}";
+	assert_int_equal(send(f, &x), 401);
+	/* a malformed name is a wrong login, not a hint */
+	x.body = "{\"login\":\"S A\\n\",\"password\":\"" PASSWORD "\"}";
+	assert_int_equal(send(f, &x), 401);
+	/* a malformed or unknown cookie is no session */
+	login(f, "sa", cookie, csrf);
+	x.method = "GET";
+	x.uri = "/api/v1/whoami";
+	x.body = NULL;
+	snprintf(bad, sizeof(bad), "%.*s", (int)strlen(cookie) - 1, cookie);
+	x.cookie = bad;
+	assert_int_equal(send(f, &x), 401);
+	snprintf(bad, sizeof(bad), "hk_session=%064d", 0);
+	assert_int_equal(send(f, &x), 401);
+	/* a key, when given, is what counts: a bad one fails even beside a
+	 * good cookie */
+	x.cookie = cookie;
+	x.bearer = "hk_000000000000_00";
+	assert_int_equal(send(f, &x), 401);
+	json_decref(x.json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cookie, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_csrf, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_logout_and_expiry, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_scope, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_throttle, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_address, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input, setup,
+						fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
