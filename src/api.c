@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,24 +341,111 @@ api_object(struct http_resp *resp, json_t *obj)
 }
 
 int
-api_items(struct http_resp *resp, json_t *items)
+api_cursor_slug(const char *in, char *out, struct hk_err *err)
 {
-	resp->status = 200;
-	resp->body = json_pack("{s:o}", "items", items);
+	if (validate_slug(in, "cursor", err) < 0)
+		return -1;
+	snprintf(out, PAGE_CURSOR_MAX + 1, "%s", in);
 	return 0;
 }
 
 int
-api_list(struct api_call *call, struct http_resp *resp, api_lister lister,
-	 struct hk_err *err)
+api_cursor_domain(const char *in, char *out, struct hk_err *err)
 {
+	return validate_domain(in, "cursor", out, err);
+}
+
+/* A search text: characters that may stand in a name or an address,
+ * lowercased (no rule on dots: it is a fragment). */
+static int
+search_fragment(const char *in, char out[PAGE_CURSOR_MAX + 1],
+		struct hk_err *err)
+{
+	size_t n = strlen(in);
+
+	if (n > MAPSYNTAX_LOCAL_MAX)
+		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
+			       MAPSYNTAX_LOCAL_MAX);
+	for (size_t i = 0; i < n; i++) {
+		int c = tolower((unsigned char)in[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr("._+-@", c) != NULL))
+			return hk_fail(err, HK_EINVAL, "q", "may hold only a-z, "
+				       "0-9, '.', '_', '+', '-' and '@'");
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The buffers a page request points into. */
+struct page_bufs {
+	char cursor[PAGE_CURSOR_MAX + 1], search[PAGE_CURSOR_MAX + 1];
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+};
+
+static int
+page_query(struct api_call *call, const struct api_listing *l,
+	   struct page_in *page, struct page_bufs *b, struct hk_err *err)
+{
+	const char *keys[6] = { "limit", "cursor", "q" }, *v;
+	int n = 3;
+	struct query q;
+
+	if (l->flags & L_ACTIVE)
+		keys[n++] = "active";
+	if (l->flags & L_DOMAIN)
+		keys[n++] = "domain";
+	keys[n] = NULL;
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      &page->limit, err) < 0 ||
+	    query_bool(&q, "active", -1, &page->active, err) < 0)
+		return -1;
+	if ((v = query_get(&q, "cursor")) != NULL) {
+		if (l->cursor(v, b->cursor, err) < 0)
+			return -1;
+		page->after = b->cursor;
+	}
+	if ((v = query_get(&q, "q")) != NULL) {
+		if (search_fragment(v, b->search, err) < 0)
+			return -1;
+		page->search = b->search;
+	}
+	if ((v = query_get(&q, "domain")) != NULL) {
+		if (validate_domain(v, "domain", b->domain, err) < 0)
+			return -1;
+		page->domain = b->domain;
+	}
+	return 0;
+}
+
+int
+api_list(struct api_call *call, struct http_resp *resp,
+	 const struct api_listing *l, struct hk_err *err)
+{
+	struct page_in page = { NULL, NULL, 0, NULL, -1 };
+	char next[PAGE_CURSOR_MAX + 1];
+	struct page_bufs b;
 	json_t *items = NULL;
 
-	if (api_no_query(call, err) < 0)
+	if (l->flags & L_PATH_DOMAIN) {
+		if (validate_domain(call->seg[1], "domain", b.domain, err) < 0)
+			return hk_fail(err, HK_ENOTFOUND, "domain", "no such "
+				       "domain");
+		page.domain = b.domain;
+	}
+	if (page_query(call, l, &page, &b, err) < 0)
 		return -1;
-	if (lister(call->ctx->db, &call->actor, &items, err) < 0) {
+	if (l->list(call->ctx->db, &call->actor, &page, &items, next,
+		    err) < 0) {
 		json_decref(items);
 		return -1;
 	}
-	return api_items(resp, items);
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+			       next[0] ? next : NULL);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
 }

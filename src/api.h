@@ -83,19 +83,33 @@ int api_force(struct api_call *call, int *force, struct hk_err *err);
 
 /* Response tails shared by the handlers; all take ownership of what they
  * are given.  201 with the new object, 200 with the changed object, 204
- * after a delete (each of these nudges pushd), 200 {"items": [...]}, and
- * 200 with an object read. */
+ * after a delete (each of these nudges pushd), and 200 with an object
+ * read. */
 int api_created(struct api_call *call, struct http_resp *resp, json_t *obj);
 int api_changed(struct api_call *call, struct http_resp *resp, json_t *obj);
 int api_deleted(struct api_call *call, struct http_resp *resp);
-int api_items(struct http_resp *resp, json_t *items);
-
-/* GET of a whole collection (no query): 200 {"items": lister's list}. */
-typedef int (*api_lister)(struct db *db, const struct hk_actor *actor,
-			  json_t **out, struct hk_err *err);
-int api_list(struct api_call *call, struct http_resp *resp,
-	     api_lister lister, struct hk_err *err);
 int api_object(struct http_resp *resp, json_t *obj);
+
+/*
+ * A listing: GET ?limit=1..1000&cursor=KEY&q=FRAGMENT (and, where the
+ * flags say, &active=true|false and &domain=NAME) answers
+ * {"items": [...], "next_cursor": KEY or null}.  cursor canonicalizes a
+ * presented cursor into out[PAGE_CURSOR_MAX + 1] (or fails naming
+ * "cursor"): it is the key of the listing's sort.
+ */
+#define L_ACTIVE	1	/* takes ?active= */
+#define L_DOMAIN	2	/* takes ?domain= */
+#define L_PATH_DOMAIN	4	/* lists in the domain of the path */
+struct api_listing {
+	store_lister list;
+	int (*cursor)(const char *in, char *out, struct hk_err *err);
+	int flags;
+};
+int api_list(struct api_call *call, struct http_resp *resp,
+	     const struct api_listing *listing, struct hk_err *err);
+/* Cursor canonicalizers for the listings. */
+int api_cursor_slug(const char *in, char *out, struct hk_err *err);
+int api_cursor_domain(const char *in, char *out, struct hk_err *err);
 
 /* The handlers, one file per resource; the route table in api.c says
  * which method and path reach each. */

@@ -53,11 +53,15 @@ body_hash(struct api_call *call, char hash[PWHASH_MAX], int *given,
 			     call->ctx->cfg->pw_max, hash, err);
 }
 
+static const struct api_listing accounts = {
+	store_account_list, api_cursor_slug, L_ACTIVE
+};
+
 int
 api_accounts_list(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
-	return api_list(call, resp, store_account_list, err);
+	return api_list(call, resp, &accounts, err);
 }
 
 int
@@ -154,7 +158,8 @@ api_whoami(struct api_call *call, struct http_resp *resp,
 	if (api_no_query(call, err) < 0)
 		return -1;
 	if (!a->is_admin) {
-		if (store_project_list(call->ctx->db, a, &projects, err) < 0)
+		if (store_project_list(call->ctx->db, a, NULL, &projects, NULL,
+				       err) < 0)
 			return -1;
 		project = json_string_value(json_object_get(
 			json_array_get(projects, 0), "name"));

@@ -90,21 +90,32 @@ api_aliases_add(struct api_call *call, struct http_resp *resp,
 	return rc < 0 ? -1 : api_created(call, resp, obj);
 }
 
+/* An alias's address, the listing's key: "local@domain" or "@domain". */
+static int
+cursor_alias(const char *in, char *out, struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+
+	if (in[0] == '@') {
+		local[0] = '\0';
+		if (validate_domain(in + 1, "cursor", domain, err) < 0)
+			return -1;
+	} else if (validate_address(in, "cursor", local, domain, err) < 0) {
+		return -1;
+	}
+	snprintf(out, PAGE_CURSOR_MAX + 1, "%s@%s", local, domain);
+	return 0;
+}
+
+static const struct api_listing aliases = {
+	store_alias_list, cursor_alias, L_ACTIVE | L_PATH_DOMAIN
+};
+
 int
 api_aliases_list(struct api_call *call, struct http_resp *resp,
 		 struct hk_err *err)
 {
-	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
-	json_t *items = NULL;
-
-	if (path_domain(call, domain, err) < 0)
-		return -1;
-	if (store_alias_list(call->ctx->db, &call->actor, domain, &items,
-			     err) < 0) {
-		json_decref(items);
-		return -1;
-	}
-	return api_items(resp, items);
+	return api_list(call, resp, &aliases, err);
 }
 
 int
@@ -126,11 +137,15 @@ api_aliasdomains_add(struct api_call *call, struct http_resp *resp,
 	return api_created(call, resp, obj);
 }
 
+static const struct api_listing aliasdomains = {
+	store_aliasdomain_list, api_cursor_domain, L_ACTIVE | L_DOMAIN
+};
+
 int
 api_aliasdomains_list(struct api_call *call, struct http_resp *resp,
 		      struct hk_err *err)
 {
-	return api_list(call, resp, store_aliasdomain_list, err);
+	return api_list(call, resp, &aliasdomains, err);
 }
 
 /* The path's alias address: "local@domain", or "@domain" for the

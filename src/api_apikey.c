@@ -20,11 +20,33 @@ static const struct api_field key_fields[] = {
 	{ NULL, F_STR, 0 }
 };
 
+/* An API key's public prefix: SECRET_PREFIX_HEX lowercase hex digits. */
+static int
+is_prefix(const char *s)
+{
+	return strlen(s) == SECRET_PREFIX_HEX &&
+	    strspn(s, "0123456789abcdef") == SECRET_PREFIX_HEX;
+}
+
+static int
+cursor_prefix(const char *in, char *out, struct hk_err *err)
+{
+	if (!is_prefix(in))
+		return hk_fail(err, HK_EINVAL, "cursor", "must be a key's "
+			       "prefix");
+	snprintf(out, PAGE_CURSOR_MAX + 1, "%s", in);
+	return 0;
+}
+
+static const struct api_listing keys = {
+	store_apikey_list, cursor_prefix, 0
+};
+
 int
 api_apikeys_list(struct api_call *call, struct http_resp *resp,
 		 struct hk_err *err)
 {
-	return api_list(call, resp, store_apikey_list, err);
+	return api_list(call, resp, &keys, err);
 }
 
 int
@@ -71,8 +93,7 @@ api_apikey_delete(struct api_call *call, struct http_resp *resp,
 
 	if (api_no_query(call, err) < 0)
 		return -1;
-	if (strlen(prefix) != SECRET_PREFIX_HEX ||
-	    strspn(prefix, "0123456789abcdef") != SECRET_PREFIX_HEX)
+	if (!is_prefix(prefix))
 		return hk_fail(err, HK_ENOTFOUND, "prefix", "no such key");
 	if (store_apikey_revoke(call->ctx->db, &call->actor, prefix, err) < 0)
 		return -1;

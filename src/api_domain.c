@@ -32,11 +32,15 @@ path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
 	return 0;
 }
 
+static const struct api_listing domains = {
+	store_domain_list, api_cursor_domain, L_ACTIVE
+};
+
 int
 api_domains_list(struct api_call *call, struct http_resp *resp,
 		 struct hk_err *err)
 {
-	return api_list(call, resp, store_domain_list, err);
+	return api_list(call, resp, &domains, err);
 }
 
 int

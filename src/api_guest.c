@@ -64,11 +64,15 @@ guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
 	return 0;
 }
 
+static const struct api_listing guests = {
+	store_guest_list, api_cursor_slug, 0
+};
+
 int
 api_guests_list(struct api_call *call, struct http_resp *resp,
 		struct hk_err *err)
 {
-	return api_list(call, resp, store_guest_list, err);
+	return api_list(call, resp, &guests, err);
 }
 
 int

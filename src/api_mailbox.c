@@ -97,61 +97,6 @@ api_mailboxes_add(struct api_call *call, struct http_resp *resp,
 	return api_created(call, resp, obj);
 }
 
-static const char *const list_keys[] = { "limit", "cursor", "q", "active",
-					 NULL };
-
-/* A search text: characters that may stand in a local part, lowercased
- * like one (no rule on dots: it is a fragment). */
-static int
-search_fragment(const char *in, char out[MAPSYNTAX_LOCAL_MAX + 1],
-		struct hk_err *err)
-{
-	size_t n = strlen(in);
-
-	if (n > MAPSYNTAX_LOCAL_MAX)
-		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
-			       MAPSYNTAX_LOCAL_MAX);
-	for (size_t i = 0; i < n; i++) {
-		int c = tolower((unsigned char)in[i]);
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      strchr("._+-", c) != NULL))
-			return hk_fail(err, HK_EINVAL, "q", "may hold only a-z, "
-				       "0-9, '.', '_', '+' and '-'");
-		out[i] = (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-/* ?limit=1..1000&cursor=LOCAL&q=FRAGMENT&active=true|false into page;
- * cursor and search point into the caller's buffers. */
-static int
-page_from_query(struct api_call *call, struct page_in *page,
-		char cursor[MAPSYNTAX_LOCAL_MAX + 1],
-		char search[MAPSYNTAX_LOCAL_MAX + 1], struct hk_err *err)
-{
-	struct query q;
-	const char *v;
-
-	if (query_parse(call->req->uri, list_keys, &q, err) < 0 ||
-	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
-		      &page->limit, err) < 0 ||
-	    query_bool(&q, "active", -1, &page->active, err) < 0)
-		return -1;
-	if ((v = query_get(&q, "cursor")) != NULL) {
-		if (validate_localpart(v, "cursor", cursor, err) < 0)
-			return -1;
-		page->after = cursor;
-	}
-	if ((v = query_get(&q, "q")) != NULL) {
-		if (search_fragment(v, search, err) < 0)
-			return -1;
-		page->search = search;
-	}
-	return 0;
-}
-
 /* The path's address (/mailboxes/ADDRESS): a malformed address is as
  * absent as a missing one. */
 static int
@@ -232,26 +177,20 @@ api_mailbox_delete(struct api_call *call, struct http_resp *resp,
 	return api_deleted(call, resp);
 }
 
-/* GET /domains/D/mailboxes?... -> {"items":[...],"next_cursor":...}. */
+/* GET /domains/D/mailboxes?...: by local part. */
+static int
+cursor_local(const char *in, char *out, struct hk_err *err)
+{
+	return validate_localpart(in, "cursor", out, err);
+}
+
+static const struct api_listing mailboxes = {
+	store_mailbox_list, cursor_local, L_ACTIVE | L_PATH_DOMAIN
+};
+
 int
 api_mailboxes_list(struct api_call *call, struct http_resp *resp,
 		   struct hk_err *err)
 {
-	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
-	char cursor[MAPSYNTAX_LOCAL_MAX + 1], search[MAPSYNTAX_LOCAL_MAX + 1];
-	char next[PAGE_CURSOR_MAX + 1];
-	struct page_in page = { domain, NULL, 0, NULL, -1 };
-	json_t *items = NULL;
-
-	if (validate_domain(call->seg[1], "domain", domain, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
-	if (page_from_query(call, &page, cursor, search, err) < 0 ||
-	    store_mailbox_list(call->ctx->db, &call->actor, &page, &items,
-			       next, err) < 0)
-		return -1;
-	resp->status = 200;
-	resp->body = json_pack("{s:o, s:s?}", "items", items, "next_cursor",
-			       next[0] ? next : NULL);
-	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
-					"out of memory");
+	return api_list(call, resp, &mailboxes, err);
 }

@@ -43,11 +43,15 @@ path_project(struct api_call *call, struct hk_err *err)
 	return 0;
 }
 
+static const struct api_listing projects = {
+	store_project_list, api_cursor_slug, 0
+};
+
 int
 api_projects_list(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
-	return api_list(call, resp, store_project_list, err);
+	return api_list(call, resp, &projects, err);
 }
 
 int

@@ -203,3 +203,28 @@ cli_read_line(char *buf, size_t size, const char *field, struct hk_err *err)
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
 }
+
+int
+cli_collect(struct cli *c, store_lister list, const char *domain,
+	    json_t **items, struct hk_err *err)
+{
+	char after[PAGE_CURSOR_MAX + 1] = "", next[PAGE_CURSOR_MAX + 1];
+	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1 };
+	json_t *part = NULL;
+
+	*items = json_array();
+	do {
+		page.after = after[0] ? after : NULL;
+		if (list(c->db, &c->actor, &page, &part, next, err) < 0 ||
+		    json_array_extend(*items, part) < 0) {
+			json_decref(part);
+			json_decref(*items);
+			*items = NULL;
+			return -1;
+		}
+		json_decref(part);
+		part = NULL;
+		snprintf(after, sizeof(after), "%s", next);
+	} while (after[0]);
+	return 0;
+}

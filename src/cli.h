@@ -57,6 +57,10 @@ int cli_written(struct cli *c, json_t *obj, const char *const *columns);
  * argument here it could be evaluated after items. */
 int cli_listed(struct cli *c, int rc, json_t *items,
 	       const char *const *columns, struct hk_err *err);
+/* Every item of a listing (page by page), in domain (may be NULL) into
+ * *items; returns 0 or -1 with err set (and *items NULL). */
+int cli_collect(struct cli *c, store_lister list, const char *domain,
+		json_t **items, struct hk_err *err);
 /* One line of standard input without its line end (HK_EINVAL on field
  * when there is none). */
 int cli_read_line(char *buf, size_t size, const char *field,

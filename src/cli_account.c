@@ -127,7 +127,7 @@ cli_account(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		rc = store_account_list(c->db, &c->actor, &items, &err);
+		rc = store_account_list(c->db, &c->actor, NULL, &items, NULL, &err);
 		return cli_listed(c, rc, items, account_cols, &err);
 	}
 	if (c->argc >= 3 && strcmp(c->argv[1], "add") == 0)
@@ -197,7 +197,7 @@ cli_apikey(struct cli *c)
 	if (c->argc >= 2 && strcmp(c->argv[1], "create") == 0)
 		return apikey_create(c);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		rc = store_apikey_list(c->db, &c->actor, &items, &err);
+		rc = store_apikey_list(c->db, &c->actor, NULL, &items, NULL, &err);
 		return cli_listed(c, rc, items, cols, &err);
 	}
 	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {

@@ -100,8 +100,7 @@ cli_alias(struct cli *c)
 	if (c->argc == 3 && strcmp(c->argv[1], "list") == 0) {
 		if (validate_domain(c->argv[2], "domain", domain, &err) < 0)
 			return cli_fail(&err);
-		int rc = store_alias_list(c->db, &c->actor, domain, &items,
-					  &err);
+		int rc = cli_collect(c, store_alias_list, domain, &items, &err);
 
 		return cli_listed(c, rc, items, alias_cols, &err);
 	}
@@ -130,7 +129,8 @@ cli_aliasdomain(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		int rc = store_aliasdomain_list(c->db, &c->actor, &obj, &err);
+		int rc = store_aliasdomain_list(c->db, &c->actor, NULL, &obj,
+						NULL, &err);
 
 		return cli_listed(c, rc, obj, aliasdomain_cols, &err);
 	}

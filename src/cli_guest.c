@@ -209,7 +209,7 @@ cli_status(struct cli *c)
 	json_t *items = NULL;
 
 	hk_err_clear(&err);
-	if (store_guest_list(c->db, &c->actor, &items, &err) < 0)
+	if (store_guest_list(c->db, &c->actor, NULL, &items, NULL, &err) < 0)
 		return cli_fail(&err);
 	cli_print(c, items, guest_cols);
 	json_decref(items);

@@ -110,7 +110,8 @@ cli_domain(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		int rc = store_domain_list(c->db, &c->actor, &obj, &err);
+		int rc = store_domain_list(c->db, &c->actor, NULL, &obj, NULL,
+					   &err);
 
 		return cli_listed(c, rc, obj, domain_cols, &err);
 	}

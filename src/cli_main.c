@@ -83,7 +83,7 @@ cmd_project(struct cli *c)
 
 	hk_err_clear(&err);
 	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		if (store_project_list(c->db, &c->actor, &items, &err) < 0)
+		if (store_project_list(c->db, &c->actor, NULL, &items, NULL, &err) < 0)
 			return cli_fail(&err);
 		cli_print(c, items, cols);
 		json_decref(items);

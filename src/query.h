@@ -14,7 +14,7 @@
 #include "err.h"
 
 #define QUERY_MAX_KEYS	8
-#define QUERY_VALUE_MAX	256	/* decoded octets */
+#define QUERY_VALUE_MAX	320	/* decoded octets: an address and more */
 
 struct query {
 	const char *const *known;	/* NULL-terminated */

@@ -69,6 +69,45 @@ int store_audit_list(struct db *db, const struct hk_actor *actor,
 		     int64_t before_id, int limit, json_t **out,
 		     struct hk_err *err);
 
+/* --- paged listings (store_page.c) ---
+ * Every listing answers the rows after the cursor `after`, in the order of
+ * its unique sort key (a name, a login, a local part), at most `limit`;
+ * next (when not NULL) gets the key to pass as `after` for the next page,
+ * or "" after the last.  A NULL page lists everything (where no domain
+ * is needed). */
+#define PAGE_LIMIT_MAX		1000
+#define PAGE_LIMIT_DEFAULT	100
+#define PAGE_CURSOR_MAX		318	/* the longest key: an address */
+struct page_in {
+	const char *domain;	/* canonical: the domain listed or filtered by */
+	const char *after;	/* exclusive; NULL: from the start */
+	int limit;		/* 1..PAGE_LIMIT_MAX */
+	const char *search;	/* a fragment of the sort key, or NULL */
+	int active;		/* -1 any, 0 or 1 */
+};
+/* The parameters a listing binds first: $1 the cursor, $2 the LIKE
+ * pattern (NULL: no search), $3 the row limit, $4 the active filter, $5
+ * the actor's project (-1 for an operator: every project). */
+struct page_bind {
+	struct db_param p[5];
+	char like[2 * PAGE_CURSOR_MAX + 3];
+};
+int store_page_bind(const struct page_in *page, const struct hk_actor *actor,
+		    struct page_bind *pb, struct hk_err *err);
+/* The WHERE terms and the ORDER/LIMIT tail over $1..$4, for a sort
+ * key column and an active column (or "$4" where there is none). */
+#define PAGE_WHERE(key, active) \
+	key " > $1 AND (CAST($2 AS TEXT) IS NULL OR " key " LIKE $2 ESCAPE " \
+	"'\\') AND ($4 < 0 OR " active " = $4) "
+#define PAGE_TAIL(key)	"ORDER BY " key " LIMIT $3"
+/* Drops the one row too many and sets next from its predecessor's key. */
+void store_page_cut(json_t *arr, const struct page_in *page, const char *key,
+		    char *next);
+/* The type every listing has. */
+typedef int (*store_lister)(struct db *db, const struct hk_actor *actor,
+			    const struct page_in *page, json_t **out,
+			    char *next, struct hk_err *err);
+
 /* --- projects and accounts (operator) --- */
 /* A project's limits; 0 is no limit, a negative value leaves that limit
  * as it is (no limit for a new project). */
@@ -87,7 +126,8 @@ int store_project_limits(struct db *db, const struct hk_actor *actor,
 			 struct hk_err *err);
 /* Each with its limits and use; an owner sees its own project only. */
 int store_project_list(struct db *db, const struct hk_actor *actor,
-		       json_t **out, struct hk_err *err);
+		       const struct page_in *page, json_t **out, char *next,
+		       struct hk_err *err);
 int store_project_get(struct db *db, const struct hk_actor *actor,
 		      const char *name, json_t **out, struct hk_err *err);
 
@@ -108,7 +148,8 @@ int store_account_add(struct db *db, const struct hk_actor *actor,
 		      const struct account_in *in, json_t **out,
 		      struct hk_err *err);
 int store_account_list(struct db *db, const struct hk_actor *actor,
-		       json_t **out, struct hk_err *err);
+		       const struct page_in *page, json_t **out, char *next,
+		       struct hk_err *err);
 int store_account_get(struct db *db, const struct hk_actor *actor,
 		      const char *login, json_t **out, struct hk_err *err);
 /* hash NULL removes the password (API keys only). */
@@ -143,7 +184,8 @@ int store_apikey_auth(struct db *db, const char *token,
 /* Every key by its public prefix, never the digest; an owner sees the
  * keys of its project's accounts. */
 int store_apikey_list(struct db *db, const struct hk_actor *actor,
-		      json_t **out, struct hk_err *err);
+		      const struct page_in *page, json_t **out, char *next,
+		      struct hk_err *err);
 /* Revokes the key with this prefix (HK_ENOTFOUND if none is live, or if
  * it is not the actor's own: an owner revokes only its own keys). */
 int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
@@ -216,7 +258,8 @@ int store_guest_update(struct db *db, const struct hk_actor *actor,
 int store_guest_delete(struct db *db, const struct hk_actor *actor,
 		       const char *name, struct hk_err *err);
 int store_guest_list(struct db *db, const struct hk_actor *actor,
-		     json_t **out, struct hk_err *err);
+		     const struct page_in *page, json_t **out, char *next,
+		     struct hk_err *err);
 /* Guests with desired_gen > applied_gen whose retry time has come. */
 int store_guest_dirty(struct db *db, int64_t now, json_t **out,
 		      struct hk_err *err);
@@ -261,7 +304,8 @@ int store_domain_add(struct db *db, const struct hk_actor *actor,
 int store_domain_get(struct db *db, const struct hk_actor *actor,
 		     const char *name, json_t **out, struct hk_err *err);
 int store_domain_list(struct db *db, const struct hk_actor *actor,
-		      json_t **out, struct hk_err *err);
+		      const struct page_in *page, json_t **out, char *next,
+		      struct hk_err *err);
 /* Makes guest `backup` (NULL: none) the domain's backup MX: it receives
  * relay_domains and relay_recipient_maps for it, never its passwords.
  * The backup must be another guest of the domain's project. */
@@ -320,23 +364,9 @@ int store_mailbox_update(struct db *db, const struct hk_actor *actor,
 int store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
 			 struct hk_err *err);
-/*
- * One page of a domain's mailboxes in local-part (byte) order, by keyset:
- * the page starts after the local part `after`, so a page costs the same
- * deep in a domain of a million as at its start, and a mailbox added or
- * removed meanwhile never shifts the pages around it.
- */
-#define PAGE_LIMIT_MAX		1000
-#define PAGE_LIMIT_DEFAULT	100
-#define PAGE_CURSOR_MAX		64	/* a local part (MAPSYNTAX_LOCAL_MAX) */
-struct page_in {
-	const char *domain;	/* canonical */
-	const char *after;	/* canonical local part, exclusive; NULL: start */
-	int limit;		/* 1..PAGE_LIMIT_MAX */
-	const char *search;	/* [a-z0-9._+-] fragment of the local part,
-				 * or NULL */
-	int active;		/* -1 any, 0 or 1 */
-};
+/* One page of a domain's mailboxes (page->domain), by local part; the
+ * (domain, active, local part) index serves it with or without the
+ * active filter. */
 /* *items gets the page; next_cursor the local part to pass as `after` for
  * the next page, or "" when this page is the last.  HK_EINVAL (field
  * "limit", "active") for a page_in out of range, HK_ENOTFOUND for a domain
@@ -361,8 +391,11 @@ struct alias_in {
 int store_alias_add(struct db *db, const struct hk_actor *actor,
 		    const struct alias_in *in, json_t **out,
 		    struct hk_err *err);
+/* The aliases of page->domain (required), by address ("@domain" is the
+ * catch-all's). */
 int store_alias_list(struct db *db, const struct hk_actor *actor,
-		     const char *domain, json_t **out, struct hk_err *err);
+		     const struct page_in *page, json_t **out, char *next,
+		     struct hk_err *err);
 /* HK_ENOTFOUND (field "address") alike for a missing one and another
  * project's. */
 int store_alias_get(struct db *db, const struct hk_actor *actor,
@@ -382,8 +415,10 @@ int store_alias_delete(struct db *db, const struct hk_actor *actor,
 int store_aliasdomain_add(struct db *db, const struct hk_actor *actor,
 			  const char *name, const char *target, json_t **out,
 			  struct hk_err *err);
+/* By name; page->domain, when given, keeps those aimed at it. */
 int store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
-			   json_t **out, struct hk_err *err);
+			   const struct page_in *page, json_t **out,
+			   char *next, struct hk_err *err);
 int store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
 			  const char *name, json_t **out, struct hk_err *err);
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,

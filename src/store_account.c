@@ -102,14 +102,21 @@ store_account_add(struct db *db, const struct hk_actor *actor,
 
 int
 store_account_list(struct db *db, const struct hk_actor *actor,
-		   json_t **out, struct hk_err *err)
+		   const struct page_in *page, json_t **out, char *next,
+		   struct hk_err *err)
 {
+	struct page_bind pb;
+
 	if (!actor->is_admin)
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator "
 			       "lists accounts");
-	if (db_query_json(db, ACCOUNT_SELECT "ORDER BY a.login", NULL, 0, out,
+	/* "active" filters on enabled (1) or disabled (0) accounts */
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
+	    db_query_json(db, ACCOUNT_SELECT "WHERE " PAGE_WHERE("a.login",
+			  "1 - a.disabled") PAGE_TAIL("a.login"), pb.p, 4, out,
 			  err) < 0)
 		return -1;
+	store_page_cut(*out, page, "login", next);
 	db_json_bool(*out, "disabled");
 	db_json_bool(*out, "has_password");
 	return 0;

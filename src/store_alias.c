@@ -11,9 +11,13 @@
 
 #include "store.h"
 
+/* "local@domain", or "@domain" for the catch-all: an alias's address,
+ * and the key its listing pages by. */
+#define ALIAS_ADDRESS \
+	"(CASE WHEN a.local_part = '' THEN '@' || d.name ELSE " \
+	"a.local_part || '@' || d.name END)"
 #define ALIAS_SELECT \
-	"SELECT CASE WHEN a.local_part = '' THEN '@' || d.name ELSE " \
-	"a.local_part || '@' || d.name END AS address, a.local_part, " \
+	"SELECT " ALIAS_ADDRESS " AS address, a.local_part, " \
 	"d.name AS domain, a.destinations, a.active, a.created_at FROM " \
 	"alias a JOIN domain d ON d.id = a.domain_id "
 
@@ -83,17 +87,25 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 
 int
 store_alias_list(struct db *db, const struct hk_actor *actor,
-		 const char *domain, json_t **out, struct hk_err *err)
+		 const struct page_in *page, json_t **out, char *next,
+		 struct hk_err *err)
 {
 	struct domain_ref ref;
-	struct db_param p[1];
+	struct page_bind pb;
+	struct db_param p[5];
 
-	if (store_domain_ref(db, actor, domain, &ref, err) < 0)
+	if (page == NULL || page->domain == NULL)
+		return hk_fail(err, HK_EINVAL, "domain", "is required");
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
+	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
-	p[0] = DB_INTV(ref.id);
-	if (db_query_json(db, ALIAS_SELECT "WHERE a.domain_id = $1 ORDER BY "
-			  "a.local_part", p, 1, out, err) < 0)
+	memcpy(p, pb.p, sizeof(pb.p));
+	p[4] = DB_INTV(ref.id);		/* (the domain holds the scope) */
+	if (db_query_json(db, ALIAS_SELECT "WHERE a.domain_id = $5 AND "
+			  PAGE_WHERE(ALIAS_ADDRESS, "a.active")
+			  PAGE_TAIL(ALIAS_ADDRESS), p, 5, out, err) < 0)
 		return -1;
+	store_page_cut(*out, page, "address", next);
 	db_json_bool(*out, "active");
 	return 0;
 }
@@ -254,15 +266,22 @@ fail:
 
 int
 store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
-		       json_t **out, struct hk_err *err)
+		       const struct page_in *page, json_t **out, char *next,
+		       struct hk_err *err)
 {
-	struct db_param p[1] = {
-		DB_INTV(actor->is_admin ? -1 : actor->project_id) };
+	struct page_bind pb;
+	struct db_param p[6];
 
-	if (db_query_json(db, ALIASDOMAIN_SELECT "WHERE ($1 < 0 OR "
-			  "x.project_id = $1) ORDER BY x.name", p, 1, out,
-			  err) < 0)
+	if (store_page_bind(page, actor, &pb, err) < 0)
 		return -1;
+	memcpy(p, pb.p, sizeof(pb.p));
+	p[5] = page && page->domain ? DB_TXT(page->domain) : DB_NUL;
+	if (db_query_json(db, ALIASDOMAIN_SELECT "WHERE ($5 < 0 OR "
+			  "x.project_id = $5) AND (CAST($6 AS TEXT) IS NULL OR "
+			  "d.name = $6) AND " PAGE_WHERE("x.name", "x.active")
+			  PAGE_TAIL("x.name"), p, 6, out, err) < 0)
+		return -1;
+	store_page_cut(*out, page, "name", next);
 	db_json_bool(*out, "active");
 	return 0;
 }

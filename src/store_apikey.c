@@ -156,18 +156,21 @@ note_use(struct db *db, const char *prefix, int64_t now, struct hk_err *err)
 }
 
 int
-store_apikey_list(struct db *db, const struct hk_actor *actor, json_t **out,
+store_apikey_list(struct db *db, const struct hk_actor *actor,
+		  const struct page_in *page, json_t **out, char *next,
 		  struct hk_err *err)
 {
-	struct db_param p[1] = { DB_INTV(actor->is_admin ? -1 :
-					 actor->project_id) };
+	struct page_bind pb;
 
-	if (db_query_json(db, "SELECT k.prefix, a.login, a.role, k.read_only, "
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
+	    db_query_json(db, "SELECT k.prefix, a.login, a.role, k.read_only, "
 			  "k.created_at, k.expires_at, k.revoked_at, "
 			  "k.last_used_at FROM api_key k JOIN account a ON a.id "
-			  "= k.account_id WHERE $1 < 0 OR a.project_id = $1 "
-			  "ORDER BY k.id", p, 1, out, err) < 0)
+			  "= k.account_id WHERE ($5 < 0 OR a.project_id = $5) "
+			  "AND " PAGE_WHERE("k.prefix", "$4")
+			  PAGE_TAIL("k.prefix"), pb.p, 5, out, err) < 0)
 		return -1;
+	store_page_cut(*out, page, "prefix", next);
 	db_json_bool(*out, "read_only");
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -86,16 +87,20 @@ store_domain_get(struct db *db, const struct hk_actor *actor,
 }
 
 int
-store_domain_list(struct db *db, const struct hk_actor *actor, json_t **out,
+store_domain_list(struct db *db, const struct hk_actor *actor,
+		  const struct page_in *page, json_t **out, char *next,
 		  struct hk_err *err)
 {
-	struct db_param p[1] = { DB_INTV(scope(actor)) };
+	struct page_bind pb;
 	size_t i;
 	json_t *d;
 
-	if (db_query_json(db, DOMAIN_SELECT "WHERE ($1 < 0 OR d.project_id = "
-			  "$1) ORDER BY d.name", p, 1, out, err) < 0)
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
+	    db_query_json(db, DOMAIN_SELECT "WHERE ($5 < 0 OR d.project_id = "
+			  "$5) AND " PAGE_WHERE("d.name", "d.active")
+			  PAGE_TAIL("d.name"), pb.p, 5, out, err) < 0)
 		return -1;
+	store_page_cut(*out, page, "name", next);
 	json_array_foreach(*out, i, d)
 		add_display_name(d);
 	return 0;

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -167,16 +168,20 @@ fail:
 }
 
 int
-store_guest_list(struct db *db, const struct hk_actor *actor, json_t **out,
+store_guest_list(struct db *db, const struct hk_actor *actor,
+		 const struct page_in *page, json_t **out, char *next,
 		 struct hk_err *err)
 {
-	struct db_param p[1] = {
-		DB_INTV(actor->is_admin ? -1 : actor->project_id) };
+	struct page_bind pb;
 
-	return db_query_json(db, "SELECT " GUEST_COLS " FROM guest g JOIN "
-			     "project p ON p.id = g.project_id WHERE "
-			     "($1 < 0 OR g.project_id = $1) ORDER BY g.name",
-			     p, 1, out, err);
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
+	    db_query_json(db, "SELECT " GUEST_COLS " FROM guest g JOIN "
+			  "project p ON p.id = g.project_id WHERE ($5 < 0 OR "
+			  "g.project_id = $5) AND " PAGE_WHERE("g.name", "$4")
+			  PAGE_TAIL("g.name"), pb.p, 5, out, err) < 0)
+		return -1;
+	store_page_cut(*out, page, "name", next);
+	return 0;
 }
 
 int

@@ -11,8 +11,8 @@
 #include "mapsyntax.h"
 #include "store.h"
 
-_Static_assert(PAGE_CURSOR_MAX == MAPSYNTAX_LOCAL_MAX,
-	       "a cursor is a local part");
+_Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
+	       "a cursor holds a local part, a domain or an address");
 
 #define MAILBOX_SELECT \
 	"SELECT m.local_part || '@' || d.name AS address, m.local_part, " \
@@ -230,82 +230,32 @@ fail:
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
 
-/* "%frag%" with LIKE's own characters escaped: '_' is legal in a local
- * part and must match only itself. */
-static int
-like_pattern(const char *frag, char *out, size_t outlen, struct hk_err *err)
-{
-	size_t o = 0;
-
-	if (strlen(frag) > PAGE_CURSOR_MAX)
-		return hk_fail(err, HK_EINVAL, "search", "longer than %d "
-			       "octets", PAGE_CURSOR_MAX);
-	out[o++] = '%';
-	for (const char *s = frag; *s && o + 4 < outlen; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o++] = '%';
-	out[o] = '\0';
-	return 0;
-}
-
-static int
-check_page(const struct page_in *page, struct hk_err *err)
-{
-	if (page->limit < 1 || page->limit > PAGE_LIMIT_MAX)
-		return hk_fail(err, HK_EINVAL, "limit", "must be from 1 to %d",
-			       PAGE_LIMIT_MAX);
-	if (page->active < -1 || page->active > 1)
-		return hk_fail(err, HK_EINVAL, "active", "must be -1, 0 or 1");
-	return 0;
-}
-
-/* Keeps the first limit items of arr (limit + 1 were asked for); the
- * cursor is the last kept local part when there was one more. */
-static void
-cut_page(json_t *arr, int limit, char next[PAGE_CURSOR_MAX + 1])
-{
-	json_t *last;
-
-	next[0] = '\0';
-	if (json_array_size(arr) <= (size_t)limit)
-		return;
-	last = json_array_get(arr, (size_t)limit - 1);
-	snprintf(next, PAGE_CURSOR_MAX + 1, "%s",
-		 json_string_value(json_object_get(last, "local_part")));
-	while (json_array_size(arr) > (size_t)limit)
-		json_array_remove(arr, (size_t)limit);
-}
-
 int
 store_mailbox_list(struct db *db, const struct hk_actor *actor,
 		   const struct page_in *page, json_t **items,
 		   char next_cursor[PAGE_CURSOR_MAX + 1], struct hk_err *err)
 {
-	char like[2 * PAGE_CURSOR_MAX + 3];
+	struct page_bind pb;
 	struct domain_ref ref;
 	struct db_param p[5];
 
 	*items = NULL;
 	next_cursor[0] = '\0';
-	if (check_page(page, err) < 0 || (page->search != NULL &&
-	    like_pattern(page->search, like, sizeof(like), err) < 0) ||
+	if (page == NULL)
+		return hk_fail(err, HK_EINVAL, "domain", "is required");
+	if (store_page_bind(page, actor, &pb, err) < 0 ||
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
 	p[0] = DB_INTV(ref.id);
-	p[1] = DB_TXT(page->after ? page->after : "");
-	p[2] = page->search ? DB_TXT(like) : DB_NUL;
-	p[3] = DB_INTV(page->limit + 1);	/* one more: is there a next? */
-	p[4] = DB_INTV(page->active);
+	/* after, like, limit, active */
+	memcpy(p + 1, pb.p, 4 * sizeof(pb.p[0]));
 	if (db_query_json(db, page->active < 0 ? PAGE_SQL_ANY : PAGE_SQL_ACTIVE,
 			  p, page->active < 0 ? 4 : 5, items, err) < 0) {
 		json_decref(*items);
 		*items = NULL;
 		return -1;
 	}
-	cut_page(*items, page->limit, next_cursor);
+	store_page_cut(*items, page, "local_part", next_cursor);
 	db_json_bool(*items, "active");
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -170,8 +171,8 @@ fail:
 }
 
 /* Each project with its limits and what it uses of them. */
-/* Every project with its limits and what it uses, or one (name), as the
- * actor may see them: an owner sees its own project only. */
+/* Every project with its limits and what it uses, as the actor may see
+ * them (an owner: its own); $5 the scope, $6 one name or NULL. */
 #define PROJECT_SQL \
 	"SELECT p.name, p.max_domains, (SELECT COUNT(*) FROM domain d " \
 	"WHERE d.project_id = p.id) AS domains, p.max_mailboxes, (SELECT " \
@@ -179,28 +180,47 @@ fail:
 	"d.project_id = p.id) AS mailboxes, p.max_storage_bytes, (SELECT " \
 	"COALESCE(SUM(m.quota_bytes), 0) FROM mailbox m JOIN domain d ON " \
 	"d.id = m.domain_id WHERE d.project_id = p.id) AS storage_bytes " \
-	"FROM project p WHERE ($1 < 0 OR p.id = $1) AND (CAST($2 AS TEXT) " \
-	"IS NULL OR p.name = $2) ORDER BY p.name"
+	"FROM project p WHERE ($5 < 0 OR p.id = $5) AND (CAST($6 AS TEXT) " \
+	"IS NULL OR p.name = $6) AND " PAGE_WHERE("p.name", "$4") \
+	PAGE_TAIL("p.name")
+
+static int
+project_query(struct db *db, const struct hk_actor *actor,
+	      const struct page_in *page, const char *name, json_t **out,
+	      struct hk_err *err)
+{
+	struct page_bind pb;
+	struct db_param p[6];
+
+	if (store_page_bind(page, actor, &pb, err) < 0)
+		return -1;
+	memcpy(p, pb.p, sizeof(pb.p));
+	p[5] = name ? DB_TXT(name) : DB_NUL;
+	return db_query_json(db, PROJECT_SQL, p, 6, out, err);
+}
 
 int
 store_project_list(struct db *db, const struct hk_actor *actor,
-		   json_t **out, struct hk_err *err)
+		   const struct page_in *page, json_t **out, char *next,
+		   struct hk_err *err)
 {
-	struct db_param p[2] = { DB_INTV(actor->is_admin ? -1 :
-					 actor->project_id), DB_NUL };
-
-	return db_query_json(db, PROJECT_SQL, p, 2, out, err);
+	if (project_query(db, actor, page, NULL, out, err) < 0)
+		return -1;
+	store_page_cut(*out, page, "name", next);
+	return 0;
 }
 
 int
 store_project_get(struct db *db, const struct hk_actor *actor,
 		  const char *name, json_t **out, struct hk_err *err)
 {
-	struct db_param p[2] = { DB_INTV(actor->is_admin ? -1 :
-					 actor->project_id), DB_TXT(name) };
+	json_t *arr = NULL;
 
-	if (db_query_object(db, PROJECT_SQL, p, 2, out, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "project", "no such project") : -1;
-	return 0;
+	*out = NULL;
+	if (project_query(db, actor, NULL, name, &arr, err) < 0)
+		return -1;
+	*out = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	return *out ? 0 : hk_fail(err, HK_ENOTFOUND, "project",
+				  "no such project");
 }

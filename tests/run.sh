@@ -67,7 +67,11 @@ fi
 # lock forever, so each run is bounded; a test that never finished has no
 # verdict in its log and counts as a failure.
 unit_both() {
-	(cd "$1" && timeout 900 make -s check >/dev/null 2>&1)
+	(cd "$1" && timeout 900 make -s check >"$top/$1-check.log" 2>&1)
+	if grep -q 'warning:' "$top/$1-check.log"; then
+		fail "$2: the tests build with compiler warnings"
+		grep 'warning:' "$top/$1-check.log" | head -20
+	fi
 	count_unit "$1" "$2/sqlite"
 	[ -n "$pgbase" ] || return 0
 	(cd "$1" && HK_TEST_PG_BASE=$pgbase timeout 900 make -s check >/dev/null 2>&1)

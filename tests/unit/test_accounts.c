@@ -72,7 +72,8 @@ test_account_rules(void **state)
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM audit WHERE action = "
 			       "'account.add'"), 2);
 	/* the listing says whether there is a password, never the hash */
-	assert_int_equal(store_account_list(f->db, &f->admin, &list, &err), 0);
+	assert_int_equal(store_account_list(f->db, &f->admin, NULL, &list,
+					    NULL, &err), 0);
 	assert_int_equal(json_array_size(list), 2);
 	a = json_array_get(list, 1);
 	assert_string_equal(json_string_value(json_object_get(a, "login")),
@@ -83,7 +84,8 @@ test_account_rules(void **state)
 	assert_null(json_object_get(a, "password_hash"));
 	json_decref(list);
 	list = NULL;
-	assert_int_equal(store_account_list(f->db, &owner, &list, &err), -1);
+	assert_int_equal(store_account_list(f->db, &owner, NULL, &list, NULL,
+					    &err), -1);
 	assert_int_equal(err.code, HK_EFORBIDDEN);
 }
 

@@ -76,8 +76,8 @@ test_aliases(void **state)
 			 -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
 	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen + 2);
-	assert_int_equal(store_alias_list(f->db, &f->admin, "pc1.example",
-					  &list, &err), 0);
+	assert_int_equal(store_alias_list(f->db, &f->admin, &(struct page_in){
+		"pc1.example", NULL, 100, NULL, -1 }, &list, NULL, &err), 0);
 	assert_int_equal(json_array_size(list), 2);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 0), "address")), "@pc1.example");
@@ -114,11 +114,13 @@ test_alias_domains(void **state)
 	assert_int_equal(store_aliasdomain_add(f->db, &other, "c.example",
 					       "pc1.example", &obj, &err), -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
-	assert_int_equal(store_aliasdomain_list(f->db, &other, &list, &err), 0);
+	assert_int_equal(store_aliasdomain_list(f->db, &other, NULL, &list,
+						 NULL, &err), 0);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 	list = NULL;
-	assert_int_equal(store_aliasdomain_list(f->db, &f->admin, &list, &err),
+	assert_int_equal(store_aliasdomain_list(f->db, &f->admin, NULL, &list,
+						 NULL, &err),
 			 0);
 	assert_int_equal(json_array_size(list), 1);
 	json_decref(list);

@@ -22,7 +22,6 @@ static int
 setup(void **state)
 {
 	struct fixture *f;
-	struct hk_err err;
 
 	fixture_setup(state);
 	f = *state;
@@ -39,8 +38,9 @@ call(struct fixture *f, const char *method, const char *uri,
 {
 	char bearer[300];
 	struct api_ctx ctx = { f->db, &cfg };
-	struct http_req req = { method, uri, "application/json", NULL, body,
-				body ? strlen(body) : 0 };
+	struct http_req req = { .method = method, .uri = uri,
+				.content_type = "application/json",
+				.body = body, .body_len = body ? strlen(body) : 0 };
 	struct http_resp resp;
 	int status;
 

@@ -288,8 +288,9 @@ request(struct world *w, enum actor who, const char *method,
 	struct hk_config cfg;
 	char bearer[SECRET_TOKEN_LEN + 16];
 	struct api_ctx ctx = { w->f->db, &cfg };
-	struct http_req req = { method, uri, "application/json", NULL, body,
-				body ? strlen(body) : 0 };
+	struct http_req req = { .method = method, .uri = uri,
+				.content_type = "application/json",
+				.body = body, .body_len = body ? strlen(body) : 0 };
 	struct http_resp resp;
 
 	conf_defaults(&cfg);

@@ -322,7 +322,8 @@ get(struct paging *pg, const char *uri, const char *token, json_t **body)
 {
 	char bearer[300];
 	struct api_ctx ctx = { pg->f->db, &pg->cfg };
-	struct http_req req = { "GET", uri, NULL, bearer, NULL, 0 };
+	struct http_req req = { .method = "GET", .uri = uri,
+				.authorization = bearer };
 	struct http_resp resp;
 
 	snprintf(bearer, sizeof(bearer), "Bearer %s",

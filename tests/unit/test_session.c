@@ -37,15 +37,29 @@ struct exchange {
 	json_t *json;
 };
 
+static struct exchange
+ex(const char *method, const char *uri, const char *body)
+{
+	struct exchange x;
+
+	memset(&x, 0, sizeof(x));
+	x.method = method;
+	x.uri = uri;
+	x.body = body;
+	return x;
+}
+
 static int
 send(struct fixture *f, struct exchange *x)
 {
 	char bearer[300];
 	struct api_ctx ctx = { f->db, &cfg };
-	struct http_req req = { x->method, x->uri, "application/json", NULL,
-				x->body, x->body ? strlen(x->body) : 0,
-				x->cookie, x->csrf, x->addr ? x->addr :
-				"192.0.2.1", x->https };
+	struct http_req req = {
+		.method = x->method, .uri = x->uri,
+		.content_type = "application/json", .body = x->body,
+		.body_len = x->body ? strlen(x->body) : 0, .cookie = x->cookie,
+		.csrf_token = x->csrf, .https = x->https,
+		.remote_addr = x->addr ? x->addr : "192.0.2.1" };
 	struct http_resp resp;
 	json_t *e;
 
@@ -99,8 +113,8 @@ setup(void **state)
 static void
 login(struct fixture *f, const char *who, char cookie[128], char csrf[80])
 {
-	char body[128];
-	struct exchange x = { "POST", "/api/v1/session", body };
+	char body[128] = "";
+	struct exchange x = ex("POST", "/api/v1/session", body);
 
 	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\""
 		 PASSWORD "\"}", who);
@@ -116,8 +130,8 @@ static void
 test_cookie(void **state)
 {
 	struct fixture *f = *state;
-	struct exchange x = { "POST", "/api/v1/session",
-			      "{\"login\":\"sa\",\"password\":\"" PASSWORD "\"}" };
+	struct exchange x = ex("POST", "/api/v1/session", "{\"login\":\"sa\","
+			       "\"password\":\"" PASSWORD "\"}");
 	char sql[200], *token, *text;
 
 	assert_int_equal(send(f, &x), 201);
@@ -150,8 +164,8 @@ static void
 test_csrf(void **state)
 {
 	struct fixture *f = *state;
-	char cookie[128], csrf[80], other[128], wrong[80];
-	struct exchange x = { "GET", "/api/v1/whoami" };
+	char cookie[128], csrf[80], other[192], wrong[80];
+	struct exchange x = ex("GET", "/api/v1/whoami", NULL);
 	int64_t domains = fixture_int(f, "SELECT COUNT(*) FROM domain");
 
 	login(f, "sa", cookie, csrf);
@@ -197,8 +211,8 @@ test_logout_and_expiry(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80];
-	struct exchange x = { "DELETE", "/api/v1/session" };
-	struct exchange who = { "GET", "/api/v1/whoami" };
+	struct exchange x = ex("DELETE", "/api/v1/session", NULL);
+	struct exchange who = ex("GET", "/api/v1/whoami", NULL);
 	struct hk_err err;
 
 	login(f, "sa", cookie, csrf);
@@ -243,7 +257,7 @@ test_scope(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80];
-	struct exchange x = { "GET", "/api/v1/accounts" };
+	struct exchange x = ex("GET", "/api/v1/accounts", NULL);
 
 	login(f, "sa", cookie, csrf);
 	x.cookie = cookie;
@@ -293,14 +307,12 @@ static void
 test_throttle(void **state)
 {
 	struct fixture *f = *state;
-	struct exchange real = { "POST", "/api/v1/session",
-				 "{\"login\":\"sa\",\"password\":\"wrong-one-1\"}" };
-	struct exchange ghost = { "POST", "/api/v1/session",
-				  "{\"login\":\"nobody\",\"password\":"
-				  "\"wrong-one-1\"}" };
-	struct exchange good = { "POST", "/api/v1/session",
-				 "{\"login\":\"sa\",\"password\":\"" PASSWORD
-				 "\"}" };
+	struct exchange real = ex("POST", "/api/v1/session", "{\"login\":"
+				  "\"sa\",\"password\":\"wrong-one-1\"}");
+	struct exchange ghost = ex("POST", "/api/v1/session", "{\"login\":"
+				   "\"nobody\",\"password\":\"wrong-one-1\"}");
+	struct exchange good = ex("POST", "/api/v1/session", "{\"login\":"
+				  "\"sa\",\"password\":\"" PASSWORD "\"}");
 
 	for (int i = 1; i <= 6; i++) {
 		assert_int_equal(send(f, &real), 401);
@@ -349,8 +361,8 @@ static void
 test_throttle_address(void **state)
 {
 	struct fixture *f = *state;
-	char body[128];
-	struct exchange x = { "POST", "/api/v1/session", body };
+	char body[128] = "";
+	struct exchange x = ex("POST", "/api/v1/session", body);
 	int i;
 
 	cfg.login_free_addr = 3;
@@ -373,8 +385,8 @@ static void
 test_bad_input(void **state)
 {
 	struct fixture *f = *state;
-	struct exchange x = { "POST", "/api/v1/session",
-			      "{\"login\":\"sa\"}" };
+	struct exchange x = ex("POST", "/api/v1/session",
+			       "{\"login\":\"sa\"}");
 	char cookie[128], csrf[80], bad[160];
 
 	assert_int_equal(send(f, &x), 400);

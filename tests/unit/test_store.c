@@ -84,7 +84,8 @@ test_domain_and_mailbox(void **state)
 		"display_name")), "大学.example");
 	assert_true(json_is_true(json_object_get(obj, "active")));
 	json_decref(obj);
-	assert_int_equal(store_domain_list(f->db, &f->admin, &list, &err), 0);
+	assert_int_equal(store_domain_list(f->db, &f->admin, NULL, &list,
+					   NULL, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 1), "display_name")), "大学.example");
 	json_decref(list);
@@ -127,7 +128,8 @@ test_tenant_scope(void **state)
 	assert_int_equal(store_domain_get(f->db, &other, "pc1.example", &obj,
 					  &err), -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
-	assert_int_equal(store_domain_list(f->db, &other, &list, &err), 0);
+	assert_int_equal(store_domain_list(f->db, &other, NULL, &list, NULL,
+					   &err), 0);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);
 	add_mailbox(f, &other, "x", "pc1.example", -1, HK_ENOTFOUND);
