@@ -4,7 +4,9 @@
  * WAL so readers never wait for the writer, a busy timeout so concurrent
  * FastCGI workers queue for the write lock instead of failing, foreign keys
  * on.  Placeholders $1..$n are bound by name, so their order in the text
- * does not matter.
+ * does not matter.  Prepared statements are kept (a few dozen, by their
+ * text) and reset after every use, so that a statement never holds a read
+ * transaction open between requests.
  */
 #include "config.h"
 
@@ -18,6 +20,17 @@
 
 #define BUSY_TIMEOUT_MS	10000
 #define MAX_COLS	64
+#define STMT_CACHE	48	/* the API's statements, and then some */
+
+struct sq {
+	sqlite3 *h;
+	struct {
+		const char *sql;	/* the caller's text (compared too) */
+		sqlite3_stmt *st;
+		unsigned long used;	/* for least recently used */
+	} cache[STMT_CACHE];
+	unsigned long clock;
+};
 
 static int
 fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
@@ -38,41 +51,82 @@ static void *
 sqlite_open(const char *url, struct hk_err *err)
 {
 	const char *path = url + strlen("sqlite:");
-	sqlite3 *h = NULL;
+	struct sq *c = calloc(1, sizeof(*c));
 	int rc;
 
-	rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
+	if (c == NULL) {
+		hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		hk_fail(err, HK_EDB, "database.url", "cannot open %s: %s",
-			path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
-		sqlite3_close(h);
-		return NULL;
+			path, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		goto fail;
 	}
-	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
-	rc = sqlite3_exec(h, "PRAGMA journal_mode = WAL;"
+	sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
+	rc = sqlite3_exec(c->h, "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		fail_sqlite(h, rc, err);
-		sqlite3_close(h);
-		return NULL;
+		fail_sqlite(c->h, rc, err);
+		goto fail;
 	}
-	return h;
+	return c;
+fail:
+	sqlite3_close(c->h);
+	free(c);
+	return NULL;
 }
 
 static void
 sqlite_close(void *conn)
 {
-	sqlite3_close(conn);
+	struct sq *c = conn;
+
+	for (int i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(c->cache[i].st);
+	sqlite3_close(c->h);
+	free(c);
+}
+
+/* The prepared statement for sql: kept from before, or prepared now in
+ * the least recently used place. */
+static sqlite3_stmt *
+statement(struct sq *c, const char *sql, struct hk_err *err)
+{
+	int victim = 0, rc;
+
+	for (int i = 0; i < STMT_CACHE; i++) {
+		if (c->cache[i].sql == sql && c->cache[i].st != NULL &&
+		    strcmp(sqlite3_sql(c->cache[i].st), sql) == 0) {
+			c->cache[i].used = ++c->clock;
+			return c->cache[i].st;
+		}
+		if (c->cache[i].used < c->cache[victim].used)
+			victim = i;
+	}
+	sqlite3_finalize(c->cache[victim].st);
+	c->cache[victim].st = NULL;
+	c->cache[victim].sql = NULL;
+	if ((rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				     &c->cache[victim].st, NULL)) != SQLITE_OK) {
+		fail_sqlite(c->h, rc, err);
+		return NULL;
+	}
+	c->cache[victim].sql = sql;
+	c->cache[victim].used = ++c->clock;
+	return c->cache[victim].st;
 }
 
 static int
 sqlite_script(void *conn, const char *sql, struct hk_err *err)
 {
-	int rc = sqlite3_exec(conn, sql, NULL, NULL, NULL);
+	struct sq *c = conn;
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail_sqlite(conn, rc, err);
+	return rc == SQLITE_OK ? 0 : fail_sqlite(c->h, rc, err);
 }
 
 static int
@@ -90,8 +144,10 @@ sqlite_commit(void *conn, struct hk_err *err)
 static void
 sqlite_rollback(void *conn)
 {
-	if (!sqlite3_get_autocommit(conn))
-		sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+	struct sq *c = conn;
+
+	if (!sqlite3_get_autocommit(c->h))
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int
@@ -143,28 +199,29 @@ static int
 sqlite_query(void *conn, const char *sql, const struct db_param *p, int n,
 	     db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
 {
-	sqlite3 *h = conn;
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct sq *c = conn;
+	sqlite3_stmt *st;
+	int rc, ret = -1;
 
-	if ((rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL)) != SQLITE_OK)
-		return fail_sqlite(h, rc, err);
-	if (bind_params(h, st, p, n, err) < 0)
-		goto fail_quiet;
+	if ((st = statement(c, sql, err)) == NULL)
+		return -1;
+	if (bind_params(c->h, st, p, n, err) < 0)
+		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn != NULL && emit_row(st, fn, ctx, err) < 0)
-			goto fail_quiet;
+			goto out;
 	if (rc != SQLITE_DONE) {
-		fail_sqlite(h, rc, err);
-		goto fail_quiet;
+		fail_sqlite(c->h, rc, err);
+		goto out;
 	}
 	if (changes != NULL)
-		*changes = sqlite3_changes(h);
-	sqlite3_finalize(st);
-	return 0;
-fail_quiet:
-	sqlite3_finalize(st);
-	return -1;
+		*changes = sqlite3_changes(c->h);
+	ret = 0;
+out:
+	/* done with it: no read transaction stays open, no text bound */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
 }
 
 const struct db_backend db_backend_sqlite = {

@@ -27,8 +27,10 @@
 
 #include "api.h"
 #include "conf.h"
+#include "jsonout.h"
 
 #define MAX_WORKERS 256
+#define RESPONSE_MAX (64 * 1024 * 1024)	/* a page of 1000 is ~160 KB */
 
 static volatile sig_atomic_t stopping;
 
@@ -59,15 +61,22 @@ read_body(FCGX_Request *r, char *buf, size_t max)
 	return got < 0 ? -1 : got;
 }
 
-/* FCGX_FPrintF has its own, smaller printf: format with snprintf. */
+/* FCGX_FPrintF has its own, smaller printf: format with snprintf.  The
+ * body is written by jsonout() into the worker's buffer, reused from one
+ * request to the next. */
 static void
-send_response(FCGX_Request *r, const struct http_resp *resp)
+send_response(FCGX_Request *r, const struct http_resp *resp,
+	      struct strbuf *out)
 {
-	char *text = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
-	size_t len = text ? strlen(text) : 0;
 	char head[1024], retry[40] = "";
 	int n;
 
+	strbuf_reset(out);
+	if (resp->body != NULL && jsonout(out, resp->body) < 0) {
+		FCGX_FPrintF(r->out, "Status: 500 Internal Server Error\r\n"
+			     "Content-Length: 0\r\n\r\n");
+		return;
+	}
 	if (resp->retry_after > 0)
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
 			 resp->retry_after);
@@ -81,16 +90,15 @@ send_response(FCGX_Request *r, const struct http_resp *resp)
 		     resp->allow[0] ? "\r\n" : "",
 		     resp->set_cookie[0] ? "Set-Cookie: " : "",
 		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
-		     retry, len);
+		     retry, out->len);
 	if (n > 0 && (size_t)n < sizeof(head))
 		FCGX_PutStr(head, n, r->out);
-	if (text != NULL)
-		FCGX_PutStr(text, (int)len, r->out);
-	free(text);
+	if (out->len > 0)
+		FCGX_PutStr(out->data, (int)out->len, r->out);
 }
 
 static void
-handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
+handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 {
 	struct http_req req;
 	struct http_resp resp;
@@ -122,7 +130,7 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body)
 		req.body_len = (size_t)n;
 		api_handle(ctx, &req, &resp);
 	}
-	send_response(r, &resp);
+	send_response(r, &resp, out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
 		fprintf(stderr, "hakomail-fcgi[%ld]: %s %s: %s\n",
@@ -136,6 +144,7 @@ worker(int sock, const struct hk_config *cfg)
 {
 	struct api_ctx ctx = { NULL, cfg };
 	struct hk_err err;
+	struct strbuf out;
 	FCGX_Request r;
 	char *body;
 
@@ -145,11 +154,13 @@ worker(int sock, const struct hk_config *cfg)
 	}
 	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
 		return 1;
+	strbuf_init(&out, RESPONSE_MAX);
 	FCGX_InitRequest(&r, sock, 0);
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
-		handle(&r, &ctx, body);
+		handle(&r, &ctx, body, &out);
 		FCGX_Finish_r(&r);
 	}
+	strbuf_free(&out);
 	free(body);
 	db_close(ctx.db);
 	return 0;
