@@ -151,12 +151,14 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 			return hk_fail(err, HK_ENOTFOUND, "path",
 				       "no such resource");
 		resp->status = 405;
-		resp->body = json_pack("{s:{s:s,s:s}}", "error", "code",
+		resp->body = json_pack("{s:{s:s,s:s,s:n}}", "error", "code",
 				       "method_not_allowed", "message",
-				       "method not allowed here");
+				       "method not allowed here", "field");
 		return 0;
 	}
-	if ((r->flags & R_BODY) && parse_body(call, err) < 0)
+	/* a body's route reads nothing from the query: none may be given */
+	if ((r->flags & R_BODY) && (api_no_query(call, err) < 0 ||
+				    parse_body(call, err) < 0))
 		return -1;
 	return r->handler(call, resp, err);
 }
@@ -274,13 +276,18 @@ api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
 }
 
 int
-api_int(json_t *body, const char *name, int64_t *out, struct hk_err *err)
+api_int(json_t *body, const char *name, int64_t max, int64_t *out,
+	struct hk_err *err)
 {
 	json_t *v = json_object_get(body, name);
 
-	(void)err;	/* api_check_body has held it to F_INT */
-	if (v != NULL)
-		*out = json_integer_value(v);
+	if (v == NULL)
+		return 0;	/* absent: *out keeps the caller's default */
+	/* api_check_body has held it to F_INT: an integer, not negative */
+	if (json_integer_value(v) > max)
+		return hk_fail(err, HK_EINVAL, name, "must be at most %lld",
+			       (long long)max);
+	*out = json_integer_value(v);
 	return 0;
 }
 

@@ -72,8 +72,10 @@ int api_bool(json_t *body, const char *name, int dflt);
 int api_size(json_t *body, const char *name, int64_t *out,
 	     struct hk_err *err);
 
-/* A non-negative integer field into *out; absent leaves *out as set. */
-int api_int(json_t *body, const char *name, int64_t *out,
+/* A non-negative integer field, at most max, into *out; absent leaves
+ * *out as set. */
+#define API_COUNT_MAX	1000000000	/* a limit on a count (as the CLI) */
+int api_int(json_t *body, const char *name, int64_t max, int64_t *out,
 	    struct hk_err *err);
 
 /* Refuses any query string (for paths that take none). */

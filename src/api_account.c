@@ -174,28 +174,36 @@ api_whoami(struct api_call *call, struct http_resp *resp,
 	return api_object(resp, obj);
 }
 
-/* GET /audit?limit=&cursor=: newest first; next_cursor pages on. */
+/* GET /audit?limit=&cursor=: newest first; next_cursor (an entry's id)
+ * pages on to older ones, and is null on the last page. */
 int
 api_audit_list(struct api_call *call, struct http_resp *resp,
 	       struct hk_err *err)
 {
 	static const char *const keys[] = { "limit", "cursor", NULL };
+	json_t *items = NULL, *next = NULL;
 	struct query q;
-	json_t *items = NULL, *last;
 	int limit, cursor;
 
 	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
 	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
 		      &limit, err) < 0 ||
-	    query_int(&q, "cursor", 1, INT32_MAX, 0, &cursor, err) < 0 ||
-	    store_audit_list(call->ctx->db, &call->actor, cursor, limit,
-			     &items, err) < 0)
+	    query_int(&q, "cursor", 1, INT32_MAX, 0, &cursor, err) < 0)
 		return -1;
-	last = json_array_get(items, json_array_size(items) - 1);
+	/* one more than asked: is there an older page? */
+	if (store_audit_list(call->ctx->db, &call->actor, cursor, limit + 1,
+			     &items, err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	if (json_array_size(items) > (size_t)limit) {
+		json_array_remove(items, (size_t)limit);
+		next = json_object_get(json_array_get(items, (size_t)limit -
+						      1), "id");
+	}
 	resp->status = 200;
 	resp->body = json_pack("{s:o, s:O?}", "items", items, "next_cursor",
-			       (int)json_array_size(items) == limit ?
-			       json_object_get(last, "id") : NULL);
+			       next);
 	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
 					"out of memory");
 }

@@ -61,7 +61,8 @@ api_apikeys_add(struct api_call *call, struct http_resp *resp,
 	json_t *obj;
 
 	if (api_check_body(call->body, key_fields, err) < 0 ||
-	    api_int(call->body, "expires_at", &expires, err) < 0)
+	    api_int(call->body, "expires_at", INT64_MAX, &expires,
+		    err) < 0)
 		return -1;
 	login = api_str(call->body, "login");
 	if (login == NULL)

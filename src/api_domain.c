@@ -84,7 +84,8 @@ api_domain_patch(struct api_call *call, struct http_resp *resp,
 
 	if (path_domain(call, name, err) < 0 ||
 	    api_check_body(b, patch_fields, err) < 0 ||
-	    api_int(b, "max_mailboxes", &patch.max_mailboxes, err) < 0 ||
+	    api_int(b, "max_mailboxes", API_COUNT_MAX,
+		    &patch.max_mailboxes, err) < 0 ||
 	    api_size(b, "default_quota", &patch.default_quota, err) < 0)
 		return -1;
 	if (json_object_get(b, "active") != NULL)

@@ -50,7 +50,7 @@ guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
 	in->user = api_str(b, "ssh_user");
 	if ((in->host && validate_host(in->host, "ssh_host", err) < 0) ||
 	    (in->user && validate_slug(in->user, "ssh_user", err) < 0) ||
-	    api_int(b, "ssh_port", &port, err) < 0)
+	    api_int(b, "ssh_port", 65535, &port, err) < 0)
 		return -1;
 	if (json_object_get(b, "ssh_port") && (port < 1 || port > 65535))
 		return hk_fail(err, HK_EINVAL, "ssh_port", "must be 1-65535");

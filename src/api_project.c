@@ -28,9 +28,12 @@ static int
 body_limits(json_t *b, struct project_limits *lim, struct hk_err *err)
 {
 	lim->max_domains = lim->max_mailboxes = lim->max_storage = -1;
-	return api_int(b, "max_domains", &lim->max_domains, err) < 0 ||
-	    api_int(b, "max_mailboxes", &lim->max_mailboxes, err) < 0 ||
-	    api_size(b, "max_storage", &lim->max_storage, err) < 0 ? -1 : 0;
+	if (api_int(b, "max_domains", API_COUNT_MAX, &lim->max_domains,
+		    err) < 0 ||
+	    api_int(b, "max_mailboxes", API_COUNT_MAX, &lim->max_mailboxes,
+		    err) < 0)
+		return -1;
+	return api_size(b, "max_storage", &lim->max_storage, err);
 }
 
 /* The path's project: a malformed name is a missing project. */

@@ -115,6 +115,8 @@ check "both guests reach generation 1 (empty maps pushed)" \
 	until_ok 30 eval 'guest_in_sync g1 && guest_in_sync g2'
 
 echo "== e2e: the API behind nginx"
+check_eq "nginx serves the OpenAPI document" "200 application/json 3.1.0" \
+	"$(curl -s -o "$tmp/oa" -w '%{http_code} %{content_type}' "http://$HK_LISTEN/openapi.json") $(jq -r .openapi "$tmp/oa")"
 api POST domains '{"name":"pc1.example","guest":"g1"}'; check_eq "create pc1.example on g1" 201 "$STATUS"
 api POST domains '{"name":"PC2.Example","guest":"g2"}'; check_eq "create pc2.example on g2 (case folded)" 201 "$STATUS"
 check_eq "domain stored lowercase" pc2.example "$(jq -r .name <<<"$BODY")"

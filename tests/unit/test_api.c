@@ -32,9 +32,10 @@ setup(void **state)
 	return 0;
 }
 
+/* One request; *out (when not NULL) gets the answer's body. */
 static int
-call(struct fixture *f, const char *method, const char *uri,
-     const char *body, const char *auth, const char *field_want)
+request(struct fixture *f, const char *method, const char *uri,
+	const char *body, const char *auth, json_t **out)
 {
 	char bearer[300];
 	struct api_ctx ctx = { f->db, &cfg };
@@ -42,21 +43,39 @@ call(struct fixture *f, const char *method, const char *uri,
 				.content_type = "application/json",
 				.body = body, .body_len = body ? strlen(body) : 0 };
 	struct http_resp resp;
-	int status;
 
 	snprintf(bearer, sizeof(bearer), "Bearer %s", auth ? auth : token);
 	req.authorization = bearer;
 	api_handle(&ctx, &req, &resp);
-	status = resp.status;
+	if (out != NULL)
+		*out = resp.body;
+	else
+		json_decref(resp.body);
+	return resp.status;
+}
+
+static int
+get(struct fixture *f, const char *uri, json_t **out)
+{
+	return request(f, "GET", uri, NULL, NULL, out);
+}
+
+static int
+call(struct fixture *f, const char *method, const char *uri,
+     const char *body, const char *auth, const char *field_want)
+{
+	json_t *resp = NULL;
+	int status = request(f, method, uri, body, auth, &resp);
+
 	if (field_want != NULL) {
-		json_t *e = json_object_get(resp.body, "error");
+		json_t *e = json_object_get(resp, "error");
 		const char *field = json_string_value(json_object_get(e,
 								     "field"));
 		if (field == NULL || strcmp(field, field_want) != 0)
 			fail_msg("%s %s: field %s, want %s", method, uri,
 				 field ? field : "(none)", field_want);
 	}
-	json_decref(resp.body);
+	json_decref(resp);
 	return status;
 }
 
@@ -111,6 +130,11 @@ test_create_and_refuse(void **state)
 		{ "/api/v1/alias-domains", "{\"name\":\"pc1.example\",\"target\":\"pc1.example\"}", "name", 409 },
 		{ "/api/v1/alias-domains", "{\"name\":\"al.example\",\"target\":\"nosuch.example\"}", "target", 404 },
 		{ "/api/v1/alias-domains", "{\"name\":\"al..example\",\"target\":\"pc1.example\"}", "name", 400 },
+		{ "/api/v1/projects", "{\"name\":\"big\",\"max_domains\":10000000000}", "max_domains", 400 },
+		{ "/api/v1/projects", "{\"name\":\"big\",\"max_mailboxes\":-1}", "max_mailboxes", 400 },
+		{ "/api/v1/domains?force=true", "{\"name\":\"q.example\",\"guest\":\"g1\"}", "force", 400 },
+		{ "/api/v1/guests", "{\"name\":\"g9\",\"project\":\"lab\",\"ssh_host\":\"10.0.0.9\",\"ssh_port\":70000,\"host_key\":\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5Nbt018Bz3ge0IFjMj8BMAB2V3\"}", "ssh_port", 400 },
+		{ "/api/v1/guests", "{\"name\":\"g9\",\"project\":\"lab\",\"ssh_host\":\"-oProxyCommand=x\",\"host_key\":\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5Nbt018Bz3ge0IFjMj8BMAB2V3\"}", "ssh_host", 400 },
 		{ "/api/v1/mailboxes", "{\"address\":\"info@pc1.example\",\"password\":\"long-enough-1\"}", "local_part", 409 },
 	};
 	int64_t domains, mailboxes, aliases, gen;
@@ -185,12 +209,55 @@ test_auth_and_routes(void **state)
 			      NULL, NULL, "domain"), 404);
 }
 
+/* The audit log pages by entry id, newest first; a project's figures are
+ * integers on both backends. */
+static void
+test_audit_pages_and_numbers(void **state)
+{
+	struct fixture *f = *state;
+	char uri[128], next[32] = "";
+	int64_t total, seen = 0;
+	json_t *body;
+
+	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
+			      "\"a.example\",\"guest\":\"g1\"}", NULL, NULL), 201);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", "{\"address\":"
+			      "\"m@a.example\",\"password\":\"long-enough-1\","
+			      "\"quota\":\"3G\"}", NULL, NULL), 201);
+	total = fixture_int(f, "SELECT COUNT(*) FROM audit");
+	assert_true(total >= 3);
+	do {
+		snprintf(uri, sizeof(uri), "/api/v1/audit?limit=2%s%s",
+			 next[0] ? "&cursor=" : "", next);
+		assert_int_equal(get(f, uri, &body), 200);
+		seen += (int64_t)json_array_size(json_object_get(body,
+								 "items"));
+		next[0] = '\0';
+		if (json_is_integer(json_object_get(body, "next_cursor")))
+			snprintf(next, sizeof(next), "%lld", (long long)
+				 json_integer_value(json_object_get(body,
+				 "next_cursor")));
+		else
+			assert_true(json_is_null(json_object_get(body,
+							"next_cursor")));
+		json_decref(body);
+	} while (next[0]);
+	assert_int_equal(seen, total);
+	assert_int_equal(get(f, "/api/v1/projects/lab", &body), 200);
+	assert_true(json_is_integer(json_object_get(body, "storage_bytes")));
+	assert_int_equal(json_integer_value(json_object_get(body,
+		"storage_bytes")), 3LL << 30);
+	json_decref(body);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_refuse, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_audit_pages_and_numbers,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_auth_and_routes, setup,
 						fixture_teardown),
 	};
