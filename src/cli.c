@@ -122,6 +122,13 @@ print_cell(json_t *v)
 		printf("%lld", (long long)json_integer_value(v));
 	else if (json_is_boolean(v))
 		printf("%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_array(v) && json_array_size(v) > 0)
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			printf("%s", i ? "," : "");
+			print_cell(json_array_get(v, i));
+		}
+	else if (json_is_object(v))
+		json_dumpf(v, stdout, JSON_COMPACT);
 	else
 		printf("-");
 }

@@ -46,14 +46,49 @@ insert_alias(struct db *db, const struct domain_ref *ref,
 	return store_guest_bump(db, ref, err);
 }
 
-/* The one object of sql, with active as a boolean. */
+/* An alias row as it is shown: destinations as an array (as they are
+ * given), not the comma list a map line wants. */
+static void
+shown(json_t *o)
+{
+	const char *d = json_string_value(json_object_get(o, "destinations"));
+	json_t *arr;
+
+	if (d == NULL || (arr = json_array()) == NULL)
+		return;
+	while (*d) {
+		size_t n = strcspn(d, ",");
+
+		json_array_append_new(arr, json_stringn(d, n));
+		d += n + (d[n] == ',');
+	}
+	json_object_set_new(o, "destinations", arr);
+}
+
+/* The rows of a listing, or one object, as shown. */
+static void
+show(json_t *rows)
+{
+	size_t i;
+	json_t *o;
+
+	db_json_bool(rows, "active");
+	if (json_is_object(rows)) {
+		shown(rows);
+		return;
+	}
+	json_array_foreach(rows, i, o)
+		shown(o);
+}
+
+/* The one object of sql, as shown. */
 static int
 select_one(struct db *db, const char *sql, const struct db_param *p, int n,
 	   json_t **out, struct hk_err *err)
 {
 	if (db_query_object(db, sql, p, n, out, err) < 0)
 		return -1;
-	db_json_bool(*out, "active");
+	show(*out);
 	return 0;
 }
 
@@ -106,7 +141,7 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 			  PAGE_TAIL(ALIAS_ADDRESS), p, 5, out, err) < 0)
 		return -1;
 	store_page_cut(*out, page, "address", next);
-	db_json_bool(*out, "active");
+	show(*out);
 	return 0;
 }
 

@@ -107,8 +107,21 @@ store_audit_list(struct db *db, const struct hk_actor *actor,
 		DB_INTV(actor->is_admin ? -1 : actor->project_id),
 		DB_INTV(before_id), DB_INTV(limit) };
 
-	return db_query_json(db, "SELECT id, at, actor, via, action, object, "
-			     "detail FROM audit WHERE ($1 < 0 OR project_id = "
-			     "$1) AND ($2 <= 0 OR id < $2) ORDER BY id DESC "
-			     "LIMIT $3", p, 3, out, err);
+	size_t i;
+	json_t *e;
+
+	if (db_query_json(db, "SELECT id, at, actor, via, action, object, "
+			  "detail FROM audit WHERE ($1 < 0 OR project_id = "
+			  "$1) AND ($2 <= 0 OR id < $2) ORDER BY id DESC "
+			  "LIMIT $3", p, 3, out, err) < 0)
+		return -1;
+	/* detail is stored as JSON text: shown as the object it is */
+	json_array_foreach(*out, i, e) {
+		const char *d = json_string_value(json_object_get(e, "detail"));
+		json_t *v = d ? json_loads(d, 0, NULL) : NULL;
+
+		if (v != NULL)
+			json_object_set_new(e, "detail", v);
+	}
+	return 0;
 }

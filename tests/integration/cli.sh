@@ -184,7 +184,7 @@ check "alias set: new destinations" hk alias set info@pc1.example a@b.example
 refused "alias set to a pipe" destinations alias set info@pc1.example '|/bin/sh'
 check "alias disable" hk alias disable info@pc1.example
 check_eq "alias list shows it" "a@b.example false" \
-	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "info@pc1.example") | [.destinations, .active] | map(tostring) | join(" ")')"
+	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "info@pc1.example") | [(.destinations | join(",")), .active] | map(tostring) | join(" ")')"
 check "alias delete (the catch-all)" hk alias delete @pc1.example
 refused "deleting no such alias" address alias delete nosuch@pc1.example
 check "domain disable" hk domain disable pc1.example

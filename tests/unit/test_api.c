@@ -179,6 +179,17 @@ test_create_and_refuse(void **state)
 	assert_int_equal(db_query_int(f->db, "SELECT desired_gen FROM guest",
 				      NULL, 0, &domains, &err), 0);
 	assert_int_equal(domains, gen);		/* no guest marked dirty */
+	{	/* shown as given: an array, canonical */
+		json_t *body = NULL, *d;
+
+		assert_int_equal(get(f, "/api/v1/aliases/info@pc1.example",
+				     &body), 200);
+		d = json_object_get(body, "destinations");
+		assert_int_equal(json_array_size(d), 2);
+		assert_string_equal(json_string_value(json_array_get(d, 1)),
+				    "ext@elsewhere.example");
+		json_decref(body);
+	}
 }
 
 static void
@@ -243,6 +254,11 @@ test_audit_pages_and_numbers(void **state)
 		json_decref(body);
 	} while (next[0]);
 	assert_int_equal(seen, total);
+	/* an entry's detail is the object it was written as */
+	assert_int_equal(get(f, "/api/v1/audit?limit=1", &body), 200);
+	assert_true(json_is_object(json_object_get(json_array_get(
+		json_object_get(body, "items"), 0), "detail")));
+	json_decref(body);
 	assert_int_equal(get(f, "/api/v1/projects/lab", &body), 200);
 	assert_true(json_is_integer(json_object_get(body, "storage_bytes")));
 	assert_int_equal(json_integer_value(json_object_get(body,
