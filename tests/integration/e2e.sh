@@ -281,6 +281,13 @@ api POST domains/pc1.example/mailboxes '{"local_part":"matsui","password":"long-
 check_eq "existing mailbox: 409" 409 "$STATUS"
 api POST domains '{"name":'
 check_eq "malformed JSON: 400" 400 "$STATUS"
+head -c 1500000 /dev/zero | tr '\0' ' ' >"$tmp/big"
+STATUS=$(curl -s -o "$tmp/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+	-H 'Content-Type: application/json' --data-binary @"$tmp/big" "$base/domains")
+check_eq "a body over 1 MiB: 413 (JSON error)" "413 too_large" "$STATUS $(jq -r .error.code "$tmp/body")"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+	-H 'Content-Type: text/plain' --data-binary '{"name":"t.example","guest":"g1"}' "$base/domains")
+check_eq "a body that is not application/json: 400" 400 "$STATUS"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 	--data-binary '{"name":"z.example","guest":"g1"}' "$base/domains")
 check_eq "no credentials: 401" 401 "$STATUS"

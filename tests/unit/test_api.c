@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -220,6 +221,69 @@ test_auth_and_routes(void **state)
 			      NULL, NULL, "domain"), 404);
 }
 
+/* What a hostile client sends besides a bad field: a wrong content type,
+ * a body over the limit, nesting 5000 deep, line breaks in headers.  Each
+ * a 4xx naming what is wrong, and nothing written. */
+static void
+test_hostile_transport(void **state)
+{
+	struct fixture *f = *state;
+	struct api_ctx ctx = { f->db, &cfg };
+	struct http_req req = { .method = "POST", .uri = "/api/v1/domains",
+				.content_type = "text/plain" };
+	struct http_resp resp;
+	char bearer[300], *big;
+	int64_t audit = fixture_int(f, "SELECT COUNT(*) FROM audit");
+	size_t n = HTTP_MAX_BODY + 1;
+
+	snprintf(bearer, sizeof(bearer), "Bearer %s", token);
+	req.authorization = bearer;
+	req.body = "{\"name\":\"t.example\",\"guest\":\"g1\"}";
+	req.body_len = strlen(req.body);
+	api_handle(&ctx, &req, &resp);
+	assert_int_equal(resp.status, 400);
+	json_decref(resp.body);
+	req.content_type = "application/json";
+	assert_non_null(big = malloc(n));
+	memset(big, ' ', n);
+	req.body = big;
+	req.body_len = n;
+	api_handle(&ctx, &req, &resp);
+	assert_int_equal(resp.status, 413);
+	json_decref(resp.body);
+	/* {"name":[[[[...]]]]} */
+	memcpy(big, "{\"name\":", 8);
+	memset(big + 8, '[', 5000);
+	memset(big + 5008, ']', 5000);
+	big[10008] = '}';
+	req.body_len = 10009;
+	api_handle(&ctx, &req, &resp);
+	assert_int_equal(resp.status, 400);
+	json_decref(resp.body);
+	free(big);
+	/* a header's line break goes nowhere: not into a cookie, not past
+	 * the CSRF check */
+	req.uri = "/api/v1/session";
+	req.authorization = NULL;
+	req.body = "{\"login\":\"admin\\r\\nSet-Cookie: x=1\",\"password\":"
+		   "\"long-enough-1\"}";
+	req.body_len = strlen(req.body);
+	api_handle(&ctx, &req, &resp);
+	assert_int_equal(resp.status, 401);
+	assert_string_equal(resp.set_cookie, "");
+	json_decref(resp.body);
+	req.uri = "/api/v1/domains";
+	req.body = "{\"name\":\"t.example\",\"guest\":\"g1\"}";
+	req.body_len = strlen(req.body);
+	req.cookie = "hk_session=0000\r\nX-Evil: 1";
+	req.csrf_token = "x\r\nX-Evil: 1";
+	api_handle(&ctx, &req, &resp);
+	assert_int_equal(resp.status, 401);
+	json_decref(resp.body);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"), audit);
+	assert_int_equal(count(f, "domain"), 0);
+}
+
 /* The audit log pages by entry id, newest first; a project's figures are
  * integers on both backends. */
 static void
@@ -271,6 +335,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_refuse, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_transport, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_audit_pages_and_numbers,
 						setup, fixture_teardown),
