@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "jsonout.h"
 #include "query.h"
 #include "validate.h"
 #include "wake.h"
@@ -428,6 +429,31 @@ page_query(struct api_call *call, const struct api_listing *l,
 	return 0;
 }
 
+/* {"items": [the page as text], "next_cursor": ...} into resp->raw. */
+static int
+page_text(struct api_call *call, struct http_resp *resp,
+	  const struct api_listing *l, const struct page_in *page,
+	  struct hk_err *err)
+{
+	char next[PAGE_CURSOR_MAX + 1];
+	struct strbuf sb;
+
+	strbuf_init(&sb, HTTP_MAX_RESPONSE);
+	if (strbuf_puts(&sb, "{\"items\":") < 0 ||
+	    l->text(call->ctx->db, &call->actor, page, &sb, next, err) < 0 ||
+	    strbuf_puts(&sb, ",\"next_cursor\":") < 0 ||
+	    (next[0] ? jsonout_string(&sb, next, strlen(next)) :
+	     strbuf_puts(&sb, "null")) < 0 || strbuf_puts(&sb, "}") < 0) {
+		strbuf_free(&sb);
+		return err->code != HK_OK ? -1 : hk_fail(err, HK_ETOOBIG,
+							  NULL, "too large");
+	}
+	resp->status = 200;
+	resp->raw = sb.data;	/* resp owns it now */
+	resp->raw_len = sb.len;
+	return 0;
+}
+
 int
 api_list(struct api_call *call, struct http_resp *resp,
 	 const struct api_listing *l, struct hk_err *err)
@@ -445,6 +471,8 @@ api_list(struct api_call *call, struct http_resp *resp,
 	}
 	if (page_query(call, l, &page, &b, err) < 0)
 		return -1;
+	if (l->text != NULL)
+		return page_text(call, resp, l, &page, err);
 	if (l->list(call->ctx->db, &call->actor, &page, &items, next,
 		    err) < 0) {
 		json_decref(items);

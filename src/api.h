@@ -104,6 +104,11 @@ int api_object(struct http_resp *resp, json_t *obj);
 #define L_PATH_DOMAIN	4	/* lists in the domain of the path */
 struct api_listing {
 	store_lister list;
+	/* when not NULL, the page written as text (the mailboxes: pages of
+	 * 100 from a million are what the API serves most) */
+	int (*text)(struct db *db, const struct hk_actor *actor,
+		    const struct page_in *page, struct strbuf *out,
+		    char *next, struct hk_err *err);
 	int (*cursor)(const char *in, char *out, struct hk_err *err);
 	int flags;
 };

@@ -54,7 +54,7 @@ body_hash(struct api_call *call, char hash[PWHASH_MAX], int *given,
 }
 
 static const struct api_listing accounts = {
-	store_account_list, api_cursor_slug, L_ACTIVE
+	store_account_list, NULL, api_cursor_slug, L_ACTIVE
 };
 
 int

@@ -108,7 +108,7 @@ cursor_alias(const char *in, char *out, struct hk_err *err)
 }
 
 static const struct api_listing aliases = {
-	store_alias_list, cursor_alias, L_ACTIVE | L_PATH_DOMAIN
+	store_alias_list, NULL, cursor_alias, L_ACTIVE | L_PATH_DOMAIN
 };
 
 int
@@ -138,7 +138,7 @@ api_aliasdomains_add(struct api_call *call, struct http_resp *resp,
 }
 
 static const struct api_listing aliasdomains = {
-	store_aliasdomain_list, api_cursor_domain, L_ACTIVE | L_DOMAIN
+	store_aliasdomain_list, NULL, api_cursor_domain, L_ACTIVE | L_DOMAIN
 };
 
 int

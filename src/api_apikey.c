@@ -39,7 +39,7 @@ cursor_prefix(const char *in, char *out, struct hk_err *err)
 }
 
 static const struct api_listing keys = {
-	store_apikey_list, cursor_prefix, 0
+	store_apikey_list, NULL, cursor_prefix, 0
 };
 
 int

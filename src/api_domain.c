@@ -33,7 +33,7 @@ path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
 }
 
 static const struct api_listing domains = {
-	store_domain_list, api_cursor_domain, L_ACTIVE
+	store_domain_list, NULL, api_cursor_domain, L_ACTIVE
 };
 
 int

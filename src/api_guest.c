@@ -65,7 +65,7 @@ guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
 }
 
 static const struct api_listing guests = {
-	store_guest_list, api_cursor_slug, 0
+	store_guest_list, NULL, api_cursor_slug, 0
 };
 
 int

@@ -185,7 +185,7 @@ cursor_local(const char *in, char *out, struct hk_err *err)
 }
 
 static const struct api_listing mailboxes = {
-	store_mailbox_list, cursor_local, L_ACTIVE | L_PATH_DOMAIN
+	store_mailbox_list, store_mailbox_page, cursor_local, L_ACTIVE | L_PATH_DOMAIN
 };
 
 int

@@ -47,7 +47,7 @@ path_project(struct api_call *call, struct hk_err *err)
 }
 
 static const struct api_listing projects = {
-	store_project_list, api_cursor_slug, 0
+	store_project_list, NULL, api_cursor_slug, 0
 };
 
 int

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "strbuf.h"
 
 enum db_type { DB_NULL, DB_INT, DB_TEXT };
 
@@ -81,6 +82,23 @@ int db_query_object(struct db *db, const char *sql,
  * an array, into a JSON boolean (both backends keep booleans as
  * integers). */
 void db_json_bool(json_t *rows, const char *key);
+/* Rows straight to JSON text (db_text.c): appends to out the array of the
+ * first `limit` rows as db_query_json() and db_json_bool() would make
+ * them (the columns named in bools as true/false), without building them
+ * as jansson values.  The query should ask for limit + 1 rows: when one
+ * more came, next gets the `key` column of the last row written, else
+ * "".  A stored value that is not UTF-8 fails HK_EDB. */
+struct db_text_page {
+	const char *const *bools;	/* NULL-terminated; may be NULL */
+	int limit;
+	const char *key;
+	char *next;
+	size_t nextlen;
+};
+int db_query_text(struct db *db, const char *sql,
+		  const struct db_param *params, int n,
+		  const struct db_text_page *pg, struct strbuf *out,
+		  struct hk_err *err);
 /* The first column of the first row as an integer; HK_ENOTFOUND if none. */
 int db_query_int(struct db *db, const char *sql,
 		 const struct db_param *params, int n, int64_t *out,

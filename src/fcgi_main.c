@@ -30,7 +30,6 @@
 #include "jsonout.h"
 
 #define MAX_WORKERS 256
-#define RESPONSE_MAX (64 * 1024 * 1024)	/* a page of 1000 is ~160 KB */
 
 static volatile sig_atomic_t stopping;
 
@@ -69,13 +68,19 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 	      struct strbuf *out)
 {
 	char head[1024], retry[40] = "";
+	const char *body = resp->raw;
+	size_t len = resp->raw_len;
 	int n;
 
-	strbuf_reset(out);
-	if (resp->body != NULL && jsonout(out, resp->body) < 0) {
-		FCGX_FPrintF(r->out, "Status: 500 Internal Server Error\r\n"
-			     "Content-Length: 0\r\n\r\n");
-		return;
+	if (body == NULL && resp->body != NULL) {
+		strbuf_reset(out);
+		if (jsonout(out, resp->body) < 0) {
+			FCGX_FPrintF(r->out, "Status: 500 Internal Server "
+				     "Error\r\nContent-Length: 0\r\n\r\n");
+			return;
+		}
+		body = out->data;
+		len = out->len;
 	}
 	if (resp->retry_after > 0)
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
@@ -90,11 +95,11 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		     resp->allow[0] ? "\r\n" : "",
 		     resp->set_cookie[0] ? "Set-Cookie: " : "",
 		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
-		     retry, out->len);
+		     retry, len);
 	if (n > 0 && (size_t)n < sizeof(head))
 		FCGX_PutStr(head, n, r->out);
-	if (out->len > 0)
-		FCGX_PutStr(out->data, (int)out->len, r->out);
+	if (len > 0)
+		FCGX_PutStr(body, (int)len, r->out);
 }
 
 static void
@@ -136,7 +141,7 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 		fprintf(stderr, "hakomail-fcgi[%ld]: %s %s: %s\n",
 			(long)getpid(), req.method ? req.method : "-",
 			req.uri ? req.uri : "-", resp.internal);
-	json_decref(resp.body);
+	http_resp_free(&resp);
 }
 
 static int
@@ -154,7 +159,7 @@ worker(int sock, const struct hk_config *cfg)
 	}
 	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
 		return 1;
-	strbuf_init(&out, RESPONSE_MAX);
+	strbuf_init(&out, HTTP_MAX_RESPONSE);
 	FCGX_InitRequest(&r, sock, 0);
 	while (!stopping && FCGX_Accept_r(&r) >= 0) {
 		handle(&r, &ctx, body, &out);

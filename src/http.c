@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -141,4 +142,21 @@ http_reason(int status)
 	case 429: return "Too Many Requests";
 	default:  return "Internal Server Error";
 	}
+}
+
+json_t *
+http_resp_json(const struct http_resp *resp)
+{
+	if (resp->raw != NULL)
+		return json_loadb(resp->raw, resp->raw_len, 0, NULL);
+	return json_incref(resp->body);
+}
+
+void
+http_resp_free(struct http_resp *resp)
+{
+	json_decref(resp->body);
+	free(resp->raw);
+	resp->body = NULL;
+	resp->raw = NULL;
 }

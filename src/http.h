@@ -12,6 +12,8 @@
 #include "err.h"
 
 #define HTTP_MAX_BODY		(1024 * 1024)
+#define HTTP_MAX_RESPONSE	(64 * 1024 * 1024)	/* a page of 1000
+							 * is ~160 KB */
 #define HTTP_MAX_SEGMENTS	8
 
 struct http_req {
@@ -30,6 +32,10 @@ struct http_req {
 struct http_resp {
 	int status;
 	json_t *body;			/* owned; NULL for no body */
+	char *raw;			/* owned: the body as JSON text already
+					 * (a listing written row by row);
+					 * then body is NULL */
+	size_t raw_len;
 	char allow[32];			/* for 405: the Allow header */
 	char set_cookie[256];		/* a Set-Cookie header, or "" */
 	int retry_after;		/* for 429: seconds, else 0 */
@@ -55,6 +61,12 @@ int http_status(enum hk_errcode code);
 
 /* Sets resp to the JSON error {"error":{"code","message","field"}}. */
 void http_error(struct http_resp *resp, const struct hk_err *err);
+
+/* The answer's body as a jansson value (a new reference; NULL if none),
+ * parsed from raw when it is text: for tests and tools. */
+json_t *http_resp_json(const struct http_resp *resp);
+/* Frees what resp owns. */
+void http_resp_free(struct http_resp *resp);
 
 /* Reason phrase for a status line. */
 const char *http_reason(int status);

@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,44 +30,56 @@ short_escape(unsigned char c)
 	return 0;
 }
 
-static int
-string_out(struct strbuf *sb, const char *s, size_t n)
+/* Room for the worst case (every byte a \u00XX) is made first, then
+ * bytes go straight into the buffer. */
+int
+jsonout_string(struct strbuf *sb, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";	/* as jansson */
-	size_t i = 0;
+	char *o;
 
-	if (strbuf_append(sb, "\"", 1) < 0)
+	if (n > (SIZE_MAX - 2) / 6 || strbuf_space(sb, 6 * n + 2) < 0)
 		return -1;
-	while (i < n) {
-		size_t run = i;
-		unsigned char c;
-		char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	o = sb->data + sb->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		while (run < n && plain((unsigned char)s[run]))
-			run++;
-		if (run > i && strbuf_append(sb, s + i, run - i) < 0)
-			return -1;
-		if ((i = run) == n)
-			break;
-		c = (unsigned char)s[i++];
-		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			if (strbuf_append(sb, esc, 2) < 0)
-				return -1;
-			continue;
+		if (plain(c)) {
+			*o++ = (char)c;
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (short_escape(c)) {
+			*o++ = '\\';
+			*o++ = short_escape(c);
+		} else {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 0xf];
+			o += 6;
 		}
-		if ((esc[1] = short_escape(c)) != 0) {
-			if (strbuf_append(sb, esc, 2) < 0)
-				return -1;
-			continue;
-		}
-		esc[1] = 'u';
-		esc[4] = hex[c >> 4];
-		esc[5] = hex[c & 0xf];
-		if (strbuf_append(sb, esc, 6) < 0)
-			return -1;
 	}
-	return strbuf_append(sb, "\"", 1);
+	*o++ = '"';
+	sb->len = (size_t)(o - sb->data);
+	sb->data[sb->len] = '\0';
+	return 0;
+}
+
+/* Without printf's machinery: integers are much of a listing. */
+int
+jsonout_integer(struct strbuf *sb, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	return strbuf_append(sb, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 static int
@@ -81,7 +93,7 @@ object_out(struct strbuf *sb, const json_t *v)
 		return -1;
 	json_object_foreach((json_t *)v, key, m) {
 		if ((!first && strbuf_append(sb, ",", 1) < 0) ||
-		    string_out(sb, key, strlen(key)) < 0 ||
+		    jsonout_string(sb, key, strlen(key)) < 0 ||
 		    strbuf_append(sb, ":", 1) < 0 || jsonout(sb, m) < 0)
 			return -1;
 		first = 0;
@@ -115,12 +127,10 @@ jsonout(struct strbuf *sb, const json_t *v)
 	case JSON_ARRAY:
 		return array_out(sb, v);
 	case JSON_STRING:
-		return string_out(sb, json_string_value(v),
+		return jsonout_string(sb, json_string_value(v),
 				  json_string_length(v));
 	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" PRId64,
-			 (int64_t)json_integer_value(v));
-		return strbuf_puts(sb, num);
+		return jsonout_integer(sb, json_integer_value(v));
 	case JSON_REAL:
 		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
 		return strbuf_puts(sb, num);
@@ -132,4 +142,32 @@ jsonout(struct strbuf *sb, const json_t *v)
 		break;
 	}
 	return strbuf_puts(sb, "null");
+}
+
+int
+jsonout_utf8(struct strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		uint32_t cp = len == 1 ? *p : len == 2 ? *p & 0x1fu :
+		    len == 3 ? *p & 0x0fu : *p & 0x07u;
+
+		if (len == 0 || (size_t)(end - p) < len)
+			return -2;
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -2;
+			cp = cp << 6 | (p[i] & 0x3fu);
+		}
+		/* no overlong form, no surrogate, nothing past U+10FFFF */
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return -2;
+		p += len;
+	}
+	return jsonout_string(sb, s, n);
 }

@@ -14,7 +14,17 @@
 
 #include "strbuf.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Appends v to sb; returns 0, or -1 when sb refused to grow. */
 int jsonout(struct strbuf *sb, const json_t *v);
+
+/* The pieces, for text written without a jansson value (db_query_text):
+ * a string of n bytes known to be UTF-8, the same checked first (-2 when
+ * it is not UTF-8), an integer. */
+int jsonout_string(struct strbuf *sb, const char *s, size_t n);
+int jsonout_utf8(struct strbuf *sb, const char *s, size_t n);
+int jsonout_integer(struct strbuf *sb, int64_t v);
 
 #endif

@@ -375,6 +375,12 @@ int store_mailbox_list(struct db *db, const struct hk_actor *actor,
 		       const struct page_in *page, json_t **items,
 		       char next_cursor[PAGE_CURSOR_MAX + 1],
 		       struct hk_err *err);
+/* The same page as JSON text appended to out (for the API: a page is
+ * written without being built as jansson values). */
+int store_mailbox_page(struct db *db, const struct hk_actor *actor,
+		       const struct page_in *page, struct strbuf *out,
+		       char next_cursor[PAGE_CURSOR_MAX + 1],
+		       struct hk_err *err);
 /* One mailbox by address; HK_ENOTFOUND (field "address") alike for a
  * missing one and another project's. */
 int store_mailbox_get(struct db *db, const struct hk_actor *actor,

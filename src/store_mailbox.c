@@ -231,33 +231,48 @@ fail:
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
 
 int
-store_mailbox_list(struct db *db, const struct hk_actor *actor,
-		   const struct page_in *page, json_t **items,
+store_mailbox_page(struct db *db, const struct hk_actor *actor,
+		   const struct page_in *page, struct strbuf *out,
 		   char next_cursor[PAGE_CURSOR_MAX + 1], struct hk_err *err)
 {
+	static const char *const bools[] = { "active", NULL };
+	struct db_text_page pg = { bools, 0, "local_part", next_cursor,
+				   PAGE_CURSOR_MAX + 1 };
 	struct page_bind pb;
 	struct domain_ref ref;
 	struct db_param p[5];
 
-	*items = NULL;
 	next_cursor[0] = '\0';
 	if (page == NULL)
 		return hk_fail(err, HK_EINVAL, "domain", "is required");
 	if (store_page_bind(page, actor, &pb, err) < 0 ||
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
+	pg.limit = page->limit;
 	p[0] = DB_INTV(ref.id);
 	/* after, like, limit, active */
 	memcpy(p + 1, pb.p, 4 * sizeof(pb.p[0]));
-	if (db_query_json(db, page->active < 0 ? PAGE_SQL_ANY : PAGE_SQL_ACTIVE,
-			  p, page->active < 0 ? 4 : 5, items, err) < 0) {
-		json_decref(*items);
-		*items = NULL;
-		return -1;
-	}
-	store_page_cut(*items, page, "local_part", next_cursor);
-	db_json_bool(*items, "active");
-	return 0;
+	return db_query_text(db, page->active < 0 ? PAGE_SQL_ANY :
+			     PAGE_SQL_ACTIVE, p, page->active < 0 ? 4 : 5,
+			     &pg, out, err);
+}
+
+int
+store_mailbox_list(struct db *db, const struct hk_actor *actor,
+		   const struct page_in *page, json_t **items,
+		   char next_cursor[PAGE_CURSOR_MAX + 1], struct hk_err *err)
+{
+	struct strbuf text;
+	int rc;
+
+	*items = NULL;
+	strbuf_init(&text, 0);
+	rc = store_mailbox_page(db, actor, page, &text, next_cursor, err);
+	if (rc == 0 && (*items = json_loadb(text.data, text.len, 0,
+					     NULL)) == NULL)
+		rc = hk_fail(err, HK_EINTERNAL, NULL, "page text");
+	strbuf_free(&text);
+	return rc;
 }
 
 int

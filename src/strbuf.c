@@ -34,8 +34,8 @@ strbuf_reset(struct strbuf *sb)
 		sb->data[0] = '\0';
 }
 
-static int
-reserve(struct strbuf *sb, size_t extra)
+int
+strbuf_space(struct strbuf *sb, size_t extra)
 {
 	size_t need, cap;
 	char *p;
@@ -62,7 +62,7 @@ reserve(struct strbuf *sb, size_t extra)
 int
 strbuf_append(struct strbuf *sb, const void *p, size_t n)
 {
-	if (reserve(sb, n) < 0)
+	if (strbuf_space(sb, n) < 0)
 		return -1;
 	if (n > 0)
 		memcpy(sb->data + sb->len, p, n);
@@ -86,7 +86,7 @@ strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	n = vsnprintf(NULL, 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || reserve(sb, (size_t)n) < 0)
+	if (n < 0 || strbuf_space(sb, (size_t)n) < 0)
 		return -1;
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;

@@ -29,6 +29,11 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 
+/* Room for extra more bytes (and the NUL): then up to extra bytes may be
+ * stored at data + len directly, len raised and the NUL put back (as
+ * Postfix's VSTRING_SPACE).  0, or -1 as the appends. */
+int strbuf_space(struct strbuf *sb, size_t extra);
+
 /* Text so far ("" when empty). */
 const char *strbuf_str(const struct strbuf *sb);
 

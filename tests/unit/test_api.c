@@ -49,9 +49,8 @@ request(struct fixture *f, const char *method, const char *uri,
 	req.authorization = bearer;
 	api_handle(&ctx, &req, &resp);
 	if (out != NULL)
-		*out = resp.body;
-	else
-		json_decref(resp.body);
+		*out = http_resp_json(&resp);
+	http_resp_free(&resp);
 	return resp.status;
 }
 
@@ -242,7 +241,7 @@ test_hostile_transport(void **state)
 	req.body_len = strlen(req.body);
 	api_handle(&ctx, &req, &resp);
 	assert_int_equal(resp.status, 400);
-	json_decref(resp.body);
+	http_resp_free(&resp);
 	req.content_type = "application/json";
 	assert_non_null(big = malloc(n));
 	memset(big, ' ', n);
@@ -250,7 +249,7 @@ test_hostile_transport(void **state)
 	req.body_len = n;
 	api_handle(&ctx, &req, &resp);
 	assert_int_equal(resp.status, 413);
-	json_decref(resp.body);
+	http_resp_free(&resp);
 	/* {"name":[[[[...]]]]} */
 	memcpy(big, "{\"name\":", 8);
 	memset(big + 8, '[', 5000);
@@ -259,7 +258,7 @@ test_hostile_transport(void **state)
 	req.body_len = 10009;
 	api_handle(&ctx, &req, &resp);
 	assert_int_equal(resp.status, 400);
-	json_decref(resp.body);
+	http_resp_free(&resp);
 	free(big);
 	/* a header's line break goes nowhere: not into a cookie, not past
 	 * the CSRF check */
@@ -271,7 +270,7 @@ test_hostile_transport(void **state)
 	api_handle(&ctx, &req, &resp);
 	assert_int_equal(resp.status, 401);
 	assert_string_equal(resp.set_cookie, "");
-	json_decref(resp.body);
+	http_resp_free(&resp);
 	req.uri = "/api/v1/domains";
 	req.body = "{\"name\":\"t.example\",\"guest\":\"g1\"}";
 	req.body_len = strlen(req.body);
@@ -279,7 +278,7 @@ test_hostile_transport(void **state)
 	req.csrf_token = "x\r\nX-Evil: 1";
 	api_handle(&ctx, &req, &resp);
 	assert_int_equal(resp.status, 401);
-	json_decref(resp.body);
+	http_resp_free(&resp);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"), audit);
 	assert_int_equal(count(f, "domain"), 0);
 }

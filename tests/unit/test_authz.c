@@ -292,6 +292,7 @@ request(struct world *w, enum actor who, const char *method,
 				.content_type = "application/json",
 				.body = body, .body_len = body ? strlen(body) : 0 };
 	struct http_resp resp;
+	json_t *body_json;
 
 	conf_defaults(&cfg);
 	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake",
@@ -301,8 +302,10 @@ request(struct world *w, enum actor who, const char *method,
 		req.authorization = bearer;
 	}
 	api_handle(&ctx, &req, &resp);
-	*text = resp.body ? json_dumps(resp.body, JSON_COMPACT) : NULL;
-	json_decref(resp.body);
+	body_json = http_resp_json(&resp);
+	*text = body_json ? json_dumps(body_json, JSON_COMPACT) : NULL;
+	json_decref(body_json);
+	http_resp_free(&resp);
 	return resp.status;
 }
 

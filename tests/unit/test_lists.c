@@ -55,7 +55,8 @@ get(struct fixture *f, const char *uri, json_t **body)
 
 	snprintf(bearer, sizeof(bearer), "Bearer %s", token);
 	api_handle(&ctx, &req, &resp);
-	*body = resp.body;
+	*body = http_resp_json(&resp);
+	http_resp_free(&resp);
 	return resp.status;
 }
 

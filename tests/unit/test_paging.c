@@ -330,9 +330,8 @@ get(struct paging *pg, const char *uri, const char *token, json_t **body)
 		 token ? token : pg->token);
 	api_handle(&ctx, &req, &resp);
 	if (body != NULL)
-		*body = resp.body;
-	else
-		json_decref(resp.body);
+		*body = http_resp_json(&resp);
+	http_resp_free(&resp);
 	return resp.status;
 }
 

@@ -71,15 +71,16 @@ send(struct fixture *f, struct exchange *x)
 	x->status = resp.status;
 	x->retry_after = resp.retry_after;
 	snprintf(x->set_cookie, sizeof(x->set_cookie), "%s", resp.set_cookie);
-	e = json_object_get(resp.body, "error");
+	json_decref(x->json);
+	x->json = http_resp_json(&resp);
+	http_resp_free(&resp);
+	e = json_object_get(x->json, "error");
 	snprintf(x->code, sizeof(x->code), "%s",
 		 e ? json_string_value(json_object_get(e, "code")) : "");
 	snprintf(x->field, sizeof(x->field), "%s",
 		 e ? json_string_value(json_object_get(e, "field")) : "");
 	snprintf(x->message, sizeof(x->message), "%s",
 		 e ? json_string_value(json_object_get(e, "message")) : "");
-	json_decref(x->json);
-	x->json = resp.body;
 	return x->status;
 }
 

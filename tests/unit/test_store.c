@@ -256,6 +256,40 @@ test_backup_mx(void **state)
 	json_decref(obj);
 }
 
+/* A page is written as text straight from the rows: a stored value that
+ * is not UTF-8 (written around the panel) fails the page instead of
+ * going out as broken JSON.  SQLite only: PostgreSQL's UTF8 database
+ * refuses such a value on the way in. */
+static void
+test_page_text_checks_utf8(void **state)
+{
+	struct fixture *f = *state;
+	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1 };
+	char next[PAGE_CURSOR_MAX + 1];
+	struct strbuf sb;
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	if (f->pgname[0] != '\0')
+		return;
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &obj, &err), 0);
+	json_decref(obj);
+	add_mailbox(f, &f->admin, "matsui", "pc1.example", 0, HK_OK);
+	strbuf_init(&sb, 0);
+	assert_int_equal(store_mailbox_page(f->db, &f->admin, &pin, &sb, next,
+					    &err), 0);
+	assert_non_null(strstr(strbuf_str(&sb), "\"active\":true"));
+	strbuf_reset(&sb);
+	assert_int_equal(db_exec(f->db, "UPDATE mailbox SET name = "
+				 "CAST(X'C328' AS TEXT)", NULL, 0, NULL, &err),
+			 0);
+	assert_int_equal(store_mailbox_page(f->db, &f->admin, &pin, &sb, next,
+					    &err), -1);
+	assert_int_equal(err.code, HK_EDB);
+	strbuf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -270,6 +304,8 @@ main(void)
 			fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_push_bookkeeping,
 			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_page_text_checks_utf8,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_mx,
 			fixture_setup, fixture_teardown),
 	};
