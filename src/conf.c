@@ -47,7 +47,8 @@ static const struct setting settings[] = {
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
 	I("password", "min_length", pw_min, 1, 1024),
-	I("password", "max_length", pw_max, 8, 4096),
+	/* libxcrypt hashes at most CRYPT_MAX_PASSPHRASE_SIZE (512) - 1 */
+	I("password", "max_length", pw_max, 8, 511),
 	I("session", "idle_timeout", session_idle, 60, 86400),
 	I("session", "lifetime", session_lifetime, 300, 2592000),
 	I("session", "login_failures", login_free, 1, 1000),
@@ -81,7 +82,7 @@ conf_defaults(struct hk_config *c)
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
 	c->pw_min = 10;
-	c->pw_max = 1024;
+	c->pw_max = 256;
 	c->session_idle = 1800;
 	c->session_lifetime = 43200;
 	c->login_free = 5;

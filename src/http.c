@@ -3,10 +3,13 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "utf8.h"
 
 int
 http_hexval(int c)
@@ -107,9 +110,39 @@ http_status(enum hk_errcode code)
 	}
 }
 
+/*
+ * s as valid UTF-8 in out: an error's text may hold a piece of what the
+ * client sent, cut anywhere (jansson quotes the bad token, hk_fail cuts
+ * at its buffer's end), and jansson refuses a string that is not UTF-8.
+ * Each byte that does not begin a whole, shortest-form sequence becomes
+ * '?'.
+ */
+static const char *
+utf8_clean(const char *s, char *out, size_t outlen)
+{
+	size_t o = 0, len = strlen(s);
+	uint32_t cp;
+
+	for (size_t i = 0; i < len && o + 5 < outlen; ) {
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+
+		if (n == 0) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 http_error(struct http_resp *resp, const struct hk_err *err)
 {
+	char message[sizeof(err->message)], field[sizeof(err->field)];
 	json_t *e;
 
 	resp->status = http_status(err->code);
@@ -118,7 +151,9 @@ http_error(struct http_resp *resp, const struct hk_err *err)
 			 hk_errcode_name(err->code), err->message);
 	e = json_pack("{s:s, s:s, s:s?}", "code", hk_errcode_name(err->code),
 		      "message", resp->status == 500 ? "internal error" :
-		      err->message, "field", err->field[0] ? err->field : NULL);
+		      utf8_clean(err->message, message, sizeof(message)),
+		      "field", err->field[0] ? utf8_clean(err->field, field,
+		      sizeof(field)) : NULL);
 	json_decref(resp->body);
 	resp->body = json_pack("{s:o}", "error", e);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonout.h"
+#include "utf8.h"
 
 /* The characters a JSON string must escape: '"', '\\' and controls. */
 static int
@@ -147,27 +148,5 @@ jsonout(struct strbuf *sb, const json_t *v)
 int
 jsonout_utf8(struct strbuf *sb, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
-		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-		uint32_t cp = len == 1 ? *p : len == 2 ? *p & 0x1fu :
-		    len == 3 ? *p & 0x0fu : *p & 0x07u;
-
-		if (len == 0 || (size_t)(end - p) < len)
-			return -2;
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -2;
-			cp = cp << 6 | (p[i] & 0x3fu);
-		}
-		/* no overlong form, no surrogate, nothing past U+10FFFF */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return -2;
-		p += len;
-	}
-	return jsonout_string(sb, s, n);
+	return utf8_valid(s, n) ? jsonout_string(sb, s, n) : -2;
 }

@@ -263,6 +263,16 @@ int store_guest_list(struct db *db, const struct hk_actor *actor,
 /* Guests with desired_gen > applied_gen whose retry time has come. */
 int store_guest_dirty(struct db *db, int64_t now, json_t **out,
 		      struct hk_err *err);
+/* The sum of the quotas of project `pid`'s mailboxes (an SQL expression;
+ * pid names its project id), saturated at INT64_MAX: quotas each up to
+ * INT64_MAX may add up past it, where SQLite's SUM() fails and
+ * PostgreSQL's cast back to BIGINT too.  Summed as REAL (SQLite) or
+ * NUMERIC (PostgreSQL): exact up to 2^53 bytes, 8 PiB. */
+#define STORE_STORAGE_USED(pid) \
+	"(SELECT CASE WHEN t > 9.2e18 THEN 9223372036854775807 ELSE " \
+	"CAST(t AS BIGINT) END FROM (SELECT COALESCE(SUM(m.quota_bytes * " \
+	"1.0), 0) AS t FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
+	"WHERE d.project_id = " pid ") s)"
 /* Limits (0: none), checked in the caller's write transaction after
  * locking the project's row, so that concurrent writers on PostgreSQL
  * cannot both take the last place.  HK_ELIMIT names the limit. */

@@ -42,10 +42,10 @@ project_usage(struct db *db, int64_t project_id, int64_t use[2],
 {
 	struct db_param p[1] = { DB_INTV(project_id) };
 
-	return db_query_ints(db, "SELECT COUNT(*), COALESCE(SUM(m.quota_bytes),"
-			     " 0) FROM mailbox m JOIN domain d ON d.id = "
-			     "m.domain_id WHERE d.project_id = $1", p, 1, use,
-			     2, err);
+	return db_query_ints(db, "SELECT (SELECT COUNT(*) FROM mailbox m JOIN "
+			     "domain d ON d.id = m.domain_id WHERE "
+			     "d.project_id = $1), " STORE_STORAGE_USED("$1"), p,
+			     1, use, 2, err);
 }
 
 static int

@@ -177,10 +177,8 @@ fail:
 	"SELECT p.name, p.max_domains, (SELECT COUNT(*) FROM domain d " \
 	"WHERE d.project_id = p.id) AS domains, p.max_mailboxes, (SELECT " \
 	"COUNT(*) FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE " \
-	"d.project_id = p.id) AS mailboxes, p.max_storage_bytes, (SELECT " \
-	"CAST(COALESCE(SUM(m.quota_bytes), 0) AS BIGINT) FROM mailbox m JOIN " \
-	"domain d ON d.id = m.domain_id WHERE d.project_id = p.id) AS " \
-	"storage_bytes " \
+	"d.project_id = p.id) AS mailboxes, p.max_storage_bytes, " \
+	STORE_STORAGE_USED("p.id") " AS storage_bytes " \
 	"FROM project p WHERE ($5 < 0 OR p.id = $5) AND (CAST($6 AS TEXT) " \
 	"IS NULL OR p.name = $6) AND " PAGE_WHERE("p.name", "$4") \
 	PAGE_TAIL("p.name")

@@ -21,6 +21,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#include "utf8.h"
 #include "validate.h"
 
 #define INPUT_MAX 1024
@@ -28,35 +29,15 @@
 int
 validate_utf8_text(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+	uint32_t cp;
 
-	while (p < end) {
-		unsigned c = *p;
-		size_t len;
-		unsigned cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-		else return 0;
-		if ((size_t)(end - p) < len)
+	while (i < n) {
+		if ((len = utf8_seq(p + i, n - i, &cp)) == 0 ||
+		    cp < 0x20 || (cp >= 0x7f && cp < 0xa0))  /* C0, DEL, C1 */
 			return 0;
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0))	/* C1 controls */
-			return 0;
-		p += len;
+		i += len;
 	}
 	return 1;
 }

@@ -90,6 +90,12 @@ else
 	fail "sanitizer build"; tail -30 build-asan.log
 fi
 
+step "fuzz: API requests through the real parsing and validation (libFuzzer, 60 s)"
+fuzzdir=/var/tmp/hakomail-fuzz
+rm -rf "$fuzzdir"
+tests/fuzz/run.sh "$fuzzdir" 60 | tee -a "$HK_RESULTS"
+rm -rf "$fuzzdir"
+
 step "make distcheck"
 if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
 else fail "make distcheck"; tail -30 distcheck.log; fi

@@ -283,6 +283,62 @@ test_hostile_transport(void **state)
 	assert_int_equal(count(f, "domain"), 0);
 }
 
+/* Found by the fuzzer (tests/fuzz): each was a 500 or an answer with no
+ * body. */
+static void
+test_fuzzer_finds(void **state)
+{
+	struct fixture *f = *state;
+	char body[700];
+	json_t *resp = NULL;
+
+	/* an error text quoting a token cut inside a UTF-8 sequence, and a
+	 * field name cut by the error's buffer: still a JSON answer */
+	assert_int_equal(request(f, "POST", "/api/v1/domains",
+		"{\"name\":\"\\\xc3\xa9\",\"guest\":\"g1\"}", NULL, &resp),
+		400);
+	assert_non_null(json_object_get(resp, "error"));
+	json_decref(resp);
+	{
+		size_t n = (size_t)snprintf(body, sizeof(body), "{\"");
+
+		for (int i = 0; i < 40; i++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n,
+					      "\xc3\xa9");
+		snprintf(body + n, sizeof(body) - n, "\":1}");
+	}
+	assert_int_equal(request(f, "POST", "/api/v1/domains", body, NULL,
+				 &resp), 400);
+	assert_non_null(json_string_value(json_object_get(json_object_get(
+		resp, "error"), "field")));
+	json_decref(resp);
+	/* quotas adding up past 2^63: the project still shows, a storage
+	 * limit still holds */
+	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
+			      "\"q.example\",\"guest\":\"g1\"}", NULL, NULL), 201);
+	for (int i = 0; i < 2; i++) {
+		snprintf(body, sizeof(body), "{\"address\":\"big%d@q.example\","
+			 "\"password\":\"long-enough-1\",\"quota\":"
+			 "9223372036854775807}", i);
+		assert_int_equal(call(f, "POST", "/api/v1/mailboxes", body,
+				      NULL, NULL), 201);
+	}
+	assert_int_equal(get(f, "/api/v1/projects/lab", &resp), 200);
+	assert_int_equal(json_integer_value(json_object_get(resp,
+		"storage_bytes")), INT64_MAX);
+	json_decref(resp);
+	assert_int_equal(call(f, "PATCH", "/api/v1/projects/lab",
+			      "{\"max_storage\":\"1G\"}", NULL, NULL), 200);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", "{\"address\":"
+			      "\"small@q.example\",\"password\":\"long-enough-1\","
+			      "\"quota\":1}", NULL, "max_storage_bytes"), 403);
+	/* a password past what crypt hashes: refused by the policy */
+	snprintf(body, sizeof(body), "{\"address\":\"long@q.example\","
+		 "\"password\":\"%0600d\"}", 0);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", body, NULL,
+			      "password"), 400);
+}
+
 /* The audit log pages by entry id, newest first; a project's figures are
  * integers on both backends. */
 static void
@@ -334,6 +390,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_refuse, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fuzzer_finds, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_transport, setup,
 						fixture_teardown),

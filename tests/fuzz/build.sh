@@ -1,0 +1,101 @@
+#!/bin/sh
+# build.sh - builds the API fuzz target, tests/fuzz/fuzz_api.c, with
+# Debian's clang and its libFuzzer runtime, under AddressSanitizer and
+# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api.
+#
+#   tests/fuzz/build.sh BUILDDIR [SRCDIR]
+#
+# SRCDIR (default: the tree this script is in) is copied to BUILDDIR/tree
+# first and built from there: the project's own tree is being edited as we
+# build, and an out-of-tree make would rerun automake in it (rewriting its
+# Makefile.in) whenever Makefile.am is newer.  The copy is configured in
+# BUILDDIR/obj; only the two libraries are made (src/libhakocommon.a and
+# src/libhakopanel.a), then fuzz_api.c is linked against them and the
+# external libraries that configure.ac's HK_NEED lines name, through
+# pkg-config.  The copy keeps the files' times, so a second build is
+# incremental.  Nothing outside BUILDDIR is written (but for packages).
+#
+# CFLAGS: -g -O1 -fsanitize=fuzzer-no-link,address,undefined for the
+# libraries, plus -fno-sanitize-recover=all as in the project's own
+# sanitizer build, so that undefined behaviour stops the run like a crash.
+#
+# Needs clang and the libFuzzer runtime: on Debian 12 the packages clang
+# (clang-14) and libclang-rt-14-dev, which clang-14 only recommends;
+# installed here with apt-get when missing.
+set -eu
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: $0 BUILDDIR [SRCDIR]" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "${2:-$here/../..}" && pwd)
+out=$(realpath -m "$1")
+case "$out/" in
+"$src"/*) echo "$0: $out is inside $src (the project's own builds are" \
+	"there); use a directory of your own, e.g. /tmp/fuzzwork/b" >&2
+	exit 2 ;;
+esac
+mkdir -p "$out"
+tree=$out/tree
+obj=$out/obj
+CC=${CC:-clang}
+CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined"
+CFLAGS="$CFLAGS -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+# libFuzzer links, or clang and its runtime are installed.
+have_libfuzzer() {
+	printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)' \
+	    '{ (void)d; (void)n; return 0; }' >"$out/probe.c"
+	"$CC" -fsanitize=fuzzer "$out/probe.c" -o "$out/probe" \
+	    >/dev/null 2>&1
+}
+if ! command -v "$CC" >/dev/null 2>&1 || ! have_libfuzzer; then
+	echo "build.sh: installing clang and its libFuzzer runtime" >&2
+	apt-get install -y -q clang >/dev/null 2>&1 ||
+	    { apt-get update -q && apt-get install -y -q clang; } >/dev/null
+	major=$("$CC" -dumpversion | cut -d. -f1)
+	apt-get install -y -q "libclang-rt-$major-dev" >/dev/null
+	have_libfuzzer || { echo "$0: $CC cannot link -fsanitize=fuzzer" >&2
+		exit 1; }
+fi
+rm -f "$out/probe.c" "$out/probe"
+
+# The snapshot: every top-level entry but .git, build directories and logs.
+rm -rf "$tree"
+mkdir -p "$tree"
+(
+	cd "$src"
+	set --
+	for e in * .[!.]*; do
+		[ -e "$e" ] || continue
+		case $e in
+		build-aux) ;;
+		.git | build* | *.log | autom4te.cache) continue ;;
+		esac
+		set -- "$@" "$e"
+	done
+	tar --exclude=./tests/artifacts -cf - "$@"
+) | tar -C "$tree" -xf -
+if [ ! -x "$tree/configure" ]; then
+	(cd "$tree" && autoreconf -fi)
+fi
+
+mkdir -p "$obj"
+if [ ! -f "$obj/Makefile" ]; then
+	(cd "$obj" && "$tree/configure" -q CC="$CC" CFLAGS="$CFLAGS")
+fi
+make -C "$obj" -s -j"$(nproc)" src/libhakocommon.a src/libhakopanel.a
+
+# configure.ac's HK_NEED modules, version constraints dropped.
+mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
+    "$tree/configure.ac" | awk '{ for (i = 1; i <= NF; i++) {
+	if ($i ~ /^[<>=!]/) { i++; continue } printf "%s ", $i } }')
+# shellcheck disable=SC2046,SC2086 # lists of flags
+"$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
+    -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
+    "$here/fuzz_api.c" -o "$out/fuzz_api" \
+    "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
+    $(pkg-config --libs $mods)
+echo "build.sh: $out/fuzz_api"
