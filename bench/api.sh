@@ -3,20 +3,22 @@
 # the same run on the same machine:
 #
 #  1. ceiling: nginx answering "return 200" from a location (no FastCGI);
-#  2. read:    GET /api/v1/domains/bench.example/mailboxes?limit=100, a
-#              page of 100 from a random point of 100,000 mailboxes;
+#  2. floor:   the API's 401 to a request without credentials: nginx,
+#              FastCGI and a worker, and nothing else;
+#  3. read:    GET /api/v1/domains/bench.example/mailboxes?limit=100, a
+#              page of 100 from the middle of 100,000 mailboxes;
 #              requests/s as a share of the ceiling (goal >= 40 %), p50
 #              and p99 latency;
-#  3. mixed:   80 % page reads, 10 % new mailboxes (a password hashed
+#  4. mixed:   80 % page reads, 10 % new mailboxes (a password hashed
 #              each), 10 % renames, at 64 connections: no 5xx and no
 #              "database is locked" in the workers' log (goal);
 # then the largest resident set of a FastCGI worker (goal <= 10 MiB).
 #
 #   bench/api.sh BUILDDIR        (as root on Debian, after make)
 #
-# HK_BENCH_SECONDS (default 60) is the mixed run's length; the ceiling and
-# read runs take a third of it each.  HK_BENCH_WORKERS (default 4) is the
-# number of FastCGI workers.  A benchmark is not a test: a MISS still
+# HK_BENCH_SECONDS (default 60) is the mixed run's length; the ceiling,
+# floor and read runs take a third of it each.  HK_BENCH_WORKERS (default
+# 4) is the number of FastCGI workers.  A benchmark is not a test: a MISS still
 # exits 0; non-zero means it could not run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +80,8 @@ ms() {	# wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds
 
 echo "=== ceiling: nginx 'return 200' ($part s, 64 connections)"
 ceil=$(run_wrk "$part" "$url/ceiling" -H "$auth" | tee /dev/stderr | rps)
+echo "=== FastCGI floor: the API's 401 to a request without credentials (no database, no JSON to build)"
+floor=$(run_wrk "$part" "$url/api/v1/whoami" | tee /dev/stderr | rps)
 echo "=== read: a page of 100 of $seeded mailboxes ($part s, 64 connections, $workers workers)"
 out=$(run_wrk "$part" "$page" -H "$auth" | tee /dev/stderr)
 read_rps=$(rps <<<"$out")
@@ -98,6 +102,7 @@ share=$(awk -v a="$read_rps" -v b="$ceil" 'BEGIN {printf "%.1f", 100 * a / b}')
 echo
 echo "=== summary"
 echo "ceiling (nginx return 200):  $ceil req/s"
+echo "FastCGI floor (a bare 401):  $floor req/s = $(awk -v a="$floor" -v b="$ceil" 'BEGIN {printf "%.1f", 100 * a / b}') % of the ceiling: no API answer can beat it"
 echo "read, page of 100:           $read_rps req/s = $share % of the ceiling (goal >= 40 %: $(verdict "$share >= 40")); p50 $p50 ms, p99 $p99 ms"
 echo "mixed load, $secs s:           $(rps <<<"$mixed") req/s, $(sed -n 's/^HK-MIXED //p' <<<"$mixed"); 'database is locked' in the logs: $locked (goal 0 and 0: $(verdict "$fivexx == 0 && $locked == 0"))"
 echo "largest worker RSS:          $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (goal <= 10 MiB: $(verdict "$rss <= 10240"))"
