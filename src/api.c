@@ -62,6 +62,8 @@ const struct api_route api_routes[] = {
 	{ "GET",	"alias-domains",		api_aliasdomains_list, 0 },
 	{ "POST",	"alias-domains",		api_aliasdomains_add, R_BODY },
 	{ "GET",	"alias-domains/*",		api_aliasdomain_get, 0 },
+	{ "PATCH",	"alias-domains/*",		api_aliasdomain_patch,
+	  R_BODY },
 	{ "DELETE",	"alias-domains/*",		api_aliasdomain_delete, 0 },
 	{ NULL, NULL, NULL, 0 }
 };

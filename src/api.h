@@ -163,6 +163,7 @@ API_HANDLER(api_alias_delete);
 API_HANDLER(api_aliasdomains_list);
 API_HANDLER(api_aliasdomains_add);
 API_HANDLER(api_aliasdomain_get);
+API_HANDLER(api_aliasdomain_patch);
 API_HANDLER(api_aliasdomain_delete);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one

@@ -249,6 +249,31 @@ api_aliasdomain_get(struct api_call *call, struct http_resp *resp,
 	return api_object(resp, obj);
 }
 
+static const struct api_field aliasdomain_patch_fields[] = {
+	{ "active", F_BOOL, 1 },
+	{ NULL, F_STR, 0 }
+};
+
+int
+api_aliasdomain_patch(struct api_call *call, struct http_resp *resp,
+		      struct hk_err *err)
+{
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	json_t *obj = NULL;
+
+	if (validate_domain(call->seg[1], "name", name, err) < 0)
+		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
+			       "domain");
+	if (api_check_body(call->body, aliasdomain_patch_fields, err) < 0 ||
+	    store_aliasdomain_active(call->ctx->db, &call->actor, name,
+				     api_bool(call->body, "active", 1),
+				     err) < 0 ||
+	    store_aliasdomain_get(call->ctx->db, &call->actor, name, &obj,
+				  err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
 int
 api_aliasdomain_delete(struct api_call *call, struct http_resp *resp,
 		       struct hk_err *err)

@@ -47,8 +47,8 @@ cli_usage(void)
 	    " [--search TEXT]\n"
 	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"
 	    "  alias enable|disable|delete ADDRESS | alias list DOMAIN\n"
-	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list"
-	    " | aliasdomain delete NAME\n"
+	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
+	    "  aliasdomain enable|disable|delete NAME\n"
 	    "  audit [--limit N]\n"
 	    "See hakomail(1).\n");
 	return 2;

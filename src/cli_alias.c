@@ -134,12 +134,20 @@ cli_aliasdomain(struct cli *c)
 
 		return cli_listed(c, rc, obj, aliasdomain_cols, &err);
 	}
-	if (c->argc == 3 && strcmp(c->argv[1], "delete") == 0) {
+	if (c->argc == 3 && (strcmp(c->argv[1], "delete") == 0 ||
+			     strcmp(c->argv[1], "enable") == 0 ||
+			     strcmp(c->argv[1], "disable") == 0)) {
+		const char *verb = c->argv[1];
+
 		if (validate_domain(c->argv[2], "name", name, &err) < 0 ||
-		    store_aliasdomain_delete(c->db, &c->actor, name, &err) < 0)
+		    (strcmp(verb, "delete") == 0 ?
+		     store_aliasdomain_delete(c->db, &c->actor, name, &err) :
+		     store_aliasdomain_active(c->db, &c->actor, name,
+					      strcmp(verb, "enable") == 0,
+					      &err)) < 0)
 			return cli_fail(&err);
 		wake_notify(c->cfg.wake_socket);
-		printf("alias domain %s deleted\n", name);
+		printf("alias domain %s %sd\n", name, verb);
 		return 0;
 	}
 	if (c->argc < 2 || strcmp(c->argv[1], "add") != 0 ||

@@ -437,6 +437,9 @@ int store_aliasdomain_list(struct db *db, const struct hk_actor *actor,
 			   char *next, struct hk_err *err);
 int store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
 			  const char *name, json_t **out, struct hk_err *err);
+/* An inactive alias domain leaves its target's guests' maps. */
+int store_aliasdomain_active(struct db *db, const struct hk_actor *actor,
+			     const char *name, int active, struct hk_err *err);
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 			     const char *name, struct hk_err *err);
 

@@ -336,14 +336,16 @@ store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
-/* Deletes the alias domain `name` (its target's guests lose it). */
-int
-store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
-			 const char *name, struct hk_err *err)
+/* One write to the alias domain $1 (name; more params after), as the
+ * actor may see it: its target's guests bumped, audited as it was and
+ * (unless deleted) as it is. */
+static int
+change_aliasdomain(struct db *db, const struct hk_actor *actor,
+		   const char *action, const char *name, const char *sql,
+		   const struct db_param *p, int np, struct hk_err *err)
 {
-	struct db_param p[1] = { DB_TXT(name) };
+	json_t *before = NULL, *after = NULL;
 	struct domain_ref ref;
-	json_t *before = NULL;
 
 	if (actor->read_only)
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
@@ -358,12 +360,37 @@ store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 				"%s", name);
 		goto fail;
 	}
-	if (db_exec(db, "DELETE FROM alias_domain WHERE name = $1", p, 1,
-		    NULL, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0)
+	if (db_exec(db, sql, p, np, NULL, err) < 0 ||
+	    store_guest_bump(db, &ref, err) < 0 ||
+	    (strncmp(sql, "DELETE", 6) != 0 && select_one(db,
+	     ALIASDOMAIN_SELECT "WHERE x.name = $1", p, 1, &after, err) < 0))
 		goto fail;
-	return store_commit_change(db, actor, "alias_domain.delete", name,
-				   ref.project_id, before, NULL, err);
+	return store_commit_change(db, actor, action, name, ref.project_id,
+				   before, after, err);
 fail:
 	return store_abort(db, before);
+}
+
+int
+store_aliasdomain_active(struct db *db, const struct hk_actor *actor,
+			 const char *name, int active, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(name), DB_INTV(active ? 1 : 0) };
+
+	return change_aliasdomain(db, actor, active ? "alias_domain.enable" :
+				  "alias_domain.disable", name, "UPDATE "
+				  "alias_domain SET active = $2 WHERE name = "
+				  "$1", p, 2, err);
+}
+
+/* Deletes the alias domain `name` (its target's guests lose it). */
+int
+store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
+			 const char *name, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(name) };
+
+	return change_aliasdomain(db, actor, "alias_domain.delete", name,
+				  "DELETE FROM alias_domain WHERE name = $1", p,
+				  1, err);
 }

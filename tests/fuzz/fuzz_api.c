@@ -104,6 +104,7 @@ static const struct fz_route {
 	/* 35 */ { "DELETE", "/api/v1/alias-domains/pc1.example" },
 	/* 36 */ { "PATCH", "/api/v1/projects/other" },
 	/* 37 */ { "PATCH", "/api/v1/mailboxes/huge@pc2.example" },
+	/* 38 */ { "PATCH", "/api/v1/alias-domains/al1.example" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

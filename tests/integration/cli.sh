@@ -194,6 +194,10 @@ check "domain enable" hk domain enable pc1.example
 refused "deleting a domain that holds mail" domain domain delete pc1.example
 refused "deleting a guest that serves domains" guest guest delete g1
 refused "deleting a project that has guests" project project delete lab
+check "aliasdomain disable" hk aliasdomain disable lab1.example
+check_eq "aliasdomain list shows it inactive" "false" \
+	"$(hk --json aliasdomain list | jq -r '.[] | select(.name == "lab1.example") | .active')"
+check "aliasdomain enable" hk aliasdomain enable lab1.example
 check "aliasdomain delete" hk aliasdomain delete lab1.example
 check "domain delete (empty)" hk domain delete 大学.example
 check "domain delete --force" hk domain delete pc1.example --force

@@ -116,6 +116,8 @@ static const struct row rows[] = {
 	{ "POST", "alias-domains", "{\"name\":\"y{p}.example\",\"target\":"
 	  "\"{p}.example\"}", { 201, 201, 404, 403 } },
 	{ "GET", "alias-domains/x{p}.example", NULL, { 200, 200, 404, 200 } },
+	{ "PATCH", "alias-domains/x{p}.example", "{\"active\":false}",
+	  { 200, 200, 404, 403 } },
 	{ "DELETE", "alias-domains/x{p}.example", NULL,
 	  { 204, 204, 404, 403 } },
 };
