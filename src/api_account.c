@@ -104,31 +104,29 @@ api_account_get(struct api_call *call, struct http_resp *resp,
 }
 
 /* PATCH: "disabled", and a new password ("password": null removes it:
- * API keys only).  The password is hashed before anything is written. */
+ * API keys only), in one transaction; the password is hashed first. */
 int
 api_account_patch(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
-	struct db *db = call->ctx->db;
-	const char *login = call->seg[1];
-	json_t *b = call->body, *pw, *obj = NULL;
+	struct account_patch patch = { -1, 0, NULL };
+	json_t *b = call->body, *obj = NULL;
 	char hash[PWHASH_MAX];
 	int given;
 
 	if (path_login(call, err) < 0 ||
 	    api_check_body(b, patch_fields, err) < 0 ||
-	    body_hash(call, hash, &given, err) < 0 ||
-	    store_account_get(db, &call->actor, login, &obj, err) < 0)
+	    body_hash(call, hash, &given, err) < 0)
 		return -1;
-	json_decref(obj);
-	pw = json_object_get(b, "password");
-	if ((json_object_get(b, "disabled") &&
-	     store_account_disable(db, &call->actor, login,
-				   api_bool(b, "disabled", 0), err) < 0) ||
-	    ((given || json_is_null(pw)) &&
-	     store_account_password(db, &call->actor, login,
-				    given ? hash : NULL, err) < 0) ||
-	    store_account_get(db, &call->actor, login, &obj, err) < 0)
+	if (json_object_get(b, "disabled") != NULL)
+		patch.disabled = api_bool(b, "disabled", 0);
+	patch.set_password = given || json_is_null(json_object_get(b,
+								    "password"));
+	patch.password_hash = given ? hash : NULL;
+	if (store_account_update(call->ctx->db, &call->actor, call->seg[1],
+				 &patch, err) < 0 ||
+	    store_account_get(call->ctx->db, &call->actor, call->seg[1], &obj,
+			      err) < 0)
 		return -1;
 	return api_changed(call, resp, obj);
 }

@@ -152,6 +152,17 @@ int store_account_list(struct db *db, const struct hk_actor *actor,
 		       struct hk_err *err);
 int store_account_get(struct db *db, const struct hk_actor *actor,
 		      const char *login, json_t **out, struct hk_err *err);
+/* A change to an account in one transaction (ending its sessions):
+ * disabled -1 keeps it; set_password with password_hash NULL removes the
+ * password (API keys only).  An account cannot disable itself. */
+struct account_patch {
+	int disabled;
+	int set_password;
+	const char *password_hash;
+};
+int store_account_update(struct db *db, const struct hk_actor *actor,
+			 const char *login, const struct account_patch *patch,
+			 struct hk_err *err);
 /* hash NULL removes the password (API keys only). */
 int store_account_password(struct db *db, const struct hk_actor *actor,
 			   const char *login, const char *hash,

@@ -175,19 +175,6 @@ change_account(struct db *db, const struct hk_actor *actor, const char *login,
 				   after, err);
 }
 
-int
-store_account_password(struct db *db, const struct hk_actor *actor,
-		       const char *login, const char *hash,
-		       struct hk_err *err)
-{
-	struct db_param p[3] = { DB_TXT(login), hash ? DB_TXT(hash) : DB_NUL,
-				 DB_INTV((int64_t)time(NULL)) };
-
-	return change_account(db, actor, login, hash ? "account.password" :
-			      "account.password_clear", "UPDATE account SET "
-			      "password_hash = CAST($2 AS TEXT), updated_at = "
-			      "$3 WHERE login = $1", p, 3, err);
-}
 
 /* An operator signed in through the panel must not lock itself out. */
 static int
@@ -210,19 +197,58 @@ not_self(struct db *db, const struct hk_actor *actor, const char *login,
 	return 0;
 }
 
+/* The audit's name for what the patch does. */
+static const char *
+patch_action(const struct account_patch *patch)
+{
+	if (patch->set_password && patch->disabled >= 0)
+		return "account.update";
+	if (patch->set_password)
+		return patch->password_hash ? "account.password" :
+		    "account.password_clear";
+	if (patch->disabled >= 0)
+		return patch->disabled ? "account.disable" : "account.enable";
+	return "account.update";
+}
+
+int
+store_account_update(struct db *db, const struct hk_actor *actor,
+		      const char *login, const struct account_patch *patch,
+		      struct hk_err *err)
+{
+	struct db_param p[5] = { DB_TXT(login), DB_INTV(patch->disabled),
+				 DB_INTV(patch->set_password ? 1 : 0),
+				 patch->password_hash ?
+				 DB_TXT(patch->password_hash) : DB_NUL,
+				 DB_INTV((int64_t)time(NULL)) };
+	const char *action = patch_action(patch);
+
+	if (patch->disabled == 1 && not_self(db, actor, login, err) < 0)
+		return -1;
+	return change_account(db, actor, login, action, "UPDATE account SET "
+			      "disabled = CASE WHEN $2 < 0 THEN disabled ELSE "
+			      "$2 END, password_hash = CASE WHEN $3 = 1 THEN "
+			      "CAST($4 AS TEXT) ELSE password_hash END, "
+			      "updated_at = $5 WHERE login = $1", p, 5, err);
+}
+
+int
+store_account_password(struct db *db, const struct hk_actor *actor,
+		       const char *login, const char *hash,
+		       struct hk_err *err)
+{
+	struct account_patch patch = { -1, 1, hash };
+
+	return store_account_update(db, actor, login, &patch, err);
+}
+
 int
 store_account_disable(struct db *db, const struct hk_actor *actor,
 		      const char *login, int disabled, struct hk_err *err)
 {
-	struct db_param p[3] = { DB_TXT(login), DB_INTV(disabled ? 1 : 0),
-				 DB_INTV((int64_t)time(NULL)) };
+	struct account_patch patch = { disabled ? 1 : 0, 0, NULL };
 
-	if (disabled && not_self(db, actor, login, err) < 0)
-		return -1;
-	return change_account(db, actor, login, disabled ? "account.disable"
-			      : "account.enable", "UPDATE account SET disabled "
-			      "= $2, updated_at = $3 WHERE login = $1", p, 3,
-			      err);
+	return store_account_update(db, actor, login, &patch, err);
 }
 
 int

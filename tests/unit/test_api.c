@@ -339,6 +339,38 @@ test_fuzzer_finds(void **state)
 			      "password"), 400);
 }
 
+/* An account's PATCH is one transaction: refused as a whole (an account
+ * disabling itself keeps its old password too), or done as a whole in one
+ * audit entry. */
+static void
+test_account_patch_whole(void **state)
+{
+	struct fixture *f = *state;
+	int64_t audit;
+
+	assert_int_equal(call(f, "POST", "/api/v1/accounts", "{\"login\":"
+			      "\"tanaka\",\"role\":\"owner\",\"project\":\"lab\"}",
+			      NULL, NULL), 201);
+	audit = fixture_int(f, "SELECT COUNT(*) FROM audit");
+	assert_int_equal(call(f, "PATCH", "/api/v1/accounts/admin",
+			      "{\"disabled\":true,\"password\":"
+			      "\"another-long-1\"}", NULL, "login"), 400);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM account WHERE "
+				     "login = 'admin' AND password_hash IS "
+				     "NULL AND disabled = 0"), 1);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"), audit);
+	assert_int_equal(call(f, "PATCH", "/api/v1/accounts/tanaka",
+			      "{\"disabled\":true,\"password\":"
+			      "\"another-long-1\"}", NULL, NULL), 200);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM account WHERE "
+				     "login = 'tanaka' AND password_hash IS "
+				     "NOT NULL AND disabled = 1"), 1);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE "
+				     "action = 'account.update'"), 1);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"),
+			 audit + 1);
+}
+
 /* The audit log pages by entry id, newest first; a project's figures are
  * integers on both backends. */
 static void
@@ -391,6 +423,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_refuse, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_account_patch_whole,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fuzzer_finds, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_transport, setup,
