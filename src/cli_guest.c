@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,7 +27,7 @@
 
 static const char *const guest_cols[] = { "name", "project", "ssh_host",
 	"ssh_port", "state", "desired_gen", "applied_gen", "last_error",
-	NULL };
+	"unreachable_since", "retry_at", NULL };
 
 static int
 read_key_file(const char *path, char *out, size_t outlen, struct hk_err *err)
@@ -202,6 +203,47 @@ cmd_guest_set(struct cli *c)
 	return cli_written(c, obj, guest_cols);
 }
 
+/* Unix seconds as UTC ISO 8601 text, or null for null or 0. */
+static json_t *
+iso_time(json_t *v)
+{
+	time_t t = (time_t)json_integer_value(v);
+	struct tm tm;
+	char buf[32];
+
+	if (!json_is_integer(v) || t <= 0 || gmtime_r(&t, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* What an operator reads at 3 a.m.: since when a guest is unreachable and
+ * when pushd tries again, in words, beside the raw columns. */
+static const char *const status_cols[] = { "name", "project", "state",
+	"applied_gen", "desired_gen", "unreachable", "next_retry",
+	"last_push", "last_error", NULL };
+
+static void
+add_times(json_t *items)
+{
+	size_t i;
+	json_t *g;
+
+	json_array_foreach(items, i, g) {
+		int dirty = json_integer_value(json_object_get(g,
+		    "desired_gen")) > json_integer_value(json_object_get(g,
+		    "applied_gen"));
+
+		json_object_set_new(g, "unreachable", iso_time(json_object_get(g,
+				    "unreachable_since")));
+		json_object_set_new(g, "next_retry", dirty ?
+				    iso_time(json_object_get(g, "retry_at")) :
+				    json_null());
+		json_object_set_new(g, "last_push", iso_time(json_object_get(g,
+				    "last_push_at")));
+	}
+}
+
 int
 cli_status(struct cli *c)
 {
@@ -211,7 +253,9 @@ cli_status(struct cli *c)
 	hk_err_clear(&err);
 	if (store_guest_list(c->db, &c->actor, NULL, &items, NULL, &err) < 0)
 		return cli_fail(&err);
-	cli_print(c, items, guest_cols);
+	if (!c->json)
+		add_times(items);
+	cli_print(c, items, c->json ? guest_cols : status_cols);
 	json_decref(items);
 	return 0;
 }

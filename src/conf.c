@@ -43,6 +43,10 @@ static const struct setting settings[] = {
 	S("pushd", "state_dir", pushd_state),
 	I("pushd", "timeout", push_timeout, 1, 3600),
 	I("pushd", "retry_max", retry_max, 1, 86400),
+	I("pushd", "parallel", push_parallel, 1, 64),
+	I("pushd", "stagger_ms", push_stagger_ms, 0, 60000),
+	I("pushd", "check_interval", check_interval, 0, 604800),
+	S("pushd", "node", pushd_node),
 	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
@@ -78,6 +82,9 @@ conf_defaults(struct hk_config *c)
 		 "%s/lib/hakomail/pushd", LOCALSTATEDIR);
 	c->push_timeout = 60;
 	c->retry_max = 300;
+	c->push_parallel = 4;
+	c->push_stagger_ms = 100;
+	c->check_interval = 600;
 	c->vmail_uid = 5000;
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");

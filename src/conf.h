@@ -26,6 +26,10 @@ struct hk_config {
 	char pushd_state[CONF_STR];	/* [pushd] state_dir */
 	int push_timeout;		/* [pushd] timeout (seconds) */
 	int retry_max;			/* [pushd] retry_max (seconds) */
+	int push_parallel;		/* [pushd] parallel */
+	int push_stagger_ms;		/* [pushd] stagger_ms */
+	int check_interval;		/* [pushd] check_interval (s, 0: off) */
+	char pushd_node[CONF_STR];	/* [pushd] node ("": the host name) */
 	int vmail_uid;			/* [mail] vmail_uid */
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */

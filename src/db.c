@@ -75,6 +75,33 @@ db_backend_name(const struct db *db)
 }
 
 int
+db_listen(struct db *db, const char *channel, struct hk_err *err)
+{
+	if (db->be->listen == NULL)
+		return hk_fail(err, HK_EINVAL, "database.url", "%s has no "
+			       "notifications", db->be->schemes[0]);
+	return db->be->listen(db->conn, channel, err);
+}
+
+int
+db_listen_fd(struct db *db)
+{
+	return db->be->listen_fd ? db->be->listen_fd(db->conn) : -1;
+}
+
+int
+db_listen_drain(struct db *db)
+{
+	return db->be->listen_drain ? db->be->listen_drain(db->conn) : 0;
+}
+
+const char *
+db_lock_rows(const struct db *db)
+{
+	return db->be->lock_rows;
+}
+
+int
 db_begin(struct db *db, int write, struct hk_err *err)
 {
 	return db->be->begin(db->conn, write, err);

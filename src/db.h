@@ -110,6 +110,22 @@ int db_query_ints(struct db *db, const char *sql,
 		  const struct db_param *params, int np, int64_t *out, int n,
 		  struct hk_err *err);
 
+/*
+ * Wake-ups from writers on any node.  db_listen() subscribes this
+ * connection to channel; db_listen_fd() is the descriptor to poll() for
+ * input; db_listen_drain() consumes what arrived and returns how many
+ * notifications it held, or -1 when the connection is lost (reopen it).
+ * Where the backend has no notifications db_listen() fails HK_EINVAL and
+ * db_listen_fd() returns -1.
+ */
+int db_listen(struct db *db, const char *channel, struct hk_err *err);
+int db_listen_fd(struct db *db);
+int db_listen_drain(struct db *db);
+
+/* The tail of a SELECT that leases the rows it returns to this
+ * transaction, skipping rows another transaction holds. */
+const char *db_lock_rows(const struct db *db);
+
 /* Backend name, e.g. "sqlite". */
 const char *db_backend_name(const struct db *db);
 

@@ -26,6 +26,14 @@ struct db_backend {
 		     int n, db_row_fn fn, void *ctx, int64_t *changes,
 		     struct hk_err *err);
 	const struct db_migration *migrations;
+	/* Notifications between nodes (LISTEN/NOTIFY); NULL where the
+	 * backend has none (SQLite: one node, woken by wake.c). */
+	int (*listen)(void *conn, const char *channel, struct hk_err *err);
+	int (*listen_fd)(void *conn);
+	int (*listen_drain)(void *conn);
+	/* What a SELECT that leases rows ends with ("" when the write
+	 * transaction already excludes every other writer). */
+	const char *lock_rows;
 };
 
 extern const struct db_backend db_backend_sqlite;

@@ -172,6 +172,42 @@ pg_query(void *conn, const char *sql, const struct db_param *p, int n,
 	return rc;
 }
 
+/* The channel is one of ours, a plain identifier: never user data. */
+static int
+pg_listen(void *conn, const char *channel, struct hk_err *err)
+{
+	char sql[96];
+
+	for (const char *c = channel; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || *c == '_'))
+			return hk_fail(err, HK_EINTERNAL, NULL, "bad channel");
+	if ((size_t)snprintf(sql, sizeof(sql), "LISTEN %s", channel) >=
+	    sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "bad channel");
+	return pg_script(conn, sql, err);
+}
+
+static int
+pg_listen_fd(void *conn)
+{
+	return PQsocket(conn);
+}
+
+static int
+pg_listen_drain(void *conn)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+		return -1;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
 const struct db_backend db_backend_pgsql = {
 	.schemes = { "postgresql", "postgres", NULL },
 	.open = pg_open,
@@ -182,4 +218,8 @@ const struct db_backend db_backend_pgsql = {
 	.rollback = pg_rollback,
 	.query = pg_query,
 	.migrations = db_migrations_pgsql,
+	.listen = pg_listen,
+	.listen_fd = pg_listen_fd,
+	.listen_drain = pg_listen_drain,
+	.lock_rows = " FOR UPDATE SKIP LOCKED",
 };

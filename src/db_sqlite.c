@@ -234,4 +234,5 @@ const struct db_backend db_backend_sqlite = {
 	.rollback = sqlite_rollback,
 	.query = sqlite_query,
 	.migrations = db_migrations_sqlite,
+	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 };

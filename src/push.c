@@ -1,33 +1,27 @@
 /*
- * push.c - render, ship over ssh, record.  See push.h.
+ * push.c - one job of pushd on a leased guest: a push or a drift check,
+ * then its outcome recorded.  See push.h.
  *
- * ssh runs from an argument vector with an empty configuration (-F none):
- * the host key comes only from the database (HostKeyAlias + a known_hosts
- * file written here), BatchMode forbids any prompt, and a control master
- * per guest keeps warm pushes to one round trip.  The remote command is a
- * fixed word; the guest's authorized_keys forces the agent anyway.
+ * Repairs.  The database is the truth, and the agent refuses to go back
+ * to an older generation or to change what one generation serves.  So
+ * when the guest serves something the panel did not push there (files
+ * edited by hand, a generation newer than the panel's because the panel's
+ * database was restored), the guest is owed a new generation past
+ * everything it has seen; the audit log says what was found.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <jansson.h>
 
 #include "push.h"
-#include "store.h"
-#include "subproc.h"
-
-#define ANSWER_MAX	(64 * 1024)
+#include "push_shared.h"
+#include "push_ssh.h"
 
 static double
-now_s(void)
+mono_s(void)
 {
 	struct timespec ts;
 
@@ -35,191 +29,221 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* state_dir/known_hosts/<id>: "hakomail-guest-<id> <type> <key>". */
-static int
-write_known_hosts(const struct push_cfg *cfg, const struct push_target *t,
-		  char *path, size_t pathlen, struct hk_err *err)
-{
-	char dir[600], tmp[720];
-	FILE *f;
-
-	snprintf(dir, sizeof(dir), "%s/known_hosts", cfg->state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return hk_fail_errno(err, "mkdir %s", dir);
-	if ((size_t)snprintf(path, pathlen, "%s/%lld", dir,
-			     (long long)t->id) >= pathlen)
-		return hk_fail(err, HK_EINVAL, "state_dir", "path too long");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return hk_fail_errno(err, "open %s", tmp);
-	fprintf(f, "hakomail-guest-%lld %s\n", (long long)t->id, t->host_key);
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		return hk_fail_errno(err, "write %s", path);
-	return 0;
-}
-
-static int
-run_ssh(const struct push_cfg *cfg, const struct push_target *t,
-	const char *known_hosts, const struct strbuf *wire,
-	struct subproc_result *sr, struct hk_err *err)
-{
-	char o_kh[800], o_alias[64], o_id[600], o_ctl[600], port[16];
-	char o_home[600];
-	char *argv[40];
-	char *envp[] = { "PATH=/usr/bin:/bin", o_home, NULL };
-	int n = 0;
-
-	snprintf(o_kh, sizeof(o_kh), "UserKnownHostsFile=%s", known_hosts);
-	snprintf(o_alias, sizeof(o_alias), "HostKeyAlias=hakomail-guest-%lld",
-		 (long long)t->id);
-	snprintf(o_id, sizeof(o_id), "IdentityFile=%s", cfg->ssh_key);
-	snprintf(o_ctl, sizeof(o_ctl), "ControlPath=%s/ctl-%%C",
-		 cfg->state_dir);
-	snprintf(o_home, sizeof(o_home), "HOME=%s", cfg->state_dir);
-	snprintf(port, sizeof(port), "%d", t->port);
-#define A(s) (argv[n++] = (char *)(s))
-	A(cfg->ssh_path); A("-F"); A("none"); A("-T");
-	A("-o"); A("BatchMode=yes");
-	A("-o"); A("StrictHostKeyChecking=yes");
-	A("-o"); A(o_kh);
-	A("-o"); A("GlobalKnownHostsFile=/dev/null");
-	A("-o"); A(o_alias);
-	A("-o"); A("IdentitiesOnly=yes");
-	A("-o"); A(o_id);
-	A("-o"); A("ConnectTimeout=10");
-	A("-o"); A("ServerAliveInterval=15");
-	A("-o"); A("ControlMaster=auto");
-	A("-o"); A(o_ctl);
-	A("-o"); A("ControlPersist=300");
-	A("-o"); A("LogLevel=ERROR");
-	A("-p"); A(port); A("-l"); A(t->user);
-	A("--"); A(t->host); A("apply");
-	argv[n] = NULL;
-#undef A
-	return subproc_run(argv, envp, wire->data, wire->len,
-			   cfg->timeout_s * 1000, ANSWER_MAX, sr, err);
-}
-
-/* ssh's stderr without its trailing newline, for the guest's last_error. */
-static void
-ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
-{
-	const char *e = strbuf_str(&sr->errout);
-	size_t n = strlen(e);
-
-	if (strncmp(e, "ssh: ", 5) == 0) {
-		e += 5;
-		n -= 5;
-	}
-	while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == '\r'))
-		n--;
-	snprintf(out, outlen, "ssh: %.*s", (int)(n > 400 ? 400 : n), e);
-}
-
-/* Reads the agent's JSON answer (or ssh's failure) into res. */
-static void
-judge(const struct subproc_result *sr, struct push_result *res)
-{
-	json_t *ans = NULL, *ok;
-	const char *e = strbuf_str(&sr->errout);
-
-	snprintf(res->state, sizeof(res->state), "failed");
-	if (sr->timed_out) {
-		snprintf(res->state, sizeof(res->state), "unreachable");
-		snprintf(res->error, sizeof(res->error), "timed out");
-		return;
-	}
-	if (sr->exited && sr->status == 255) {
-		if (strstr(e, "IDENTIFICATION HAS CHANGED") ||
-		    strstr(e, "Host key verification failed"))
-			snprintf(res->error, sizeof(res->error),
-				 "host key does not match the pinned key");
-		else {
-			snprintf(res->state, sizeof(res->state), "unreachable");
-			ssh_error(sr, res->error, sizeof(res->error));
-		}
-		return;
-	}
-	ans = json_loadb(sr->out.data ? sr->out.data : "", sr->out.len, 0,
-			 NULL);
-	ok = json_object_get(ans, "ok");
-	res->served = json_integer_value(json_object_get(ans, "generation"));
-	if (json_is_true(ok) && res->served == res->gen &&
-	    subproc_ok(sr))
-		res->ok = 1;
-	else if (json_is_true(ok) && res->served == res->gen)
-		snprintf(res->error, sizeof(res->error), "agent answered ok but "
-			 "exited with status %d: %.300s", sr->status, e);
-	else if (json_is_false(ok))
-		snprintf(res->error, sizeof(res->error), "agent: %.400s",
-			 json_string_value(json_object_get(ans, "error")) ?
-			 json_string_value(json_object_get(ans, "error")) : "?");
-	else
-		snprintf(res->error, sizeof(res->error), "agent answered "
-			 "nonsense (exit %d): %.300s", sr->status, e);
-	json_decref(ans);
-}
-
 static int64_t
-retry_at(const struct push_cfg *cfg, int failures)
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+push_backoff(int failures, int max_s)
 {
 	int64_t delay = 1;
 
-	for (int i = 0; i < failures && delay < cfg->retry_max_s; i++)
+	for (int i = 0; i < failures && delay < max_s; i++)
 		delay *= 2;
-	if (delay > cfg->retry_max_s)
-		delay = cfg->retry_max_s;
+	if (delay > max_s)
+		delay = max_s;
 	/* jitter: up to a quarter more, so guests that failed together do
 	 * not all retry in the same second */
-	delay += (int64_t)(random() % (delay / 4 + 1));
-	return (int64_t)time(NULL) + delay;
+	return delay + (int64_t)(random() % (delay / 4 + 1));
 }
 
+/* The guest's bundle at the generation owed: kept from a failed attempt,
+ * else rendered from one consistent read. */
 static int
-record(struct db *db, const struct push_cfg *cfg, const struct push_target *t,
-       const struct push_result *res, struct hk_err *err)
-{
-	struct push_outcome o = { t->id, res->gen, res->ok, res->state,
-				  res->error, (int64_t)time(NULL),
-				  retry_at(cfg, t->failures) };
-
-	return store_guest_pushed(db, &o, err);
-}
-
-int
-push_guest(struct db *db, const struct push_cfg *cfg,
-	   const struct push_target *t, struct push_result *res,
+bundle_for(struct db *db, const struct push_cfg *cfg,
+	   const struct push_job *job, struct strbuf *wire, int64_t *gen,
 	   struct hk_err *err)
 {
 	struct render_out out;
-	struct strbuf wire;
-	struct subproc_result sr;
-	struct hk_err perr;
-	char kh[700], sha[65];
-	double t0 = now_s();
+	char sha[65];
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	memset(&sr, 0, sizeof(sr));
+	if (push_cache_take(cfg->shared, job->id, job->desired_gen, wire)) {
+		*gen = job->desired_gen;
+		return 0;
+	}
+	if (render_guest(db, job->id, &cfg->render, &out, err) < 0)
+		return -1;
+	*gen = out.generation;
+	rc = render_bundle(&out, wire, sha, err);
+	render_out_free(&out);
+	return rc;
+}
+
+static char *
+files_text(json_t *files)
+{
+	return files ? json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+}
+
+static void
+fail_result(struct push_result *res, const char *state, const char *msg)
+{
+	snprintf(res->state, sizeof(res->state), "%s", state);
+	snprintf(res->error, sizeof(res->error), "%s", msg);
+}
+
+static int
+do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
+	struct push_result *res, struct push_outcome *o, struct hk_err *err)
+{
+	struct agent_answer ans;
+	struct strbuf wire;
+	struct hk_err perr;
+	char *files = NULL;
+
 	hk_err_clear(&perr);
 	strbuf_init(&wire, BUNDLE_MAX_SIZE);
-	if (render_guest(db, t->id, &cfg->render, &out, &perr) < 0) {
+	memset(&ans, 0, sizeof(ans));
+	if (bundle_for(db, cfg, job, &wire, &res->gen, &perr) < 0) {
 		snprintf(res->state, sizeof(res->state), "failed");
 		snprintf(res->error, sizeof(res->error), "render: %.480s",
 			 perr.message);
-		return record(db, cfg, t, res, err);
-	}
-	res->gen = out.generation;
-	if (render_bundle(&out, &wire, sha, &perr) < 0 ||
-	    write_known_hosts(cfg, t, kh, sizeof(kh), &perr) < 0 ||
-	    run_ssh(cfg, t, kh, &wire, &sr, &perr) < 0) {
-		snprintf(res->state, sizeof(res->state), "failed");
-		snprintf(res->error, sizeof(res->error), "%s", perr.message);
+	} else if (store_push_started(db, job, cfg->node, "apply", wall_ms(),
+				      &o->push_id, err) < 0) {
+		strbuf_free(&wire);
+		return -1;
 	} else {
-		judge(&sr, res);
+		push_stagger(cfg->shared);
+		if (push_ssh(cfg, job, "apply", wire.data, wire.len, &ans,
+			     &perr) < 0)
+			fail_result(res, "failed", perr.message);
+		else if (!ans.ok)
+			fail_result(res, ans.state, ans.error);
+		res->ok = ans.ok;
+		res->served = ans.served;
 	}
-	subproc_result_free(&sr);
-	render_out_free(&out);
+	if (res->ok && (files = files_text(ans.files)) == NULL) {
+		res->ok = 0;
+		fail_result(res, "failed", "out of memory");
+	}
+	if (!res->ok && wire.len > 0)
+		push_cache_put(cfg->shared, job->id, res->gen, &wire);
+	o->gen = res->gen;
+	o->ok = res->ok;
+	o->files = files;
+	/* Refused because the guest has seen this generation or a newer
+	 * one with other content: push past it, now. */
+	if (!res->ok && ans.reached && ans.served >= res->gen) {
+		o->repair_action = "guest.generation";
+		o->served = ans.served;
+		o->repair_detail = json_pack("{s:I,s:I,s:s}", "served",
+					     (json_int_t)ans.served, "pushed",
+					     (json_int_t)res->gen, "agent",
+					     ans.error);
+		snprintf(res->repaired, sizeof(res->repaired), "%s",
+			 o->repair_action);
+	}
+	agent_answer_free(&ans);
 	strbuf_free(&wire);
-	res->seconds = now_s() - t0;
-	return record(db, cfg, t, res, err);
+	return 0;
+}
+
+/* The names of the files whose checksums differ, or NULL if none do. */
+static json_t *
+drifted(const char *applied, json_t *served)
+{
+	json_t *want = applied ? json_loads(applied, 0, NULL) : NULL;
+	json_t *diff = json_array();
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(served, name, v)
+		if (!json_equal(v, json_object_get(want, name)))
+			json_array_append_new(diff, json_string(name));
+	json_object_foreach(want, name, v)
+		if (json_object_get(served, name) == NULL)
+			json_array_append_new(diff, json_string(name));
+	json_decref(want);
+	if (json_array_size(diff) == 0) {
+		json_decref(diff);
+		return NULL;
+	}
+	return diff;
+}
+
+static int
+do_check(struct db *db, const struct push_cfg *cfg,
+	 const struct push_job *job, struct push_result *res,
+	 struct push_outcome *o, struct hk_err *err)
+{
+	struct agent_answer ans;
+	struct hk_err perr;
+	json_t *diff = NULL;
+
+	res->check = 1;
+	res->gen = o->gen = job->applied_gen;
+	if (store_push_started(db, job, cfg->node, "status", wall_ms(),
+			       &o->push_id, err) < 0)
+		return -1;
+	hk_err_clear(&perr);
+	if (push_ssh(cfg, job, "status", NULL, 0, &ans, &perr) < 0) {
+		fail_result(res, "failed", perr.message);
+		return 0;
+	}
+	res->served = ans.served;
+	if (!ans.reached) {
+		fail_result(res, ans.state, ans.error);
+		agent_answer_free(&ans);
+		return 0;
+	}
+	res->ok = o->ok = o->check = 1;
+	o->files = job->applied_files;
+	if (!ans.ok || ans.served != job->applied_gen ||
+	    (job->applied_files != NULL &&
+	     (diff = drifted(job->applied_files, ans.files)) != NULL)) {
+		o->repair_action = "guest.drift";
+		o->served = ans.served > job->applied_gen ? ans.served :
+		    job->applied_gen;
+		o->repair_detail = json_pack("{s:I,s:I,s:o*,s:s?}",
+		    "applied", (json_int_t)job->applied_gen, "serving",
+		    (json_int_t)ans.served, "files", diff, "agent",
+		    ans.ok ? NULL : ans.error);
+		snprintf(res->repaired, sizeof(res->repaired), "%s",
+			 o->repair_action);
+	} else if (job->applied_files == NULL) {
+		/* applied before checksums were kept: what serves is it */
+		o->files = files_text(ans.files);
+	}
+	agent_answer_free(&ans);
+	return 0;
+}
+
+int
+push_run(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
+	 struct push_result *res, struct hk_err *err)
+{
+	struct push_outcome o;
+	int64_t now;
+	double t0 = mono_s();
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&o, 0, sizeof(o));
+	res->served = -1;
+	o.job = job;
+	o.node = cfg->node;
+	rc = job->dirty ? do_push(db, cfg, job, res, &o, err) :
+	    do_check(db, cfg, job, res, &o, err);
+	if (rc < 0)
+		return -1;
+	res->seconds = mono_s() - t0;
+	now = (int64_t)time(NULL);
+	o.now_ms = wall_ms();
+	o.state = res->state;
+	o.error = res->error;
+	o.retry_at = o.repair_action ? now :
+	    now + push_backoff(job->failures, cfg->retry_max_s);
+	o.check_at = cfg->check_interval_s > 0 ?
+	    now + cfg->check_interval_s : now + 86400;
+	rc = store_push_done(db, &o, err);
+	json_decref(o.repair_detail);
+	if (o.files != job->applied_files)
+		free((char *)o.files);
+	return rc;
 }

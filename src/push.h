@@ -1,47 +1,67 @@
 /*
- * push.h - push one guest: render its maps from the database, send the
- * bundle to hakomail-agent over OpenSSH with the guest's pinned host key,
- * read the agent's answer, record the outcome.  Used by hakomail-pushd.
+ * push.h - one job of hakomail-pushd on one leased guest (see
+ * store_push_claim): a push (render, send the bundle to hakomail-agent
+ * over OpenSSH with the guest's pinned host key, read its answer) or a
+ * drift check (ask the agent's status, compare its checksums with what
+ * was applied); then record the outcome, which ends the lease.
+ *
+ * Several workers may run jobs at once, each with its own database
+ * connection, sharing one struct push_shared: the bundles of guests that
+ * still owe a push (so that a retry does not render again what did not
+ * change) and the stagger between the starts of pushes.
  */
 #ifndef HK_PUSH_H
 #define HK_PUSH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db.h"
 #include "err.h"
 #include "render.h"
+#include "store.h"
+
+struct push_shared;
 
 struct push_cfg {
 	const char *ssh_path;	/* the OpenSSH client */
 	const char *ssh_key;	/* private key, readable by pushd only */
 	const char *state_dir;	/* known_hosts files and control sockets */
-	int timeout_s;
+	const char *node;	/* this node's name, in leases and history */
+	int timeout_s;		/* one ssh run, at most */
 	int retry_max_s;
+	int check_interval_s;	/* 0: no drift checks */
 	struct render_opts render;
-};
-
-struct push_target {
-	int64_t id;
-	const char *name, *host, *user, *host_key;
-	int port;
-	int failures;		/* consecutive, for the backoff */
+	struct push_shared *shared;	/* NULL: no cache, no stagger */
 };
 
 struct push_result {
 	int ok;
-	int64_t gen;		/* generation pushed */
+	int check;		/* it was a drift check */
+	int64_t gen;		/* generation pushed or checked */
 	int64_t served;		/* generation the agent says it serves */
 	char state[16];		/* on failure: unreachable | failed */
 	char error[512];
+	char repaired[24];	/* the audit action of a repair, or "" */
 	double seconds;
 };
 
-/* Pushes and records the outcome in the database.  Returns -1 only when
- * the outcome itself could not be recorded; a failed push returns 0 with
- * res->ok == 0. */
-int push_guest(struct db *db, const struct push_cfg *cfg,
-	       const struct push_target *t, struct push_result *res,
-	       struct hk_err *err);
+/* cache_max: bytes of bundles kept for retries; stagger_ms: least time
+ * between the starts of two pushes. */
+struct push_shared *push_shared_new(size_t cache_max, int stagger_ms);
+void push_shared_free(struct push_shared *ps);
+
+/*
+ * Runs the job and records its outcome.  Returns -1 only when the outcome
+ * itself could not be recorded (a lost lease is HK_EEXIST); a failed push
+ * returns 0 with res->ok == 0.
+ */
+int push_run(struct db *db, const struct push_cfg *cfg,
+	     const struct push_job *job, struct push_result *res,
+	     struct hk_err *err);
+
+/* The wait before the next attempt after `failures` failures in a row:
+ * 1, 2, 4 ... s up to max_s, plus up to a quarter of jitter. */
+int64_t push_backoff(int failures, int max_s);
 
 #endif

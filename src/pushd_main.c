@@ -1,11 +1,21 @@
 /*
  * hakomail-pushd - keep every guest serving the maps the database says.
  *
- * Loop: list the dirty guests whose retry time has come, push each
- * (render -> ssh -> agent), record the outcome; then sleep until a writer
- * nudges the wake socket or the earliest retry falls due.  The database is
- * the truth: a change made while a guest is down only raises its desired
- * generation, and the next push carries every change at once.
+ * [pushd] parallel workers, each with its own database connection, lease
+ * one guest at a time (store_push_claim), push it or check it for drift,
+ * and record the outcome (push.c).  The main thread only wakes them: on a
+ * writer's nudge (the wake socket, for writers on this node), on a
+ * PostgreSQL notification (LISTEN hakomail_push: writers on any node),
+ * when the earliest retry, drift check or foreign lease falls due, and
+ * every 30 s in case a nudge was lost.  Nothing polls the database in a
+ * loop, and the database is the truth: a change made while a guest is
+ * down only raises its desired generation, and the next push carries
+ * every change at once.
+ *
+ * With PostgreSQL several nodes may run pushd on one database, each with
+ * its own [pushd] node name and state_dir; a lease gives each guest to
+ * one of them at a time.  One pushd per state_dir (a lock file says so);
+ * on start it takes back the leases its node held before a crash.
  *
  * Usage: hakomail-pushd [-c CONFIG] [-1]
  *   -1  push every dirty guest once and exit (status 1 if any failed)
@@ -13,6 +23,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,9 +40,24 @@
 #include "store.h"
 #include "wake.h"
 
-#define IDLE_LOOK_MS 30000	/* a periodic look, in case a nudge was lost */
+#define IDLE_LOOK_MS	30000	/* a periodic look, in case a nudge was lost */
+#define CACHE_MAX	((size_t)256 << 20)	/* bundles kept for retries */
+#define CHANNEL		"hakomail_push"
 
 static volatile sig_atomic_t stopping;
+
+struct pushd {
+	const struct hk_config *cfg;
+	struct push_cfg pc;
+	struct push_lease lease;	/* node, seconds, checks; now per claim */
+	int once;
+	pthread_mutex_t lock;
+	pthread_cond_t kick;
+	unsigned long kicks;		/* bumped by every wake-up */
+	int idle;			/* workers waiting for a kick */
+	int failed;			/* -1: pushes that failed */
+	int done_pipe[2];		/* workers -> main: look again */
+};
 
 static void
 on_signal(int sig)
@@ -46,125 +74,343 @@ logmsg(const char *fmt, ...)
 {
 	char ts[32];
 	time_t now = time(NULL);
+	struct tm tm;
 	va_list ap;
 
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	flockfile(stderr);
 	fprintf(stderr, "%s hakomail-pushd: ", ts);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 static void
-target_from_json(json_t *g, struct push_target *t)
+log_result(const struct push_job *job, const struct push_result *r)
 {
-	t->id = json_integer_value(json_object_get(g, "id"));
-	t->name = json_string_value(json_object_get(g, "name"));
-	t->host = json_string_value(json_object_get(g, "ssh_host"));
-	t->user = json_string_value(json_object_get(g, "ssh_user"));
-	t->host_key = json_string_value(json_object_get(g, "host_key"));
-	t->port = (int)json_integer_value(json_object_get(g, "ssh_port"));
-	t->failures = (int)json_integer_value(json_object_get(g, "failures"));
+	if (r->ok && r->check)
+		logmsg("guest %s: checked, generation %lld serving as applied%s",
+		       job->name, (long long)r->gen, r->repaired[0] ?
+		       " - NOT: drift found, repair owed" : "");
+	else if (r->ok)
+		logmsg("guest %s: generation %lld applied in %.3f s", job->name,
+		       (long long)r->gen, r->seconds);
+	else
+		logmsg("guest %s: generation %lld %s: %s%s", job->name,
+		       (long long)r->gen, r->state, r->error, r->repaired[0] ?
+		       " (a newer generation is owed at once)" : "");
 }
 
-/* One pass over the dirty guests; returns how many failed, -1 on db error. */
+/* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
 static int
-push_dirty(struct db *db, const struct push_cfg *pc)
+work_once(struct pushd *pd, struct db *db)
 {
+	struct push_lease l = pd->lease;
+	struct push_job job;
+	struct push_result r;
 	struct hk_err err;
-	json_t *dirty = NULL, *g;
-	size_t i;
-	int failed = 0;
+	int rc;
 
 	hk_err_clear(&err);
-	if (store_guest_dirty(db, (int64_t)time(NULL), &dirty, &err) < 0) {
-		logmsg("listing dirty guests: %s", err.message);
-		json_decref(dirty);
-		return -1;
+	l.now = (int64_t)time(NULL);
+	if ((rc = store_push_claim(db, &l, &job, &err)) <= 0) {
+		if (rc < 0)
+			logmsg("leasing a guest: %s", err.message);
+		return rc;
 	}
-	json_array_foreach(dirty, i, g) {
-		struct push_target t;
-		struct push_result r;
+	if (push_run(db, &pd->pc, &job, &r, &err) < 0)
+		logmsg("guest %s: recording the outcome: %s", job.name,
+		       err.message);
+	log_result(&job, &r);
+	if (!r.ok && pd->once) {
+		pthread_mutex_lock(&pd->lock);
+		pd->failed++;
+		pthread_mutex_unlock(&pd->lock);
+	}
+	store_push_job_free(&job);
+	(void)!write(pd->done_pipe[1], "", 1);	/* next due may have moved */
+	return 1;
+}
 
-		if (stopping)
-			break;
-		target_from_json(g, &t);
-		if (push_guest(db, pc, &t, &r, &err) < 0)
-			logmsg("guest %s: recording the outcome: %s", t.name,
-			       err.message);
-		if (r.ok)
-			logmsg("guest %s: generation %lld applied in %.3f s",
-			       t.name, (long long)r.gen, r.seconds);
-		else {
-			failed++;
-			logmsg("guest %s: generation %lld %s: %s", t.name,
-			       (long long)r.gen, r.state, r.error);
-		}
+/* Waits for the next kick; returns 0 to go on, -1 to stop.  With -1 the
+ * worker stops once every worker is idle: nothing is left to claim. */
+static int
+wait_kick(struct pushd *pd, unsigned long seen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pd->lock);
+	pd->idle++;
+	if (pd->once && pd->idle == pd->cfg->push_parallel) {
+		stopping = 1;
+		pthread_cond_broadcast(&pd->kick);
 	}
-	json_decref(dirty);
-	return failed;
+	while (pd->kicks == seen && !stopping)
+		pthread_cond_wait(&pd->kick, &pd->lock);
+	pd->idle--;
+	if (stopping)
+		rc = -1;
+	pthread_mutex_unlock(&pd->lock);
+	return rc;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pushd *pd = arg;
+	struct hk_err err;
+	struct db *db = NULL;
+	unsigned long seen;
+
+	while (!stopping) {
+		pthread_mutex_lock(&pd->lock);
+		seen = pd->kicks;
+		pthread_mutex_unlock(&pd->lock);
+		if (db == NULL && (db = db_open(pd->cfg->db_url, &err)) == NULL)
+			logmsg("worker: %s", err.message);
+		if (db != NULL) {
+			int rc = work_once(pd, db);
+
+			if (rc > 0)
+				continue;
+			if (rc < 0) {	/* perhaps the connection: a new one */
+				db_close(db);
+				db = NULL;
+			}
+		}
+		if (wait_kick(pd, seen) < 0)
+			break;
+	}
+	db_close(db);
+	return NULL;
+}
+
+static void
+kick(struct pushd *pd)
+{
+	pthread_mutex_lock(&pd->lock);
+	pd->kicks++;
+	pthread_cond_broadcast(&pd->kick);
+	pthread_mutex_unlock(&pd->lock);
 }
 
 static int
-next_timeout_ms(struct db *db)
+next_timeout_ms(struct pushd *pd, struct db *db)
 {
 	struct hk_err err;
 	int64_t at, now = (int64_t)time(NULL);
 
-	if (store_guest_next_retry(db, &at, &err) < 0 || at < 0)
+	if (store_push_next_due(db, pd->lease.checks, &at, &err) < 0 || at < 0)
 		return IDLE_LOOK_MS;
 	if (at <= now)
 		return 0;
-	return (at - now) * 1000 < IDLE_LOOK_MS ? (int)(at - now) * 1000
+	return (at - now) * 1000 < IDLE_LOOK_MS ? (int)(at - now) * 1000 + 50
 	    : IDLE_LOOK_MS;
 }
 
-static void
-setup_cfg(const struct hk_config *cfg, struct push_cfg *pc)
+/* The connection that hears writers of every node (PostgreSQL); NULL with
+ * SQLite, whose writers are all on this node and use the wake socket. */
+static struct db *
+open_listener(const struct hk_config *cfg)
 {
-	pc->ssh_path = HK_SSH_PATH;
-	pc->ssh_key = cfg->ssh_key;
-	pc->state_dir = cfg->pushd_state;
-	pc->timeout_s = cfg->push_timeout;
-	pc->retry_max_s = cfg->retry_max;
-	pc->render.vmail_uid = cfg->vmail_uid;
-	pc->render.vmail_gid = cfg->vmail_gid;
-	pc->render.mail_root = cfg->mail_root;
+	struct hk_err err;
+	struct db *db = db_open(cfg->db_url, &err);
+
+	if (db == NULL) {
+		logmsg("%s", err.message);
+		return NULL;
+	}
+	if (db_listen_fd(db) < 0)
+		return db;
+	if (db_listen(db, CHANNEL, &err) < 0) {
+		logmsg("LISTEN: %s", err.message);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void
+drain_fd(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* The main thread: wake-ups in, kicks out. */
+static void
+watch(struct pushd *pd, int wake_fd)
+{
+	struct db *ldb = NULL;
+
+	while (!stopping) {
+		struct pollfd fds[3] = { { pd->done_pipe[0], POLLIN, 0 },
+					 { wake_fd, POLLIN, 0 },
+					 { -1, POLLIN, 0 } };
+		int timeout = 1000;
+
+		if (ldb == NULL)
+			ldb = open_listener(pd->cfg);
+		if (ldb != NULL) {
+			fds[2].fd = db_listen_fd(ldb);
+			timeout = next_timeout_ms(pd, ldb);
+		}
+		kick(pd);
+		if (poll(fds, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents & POLLIN)
+			drain_fd(pd->done_pipe[0]);
+		if (fds[1].revents & POLLIN)
+			drain_fd(wake_fd);
+		if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLERR |
+		    POLLHUP)) && db_listen_drain(ldb) < 0) {
+			logmsg("lost the database connection that listens "
+			       "for changes; opening another");
+			db_close(ldb);
+			ldb = NULL;
+		}
+	}
+	db_close(ldb);
+}
+
+/* One pushd per state directory: a second one would share the node's
+ * name, and take back leases the first still uses. */
+static int
+lock_state_dir(const char *dir)
+{
+	char path[CONF_STR + 16];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pushd.lock", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		logmsg("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		logmsg("%s: another hakomail-pushd uses this state_dir",
+		       path);
+		close(fd);
+		return -1;
+	}
+	return fd;	/* held until we exit */
 }
 
 static int
-serve(struct db *db, const struct hk_config *cfg, const struct push_cfg *pc)
+setup(const struct hk_config *cfg, struct pushd *pd, char *node,
+      size_t nodelen)
+{
+	memset(pd, 0, sizeof(*pd));
+	pd->cfg = cfg;
+	if (cfg->pushd_node[0] != '\0')
+		snprintf(node, nodelen, "%s", cfg->pushd_node);
+	else if (gethostname(node, nodelen) < 0 || node[0] == '\0')
+		snprintf(node, nodelen, "pushd");
+	node[nodelen - 1] = '\0';
+	pd->pc.ssh_path = HK_SSH_PATH;
+	pd->pc.ssh_key = cfg->ssh_key;
+	pd->pc.state_dir = cfg->pushd_state;
+	pd->pc.node = node;
+	pd->pc.timeout_s = cfg->push_timeout;
+	pd->pc.retry_max_s = cfg->retry_max;
+	pd->pc.check_interval_s = cfg->check_interval;
+	pd->pc.render.vmail_uid = cfg->vmail_uid;
+	pd->pc.render.vmail_gid = cfg->vmail_gid;
+	pd->pc.render.mail_root = cfg->mail_root;
+	pd->pc.shared = push_shared_new(CACHE_MAX, cfg->push_stagger_ms);
+	pd->lease.node = node;
+	/* a push never outlives ssh's timeout, but render and record too */
+	pd->lease.seconds = cfg->push_timeout * 2 + 60;
+	if (pd->pc.shared == NULL || pipe(pd->done_pipe) < 0 ||
+	    pthread_mutex_init(&pd->lock, NULL) != 0 ||
+	    pthread_cond_init(&pd->kick, NULL) != 0)
+		return -1;
+	fcntl(pd->done_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(pd->done_pipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(pd->done_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(pd->done_pipe[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+/* Takes back what this node held when it last stopped (or died). */
+static int
+reclaim(const struct hk_config *cfg, const char *node)
 {
 	struct hk_err err;
-	int fd;
+	struct db *db = db_open(cfg->db_url, &err);
+	int64_t n = 0;
+	int rc;
 
-	if ((fd = wake_listen(cfg->wake_socket, &err)) < 0) {
+	if (db == NULL) {
+		logmsg("%s", err.message);
+		return -1;
+	}
+	rc = store_push_release_node(db, node, &n, &err);
+	if (rc < 0)
+		logmsg("releasing the leases of node %s: %s", node,
+		       err.message);
+	else if (n > 0)
+		logmsg("took back %lld lease(s) of node %s", (long long)n,
+		       node);
+	db_close(db);
+	return rc;
+}
+
+static int
+run(struct pushd *pd, int once)
+{
+	const struct hk_config *cfg = pd->cfg;
+	pthread_t tids[64];
+	sigset_t block, old;
+	int n = cfg->push_parallel, wake_fd = -1;
+	struct hk_err err;
+
+	pd->once = once;
+	pd->lease.checks = !once && cfg->check_interval > 0;
+	if (!once && (wake_fd = wake_listen(cfg->wake_socket, &err)) < 0) {
 		logmsg("%s", err.message);
 		return 1;
 	}
-	logmsg("started, database %s, wake socket %s", cfg->db_url,
-	       cfg->wake_socket);
-	while (!stopping) {
-		push_dirty(db, pc);
-		if (!stopping)
-			wake_wait(fd, next_timeout_ms(db));
+	/* Signals go to the main thread only. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&tids[i], NULL, worker, pd) != 0) {
+			logmsg("cannot start worker %d", i);
+			n = i;
+			stopping = 1;
+		}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	logmsg("started: node %s, %d workers, database %s%s", pd->pc.node, n,
+	       cfg->db_url, once ? ", once" : "");
+	if (!once)
+		watch(pd, wake_fd);
+	kick(pd);
+	for (int i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	if (wake_fd >= 0) {
+		close(wake_fd);
+		unlink(cfg->wake_socket);
 	}
-	close(fd);
-	unlink(cfg->wake_socket);
 	logmsg("stopped");
-	return 0;
+	return once && pd->failed > 0 ? 1 : 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct hk_config cfg;
-	struct push_cfg pc;
+	struct pushd pd;
 	struct hk_err err;
 	struct sigaction sa = { .sa_handler = on_signal };
+	char node[CONF_STR];
 	const char *conf = NULL;
-	struct db *db;
 	int once = 0, c, rc;
 
 	while ((c = getopt(argc, argv, "c:1")) != -1) {
@@ -182,22 +428,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "hakomail-pushd: %s\n", err.message);
 		return 2;
 	}
-	setup_cfg(&cfg, &pc);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (mkdir(cfg.pushd_state, 0700) < 0 && errno != EEXIST) {
 		logmsg("mkdir %s: %s", cfg.pushd_state, strerror(errno));
 		return 1;
 	}
-	if ((db = db_open(cfg.db_url, &err)) == NULL) {
-		logmsg("%s", err.message);
+	if (lock_state_dir(cfg.pushd_state) < 0 ||
+	    setup(&cfg, &pd, node, sizeof(node)) < 0 ||
+	    reclaim(&cfg, node) < 0)
 		return 1;
-	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (once)
-		rc = push_dirty(db, &pc) == 0 ? 0 : 1;
-	else
-		rc = serve(db, &cfg, &pc);
-	db_close(db);
+	rc = run(&pd, once);
+	push_shared_free(pd.pc.shared);
 	return rc;
 }

@@ -298,25 +298,77 @@ int store_limit_quota(struct db *db, const struct domain_ref *ref,
 		      int64_t old_quota, int64_t new_quota,
 		      struct hk_err *err);
 
-/* Earliest retry_at of a dirty guest, or -1 if none is dirty. */
-int store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err);
 /* "Push now" for an operator: the guest is owed a push at once (audited);
  * *out gets its state. */
 int store_guest_push(struct db *db, const struct hk_actor *actor,
 		     const char *name, json_t **out, struct hk_err *err);
 /* Marks one guest (or all if name is NULL) dirty. */
 int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
-/* Records a push outcome: the applied generation on success, else the
- * error, the state it leaves ("unreachable" or "failed") and when to retry. */
-struct push_outcome {
-	int64_t guest_id, gen;
-	int ok;
-	const char *state;	/* on failure */
-	const char *error;	/* on failure */
-	int64_t now, retry_at;
+/* --- pushd's side of the guests (store_push.c) --- */
+
+/* A guest leased to one pushd worker: a push when dirty, else a drift
+ * check.  Strings are owned; store_push_job_free() frees them. */
+struct push_job {
+	int64_t id, project_id, desired_gen, applied_gen;
+	char *name, *host, *user, *host_key;
+	char *applied_files;	/* JSON {file: sha256} last applied, or NULL */
+	int port;
+	int failures;		/* consecutive, for the backoff */
+	int dirty;
 };
-int store_guest_pushed(struct db *db, const struct push_outcome *o,
-		       struct hk_err *err);
+void store_push_job_free(struct push_job *job);
+
+struct push_lease {
+	const char *node;	/* who holds it: [pushd] node */
+	int64_t now;		/* seconds */
+	int seconds;		/* how long it holds */
+	int checks;		/* also lease guests due for a drift check */
+};
+/*
+ * Leases the most urgent guest to l->node: a dirty one whose retry time
+ * has come, else (l->checks) a clean one due for a drift check.  Returns
+ * 1 with job filled, 0 when there is none, -1 on error.  Several nodes
+ * may claim at once; each guest goes to one of them.
+ */
+int store_push_claim(struct db *db, const struct push_lease *l,
+		     struct push_job *job, struct hk_err *err);
+/* Gives up every lease node holds (its pushd was restarted). */
+int store_push_release_node(struct db *db, const char *node, int64_t *n,
+			    struct hk_err *err);
+/* Opens a row of the push history (kind "apply" or "status"). */
+int store_push_started(struct db *db, const struct push_job *job,
+		       const char *node, const char *kind, int64_t now_ms,
+		       int64_t *push_id, struct hk_err *err);
+
+struct push_outcome {
+	const struct push_job *job;
+	const char *node;
+	int64_t push_id;	/* from store_push_started, or 0 */
+	int64_t gen;		/* generation pushed or checked */
+	int ok;
+	int check;		/* a drift check, not a push */
+	const char *files;	/* ok: the agent's {file: sha256} */
+	const char *state;	/* !ok: "unreachable" or "failed" */
+	const char *error;	/* !ok */
+	int64_t now_ms;
+	int64_t retry_at;	/* !ok: the next attempt (seconds) */
+	int64_t check_at;	/* ok: the next drift check (seconds) */
+	/* A repair (drift found, or the guest serves a newer generation
+	 * than the panel knows): the guest is owed a generation past
+	 * `served` at once, and the audit log says why. */
+	const char *repair_action;	/* NULL: none */
+	json_t *repair_detail;		/* not taken */
+	int64_t served;
+};
+/* Records the outcome and ends the lease: the applied generation, state,
+ * since when unreachable, the next retry or check.  HK_EEXIST when the
+ * lease was lost meanwhile (nothing but the history is written then). */
+int store_push_done(struct db *db, const struct push_outcome *o,
+		    struct hk_err *err);
+/* The earliest time at which a guest falls due (a retry, a check, an
+ * expiring lease), or -1 if none will. */
+int store_push_next_due(struct db *db, int checks, int64_t *at,
+			struct hk_err *err);
 
 /* --- domains --- */
 int store_domain_add(struct db *db, const struct hk_actor *actor,

@@ -16,7 +16,7 @@ static int
 via_ok(const char *via)
 {
 	static const char *const doors[] = { "api", "web", "cli", "import",
-					     NULL };
+					     "pushd", NULL };
 
 	for (int i = 0; doors[i]; i++)
 		if (strcmp(via, doors[i]) == 0)

@@ -1,6 +1,7 @@
 /*
  * store_guest.c - guests: registration, listing, and the generation
- * bookkeeping that tells pushd what it owes.  See store.h.
+ * bookkeeping that tells pushd what it owes (pushd's own side is
+ * store_push.c).  See store.h.
  */
 #include "config.h"
 
@@ -12,7 +13,12 @@
 #define GUEST_COLS \
 	"g.id, g.name, p.name AS project, g.ssh_host, g.ssh_port, " \
 	"g.ssh_user, g.desired_gen, g.applied_gen, g.state, g.last_error, " \
-	"g.last_push_at, g.retry_at"
+	"g.last_push_at, g.retry_at, g.unreachable_since"
+
+/* A new change makes an in-sync guest pending; an unreachable, failed or
+ * pushing one says so until its next attempt ends. */
+#define KEEP_STATE \
+	"CASE WHEN state = 'in_sync' THEN 'pending' ELSE state END"
 
 int
 store_guest_get(struct db *db, const struct hk_actor *actor,
@@ -185,37 +191,13 @@ store_guest_list(struct db *db, const struct hk_actor *actor,
 }
 
 int
-store_guest_dirty(struct db *db, int64_t now, json_t **out,
-		  struct hk_err *err)
-{
-	struct db_param p[1] = { DB_INTV(now) };
-
-	return db_query_json(db, "SELECT id, name, ssh_host, ssh_port, "
-			     "ssh_user, host_key, desired_gen, applied_gen, "
-			     "failures FROM guest WHERE desired_gen > "
-			     "applied_gen AND retry_at <= $1 ORDER BY retry_at,"
-			     " id", p, 1, out, err);
-}
-
-int
-store_guest_next_retry(struct db *db, int64_t *at, struct hk_err *err)
-{
-	*at = -1;
-	if (db_query_int(db, "SELECT MIN(retry_at) FROM guest WHERE "
-			 "desired_gen > applied_gen", NULL, 0, at, err) < 0 &&
-	    err->code != HK_ENOTFOUND)
-		return -1;
-	return 0;
-}
-
-int
 store_guest_touch(struct db *db, const char *name, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_TXT(name) };
 	int64_t n = 0;
 
 	if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		    "state = 'pending', retry_at = 0 WHERE "
+		    "state = " KEEP_STATE ", retry_at = 0 WHERE "
 		    "CAST($1 AS TEXT) IS NULL OR name = $1", p, 1, &n,
 		    err) < 0)
 		return -1;
@@ -250,28 +232,6 @@ store_guest_push(struct db *db, const struct hk_actor *actor,
 }
 
 int
-store_guest_pushed(struct db *db, const struct push_outcome *o,
-		   struct hk_err *err)
-{
-	struct db_param ok[3] = { DB_INTV(o->guest_id), DB_INTV(o->gen),
-				  DB_INTV(o->now) };
-	struct db_param bad[5] = { DB_INTV(o->guest_id), DB_INTV(o->now),
-				   DB_TXT(o->state), DB_TXT(o->error),
-				   DB_INTV(o->retry_at) };
-
-	if (o->ok)
-		return db_exec(db, "UPDATE guest SET applied_gen = CASE WHEN "
-			       "applied_gen > $2 THEN applied_gen ELSE $2 END,"
-			       " state = CASE WHEN desired_gen > $2 THEN "
-			       "'pending' ELSE 'in_sync' END, last_error = "
-			       "NULL, last_push_at = $3, failures = 0, "
-			       "retry_at = 0 WHERE id = $1", ok, 3, NULL, err);
-	return db_exec(db, "UPDATE guest SET state = $3, last_error = $4, "
-		       "last_push_at = $2, failures = failures + 1, "
-		       "retry_at = $5 WHERE id = $1", bad, 5, NULL, err);
-}
-
-int
 store_guest_bump(struct db *db, const struct domain_ref *ref,
 		 struct hk_err *err)
 {
@@ -279,6 +239,6 @@ store_guest_bump(struct db *db, const struct domain_ref *ref,
 				 DB_INTV(ref->backup_guest_id) };
 
 	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		       "state = 'pending' WHERE id IN ($1, $2)", p, 2, NULL,
+		       "state = " KEEP_STATE " WHERE id IN ($1, $2)", p, 2, NULL,
 		       err);
 }

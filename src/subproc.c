@@ -3,12 +3,19 @@
  *
  * One poll() loop writes stdin and drains stdout/stderr so that a child
  * blocked on a full pipe can never deadlock us.
+ *
+ * Safe to call from several threads at once (pushd's workers): the pipes
+ * are made close-on-exec under one lock held until the child is spawned,
+ * so no child ever inherits another push's pipe (which would keep that
+ * push's ssh from seeing the end of its input).  pipe2() would avoid the
+ * lock but is not in POSIX 2008, and the agent must build on FreeBSD too.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -19,6 +26,7 @@
 #include "subproc.h"
 
 static char *const empty_env[] = { NULL };
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long long
 now_ms(void)
@@ -37,6 +45,32 @@ close_pair(int p[2])
 	if (p[1] >= 0)
 		close(p[1]);
 	p[0] = p[1] = -1;
+}
+
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Three close-on-exec pipes; the caller holds spawn_lock. */
+static int
+make_pipes(int in[2], int out[2], int errp[2])
+{
+	int *fds[3] = { in, out, errp };
+
+	for (int i = 0; i < 3; i++) {
+		if (pipe(fds[i]) < 0)
+			return -1;
+		if (fcntl(fds[i][0], F_SETFD, FD_CLOEXEC) < 0 ||
+		    fcntl(fds[i][1], F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -161,35 +195,41 @@ subproc_run(char *const argv[], char *const envp[], const void *input,
 	memset(res, 0, sizeof(*res));
 	strbuf_init(&res->out, out_max);
 	strbuf_init(&res->errout, out_max);
-	if (pipe(in) < 0 || pipe(out) < 0 || pipe(errp) < 0) {
+	/* A child that stops reading must not kill us with SIGPIPE.  Set for
+	 * the whole process, once: swapping handlers per call would race
+	 * between threads. */
+	if (pthread_once(&sigpipe_once, ignore_sigpipe) != 0) {
+		hk_fail(err, HK_ESYS, NULL, "pthread_once failed");
+		return -1;
+	}
+	pthread_mutex_lock(&spawn_lock);
+	if (make_pipes(in, out, errp) < 0) {
+		pthread_mutex_unlock(&spawn_lock);
 		hk_fail_errno(err, "pipe");
 		goto fail;
 	}
-	if (start_child(argv, envp, in, out, errp, &pid, err) < 0)
+	rc = start_child(argv, envp, in, out, errp, &pid, err);
+	pthread_mutex_unlock(&spawn_lock);
+	if (rc < 0)
 		goto fail;
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
+	in[0] = out[1] = errp[1] = -1;
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(in[1], F_SETFD, FD_CLOEXEC);
 	if (input == NULL || input_len == 0) {
 		close(in[1]);
 		in[1] = -1;
 	}
 	{
-		/* SIGPIPE from a child that stops reading must not kill us. */
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 		int fds[3] = { in[1], out[0], errp[0] };
 
-		sigaction(SIGPIPE, &ign, &old);
 		pump(fds, input, input_len, out_max, now_ms() + timeout_ms, res);
-		sigaction(SIGPIPE, &old, NULL);
 		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
 	}
-	rc = reap(pid, res, err);
-	return rc;
+	return reap(pid, res, err);
 fail:
 	close_pair(in);
 	close_pair(out);

@@ -48,6 +48,7 @@ open_db(struct fixture *f)
 		assert_non_null(mkdtemp(f->dir));
 		snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
 	}
+	snprintf(f->url, sizeof(f->url), "%s", url);
 	if ((f->db = db_open(url, &err)) == NULL)
 		fail_msg("%s", err.message);
 }

@@ -14,6 +14,7 @@
 struct fixture {
 	char dir[64];		/* SQLite: the temporary directory */
 	char pgname[64];	/* PostgreSQL: the database, "" for SQLite */
+	char url[512];		/* for a second connection */
 	struct db *db;
 	struct hk_actor admin;
 };

@@ -175,35 +175,6 @@ test_apikeys(void **state)
 }
 
 static void
-test_push_bookkeeping(void **state)
-{
-	struct fixture *f = *state;
-	struct hk_err err;
-	json_t *dirty = NULL;
-	int64_t gen = desired_gen(f->db);
-	struct push_outcome fail = { 1, gen, 0, "unreachable", "down", 100,
-				     200 };
-	struct push_outcome ok = { 1, gen, 1, NULL, NULL, 300, 0 };
-
-	assert_int_equal(store_guest_dirty(f->db, 100, &dirty, &err), 0);
-	assert_int_equal(json_array_size(dirty), 1);
-	json_decref(dirty);
-	dirty = NULL;
-	assert_int_equal(store_guest_pushed(f->db, &fail, &err), 0);
-	assert_int_equal(store_guest_dirty(f->db, 150, &dirty, &err), 0);
-	assert_int_equal(json_array_size(dirty), 0);	/* backing off */
-	json_decref(dirty);
-	dirty = NULL;
-	assert_int_equal(store_guest_pushed(f->db, &ok, &err), 0);
-	assert_int_equal(store_guest_dirty(f->db, 1000, &dirty, &err), 0);
-	assert_int_equal(json_array_size(dirty), 0);	/* in sync */
-	json_decref(dirty);
-	assert_int_equal(store_guest_touch(f->db, "g1", &err), 0);
-	assert_int_equal(store_guest_touch(f->db, "nosuch", &err), -1);
-	assert_int_equal(err.code, HK_ENOTFOUND);
-}
-
-static void
 test_backup_mx(void **state)
 {
 	struct fixture *f = *state;
@@ -301,8 +272,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tenant_scope,
 			fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_apikeys,
-			fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_push_bookkeeping,
 			fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_page_text_checks_utf8,
 						fixture_setup, fixture_teardown),

@@ -1,0 +1,190 @@
+/*
+ * push_ssh.c - ssh to a guest's agent, and the judging of its answer.
+ * See push_ssh.h.
+ *
+ * ssh runs from an argument vector with an empty configuration (-F none):
+ * the host key comes only from the database (HostKeyAlias + a known_hosts
+ * file written here), BatchMode forbids any prompt, and a control master
+ * per guest keeps warm pushes to one round trip.  The remote command is a
+ * fixed word; the guest's authorized_keys forces the agent anyway.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "push_ssh.h"
+#include "subproc.h"
+
+#define ANSWER_MAX	(64 * 1024)
+
+/* state_dir/known_hosts/<id>: "hakomail-guest-<id> <type> <key>",
+ * replaced atomically (another worker's ssh may be reading it). */
+static int
+write_known_hosts(const struct push_cfg *cfg, const struct push_job *job,
+		  char *path, size_t pathlen, struct hk_err *err)
+{
+	char dir[600], tmp[720];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/known_hosts", cfg->state_dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return hk_fail_errno(err, "mkdir %s", dir);
+	if ((size_t)snprintf(path, pathlen, "%s/%lld", dir,
+			     (long long)job->id) >= pathlen)
+		return hk_fail(err, HK_EINVAL, "state_dir", "path too long");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return hk_fail_errno(err, "open %s", tmp);
+	fprintf(f, "hakomail-guest-%lld %s\n", (long long)job->id,
+		job->host_key);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return hk_fail_errno(err, "write %s", path);
+	return 0;
+}
+
+static int
+run_ssh(const struct push_cfg *cfg, const struct push_job *job,
+	const char *known_hosts, const char *verb, const void *input,
+	size_t input_len, struct subproc_result *sr, struct hk_err *err)
+{
+	char o_kh[800], o_alias[64], o_id[600], o_ctl[600], port[16];
+	char o_home[600];
+	char *argv[40];
+	char *envp[] = { "PATH=/usr/bin:/bin", o_home, NULL };
+	int n = 0;
+
+	snprintf(o_kh, sizeof(o_kh), "UserKnownHostsFile=%s", known_hosts);
+	snprintf(o_alias, sizeof(o_alias), "HostKeyAlias=hakomail-guest-%lld",
+		 (long long)job->id);
+	snprintf(o_id, sizeof(o_id), "IdentityFile=%s", cfg->ssh_key);
+	snprintf(o_ctl, sizeof(o_ctl), "ControlPath=%s/ctl-%%C",
+		 cfg->state_dir);
+	snprintf(o_home, sizeof(o_home), "HOME=%s", cfg->state_dir);
+	snprintf(port, sizeof(port), "%d", job->port);
+#define A(s) (argv[n++] = (char *)(s))
+	A(cfg->ssh_path); A("-F"); A("none"); A("-T");
+	A("-o"); A("BatchMode=yes");
+	A("-o"); A("StrictHostKeyChecking=yes");
+	A("-o"); A(o_kh);
+	A("-o"); A("GlobalKnownHostsFile=/dev/null");
+	A("-o"); A(o_alias);
+	A("-o"); A("IdentitiesOnly=yes");
+	A("-o"); A(o_id);
+	A("-o"); A("ConnectTimeout=10");
+	A("-o"); A("ServerAliveInterval=15");
+	A("-o"); A("ControlMaster=auto");
+	A("-o"); A(o_ctl);
+	A("-o"); A("ControlPersist=300");
+	A("-o"); A("LogLevel=ERROR");
+	A("-p"); A(port); A("-l"); A(job->user);
+	A("--"); A(job->host); A(verb);
+	argv[n] = NULL;
+#undef A
+	return subproc_run(argv, envp, input, input_len,
+			   cfg->timeout_s * 1000, ANSWER_MAX, sr, err);
+}
+
+/* ssh's stderr without its trailing newline, for the guest's last_error. */
+static void
+ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
+{
+	const char *e = strbuf_str(&sr->errout);
+	size_t n = strlen(e);
+
+	if (strncmp(e, "ssh: ", 5) == 0) {
+		e += 5;
+		n -= 5;
+	}
+	while (n > 0 && (e[n - 1] == '\n' || e[n - 1] == '\r'))
+		n--;
+	snprintf(out, outlen, "ssh: %.*s", (int)(n > 400 ? 400 : n), e);
+}
+
+/* ssh itself failed (status 255): a changed host key, or no way through. */
+static void
+judge_ssh(const struct subproc_result *sr, struct agent_answer *ans)
+{
+	const char *e = strbuf_str(&sr->errout);
+
+	if (strstr(e, "IDENTIFICATION HAS CHANGED") ||
+	    strstr(e, "Host key verification failed")) {
+		snprintf(ans->state, sizeof(ans->state), "failed");
+		snprintf(ans->error, sizeof(ans->error), "host key does not "
+			 "match the pinned key: refused, nothing pushed");
+		return;
+	}
+	snprintf(ans->state, sizeof(ans->state), "unreachable");
+	ssh_error(sr, ans->error, sizeof(ans->error));
+}
+
+static void
+judge_agent(const struct subproc_result *sr, struct agent_answer *ans)
+{
+	json_t *a = json_loadb(sr->out.data ? sr->out.data : "", sr->out.len,
+			       0, NULL);
+	json_t *ok = json_object_get(a, "ok"), *gen;
+	const char *msg = json_string_value(json_object_get(a, "error"));
+
+	snprintf(ans->state, sizeof(ans->state), "failed");
+	if (!json_is_boolean(ok)) {
+		snprintf(ans->error, sizeof(ans->error), "agent answered "
+			 "nonsense (exit %d): %.300s", sr->status,
+			 strbuf_str(&sr->errout));
+		json_decref(a);
+		return;
+	}
+	ans->reached = 1;
+	gen = json_object_get(a, "generation");
+	ans->served = json_is_integer(gen) ? json_integer_value(gen) : -1;
+	if (json_is_true(ok) && subproc_ok(sr) &&
+	    json_is_object(json_object_get(a, "files"))) {
+		ans->ok = 1;
+		ans->files = json_incref(json_object_get(a, "files"));
+	} else if (json_is_true(ok)) {
+		snprintf(ans->error, sizeof(ans->error), "agent answered ok "
+			 "but exited with status %d", sr->status);
+	} else {
+		snprintf(ans->error, sizeof(ans->error), "agent: %.400s",
+			 msg ? msg : "?");
+	}
+	json_decref(a);
+}
+
+int
+push_ssh(const struct push_cfg *cfg, const struct push_job *job,
+	 const char *verb, const void *input, size_t input_len,
+	 struct agent_answer *ans, struct hk_err *err)
+{
+	struct subproc_result sr;
+	char kh[700];
+	int rc;
+
+	memset(ans, 0, sizeof(*ans));
+	ans->served = -1;
+	memset(&sr, 0, sizeof(sr));
+	rc = write_known_hosts(cfg, job, kh, sizeof(kh), err);
+	if (rc == 0)
+		rc = run_ssh(cfg, job, kh, verb, input, input_len, &sr, err);
+	if (rc == 0 && sr.timed_out) {
+		snprintf(ans->state, sizeof(ans->state), "unreachable");
+		snprintf(ans->error, sizeof(ans->error), "timed out after "
+			 "%d s", cfg->timeout_s);
+	} else if (rc == 0 && sr.exited && sr.status == 255) {
+		judge_ssh(&sr, ans);
+	} else if (rc == 0) {
+		judge_agent(&sr, ans);
+	}
+	subproc_result_free(&sr);
+	return rc;
+}
+
+void
+agent_answer_free(struct agent_answer *ans)
+{
+	json_decref(ans->files);
+	ans->files = NULL;
+}
