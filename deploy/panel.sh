@@ -10,7 +10,8 @@
 # Environment: HK_STATE (directory), HK_BIN (directory holding hakomail,
 # hakomail-fcgi, hakomail-pushd), HK_WWW (static files), HK_LISTEN (nginx
 # listen address, e.g. 127.0.0.1:8080), HK_DB_URL (optional: a
-# postgresql:// URL of an existing, empty database; default SQLite in STATE).
+# postgresql:// URL of an existing, empty database; default SQLite in STATE),
+# HK_PUSHD_CONF (optional: more "key = value" lines for [pushd]).
 set -euo pipefail
 
 : "${HK_STATE:?}" "${HK_BIN:?}" "${HK_WWW:?}" "${HK_LISTEN:=127.0.0.1:8080}"
@@ -45,6 +46,7 @@ ssh_key = $HK_STATE/ssh/id_ed25519
 state_dir = $HK_STATE/pushd
 timeout = 30
 retry_max = 60
+${HK_PUSHD_CONF:-}
 CONF
 	sed -e "s#@STATE@#$HK_STATE#g" -e "s#@LISTEN@#$HK_LISTEN#g" \
 	    -e "s#@WWW@#$HK_WWW#g" "$here/nginx/hakomail.conf.in" >"$HK_STATE/nginx.conf"

@@ -27,6 +27,7 @@
 #include "digest.h"
 #include "mapsyntax.h"
 #include "agent_mta.h"
+#include "agent_sums.h"
 
 #define NAME_MAX_LEN		64	/* "gen/N", ".stage-N-PID" */
 #define DIR_BUF		(AGENT_DIR_MAX + 2 * NAME_MAX_LEN)	/* gen dirs */
@@ -178,6 +179,26 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	return rc;
 }
 
+/* The tables postmap built for what serves are still those (agent_sums). */
+static int
+check_tables(struct ctx *c, struct agent_state *st, struct hk_err *err)
+{
+	char rel[NAME_MAX_LEN], dir[DIR_BUF];
+	int dfd, rc;
+
+	gen_name(rel, "gen/", st->generation);
+	snprintf(dir, sizeof(dir), "%s/%s", c->conf->statedir, rel);
+	dfd = openat(c->sfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (dfd < 0)
+		return hk_fail_errno(err, "%s", dir);
+	rc = agent_sums_check(c->conf, dfd, dir, err);
+	(void)close(dfd);
+	if (rc < 0)
+		st->have_files = 0;
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Staging */
 
@@ -306,6 +327,8 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 	rc = write_files(c->conf, c->sfd, dfd, dir, b, err);
 	if (rc == 0)
 		rc = mta_postmap(c->conf, dfd, dir, err);
+	if (rc == 0)
+		rc = agent_sums_write(c->conf, dfd, dir, err);
 	if (rc == 0 && fsync(dfd) < 0)
 		rc = hk_fail_errno(err, "fsync %s", dir);
 	(void)close(dfd);
@@ -654,6 +677,8 @@ agent_status(const struct agent_conf *conf, struct agent_state *st,
 			     conf->statedir);
 	if (rc == 0)
 		rc = read_served(&c, st, err);
+	if (rc == 0)
+		rc = check_tables(&c, st, err);
 	ctx_close(&c);
 	return rc;
 }

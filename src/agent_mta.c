@@ -29,8 +29,8 @@ static char *const child_env[] = {
 	NULL
 };
 
-static const char *
-map_suffix(const char *maptype)
+const char *
+mta_map_suffix(const char *maptype)
 {
 	if (strcmp(maptype, "hash") == 0)
 		return ".db";
@@ -120,7 +120,7 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 	char out[NAME_MAX_LEN];
 	int fd;
 
-	snprintf(out, sizeof(out), "%s%s", name, map_suffix(conf->maptype));
+	snprintf(out, sizeof(out), "%s%s", name, mta_map_suffix(conf->maptype));
 	if ((fd = openat(dfd, out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return hk_fail_errno(err, "postmap made no %s/%s", dir, out);
 	if (fsync(fd) < 0) {

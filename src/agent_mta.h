@@ -13,6 +13,9 @@
 int mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
 		struct hk_err *err);
 
+/* What postmap appends to a table's name for the map type: ".cdb" ... */
+const char *mta_map_suffix(const char *maptype);
+
 /* `postfix check`, skipped while main.cf and master.cf are unchanged since
  * the last check that passed (stamp in STATEDIR, sfd). */
 int mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err);

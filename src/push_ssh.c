@@ -7,6 +7,8 @@
  * file written here), BatchMode forbids any prompt, and a control master
  * per guest keeps warm pushes to one round trip.  The remote command is a
  * fixed word; the guest's authorized_keys forces the agent anyway.
+ * (OpenSSH limits a control socket's path to about 100 bytes: state_dir
+ * must stay short.)
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "push_ssh.h"
 #include "subproc.h"
 
@@ -46,6 +49,23 @@ write_known_hosts(const struct push_cfg *cfg, const struct push_job *job,
 	return 0;
 }
 
+/* The control master of one pinned identity of the guest: a new pin, host,
+ * port or user gets a new master, so a connection authenticated against
+ * the old key is never reused after the operator re-pinned the guest. */
+static void
+control_path(const struct push_cfg *cfg, const struct push_job *job,
+	     char *out, size_t outlen)
+{
+	char id[2048], sha[65];
+	int n = snprintf(id, sizeof(id), "%s\n%d\n%s\n%s", job->host,
+			 job->port, job->user, job->host_key);
+
+	sha256_hex(id, n > 0 && (size_t)n < sizeof(id) ? (size_t)n :
+		   strlen(id), sha);
+	snprintf(out, outlen, "ControlPath=%s/ctl-%lld-%.16s", cfg->state_dir,
+		 (long long)job->id, sha);
+}
+
 static int
 run_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	const char *known_hosts, const char *verb, const void *input,
@@ -61,8 +81,7 @@ run_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	snprintf(o_alias, sizeof(o_alias), "HostKeyAlias=hakomail-guest-%lld",
 		 (long long)job->id);
 	snprintf(o_id, sizeof(o_id), "IdentityFile=%s", cfg->ssh_key);
-	snprintf(o_ctl, sizeof(o_ctl), "ControlPath=%s/ctl-%%C",
-		 cfg->state_dir);
+	control_path(cfg, job, o_ctl, sizeof(o_ctl));
 	snprintf(o_home, sizeof(o_home), "HOME=%s", cfg->state_dir);
 	snprintf(port, sizeof(port), "%d", job->port);
 #define A(s) (argv[n++] = (char *)(s))

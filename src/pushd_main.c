@@ -43,6 +43,7 @@
 #define IDLE_LOOK_MS	30000	/* a periodic look, in case a nudge was lost */
 #define CACHE_MAX	((size_t)256 << 20)	/* bundles kept for retries */
 #define CHANNEL		"hakomail_push"
+#define STATE_DIR_MAX	40	/* + ctl-ID-HASH + ssh's temporary suffix */
 
 static volatile sig_atomic_t stopping;
 
@@ -429,6 +430,12 @@ main(int argc, char **argv)
 		return 2;
 	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	/* ssh's control sockets live there, and a socket's path is short */
+	if (strlen(cfg.pushd_state) > STATE_DIR_MAX) {
+		logmsg("[pushd] state_dir: longer than %d bytes",
+		       STATE_DIR_MAX);
+		return 2;
+	}
 	if (mkdir(cfg.pushd_state, 0700) < 0 && errno != EEXIST) {
 		logmsg("mkdir %s: %s", cfg.pushd_state, strerror(errno));
 		return 1;

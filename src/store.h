@@ -271,9 +271,6 @@ int store_guest_delete(struct db *db, const struct hk_actor *actor,
 int store_guest_list(struct db *db, const struct hk_actor *actor,
 		     const struct page_in *page, json_t **out, char *next,
 		     struct hk_err *err);
-/* Guests with desired_gen > applied_gen whose retry time has come. */
-int store_guest_dirty(struct db *db, int64_t now, json_t **out,
-		      struct hk_err *err);
 /* The sum of the quotas of project `pid`'s mailboxes (an SQL expression;
  * pid names its project id), saturated at INT64_MAX: quotas each up to
  * INT64_MAX may add up past it, where SQLite's SUM() fails and

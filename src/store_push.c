@@ -100,9 +100,11 @@ store_push_claim(struct db *db, const struct push_lease *l,
 		db_rollback(db);
 		return 0;
 	}
+	/* An unreachable or failed guest keeps saying so while retried. */
 	if (db_exec(db, "UPDATE guest SET lease_owner = $2, lease_until = $3,"
-		    " state = CASE WHEN desired_gen > applied_gen THEN "
-		    "'pushing' ELSE state END WHERE id = $1 AND (lease_owner "
+		    " state = CASE WHEN desired_gen > applied_gen AND state IN "
+		    "('pending', 'in_sync') THEN 'pushing' ELSE state END "
+		    "WHERE id = $1 AND (lease_owner "
 		    "IS NULL OR lease_until < $4)", (struct db_param[]){
 		    DB_INTV(job->id), DB_TXT(l->node),
 		    DB_INTV(l->now + l->seconds), DB_INTV(l->now) }, 4, &n,

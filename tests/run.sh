@@ -2,7 +2,9 @@
 # run.sh - every test of hakomail, from a fresh Debian 12 machine, as root:
 # installs what is needed, builds, runs the unit tests (plain and under
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
-# integration tests on real nginx, postfix, dovecot and sshd guests.
+# integration tests on real nginx, postfix, dovecot and sshd guests: end to
+# end, faults (a guest off, pushd killed, bad bundles, drift, a changed host
+# key) and two pushd nodes on PostgreSQL.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,6 +98,9 @@ rm -rf "$fuzzdir"
 tests/fuzz/run.sh "$fuzzdir" 60 | tee -a "$HK_RESULTS"
 rm -rf "$fuzzdir"
 
+step "portability: the guest agent as strict POSIX C (FreeBSD jails)"
+tests/portability.sh 2>&1 | head -30
+
 step "make distcheck"
 if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
 else fail "make distcheck"; tail -30 distcheck.log; fi
@@ -118,6 +123,17 @@ if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgb
 	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_e2e tests/integration/e2e.sh build
 else
 	fail "PostgreSQL database for the end-to-end test"
+fi
+
+step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
+HK_LABEL=sqlite tests/integration/faults.sh build
+
+step "two pushd nodes on PostgreSQL sharing 20 real guests"
+if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" -c 'DROP DATABASE IF EXISTS hakomail_nodes' \
+	-c "CREATE DATABASE hakomail_nodes ENCODING 'UTF8'" >/dev/null; then
+	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_nodes tests/integration/nodes.sh build
+else
+	fail "PostgreSQL database for the two-node test"
 fi
 
 step "integration again, every binary under ASan + UBSan"

@@ -1,7 +1,8 @@
 #!/bin/sh
-# build.sh - builds the API fuzz target, tests/fuzz/fuzz_api.c, with
-# Debian's clang and its libFuzzer runtime, under AddressSanitizer and
-# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api.
+# build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API) and
+# tests/fuzz/fuzz_bundle.c (the agent's bundle parser), with Debian's clang
+# and its libFuzzer runtime, under AddressSanitizer and
+# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api and BUILDDIR/fuzz_bundle.
 #
 #   tests/fuzz/build.sh BUILDDIR [SRCDIR]
 #
@@ -12,8 +13,12 @@
 # BUILDDIR/obj; only the two libraries are made (src/libhakocommon.a and
 # src/libhakopanel.a), then fuzz_api.c is linked against them and the
 # external libraries that configure.ac's HK_NEED lines name, through
-# pkg-config.  The copy keeps the files' times, so a second build is
-# incremental.  Nothing outside BUILDDIR is written (but for packages).
+# pkg-config; fuzz_bundle.c only against src/libhakocommon.a, libcrypto and
+# jansson.  Each target is built even when the other one (or
+# libhakopanel.a) fails, and a target that failed leaves no binary; the
+# exit status is 1 when anything failed.  The copy keeps the files' times,
+# so a second build is incremental.  Nothing outside BUILDDIR is written
+# (but for packages).
 #
 # CFLAGS: -g -O1 -fsanitize=fuzzer-no-link,address,undefined for the
 # libraries, plus -fno-sanitize-recover=all as in the project's own
@@ -86,16 +91,38 @@ mkdir -p "$obj"
 if [ ! -f "$obj/Makefile" ]; then
 	(cd "$obj" && "$tree/configure" -q CC="$CC" CFLAGS="$CFLAGS")
 fi
-make -C "$obj" -s -j"$(nproc)" src/libhakocommon.a src/libhakopanel.a
+rm -f "$out/fuzz_api" "$out/fuzz_bundle"
+rc=0
+make -C "$obj" -s -j"$(nproc)" src/libhakocommon.a || exit 1
+panel=yes
+make -C "$obj" -s -j"$(nproc)" src/libhakopanel.a || { panel=no; rc=1; }
 
 # configure.ac's HK_NEED modules, version constraints dropped.
 mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
     "$tree/configure.ac" | awk '{ for (i = 1; i <= NF; i++) {
 	if ($i ~ /^[<>=!]/) { i++; continue } printf "%s ", $i } }')
 # shellcheck disable=SC2046,SC2086 # lists of flags
-"$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
+if [ "$panel" = yes ] &&
+    "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
     -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
     "$here/fuzz_api.c" -o "$out/fuzz_api" \
     "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
-    $(pkg-config --libs $mods)
-echo "build.sh: $out/fuzz_api"
+    $(pkg-config --libs $mods); then
+	echo "build.sh: $out/fuzz_api"
+else
+	echo "build.sh: error: fuzz_api not built" >&2
+	rm -f "$out/fuzz_api"
+	rc=1
+fi
+# shellcheck disable=SC2046,SC2086 # lists of flags
+if "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
+    -I"$obj" -I"$tree/src" $(pkg-config --cflags libcrypto jansson) \
+    "$here/fuzz_bundle.c" -o "$out/fuzz_bundle" \
+    "$obj/src/libhakocommon.a" $(pkg-config --libs libcrypto jansson); then
+	echo "build.sh: $out/fuzz_bundle"
+else
+	echo "build.sh: error: fuzz_bundle not built" >&2
+	rm -f "$out/fuzz_bundle"
+	rc=1
+fi
+exit $rc

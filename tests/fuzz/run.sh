@@ -1,13 +1,19 @@
 #!/bin/bash
-# run.sh - the API fuzz target as a test: builds it (build.sh), runs it for
-# SECONDS on a copy of the seed corpus, and prints exactly one line,
+# run.sh - the fuzz targets as tests: builds them (build.sh), runs the API
+# target (fuzz_api.c) for SECONDS and the bundle parser's (fuzz_bundle.c)
+# for SECONDS/2 (at least 20 s), each on a copy of its seed corpus, and
+# prints exactly one line for each,
 #
 #   PASS fuzz api: N runs in S s
 #   FAIL fuzz api: REASON
+#   PASS fuzz bundle: N runs in S s
+#   FAIL fuzz bundle: REASON
 #
-# exiting 0 or 1.  On a failure the input that broke an invariant (or
-# crashed, leaked, hung) and the fuzzer's log are left in
-# tests/artifacts/fuzz/; reproduce with BUILDDIR/fuzz_api FILE.
+# exiting 0, or 1 when either failed (a target that does not build fails
+# alone; the other still runs).  On a failure the input that broke an
+# invariant (or crashed, leaked, hung) and the fuzzer's log are left in
+# tests/artifacts/fuzz/ (the bundle target's inputs prefixed "bundle-");
+# reproduce with BUILDDIR/fuzz_api FILE or BUILDDIR/fuzz_bundle FILE.
 #
 #   tests/fuzz/run.sh BUILDDIR SECONDS
 #
@@ -15,10 +21,11 @@
 # the API's limit (HTTP_MAX_BODY, 1 MiB), and reach every interesting
 # shape (nesting to jansson's depth limit, a hundred destinations).  The
 # limit itself is checked deterministically by the target at start-up, on
-# every route: 1 MiB + 1 byte is 413, 1 MiB is not.
+# every route: 1 MiB + 1 byte is 413, 1 MiB is not.  Bundles get the same
+# 4 KiB: the largest seed, every map file, is under 1 KiB.
 #
-# The fuzzer's whole log stays in BUILDDIR/fuzz-api.log (bench/fuzz.sh
-# reads its statistics there).
+# The fuzzers' whole logs stay in BUILDDIR/fuzz-api.log and
+# BUILDDIR/fuzz-bundle.log (bench/fuzz.sh reads their statistics there).
 set -uo pipefail
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
 	echo "usage: $0 BUILDDIR SECONDS" >&2
@@ -27,62 +34,95 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=$2
+bsecs=$((secs / 2 < 20 ? 20 : secs / 2))
 art=$top/tests/artifacts/fuzz
-
-say_fail() { echo "FAIL fuzz api: $*"; exit 1; }
-
 out=$(realpath -m "$1")
-log=$out/fuzz-api.log
-blog=$(mktemp) || say_fail "mktemp"
-if ! "$here/build.sh" "$out" >"$blog" 2>&1; then
-	why=$(grep -m1 -e 'error' "$blog" || tail -n1 "$blog")
-	[ -d "$out" ] && cp "$blog" "$out/build.log"
-	rm -f "$blog"
-	say_fail "build failed: $why"
+works=()
+trap 'rm -rf "${works[@]}"' EXIT
+
+# The build, once for both targets; each is judged by its own binary.
+blog=$(mktemp)
+if [ -z "$blog" ]; then
+	echo "FAIL fuzz api: mktemp"
+	echo "FAIL fuzz bundle: mktemp"
+	exit 1
 fi
-mv "$blog" "$out/build.log"
-if grep -q 'fuzz_api\.c:.*warning:' "$out/build.log"; then
-	say_fail "compiler warnings in fuzz_api.c (see $out/build.log)"
+"$here/build.sh" "$out" >"$blog" 2>&1
+if [ -d "$out" ]; then
+	mv "$blog" "$out/build.log"
+	blog=$out/build.log
 fi
 
-work=$(mktemp -d "$out/run.XXXXXX") || say_fail "mktemp in $out"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus" "$art"
-cp "$here"/corpus/* "$work/corpus/"
-# The dictionary, plus any field declared since it was written.
+# fuzz NAME SECONDS CORPUS DICT: runs BUILDDIR/fuzz_NAME, prints its line.
+fuzz() {
+	local name=$1 t=$2 corpus=$3 dict=$4 bin=$out/fuzz_$1
+	local log=$out/fuzz-$1.log prefix work rc runs took why what input
+	say_fail() { echo "FAIL fuzz $name: $*"; return 1; }
+
+	if [ ! -x "$bin" ]; then
+		why=$(grep -m1 -e "fuzz_$name\.c:.*error" "$blog" ||
+		    grep -m1 -e 'error' "$blog" || tail -n1 "$blog")
+		say_fail "build failed: $why"
+		return
+	fi
+	if grep -q "fuzz_$name\\.c:.*warning:" "$blog"; then
+		say_fail "compiler warnings in fuzz_$name.c (see $out/build.log)"
+		return
+	fi
+	work=$(mktemp -d "$out/run.XXXXXX") || { say_fail "mktemp in $out"
+		return; }
+	works+=("$work")
+	mkdir -p "$work/corpus" "$art"
+	cp "$corpus"/* "$work/corpus/"
+	cp "$dict" "$work/fuzz.dict"
+	[ "$name" = api ] && prefix=$art/ || prefix=$art/$name-
+
+	# The API's database goes under $work (TMPDIR), so that even a
+	# crashed run leaves nothing behind.  In a subshell of its own, so
+	# that the shell's "Aborted" goes to the log.
+	(
+		TMPDIR=$work ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 \
+		timeout $((t + 300)) "$bin" -max_total_time="$t" \
+			-timeout=10 -max_len=4096 -dict="$work/fuzz.dict" \
+			-artifact_prefix="$prefix" -print_final_stats=1 \
+			"$work/corpus"
+		exit $?
+	) >"$log" 2>&1
+	rc=$?
+
+	runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$log")
+	took=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log")
+	if [ "$rc" -eq 0 ] && [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
+		echo "PASS fuzz $name: $runs runs in $took s"
+		return 0
+	fi
+	cp "$log" "$art/fuzz-$name.log"
+	why=$(grep -m1 -E -e "^fuzz_$name: (INVARIANT|setup)" \
+		-e 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' \
+		-e 'runtime error:' "$log" |
+	    sed "s/^==[0-9]*==//; s/^fuzz_$name: //")
+	# A broken API invariant names the request and the answer on the
+	# next lines.
+	what=$(sed -n "/^fuzz_$name: INVARIANT/{n;N;s/\\n/;/;s/  */ /g;p;q}" \
+	    "$log" | grep -v '^==' | cut -c1-400)
+	[ "$name" = api ] || what=""
+	why="$why${what:+ (${what# })}"
+	input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n1)
+	[ "$rc" -eq 124 ] && why="did not finish in $((t + 300)) s"
+	say_fail "${why:-exit status $rc, no runs reported}${input:+; input $input}; log $art/fuzz-$name.log"
+}
+
+# The API dictionary, plus any field declared since it was written.
+adict=$(mktemp) || adict=/dev/null
 {
 	cat "$here/api.dict"
 	grep -ho '{ *"[a-z_]*", *F_[A-Z]*' "$top"/src/api*.c |
 	    sed 's/{ *"\([a-z_]*\)".*/new_\1="\\"\1\\""/' | sort -u
-} >"$work/api.dict"
+} >"$adict"
+works+=("$adict")
 
-# The database goes under $work (TMPDIR), so that even a crashed run
-# leaves nothing behind; the harness removes it on a normal exit.  In a
-# subshell of its own, so that the shell's "Aborted" goes to the log.
-(
-	TMPDIR=$work ASAN_OPTIONS=detect_leaks=1 \
-	UBSAN_OPTIONS=print_stacktrace=1 \
-	timeout $((secs + 300)) "$out/fuzz_api" -max_total_time="$secs" \
-		-timeout=10 -max_len=4096 -dict="$work/api.dict" \
-		-artifact_prefix="$art/" -print_final_stats=1 "$work/corpus"
-	exit $?
-) >"$log" 2>&1
-rc=$?
-
-runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$log")
-took=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$log")
-if [ "$rc" -eq 0 ] && [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
-	echo "PASS fuzz api: $runs runs in $took s"
-	exit 0
-fi
-cp "$log" "$art/fuzz-api.log"
-why=$(grep -m1 -E -e '^fuzz_api: (INVARIANT|setup)' \
-	-e 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' \
-	-e 'runtime error:' "$log" | sed 's/^==[0-9]*==//; s/^fuzz_api: //')
-# A broken invariant names the request and the answer on the next lines.
-what=$(sed -n '/^fuzz_api: INVARIANT/{n;N;s/\n/;/;s/  */ /g;p;q}' "$log" |
-	cut -c1-400)
-why="$why${what:+ (${what# })}"
-input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n1)
-[ "$rc" -eq 124 ] && why="did not finish in $((secs + 300)) s"
-say_fail "${why:-exit status $rc, no runs reported}${input:+; input $input}; log $art/fuzz-api.log"
+status=0
+fuzz api "$secs" "$here/corpus" "$adict" || status=1
+fuzz bundle "$bsecs" "$here/corpus_bundle" "$here/bundle.dict" || status=1
+exit $status

@@ -1,0 +1,110 @@
+# panel_lib.sh - shared by the integration tests that run a real panel
+# (deploy/panel.sh) and real guests (tests/guest/hkguest).  Source it after
+# tests/lib.sh with top, build and tmp set; it sets the panel's environment.
+#
+# HK_DB_URL (optional) picks PostgreSQL, as in panel.sh.
+
+export HK_STATE=/run/hakomail-test/panel HK_BIN=$build/src HK_WWW=$top/www
+export HK_LISTEN=127.0.0.1:18080
+export HK_GUEST_ROOT=/run/hakomail-test/guests
+export HK_AGENT=$build/src/hakomail-agent HK_PANEL_PUBKEY=$HK_STATE/ssh/id_ed25519.pub
+hkguest=$top/tests/guest/hkguest
+base=http://$HK_LISTEN/api/v1
+
+cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
+
+# sql QUERY: the panel's database, one row per line, columns by '|'.
+sql() {
+	case ${HK_DB_URL:-} in
+	'') sqlite3 "$HK_STATE/db/hakomail.db" "$1" ;;
+	*) psql -XAtq "$HK_DB_URL" -c "$1" ;;
+	esac
+}
+
+# api METHOD PATH [BODY]: sets STATUS and BODY ($KEY: an operator's key)
+api() {
+	STATUS=$(curl -sS -o "$tmp/body" -w '%{http_code}' -X "$1" \
+		-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+		${3:+--data-binary "$3"} "$base/$2")
+	BODY=$(cat "$tmp/body")
+}
+
+guest_field() {	# guest_field NAME FIELD: from the API
+	local BODY STATUS
+	api GET "guests/$1"
+	jq -r --arg f "$2" '.[$f]' <<<"$BODY"
+}
+
+guest_in_sync() {	# guest_in_sync NAME
+	local BODY STATUS
+	api GET "guests/$1"
+	[ "$(jq -r '.applied_gen >= .desired_gen and .state == "in_sync"' \
+		<<<"$BODY")" = true ]
+}
+
+imap_login() {	# imap_login HOST USER PASS
+	curl -s --max-time 10 "imap://$1/" -u "$2:$3" -X NOOP >/dev/null 2>&1
+}
+
+# panel_up: a fresh panel and no guests; HK_PUSHD_CONF is passed on.
+panel_up() {
+	"$hkguest" down-all >/dev/null 2>&1
+	"$top/deploy/panel.sh" stop >/dev/null 2>&1
+	rm -rf "$HK_STATE" "$HK_GUEST_ROOT"
+	"$top/deploy/panel.sh" setup >"$tmp/setup.log" 2>&1 &&
+		"$top/deploy/panel.sh" start >>"$tmp/setup.log" 2>&1 ||
+		{ cat "$tmp/setup.log"; return 1; }
+	cli project add lab >/dev/null && KEY=$(cli apikey create) &&
+		test -n "$KEY"
+}
+
+panel_down() {
+	"$top/deploy/panel.sh" stop >/dev/null 2>&1
+	"$hkguest" down-all >/dev/null 2>&1
+}
+
+# guest_up NAME N: a running guest, pinned in the panel from its key file.
+guest_up() {
+	local ip
+	ip=$("$hkguest" start "$1" "$2") || return 1
+	cli guest add "$1" --project lab --host "$ip" \
+		--host-key-file "$HK_GUEST_ROOT/$1/host_key.pub" >/dev/null
+}
+
+guest_ip() { "$hkguest" addr "$1"; }
+
+# served NAME: the agent's status JSON, asked on the guest itself.
+served() {
+	"$hkguest" exec "$1" "$HK_AGENT" -s /var/lib/hakomail status
+}
+
+# complete NAME: the guest serves one whole generation: its agent answers
+# ok (it checks each table against the checksum taken when postmap built
+# it), and each Postfix table answers every key of its text with the
+# text's value (postmap's output and its source are one generation).
+complete() {
+	local m f
+	[ "$(served "$1" | jq -r .ok)" = true ] || return 1
+	# one generation's directory, whatever is published meanwhile
+	f=/var/lib/hakomail/$("$hkguest" exec "$1" readlink /var/lib/hakomail/current) ||
+		return 1
+	for m in virtual_mailbox_maps virtual_alias_maps virtual_mailbox_domains; do
+		"$hkguest" exec "$1" cat "$f/$m" | awk '{print $1, $2}' |
+			LC_ALL=C sort >"$tmp/text" || return 1
+		awk '{print $1}' "$tmp/text" | "$hkguest" exec "$1" postmap -q - \
+			"cdb:$f/$m" | awk '{print $1, $2}' | LC_ALL=C sort >"$tmp/table"
+		cmp -s "$tmp/text" "$tmp/table" || return 1
+	done
+}
+
+# pushd_pid: the running pushd's PID, as panel.sh recorded it.
+pushd_pid() { cat "$HK_STATE/run/pushd.pid"; }
+
+# pushd_restart: start pushd again (after a kill), as panel.sh does.
+pushd_restart() {
+	rm -f "$HK_STATE/run/pushd.sock"
+	setsid "$HK_BIN/hakomail-pushd" -c "$HK_STATE/hakomail.conf" </dev/null \
+		>>"$HK_STATE/log/pushd.log" 2>&1 &
+	echo $! >"$HK_STATE/run/pushd.pid"
+	until_ok 10 test -S "$HK_STATE/run/pushd.sock"
+}
