@@ -2,11 +2,12 @@
 # (deploy/panel.sh) and real guests (tests/guest/hkguest).  Source it after
 # tests/lib.sh with top, build and tmp set; it sets the panel's environment.
 #
-# HK_DB_URL (optional) picks PostgreSQL, as in panel.sh.
+# HK_DB_URL (optional) picks PostgreSQL, as in panel.sh; HK_STATE,
+# HK_LISTEN and HK_GUEST_ROOT may be set to keep out of the tests' way.
 
-export HK_STATE=/run/hakomail-test/panel HK_BIN=$build/src HK_WWW=$top/www
-export HK_LISTEN=127.0.0.1:18080
-export HK_GUEST_ROOT=/run/hakomail-test/guests
+: "${HK_STATE:=/run/hakomail-test/panel}" "${HK_LISTEN:=127.0.0.1:18080}"
+: "${HK_GUEST_ROOT:=/run/hakomail-test/guests}"
+export HK_STATE HK_LISTEN HK_GUEST_ROOT HK_BIN=$build/src HK_WWW=$top/www
 export HK_AGENT=$build/src/hakomail-agent HK_PANEL_PUBKEY=$HK_STATE/ssh/id_ed25519.pub
 hkguest=$top/tests/guest/hkguest
 base=http://$HK_LISTEN/api/v1
