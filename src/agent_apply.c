@@ -159,19 +159,32 @@ hash_file(int dfd, const char *dir, const char *name, char out[65],
 	return rc;
 }
 
-/* Fills st->sha256[] from STATEDIR/gen/<st->generation>/. */
+/* Opens STATEDIR/gen/<st->generation>, its path into dir. */
 static int
-read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
+open_served(struct ctx *c, const struct agent_state *st, char dir[DIR_BUF],
+	    struct hk_err *err)
 {
-	char rel[NAME_MAX_LEN], dir[DIR_BUF];
-	int dfd, rc = 0;
+	char rel[NAME_MAX_LEN];
+	int dfd;
 
 	gen_name(rel, "gen/", st->generation);
-	snprintf(dir, sizeof(dir), "%s/%s", c->conf->statedir, rel);
+	snprintf(dir, DIR_BUF, "%s/%s", c->conf->statedir, rel);
 	dfd = openat(c->sfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	if (dfd < 0)
 		return hk_fail_errno(err, "%s", dir);
+	return dfd;
+}
+
+/* Fills st->sha256[] from STATEDIR/gen/<st->generation>/. */
+static int
+read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
+{
+	char dir[DIR_BUF];
+	int dfd, rc = 0;
+
+	if ((dfd = open_served(c, st, dir, err)) < 0)
+		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
 		rc = hash_file(dfd, dir, bundle_names[i], st->sha256[i], err);
 	(void)close(dfd);
@@ -183,15 +196,11 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 static int
 check_tables(struct ctx *c, struct agent_state *st, struct hk_err *err)
 {
-	char rel[NAME_MAX_LEN], dir[DIR_BUF];
+	char dir[DIR_BUF];
 	int dfd, rc;
 
-	gen_name(rel, "gen/", st->generation);
-	snprintf(dir, sizeof(dir), "%s/%s", c->conf->statedir, rel);
-	dfd = openat(c->sfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		     O_CLOEXEC);
-	if (dfd < 0)
-		return hk_fail_errno(err, "%s", dir);
+	if ((dfd = open_served(c, st, dir, err)) < 0)
+		return -1;
 	rc = agent_sums_check(c->conf, dfd, dir, err);
 	(void)close(dfd);
 	if (rc < 0)

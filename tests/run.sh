@@ -80,6 +80,18 @@ unit_both() {
 	count_unit "$1" "$2/pgsql"
 }
 
+# on_pg DB CMD...: CMD with HK_DB_URL a new, empty PostgreSQL database DB.
+on_pg() {
+	local db=$1; shift
+	if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q \
+		"${pgbase}postgres" -c "DROP DATABASE IF EXISTS $db" \
+		-c "CREATE DATABASE $db ENCODING 'UTF8'" >/dev/null; then
+		HK_LABEL=pgsql HK_DB_URL=$pgbase$db "$@"
+	else
+		fail "PostgreSQL database $db for $1"
+	fi
+}
+
 step "unit tests"
 unit_both build unit
 
@@ -107,34 +119,19 @@ else fail "make distcheck"; tail -30 distcheck.log; fi
 
 step "the operator's CLI (SQLite, PostgreSQL)"
 HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
-if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" \
-	-c 'DROP DATABASE IF EXISTS hakomail_cli' -c "CREATE DATABASE hakomail_cli ENCODING 'UTF8'" >/dev/null; then
-	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
-else
-	fail "PostgreSQL database for the CLI test"
-fi
+on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
 
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 
 step "integration: end to end on real guests (PostgreSQL)"
-if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" -c 'DROP DATABASE IF EXISTS hakomail_e2e' \
-	-c "CREATE DATABASE hakomail_e2e ENCODING 'UTF8'" >/dev/null; then
-	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_e2e tests/integration/e2e.sh build
-else
-	fail "PostgreSQL database for the end-to-end test"
-fi
+on_pg hakomail_e2e tests/integration/e2e.sh build
 
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
 
 step "two pushd nodes on PostgreSQL sharing 20 real guests"
-if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q "${pgbase}postgres" -c 'DROP DATABASE IF EXISTS hakomail_nodes' \
-	-c "CREATE DATABASE hakomail_nodes ENCODING 'UTF8'" >/dev/null; then
-	HK_LABEL=pgsql HK_DB_URL=${pgbase}hakomail_nodes tests/integration/nodes.sh build
-else
-	fail "PostgreSQL database for the two-node test"
-fi
+on_pg hakomail_nodes tests/integration/nodes.sh build
 
 step "integration again, every binary under ASan + UBSan"
 if [ -x build-asan/src/hakomail-fcgi ]; then

@@ -13,19 +13,12 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: e2e.sh BUILDDIR}" && pwd)
-. "$top/tests/lib.sh"
-
-export HK_STATE=/run/hakomail-test/panel HK_BIN=$build/src HK_WWW=$top/www
-export HK_LISTEN=127.0.0.1:18080
-export HK_GUEST_ROOT=/run/hakomail-test/guests
-export HK_AGENT=$build/src/hakomail-agent HK_PANEL_PUBKEY=$HK_STATE/ssh/id_ed25519.pub
-hkguest=$top/tests/guest/hkguest
 tmp=$(mktemp -d)
-base=http://$HK_LISTEN/api/v1
+. "$top/tests/lib.sh"
+. "$top/tests/integration/panel_lib.sh"
 
 cleanup() {
-	"$top/deploy/panel.sh" stop >/dev/null 2>&1
-	"$hkguest" down-all >/dev/null 2>&1
+	panel_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -36,30 +29,11 @@ show_logs() {
 	done
 }
 
-# api METHOD PATH [BODY]: sets STATUS and BODY
-api() {
-	STATUS=$(curl -sS -o "$tmp/body" -w '%{http_code}' -X "$1" \
-		-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-		${3:+--data-binary "$3"} "$base/$2")
-	BODY=$(cat "$tmp/body")
-}
-
-imap_login() {	# imap_login HOST USER PASS
-	curl -s --max-time 10 "imap://$1/" -u "$2:$3" -X NOOP >/dev/null 2>&1
-}
-
 # first_login SECONDS GUEST HOST USER PASS: wait until the panel reports
 # the guest in sync (polling the API, as the web panel does), then log in.
 # Polling IMAP itself would trip Dovecot's growing per-IP auth penalty.
 first_login() {
 	until_ok "$1" guest_in_sync "$2" && until_ok "$1" imap_login "$3" "$4" "$5"
-}
-
-guest_in_sync() {	# guest_in_sync NAME
-	local BODY STATUS
-	api GET guests
-	[ "$(jq -r --arg g "$1" '.items[] | select(.name == $g) |
-		(.applied_gen >= .desired_gen and .state == "in_sync")' <<<"$BODY")" = true ]
 }
 
 delivered() {	# delivered HOST USER PASS TOKEN
@@ -84,7 +58,6 @@ check "panel starts (nginx, fcgi, pushd)" "$top/deploy/panel.sh" start || { show
 g1=$("$hkguest" start g1 1) && g2=$("$hkguest" start g2 2)
 check "two guests start (postfix, dovecot, sshd)" test -n "$g1" -a -n "$g2" || { show_logs; exit 1; }
 
-cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
 cli project add lab >/dev/null
 # g1: the key fetched from its sshd with ssh-keyscan, pinned on a matching
 # fingerprint (as ssh-keygen computes it); g2: from a key file.
@@ -99,13 +72,7 @@ check_eq "nothing pinned by the refusals" "[]" "$(cli --json guest list | jq -c 
 check "g1 pinned from ssh-keyscan on a matching fingerprint" \
 	eval 'cli guest add g1 --project lab --host "$g1" --fingerprint "$fp" >/dev/null 2>&1'
 # (the API never shows host keys: read the database)
-pinned_key() {
-	local q="SELECT host_key FROM guest WHERE name = '$1'"
-	case ${HK_DB_URL:-} in
-	'') sqlite3 "$HK_STATE/db/hakomail.db" "$q" ;;
-	*) psql -Atq "$HK_DB_URL" -c "$q" ;;
-	esac
-}
+pinned_key() { sql "SELECT host_key FROM guest WHERE name = '$1'"; }
 check_eq "the pinned key is the guest's own" \
 	"$(cut -d' ' -f1,2 "$HK_GUEST_ROOT/g1/host_key.pub")" "$(pinned_key g1)"
 cli guest add g2 --project lab --host "$g2" --host-key-file "$HK_GUEST_ROOT/g2/host_key.pub" >/dev/null 2>&1
