@@ -129,8 +129,8 @@ push_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
 		kept = 1;
 	}
 	pthread_mutex_unlock(&ps->lock);
-	if (kept)
-		memset(wire, 0, sizeof(*wire));	/* the cache owns it now */
+	if (kept)	/* the cache owns the data now; *wire starts anew */
+		strbuf_init(wire, wire->max);
 }
 
 void

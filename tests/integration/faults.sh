@@ -38,11 +38,12 @@ stagger_ms = 0"
 
 echo "== faults: panel and guest f1 (database: ${HK_DB_URL:-SQLite})"
 check "panel starts" panel_up || exit 1
-check "guest f1 starts and is pinned" guest_up f1 11 || exit 1
+check "guests f1 and f2 start and are pinned" eval 'guest_up f1 11 && guest_up f2 12' || exit 1
 ip=$(guest_ip f1)
 api POST domains '{"name":"f1.example","guest":"f1"}'
 check_eq "f1.example on f1" 201 "$STATUS"
-check "f1 in sync" until_ok 30 guest_in_sync f1
+api POST domains '{"name":"f2.example","guest":"f2"}'
+check "f1 and f2 in sync" until_ok 30 eval 'guest_in_sync f1 && guest_in_sync f2'
 
 last_push() { sql "SELECT COALESCE(MAX(id), 0) FROM push"; }
 pushes_ok_since() {	# pushes_ok_since ID: successful applies after ID
@@ -88,6 +89,11 @@ check "since when, and the next retry, are shown" \
 check "the CLI's status says unreachable since, and when it retries" \
 	eval 'cli status | awk -F"\t" '\''$1 == "f1" && $3 == "unreachable" && $6 ~ /Z$/ && $7 ~ /Z$/'\'' | grep -q .'
 check "no push succeeded while it was off" test "$(pushes_ok_since "$mark")" -eq 0
+api POST domains/f2.example/mailboxes '{"local_part":"meanwhile","password":"pw-meanwhile-1"}'
+t0=$(now_ms)
+check "meanwhile f2, another guest, gets its change: f1 holds up nobody" \
+	eval 'until_ok 10 guest_in_sync f2 && imap_login "$(guest_ip f2)" meanwhile@f2.example pw-meanwhile-1'
+echo "  f2 in sync $(( $(now_ms) - t0 )) ms after its write, f1 $(guest_field f1 state)"
 mark=$(last_push)
 check "f1 comes back (same disk, same key)" eval '"$hkguest" start f1 11 >/dev/null'
 check "f1 converges" until_ok 60 guest_in_sync f1

@@ -17,6 +17,7 @@
 
 #include "fixture.h"
 #include "push.h"
+#include "push_shared.h"
 #include "store.h"
 
 #define FILES	"{\"passwd\":\"ab12\",\"virtual_alias_maps\":\"cd34\"}"
@@ -247,6 +248,80 @@ test_next_due(void **state)
 	store_push_job_free(&job);
 }
 
+/* --- what the workers share: backoff, the bundle cache, the stagger --- */
+
+static void
+test_backoff_doubles_with_jitter(void **state)
+{
+	(void)state;
+	for (int f = 0; f < 12; f++)
+		for (int k = 0; k < 50; k++) {
+			int64_t base = f >= 9 ? 300 : (int64_t)1 << f;
+			int64_t d = push_backoff(f, 300);
+
+			if (base > 300)
+				base = 300;
+			assert_true(d >= base);
+			assert_true(d <= base + base / 4);
+		}
+}
+
+static void
+test_cache_keeps_one_generation(void **state)
+{
+	struct push_shared *ps = push_shared_new(100, 0);
+	struct strbuf a, got;
+
+	(void)state;
+	assert_non_null(ps);
+	strbuf_init(&a, 0);
+	strbuf_init(&got, 0);
+	assert_int_equal(strbuf_puts(&a, "bundle of gen 7"), 0);
+	push_cache_put(ps, 3, 7, &a);
+	assert_null(a.data);	/* the cache owns it */
+	assert_int_equal(push_cache_take(ps, 3, 8, &got), 0);	/* newer gen */
+	assert_int_equal(push_cache_take(ps, 3, 7, &got), 0);	/* dropped */
+	assert_int_equal(strbuf_puts(&a, "gen 9"), 0);
+	push_cache_put(ps, 3, 9, &a);
+	assert_int_equal(push_cache_take(ps, 4, 9, &got), 0);	/* other guest */
+	assert_int_equal(push_cache_take(ps, 3, 9, &got), 1);
+	assert_string_equal(strbuf_str(&got), "gen 9");
+	assert_int_equal(push_cache_take(ps, 3, 9, &got), 0);	/* taken */
+	/* over cache_max: not kept, the caller keeps it */
+	strbuf_reset(&a);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(strbuf_puts(&a, "0123456789"), 0);
+	push_cache_put(ps, 5, 1, &a);
+	assert_non_null(a.data);
+	assert_int_equal(push_cache_take(ps, 5, 1, &got), 0);
+	strbuf_free(&a);
+	strbuf_free(&got);
+	push_shared_free(ps);
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Push starts are at least stagger_ms apart (a lower bound only). */
+static void
+test_stagger_spaces_starts(void **state)
+{
+	struct push_shared *ps = push_shared_new(0, 40);
+	double t0 = mono();
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		push_stagger(ps);
+	assert_true(mono() - t0 >= 0.2 - 0.002);
+	push_shared_free(ps);
+}
+
 /* --- several connections claiming at once --- */
 
 #define GUESTS		20
@@ -367,6 +442,9 @@ main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_claims,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test(test_backoff_doubles_with_jitter),
+		cmocka_unit_test(test_cache_keeps_one_generation),
+		cmocka_unit_test(test_stagger_spaces_starts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
