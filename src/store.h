@@ -272,15 +272,22 @@ int store_guest_list(struct db *db, const struct hk_actor *actor,
 		     const struct page_in *page, json_t **out, char *next,
 		     struct hk_err *err);
 /* The sum of the quotas of project `pid`'s mailboxes (an SQL expression;
- * pid names its project id), saturated at INT64_MAX: quotas each up to
- * INT64_MAX may add up past it, where SQLite's SUM() fails and
- * PostgreSQL's cast back to BIGINT too.  Summed as REAL (SQLite) or
- * NUMERIC (PostgreSQL): exact up to 2^53 bytes, 8 PiB. */
+ * pid names its project id), exact, and saturated at INT64_MAX: quotas
+ * each up to INT64_MAX may add up past it, where SQLite's SUM() fails
+ * ("integer overflow") and PostgreSQL's cast back to BIGINT too ("bigint
+ * out of range").  Not as REAL: a double rounds past 2^53, so SQLite and
+ * PostgreSQL would disagree on the figure and a storage limit would not
+ * hold to the byte.  Each quota (never negative) is split at 2^32 into two
+ * integer sums that cannot overflow (under 2^31 mailboxes), then put back
+ * together unless hi * 2^32 + lo > INT64_MAX, the test done by integer
+ * division so that nothing overflows on either backend. */
 #define STORE_STORAGE_USED(pid) \
-	"(SELECT CASE WHEN t > 9.2e18 THEN 9223372036854775807 ELSE " \
-	"CAST(t AS BIGINT) END FROM (SELECT COALESCE(SUM(m.quota_bytes * " \
-	"1.0), 0) AS t FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
-	"WHERE d.project_id = " pid ") s)"
+	"(SELECT CASE WHEN hi > (9223372036854775807 - lo) / 4294967296 " \
+	"THEN 9223372036854775807 ELSE hi * 4294967296 + lo END FROM " \
+	"(SELECT CAST(COALESCE(SUM(m.quota_bytes / 4294967296), 0) AS " \
+	"BIGINT) AS hi, CAST(COALESCE(SUM(m.quota_bytes % 4294967296), 0) " \
+	"AS BIGINT) AS lo FROM mailbox m JOIN domain d ON d.id = " \
+	"m.domain_id WHERE d.project_id = " pid ") s)"
 /* Limits (0: none), checked in the caller's write transaction after
  * locking the project's row, so that concurrent writers on PostgreSQL
  * cannot both take the last place.  HK_ELIMIT names the limit. */

@@ -128,3 +128,4 @@ seed owner-makes-admin 19 0 1 '{"login":"evil","role":"admin"}'
 seed owner-key-for-admin 22 0 1 '{"login":"admin1"}'
 seed crlf-uri 31 0 0 "{\"local_part\":\"u\",$pw}"
 seed query-on-post 32 0 0 "{\"address\":\"q@pc1.example\",$pw}"
+seed project-patch-other-empty 36 0 0 '{}'

@@ -136,6 +136,76 @@ test_storage_and_default_quota(void **state)
 			     "local_part = 'c'"), 3LL << 30);
 }
 
+/* The storage in use is the exact sum of the quotas, on both backends:
+ * past 2^53 (where a REAL sum rounds) and up to INT64_MAX itself, and it
+ * saturates there only when the sum does not fit.  A limit holds to the
+ * byte. */
+static void
+test_storage_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	json_t *obj = NULL;
+	const int64_t odd = (1LL << 53) + 1;	/* no double holds it */
+
+	assert_int_equal(domain(f, "pc1.example", &err), 0);
+	assert_int_equal(mailbox(f, "a", odd, &err), 0);
+	assert_int_equal(mailbox(f, "b", odd, &err), 0);
+	assert_int_equal(store_project_get(f->db, &f->admin, "lab", &obj,
+					   &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj,
+		"storage_bytes")), 2 * odd);
+	json_decref(obj);
+	/* exactly what is in use: not one byte more */
+	assert_int_equal(project_limits(f, "lab", -1, -1, 2 * odd, &err), 0);
+	assert_int_equal(mailbox(f, "c", 1, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_string_equal(err.field, "max_storage_bytes");
+	assert_int_equal(project_limits(f, "lab", -1, -1, 2 * odd + 1, &err),
+			 0);
+	assert_int_equal(mailbox(f, "c", 1, &err), 0);
+	assert_int_equal(mailbox(f, "d", 1, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+
+	/* up to INT64_MAX exactly, then saturated */
+	assert_int_equal(project_limits(f, "lab", -1, -1, 0, &err), 0);
+	assert_int_equal(mailbox(f, "d", INT64_MAX - 2 * odd - 2, &err), 0);
+	assert_int_equal(store_project_get(f->db, &f->admin, "lab", &obj,
+					   &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj,
+		"storage_bytes")), INT64_MAX - 1);
+	json_decref(obj);
+	assert_int_equal(project_limits(f, "lab", -1, -1, INT64_MAX, &err),
+			 0);
+	assert_int_equal(mailbox(f, "e", 1, &err), 0);
+	assert_int_equal(mailbox(f, "f", 1, &err), -1);
+	assert_int_equal(err.code, HK_ELIMIT);
+	assert_string_equal(err.field, "max_storage_bytes");
+	assert_int_equal(project_limits(f, "lab", -1, -1, 0, &err), 0);
+	assert_int_equal(mailbox(f, "f", INT64_MAX, &err), 0);
+	assert_int_equal(mailbox(f, "g", INT64_MAX, &err), 0);
+	assert_int_equal(store_project_get(f->db, &f->admin, "lab", &obj,
+					   &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj,
+		"storage_bytes")), INT64_MAX);
+	json_decref(obj);
+	/* saturated: no quota may grow, any may shrink */
+	assert_int_equal(project_limits(f, "lab", -1, -1, INT64_MAX, &err),
+			 0);
+	{
+		struct mailbox_patch up = { NULL, NULL, 2, -1 };
+		struct mailbox_patch down = { NULL, NULL, 1, -1 };
+
+		hk_err_clear(&err);
+		assert_int_equal(store_mailbox_update(f->db, &f->admin, "e",
+			"pc1.example", &up, &obj, &err), -1);
+		assert_int_equal(err.code, HK_ELIMIT);
+		assert_int_equal(store_mailbox_update(f->db, &f->admin, "g",
+			"pc1.example", &down, &obj, &err), 0);
+		json_decref(obj);
+	}
+}
+
 int
 main(void)
 {
@@ -145,6 +215,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_mailboxes,
 			fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_storage_and_default_quota,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_storage_exact,
 			fixture_setup, fixture_teardown),
 	};
 
