@@ -41,6 +41,7 @@
 #include "wake.h"
 
 #define IDLE_LOOK_MS	30000	/* a periodic look, in case a nudge was lost */
+#define DUE_WAIT_MS	250
 #define CACHE_MAX	((size_t)256 << 20)	/* bundles kept for retries */
 #define CHANNEL		"hakomail_push"
 #define STATE_DIR_MAX	40	/* + ctl-ID-HASH + ssh's temporary suffix */
@@ -205,8 +206,10 @@ next_timeout_ms(struct pushd *pd, struct db *db)
 
 	if (store_push_next_due(db, pd->lease.checks, &at, &err) < 0 || at < 0)
 		return IDLE_LOOK_MS;
+	/* Due already: idle workers claimed it at the last kick, busy ones
+	 * will when they finish; a short wait, never a spin. */
 	if (at <= now)
-		return 0;
+		return DUE_WAIT_MS;
 	return (at - now) * 1000 < IDLE_LOOK_MS ? (int)(at - now) * 1000 + 50
 	    : IDLE_LOOK_MS;
 }
