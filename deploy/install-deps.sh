@@ -13,6 +13,13 @@ pkgs=(build-essential autoconf automake libtool pkg-config
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd
       postgresql postgresql-client
       iproute2 util-linux procps curl jq)
+# --test: what only the tests drive: Debian's Chromium for the browser
+# tests (driven by playwright-core from npm, never a downloaded browser),
+# and Node.js where the machine has none.
+if [ "${1:-}" = --test ]; then
+	pkgs+=(chromium fonts-noto-cjk)
+	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -49,7 +49,7 @@ build() {	# build DIR [configure args...]
 }
 
 step "dependencies"
-deploy/install-deps.sh || { echo "installing packages failed"; exit 1; }
+deploy/install-deps.sh --test || { echo "installing packages failed"; exit 1; }
 
 step "build"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
@@ -132,6 +132,9 @@ HK_LABEL=sqlite tests/integration/faults.sh build
 
 step "two pushd nodes on PostgreSQL sharing 20 real guests"
 on_pg hakomail_nodes tests/integration/nodes.sh build
+
+step "browser: the web panel in Debian's Chromium (playwright-core)"
+tests/browser/browser.sh build
 
 step "integration again, every binary under ASan + UBSan"
 if [ -x build-asan/src/hakomail-fcgi ]; then

@@ -1,0 +1,48 @@
+#!/bin/bash
+# browser.sh - the web panel (www/) in a real browser: Debian's Chromium,
+# headless, driven by playwright-core from npm (no browser is downloaded),
+# against a real panel (nginx, hakomail-fcgi, hakomail-pushd) and a real
+# guest (Postfix, Dovecot, sshd in namespaces).  The steps are in
+# panel.mjs; screenshots of the main pages go to tests/artifacts/screenshots.
+#
+# Usage: browser.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: browser.sh BUILDDIR}" && pwd)
+tmp=$(mktemp -d)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/panel_lib.sh"
+
+cleanup() {
+	# panel.mjs may have stopped pushd on purpose: let it go on to stop
+	[ -f "$HK_STATE/run/pushd.pid" ] && kill -CONT "$(pushd_pid)" 2>/dev/null
+	panel_down
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "== browser: a panel, guest w1, two projects"
+check "panel starts" panel_up || exit 1
+check "guest w1 starts and is pinned" guest_up w1 41 || exit 1
+cli project add lab-b >/dev/null
+# lab-b's guest exists only in the database (nothing listens there): its
+# domain is what owner A must never reach.
+cli guest add wb --project lab-b --host 127.0.0.1 --port 1 \
+	--host-key-file "$HK_GUEST_ROOT/w1/host_key.pub" >/dev/null 2>&1
+api POST domains '{"name":"研究室.example","guest":"w1"}'
+check_eq "an IDN domain for lab" 201 "$STATUS"
+idn=$(jq -r .name <<<"$BODY")
+api POST domains '{"name":"b-lab.example","guest":"wb"}'
+check_eq "a domain for lab-b" 201 "$STATUS"
+for a in "owner-a --owner lab" "owner-b --owner lab-b" "ops --admin"; do
+	# shellcheck disable=SC2086 # the words of $a are arguments
+	printf 'pw-%s-long-enough\n' "${a%% *}" | cli account add $a --password-stdin >/dev/null
+done
+check "w1 in sync" until_ok 30 guest_in_sync w1
+
+check "playwright-core installed from npm (package-lock.json)" \
+	eval '(cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1 || { cat "$tmp/npm.log"; false; }'
+mkdir -p "$top/tests/artifacts/screenshots"
+HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
+HK_PUSHD_PID=$(pushd_pid) HK_SHOTS=$top/tests/artifacts/screenshots \
+	node "$top/tests/browser/panel.mjs"

@@ -1,0 +1,194 @@
+// pages/dashboard.js - the project at a glance: usage against its limits,
+// its guests with their push state (polled), its domains.
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { api, path } from '../api.js';
+import { number, bytes, quota } from '../format.js';
+import { allGuests, watchGuests } from '../poll.js';
+import { fillDetail, whenNode } from '../guestview.js';
+import { activeBadge, emptyRow, errorBox, formDialog, field, loadingRow, pager, searchBox,
+	stateBadge, setState, table, td, tdTitle, toast, usageMeter, nextId, loading } from '../ui.js';
+
+const PAGE = 50;
+
+function domainHref(name) { return `#/domains/${encodeURIComponent(name)}`; }
+
+// ---- usage ------------------------------------------------------------------
+
+function projectUsage(p) {
+	return h('div', { class: 'usage-grid' },
+		usageMeter(t('usage.domains'), p.domains, p.max_domains, number),
+		usageMeter(t('usage.mailboxes'), p.mailboxes, p.max_mailboxes, number),
+		usageMeter(t('usage.storage'), p.storage_bytes, p.max_storage_bytes, bytes));
+}
+
+async function usageSection(ctx) {
+	const body = h('div', null, loading());
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'usage-h' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'usage-h' }, t('dashboard.usage'))), body);
+	try {
+		if (ctx.session.role === 'owner') {
+			const p = await api.get(path('projects', ctx.session.project));
+			replace(body, projectUsage(p));
+		} else {
+			const page = await api.get('/projects', { limit: PAGE });
+			const tbody = h('tbody', null, page.items.length ? page.items.map((p) => h('tr', { 'data-project': p.name },
+				tdTitle(t('projects.name'), h('strong', null, p.name)),
+				td(t('usage.domains'), usageMeter(t('usage.domains'), p.domains, p.max_domains, number)),
+				td(t('usage.mailboxes'), usageMeter(t('usage.mailboxes'), p.mailboxes, p.max_mailboxes, number)),
+				td(t('usage.storage'), usageMeter(t('usage.storage'), p.storage_bytes, p.max_storage_bytes, bytes))))
+				: emptyRow(4, t('projects.empty')));
+			replace(body, table({ id: 'usage', className: 'usage-table',
+				columns: [t('projects.name'), t('usage.domains'), t('usage.mailboxes'), t('usage.storage')], tbody }),
+			page.next_cursor ? h('p', null, h('a', { href: '#/projects' }, t('dashboard.all_projects'))) : null);
+		}
+	} catch (err) {
+		if (err.status === 401) return sec;
+		replace(body, errorBox(err));
+	}
+	return sec;
+}
+
+// ---- guests -----------------------------------------------------------------
+
+function guestSection(ctx) {
+	const admin = ctx.session.role === 'admin';
+	const tbody = h('tbody', null, loadingRow(admin ? 5 : 4));
+	const rows = new Map();
+	const cols = [t('guests.name')];
+	if (admin) cols.push(t('guests.project'));
+	cols.push(t('guests.state'), t('guests.last_push'), t('guests.detail'));
+
+	function makeRow(g) {
+		const r = {
+			tr: h('tr', { 'data-guest': g.name }),
+			state: stateBadge(g.state),
+			last: td(t('guests.last_push')),
+			detail: td(t('guests.detail')),
+		};
+		r.tr.append(tdTitle(t('guests.name'), h('strong', null, g.name)));
+		if (admin) r.tr.append(td(t('guests.project'), g.project));
+		r.tr.append(td(t('guests.state'), r.state), r.last, r.detail);
+		return r;
+	}
+	function fill(r, g) {
+		setState(r.state, g.state);
+		replace(r.last, whenNode(g.last_push_at));
+		fillDetail(r.detail, g);
+	}
+	function apply(list) {
+		const seen = new Set();
+		for (const g of list) {
+			seen.add(g.name);
+			let r = rows.get(g.name);
+			if (!r) { r = makeRow(g); rows.set(g.name, r); }
+			fill(r, g);
+		}
+		for (const [name, r] of rows) if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }
+		if (!list.length) { replace(tbody, emptyRow(cols.length, t('dashboard.no_guests'))); return; }
+		// keep the API's order; appending a row already in place moves nothing
+		const ordered = list.map((g) => rows.get(g.name).tr);
+		const current = Array.from(tbody.children);
+		if (current.length !== ordered.length || ordered.some((tr, i) => current[i] !== tr)) replace(tbody, ordered);
+	}
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'guests-h' },
+		h('div', { class: 'card-head' },
+			h('h2', { id: 'guests-h' }, t('dashboard.guests')),
+			h('p', { class: 'card-note' }, t('dashboard.guests_note'))),
+		table({ id: 'guests', columns: cols, tbody }));
+	const start = async () => {
+		try {
+			apply(await allGuests());
+		} catch (err) {
+			if (err.status === 401) return;
+			replace(tbody, h('tr', null, h('td', { colspan: cols.length }, errorBox(err))));
+		}
+		if (ctx.alive()) ctx.onCleanup(watchGuests(apply));
+	};
+	return { sec, start };
+}
+
+// ---- domains ----------------------------------------------------------------
+
+function domainSection(ctx) {
+	const tbody = h('tbody', null, loadingRow(5));
+	let q = '';
+	const pg = pager(load);
+	const search = searchBox({ id: 'domain-q', label: t('dashboard.search_domains'), onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const addBtn = h('button', { type: 'button', class: 'btn btn-primary' }, t('domains.add'));
+	addBtn.addEventListener('click', () => addDomain(ctx));
+	let loadSeq = 0;
+	async function load(cursor) {
+		const mine = ++loadSeq;
+		tbody.setAttribute('aria-busy', 'true');
+		try {
+			const page = await api.get('/domains', { limit: PAGE, cursor, q });
+			if (mine !== loadSeq) return;	// a newer request took over
+			replace(tbody, page.items.length ? page.items.map((d) => h('tr', { 'data-domain': d.name },
+				tdTitle(t('domains.name'), h('a', { href: domainHref(d.name), class: 'strong-link' }, d.display_name),
+					d.display_name !== d.name ? h('span', { class: 'sub' }, d.name) : null),
+				td(t('domains.guest'), d.guest, d.backup_guest ? h('span', { class: 'sub' }, t('domains.backup', { guest: d.backup_guest })) : null),
+				td(t('domains.mailboxes'), d.max_mailboxes ? t('domains.count_of', { count: d.mailboxes, max: number(d.max_mailboxes) }) : number(d.mailboxes)),
+				td(t('domains.default_quota'), quota(d.default_quota_bytes)),
+				td(t('domains.status'), activeBadge(d.active))))
+				: emptyRow(5, q ? t('domains.none_match') : t('domains.empty')));
+			pg.loaded(page.next_cursor);
+			search.clearError();
+		} catch (err) {
+			if (err.status === 401) return;
+			if (err.field === 'q') search.showError(err);
+			else replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorBox(err, () => load(pg.cursor())))));
+		} finally {
+			tbody.removeAttribute('aria-busy');
+		}
+	}
+	const sec = h('section', { class: 'card', 'aria-labelledby': 'domains-h' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'domains-h' }, t('dashboard.domains')), addBtn),
+		h('div', { class: 'toolbar' }, search.el),
+		table({ id: 'domains', columns: [t('domains.name'), t('domains.guest'), t('domains.mailboxes'),
+			t('domains.default_quota'), t('domains.status')], tbody }),
+		pg.el);
+	return { sec, start: () => load(null) };
+}
+
+async function addDomain(ctx) {
+	let guests = [];
+	try { guests = await allGuests(); } catch (e) { guests = []; }
+	const name = h('input', { id: nextId('dom-name'), type: 'text', autocomplete: 'off', spellcheck: 'false', required: true });
+	const guest = h('select', { id: nextId('dom-guest'), required: true },
+		guests.map((g) => h('option', { value: g.name },
+			ctx.session.role === 'admin' ? `${g.name} (${g.project})` : g.name)));
+	const created = await formDialog({
+		title: t('domains.add_title'),
+		submitLabel: t('domains.add'),
+		fields: [
+			field({ label: t('domains.name'), input: name, error: 'name', hint: t('domains.name_hint') }),
+			guests.length
+				? field({ label: t('domains.guest'), input: guest, error: 'guest', hint: t('domains.guest_hint') })
+				: h('p', { class: 'notice notice-warn' }, t('domains.no_guest')),
+		],
+		onSubmit: async (form, errs) => {
+			if (!name.value.trim()) { errs.field('name', t('common.required')); return false; }
+			return api.post('/domains', { name: name.value.trim(), guest: guest.value });
+		},
+	});
+	if (created && created.name) {
+		toast(t('domains.added', { name: created.display_name }));
+		ctx.go(domainHref(created.name));
+	}
+}
+
+export default async function render(ctx) {
+	const s = ctx.session;
+	const title = s.role === 'owner' ? t('dashboard.title_project', { project: s.project }) : t('dashboard.title');
+	ctx.setTitle(title);
+	const guests = guestSection(ctx);
+	const domains = domainSection(ctx);
+	const usage = h('div');
+	ctx.view.append(
+		h('div', { class: 'page-head' }, h('h1', null, title),
+			h('p', { class: 'lead' }, s.role === 'owner' ? t('dashboard.lead_owner') : t('dashboard.lead_admin'))),
+		usage, guests.sec, domains.sec);
+	const u = usageSection(ctx).then((sec) => usage.replaceWith(sec));
+	await Promise.all([u, guests.start(), domains.start()]);
+}

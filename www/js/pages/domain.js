@@ -1,0 +1,410 @@
+// pages/domain.js - one domain: its guest's push state (polled), its
+// mailboxes a page at a time (search, filter, keyset paging: as fast at
+// 100,000 as at 10), adding one, editing, resetting a password, deleting,
+// and bulk disable / enable / delete of a page's selection.
+import { h, replace, setText } from '../dom.js';
+import { t } from '../i18n.js';
+import { api, path } from '../api.js';
+import { number, quota, bytes, fromUnitInput, toUnitInput } from '../format.js';
+import { displayAddress } from '../punycode.js';
+import { watchGuest } from '../poll.js';
+import { whenNode } from '../guestview.js';
+import { generatePassword } from '../password.js';
+import { activeBadge, checkField, confirmDialog, emptyRow, errorBox, errorText, field, formDialog,
+	formError, formErrors, loadingRow, localPartOk, nextId, pager, quotaInputs, searchBox, setState,
+	table, td, tdTitle, toast } from '../ui.js';
+import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
+
+const PAGE = 50;
+const COLS = 6;
+
+function domainHref(name, tail = '') { return `#/domains/${encodeURIComponent(name)}${tail}`; }
+
+// ---- the head: name, guest state, counts, links --------------------------------
+
+function head(ctx, d, onSettings) {
+	const guestState = h('span', { id: 'guest-state', class: 'state badge', hidden: true });
+	const lastPush = h('span', { class: 'meta-value' });
+	const count = h('span', { class: 'meta-value', id: 'mailbox-count' });
+	const settings = h('button', { type: 'button', class: 'btn' }, t('domain.settings'));
+	settings.addEventListener('click', onSettings);
+	const el = h('div', { class: 'page-head' },
+		h('nav', { class: 'crumbs', 'aria-label': t('common.breadcrumbs') },
+			h('a', { href: '#/dashboard' }, t('nav.dashboard')), h('span', { 'aria-hidden': 'true' }, ' › '),
+			h('span', null, d.display_name)),
+		h('div', { class: 'head-row' },
+			h('div', null,
+				h('h1', null, d.display_name),
+				d.display_name !== d.name ? h('p', { class: 'sub' }, t('domain.a_label', { name: d.name })) : null),
+			h('div', { class: 'head-actions' },
+				h('a', { class: 'btn', href: domainHref(d.name, '/aliases') }, t('domain.aliases_link')),
+				h('a', { class: 'btn', href: '#/import' }, t('domain.import_link')),
+				settings)),
+		h('dl', { class: 'meta' },
+			h('div', null, h('dt', null, t('domain.guest')), h('dd', null, h('span', { class: 'meta-value' }, d.guest), ' ', guestState)),
+			h('div', null, h('dt', null, t('guests.last_push')), h('dd', null, lastPush)),
+			h('div', null, h('dt', null, t('domain.mailboxes')), h('dd', null, count)),
+			h('div', null, h('dt', null, t('domain.default_quota')), h('dd', null, quota(d.default_quota_bytes))),
+			h('div', null, h('dt', null, t('domain.status')), h('dd', null, activeBadge(d.active)))));
+	return {
+		el,
+		setGuest(g) {
+			setState(guestState, g.state);
+			guestState.hidden = false;
+			guestState.title = g.last_error || '';
+			replace(lastPush, whenNode(g.last_push_at));
+		},
+		setCount(dom) {
+			setText(count, dom.max_mailboxes
+				? t('domains.count_of', { count: dom.mailboxes, max: number(dom.max_mailboxes) })
+				: t('domain.count', { count: dom.mailboxes }));
+		},
+	};
+}
+
+// ---- adding a mailbox ------------------------------------------------------------
+
+function addForm(d, onAdded) {
+	const local = h('input', { id: 'mb-local', name: 'local_part', type: 'text', autocomplete: 'off',
+		spellcheck: 'false', autocapitalize: 'none', required: true, maxlength: '64' });
+	const password = h('input', { id: 'mb-password', name: 'password', type: 'password',
+		autocomplete: 'new-password', required: true, spellcheck: 'false' });
+	const name = h('input', { id: 'mb-name', name: 'name', type: 'text', autocomplete: 'off', maxlength: '256' });
+	const q = quotaInputs('mb-quota');
+	const gen = h('button', { type: 'button', class: 'btn' }, t('mailbox.generate'));
+	const show = h('button', { type: 'button', class: 'btn', 'aria-pressed': 'false', 'aria-controls': 'mb-password' }, t('mailbox.show'));
+	function reveal(on) {
+		password.setAttribute('type', on ? 'text' : 'password');
+		show.setAttribute('aria-pressed', on ? 'true' : 'false');
+		setText(show, on ? t('mailbox.hide') : t('mailbox.show'));
+	}
+	gen.addEventListener('click', () => { password.value = generatePassword(16); reveal(true); password.focus(); password.select(); });
+	show.addEventListener('click', () => reveal(password.getAttribute('type') === 'password'));
+	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('mailbox.add'));
+	const quotaHint = d.default_quota_bytes
+		? t('mailbox.quota_hint_default', { quota: bytes(d.default_quota_bytes) })
+		: t('mailbox.quota_hint');
+	const form = h('form', { id: 'mailbox-add', class: 'form form-grid', novalidate: true },
+		field({ label: t('mailbox.local_part'), input: local, error: 'local_part',
+			after: h('span', { class: 'suffix' }, `@${d.display_name}`), hint: t('mailbox.local_hint') }),
+		field({ label: t('mailbox.name'), input: name, error: 'name', hint: t('mailbox.name_hint') }),
+		field({ label: t('mailbox.password'), input: password, error: 'password',
+			after: [show, gen], hint: t('mailbox.password_hint') }),
+		field({ label: t('mailbox.quota'), input: q.num, after: q.unit, error: 'quota', hint: quotaHint }),
+		formError(),
+		h('div', { class: 'form-actions span-2' }, submit));
+	const errs = formErrors(form);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		errs.clear();
+		if (!local.value.trim()) { errs.field('local_part', t('common.required')); return; }
+		if (!localPartOk(local.value.trim().toLowerCase())) { errs.field('local_part', t('mailbox.local_bad')); return; }
+		if (!password.value) { errs.field('password', t('common.required')); return; }
+		const bytesV = fromUnitInput(q.num.value, q.sel.value);
+		if (Number.isNaN(bytesV)) { errs.field('quota', t('mailbox.quota_bad')); return; }
+		const body = { local_part: local.value.trim().toLowerCase(), password: password.value };
+		if (name.value.trim()) body.name = name.value.trim();
+		if (bytesV !== null) body.quota = bytesV;
+		submit.disabled = true;
+		form.setAttribute('aria-busy', 'true');
+		try {
+			const mb = await api.post(path('domains', d.name, 'mailboxes'), body);
+			toast(t('mailbox.added', { address: displayAddress(mb.address) }));
+			local.value = ''; password.value = ''; name.value = '';
+			reveal(false);
+			local.focus();
+			onAdded(mb);
+		} catch (err) {
+			errs.show(err);
+		} finally {
+			submit.disabled = false;
+			form.removeAttribute('aria-busy');
+		}
+	});
+	return h('section', { class: 'card', 'aria-labelledby': 'add-h' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'add-h' }, t('mailbox.add_title'))), form);
+}
+
+// ---- the list --------------------------------------------------------------------
+
+function mailboxList(ctx, d, onChanged) {
+	const tbody = h('tbody', null, loadingRow(COLS));
+	const selected = new Set();
+	let items = [];
+	let q = '';
+	let active = '';
+	const pg = pager(load);
+	const search = searchBox({ id: 'q', label: t('mailbox.search'), placeholder: t('mailbox.search_placeholder'),
+		onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const filterId = 'mb-filter';
+	const filter = h('select', { id: filterId },
+		h('option', { value: '' }, t('mailbox.filter_all')),
+		h('option', { value: 'true' }, t('mailbox.filter_active')),
+		h('option', { value: 'false' }, t('mailbox.filter_inactive')));
+	filter.addEventListener('change', () => { active = filter.value; pg.reset(); load(null); });
+	const all = h('input', { type: 'checkbox', id: 'mb-select-all' });
+	const allCell = h('span', { class: 'select-all' }, all,
+		h('label', { for: 'mb-select-all', class: 'select-all-label' }, t('mailbox.select_page')));
+	const actionError = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
+	const pageInfo = h('p', { class: 'card-note', 'aria-live': 'polite' });
+	const addJump = h('button', { type: 'button', class: 'btn btn-primary' }, t('mailbox.add'));
+	addJump.addEventListener('click', () => {
+		const input = document.getElementById('mb-local');
+		if (input) { input.scrollIntoView({ block: 'center' }); input.focus({ preventScroll: true }); }
+	});
+
+	// the bulk bar
+	const selCount = h('span', { class: 'bulk-count' });
+	const progress = h('span', { class: 'bulk-progress', role: 'status' });
+	const bDisable = h('button', { type: 'button', class: 'btn', id: 'bulk-disable' }, t('bulk.disable'));
+	const bEnable = h('button', { type: 'button', class: 'btn', id: 'bulk-enable' }, t('bulk.enable'));
+	const bDelete = h('button', { type: 'button', class: 'btn btn-danger', id: 'bulk-delete' }, t('bulk.delete'));
+	const bClear = h('button', { type: 'button', class: 'btn btn-quiet' }, t('bulk.clear'));
+	const failures = h('ul', { class: 'bulk-failures' });
+	const bulkBar = h('div', { class: 'bulk-bar', id: 'bulk-bar', role: 'region', 'aria-label': t('bulk.label'), hidden: true },
+		selCount, h('div', { class: 'bulk-actions' }, bEnable, bDisable, bDelete, bClear), progress);
+	const failBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true },
+		h('p', null, t('bulk.some_failed')), failures);
+
+	function syncSelection() {
+		const boxes = tbody.querySelectorAll('input.row-check');
+		const n = selected.size;
+		all.checked = n > 0 && n === boxes.length;
+		all.indeterminate = n > 0 && n < boxes.length;
+		bulkBar.hidden = n === 0 && !progress.textContent;
+		setText(selCount, t('bulk.selected', { count: n }));
+		for (const b of [bDisable, bEnable, bDelete]) b.disabled = n === 0;
+	}
+	all.addEventListener('change', () => {
+		for (const box of tbody.querySelectorAll('input.row-check')) {
+			box.checked = all.checked;
+			if (all.checked) selected.add(box.value); else selected.delete(box.value);
+		}
+		syncSelection();
+	});
+
+	function showActionError(err) {
+		replace(actionError, h('p', null, errorText(err)));
+		actionError.hidden = false;
+	}
+
+	function row(mb) {
+		const shown = displayAddress(mb.address);
+		const box = h('input', { type: 'checkbox', class: 'row-check', value: mb.address,
+			id: nextId('sel'), checked: selected.has(mb.address) });
+		box.addEventListener('change', () => {
+			if (box.checked) selected.add(mb.address); else selected.delete(mb.address);
+			syncSelection();
+		});
+		const edit = h('button', { type: 'button', class: 'btn btn-small' }, t('common.edit'));
+		const reset = h('button', { type: 'button', class: 'btn btn-small' }, t('mailbox.reset'));
+		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
+		const tr = h('tr', { 'data-address': mb.address, class: mb.active ? '' : 'row-off' },
+			h('td', { class: 'col-check' }, box,
+				h('label', { for: box.id, class: 'visually-hidden' }, t('mailbox.select_one', { address: shown }))),
+			tdTitle(t('mailbox.address'), h('span', { class: 'address' }, shown)),
+			td(t('mailbox.name'), mb.name || h('span', { class: 'muted' }, '—')),
+			td(t('mailbox.quota'), quota(mb.quota_bytes)),
+			td(t('mailbox.status'), activeBadge(mb.active)),
+			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, edit, reset, del)));
+		edit.addEventListener('click', async () => {
+			actionError.hidden = true;
+			const res = await editMailbox(mb);
+			if (res && res.address) {
+				const i = items.findIndex((x) => x.address === mb.address);
+				if (i >= 0) items[i] = res;
+				const nr = row(res);
+				tr.replaceWith(nr);
+				nr.querySelector('.col-actions button').focus();
+			}
+		});
+		reset.addEventListener('click', async () => {
+			actionError.hidden = true;
+			try { await resetPassword(mb); } catch (err) { showActionError(err); }
+		});
+		del.addEventListener('click', async () => {
+			actionError.hidden = true;
+			try {
+				if (await deleteMailbox(mb)) {
+					selected.delete(mb.address);
+					await load(pg.cursor());
+					onChanged();
+					all.focus();
+				}
+			} catch (err) { showActionError(err); }
+		});
+		return tr;
+	}
+
+	let loadSeq = 0;
+
+	async function load(cursor) {
+		const mine = ++loadSeq;
+		tbody.setAttribute('aria-busy', 'true');
+		selected.clear();
+		try {
+			const page = await api.get(path('domains', d.name, 'mailboxes'), { limit: PAGE, cursor, q, active });
+			if (mine !== loadSeq) return;	// a newer request took over
+			items = page.items;
+			replace(tbody, items.length ? items.map(row)
+				: emptyRow(COLS, q || active ? t('mailbox.none_match') : t('mailbox.empty')));
+			pg.loaded(page.next_cursor);
+			setText(pageInfo, items.length ? t('mailbox.page_info', { count: items.length, page: pg.page() }) : '');
+			search.clearError();
+		} catch (err) {
+			if (err.status === 401) return;
+			if (err.field === 'q') search.showError(err);
+			else replace(tbody, h('tr', null, h('td', { colspan: COLS }, errorBox(err, () => load(pg.cursor())))));
+		} finally {
+			tbody.removeAttribute('aria-busy');
+			syncSelection();
+		}
+	}
+
+	// bulk: one request after another, a count as it goes, failures by address
+	async function bulk(kind) {
+		const list = items.filter((m) => selected.has(m.address));
+		if (!list.length) return;
+		const shown = list.map((m) => displayAddress(m.address));
+		if (kind === 'delete') {
+			const ok = await confirmDialog({
+				title: t('bulk.delete_title'),
+				message: t('bulk.delete_confirm', { count: list.length }),
+				items: shown,
+				detail: t('mailbox.delete_detail'),
+				confirmLabel: t('bulk.delete_do', { count: list.length }),
+				danger: true,
+			});
+			if (!ok) return;
+		}
+		failBox.hidden = true;
+		replace(failures);
+		for (const b of [bDisable, bEnable, bDelete, bClear, all]) b.disabled = true;
+		let done = 0;
+		let failed = 0;
+		for (const mb of list) {
+			setText(progress, t(`bulk.progress_${kind}`, { done: done + 1, total: list.length }));
+			try {
+				if (kind === 'delete') await api.del(path('mailboxes', mb.address));
+				else await api.patch(path('mailboxes', mb.address), { active: kind === 'enable' });
+			} catch (err) {
+				if (err.status === 401) return;
+				failed += 1;
+				failures.append(h('li', null, h('span', { class: 'address' }, displayAddress(mb.address)), ': ', errorText(err)));
+			}
+			done += 1;
+		}
+		setText(progress, '');
+		for (const b of [bClear, all]) b.disabled = false;
+		toast(t(`bulk.done_${kind}`, { count: done - failed }), failed ? 'warn' : 'ok');
+		if (failed) failBox.hidden = false;
+		await load(pg.cursor());
+		onChanged();
+	}
+	bDisable.addEventListener('click', () => bulk('disable'));
+	bEnable.addEventListener('click', () => bulk('enable'));
+	bDelete.addEventListener('click', () => bulk('delete'));
+	bClear.addEventListener('click', () => {
+		selected.clear();
+		for (const box of tbody.querySelectorAll('input.row-check')) box.checked = false;
+		syncSelection();
+	});
+
+	const el = h('section', { class: 'card', 'aria-labelledby': 'list-h' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'list-h' }, t('mailbox.list_title')), pageInfo, addJump),
+		h('div', { class: 'toolbar' }, search.el,
+			h('div', { class: 'field field-filter' }, h('label', { for: filterId }, t('mailbox.filter')), filter)),
+		bulkBar, failBox, actionError,
+		table({ id: 'mailboxes', columns: [allCell, t('mailbox.address'), t('mailbox.name'), t('mailbox.quota'),
+			t('mailbox.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
+		pg.el);
+	return { el, load: () => load(pg.cursor()) };
+}
+
+// ---- domain settings ----------------------------------------------------------
+
+async function settings(ctx, d, guests) {
+	const active = h('input', { id: nextId('ds-active'), type: 'checkbox', checked: d.active });
+	const max = h('input', { id: nextId('ds-max'), type: 'text', inputmode: 'numeric', value: String(d.max_mailboxes || '') });
+	const q = quotaInputs(nextId('ds-quota'), toUnitInput(d.default_quota_bytes));
+	const others = guests.filter((g) => g.name !== d.guest);
+	const backup = h('select', { id: nextId('ds-backup') },
+		h('option', { value: '' }, t('domain.no_backup')),
+		others.map((g) => h('option', { value: g.name, selected: g.name === d.backup_guest }, g.name)));
+	const res = await formDialog({
+		title: t('domain.settings_title', { name: d.display_name }),
+		fields: [
+			checkField({ input: active, label: t('domain.active_label'), error: 'active', hint: t('domain.active_hint') }),
+			field({ label: t('domain.max_mailboxes'), input: max, error: 'max_mailboxes', hint: t('domain.max_hint') }),
+			field({ label: t('domain.default_quota'), input: q.num, after: q.unit, error: 'default_quota', hint: t('domain.default_quota_hint') }),
+			field({ label: t('domain.backup_guest'), input: backup, error: 'backup_guest', hint: t('domain.backup_hint') }),
+		],
+		onSubmit: async (form, errs) => {
+			const body = {};
+			if (active.checked !== d.active) body.active = active.checked;
+			const m = max.value.trim() === '' ? 0 : Number(max.value.trim());
+			if (!Number.isInteger(m) || m < 0) { errs.field('max_mailboxes', t('common.whole_number')); return false; }
+			if (m !== d.max_mailboxes) body.max_mailboxes = m;
+			const b = fromUnitInput(q.num.value, q.sel.value);
+			if (Number.isNaN(b)) { errs.field('default_quota', t('mailbox.quota_bad')); return false; }
+			if ((b || 0) !== d.default_quota_bytes) body.default_quota = b || 0;
+			const bg = backup.value || null;
+			if (bg !== d.backup_guest) body.backup_guest = bg;
+			if (!Object.keys(body).length) return d;
+			return api.patch(path('domains', d.name), body);
+		},
+	});
+	return res && res.name ? res : null;
+}
+
+async function deleteDomain(ctx, d) {
+	const ok = await confirmDialog({
+		title: t('domain.delete_title'),
+		message: d.mailboxes ? t('domain.delete_confirm_full', { name: d.display_name, count: d.mailboxes })
+			: t('domain.delete_confirm', { name: d.display_name }),
+		detail: t('domain.delete_detail'),
+		confirmLabel: t('domain.delete_do'),
+		danger: true,
+	});
+	if (!ok) return;
+	await api.del(path('domains', d.name), { force: 'true' });
+	toast(t('domain.deleted', { name: d.display_name }));
+	ctx.go('#/dashboard');
+}
+
+export default async function render(ctx) {
+	let d = await api.get(path('domains', ctx.params[0]));
+	ctx.setTitle(d.display_name);
+	let guests = [];
+	const top = head(ctx, d, async () => {
+		try {
+			if (!guests.length) {
+				const gs = await api.get('/guests', { limit: 1000 });
+				const mine = gs.items.find((g) => g.name === d.guest);
+				guests = gs.items.filter((g) => !mine || g.project === mine.project);
+			}
+			const nd = await settings(ctx, d, guests);
+			if (nd) { toast(t('domain.saved')); ctx.go(domainHref(nd.name)); }
+		} catch (err) {
+			toast(errorText(err), 'error');
+		}
+	});
+	const refreshCount = async () => {
+		try { d = await api.get(path('domains', d.name)); top.setCount(d); } catch (e) { /* keep the old count */ }
+	};
+	top.setCount(d);
+	const list = mailboxList(ctx, d, refreshCount);
+	const del = h('button', { type: 'button', class: 'btn btn-danger-quiet' }, t('domain.delete_do'));
+	del.addEventListener('click', async () => {
+		try { await deleteDomain(ctx, d); } catch (err) { toast(errorText(err), 'error'); }
+	});
+	ctx.view.append(top.el, list.el,
+		addForm(d, () => { list.load(); refreshCount(); }),
+		h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-h' },
+			h('div', { class: 'card-head' }, h('h2', { id: 'danger-h' }, t('domain.danger'))),
+			h('p', { class: 'muted' }, t('domain.delete_explain')), del));
+	// the guest's state, now and every 2 s
+	const first = api.get(path('guests', d.guest)).then((g) => { if (ctx.alive()) top.setGuest(g); }).catch(() => {});
+	ctx.onCleanup(watchGuest(d.guest, (g) => top.setGuest(g)));
+	await Promise.all([first, list.load()]);
+}

@@ -1,0 +1,427 @@
+// ui.js - the panel's shared pieces: fields with their error slots, API
+// errors in words, dialogs (<dialog>, focus kept, Escape closes), badges,
+// the keyset pager, the status toast.
+import { h, replace, setText } from './dom.js';
+import { t, has } from './i18n.js';
+
+let uid = 0;
+export function nextId(prefix) { uid += 1; return `${prefix}-${uid}`; }
+
+// ---- errors -------------------------------------------------------------
+
+function sentence(msg) {
+	const s = String(msg || '').trim();
+	return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';
+}
+
+// errorText(err): what to tell a person about a failed request.
+export function errorText(err) {
+	if (!err || !err.code) return t('errors.unknown');
+	if (err.code === 'network') return t('errors.network');
+	if (err.code === 'too_many_requests' && err.retryAfter)
+		return t('errors.too_many_requests_wait', { seconds: err.retryAfter });
+	if (['internal', 'database', 'system', 'protocol', 'bad_answer'].includes(err.code))
+		return t('errors.internal');
+	const key = has(`errors.${err.code}`) ? `errors.${err.code}` : 'errors.unknown';
+	const detail = sentence(err.message);
+	return detail && detail.toLowerCase() !== err.code
+		? t('errors.with_detail', { summary: t(key), detail }) : t(key);
+}
+
+// formErrors(form): shows an API error beside the input its field names
+// (an element [data-error-for=FIELD] inside the form), or in the form's
+// .form-error when no such field is shown.
+export function formErrors(form) {
+	const general = form.querySelector('.form-error');
+	function clear() {
+		for (const el of form.querySelectorAll('[data-error-for]')) { setText(el, ''); el.hidden = true; }
+		for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+		if (general) { setText(general, ''); general.hidden = true; }
+	}
+	function showAt(field, text) {
+		const slot = field ? form.querySelector(`[data-error-for="${CSS.escape(field)}"]`) : null;
+		if (slot) {
+			setText(slot, text);
+			slot.hidden = false;
+			const input = slot.dataset.input ? document.getElementById(slot.dataset.input) : null;
+			if (input) {
+				input.setAttribute('aria-invalid', 'true');
+				input.focus();
+			}
+			return;
+		}
+		if (general) {
+			setText(general, text);
+			general.hidden = false;
+			general.focus();
+		}
+	}
+	return {
+		clear,
+		field: (field, text) => showAt(field, text),
+		show(err) {
+			showAt(err && err.field, errorText(err));
+		},
+	};
+}
+
+export function formError() {
+	return h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+}
+
+// field({id, label, input, error, hint}): a label, its input, a hint and
+// the error slot for the API's field `error`, wired by aria-describedby.
+export function field({ label, input, error, hint, className, after }) {
+	const id = input.id;
+	const describedBy = [];
+	let hintEl = null;
+	if (hint) {
+		hintEl = h('p', { class: 'hint', id: `${id}-hint` }, hint);
+		describedBy.push(hintEl.id);
+	}
+	let errEl = null;
+	if (error) {
+		errEl = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert',
+			'data-error-for': error, 'data-input': id, hidden: true });
+		describedBy.push(errEl.id);
+	}
+	if (describedBy.length) input.setAttribute('aria-describedby', describedBy.join(' '));
+	return h('div', { class: `field ${className || ''}`.trim() },
+		h('label', { for: id }, label),
+		after ? h('div', { class: 'input-row' }, input, after) : input,
+		hintEl, errEl);
+}
+
+export function checkField({ input, label, error, hint }) {
+	const errEl = error ? h('p', { class: 'field-error', id: `${input.id}-error`, role: 'alert',
+		'data-error-for': error, 'data-input': input.id, hidden: true }) : null;
+	const hintEl = hint ? h('p', { class: 'hint', id: `${input.id}-hint` }, hint) : null;
+	const ids = [hintEl && hintEl.id, errEl && errEl.id].filter(Boolean);
+	if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+	return h('div', { class: 'field field-check' },
+		h('div', { class: 'check' }, input, h('label', { for: input.id }, label)), hintEl, errEl);
+}
+
+// quotaInputs(id): the number input (id) and its unit select; .bytes()
+// gives the byte count, null when empty, NaN when not a number.
+export function quotaInputs(id, { value = '', unit = 'G' } = {}) {
+	const num = h('input', { id, type: 'text', inputmode: 'decimal', autocomplete: 'off',
+		value, class: 'input-quota' });
+	const sel = h('select', { id: `${id}-unit` },
+		h('option', { value: 'M', selected: unit === 'M' }, 'MiB'),
+		h('option', { value: 'G', selected: unit === 'G' }, 'GiB'),
+		h('option', { value: 'T', selected: unit === 'T' }, 'TiB'));
+	const unitBox = h('span', { class: 'unit' },
+		h('label', { for: sel.id, class: 'visually-hidden' }, t('common.unit')), sel);
+	return { num, sel, unit: unitBox };
+}
+
+// ---- feedback -------------------------------------------------------------
+
+let toastTimer = null;
+export function toast(text, kind = 'ok') {
+	const el = document.getElementById('toast');
+	if (!el) return;
+	el.className = `toast toast-${kind}`;
+	setText(el, text);
+	clearTimeout(toastTimer);
+	toastTimer = setTimeout(() => setText(el, ''), 6000);
+}
+
+export function badge(kind, text, attrs = {}) {
+	return h('span', { class: `badge badge-${kind}`, ...attrs }, text);
+}
+
+export const STATES = ['pending', 'pushing', 'in_sync', 'unreachable', 'failed'];
+
+// stateBadge(state): the guest's push state; data-state is the API's word.
+export function stateBadge(state, attrs = {}) {
+	const el = h('span', { class: 'state badge', ...attrs });
+	setState(el, state);
+	return el;
+}
+
+export function setState(el, state) {
+	const s = STATES.includes(state) ? state : 'unknown';
+	if (el.dataset.state === state) return;
+	el.dataset.state = state;
+	el.className = `state badge badge-state-${s}`;
+	replace(el, h('span', { class: 'dot', 'aria-hidden': 'true' }), t(`state.${s}`));
+}
+
+export function activeBadge(active) {
+	return active ? badge('on', t('common.active')) : badge('off', t('common.inactive'));
+}
+
+export function loading(text) {
+	return h('div', { class: 'loading', role: 'status' },
+		h('span', { class: 'spinner', 'aria-hidden': 'true' }), text || t('common.loading'));
+}
+
+export function emptyRow(cols, text) {
+	return h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, text));
+}
+
+export function loadingRow(cols) {
+	return h('tr', { class: 'empty-row' }, h('td', { colspan: cols }, loading()));
+}
+
+export function errorBox(err, retry) {
+	return h('div', { class: 'notice notice-error', role: 'alert' },
+		h('p', null, errorText(err)),
+		retry ? h('button', { type: 'button', class: 'btn', on: { click: retry } }, t('common.retry')) : null);
+}
+
+export function debounce(fn, ms) {
+	let timer = null;
+	const d = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+	d.cancel = () => clearTimeout(timer);
+	return d;
+}
+
+// td(label, ...children): a cell that names its column on narrow screens.
+export function td(label, ...children) {
+	return h('td', { 'data-label': label }, h('span', { class: 'cell' }, ...children));
+}
+
+// ---- dialogs --------------------------------------------------------------
+
+// dialog({title, body, actions}): a modal <dialog>; Escape or a cancel
+// button closes it and focus goes back where it was.  Returns
+// {el, close(value), result: Promise}.
+export function dialog({ title, body, footer, className, initialFocus, wide }) {
+	const titleId = nextId('dlg-title');
+	const before = document.activeElement;
+	let resolve;
+	const result = new Promise((r) => { resolve = r; });
+	let value;
+	const closeBtn = h('button', { type: 'button', class: 'btn-icon dialog-x',
+		'aria-label': t('common.close'), on: { click: () => api.close(undefined) } }, '×');
+	const el = h('dialog', { class: `dialog ${wide ? 'dialog-wide' : ''} ${className || ''}`.trim(),
+		'aria-labelledby': titleId },
+	h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title), closeBtn),
+	h('div', { class: 'dialog-body' }, body),
+	footer ? h('div', { class: 'dialog-foot' }, footer) : null);
+	const api = {
+		el,
+		result,
+		close(v) { value = v; if (el.open) el.close(); },
+	};
+	el.addEventListener('close', () => {
+		el.remove();
+		if (before && typeof before.focus === 'function' && document.contains(before)) before.focus();
+		resolve(value);
+	});
+	document.body.appendChild(el);
+	el.showModal();
+	const first = initialFocus ? initialFocus
+		: el.querySelector('.dialog-body input, .dialog-body select, .dialog-body textarea, .dialog-foot button');
+	if (first) first.focus();
+	return api;
+}
+
+// confirmDialog({...}): resolves true when confirmed.
+export function confirmDialog({ title, message, detail, confirmLabel, danger = false, items }) {
+	const cancel = h('button', { type: 'button', class: 'btn' }, t('common.cancel'));
+	const ok = h('button', { type: 'button', class: danger ? 'btn btn-danger' : 'btn btn-primary' },
+		confirmLabel || t('common.ok'));
+	const list = items && items.length
+		? h('ul', { class: 'confirm-list' }, items.slice(0, 10).map((i) => h('li', null, i)),
+			items.length > 10 ? h('li', { class: 'muted' }, t('common.and_more', { count: items.length - 10 })) : null)
+		: null;
+	const d = dialog({
+		title,
+		body: [h('p', null, message), list, detail ? h('p', { class: 'muted' }, detail) : null],
+		footer: [cancel, ok],
+		initialFocus: danger ? cancel : ok,
+	});
+	cancel.addEventListener('click', () => d.close(false));
+	ok.addEventListener('click', () => d.close(true));
+	return d.result.then((v) => v === true);
+}
+
+async function copy(text, input, status) {
+	try {
+		await navigator.clipboard.writeText(text);
+		setText(status, t('common.copied'));
+	} catch (e) {
+		input.select();
+		setText(status, t('common.copy_manually'));
+	}
+}
+
+// secretDialog({title, message, secret}): shows a secret once.
+export function secretDialog({ title, message, secret, label }) {
+	const id = nextId('secret');
+	const input = h('input', { id, type: 'text', readonly: true, value: secret,
+		class: 'secret', spellcheck: 'false', autocomplete: 'off' });
+	const status = h('p', { class: 'hint', role: 'status' });
+	const copyBtn = h('button', { type: 'button', class: 'btn' }, t('common.copy'));
+	copyBtn.addEventListener('click', () => copy(secret, input, status));
+	input.addEventListener('focus', () => input.select());
+	const done = h('button', { type: 'button', class: 'btn btn-primary' }, t('common.done'));
+	const d = dialog({
+		title,
+		body: [
+			h('p', null, message),
+			h('div', { class: 'field' }, h('label', { for: id }, label || t('common.secret')),
+				h('div', { class: 'input-row' }, input, copyBtn)),
+			status,
+			h('p', { class: 'notice notice-warn' }, t('common.shown_once')),
+		],
+		footer: [done],
+		initialFocus: copyBtn,
+	});
+	done.addEventListener('click', () => d.close(true));
+	return d.result;
+}
+
+// formDialog({title, fields, submitLabel, onSubmit}): a dialog holding a
+// form; onSubmit(form, errors) throws an ApiError to keep it open.
+export function formDialog({ title, fields, submitLabel, onSubmit, danger, wide }) {
+	const errorEl = formError();
+	const cancel = h('button', { type: 'button', class: 'btn' }, t('common.cancel'));
+	const submit = h('button', { type: 'submit', class: danger ? 'btn btn-danger' : 'btn btn-primary' },
+		submitLabel || t('common.save'));
+	const form = h('form', { class: 'form', novalidate: true }, fields, errorEl,
+		h('div', { class: 'dialog-foot' }, cancel, submit));
+	const d = dialog({ title, body: form, wide });
+	const errs = formErrors(form);
+	cancel.addEventListener('click', () => d.close(undefined));
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		errs.clear();
+		submit.disabled = true;
+		form.setAttribute('aria-busy', 'true');
+		try {
+			const v = await onSubmit(form, errs);
+			if (v !== false) d.close(v === undefined ? true : v);
+		} catch (err) {
+			errs.show(err);
+		} finally {
+			submit.disabled = false;
+			form.removeAttribute('aria-busy');
+		}
+	});
+	return d.result;
+}
+
+// ---- paging ---------------------------------------------------------------
+
+// pager(onChange): keyset paging with a stack of cursors for "previous".
+// onChange(cursor) loads a page; call .loaded(next_cursor, count) after.
+export function pager(onChange) {
+	const stack = [null];
+	let index = 0;
+	let next = null;
+	const prevBtn = h('button', { type: 'button', class: 'btn' }, `‹ ${t('common.prev')}`);
+	const nextBtn = h('button', { type: 'button', class: 'btn' }, `${t('common.next')} ›`);
+	const label = h('span', { class: 'pager-label', 'aria-live': 'polite' });
+	const el = h('nav', { class: 'pager', 'aria-label': t('common.paging') }, prevBtn, label, nextBtn);
+	prevBtn.addEventListener('click', () => {
+		if (index === 0) return;
+		index -= 1;
+		onChange(stack[index]);
+	});
+	nextBtn.addEventListener('click', () => {
+		if (next === null) return;
+		stack.length = index + 1;
+		stack.push(next);
+		index += 1;
+		onChange(stack[index]);
+	});
+	return {
+		el,
+		cursor: () => stack[index],
+		page: () => index + 1,
+		reset() { stack.length = 1; index = 0; next = null; },
+		loaded(nextCursor) {
+			next = nextCursor === undefined ? null : nextCursor;
+			prevBtn.disabled = index === 0;
+			nextBtn.disabled = next === null;
+			setText(label, t('common.page', { page: index + 1 }));
+			el.hidden = index === 0 && next === null;
+		},
+	};
+}
+
+// ---- tables and search ------------------------------------------------------
+
+// table({id, columns, tbody, caption}): a table in a scrolling wrapper;
+// columns are header texts (or nodes); on phones rows become cards.
+export function table({ id, columns, tbody, caption, className }) {
+	return h('div', { class: 'table-wrap' },
+		h('table', { id, class: `table stack ${className || ''}`.trim() },
+			caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
+			h('thead', null, h('tr', null, columns.map((c) =>
+				c instanceof Node ? h('th', { scope: 'col', class: 'col-check' }, c) : h('th', { scope: 'col' }, c)))),
+			tbody));
+}
+
+const Q_RE = /^[A-Za-z0-9._+@-]+$/;
+
+// A local part as the API takes it: a-z 0-9 . _ + -, no dot at either end
+// or two in a row, at most 64 octets (checked here to answer at once).
+export function localPartOk(s) {
+	return s.length <= 64 && /^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*$/.test(s);
+}
+
+// searchBox({id, label, onSearch}): a search field sending q= 300 ms after
+// the last key; what the API would refuse is flagged at once instead.
+export function searchBox({ id, label, placeholder, onSearch }) {
+	const input = h('input', { id, type: 'search', autocomplete: 'off', spellcheck: 'false',
+		autocapitalize: 'none', placeholder: placeholder || '', maxlength: '64' });
+	const err = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert',
+		'data-error-for': 'q', 'data-input': id, hidden: true });
+	input.setAttribute('aria-describedby', err.id);
+	let last = '';
+	const run = debounce(() => {
+		const v = input.value.trim().toLowerCase();
+		if (v && !Q_RE.test(v)) {
+			setText(err, t('search.bad_chars'));
+			err.hidden = false;
+			input.setAttribute('aria-invalid', 'true');
+			return;
+		}
+		err.hidden = true;
+		input.removeAttribute('aria-invalid');
+		if (v === last) return;
+		last = v;
+		onSearch(v);
+	}, 300);
+	input.addEventListener('input', run);
+	input.addEventListener('keydown', (ev) => {
+		if (ev.key === 'Escape' && input.value) { input.value = ''; run(); }
+	});
+	const el = h('div', { class: 'field field-search' },
+		h('label', { for: id }, label || t('search.label')),
+		h('div', { class: 'search-wrap' }, h('span', { class: 'search-icon', 'aria-hidden': 'true' }), input),
+		err);
+	return {
+		el, input,
+		value: () => last,
+		showError(e) { setText(err, errorText(e)); err.hidden = false; },
+		clearError() { err.hidden = true; },
+	};
+}
+
+// meter(label, used, max, fmt): usage against a limit (0: none).
+export function usageMeter(label, used, max, fmt) {
+	const id = nextId('usage');
+	const pct = max ? Math.round((used / max) * 100) : null;
+	const value = max
+		? t('usage.of', { used: fmt(used), max: fmt(max) })
+		: t('usage.no_limit', { used: fmt(used) });
+	const m = max ? h('meter', { id, min: '0', max: String(max), value: String(Math.min(used, max)),
+		low: String(max * 0.8), high: String(max * 0.95), optimum: '0', 'aria-label': label }) : null;
+	return h('div', { class: `usage ${pct !== null && pct >= 95 ? 'usage-high' : pct !== null && pct >= 80 ? 'usage-mid' : ''}`.trim() },
+		h('div', { class: 'usage-head' }, h('span', { class: 'usage-label' }, label),
+			h('span', { class: 'usage-value' }, value)),
+		m,
+		h('p', { class: 'hint' }, pct === null ? t('usage.unlimited_hint') : t('usage.percent', { pct })));
+}
+
+// tdTitle(label, ...children): the row's name; the card's title on phones.
+export function tdTitle(label, ...children) {
+	return h('td', { 'data-label': label, class: 'cell-title' }, ...children);
+}
