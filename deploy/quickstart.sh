@@ -47,13 +47,20 @@ cli project add demo >/dev/null
 cli guest add demo --project demo --host "$addr" \
 	--host-key-file "$HK_GUEST_ROOT/demo/host_key.pub" >/dev/null
 key=$(cli apikey create)
+# Web panel sign-ins: the operator "admin" and the demo project's owner.
+admin_pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+owner_pw=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$admin_pw" | cli account passwd admin --password-stdin >/dev/null
+printf '%s\n' "$owner_pw" | cli account add owner --owner demo --password-stdin >/dev/null
 curl -sf -o /dev/null -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
 	--data-binary '{"name":"demo.example","guest":"demo"}' "http://$HK_LISTEN/api/v1/domains"
 
 cat <<MSG
 
 hakomail is running.
-  Panel:        http://$HK_LISTEN/
+  Web panel:    http://$HK_LISTEN/
+                operator: admin / $admin_pw
+                owner of project demo: owner / $owner_pw
   API:          http://$HK_LISTEN/api/v1/
   Operator key: $key
   Demo guest:   demo at $addr, serving demo.example
