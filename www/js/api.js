@@ -68,5 +68,20 @@ export const api = {
 	get: (p, query, opts) => request('GET', p, { query, ...opts }),
 	post: (p, body, opts) => request('POST', p, { body: body === undefined ? {} : body, ...opts }),
 	patch: (p, body) => request('PATCH', p, { body }),
-	del: (p, query) => request('DELETE', p, { query }),
+	del: (p, query, opts) => request('DELETE', p, { query, ...opts }),
 };
+
+// allItems('/guests'): every item of a listing, following next_cursor, for
+// the short lists a form picks from (guests, projects).  Stops after
+// maxPages so that a runaway cursor cannot loop for ever.
+export async function allItems(p, { limit = 1000, maxPages = 20 } = {}) {
+	const out = [];
+	let cursor = null;
+	for (let i = 0; i < maxPages; i++) {
+		const page = await api.get(p, { limit, cursor });
+		out.push(...page.items);
+		if (!page.next_cursor) break;
+		cursor = page.next_cursor;
+	}
+	return out;
+}

@@ -4,7 +4,7 @@
 import { h, replace, setText } from './dom.js';
 import { t, loadLang, preferredLang, currentLang, languages } from './i18n.js';
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
-import { loading, errorBox } from './ui.js';
+import { loading, errorBox, errorText, closeDialogs, toast, clearToast } from './ui.js';
 
 const ROUTES = [
 	{ re: /^\/login$/, page: 'login', open: true },
@@ -60,6 +60,12 @@ export function go(hash, replaceIt = false) {
 
 function homeFor() { return '#/dashboard'; }
 
+// Only a route of this panel may be gone to after signing in: returnTo is
+// made from location.hash, which anyone can put in a link.
+function isRoute(hash) {
+	return typeof hash === 'string' && /^#\/[^/\\]/.test(hash) && hash !== '#/login';
+}
+
 // ---- the header -------------------------------------------------------------
 
 function renderChrome() {
@@ -112,7 +118,14 @@ function markNav() {
 }
 
 async function switchLang(l) {
-	await loadLang(l, true);
+	try {
+		await loadLang(l, true);
+	} catch (e) {
+		toast(t('errors.network'), 'error');
+		renderChrome();	// the select shows the language still in use
+		return;
+	}
+	clearToast();
 	renderChrome();
 	route({ keepFocus: true });
 	const sel = document.getElementById('lang');
@@ -120,7 +133,14 @@ async function switchLang(l) {
 }
 
 async function signOut() {
-	try { await api.del('/session'); } catch (e) { /* gone already: sign out here anyway */ }
+	try {
+		await api.del('/session', undefined, { quietAuth: true });
+	} catch (err) {
+		// Only a session the server no longer knows is gone: on any other
+		// failure the cookie still works, and saying "signed out" on a
+		// shared machine would be a lie.
+		if (err.status !== 401) { toast(errorText(err), 'error'); return; }
+	}
 	state.session = null;
 	setCsrf(null);
 	hint(false);
@@ -133,6 +153,7 @@ async function signOut() {
 // ---- the router -------------------------------------------------------------
 
 function cleanup() {
+	closeDialogs();
 	for (const fn of state.cleanups.splice(0)) {
 		try { fn(); } catch (e) { /* keep cleaning */ }
 	}
@@ -181,14 +202,11 @@ async function route(opts = {}) {
 		else await mod.default(ctx);
 	} catch (err) {
 		if (id !== state.routeId) return;
-		if (err && err.status === 404) {
+		if (err && (err.status === 404 || err.status === 403)) {
 			const nf = await import('./pages/notfound.js');
+			if (id !== state.routeId) return;
 			replace(view);
-			nf.default(ctx);
-		} else if (err && err.status === 403) {
-			const nf = await import('./pages/notfound.js');
-			replace(view);
-			nf.forbidden(ctx);
+			if (err.status === 404) nf.default(ctx); else nf.forbidden(ctx);
 		} else if (err && err.status === 401) {
 			return;	// the session ended: the handler went to the sign-in page
 		} else {
@@ -209,7 +227,7 @@ async function onSignedIn(session) {
 	setCsrf(session.csrf_token);
 	hint(true);
 	renderChrome();
-	const to = state.returnTo && state.returnTo !== '#/login' ? state.returnTo : homeFor();
+	const to = isRoute(state.returnTo) ? state.returnTo : homeFor();
 	state.returnTo = null;
 	go(to, true);
 }

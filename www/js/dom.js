@@ -20,8 +20,11 @@ function allowed(name) {
 // setAttr(el, name, value): one whitelisted attribute; false/null removes it.
 export function setAttr(el, name, value) {
 	if (!allowed(name)) throw new Error(`dom: attribute ${name} refused`);
-	if (name === 'href' && typeof value === 'string' && /^\s*javascript:/i.test(value))
-		throw new Error('dom: javascript: URL refused');
+	// Browsers drop control characters and blanks inside a URL's scheme
+	// ("java\tscript:" runs), so test the scheme with those removed.
+	if (name === 'href' && typeof value === 'string'
+		&& /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f]/g, '')))
+		throw new Error('dom: script or data URL refused');
 	if (value === false || value === null || value === undefined) {
 		el.removeAttribute(name);
 		if (name === 'checked' || name === 'disabled' || name === 'selected') el[name] = false;

@@ -22,10 +22,6 @@ export function quota(n) {
 	return n ? bytes(n) : t('common.unlimited');
 }
 
-export function limit(n) {
-	return n ? number(n) : t('common.unlimited');
-}
-
 // Unix seconds to a date and time.
 export function dateTime(sec) {
 	if (sec === null || sec === undefined || sec === 0) return '';
@@ -51,7 +47,7 @@ export function relative(sec) {
 	return dateTime(sec);
 }
 
-// isoDateTime(sec): for <time datetime>.
+// iso(sec): for <time datetime>.
 export function iso(sec) {
 	return sec ? new Date(sec * 1000).toISOString() : '';
 }

@@ -3,6 +3,7 @@
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { relative, dateTime, iso } from './format.js';
+import { emptyRow } from './ui.js';
 
 export function whenNode(sec, emptyKey = 'guests.never') {
 	if (!sec) return h('span', { class: 'muted' }, t(emptyKey));
@@ -36,4 +37,26 @@ export function fillDetail(cell, g) {
 		h('span', { class: 'detail-line' }, detail(g)),
 		g.last_error && g.state !== 'in_sync'
 			? h('span', { class: 'detail-error' }, g.last_error) : null));
+}
+
+// guestRows({tbody, cols, empty, make, fill}): apply(list) shows the guests
+// in the API's order, one row each, made once by make(g) -> {tr, ...} and
+// refreshed by fill(row, g).  Rows are updated in place rather than rebuilt
+// so that the 2 s poll keeps focus, hover and a screen reader's position.
+export function guestRows({ tbody, cols, empty, make, fill }) {
+	const rows = new Map();
+	return function apply(list) {
+		const seen = new Set();
+		for (const g of list) {
+			seen.add(g.name);
+			let r = rows.get(g.name);
+			if (!r) { r = make(g); rows.set(g.name, r); }
+			fill(r, g);
+		}
+		for (const [name, r] of rows) if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }
+		if (!list.length) { replace(tbody, emptyRow(cols, empty)); return; }
+		const ordered = list.map((g) => rows.get(g.name).tr);
+		const current = Array.from(tbody.children);
+		if (current.length !== ordered.length || ordered.some((tr, i) => current[i] !== tr)) replace(tbody, ordered);
+	};
 }

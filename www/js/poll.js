@@ -1,17 +1,27 @@
 // poll.js - keeps push state fresh: every 2 s while a page that shows it is
 // open, one GET (the guest list, or one guest), never two at once.
-import { api, path } from './api.js';
+import { api, path, allItems } from './api.js';
 
 export const POLL_MS = 2000;
 
 // watch(load, apply): calls apply(await load()) every POLL_MS until the
 // returned stop() is called.  Failures are skipped quietly (the next tick
-// tries again); a 401 still ends the session through api.js.
-export function watch(load, apply) {
+// tries again); a 401 still ends the session through api.js.  A hidden tab
+// is not polled, nor one nobody has touched for IDLE_MS: polling would
+// otherwise keep the session alive for ever, and the server's idle timeout
+// ([session] idle_timeout) would never sign out a panel left open on a
+// shared lab PC.  The next key or click resumes it.
+const IDLE_MS = 10 * 60 * 1000;
+let lastInput = Date.now();
+for (const ev of ['keydown', 'pointerdown', 'wheel', 'touchstart'])
+	addEventListener(ev, () => { lastInput = Date.now(); }, { passive: true, capture: true });
+
+function watch(load, apply) {
 	let stopped = false;
 	let busy = false;
 	const timer = setInterval(async () => {
-		if (stopped || busy) return;
+		if (stopped || busy || document.hidden ||
+		    Date.now() - lastInput > IDLE_MS) return;
 		busy = true;
 		try {
 			const data = await load();
@@ -26,17 +36,7 @@ export function watch(load, apply) {
 }
 
 // All guests the caller sees (a fleet fits in a few pages of 1000).
-export async function allGuests() {
-	const out = [];
-	let cursor = null;
-	for (let i = 0; i < 20; i++) {
-		const page = await api.get('/guests', { limit: 1000, cursor });
-		out.push(...page.items);
-		if (!page.next_cursor) break;
-		cursor = page.next_cursor;
-	}
-	return out;
-}
+export function allGuests() { return allItems('/guests'); }
 
 export function watchGuests(apply) { return watch(allGuests, apply); }
 export function watchGuest(name, apply) { return watch(() => api.get(path('guests', name)), apply); }

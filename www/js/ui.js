@@ -69,8 +69,9 @@ export function formError() {
 	return h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
 }
 
-// field({id, label, input, error, hint}): a label, its input, a hint and
-// the error slot for the API's field `error`, wired by aria-describedby.
+// field({label, input, error, hint, className, after}): a label, its input
+// (which carries the id), a hint and the error slot for the API's field
+// `error`, wired by aria-describedby; `after` sits beside the input.
 export function field({ label, input, error, hint, className, after }) {
 	const id = input.id;
 	const describedBy = [];
@@ -128,11 +129,18 @@ export function toast(text, kind = 'ok') {
 	toastTimer = setTimeout(() => setText(el, ''), 6000);
 }
 
+// A message in the language just left would stay behind on a switch.
+export function clearToast() {
+	const el = document.getElementById('toast');
+	clearTimeout(toastTimer);
+	if (el) setText(el, '');
+}
+
 export function badge(kind, text, attrs = {}) {
 	return h('span', { class: `badge badge-${kind}`, ...attrs }, text);
 }
 
-export const STATES = ['pending', 'pushing', 'in_sync', 'unreachable', 'failed'];
+const STATES = ['pending', 'pushing', 'in_sync', 'unreachable', 'failed'];
 
 // stateBadge(state): the guest's push state; data-state is the API's word.
 export function stateBadge(state, attrs = {}) {
@@ -172,6 +180,18 @@ export function errorBox(err, retry) {
 		retry ? h('button', { type: 'button', class: 'btn', on: { click: retry } }, t('common.retry')) : null);
 }
 
+// errorRow(cols, err, retry): a failed listing, in place of its rows.
+export function errorRow(cols, err, retry) {
+	return h('tr', null, h('td', { colspan: cols }, errorBox(err, retry)));
+}
+
+// domainHref('xn--pss25c.example', '/aliases'): the panel's route to a
+// domain page.  The name comes from the API, so it is encoded like any
+// other path segment.
+export function domainHref(name, tail = '') {
+	return `#/domains/${encodeURIComponent(name)}${tail}`;
+}
+
 export function debounce(fn, ms) {
 	let timer = null;
 	const d = (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
@@ -186,10 +206,21 @@ export function td(label, ...children) {
 
 // ---- dialogs --------------------------------------------------------------
 
-// dialog({title, body, actions}): a modal <dialog>; Escape or a cancel
-// button closes it and focus goes back where it was.  Returns
+// The dialogs open now, so that leaving the page (or the session ending)
+// does not leave one modal over the next page.
+const openDialogs = new Set();
+
+// closeDialogs(): closes every open dialog but those showing a secret,
+// which would be lost for good (the API shows it once).
+export function closeDialogs() {
+	for (const d of [...openDialogs]) if (!d.keep) d.close(undefined);
+}
+
+// dialog({title, body, footer, className, initialFocus, wide, keep}): a
+// modal <dialog>; Escape or a cancel button closes it and focus goes back
+// where it was.  keep: it survives closeDialogs().  Returns
 // {el, close(value), result: Promise}.
-export function dialog({ title, body, footer, className, initialFocus, wide }) {
+export function dialog({ title, body, footer, className, initialFocus, wide, keep = false }) {
 	const titleId = nextId('dlg-title');
 	const before = document.activeElement;
 	let resolve;
@@ -205,9 +236,12 @@ export function dialog({ title, body, footer, className, initialFocus, wide }) {
 	const api = {
 		el,
 		result,
+		keep,
 		close(v) { value = v; if (el.open) el.close(); },
 	};
+	openDialogs.add(api);
 	el.addEventListener('close', () => {
+		openDialogs.delete(api);
 		el.remove();
 		if (before && typeof before.focus === 'function' && document.contains(before)) before.focus();
 		resolve(value);
@@ -271,9 +305,11 @@ export function secretDialog({ title, message, secret, label }) {
 		],
 		footer: [done],
 		initialFocus: copyBtn,
+		keep: true,
 	});
 	done.addEventListener('click', () => d.close(true));
-	return d.result;
+	// the secret goes with the dialog: nothing keeps it in the page after
+	return d.result.then((v) => { input.value = ''; return v; });
 }
 
 // formDialog({title, fields, submitLabel, onSubmit}): a dialog holding a
@@ -309,7 +345,9 @@ export function formDialog({ title, fields, submitLabel, onSubmit, danger, wide 
 // ---- paging ---------------------------------------------------------------
 
 // pager(onChange): keyset paging with a stack of cursors for "previous".
-// onChange(cursor) loads a page; call .loaded(next_cursor, count) after.
+// onChange(cursor) loads a page; call .loaded(next_cursor) after, or first
+// .back() when the page came back empty: deleting the last rows of a later
+// page should show the page before, not "nothing here" with a Previous.
 export function pager(onChange) {
 	const stack = [null];
 	let index = 0;
@@ -335,6 +373,13 @@ export function pager(onChange) {
 		cursor: () => stack[index],
 		page: () => index + 1,
 		reset() { stack.length = 1; index = 0; next = null; },
+		back() {
+			if (index === 0) return false;
+			stack.length = index;
+			index -= 1;
+			onChange(stack[index]);
+			return true;
+		},
 		loaded(nextCursor) {
 			next = nextCursor === undefined ? null : nextCursor;
 			prevBtn.disabled = index === 0;
@@ -376,6 +421,7 @@ export function searchBox({ id, label, placeholder, onSearch }) {
 	input.setAttribute('aria-describedby', err.id);
 	let last = '';
 	const run = debounce(() => {
+		if (!input.isConnected) return;	// the page was left within the 300 ms
 		const v = input.value.trim().toLowerCase();
 		if (v && !Q_RE.test(v)) {
 			setText(err, t('search.bad_chars'));
@@ -405,7 +451,7 @@ export function searchBox({ id, label, placeholder, onSearch }) {
 	};
 }
 
-// meter(label, used, max, fmt): usage against a limit (0: none).
+// usageMeter(label, used, max, fmt): usage against a limit (0: none).
 export function usageMeter(label, used, max, fmt) {
 	const id = nextId('usage');
 	const pct = max ? Math.round((used / max) * 100) : null;

@@ -2,10 +2,10 @@
 // add, issue a new password (shown once), disable / enable, delete.
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { api, path } from '../api.js';
+import { api, path, allItems } from '../api.js';
 import { number } from '../format.js';
 import { generatePassword } from '../password.js';
-import { badge, confirmDialog, emptyRow, errorBox, errorText, field, formError, formErrors,
+import { badge, confirmDialog, emptyRow, errorRow, errorText, field, formError, formErrors,
 	loadingRow, pager, searchBox, secretDialog, table, td, tdTitle, toast } from '../ui.js';
 
 const PAGE = 50;
@@ -75,6 +75,7 @@ export default async function render(ctx) {
 		try {
 			const page = await api.get('/accounts', { limit: PAGE, cursor, q });
 			if (mine !== loadSeq) return;	// a newer request took over
+			if (!page.items.length && pg.back()) return;
 			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(7, q ? t('accounts.none_match') : t('accounts.empty')));
 			pg.loaded(page.next_cursor);
 			search.clearError();
@@ -82,7 +83,7 @@ export default async function render(ctx) {
 			if (err.status === 401) return;
 			if (err.status === 403 || err.status === 404) throw err;
 			if (err.field === 'q') search.showError(err);
-			else replace(tbody, h('tr', null, h('td', { colspan: 7 }, errorBox(err, () => load(pg.cursor())))));
+			else replace(tbody, errorRow(7, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}
@@ -91,7 +92,7 @@ export default async function render(ctx) {
 
 	// the add form
 	let projects = [];
-	try { projects = (await api.get('/projects', { limit: 1000 })).items.map((p) => p.name); } catch (e) { projects = []; }
+	try { projects = (await allItems('/projects')).map((p) => p.name); } catch (e) { projects = []; }
 	const login = h('input', { id: 'account-login', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', maxlength: '63' });
 	const role = h('select', { id: 'account-role' },
 		h('option', { value: 'owner' }, t('role.owner')), h('option', { value: 'admin' }, t('role.admin')));

@@ -4,12 +4,11 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { displayAddress, toUnicode } from '../punycode.js';
-import { activeBadge, confirmDialog, emptyRow, errorBox, errorText, field, formDialog, formError,
-	formErrors, loadingRow, localPartOk, nextId, pager, searchBox, table, td, tdTitle, toast, loading } from '../ui.js';
+import { activeBadge, confirmDialog, domainHref, emptyRow, errorBox, errorRow, errorText, field, formDialog,
+	formError, formErrors, loadingRow, localPartOk, nextId, pager, searchBox, table, td, tdTitle, toast,
+	loading } from '../ui.js';
 
 const PAGE = 50;
-
-function domainHref(name, tail = '') { return `#/domains/${encodeURIComponent(name)}${tail}`; }
 
 // destinations typed one a line (commas and spaces also split them)
 function parseDestinations(text) {
@@ -43,14 +42,18 @@ async function editDestinations(alias, title) {
 function catchAllSection(d) {
 	const body = h('div', null, loading());
 	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const addr = `@${d.name}`;
+	const addr = `@${d.name}`;	// the catch-all's address in the API
+	let seq = 0;
 	async function show() {
+		const mine = ++seq;
 		let ca = null;
 		try {
 			ca = await api.get(path('aliases', addr));
 		} catch (err) {
+			if (mine !== seq || err.status === 401) return;
 			if (err.status !== 404) { replace(body, errorBox(err, show)); return; }
 		}
+		if (mine !== seq) return;	// a newer look took over
 		if (!ca) {
 			const set = h('button', { type: 'button', class: 'btn btn-primary' }, t('catchall.set'));
 			set.addEventListener('click', () => create());
@@ -145,6 +148,8 @@ function aliasSection(d) {
 		try {
 			const page = await api.get(path('domains', d.name, 'aliases'), { limit: PAGE, cursor, q });
 			if (mine !== loadSeq) return;	// a newer request took over
+			if (!page.items.length && pg.back()) return;
+			// the catch-all has its own card above
 			const items = page.items.filter((a) => a.local_part !== '');
 			replace(tbody, items.length ? items.map(row) : emptyRow(4, q ? t('aliases.none_match') : t('aliases.empty')));
 			pg.loaded(page.next_cursor);
@@ -152,7 +157,7 @@ function aliasSection(d) {
 		} catch (err) {
 			if (err.status === 401) return;
 			if (err.field === 'q') search.showError(err);
-			else replace(tbody, h('tr', null, h('td', { colspan: 4 }, errorBox(err, () => load(pg.cursor())))));
+			else replace(tbody, errorRow(4, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}
@@ -234,11 +239,12 @@ function aliasDomainSection(d) {
 		try {
 			const page = await api.get('/alias-domains', { domain: d.name, limit: PAGE, cursor });
 			if (mine !== loadSeq) return;	// a newer request took over
+			if (!page.items.length && pg.back()) return;
 			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(3, t('aliasdomains.empty')));
 			pg.loaded(page.next_cursor);
 		} catch (err) {
 			if (err.status === 401) return;
-			replace(tbody, h('tr', null, h('td', { colspan: 3 }, errorBox(err, () => load(pg.cursor())))));
+			replace(tbody, errorRow(3, err, () => load(pg.cursor())));
 		}
 	}
 	const name = h('input', { id: 'ad-name', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none' });

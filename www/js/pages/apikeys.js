@@ -5,7 +5,7 @@ import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { dateTime, date } from '../format.js';
 import { whenNode } from '../guestview.js';
-import { badge, checkField, confirmDialog, emptyRow, errorBox, errorText, field, formError, formErrors,
+import { badge, checkField, confirmDialog, emptyRow, errorRow, errorText, field, formError, formErrors,
 	loadingRow, pager, secretDialog, table, td, tdTitle, toast } from '../ui.js';
 
 const PAGE = 50;
@@ -52,15 +52,18 @@ export default async function render(ctx) {
 			td(t('common.status'), status(k)),
 			h('td', { class: 'col-actions' }, revoke));
 	}
+	let loadSeq = 0;
 	async function load(cursor) {
+		const mine = ++loadSeq;
 		tbody.setAttribute('aria-busy', 'true');
 		try {
 			const page = await api.get('/api-keys', { limit: PAGE, cursor });
+			if (mine !== loadSeq) return;	// a newer request took over
 			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(8, t('apikeys.empty')));
 			pg.loaded(page.next_cursor);
 		} catch (err) {
 			if (err.status === 401) return;
-			replace(tbody, h('tr', null, h('td', { colspan: 8 }, errorBox(err, () => load(pg.cursor())))));
+			replace(tbody, errorRow(8, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}

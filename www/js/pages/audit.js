@@ -5,7 +5,7 @@ import { t, has } from '../i18n.js';
 import { api } from '../api.js';
 import { dateTime, iso } from '../format.js';
 import { displayAddress } from '../punycode.js';
-import { badge, emptyRow, errorBox, loadingRow, pager, table, td, tdTitle } from '../ui.js';
+import { badge, emptyRow, errorRow, loadingRow, pager, table, td, tdTitle } from '../ui.js';
 
 const PAGE = 50;
 
@@ -33,15 +33,18 @@ export default async function render(ctx) {
 			td(t('audit.object'), h('span', { class: 'address' }, displayAddress(e.object))),
 			td(t('audit.detail'), detailNode(e.detail)));
 	}
+	let loadSeq = 0;
 	async function load(cursor) {
+		const mine = ++loadSeq;
 		tbody.setAttribute('aria-busy', 'true');
 		try {
 			const page = await api.get('/audit', { limit: PAGE, cursor });
+			if (mine !== loadSeq) return;	// a newer request took over
 			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(5, t('audit.empty')));
 			pg.loaded(page.next_cursor);
 		} catch (err) {
 			if (err.status === 401) return;
-			replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorBox(err, () => load(pg.cursor())))));
+			replace(tbody, errorRow(5, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}

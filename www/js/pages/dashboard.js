@@ -5,13 +5,11 @@ import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { number, bytes, quota } from '../format.js';
 import { allGuests, watchGuests } from '../poll.js';
-import { fillDetail, whenNode } from '../guestview.js';
-import { activeBadge, emptyRow, errorBox, formDialog, field, loadingRow, pager, searchBox,
-	stateBadge, setState, table, td, tdTitle, toast, usageMeter, nextId, loading } from '../ui.js';
+import { fillDetail, guestRows, whenNode } from '../guestview.js';
+import { activeBadge, domainHref, emptyRow, errorBox, errorRow, formDialog, field, loadingRow, pager,
+	searchBox, stateBadge, setState, table, td, tdTitle, toast, usageMeter, nextId, loading } from '../ui.js';
 
 const PAGE = 50;
-
-function domainHref(name) { return `#/domains/${encodeURIComponent(name)}`; }
 
 // ---- usage ------------------------------------------------------------------
 
@@ -54,7 +52,6 @@ async function usageSection(ctx) {
 function guestSection(ctx) {
 	const admin = ctx.session.role === 'admin';
 	const tbody = h('tbody', null, loadingRow(admin ? 5 : 4));
-	const rows = new Map();
 	const cols = [t('guests.name')];
 	if (admin) cols.push(t('guests.project'));
 	cols.push(t('guests.state'), t('guests.last_push'), t('guests.detail'));
@@ -76,21 +73,7 @@ function guestSection(ctx) {
 		replace(r.last, whenNode(g.last_push_at));
 		fillDetail(r.detail, g);
 	}
-	function apply(list) {
-		const seen = new Set();
-		for (const g of list) {
-			seen.add(g.name);
-			let r = rows.get(g.name);
-			if (!r) { r = makeRow(g); rows.set(g.name, r); }
-			fill(r, g);
-		}
-		for (const [name, r] of rows) if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }
-		if (!list.length) { replace(tbody, emptyRow(cols.length, t('dashboard.no_guests'))); return; }
-		// keep the API's order; appending a row already in place moves nothing
-		const ordered = list.map((g) => rows.get(g.name).tr);
-		const current = Array.from(tbody.children);
-		if (current.length !== ordered.length || ordered.some((tr, i) => current[i] !== tr)) replace(tbody, ordered);
-	}
+	const apply = guestRows({ tbody, cols: cols.length, empty: t('dashboard.no_guests'), make: makeRow, fill });
 	const sec = h('section', { class: 'card', 'aria-labelledby': 'guests-h' },
 		h('div', { class: 'card-head' },
 			h('h2', { id: 'guests-h' }, t('dashboard.guests')),
@@ -101,7 +84,7 @@ function guestSection(ctx) {
 			apply(await allGuests());
 		} catch (err) {
 			if (err.status === 401) return;
-			replace(tbody, h('tr', null, h('td', { colspan: cols.length }, errorBox(err))));
+			replace(tbody, errorRow(cols.length, err));
 		}
 		if (ctx.alive()) ctx.onCleanup(watchGuests(apply));
 	};
@@ -137,7 +120,7 @@ function domainSection(ctx) {
 		} catch (err) {
 			if (err.status === 401) return;
 			if (err.field === 'q') search.showError(err);
-			else replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorBox(err, () => load(pg.cursor())))));
+			else replace(tbody, errorRow(5, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}

@@ -7,22 +7,20 @@ import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { number, quota, bytes, fromUnitInput, toUnitInput } from '../format.js';
 import { displayAddress } from '../punycode.js';
-import { watchGuest } from '../poll.js';
+import { allGuests, watchGuest } from '../poll.js';
 import { whenNode } from '../guestview.js';
 import { generatePassword } from '../password.js';
-import { activeBadge, checkField, confirmDialog, emptyRow, errorBox, errorText, field, formDialog,
-	formError, formErrors, loadingRow, localPartOk, nextId, pager, quotaInputs, searchBox, setState,
-	table, td, tdTitle, toast } from '../ui.js';
+import { activeBadge, checkField, confirmDialog, domainHref, emptyRow, errorRow, errorText, field,
+	formDialog, formError, formErrors, loadingRow, localPartOk, nextId, pager, quotaInputs, searchBox,
+	setState, table, td, tdTitle, toast } from '../ui.js';
 import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
 
 const PAGE = 50;
 const COLS = 6;
 
-function domainHref(name, tail = '') { return `#/domains/${encodeURIComponent(name)}${tail}`; }
-
 // ---- the head: name, guest state, counts, links --------------------------------
 
-function head(ctx, d, onSettings) {
+function head(d, onSettings) {
 	const guestState = h('span', { id: 'guest-state', class: 'state badge', hidden: true });
 	const lastPush = h('span', { class: 'meta-value' });
 	const count = h('span', { class: 'meta-value', id: 'mailbox-count' });
@@ -127,7 +125,7 @@ function addForm(d, onAdded) {
 
 // ---- the list --------------------------------------------------------------------
 
-function mailboxList(ctx, d, onChanged) {
+function mailboxList(d, onChanged) {
 	const tbody = h('tbody', null, loadingRow(COLS));
 	const selected = new Set();
 	let items = [];
@@ -201,7 +199,7 @@ function mailboxList(ctx, d, onChanged) {
 		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
 		const tr = h('tr', { 'data-address': mb.address, class: mb.active ? '' : 'row-off' },
 			h('td', { class: 'col-check' }, box,
-				h('label', { for: box.id, class: 'visually-hidden' }, t('mailbox.select_one', { address: shown }))),
+				h('label', { for: box.id, class: 'visually-hidden' }, t('mailbox.select_row', { address: shown }))),
 			tdTitle(t('mailbox.address'), h('span', { class: 'address' }, shown)),
 			td(t('mailbox.name'), mb.name || h('span', { class: 'muted' }, '—')),
 			td(t('mailbox.quota'), quota(mb.quota_bytes)),
@@ -245,6 +243,7 @@ function mailboxList(ctx, d, onChanged) {
 		try {
 			const page = await api.get(path('domains', d.name, 'mailboxes'), { limit: PAGE, cursor, q, active });
 			if (mine !== loadSeq) return;	// a newer request took over
+			if (!page.items.length && pg.back()) return;
 			items = page.items;
 			replace(tbody, items.length ? items.map(row)
 				: emptyRow(COLS, q || active ? t('mailbox.none_match') : t('mailbox.empty')));
@@ -254,7 +253,7 @@ function mailboxList(ctx, d, onChanged) {
 		} catch (err) {
 			if (err.status === 401) return;
 			if (err.field === 'q') search.showError(err);
-			else replace(tbody, h('tr', null, h('td', { colspan: COLS }, errorBox(err, () => load(pg.cursor())))));
+			else replace(tbody, errorRow(COLS, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 			syncSelection();
@@ -323,7 +322,7 @@ function mailboxList(ctx, d, onChanged) {
 
 // ---- domain settings ----------------------------------------------------------
 
-async function settings(ctx, d, guests) {
+async function settings(d, guests) {
 	const active = h('input', { id: nextId('ds-active'), type: 'checkbox', checked: d.active });
 	const max = h('input', { id: nextId('ds-max'), type: 'text', inputmode: 'numeric', value: String(d.max_mailboxes || '') });
 	const q = quotaInputs(nextId('ds-quota'), toUnitInput(d.default_quota_bytes));
@@ -376,14 +375,15 @@ export default async function render(ctx) {
 	let d = await api.get(path('domains', ctx.params[0]));
 	ctx.setTitle(d.display_name);
 	let guests = [];
-	const top = head(ctx, d, async () => {
+	const top = head(d, async () => {
 		try {
 			if (!guests.length) {
-				const gs = await api.get('/guests', { limit: 1000 });
-				const mine = gs.items.find((g) => g.name === d.guest);
-				guests = gs.items.filter((g) => !mine || g.project === mine.project);
+				// a backup MX must be a guest of the domain's own project
+				const all = await allGuests();
+				const mine = all.find((g) => g.name === d.guest);
+				guests = all.filter((g) => !mine || g.project === mine.project);
 			}
-			const nd = await settings(ctx, d, guests);
+			const nd = await settings(d, guests);
 			if (nd) { toast(t('domain.saved')); ctx.go(domainHref(nd.name)); }
 		} catch (err) {
 			toast(errorText(err), 'error');
@@ -393,7 +393,7 @@ export default async function render(ctx) {
 		try { d = await api.get(path('domains', d.name)); top.setCount(d); } catch (e) { /* keep the old count */ }
 	};
 	top.setCount(d);
-	const list = mailboxList(ctx, d, refreshCount);
+	const list = mailboxList(d, refreshCount);
 	const del = h('button', { type: 'button', class: 'btn btn-danger-quiet' }, t('domain.delete_do'));
 	del.addEventListener('click', async () => {
 		try { await deleteDomain(ctx, d); } catch (err) { toast(errorText(err), 'error'); }

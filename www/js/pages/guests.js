@@ -2,12 +2,12 @@
 // "push now", and adding one after checking its host key's fingerprint.
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
-import { api, path } from '../api.js';
+import { api, path, allItems } from '../api.js';
 import { number } from '../format.js';
 import { allGuests, watchGuests } from '../poll.js';
-import { fillDetail, whenNode } from '../guestview.js';
+import { fillDetail, guestRows, whenNode } from '../guestview.js';
 import { parseKeyLine, fingerprint } from '../sshkey.js';
-import { checkField, confirmDialog, emptyRow, errorBox, errorText, field, formError, formErrors,
+import { checkField, confirmDialog, errorBox, errorRow, errorText, field, formError, formErrors,
 	loadingRow, stateBadge, setState, table, td, tdTitle, toast } from '../ui.js';
 
 function hostText(g) {
@@ -15,12 +15,11 @@ function hostText(g) {
 	return `${g.ssh_user}@${host}${g.ssh_port !== 22 ? `:${g.ssh_port}` : ''}`;
 }
 
-function guestTable(ctx, admin, errBox) {
+function guestTable(admin, errBox) {
 	const cols = [t('guests.name'), t('guests.project'), t('guests.host'), t('guests.state'),
 		t('guests.generation'), t('guests.last_push'), t('guests.detail')];
 	if (admin) cols.push(h('span', { class: 'visually-hidden' }, t('common.actions')));
 	const tbody = h('tbody', null, loadingRow(cols.length));
-	const rows = new Map();
 
 	function makeRow(g) {
 		const r = {
@@ -76,33 +75,12 @@ function guestTable(ctx, admin, errBox) {
 		replace(r.last, whenNode(g.last_push_at));
 		fillDetail(r.detail, g);
 	}
-	function apply(list) {
-		const seen = new Set();
-		for (const g of list) {
-			seen.add(g.name);
-			let r = rows.get(g.name);
-			if (!r) { r = makeRow(g); rows.set(g.name, r); }
-			fill(r, g);
-		}
-		for (const [name, r] of rows) if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }
-		if (!list.length) { replace(tbody, emptyRow(cols.length, t('guests.empty'))); return; }
-		const ordered = list.map((g) => rows.get(g.name).tr);
-		const current = Array.from(tbody.children);
-		if (current.length !== ordered.length || ordered.some((tr, i) => current[i] !== tr)) replace(tbody, ordered);
-	}
+	const apply = guestRows({ tbody, cols: cols.length, empty: t('guests.empty'), make: makeRow, fill });
 	return { el: table({ id: 'guests', columns: cols, tbody }), apply, tbody, cols };
 }
 
 async function projectOptions() {
-	const out = [];
-	let cursor = null;
-	for (let i = 0; i < 10; i++) {
-		const page = await api.get('/projects', { limit: 1000, cursor });
-		out.push(...page.items.map((p) => p.name));
-		if (!page.next_cursor) break;
-		cursor = page.next_cursor;
-	}
-	return out;
+	return (await allItems('/projects')).map((p) => p.name);
 }
 
 function addForm(projects, onAdded) {
@@ -195,7 +173,7 @@ export default async function render(ctx) {
 	const admin = ctx.session.role === 'admin';
 	ctx.setTitle(t('guests.title'));
 	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const gt = guestTable(ctx, admin, errBox);
+	const gt = guestTable(admin, errBox);
 	const refresh = async () => { try { gt.apply(await allGuests()); } catch (e) { /* the poll retries */ } };
 	const addSlot = h('div');
 	ctx.view.append(
@@ -209,7 +187,7 @@ export default async function render(ctx) {
 		gt.apply(await allGuests());
 	} catch (err) {
 		if (err.status === 401) return;
-		replace(gt.tbody, h('tr', null, h('td', { colspan: gt.cols.length }, errorBox(err, refresh))));
+		replace(gt.tbody, errorRow(gt.cols.length, err, refresh));
 	}
 	ctx.onCleanup(watchGuests(gt.apply));
 	if (admin) {

@@ -4,7 +4,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { number, bytes, fromUnitInput, toUnitInput } from '../format.js';
-import { confirmDialog, emptyRow, errorBox, errorText, field, formDialog, formError, formErrors,
+import { confirmDialog, emptyRow, errorRow, errorText, field, formDialog, formError, formErrors,
 	loadingRow, nextId, pager, quotaInputs, searchBox, table, td, tdTitle, toast, usageMeter } from '../ui.js';
 
 const PAGE = 50;
@@ -99,13 +99,14 @@ export default async function render(ctx) {
 		try {
 			const page = await api.get('/projects', { limit: PAGE, cursor, q });
 			if (mine !== loadSeq) return;	// a newer request took over
+			if (!page.items.length && pg.back()) return;
 			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(5, q ? t('projects.none_match') : t('projects.empty')));
 			pg.loaded(page.next_cursor);
 			search.clearError();
 		} catch (err) {
 			if (err.status === 401) return;
 			if (err.field === 'q') search.showError(err);
-			else replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorBox(err, () => load(pg.cursor())))));
+			else replace(tbody, errorRow(5, err, () => load(pg.cursor())));
 		} finally {
 			tbody.removeAttribute('aria-busy');
 		}
