@@ -1,6 +1,7 @@
 // ui.js - the panel's shared pieces: fields with their error slots, API
-// errors in words, dialogs (<dialog>, focus kept, Escape closes), badges,
-// the keyset pager, the status toast.
+// errors in words, form submits, dialogs (<dialog>, focus kept, Escape
+// closes), badges, error notices running row actions, the keyset pager, the
+// status toast.
 import { h, replace, setText } from './dom.js';
 import { t, has } from './i18n.js';
 
@@ -67,6 +68,43 @@ export function formErrors(form) {
 
 export function formError() {
 	return h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+}
+
+// formSubmit(form, button, {check, send}): the form's submit: its errors
+// cleared, then check(errs) (shows what is wrong and returns false or null
+// to stop) and send(value of check, errs) with the button disabled and
+// the form busy; an ApiError send throws shows beside its field.
+export function formSubmit(form, button, { check, send }) {
+	const errs = formErrors(form);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		errs.clear();
+		const v = check ? check(errs) : true;
+		if (v === false || v === null) return;
+		button.disabled = true;
+		form.setAttribute('aria-busy', 'true');
+		try {
+			await send(v, errs);
+		} catch (err) {
+			errs.show(err);
+		} finally {
+			button.disabled = false;
+			form.removeAttribute('aria-busy');
+		}
+	});
+	return errs;
+}
+
+// submitForm({id, submitLabel, fields, inline, check, send}): a form of
+// fields (a grid, or inline in a row), its general error slot and its
+// submit button, submitted by formSubmit with check and send.
+export function submitForm({ id, submitLabel, fields, inline = false, check, send }) {
+	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel);
+	const actions = h('div', { class: inline ? 'form-actions' : 'form-actions span-2' }, submit);
+	const form = h('form', { id, class: inline ? 'form form-inline' : 'form form-grid', novalidate: true },
+		fields, inline ? [actions, formError()] : [formError(), actions]);
+	formSubmit(form, submit, { check, send });
+	return form;
 }
 
 // field({label, input, error, hint, className, after}): a label, its input
@@ -155,6 +193,29 @@ export function setState(el, state) {
 	el.dataset.state = state;
 	el.className = `state badge badge-state-${s}`;
 	replace(el, h('span', { class: 'dot', 'aria-hidden': 'true' }), t(`state.${s}`));
+}
+
+// errorNotice(after): a notice for a failed action, hidden until
+// show(err).  With after (a reload), run(fn, okText) runs a row's action:
+// the notice hidden, okText toasted unless fn returns false, a failure
+// shown in the notice, then after() either way.
+export function errorNotice(after) {
+	const el = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
+	const notice = {
+		el,
+		show(err) { replace(el, h('p', null, errorText(err))); el.hidden = false; },
+		hide() { el.hidden = true; },
+		async run(fn, okText) {
+			notice.hide();
+			try {
+				if (await fn() !== false) toast(okText);
+			} catch (err) {
+				notice.show(err);
+			}
+			after();
+		},
+	};
+	return notice;
 }
 
 export function activeBadge(active) {
@@ -322,22 +383,12 @@ export function formDialog({ title, fields, submitLabel, onSubmit, danger, wide 
 	const form = h('form', { class: 'form', novalidate: true }, fields, errorEl,
 		h('div', { class: 'dialog-foot' }, cancel, submit));
 	const d = dialog({ title, body: form, wide });
-	const errs = formErrors(form);
 	cancel.addEventListener('click', () => d.close(undefined));
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		submit.disabled = true;
-		form.setAttribute('aria-busy', 'true');
-		try {
+	formSubmit(form, submit, {
+		async send(_, errs) {
 			const v = await onSubmit(form, errs);
 			if (v !== false) d.close(v === undefined ? true : v);
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-			form.removeAttribute('aria-busy');
-		}
+		},
 	});
 	return d.result;
 }
@@ -409,6 +460,15 @@ const Q_RE = /^[A-Za-z0-9._+@-]+$/;
 // or two in a row, at most 64 octets (checked here to answer at once).
 export function localPartOk(s) {
 	return s.length <= 64 && /^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*$/.test(s);
+}
+
+// readLocalPart(input, errs): the local part typed, lower-cased, or null
+// once what is wrong with it is shown beside the field local_part.
+export function readLocalPart(input, errs) {
+	const v = input.value.trim().toLowerCase();
+	if (!v) { errs.field('local_part', t('common.required')); return null; }
+	if (!localPartOk(v)) { errs.field('local_part', t('mailbox.local_bad')); return null; }
+	return v;
 }
 
 // searchBox({id, label, onSearch}): a search field sending q= 300 ms after

@@ -1,39 +1,33 @@
 // pages/accounts.js - who may use the panel: operators and project owners;
 // add, issue a new password (shown once), disable / enable, delete.
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path, allItems } from '../api.js';
 import { number } from '../format.js';
 import { generatePassword } from '../password.js';
-import { badge, confirmDialog, emptyRow, errorRow, errorText, field, formError, formErrors,
-	loadingRow, pager, searchBox, secretDialog, table, td, tdTitle, toast } from '../ui.js';
-
-const PAGE = 50;
+import { badge, confirmDialog, errorNotice, field, submitForm,
+	secretDialog, table, td, tdTitle, toast } from '../ui.js';
+import { pagedList } from '../listview.js';
 
 export default async function render(ctx) {
 	ctx.setTitle(t('accounts.title'));
 	const me = ctx.session.login;
-	const tbody = h('tbody', null, loadingRow(7));
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	let q = '';
-	const pg = pager(load);
-	const search = searchBox({ id: 'account-q', label: t('accounts.search'), onSearch: (v) => { q = v; pg.reset(); load(null); } });
-
-	async function act(fn, okText) {
-		errBox.hidden = true;
-		try { const r = await fn(); if (r !== false) toast(okText); } catch (err) {
-			replace(errBox, h('p', null, errorText(err)));
-			errBox.hidden = false;
-		}
-		load(pg.cursor());
-	}
+	const list = pagedList({
+		cols: 7,
+		search: { id: 'account-q', label: t('accounts.search') },
+		fetch: (params) => api.get('/accounts', params),
+		row,
+		empty: (q) => (q ? t('accounts.none_match') : t('accounts.empty')),
+		rethrow: [403, 404],
+	});
+	const notice = errorNotice(list.reload);
 
 	function row(a) {
 		const pw = h('button', { type: 'button', class: 'btn btn-small' }, t('accounts.new_password'));
 		const toggle = h('button', { type: 'button', class: 'btn btn-small' }, a.disabled ? t('common.enable') : t('common.disable'));
 		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
 		if (a.login === me) { toggle.disabled = true; del.disabled = true; }
-		pw.addEventListener('click', () => act(async () => {
+		pw.addEventListener('click', () => notice.run(async () => {
 			const ok = await confirmDialog({ title: t('accounts.new_password_title'),
 				message: t('accounts.new_password_confirm', { login: a.login }), detail: t('accounts.new_password_detail'),
 				confirmLabel: t('accounts.new_password') });
@@ -44,7 +38,7 @@ export default async function render(ctx) {
 				secret: password, label: t('accounts.password') });
 			return false;
 		}));
-		toggle.addEventListener('click', () => act(async () => {
+		toggle.addEventListener('click', () => notice.run(async () => {
 			if (!a.disabled) {
 				const ok = await confirmDialog({ title: t('accounts.disable_title'),
 					message: t('accounts.disable_confirm', { login: a.login }), confirmLabel: t('common.disable'), danger: true });
@@ -52,7 +46,7 @@ export default async function render(ctx) {
 			}
 			return api.patch(path('accounts', a.login), { disabled: !a.disabled });
 		}, t('accounts.saved', { login: a.login })));
-		del.addEventListener('click', () => act(async () => {
+		del.addEventListener('click', () => notice.run(async () => {
 			const ok = await confirmDialog({ title: t('accounts.delete_title'),
 				message: t('accounts.delete_confirm', { login: a.login }), detail: t('accounts.delete_detail'),
 				confirmLabel: t('common.delete'), danger: true });
@@ -68,27 +62,7 @@ export default async function render(ctx) {
 			td(t('accounts.keys'), number(a.live_keys)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, pw, toggle, del)));
 	}
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		try {
-			const page = await api.get('/accounts', { limit: PAGE, cursor, q });
-			if (mine !== loadSeq) return;	// a newer request took over
-			if (!page.items.length && pg.back()) return;
-			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(7, q ? t('accounts.none_match') : t('accounts.empty')));
-			pg.loaded(page.next_cursor);
-			search.clearError();
-		} catch (err) {
-			if (err.status === 401) return;
-			if (err.status === 403 || err.status === 404) throw err;
-			if (err.field === 'q') search.showError(err);
-			else replace(tbody, errorRow(7, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-		}
-	}
-	await load(null);	// an owner's 403 shows the "not allowed" view
+	await list.load(null);	// an owner's 403 shows the "not allowed" view
 
 	// the add form
 	let projects = [];
@@ -102,41 +76,36 @@ export default async function render(ctx) {
 	gen.addEventListener('click', () => { password.value = generatePassword(16); password.setAttribute('type', 'text'); password.select(); });
 	const projectField = field({ label: t('accounts.project'), input: project, error: 'project', hint: t('accounts.project_hint') });
 	role.addEventListener('change', () => { projectField.hidden = role.value !== 'owner'; });
-	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('accounts.add'));
-	const form = h('form', { id: 'account-add', class: 'form form-grid', novalidate: true },
-		field({ label: t('accounts.login'), input: login, error: 'login', hint: t('accounts.login_hint') }),
-		field({ label: t('accounts.role'), input: role, error: 'role' }),
-		projectField,
-		field({ label: t('accounts.password'), input: password, error: 'password', after: gen, hint: t('accounts.password_hint') }),
-		formError(),
-		h('div', { class: 'form-actions span-2' }, submit));
-	const errs = formErrors(form);
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		if (!login.value.trim()) { errs.field('login', t('common.required')); return; }
-		const body = { login: login.value.trim(), role: role.value };
-		if (role.value === 'owner') body.project = project.value;
-		if (password.value) body.password = password.value;
-		submit.disabled = true;
-		try {
+	const form = submitForm({
+		id: 'account-add',
+		submitLabel: t('accounts.add'),
+		fields: [
+			field({ label: t('accounts.login'), input: login, error: 'login', hint: t('accounts.login_hint') }),
+			field({ label: t('accounts.role'), input: role, error: 'role' }),
+			projectField,
+			field({ label: t('accounts.password'), input: password, error: 'password', after: gen, hint: t('accounts.password_hint') }),
+		],
+		check(errs) {
+			if (!login.value.trim()) { errs.field('login', t('common.required')); return null; }
+			const body = { login: login.value.trim(), role: role.value };
+			if (role.value === 'owner') body.project = project.value;
+			if (password.value) body.password = password.value;
+			return body;
+		},
+		async send(body) {
 			const a = await api.post('/accounts', body);
 			toast(t('accounts.added', { login: a.login }));
 			login.value = ''; password.value = ''; password.setAttribute('type', 'password');
-			load(null);
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-		}
+			list.load(null);
+		},
 	});
 	ctx.view.prepend(
 		h('div', { class: 'page-head' }, h('h1', null, t('accounts.title')), h('p', { class: 'lead' }, t('accounts.lead'))),
 		h('section', { class: 'card', 'aria-label': t('accounts.title') },
-			h('div', { class: 'toolbar' }, search.el), errBox,
+			h('div', { class: 'toolbar' }, list.search.el), notice.el,
 			table({ id: 'accounts', columns: [t('accounts.login'), t('accounts.role'), t('accounts.project'), t('accounts.web'),
-				t('common.status'), t('accounts.keys'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-			pg.el));
+				t('common.status'), t('accounts.keys'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
+			list.pg.el));
 	ctx.view.append(h('section', { class: 'card', 'aria-labelledby': 'aa-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'aa-h' }, t('accounts.add_title'))), form));
 }

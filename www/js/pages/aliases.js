@@ -4,11 +4,9 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { displayAddress, toUnicode } from '../punycode.js';
-import { activeBadge, confirmDialog, domainHref, emptyRow, errorBox, errorRow, errorText, field, formDialog,
-	formError, formErrors, loadingRow, localPartOk, nextId, pager, searchBox, table, td, tdTitle, toast,
-	loading } from '../ui.js';
-
-const PAGE = 50;
+import { activeBadge, confirmDialog, domainHref, errorBox, errorNotice, field, formDialog,
+	submitForm, readLocalPart, nextId, table, td, tdTitle, toast, loading } from '../ui.js';
+import { pagedList } from '../listview.js';
 
 // destinations typed one a line (commas and spaces also split them)
 function parseDestinations(text) {
@@ -41,7 +39,7 @@ async function editDestinations(alias, title) {
 
 function catchAllSection(d) {
 	const body = h('div', null, loading());
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
+	const notice = errorNotice(() => show());
 	const addr = `@${d.name}`;	// the catch-all's address in the API
 	let seq = 0;
 	async function show() {
@@ -67,22 +65,18 @@ function catchAllSection(d) {
 			const r = await editDestinations(ca, t('catchall.edit_title', { domain: d.display_name }));
 			if (r) { toast(t('catchall.saved')); show(); }
 		});
-		toggle.addEventListener('click', () => act(() => api.patch(path('aliases', addr), { active: !ca.active })));
+		toggle.addEventListener('click', () => notice.run(() => api.patch(path('aliases', addr), { active: !ca.active }),
+			t('catchall.saved')));
 		del.addEventListener('click', async () => {
 			const ok = await confirmDialog({ title: t('catchall.remove_title'),
 				message: t('catchall.remove_confirm', { domain: d.display_name }), confirmLabel: t('catchall.remove'), danger: true });
-			if (ok) act(() => api.del(path('aliases', addr)));
+			if (ok) notice.run(() => api.del(path('aliases', addr)), t('catchall.saved'));
 		});
 		replace(body,
 			h('div', { class: 'catchall', id: 'catch-all', 'data-address': addr },
 				h('p', null, t('catchall.goes_to'), ' ', activeBadge(ca.active)),
 				destList(ca.destinations)),
 			h('div', { class: 'row-actions' }, edit, toggle, del));
-	}
-	async function act(fn) {
-		errBox.hidden = true;
-		try { await fn(); toast(t('catchall.saved')); } catch (err) { replace(errBox, h('p', null, errorText(err))); errBox.hidden = false; }
-		show();
 	}
 	async function create() {
 		const dests = destInput(nextId('ca-dest'));
@@ -101,18 +95,23 @@ function catchAllSection(d) {
 	}
 	const el = h('section', { class: 'card', 'aria-labelledby': 'ca-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'ca-h' }, t('catchall.title'))),
-		h('p', { class: 'card-intro' }, t('catchall.explain')), errBox, body);
+		h('p', { class: 'card-intro' }, t('catchall.explain')), notice.el, body);
 	return { el, load: show };
 }
 
 // ---- aliases ------------------------------------------------------------------
 
 function aliasSection(d) {
-	const tbody = h('tbody', null, loadingRow(4));
-	let q = '';
-	const pg = pager(load);
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const search = searchBox({ id: 'alias-q', label: t('aliases.search'), onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const list = pagedList({
+		cols: 4,
+		search: { id: 'alias-q', label: t('aliases.search') },
+		fetch: (params) => api.get(path('domains', d.name, 'aliases'), params),
+		// the catch-all has its own card above
+		items: (page) => page.items.filter((a) => a.local_part !== ''),
+		row,
+		empty: (q) => (q ? t('aliases.none_match') : t('aliases.empty')),
+	});
+	const notice = errorNotice(list.reload);
 
 	function row(a) {
 		const edit = h('button', { type: 'button', class: 'btn btn-small' }, t('common.edit'));
@@ -121,14 +120,14 @@ function aliasSection(d) {
 		const shown = displayAddress(a.address);
 		edit.addEventListener('click', async () => {
 			const r = await editDestinations(a, t('aliases.edit_title', { address: shown }));
-			if (r) { toast(t('aliases.saved', { address: shown })); load(pg.cursor()); }
+			if (r) { toast(t('aliases.saved', { address: shown })); list.reload(); }
 		});
-		toggle.addEventListener('click', () => act(() => api.patch(path('aliases', a.address), { active: !a.active }),
+		toggle.addEventListener('click', () => notice.run(() => api.patch(path('aliases', a.address), { active: !a.active }),
 			t('aliases.saved', { address: shown })));
 		del.addEventListener('click', async () => {
 			const ok = await confirmDialog({ title: t('aliases.delete_title'),
 				message: t('aliases.delete_confirm', { address: shown }), confirmLabel: t('common.delete'), danger: true });
-			if (ok) act(() => api.del(path('aliases', a.address)), t('aliases.deleted', { address: shown }));
+			if (ok) notice.run(() => api.del(path('aliases', a.address)), t('aliases.deleted', { address: shown }));
 		});
 		return h('tr', { 'data-address': a.address, class: a.active ? '' : 'row-off' },
 			tdTitle(t('aliases.address'), h('span', { class: 'address' }, shown)),
@@ -136,149 +135,100 @@ function aliasSection(d) {
 			td(t('common.status'), activeBadge(a.active)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, edit, toggle, del)));
 	}
-	async function act(fn, okText) {
-		errBox.hidden = true;
-		try { await fn(); toast(okText); } catch (err) { replace(errBox, h('p', null, errorText(err))); errBox.hidden = false; }
-		load(pg.cursor());
-	}
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		try {
-			const page = await api.get(path('domains', d.name, 'aliases'), { limit: PAGE, cursor, q });
-			if (mine !== loadSeq) return;	// a newer request took over
-			if (!page.items.length && pg.back()) return;
-			// the catch-all has its own card above
-			const items = page.items.filter((a) => a.local_part !== '');
-			replace(tbody, items.length ? items.map(row) : emptyRow(4, q ? t('aliases.none_match') : t('aliases.empty')));
-			pg.loaded(page.next_cursor);
-			search.clearError();
-		} catch (err) {
-			if (err.status === 401) return;
-			if (err.field === 'q') search.showError(err);
-			else replace(tbody, errorRow(4, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-		}
-	}
 
 	// the add form
 	const local = h('input', { id: 'al-local', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', maxlength: '64' });
 	const dests = destInput('al-dest');
-	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('aliases.add'));
-	const form = h('form', { id: 'alias-add', class: 'form form-grid', novalidate: true },
-		field({ label: t('aliases.local_part'), input: local, error: 'local_part', after: h('span', { class: 'suffix' }, `@${d.display_name}`) }),
-		field({ label: t('aliases.destinations'), input: dests, error: 'destinations', hint: t('aliases.dest_hint') }),
-		formError(),
-		h('div', { class: 'form-actions span-2' }, submit));
-	const errs = formErrors(form);
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		if (!local.value.trim()) { errs.field('local_part', t('common.required')); return; }
-		if (!localPartOk(local.value.trim().toLowerCase())) { errs.field('local_part', t('mailbox.local_bad')); return; }
-		const list = parseDestinations(dests.value);
-		if (!list.length) { errs.field('destinations', t('aliases.need_dest')); return; }
-		submit.disabled = true;
-		try {
-			const a = await api.post(path('domains', d.name, 'aliases'), { local_part: local.value.trim().toLowerCase(), destinations: list });
+	const form = submitForm({
+		id: 'alias-add',
+		submitLabel: t('aliases.add'),
+		fields: [
+			field({ label: t('aliases.local_part'), input: local, error: 'local_part', after: h('span', { class: 'suffix' }, `@${d.display_name}`) }),
+			field({ label: t('aliases.destinations'), input: dests, error: 'destinations', hint: t('aliases.dest_hint') }),
+		],
+		check(errs) {
+			const localPart = readLocalPart(local, errs);
+			if (localPart === null) return null;
+			const destinations = parseDestinations(dests.value);
+			if (!destinations.length) { errs.field('destinations', t('aliases.need_dest')); return null; }
+			return { local_part: localPart, destinations };
+		},
+		async send(body) {
+			const a = await api.post(path('domains', d.name, 'aliases'), body);
 			toast(t('aliases.added', { address: displayAddress(a.address) }));
 			local.value = ''; dests.value = '';
 			local.focus();
-			load(pg.cursor());
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-		}
+			list.reload();
+		},
 	});
 	const el = h('section', { class: 'card', 'aria-labelledby': 'al-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'al-h' }, t('aliases.list_title'))),
 		h('p', { class: 'card-intro' }, t('aliases.explain')),
-		h('div', { class: 'toolbar' }, search.el),
-		errBox,
+		h('div', { class: 'toolbar' }, list.search.el),
+		notice.el,
 		table({ id: 'aliases', columns: [t('aliases.address'), t('aliases.destinations'), t('common.status'),
-			h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-		pg.el,
+			h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
+		list.pg.el,
 		h('h3', { class: 'sub-head' }, t('aliases.add_title')),
 		form);
-	return { el, load: () => load(null) };
+	return { el, load: () => list.load(null) };
 }
 
 // ---- alias domains ------------------------------------------------------------
 
 function aliasDomainSection(d) {
-	const tbody = h('tbody', null, loadingRow(3));
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const pg = pager(load);
+	const list = pagedList({
+		cols: 3,
+		fetch: (params) => api.get('/alias-domains', { domain: d.name, ...params }),
+		row,
+		empty: () => t('aliasdomains.empty'),
+	});
+	const notice = errorNotice(list.reload);
 	function row(ad) {
 		const shown = toUnicode(ad.name);
 		const toggle = h('button', { type: 'button', class: 'btn btn-small' }, ad.active ? t('common.disable') : t('common.enable'));
 		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
-		toggle.addEventListener('click', () => act(() => api.patch(path('alias-domains', ad.name), { active: !ad.active }),
+		toggle.addEventListener('click', () => notice.run(() => api.patch(path('alias-domains', ad.name), { active: !ad.active }),
 			t('aliasdomains.saved', { name: shown })));
 		del.addEventListener('click', async () => {
 			const ok = await confirmDialog({ title: t('aliasdomains.delete_title'),
 				message: t('aliasdomains.delete_confirm', { name: shown, target: d.display_name }), confirmLabel: t('common.delete'), danger: true });
-			if (ok) act(() => api.del(path('alias-domains', ad.name)), t('aliasdomains.deleted', { name: shown }));
+			if (ok) notice.run(() => api.del(path('alias-domains', ad.name)), t('aliasdomains.deleted', { name: shown }));
 		});
 		return h('tr', { 'data-alias-domain': ad.name, class: ad.active ? '' : 'row-off' },
 			tdTitle(t('aliasdomains.name'), h('span', { class: 'address' }, shown), shown !== ad.name ? h('span', { class: 'sub' }, ad.name) : null),
 			td(t('common.status'), activeBadge(ad.active)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, toggle, del)));
 	}
-	async function act(fn, okText) {
-		errBox.hidden = true;
-		try { await fn(); toast(okText); } catch (err) { replace(errBox, h('p', null, errorText(err))); errBox.hidden = false; }
-		load(pg.cursor());
-	}
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		try {
-			const page = await api.get('/alias-domains', { domain: d.name, limit: PAGE, cursor });
-			if (mine !== loadSeq) return;	// a newer request took over
-			if (!page.items.length && pg.back()) return;
-			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(3, t('aliasdomains.empty')));
-			pg.loaded(page.next_cursor);
-		} catch (err) {
-			if (err.status === 401) return;
-			replace(tbody, errorRow(3, err, () => load(pg.cursor())));
-		}
-	}
 	const name = h('input', { id: 'ad-name', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none' });
-	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('aliasdomains.add'));
-	const form = h('form', { id: 'alias-domain-add', class: 'form form-inline', novalidate: true },
-		field({ label: t('aliasdomains.name'), input: name, error: 'name', hint: t('aliasdomains.name_hint', { target: d.display_name }) }),
-		h('div', { class: 'form-actions' }, submit), formError());
-	const errs = formErrors(form);
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		if (!name.value.trim()) { errs.field('name', t('common.required')); return; }
-		submit.disabled = true;
-		try {
-			const ad = await api.post('/alias-domains', { name: name.value.trim(), target: d.name });
+	const form = submitForm({
+		id: 'alias-domain-add',
+		submitLabel: t('aliasdomains.add'),
+		inline: true,
+		fields: [
+			field({ label: t('aliasdomains.name'), input: name, error: 'name', hint: t('aliasdomains.name_hint', { target: d.display_name }) }),
+		],
+		check(errs) {
+			if (!name.value.trim()) { errs.field('name', t('common.required')); return null; }
+			return { name: name.value.trim(), target: d.name };
+		},
+		async send(body) {
+			const ad = await api.post('/alias-domains', body);
 			toast(t('aliasdomains.added', { name: toUnicode(ad.name) }));
 			name.value = '';
-			load(null);
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-		}
+			list.load(null);
+		},
 	});
 	const el = h('section', { class: 'card', 'aria-labelledby': 'ad-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'ad-h' }, t('aliasdomains.title'))),
 		h('p', { class: 'card-intro' }, t('aliasdomains.explain', { target: d.display_name })),
-		errBox,
+		notice.el,
 		table({ id: 'alias-domains', columns: [t('aliasdomains.name'), t('common.status'),
-			h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-		pg.el,
+			h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
+		list.pg.el,
 		h('h3', { class: 'sub-head' }, t('aliasdomains.add_title')),
 		form);
-	return { el, load: () => load(null) };
+	return { el, load: () => list.load(null) };
 }
 
 export default async function render(ctx) {

@@ -1,14 +1,13 @@
 // pages/apikeys.js - API keys for scripts: create one (its secret shown
 // once), see when each was last used, revoke.
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { dateTime, date } from '../format.js';
 import { whenNode } from '../guestview.js';
-import { badge, checkField, confirmDialog, emptyRow, errorRow, errorText, field, formError, formErrors,
-	loadingRow, pager, secretDialog, table, td, tdTitle, toast } from '../ui.js';
-
-const PAGE = 50;
+import { badge, checkField, confirmDialog, errorNotice, field, submitForm,
+	secretDialog, table, td, tdTitle } from '../ui.js';
+import { pagedList } from '../listview.js';
 
 function status(k) {
 	const now = Date.now() / 1000;
@@ -20,9 +19,14 @@ function status(k) {
 export default async function render(ctx) {
 	const admin = ctx.session.role === 'admin';
 	ctx.setTitle(t('apikeys.title'));
-	const tbody = h('tbody', null, loadingRow(8));
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const pg = pager(load);
+	const list = pagedList({
+		cols: 8,
+		fetch: (params) => api.get('/api-keys', params),
+		row,
+		empty: () => t('apikeys.empty'),
+		back: false,
+	});
+	const notice = errorNotice(list.reload);
 
 	function row(k) {
 		const live = !k.revoked_at;
@@ -31,16 +35,7 @@ export default async function render(ctx) {
 			const ok = await confirmDialog({ title: t('apikeys.revoke_title'),
 				message: t('apikeys.revoke_confirm', { prefix: k.prefix, login: k.login }), detail: t('apikeys.revoke_detail'),
 				confirmLabel: t('apikeys.revoke'), danger: true });
-			if (!ok) return;
-			errBox.hidden = true;
-			try {
-				await api.del(path('api-keys', k.prefix));
-				toast(t('apikeys.revoked_ok', { prefix: k.prefix }));
-			} catch (err) {
-				replace(errBox, h('p', null, errorText(err)));
-				errBox.hidden = false;
-			}
-			load(pg.cursor());
+			if (ok) notice.run(() => api.del(path('api-keys', k.prefix)), t('apikeys.revoked_ok', { prefix: k.prefix }));
 		});
 		return h('tr', { 'data-prefix': k.prefix, class: live ? '' : 'row-off' },
 			tdTitle(t('apikeys.prefix'), h('code', null, k.prefix)),
@@ -52,66 +47,45 @@ export default async function render(ctx) {
 			td(t('common.status'), status(k)),
 			h('td', { class: 'col-actions' }, revoke));
 	}
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		try {
-			const page = await api.get('/api-keys', { limit: PAGE, cursor });
-			if (mine !== loadSeq) return;	// a newer request took over
-			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(8, t('apikeys.empty')));
-			pg.loaded(page.next_cursor);
-		} catch (err) {
-			if (err.status === 401) return;
-			replace(tbody, errorRow(8, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-		}
-	}
 
 	const login = h('input', { id: 'key-login', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', value: ctx.session.login });
 	const ro = h('input', { id: 'key-ro', type: 'checkbox' });
 	const expires = h('input', { id: 'key-expires', type: 'date' });
-	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('apikeys.create'));
-	const form = h('form', { id: 'apikey-add', class: 'form form-grid', novalidate: true },
-		admin ? field({ label: t('apikeys.login'), input: login, error: 'login', hint: t('apikeys.login_hint') }) : null,
-		field({ label: t('apikeys.expires'), input: expires, error: 'expires_at', hint: t('apikeys.expires_hint') }),
-		h('div', { class: 'span-2' }, checkField({ input: ro, label: t('apikeys.read_only_label'), error: 'read_only', hint: t('apikeys.read_only_hint') })),
-		formError(),
-		h('div', { class: 'form-actions span-2' }, submit));
-	const errs = formErrors(form);
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		const body = { read_only: ro.checked };
-		if (admin && login.value.trim()) body.login = login.value.trim();
-		if (expires.value) {
-			// the end of the chosen day, local time
-			const end = new Date(`${expires.value}T23:59:59`);
-			if (Number.isNaN(end.getTime())) { errs.field('expires_at', t('apikeys.expires_bad')); return; }
-			body.expires_at = Math.floor(end.getTime() / 1000);
-		}
-		submit.disabled = true;
-		try {
+	const form = submitForm({
+		id: 'apikey-add',
+		submitLabel: t('apikeys.create'),
+		fields: [
+			admin ? field({ label: t('apikeys.login'), input: login, error: 'login', hint: t('apikeys.login_hint') }) : null,
+			field({ label: t('apikeys.expires'), input: expires, error: 'expires_at', hint: t('apikeys.expires_hint') }),
+			h('div', { class: 'span-2' }, checkField({ input: ro, label: t('apikeys.read_only_label'), error: 'read_only', hint: t('apikeys.read_only_hint') })),
+		],
+		check(errs) {
+			const body = { read_only: ro.checked };
+			if (admin && login.value.trim()) body.login = login.value.trim();
+			if (expires.value) {
+				// the end of the chosen day, local time
+				const end = new Date(`${expires.value}T23:59:59`);
+				if (Number.isNaN(end.getTime())) { errs.field('expires_at', t('apikeys.expires_bad')); return null; }
+				body.expires_at = Math.floor(end.getTime() / 1000);
+			}
+			return body;
+		},
+		async send(body) {
 			const k = await api.post('/api-keys', body);
 			await secretDialog({ title: t('apikeys.created_title'), message: t('apikeys.created_text', { login: k.login }),
 				secret: k.token, label: t('apikeys.token') });
 			expires.value = ''; ro.checked = false;
-			load(null);
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-		}
+			list.load(null);
+		},
 	});
 
 	ctx.view.append(
 		h('div', { class: 'page-head' }, h('h1', null, t('apikeys.title')), h('p', { class: 'lead' }, t('apikeys.lead'))),
-		h('section', { class: 'card', 'aria-label': t('apikeys.title') }, errBox,
+		h('section', { class: 'card', 'aria-label': t('apikeys.title') }, notice.el,
 			table({ id: 'api-keys', columns: [t('apikeys.prefix'), t('apikeys.login'), t('apikeys.access'), t('apikeys.created'),
-				t('apikeys.expires'), t('apikeys.last_used'), t('common.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-			pg.el),
+				t('apikeys.expires'), t('apikeys.last_used'), t('common.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
+			list.pg.el),
 		h('section', { class: 'card', 'aria-labelledby': 'ka-h' },
 			h('div', { class: 'card-head' }, h('h2', { id: 'ka-h' }, t('apikeys.create_title'))), form));
-	await load(null);
+	await list.load(null);
 }

@@ -6,10 +6,9 @@ import { api, path } from '../api.js';
 import { number, bytes, quota } from '../format.js';
 import { allGuests, watchGuests } from '../poll.js';
 import { fillDetail, guestRows, whenNode } from '../guestview.js';
-import { activeBadge, domainHref, emptyRow, errorBox, errorRow, formDialog, field, loadingRow, pager,
-	searchBox, stateBadge, setState, table, td, tdTitle, toast, usageMeter, nextId, loading } from '../ui.js';
-
-const PAGE = 50;
+import { activeBadge, domainHref, emptyRow, errorBox, errorRow, formDialog, field, loadingRow,
+	stateBadge, setState, table, td, tdTitle, toast, usageMeter, nextId, loading } from '../ui.js';
+import { PAGE, pagedList } from '../listview.js';
 
 // ---- usage ------------------------------------------------------------------
 
@@ -93,45 +92,34 @@ function guestSection(ctx) {
 
 // ---- domains ----------------------------------------------------------------
 
+function domainRow(d) {
+	return h('tr', { 'data-domain': d.name },
+		tdTitle(t('domains.name'), h('a', { href: domainHref(d.name), class: 'strong-link' }, d.display_name),
+			d.display_name !== d.name ? h('span', { class: 'sub' }, d.name) : null),
+		td(t('domains.guest'), d.guest, d.backup_guest ? h('span', { class: 'sub' }, t('domains.backup', { guest: d.backup_guest })) : null),
+		td(t('domains.mailboxes'), d.max_mailboxes ? t('domains.count_of', { count: d.mailboxes, max: number(d.max_mailboxes) }) : number(d.mailboxes)),
+		td(t('domains.default_quota'), quota(d.default_quota_bytes)),
+		td(t('domains.status'), activeBadge(d.active)));
+}
+
 function domainSection(ctx) {
-	const tbody = h('tbody', null, loadingRow(5));
-	let q = '';
-	const pg = pager(load);
-	const search = searchBox({ id: 'domain-q', label: t('dashboard.search_domains'), onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const list = pagedList({
+		cols: 5,
+		search: { id: 'domain-q', label: t('dashboard.search_domains') },
+		fetch: (params) => api.get('/domains', params),
+		row: domainRow,
+		empty: (q) => (q ? t('domains.none_match') : t('domains.empty')),
+		back: false,
+	});
 	const addBtn = h('button', { type: 'button', class: 'btn btn-primary' }, t('domains.add'));
 	addBtn.addEventListener('click', () => addDomain(ctx));
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		try {
-			const page = await api.get('/domains', { limit: PAGE, cursor, q });
-			if (mine !== loadSeq) return;	// a newer request took over
-			replace(tbody, page.items.length ? page.items.map((d) => h('tr', { 'data-domain': d.name },
-				tdTitle(t('domains.name'), h('a', { href: domainHref(d.name), class: 'strong-link' }, d.display_name),
-					d.display_name !== d.name ? h('span', { class: 'sub' }, d.name) : null),
-				td(t('domains.guest'), d.guest, d.backup_guest ? h('span', { class: 'sub' }, t('domains.backup', { guest: d.backup_guest })) : null),
-				td(t('domains.mailboxes'), d.max_mailboxes ? t('domains.count_of', { count: d.mailboxes, max: number(d.max_mailboxes) }) : number(d.mailboxes)),
-				td(t('domains.default_quota'), quota(d.default_quota_bytes)),
-				td(t('domains.status'), activeBadge(d.active))))
-				: emptyRow(5, q ? t('domains.none_match') : t('domains.empty')));
-			pg.loaded(page.next_cursor);
-			search.clearError();
-		} catch (err) {
-			if (err.status === 401) return;
-			if (err.field === 'q') search.showError(err);
-			else replace(tbody, errorRow(5, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-		}
-	}
 	const sec = h('section', { class: 'card', 'aria-labelledby': 'domains-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'domains-h' }, t('dashboard.domains')), addBtn),
-		h('div', { class: 'toolbar' }, search.el),
+		h('div', { class: 'toolbar' }, list.search.el),
 		table({ id: 'domains', columns: [t('domains.name'), t('domains.guest'), t('domains.mailboxes'),
-			t('domains.default_quota'), t('domains.status')], tbody }),
-		pg.el);
-	return { sec, start: () => load(null) };
+			t('domains.default_quota'), t('domains.status')], tbody: list.tbody }),
+		list.pg.el);
+	return { sec, start: () => list.load(null) };
 }
 
 async function addDomain(ctx) {

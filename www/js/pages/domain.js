@@ -10,12 +10,11 @@ import { displayAddress } from '../punycode.js';
 import { allGuests, watchGuest } from '../poll.js';
 import { whenNode } from '../guestview.js';
 import { generatePassword } from '../password.js';
-import { activeBadge, checkField, confirmDialog, domainHref, emptyRow, errorRow, errorText, field,
-	formDialog, formError, formErrors, loadingRow, localPartOk, nextId, pager, quotaInputs, searchBox,
+import { activeBadge, checkField, confirmDialog, domainHref, errorNotice, errorText, field,
+	formDialog, submitForm, readLocalPart, nextId, quotaInputs,
 	setState, table, td, tdTitle, toast } from '../ui.js';
 import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
-
-const PAGE = 50;
+import { pagedList } from '../listview.js';
 const COLS = 6;
 
 // ---- the head: name, guest state, counts, links --------------------------------
@@ -78,46 +77,39 @@ function addForm(d, onAdded) {
 	}
 	gen.addEventListener('click', () => { password.value = generatePassword(16); reveal(true); password.focus(); password.select(); });
 	show.addEventListener('click', () => reveal(password.getAttribute('type') === 'password'));
-	const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('mailbox.add'));
 	const quotaHint = d.default_quota_bytes
 		? t('mailbox.quota_hint_default', { quota: bytes(d.default_quota_bytes) })
 		: t('mailbox.quota_hint');
-	const form = h('form', { id: 'mailbox-add', class: 'form form-grid', novalidate: true },
-		field({ label: t('mailbox.local_part'), input: local, error: 'local_part',
-			after: h('span', { class: 'suffix' }, `@${d.display_name}`), hint: t('mailbox.local_hint') }),
-		field({ label: t('mailbox.name'), input: name, error: 'name', hint: t('mailbox.name_hint') }),
-		field({ label: t('mailbox.password'), input: password, error: 'password',
-			after: [show, gen], hint: t('mailbox.password_hint') }),
-		field({ label: t('mailbox.quota'), input: q.num, after: q.unit, error: 'quota', hint: quotaHint }),
-		formError(),
-		h('div', { class: 'form-actions span-2' }, submit));
-	const errs = formErrors(form);
-	form.addEventListener('submit', async (ev) => {
-		ev.preventDefault();
-		errs.clear();
-		if (!local.value.trim()) { errs.field('local_part', t('common.required')); return; }
-		if (!localPartOk(local.value.trim().toLowerCase())) { errs.field('local_part', t('mailbox.local_bad')); return; }
-		if (!password.value) { errs.field('password', t('common.required')); return; }
-		const bytesV = fromUnitInput(q.num.value, q.sel.value);
-		if (Number.isNaN(bytesV)) { errs.field('quota', t('mailbox.quota_bad')); return; }
-		const body = { local_part: local.value.trim().toLowerCase(), password: password.value };
-		if (name.value.trim()) body.name = name.value.trim();
-		if (bytesV !== null) body.quota = bytesV;
-		submit.disabled = true;
-		form.setAttribute('aria-busy', 'true');
-		try {
+	const form = submitForm({
+		id: 'mailbox-add',
+		submitLabel: t('mailbox.add'),
+		fields: [
+			field({ label: t('mailbox.local_part'), input: local, error: 'local_part',
+				after: h('span', { class: 'suffix' }, `@${d.display_name}`), hint: t('mailbox.local_hint') }),
+			field({ label: t('mailbox.name'), input: name, error: 'name', hint: t('mailbox.name_hint') }),
+			field({ label: t('mailbox.password'), input: password, error: 'password',
+				after: [show, gen], hint: t('mailbox.password_hint') }),
+			field({ label: t('mailbox.quota'), input: q.num, after: q.unit, error: 'quota', hint: quotaHint }),
+		],
+		check(errs) {
+			const localPart = readLocalPart(local, errs);
+			if (localPart === null) return null;
+			if (!password.value) { errs.field('password', t('common.required')); return null; }
+			const bytesV = fromUnitInput(q.num.value, q.sel.value);
+			if (Number.isNaN(bytesV)) { errs.field('quota', t('mailbox.quota_bad')); return null; }
+			const body = { local_part: localPart, password: password.value };
+			if (name.value.trim()) body.name = name.value.trim();
+			if (bytesV !== null) body.quota = bytesV;
+			return body;
+		},
+		async send(body) {
 			const mb = await api.post(path('domains', d.name, 'mailboxes'), body);
 			toast(t('mailbox.added', { address: displayAddress(mb.address) }));
 			local.value = ''; password.value = ''; name.value = '';
 			reveal(false);
 			local.focus();
 			onAdded(mb);
-		} catch (err) {
-			errs.show(err);
-		} finally {
-			submit.disabled = false;
-			form.removeAttribute('aria-busy');
-		}
+		},
 	});
 	return h('section', { class: 'card', 'aria-labelledby': 'add-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'add-h' }, t('mailbox.add_title'))), form);
@@ -126,24 +118,33 @@ function addForm(d, onAdded) {
 // ---- the list --------------------------------------------------------------------
 
 function mailboxList(d, onChanged) {
-	const tbody = h('tbody', null, loadingRow(COLS));
 	const selected = new Set();
 	let items = [];
-	let q = '';
 	let active = '';
-	const pg = pager(load);
-	const search = searchBox({ id: 'q', label: t('mailbox.search'), placeholder: t('mailbox.search_placeholder'),
-		onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const listing = pagedList({
+		cols: COLS,
+		search: { id: 'q', label: t('mailbox.search'), placeholder: t('mailbox.search_placeholder') },
+		fetch: (params) => api.get(path('domains', d.name, 'mailboxes'), { ...params, active }),
+		row,
+		empty: (q) => (q || active ? t('mailbox.none_match') : t('mailbox.empty')),
+		onStart: () => selected.clear(),
+		onPage(shown) {
+			items = shown;
+			setText(pageInfo, items.length ? t('mailbox.page_info', { count: items.length, page: listing.pg.page() }) : '');
+		},
+		onSettled: () => syncSelection(),
+	});
+	const { tbody } = listing;
 	const filterId = 'mb-filter';
 	const filter = h('select', { id: filterId },
 		h('option', { value: '' }, t('mailbox.filter_all')),
 		h('option', { value: 'true' }, t('mailbox.filter_active')),
 		h('option', { value: 'false' }, t('mailbox.filter_inactive')));
-	filter.addEventListener('change', () => { active = filter.value; pg.reset(); load(null); });
+	filter.addEventListener('change', () => { active = filter.value; listing.restart(); });
 	const all = h('input', { type: 'checkbox', id: 'mb-select-all' });
 	const allCell = h('span', { class: 'select-all' }, all,
 		h('label', { for: 'mb-select-all', class: 'select-all-label' }, t('mailbox.select_page')));
-	const actionError = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
+	const actionError = errorNotice();
 	const pageInfo = h('p', { class: 'card-note', 'aria-live': 'polite' });
 	const addJump = h('button', { type: 'button', class: 'btn btn-primary' }, t('mailbox.add'));
 	addJump.addEventListener('click', () => {
@@ -181,11 +182,6 @@ function mailboxList(d, onChanged) {
 		syncSelection();
 	});
 
-	function showActionError(err) {
-		replace(actionError, h('p', null, errorText(err)));
-		actionError.hidden = false;
-	}
-
 	function row(mb) {
 		const shown = displayAddress(mb.address);
 		const box = h('input', { type: 'checkbox', class: 'row-check', value: mb.address,
@@ -206,7 +202,7 @@ function mailboxList(d, onChanged) {
 			td(t('mailbox.status'), activeBadge(mb.active)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, edit, reset, del)));
 		edit.addEventListener('click', async () => {
-			actionError.hidden = true;
+			actionError.hide();
 			const res = await editMailbox(mb);
 			if (res && res.address) {
 				const i = items.findIndex((x) => x.address === mb.address);
@@ -217,47 +213,21 @@ function mailboxList(d, onChanged) {
 			}
 		});
 		reset.addEventListener('click', async () => {
-			actionError.hidden = true;
-			try { await resetPassword(mb); } catch (err) { showActionError(err); }
+			actionError.hide();
+			try { await resetPassword(mb); } catch (err) { actionError.show(err); }
 		});
 		del.addEventListener('click', async () => {
-			actionError.hidden = true;
+			actionError.hide();
 			try {
 				if (await deleteMailbox(mb)) {
 					selected.delete(mb.address);
-					await load(pg.cursor());
+					await listing.reload();
 					onChanged();
 					all.focus();
 				}
-			} catch (err) { showActionError(err); }
+			} catch (err) { actionError.show(err); }
 		});
 		return tr;
-	}
-
-	let loadSeq = 0;
-
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		selected.clear();
-		try {
-			const page = await api.get(path('domains', d.name, 'mailboxes'), { limit: PAGE, cursor, q, active });
-			if (mine !== loadSeq) return;	// a newer request took over
-			if (!page.items.length && pg.back()) return;
-			items = page.items;
-			replace(tbody, items.length ? items.map(row)
-				: emptyRow(COLS, q || active ? t('mailbox.none_match') : t('mailbox.empty')));
-			pg.loaded(page.next_cursor);
-			setText(pageInfo, items.length ? t('mailbox.page_info', { count: items.length, page: pg.page() }) : '');
-			search.clearError();
-		} catch (err) {
-			if (err.status === 401) return;
-			if (err.field === 'q') search.showError(err);
-			else replace(tbody, errorRow(COLS, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-			syncSelection();
-		}
 	}
 
 	// bulk: one request after another, a count as it goes, failures by address
@@ -297,7 +267,7 @@ function mailboxList(d, onChanged) {
 		for (const b of [bClear, all]) b.disabled = false;
 		toast(t(`bulk.done_${kind}`, { count: done - failed }), failed ? 'warn' : 'ok');
 		if (failed) failBox.hidden = false;
-		await load(pg.cursor());
+		await listing.reload();
 		onChanged();
 	}
 	bDisable.addEventListener('click', () => bulk('disable'));
@@ -311,13 +281,13 @@ function mailboxList(d, onChanged) {
 
 	const el = h('section', { class: 'card', 'aria-labelledby': 'list-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'list-h' }, t('mailbox.list_title')), pageInfo, addJump),
-		h('div', { class: 'toolbar' }, search.el,
+		h('div', { class: 'toolbar' }, listing.search.el,
 			h('div', { class: 'field field-filter' }, h('label', { for: filterId }, t('mailbox.filter')), filter)),
-		bulkBar, failBox, actionError,
+		bulkBar, failBox, actionError.el,
 		table({ id: 'mailboxes', columns: [allCell, t('mailbox.address'), t('mailbox.name'), t('mailbox.quota'),
 			t('mailbox.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-		pg.el);
-	return { el, load: () => load(pg.cursor()) };
+		listing.pg.el);
+	return { el, load: listing.reload };
 }
 
 // ---- domain settings ----------------------------------------------------------

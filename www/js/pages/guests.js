@@ -7,7 +7,7 @@ import { number } from '../format.js';
 import { allGuests, watchGuests } from '../poll.js';
 import { fillDetail, guestRows, whenNode } from '../guestview.js';
 import { parseKeyLine, fingerprint } from '../sshkey.js';
-import { checkField, confirmDialog, errorBox, errorRow, errorText, field, formError, formErrors,
+import { checkField, confirmDialog, errorBox, errorNotice, errorRow, field, formError, formErrors,
 	loadingRow, stateBadge, setState, table, td, tdTitle, toast } from '../ui.js';
 
 function hostText(g) {
@@ -15,7 +15,7 @@ function hostText(g) {
 	return `${g.ssh_user}@${host}${g.ssh_port !== 22 ? `:${g.ssh_port}` : ''}`;
 }
 
-function guestTable(admin, errBox) {
+function guestTable(admin, notice) {
 	const cols = [t('guests.name'), t('guests.project'), t('guests.host'), t('guests.state'),
 		t('guests.generation'), t('guests.last_push'), t('guests.detail')];
 	if (admin) cols.push(h('span', { class: 'visually-hidden' }, t('common.actions')));
@@ -36,15 +36,14 @@ function guestTable(admin, errBox) {
 			const push = h('button', { type: 'button', class: 'btn btn-small', 'data-push': g.name }, t('guests.push'));
 			const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
 			push.addEventListener('click', async () => {
-				errBox.hidden = true;
+				notice.hide();
 				push.disabled = true;
 				try {
 					const ng = await api.post(path('guests', g.name, 'push'));
 					fill(r, ng);
 					toast(t('guests.push_queued', { name: g.name }));
 				} catch (err) {
-					replace(errBox, h('p', null, errorText(err)));
-					errBox.hidden = false;
+					notice.show(err);
 				} finally {
 					push.disabled = false;
 				}
@@ -54,14 +53,13 @@ function guestTable(admin, errBox) {
 					message: t('guests.delete_confirm', { name: g.name }), detail: t('guests.delete_detail'),
 					confirmLabel: t('common.delete'), danger: true });
 				if (!ok) return;
-				errBox.hidden = true;
+				notice.hide();
 				try {
 					await api.del(path('guests', g.name));
 					toast(t('guests.deleted', { name: g.name }));
 					apply(await allGuests());
 				} catch (err) {
-					replace(errBox, h('p', null, errorText(err)));
-					errBox.hidden = false;
+					notice.show(err);
 				}
 			});
 			r.tr.append(h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, push, del)));
@@ -172,8 +170,8 @@ function addForm(projects, onAdded) {
 export default async function render(ctx) {
 	const admin = ctx.session.role === 'admin';
 	ctx.setTitle(t('guests.title'));
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	const gt = guestTable(admin, errBox);
+	const notice = errorNotice();
+	const gt = guestTable(admin, notice);
 	const refresh = async () => { try { gt.apply(await allGuests()); } catch (e) { /* the poll retries */ } };
 	const addSlot = h('div');
 	ctx.view.append(
@@ -181,7 +179,7 @@ export default async function render(ctx) {
 		h('section', { class: 'card', 'aria-label': t('guests.title') },
 			h('div', { class: 'card-head' }, h('h2', null, t('guests.list_title')),
 				h('p', { class: 'card-note' }, t('dashboard.guests_note'))),
-			errBox, gt.el),
+			notice.el, gt.el),
 		addSlot);
 	try {
 		gt.apply(await allGuests());

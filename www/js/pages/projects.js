@@ -1,13 +1,12 @@
 // pages/projects.js - projects with their limits and usage; an operator
 // adds them, changes limits and deletes empty ones.
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { number, bytes, fromUnitInput, toUnitInput } from '../format.js';
-import { confirmDialog, emptyRow, errorRow, errorText, field, formDialog, formError, formErrors,
-	loadingRow, nextId, pager, quotaInputs, searchBox, table, td, tdTitle, toast, usageMeter } from '../ui.js';
-
-const PAGE = 50;
+import { confirmDialog, errorNotice, field, formDialog, submitForm,
+	nextId, quotaInputs, table, td, tdTitle, toast, usageMeter } from '../ui.js';
+import { pagedList } from '../listview.js';
 
 function wholeOrZero(input) {
 	const v = input.value.trim();
@@ -44,11 +43,14 @@ function limitFields(prefix, p) {
 export default async function render(ctx) {
 	const admin = ctx.session.role === 'admin';
 	ctx.setTitle(t('projects.title'));
-	const tbody = h('tbody', null, loadingRow(5));
-	const errBox = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-	let q = '';
-	const pg = pager(load);
-	const search = searchBox({ id: 'project-q', label: t('projects.search'), onSearch: (v) => { q = v; pg.reset(); load(null); } });
+	const list = pagedList({
+		cols: 5,
+		search: { id: 'project-q', label: t('projects.search') },
+		fetch: (params) => api.get('/projects', params),
+		row,
+		empty: (q) => (q ? t('projects.none_match') : t('projects.empty')),
+	});
+	const notice = errorNotice(list.reload);
 
 	function row(p) {
 		const actions = [];
@@ -66,22 +68,13 @@ export default async function render(ctx) {
 						return api.patch(path('projects', p.name), body);
 					},
 				});
-				if (r) { toast(t('projects.saved', { name: p.name })); load(pg.cursor()); }
+				if (r) { toast(t('projects.saved', { name: p.name })); list.reload(); }
 			});
 			del.addEventListener('click', async () => {
 				const ok = await confirmDialog({ title: t('projects.delete_title'),
 					message: t('projects.delete_confirm', { name: p.name }), detail: t('projects.delete_detail'),
 					confirmLabel: t('common.delete'), danger: true });
-				if (!ok) return;
-				errBox.hidden = true;
-				try {
-					await api.del(path('projects', p.name));
-					toast(t('projects.deleted', { name: p.name }));
-				} catch (err) {
-					replace(errBox, h('p', null, errorText(err)));
-					errBox.hidden = false;
-				}
-				load(pg.cursor());
+				if (ok) notice.run(() => api.del(path('projects', p.name)), t('projects.deleted', { name: p.name }));
 			});
 			actions.push(edit, del);
 		}
@@ -92,53 +85,30 @@ export default async function render(ctx) {
 			td(t('usage.storage'), usageMeter(t('usage.storage'), p.storage_bytes, p.max_storage_bytes, bytes)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, actions)));
 	}
-	let loadSeq = 0;
-	async function load(cursor) {
-		const mine = ++loadSeq;
-		tbody.setAttribute('aria-busy', 'true');
-		try {
-			const page = await api.get('/projects', { limit: PAGE, cursor, q });
-			if (mine !== loadSeq) return;	// a newer request took over
-			if (!page.items.length && pg.back()) return;
-			replace(tbody, page.items.length ? page.items.map(row) : emptyRow(5, q ? t('projects.none_match') : t('projects.empty')));
-			pg.loaded(page.next_cursor);
-			search.clearError();
-		} catch (err) {
-			if (err.status === 401) return;
-			if (err.field === 'q') search.showError(err);
-			else replace(tbody, errorRow(5, err, () => load(pg.cursor())));
-		} finally {
-			tbody.removeAttribute('aria-busy');
-		}
-	}
 
 	let addCard = null;
 	if (admin) {
 		const name = h('input', { id: 'project-name', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', maxlength: '63' });
 		const lf = limitFields('pa', null);
-		const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('projects.add'));
-		const form = h('form', { id: 'project-add', class: 'form form-grid', novalidate: true },
-			field({ label: t('projects.name'), input: name, error: 'name', hint: t('projects.name_hint') }),
-			lf.nodes, formError(), h('div', { class: 'form-actions span-2' }, submit));
-		const errs = formErrors(form);
-		form.addEventListener('submit', async (ev) => {
-			ev.preventDefault();
-			errs.clear();
-			if (!name.value.trim()) { errs.field('name', t('common.required')); return; }
-			const body = lf.read(errs);
-			if (!body) return;
-			body.name = name.value.trim();
-			submit.disabled = true;
-			try {
+		const form = submitForm({
+			id: 'project-add',
+			submitLabel: t('projects.add'),
+			fields: [
+				field({ label: t('projects.name'), input: name, error: 'name', hint: t('projects.name_hint') }),
+				lf.nodes,
+			],
+			check(errs) {
+				if (!name.value.trim()) { errs.field('name', t('common.required')); return null; }
+				const body = lf.read(errs);
+				if (body) body.name = name.value.trim();
+				return body;
+			},
+			async send(body) {
 				const p = await api.post('/projects', body);
 				toast(t('projects.added', { name: p.name }));
 				name.value = '';
-				load(null);
-			} catch (err) {
-				errs.show(err);
-			} finally {
-				submit.disabled = false;
-			}
+				list.load(null);
+			},
 		});
 		addCard = h('section', { class: 'card', 'aria-labelledby': 'pa-h' },
 			h('div', { class: 'card-head' }, h('h2', { id: 'pa-h' }, t('projects.add_title'))), form);
@@ -147,10 +117,10 @@ export default async function render(ctx) {
 	ctx.view.append(
 		h('div', { class: 'page-head' }, h('h1', null, t('projects.title')), h('p', { class: 'lead' }, t('projects.lead'))),
 		h('section', { class: 'card', 'aria-label': t('projects.title') },
-			h('div', { class: 'toolbar' }, search.el), errBox,
+			h('div', { class: 'toolbar' }, list.search.el), notice.el,
 			table({ id: 'projects', className: 'usage-table', columns: [t('projects.name'), t('usage.domains'), t('usage.mailboxes'),
-				t('usage.storage'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
-			pg.el),
+				t('usage.storage'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
+			list.pg.el),
 		addCard);
-	await load(null);
+	await list.load(null);
 }
