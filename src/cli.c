@@ -50,6 +50,8 @@ cli_usage(void)
 	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
 	    "  aliasdomain enable|disable|delete NAME\n"
 	    "  audit [--limit N]\n"
+	    "  import mailboxes FILE [--dry-run] [--skip-invalid] [--upsert]"
+	    " [--encoding auto|utf-8|cp932]\n"
 	    "See hakomail(1).\n");
 	return 2;
 }

@@ -76,5 +76,6 @@ int cli_guest(struct cli *c);		/* cli_guest.c */
 int cli_status(struct cli *c);
 int cli_account(struct cli *c);		/* cli_account.c */
 int cli_apikey(struct cli *c);
+int cli_import(struct cli *c);		/* cli_import.c */
 
 #endif

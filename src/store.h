@@ -510,4 +510,30 @@ int store_aliasdomain_active(struct db *db, const struct hk_actor *actor,
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 			     const char *name, struct hk_err *err);
 
+/* --- bulk import (store_import.c), inside the import's transaction --- */
+struct import_taken {
+	int mailbox, alias;	/* the address is a mailbox / an alias */
+	int64_t quota_bytes;	/* the mailbox's, when it is one */
+};
+int store_import_lookup(struct db *db, const struct domain_ref *ref,
+			const char *local, struct import_taken *t,
+			struct hk_err *err);
+/* A project's and a domain's limits (0: none) and what they use now. */
+struct import_usage {
+	int64_t project_max, project_mailboxes;
+	int64_t storage_max, storage;
+	int64_t domain_max, domain_mailboxes;
+	int64_t default_quota;
+};
+int store_import_usage(struct db *db, const struct domain_ref *ref,
+		       struct import_usage *u, struct hk_err *err);
+/* Inserts the mailbox (quota_bytes resolved, active 0/1), or with update
+ * changes the fields given (NULL or -1: as they are). */
+int store_import_put(struct db *db, const struct domain_ref *ref,
+		     const struct mailbox_in *in, int update,
+		     struct hk_err *err);
+/* Raises the desired generation of each guest once. */
+int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
+			 struct hk_err *err);
+
 #endif

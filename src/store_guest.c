@@ -242,3 +242,16 @@ store_guest_bump(struct db *db, const struct domain_ref *ref,
 		       "state = " KEEP_STATE " WHERE id IN ($1, $2)", p, 2, NULL,
 		       err);
 }
+
+int
+store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
+		     struct hk_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + "
+			    "1, state = " KEEP_STATE " WHERE id = $1",
+			    (struct db_param[]){ DB_INTV(ids[i]) }, 1, NULL,
+			    err) < 0)
+			return -1;
+	return 0;
+}

@@ -187,6 +187,63 @@ check_eq "alias list shows it" "a@b.example false" \
 	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "info@pc1.example") | [(.destinations | join(",")), .active] | map(tostring) | join(" ")')"
 check "alias delete (the catch-all)" hk alias delete @pc1.example
 refused "deleting no such alias" address alias delete nosuch@pc1.example
+echo "== cli: bulk import of mailboxes"
+# import_refused NAME FILE PATTERN [OPTION...]: exit 1, a line of stderr
+# matches PATTERN (grep -E), nothing written.
+import_refused() {
+	local name=$1 file=$2 pat=$3 before after rc; shift 3
+	before=$(snapshot)
+	hk import mailboxes "$file" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	after=$(snapshot)
+	if [ $rc -eq 1 ] && grep -Eq -- "$pat" "$tmp/err" && [ "$before" = "$after" ]; then
+		pass "import refuses $name (exit 1, says where, nothing written)"
+	else
+		fail "import refuses $name (rc $rc, unchanged $([ "$before" = "$after" ] && echo yes || echo no)): $(head -c 300 "$tmp/err")"
+	fi
+}
+printf 'address,password,name\nimp1@pc1.example,import-pw-0001,Imp One\nimp2@pc1.example,import-pw-0002,"Two, Imp"\n' >"$tmp/ok.csv"
+before=$(snapshot)
+check_eq "a dry run says what it would do" "2 rows: 2 to add, 0 to update, 0 with problems" \
+	"$(hk import mailboxes "$tmp/ok.csv" --dry-run 2>/dev/null)"
+check_eq "and writes nothing" "$before" "$(snapshot)"
+printf 'address,password,name\nimp1@pc1.example,import-pw-0001,\nbad local@pc1.example,import-pw-0002,\nimp1@pc1.example,import-pw-0003,\nimp9@nosuch.example,short,\n' >"$tmp/bad.csv"
+import_refused "a file with bad rows" "$tmp/bad.csv" "^$tmp/bad.csv:3: address: "
+for l in 4 5; do
+	check "the problem of line $l is reported too" grep -q "^$tmp/bad.csv:$l: " "$tmp/err"
+done
+import_refused "a dry run of it too" "$tmp/bad.csv" "^$tmp/bad.csv:4: address: .*already on line 2" --dry-run
+check_eq "apply: every row" "2 rows: 2 added, 0 updated, 0 with problems" \
+	"$(hk import mailboxes "$tmp/ok.csv" 2>/dev/null)"
+check_eq "the mailboxes are there" "Imp One|Two, Imp" \
+	"$(hk --json mailbox list pc1.example | jq -r '[.[] | select(.local_part | startswith("imp")) | .name] | join("|")')"
+check_eq "one audit entry for the import" "import.mailboxes" "$(hk --json audit --limit 1 | jq -r '.[0].action')"
+import_refused "the same file again (they exist)" "$tmp/ok.csv" "imp1@pc1.example exists"
+check_eq "with --upsert: updated" "2 rows: 0 added, 2 updated, 0 with problems" \
+	"$(hk import mailboxes "$tmp/ok.csv" --upsert 2>/dev/null)"
+check "the imported mailboxes can be deleted (room for more)" \
+	eval 'hk mailbox delete imp1@pc1.example >/dev/null && hk mailbox delete imp2@pc1.example >/dev/null'
+printf 'address,password,name\nimp3@pc1.example,import-pw-0003,\223\143\222\206\n' >"$tmp/cp932.csv"
+hk import mailboxes "$tmp/cp932.csv" >"$tmp/out" 2>"$tmp/err"
+check_eq "a CP932 file (Excel on a Japanese system) is recognized" "0 " "$? $(cat "$tmp/err")"
+check_eq "its name decoded" "田中" \
+	"$(hk --json mailbox show imp3@pc1.example | jq -r ".[0].name")"
+import_refused "it read as UTF-8 by order" "$tmp/cp932.csv" "^$tmp/cp932.csv:2: " --encoding utf-8
+truncate -s 1G "$tmp/big.csv"
+import_refused "a 1 GiB file" "$tmp/big.csv" "1073741824 bytes, more than"
+head -c 65536 /dev/urandom >"$tmp/garbage.csv"
+import_refused "binary garbage" "$tmp/garbage.csv" "^$tmp/garbage.csv:[0-9]+: "
+printf 'address,password,name\nimp4@pc1.example,import-pw-0004,"unterminated\n' >"$tmp/trunc.csv"
+import_refused "a truncated file" "$tmp/trunc.csv" "^$tmp/trunc.csv:2: "
+printf 'mail,password\nimp5@pc1.example,import-pw-0005\n' >"$tmp/cols.csv"
+import_refused "an unknown column" "$tmp/cols.csv" "^$tmp/cols.csv:1: .*mail"
+printf 'address,password\nimp6@pc1.example,import-pw-0006,extra\n' >"$tmp/wide.csv"
+import_refused "a row with too many fields" "$tmp/wide.csv" "^$tmp/wide.csv:2: "
+printf '' >"$tmp/empty.csv"
+import_refused "an empty file (no header)" "$tmp/empty.csv" "^$tmp/empty.csv:1: "
+printf "address,password,name\nimp7@pc1.example,import-pw-0007,=cmd|' /C calc'!A0\n" >"$tmp/formula.csv"
+import_refused "a formula-looking cell" "$tmp/formula.csv" "^$tmp/formula.csv:2: name: .*formula"
+check "import: the CP932 one deleted" eval 'hk mailbox delete imp3@pc1.example >/dev/null'
+
 check "domain disable" hk domain disable pc1.example
 check_eq "domain list shows it inactive" "false" \
 	"$(hk --json domain list | jq -r '.[] | select(.name == "pc1.example") | .active')"

@@ -1,0 +1,164 @@
+/*
+ * cli_import.c - the hakomail command's bulk import:
+ *
+ *   import mailboxes FILE [--dry-run] [--skip-invalid] [--upsert]
+ *     [--encoding auto|utf-8|cp932]
+ *
+ * Every problem is printed as FILE:LINE: COLUMN: REASON, like a compiler's,
+ * so that an editor or grep takes the operator to the row; a progress bar
+ * goes to a terminal on stderr (never into a pipe or a log).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csvin.h"
+#include "import.h"
+#include "wake.h"
+
+/* The whole file, refused past max bytes before reading it. */
+static int
+read_file(const char *path, size_t max, char **data, size_t *len,
+	  struct hk_err *err)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*data = NULL;
+	if (fd < 0)
+		return hk_fail_errno(err, "%s", path);
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return hk_fail(err, HK_EINVAL, "file", "%s: not a regular file",
+			       path);
+	}
+	if ((size_t)sb.st_size > max) {
+		close(fd);
+		return hk_fail(err, HK_ETOOBIG, "file", "%s: %lld bytes, more "
+			       "than the %zu an import takes", path,
+			       (long long)sb.st_size, max);
+	}
+	*len = 0;
+	if ((*data = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return hk_fail(err, HK_ESYS, "file", "out of memory");
+	}
+	while (*len < (size_t)sb.st_size &&
+	       (n = read(fd, *data + *len, (size_t)sb.st_size - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	return 0;
+}
+
+static void
+bar(void *ctx, const char *phase, size_t done, size_t total)
+{
+	int width = 30, full = total ? (int)(done * width / total) : width;
+
+	(void)ctx;
+	fprintf(stderr, "\r%-6s [%.*s%*s] %3zu%% %zu/%zu", phase, full,
+		"##############################", width - full, "",
+		total ? done * 100 / total : 100, done, total);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static int
+parse_encoding(const char *s, enum csvin_encoding *enc, struct hk_err *err)
+{
+	*enc = CSVIN_AUTO;
+	if (s == NULL || strcmp(s, "auto") == 0)
+		return 0;
+	if (strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0)
+		return *enc = CSVIN_UTF8, 0;
+	if (strcasecmp(s, "cp932") == 0 || strcasecmp(s, "shift_jis") == 0 ||
+	    strcasecmp(s, "sjis") == 0)
+		return *enc = CSVIN_CP932, 0;
+	return hk_fail(err, HK_EINVAL, "encoding", "\"%s\": expected auto, "
+		       "utf-8 or cp932", s);
+}
+
+static void
+print_report(const char *path, const struct import_report *rep, int dry)
+{
+	for (size_t i = 0; i < rep->nproblems; i++) {
+		const struct import_problem *p = &rep->problems[i];
+
+		fprintf(stderr, "%s:%zu: %s%s%s\n", path, p->line, p->column,
+			p->column[0] ? ": " : "", p->reason);
+	}
+	if (rep->invalid > rep->nproblems)
+		fprintf(stderr, "%s: more problems than shown\n", path);
+	printf("%zu rows: %zu %s, %zu %s, %zu with problems\n", rep->rows,
+	       rep->added, dry ? "to add" : "added", rep->updated,
+	       dry ? "to update" : "updated", rep->invalid);
+}
+
+static int
+import_file(struct cli *c, const char *path, const struct cli_opt *opts,
+	    struct hk_err *err)
+{
+	struct csvin_limits lim = CSVIN_DEFAULT_LIMITS;
+	struct import_opts o = { .dry_run = !!cli_opt(opts, "--dry-run"),
+		.skip_invalid = !!cli_opt(opts, "--skip-invalid"),
+		.upsert = !!cli_opt(opts, "--upsert"),
+		.pw_min = c->cfg.pw_min, .pw_max = c->cfg.pw_max,
+		.progress = isatty(STDERR_FILENO) ? bar : NULL };
+	struct import_report rep;
+	struct csvin_doc doc;
+	enum csvin_encoding enc;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (parse_encoding(cli_opt(opts, "--encoding"), &enc, err) < 0 ||
+	    read_file(path, lim.max_bytes, &data, &len, err) < 0)
+		return -1;
+	rc = csvin_parse(data, len, enc, &lim, &doc, err);
+	free(data);
+	if (rc < 0)
+		return -1;
+	rc = import_mailboxes(c->db, &c->actor, &doc, &o, &rep, err);
+	print_report(path, &rep, o.dry_run || rc < 0);
+	if (rc == 0 && !o.dry_run)
+		wake_notify(c->cfg.wake_socket);
+	import_report_free(&rep);
+	csvin_doc_free(&doc);
+	return rc;
+}
+
+int
+cli_import(struct cli *c)
+{
+	struct cli_opt opts[] = { { "--dry-run", 0, NULL },
+		{ "--skip-invalid", 0, NULL }, { "--upsert", 0, NULL },
+		{ "--encoding", 1, NULL }, { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS];
+	struct hk_err err;
+	int npos;
+
+	hk_err_clear(&err);
+	if (c->argc < 2 || strcmp(c->argv[1], "mailboxes") != 0 ||
+	    cli_parse(c, 2, opts, pos, &npos) < 0 || npos != 1)
+		return cli_usage();
+	if (import_file(c, pos[0], opts, &err) < 0) {
+		/* csvin's errors name the line (and the column): say the
+		 * file too, as FILE:LINE: message */
+		if (strncmp(err.field, "line ", 5) == 0) {
+			fprintf(stderr, "%s:%.*s: %s\n", pos[0],
+				(int)strspn(err.field + 5, "0123456789"),
+				err.field + 5, err.message);
+			return 1;
+		}
+		return cli_fail(&err);
+	}
+	return 0;
+}

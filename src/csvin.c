@@ -1,0 +1,586 @@
+/*
+ * csvin.c - the reader of the bulk CSV import.  See csvin.h.
+ *
+ * Import files come out of spreadsheets: UTF-8 with or without a BOM, or
+ * CP932 as Excel writes it on a Japanese system.  The whole file is
+ * checked and decoded before libcsv sees a byte, and every limit is
+ * enforced while it is split, so a file is either read whole or refused
+ * with the line at fault: nothing half-read reaches the importer.
+ *
+ * libcsv knows no line numbers.  It is fed one physical line at a time
+ * (LF, CRLF or a lone CR ends one), so a row that starts while no row is
+ * open starts on the line being fed, and a row or field ends on it; a
+ * quoted field may span lines.  Spaces around fields are kept (RFC 4180
+ * says they are part of the field), and every string lives in one arena
+ * that csvin_doc_free releases at once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "csvin.h"
+#include "utf8.h"
+
+/* ---- the arena: chunks of strings and field arrays, freed at once ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+#define CHUNK_SIZE ((size_t)64 << 10)
+
+static void *
+arena_alloc(void **arena, size_t n, size_t align)
+{
+	struct chunk *c = *arena, *big;
+	size_t at = c ? (c->used + align - 1) / align * align : 0;
+
+	if (c != NULL && at <= c->size && c->size - at >= n) {
+		c->used = at + n;
+		return (char *)c->data + at;
+	}
+	if (n > SIZE_MAX - sizeof(*c) - CHUNK_SIZE)
+		return NULL;
+	if (n > CHUNK_SIZE / 4) {	/* its own chunk, behind the head */
+		if ((big = malloc(sizeof(*big) + n)) == NULL)
+			return NULL;
+		big->size = big->used = n;
+		big->next = c ? c->next : NULL;
+		if (c)
+			c->next = big;
+		else
+			*arena = big;
+		return big->data;
+	}
+	if ((c = malloc(sizeof(*c) + CHUNK_SIZE)) == NULL)
+		return NULL;
+	c->next = *arena;
+	c->size = CHUNK_SIZE;
+	c->used = n;
+	*arena = c;
+	return c->data;
+}
+
+static void
+arena_free(void *arena)
+{
+	struct chunk *c = arena, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
+/* ---- lines and errors ---- */
+
+/* The length of the physical line at s: through its LF, CRLF or lone CR. */
+static size_t
+line_len(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			return i + 1;
+		if (s[i] == '\r')
+			return i + 1 < n && s[i + 1] == '\n' ? i + 2 : i + 1;
+	}
+	return n;
+}
+
+/* The 1-based line of s[off], s being n bytes. */
+static size_t
+line_at(const char *s, size_t n, size_t off)
+{
+	size_t line = 1, i = 0, k;
+
+	while (i < n && i + (k = line_len(s + i, n - i)) <= off) {
+		i += k;
+		line++;
+	}
+	return line;
+}
+
+/* name, at most max bytes of whole UTF-8 sequences, control characters
+ * as '?', "..." when cut: safe in a message and in err->field. */
+static const char *
+clip(const char *name, size_t len, size_t max, char *out, size_t outsz)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t i = 0, o = 0, k;
+	uint32_t cp;
+
+	while (i < len && (k = utf8_seq(p + i, len - i, &cp)) != 0) {
+		if (o + k > max || o + k + 4 > outsz) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (cp < 0x20 || cp == 0x7f)
+			out[o] = '?';
+		else
+			memcpy(out + o, p + i, k);
+		o += cp < 0x20 || cp == 0x7f ? 1 : k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Refuses with field "line N" or "line N, column COL". */
+static int
+fail_at(struct hk_err *err, size_t line, const char *col, const char *fmt,
+	...) __attribute__((format(printf, 4, 5)));
+
+static int
+fail_at(struct hk_err *err, size_t line, const char *col, const char *fmt,
+	...)
+{
+	char field[64], msg[sizeof(err->message)];
+	va_list ap;
+
+	if (col != NULL)
+		snprintf(field, sizeof(field), "line %zu, column %s", line,
+			 col);
+	else
+		snprintf(field, sizeof(field), "line %zu", line);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return hk_fail(err, HK_EINVAL, field, "%s", msg);
+}
+
+/* ---- decoding ---- */
+
+/* The offset of the first byte that is not whole UTF-8, or n. */
+static size_t
+utf8_bad(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+	uint32_t cp;
+
+	if (utf8_valid(s, n))
+		return n;
+	while (i < n && (k = utf8_seq(p + i, n - i, &cp)) != 0)
+		i += k;
+	return i;
+}
+
+/* CP932 to UTF-8 into *out: 0, or 1 with *bad the offset of the first
+ * byte that is not CP932, or -1 on a system failure. */
+static int
+from_cp932(const char *s, size_t n, char **out, size_t *outlen, size_t *bad,
+	   struct hk_err *err)
+{
+	char *in = (char *)s, *o, *buf;
+	size_t inleft = n, oleft, r;
+	iconv_t cd;
+	int e;
+
+	if (n > (SIZE_MAX - 1) / 3)	/* a character never grows past 3 */
+		return hk_fail(err, HK_ETOOBIG, NULL, "file too large");
+	if ((buf = malloc(3 * n + 1)) == NULL)
+		return hk_fail_errno(err, "decoding CP932");
+	if ((cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1) {
+		free(buf);
+		return hk_fail_errno(err, "iconv_open(UTF-8, CP932)");
+	}
+	o = buf;
+	oleft = 3 * n;
+	r = iconv(cd, &in, &inleft, &o, &oleft);
+	e = errno;
+	iconv_close(cd);
+	if (r == (size_t)-1) {
+		free(buf);
+		errno = e;
+		if (e != EILSEQ && e != EINVAL)
+			return hk_fail_errno(err, "decoding CP932");
+		*bad = (size_t)(in - s);
+		return 1;
+	}
+	*out = buf;
+	*outlen = (size_t)(o - buf);
+	return 0;
+}
+
+struct text {
+	const char *s;
+	size_t n;
+	char *own;		/* the decoded copy, if any */
+};
+
+static int
+decode(const char *s, size_t n, enum csvin_encoding enc, struct text *t,
+       enum csvin_encoding *got, struct hk_err *err)
+{
+	int bom = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0, rc;
+	size_t bad8 = 0, bad932 = 0;
+
+	if (bom && enc == CSVIN_CP932)
+		return fail_at(err, 1, NULL, "a UTF-8 byte order mark in a "
+			       "file to read as CP932");
+	if (bom) {
+		s += 3;
+		n -= 3;
+	}
+	t->s = s;
+	t->n = n;
+	*got = CSVIN_UTF8;
+	if (enc != CSVIN_CP932 && (bad8 = utf8_bad(s, n)) == n)
+		return 0;
+	if (enc == CSVIN_UTF8 || bom)
+		return fail_at(err, line_at(s, n, bad8), NULL, "not UTF-8");
+	if ((rc = from_cp932(s, n, &t->own, &t->n, &bad932, err)) <= 0) {
+		t->s = t->own;
+		*got = CSVIN_CP932;
+		return rc;
+	}
+	if (enc == CSVIN_CP932)
+		return fail_at(err, line_at(s, n, bad932), NULL, "not CP932");
+	/* the line where the likelier of the two went wrong */
+	return fail_at(err, line_at(s, n, bad8 > bad932 ? bad8 : bad932),
+		       NULL, "neither UTF-8 nor CP932");
+}
+
+/* ---- splitting ---- */
+
+struct split {
+	const struct csvin_limits *lim;
+	struct csvin_doc *doc;
+	struct hk_err *err;
+	int failed;
+	size_t line;		/* the line being fed */
+	int open;		/* a row has begun and not ended */
+	size_t row_line;	/* where it began */
+	size_t field_line;	/* where its next field begins */
+	char **cur;		/* its fields so far (up to the header's) */
+	size_t ncur, capcur;
+	size_t nfields;		/* how many it has */
+	int nonblank;		/* one has more than spaces and tabs */
+	size_t caprows;
+	char *empty;		/* "" in the arena, for short rows */
+};
+
+/* The name of column i for an error: the header's, or its number. */
+static const char *
+colname(const struct split *sp, size_t i, char *buf, size_t bufsz)
+{
+	const struct csvin_row *h = &sp->doc->header;
+
+	if (h->fields != NULL && i < h->nfields && h->fields[i][0] != '\0')
+		return clip(h->fields[i], strlen(h->fields[i]), 24, buf,
+			    bufsz);
+	snprintf(buf, bufsz, "%zu", i + 1);
+	return buf;
+}
+
+static int
+push_field(struct split *sp, const char *s, size_t len)
+{
+	char *copy, **grown;
+
+	if (sp->ncur == sp->capcur) {
+		sp->capcur = sp->capcur ? 2 * sp->capcur : 16;
+		grown = realloc(sp->cur, sp->capcur * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		sp->cur = grown;
+	}
+	if ((copy = arena_alloc(&sp->doc->arena, len + 1, 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(copy, s, len);
+	copy[len] = '\0';
+	sp->cur[sp->ncur++] = copy;
+	return 0;
+}
+
+/* libcsv: a field ended. */
+static void
+on_field(void *s, size_t len, void *data)
+{
+	struct split *sp = data;
+	const struct csvin_row *h = &sp->doc->header;
+	char name[40];
+
+	if (sp->failed)
+		return;
+	if (len > sp->lim->max_field) {
+		sp->failed = fail_at(sp->err, sp->field_line,
+		    colname(sp, sp->nfields, name, sizeof(name)),
+		    "field longer than %zu bytes", sp->lim->max_field);
+		return;
+	}
+	for (const char *c = s ? s : "", *end = c + len;
+	     c < end && !sp->nonblank; c++)
+		sp->nonblank = *c != ' ' && *c != '\t';
+	if ((h->fields == NULL || sp->ncur < h->nfields) &&
+	    push_field(sp, s, len) != 0) {
+		sp->failed = hk_fail(sp->err, HK_ESYS, NULL, "out of memory");
+		return;
+	}
+	sp->nfields++;
+	sp->field_line = sp->line;
+}
+
+/* The row just ended, as a csvin_row in the arena. */
+static int
+make_row(struct split *sp, struct csvin_row *row)
+{
+	size_t n = sp->doc->header.fields ? sp->doc->header.nfields : sp->ncur;
+
+	row->fields = arena_alloc(&sp->doc->arena, n * sizeof(char *),
+				  alignof(char *));
+	if (row->fields == NULL)
+		return hk_fail(sp->err, HK_ESYS, NULL, "out of memory");
+	memcpy(row->fields, sp->cur, sp->ncur * sizeof(char *));
+	for (size_t i = sp->ncur; i < n; i++)
+		row->fields[i] = sp->empty;
+	row->nfields = n;
+	row->line = sp->row_line;
+	return 0;
+}
+
+static int
+add_row(struct split *sp)
+{
+	struct csvin_doc *doc = sp->doc;
+	struct csvin_row *grown;
+
+	if (doc->header.fields == NULL)
+		return make_row(sp, &doc->header);
+	if (sp->nfields > doc->header.nfields)
+		return fail_at(sp->err, sp->row_line, NULL,
+			       "%zu fields, the header has %zu", sp->nfields,
+			       doc->header.nfields);
+	if (doc->nrows >= sp->lim->max_rows)
+		return fail_at(sp->err, sp->row_line, NULL,
+			       "more than %zu rows", sp->lim->max_rows);
+	if (doc->nrows == sp->caprows) {
+		sp->caprows = sp->caprows ? 2 * sp->caprows : 64;
+		grown = realloc(doc->rows, sp->caprows * sizeof(*grown));
+		if (grown == NULL)
+			return hk_fail(sp->err, HK_ESYS, NULL,
+				       "out of memory");
+		doc->rows = grown;
+	}
+	return make_row(sp, &doc->rows[doc->nrows++]);
+}
+
+/* libcsv: a row ended.  Rows of nothing but spaces are skipped. */
+static void
+on_row(int term, void *data)
+{
+	struct split *sp = data;
+
+	(void)term;
+	sp->open = 0;
+	if (!sp->failed && sp->nonblank)
+		sp->failed = add_row(sp);
+	sp->ncur = sp->nfields = 0;
+	sp->nonblank = 0;
+}
+
+static int
+no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Feeds t to p a line at a time. */
+static int
+feed(struct split *sp, struct csv_parser *p, const struct text *t)
+{
+	size_t off = 0, k;
+
+	for (sp->line = 1; off < t->n; off += k, sp->line++) {
+		k = line_len(t->s + off, t->n - off);
+		if (!sp->open && t->s[off] != '\r' && t->s[off] != '\n') {
+			sp->open = 1;
+			sp->row_line = sp->field_line = sp->line;
+		}
+		if (csv_parse(p, t->s + off, k, on_field, on_row, sp) != k ||
+		    csv_error(p) != CSV_SUCCESS)
+			break;
+		if (sp->failed)
+			return -1;
+	}
+	if (sp->failed)
+		return -1;
+	if (off < t->n && csv_error(p) == CSV_EPARSE)
+		return fail_at(sp->err, sp->line, NULL, "a quote out of "
+			       "place: a field with a quote in it must be "
+			       "quoted, and the quote doubled");
+	if (off < t->n)
+		return hk_fail(sp->err, HK_ESYS, NULL, "csv: %s",
+			       csv_strerror(csv_error(p)));
+	sp->line--;
+	if (csv_fini(p, on_field, on_row, sp) != 0 && !sp->failed)
+		return fail_at(sp->err, sp->field_line, NULL, "a quoted field "
+			       "is never closed: the file ends inside it "
+			       "(truncated?)");
+	return sp->failed ? -1 : 0;
+}
+
+static int
+split(const struct text *t, const struct csvin_limits *lim,
+      struct csvin_doc *doc, struct hk_err *err)
+{
+	struct split sp = { .lim = lim, .doc = doc, .err = err };
+	struct csv_parser p;
+	int rc;
+
+	if ((sp.empty = arena_alloc(&doc->arena, 1, 1)) == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	*sp.empty = '\0';
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	csv_set_space_func(&p, no_space);
+	rc = feed(&sp, &p, t);
+	csv_free(&p);
+	free(sp.cur);
+	if (rc == 0 && doc->header.fields == NULL)
+		rc = fail_at(err, 1, NULL, "empty file: no header row");
+	return rc;
+}
+
+int
+csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
+	    const struct csvin_limits *lim, struct csvin_doc *doc,
+	    struct hk_err *err)
+{
+	static const struct csvin_limits dflt = CSVIN_DEFAULT_LIMITS;
+	struct text t = { 0 };
+	const char *nul;
+	int rc;
+
+	memset(doc, 0, sizeof(*doc));
+	if (lim == NULL)
+		lim = &dflt;
+	if (len > lim->max_bytes)
+		return hk_fail(err, HK_ETOOBIG, NULL,
+			       "file is larger than %zu bytes", lim->max_bytes);
+	if (len == 0 || data == NULL)
+		return fail_at(err, 1, NULL, "empty file: no header row");
+	if (len >= 2 && (memcmp(data, "\xff\xfe", 2) == 0 ||
+			 memcmp(data, "\xfe\xff", 2) == 0))
+		return fail_at(err, 1, NULL, "UTF-16 text: save the file as "
+			       "CSV (UTF-8 or comma delimited)");
+	/* a 0 byte is never inside a UTF-8 or CP932 character */
+	if ((nul = memchr(data, '\0', len)) != NULL)
+		return fail_at(err, line_at(data, len, (size_t)(nul - data)),
+			       NULL, "NUL byte, not a text file");
+	if ((rc = decode(data, len, enc, &t, &doc->encoding, err)) == 0)
+		rc = split(&t, lim, doc, err);
+	free(t.own);
+	if (rc != 0)
+		csvin_doc_free(doc);
+	return rc;
+}
+
+/* ---- columns and cells ---- */
+
+static int
+name_is(const char *name, size_t n, const char *known)
+{
+	size_t i;
+
+	for (i = 0; i < n && known[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char)known[i])
+			return 0;
+	}
+	return i == n && known[i] == '\0';
+}
+
+static void
+expected(const char *const *known, char *buf, size_t bufsz)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; known[k] != NULL && o < bufsz; k++) {
+		int w = snprintf(buf + o, bufsz - o, "%s%s", k ? ", " : "",
+				 known[k]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+int
+csvin_columns(const struct csvin_doc *doc, const char *const *known,
+	      int *col, struct hk_err *err)
+{
+	const struct csvin_row *h = &doc->header;
+	char name[40], list[300];
+	size_t nk, k, n;
+
+	for (nk = 0; known[nk] != NULL; nk++)
+		col[nk] = -1;
+	expected(known, list, sizeof(list));
+	for (size_t i = 0; i < h->nfields; i++) {
+		const char *s = h->fields[i];
+
+		s += strspn(s, " \t");
+		for (n = strlen(s); n > 0 && (s[n - 1] == ' ' ||
+					      s[n - 1] == '\t'); n--)
+			;
+		if (n == 0)
+			snprintf(name, sizeof(name), "%zu", i + 1);
+		else
+			clip(s, n, 24, name, sizeof(name));
+		for (k = 0; k < nk && !name_is(s, n, known[k]); k++)
+			;
+		if (n == 0)
+			return fail_at(err, h->line, name, "a column with no "
+				       "name (expected one of %s)", list);
+		if (k == nk)
+			return fail_at(err, h->line, name, "unknown column %s "
+				       "(expected one of %s)", name, list);
+		if (col[k] >= 0)
+			return fail_at(err, h->line, name, "column %s appears "
+				       "twice (columns %d and %zu)", name,
+				       col[k] + 1, i + 1);
+		col[k] = (int)i;
+	}
+	return 0;
+}
+
+const char *
+csvin_cell(const struct csvin_row *row, int c)
+{
+	if (row == NULL || c < 0 || (size_t)c >= row->nfields)
+		return "";
+	return row->fields[c];
+}
+
+int
+csvin_formula(const char *cell)
+{
+	return cell != NULL && cell[0] != '\0' &&
+	    strchr("=+-@\t\r", cell[0]) != NULL;
+}
+
+void
+csvin_doc_free(struct csvin_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	arena_free(doc->arena);
+	free(doc->rows);
+	memset(doc, 0, sizeof(*doc));
+}

@@ -1,0 +1,81 @@
+/*
+ * csvin.h - an import file read into rows: the bytes decoded (UTF-8 with
+ * or without a BOM, or CP932/Shift_JIS as Excel writes it on a Japanese
+ * system, through iconv), split by libcsv (RFC 4180: quoted fields may
+ * hold commas, doubled quotes and line breaks), each row with the line of
+ * the file it starts on, and the header row mapped to known column names.
+ *
+ * Nothing here knows what a mailbox is: the import module validates the
+ * cells.  What is refused here is refused with the line (and, where there
+ * is one, the column) in err->field and err->message: a file over the size
+ * limit, bytes that are neither UTF-8 nor CP932, a NUL byte, an unclosed
+ * quote at the end (a truncated file), a row with more fields than the
+ * header, a field over the length limit, a missing or duplicated header,
+ * an unknown column.
+ */
+#ifndef HK_CSVIN_H
+#define HK_CSVIN_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+enum csvin_encoding {
+	CSVIN_AUTO,	/* UTF-8 (BOM or not) when the bytes are valid UTF-8,
+			 * else CP932 when they decode as CP932, else refused */
+	CSVIN_UTF8,
+	CSVIN_CP932
+};
+
+struct csvin_limits {
+	size_t max_bytes;	/* the whole file, before decoding */
+	size_t max_rows;	/* data rows, not counting the header */
+	size_t max_field;	/* bytes of one field, after decoding */
+};
+
+#define CSVIN_DEFAULT_LIMITS { (size_t)256 << 20, 1000000, 4096 }
+
+struct csvin_row {
+	size_t line;		/* 1-based line of the file where it starts */
+	size_t nfields;
+	char **fields;		/* NUL-terminated UTF-8, owned by the doc */
+};
+
+struct csvin_doc {
+	enum csvin_encoding encoding;	/* what the file turned out to be */
+	struct csvin_row header;
+	struct csvin_row *rows;		/* data rows, in file order */
+	size_t nrows;
+	void *arena;			/* owns every string; private */
+};
+
+/*
+ * Decodes and parses data[0..len).  Blank lines are skipped; a row with
+ * fewer fields than the header is padded with "" (a short row is the
+ * importer's to judge, by the columns it needs); one with more is refused.
+ * On failure doc is empty and err says what and where, field "line N" or
+ * "line N, column NAME".
+ */
+int csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
+		const struct csvin_limits *lim, struct csvin_doc *doc,
+		struct hk_err *err);
+
+/*
+ * Maps the header to known[] (NULL-terminated, lower case): col[k] gets
+ * the index in the rows of known[k], or -1 when the file has no such
+ * column.  Header cells are compared trimmed of spaces and case-blind.
+ * An unknown or repeated column is refused (field "line 1, column X").
+ */
+int csvin_columns(const struct csvin_doc *doc, const char *const *known,
+		  int *col, struct hk_err *err);
+
+/* The cell of row in column index c (-1: none) or "" when absent. */
+const char *csvin_cell(const struct csvin_row *row, int c);
+
+/* Whether a spreadsheet would run the cell as a formula: it starts with
+ * '=', '+', '-', '@', a tab or a carriage return. */
+int csvin_formula(const char *cell);
+
+void csvin_doc_free(struct csvin_doc *doc);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * import.h - bulk import of mailboxes from a CSV file read by csvin.
+ *
+ * Columns by name, in any order: address (required), password or
+ * password_hash (one per row; an existing mailbox updated by --upsert may
+ * have neither and keeps its password), name, quota ("2G", "500M", bytes;
+ * empty: the domain's default), active (true/false, yes/no, 1/0; empty:
+ * true for a new mailbox, as it is for an update).
+ *
+ * Every row is judged before anything is written: invalid cells, an
+ * address twice in the file, a domain not in the caller's project, an
+ * address already taken (a mailbox, unless upserting, or an alias), and
+ * the project's and domains' limits, counted over the whole file.  Every
+ * problem is reported with its line and column.  Then, unless it is a dry
+ * run: plain passwords are hashed on every core, and the rows are written
+ * in one transaction, all of them or (without skip_invalid) none, with one
+ * audit entry and one push owed per affected guest.
+ */
+#ifndef HK_IMPORT_H
+#define HK_IMPORT_H
+
+#include <stddef.h>
+
+#include "csvin.h"
+#include "db.h"
+#include "err.h"
+#include "store.h"
+
+#define IMPORT_PROBLEMS_MAX	10000	/* reported; more are counted */
+
+struct import_problem {
+	size_t line;
+	char column[24];	/* "" when about the row as a whole */
+	char reason[232];
+};
+
+struct import_report {
+	size_t rows;		/* data rows in the file */
+	size_t added, updated;	/* written (or, in a dry run, would be) */
+	size_t invalid;		/* rows with a problem */
+	size_t nproblems;	/* problems kept in problems[] */
+	struct import_problem *problems;
+};
+
+/* phase: "check", "hash" or "write"; called from the caller's thread. */
+typedef void (*import_progress_fn)(void *ctx, const char *phase,
+				   size_t done, size_t total);
+
+struct import_opts {
+	int dry_run;
+	int skip_invalid;	/* write the good rows, report the rest */
+	int upsert;		/* update mailboxes that exist */
+	int pw_min, pw_max;	/* [password] min_length, max_length */
+	int threads;		/* for hashing; 0: every core */
+	import_progress_fn progress;	/* may be NULL */
+	void *progress_ctx;
+};
+
+/*
+ * Returns 0 when the rows were written (dry run: when there is no
+ * problem), or -1: with problems (HK_EINVAL, "N rows have problems",
+ * nothing written) or on any other failure.  rep is filled in both cases;
+ * free it with import_report_free().
+ */
+int import_mailboxes(struct db *db, const struct hk_actor *actor,
+		     const struct csvin_doc *doc, const struct import_opts *o,
+		     struct import_report *rep, struct hk_err *err);
+
+void import_report_free(struct import_report *rep);
+
+#endif

@@ -1,0 +1,584 @@
+/*
+ * import_mailbox.c - bulk import of mailboxes.  See import.h.
+ *
+ * Three passes over the rows.  The cells are validated on their own, and
+ * an address met twice is flagged.  Then the database is asked, in one
+ * read transaction: the domain in the caller's scope, whether the address
+ * is taken, and the limits, counted row by row over the usage read once
+ * per domain and project.  Plain passwords are hashed on every core only
+ * when the rows are to be written, outside any transaction (that is the
+ * slow part); then one write transaction asks the database again (another
+ * writer may have come in between) and writes.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import.h"
+#include "mapsyntax.h"
+#include "pwhash.h"
+#include "validate.h"
+
+enum { C_ADDRESS, C_PASSWORD, C_HASH, C_NAME, C_QUOTA, C_ACTIVE, C_N };
+static const char *const columns[] = { "address", "password",
+	"password_hash", "name", "quota", "active", NULL };
+
+#define DOMAINS_MAX	4096	/* distinct domains in one file */
+
+struct mrow {
+	size_t line;
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	const char *name, *plain, *prehashed;	/* NULL: not given */
+	char *hash;		/* to store; owned */
+	int64_t quota;		/* -1: the default (new) or as it is */
+	int active;		/* -1: true (new) or as it is */
+	int bad, update;
+	int dom;		/* index into ctx.doms */
+};
+
+struct idom {
+	char name[MAPSYNTAX_DOMAIN_MAX + 1];
+	int found;
+	struct domain_ref ref;
+	struct import_usage u;
+};
+
+struct ictx {
+	struct db *db;
+	const struct hk_actor *actor;
+	const struct import_opts *o;
+	struct import_report *rep;
+	struct mrow *rows;
+	size_t n;
+	struct idom *doms;
+	int ndoms;
+	int col[C_N];
+};
+
+static void
+problem(struct ictx *c, struct mrow *r, const char *column,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+problem(struct ictx *c, struct mrow *r, const char *column,
+	const char *fmt, ...)
+{
+	struct import_report *rep = c->rep;
+	struct import_problem *p;
+	va_list ap;
+
+	if (!r->bad)
+		rep->invalid++;
+	r->bad = 1;
+	if (rep->nproblems >= IMPORT_PROBLEMS_MAX)
+		return;
+	p = &rep->problems[rep->nproblems++];
+	p->line = r->line;
+	snprintf(p->column, sizeof(p->column), "%s", column);
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void
+progress(struct ictx *c, const char *phase, size_t done, size_t total)
+{
+	if (c->o->progress != NULL)
+		c->o->progress(c->o->progress_ctx, phase, done, total);
+}
+
+static int
+parse_active(const char *s, int *v)
+{
+	static const char *const yes[] = { "true", "yes", "1", NULL };
+	static const char *const no[] = { "false", "no", "0", NULL };
+
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return *v = 1, 0;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return *v = 0, 0;
+	return -1;
+}
+
+/* A cell that failed a validator: the problem in its column. */
+static void
+refused(struct ictx *c, struct mrow *r, const char *column,
+	const struct hk_err *e)
+{
+	problem(c, r, column, "%s", e->message);
+}
+
+/* The optional cells: name, quota, active. */
+static void
+check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *name = csvin_cell(in, c->col[C_NAME]);
+	const char *quota = csvin_cell(in, c->col[C_QUOTA]);
+	const char *active = csvin_cell(in, c->col[C_ACTIVE]);
+	struct hk_err e;
+
+	r->quota = r->active = -1;
+	if (c->col[C_NAME] >= 0 && (!c->o->upsert || *name != '\0')) {
+		if (csvin_formula(name))
+			problem(c, r, "name", "starts like a spreadsheet formula "
+				"(=, +, -, @): refused");
+		else if (validate_display_name(name, "name", &e) < 0)
+			refused(c, r, "name", &e);
+		r->name = name;
+	}
+	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
+		refused(c, r, "quota", &e);
+	if (*active != '\0' && parse_active(active, &r->active) < 0)
+		problem(c, r, "active", "\"%s\": expected true or false",
+			active);
+}
+
+/* One row on its own: the address, exactly one password, the details. */
+static void
+check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *addr = csvin_cell(in, c->col[C_ADDRESS]);
+	const char *plain = csvin_cell(in, c->col[C_PASSWORD]);
+	const char *hash = csvin_cell(in, c->col[C_HASH]);
+	struct hk_err e;
+
+	r->line = in->line;
+	r->dom = -1;
+	if (*addr == '\0')
+		problem(c, r, "address", "empty");
+	else if (validate_address(addr, "address", r->local, r->domain, &e) < 0)
+		refused(c, r, "address", &e);
+	if (*plain != '\0' && *hash != '\0')
+		problem(c, r, "password", "give password or password_hash, "
+			"not both");
+	else if (*plain != '\0' && validate_password(plain, "password",
+		 c->o->pw_min, c->o->pw_max, &e) < 0)
+		refused(c, r, "password", &e);
+	else if (*hash != '\0' && pwhash_check_prehashed(hash,
+		 "password_hash", &e) < 0)
+		refused(c, r, "password_hash", &e);
+	else if (*plain == '\0' && *hash == '\0' && !c->o->upsert)
+		problem(c, r, c->col[C_PASSWORD] >= 0 ? "password" :
+			"password_hash", "empty: every new mailbox needs one");
+	r->plain = *plain != '\0' ? plain : NULL;
+	r->prehashed = *hash != '\0' ? hash : NULL;
+	check_details(c, in, r);
+}
+
+static int
+by_address(const void *a, const void *b)
+{
+	const struct mrow *x = *(struct mrow *const *)a;
+	const struct mrow *y = *(struct mrow *const *)b;
+	int d = strcmp(x->domain, y->domain);
+
+	if (d == 0)
+		d = strcmp(x->local, y->local);
+	if (d == 0)
+		d = x->line < y->line ? -1 : x->line > y->line;
+	return d;
+}
+
+/* An address met again is a problem of every later line. */
+static int
+mark_duplicates(struct ictx *c)
+{
+	struct mrow **v = malloc((c->n + 1) * sizeof(*v));
+	size_t k = 0;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->rows[i].local[0] != '\0')
+			v[k++] = &c->rows[i];
+	qsort(v, k, sizeof(*v), by_address);
+	for (size_t i = 1, first = 0; i < k; i++) {
+		if (strcmp(v[i]->local, v[first]->local) != 0 ||
+		    strcmp(v[i]->domain, v[first]->domain) != 0) {
+			first = i;
+			continue;
+		}
+		problem(c, v[i], "address", "%s@%s again: already on line %zu",
+			v[i]->local, v[i]->domain, v[first]->line);
+	}
+	free(v);
+	return 0;
+}
+
+/* The domain's index in c->doms, looked up (in the caller's scope) and
+ * its usage read the first time; -1 on a database failure. */
+static int
+domain_of(struct ictx *c, const char *name, struct hk_err *err)
+{
+	struct idom *d;
+
+	for (int i = 0; i < c->ndoms; i++)
+		if (strcmp(c->doms[i].name, name) == 0)
+			return i;
+	if (c->ndoms >= DOMAINS_MAX)
+		return hk_fail(err, HK_ETOOBIG, "domain", "more than %d "
+			       "domains in one file", DOMAINS_MAX);
+	d = &c->doms[c->ndoms];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	if (store_domain_ref(c->db, c->actor, name, &d->ref, err) == 0)
+		d->found = 1;
+	else if (err->code != HK_ENOTFOUND)
+		return -1;
+	if (d->found && store_import_usage(c->db, &d->ref, &d->u, err) < 0)
+		return -1;
+	return c->ndoms++;
+}
+
+/* Usage is per project: the first domain of each project holds it. */
+static struct import_usage *
+project_usage(struct ictx *c, const struct idom *d)
+{
+	for (int i = 0; i < c->ndoms; i++)
+		if (c->doms[i].found &&
+		    c->doms[i].ref.project_id == d->ref.project_id)
+			return &c->doms[i].u;
+	return NULL;
+}
+
+/* The limits, counted as if the rows before were written. */
+static void
+count_limits(struct ictx *c, struct mrow *r, struct idom *d,
+	     int64_t old_quota)
+{
+	struct import_usage *p = project_usage(c, d);
+	int64_t quota = r->quota >= 0 ? r->quota :
+	    r->update ? old_quota : d->u.default_quota;
+	int64_t grow = quota - (r->update ? old_quota : 0);
+
+	if (!r->update && p->project_max > 0 &&
+	    p->project_mailboxes >= p->project_max)
+		problem(c, r, "", "over the project's limit of %lld mailboxes",
+			(long long)p->project_max);
+	else if (!r->update && d->u.domain_max > 0 &&
+		 d->u.domain_mailboxes >= d->u.domain_max)
+		problem(c, r, "", "over the domain's limit of %lld mailboxes",
+			(long long)d->u.domain_max);
+	else if (p->storage_max > 0 && quota == 0)
+		problem(c, r, "quota", "the project has a storage limit: give "
+			"the mailbox a quota");
+	else if (p->storage_max > 0 && grow > 0 &&
+		 grow > p->storage_max - p->storage)
+		problem(c, r, "quota", "over the project's storage limit "
+			"(%lld bytes left)", (long long)(p->storage_max -
+			p->storage));
+	if (r->bad)
+		return;
+	p->project_mailboxes += !r->update;
+	d->u.domain_mailboxes += !r->update;
+	p->storage = grow > 0 && p->storage > INT64_MAX - grow ? INT64_MAX :
+	    p->storage + grow;
+}
+
+/* One row against the database: its domain, whether the address is
+ * taken, the limits.  -1 only on a database failure. */
+static int
+check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
+{
+	struct import_taken t;
+	struct idom *d;
+
+	if ((r->dom = domain_of(c, r->domain, err)) < 0)
+		return -1;
+	d = &c->doms[r->dom];
+	if (!d->found) {
+		problem(c, r, "address", "no domain %s%s", r->domain,
+			c->actor->is_admin ? "" : " in your project");
+		return 0;
+	}
+	if (store_import_lookup(c->db, &d->ref, r->local, &t, err) < 0)
+		return -1;
+	r->update = t.mailbox;
+	if (t.alias)
+		problem(c, r, "address", "%s@%s is an alias", r->local,
+			r->domain);
+	else if (t.mailbox && !c->o->upsert)
+		problem(c, r, "address", "%s@%s exists (to update it, import "
+			"with upsert)", r->local, r->domain);
+	else if (!t.mailbox && !r->plain && !r->prehashed)
+		problem(c, r, "password", "empty: a new mailbox needs one");
+	else
+		count_limits(c, r, d, t.quota_bytes);
+	return 0;
+}
+
+/* Every row still good against the database, in the caller's
+ * transaction; the usage is read afresh. */
+static int
+check_db(struct ictx *c, struct hk_err *err)
+{
+	c->ndoms = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->rows[i].bad)
+			continue;
+		if (check_row(c, &c->rows[i], err) < 0)
+			return -1;
+		if (i % 1000 == 999)
+			progress(c, "check", i + 1, c->n);
+	}
+	progress(c, "check", c->n, c->n);
+	return 0;
+}
+
+/* --- hashing on every core --- */
+
+struct hasher {
+	struct ictx *c;
+	pthread_mutex_t lock;
+	pthread_cond_t moved;
+	size_t next, done, failed;
+};
+
+static void *
+hash_worker(void *arg)
+{
+	struct hasher *h = arg;
+	char out[PWHASH_MAX];
+	struct hk_err e;
+
+	for (;;) {
+		struct mrow *r = NULL;
+		int rc;
+
+		pthread_mutex_lock(&h->lock);
+		while (h->next < h->c->n && (h->c->rows[h->next].bad ||
+		       h->c->rows[h->next].plain == NULL))
+			h->next++;
+		if (h->next < h->c->n)
+			r = &h->c->rows[h->next++];
+		pthread_mutex_unlock(&h->lock);
+		if (r == NULL)
+			return NULL;
+		rc = pwhash_make(r->plain, out, &e);
+		pthread_mutex_lock(&h->lock);
+		if (rc == 0 && (r->hash = strdup(out)) == NULL)
+			rc = -1;
+		h->failed += rc < 0;
+		h->done++;
+		pthread_cond_signal(&h->moved);
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+static size_t
+plain_count(const struct ictx *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += !c->rows[i].bad && c->rows[i].plain != NULL;
+	return n;
+}
+
+static int
+hash_all(struct ictx *c, struct hk_err *err)
+{
+	struct hasher h = { .c = c, .lock = PTHREAD_MUTEX_INITIALIZER,
+			    .moved = PTHREAD_COND_INITIALIZER };
+	pthread_t tid[64];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = c->o->threads > 0 ? c->o->threads : cores > 0 ? (int)cores : 1;
+	size_t total = plain_count(c);
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&tid[i], NULL, hash_worker, &h) != 0)
+			n = i;
+	pthread_mutex_lock(&h.lock);
+	while (h.done < total && n > 0) {
+		pthread_cond_wait(&h.moved, &h.lock);
+		pthread_mutex_unlock(&h.lock);
+		progress(c, "hash", h.done, total);
+		pthread_mutex_lock(&h.lock);
+	}
+	pthread_mutex_unlock(&h.lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+	if (n == 0 || h.failed > 0)
+		return hk_fail(err, HK_ESYS, "password", "hashing failed for "
+			       "%zu passwords", n == 0 ? total : h.failed);
+	return 0;
+}
+
+/* --- writing, in the caller's write transaction --- */
+
+static void
+add_guest(int64_t *ids, size_t *n, int64_t id)
+{
+	if (id < 0)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (ids[i] == id)
+			return;
+	ids[(*n)++] = id;
+}
+
+static int
+write_rows(struct ictx *c, struct hk_err *err)
+{
+	int64_t *guests = calloc(2 * (size_t)c->ndoms + 1, sizeof(*guests));
+	size_t ng = 0;
+	int rc = guests ? 0 : hk_fail(err, HK_ESYS, NULL, "out of memory");
+
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		struct mrow *r = &c->rows[i];
+		struct idom *d = &c->doms[r->dom < 0 ? 0 : r->dom];
+		struct mailbox_in in = { r->local, r->domain,
+			r->hash ? r->hash : r->prehashed, r->name,
+			r->quota >= 0 || r->update ? r->quota :
+			d->u.default_quota, r->active >= 0 || r->update ?
+			r->active : 1 };
+
+		if (r->bad)
+			continue;
+		rc = store_import_put(c->db, &d->ref, &in, r->update, err);
+		add_guest(guests, &ng, d->ref.guest_id);
+		add_guest(guests, &ng, d->ref.backup_guest_id);
+		if (i % 1000 == 999)
+			progress(c, "write", i + 1, c->n);
+	}
+	if (rc == 0)
+		rc = store_guest_bump_ids(c->db, guests, ng, err);
+	free(guests);
+	return rc;
+}
+
+/* --- the whole import --- */
+
+static void
+tally(struct ictx *c)
+{
+	c->rep->added = c->rep->updated = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->rows[i].bad) {
+			c->rep->added += !c->rows[i].update;
+			c->rep->updated += c->rows[i].update;
+		}
+}
+
+static int
+audit(struct ictx *c, struct hk_err *err)
+{
+	const struct idom *d = c->ndoms > 0 ? &c->doms[0] : NULL;
+
+	return store_audit(c->db, c->actor, "import.mailboxes",
+			   d ? d->name : "-", d && d->found ?
+			   d->ref.project_id : -1, json_pack("{s:I,s:I,s:I,s:I}",
+			   "rows", (json_int_t)c->n, "added",
+			   (json_int_t)c->rep->added, "updated",
+			   (json_int_t)c->rep->updated, "skipped",
+			   (json_int_t)c->rep->invalid), err);
+}
+
+/* The cells alone, then the database in a read transaction. */
+static int
+judge(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < c->n; i++)
+		check_cells(c, &doc->rows[i], &c->rows[i]);
+	if (mark_duplicates(c) < 0)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	if (db_begin(c->db, 0, err) < 0)
+		return -1;
+	rc = check_db(c, err);
+	db_rollback(c->db);
+	tally(c);
+	return rc;
+}
+
+/* Asked again under the write lock, then written. */
+static int
+apply(struct ictx *c, struct hk_err *err)
+{
+	size_t before = c->rep->invalid;
+
+	if (hash_all(c, err) < 0 || db_begin(c->db, 1, err) < 0)
+		return -1;
+	if (check_db(c, err) < 0)
+		goto fail;
+	tally(c);
+	if (c->rep->invalid > before && !c->o->skip_invalid) {
+		hk_fail(err, HK_EINVAL, "file", "%zu rows changed meanwhile "
+			"in the database: nothing written",
+			c->rep->invalid - before);
+		goto fail;
+	}
+	if (write_rows(c, err) < 0 || audit(c, err) < 0 ||
+	    db_commit(c->db, err) < 0)
+		goto fail;
+	progress(c, "write", c->n, c->n);
+	return 0;
+fail:
+	db_rollback(c->db);
+	return -1;
+}
+
+static int
+columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
+{
+	if (csvin_columns(doc, columns, c->col, err) < 0)
+		return -1;
+	if (c->col[C_ADDRESS] < 0)
+		return hk_fail(err, HK_EINVAL, "line 1", "no \"address\" "
+			       "column");
+	if (c->col[C_PASSWORD] < 0 && c->col[C_HASH] < 0 && !c->o->upsert)
+		return hk_fail(err, HK_EINVAL, "line 1", "no \"password\" or "
+			       "\"password_hash\" column");
+	return 0;
+}
+
+int
+import_mailboxes(struct db *db, const struct hk_actor *actor,
+		 const struct csvin_doc *doc, const struct import_opts *o,
+		 struct import_report *rep, struct hk_err *err)
+{
+	struct ictx c = { db, actor, o, rep, NULL, doc->nrows, NULL, 0, { 0 } };
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->rows = doc->nrows;
+	rep->problems = calloc(IMPORT_PROBLEMS_MAX, sizeof(*rep->problems));
+	c.rows = calloc(c.n + 1, sizeof(*c.rows));
+	c.doms = calloc(DOMAINS_MAX, sizeof(*c.doms));
+	if (actor->read_only)
+		hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	else if (!rep->problems || !c.rows || !c.doms)
+		hk_fail(err, HK_ESYS, NULL, "out of memory");
+	else if (columns_ok(&c, doc, err) == 0 && judge(&c, doc, err) == 0) {
+		if (rep->invalid > 0 && (o->dry_run || !o->skip_invalid))
+			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
+				"problems: nothing written", rep->invalid,
+				rep->rows);
+		else
+			rc = o->dry_run ? 0 : apply(&c, err);
+	}
+	for (size_t i = 0; c.rows && i < c.n; i++)
+		free(c.rows[i].hash);
+	free(c.rows);
+	free(c.doms);
+	return rc;
+}
+
+void
+import_report_free(struct import_report *rep)
+{
+	free(rep->problems);
+	memset(rep, 0, sizeof(*rep));
+}

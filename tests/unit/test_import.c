@@ -1,0 +1,350 @@
+/* test_import.c - bulk import of mailboxes (import_mailbox.c) on both
+ * backends: everything written at once or nothing, every problem with its
+ * line and column, dry runs, skip-invalid, upsert and re-runs, limits
+ * counted over the whole file, scope, one audit entry and one push owed. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "csvin.h"
+#include "fixture.h"
+#include "import.h"
+#include "pwhash.h"
+
+#define HASH "{SHA512-CRYPT}$6$saltsalt$" \
+	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop"
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+	struct hk_err err;
+	json_t *out = NULL;
+
+	fixture_setup(state);
+	f = *state;
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
+					  "g1", &out, &err), 0);
+	json_decref(out);
+	return 0;
+}
+
+/* Runs an import of text; returns its result, the report in *rep. */
+static int
+run(struct fixture *f, const struct hk_actor *actor, const char *text,
+    struct import_opts *o, struct import_report *rep)
+{
+	struct csvin_limits lim = CSVIN_DEFAULT_LIMITS;
+	struct csvin_doc doc;
+	struct hk_err err;
+	int rc;
+
+	o->pw_min = 10;
+	o->pw_max = 256;
+	hk_err_clear(&err);
+	if (csvin_parse(text, strlen(text), CSVIN_AUTO, &lim, &doc, &err) < 0)
+		fail_msg("csvin: %s: %s", err.field, err.message);
+	rc = import_mailboxes(f->db, actor, &doc, o, rep, &err);
+	csvin_doc_free(&doc);
+	return rc;
+}
+
+/* The problem reported for line, or NULL. */
+static const struct import_problem *
+problem_at(const struct import_report *rep, size_t line)
+{
+	for (size_t i = 0; i < rep->nproblems; i++)
+		if (rep->problems[i].line == line)
+			return &rep->problems[i];
+	return NULL;
+}
+
+static void
+assert_problem(const struct import_report *rep, size_t line,
+	       const char *column, const char *words)
+{
+	const struct import_problem *p = problem_at(rep, line);
+
+	if (p == NULL)
+		fail_msg("no problem reported for line %zu", line);
+	assert_string_equal(p->column, column);
+	if (strstr(p->reason, words) == NULL)
+		fail_msg("line %zu: \"%s\" lacks \"%s\"", line, p->reason,
+			 words);
+}
+
+static int64_t
+count(struct fixture *f, const char *what)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT %s", what);
+	return fixture_int(f, sql);
+}
+
+#define MAILBOXES	"COUNT(*) FROM mailbox"
+#define GEN		"desired_gen FROM guest WHERE name = 'g1'"
+#define IMPORTS		"COUNT(*) FROM audit WHERE action = 'import.mailboxes'"
+
+static void
+test_all_rows_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	int64_t gen = count(f, GEN);
+
+	assert_int_equal(run(f, &f->admin, "Name,Address,password_hash,quota,"
+		"active\r\n\"Tanaka, Taro\",taro@pc1.example," HASH ",2G,yes\r\n"
+		",hanako@PC1.example," HASH ",,\r\n\"Sato \"\"Jiro\"\"\","
+		"jiro@pc1.example," HASH ",500M,false\r\n", &o, &rep), 0);
+	assert_int_equal(rep.rows, 3);
+	assert_int_equal(rep.added, 3);
+	assert_int_equal(rep.invalid, 0);
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 3);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'taro' AND name = 'Tanaka, Taro' AND quota_bytes = 2147483648"
+		" AND active = 1 AND password_hash = '" HASH "'"), 1);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'jiro' AND name = 'Sato \"Jiro\"' AND active = 0"), 1);
+	/* one push owed for the whole file, one audit entry */
+	assert_int_equal(count(f, GEN), gen + 1);
+	assert_int_equal(count(f, IMPORTS), 1);
+}
+
+static void
+test_every_problem_and_nothing_written(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	json_t *out = NULL;
+	struct hk_err err;
+	struct mailbox_in taken = { "taken", "pc1.example", HASH, "", 0, 1 };
+	int64_t gen;
+
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &taken, &out,
+					   &err), 0);
+	json_decref(out);
+	assert_int_equal(run(f, &f->admin, "address,password,password_hash,"
+		"name,quota\n"
+		"ok@pc1.example,long-enough-pw,,,\n"		/* 2 */
+		"bad local@pc1.example,long-enough-pw,,,\n"	/* 3 */
+		"ok@pc1.example,long-enough-pw,,,\n"		/* 4 */
+		"x@nosuch.example,long-enough-pw,,,\n"		/* 5 */
+		"taken@pc1.example,long-enough-pw,,,\n"		/* 6 */
+		"q@pc1.example,long-enough-pw,,,lots\n"		/* 7 */
+		"n@pc1.example,long-enough-pw,,=cmd|' /C calc'!A0,\n" /* 8 */
+		"b@pc1.example,long-enough-pw," HASH ",,\n"	/* 9 */
+		"e@pc1.example,,,,\n"				/* 10 */
+		"s@pc1.example,short,,,\n",			/* 11 */
+		&o, &rep), -1);
+	gen = count(f, GEN);
+	assert_int_equal(rep.rows, 10);
+	assert_int_equal(rep.invalid, 9);
+	assert_problem(&rep, 3, "address", "");
+	assert_problem(&rep, 4, "address", "already on line 2");
+	assert_problem(&rep, 5, "address", "no domain nosuch.example");
+	assert_problem(&rep, 6, "address", "exists");
+	assert_problem(&rep, 7, "quota", "");
+	assert_problem(&rep, 8, "name", "formula");
+	assert_problem(&rep, 9, "password", "not both");
+	assert_problem(&rep, 10, "password", "empty");
+	assert_problem(&rep, 11, "password", "");
+	assert_null(problem_at(&rep, 2));
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 1);
+	assert_int_equal(count(f, GEN), gen);
+	assert_int_equal(count(f, IMPORTS), 0);
+
+	/* --skip-invalid writes the good row and reports the others */
+	o.skip_invalid = 1;
+	assert_int_equal(run(f, &f->admin, "address,password\n"
+		"ok@pc1.example,long-enough-pw\nbad@@pc1.example,x\n", &o,
+		&rep), 0);
+	assert_int_equal(rep.added, 1);
+	assert_int_equal(rep.invalid, 1);
+	assert_problem(&rep, 3, "address", "");
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 2);
+	assert_int_equal(count(f, GEN), gen + 1);
+}
+
+static void
+test_dry_run_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { .dry_run = 1 };
+	struct import_report rep;
+	int64_t gen = count(f, GEN);
+
+	assert_int_equal(run(f, &f->admin, "address,password\n"
+		"a@pc1.example,long-enough-pw\nb@pc1.example,long-enough-pw\n",
+		&o, &rep), 0);
+	assert_int_equal(rep.added, 2);
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+	assert_int_equal(count(f, GEN), gen);
+	assert_int_equal(count(f, "COUNT(*) FROM audit"), count(f,
+		"COUNT(*) FROM audit WHERE action <> 'import.mailboxes'"));
+}
+
+static void
+test_upsert_and_rerun(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	const char *file = "address,password,name,quota\n"
+		"a@pc1.example,first-password-1,Alice,1G\n"
+		"b@pc1.example,first-password-2,Bob,\n";
+
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), 0);
+	import_report_free(&rep);
+	/* the same file again: refused whole, nothing changes */
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), -1);
+	assert_int_equal(rep.invalid, 2);
+	import_report_free(&rep);
+	/* with upsert: updated, none added; again: the same */
+	o.upsert = 1;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(run(f, &f->admin, "address,name,quota\n"
+			"a@pc1.example,Alice Liddell,\nb@pc1.example,,2G\n", &o,
+			&rep), 0);
+		assert_int_equal(rep.updated, 2);
+		assert_int_equal(rep.added, 0);
+		import_report_free(&rep);
+	}
+	assert_int_equal(count(f, MAILBOXES), 2);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'a' AND name = 'Alice Liddell' AND quota_bytes = 1073741824"),
+		1);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'b' AND name = 'Bob' AND quota_bytes = 2147483648"), 1);
+}
+
+static void
+test_plain_passwords_hashed(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { .threads = 3 };
+	struct import_report rep;
+	char csv[4096] = "address,password\n", sql[128];
+	size_t n = strlen(csv);
+
+	for (int i = 0; i < 24; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "u%d@pc1.example,password-of-u%d\n", i, i);
+	assert_int_equal(run(f, &f->admin, csv, &o, &rep), 0);
+	assert_int_equal(rep.added, 24);
+	import_report_free(&rep);
+	for (int i = 0; i < 24; i += 7) {
+		char pw[32];
+		json_t *rows = NULL;
+		struct hk_err err;
+
+		snprintf(sql, sizeof(sql), "SELECT password_hash FROM mailbox "
+			 "WHERE local_part = 'u%d'", i);
+		assert_int_equal(db_query_json(f->db, sql, NULL, 0, &rows,
+					       &err), 0);
+		snprintf(pw, sizeof(pw), "password-of-u%d", i);
+		assert_true(pwhash_verify(pw, json_string_value(json_object_get(
+			json_array_get(rows, 0), "password_hash"))));
+		json_decref(rows);
+	}
+}
+
+static void
+test_limits_over_the_file(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	struct project_limits lim = { -1, 2, 3221225472LL };
+	struct hk_err err;
+
+	assert_int_equal(store_project_limits(f->db, &f->admin, "lab", &lim,
+					      &err), 0);
+	assert_int_equal(run(f, &f->admin, "address,password,quota\n"
+		"a@pc1.example,long-enough-pw,1G\n"
+		"b@pc1.example,long-enough-pw,\n"		/* no quota */
+		"c@pc1.example,long-enough-pw,2G\n"
+		"d@pc1.example,long-enough-pw,1G\n", &o, &rep), -1);
+	assert_null(problem_at(&rep, 2));
+	assert_problem(&rep, 3, "quota", "give the mailbox a quota");
+	assert_null(problem_at(&rep, 4));
+	assert_problem(&rep, 5, "", "limit of 2 mailboxes");
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+}
+
+static void
+test_owner_stays_in_its_project(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	struct guest_in g = { "g9", "other", "10.0.0.9", "root",
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct hk_actor owner = { .project_id = 1, .account_id = 1 };
+	json_t *out = NULL;
+	struct hk_err err;
+
+	assert_int_equal(store_project_add(f->db, &f->admin, "other", NULL,
+					   &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "other.example",
+					  "g9", &out, &err), 0);
+	json_decref(out);
+	owner.project_id = fixture_int(f, "SELECT id FROM project WHERE name"
+				       " = 'lab'");
+	snprintf(owner.login, sizeof(owner.login), "owner");
+	snprintf(owner.via, sizeof(owner.via), "cli");
+	assert_int_equal(run(f, &owner, "address,password\n"
+		"a@other.example,long-enough-pw\n"
+		"a@pc1.example,long-enough-pw\n", &o, &rep), -1);
+	/* answered as for a domain that does not exist */
+	assert_problem(&rep, 2, "address", "no domain other.example in your "
+		       "project");
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+	owner.read_only = 1;
+	assert_int_equal(run(f, &owner, "address,password\n"
+		"a@pc1.example,long-enough-pw\n", &o, &rep), -1);
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_all_rows_at_once, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_every_problem_and_nothing_written, setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_upsert_and_rerun, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_plain_passwords_hashed,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_limits_over_the_file,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_owner_stays_in_its_project, setup,
+			fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
