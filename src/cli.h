@@ -77,5 +77,6 @@ int cli_status(struct cli *c);
 int cli_account(struct cli *c);		/* cli_account.c */
 int cli_apikey(struct cli *c);
 int cli_import(struct cli *c);		/* cli_import.c */
+int cli_export(struct cli *c);
 
 #endif

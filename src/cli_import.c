@@ -1,8 +1,9 @@
 /*
- * cli_import.c - the hakomail command's bulk import:
+ * cli_import.c - the hakomail command's bulk import and export:
  *
  *   import mailboxes FILE [--dry-run] [--skip-invalid] [--upsert]
  *     [--encoding auto|utf-8|cp932]
+ *   export mailboxes [--domain D | --project P] [--with-hashes]
  *
  * Every problem is printed as FILE:LINE: COLUMN: REASON, like a compiler's,
  * so that an editor or grep takes the operator to the row; a progress bar
@@ -20,6 +21,7 @@
 
 #include "cli.h"
 #include "csvin.h"
+#include "export.h"
 #include "import.h"
 #include "wake.h"
 
@@ -160,5 +162,39 @@ cli_import(struct cli *c)
 		}
 		return cli_fail(&err);
 	}
+	return 0;
+}
+
+static int
+write_stdout(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* export mailboxes [--domain D | --project P] [--with-hashes] */
+int
+cli_export(struct cli *c)
+{
+	struct cli_opt opts[] = { { "--domain", 1, NULL },
+		{ "--project", 1, NULL }, { "--with-hashes", 0, NULL },
+		{ NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS];
+	struct export_opts o = { .write = write_stdout };
+	struct hk_err err;
+	size_t rows;
+	int npos;
+
+	hk_err_clear(&err);
+	if (c->argc < 2 || strcmp(c->argv[1], "mailboxes") != 0 ||
+	    cli_parse(c, 2, opts, pos, &npos) < 0 || npos != 0)
+		return cli_usage();
+	o.domain = cli_opt(opts, "--domain");
+	o.project = cli_opt(opts, "--project");
+	o.hashes = cli_opt(opts, "--with-hashes") != NULL;
+	if (export_mailboxes(c->db, &c->actor, &o, &rows, &err) < 0 ||
+	    fflush(stdout) != 0)
+		return cli_fail(&err);
+	fprintf(stderr, "%zu mailboxes exported\n", rows);
 	return 0;
 }

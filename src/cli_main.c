@@ -131,7 +131,7 @@ static const struct {
 	{ "push", cmd_push }, { "domain", cli_domain },
 	{ "mailbox", cli_mailbox }, { "alias", cli_alias },
 	{ "aliasdomain", cli_aliasdomain }, { "audit", cli_audit },
-	{ "import", cli_import },
+	{ "import", cli_import }, { "export", cli_export },
 	{ NULL, NULL }
 };
 

@@ -242,7 +242,24 @@ printf '' >"$tmp/empty.csv"
 import_refused "an empty file (no header)" "$tmp/empty.csv" "^$tmp/empty.csv:1: "
 printf "address,password,name\nimp7@pc1.example,import-pw-0007,=cmd|' /C calc'!A0\n" >"$tmp/formula.csv"
 import_refused "a formula-looking cell" "$tmp/formula.csv" "^$tmp/formula.csv:2: name: .*formula"
-check "import: the CP932 one deleted" eval 'hk mailbox delete imp3@pc1.example >/dev/null'
+printf 'formula-pw-0001\n' | hk mailbox add calc@pc1.example --password-stdin --name '=1+2' >/dev/null
+hk export mailboxes --domain pc1.example >"$tmp/export.csv" 2>/dev/null
+check_eq "export: the header and a row as users type them" \
+	"address,name,quota,active|imp3@pc1.example,田中,true" \
+	"$(head -n 1 "$tmp/export.csv" | tr -d '\r')|$(grep '^imp3@' "$tmp/export.csv" | tr -d '\r' | cut -d, -f1,2,4)"
+check "export: a formula-looking cell is neutralized" grep -q "^calc@pc1.example,'=1+2," "$tmp/export.csv"
+check "export: no hashes unless asked" eval '! grep -q SHA512 "$tmp/export.csv"'
+hk export mailboxes --domain pc1.example --with-hashes >"$tmp/hashes.csv" 2>/dev/null
+hash=$(hk --json mailbox show imp3@pc1.example >/dev/null; grep '^imp3@' "$tmp/hashes.csv" | cut -d, -f5 | tr -d '\r')
+check "export --with-hashes carries them" test "${hash#\{SHA512-CRYPT\}}" != "$hash"
+hk mailbox delete imp3@pc1.example >/dev/null
+check_eq "the export imports back (upsert)" "0" \
+	"$(hk import mailboxes "$tmp/hashes.csv" --upsert >/dev/null 2>&1; echo $?)"
+check_eq "imp3 is back with its name" "田中" \
+	"$(hk --json mailbox show imp3@pc1.example | jq -r ".[0].name")"
+refused "an export of a domain that does not exist" domain export mailboxes --domain nosuch.example
+check "import: the mailboxes deleted" \
+	eval 'hk mailbox delete imp3@pc1.example >/dev/null && hk mailbox delete calc@pc1.example >/dev/null'
 
 check "domain disable" hk domain disable pc1.example
 check_eq "domain list shows it inactive" "false" \
