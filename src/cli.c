@@ -50,7 +50,7 @@ cli_usage(void)
 	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
 	    "  aliasdomain enable|disable|delete NAME\n"
 	    "  audit [--limit N]\n"
-	    "  import mailboxes FILE [--dry-run] [--skip-invalid] [--upsert]"
+	    "  import mailboxes|aliases FILE [--dry-run] [--skip-invalid] [--upsert]"
 	    " [--encoding auto|utf-8|cp932]\n"
 	    "  export mailboxes [--domain D | --project P] [--with-hashes]\n"
 	    "See hakomail(1).\n");

@@ -1,7 +1,7 @@
 /*
  * cli_import.c - the hakomail command's bulk import and export:
  *
- *   import mailboxes FILE [--dry-run] [--skip-invalid] [--upsert]
+ *   import mailboxes|aliases FILE [--dry-run] [--skip-invalid] [--upsert]
  *     [--encoding auto|utf-8|cp932]
  *   export mailboxes [--domain D | --project P] [--with-hashes]
  *
@@ -128,7 +128,8 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	free(data);
 	if (rc < 0)
 		return -1;
-	rc = import_mailboxes(c->db, &c->actor, &doc, &o, &rep, err);
+	rc = (strcmp(c->argv[1], "aliases") == 0 ? import_aliases :
+	      import_mailboxes)(c->db, &c->actor, &doc, &o, &rep, err);
 	print_report(path, &rep, o.dry_run || rc < 0);
 	if (rc == 0 && !o.dry_run)
 		wake_notify(c->cfg.wake_socket);
@@ -148,7 +149,8 @@ cli_import(struct cli *c)
 	int npos;
 
 	hk_err_clear(&err);
-	if (c->argc < 2 || strcmp(c->argv[1], "mailboxes") != 0 ||
+	if (c->argc < 2 || (strcmp(c->argv[1], "mailboxes") != 0 &&
+			    strcmp(c->argv[1], "aliases") != 0) ||
 	    cli_parse(c, 2, opts, pos, &npos) < 0 || npos != 1)
 		return cli_usage();
 	if (import_file(c, pos[0], opts, &err) < 0) {

@@ -1,5 +1,6 @@
 /*
- * import.h - bulk import of mailboxes from a CSV file read by csvin.
+ * import.h - bulk import of mailboxes and aliases from a CSV file read by
+ * csvin.
  *
  * Columns by name, in any order: address (required), password or
  * password_hash (one per row; an existing mailbox updated by --upsert may
@@ -65,6 +66,15 @@ struct import_opts {
 int import_mailboxes(struct db *db, const struct hk_actor *actor,
 		     const struct csvin_doc *doc, const struct import_opts *o,
 		     struct import_report *rep, struct hk_err *err);
+
+/* Aliases: columns address (local@domain, or @domain for the catch-all),
+ * destinations (one or more addresses in the cell, separated by commas,
+ * semicolons, spaces or line breaks), active.  The same checks (an
+ * address that is a mailbox is taken), no limits, upsert replaces the
+ * destinations. */
+int import_aliases(struct db *db, const struct hk_actor *actor,
+		   const struct csvin_doc *doc, const struct import_opts *o,
+		   struct import_report *rep, struct hk_err *err);
 
 void import_report_free(struct import_report *rep);
 

@@ -1,5 +1,5 @@
 /*
- * import_mailbox.c - bulk import of mailboxes.  See import.h.
+ * import_mailbox.c - bulk import of mailboxes and aliases.  See import.h.
  *
  * Three passes over the rows.  The cells are validated on their own, and
  * an address met twice is flagged.  Then the database is asked, in one
@@ -28,6 +28,10 @@
 enum { C_ADDRESS, C_PASSWORD, C_HASH, C_NAME, C_QUOTA, C_ACTIVE, C_N };
 static const char *const columns[] = { "address", "password",
 	"password_hash", "name", "quota", "active", NULL };
+/* Aliases: the same indexes where the meaning is the same. */
+enum { A_ADDRESS, A_DESTINATIONS, A_ACTIVE, A_N };
+static const char *const alias_columns[] = { "address", "destinations",
+	"active", NULL };
 
 #define DOMAINS_MAX	4096	/* distinct domains in one file */
 
@@ -37,6 +41,7 @@ struct mrow {
 	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	const char *name, *plain, *prehashed;	/* NULL: not given */
 	char *hash;		/* to store; owned */
+	char *dests;		/* an alias's, canonical, joined; owned */
 	int64_t quota;		/* -1: the default (new) or as it is */
 	int active;		/* -1: true (new) or as it is */
 	int bad, update;
@@ -51,6 +56,7 @@ struct idom {
 };
 
 struct ictx {
+	int aliases;		/* importing aliases, not mailboxes */
 	struct db *db;
 	const struct hk_actor *actor;
 	const struct import_opts *o;
@@ -174,6 +180,69 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	check_details(c, in, r);
 }
 
+/* An alias's address: local@domain, or @domain for the catch-all. */
+static void
+check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
+{
+	struct hk_err e;
+
+	if (*addr == '\0')
+		problem(c, r, "address", "empty");
+	else if (addr[0] == '@') {
+		if (validate_domain(addr + 1, "address", r->domain, &e) < 0)
+			refused(c, r, "address", &e);
+		r->local[0] = '\0';
+	} else if (validate_address(addr, "address", r->local, r->domain,
+				    &e) < 0)
+		refused(c, r, "address", &e);
+}
+
+/* Destinations, several in one cell: split at commas, semicolons, spaces
+ * and line breaks, then checked and joined as validate_destinations()
+ * does for the API. */
+static void
+check_destinations(struct ictx *c, struct mrow *r, const char *cell)
+{
+	char *copy = strdup(cell), *save = NULL;
+	const char *list[VALIDATE_DEST_MAX + 1];
+	struct strbuf sb;
+	struct hk_err e;
+	size_t n = 0;
+
+	strbuf_init(&sb, 0);
+	for (char *t = copy ? strtok_r(copy, ",; \t\r\n", &save) : NULL;
+	     t != NULL && n <= VALIDATE_DEST_MAX;
+	     t = strtok_r(NULL, ",; \t\r\n", &save))
+		list[n++] = t;
+	if (copy == NULL)
+		problem(c, r, "destinations", "out of memory");
+	else if (n == 0)
+		problem(c, r, "destinations", "empty");
+	else if (n > VALIDATE_DEST_MAX)
+		problem(c, r, "destinations", "more than %d", VALIDATE_DEST_MAX);
+	else if (validate_destinations(list, n, "destinations", &sb, &e) < 0)
+		refused(c, r, "destinations", &e);
+	else if ((r->dests = strdup(strbuf_str(&sb))) == NULL)
+		problem(c, r, "destinations", "out of memory");
+	strbuf_free(&sb);
+	free(copy);
+}
+
+static void
+check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *active = csvin_cell(in, c->col[A_ACTIVE]);
+
+	r->line = in->line;
+	r->dom = -1;
+	r->quota = r->active = -1;
+	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
+	check_destinations(c, r, csvin_cell(in, c->col[A_DESTINATIONS]));
+	if (*active != '\0' && parse_active(active, &r->active) < 0)
+		problem(c, r, "active", "\"%s\": expected true or false",
+			active);
+}
+
 static int
 by_address(const void *a, const void *b)
 {
@@ -198,7 +267,7 @@ mark_duplicates(struct ictx *c)
 	if (v == NULL)
 		return -1;
 	for (size_t i = 0; i < c->n; i++)
-		if (c->rows[i].local[0] != '\0')
+		if (c->rows[i].domain[0] != '\0')
 			v[k++] = &c->rows[i];
 	qsort(v, k, sizeof(*v), by_address);
 	for (size_t i = 1, first = 0; i < k; i++) {
@@ -284,6 +353,19 @@ count_limits(struct ictx *c, struct mrow *r, struct idom *d,
 	    p->storage + grow;
 }
 
+/* An alias takes no room: only whether the address is taken counts. */
+static void
+check_alias_row(struct ictx *c, struct mrow *r, const struct import_taken *t)
+{
+	r->update = t->alias;
+	if (t->mailbox)
+		problem(c, r, "address", "%s@%s is a mailbox", r->local,
+			r->domain);
+	else if (t->alias && !c->o->upsert)
+		problem(c, r, "address", "%s@%s exists (to update it, import "
+			"with upsert)", r->local, r->domain);
+}
+
 /* One row against the database: its domain, whether the address is
  * taken, the limits.  -1 only on a database failure. */
 static int
@@ -302,6 +384,8 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 	}
 	if (store_import_lookup(c->db, &d->ref, r->local, &t, err) < 0)
 		return -1;
+	if (c->aliases)
+		return check_alias_row(c, r, &t), 0;
 	r->update = t.mailbox;
 	if (t.alias)
 		problem(c, r, "address", "%s@%s is an alias", r->local,
@@ -446,7 +530,13 @@ write_rows(struct ictx *c, struct hk_err *err)
 
 		if (r->bad)
 			continue;
-		rc = store_import_put(c->db, &d->ref, &in, r->update, err);
+		if (c->aliases)
+			rc = store_import_alias_put(c->db, &d->ref, r->local,
+						    r->dests, r->active,
+						    r->update, err);
+		else
+			rc = store_import_put(c->db, &d->ref, &in, r->update,
+					      err);
 		add_guest(guests, &ng, d->ref.guest_id);
 		add_guest(guests, &ng, d->ref.backup_guest_id);
 		if (i % 1000 == 999)
@@ -476,7 +566,8 @@ audit(struct ictx *c, struct hk_err *err)
 {
 	const struct idom *d = c->ndoms > 0 ? &c->doms[0] : NULL;
 
-	return store_audit(c->db, c->actor, "import.mailboxes",
+	return store_audit(c->db, c->actor, c->aliases ? "import.aliases" :
+			   "import.mailboxes",
 			   d ? d->name : "-", d && d->found ?
 			   d->ref.project_id : -1, json_pack("{s:I,s:I,s:I,s:I}",
 			   "rows", (json_int_t)c->n, "added",
@@ -492,7 +583,8 @@ judge(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 	int rc;
 
 	for (size_t i = 0; i < c->n; i++)
-		check_cells(c, &doc->rows[i], &c->rows[i]);
+		(c->aliases ? check_alias_cells : check_cells)(c,
+		    &doc->rows[i], &c->rows[i]);
 	if (mark_duplicates(c) < 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	if (db_begin(c->db, 0, err) < 0)
@@ -533,8 +625,15 @@ fail:
 static int
 columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 {
-	if (csvin_columns(doc, columns, c->col, err) < 0)
+	if (csvin_columns(doc, c->aliases ? alias_columns : columns, c->col,
+			  err) < 0)
 		return -1;
+	if (c->aliases && (c->col[A_ADDRESS] < 0 ||
+			   c->col[A_DESTINATIONS] < 0))
+		return hk_fail(err, HK_EINVAL, "line 1", "an alias file needs "
+			       "\"address\" and \"destinations\" columns");
+	if (c->aliases)
+		return 0;
 	if (c->col[C_ADDRESS] < 0)
 		return hk_fail(err, HK_EINVAL, "line 1", "no \"address\" "
 			       "column");
@@ -544,12 +643,13 @@ columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 	return 0;
 }
 
-int
-import_mailboxes(struct db *db, const struct hk_actor *actor,
-		 const struct csvin_doc *doc, const struct import_opts *o,
-		 struct import_report *rep, struct hk_err *err)
+static int
+run(int aliases, struct db *db, const struct hk_actor *actor,
+    const struct csvin_doc *doc, const struct import_opts *o,
+    struct import_report *rep, struct hk_err *err)
 {
-	struct ictx c = { db, actor, o, rep, NULL, doc->nrows, NULL, 0, { 0 } };
+	struct ictx c = { aliases, db, actor, o, rep, NULL, doc->nrows, NULL, 0,
+			  { 0 } };
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
@@ -569,11 +669,29 @@ import_mailboxes(struct db *db, const struct hk_actor *actor,
 		else
 			rc = o->dry_run ? 0 : apply(&c, err);
 	}
-	for (size_t i = 0; c.rows && i < c.n; i++)
+	for (size_t i = 0; c.rows && i < c.n; i++) {
 		free(c.rows[i].hash);
+		free(c.rows[i].dests);
+	}
 	free(c.rows);
 	free(c.doms);
 	return rc;
+}
+
+int
+import_mailboxes(struct db *db, const struct hk_actor *actor,
+		 const struct csvin_doc *doc, const struct import_opts *o,
+		 struct import_report *rep, struct hk_err *err)
+{
+	return run(0, db, actor, doc, o, rep, err);
+}
+
+int
+import_aliases(struct db *db, const struct hk_actor *actor,
+	       const struct csvin_doc *doc, const struct import_opts *o,
+	       struct import_report *rep, struct hk_err *err)
+{
+	return run(1, db, actor, doc, o, rep, err);
 }
 
 void

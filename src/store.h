@@ -532,6 +532,11 @@ int store_import_usage(struct db *db, const struct domain_ref *ref,
 int store_import_put(struct db *db, const struct domain_ref *ref,
 		     const struct mailbox_in *in, int update,
 		     struct hk_err *err);
+/* Inserts the alias (local "" is the catch-all), or with update sets its
+ * destinations and (active >= 0) whether it is active. */
+int store_import_alias_put(struct db *db, const struct domain_ref *ref,
+			   const char *local, const char *destinations,
+			   int active, int update, struct hk_err *err);
 /* Raises the desired generation of each guest once. */
 int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);

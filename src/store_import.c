@@ -83,3 +83,23 @@ store_import_put(struct db *db, const struct domain_ref *ref,
 		       "updated_at) VALUES ($1, $2, $3, COALESCE(CAST($4 AS "
 		       "TEXT), ''), $5, $6, $7, $7)", p, 7, NULL, err);
 }
+
+int
+store_import_alias_put(struct db *db, const struct domain_ref *ref,
+		       const char *local, const char *destinations,
+		       int active, int update, struct hk_err *err)
+{
+	struct db_param p[5] = { DB_INTV(ref->id), DB_TXT(local),
+				 DB_TXT(destinations), DB_INTV(active),
+				 DB_INTV((int64_t)time(NULL)) };
+
+	if (update)
+		return db_exec(db, "UPDATE alias SET destinations = $3, active "
+			       "= CASE WHEN $4 < 0 THEN active ELSE $4 END WHERE"
+			       " domain_id = $1 AND local_part = $2", p, 4, NULL,
+			       err);
+	return db_exec(db, "INSERT INTO alias (domain_id, local_part, "
+		       "destinations, active, created_at) VALUES ($1, $2, $3, "
+		       "CASE WHEN $4 < 0 THEN 1 ELSE $4 END, $5)", p, 5, NULL,
+		       err);
+}

@@ -257,6 +257,12 @@ check_eq "the export imports back (upsert)" "0" \
 	"$(hk import mailboxes "$tmp/hashes.csv" --upsert >/dev/null 2>&1; echo $?)"
 check_eq "imp3 is back with its name" "田中" \
 	"$(hk --json mailbox show imp3@pc1.example | jq -r ".[0].name")"
+printf 'address,destinations\nlist@pc1.example,"imp3@pc1.example, calc@pc1.example"\n' >"$tmp/aliases.csv"
+check_eq "import aliases: several destinations in one cell" "1 rows: 1 added, 0 updated, 0 with problems" \
+	"$(hk import aliases "$tmp/aliases.csv" 2>/dev/null)"
+check_eq "the alias forwards to both" "imp3@pc1.example,calc@pc1.example" \
+	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "list@pc1.example") | .destinations | join(",")')"
+check "the alias deleted" eval 'hk alias delete list@pc1.example >/dev/null'
 refused "an export of a domain that does not exist" domain export mailboxes --domain nosuch.example
 check "import: the mailboxes deleted" \
 	eval 'hk mailbox delete imp3@pc1.example >/dev/null && hk mailbox delete calc@pc1.example >/dev/null'

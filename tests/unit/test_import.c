@@ -324,6 +324,71 @@ test_owner_stays_in_its_project(void **state)
 	assert_int_equal(count(f, MAILBOXES), 0);
 }
 
+static int
+run_aliases(struct fixture *f, const char *text, struct import_opts *o,
+	    struct import_report *rep)
+{
+	struct csvin_doc doc;
+	struct hk_err err;
+	int rc;
+
+	if (csvin_parse(text, strlen(text), CSVIN_AUTO, NULL, &doc, &err) < 0)
+		fail_msg("csvin: %s: %s", err.field, err.message);
+	rc = import_aliases(f->db, &f->admin, &doc, o, rep, &err);
+	csvin_doc_free(&doc);
+	return rc;
+}
+
+static void
+test_aliases(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	json_t *out = NULL;
+	struct hk_err err;
+	struct mailbox_in mb = { "matsui", "pc1.example", HASH, "", 0, 1 };
+	int64_t gen;
+
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
+			 0);
+	json_decref(out);
+	gen = count(f, GEN);
+	assert_int_equal(run_aliases(f, "address,destinations,active\n"
+		"info@pc1.example,\"matsui@pc1.example, Someone@Elsewhere."
+		"example\n x@y.example\",\n"
+		"@pc1.example,matsui@pc1.example,false\n", &o, &rep), 0);
+	assert_int_equal(rep.added, 2);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part = "
+		"'info' AND destinations = 'matsui@pc1.example,someone@"
+		"elsewhere.example,x@y.example' AND active = 1"), 1);
+	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part = "
+		"'' AND active = 0"), 1);
+	assert_int_equal(count(f, GEN), gen + 1);
+	assert_int_equal(count(f, "COUNT(*) FROM audit WHERE action = "
+		"'import.aliases'"), 1);
+	/* a mailbox's address, an alias again, no destination, a bad one */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"matsui@pc1.example,x@y.example\n"
+		"info@pc1.example,x@y.example\n"
+		"new@pc1.example,\n"
+		"new2@pc1.example,not an address\n", &o, &rep), -1);
+	assert_problem(&rep, 2, "address", "is a mailbox");
+	assert_problem(&rep, 3, "address", "exists");
+	assert_problem(&rep, 4, "destinations", "empty");
+	assert_problem(&rep, 5, "destinations", "");
+	import_report_free(&rep);
+	/* upsert replaces the destinations */
+	o.upsert = 1;
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"info@pc1.example,a@b.example\n", &o, &rep), 0);
+	assert_int_equal(rep.updated, 1);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part = "
+		"'info' AND destinations = 'a@b.example'"), 1);
+}
+
 int
 main(void)
 {
@@ -344,6 +409,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_owner_stays_in_its_project, setup,
 			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_aliases, setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
