@@ -20,7 +20,7 @@
 #include "db_backend.h"
 
 #define MAX_COLS	64
-#define MAX_PARAMS	32
+#define MAX_PARAMS	512	/* a batch of import rows */
 
 /* Type OIDs (server/catalog/pg_type_d.h, stable across versions). */
 #define INT8OID	20

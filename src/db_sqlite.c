@@ -28,6 +28,10 @@ struct sq {
 		const char *sql;	/* the caller's text (compared too) */
 		sqlite3_stmt *st;
 		unsigned long used;	/* for least recently used */
+		/* slot[k]: the statement's index of parameter $k (0: not
+		 * used); found once at prepare, since SQLite's own lookup
+		 * by name is a linear search at every bind */
+		int *slot, nslot;
 	} cache[STMT_CACHE];
 	unsigned long clock;
 };
@@ -85,16 +89,43 @@ sqlite_close(void *conn)
 {
 	struct sq *c = conn;
 
-	for (int i = 0; i < STMT_CACHE; i++)
+	for (int i = 0; i < STMT_CACHE; i++) {
 		sqlite3_finalize(c->cache[i].st);
+		free(c->cache[i].slot);
+	}
 	sqlite3_close(c->h);
 	free(c);
 }
 
+/* Where each "$k" of the statement goes. */
+static int
+map_slots(sqlite3_stmt *st, int **slot, int *nslot)
+{
+	int count = sqlite3_bind_parameter_count(st), max = 0;
+
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		int k = name && name[0] == '$' ? atoi(name + 1) : 0;
+
+		max = k > max ? k : max;
+	}
+	if ((*slot = calloc((size_t)max + 1, sizeof(**slot))) == NULL)
+		return -1;
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		int k = name && name[0] == '$' ? atoi(name + 1) : 0;
+
+		if (k > 0)
+			(*slot)[k] = i;
+	}
+	*nslot = max + 1;
+	return 0;
+}
+
 /* The prepared statement for sql: kept from before, or prepared now in
- * the least recently used place. */
+ * the least recently used place; *at gets its place. */
 static sqlite3_stmt *
-statement(struct sq *c, const char *sql, struct hk_err *err)
+statement(struct sq *c, const char *sql, int *at, struct hk_err *err)
 {
 	int victim = 0, rc;
 
@@ -102,19 +133,30 @@ statement(struct sq *c, const char *sql, struct hk_err *err)
 		if (c->cache[i].sql == sql && c->cache[i].st != NULL &&
 		    strcmp(sqlite3_sql(c->cache[i].st), sql) == 0) {
 			c->cache[i].used = ++c->clock;
+			*at = i;
 			return c->cache[i].st;
 		}
 		if (c->cache[i].used < c->cache[victim].used)
 			victim = i;
 	}
 	sqlite3_finalize(c->cache[victim].st);
+	free(c->cache[victim].slot);
 	c->cache[victim].st = NULL;
 	c->cache[victim].sql = NULL;
+	c->cache[victim].slot = NULL;
 	if ((rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
 				     &c->cache[victim].st, NULL)) != SQLITE_OK) {
 		fail_sqlite(c->h, rc, err);
 		return NULL;
 	}
+	if (map_slots(c->cache[victim].st, &c->cache[victim].slot,
+		      &c->cache[victim].nslot) < 0) {
+		sqlite3_finalize(c->cache[victim].st);
+		c->cache[victim].st = NULL;
+		hk_fail(err, HK_ESYS, NULL, "out of memory");
+		return NULL;
+	}
+	*at = victim;
 	c->cache[victim].sql = sql;
 	c->cache[victim].used = ++c->clock;
 	return c->cache[victim].st;
@@ -151,16 +193,13 @@ sqlite_rollback(void *conn)
 }
 
 static int
-bind_params(sqlite3 *h, sqlite3_stmt *st, const struct db_param *p, int n,
-	    struct hk_err *err)
+bind_params(sqlite3 *h, sqlite3_stmt *st, const int *slot, int nslot,
+	    const struct db_param *p, int n, struct hk_err *err)
 {
-	char name[16];
-
 	for (int i = 0; i < n; i++) {
-		int idx, rc;
+		int idx = i + 1 < nslot ? slot[i + 1] : 0, rc;
 
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		if ((idx = sqlite3_bind_parameter_index(st, name)) == 0)
+		if (idx == 0)
 			continue;	/* not used by this statement */
 		if (p[i].type == DB_INT)
 			rc = sqlite3_bind_int64(st, idx, p[i].num);
@@ -201,11 +240,12 @@ sqlite_query(void *conn, const char *sql, const struct db_param *p, int n,
 {
 	struct sq *c = conn;
 	sqlite3_stmt *st;
-	int rc, ret = -1;
+	int rc, ret = -1, at;
 
-	if ((st = statement(c, sql, err)) == NULL)
+	if ((st = statement(c, sql, &at, err)) == NULL)
 		return -1;
-	if (bind_params(c->h, st, p, n, err) < 0)
+	if (bind_params(c->h, st, c->cache[at].slot, c->cache[at].nslot, p, n,
+			err) < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn != NULL && emit_row(st, fn, ctx, err) < 0)

@@ -53,10 +53,20 @@ struct idom {
 	int found;
 	struct domain_ref ref;
 	struct import_usage u;
+	int bulk;		/* taken holds every taken address */
+	struct import_taken_set taken;
 };
+
+/* From this many rows on, a domain's taken addresses are read at once
+ * rather than asked about row by row. */
+#define BULK_ROWS	256
 
 struct ictx {
 	int aliases;		/* importing aliases, not mailboxes */
+	int asked;		/* the database was asked before apply() */
+	/* the last domain as written and as validate_domain() made it */
+	char raw_domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	char canon_domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	struct db *db;
 	const struct hk_actor *actor;
 	const struct import_opts *o;
@@ -123,6 +133,38 @@ refused(struct ictx *c, struct mrow *r, const char *column,
 	problem(c, r, column, "%s", e->message);
 }
 
+/*
+ * validate_address(), with the last domain's verdict kept: a file names
+ * few domains, row after row, and checking one (IDNA, look-alikes) costs
+ * more than all the rest of a row.  The local part is checked every time.
+ */
+static int
+check_address(struct ictx *c, const char *addr, char *local, char *domain,
+	      struct hk_err *e)
+{
+	const char *at = strrchr(addr, '@');
+	char buf[MAPSYNTAX_LOCAL_MAX + 2];
+
+	if (at == NULL || at == addr || c->raw_domain[0] == '\0' ||
+	    strcmp(at + 1, c->raw_domain) != 0 ||
+	    (size_t)(at - addr) >= sizeof(buf)) {
+		if (validate_address(addr, "address", local, domain, e) < 0)
+			return -1;
+		if (at != NULL && strlen(at + 1) < sizeof(c->raw_domain)) {
+			snprintf(c->raw_domain, sizeof(c->raw_domain), "%s",
+				 at + 1);
+			snprintf(c->canon_domain, sizeof(c->canon_domain), "%s",
+				 domain);
+		}
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)(at - addr), addr);
+	if (validate_localpart(buf, "address", local, e) < 0)
+		return -1;
+	memcpy(domain, c->canon_domain, sizeof(c->canon_domain));
+	return 0;
+}
+
 /* The optional cells: name, quota, active. */
 static void
 check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
@@ -161,7 +203,7 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	r->dom = -1;
 	if (*addr == '\0')
 		problem(c, r, "address", "empty");
-	else if (validate_address(addr, "address", r->local, r->domain, &e) < 0)
+	else if (check_address(c, addr, r->local, r->domain, &e) < 0)
 		refused(c, r, "address", &e);
 	if (*plain != '\0' && *hash != '\0')
 		problem(c, r, "password", "give password or password_hash, "
@@ -192,8 +234,7 @@ check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
 		if (validate_domain(addr + 1, "address", r->domain, &e) < 0)
 			refused(c, r, "address", &e);
 		r->local[0] = '\0';
-	} else if (validate_address(addr, "address", r->local, r->domain,
-				    &e) < 0)
+	} else if (check_address(c, addr, r->local, r->domain, &e) < 0)
 		refused(c, r, "address", &e);
 }
 
@@ -305,6 +346,11 @@ domain_of(struct ictx *c, const char *name, struct hk_err *err)
 		return -1;
 	if (d->found && store_import_usage(c->db, &d->ref, &d->u, err) < 0)
 		return -1;
+	if (d->found && c->n >= BULK_ROWS) {
+		if (store_import_taken_all(c->db, &d->ref, &d->taken, err) < 0)
+			return -1;
+		d->bulk = 1;
+	}
 	return c->ndoms++;
 }
 
@@ -382,7 +428,9 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 			c->actor->is_admin ? "" : " in your project");
 		return 0;
 	}
-	if (store_import_lookup(c->db, &d->ref, r->local, &t, err) < 0)
+	if (d->bulk)
+		store_import_taken_find(&d->taken, r->local, &t);
+	else if (store_import_lookup(c->db, &d->ref, r->local, &t, err) < 0)
 		return -1;
 	if (c->aliases)
 		return check_alias_row(c, r, &t), 0;
@@ -402,10 +450,18 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 
 /* Every row still good against the database, in the caller's
  * transaction; the usage is read afresh. */
+static void
+forget_domains(struct ictx *c)
+{
+	for (int i = 0; i < c->ndoms; i++)
+		store_import_taken_free(&c->doms[i].taken);
+	c->ndoms = 0;
+}
+
 static int
 check_db(struct ictx *c, struct hk_err *err)
 {
-	c->ndoms = 0;
+	forget_domains(c);
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->rows[i].bad)
 			continue;
@@ -516,8 +572,10 @@ static int
 write_rows(struct ictx *c, struct hk_err *err)
 {
 	int64_t *guests = calloc(2 * (size_t)c->ndoms + 1, sizeof(*guests));
+	struct import_batch *batch = calloc(1, sizeof(*batch));
 	size_t ng = 0;
-	int rc = guests ? 0 : hk_fail(err, HK_ESYS, NULL, "out of memory");
+	int rc = guests && batch ? 0 : hk_fail(err, HK_ESYS, NULL,
+					       "out of memory");
 
 	for (size_t i = 0; rc == 0 && i < c->n; i++) {
 		struct mrow *r = &c->rows[i];
@@ -534,16 +592,21 @@ write_rows(struct ictx *c, struct hk_err *err)
 			rc = store_import_alias_put(c->db, &d->ref, r->local,
 						    r->dests, r->active,
 						    r->update, err);
+		else if (r->update)
+			rc = store_import_put(c->db, &d->ref, &in, 1, err);
 		else
-			rc = store_import_put(c->db, &d->ref, &in, r->update,
-					      err);
+			rc = store_import_batch_add(c->db, batch, &d->ref, &in,
+						    err);
 		add_guest(guests, &ng, d->ref.guest_id);
 		add_guest(guests, &ng, d->ref.backup_guest_id);
 		if (i % 1000 == 999)
 			progress(c, "write", i + 1, c->n);
 	}
 	if (rc == 0)
+		rc = store_import_batch_flush(c->db, batch, err);
+	if (rc == 0)
 		rc = store_guest_bump_ids(c->db, guests, ng, err);
+	free(batch);
 	free(guests);
 	return rc;
 }
@@ -587,11 +650,18 @@ judge(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 		    &doc->rows[i], &c->rows[i]);
 	if (mark_duplicates(c) < 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	/* Asked first without the write lock when there is hashing to
+	 * spare, a problem already (every problem is reported), or nothing
+	 * to write; else the one check under the write lock (apply) is
+	 * enough. */
+	if (!c->o->dry_run && c->rep->invalid == 0 && plain_count(c) == 0)
+		return 0;
 	if (db_begin(c->db, 0, err) < 0)
 		return -1;
 	rc = check_db(c, err);
 	db_rollback(c->db);
 	tally(c);
+	c->asked = 1;
 	return rc;
 }
 
@@ -607,9 +677,14 @@ apply(struct ictx *c, struct hk_err *err)
 		goto fail;
 	tally(c);
 	if (c->rep->invalid > before && !c->o->skip_invalid) {
-		hk_fail(err, HK_EINVAL, "file", "%zu rows changed meanwhile "
-			"in the database: nothing written",
-			c->rep->invalid - before);
+		if (c->asked)
+			hk_fail(err, HK_EINVAL, "file", "%zu rows changed "
+				"meanwhile in the database: nothing written",
+				c->rep->invalid - before);
+		else
+			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
+				"problems: nothing written", c->rep->invalid,
+				c->rep->rows);
 		goto fail;
 	}
 	if (write_rows(c, err) < 0 || audit(c, err) < 0 ||
@@ -648,8 +723,8 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
     const struct csvin_doc *doc, const struct import_opts *o,
     struct import_report *rep, struct hk_err *err)
 {
-	struct ictx c = { aliases, db, actor, o, rep, NULL, doc->nrows, NULL, 0,
-			  { 0 } };
+	struct ictx c = { .aliases = aliases, .db = db, .actor = actor,
+			  .o = o, .rep = rep, .n = doc->nrows };
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
@@ -673,6 +748,8 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 		free(c.rows[i].hash);
 		free(c.rows[i].dests);
 	}
+	if (c.doms != NULL)
+		forget_domains(&c);
 	free(c.rows);
 	free(c.doms);
 	return rc;

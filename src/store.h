@@ -518,6 +518,21 @@ struct import_taken {
 int store_import_lookup(struct db *db, const struct domain_ref *ref,
 			const char *local, struct import_taken *t,
 			struct hk_err *err);
+/* Every address taken in a domain, read once (a large file asks about
+ * many), then looked up in memory. */
+struct import_taken_entry {
+	char *local;
+	struct import_taken t;
+};
+struct import_taken_set {
+	struct import_taken_entry *v;
+	size_t n;
+};
+int store_import_taken_all(struct db *db, const struct domain_ref *ref,
+			   struct import_taken_set *set, struct hk_err *err);
+void store_import_taken_find(const struct import_taken_set *set,
+			     const char *local, struct import_taken *t);
+void store_import_taken_free(struct import_taken_set *set);
 /* A project's and a domain's limits (0: none) and what they use now. */
 struct import_usage {
 	int64_t project_max, project_mailboxes;
@@ -532,6 +547,19 @@ int store_import_usage(struct db *db, const struct domain_ref *ref,
 int store_import_put(struct db *db, const struct domain_ref *ref,
 		     const struct mailbox_in *in, int update,
 		     struct hk_err *err);
+/* New mailboxes gathered and inserted IMPORT_BATCH at a time; the strings
+ * of in must live until the batch is flushed. */
+#define IMPORT_BATCH	64
+struct import_batch {
+	int n;
+	int64_t domain_id[IMPORT_BATCH];
+	struct mailbox_in in[IMPORT_BATCH];
+};
+int store_import_batch_add(struct db *db, struct import_batch *b,
+			   const struct domain_ref *ref,
+			   const struct mailbox_in *in, struct hk_err *err);
+int store_import_batch_flush(struct db *db, struct import_batch *b,
+			     struct hk_err *err);
 /* Inserts the alias (local "" is the catch-all), or with update sets its
  * destinations and (active >= 0) whether it is active. */
 int store_import_alias_put(struct db *db, const struct domain_ref *ref,

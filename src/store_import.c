@@ -9,6 +9,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -102,4 +105,178 @@ store_import_alias_put(struct db *db, const struct domain_ref *ref,
 		       "destinations, active, created_at) VALUES ($1, $2, $3, "
 		       "CASE WHEN $4 < 0 THEN 1 ELSE $4 END, $5)", p, 5, NULL,
 		       err);
+}
+
+/* --- every taken address of a domain, for a large file --- */
+
+struct taken_load {
+	struct import_taken_set *set;
+	int alias;
+	size_t cap;
+};
+
+static int
+take_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct taken_load *tl = ctx;
+	struct import_taken_set *s = tl->set;
+	struct import_taken_entry *e;
+
+	if (s->n == tl->cap) {
+		size_t cap = tl->cap ? tl->cap * 2 : 1024;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+
+		if (v == NULL)
+			return hk_fail(err, HK_ESYS, NULL, "out of memory");
+		s->v = v;
+		tl->cap = cap;
+	}
+	e = &s->v[s->n];
+	if ((e->local = strdup(row->vals[0])) == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	e->t.mailbox = !tl->alias;
+	e->t.alias = tl->alias;
+	e->t.quota_bytes = tl->alias ? 0 : strtoll(row->vals[1], NULL, 10);
+	s->n++;
+	return 0;
+}
+
+static int
+by_local(const void *a, const void *b)
+{
+	return strcmp(((const struct import_taken_entry *)a)->local,
+		      ((const struct import_taken_entry *)b)->local);
+}
+
+int
+store_import_taken_all(struct db *db, const struct domain_ref *ref,
+		       struct import_taken_set *set, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(ref->id) };
+	struct taken_load tl = { set, 0, 0 };
+
+	memset(set, 0, sizeof(*set));
+	if (db_query(db, "SELECT local_part, quota_bytes FROM mailbox WHERE "
+		     "domain_id = $1", p, 1, take_row, &tl, NULL, err) < 0)
+		goto fail;
+	tl.alias = 1;
+	if (db_query(db, "SELECT local_part FROM alias WHERE domain_id = $1",
+		     p, 1, take_row, &tl, NULL, err) < 0)
+		goto fail;
+	/* byte order, whatever the database's collation */
+	qsort(set->v, set->n, sizeof(*set->v), by_local);
+	return 0;
+fail:
+	store_import_taken_free(set);
+	return -1;
+}
+
+void
+store_import_taken_find(const struct import_taken_set *set,
+			const char *local, struct import_taken *t)
+{
+	size_t lo = 0, hi = set->n;
+
+	memset(t, 0, sizeof(*t));
+	while (lo < hi) {	/* the first entry not below local */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(set->v[mid].local, local) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < set->n && strcmp(set->v[lo].local, local) == 0; lo++) {
+		t->mailbox |= set->v[lo].t.mailbox;
+		t->alias |= set->v[lo].t.alias;
+		if (set->v[lo].t.mailbox)
+			t->quota_bytes = set->v[lo].t.quota_bytes;
+	}
+}
+
+void
+store_import_taken_free(struct import_taken_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->v[i].local);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+/* --- new mailboxes, many per INSERT (one round trip for PostgreSQL) --- */
+
+#define COLS_PER_ROW	7
+#define BATCH_SQL_MAX	(160 + IMPORT_BATCH * 96)
+
+/* The statement of n rows.  The text of a full batch is made once and
+ * kept: backends cache prepared statements by their caller's text, and
+ * SQLite's prepare of 448 "$N" costs more than the rows themselves. */
+static int
+batch_sql(char *out, size_t size, int n)
+{
+	size_t len = (size_t)snprintf(out, size, "INSERT INTO mailbox ("
+		"domain_id, local_part, password_hash, name, quota_bytes, "
+		"active, created_at, updated_at) VALUES ");
+
+	for (int i = 0, k = 0; i < n && len < size; i++, k += COLS_PER_ROW)
+		len += (size_t)snprintf(out + len, size - len, "%s($%d, $%d, "
+					"$%d, COALESCE(CAST($%d AS TEXT), ''), "
+					"$%d, $%d, $%d, $%d)", i ? ", " : "",
+					k + 1, k + 2, k + 3, k + 4, k + 5, k + 6,
+					k + 7, k + 7);
+	return len < size ? 0 : -1;
+}
+
+static char full_batch[BATCH_SQL_MAX];
+static int full_batch_ok;
+static pthread_once_t full_batch_once = PTHREAD_ONCE_INIT;
+
+static void
+make_full_batch(void)
+{
+	full_batch_ok = batch_sql(full_batch, sizeof(full_batch),
+				  IMPORT_BATCH) == 0;
+}
+
+int
+store_import_batch_flush(struct db *db, struct import_batch *b,
+			 struct hk_err *err)
+{
+	struct db_param p[IMPORT_BATCH * COLS_PER_ROW];
+	int64_t now = (int64_t)time(NULL);
+	char part[BATCH_SQL_MAX];
+	const char *sql = part;
+	int rc, k = 0;
+
+	if (b->n == 0)
+		return 0;
+	pthread_once(&full_batch_once, make_full_batch);
+	if (b->n == IMPORT_BATCH && full_batch_ok)
+		sql = full_batch;
+	else if (batch_sql(part, sizeof(part), b->n) < 0)
+		return hk_fail(err, HK_EINTERNAL, NULL, "batch statement");
+	for (int i = 0; i < b->n; i++, k += COLS_PER_ROW) {
+		const struct mailbox_in *in = &b->in[i];
+
+		p[k] = DB_INTV(b->domain_id[i]);
+		p[k + 1] = DB_TXT(in->local_part);
+		p[k + 2] = DB_TXT(in->password_hash);
+		p[k + 3] = in->name ? DB_TXT(in->name) : DB_NUL;
+		p[k + 4] = DB_INTV(in->quota_bytes);
+		p[k + 5] = DB_INTV(in->active);
+		p[k + 6] = DB_INTV(now);
+	}
+	rc = db_exec(db, sql, p, k, NULL, err);
+	b->n = 0;
+	return rc;
+}
+
+int
+store_import_batch_add(struct db *db, struct import_batch *b,
+		       const struct domain_ref *ref,
+		       const struct mailbox_in *in, struct hk_err *err)
+{
+	b->domain_id[b->n] = ref->id;
+	b->in[b->n++] = *in;
+	return b->n == IMPORT_BATCH ? store_import_batch_flush(db, b, err) : 0;
 }

@@ -324,6 +324,43 @@ test_owner_stays_in_its_project(void **state)
 	assert_int_equal(count(f, MAILBOXES), 0);
 }
 
+/* 300 rows: the domain's taken addresses are read at once (BULK_ROWS). */
+static void
+test_large_file(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	struct mailbox_in mb = { "u150", "pc1.example", HASH, "", 0, 1 };
+	struct alias_in al = { "u200", "pc1.example", "x@y.example", 1 };
+	static char csv[300 * 200];
+	json_t *out = NULL;
+	struct hk_err err;
+	size_t n;
+
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
+			 0);
+	json_decref(out);
+	assert_int_equal(store_alias_add(f->db, &f->admin, &al, &out, &err), 0);
+	json_decref(out);
+	n = (size_t)snprintf(csv, sizeof(csv), "address,password_hash\n");
+	for (int i = 1; i <= 300; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "u%d@pc1.example," HASH "\n", i);
+	assert_int_equal(run(f, &f->admin, csv, &o, &rep), -1);
+	assert_int_equal(rep.invalid, 2);
+	assert_problem(&rep, 151, "address", "exists");
+	assert_problem(&rep, 201, "address", "is an alias");
+	import_report_free(&rep);
+	o.upsert = o.skip_invalid = 1;
+	assert_int_equal(run(f, &f->admin, csv, &o, &rep), 0);
+	assert_int_equal(rep.added, 298);
+	assert_int_equal(rep.updated, 1);
+	assert_int_equal(rep.invalid, 1);
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 299);
+}
+
 static int
 run_aliases(struct fixture *f, const char *text, struct import_opts *o,
 	    struct import_report *rep)
@@ -410,6 +447,8 @@ main(void)
 			test_owner_stays_in_its_project, setup,
 			fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_aliases, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_large_file, setup,
 						fixture_teardown),
 	};
 
