@@ -1,6 +1,6 @@
 /*
  * store_import.c - what a bulk import asks of the store, row by row inside
- * the import's one transaction (import_mailbox.c): whether an address is
+ * the import's one transaction (import.c): whether an address is
  * taken, the limits and usage of a project and a domain read once, and
  * plain inserts and updates.  Unlike store_mailbox_add() these neither
  * audit nor mark the guest dirty per row: the import writes one audit

@@ -1,4 +1,4 @@
-/* test_import.c - bulk import of mailboxes (import_mailbox.c) on both
+/* test_import.c - bulk import of mailboxes (import.c) on both
  * backends: everything written at once or nothing, every problem with its
  * line and column, dry runs, skip-invalid, upsert and re-runs, limits
  * counted over the whole file, scope, one audit entry and one push owed. */

@@ -1,5 +1,5 @@
 /*
- * import_mailbox.c - bulk import of mailboxes and aliases.  See import.h.
+ * import.c - bulk import of mailboxes and aliases.  See import.h.
  *
  * Three passes over the rows.  The cells are validated on their own, and
  * an address met twice is flagged.  Then the database is asked, in one
@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "import.h"
+#include "import_hash.h"
 #include "mapsyntax.h"
 #include "pwhash.h"
 #include "validate.h"
@@ -474,45 +474,7 @@ check_db(struct ictx *c, struct hk_err *err)
 	return 0;
 }
 
-/* --- hashing on every core --- */
-
-struct hasher {
-	struct ictx *c;
-	pthread_mutex_t lock;
-	pthread_cond_t moved;
-	size_t next, done, failed;
-};
-
-static void *
-hash_worker(void *arg)
-{
-	struct hasher *h = arg;
-	char out[PWHASH_MAX];
-	struct hk_err e;
-
-	for (;;) {
-		struct mrow *r = NULL;
-		int rc;
-
-		pthread_mutex_lock(&h->lock);
-		while (h->next < h->c->n && (h->c->rows[h->next].bad ||
-		       h->c->rows[h->next].plain == NULL))
-			h->next++;
-		if (h->next < h->c->n)
-			r = &h->c->rows[h->next++];
-		pthread_mutex_unlock(&h->lock);
-		if (r == NULL)
-			return NULL;
-		rc = pwhash_make(r->plain, out, &e);
-		pthread_mutex_lock(&h->lock);
-		if (rc == 0 && (r->hash = strdup(out)) == NULL)
-			rc = -1;
-		h->failed += rc < 0;
-		h->done++;
-		pthread_cond_signal(&h->moved);
-		pthread_mutex_unlock(&h->lock);
-	}
-}
+/* --- passwords (import_hash.c) --- */
 
 static size_t
 plain_count(const struct ictx *c)
@@ -527,32 +489,22 @@ plain_count(const struct ictx *c)
 static int
 hash_all(struct ictx *c, struct hk_err *err)
 {
-	struct hasher h = { .c = c, .lock = PTHREAD_MUTEX_INITIALIZER,
-			    .moved = PTHREAD_COND_INITIALIZER };
-	pthread_t tid[64];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = c->o->threads > 0 ? c->o->threads : cores > 0 ? (int)cores : 1;
-	size_t total = plain_count(c);
+	size_t n = plain_count(c), k = 0;
+	struct pw_item *items = calloc(n + 1, sizeof(*items));
+	int rc;
 
-	if (n > 64)
-		n = 64;
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&tid[i], NULL, hash_worker, &h) != 0)
-			n = i;
-	pthread_mutex_lock(&h.lock);
-	while (h.done < total && n > 0) {
-		pthread_cond_wait(&h.moved, &h.lock);
-		pthread_mutex_unlock(&h.lock);
-		progress(c, "hash", h.done, total);
-		pthread_mutex_lock(&h.lock);
-	}
-	pthread_mutex_unlock(&h.lock);
-	for (int i = 0; i < n; i++)
-		pthread_join(tid[i], NULL);
-	if (n == 0 || h.failed > 0)
-		return hk_fail(err, HK_ESYS, "password", "hashing failed for "
-			       "%zu passwords", n == 0 ? total : h.failed);
-	return 0;
+	if (items == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->rows[i].bad && c->rows[i].plain != NULL)
+			items[k++].plain = c->rows[i].plain;
+	rc = import_hash(items, n, c->o->threads, c->o->progress,
+			 c->o->progress_ctx, err);
+	for (size_t i = 0, j = 0; i < c->n && j < n; i++)
+		if (!c->rows[i].bad && c->rows[i].plain != NULL)
+			c->rows[i].hash = items[j++].hash;
+	free(items);
+	return rc;
 }
 
 /* --- writing, in the caller's write transaction --- */
