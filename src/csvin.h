@@ -64,7 +64,8 @@ int csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
  * Maps the header to known[] (NULL-terminated, lower case): col[k] gets
  * the index in the rows of known[k], or -1 when the file has no such
  * column.  Header cells are compared trimmed of spaces and case-blind.
- * An unknown or repeated column is refused (field "line 1, column X").
+ * An unknown or repeated column is refused (field "line N, column X",
+ * N the header's line: blank lines may come first).
  */
 int csvin_columns(const struct csvin_doc *doc, const char *const *known,
 		  int *col, struct hk_err *err);

@@ -652,22 +652,26 @@ fail:
 static int
 columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 {
+	char line[32];
+	const char *missing = NULL;
+
 	if (csvin_columns(doc, c->aliases ? alias_columns : columns, c->col,
 			  err) < 0)
 		return -1;
 	if (c->aliases && (c->col[A_ADDRESS] < 0 ||
 			   c->col[A_DESTINATIONS] < 0))
-		return hk_fail(err, HK_EINVAL, "line 1", "an alias file needs "
-			       "\"address\" and \"destinations\" columns");
-	if (c->aliases)
+		missing = "an alias file needs \"address\" and "
+		    "\"destinations\" columns";
+	else if (!c->aliases && c->col[C_ADDRESS] < 0)
+		missing = "no \"address\" column";
+	else if (!c->aliases && c->col[C_PASSWORD] < 0 &&
+		 c->col[C_HASH] < 0 && !c->o->upsert)
+		missing = "no \"password\" or \"password_hash\" column";
+	if (missing == NULL)
 		return 0;
-	if (c->col[C_ADDRESS] < 0)
-		return hk_fail(err, HK_EINVAL, "line 1", "no \"address\" "
-			       "column");
-	if (c->col[C_PASSWORD] < 0 && c->col[C_HASH] < 0 && !c->o->upsert)
-		return hk_fail(err, HK_EINVAL, "line 1", "no \"password\" or "
-			       "\"password_hash\" column");
-	return 0;
+	/* the header's own line: blank lines may come before it */
+	snprintf(line, sizeof(line), "line %zu", doc->header.line);
+	return hk_fail(err, HK_EINVAL, line, "%s", missing);
 }
 
 static int

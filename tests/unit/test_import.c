@@ -178,6 +178,26 @@ test_every_problem_and_nothing_written(void **state)
 	assert_int_equal(count(f, GEN), gen + 1);
 }
 
+/* A header after blank lines is named by its own line. */
+static void
+test_header_line(void **state)
+{
+	struct fixture *f = *state;
+	struct csvin_doc doc;
+	struct import_opts o = { .pw_min = 10, .pw_max = 256 };
+	struct import_report rep;
+	struct hk_err err;
+	const char *text = "\n\nname,password\nx,long-enough-pw\n";
+
+	assert_int_equal(csvin_parse(text, strlen(text), CSVIN_AUTO, NULL,
+				     &doc, &err), 0);
+	assert_int_equal(import_mailboxes(f->db, &f->admin, &doc, &o, &rep,
+					  &err), -1);
+	assert_string_equal(err.field, "line 3");
+	import_report_free(&rep);
+	csvin_doc_free(&doc);
+}
+
 static void
 test_dry_run_writes_nothing(void **state)
 {
@@ -435,6 +455,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_every_problem_and_nothing_written, setup,
 			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_header_line, setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing,
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_upsert_and_rerun, setup,
