@@ -1,15 +1,18 @@
 #!/bin/bash
-# fuzz.sh - the fuzz targets (tests/fuzz/fuzz_api.c, the API, and
-# tests/fuzz/fuzz_bundle.c, the agent's bundle parser) for longer than the
-# test command gives them: builds them, runs the API target on its seed
-# corpus for SECONDS (default 600) and the bundle target for SECONDS/2, and
-# prints the verdict lines of tests/fuzz/run.sh followed by each fuzzer's
-# speed and reach:
+# fuzz.sh - the fuzz targets (tests/fuzz/fuzz_api.c, the API,
+# tests/fuzz/fuzz_bundle.c, the agent's bundle parser, and
+# tests/fuzz/fuzz_csv.c, the bulk CSV import) for longer than the test
+# command gives them: builds them, runs the API target on its seed corpus
+# for SECONDS (default 600) and the bundle and CSV targets for SECONDS/2
+# each, and prints the verdict lines of tests/fuzz/run.sh followed by each
+# fuzzer's speed and reach:
 #
 #   PASS fuzz api: N runs in S s
 #   PASS fuzz bundle: N runs in S s
+#   PASS fuzz csv: N runs in S s
 #   exec/s: E, coverage: C edges (F features), corpus: K inputs, peak rss: R MB
 #   bundle exec/s: E, coverage: C edges (F features), corpus: K inputs, ...
+#   csv exec/s: E, coverage: C edges (F features), corpus: K inputs, ...
 #
 #   bench/fuzz.sh [SECONDS [BUILDDIR]]	(BUILDDIR: /var/tmp/hk-fuzz-bench)
 #
@@ -38,4 +41,5 @@ stats() {
 }
 stats "$build/fuzz-api.log" ""
 stats "$build/fuzz-bundle.log" "bundle "
+stats "$build/fuzz-csv.log" "csv "
 exit $rc

@@ -1,8 +1,10 @@
 #!/bin/sh
-# build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API) and
-# tests/fuzz/fuzz_bundle.c (the agent's bundle parser), with Debian's clang
-# and its libFuzzer runtime, under AddressSanitizer and
-# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api and BUILDDIR/fuzz_bundle.
+# build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API),
+# tests/fuzz/fuzz_bundle.c (the agent's bundle parser) and
+# tests/fuzz/fuzz_csv.c (the bulk CSV import: reader and validation), with
+# Debian's clang and its libFuzzer runtime, under AddressSanitizer and
+# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api, BUILDDIR/fuzz_bundle
+# and BUILDDIR/fuzz_csv.
 #
 #   tests/fuzz/build.sh BUILDDIR [SRCDIR]
 #
@@ -13,8 +15,9 @@
 # BUILDDIR/obj; only the two libraries are made (src/libhakocommon.a and
 # src/libhakopanel.a), then fuzz_api.c is linked against them and the
 # external libraries that configure.ac's HK_NEED lines name, through
-# pkg-config; fuzz_bundle.c only against src/libhakocommon.a, libcrypto and
-# jansson.  Each target is built even when the other one (or
+# pkg-config; fuzz_csv.c likewise, plus libcsv (-lcsv: libcsv-dev ships no
+# .pc file); fuzz_bundle.c only against src/libhakocommon.a, libcrypto and
+# jansson.  Each target is built even when another one (or
 # libhakopanel.a) fails, and a target that failed leaves no binary; the
 # exit status is 1 when anything failed.  The copy keeps the files' times,
 # so a second build is incremental.  Nothing outside BUILDDIR is written
@@ -91,7 +94,7 @@ mkdir -p "$obj"
 if [ ! -f "$obj/Makefile" ]; then
 	(cd "$obj" && "$tree/configure" -q CC="$CC" CFLAGS="$CFLAGS")
 fi
-rm -f "$out/fuzz_api" "$out/fuzz_bundle"
+rm -f "$out/fuzz_api" "$out/fuzz_bundle" "$out/fuzz_csv"
 rc=0
 make -C "$obj" -s -j"$(nproc)" src/libhakocommon.a || exit 1
 panel=yes
@@ -112,6 +115,19 @@ if [ "$panel" = yes ] &&
 else
 	echo "build.sh: error: fuzz_api not built" >&2
 	rm -f "$out/fuzz_api"
+	rc=1
+fi
+# shellcheck disable=SC2046,SC2086 # lists of flags
+if [ "$panel" = yes ] &&
+    "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
+    -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
+    "$here/fuzz_csv.c" -o "$out/fuzz_csv" \
+    "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
+    $(pkg-config --libs $mods) -lcsv; then
+	echo "build.sh: $out/fuzz_csv"
+else
+	echo "build.sh: error: fuzz_csv not built" >&2
+	rm -f "$out/fuzz_csv"
 	rc=1
 fi
 # shellcheck disable=SC2046,SC2086 # lists of flags

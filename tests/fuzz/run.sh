@@ -1,19 +1,23 @@
 #!/bin/bash
 # run.sh - the fuzz targets as tests: builds them (build.sh), runs the API
-# target (fuzz_api.c) for SECONDS and the bundle parser's (fuzz_bundle.c)
-# for SECONDS/2 (at least 20 s), each on a copy of its seed corpus, and
-# prints exactly one line for each,
+# target (fuzz_api.c) for SECONDS, the bundle parser's (fuzz_bundle.c) and
+# the CSV import's (fuzz_csv.c) for SECONDS/2 each (at least 20 s), each on
+# a copy of its seed corpus, and prints exactly one line for each,
 #
 #   PASS fuzz api: N runs in S s
 #   FAIL fuzz api: REASON
 #   PASS fuzz bundle: N runs in S s
 #   FAIL fuzz bundle: REASON
+#   PASS fuzz csv: N runs in S s
+#   FAIL fuzz csv: REASON
 #
-# exiting 0, or 1 when either failed (a target that does not build fails
-# alone; the other still runs).  On a failure the input that broke an
+# exiting 0, or 1 when any failed (a target that does not build fails
+# alone; the others still run).  On a failure the input that broke an
 # invariant (or crashed, leaked, hung) and the fuzzer's log are left in
-# tests/artifacts/fuzz/ (the bundle target's inputs prefixed "bundle-");
-# reproduce with BUILDDIR/fuzz_api FILE or BUILDDIR/fuzz_bundle FILE.
+# tests/artifacts/fuzz/ (the bundle target's inputs prefixed "bundle-", the
+# CSV target's "csv-"); reproduce with BUILDDIR/fuzz_api FILE,
+# BUILDDIR/fuzz_bundle FILE or BUILDDIR/fuzz_csv FILE (HK_FUZZ_CSV_VERBOSE=1
+# prints what the import made of it).
 #
 #   tests/fuzz/run.sh BUILDDIR SECONDS
 #
@@ -22,10 +26,13 @@
 # shape (nesting to jansson's depth limit, a hundred destinations).  The
 # limit itself is checked deterministically by the target at start-up, on
 # every route: 1 MiB + 1 byte is 413, 1 MiB is not.  Bundles get the same
-# 4 KiB: the largest seed, every map file, is under 1 KiB.
+# 4 KiB: the largest seed, every map file, is under 1 KiB.  So do CSV
+# files: a few dozen rows reach every check of the import, and its real
+# imports hash plain passwords (SHA512-crypt), which is slow.
 #
-# The fuzzers' whole logs stay in BUILDDIR/fuzz-api.log and
-# BUILDDIR/fuzz-bundle.log (bench/fuzz.sh reads their statistics there).
+# The fuzzers' whole logs stay in BUILDDIR/fuzz-api.log,
+# BUILDDIR/fuzz-bundle.log and BUILDDIR/fuzz-csv.log (bench/fuzz.sh reads
+# their statistics there).
 set -uo pipefail
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
 	echo "usage: $0 BUILDDIR SECONDS" >&2
@@ -40,11 +47,12 @@ out=$(realpath -m "$1")
 works=()
 trap 'rm -rf "${works[@]}"' EXIT
 
-# The build, once for both targets; each is judged by its own binary.
+# The build, once for every target; each is judged by its own binary.
 blog=$(mktemp)
 if [ -z "$blog" ]; then
 	echo "FAIL fuzz api: mktemp"
 	echo "FAIL fuzz bundle: mktemp"
+	echo "FAIL fuzz csv: mktemp"
 	exit 1
 fi
 "$here/build.sh" "$out" >"$blog" 2>&1
@@ -77,9 +85,9 @@ fuzz() {
 	cp "$dict" "$work/fuzz.dict"
 	[ "$name" = api ] && prefix=$art/ || prefix=$art/$name-
 
-	# The API's database goes under $work (TMPDIR), so that even a
-	# crashed run leaves nothing behind.  In a subshell of its own, so
-	# that the shell's "Aborted" goes to the log.
+	# The API's and the CSV import's databases go under $work (TMPDIR),
+	# so that even a crashed run leaves nothing behind.  In a subshell of
+	# its own, so that the shell's "Aborted" goes to the log.
 	(
 		TMPDIR=$work ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 \
@@ -103,10 +111,12 @@ fuzz() {
 		-e 'runtime error:' "$log" |
 	    sed "s/^==[0-9]*==//; s/^fuzz_$name: //")
 	# A broken API invariant names the request and the answer on the
-	# next lines.
+	# next lines; a CSV one the flags and the file on the next line.
 	what=$(sed -n "/^fuzz_$name: INVARIANT/{n;N;s/\\n/;/;s/  */ /g;p;q}" \
 	    "$log" | grep -v '^==' | cut -c1-400)
-	[ "$name" = api ] || what=""
+	[ "$name" = csv ] && what=$(sed -n "/^fuzz_csv: INVARIANT/{n;p;q}" \
+	    "$log" | sed 's/^  *//' | cut -c1-400)
+	[ "$name" = api ] || [ "$name" = csv ] || what=""
 	why="$why${what:+ (${what# })}"
 	input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -n1)
 	[ "$rc" -eq 124 ] && why="did not finish in $((t + 300)) s"
@@ -125,4 +135,5 @@ works+=("$adict")
 status=0
 fuzz api "$secs" "$here/corpus" "$adict" || status=1
 fuzz bundle "$bsecs" "$here/corpus_bundle" "$here/bundle.dict" || status=1
+fuzz csv "$bsecs" "$here/corpus_csv" "$here/csv.dict" || status=1
 exit $status
