@@ -104,7 +104,7 @@ else
 	fail "sanitizer build"; tail -30 build-asan.log
 fi
 
-step "fuzz: API requests through the real parsing and validation (libFuzzer, 60 s)"
+step "fuzz: API requests, push bundles, CSV imports through the real parsing and validation (libFuzzer)"
 fuzzdir=/var/tmp/hakomail-fuzz
 rm -rf "$fuzzdir"
 tests/fuzz/run.sh "$fuzzdir" 60 | tee -a "$HK_RESULTS"
