@@ -17,11 +17,13 @@
 # external libraries that configure.ac's HK_NEED lines name, through
 # pkg-config; fuzz_csv.c likewise, plus libcsv (-lcsv: libcsv-dev ships no
 # .pc file); fuzz_bundle.c only against src/libhakocommon.a, libcrypto and
-# jansson.  Each target is built even when another one (or
-# libhakopanel.a) fails, and a target that failed leaves no binary; the
-# exit status is 1 when anything failed.  The copy keeps the files' times,
-# so a second build is incremental.  Nothing outside BUILDDIR is written
-# (but for packages).
+# jansson.  Every target is linked with fuzz_common.c, what they share
+# (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
+# with -DFZ_NO_DB, without the database part, which needs libhakopanel.a.
+# Each target is built even when another one (or libhakopanel.a) fails,
+# and a target that failed leaves no binary; the exit status is 1 when
+# anything failed.  The copy keeps the files' times, so a second build is
+# incremental.  Nothing outside BUILDDIR is written (but for packages).
 #
 # CFLAGS: -g -O1 -fsanitize=fuzzer-no-link,address,undefined for the
 # libraries, plus -fno-sanitize-recover=all as in the project's own
@@ -108,7 +110,7 @@ mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
 if [ "$panel" = yes ] &&
     "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
     -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
-    "$here/fuzz_api.c" -o "$out/fuzz_api" \
+    "$here/fuzz_api.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
     "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
     $(pkg-config --libs $mods); then
 	echo "build.sh: $out/fuzz_api"
@@ -121,7 +123,7 @@ fi
 if [ "$panel" = yes ] &&
     "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
     -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
-    "$here/fuzz_csv.c" -o "$out/fuzz_csv" \
+    "$here/fuzz_csv.c" "$here/fuzz_common.c" -o "$out/fuzz_csv" \
     "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
     $(pkg-config --libs $mods) -lcsv; then
 	echo "build.sh: $out/fuzz_csv"
@@ -132,8 +134,9 @@ else
 fi
 # shellcheck disable=SC2046,SC2086 # lists of flags
 if "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
-    -I"$obj" -I"$tree/src" $(pkg-config --cflags libcrypto jansson) \
-    "$here/fuzz_bundle.c" -o "$out/fuzz_bundle" \
+    -I"$obj" -I"$tree/src" -DFZ_NO_DB \
+    $(pkg-config --cflags libcrypto jansson) \
+    "$here/fuzz_bundle.c" "$here/fuzz_common.c" -o "$out/fuzz_bundle" \
     "$obj/src/libhakocommon.a" $(pkg-config --libs libcrypto jansson); then
 	echo "build.sh: $out/fuzz_bundle"
 else

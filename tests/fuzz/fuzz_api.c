@@ -38,8 +38,6 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +48,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "fuzz_common.h"
 #include "pwhash.h"
 #include "secret.h"
 
@@ -151,8 +150,6 @@ static const struct {
 	{ NULL, NULL, V_NONE }
 };
 
-#define MAX_TABLES	64
-
 /*
  * "Nothing written" is measured over the whole database, not by the audit
  * log alone: every change of tenant data is audited in its own transaction
@@ -179,17 +176,15 @@ struct call {
 };
 
 /*
- * The one database every input runs against.  A request that changed it
- * (a successful write) is followed by a reset: the file is replaced by the
- * pristine copy made in LLVMFuzzerInitialize.  So nothing accumulates over
- * millions of runs, creates never run out of names or hit a limit, and a
- * crash artifact reproduces on its own (fuzz_api FILE).  Sequences of
- * writes are the unit tests' business, not this target's.
+ * The one database every input runs against is fzdb (fuzz_common.c).  A
+ * request that changed it (a successful write) is followed by a reset:
+ * the file is replaced by the pristine copy made in LLVMFuzzerInitialize.
+ * So nothing accumulates over millions of runs, creates never run out of
+ * names or hit a limit, and a crash artifact reproduces on its own
+ * (fuzz_api FILE).  Sequences of writes are the unit tests' business, not
+ * this target's.
  */
 static struct {
-	char dir[256];
-	char dbpath[300], pristine[300];
-	struct db *db;
 	struct hk_config cfg;
 	char admin[SECRET_TOKEN_LEN + 1], readonly[SECRET_TOKEN_LEN + 1];
 	char owner[SECRET_TOKEN_LEN + 1];
@@ -198,34 +193,10 @@ static struct {
 	char uri[NROUTES][256];
 	int takes_body[NROUTES];
 	int64_t owner_project;
-	char tables[MAX_TABLES][64];
-	int ntables;
 	struct snap cur;		/* of the database as it is now */
-	unsigned long resets;
 } fz;
 
-static void fail_now(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void
-fail_now(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzz_api: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-static void
-must(int rc, const struct hk_err *err, const char *what)
-{
-	if (rc < 0)
-		fail_now("setup: %s: %s", what, err->message);
-}
+const struct fz_target fz_target = { "fuzz_api", NULL };
 
 /* s[0..n) with C escapes into out, cut to fit. */
 static const char *
@@ -247,16 +218,6 @@ escaped(const char *s, size_t n, char *out, size_t outlen)
 }
 
 /* --- the database snapshot --- */
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 /* A row's hash is mixed before it is summed, so that rows do not cancel
  * out by simple coincidences of their FNV values. */
@@ -290,7 +251,7 @@ digest_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct digest_ctx *d = ctx;
 	enum vkind whole = vkind(d->table, NULL);
-	uint64_t h = fnv(0xcbf29ce484222325ULL, d->table,
+	uint64_t h = fnv(FZ_FNV_BASIS, d->table,
 			 strlen(d->table) + 1), vh = h;
 	int has_reset = 0;
 
@@ -338,34 +299,34 @@ snapshot(struct snap *s, const struct call *c)
 	char sql[128];
 	int64_t v[2], changes;
 
-	if (db_begin(fz.db, 0, &err) < 0)
+	if (db_begin(fzdb.db, 0, &err) < 0)
 		fail_now("INVARIANT BROKEN: %s left a transaction open (%s)",
 			 c ? describe(c) : "the setup", err.message);
-	if (db_query_int(fz.db, "SELECT total_changes()", NULL, 0, &changes,
+	if (db_query_int(fzdb.db, "SELECT total_changes()", NULL, 0, &changes,
 			 &err) < 0)
 		fail_now("total_changes(): %s", err.message);
 	if (c != NULL && changes == fz.cur.changes) {
-		db_rollback(fz.db);
+		db_rollback(fzdb.db);
 		*s = fz.cur;
 		return;
 	}
 	memset(s, 0, sizeof(*s));
 	s->changes = changes;
-	for (int i = 0; i < fz.ntables; i++) {
-		struct digest_ctx d = { fz.tables[i], s };
+	for (int i = 0; i < fzdb.ntables; i++) {
+		struct digest_ctx d = { fzdb.tables[i], s };
 
 		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"",
-			 fz.tables[i]);
-		if (db_query(fz.db, sql, NULL, 0, digest_row, &d, NULL,
+			 fzdb.tables[i]);
+		if (db_query(fzdb.db, sql, NULL, 0, digest_row, &d, NULL,
 			     &err) < 0)
 			fail_now("after %s: reading %s: %s", c ? describe(c)
-				 : "the setup", fz.tables[i], err.message);
+				 : "the setup", fzdb.tables[i], err.message);
 	}
-	if (db_query_ints(fz.db, "SELECT COUNT(*), COALESCE(MAX(id), 0) "
+	if (db_query_ints(fzdb.db, "SELECT COUNT(*), COALESCE(MAX(id), 0) "
 			  "FROM audit", NULL, 0, v, 2, &err) < 0)
 		fail_now("after %s: reading audit: %s", c ? describe(c) :
 			 "the setup", err.message);
-	db_rollback(fz.db);
+	db_rollback(fzdb.db);
 	s->audit = v[0];
 	s->audit_max = v[1];
 }
@@ -386,94 +347,13 @@ unchanged(const struct snap *a, const struct snap *b)
 	return same(a, b) && a->vdigest == b->vdigest && a->vrows == b->vrows;
 }
 
-static int
-take_table(void *ctx, const struct db_row *row, struct hk_err *err)
-{
-	(void)ctx;
-	if (fz.ntables == MAX_TABLES)
-		return hk_fail(err, HK_EINTERNAL, NULL, "over %d tables",
-			       MAX_TABLES);
-	snprintf(fz.tables[fz.ntables++], sizeof(fz.tables[0]), "%s",
-		 row->vals[0]);
-	return 0;
-}
-
-/* --- the database files: made once, reset after every write --- */
-
-static void
-copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
-		unlink(to);	/* no WAL to copy: none to leave behind */
-		return;
-	}
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0600)) < 0)
-		fail_now("cannot write %s", to);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			fail_now("cannot write %s", to);
-	if (n < 0 || close(out) < 0)
-		fail_now("cannot copy %s to %s", from, to);
-	close(in);
-}
-
-/* The database file and its WAL from one place to the other. */
-static void
-copy_db(const char *from, const char *to)
-{
-	char f[320], t[320];
-
-	copy_file(from, to);
-	snprintf(f, sizeof(f), "%s-wal", from);
-	snprintf(t, sizeof(t), "%s-wal", to);
-	copy_file(f, t);
-	snprintf(t, sizeof(t), "%s-shm", to);
-	unlink(t);
-}
-
-static void
-open_db(void)
-{
-	char url[320];
-	struct hk_err err;
-
-	snprintf(url, sizeof(url), "sqlite:%s", fz.dbpath);
-	if ((fz.db = db_open(url, &err)) == NULL)
-		fail_now("setup: %s: %s", url, err.message);
-}
-
-static void
-reset_db(void)
-{
-	db_close(fz.db);
-	copy_db(fz.pristine, fz.dbpath);
-	open_db();
-	fz.resets++;
-}
-
+/* At exit, before fz_db_remove(): the wake socket is in fzdb.dir. */
 static void
 cleanup(void)
 {
-	static const char *const tails[] = { "", "-wal", "-shm", NULL };
-	char path[320];
-
-	db_close(fz.db);
-	fz.db = NULL;
-	for (int i = 0; tails[i]; i++) {
-		snprintf(path, sizeof(path), "%s%s", fz.dbpath, tails[i]);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s%s", fz.pristine, tails[i]);
-		unlink(path);
-	}
 	unlink(fz.cfg.wake_socket);
-	rmdir(fz.dir);
 	fprintf(stderr, "fuzz_api: %lu database resets (after as many "
-		"writes)\n", fz.resets);
+		"writes)\n", fzdb.resets);
 }
 
 /* --- the fixture: everything through the store, as the CLI does --- */
@@ -490,22 +370,22 @@ seed_places(const struct hk_actor *op)
 	struct hk_err err;
 	json_t *obj = NULL;
 
-	must(store_project_add(fz.db, op, "lab", NULL, &err), &err, "lab");
-	must(store_project_add(fz.db, op, "other", NULL, &err), &err,
+	must(store_project_add(fzdb.db, op, "lab", NULL, &err), &err, "lab");
+	must(store_project_add(fzdb.db, op, "other", NULL, &err), &err,
 	     "other");
 	for (size_t i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
 		struct guest_in g = { guests[i][0], guests[i][1],
 			guests[i][2], "root",
 			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
 
-		must(store_guest_add(fz.db, op, &g, &obj, &err), &err,
+		must(store_guest_add(fzdb.db, op, &g, &obj, &err), &err,
 		     guests[i][0]);
 		json_decref(obj);
 	}
-	must(store_domain_add(fz.db, op, "pc1.example", "g1", &obj, &err),
+	must(store_domain_add(fzdb.db, op, "pc1.example", "g1", &obj, &err),
 	     &err, "pc1.example");
 	json_decref(obj);
-	must(store_domain_add(fz.db, op, "pc2.example", "g2", &obj, &err),
+	must(store_domain_add(fzdb.db, op, "pc2.example", "g2", &obj, &err),
 	     &err, "pc2.example");
 	json_decref(obj);
 }
@@ -536,13 +416,13 @@ seed_mail(const struct hk_actor *op)
 			mailboxes[i].domain, hash, "Name",
 			mailboxes[i].quota, 1 };
 
-		must(store_mailbox_add(fz.db, op, &mb, &obj, &err), &err,
+		must(store_mailbox_add(fzdb.db, op, &mb, &obj, &err), &err,
 		     mailboxes[i].local);
 		json_decref(obj);
 	}
-	must(store_alias_add(fz.db, op, &al, &obj, &err), &err, "info");
+	must(store_alias_add(fzdb.db, op, &al, &obj, &err), &err, "info");
 	json_decref(obj);
-	must(store_aliasdomain_add(fz.db, op, "al1.example", "pc1.example",
+	must(store_aliasdomain_add(fzdb.db, op, "al1.example", "pc1.example",
 				   &obj, &err), &err, "al1.example");
 	json_decref(obj);
 }
@@ -555,19 +435,19 @@ seed_keys(const struct hk_actor *op)
 	struct hk_err err;
 	json_t *obj = NULL;
 
-	must(store_account_add(fz.db, op, &admin, &obj, &err), &err,
+	must(store_account_add(fzdb.db, op, &admin, &obj, &err), &err,
 	     "admin1");
 	json_decref(obj);
-	must(store_account_add(fz.db, op, &owner, &obj, &err), &err,
+	must(store_account_add(fzdb.db, op, &owner, &obj, &err), &err,
 	     "owner1");
 	json_decref(obj);
-	must(store_apikey_create(fz.db, op, "admin1", 0, 0, fz.admin,
+	must(store_apikey_create(fzdb.db, op, "admin1", 0, 0, fz.admin,
 				 sizeof(fz.admin), &err), &err, "admin key");
-	must(store_apikey_create(fz.db, op, "admin1", 1, 0, fz.readonly,
+	must(store_apikey_create(fzdb.db, op, "admin1", 1, 0, fz.readonly,
 				 sizeof(fz.readonly), &err), &err, "ro key");
-	must(store_apikey_create(fz.db, op, "owner1", 0, 0, fz.owner,
+	must(store_apikey_create(fzdb.db, op, "owner1", 0, 0, fz.owner,
 				 sizeof(fz.owner), &err), &err, "owner key");
-	must(store_project_id(fz.db, "lab", &fz.owner_project, &err), &err,
+	must(store_project_id(fzdb.db, "lab", &fz.owner_project, &err), &err,
 	     "lab's id");
 }
 
@@ -607,33 +487,15 @@ set_requests(void)
 static void
 make_db(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct hk_actor op;
-	struct hk_err err;
-	int applied;
 
-	snprintf(fz.dir, sizeof(fz.dir), "%s/hk-fuzz-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(fz.dir) == NULL)
-		fail_now("setup: mkdtemp %s failed", fz.dir);
-	snprintf(fz.dbpath, sizeof(fz.dbpath), "%s/t.db", fz.dir);
-	snprintf(fz.pristine, sizeof(fz.pristine), "%s/pristine.db", fz.dir);
+	fz_db_make("hk-fuzz");
 	atexit(cleanup);
-	open_db();
-	must(db_migrate(fz.db, &applied, &err), &err, "migrations");
-	memset(&op, 0, sizeof(op));
-	op.is_admin = 1;
-	snprintf(op.login, sizeof(op.login), "fuzz");
-	snprintf(op.via, sizeof(op.via), "cli");
+	fz_db_admin(&op);
 	seed_places(&op);
 	seed_mail(&op);
 	seed_keys(&op);
-	must(db_query(fz.db, "SELECT name FROM sqlite_master WHERE type = "
-		      "'table' ORDER BY name", NULL, 0, take_table, NULL, NULL,
-		      &err), &err, "tables");
-	db_close(fz.db);
-	copy_db(fz.dbpath, fz.pristine);
-	open_db();
+	fz_db_freeze();
 }
 
 /* --- one request and its invariants --- */
@@ -754,7 +616,7 @@ foreign_audit(const struct snap *before)
 	struct hk_err err;
 	int64_t n = 0;
 
-	if (db_query_int(fz.db, "SELECT COUNT(*) FROM audit WHERE id > $1 "
+	if (db_query_int(fzdb.db, "SELECT COUNT(*) FROM audit WHERE id > $1 "
 			 "AND project_id IS NOT NULL AND project_id <> $2",
 			 p, 2, &n, &err) < 0)
 		fail_now("reading audit: %s", err.message);
@@ -792,7 +654,7 @@ struct result {
 static void
 run(const struct call *c, struct result *res)
 {
-	struct api_ctx ctx = { fz.db, &fz.cfg };
+	struct api_ctx ctx = { fzdb.db, &fz.cfg };
 	struct http_req req = {
 		.method = routes[c->route].method, .uri = fz.uri[c->route],
 		.content_type = ctypes[c->ct], .authorization = fz.auth[c->cred],
@@ -826,7 +688,7 @@ run(const struct call *c, struct result *res)
 	json_decref(body);
 	answer_free(&resp);
 	if (!unchanged(&fz.cur, &after)) {
-		reset_db();
+		fz_db_reset();
 		snapshot(&fz.cur, NULL);
 	} else {
 		fz.cur = after;		/* a V_IGNORE write: the new count */
@@ -940,7 +802,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	make_db();
 	conf_defaults(&fz.cfg);
 	snprintf(fz.cfg.wake_socket, sizeof(fz.cfg.wake_socket), "%s/wake",
-		 fz.dir);
+		 fzdb.dir);
 	set_requests();
 	snapshot(&fz.cur, NULL);
 	if (fz.cur.ctl != 0)
@@ -951,7 +813,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		nbody += (size_t)fz.takes_body[i];
 	fprintf(stderr, "fuzz_api: %zu routes (%zu take a body), %d tables, "
 		"database in %s; body limit checked\n", NROUTES, nbody,
-		fz.ntables, fz.dir);
+		fzdb.ntables, fzdb.dir);
 	return 0;
 }
 

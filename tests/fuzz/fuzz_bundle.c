@@ -46,7 +46,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +55,7 @@
 
 #include "bundle.h"
 #include "err.h"
+#include "fuzz_common.h"
 #include "mapsyntax.h"
 #include "strbuf.h"
 
@@ -65,21 +65,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-						     noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fuzz_bundle: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
+const struct fz_target fz_target = { "fuzz_bundle", NULL };
 
 /* SHA-256 of p[0..n) as 64 lowercase hex digits, with OpenSSL's EVP. */
 static void
@@ -91,7 +77,7 @@ evp_sha256_hex(const void *p, size_t n, char out[65])
 
 	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
-		die("setup: EVP_Digest(sha256) failed");
+		fail_now("setup: EVP_Digest(sha256) failed");
 	for (unsigned int i = 0; i < mdlen; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
@@ -121,9 +107,9 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 	int last = -1;
 
 	if (b->generation == 0)
-		die("INVARIANT accepted generation 0");
+		fail_now("INVARIANT accepted generation 0");
 	if (b->nfiles > BUNDLE_MAX_FILES)
-		die("INVARIANT accepted %zu files", b->nfiles);
+		fail_now("INVARIANT accepted %zu files", b->nfiles);
 	for (size_t i = 0; i < b->nfiles; i++) {
 		const struct bundle_file *f = &b->files[i];
 		int idx = -1;
@@ -133,23 +119,24 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 			if (strcmp(f->name, bundle_names[k]) == 0)
 				idx = k;
 		if (idx < 0)
-			die("INVARIANT accepted file %zu: name not in "
+			fail_now("INVARIANT accepted file %zu: name not in "
 			    "bundle_names", i);
 		if (idx <= last)
-			die("INVARIANT accepted %s duplicated or out of order",
-			    f->name);
+			fail_now("INVARIANT accepted %s duplicated or out of "
+			    "order", f->name);
 		last = idx;
 		/* (b) data inside the input, checksum right. */
 		if (f->data == NULL || f->data < buf || f->len > len ||
 		    (size_t)(f->data - buf) > len - f->len)
-			die("INVARIANT %s: data outside the input", f->name);
+			fail_now("INVARIANT %s: data outside the input",
+			    f->name);
 		evp_sha256_hex(f->data, f->len, sha);
 		if (memcmp(sha, f->sha256, sizeof(sha)) != 0)
-			die("INVARIANT %s: sha256 %.64s is not that of its "
-			    "data (%s)", f->name, f->sha256, sha);
+			fail_now("INVARIANT %s: sha256 %.64s is not that of "
+			    "its data (%s)", f->name, f->sha256, sha);
 		/* (d) lines, each passing mapsyntax_line(). */
 		if (f->len > 0 && f->data[f->len - 1] != '\n')
-			die("INVARIANT %s: last line without a newline",
+			fail_now("INVARIANT %s: last line without a newline",
 			    f->name);
 		for (size_t pos = 0, lineno = 1; pos < f->len; lineno++) {
 			const char *nl = memchr(f->data + pos, '\n',
@@ -158,7 +145,7 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 
 			if (mapsyntax_line(f->name, f->data + pos, n,
 					   &err) != 0)
-				die("INVARIANT %s line %zu accepted but "
+				fail_now("INVARIANT %s line %zu accepted but "
 				    "mapsyntax_line() refuses it: %s",
 				    f->name, lineno, err.message);
 			pos += n + 1;
@@ -169,34 +156,34 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 	/* (b) the whole: "end <sha of every byte before this line>\n". */
 	if (len < 69 || memcmp(buf + len - 69, "end ", 4) != 0 ||
 	    buf[len - 1] != '\n')
-		die("INVARIANT accepted without a final \"end\" line");
+		fail_now("INVARIANT accepted without a final \"end\" line");
 	evp_sha256_hex(buf, len - 69, sha);
 	if (memcmp(sha, b->sha256, sizeof(sha)) != 0 ||
 	    memcmp(sha, buf + len - 65, 64) != 0)
-		die("INVARIANT whole sha256 %.64s / end line %.64s is not "
-		    "that of the bytes before the end line (%s)",
+		fail_now("INVARIANT whole sha256 %.64s / end line %.64s is "
+		    "not that of the bytes before the end line (%s)",
 		    b->sha256, buf + len - 65, sha);
 	/* (c) canonical: writing it back gives the same bytes. */
 	strbuf_init(&sb, 0);
 	if (bundle_write(&sb, b->generation, files, b->nfiles, whole,
 			 &err) != 0)
-		die("INVARIANT bundle_write refuses what bundle_parse "
+		fail_now("INVARIANT bundle_write refuses what bundle_parse "
 		    "accepted: %s", err.message);
 	if (sb.len != len || memcmp(sb.data, buf, len) != 0) {
 		size_t at = 0;
 
 		while (at < len && at < sb.len && sb.data[at] == buf[at])
 			at++;
-		die("INVARIANT not canonical: bundle_write gives %zu bytes "
-		    "for an input of %zu, first difference at byte %zu",
+		fail_now("INVARIANT not canonical: bundle_write gives %zu "
+		    "bytes for an input of %zu, first difference at byte %zu",
 		    sb.len, len, at);
 	}
 	if (strcmp(whole, b->sha256) != 0)
-		die("INVARIANT bundle_write's whole sha256 differs");
+		fail_now("INVARIANT bundle_write's whole sha256 differs");
 	for (size_t i = 0; i < b->nfiles; i++)
 		if (strcmp(files[i].sha256, b->files[i].sha256) != 0)
-			die("INVARIANT bundle_write's sha256 of %s differs",
-			    files[i].name);
+			fail_now("INVARIANT bundle_write's sha256 of %s "
+			    "differs", files[i].name);
 	strbuf_free(&sb);
 }
 
@@ -214,13 +201,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (err.code != HK_EPROTO || err.message[0] == '\0')
-		die("INVARIANT refused with code %d, message \"%.200s\"",
+		fail_now("INVARIANT refused with code %d, message \"%.200s\"",
 		    (int)err.code, err.message);
 	if (memchr(err.message, '\n', sizeof(err.message)) != NULL)
-		die("INVARIANT error message has a newline");
+		fail_now("INVARIANT error message has a newline");
 	if (!is_zero(&b, sizeof(b)))
-		die("INVARIANT refused but the struct bundle is not zeroed "
-		    "(%s)", err.message);
+		fail_now("INVARIANT refused but the struct bundle is not "
+		    "zeroed (%s)", err.message);
 	return 0;
 }
 
@@ -252,7 +239,7 @@ static struct strbuf *
 new_seed(const char *name, const char *why)
 {
 	if (nseeds == sizeof(seeds) / sizeof(seeds[0]))
-		die("setup: too many seeds");
+		fail_now("setup: too many seeds");
 	seed_names[nseeds] = name;
 	seed_why[nseeds] = why;
 	strbuf_init(&seeds[nseeds], 0);
@@ -272,7 +259,8 @@ seed_write(const char *name, uint64_t gen, const char *const *fb, size_t n)
 		files[k] = (struct bundle_file){ fb[2 * i], fb[2 * i + 1],
 						 strlen(fb[2 * i + 1]), "" };
 	if (bundle_write(new_seed(name, NULL), gen, files, k, NULL, &err) != 0)
-		die("setup: seed %s: bundle_write: %s", name, err.message);
+		fail_now("setup: seed %s: bundle_write: %s", name,
+		    err.message);
 }
 
 /* A hand-made hostile seed, refused with `why` in the message: files with
@@ -307,7 +295,7 @@ seed_raw(const char *name, const char *why, const char *gen,
 	strbuf_printf(sb, "end %s\n%s", end_sha ? end_sha : sha,
 		      trailer ? trailer : "");
 	if (sb->overflow)
-		die("setup: seed %s: out of memory", name);
+		fail_now("setup: seed %s: out of memory", name);
 }
 
 /* The raw seeds' flaws: each one refused for exactly that reason. */
@@ -445,7 +433,7 @@ write_seeds(const char *dir)
 		if ((fp = fopen(path, "wb")) == NULL ||
 		    fwrite(seeds[i].data ? seeds[i].data : "", 1, seeds[i].len,
 			   fp) != seeds[i].len || fclose(fp) != 0)
-			die("setup: cannot write %s: %s", path,
+			fail_now("setup: cannot write %s: %s", path,
 			    strerror(errno));
 	}
 	fprintf(stderr, "fuzz_bundle: %zu seeds written into %s\n", nseeds,
@@ -470,17 +458,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		int rc;
 
 		if (copy == NULL)
-			die("setup: out of memory");
+			fail_now("setup: out of memory");
 		if (n)
 			memcpy(copy, seeds[i].data, n);
 		rc = bundle_parse(copy, n, &b, &err);
 		if (rc == 0 && seed_why[i] != NULL)
-			die("setup: hostile seed %s accepted", seed_names[i]);
+			fail_now("setup: hostile seed %s accepted",
+			    seed_names[i]);
 		if (rc != 0 && seed_why[i] == NULL)
-			die("setup: valid seed %s refused: %s", seed_names[i],
-			    err.message);
+			fail_now("setup: valid seed %s refused: %s",
+			    seed_names[i], err.message);
 		if (rc != 0 && strstr(err.message, seed_why[i]) == NULL)
-			die("setup: hostile seed %s refused for another "
+			fail_now("setup: hostile seed %s refused for another "
 			    "reason: \"%s\", not \"%s\"", seed_names[i],
 			    err.message, seed_why[i]);
 		LLVMFuzzerTestOneInput((const uint8_t *)copy, n);

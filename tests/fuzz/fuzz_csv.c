@@ -71,16 +71,14 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "csvin.h"
+#include "fuzz_common.h"
 #include "import.h"
 #include "pwhash.h"
 #include "store.h"
@@ -135,36 +133,22 @@ static const struct fzmb {
 #define NMB (sizeof(mailboxes) / sizeof(mailboxes[0]))
 #define ALIAS_LOCAL	"info"		/* on pc1.example */
 
-#define MAX_TABLES	64
-
+/* The database is fzdb (fuzz_common.c). */
 static struct {
-	char dir[256], dbpath[300], pristine[300];
-	struct db *db;
 	struct hk_actor who[NWHO];
 	int64_t lab_id, other_id;
-	char tables[MAX_TABLES][64];
-	int ntables;
 	const uint8_t *input;		/* for the message of a failure */
 	size_t input_len;
-	unsigned long writes, resets;
+	unsigned long writes;
 	int verbose;			/* HK_FUZZ_CSV_VERBOSE set */
 } fz;
 
 /* --- failing --- */
 
-static void fail_now(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
+/* After a failure's message: the input, if one is being run. */
 static void
-fail_now(const char *fmt, ...)
+print_input(void)
 {
-	va_list ap;
-
-	fputs("fuzz_csv: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	if (fz.input != NULL) {
 		fprintf(stderr, "  flags 0x%02x, file of %zu bytes: \"",
 			fz.input_len ? fz.input[0] : 0,
@@ -179,105 +163,20 @@ fail_now(const char *fmt, ...)
 		}
 		fputs(fz.input_len > 600 ? "...\"\n" : "\"\n", stderr);
 	}
-	abort();
 }
+
+const struct fz_target fz_target = { "fuzz_csv", print_input };
 
 #define CHECK(cond, ...) do { if (!(cond)) \
 	fail_now("INVARIANT BROKEN: " __VA_ARGS__); } while (0)
 
-static void
-must(int rc, const struct hk_err *err, const char *what)
-{
-	if (rc < 0)
-		fail_now("setup: %s: %s", what, err->message);
-}
-
-/* --- the database: made once, put back after every real write --- */
+/* --- the database (fzdb): made once, put back after every real write --- */
 
 static void
-copy_file(const char *from, const char *to)
+report(void)
 {
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
-		unlink(to);	/* no WAL to copy: none to leave behind */
-		return;
-	}
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0600)) < 0)
-		fail_now("cannot write %s", to);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			fail_now("cannot write %s", to);
-	if (n < 0 || close(out) < 0)
-		fail_now("cannot copy %s to %s", from, to);
-	close(in);
-}
-
-static void
-copy_db(const char *from, const char *to)
-{
-	char f[320], t[320];
-
-	copy_file(from, to);
-	snprintf(f, sizeof(f), "%s-wal", from);
-	snprintf(t, sizeof(t), "%s-wal", to);
-	copy_file(f, t);
-	snprintf(t, sizeof(t), "%s-shm", to);
-	unlink(t);
-}
-
-static void
-open_db(void)
-{
-	char url[320];
-	struct hk_err err;
-
-	snprintf(url, sizeof(url), "sqlite:%s", fz.dbpath);
-	if ((fz.db = db_open(url, &err)) == NULL)
-		fail_now("setup: %s: %s", url, err.message);
-}
-
-static void
-reset_db(void)
-{
-	db_close(fz.db);
-	copy_db(fz.pristine, fz.dbpath);
-	open_db();
-	fz.resets++;
-}
-
-static void
-cleanup(void)
-{
-	static const char *const tails[] = { "", "-wal", "-shm", NULL };
-	char path[320];
-
-	db_close(fz.db);
-	fz.db = NULL;
-	for (int i = 0; tails[i]; i++) {
-		snprintf(path, sizeof(path), "%s%s", fz.dbpath, tails[i]);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s%s", fz.pristine, tails[i]);
-		unlink(path);
-	}
-	rmdir(fz.dir);
 	fprintf(stderr, "fuzz_csv: %lu real imports, %lu database resets\n",
-		fz.writes, fz.resets);
-}
-
-static int
-take_table(void *ctx, const struct db_row *row, struct hk_err *err)
-{
-	(void)ctx;
-	if (fz.ntables == MAX_TABLES)
-		return hk_fail(err, HK_EINTERNAL, NULL, "over %d tables",
-			       MAX_TABLES);
-	snprintf(fz.tables[fz.ntables++], sizeof(fz.tables[0]), "%s",
-		 row->vals[0]);
-	return 0;
+		fz.writes, fzdb.resets);
 }
 
 static int64_t
@@ -286,7 +185,7 @@ sql_int(const char *sql, const struct db_param *p, int n)
 	struct hk_err err;
 	int64_t v = -1;
 
-	if (db_query_int(fz.db, sql, p, n, &v, &err) < 0)
+	if (db_query_int(fzdb.db, sql, p, n, &v, &err) < 0)
 		fail_now("%s: %s", sql, err.message);
 	return v;
 }
@@ -294,45 +193,32 @@ sql_int(const char *sql, const struct db_param *p, int n)
 static void
 make_db(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct project_limits lab = { -1, LAB_MAX_MAILBOXES, LAB_MAX_STORAGE };
 	struct alias_in al = { ALIAS_LOCAL, NULL, "matsui@pc1.example", 1 };
 	struct hk_actor op;
 	struct hk_err err;
 	char hash[PWHASH_MAX];
 	json_t *obj = NULL;
-	int applied;
 
-	snprintf(fz.dir, sizeof(fz.dir), "%s/hk-fuzz-csv-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(fz.dir) == NULL)
-		fail_now("setup: mkdtemp %s failed", fz.dir);
-	snprintf(fz.dbpath, sizeof(fz.dbpath), "%s/t.db", fz.dir);
-	snprintf(fz.pristine, sizeof(fz.pristine), "%s/pristine.db", fz.dir);
-	atexit(cleanup);
-	open_db();
-	must(db_migrate(fz.db, &applied, &err), &err, "migrations");
-
-	memset(&op, 0, sizeof(op));
-	op.is_admin = 1;
-	snprintf(op.login, sizeof(op.login), "fuzz");
-	snprintf(op.via, sizeof(op.via), "cli");
-	must(store_project_add(fz.db, &op, "lab", NULL, &err), &err, "lab");
-	must(store_project_add(fz.db, &op, "other", NULL, &err), &err,
+	fz_db_make("hk-fuzz-csv");
+	atexit(report);
+	fz_db_admin(&op);
+	must(store_project_add(fzdb.db, &op, "lab", NULL, &err), &err, "lab");
+	must(store_project_add(fzdb.db, &op, "other", NULL, &err), &err,
 	     "other");
 	for (int i = 0; i < 2; i++) {
 		struct guest_in g = { i ? "g2" : "g1", i ? "other" : "lab",
 			i ? "127.0.0.2" : "127.0.0.1", "root",
 			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
 
-		must(store_guest_add(fz.db, &op, &g, &obj, &err), &err,
+		must(store_guest_add(fzdb.db, &op, &g, &obj, &err), &err,
 		     g.name);
 		json_decref(obj);
 	}
 	for (int d = 0; d < ND; d++) {
 		must(validate_domain(doms[d].given, "domain", doms[d].name,
 				     &err), &err, doms[d].given);
-		must(store_domain_add(fz.db, &op, doms[d].name,
+		must(store_domain_add(fzdb.db, &op, doms[d].name,
 				      doms[d].project == WHO_LAB ? "g1" : "g2",
 				      &obj, &err), &err, doms[d].given);
 		json_decref(obj);
@@ -343,25 +229,21 @@ make_db(void)
 			doms[mailboxes[i].dom].name, hash, "Name",
 			mailboxes[i].quota, 1 };
 
-		must(store_mailbox_add(fz.db, &op, &mb, &obj, &err), &err,
+		must(store_mailbox_add(fzdb.db, &op, &mb, &obj, &err), &err,
 		     mailboxes[i].local);
 		json_decref(obj);
 	}
 	al.domain = doms[D_PC1].name;
-	must(store_alias_add(fz.db, &op, &al, &obj, &err), &err, "alias");
+	must(store_alias_add(fzdb.db, &op, &al, &obj, &err), &err, "alias");
 	json_decref(obj);
-	must(store_project_limits(fz.db, &op, "lab", &lab, &err), &err,
+	must(store_project_limits(fzdb.db, &op, "lab", &lab, &err), &err,
 	     "lab's limits");
-	must(store_domain_limits(fz.db, &op, doms[D_PC1].name,
+	must(store_domain_limits(fzdb.db, &op, doms[D_PC1].name,
 				 PC1_MAX_MAILBOXES, PC1_DEFAULT_QUOTA, &err),
 	     &err, "pc1.example's limits");
-	must(store_project_id(fz.db, "lab", &fz.lab_id, &err), &err, "lab");
-	must(store_project_id(fz.db, "other", &fz.other_id, &err), &err,
+	must(store_project_id(fzdb.db, "lab", &fz.lab_id, &err), &err, "lab");
+	must(store_project_id(fzdb.db, "other", &fz.other_id, &err), &err,
 	     "other");
-	must(db_query(fz.db, "SELECT name FROM sqlite_master WHERE type = "
-		      "'table' ORDER BY name", NULL, 0, take_table, NULL, NULL,
-		      &err), &err, "tables");
-
 	for (int w = 0; w < NWHO; w++) {
 		struct hk_actor *a = &fz.who[w];
 
@@ -374,9 +256,7 @@ make_db(void)
 		snprintf(a->login, sizeof(a->login), "fuzz-%d", w);
 		snprintf(a->via, sizeof(a->via), "cli");
 	}
-	db_close(fz.db);
-	copy_db(fz.dbpath, fz.pristine);
-	open_db();
+	fz_db_freeze();
 }
 
 /* Whether caller w sees domain d. */
@@ -398,25 +278,15 @@ counts(struct counts *c, const char *when)
 {
 	struct hk_err err;
 
-	if (db_begin(fz.db, 0, &err) < 0)
+	if (db_begin(fzdb.db, 0, &err) < 0)
 		fail_now("INVARIANT BROKEN: a transaction left open %s (%s)",
 			 when, err.message);
-	if (db_query_ints(fz.db, "SELECT (SELECT COUNT(*) FROM mailbox), "
+	if (db_query_ints(fzdb.db, "SELECT (SELECT COUNT(*) FROM mailbox), "
 			  "(SELECT COUNT(*) FROM alias), (SELECT COUNT(*) FROM "
 			  "audit), (SELECT SUM(desired_gen) FROM guest), "
 			  "total_changes()", NULL, 0, c->v, 5, &err) < 0)
 		fail_now("counting %s: %s", when, err.message);
-	db_rollback(fz.db);
-}
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
+	db_rollback(fzdb.db);
 }
 
 static int
@@ -441,17 +311,18 @@ digest_row(void *ctx, const struct db_row *row, struct hk_err *err)
 static uint64_t
 digest(void)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FZ_FNV_BASIS;
 	struct hk_err err;
 	char sql[128];
 
-	for (int i = 0; i < fz.ntables; i++) {
+	for (int i = 0; i < fzdb.ntables; i++) {
 		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY "
-			 "rowid", fz.tables[i]);
-		h = fnv(h, fz.tables[i], strlen(fz.tables[i]) + 1);
-		if (db_query(fz.db, sql, NULL, 0, digest_row, &h, NULL,
+			 "rowid", fzdb.tables[i]);
+		h = fnv(h, fzdb.tables[i], strlen(fzdb.tables[i]) + 1);
+		if (db_query(fzdb.db, sql, NULL, 0, digest_row, &h, NULL,
 			     &err) < 0)
-			fail_now("reading %s: %s", fz.tables[i], err.message);
+			fail_now("reading %s: %s", fzdb.tables[i],
+				 err.message);
 	}
 	return h;
 }
@@ -1237,7 +1108,7 @@ check_written(const struct run *ru, const struct csvin_doc *doc,
 
 		if (problem_on(rep, in->line))
 			continue;
-		if (db_query(fz.db, "SELECT m.password_hash, m.name, "
+		if (db_query(fzdb.db, "SELECT m.password_hash, m.name, "
 			     "m.quota_bytes, m.active FROM mailbox m JOIN "
 			     "domain d ON d.id = m.domain_id WHERE d.name = $1"
 			     " AND m.local_part = $2", p, 2, take_stored, &s,
@@ -1319,7 +1190,7 @@ real_import(const struct run *ru, const struct csvin_doc *doc,
 	counts(&before, "before the import");
 	o.dry_run = 0;
 	hk_err_clear(&err);
-	rc = import_mailboxes(fz.db, &fz.who[ru->who], doc, &o, &rep, &err);
+	rc = import_mailboxes(fzdb.db, &fz.who[ru->who], doc, &o, &rep, &err);
 	fz.writes++;
 	check_report(ru, doc, rc, &rep, &err, "the import");
 	counts(&after, "after the import");
@@ -1358,7 +1229,7 @@ real_import(const struct run *ru, const struct csvin_doc *doc,
 	check_limits();
 	import_report_free(&rep);
 	if (digest() != d0)
-		reset_db();
+		fz_db_reset();
 }
 
 /* --- one input --- */
@@ -1391,7 +1262,7 @@ import(int who, int upsert, int skip, int write, const struct csvin_doc *doc)
 	}
 	counts(&before, "before the dry run");
 	hk_err_clear(&err);
-	rc = import_mailboxes(fz.db, &fz.who[who], doc, &o, &rep, &err);
+	rc = import_mailboxes(fzdb.db, &fz.who[who], doc, &o, &rep, &err);
 	counts(&after, "after the dry run");
 	CHECK(memcmp(&before, &after, sizeof(before)) == 0, "the dry run "
 	      "wrote: mailbox %lld -> %lld, alias %lld -> %lld, audit %lld "
@@ -1467,7 +1338,7 @@ expect(uint8_t flags, const char *text, int rc, size_t added,
 	if (csvin_parse(text, strlen(text), CSVIN_AUTO, NULL, &doc, &err) < 0)
 		fail_now("setup: \"%s\": %s: %s", text, err.field,
 			 err.message);
-	got = import_mailboxes(fz.db, &fz.who[(flags >> 4) & 3], &doc, &o,
+	got = import_mailboxes(fzdb.db, &fz.who[(flags >> 4) & 3], &doc, &o,
 			       &rep, &err);
 	if (got != rc || rep.added != added || rep.updated != updated ||
 	    rep.invalid != invalid)
@@ -1506,7 +1377,7 @@ self_check(void)
 		"new@pc1.example,long-enough-pw\n";
 	fz.input_len = strlen((const char *)fz.input);
 	one(fz.input, fz.input_len);
-	if (fz.resets != 1)
+	if (fzdb.resets != 1)
 		fail_now("setup: a real import of one row changed nothing");
 	fz.input = NULL;
 }
@@ -1520,7 +1391,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	self_check();
 	fz.verbose = getenv("HK_FUZZ_CSV_VERBOSE") != NULL;
 	fprintf(stderr, "fuzz_csv: %d tables, database in %s; fixture "
-		"checked\n", fz.ntables, fz.dir);
+		"checked\n", fzdb.ntables, fzdb.dir);
 	return 0;
 }
 

@@ -73,8 +73,10 @@ fuzz() {
 		say_fail "build failed: $why"
 		return
 	fi
-	if grep -q "fuzz_$name\\.c:.*warning:" "$blog"; then
-		say_fail "compiler warnings in fuzz_$name.c (see $out/build.log)"
+	if grep -q -e "fuzz_$name\\.c:.*warning:" \
+	    -e "fuzz_common\\.[ch]:.*warning:" "$blog"; then
+		say_fail "compiler warnings in fuzz_$name.c or fuzz_common.c" \
+		    "(see $out/build.log)"
 		return
 	fi
 	work=$(mktemp -d "$out/run.XXXXXX") || { say_fail "mktemp in $out"
