@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -47,8 +48,43 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
 	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
 		return hk_fail(err, HK_EINVAL, NULL,
 			       "refers to an object that does not exist");
-	return hk_fail(err, HK_EDB, NULL, "sqlite: %s (%d)", sqlite3_errmsg(h),
-		       rc);
+	return hk_fail(err, HK_EDB, NULL, "sqlite: %s (%d/%d)",
+		       sqlite3_errmsg(h), rc, ext);
+}
+
+/*
+ * One connection, read once to be sure it can share the WAL index.  When
+ * the panel runs pushd as root and the API as its own user, a -shm file
+ * created by root is root's for an instant before SQLite gives it to the
+ * database's owner; a connection of the other user opening it in that
+ * instant would map it read-only and fail every statement after.  Such a
+ * connection is opened again.
+ */
+static sqlite3 *
+open_once(const char *path, struct hk_err *err)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
+				 SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc != SQLITE_OK) {
+		hk_fail(err, HK_EDB, "database.url", "cannot open %s: %s",
+			path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return NULL;
+	}
+	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	rc = sqlite3_exec(h, "PRAGMA journal_mode = WAL;"
+			  "PRAGMA synchronous = NORMAL;"
+			  "PRAGMA foreign_keys = ON;"
+			  "SELECT count(*) FROM sqlite_master;", NULL, NULL,
+			  NULL);
+	if (rc != SQLITE_OK) {
+		fail_sqlite(h, rc, err);
+		sqlite3_close(h);
+		return NULL;
+	}
+	return h;
 }
 
 static void *
@@ -56,32 +92,24 @@ sqlite_open(const char *url, struct hk_err *err)
 {
 	const char *path = url + strlen("sqlite:");
 	struct sq *c = calloc(1, sizeof(*c));
-	int rc;
+	struct timespec pause = { 0, 20 * 1000000L };
 
 	if (c == NULL) {
 		hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
 		return NULL;
 	}
-	rc = sqlite3_open_v2(path, &c->h, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		hk_fail(err, HK_EDB, "database.url", "cannot open %s: %s",
-			path, c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
-		goto fail;
+	for (int tries = 0; c->h == NULL && tries < 50; tries++) {
+		c->h = open_once(path, err);
+		if (c->h == NULL && strstr(err->message, "readonly") == NULL)
+			break;	/* only the read-only map is worth a retry */
+		if (c->h == NULL)
+			nanosleep(&pause, NULL);
 	}
-	sqlite3_busy_timeout(c->h, BUSY_TIMEOUT_MS);
-	rc = sqlite3_exec(c->h, "PRAGMA journal_mode = WAL;"
-			  "PRAGMA synchronous = NORMAL;"
-			  "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		fail_sqlite(c->h, rc, err);
-		goto fail;
+	if (c->h == NULL) {
+		free(c);
+		return NULL;
 	}
 	return c;
-fail:
-	sqlite3_close(c->h);
-	free(c);
-	return NULL;
 }
 
 static void
