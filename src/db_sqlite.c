@@ -35,6 +35,9 @@ struct sq {
 		int *slot, nslot;
 	} cache[STMT_CACHE];
 	unsigned long clock;
+	char path[4096];	/* to open it again (reopen()) */
+	int fresh;		/* a transaction begun, nothing run in it yet */
+	int began_write;	/* how it was begun */
 };
 
 static int
@@ -98,6 +101,7 @@ sqlite_open(const char *url, struct hk_err *err)
 		hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
 		return NULL;
 	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
 	for (int tries = 0; c->h == NULL && tries < 50; tries++) {
 		c->h = open_once(path, err);
 		if (c->h == NULL && strstr(err->message, "readonly") == NULL)
@@ -200,9 +204,51 @@ sqlite_script(void *conn, const char *sql, struct hk_err *err)
 }
 
 static int
+is_readonly(sqlite3 *h)
+{
+	return (sqlite3_extended_errcode(h) & 0xff) == SQLITE_READONLY;
+}
+
+/* A connection that finds itself read-only (see open_once()) is replaced
+ * by a new one, its statements with it; only between transactions. */
+static int
+reopen(struct sq *c, struct hk_err *err)
+{
+	sqlite3 *h;
+
+	if ((h = open_once(c->path, err)) == NULL)
+		return -1;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		sqlite3_finalize(c->cache[i].st);
+		free(c->cache[i].slot);
+		memset(&c->cache[i], 0, sizeof(c->cache[i]));
+	}
+	sqlite3_close(c->h);
+	c->h = h;
+	return 0;
+}
+
+static int
+begin(struct sq *c, struct hk_err *err)
+{
+	const char *sql = c->began_write ? "BEGIN IMMEDIATE" : "BEGIN";
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK && is_readonly(c->h) && reopen(c, err) == 0)
+		rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail_sqlite(c->h, rc, err);
+	c->fresh = 1;
+	return 0;
+}
+
+static int
 sqlite_begin(void *conn, int write, struct hk_err *err)
 {
-	return sqlite_script(conn, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+	struct sq *c = conn;
+
+	c->began_write = write;
+	return begin(c, err);
 }
 
 static int
@@ -263,10 +309,9 @@ emit_row(sqlite3_stmt *st, db_row_fn fn, void *ctx, struct hk_err *err)
 }
 
 static int
-sqlite_query(void *conn, const char *sql, const struct db_param *p, int n,
-	     db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
+run_query(struct sq *c, const char *sql, const struct db_param *p, int n,
+	  db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
 {
-	struct sq *c = conn;
 	sqlite3_stmt *st;
 	int rc, ret = -1, at;
 
@@ -290,6 +335,31 @@ out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
+}
+
+/* A statement that finds the connection read-only, first in its
+ * transaction (or outside one), runs again on a new connection: nothing
+ * was read or written in the transaction yet. */
+static int
+sqlite_query(void *conn, const char *sql, const struct db_param *p, int n,
+	     db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
+{
+	struct sq *c = conn;
+	int fresh = c->fresh, autocommit = sqlite3_get_autocommit(c->h);
+	int rc = run_query(c, sql, p, n, fn, ctx, changes, err);
+
+	c->fresh = 0;
+	/* SQLite's own read-only refusal, not a callback's failure */
+	if (rc == 0 || err->code != HK_EDB || !is_readonly(c->h) ||
+	    strstr(err->message, "readonly") == NULL || !(fresh || autocommit))
+		return rc;
+	if (fresh)
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	if (reopen(c, err) < 0 || (fresh && begin(c, err) < 0))
+		return -1;
+	rc = run_query(c, sql, p, n, fn, ctx, changes, err);
+	c->fresh = 0;
+	return rc;
 }
 
 const struct db_backend db_backend_sqlite = {

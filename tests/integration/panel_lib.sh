@@ -59,8 +59,12 @@ panel_up() {
 		test -n "$KEY"
 }
 
+# panel_down: stops it all; the panel's logs are kept under
+# tests/artifacts/logs/ (a failure in CI is then read, not guessed).
 panel_down() {
+	local keep=$top/tests/artifacts/logs/${HK_LABEL:-run}-$(basename "$0" .sh)
 	"$top/deploy/panel.sh" stop >/dev/null 2>&1
+	mkdir -p "$keep" && cp "$HK_STATE"/log/*.log "$keep/" 2>/dev/null
 	"$hkguest" down-all >/dev/null 2>&1
 }
 
