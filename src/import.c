@@ -545,7 +545,9 @@ write_rows(struct ictx *c, struct hk_err *err)
 						    r->dests, r->active,
 						    r->update, err);
 		else if (r->update)
-			rc = store_import_put(c->db, &d->ref, &in, 1, err);
+			rc = store_mailbox_write_patch(c->db, &d->ref,
+				r->local, &(struct mailbox_patch){ in.password_hash,
+				in.name, in.quota_bytes, in.active }, err);
 		else
 			rc = store_import_batch_add(c->db, batch, &d->ref, &in,
 						    err);

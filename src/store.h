@@ -432,6 +432,13 @@ struct mailbox_patch {
 	int64_t quota_bytes;		/* within the project's storage */
 	int active;
 };
+/* The patch written as it is, in the caller's transaction: no limits, no
+ * audit, no push owed (the caller sees to those; a bulk import does them
+ * once for the whole file). */
+int store_mailbox_write_patch(struct db *db, const struct domain_ref *ref,
+			      const char *local,
+			      const struct mailbox_patch *pt,
+			      struct hk_err *err);
 int store_mailbox_update(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
 			 const struct mailbox_patch *patch, json_t **out,
@@ -542,11 +549,6 @@ struct import_usage {
 };
 int store_import_usage(struct db *db, const struct domain_ref *ref,
 		       struct import_usage *u, struct hk_err *err);
-/* Inserts the mailbox (quota_bytes resolved, active 0/1), or with update
- * changes the fields given (NULL or -1: as they are). */
-int store_import_put(struct db *db, const struct domain_ref *ref,
-		     const struct mailbox_in *in, int update,
-		     struct hk_err *err);
 /* New mailboxes gathered and inserted IMPORT_BATCH at a time; the strings
  * of in must live until the batch is flushed. */
 #define IMPORT_BATCH	64

@@ -63,31 +63,6 @@ store_import_usage(struct db *db, const struct domain_ref *ref,
 }
 
 int
-store_import_put(struct db *db, const struct domain_ref *ref,
-		 const struct mailbox_in *in, int update, struct hk_err *err)
-{
-	struct db_param p[7] = { DB_INTV(ref->id), DB_TXT(in->local_part),
-				 in->password_hash ? DB_TXT(in->password_hash) :
-				 DB_NUL, in->name ? DB_TXT(in->name) : DB_NUL,
-				 DB_INTV(in->quota_bytes), DB_INTV(in->active),
-				 DB_INTV((int64_t)time(NULL)) };
-
-	if (update)
-		return db_exec(db, "UPDATE mailbox SET password_hash = COALESCE("
-			       "CAST($3 AS TEXT), password_hash), name = "
-			       "COALESCE(CAST($4 AS TEXT), name), quota_bytes = "
-			       "CASE WHEN CAST($5 AS BIGINT) < 0 THEN quota_bytes"
-			       " ELSE CAST($5 AS BIGINT) END, active = CASE WHEN"
-			       " $6 < 0 THEN active ELSE $6 END, updated_at = $7"
-			       " WHERE domain_id = $1 AND local_part = $2", p, 7,
-			       NULL, err);
-	return db_exec(db, "INSERT INTO mailbox (domain_id, local_part, "
-		       "password_hash, name, quota_bytes, active, created_at, "
-		       "updated_at) VALUES ($1, $2, $3, COALESCE(CAST($4 AS "
-		       "TEXT), ''), $5, $6, $7, $7)", p, 7, NULL, err);
-}
-
-int
 store_import_alias_put(struct db *db, const struct domain_ref *ref,
 		       const char *local, const char *destinations,
 		       int active, int update, struct hk_err *err)

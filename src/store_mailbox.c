@@ -106,9 +106,10 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
-static int
-write_patch(struct db *db, const struct domain_ref *ref, const char *local,
-	    const struct mailbox_patch *pt, struct hk_err *err)
+int
+store_mailbox_write_patch(struct db *db, const struct domain_ref *ref,
+			  const char *local, const struct mailbox_patch *pt,
+			  struct hk_err *err)
 {
 	struct db_param p[7] = {
 		DB_INTV(ref->id), DB_TXT(local),
@@ -143,7 +144,7 @@ patch_mailbox(struct db *db, const struct hk_actor *actor,
 	if ((pt->quota_bytes >= 0 && store_limit_quota(db, ref,
 	     json_integer_value(json_object_get(before, "quota_bytes")),
 	     pt->quota_bytes, err) < 0) ||
-	    write_patch(db, ref, local, pt, err) < 0 ||
+	    store_mailbox_write_patch(db, ref, local, pt, err) < 0 ||
 	    store_guest_bump(db, ref, err) < 0 ||
 	    select_mailbox(db, -1, local, domain, after, err) < 0)
 		return -1;
