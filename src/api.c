@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,9 @@ const struct api_route api_routes[] = {
 	{ "PATCH",	"alias-domains/*",		api_aliasdomain_patch,
 	  R_BODY },
 	{ "DELETE",	"alias-domains/*",		api_aliasdomain_delete, 0 },
+	{ "POST",	"imports",			api_imports_add, R_UPLOAD },
+	{ "GET",	"imports",			api_imports_list, 0 },
+	{ "GET",	"imports/*",			api_import_get, 0 },
 	{ NULL, NULL, NULL, 0 }
 };
 
@@ -164,6 +168,24 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 				    parse_body(call, err) < 0))
 		return -1;
 	return r->handler(call, resp, err);
+}
+
+size_t
+api_body_limit(const char *method, const char *uri)
+{
+	char pathbuf[4096], allow[32];
+	const char *seg[HTTP_MAX_SEGMENTS];
+	const struct api_route *r;
+	struct hk_err err;
+	int nseg;
+
+	if (method == NULL || uri == NULL ||
+	    http_split_path(uri, API_PREFIX, pathbuf, sizeof(pathbuf), seg,
+			    &nseg, &err) < 0)
+		return HTTP_MAX_BODY;
+	r = find_route(method, seg, nseg, allow, sizeof(allow));
+	return r != NULL && (r->flags & R_UPLOAD) ? HTTP_MAX_UPLOAD :
+	    HTTP_MAX_BODY;
 }
 
 void
@@ -312,6 +334,38 @@ api_force(struct api_call *call, int *force, struct hk_err *err)
 	if (query_parse(call->req->uri, keys, &q, err) < 0)
 		return -1;
 	return query_bool(&q, "force", 0, force, err);
+}
+
+int
+api_id_query(struct api_call *call, int *limit, int *cursor,
+	     struct hk_err *err)
+{
+	static const char *const keys[] = { "limit", "cursor", NULL };
+	struct query q;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      limit, err) < 0)
+		return -1;
+	return query_int(&q, "cursor", 1, INT32_MAX, 0, cursor, err);
+}
+
+int
+api_id_page(struct http_resp *resp, json_t *items, int limit,
+	    struct hk_err *err)
+{
+	json_t *next = NULL;
+
+	if (json_array_size(items) > (size_t)limit) {
+		json_array_remove(items, (size_t)limit);
+		next = json_object_get(json_array_get(items, (size_t)limit -
+						      1), "id");
+	}
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:O?}", "items", items, "next_cursor",
+			       next);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
 }
 
 static int

@@ -21,9 +21,13 @@ struct api_ctx {
 	const struct hk_config *cfg;
 };
 
-/* Handles one request; always fills resp (status and JSON body). */
+/* Handles one request; always fills resp (status and JSON body), and
+ * may leave work owed once it is sent (resp->after: an import). */
 void api_handle(struct api_ctx *ctx, const struct http_req *req,
 		struct http_resp *resp);
+/* The largest body the route of method and uri takes: HTTP_MAX_BODY, or
+ * HTTP_MAX_UPLOAD for a file upload. */
+size_t api_body_limit(const char *method, const char *uri);
 
 /* --- for the handlers --- */
 
@@ -114,6 +118,15 @@ struct api_listing {
 };
 int api_list(struct api_call *call, struct http_resp *resp,
 	     const struct api_listing *listing, struct hk_err *err);
+/* A listing paged by id, newest first (the audit log, the import jobs):
+ * ?limit=1..1000&cursor=ID (0 when absent: from the newest), and the
+ * answer from up to limit + 1 rows: the one too many is dropped and
+ * next_cursor is the last kept row's id (null on the last page).
+ * api_id_page takes items. */
+int api_id_query(struct api_call *call, int *limit, int *cursor,
+		 struct hk_err *err);
+int api_id_page(struct http_resp *resp, json_t *items, int limit,
+		struct hk_err *err);
 /* Cursor canonicalizers for the listings. */
 int api_cursor_slug(const char *in, char *out, struct hk_err *err);
 int api_cursor_domain(const char *in, char *out, struct hk_err *err);
@@ -165,11 +178,17 @@ API_HANDLER(api_aliasdomains_add);
 API_HANDLER(api_aliasdomain_get);
 API_HANDLER(api_aliasdomain_patch);
 API_HANDLER(api_aliasdomain_delete);
+API_HANDLER(api_imports_add);
+API_HANDLER(api_imports_list);
+API_HANDLER(api_import_get);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */
 #define R_BODY	1	/* reads a JSON body */
 #define R_OPEN	2	/* needs no credentials (the login only) */
+#define R_UPLOAD 4	/* reads a file as the body (up to HTTP_MAX_UPLOAD)
+			 * and options from the query: the handler checks
+			 * both */
 struct api_route {
 	const char *method;
 	const char *pattern;

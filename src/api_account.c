@@ -178,15 +178,10 @@ int
 api_audit_list(struct api_call *call, struct http_resp *resp,
 	       struct hk_err *err)
 {
-	static const char *const keys[] = { "limit", "cursor", NULL };
-	json_t *items = NULL, *next = NULL;
-	struct query q;
+	json_t *items = NULL;
 	int limit, cursor;
 
-	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
-	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
-		      &limit, err) < 0 ||
-	    query_int(&q, "cursor", 1, INT32_MAX, 0, &cursor, err) < 0)
+	if (api_id_query(call, &limit, &cursor, err) < 0)
 		return -1;
 	/* one more than asked: is there an older page? */
 	if (store_audit_list(call->ctx->db, &call->actor, cursor, limit + 1,
@@ -194,14 +189,5 @@ api_audit_list(struct api_call *call, struct http_resp *resp,
 		json_decref(items);
 		return -1;
 	}
-	if (json_array_size(items) > (size_t)limit) {
-		json_array_remove(items, (size_t)limit);
-		next = json_object_get(json_array_get(items, (size_t)limit -
-						      1), "id");
-	}
-	resp->status = 200;
-	resp->body = json_pack("{s:o, s:O?}", "items", items, "next_cursor",
-			       next);
-	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
-					"out of memory");
+	return api_id_page(resp, items, limit, err);
 }

@@ -73,21 +73,6 @@ bar(void *ctx, const char *phase, size_t done, size_t total)
 		fputc('\n', stderr);
 }
 
-static int
-parse_encoding(const char *s, enum csvin_encoding *enc, struct hk_err *err)
-{
-	*enc = CSVIN_AUTO;
-	if (s == NULL || strcmp(s, "auto") == 0)
-		return 0;
-	if (strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0)
-		return *enc = CSVIN_UTF8, 0;
-	if (strcasecmp(s, "cp932") == 0 || strcasecmp(s, "shift_jis") == 0 ||
-	    strcasecmp(s, "sjis") == 0)
-		return *enc = CSVIN_CP932, 0;
-	return hk_fail(err, HK_EINVAL, "encoding", "\"%s\": expected auto, "
-		       "utf-8 or cp932", s);
-}
-
 static void
 print_report(const char *path, const struct import_report *rep, int dry)
 {
@@ -121,7 +106,7 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	size_t len = 0;
 	int rc;
 
-	if (parse_encoding(cli_opt(opts, "--encoding"), &enc, err) < 0 ||
+	if (csvin_encoding_parse(cli_opt(opts, "--encoding"), &enc, err) < 0 ||
 	    read_file(path, lim.max_bytes, &data, &len, err) < 0)
 		return -1;
 	rc = csvin_parse(data, len, enc, &lim, &doc, err);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <csv.h>
 
@@ -39,6 +40,7 @@ struct chunk {
 };
 
 #define CHUNK_SIZE ((size_t)64 << 10)
+#define FEED_PIECE ((size_t)64 << 10)	/* bytes given to libcsv at once */
 
 static void *
 arena_alloc(void **arena, size_t n, size_t align)
@@ -399,6 +401,31 @@ no_space(unsigned char c)
 	return 0;
 }
 
+/* Feeds s[0..n) to p in pieces, refusing a field that grows past the
+ * limit before libcsv has gathered it whole: libcsv grows a field a block
+ * at a time, which for a field of many megabytes costs quadratic time.
+ * Returns the bytes taken (n unless libcsv stopped). */
+static size_t
+feed_line(struct split *sp, struct csv_parser *p, const char *s, size_t n)
+{
+	char name[40];
+	size_t off = 0, k, got;
+
+	for (; off < n; off += k) {
+		k = n - off < FEED_PIECE ? n - off : FEED_PIECE;
+		got = csv_parse(p, s + off, k, on_field, on_row, sp);
+		if (got != k || csv_error(p) != CSV_SUCCESS || sp->failed)
+			return off + got;
+		if (p->entry_pos > sp->lim->max_field) {
+			sp->failed = fail_at(sp->err, sp->field_line,
+			    colname(sp, sp->nfields, name, sizeof(name)),
+			    "field longer than %zu bytes", sp->lim->max_field);
+			return off + got;
+		}
+	}
+	return n;
+}
+
 /* Feeds t to p a line at a time. */
 static int
 feed(struct split *sp, struct csv_parser *p, const struct text *t)
@@ -411,7 +438,7 @@ feed(struct split *sp, struct csv_parser *p, const struct text *t)
 			sp->open = 1;
 			sp->row_line = sp->field_line = sp->line;
 		}
-		if (csv_parse(p, t->s + off, k, on_field, on_row, sp) != k ||
+		if (feed_line(sp, p, t->s + off, k) != k ||
 		    csv_error(p) != CSV_SUCCESS)
 			break;
 		if (sp->failed)
@@ -583,4 +610,31 @@ csvin_doc_free(struct csvin_doc *doc)
 	arena_free(doc->arena);
 	free(doc->rows);
 	memset(doc, 0, sizeof(*doc));
+}
+
+int
+csvin_encoding_parse(const char *name, enum csvin_encoding *enc,
+		     struct hk_err *err)
+{
+	*enc = CSVIN_AUTO;
+	if (name == NULL || strcasecmp(name, "auto") == 0)
+		return 0;
+	if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0)
+		return *enc = CSVIN_UTF8, 0;
+	if (strcasecmp(name, "cp932") == 0 ||
+	    strcasecmp(name, "shift_jis") == 0 || strcasecmp(name, "sjis") == 0)
+		return *enc = CSVIN_CP932, 0;
+	return hk_fail(err, HK_EINVAL, "encoding", "\"%.64s\": expected auto, "
+		       "utf-8 or cp932", name);
+}
+
+const char *
+csvin_encoding_name(enum csvin_encoding enc)
+{
+	switch (enc) {
+	case CSVIN_UTF8:	return "utf-8";
+	case CSVIN_CP932:	return "cp932";
+	case CSVIN_AUTO:	break;
+	}
+	return "auto";
 }

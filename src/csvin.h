@@ -79,4 +79,11 @@ int csvin_formula(const char *cell);
 
 void csvin_doc_free(struct csvin_doc *doc);
 
+/* An encoding by name: NULL or "auto", "utf-8" ("utf8"), "cp932"
+ * ("shift_jis", "sjis"), case-blind; else HK_EINVAL naming "encoding". */
+int csvin_encoding_parse(const char *name, enum csvin_encoding *enc,
+			 struct hk_err *err);
+/* "auto", "utf-8" or "cp932". */
+const char *csvin_encoding_name(enum csvin_encoding enc);
+
 #endif

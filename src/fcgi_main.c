@@ -28,6 +28,7 @@
 #include "api.h"
 #include "conf.h"
 #include "jsonout.h"
+#include "store.h"
 
 #define MAX_WORKERS 256
 
@@ -46,18 +47,28 @@ param(FCGX_Request *r, const char *name)
 	return FCGX_GetParam(name, r->envp);
 }
 
-/* Reads the body (bounded); returns its length or -1 if over the limit. */
+/* The body, bounded by what the route takes: into buf (HTTP_MAX_BODY),
+ * or for an upload into *big (malloc'd, the caller frees).  Returns its
+ * length, or -1 when over the limit or cut short. */
 static long
-read_body(FCGX_Request *r, char *buf, size_t max)
+read_body(FCGX_Request *r, char *buf, char **big)
 {
 	const char *cl = param(r, "CONTENT_LENGTH");
 	long want = cl && *cl ? strtol(cl, NULL, 10) : 0;
+	size_t max = api_body_limit(param(r, "REQUEST_METHOD"),
+				    param(r, "REQUEST_URI"));
 	int got;
 
+	*big = NULL;
 	if (want < 0 || (size_t)want > max)
 		return -1;
+	if (want > HTTP_MAX_BODY) {
+		if ((*big = malloc((size_t)want + 1)) == NULL)
+			return -1;
+		buf = *big;
+	}
 	got = want > 0 ? FCGX_GetStr(buf, (int)want, r->in) : 0;
-	return got < 0 ? -1 : got;
+	return got < 0 || got != want ? -1 : got;
 }
 
 /* FCGX_FPrintF has its own, smaller printf: format with snprintf.  The
@@ -102,12 +113,14 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		FCGX_PutStr(body, (int)len, r->out);
 }
 
+/* One request: answered, finished, then the work it left (an import). */
 static void
 handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 {
 	struct http_req req;
 	struct http_resp resp;
-	long n = read_body(r, body, HTTP_MAX_BODY);
+	char *big = NULL;
+	long n = read_body(r, body, &big);
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -121,26 +134,31 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 	req.https = param(r, "HTTPS") != NULL && *param(r, "HTTPS") != '\0';
 	if (req.method == NULL || req.uri == NULL) {
 		FCGX_FPrintF(r->out, "Status: 400 Bad Request\r\n\r\n");
+		FCGX_Finish_r(r);
+		free(big);
 		return;
 	}
 	if (n < 0) {
 		struct hk_err err;
 
 		memset(&resp, 0, sizeof(resp));
-		hk_fail(&err, HK_ETOOBIG, "body", "body over %d bytes",
-			HTTP_MAX_BODY);
+		hk_fail(&err, HK_ETOOBIG, "body", "body over %zu bytes",
+			api_body_limit(req.method, req.uri));
 		http_error(&resp, &err);
 	} else {
-		req.body = body;
+		req.body = big ? big : body;
 		req.body_len = (size_t)n;
 		api_handle(ctx, &req, &resp);
 	}
+	free(big);	/* an upload is parsed before the answer */
 	send_response(r, &resp, out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
 		fprintf(stderr, "hakomail-fcgi[%ld]: %s %s: %s\n",
 			(long)getpid(), req.method ? req.method : "-",
 			req.uri ? req.uri : "-", resp.internal);
+	FCGX_Finish_r(r);	/* the answer goes; req's strings with it */
+	http_resp_run_after(&resp);
 	http_resp_free(&resp);
 }
 
@@ -161,10 +179,8 @@ worker(int sock, const struct hk_config *cfg)
 		return 1;
 	strbuf_init(&out, HTTP_MAX_RESPONSE);
 	FCGX_InitRequest(&r, sock, 0);
-	while (!stopping && FCGX_Accept_r(&r) >= 0) {
+	while (!stopping && FCGX_Accept_r(&r) >= 0)
 		handle(&r, &ctx, body, &out);
-		FCGX_Finish_r(&r);
-	}
 	strbuf_free(&out);
 	free(body);
 	db_close(ctx.db);
@@ -207,12 +223,33 @@ spawn_worker(int sock, const struct hk_config *cfg)
 	return pid;
 }
 
+/* Import jobs run in the workers (api_import.c): a job whose worker is
+ * gone (pid > 0: that one; 0: any of this host's) will never end, so it
+ * is failed, which also frees its project for the next import. */
+static void
+abandon_jobs(const struct hk_config *cfg, pid_t pid)
+{
+	char host[64] = "", worker[96];
+	struct hk_err err;
+	struct db *db;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(worker, sizeof(worker), pid > 0 ? "%s:%ld" : "%s:", host,
+		 (long)pid);
+	if ((db = db_open(cfg->db_url, &err)) == NULL ||
+	    store_import_job_abandon(db, worker, pid == 0, &err) < 0)
+		fprintf(stderr, "hakomail-fcgi: failing the imports of %s: "
+			"%s\n", worker, err.message);
+	db_close(db);
+}
+
 static void
 supervise(int sock, const struct hk_config *cfg)
 {
 	pid_t pids[MAX_WORKERS];
 	int n = cfg->fcgi_workers;
 
+	abandon_jobs(cfg, 0);	/* those of a previous run */
 	for (int i = 0; i < n; i++)
 		pids[i] = spawn_worker(sock, cfg);
 	while (!stopping) {
@@ -225,6 +262,7 @@ supervise(int sock, const struct hk_config *cfg)
 			if (pids[i] == dead) {
 				fprintf(stderr, "hakomail-fcgi: worker %d "
 					"died, restarting\n", (int)dead);
+				abandon_jobs(cfg, dead);
 				sleep(1);	/* no crash loop at full speed */
 				pids[i] = spawn_worker(sock, cfg);
 			}
@@ -234,6 +272,7 @@ supervise(int sock, const struct hk_config *cfg)
 			kill(pids[i], SIGTERM);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
+	abandon_jobs(cfg, 0);
 }
 
 int

@@ -188,8 +188,21 @@ http_resp_json(const struct http_resp *resp)
 }
 
 void
+http_resp_run_after(struct http_resp *resp)
+{
+	void (*after)(void *, int) = resp->after;
+
+	resp->after = NULL;
+	if (after != NULL)
+		after(resp->after_arg, 1);
+}
+
+void
 http_resp_free(struct http_resp *resp)
 {
+	if (resp->after != NULL)
+		resp->after(resp->after_arg, 0);
+	resp->after = NULL;
 	json_decref(resp->body);
 	free(resp->raw);
 	resp->body = NULL;

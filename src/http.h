@@ -12,6 +12,7 @@
 #include "err.h"
 
 #define HTTP_MAX_BODY		(1024 * 1024)
+#define HTTP_MAX_UPLOAD		(64 * 1024 * 1024)	/* a CSV import */
 #define HTTP_MAX_RESPONSE	(64 * 1024 * 1024)	/* a page of 1000
 							 * is ~160 KB */
 #define HTTP_MAX_SEGMENTS	8
@@ -41,6 +42,10 @@ struct http_resp {
 	int retry_after;		/* for 429: seconds, else 0 */
 	char internal[640];		/* for 500: the cause, for the log
 					 * only (the client sees none) */
+	/* Work owed once the answer is sent (an import job): run by
+	 * http_resp_run_after(), or dropped unrun by http_resp_free(). */
+	void (*after)(void *arg, int run);	/* frees arg either way */
+	void *after_arg;
 };
 
 /*
@@ -65,7 +70,9 @@ void http_error(struct http_resp *resp, const struct hk_err *err);
 /* The answer's body as a jansson value (a new reference; NULL if none),
  * parsed from raw when it is text: for tests and tools. */
 json_t *http_resp_json(const struct http_resp *resp);
-/* Frees what resp owns. */
+/* Does the work owed after the answer, if any (at most once). */
+void http_resp_run_after(struct http_resp *resp);
+/* Frees what resp owns (work owed and not run is dropped). */
 void http_resp_free(struct http_resp *resp);
 
 /* Reason phrase for a status line. */

@@ -625,7 +625,10 @@ apply(struct ictx *c, struct hk_err *err)
 {
 	size_t before = c->rep->invalid;
 
-	if (hash_all(c, err) < 0 || db_begin(c->db, 1, err) < 0)
+	if (hash_all(c, err) < 0)
+		return -1;
+	progress(c, "write", 0, c->n);
+	if (db_begin(c->db, 1, err) < 0)
 		return -1;
 	if (check_db(c, err) < 0)
 		goto fail;
@@ -642,6 +645,8 @@ apply(struct ictx *c, struct hk_err *err)
 		goto fail;
 	}
 	if (write_rows(c, err) < 0 || audit(c, err) < 0 ||
+	    (c->o->before_commit != NULL &&
+	     c->o->before_commit(c->o->commit_ctx, c->rep, err) < 0) ||
 	    db_commit(c->db, err) < 0)
 		goto fail;
 	progress(c, "write", c->n, c->n);
@@ -677,6 +682,17 @@ columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 }
 
 static int
+by_line(const void *a, const void *b)
+{
+	const struct import_problem *x = a, *y = b;
+	int d = x->line < y->line ? -1 : x->line > y->line;
+
+	if (d == 0 && (d = strcmp(x->column, y->column)) == 0)
+		d = strcmp(x->reason, y->reason);
+	return d;
+}
+
+static int
 run(int aliases, struct db *db, const struct hk_actor *actor,
     const struct csvin_doc *doc, const struct import_opts *o,
     struct import_report *rep, struct hk_err *err)
@@ -702,6 +718,11 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 		else
 			rc = o->dry_run ? 0 : apply(&c, err);
 	}
+	/* found cells first, then duplicates, then the database: reported
+	 * in the order of the file */
+	if (rep->problems != NULL)
+		qsort(rep->problems, rep->nproblems, sizeof(*rep->problems),
+		      by_line);
 	for (size_t i = 0; c.rows && i < c.n; i++) {
 		free(c.rows[i].hash);
 		free(c.rows[i].dests);

@@ -43,7 +43,9 @@ struct import_report {
 	struct import_problem *problems;
 };
 
-/* phase: "check", "hash" or "write"; called from the caller's thread. */
+/* phase: "check", "hash" or "write"; called from the caller's thread,
+ * outside any transaction except in "write" past done 0 (a job that shows
+ * its progress to others through the database writes it at 0). */
 typedef void (*import_progress_fn)(void *ctx, const char *phase,
 				   size_t done, size_t total);
 
@@ -55,6 +57,11 @@ struct import_opts {
 	int threads;		/* for hashing; 0: every core */
 	import_progress_fn progress;	/* may be NULL */
 	void *progress_ctx;
+	/* In the write transaction, after the rows, before the commit (may
+	 * be NULL): what must commit with them, or fail to stop it. */
+	int (*before_commit)(void *ctx, const struct import_report *rep,
+			     struct hk_err *err);
+	void *commit_ctx;
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "push_shared.h"
 
 #define CACHE_SLOTS	256
@@ -34,15 +35,6 @@ struct push_shared {
 	int stagger_ms;
 	long long next_start_ms;
 };
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct push_shared *
 push_shared_new(size_t cache_max, int stagger_ms)
@@ -142,7 +134,7 @@ push_stagger(struct push_shared *ps)
 	if (ps == NULL || ps->stagger_ms <= 0)
 		return;
 	pthread_mutex_lock(&ps->lock);
-	now = mono_ms();
+	now = clock_mono_ms();
 	slot = ps->next_start_ms > now ? ps->next_start_ms : now;
 	ps->next_start_ms = slot + ps->stagger_ms;
 	pthread_mutex_unlock(&ps->lock);

@@ -571,4 +571,49 @@ int store_import_alias_put(struct db *db, const struct domain_ref *ref,
 int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);
 
+/* --- import jobs of the API (store_importjob.c) --- */
+struct import_job_in {
+	const char *kind;		/* "mailboxes" or "aliases" */
+	const char *filename;		/* as the uploader named it, or "" */
+	const char *encoding;		/* what the file turned out to be */
+	int dry_run, skip_invalid, upsert;
+	const char *worker;		/* "host:pid" that will run it */
+	int max_active;			/* jobs running at once, overall */
+};
+/* A queued job in the actor's project (an operator's has none): one per
+ * project at a time (HK_EEXIST), max_active overall (HK_ETHROTTLED).
+ * *out gets the job as import_job_get shows it. */
+int store_import_job_add(struct db *db, const struct hk_actor *actor,
+			 const struct import_job_in *in, int64_t *id,
+			 json_t **out, struct hk_err *err);
+/* Progress: running, in phase, done of total.  Not in a transaction of
+ * the caller's: others must see it at once. */
+int store_import_job_progress(struct db *db, int64_t id, const char *phase,
+			      size_t done, size_t total, struct hk_err *err);
+/* The end: done (error NULL) or failed with error (a JSON object as
+ * text); problems a JSON array as text.  May run inside the import's own
+ * transaction, so that "done" commits with the rows. */
+struct import_job_result {
+	size_t rows, added, updated, invalid;
+	const char *problems;		/* JSON text */
+	int problems_more;		/* more problems than listed */
+	const char *error;		/* JSON text, or NULL: done */
+};
+int store_import_job_finish(struct db *db, int64_t id,
+			    const struct import_job_result *res,
+			    struct hk_err *err);
+/* One job (with its problems) in the actor's reach, else HK_ENOTFOUND;
+ * the listing: newest first, before before_id (0: from the newest),
+ * without problems. */
+int store_import_job_get(struct db *db, const struct hk_actor *actor,
+			 int64_t id, json_t **out, struct hk_err *err);
+int store_import_job_list(struct db *db, const struct hk_actor *actor,
+			  int64_t before_id, int limit, json_t **out,
+			  struct hk_err *err);
+/* Fails the queued and running jobs of worker (exactly "host:pid"), or
+ * with prefix of every worker whose name starts so ("host:"): their
+ * worker is gone. */
+int store_import_job_abandon(struct db *db, const char *worker, int prefix,
+			     struct hk_err *err);
+
 #endif

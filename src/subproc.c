@@ -23,19 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "subproc.h"
 
 static char *const empty_env[] = { NULL };
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 close_pair(int p[2])
@@ -128,7 +120,7 @@ pump(int fds[3], const char *input, size_t input_len, size_t out_max,
 		struct pollfd pf[3] = {
 			{ infd, POLLOUT, 0 }, { outfd, POLLIN, 0 },
 			{ errfd, POLLIN, 0 } };
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_mono_ms();
 
 		if (left <= 0) {
 			res->timed_out = 1;
@@ -224,7 +216,7 @@ subproc_run(char *const argv[], char *const envp[], const void *input,
 	{
 		int fds[3] = { in[1], out[0], errp[0] };
 
-		pump(fds, input, input_len, out_max, now_ms() + timeout_ms, res);
+		pump(fds, input, input_len, out_max, clock_mono_ms() + timeout_ms, res);
 		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);

@@ -15,9 +15,9 @@
 # BUILDDIR/obj; only the two libraries are made (src/libhakocommon.a and
 # src/libhakopanel.a), then fuzz_api.c is linked against them and the
 # external libraries that configure.ac's HK_NEED lines name, through
-# pkg-config; fuzz_csv.c likewise, plus libcsv (-lcsv: libcsv-dev ships no
-# .pc file); fuzz_bundle.c only against src/libhakocommon.a, libcrypto and
-# jansson.  Every target is linked with fuzz_common.c, what they share
+# pkg-config, plus libcsv (-lcsv: libcsv-dev ships no .pc file; the API
+# reads uploads); fuzz_csv.c likewise; fuzz_bundle.c only against
+# src/libhakocommon.a, libcrypto and jansson.  Every target is linked with fuzz_common.c, what they share
 # (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
 # with -DFZ_NO_DB, without the database part, which needs libhakopanel.a.
 # Each target is built even when another one (or libhakopanel.a) fails,
@@ -112,7 +112,7 @@ if [ "$panel" = yes ] &&
     -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
     "$here/fuzz_api.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
     "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
-    $(pkg-config --libs $mods); then
+    $(pkg-config --libs $mods) -lcsv; then
 	echo "build.sh: $out/fuzz_api"
 else
 	echo "build.sh: error: fuzz_api not built" >&2

@@ -129,3 +129,10 @@ seed owner-key-for-admin 22 0 1 '{"login":"admin1"}'
 seed crlf-uri 31 0 0 "{\"local_part\":\"u\",$pw}"
 seed query-on-post 32 0 0 "{\"address\":\"q@pc1.example\",$pw}"
 seed project-patch-other-empty 36 0 0 '{}'
+# imports (routes 39-41): the body is a CSV file, content type 0 text/csv
+seedb import-mailboxes 39 0 0 'address,password,name,quota,active\r\nfz1@pc1.example,long-enough-1,"Fuzz, One",1G,yes\r\nfz2@pc1.example,long-enough-2,,,no\r\n'
+seedb import-mailboxes-owner-hash 39 0 1 "address,password_hash\\nfz3@pc1.example,$hash\\n"
+seedb import-foreign 39 0 1 'address,password\nintruder@pc2.example,long-enough-1\n'
+seedb import-aliases 40 0 0 'address,destinations,active\ninfo@pc1.example,"matsui@pc1.example, x@y.example",true\n@pc1.example,matsui@pc1.example,\n'
+seedb import-dry-cp932 41 0 0 'address,password,name\nsj@pc1.example,long-enough-1,\x93\x63\x92\x86\n'
+seedb import-formula 39 0 0 'address,password,name\nf@pc1.example,long-enough-1,=cmd|x\n'

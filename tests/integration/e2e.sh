@@ -197,6 +197,56 @@ api POST guests/g1/push
 check_eq "push now: 202" 202 "$STATUS"
 check "g1 in sync again after push now" until_ok 30 guest_in_sync g1
 
+echo "== e2e: a CSV import through nginx, as a job"
+upload() {	# upload QUERY FILE [CONTENT-TYPE]: POST /imports with the file
+	STATUS=$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $KEY" \
+		-H "Content-Type: ${3:-text/csv}" --data-binary "@$2" \
+		"$base/imports?$1")
+	BODY=$(cat "$tmp/body")
+}
+job_ended() {	# job_ended ID: BODY gets the job
+	api GET "imports/$1"
+	[ "$(jq -r '.state == "done" or .state == "failed"' <<<"$BODY")" = true ]
+}
+{
+	printf 'address,password,name,quota\r\n'
+	for i in $(seq 1 800); do
+		printf 's%04d@pc1.example,student-pw-%04d,"Student %d, Lab",1G\r\n' "$i" "$i" "$i"
+	done
+} >"$tmp/students.csv"
+imports_before=$(sql "SELECT COUNT(*) FROM audit WHERE action = 'import.mailboxes'")
+upload "kind=mailboxes&filename=students.csv" "$tmp/students.csv"
+check_eq "upload 800 students with plain passwords: 202, queued" "202 queued students.csv" \
+	"$STATUS $(jq -r '"\(.state) \(.filename)"' <<<"$BODY")"
+job=$(jq -r .id <<<"$BODY")
+check "the import job ends" until_ok 120 job_ended "$job"
+check_eq "... done: 800 rows, 800 added, none invalid" "done 800 800 0" \
+	"$(jq -r '"\(.state) \(.rows) \(.added) \(.invalid)"' <<<"$BODY")"
+check_eq "one audit entry for the 800" $((imports_before + 1)) \
+	"$(sql "SELECT COUNT(*) FROM audit WHERE action = 'import.mailboxes'")"
+check "an imported student logs in on g1 (s0800@pc1.example)" \
+	until_ok 60 eval 'guest_in_sync g1 && imap_login "$g1" s0800@pc1.example student-pw-0800'
+upload "kind=mailboxes" "$tmp/students.csv"
+job=$(jq -r .id <<<"$BODY")
+until_ok 120 job_ended "$job"
+check_eq "the same file again: failed, 800 problems, the first on line 2" \
+	"failed 800 2 address" \
+	"$(jq -r '"\(.state) \(.invalid) \(.problems[0].line) \(.problems[0].column)"' <<<"$BODY")"
+printf 'address,password\n"x@pc1.example,long-enough-pw\n' >"$tmp/cut.csv"
+upload "kind=mailboxes" "$tmp/cut.csv"
+check_eq "a truncated file: 400 naming line 2, no job" "400 line 2" \
+	"$STATUS $(jq -r .error.field <<<"$BODY")"
+upload "kind=mailboxes" "$tmp/cut.csv" application/json
+check_eq "a file sent as JSON: 400 content-type" "400 content-type" \
+	"$STATUS $(jq -r .error.field <<<"$BODY")"
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$tmp/huge.csv"
+upload "kind=mailboxes" "$tmp/huge.csv"
+check_eq "a file of 64 MiB + 1 byte: the API's JSON 413" "413 too_large" \
+	"$STATUS $(jq -r .error.code <<<"$BODY" 2>/dev/null)"
+rm -f "$tmp/huge.csv"
+check_eq "no job for the refused uploads" 2 "$(sql "SELECT COUNT(*) FROM import_job")"
+
 echo "== e2e: a web session through nginx (cookie, CSRF, logout)"
 printf 'web-owner-pw-1\n' | cli account add webowner --owner lab --password-stdin >/dev/null
 STATUS=$(curl -sS -c "$tmp/jar" -D "$tmp/head" -o "$tmp/body" -w '%{http_code}' \

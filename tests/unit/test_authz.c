@@ -7,9 +7,12 @@
  * never carry the other project's names.  A route without a row fails the
  * test, so a new endpoint cannot go in unexamined.
  *
- * Rows name their object with "{p}" (the project's letter, a or b) and
- * "{k}" (the prefix of a spare API key of that project's owner); the B
- * column of a row is its A column with the two owners swapped.
+ * Rows name their object with "{p}" (the project's letter, a or b), "{k}"
+ * (the prefix of a spare API key of that project's owner) and "{i}" (the
+ * id of an import job of that project); the B column of a row is its A
+ * column with the two owners swapped.  A request is run as a worker runs
+ * it: with the work it leaves once answered (an import); an upload's body
+ * goes as text/csv.
  */
 #include "config.h"
 
@@ -34,6 +37,9 @@ static const char *const actor_name[NACTOR] = {
 	"admin", "owner A", "owner B", "read-only key", "no credentials",
 	"expired key"
 };
+
+#define CSV_HASH "{SHA512-CRYPT}$6$saltsalt$0123456789abcdefghijklmnopqrstu" \
+	"vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop"
 
 #define HOST_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5" \
 	"Nbt018Bz3ge0IFjMj8BMAB2V3"
@@ -120,6 +126,12 @@ static const struct row rows[] = {
 	  { 200, 200, 404, 403 } },
 	{ "DELETE", "alias-domains/x{p}.example", NULL,
 	  { 204, 204, 404, 403 } },
+	/* an owner's upload naming the other project's domain makes a job
+	 * that fails (test_importjob.c); a read-only key makes none */
+	{ "POST", "imports?kind=mailboxes", "address,password_hash\n"
+	  "ni@{p}.example," CSV_HASH "\n", { 202, 202, 202, 403 } },
+	{ "GET", "imports?limit=5", NULL, ALL(200) },
+	{ "GET", "imports/{i}", NULL, { 200, 200, 404, 200 } },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -135,6 +147,29 @@ ok(int rc, const struct hk_err *err, const char *what)
 {
 	if (rc != 0)
 		fail_msg("seeding %s: %s", what, err->message);
+}
+
+/* A finished import job of the project (ids 1 for a, 2 for b: "{i}"). */
+static void
+seed_job(struct world *w, const char *project, const char *login)
+{
+	struct hk_actor owner = { .via = "api" };
+	struct import_job_in in = { "mailboxes", "", "utf-8", 0, 0, 0, "h:1",
+				    1 };
+	struct import_job_result res = { 0, 0, 0, 0, "[]", 0, NULL };
+	char sql[96];
+	struct hk_err err;
+	json_t *obj = NULL;
+	int64_t id;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM project WHERE name = '%s'",
+		 project);
+	owner.project_id = fixture_int(w->f, sql);
+	snprintf(owner.login, sizeof(owner.login), "%s", login);
+	ok(store_import_job_add(w->f->db, &owner, &in, &id, &obj, &err), &err,
+	   "import job");
+	json_decref(obj);
+	ok(store_import_job_finish(w->f->db, id, &res, &err), &err, "job end");
 }
 
 static void
@@ -177,6 +212,7 @@ seed_project(struct world *w, char p, const char *hash)
 	json_decref(obj);
 	ok(store_account_add(db, admin, &acc, &obj, &err), &err, spare);
 	json_decref(obj);
+	seed_job(w, name, login);
 	fixture_key(w->f, login, name, w->token[p == 'a' ? OWNER_A : OWNER_B],
 		    sizeof(w->token[0]));
 	fixture_key(w->f, login, name, token, sizeof(token));
@@ -244,6 +280,7 @@ snapshot(struct fixture *f)
 		"SELECT * FROM alias_domain ORDER BY id",
 		"SELECT * FROM audit ORDER BY id",
 		"SELECT * FROM push ORDER BY 1",
+		"SELECT * FROM import_job ORDER BY id",
 	};
 	json_t *all = json_array(), *rows_ = NULL;
 	struct hk_err err;
@@ -275,6 +312,9 @@ expand(const struct world *w, const char *s, char p, char *out,
 			n += (size_t)snprintf(out + n, len - n, "%s",
 					      w->spare_prefix[p - 'a']);
 			s += 2;
+		} else if (strncmp(s, "{i}", 3) == 0) {
+			out[n++] = (char)('1' + (p - 'a'));
+			s += 2;
 		} else {
 			out[n++] = *s;
 		}
@@ -285,13 +325,13 @@ expand(const struct world *w, const char *s, char p, char *out,
 /* One request; *text gets the answer's body (caller frees). */
 static int
 request(struct world *w, enum actor who, const char *method,
-	const char *uri, const char *body, char **text)
+	const char *uri, const char *ctype, const char *body, char **text)
 {
 	struct hk_config cfg;
 	char bearer[SECRET_TOKEN_LEN + 16];
 	struct api_ctx ctx = { w->f->db, &cfg };
 	struct http_req req = { .method = method, .uri = uri,
-				.content_type = "application/json",
+				.content_type = ctype ? ctype : "application/json",
 				.body = body, .body_len = body ? strlen(body) : 0 };
 	struct http_resp resp;
 	json_t *body_json;
@@ -307,6 +347,7 @@ request(struct world *w, enum actor who, const char *method,
 	body_json = http_resp_json(&resp);
 	*text = body_json ? json_dumps(body_json, JSON_COMPACT) : NULL;
 	json_decref(body_json);
+	http_resp_run_after(&resp);
 	http_resp_free(&resp);
 	return resp.status;
 }
@@ -380,7 +421,8 @@ cell(struct world *w, const struct row *r, enum actor who, char p)
 	if (r->body)
 		expand(w, r->body, p, body, sizeof(body));
 	before = snapshot(w->f);
-	got = request(w, who, r->method, uri, r->body ? body : NULL, &text);
+	got = request(w, who, r->method, uri, route_of(r)->flags & R_UPLOAD ?
+		      "text/csv" : NULL, r->body ? body : NULL, &text);
 	after = snapshot(w->f);
 	if (got != want)
 		fail_msg("%s %s as %s: %d, want %d: %s", r->method, uri,
@@ -413,7 +455,8 @@ cell(struct world *w, const struct row *r, enum actor who, char p)
 static int
 has_project(const char *s)
 {
-	return strstr(s, "{p}") != NULL || strstr(s, "{k}") != NULL;
+	return strstr(s, "{p}") != NULL || strstr(s, "{k}") != NULL ||
+	    strstr(s, "{i}") != NULL;
 }
 
 static void
@@ -486,10 +529,10 @@ test_other_methods(void **state)
 				continue;
 			}
 			assert_int_equal(request(&w, ADMIN, methods[m], uri,
-						 NULL, &text), 405);
+						 NULL, NULL, &text), 405);
 			free(text);
 			assert_int_equal(request(&w, NOBODY, methods[m], uri,
-						 NULL, &text), 401);
+						 NULL, NULL, &text), 401);
 			free(text);
 			text = snapshot(w.f);
 			assert_string_equal(before, text);

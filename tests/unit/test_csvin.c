@@ -263,6 +263,20 @@ test_fields_and_limits(void **state)
 	refused_n(big, (size_t)1 << 30, CSVIN_AUTO, NULL, "",
 		  "file is larger than 268435456 bytes");
 	munmap(big, (size_t)1 << 30);
+	/* a field of 200 MiB (one line, and across lines) is refused as
+	 * soon as it passes the limit: libcsv is not left to gather it
+	 * (quadratic in its size) */
+	big = malloc((size_t)200 << 20);
+	assert_non_null(big);
+	memset(big, ' ', (size_t)200 << 20);
+	memcpy(big, "a,b\n1,\"", 7);
+	refused_n(big, (size_t)200 << 20, CSVIN_AUTO, NULL, "line 2, column b",
+		  "field longer than 4096 bytes");
+	for (size_t i = 7; i < ((size_t)200 << 20); i += 100)
+		((char *)big)[i] = '\n';
+	refused_n(big, (size_t)200 << 20, CSVIN_AUTO, NULL, "line 2, column b",
+		  "field longer than 4096 bytes");
+	free(big);
 }
 
 static void

@@ -1,0 +1,316 @@
+/*
+ * api_import.c - CSV imports through the API, as jobs:
+ *
+ *   POST /imports?kind=mailboxes|aliases[&dry_run=][&skip_invalid=]
+ *        [&upsert=][&encoding=auto|utf-8|cp932][&filename=NAME]
+ *        with the file as the body (Content-Type: text/csv) -> 202, the job
+ *   GET  /imports[?limit=&cursor=]  the jobs, newest first
+ *   GET  /imports/ID                one job, with its problems
+ *
+ * The file is read (decoded and split) before the answer, so a file that
+ * cannot be read is refused at once naming its line; the rows are judged
+ * and written by the same worker once the answer is sent (http.h's
+ * "after"), with its progress in the job's row for whoever polls.  The
+ * job ends "done" in the very transaction that writes the rows, so a job
+ * never claims rows that were not written.  The format and the checks are
+ * import.c's, as for the CLI.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "clock.h"
+#include "csvin.h"
+#include "import.h"
+#include "query.h"
+#include "wake.h"
+
+#define FILENAME_MAX_LEN	200
+#define PROGRESS_EVERY_MS	200	/* at most five writes a second */
+
+struct job_run {
+	struct db *db;
+	const struct hk_config *cfg;
+	struct hk_actor actor;
+	int64_t id;
+	int aliases;
+	struct import_opts o;
+	struct csvin_doc doc;
+	char phase[8];
+	long long last_ms;
+};
+
+/* Progress goes to the job's row, a few times a second; in "write" past
+ * 0 the worker's connection is inside the import's transaction, where a
+ * write would show nobody anything until the end. */
+static void
+progress(void *ctx, const char *phase, size_t done, size_t total)
+{
+	struct job_run *j = ctx;
+	long long t = clock_mono_ms();
+	struct hk_err err;
+
+	if (strcmp(phase, "write") == 0 && done > 0)
+		return;
+	if (strcmp(phase, j->phase) == 0 && done < total &&
+	    t - j->last_ms < PROGRESS_EVERY_MS)
+		return;
+	snprintf(j->phase, sizeof(j->phase), "%s", phase);
+	j->last_ms = t;
+	/* only progress: a failure here is not the import's */
+	(void)store_import_job_progress(j->db, j->id, phase, done, total,
+					&err);
+}
+
+static char *
+problems_json(const struct import_report *rep)
+{
+	json_t *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; arr && i < rep->nproblems; i++) {
+		const struct import_problem *p = &rep->problems[i];
+
+		json_array_append_new(arr, json_pack("{s:I, s:s?, s:s}",
+			"line", (json_int_t)p->line, "column",
+			p->column[0] ? p->column : NULL, "reason", p->reason));
+	}
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	return text;
+}
+
+static char *
+error_json(const struct hk_err *e)
+{
+	json_t *obj = json_pack("{s:s, s:s, s:s?}", "code",
+				hk_errcode_name(e->code), "message", e->message,
+				"field", e->field[0] ? e->field : NULL);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+
+	json_decref(obj);
+	return text;
+}
+
+/* The job's end; failure NULL: done. */
+static int
+finish(struct job_run *j, const struct import_report *rep,
+       const struct hk_err *failure, struct hk_err *err)
+{
+	char *problems = problems_json(rep);
+	char *error = failure ? error_json(failure) : NULL;
+	struct import_job_result res = { rep->rows, rep->added, rep->updated,
+		rep->invalid, problems, rep->invalid > rep->nproblems,
+		failure ? (error ? error : "{}") : NULL };
+	int rc = store_import_job_finish(j->db, j->id, &res, err);
+
+	free(problems);
+	free(error);
+	return rc;
+}
+
+static int
+before_commit(void *ctx, const struct import_report *rep, struct hk_err *err)
+{
+	return finish(ctx, rep, NULL, err);
+}
+
+static void
+job_free(struct job_run *j)
+{
+	csvin_doc_free(&j->doc);
+	free(j);
+}
+
+/* http.h's "after": the import itself, once the client has its 202. */
+static void
+job_after(void *arg, int run)
+{
+	struct job_run *j = arg;
+	struct import_report rep;
+	struct hk_err err, ferr;
+	int rc;
+
+	memset(&rep, 0, sizeof(rep));
+	hk_err_clear(&err);
+	if (!run) {
+		hk_fail(&err, HK_EINTERNAL, NULL, "the import was not run");
+		(void)finish(j, &rep, &err, &ferr);
+		job_free(j);
+		return;
+	}
+	progress(j, "check", 0, j->doc.nrows);
+	rc = (j->aliases ? import_aliases : import_mailboxes)(j->db, &j->actor,
+		&j->doc, &j->o, &rep, &err);
+	/* a real import that committed ended its job in the transaction */
+	if (rc < 0 || j->o.dry_run)
+		if (finish(j, &rep, rc < 0 ? &err : NULL, &ferr) < 0)
+			fprintf(stderr, "hakomail-fcgi: import %lld: %s\n",
+				(long long)j->id, ferr.message);
+	if (rc == 0 && !j->o.dry_run)
+		wake_notify(j->cfg->wake_socket);
+	import_report_free(&rep);
+	job_free(j);
+}
+
+static int
+csv_body(const struct http_req *req, struct hk_err *err)
+{
+	const char *ct = req->content_type;
+
+	if (ct == NULL || strncasecmp(ct, "text/csv", 8) != 0 ||
+	    (ct[8] != '\0' && ct[8] != ';'))
+		return hk_fail(err, HK_EINVAL, "content-type", "Content-Type "
+			       "must be text/csv (the file as the body)");
+	if (req->body_len > HTTP_MAX_UPLOAD)
+		return hk_fail(err, HK_ETOOBIG, "body", "a file over %d bytes",
+			       HTTP_MAX_UPLOAD);
+	return 0;
+}
+
+/* The query into j (kind, options) and the job's description in in. */
+static int
+job_options(struct api_call *call, struct job_run *j,
+	    struct import_job_in *in, enum csvin_encoding *enc,
+	    char *filename, struct hk_err *err)
+{
+	static const char *const keys[] = { "kind", "dry_run", "skip_invalid",
+		"upsert", "encoding", "filename", NULL };
+	struct query q;
+	const char *kind;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0)
+		return -1;
+	kind = query_get(&q, "kind");
+	if (kind == NULL)
+		return hk_fail(err, HK_EINVAL, "kind", "is required: "
+			       "mailboxes or aliases");
+	if (strcmp(kind, "mailboxes") != 0 && strcmp(kind, "aliases") != 0)
+		return hk_fail(err, HK_EINVAL, "kind", "expected mailboxes or "
+			       "aliases");
+	if (query_bool(&q, "dry_run", 0, &j->o.dry_run, err) < 0 ||
+	    query_bool(&q, "skip_invalid", 0, &j->o.skip_invalid, err) < 0 ||
+	    query_bool(&q, "upsert", 0, &j->o.upsert, err) < 0 ||
+	    csvin_encoding_parse(query_get(&q, "encoding"), enc, err) < 0)
+		return -1;
+	/* the uploader's name for the file, shown back and never used as
+	 * a path; query.c has held it to UTF-8 without control characters */
+	if (query_get(&q, "filename") != NULL &&
+	    strlen(query_get(&q, "filename")) > FILENAME_MAX_LEN)
+		return hk_fail(err, HK_EINVAL, "filename", "longer than %d "
+			       "bytes", FILENAME_MAX_LEN);
+	snprintf(filename, FILENAME_MAX_LEN + 1, "%s",
+		 query_get(&q, "filename") ? query_get(&q, "filename") : "");
+	in->filename = filename;
+	j->aliases = kind[0] == 'a';
+	in->kind = j->aliases ? "aliases" : "mailboxes";
+	in->dry_run = j->o.dry_run;
+	in->skip_invalid = j->o.skip_invalid;
+	in->upsert = j->o.upsert;
+	return 0;
+}
+
+static int
+queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
+	  struct hk_err *err)
+{
+	const struct hk_config *cfg = call->ctx->cfg;
+	struct csvin_limits lim = CSVIN_DEFAULT_LIMITS;
+	struct import_job_in in = { 0 };
+	enum csvin_encoding enc;
+	char host[64] = "", worker[96], filename[FILENAME_MAX_LEN + 1];
+	json_t *job = NULL;
+
+	if (job_options(call, j, &in, &enc, filename, err) < 0)
+		return -1;
+	lim.max_bytes = HTTP_MAX_UPLOAD;
+	if (csvin_parse(call->req->body ? call->req->body : "",
+			call->req->body_len, enc, &lim, &j->doc, err) < 0)
+		return -1;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
+	in.encoding = csvin_encoding_name(j->doc.encoding);
+	in.worker = worker;
+	in.max_active = cfg->fcgi_workers / 2 > 1 ? cfg->fcgi_workers / 2 : 1;
+	if (store_import_job_add(call->ctx->db, &call->actor, &in, &j->id,
+				 &job, err) < 0)
+		return -1;
+	resp->status = 202;
+	resp->body = job;
+	return 0;
+}
+
+int
+api_imports_add(struct api_call *call, struct http_resp *resp,
+		struct hk_err *err)
+{
+	struct job_run *j;
+
+	if (call->actor.read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (csv_body(call->req, err) < 0)
+		return -1;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	j->db = call->ctx->db;
+	j->cfg = call->ctx->cfg;
+	j->actor = call->actor;
+	j->o.pw_min = j->cfg->pw_min;
+	j->o.pw_max = j->cfg->pw_max;
+	j->o.progress = progress;
+	j->o.progress_ctx = j;
+	j->o.before_commit = before_commit;
+	j->o.commit_ctx = j;
+	if (queue_job(call, j, resp, err) < 0) {
+		job_free(j);
+		return -1;
+	}
+	resp->after = job_after;
+	resp->after_arg = j;
+	return 0;
+}
+
+/* GET /imports?limit=&cursor=: newest first, without the problems. */
+int
+api_imports_list(struct api_call *call, struct http_resp *resp,
+		 struct hk_err *err)
+{
+	json_t *items = NULL;
+	int limit, cursor;
+
+	if (api_id_query(call, &limit, &cursor, err) < 0)
+		return -1;
+	if (store_import_job_list(call->ctx->db, &call->actor, cursor,
+				  limit + 1, &items, err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	return api_id_page(resp, items, limit, err);
+}
+
+int
+api_import_get(struct api_call *call, struct http_resp *resp,
+	       struct hk_err *err)
+{
+	const char *s = call->seg[1];
+	char *end;
+	long long id;
+	json_t *job = NULL;
+
+	if (api_no_query(call, err) < 0)
+		return -1;
+	id = strtoll(s, &end, 10);
+	if (*s < '1' || *s > '9' || *end != '\0' || id <= 0 || id > INT32_MAX)
+		return hk_fail(err, HK_ENOTFOUND, "id", "no import %.32s", s);
+	if (store_import_job_get(call->ctx->db, &call->actor, id, &job,
+				 err) < 0)
+		return -1;
+	return api_object(resp, job);
+}
