@@ -108,6 +108,12 @@ db_begin(struct db *db, int write, struct hk_err *err)
 }
 
 int
+db_bulk(struct db *db, int on, struct hk_err *err)
+{
+	return db->be->bulk ? db->be->bulk(db->conn, on, err) : 0;
+}
+
+int
 db_commit(struct db *db, struct hk_err *err)
 {
 	return db->be->commit(db->conn, err);

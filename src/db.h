@@ -54,6 +54,12 @@ int db_begin(struct db *db, int write, struct hk_err *err);
 int db_commit(struct db *db, struct hk_err *err);
 void db_rollback(struct db *db);
 
+/* A large write transaction is coming (on) or is over (off).  SQLite
+ * gives the connection a page cache that holds it (64 MiB), so that pages
+ * are not spilled to the WAL and written again before the commit, and
+ * keeps its statement journals in memory. */
+int db_bulk(struct db *db, int on, struct hk_err *err);
+
 /*
  * Runs sql with params[0..n); each result row goes to fn (may be NULL).
  * *changes (may be NULL) gets the number of rows written.  A unique or

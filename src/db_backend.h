@@ -31,6 +31,9 @@ struct db_backend {
 	int (*listen)(void *conn, const char *channel, struct hk_err *err);
 	int (*listen_fd)(void *conn);
 	int (*listen_drain)(void *conn);
+	/* A large write transaction comes (on) or went (off); NULL where
+	 * nothing changes. */
+	int (*bulk)(void *conn, int on, struct hk_err *err);
 	/* What a SELECT that leases rows ends with ("" when the write
 	 * transaction already excludes every other writer). */
 	const char *lock_rows;

@@ -203,6 +203,19 @@ sqlite_script(void *conn, const char *sql, struct hk_err *err)
 	return rc == SQLITE_OK ? 0 : fail_sqlite(c->h, rc, err);
 }
 
+/* The page cache (negative: KiB; -2000 is SQLite's default), and the
+ * statement journals that a multi-row INSERT keeps kept in memory rather
+ * than in a temporary file: a batch's journal is written and thrown away
+ * 64 rows later. */
+static int
+sqlite_bulk(void *conn, int on, struct hk_err *err)
+{
+	return sqlite_script(conn, on ? "PRAGMA cache_size = -65536;"
+			     "PRAGMA temp_store = MEMORY" :
+			     "PRAGMA cache_size = -2000;"
+			     "PRAGMA temp_store = DEFAULT", err);
+}
+
 static int
 is_readonly(sqlite3 *h)
 {
@@ -371,6 +384,7 @@ const struct db_backend db_backend_sqlite = {
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.query = sqlite_query,
+	.bulk = sqlite_bulk,
 	.migrations = db_migrations_sqlite,
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 };

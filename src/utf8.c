@@ -37,6 +37,10 @@ utf8_valid(const char *s, size_t n)
 	uint32_t cp;
 
 	while (i < n) {
+		if (p[i] < 0x80) {	/* most text is ASCII: no decoding */
+			i++;
+			continue;
+		}
 		if ((len = utf8_seq(p + i, n - i, &cp)) == 0)
 			return 0;
 		i += len;
