@@ -7,8 +7,9 @@
  *   GET  /imports[?limit=&cursor=]  the jobs, newest first
  *   GET  /imports/ID                one job, with its problems
  *
- * The file is read (decoded and split) before the answer, so a file that
- * cannot be read is refused at once naming its line; the rows are judged
+ * The file is read (decoded and split, its header checked) before the
+ * answer, so a file that cannot be read is refused at once naming its
+ * line; the rows are judged
  * and written by the same worker once the answer is sent (http.h's
  * "after"), with its progress in the job's row for whoever polls.  The
  * job ends "done" in the very transaction that writes the rows, so a job
@@ -107,7 +108,7 @@ finish(struct job_run *j, const struct import_report *rep,
 	char *problems = problems_json(rep);
 	char *error = failure ? error_json(failure) : NULL;
 	struct import_job_result res = { rep->rows, rep->added, rep->updated,
-		rep->invalid, problems, rep->invalid > rep->nproblems,
+		rep->invalid, problems, rep->truncated,
 		failure ? (error ? error : "{}") : NULL };
 	int rc = store_import_job_finish(j->db, j->id, &res, err);
 
@@ -232,7 +233,8 @@ queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
 		return -1;
 	lim.max_bytes = HTTP_MAX_UPLOAD;
 	if (csvin_parse(call->req->body ? call->req->body : "",
-			call->req->body_len, enc, &lim, &j->doc, err) < 0)
+			call->req->body_len, enc, &lim, &j->doc, err) < 0 ||
+	    import_columns(j->aliases, j->o.upsert, &j->doc, err) < 0)
 		return -1;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());

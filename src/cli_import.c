@@ -82,7 +82,7 @@ print_report(const char *path, const struct import_report *rep, int dry)
 		fprintf(stderr, "%s:%zu: %s%s%s\n", path, p->line, p->column,
 			p->column[0] ? ": " : "", p->reason);
 	}
-	if (rep->invalid > rep->nproblems)
+	if (rep->truncated)
 		fprintf(stderr, "%s: more problems than shown\n", path);
 	printf("%zu rows: %zu %s, %zu %s, %zu with problems\n", rep->rows,
 	       rep->added, dry ? "to add" : "added", rep->updated,

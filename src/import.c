@@ -95,8 +95,10 @@ problem(struct ictx *c, struct mrow *r, const char *column,
 	if (!r->bad)
 		rep->invalid++;
 	r->bad = 1;
-	if (rep->nproblems >= IMPORT_PROBLEMS_MAX)
+	if (rep->nproblems >= IMPORT_PROBLEMS_MAX) {
+		rep->truncated = 1;
 		return;
+	}
 	p = &rep->problems[rep->nproblems++];
 	p->line = r->line;
 	snprintf(p->column, sizeof(p->column), "%s", column);
@@ -705,29 +707,39 @@ fail:
 	return -1;
 }
 
+/* The header mapped into col[C_N]. */
 static int
-columns_ok(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
+columns_of(int aliases, int upsert, const struct csvin_doc *doc, int *col,
+	   struct hk_err *err)
 {
 	char line[32];
 	const char *missing = NULL;
 
-	if (csvin_columns(doc, c->aliases ? alias_columns : columns, c->col,
+	if (csvin_columns(doc, aliases ? alias_columns : columns, col,
 			  err) < 0)
 		return -1;
-	if (c->aliases && (c->col[A_ADDRESS] < 0 ||
-			   c->col[A_DESTINATIONS] < 0))
+	if (aliases && (col[A_ADDRESS] < 0 || col[A_DESTINATIONS] < 0))
 		missing = "an alias file needs \"address\" and "
 		    "\"destinations\" columns";
-	else if (!c->aliases && c->col[C_ADDRESS] < 0)
+	else if (!aliases && col[C_ADDRESS] < 0)
 		missing = "no \"address\" column";
-	else if (!c->aliases && c->col[C_PASSWORD] < 0 &&
-		 c->col[C_HASH] < 0 && !c->o->upsert)
+	else if (!aliases && col[C_PASSWORD] < 0 && col[C_HASH] < 0 &&
+		 !upsert)
 		missing = "no \"password\" or \"password_hash\" column";
 	if (missing == NULL)
 		return 0;
 	/* the header's own line: blank lines may come before it */
 	snprintf(line, sizeof(line), "line %zu", doc->header.line);
 	return hk_fail(err, HK_EINVAL, line, "%s", missing);
+}
+
+int
+import_columns(int aliases, int upsert, const struct csvin_doc *doc,
+	       struct hk_err *err)
+{
+	int col[C_N];
+
+	return columns_of(aliases, upsert, doc, col, err);
 }
 
 static int
@@ -759,8 +771,8 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 		hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
 	else if (!rep->problems || !c.rows || !c.doms)
 		hk_fail(err, HK_ESYS, NULL, "out of memory");
-	else if (columns_ok(&c, doc, err) == 0 && judge(&c, doc, err) == 0) {
-		if (rep->invalid > 0 && (o->dry_run || !o->skip_invalid))
+	else if (columns_of(aliases, o->upsert, doc, c.col, err) == 0 && judge(&c, doc, err) == 0) {
+		if (rep->invalid > 0 && !o->skip_invalid)
 			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
 				"problems: nothing written", rep->invalid,
 				rep->rows);

@@ -40,6 +40,7 @@ struct import_report {
 	size_t added, updated;	/* written (or, in a dry run, would be) */
 	size_t invalid;		/* rows with a problem */
 	size_t nproblems;	/* problems kept in problems[] */
+	int truncated;		/* there were more than IMPORT_PROBLEMS_MAX */
 	struct import_problem *problems;
 };
 
@@ -65,8 +66,8 @@ struct import_opts {
 };
 
 /*
- * Returns 0 when the rows were written (dry run: when there is no
- * problem), or -1: with problems (HK_EINVAL, "N rows have problems",
+ * Returns 0 when the rows were written (dry run: when there is no problem,
+ * or with skip_invalid, when the good rows would be written), or -1: with problems (HK_EINVAL, "N rows have problems",
  * nothing written) or on any other failure.  rep is filled in both cases;
  * free it with import_report_free().
  */
@@ -84,5 +85,12 @@ int import_aliases(struct db *db, const struct hk_actor *actor,
 		   struct import_report *rep, struct hk_err *err);
 
 void import_report_free(struct import_report *rep);
+
+/* Whether the header of doc is one the import can use (mailboxes, or
+ * aliases); else HK_EINVAL naming the header's line and the column: what
+ * the import would refuse first, for a caller that answers before it
+ * runs. */
+int import_columns(int aliases, int upsert, const struct csvin_doc *doc,
+		   struct hk_err *err);
 
 #endif

@@ -34,8 +34,8 @@
  *     no password column without upsert) is refused with "line N", N the
  *     header's line (blank lines may come before it), and nothing
  *     judged; a read-only caller is refused HK_EFORBIDDEN;
- *   - otherwise it returns 0 exactly when no row is invalid, and
- *     added + updated + invalid = rows;
+ *   - otherwise it returns 0 exactly when no row is invalid or
+ *     skip_invalid is set, and added + updated + invalid = rows;
  *   - every problem is on a row's line, in a known column (or ""), with a
  *     reason, and the lines with a problem are exactly the invalid rows;
  *   - rows that must be refused are (an empty or malformed address, a
@@ -1042,9 +1042,9 @@ check_dry(const struct run *ru, int rc, const struct import_report *rep,
 {
 	if (ru->who == WHO_READONLY || !ru->header_ok)
 		return;
-	CHECK((rc == 0) == (rep->invalid == 0), "dry run returned %d with "
-	      "%zu invalid rows (%s: %s)", rc, rep->invalid, err->field,
-	      err->message);
+	CHECK((rc == 0) == (rep->invalid == 0 || ru->skip), "dry run "
+	      "returned %d with %zu invalid rows, skip_invalid %d (%s: %s)",
+	      rc, rep->invalid, ru->skip, err->field, err->message);
 	CHECK(rc == 0 || err->code == HK_EINVAL, "dry run failed with code "
 	      "%d: %s: %s", err->code, err->field, err->message);
 }

@@ -215,6 +215,41 @@ test_dry_run_writes_nothing(void **state)
 	assert_int_equal(count(f, GEN), gen);
 	assert_int_equal(count(f, "COUNT(*) FROM audit"), count(f,
 		"COUNT(*) FROM audit WHERE action <> 'import.mailboxes'"));
+	/* with skip_invalid it says what that import would write, and
+	 * which rows it would skip */
+	o.skip_invalid = 1;
+	assert_int_equal(run(f, &f->admin, "address,password\n"
+		"a@pc1.example,long-enough-pw\nb@,long-enough-pw\n", &o, &rep),
+		0);
+	assert_int_equal(rep.added, 1);
+	assert_int_equal(rep.invalid, 1);
+	assert_problem(&rep, 3, "address", "");
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+}
+
+/* More problems than are kept: the report says so, even when there are
+ * fewer bad rows than kept problems (two problems a row here). */
+static void
+test_problems_cut(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { .dry_run = 1 };
+	struct import_report rep;
+	size_t n = 0, cap = 6000 * 32 + 64;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	n += (size_t)snprintf(text + n, cap - n, "address,password,"
+			      "password_hash\n");
+	for (int i = 0; i < 6000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "bad%d,pw,hash\n", i);
+	assert_int_equal(run(f, &f->admin, text, &o, &rep), -1);
+	assert_int_equal(rep.invalid, 6000);
+	assert_int_equal(rep.nproblems, IMPORT_PROBLEMS_MAX);
+	assert_true(rep.truncated);
+	import_report_free(&rep);
+	free(text);
 }
 
 static void
@@ -456,6 +491,8 @@ main(void)
 			test_every_problem_and_nothing_written, setup,
 			fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_header_line, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_problems_cut, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing,
 						setup, fixture_teardown),

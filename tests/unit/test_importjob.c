@@ -304,6 +304,12 @@ test_bad_uploads_make_no_job(void **state)
 		  "a@pc1.example," HASH ",extra\n", 400, "line 2" },
 		{ "kind=mailboxes", "text/csv; charset=utf-8", "\xff\xfe"
 		  "a\0d\0", 400, "line 1" },
+		{ "kind=mailboxes", "text/csv", "adress,password\n", 400,
+		  "line 1, column adress" },
+		{ "kind=aliases", "text/csv", "address,password\n", 400,
+		  "line 1" },
+		{ "kind=mailboxes", "text/csv", "\n\naddress,name\n", 400,
+		  "line 3" },
 	};
 	struct http_resp resp;
 	char uri[256];
