@@ -33,15 +33,16 @@ function queryString(query) {
 	return s ? `?${s}` : '';
 }
 
-async function request(method, p, { query, body, quietAuth } = {}) {
+async function request(method, p, { query, body, file, type, quietAuth } = {}) {
 	const headers = { Accept: 'application/json' };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
+	if (file !== undefined) headers['Content-Type'] = type;
 	if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
 	let res;
 	try {
 		res = await fetch(BASE + p + queryString(query), {
 			method, headers, credentials: 'same-origin', cache: 'no-store',
-			body: body === undefined ? undefined : JSON.stringify(body),
+			body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
 		});
 	} catch (e) {
 		throw new ApiError(0, 'network', String(e && e.message || e), null);
@@ -69,6 +70,8 @@ export const api = {
 	post: (p, body, opts) => request('POST', p, { body: body === undefined ? {} : body, ...opts }),
 	patch: (p, body) => request('PATCH', p, { body }),
 	del: (p, query, opts) => request('DELETE', p, { query, ...opts }),
+	// upload(p, query, file, type): a file (Blob) as the body, as it is
+	upload: (p, query, file, type) => request('POST', p, { query, file, type }),
 };
 
 // allItems('/guests'): every item of a listing, following next_cursor, for
