@@ -3,6 +3,7 @@
  *
  *   POST /imports?kind=mailboxes|aliases[&dry_run=][&skip_invalid=]
  *        [&upsert=][&encoding=auto|utf-8|cp932][&filename=NAME]
+ *        [&create_domains_on=GUEST (operators)]
  *        with the file as the body (Content-Type: text/csv) -> 202, the job
  *   GET  /imports[?limit=&cursor=]  the jobs, newest first
  *   GET  /imports/ID                one job, with its problems
@@ -46,6 +47,7 @@ struct job_run {
 	struct csvin_doc doc;
 	char phase[8];
 	long long last_ms;
+	char create_on[128];	/* the guest of o.create_domains_on */
 };
 
 /* Progress goes to the job's row, a few times a second; in "write" past
@@ -183,7 +185,7 @@ job_options(struct api_call *call, struct job_run *j,
 	    char *filename, struct hk_err *err)
 {
 	static const char *const keys[] = { "kind", "dry_run", "skip_invalid",
-		"upsert", "encoding", "filename", NULL };
+		"upsert", "encoding", "filename", "create_domains_on", NULL };
 	struct query q;
 	const char *kind;
 
@@ -210,6 +212,15 @@ job_options(struct api_call *call, struct job_run *j,
 	snprintf(filename, FILENAME_MAX_LEN + 1, "%s",
 		 query_get(&q, "filename") ? query_get(&q, "filename") : "");
 	in->filename = filename;
+	if (query_get(&q, "create_domains_on") != NULL) {
+		if (!call->actor.is_admin)
+			return hk_fail(err, HK_EFORBIDDEN, "create_domains_on",
+				       "only an operator makes domains in an "
+				       "import");
+		snprintf(j->create_on, sizeof(j->create_on), "%s",
+			 query_get(&q, "create_domains_on"));
+		j->o.create_domains_on = j->create_on;
+	}
 	j->aliases = kind[0] == 'a';
 	in->kind = j->aliases ? "aliases" : "mailboxes";
 	in->dry_run = j->o.dry_run;

@@ -52,6 +52,7 @@ cli_usage(void)
 	    "  audit [--limit N]\n"
 	    "  import mailboxes|aliases FILE [--dry-run] [--skip-invalid] [--upsert]"
 	    " [--encoding auto|utf-8|cp932]\n"
+	    "      [--create-domains-on GUEST]\n"
 	    "  export mailboxes [--domain D | --project P] [--with-hashes]\n"
 	    "See hakomail(1).\n");
 	return 2;

@@ -2,7 +2,7 @@
  * cli_import.c - the hakomail command's bulk import and export:
  *
  *   import mailboxes|aliases FILE [--dry-run] [--skip-invalid] [--upsert]
- *     [--encoding auto|utf-8|cp932]
+ *     [--encoding auto|utf-8|cp932] [--create-domains-on GUEST]
  *   export mailboxes [--domain D | --project P] [--with-hashes]
  *
  * Every problem is printed as FILE:LINE: COLUMN: REASON, like a compiler's,
@@ -84,9 +84,13 @@ print_report(const char *path, const struct import_report *rep, int dry)
 	}
 	if (rep->truncated)
 		fprintf(stderr, "%s: more problems than shown\n", path);
-	printf("%zu rows: %zu %s, %zu %s, %zu with problems\n", rep->rows,
+	printf("%zu rows: %zu %s, %zu %s, %zu with problems", rep->rows,
 	       rep->added, dry ? "to add" : "added", rep->updated,
 	       dry ? "to update" : "updated", rep->invalid);
+	if (rep->domains_created > 0)
+		printf("; %zu domains %s", rep->domains_created,
+		       dry ? "to make" : "made");
+	putchar('\n');
 }
 
 static int
@@ -97,6 +101,7 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	struct import_opts o = { .dry_run = !!cli_opt(opts, "--dry-run"),
 		.skip_invalid = !!cli_opt(opts, "--skip-invalid"),
 		.upsert = !!cli_opt(opts, "--upsert"),
+		.create_domains_on = cli_opt(opts, "--create-domains-on"),
 		.pw_min = c->cfg.pw_min, .pw_max = c->cfg.pw_max,
 		.progress = isatty(STDERR_FILENO) ? bar : NULL };
 	struct import_report rep;
@@ -128,7 +133,8 @@ cli_import(struct cli *c)
 {
 	struct cli_opt opts[] = { { "--dry-run", 0, NULL },
 		{ "--skip-invalid", 0, NULL }, { "--upsert", 0, NULL },
-		{ "--encoding", 1, NULL }, { NULL, 0, NULL } };
+		{ "--encoding", 1, NULL }, { "--create-domains-on", 1, NULL },
+		{ NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
 	struct hk_err err;
 	int npos;

@@ -69,6 +69,7 @@ struct ictx {
 	char raw_domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	const char *canon_domain;
 	struct dname *names;	/* every interned domain name */
+	const char **made;	/* the domains this import made */
 	struct db *db;
 	const struct hk_actor *actor;
 	const struct import_opts *o;
@@ -472,6 +473,8 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 	if ((r->dom = domain_of(c, r->domain, err)) < 0)
 		return -1;
 	d = &c->doms[r->dom];
+	if (!d->found && c->o->create_domains_on != NULL)
+		return 0;	/* to be made: nothing in it, limits later */
 	if (!d->found) {
 		problem(c, r, "address", "no domain %s%s", r->domain,
 			c->actor->is_admin ? "" : " in your project");
@@ -605,6 +608,11 @@ write_rows(struct ictx *c, struct hk_err *err)
 		if (i % 1000 == 999)
 			progress(c, "write", i + 1, c->n);
 	}
+	/* a domain made whose rows all turned out bad still owes a push */
+	for (int k = 0; k < c->ndoms; k++)
+		for (size_t m = 0; m < c->rep->domains_created; m++)
+			if (strcmp(c->doms[k].name, c->made[m]) == 0)
+				add_guest(guests, &ng, c->doms[k].ref.guest_id);
 	if (rc == 0)
 		rc = store_import_batch_flush(c->db, batch, err);
 	if (rc == 0)
@@ -635,11 +643,12 @@ audit(struct ictx *c, struct hk_err *err)
 	return store_audit(c->db, c->actor, c->aliases ? "import.aliases" :
 			   "import.mailboxes",
 			   d ? d->name : "-", d && d->found ?
-			   d->ref.project_id : -1, json_pack("{s:I,s:I,s:I,s:I}",
-			   "rows", (json_int_t)c->n, "added",
-			   (json_int_t)c->rep->added, "updated",
-			   (json_int_t)c->rep->updated, "skipped",
-			   (json_int_t)c->rep->invalid), err);
+			   d->ref.project_id : -1,
+			   json_pack("{s:I,s:I,s:I,s:I,s:I}", "rows",
+			   (json_int_t)c->n, "added", (json_int_t)c->rep->added,
+			   "updated", (json_int_t)c->rep->updated, "skipped",
+			   (json_int_t)c->rep->invalid, "domains_created",
+			   (json_int_t)c->rep->domains_created), err);
 }
 
 /* The cells alone, then the database in a read transaction. */
@@ -664,8 +673,39 @@ judge(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 	rc = check_db(c, err);
 	db_rollback(c->db);
 	tally(c);
+	for (int i = 0; c->o->create_domains_on != NULL && i < c->ndoms; i++)
+		c->rep->domains_created += !c->doms[i].found;
 	c->asked = 1;
 	return rc;
+}
+
+/* In the write transaction, before the rows are asked about again: the
+ * domains the good rows name that do not exist, made on the guest the
+ * operator named. */
+static int
+create_domains(struct ictx *c, struct hk_err *err)
+{
+	c->rep->domains_created = 0;
+	if (c->made == NULL &&
+	    (c->made = calloc(DOMAINS_MAX, sizeof(*c->made))) == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	for (size_t i = 0; i < c->n; i++) {
+		struct mrow *r = &c->rows[i];
+		int k;
+
+		if (r->bad)
+			continue;
+		if ((k = domain_of(c, r->domain, err)) < 0)
+			return -1;
+		if (c->doms[k].found)
+			continue;
+		if (store_domain_insert(c->db, c->actor, r->domain,
+					c->o->create_domains_on, err) < 0)
+			return -1;
+		c->doms[k].found = 1;	/* (check_db looks it up anew) */
+		c->made[c->rep->domains_created++] = r->domain;
+	}
+	return 0;
 }
 
 /* Asked again under the write lock, then written. */
@@ -679,11 +719,16 @@ apply(struct ictx *c, struct hk_err *err)
 	progress(c, "write", 0, c->n);
 	if (db_bulk(c->db, 1, err) < 0 || db_begin(c->db, 1, err) < 0)
 		return -1;
+	if (c->o->create_domains_on != NULL) {
+		forget_domains(c);
+		if (create_domains(c, err) < 0)
+			goto fail;
+	}
 	if (check_db(c, err) < 0)
 		goto fail;
 	tally(c);
 	if (c->rep->invalid > before && !c->o->skip_invalid) {
-		if (c->asked)
+		if (c->asked && c->rep->domains_created == 0)
 			hk_fail(err, HK_EINVAL, "file", "%zu rows changed "
 				"meanwhile in the database: nothing written",
 				c->rep->invalid - before);
@@ -769,6 +814,9 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 	c.doms = calloc(DOMAINS_MAX, sizeof(*c.doms));
 	if (actor->read_only)
 		hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	else if (o->create_domains_on != NULL && !actor->is_admin)
+		hk_fail(err, HK_EFORBIDDEN, "create_domains_on", "only an "
+			"operator makes domains in an import");
 	else if (!rep->problems || !c.rows || !c.doms)
 		hk_fail(err, HK_ESYS, NULL, "out of memory");
 	else if (columns_of(aliases, o->upsert, doc, c.col, err) == 0 && judge(&c, doc, err) == 0) {
@@ -790,6 +838,7 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 	}
 	if (c.doms != NULL)
 		forget_domains(&c);
+	free(c.made);
 	while (c.names != NULL) {
 		struct dname *next = c.names->next;
 

@@ -39,6 +39,7 @@ struct import_report {
 	size_t rows;		/* data rows in the file */
 	size_t added, updated;	/* written (or, in a dry run, would be) */
 	size_t invalid;		/* rows with a problem */
+	size_t domains_created;	/* (or, in a dry run, that would be) */
 	size_t nproblems;	/* problems kept in problems[] */
 	int truncated;		/* there were more than IMPORT_PROBLEMS_MAX */
 	struct import_problem *problems;
@@ -55,6 +56,11 @@ struct import_opts {
 	int skip_invalid;	/* write the good rows, report the rest */
 	int upsert;		/* update mailboxes that exist */
 	int pw_min, pw_max;	/* [password] min_length, max_length */
+	/* Operators only: a domain the file names that does not exist is
+	 * made on this guest (in the import's transaction), not a problem;
+	 * NULL: every domain must exist.  A dry run counts the limits of a
+	 * domain still to be made only when the import makes it. */
+	const char *create_domains_on;
 	int threads;		/* for hashing; 0: every core */
 	import_progress_fn progress;	/* may be NULL */
 	void *progress_ctx;

@@ -375,6 +375,14 @@ int store_push_next_due(struct db *db, int checks, int64_t *at,
 			struct hk_err *err);
 
 /* --- domains --- */
+/* In the caller's write transaction: a new domain (name canonical) on a
+ * guest the actor reaches, in the guest's project and within its limit of
+ * domains, audited; no push owed (the caller's rows owe it, once).
+ * store_domain_add is this in a transaction of its own, the guest owed a
+ * push, and answers with the domain as it is then. */
+int store_domain_insert(struct db *db, const struct hk_actor *actor,
+			const char *name, const char *guest,
+			struct hk_err *err);
 int store_domain_add(struct db *db, const struct hk_actor *actor,
 		     const char *name, const char *guest, json_t **out,
 		     struct hk_err *err);

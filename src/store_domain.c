@@ -108,7 +108,7 @@ store_domain_list(struct db *db, const struct hk_actor *actor,
 
 static int
 insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
-	      const char *guest, struct hk_err *err)
+	      const char *guest, int bump, struct hk_err *err)
 {
 	struct db_param p[3] = { DB_TXT(guest), DB_INTV(scope(actor)),
 				 DB_INTV((int64_t)time(NULL)) };
@@ -143,10 +143,17 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 			       name);
 	ref.guest_id = gid;
 	ref.backup_guest_id = -1;
-	if (store_guest_bump(db, &ref, err) < 0)
+	if (bump && store_guest_bump(db, &ref, err) < 0)
 		return -1;
 	return store_audit(db, actor, "domain.add", name, pid,
 			   json_pack("{s:s}", "guest", guest), err);
+}
+
+int
+store_domain_insert(struct db *db, const struct hk_actor *actor,
+		    const char *name, const char *guest, struct hk_err *err)
+{
+	return insert_domain(db, actor, name, guest, 0, err);
 }
 
 int
@@ -158,7 +165,7 @@ store_domain_add(struct db *db, const struct hk_actor *actor,
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (insert_domain(db, actor, name, guest, err) < 0 ||
+	if (insert_domain(db, actor, name, guest, 1, err) < 0 ||
 	    db_commit(db, err) < 0) {
 		db_rollback(db);
 		return -1;

@@ -257,6 +257,16 @@ check_eq "the export imports back (upsert)" "0" \
 	"$(hk import mailboxes "$tmp/hashes.csv" --upsert >/dev/null 2>&1; echo $?)"
 check_eq "imp3 is back with its name" "田中" \
 	"$(hk --json mailbox show imp3@pc1.example | jq -r ".[0].name")"
+hk project add term >/dev/null
+hk guest add gt --project term --host 10.77.0.98 --host-key-file "$tmp/key.pub" >/dev/null 2>&1
+printf 'address,password\nfirst@term1.example,import-pw-0008\nsecond@term1.example,import-pw-0009\n' >"$tmp/newdom.csv"
+import_refused "a domain that does not exist" "$tmp/newdom.csv" "^$tmp/newdom.csv:2: address: no domain term1.example"
+check_eq "--create-domains-on gt: a dry run says it would make it" \
+	"2 rows: 2 to add, 0 to update, 0 with problems; 1 domains to make" \
+	"$(hk import mailboxes "$tmp/newdom.csv" --create-domains-on gt --dry-run 2>&1)"
+check_eq "... and the import makes it on gt, with the rows" \
+	"2 rows: 2 added, 0 updated, 0 with problems; 1 domains made|gt" \
+	"$(hk import mailboxes "$tmp/newdom.csv" --create-domains-on gt 2>&1)|$(hk --json domain list | jq -r '.[] | select(.name == "term1.example") | .guest')"
 printf 'address,destinations\nlist@pc1.example,"imp3@pc1.example, calc@pc1.example"\n' >"$tmp/aliases.csv"
 check_eq "import aliases: several destinations in one cell" "1 rows: 1 added, 0 updated, 0 with problems" \
 	"$(hk import aliases "$tmp/aliases.csv" 2>/dev/null)"

@@ -228,6 +228,59 @@ test_dry_run_writes_nothing(void **state)
 	assert_int_equal(count(f, MAILBOXES), 0);
 }
 
+/* Domains the file names that do not exist are made on a guest when an
+ * operator asks: in the import's transaction, each audited; an owner may
+ * not ask; a dry run counts them and makes nothing. */
+static void
+test_create_domains(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { .dry_run = 1, .create_domains_on = "g1" };
+	struct hk_actor owner = f->admin;
+	struct import_report rep;
+	const char *file = "address,password_hash\n"
+		"a@new1.example," HASH "\nb@new1.example," HASH "\n"
+		"c@pc1.example," HASH "\nd@NEW2.example," HASH "\n";
+	int64_t gen = count(f, GEN), adds;
+
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), 0);
+	assert_int_equal(rep.added, 4);
+	assert_int_equal(rep.domains_created, 2);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM domain"), 1);
+	/* without the option they are problems */
+	o.create_domains_on = NULL;
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), -1);
+	assert_problem(&rep, 2, "address", "no domain new1.example");
+	assert_problem(&rep, 5, "address", "no domain new2.example");
+	import_report_free(&rep);
+	/* an owner may not ask, nor name a guest it cannot see */
+	owner.is_admin = 0;
+	owner.project_id = 1;
+	o.create_domains_on = "g1";
+	o.dry_run = 0;
+	assert_int_equal(run(f, &owner, file, &o, &rep), -1);
+	import_report_free(&rep);
+	o.create_domains_on = "nosuch";
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), -1);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM domain"), 1);
+	assert_int_equal(count(f, MAILBOXES), 0);
+	/* the import makes them, with its rows, in one transaction */
+	adds = count(f, "COUNT(*) FROM audit WHERE action = 'domain.add'");
+	o.create_domains_on = "g1";
+	assert_int_equal(run(f, &f->admin, file, &o, &rep), 0);
+	assert_int_equal(rep.added, 4);
+	assert_int_equal(rep.domains_created, 2);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM domain WHERE name IN "
+		"('new1.example', 'new2.example') AND guest_id = 1"), 2);
+	assert_int_equal(count(f, MAILBOXES), 4);
+	assert_int_equal(count(f, "COUNT(*) FROM audit WHERE action = "
+		"'domain.add'"), adds + 2);
+	assert_int_equal(count(f, GEN), gen + 1);
+}
+
 /* More problems than are kept: the report says so, even when there are
  * fewer bad rows than kept problems (two problems a row here). */
 static void
@@ -493,6 +546,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_header_line, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_problems_cut, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_create_domains, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing,
 						setup, fixture_teardown),

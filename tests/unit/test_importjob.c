@@ -333,6 +333,11 @@ test_bad_uploads_make_no_job(void **state)
 		assert_null(resp.after);
 		http_resp_free(&resp);
 	}
+	/* only an operator makes domains in an import */
+	assert_int_equal(send(f, "POST", "/api/v1/imports?kind=mailboxes&"
+			      "create_domains_on=g1", "text/csv",
+			      "address,password\n", owner, &resp), 403);
+	http_resp_free(&resp);
 	/* a read-only key imports nothing */
 	assert_int_equal(send(f, "POST", "/api/v1/imports?kind=mailboxes",
 			      "text/csv", "address,password\n", reader, &resp),
@@ -354,6 +359,7 @@ test_owner_scope(void **state)
 	 * exist, nothing written */
 	assert_int_equal(upload(f, "kind=mailboxes", "address,password_hash\n"
 				"x@pc2.example," HASH "\n", owner, &job), 202);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"), 2);
 	assert_string_equal(str(job, "state"), "failed");
 	assert_problem(job, 0, 2, "address", "no domain pc2.example in your "
 		       "project");
@@ -370,11 +376,22 @@ test_owner_scope(void **state)
 	assert_int_equal(json_array_size(json_object_get(list, "items")), 0);
 	json_decref(list);
 	http_resp_free(&resp);
-	/* the operator sees it, without its problems in the list */
+	/* an operator's import may make the domains it names */
+	assert_int_equal(upload(f, "kind=mailboxes&create_domains_on=g2",
+				"address,password_hash\nn@new.example," HASH
+				"\n", admin, &job), 202);
+	assert_string_equal(str(job, "state"), "done");
+	json_decref(job);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain d JOIN "
+		"guest g ON g.id = d.guest_id WHERE d.name = 'new.example' AND "
+		"g.name = 'g2'"), 1);
+	assert_int_equal(fixture_int(f, MAILBOXES), 1);
+	/* the operator sees both, newest first, without their problems */
 	assert_int_equal(send(f, "GET", "/api/v1/imports?limit=5", NULL, NULL,
 			      admin, &resp), 200);
 	list = http_resp_json(&resp);
-	job = json_array_get(json_object_get(list, "items"), 0);
+	assert_int_equal(json_array_size(json_object_get(list, "items")), 2);
+	job = json_array_get(json_object_get(list, "items"), 1);
 	assert_int_equal(num(job, "id"), id);
 	assert_null(json_object_get(job, "problems"));
 	json_decref(list);
