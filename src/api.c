@@ -69,6 +69,8 @@ const struct api_route api_routes[] = {
 	{ "POST",	"imports",			api_imports_add, R_UPLOAD },
 	{ "GET",	"imports",			api_imports_list, 0 },
 	{ "GET",	"imports/*",			api_import_get, 0 },
+	{ "GET",	"export/mailboxes",		api_export_mailboxes, 0 },
+	{ "GET",	"export/aliases",		api_export_aliases, 0 },
 	{ NULL, NULL, NULL, 0 }
 };
 

@@ -181,6 +181,8 @@ API_HANDLER(api_aliasdomain_delete);
 API_HANDLER(api_imports_add);
 API_HANDLER(api_imports_list);
 API_HANDLER(api_import_get);
+API_HANDLER(api_export_mailboxes);
+API_HANDLER(api_export_aliases);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */

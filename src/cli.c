@@ -54,6 +54,7 @@ cli_usage(void)
 	    " [--encoding auto|utf-8|cp932]\n"
 	    "      [--create-domains-on GUEST]\n"
 	    "  export mailboxes [--domain D | --project P] [--with-hashes]\n"
+	    "  export aliases [--domain D | --project P]\n"
 	    "See hakomail(1).\n");
 	return 2;
 }

@@ -3,7 +3,7 @@
  *
  *   import mailboxes|aliases FILE [--dry-run] [--skip-invalid] [--upsert]
  *     [--encoding auto|utf-8|cp932] [--create-domains-on GUEST]
- *   export mailboxes [--domain D | --project P] [--with-hashes]
+ *   export mailboxes|aliases [--domain D | --project P] [--with-hashes]
  *
  * Every problem is printed as FILE:LINE: COLUMN: REASON, like a compiler's,
  * so that an editor or grep takes the operator to the row; a progress bar
@@ -165,7 +165,7 @@ write_stdout(void *ctx, const char *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
-/* export mailboxes [--domain D | --project P] [--with-hashes] */
+/* export mailboxes|aliases [--domain D | --project P] [--with-hashes] */
 int
 cli_export(struct cli *c)
 {
@@ -176,18 +176,22 @@ cli_export(struct cli *c)
 	struct export_opts o = { .write = write_stdout };
 	struct hk_err err;
 	size_t rows;
-	int npos;
+	int npos, aliases;
 
 	hk_err_clear(&err);
-	if (c->argc < 2 || strcmp(c->argv[1], "mailboxes") != 0 ||
+	if (c->argc < 2 || (strcmp(c->argv[1], "mailboxes") != 0 &&
+			    strcmp(c->argv[1], "aliases") != 0) ||
 	    cli_parse(c, 2, opts, pos, &npos) < 0 || npos != 0)
 		return cli_usage();
+	aliases = c->argv[1][0] == 'a';
 	o.domain = cli_opt(opts, "--domain");
 	o.project = cli_opt(opts, "--project");
 	o.hashes = cli_opt(opts, "--with-hashes") != NULL;
-	if (export_mailboxes(c->db, &c->actor, &o, &rows, &err) < 0 ||
-	    fflush(stdout) != 0)
+	if (aliases && o.hashes)
+		return cli_usage();
+	if ((aliases ? export_aliases : export_mailboxes)(c->db, &c->actor,
+	    &o, &rows, &err) < 0 || fflush(stdout) != 0)
 		return cli_fail(&err);
-	fprintf(stderr, "%zu mailboxes exported\n", rows);
+	fprintf(stderr, "%zu %s exported\n", rows, c->argv[1]);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * export.c - mailboxes as CSV.  See export.h.
+ * export.c - mailboxes and aliases as CSV.  See export.h.
  *
  * Quoting as RFC 4180 asks (a cell with a comma, a quote, a line break or
  * spaces at its ends is quoted, quotes doubled), so that csvin reads back
@@ -52,20 +52,39 @@ cell(struct strbuf *sb, const char *s, int neutralize, int last)
 	return bad ? -1 : 0;
 }
 
+/* The address of a row: local@domain, the domain in Unicode ("" local:
+ * the catch-all, "@domain"). */
+static void
+address(struct ectx *e, const char *local, const char *domain, char *out,
+	size_t len)
+{
+	if (strcmp(e->ascii, domain) != 0) {
+		snprintf(e->ascii, sizeof(e->ascii), "%s", domain);
+		validate_domain_display(e->ascii, e->unicode,
+					sizeof(e->unicode));
+	}
+	snprintf(out, len, "%s@%s", local, e->unicode);
+}
+
+static int
+emit(struct ectx *e, int bad, struct hk_err *err)
+{
+	if (bad)
+		return hk_fail(err, HK_ETOOBIG, NULL, "a row too long");
+	e->rows++;
+	return e->o->write(e->o->ctx, e->line.data, e->line.len) < 0 ?
+	    hk_fail_errno(err, "writing the export") : 0;
+}
+
 /* Row: local_part, domain, name, quota_bytes, active, password_hash */
 static int
-row(void *ctx, const struct db_row *r, struct hk_err *err)
+mailbox_row(void *ctx, const struct db_row *r, struct hk_err *err)
 {
 	struct ectx *e = ctx;
 	char addr[1400];
 	int bad;
 
-	if (strcmp(e->ascii, r->vals[1]) != 0) {
-		snprintf(e->ascii, sizeof(e->ascii), "%s", r->vals[1]);
-		validate_domain_display(e->ascii, e->unicode,
-					sizeof(e->unicode));
-	}
-	snprintf(addr, sizeof(addr), "%s@%s", r->vals[0], e->unicode);
+	address(e, r->vals[0], r->vals[1], addr, sizeof(addr));
 	strbuf_reset(&e->line);
 	bad = cell(&e->line, addr, 0, 0) | cell(&e->line, r->vals[2], 1, 0) |
 	    cell(&e->line, r->vals[3], 0, 0) |
@@ -73,11 +92,23 @@ row(void *ctx, const struct db_row *r, struct hk_err *err)
 		 !e->o->hashes);
 	if (e->o->hashes)
 		bad |= cell(&e->line, r->vals[5], 1, 1);
-	if (bad)
-		return hk_fail(err, HK_ETOOBIG, NULL, "a row too long");
-	e->rows++;
-	return e->o->write(e->o->ctx, e->line.data, e->line.len) < 0 ?
-	    hk_fail_errno(err, "writing the export") : 0;
+	return emit(e, bad, err);
+}
+
+/* Row: local_part, domain, destinations (validated addresses, joined
+ * with commas as import splits them), active */
+static int
+alias_row(void *ctx, const struct db_row *r, struct hk_err *err)
+{
+	struct ectx *e = ctx;
+	char addr[1400];
+	int bad;
+
+	address(e, r->vals[0], r->vals[1], addr, sizeof(addr));
+	strbuf_reset(&e->line);
+	bad = cell(&e->line, addr, 0, 0) | cell(&e->line, r->vals[2], 0, 0) |
+	    cell(&e->line, strcmp(r->vals[3], "0") ? "true" : "false", 0, 1);
+	return emit(e, bad, err);
 }
 
 /* The scope, checked first: an unknown domain or project is an error,
@@ -99,37 +130,58 @@ check_scope(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
-int
-export_mailboxes(struct db *db, const struct hk_actor *actor,
-		 const struct export_opts *o, size_t *rows, struct hk_err *err)
+/* The header, then every row of sql ($1 domain, $2 project, $3 the
+ * actor's project or -1) through fn. */
+static int
+export(struct db *db, const struct hk_actor *actor,
+       const struct export_opts *o, const char *head, const char *sql,
+       db_row_fn fn, size_t *rows, struct hk_err *err)
 {
 	struct ectx e = { .o = o };
 	struct db_param p[3] = { o->domain ? DB_TXT(o->domain) : DB_NUL,
 				 o->project ? DB_TXT(o->project) : DB_NUL,
 				 DB_INTV(actor->is_admin ? -1 :
 					 actor->project_id) };
-	static const char head[] = "address,name,quota,active";
 	int rc;
 
+	*rows = 0;
+	if (check_scope(db, actor, o, err) < 0)
+		return -1;
+	if (o->write(o->ctx, head, strlen(head)) < 0)
+		return hk_fail_errno(err, "writing the export");
+	strbuf_init(&e.line, 64 * 1024);
+	rc = db_query(db, sql, p, 3, fn, &e, NULL, err);
+	strbuf_free(&e.line);
+	*rows = e.rows;
+	return rc;
+}
+
+#define EXPORT_SCOPE \
+	" JOIN domain d ON d.id = x.domain_id JOIN project p ON p.id = " \
+	"d.project_id WHERE (CAST($1 AS TEXT) IS NULL OR d.name = $1) AND " \
+	"(CAST($2 AS TEXT) IS NULL OR p.name = $2) AND ($3 < 0 OR " \
+	"d.project_id = $3) ORDER BY d.name, x.local_part"
+
+int
+export_mailboxes(struct db *db, const struct hk_actor *actor,
+		 const struct export_opts *o, size_t *rows, struct hk_err *err)
+{
 	*rows = 0;
 	if (o->hashes && !actor->is_admin)
 		return hk_fail(err, HK_EFORBIDDEN, "hashes", "password hashes "
 			       "are for operators only");
-	if (check_scope(db, actor, o, err) < 0)
-		return -1;
-	if (o->write(o->ctx, head, sizeof(head) - 1) < 0 ||
-	    o->write(o->ctx, o->hashes ? ",password_hash\r\n" : "\r\n",
-		     o->hashes ? 16 : 2) < 0)
-		return hk_fail_errno(err, "writing the export");
-	strbuf_init(&e.line, 64 * 1024);
-	rc = db_query(db, "SELECT m.local_part, d.name, m.name, m.quota_bytes, "
-		      "m.active, m.password_hash FROM mailbox m JOIN domain d ON "
-		      "d.id = m.domain_id JOIN project p ON p.id = d.project_id "
-		      "WHERE (CAST($1 AS TEXT) IS NULL OR d.name = $1) AND "
-		      "(CAST($2 AS TEXT) IS NULL OR p.name = $2) AND ($3 < 0 OR "
-		      "d.project_id = $3) ORDER BY d.name, m.local_part", p, 3,
-		      row, &e, NULL, err);
-	strbuf_free(&e.line);
-	*rows = e.rows;
-	return rc;
+	return export(db, actor, o, o->hashes ?
+		      "address,name,quota,active,password_hash\r\n" :
+		      "address,name,quota,active\r\n", "SELECT x.local_part, "
+		      "d.name, x.name, x.quota_bytes, x.active, x.password_hash "
+		      "FROM mailbox x" EXPORT_SCOPE, mailbox_row, rows, err);
+}
+
+int
+export_aliases(struct db *db, const struct hk_actor *actor,
+	       const struct export_opts *o, size_t *rows, struct hk_err *err)
+{
+	return export(db, actor, o, "address,destinations,active\r\n",
+		      "SELECT x.local_part, d.name, x.destinations, x.active "
+		      "FROM alias x" EXPORT_SCOPE, alias_row, rows, err);
 }

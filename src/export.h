@@ -1,8 +1,9 @@
 /*
- * export.h - the mailboxes of a project or a domain as CSV, in the format
- * the import reads (import.h): address (the domain in Unicode, as users
- * type it), name, quota (bytes), active, and password_hash only when
- * asked for (by an operator).  Cells a spreadsheet would run as a formula
+ * export.h - the mailboxes or the aliases of a project or a domain as
+ * CSV, in the format the import reads (import.h): for mailboxes address
+ * (the domain in Unicode, as users type it), name, quota (bytes), active,
+ * and password_hash only when asked for (by an operator); for aliases
+ * address (@domain: the catch-all), destinations (one cell), active.  Cells a spreadsheet would run as a formula
  * (=, +, -, @, tab, CR at the start) are neutralized with a leading "'".
  * Rows stream to write() as the database returns them.
  */
@@ -30,5 +31,9 @@ struct export_opts {
 int export_mailboxes(struct db *db, const struct hk_actor *actor,
 		     const struct export_opts *o, size_t *rows,
 		     struct hk_err *err);
+/* (o->hashes is not looked at.) */
+int export_aliases(struct db *db, const struct hk_actor *actor,
+		   const struct export_opts *o, size_t *rows,
+		   struct hk_err *err);
 
 #endif

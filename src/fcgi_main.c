@@ -78,7 +78,7 @@ static void
 send_response(FCGX_Request *r, const struct http_resp *resp,
 	      struct strbuf *out)
 {
-	char head[1024], retry[40] = "";
+	char head[1024], retry[40] = "", disposition[160] = "";
 	const char *body = resp->raw;
 	size_t len = resp->raw_len;
 	int n;
@@ -96,9 +96,13 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 	if (resp->retry_after > 0)
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
 			 resp->retry_after);
+	if (resp->attachment[0] != '\0')
+		snprintf(disposition, sizeof(disposition), "Content-"
+			 "Disposition: attachment; filename=\"%s\"\r\n",
+			 resp->attachment);
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s"
-		     "Content-Type: application/json\r\n"
+		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s%s"
+		     "Content-Type: %s\r\n"
 		     "Content-Length: %zu\r\n\r\n", resp->status,
 		     http_reason(resp->status),
 		     resp->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
@@ -106,7 +110,8 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		     resp->allow[0] ? "\r\n" : "",
 		     resp->set_cookie[0] ? "Set-Cookie: " : "",
 		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
-		     retry, len);
+		     retry, disposition, resp->content_type ? resp->content_type :
+		     "application/json", len);
 	if (n > 0 && (size_t)n < sizeof(head))
 		FCGX_PutStr(head, n, r->out);
 	if (len > 0)

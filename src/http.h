@@ -37,6 +37,10 @@ struct http_resp {
 					 * (a listing written row by row);
 					 * then body is NULL */
 	size_t raw_len;
+	const char *content_type;	/* of raw when it is not JSON (a
+					 * static string), else NULL */
+	char attachment[96];		/* raw is a file to save under this
+					 * name (safe characters), or "" */
 	char allow[32];			/* for 405: the Allow header */
 	char set_cookie[256];		/* a Set-Cookie header, or "" */
 	int retry_after;		/* for 429: seconds, else 0 */

@@ -207,6 +207,18 @@ async function importer(page) {
 		await page.evaluate(() => document.documentElement.scrollWidth) <= 392);
 	await shot(page, 'import-phone');
 	await page.setViewportSize({ width: 1280, height: 860 });
+	await check('the domain page exports its mailboxes as CSV, in the import\'s format', async () => {
+		await goto(page, `#/domains/${encodeURIComponent(idn)}`);
+		await page.waitForSelector('#export-mailboxes');
+		const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }),
+			page.click('#export-mailboxes')]);
+		const text = readFileSync(await dl.path(), 'utf8');
+		if (dl.suggestedFilename() !== `${idn}-mailboxes.csv` ||
+		    !/^address,name,quota,active\r$/m.test(text) ||
+		    !text.includes(`s18@${unicodeDomain},"生徒 18, 1年",1073741824,true`) ||
+		    text.includes('SHA512'))
+			throw new Error(`${dl.suggestedFilename()}: ${text.slice(0, 200)}`);
+	});
 }
 
 async function owner(browser, errors) {

@@ -272,6 +272,12 @@ check_eq "import aliases: several destinations in one cell" "1 rows: 1 added, 0 
 	"$(hk import aliases "$tmp/aliases.csv" 2>/dev/null)"
 check_eq "the alias forwards to both" "imp3@pc1.example,calc@pc1.example" \
 	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "list@pc1.example") | .destinations | join(",")')"
+hk export aliases --domain pc1.example >"$tmp/aliases-out.csv" 2>/dev/null
+check_eq "export aliases: the format import aliases reads" \
+	'address,destinations,active|list@pc1.example,"imp3@pc1.example,calc@pc1.example",true' \
+	"$(head -n 1 "$tmp/aliases-out.csv" | tr -d '\r')|$(grep '^list@' "$tmp/aliases-out.csv" | tr -d '\r')"
+check_eq "... and imports back (upsert)" "1 rows: 0 added, 1 updated, 0 with problems" \
+	"$(grep -e '^address,' -e '^list@' "$tmp/aliases-out.csv" >"$tmp/aliases-back.csv"; hk import aliases "$tmp/aliases-back.csv" --upsert 2>/dev/null)"
 check "the alias deleted" eval 'hk alias delete list@pc1.example >/dev/null'
 refused "an export of a domain that does not exist" domain export mailboxes --domain nosuch.example
 check "import: the mailboxes deleted" \

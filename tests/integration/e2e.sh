@@ -246,6 +246,14 @@ check_eq "a file of 64 MiB + 1 byte: the API's JSON 413" "413 too_large" \
 	"$STATUS $(jq -r .error.code <<<"$BODY" 2>/dev/null)"
 rm -f "$tmp/huge.csv"
 check_eq "no job for the refused uploads" 2 "$(sql "SELECT COUNT(*) FROM import_job")"
+STATUS=$(curl -sS -o "$tmp/export.csv" -D "$tmp/export.head" -w '%{http_code}' \
+	-H "Authorization: Bearer $KEY" "$base/export/mailboxes?domain=pc1.example")
+check_eq "export the domain's mailboxes through nginx: 200, text/csv, to save" \
+	'200|text/csv; charset=utf-8|attachment; filename="pc1.example-mailboxes.csv"' \
+	"$STATUS|$(sed -n 's/^Content-Type: //Ip' "$tmp/export.head" | tr -d '\r')|$(sed -n 's/^Content-Disposition: //Ip' "$tmp/export.head" | tr -d '\r')"
+check_eq "... every student in it, in the import's format" \
+	'800|s0800@pc1.example,"Student 800, Lab",1073741824,true' \
+	"$(grep -c '^s[0-9][0-9]*@pc1.example,' "$tmp/export.csv")|$(grep '^s0800@' "$tmp/export.csv" | tr -d '\r')"
 
 echo "== e2e: a web session through nginx (cookie, CSRF, logout)"
 printf 'web-owner-pw-1\n' | cli account add webowner --owner lab --password-stdin >/dev/null

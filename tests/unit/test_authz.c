@@ -132,6 +132,12 @@ static const struct row rows[] = {
 	  "ni@{p}.example," CSV_HASH "\n", { 202, 202, 202, 403 } },
 	{ "GET", "imports?limit=5", NULL, ALL(200) },
 	{ "GET", "imports/{i}", NULL, { 200, 200, 404, 200 } },
+	{ "GET", "export/mailboxes?domain={p}.example", NULL,
+	  { 200, 200, 404, 200 } },
+	{ "GET", "export/mailboxes?project=p{p}&with_hashes=true", NULL,
+	  { 200, 403, 403, 200 } },
+	{ "GET", "export/aliases?domain={p}.example", NULL,
+	  { 200, 200, 404, 200 } },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

@@ -441,6 +441,66 @@ test_one_job_per_project(void **state)
 	assert_int_equal(fixture_int(f, MAILBOXES), 1);	/* b@pc2 alone */
 }
 
+/* The exports answer the files the imports read, to be saved, and what
+ * they answer imports back. */
+static void
+test_export_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct http_resp resp;
+	char *file;
+	json_t *job;
+
+	assert_int_equal(upload(f, "kind=mailboxes", "address,password_hash,"
+				"name\nm1@pc1.example," HASH ",\"Matsui, M\"\n",
+				owner, &job), 202);
+	assert_string_equal(str(job, "state"), "done");
+	json_decref(job);
+	assert_int_equal(upload(f, "kind=aliases", "address,destinations\n"
+				"list@pc1.example,\"m1@pc1.example; "
+				"x@elsewhere.example\"\n@pc1.example,"
+				"m1@pc1.example\n", owner, &job), 202);
+	assert_string_equal(str(job, "state"), "done");
+	json_decref(job);
+	assert_int_equal(send(f, "GET", "/api/v1/export/aliases?domain="
+			      "pc1.example", NULL, NULL, owner, &resp), 200);
+	assert_string_equal(resp.content_type, "text/csv; charset=utf-8");
+	assert_string_equal(resp.attachment, "pc1.example-aliases.csv");
+	assert_int_equal(resp.raw_len, strlen(resp.raw));
+	assert_string_equal(resp.raw, "address,destinations,active\r\n"
+			    "@pc1.example,m1@pc1.example,true\r\n"
+			    "list@pc1.example,\"m1@pc1.example,"
+			    "x@elsewhere.example\",true\r\n");
+	file = strdup(resp.raw);
+	http_resp_free(&resp);
+	assert_int_equal(upload(f, "kind=aliases&upsert=true", file, owner,
+				&job), 202);
+	assert_string_equal(str(job, "state"), "done");
+	assert_int_equal(num(job, "updated"), 2);
+	json_decref(job);
+	free(file);
+	/* mailboxes; hashes for an operator only */
+	assert_int_equal(send(f, "GET", "/api/v1/export/mailboxes?project="
+			      "lab", NULL, NULL, owner, &resp), 200);
+	assert_string_equal(resp.attachment, "lab-mailboxes.csv");
+	assert_string_equal(resp.raw, "address,name,quota,active\r\n"
+			    "m1@pc1.example,\"Matsui, M\",0,true\r\n");
+	http_resp_free(&resp);
+	assert_int_equal(send(f, "GET", "/api/v1/export/mailboxes?project="
+			      "lab&with_hashes=true", NULL, NULL, owner, &resp),
+			 403);
+	http_resp_free(&resp);
+	assert_int_equal(send(f, "GET", "/api/v1/export/mailboxes?domain="
+			      "pc1.example&with_hashes=true", NULL, NULL, admin,
+			      &resp), 200);
+	assert_non_null(strstr(resp.raw, "," HASH "\r\n"));
+	http_resp_free(&resp);
+	/* another project's domain is not there for an owner */
+	assert_int_equal(send(f, "GET", "/api/v1/export/mailboxes?domain="
+			      "pc1.example", NULL, NULL, other, &resp), 404);
+	http_resp_free(&resp);
+}
+
 int
 main(void)
 {
@@ -456,6 +516,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_owner_scope, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_one_job_per_project,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_export_round_trip,
 						setup, fixture_teardown),
 	};
 

@@ -33,7 +33,7 @@ function queryString(query) {
 	return s ? `?${s}` : '';
 }
 
-async function request(method, p, { query, body, file, type, quietAuth } = {}) {
+async function request(method, p, { query, body, file, type, quietAuth, asFile } = {}) {
 	const headers = { Accept: 'application/json' };
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
 	if (file !== undefined) headers['Content-Type'] = type;
@@ -48,6 +48,11 @@ async function request(method, p, { query, body, file, type, quietAuth } = {}) {
 		throw new ApiError(0, 'network', String(e && e.message || e), null);
 	}
 	if (res.status === 204) return null;
+	if (asFile && res.ok) {
+		// a file to save: its name from Content-Disposition
+		const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '');
+		return { blob: await res.blob(), name: m ? m[1] : 'export.csv' };
+	}
 	let data = null;
 	const text = await res.text();
 	if (text) {
@@ -72,6 +77,8 @@ export const api = {
 	del: (p, query, opts) => request('DELETE', p, { query, ...opts }),
 	// upload(p, query, file, type): a file (Blob) as the body, as it is
 	upload: (p, query, file, type) => request('POST', p, { query, file, type }),
+	// file(p, query): a file the API answers (an export): {blob, name}
+	file: (p, query) => request('GET', p, { query, asFile: true }),
 };
 
 // allItems('/guests'): every item of a listing, following next_cursor, for

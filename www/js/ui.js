@@ -158,6 +158,18 @@ export function quotaInputs(id, { value = '', unit = 'G' } = {}) {
 // ---- feedback -------------------------------------------------------------
 
 let toastTimer = null;
+// saveFile(name, data): a Blob (or text, saved as UTF-8 CSV) handed to
+// the browser to save under name.
+export function saveFile(name, data) {
+	const blob = data instanceof Blob ? data : new Blob([data], { type: 'text/csv;charset=utf-8' });
+	const url = URL.createObjectURL(blob);
+	const a = h('a', { href: url, download: name, hidden: true });
+	document.body.append(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 export function toast(text, kind = 'ok') {
 	const el = document.getElementById('toast');
 	if (!el) return;

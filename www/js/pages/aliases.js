@@ -4,6 +4,7 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { displayAddress, toUnicode } from '../punycode.js';
+import { exportButton } from '../exportfile.js';
 import { activeBadge, confirmDialog, domainHref, errorBox, errorNotice, field, formDialog,
 	submitForm, readLocalPart, nextId, table, td, tdTitle, toast, loading } from '../ui.js';
 import { pagedList } from '../listview.js';
@@ -246,7 +247,10 @@ export default async function render(ctx) {
 				h('span', null, t('aliases.crumb'))),
 			h('div', { class: 'head-row' },
 				h('h1', null, title),
-				h('div', { class: 'head-actions' }, h('a', { class: 'btn', href: domainHref(d.name) }, t('aliases.back'))))),
+				h('div', { class: 'head-actions' },
+					exportButton({ label: t('aliases.export'), hint: t('aliases.export_hint'),
+						path: '/export/aliases', query: { domain: d.name }, id: 'export-aliases' }),
+					h('a', { class: 'btn', href: domainHref(d.name) }, t('aliases.back'))))),
 		al.el, ca.el, ad.el);
 	await Promise.all([ca.load(), al.load(), ad.load()]);
 }

@@ -15,6 +15,7 @@ import { activeBadge, checkField, confirmDialog, domainHref, errorNotice, errorT
 	setState, table, td, tdTitle, toast } from '../ui.js';
 import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
 import { pagedList } from '../listview.js';
+import { exportButton } from '../exportfile.js';
 const COLS = 6;
 
 // ---- the head: name, guest state, counts, links --------------------------------
@@ -36,6 +37,8 @@ function head(d, onSettings) {
 			h('div', { class: 'head-actions' },
 				h('a', { class: 'btn', href: domainHref(d.name, '/aliases') }, t('domain.aliases_link')),
 				h('a', { class: 'btn', href: '#/import' }, t('domain.import_link')),
+				exportButton({ label: t('domain.export'), hint: t('domain.export_hint'),
+					path: '/export/mailboxes', query: { domain: d.name }, id: 'export-mailboxes' }),
 				settings)),
 		h('dl', { class: 'meta' },
 			h('div', null, h('dt', null, t('domain.guest')), h('dd', null, h('span', { class: 'meta-value' }, d.guest), ' ', guestState)),

@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { api, path } from '../api.js';
 import { number, dateTime, iso } from '../format.js';
 import { toUnicode } from '../punycode.js';
-import { badge, checkField, domainHref, emptyRow, errorRow, errorText, field, formError,
+import { badge, checkField, saveFile, domainHref, emptyRow, errorRow, errorText, field, formError,
 	formErrors, loadingRow, table, td, tdTitle } from '../ui.js';
 
 const MAX_BYTES = 64 * 1024 * 1024;	// the API's HTTP_MAX_UPLOAD
@@ -118,15 +118,6 @@ function baseName(name) {
 	return String(name || 'import').replace(/\.csv$/i, '').replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_') || 'import';
 }
 
-// download(name, text): a CSV made in the page, saved by the browser.
-function download(name, text) {
-	const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-	const a = h('a', { href: url, download: name, hidden: true });
-	document.body.append(a);
-	a.click();
-	a.remove();
-	setTimeout(() => URL.revokeObjectURL(url), 60000);
-}
 
 // ---- words --------------------------------------------------------------------
 
@@ -212,7 +203,7 @@ function helpCard(kindSel) {
 				['name', 'col_name'], ['quota', 'col_quota'], ['active', 'col_active']];
 		replace(list, cols.map(([c, k]) => h('div', null, h('dt', null, h('code', null, c)), h('dd', null, t(`import.${k}`)))));
 	}
-	tpl.addEventListener('click', () => download(`${kindSel.value}-template.csv`, TEMPLATES[kindSel.value]));
+	tpl.addEventListener('click', () => saveFile(`${kindSel.value}-template.csv`, TEMPLATES[kindSel.value]));
 	kindSel.addEventListener('change', fill);
 	fill();
 	return h('section', { class: 'card', 'aria-labelledby': 'imp-help-h' },
@@ -536,7 +527,7 @@ export default async function render(ctx) {
 	form.addEventListener('submit', (ev) => { ev.preventDefault(); run(true); });
 	runBtn.addEventListener('click', () => run(false));
 	reportBtn.addEventListener('click', () => {
-		if (shown) download(`${baseName(shown.filename)}-report.csv`, reportCsv(shown));
+		if (shown) saveFile(`${baseName(shown.filename)}-report.csv`, reportCsv(shown));
 	});
 
 	ctx.view.append(
