@@ -590,7 +590,8 @@ struct import_job_in {
 };
 /* A queued job in the actor's project (an operator's has none): one per
  * project at a time (HK_EEXIST), max_active overall (HK_ETHROTTLED).
- * *out gets the job as import_job_get shows it. */
+ * *out gets the job as import_job_get shows it.  Jobs that ended more
+ * than 30 days ago go. */
 int store_import_job_add(struct db *db, const struct hk_actor *actor,
 			 const struct import_job_in *in, int64_t *id,
 			 json_t **out, struct hk_err *err);

@@ -12,6 +12,10 @@
 
 #include "store.h"
 
+/* Ended jobs are kept this long: a report of 10,000 problems is about a
+ * megabyte, and a term's imports are looked at within days. */
+#define JOB_KEEP_S	(30 * 86400)
+
 #define JOB_COLUMNS \
 	"j.id, j.kind, j.filename, j.dry_run, j.skip_invalid, j.upsert, " \
 	"j.encoding, j.state, j.phase, j.done, j.total, j.rows, j.added, " \
@@ -60,9 +64,13 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 		DB_INTV((int64_t)time(NULL)) };
 	int64_t active = 0;
 
+	struct db_param old[1] = { DB_INTV((int64_t)time(NULL) - JOB_KEEP_S) };
+
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (db_query_int(db, "SELECT COUNT(*) FROM import_job WHERE state IN "
+	if (db_exec(db, "DELETE FROM import_job WHERE state IN ('done', "
+		    "'failed') AND finished_at < $1", old, 1, NULL, err) < 0 ||
+	    db_query_int(db, "SELECT COUNT(*) FROM import_job WHERE state IN "
 			 "('queued', 'running')", NULL, 0, &active, err) < 0)
 		goto fail;
 	if (active >= in->max_active) {

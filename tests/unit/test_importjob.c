@@ -439,6 +439,13 @@ test_one_job_per_project(void **state)
 				     "'%worker%stopped%'"), 1);
 	http_resp_free(&first);
 	assert_int_equal(fixture_int(f, MAILBOXES), 1);	/* b@pc2 alone */
+	/* jobs that ended a month ago go when the next one comes */
+	exec(f, "UPDATE import_job SET finished_at = finished_at - 31 * 86400 "
+	     "WHERE state = 'failed'");
+	assert_int_equal(fixture_int(f, JOBS), 3);
+	assert_int_equal(upload(f, "kind=mailboxes", csv, owner, &job), 202);
+	json_decref(job);
+	assert_int_equal(fixture_int(f, JOBS), 2);
 }
 
 /* The exports answer the files the imports read, to be saved, and what
