@@ -401,10 +401,12 @@ no_space(unsigned char c)
 	return 0;
 }
 
-/* Feeds s[0..n) to p in pieces, refusing a field that grows past the
+/* Feeds s[0..n) to p in pieces, refusing a field that grows well past the
  * limit before libcsv has gathered it whole: libcsv grows a field a block
  * at a time, which for a field of many megabytes costs quadratic time.
- * Returns the bytes taken (n unless libcsv stopped). */
+ * (Up to a piece past the limit, the field is left to end, or to fail
+ * otherwise first, as it would without this check.)  Returns the bytes
+ * taken (n unless libcsv stopped). */
 static size_t
 feed_line(struct split *sp, struct csv_parser *p, const char *s, size_t n)
 {
@@ -416,7 +418,7 @@ feed_line(struct split *sp, struct csv_parser *p, const char *s, size_t n)
 		got = csv_parse(p, s + off, k, on_field, on_row, sp);
 		if (got != k || csv_error(p) != CSV_SUCCESS || sp->failed)
 			return off + got;
-		if (p->entry_pos > sp->lim->max_field) {
+		if (p->entry_pos > sp->lim->max_field + FEED_PIECE) {
 			sp->failed = fail_at(sp->err, sp->field_line,
 			    colname(sp, sp->nfields, name, sizeof(name)),
 			    "field longer than %zu bytes", sp->lim->max_field);

@@ -245,6 +245,11 @@ test_fields_and_limits(void **state)
 		  "line 2, column b", "longer than 5");
 	refused_n(L("a,abcdef\n"), CSVIN_AUTO, &lim, "line 1, column 2",
 		  "longer than 5");
+	/* a long field that goes wrong before it ends is refused where it
+	 * goes wrong, as libcsv sees it (the early refusal of a huge field
+	 * is kept for fields far past the limit) */
+	refused_n(L("a,b\n1,\"xxxxxxxxxx\nyy\"z\n"), CSVIN_AUTO, &lim,
+		  "line 3", "a quote out of place");
 	refused_n(L("a\n1\n2\n\n3\n"), CSVIN_AUTO, &lim, "line 5",
 		  "more than 2 rows");
 	parse_ok(L("a\n1\n2\n"), CSVIN_AUTO, &lim, &doc);
