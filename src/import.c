@@ -2,376 +2,39 @@
  * import.c - bulk import of mailboxes and aliases.  See import.h.
  *
  * Three passes over the rows.  The cells are validated on their own, and
- * an address met twice is flagged.  Then the database is asked, in one
- * read transaction: the domain in the caller's scope, whether the address
- * is taken, and the limits, counted row by row over the usage read once
- * per domain and project.  Plain passwords are hashed on every core only
+ * an address met twice is flagged (import_cells.c).  Then the database is
+ * asked, here, in one read transaction: the domain in the caller's scope,
+ * whether the address is taken, and the limits, counted row by row over
+ * the usage read once per domain and project.  Plain passwords are hashed on every core only
  * when the rows are to be written, outside any transaction (that is the
  * slow part); then one write transaction asks the database again (another
  * writer may have come in between) and writes.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "import.h"
+#include "import_ctx.h"
 #include "import_hash.h"
-#include "mapsyntax.h"
-#include "pwhash.h"
-#include "validate.h"
 
-enum { C_ADDRESS, C_PASSWORD, C_HASH, C_NAME, C_QUOTA, C_ACTIVE, C_N };
 static const char *const columns[] = { "address", "password",
 	"password_hash", "name", "quota", "active", NULL };
-/* Aliases: the same indexes where the meaning is the same. */
-enum { A_ADDRESS, A_DESTINATIONS, A_ACTIVE, A_N };
 static const char *const alias_columns[] = { "address", "destinations",
 	"active", NULL };
-
-#define DOMAINS_MAX	4096	/* distinct domains in one file */
-
-struct mrow {
-	size_t line;
-	char local[MAPSYNTAX_LOCAL_MAX + 1];
-	const char *domain;	/* canonical, interned ("": none) */
-	const char *name, *plain, *prehashed;	/* NULL: not given */
-	char *hash;		/* to store; owned */
-	char *dests;		/* an alias's, canonical, joined; owned */
-	int64_t quota;		/* -1: the default (new) or as it is */
-	int active;		/* -1: true (new) or as it is */
-	int bad, update;
-	int dom;		/* index into ctx.doms */
-};
-
-struct idom {
-	char name[MAPSYNTAX_DOMAIN_MAX + 1];
-	int found;
-	struct domain_ref ref;
-	struct import_usage u;
-	int bulk;		/* taken holds every taken address */
-	struct import_taken_set taken;
-};
 
 /* From this many rows on, a domain's taken addresses are read at once
  * rather than asked about row by row. */
 #define BULK_ROWS	256
-
-struct ictx {
-	int aliases;		/* importing aliases, not mailboxes */
-	int asked;		/* the database was asked before apply() */
-	/* the last domain as written, and as validate_domain() made it
-	 * (interned: rows point to it) */
-	char raw_domain[MAPSYNTAX_DOMAIN_MAX + 1];
-	const char *canon_domain;
-	struct dname *names;	/* every interned domain name */
-	const char **made;	/* the domains this import made */
-	struct db *db;
-	const struct hk_actor *actor;
-	const struct import_opts *o;
-	struct import_report *rep;
-	struct mrow *rows;
-	size_t n;
-	struct idom *doms;
-	int ndoms;
-	int col[C_N];
-};
-
-static void
-problem(struct ictx *c, struct mrow *r, const char *column,
-	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-problem(struct ictx *c, struct mrow *r, const char *column,
-	const char *fmt, ...)
-{
-	struct import_report *rep = c->rep;
-	struct import_problem *p;
-	va_list ap;
-
-	if (!r->bad)
-		rep->invalid++;
-	r->bad = 1;
-	if (rep->nproblems >= IMPORT_PROBLEMS_MAX) {
-		rep->truncated = 1;
-		return;
-	}
-	p = &rep->problems[rep->nproblems++];
-	p->line = r->line;
-	snprintf(p->column, sizeof(p->column), "%s", column);
-	va_start(ap, fmt);
-	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
-	va_end(ap);
-}
 
 static void
 progress(struct ictx *c, const char *phase, size_t done, size_t total)
 {
 	if (c->o->progress != NULL)
 		c->o->progress(c->o->progress_ctx, phase, done, total);
-}
-
-static int
-parse_active(const char *s, int *v)
-{
-	static const char *const yes[] = { "true", "yes", "1", NULL };
-	static const char *const no[] = { "false", "no", "0", NULL };
-
-	for (int i = 0; yes[i]; i++)
-		if (strcasecmp(s, yes[i]) == 0)
-			return *v = 1, 0;
-	for (int i = 0; no[i]; i++)
-		if (strcasecmp(s, no[i]) == 0)
-			return *v = 0, 0;
-	return -1;
-}
-
-/* A cell that failed a validator: the problem in its column. */
-static void
-refused(struct ictx *c, struct mrow *r, const char *column,
-	const struct hk_err *e)
-{
-	problem(c, r, column, "%s", e->message);
-}
-
-/*
- * validate_address(), with the last domain's verdict kept: a file names
- * few domains, row after row, and checking one (IDNA, look-alikes) costs
- * more than all the rest of a row.  The local part is checked every time.
- */
-/* A domain name kept once for the rows that name it (rows of a file
- * mostly share a few domains: a copy in each of 100,000 rows was 25 MB of
- * memory to zero). */
-struct dname {
-	struct dname *next;
-	char name[];
-};
-
-static const char *
-intern(struct ictx *c, const char *name, struct hk_err *e)
-{
-	size_t n = strlen(name) + 1;
-	struct dname *d;
-
-	if (c->canon_domain != NULL && strcmp(c->canon_domain, name) == 0)
-		return c->canon_domain;
-	if ((d = malloc(sizeof(*d) + n)) == NULL) {
-		hk_fail(e, HK_ESYS, NULL, "out of memory");
-		return NULL;
-	}
-	memcpy(d->name, name, n);
-	d->next = c->names;
-	c->names = d;
-	return d->name;
-}
-
-/* local@domain into local and *domain, the domain validated once for a
- * run of rows that write it alike. */
-static int
-check_address(struct ictx *c, const char *addr, char *local,
-	      const char **domain, struct hk_err *e)
-{
-	const char *at = strrchr(addr, '@');
-	char buf[MAPSYNTAX_LOCAL_MAX + 2], dom[MAPSYNTAX_DOMAIN_MAX + 1];
-
-	if (at == NULL || at == addr || c->canon_domain == NULL ||
-	    strcmp(at + 1, c->raw_domain) != 0 ||
-	    (size_t)(at - addr) >= sizeof(buf)) {
-		if (validate_address(addr, "address", local, dom, e) < 0 ||
-		    (*domain = intern(c, dom, e)) == NULL)
-			return -1;
-		if (strlen(at + 1) < sizeof(c->raw_domain)) {
-			snprintf(c->raw_domain, sizeof(c->raw_domain), "%s",
-				 at + 1);
-			c->canon_domain = *domain;
-		}
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%.*s", (int)(at - addr), addr);
-	if (validate_localpart(buf, "address", local, e) < 0)
-		return -1;
-	*domain = c->canon_domain;
-	return 0;
-}
-
-/* The optional cells: name, quota, active. */
-static void
-check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
-{
-	const char *name = csvin_cell(in, c->col[C_NAME]);
-	const char *quota = csvin_cell(in, c->col[C_QUOTA]);
-	const char *active = csvin_cell(in, c->col[C_ACTIVE]);
-	struct hk_err e;
-
-	r->quota = r->active = -1;
-	if (c->col[C_NAME] >= 0 && (!c->o->upsert || *name != '\0')) {
-		if (csvin_formula(name))
-			problem(c, r, "name", "starts like a spreadsheet formula "
-				"(=, +, -, @): refused");
-		else if (validate_display_name(name, "name", &e) < 0)
-			refused(c, r, "name", &e);
-		r->name = name;
-	}
-	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
-		refused(c, r, "quota", &e);
-	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		problem(c, r, "active", "\"%s\": expected true or false",
-			active);
-}
-
-/* One row on its own: the address, exactly one password, the details. */
-static void
-check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
-{
-	const char *addr = csvin_cell(in, c->col[C_ADDRESS]);
-	const char *plain = csvin_cell(in, c->col[C_PASSWORD]);
-	const char *hash = csvin_cell(in, c->col[C_HASH]);
-	struct hk_err e;
-
-	r->line = in->line;
-	r->dom = -1;
-	r->domain = "";
-	if (*addr == '\0')
-		problem(c, r, "address", "empty");
-	else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
-		refused(c, r, "address", &e);
-	if (*plain != '\0' && *hash != '\0')
-		problem(c, r, "password", "give password or password_hash, "
-			"not both");
-	else if (*plain != '\0' && validate_password(plain, "password",
-		 c->o->pw_min, c->o->pw_max, &e) < 0)
-		refused(c, r, "password", &e);
-	else if (*hash != '\0' && pwhash_check_prehashed(hash,
-		 "password_hash", &e) < 0)
-		refused(c, r, "password_hash", &e);
-	else if (*plain == '\0' && *hash == '\0' && !c->o->upsert)
-		problem(c, r, c->col[C_PASSWORD] >= 0 ? "password" :
-			"password_hash", "empty: every new mailbox needs one");
-	r->plain = *plain != '\0' ? plain : NULL;
-	r->prehashed = *hash != '\0' ? hash : NULL;
-	check_details(c, in, r);
-}
-
-/* An alias's address: local@domain, or @domain for the catch-all. */
-static void
-check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
-{
-	char dom[MAPSYNTAX_DOMAIN_MAX + 1];
-	const char *d;
-	struct hk_err e;
-
-	r->domain = "";
-	if (*addr == '\0')
-		problem(c, r, "address", "empty");
-	else if (addr[0] == '@') {
-		if (validate_domain(addr + 1, "address", dom, &e) < 0 ||
-		    (d = intern(c, dom, &e)) == NULL)
-			refused(c, r, "address", &e);
-		else
-			r->domain = d;
-		r->local[0] = '\0';
-	} else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
-		refused(c, r, "address", &e);
-}
-
-/* Destinations, several in one cell: split at commas, semicolons, spaces
- * and line breaks, then checked and joined as validate_destinations()
- * does for the API. */
-static void
-check_destinations(struct ictx *c, struct mrow *r, const char *cell)
-{
-	char *copy = strdup(cell), *save = NULL;
-	const char *list[VALIDATE_DEST_MAX + 1];
-	struct strbuf sb;
-	struct hk_err e;
-	size_t n = 0;
-
-	strbuf_init(&sb, 0);
-	for (char *t = copy ? strtok_r(copy, ",; \t\r\n", &save) : NULL;
-	     t != NULL && n <= VALIDATE_DEST_MAX;
-	     t = strtok_r(NULL, ",; \t\r\n", &save))
-		list[n++] = t;
-	if (copy == NULL)
-		problem(c, r, "destinations", "out of memory");
-	else if (n == 0)
-		problem(c, r, "destinations", "empty");
-	else if (n > VALIDATE_DEST_MAX)
-		problem(c, r, "destinations", "more than %d", VALIDATE_DEST_MAX);
-	else if (validate_destinations(list, n, "destinations", &sb, &e) < 0)
-		refused(c, r, "destinations", &e);
-	else if ((r->dests = strdup(strbuf_str(&sb))) == NULL)
-		problem(c, r, "destinations", "out of memory");
-	strbuf_free(&sb);
-	free(copy);
-}
-
-static void
-check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
-{
-	const char *active = csvin_cell(in, c->col[A_ACTIVE]);
-
-	r->line = in->line;
-	r->dom = -1;
-	r->quota = r->active = -1;
-	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
-	check_destinations(c, r, csvin_cell(in, c->col[A_DESTINATIONS]));
-	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		problem(c, r, "active", "\"%s\": expected true or false",
-			active);
-}
-
-static uint64_t
-address_hash(const struct mrow *r)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (const char *p = r->local; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ '@') * 1099511628211ULL;
-	for (const char *p = r->domain; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
-/* An address met again is a problem of every later line: the rows are
- * in file order, so the one a table slot holds came first. */
-static int
-mark_duplicates(struct ictx *c)
-{
-	size_t size = 64;
-	size_t *slot;
-
-	while (size < 2 * c->n)
-		size *= 2;
-	if ((slot = malloc(size * sizeof(*slot))) == NULL)
-		return -1;
-	memset(slot, 0xff, size * sizeof(*slot));	/* SIZE_MAX: free */
-	for (size_t i = 0; i < c->n; i++) {
-		struct mrow *r = &c->rows[i], *first;
-		size_t k;
-
-		if (r->domain[0] == '\0')
-			continue;
-		for (k = address_hash(r) & (size - 1); slot[k] != SIZE_MAX;
-		     k = (k + 1) & (size - 1)) {
-			first = &c->rows[slot[k]];
-			if (strcmp(first->local, r->local) == 0 &&
-			    strcmp(first->domain, r->domain) == 0)
-				break;
-		}
-		if (slot[k] == SIZE_MAX) {
-			slot[k] = i;
-			continue;
-		}
-		problem(c, r, "address", "%s@%s again: already on line %zu",
-			r->local, r->domain, c->rows[slot[k]].line);
-	}
-	free(slot);
-	return 0;
 }
 
 /* The domain's index in c->doms, looked up (in the caller's scope) and
@@ -427,20 +90,20 @@ count_limits(struct ictx *c, struct mrow *r, struct idom *d,
 
 	if (!r->update && p->project_max > 0 &&
 	    p->project_mailboxes >= p->project_max)
-		problem(c, r, "", "over the project's limit of %lld mailboxes",
-			(long long)p->project_max);
+		import_problem(c, r, "", "over the project's limit of %lld "
+			       "mailboxes", (long long)p->project_max);
 	else if (!r->update && d->u.domain_max > 0 &&
 		 d->u.domain_mailboxes >= d->u.domain_max)
-		problem(c, r, "", "over the domain's limit of %lld mailboxes",
-			(long long)d->u.domain_max);
+		import_problem(c, r, "", "over the domain's limit of %lld "
+			       "mailboxes", (long long)d->u.domain_max);
 	else if (p->storage_max > 0 && quota == 0)
-		problem(c, r, "quota", "the project has a storage limit: give "
-			"the mailbox a quota");
+		import_problem(c, r, "quota", "the project has a storage "
+			       "limit: give the mailbox a quota");
 	else if (p->storage_max > 0 && grow > 0 &&
 		 grow > p->storage_max - p->storage)
-		problem(c, r, "quota", "over the project's storage limit "
-			"(%lld bytes left)", (long long)(p->storage_max -
-			p->storage));
+		import_problem(c, r, "quota", "over the project's storage "
+			       "limit (%lld bytes left)",
+			       (long long)(p->storage_max - p->storage));
 	if (r->bad)
 		return;
 	p->project_mailboxes += !r->update;
@@ -455,11 +118,11 @@ check_alias_row(struct ictx *c, struct mrow *r, const struct import_taken *t)
 {
 	r->update = t->alias;
 	if (t->mailbox)
-		problem(c, r, "address", "%s@%s is a mailbox", r->local,
-			r->domain);
+		import_problem(c, r, "address", "%s@%s is a mailbox",
+			       r->local, r->domain);
 	else if (t->alias && !c->o->upsert)
-		problem(c, r, "address", "%s@%s exists (to update it, import "
-			"with upsert)", r->local, r->domain);
+		import_problem(c, r, "address", "%s@%s exists (to update it, "
+			       "import with upsert)", r->local, r->domain);
 }
 
 /* One row against the database: its domain, whether the address is
@@ -476,7 +139,7 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 	if (!d->found && c->o->create_domains_on != NULL)
 		return 0;	/* to be made: nothing in it, limits later */
 	if (!d->found) {
-		problem(c, r, "address", "no domain %s%s", r->domain,
+		import_problem(c, r, "address", "no domain %s%s", r->domain,
 			c->actor->is_admin ? "" : " in your project");
 		return 0;
 	}
@@ -488,13 +151,14 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 		return check_alias_row(c, r, &t), 0;
 	r->update = t.mailbox;
 	if (t.alias)
-		problem(c, r, "address", "%s@%s is an alias", r->local,
-			r->domain);
+		import_problem(c, r, "address", "%s@%s is an alias",
+			       r->local, r->domain);
 	else if (t.mailbox && !c->o->upsert)
-		problem(c, r, "address", "%s@%s exists (to update it, import "
-			"with upsert)", r->local, r->domain);
+		import_problem(c, r, "address", "%s@%s exists (to update it, "
+			       "import with upsert)", r->local, r->domain);
 	else if (!t.mailbox && !r->plain && !r->prehashed)
-		problem(c, r, "password", "empty: a new mailbox needs one");
+		import_problem(c, r, "password", "empty: a new mailbox needs "
+			       "one");
 	else
 		count_limits(c, r, d, t.quota_bytes);
 	return 0;
@@ -598,8 +262,9 @@ write_rows(struct ictx *c, struct hk_err *err)
 						    r->update, err);
 		else if (r->update)
 			rc = store_mailbox_write_patch(c->db, &d->ref,
-				r->local, &(struct mailbox_patch){ in.password_hash,
-				in.name, in.quota_bytes, in.active }, err);
+				r->local, &(struct mailbox_patch){
+				in.password_hash, in.name, in.quota_bytes,
+				in.active }, err);
 		else
 			rc = store_import_batch_add(c->db, batch, &d->ref, &in,
 						    err);
@@ -657,10 +322,7 @@ judge(struct ictx *c, const struct csvin_doc *doc, struct hk_err *err)
 {
 	int rc;
 
-	for (size_t i = 0; i < c->n; i++)
-		(c->aliases ? check_alias_cells : check_cells)(c,
-		    &doc->rows[i], &c->rows[i]);
-	if (mark_duplicates(c) < 0)
+	if (import_check_cells(c, doc) < 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	/* Asked first without the write lock when there is hashing to
 	 * spare, a problem already (every problem is reported), or nothing
@@ -819,7 +481,8 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 			"operator makes domains in an import");
 	else if (!rep->problems || !c.rows || !c.doms)
 		hk_fail(err, HK_ESYS, NULL, "out of memory");
-	else if (columns_of(aliases, o->upsert, doc, c.col, err) == 0 && judge(&c, doc, err) == 0) {
+	else if (columns_of(aliases, o->upsert, doc, c.col, err) == 0 &&
+		 judge(&c, doc, err) == 0) {
 		if (rep->invalid > 0 && !o->skip_invalid)
 			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
 				"problems: nothing written", rep->invalid,
@@ -839,12 +502,7 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 	if (c.doms != NULL)
 		forget_domains(&c);
 	free(c.made);
-	while (c.names != NULL) {
-		struct dname *next = c.names->next;
-
-		free(c.names);
-		c.names = next;
-	}
+	import_names_free(&c);
 	free(c.rows);
 	free(c.doms);
 	return rc;

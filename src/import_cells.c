@@ -1,0 +1,325 @@
+/*
+ * import_cells.c - the bulk import's first pass: each row's cells judged
+ * on their own, as the API's validators judge a request's fields (an
+ * address, a password or a hash, a name a spreadsheet would not run, a
+ * quota, active), and an address met twice in the file flagged.  Nothing
+ * here asks the database.  See import_ctx.h.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "import_ctx.h"
+#include "pwhash.h"
+#include "validate.h"
+
+void
+import_problem(struct ictx *c, struct mrow *r, const char *column,
+	       const char *fmt, ...)
+{
+	struct import_report *rep = c->rep;
+	struct import_problem *p;
+	va_list ap;
+
+	if (!r->bad)
+		rep->invalid++;
+	r->bad = 1;
+	if (rep->nproblems >= IMPORT_PROBLEMS_MAX) {
+		rep->truncated = 1;
+		return;
+	}
+	p = &rep->problems[rep->nproblems++];
+	p->line = r->line;
+	snprintf(p->column, sizeof(p->column), "%s", column);
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int
+parse_active(const char *s, int *v)
+{
+	static const char *const yes[] = { "true", "yes", "1", NULL };
+	static const char *const no[] = { "false", "no", "0", NULL };
+
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return *v = 1, 0;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return *v = 0, 0;
+	return -1;
+}
+
+/* A cell that failed a validator: the problem in its column. */
+static void
+refused(struct ictx *c, struct mrow *r, const char *column,
+	const struct hk_err *e)
+{
+	import_problem(c, r, column, "%s", e->message);
+}
+
+/* A domain name kept once for the rows that name it (rows of a file
+ * mostly share a few domains: a copy in each of 100,000 rows was 25 MB of
+ * memory to zero). */
+struct dname {
+	struct dname *next;
+	char name[];
+};
+
+static const char *
+intern(struct ictx *c, const char *name, struct hk_err *e)
+{
+	size_t n = strlen(name) + 1;
+	struct dname *d;
+
+	if (c->canon_domain != NULL && strcmp(c->canon_domain, name) == 0)
+		return c->canon_domain;
+	if ((d = malloc(sizeof(*d) + n)) == NULL) {
+		hk_fail(e, HK_ESYS, NULL, "out of memory");
+		return NULL;
+	}
+	memcpy(d->name, name, n);
+	d->next = c->names;
+	c->names = d;
+	return d->name;
+}
+
+/*
+ * validate_address() into local and *domain, with the last domain's
+ * verdict kept: a file names few domains, row after row, and checking one
+ * (IDNA, look-alikes) costs more than all the rest of a row.  The local
+ * part is checked every time.
+ */
+static int
+check_address(struct ictx *c, const char *addr, char *local,
+	      const char **domain, struct hk_err *e)
+{
+	const char *at = strrchr(addr, '@');
+	char buf[MAPSYNTAX_LOCAL_MAX + 2], dom[MAPSYNTAX_DOMAIN_MAX + 1];
+
+	if (at == NULL || at == addr || c->canon_domain == NULL ||
+	    strcmp(at + 1, c->raw_domain) != 0 ||
+	    (size_t)(at - addr) >= sizeof(buf)) {
+		if (validate_address(addr, "address", local, dom, e) < 0 ||
+		    (*domain = intern(c, dom, e)) == NULL)
+			return -1;
+		if (strlen(at + 1) < sizeof(c->raw_domain)) {
+			snprintf(c->raw_domain, sizeof(c->raw_domain), "%s",
+				 at + 1);
+			c->canon_domain = *domain;
+		}
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)(at - addr), addr);
+	if (validate_localpart(buf, "address", local, e) < 0)
+		return -1;
+	*domain = c->canon_domain;
+	return 0;
+}
+
+/* The optional cells: name, quota, active. */
+static void
+check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *name = csvin_cell(in, c->col[C_NAME]);
+	const char *quota = csvin_cell(in, c->col[C_QUOTA]);
+	const char *active = csvin_cell(in, c->col[C_ACTIVE]);
+	struct hk_err e;
+
+	r->quota = r->active = -1;
+	if (c->col[C_NAME] >= 0 && (!c->o->upsert || *name != '\0')) {
+		if (csvin_formula(name))
+			import_problem(c, r, "name", "starts like a "
+				       "spreadsheet formula (=, +, -, @): "
+				       "refused");
+		else if (validate_display_name(name, "name", &e) < 0)
+			refused(c, r, "name", &e);
+		r->name = name;
+	}
+	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
+		refused(c, r, "quota", &e);
+	if (*active != '\0' && parse_active(active, &r->active) < 0)
+		import_problem(c, r, "active", "\"%s\": expected true or "
+			       "false", active);
+}
+
+/* One row on its own: the address, exactly one password, the details. */
+static void
+check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *addr = csvin_cell(in, c->col[C_ADDRESS]);
+	const char *plain = csvin_cell(in, c->col[C_PASSWORD]);
+	const char *hash = csvin_cell(in, c->col[C_HASH]);
+	struct hk_err e;
+
+	r->line = in->line;
+	r->dom = -1;
+	r->domain = "";
+	if (*addr == '\0')
+		import_problem(c, r, "address", "empty");
+	else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
+		refused(c, r, "address", &e);
+	if (*plain != '\0' && *hash != '\0')
+		import_problem(c, r, "password", "give password or "
+			       "password_hash, not both");
+	else if (*plain != '\0' && validate_password(plain, "password",
+		 c->o->pw_min, c->o->pw_max, &e) < 0)
+		refused(c, r, "password", &e);
+	else if (*hash != '\0' && pwhash_check_prehashed(hash,
+		 "password_hash", &e) < 0)
+		refused(c, r, "password_hash", &e);
+	else if (*plain == '\0' && *hash == '\0' && !c->o->upsert)
+		import_problem(c, r, c->col[C_PASSWORD] >= 0 ?
+			       "password" : "password_hash", "empty: every new "
+			       "mailbox needs one");
+	r->plain = *plain != '\0' ? plain : NULL;
+	r->prehashed = *hash != '\0' ? hash : NULL;
+	check_details(c, in, r);
+}
+
+/* An alias's address: local@domain, or @domain for the catch-all. */
+static void
+check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
+{
+	char dom[MAPSYNTAX_DOMAIN_MAX + 1];
+	const char *d;
+	struct hk_err e;
+
+	r->domain = "";
+	if (*addr == '\0')
+		import_problem(c, r, "address", "empty");
+	else if (addr[0] == '@') {
+		if (validate_domain(addr + 1, "address", dom, &e) < 0 ||
+		    (d = intern(c, dom, &e)) == NULL)
+			refused(c, r, "address", &e);
+		else
+			r->domain = d;
+		r->local[0] = '\0';
+	} else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
+		refused(c, r, "address", &e);
+}
+
+/* Destinations, several in one cell: split at commas, semicolons, spaces
+ * and line breaks, then checked and joined as validate_destinations()
+ * does for the API. */
+static void
+check_destinations(struct ictx *c, struct mrow *r, const char *cell)
+{
+	char *copy = strdup(cell), *save = NULL;
+	const char *list[VALIDATE_DEST_MAX + 1];
+	struct strbuf sb;
+	struct hk_err e;
+	size_t n = 0;
+
+	strbuf_init(&sb, 0);
+	for (char *t = copy ? strtok_r(copy, ",; \t\r\n", &save) : NULL;
+	     t != NULL && n <= VALIDATE_DEST_MAX;
+	     t = strtok_r(NULL, ",; \t\r\n", &save))
+		list[n++] = t;
+	if (copy == NULL)
+		import_problem(c, r, "destinations", "out of memory");
+	else if (n == 0)
+		import_problem(c, r, "destinations", "empty");
+	else if (n > VALIDATE_DEST_MAX)
+		import_problem(c, r, "destinations", "more than %d",
+			       VALIDATE_DEST_MAX);
+	else if (validate_destinations(list, n, "destinations", &sb, &e) < 0)
+		refused(c, r, "destinations", &e);
+	else if ((r->dests = strdup(strbuf_str(&sb))) == NULL)
+		import_problem(c, r, "destinations", "out of memory");
+	strbuf_free(&sb);
+	free(copy);
+}
+
+static void
+check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+{
+	const char *active = csvin_cell(in, c->col[A_ACTIVE]);
+
+	r->line = in->line;
+	r->dom = -1;
+	r->quota = r->active = -1;
+	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
+	check_destinations(c, r, csvin_cell(in, c->col[A_DESTINATIONS]));
+	if (*active != '\0' && parse_active(active, &r->active) < 0)
+		import_problem(c, r, "active", "\"%s\": expected true or "
+			       "false", active);
+}
+
+static uint64_t
+address_hash(const struct mrow *r)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (const char *p = r->local; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '@') * 1099511628211ULL;
+	for (const char *p = r->domain; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* An address met again is a problem of every later line: the rows are
+ * in file order, so the one a table slot holds came first. */
+static int
+mark_duplicates(struct ictx *c)
+{
+	size_t size = 64;
+	size_t *slot;
+
+	while (size < 2 * c->n)
+		size *= 2;
+	if ((slot = malloc(size * sizeof(*slot))) == NULL)
+		return -1;
+	memset(slot, 0xff, size * sizeof(*slot));	/* SIZE_MAX: free */
+	for (size_t i = 0; i < c->n; i++) {
+		struct mrow *r = &c->rows[i], *first;
+		size_t k;
+
+		if (r->domain[0] == '\0')
+			continue;
+		for (k = address_hash(r) & (size - 1); slot[k] != SIZE_MAX;
+		     k = (k + 1) & (size - 1)) {
+			first = &c->rows[slot[k]];
+			if (strcmp(first->local, r->local) == 0 &&
+			    strcmp(first->domain, r->domain) == 0)
+				break;
+		}
+		if (slot[k] == SIZE_MAX) {
+			slot[k] = i;
+			continue;
+		}
+		import_problem(c, r, "address", "%s@%s again: already on "
+			       "line %zu", r->local, r->domain,
+			       c->rows[slot[k]].line);
+	}
+	free(slot);
+	return 0;
+}
+
+int
+import_check_cells(struct ictx *c, const struct csvin_doc *doc)
+{
+	for (size_t i = 0; i < c->n; i++)
+		(c->aliases ? check_alias_cells : check_cells)(c,
+		    &doc->rows[i], &c->rows[i]);
+	return mark_duplicates(c);
+}
+
+void
+import_names_free(struct ictx *c)
+{
+	while (c->names != NULL) {
+		struct dname *next = c->names->next;
+
+		free(c->names);
+		c->names = next;
+	}
+	c->canon_domain = NULL;
+}
