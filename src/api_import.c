@@ -90,14 +90,17 @@ problems_json(const struct import_report *rep)
 	return text;
 }
 
+/* What a job's poller may read of its failure, as an error answer says
+ * it; an internal error's cause goes to the operator's log instead. */
 static char *
-error_json(const struct hk_err *e)
+error_json(const struct job_run *j, const struct hk_err *e)
 {
-	json_t *obj = json_pack("{s:s, s:s, s:s?}", "code",
-				hk_errcode_name(e->code), "message", e->message,
-				"field", e->field[0] ? e->field : NULL);
+	json_t *obj = http_error_object(e);
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
+	if (http_status(e->code) == 500)
+		fprintf(stderr, "hakomail-fcgi: import %lld: %s: %s\n",
+			(long long)j->id, hk_errcode_name(e->code), e->message);
 	json_decref(obj);
 	return text;
 }
@@ -108,7 +111,7 @@ finish(struct job_run *j, const struct import_report *rep,
        const struct hk_err *failure, struct hk_err *err)
 {
 	char *problems = problems_json(rep);
-	char *error = failure ? error_json(failure) : NULL;
+	char *error = failure ? error_json(j, failure) : NULL;
 	struct import_job_result res = { rep->rows, rep->added, rep->updated,
 		rep->invalid, problems, rep->truncated,
 		failure ? (error ? error : "{}") : NULL };

@@ -139,23 +139,28 @@ utf8_clean(const char *s, char *out, size_t outlen)
 	return out;
 }
 
+json_t *
+http_error_object(const struct hk_err *err)
+{
+	char message[sizeof(err->message)], field[sizeof(err->field)];
+
+	return json_pack("{s:s, s:s, s:s?}", "code",
+			 hk_errcode_name(err->code), "message",
+			 http_status(err->code) == 500 ? "internal error" :
+			 utf8_clean(err->message, message, sizeof(message)),
+			 "field", err->field[0] ? utf8_clean(err->field, field,
+			 sizeof(field)) : NULL);
+}
+
 void
 http_error(struct http_resp *resp, const struct hk_err *err)
 {
-	char message[sizeof(err->message)], field[sizeof(err->field)];
-	json_t *e;
-
 	resp->status = http_status(err->code);
 	if (resp->status == 500)
 		snprintf(resp->internal, sizeof(resp->internal), "%s: %s",
 			 hk_errcode_name(err->code), err->message);
-	e = json_pack("{s:s, s:s, s:s?}", "code", hk_errcode_name(err->code),
-		      "message", resp->status == 500 ? "internal error" :
-		      utf8_clean(err->message, message, sizeof(message)),
-		      "field", err->field[0] ? utf8_clean(err->field, field,
-		      sizeof(field)) : NULL);
 	json_decref(resp->body);
-	resp->body = json_pack("{s:o}", "error", e);
+	resp->body = json_pack("{s:o}", "error", http_error_object(err));
 }
 
 const char *
