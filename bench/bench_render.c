@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "pushd/render.h"
 
 extern char **environ;
 

@@ -21,7 +21,7 @@ step() { echo; echo "=== $* ($((SECONDS - start)) s)"; }
 # program that died without a verdict counts as one failure.
 count_unit() {
 	local dir=$1 label=$2 log p f
-	for log in "$dir"/tests/unit/*.log; do
+	for log in "$dir"/tests/unit/*/*.log; do
 		[ -f "$log" ] || continue
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)

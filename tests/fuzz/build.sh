@@ -12,15 +12,16 @@
 # first and built from there: the project's own tree is being edited as we
 # build, and an out-of-tree make would rerun automake in it (rewriting its
 # Makefile.in) whenever Makefile.am is newer.  The copy is configured in
-# BUILDDIR/obj; only the two libraries are made (src/libhakocommon.a and
-# src/libhakopanel.a), then fuzz_api.c is linked against them and the
-# external libraries that configure.ac's HK_NEED lines name, through
-# pkg-config, plus libcsv (-lcsv: libcsv-dev ships no .pc file; the API
-# reads uploads); fuzz_csv.c likewise; fuzz_bundle.c only against
-# src/libhakocommon.a, libcrypto and jansson.  Every target is linked with fuzz_common.c, what they share
+# BUILDDIR/obj; only the libraries are made (src/common/libhakocommon.a,
+# src/panel/libhakopanel.a and the API's src/fcgi/libhakofcgi.a), then
+# fuzz_api.c and fuzz_csv.c are linked against them and the external
+# libraries that configure.ac's HK_NEED lines name, through pkg-config,
+# plus libcsv (-lcsv: libcsv-dev ships no .pc file; the API reads
+# uploads); fuzz_bundle.c only against the common library, libcrypto and
+# jansson.  Every target is linked with fuzz_common.c, what they share
 # (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
-# with -DFZ_NO_DB, without the database part, which needs libhakopanel.a.
-# Each target is built even when another one (or libhakopanel.a) fails,
+# with -DFZ_NO_DB, without the database part, which needs the panel.
+# Each target is built even when another one (or a panel library) fails,
 # and a target that failed leaves no binary; the exit status is 1 when
 # anything failed.  The copy keeps the files' times, so a second build is
 # incremental.  Nothing outside BUILDDIR is written (but for packages).
@@ -98,9 +99,10 @@ if [ ! -f "$obj/Makefile" ]; then
 fi
 rm -f "$out/fuzz_api" "$out/fuzz_bundle" "$out/fuzz_csv"
 rc=0
-make -C "$obj" -s -j"$(nproc)" src/libhakocommon.a || exit 1
+make -C "$obj" -s -j"$(nproc)" src/common/libhakocommon.a || exit 1
 panel=yes
-make -C "$obj" -s -j"$(nproc)" src/libhakopanel.a || { panel=no; rc=1; }
+make -C "$obj" -s -j"$(nproc)" src/panel/libhakopanel.a \
+    src/fcgi/libhakofcgi.a || { panel=no; rc=1; }
 
 # configure.ac's HK_NEED modules, version constraints dropped.
 mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
@@ -109,9 +111,10 @@ mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
 # shellcheck disable=SC2046,SC2086 # lists of flags
 if [ "$panel" = yes ] &&
     "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
-    -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
+    -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" $(pkg-config --cflags $mods) \
     "$here/fuzz_api.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
-    "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
+    "$obj/src/fcgi/libhakofcgi.a" "$obj/src/panel/libhakopanel.a" \
+    "$obj/src/common/libhakocommon.a" \
     $(pkg-config --libs $mods) -lcsv; then
 	echo "build.sh: $out/fuzz_api"
 else
@@ -122,9 +125,10 @@ fi
 # shellcheck disable=SC2046,SC2086 # lists of flags
 if [ "$panel" = yes ] &&
     "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
-    -I"$obj" -I"$tree/src" $(pkg-config --cflags $mods) \
+    -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" $(pkg-config --cflags $mods) \
     "$here/fuzz_csv.c" "$here/fuzz_common.c" -o "$out/fuzz_csv" \
-    "$obj/src/libhakopanel.a" "$obj/src/libhakocommon.a" \
+    "$obj/src/fcgi/libhakofcgi.a" "$obj/src/panel/libhakopanel.a" \
+    "$obj/src/common/libhakocommon.a" \
     $(pkg-config --libs $mods) -lcsv; then
 	echo "build.sh: $out/fuzz_csv"
 else
@@ -134,10 +138,10 @@ else
 fi
 # shellcheck disable=SC2046,SC2086 # lists of flags
 if "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
-    -I"$obj" -I"$tree/src" -DFZ_NO_DB \
+    -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" -DFZ_NO_DB \
     $(pkg-config --cflags libcrypto jansson) \
     "$here/fuzz_bundle.c" "$here/fuzz_common.c" -o "$out/fuzz_bundle" \
-    "$obj/src/libhakocommon.a" $(pkg-config --libs libcrypto jansson); then
+    "$obj/src/common/libhakocommon.a" $(pkg-config --libs libcrypto jansson); then
 	echo "build.sh: $out/fuzz_bundle"
 else
 	echo "build.sh: error: fuzz_bundle not built" >&2

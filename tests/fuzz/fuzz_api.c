@@ -47,7 +47,7 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "fcgi/api.h"
 #include "fuzz_common.h"
 #include "pwhash.h"
 #include "secret.h"

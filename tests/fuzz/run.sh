@@ -129,7 +129,7 @@ fuzz() {
 adict=$(mktemp) || adict=/dev/null
 {
 	cat "$here/api.dict"
-	grep -ho '{ *"[a-z_]*", *F_[A-Z]*' "$top"/src/api*.c |
+	grep -ho '{ *"[a-z_]*", *F_[A-Z]*' "$top"/src/fcgi/api*.c |
 	    sed 's/{ *"\([a-z_]*\)".*/new_\1="\\"\1\\""/' | sort -u
 } >"$adict"
 works+=("$adict")

@@ -27,8 +27,8 @@
 
 #include <cmocka.h>
 
-#include "api.h"
-#include "fixture.h"
+#include "fcgi/api.h"
+#include "../fixture.h"
 #include "pwhash.h"
 #include "secret.h"
 

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "api.h"
-#include "fixture.h"
+#include "fcgi/api.h"
+#include "../fixture.h"
 #include "pwhash.h"
 
 #define HASH "{SHA512-CRYPT}$6$saltsalt$" \

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "api.h"
-#include "fixture.h"
+#include "fcgi/api.h"
+#include "../fixture.h"
 
 static struct hk_config cfg;
 static char token[256];		/* the operator's, made by seed() */

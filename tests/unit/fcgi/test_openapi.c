@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "api.h"
+#include "fcgi/api.h"
 
 static json_t *doc;
 

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "api.h"
+#include "fcgi/api.h"
 #include "digest.h"
-#include "fixture.h"
+#include "../fixture.h"
 #include "secret.h"
 
 #define NSEED	2345

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "api.h"
-#include "fixture.h"
+#include "fcgi/api.h"
+#include "../fixture.h"
 #include "pwhash.h"
 
 #define PASSWORD "long-enough-1"

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
+#include "../fixture.h"
 #include "pwhash.h"
 #include "store.h"
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
+#include "../fixture.h"
 #include "store.h"
 
 static int

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
+#include "../fixture.h"
 #include "store.h"
 
 #define HASH1 "{SHA512-CRYPT}$6$abcdefgh$one"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "csvin.h"
-#include "fixture.h"
+#include "../fixture.h"
 #include "import.h"
 #include "pwhash.h"
 

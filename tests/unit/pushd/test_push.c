@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "push.h"
-#include "push_shared.h"
+#include "../fixture.h"
+#include "pushd/push.h"
+#include "pushd/push_shared.h"
 #include "store.h"
 
 #define FILES	"{\"passwd\":\"ab12\",\"virtual_alias_maps\":\"cd34\"}"

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "fixture.h"
-#include "render.h"
+#include "../fixture.h"
+#include "pushd/render.h"
 
 static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
 
