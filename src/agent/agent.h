@@ -10,8 +10,12 @@
  *   STATEDIR/gen/.stage-N-PID/   a generation being built
  *
  * Postfix's main.cf and Dovecot's passwd-file point at STATEDIR/current/...,
- * so publishing a generation is one rename() of a symlink.  agent_main.c
- * reads the command and answers JSON; agent_apply.c does the file work.
+ * so publishing a generation is one rename() of a symlink.
+ *
+ * The modules form a tree: agent_main.c reads the command and answers
+ * JSON; agent_apply.c does the file work (agent_apply.h); below it,
+ * agent_sums.c checksums what postmap built and agent_mta.c runs the mail
+ * programs.  This header holds only what they all share.
  */
 #ifndef HK_AGENT_H
 #define HK_AGENT_H
@@ -45,30 +49,5 @@ struct agent_state {
 	int have_files;		/* sha256[] filled */
 	char sha256[BUNDLE_MAX_FILES][65];
 };
-
-/*
- * Each takes the lock, fills st with what is serving when it returns
- * (also on failure, as far as known) and returns 0 or -1 with err, which
- * must not be NULL.  On success st->sha256[] holds the files read back.
- */
-
-/* Creates STATEDIR and generation 0 (all files empty) unless current exists. */
-int agent_init(const struct agent_conf *conf, struct agent_state *st,
-	       struct hk_err *err);
-
-/* Stages, postmaps, checks, publishes and reloads bundle b. */
-int agent_apply(const struct agent_conf *conf, const struct bundle *b,
-		struct agent_state *st, struct hk_err *err);
-
-/* Reads back the generation serving and the sha256 of its files. */
-int agent_status(const struct agent_conf *conf, struct agent_state *st,
-		 struct hk_err *err);
-
-/* Only the generation serving, without the lock (for error answers). */
-void agent_serving(const struct agent_conf *conf, struct agent_state *st);
-
-/* Shared by the agent's modules. */
-void agent_warn(const char *msg);
-int agent_write_all(int fd, const char *p, size_t n);
 
 #endif

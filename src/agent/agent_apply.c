@@ -24,10 +24,13 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "digest.h"
-#include "mapsyntax.h"
+#include "agent_apply.h"
 #include "agent_mta.h"
 #include "agent_sums.h"
+#include "digest.h"
+#include "fdio.h"
+#include "log.h"
+#include "mapsyntax.h"
 
 #define NAME_MAX_LEN		64	/* "gen/N", ".stage-N-PID" */
 #define DIR_BUF		(AGENT_DIR_MAX + 2 * NAME_MAX_LEN)	/* gen dirs */
@@ -39,14 +42,6 @@ struct ctx {
 	int gfd;	/* STATEDIR/gen, or -1 */
 	int lfd;	/* STATEDIR/lock, or -1 */
 };
-
-void
-agent_warn(const char *msg)
-{
-	/* stderr is the operator's log (pushd keeps it); stdout is JSON.
-	 * If even that fails there is nowhere left to say so. */
-	(void)fprintf(stderr, "hakomail-agent: warning: %s\n", msg);
-}
 
 /* Canonical decimal: "0" or [1-9][0-9]*, at most AGENT_GEN_MAX. */
 static int
@@ -211,22 +206,6 @@ check_tables(struct ctx *c, struct agent_state *st, struct hk_err *err)
 /* ------------------------------------------------------------------ */
 /* Staging */
 
-int
-agent_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* passwd: 0640 and group GROUP, or our own group if GROUP does not exist. */
 static int
 set_mode(const struct agent_conf *conf, int fd, const char *name)
@@ -276,7 +255,7 @@ write_file(const struct agent_conf *conf, int dfd, const char *dir,
 	if (fd < 0)
 		return hk_fail_errno(err, "creating %s/%s", dir, name);
 	if (set_mode(conf, fd, name) < 0 ||
-	    agent_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
+	    fdio_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
 	    (strcmp(name, "passwd") == 0 && date_after(fd, serving_mtime) < 0) ||
 	    fsync(fd) < 0) {
 		hk_fail_errno(err, "writing %s/%s", dir, name);
@@ -335,14 +314,14 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 		return hk_fail_errno(err, "%s", dir);
 	rc = write_files(c->conf, c->sfd, dfd, dir, b, err);
 	if (rc == 0)
-		rc = mta_postmap(c->conf, dfd, dir, err);
+		rc = agent_mta_postmap(c->conf, dfd, dir, err);
 	if (rc == 0)
 		rc = agent_sums_write(c->conf, dfd, dir, err);
 	if (rc == 0 && fsync(dfd) < 0)
 		rc = hk_fail_errno(err, "fsync %s", dir);
 	(void)close(dfd);
 	if (rc == 0)
-		rc = mta_check(c->conf, c->sfd, err);
+		rc = agent_mta_check(c->conf, c->sfd, err);
 	return rc;
 }
 
@@ -398,7 +377,7 @@ prune(struct ctx *c, uint64_t keep, const struct agent_state *prev)
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			(void)close(fd);
-		agent_warn("cannot list the gen directory to prune it");
+		log_warn("cannot list the gen directory to prune it");
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -411,7 +390,7 @@ prune(struct ctx *c, uint64_t keep, const struct agent_state *prev)
 			continue;
 		}
 		if (remove_dir(c, n, &e) < 0)
-			agent_warn(e.message);
+			log_warn("%s", e.message);
 	}
 	(void)closedir(d);
 }
@@ -435,11 +414,11 @@ swap_current(struct ctx *c, uint64_t gen, struct hk_err *err)
 	if (renameat(c->sfd, "current.new", c->sfd, "current") < 0) {
 		hk_fail_errno(err, "renaming %s/current.new to current", sd);
 		if (unlinkat(c->sfd, "current.new", 0) < 0)
-			agent_warn("cannot remove current.new");
+			log_warn("cannot remove current.new");
 		return -1;
 	}
 	if (fsync(c->sfd) < 0)	/* published already: say so, carry on */
-		agent_warn("fsync of the state directory failed");
+		log_warn("fsync of the state directory failed");
 	return 0;
 }
 
@@ -458,7 +437,7 @@ rollback(struct ctx *c, const struct agent_state *prev, uint64_t gen,
 	else if ((rc = unlinkat(c->sfd, "current", 0)) < 0)
 		hk_fail_errno(&e, "removing %s/current", c->conf->statedir);
 	else if (fsync(c->sfd) < 0)
-		agent_warn("fsync of the state directory failed");
+		log_warn("fsync of the state directory failed");
 	if (rc < 0) {
 		snprintf(msg + len, sizeof(err->message) - len, "; rollback "
 			 "failed, generation %llu still serving: %s",
@@ -468,7 +447,7 @@ rollback(struct ctx *c, const struct agent_state *prev, uint64_t gen,
 	*st = *prev;
 	gen_name(name, "", gen);
 	if (remove_dir(c, name, &e) < 0)
-		agent_warn(e.message);
+		log_warn("%s", e.message);
 	if (prev->serving)
 		snprintf(msg + len, sizeof(err->message) - len, "; rolled back "
 			 "to generation %llu",
@@ -515,13 +494,13 @@ stage_and_rename(struct ctx *c, const struct bundle *b, struct hk_err *err)
 	if (fsync(c->gfd) < 0) {
 		hk_fail_errno(err, "fsync %s/gen", c->conf->statedir);
 		if (remove_dir(c, name, &e) < 0)
-			agent_warn(e.message);
+			log_warn("%s", e.message);
 		return -1;
 	}
 	return 0;
 fail:
 	if (remove_dir(c, stage, &e) < 0)
-		agent_warn(e.message);
+		log_warn("%s", e.message);
 	return -1;
 }
 
@@ -558,16 +537,16 @@ install(struct ctx *c, const struct bundle *b, int reload,
 	if (swap_current(c, b->generation, err) < 0) {
 		gen_name(name, "", b->generation);
 		if (remove_dir(c, name, &e) < 0)
-			agent_warn(e.message);
+			log_warn("%s", e.message);
 		return -1;
 	}
 	memset(st, 0, sizeof(*st));
 	st->serving = 1;
 	st->generation = b->generation;
-	if (reload && mta_postfix(c->conf, "reload", err) < 0)
+	if (reload && agent_mta_postfix(c->conf, "reload", err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
 	if (reload && passwd_changed(b, &prev))
-		mta_dovecot_reload(c->conf);
+		agent_mta_dovecot_reload(c->conf);
 	prune(c, b->generation, &prev);
 	return 0;
 }
@@ -647,7 +626,7 @@ agent_apply(const struct agent_conf *conf, const struct bundle *b,
 }
 
 int
-agent_init(const struct agent_conf *conf, struct agent_state *st,
+agent_apply_init(const struct agent_conf *conf, struct agent_state *st,
 	   struct hk_err *err)
 {
 	struct bundle empty;
@@ -670,7 +649,7 @@ agent_init(const struct agent_conf *conf, struct agent_state *st,
 }
 
 int
-agent_status(const struct agent_conf *conf, struct agent_state *st,
+agent_apply_status(const struct agent_conf *conf, struct agent_state *st,
 	     struct hk_err *err)
 {
 	struct ctx c;
@@ -693,7 +672,7 @@ agent_status(const struct agent_conf *conf, struct agent_state *st,
 }
 
 void
-agent_serving(const struct agent_conf *conf, struct agent_state *st)
+agent_apply_serving(const struct agent_conf *conf, struct agent_state *st)
 {
 	struct ctx c = { conf, -1, -1, -1 };
 

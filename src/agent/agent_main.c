@@ -26,7 +26,10 @@
 #include <jansson.h>
 
 #include "agent.h"
+#include "agent_apply.h"
 #include "bundle.h"
+#include "fdio.h"
+#include "log.h"
 #include "mapsyntax.h"
 #include "strbuf.h"
 
@@ -157,25 +160,15 @@ parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
 static int
 read_input(struct strbuf *sb, struct hk_err *err)
 {
-	char buf[65536];
-	ssize_t n;
-
-	for (;;) {
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n == 0)
-			return 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return hk_fail_errno(err, "reading the bundle on stdin");
-		if ((size_t)n > BUNDLE_MAX_SIZE - sb->len)
-			return hk_fail(err, HK_ETOOBIG, "bundle", "bundle "
-				       "larger than %zu bytes refused",
-				       BUNDLE_MAX_SIZE);
-		if (strbuf_append(sb, buf, (size_t)n) < 0)
-			return hk_fail(err, HK_ESYS, "bundle", "out of memory "
-				       "reading the bundle");
-	}
+	if (fdio_read_all(STDIN_FILENO, sb, BUNDLE_MAX_SIZE) == 0)
+		return 0;
+	if (errno == EFBIG)
+		return hk_fail(err, HK_ETOOBIG, "bundle", "bundle larger "
+			       "than %zu bytes refused", BUNDLE_MAX_SIZE);
+	if (errno == ENOMEM)
+		return hk_fail(err, HK_ESYS, "bundle", "out of memory "
+			       "reading the bundle");
+	return hk_fail_errno(err, "reading the bundle on stdin");
 }
 
 static int
@@ -193,7 +186,7 @@ apply(const struct agent_conf *conf, struct agent_state *st,
 	if (rc == 0)
 		rc = agent_apply(conf, &b, st, err);
 	else
-		agent_serving(conf, st);
+		agent_apply_serving(conf, st);
 	strbuf_free(&in);
 	return rc;
 }
@@ -204,11 +197,11 @@ run(enum verb verb, const struct agent_conf *conf, struct agent_state *st,
 {
 	switch (verb) {
 	case VERB_INIT:
-		return agent_init(conf, st, err);
+		return agent_apply_init(conf, st, err);
 	case VERB_APPLY:
 		return apply(conf, st, err);
 	case VERB_STATUS:
-		return agent_status(conf, st, err);
+		return agent_apply_status(conf, st, err);
 	case VERB_NONE:
 		break;
 	}
@@ -293,11 +286,12 @@ main(int argc, char **argv)
 	enum verb verb = VERB_NONE;
 	int rc;
 
+	log_init("hakomail-agent", 0);
 	umask(022);
 	hk_err_clear(&err);
 	conf_defaults(&conf);
 	if (parse_args(argc, argv, &conf, &verb, &err) < 0) {
-		agent_serving(&conf, &st);
+		agent_apply_serving(&conf, &st);
 		(void)answer(0, &st, &err);
 		return 2;
 	}

@@ -16,6 +16,8 @@
 
 #include "agent_mta.h"
 #include "bundle.h"
+#include "fdio.h"
+#include "log.h"
 #include "subproc.h"
 
 #define POSTMAP_TIMEOUT_MS	300000
@@ -30,7 +32,7 @@ static char *const child_env[] = {
 };
 
 const char *
-mta_map_suffix(const char *maptype)
+agent_mta_map_suffix(const char *maptype)
 {
 	if (strcmp(maptype, "hash") == 0)
 		return ".db";
@@ -94,7 +96,7 @@ run_child(char *const argv[], const char *what, int timeout_ms,
 
 /* `postfix [-c DIR] VERB` */
 int
-mta_postfix(const struct agent_conf *conf, const char *verb,
+agent_mta_postfix(const struct agent_conf *conf, const char *verb,
 	    struct hk_err *err)
 {
 	char what[64];
@@ -120,7 +122,7 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 	char out[NAME_MAX_LEN];
 	int fd;
 
-	snprintf(out, sizeof(out), "%s%s", name, mta_map_suffix(conf->maptype));
+	snprintf(out, sizeof(out), "%s%s", name, agent_mta_map_suffix(conf->maptype));
 	if ((fd = openat(dfd, out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return hk_fail_errno(err, "postmap made no %s/%s", dir, out);
 	if (fsync(fd) < 0) {
@@ -135,7 +137,7 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 /* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map (one process
  * start instead of five), then fsync each output. */
 int
-mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
+agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
 	    struct hk_err *err)
 {
 	char args[BUNDLE_MAX_FILES][ARG_BUF];
@@ -195,7 +197,7 @@ config_stamp(const struct agent_conf *conf, char *out, size_t size)
  * guest that never passed one.
  */
 int
-mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
+agent_mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
 {
 	char now[512], seen[512];
 	ssize_t n = -1;
@@ -205,7 +207,7 @@ mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
 	fd = openat(sfd, "postfix-check.ok", O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC);
 	if (fd >= 0) {
-		n = read(fd, seen, sizeof(seen) - 1);
+		n = fdio_read_full(fd, seen, sizeof(seen) - 1);
 		(void)close(fd);
 	}
 	if (n >= 0) {
@@ -213,13 +215,13 @@ mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
 		if (strcmp(seen, now) == 0)
 			return 0;
 	}
-	if (mta_postfix(conf, "check", err) < 0)
+	if (agent_mta_postfix(conf, "check", err) < 0)
 		return -1;
 	fd = openat(sfd, "postfix-check.ok", O_WRONLY | O_CREAT | O_TRUNC |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		/* Only a cache: failing to write it costs a check next time. */
-		(void)agent_write_all(fd, now, strlen(now));
+		(void)fdio_write_all(fd, now, strlen(now));
 		(void)close(fd);
 	}
 	return 0;
@@ -232,7 +234,7 @@ mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
  * guest without doveadm, or a failed reload, only waits for that second.
  */
 void
-mta_dovecot_reload(const struct agent_conf *conf)
+agent_mta_dovecot_reload(const struct agent_conf *conf)
 {
 	char *argv[] = { (char *)conf->doveadm, "reload", NULL };
 	struct hk_err e;
@@ -241,5 +243,5 @@ mta_dovecot_reload(const struct agent_conf *conf)
 		return;
 	if (run_child(argv, "doveadm reload failed", POSTFIX_TIMEOUT_MS,
 		      &e) < 0)
-		agent_warn(e.message);
+		log_warn("%s", e.message);
 }

@@ -10,21 +10,21 @@
 #include "err.h"
 
 /* postmap every Postfix map of the generation in dir (dfd), fsync'd. */
-int mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
+int agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
 		struct hk_err *err);
 
 /* What postmap appends to a table's name for the map type: ".cdb" ... */
-const char *mta_map_suffix(const char *maptype);
+const char *agent_mta_map_suffix(const char *maptype);
 
 /* `postfix check`, skipped while main.cf and master.cf are unchanged since
  * the last check that passed (stamp in STATEDIR, sfd). */
-int mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err);
+int agent_mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err);
 
 /* `postfix [-c DIR] VERB` */
-int mta_postfix(const struct agent_conf *conf, const char *verb,
+int agent_mta_postfix(const struct agent_conf *conf, const char *verb,
 		struct hk_err *err);
 
 /* `doveadm reload` if doveadm exists; a failure is only a warning. */
-void mta_dovecot_reload(const struct agent_conf *conf);
+void agent_mta_dovecot_reload(const struct agent_conf *conf);
 
 #endif

@@ -23,6 +23,7 @@
 #include "agent_mta.h"
 #include "agent_sums.h"
 #include "digest.h"
+#include "fdio.h"
 #include "strbuf.h"
 
 #define SUMS		".sums"
@@ -58,7 +59,7 @@ sums_text(const struct agent_conf *conf, int dfd, const char *dir,
 		if (!bundle_is_postfix_map(bundle_names[i]))
 			continue;
 		snprintf(table, sizeof(table), "%s%s", bundle_names[i],
-			 mta_map_suffix(conf->maptype));
+			 agent_mta_map_suffix(conf->maptype));
 		if (table_sum(dfd, dir, table, sha, err) < 0)
 			return -1;
 		if (strbuf_printf(sb, "%s %s\n", sha, table) < 0)
@@ -82,7 +83,7 @@ agent_sums_write(const struct agent_conf *conf, int dfd, const char *dir,
 		if (fd < 0)
 			rc = hk_fail_errno(err, "creating %s/" SUMS, dir);
 		else {
-			if (agent_write_all(fd, sb.data, sb.len) < 0 ||
+			if (fdio_write_all(fd, sb.data, sb.len) < 0 ||
 			    fsync(fd) < 0)
 				rc = hk_fail_errno(err, "writing %s/" SUMS, dir);
 			if (close(fd) < 0 && rc == 0)
@@ -107,7 +108,7 @@ agent_sums_check(const struct agent_conf *conf, int dfd, const char *dir,
 		return 0;
 	if (fd < 0)
 		return hk_fail_errno(err, "%s/" SUMS, dir);
-	n = read(fd, kept, SUMS_MAX);
+	n = fdio_read_full(fd, kept, SUMS_MAX);
 	(void)close(fd);
 	if (n < 0)
 		return hk_fail_errno(err, "reading %s/" SUMS, dir);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "log.h"
 #include "mapsyntax.h"
 #include "wake.h"
 
@@ -63,9 +64,9 @@ int
 cli_fail(const struct hk_err *err)
 {
 	if (err->field[0])
-		fprintf(stderr, "hakomail: %s: %s\n", err->field, err->message);
+		log_error("%s: %s", err->field, err->message);
 	else
-		fprintf(stderr, "hakomail: %s\n", err->message);
+		log_error("%s", err->message);
 	return 1;
 }
 
@@ -89,19 +90,19 @@ cli_parse(struct cli *c, int from, struct cli_opt *opts, const char **pos,
 
 		if (strncmp(a, "--", 2) != 0) {
 			if (*npos == CLI_MAXPOS) {
-				fprintf(stderr, "hakomail: too many arguments\n");
+				log_error("too many arguments");
 				return -1;
 			}
 			pos[(*npos)++] = a;
 			continue;
 		}
 		if ((o = find_opt(opts, a)) == NULL || o->value != NULL) {
-			fprintf(stderr, "hakomail: %s: %s option\n", a,
-				o ? "repeated" : "unknown");
+			log_error("%s: %s option", a,
+				  o ? "repeated" : "unknown");
 			return -1;
 		}
 		if (o->takes_value && i + 1 >= c->argc) {
-			fprintf(stderr, "hakomail: %s: needs a value\n", a);
+			log_error("%s: needs a value", a);
 			return -1;
 		}
 		o->value = o->takes_value ? c->argv[++i] : "";

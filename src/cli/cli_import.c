@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "csvin.h"
 #include "export.h"
+#include "fdio.h"
 #include "import.h"
 #include "wake.h"
 
@@ -53,10 +54,14 @@ read_file(const char *path, size_t max, char **data, size_t *len,
 		close(fd);
 		return hk_fail(err, HK_ESYS, "file", "out of memory");
 	}
-	while (*len < (size_t)sb.st_size &&
-	       (n = read(fd, *data + *len, (size_t)sb.st_size - *len)) > 0)
-		*len += (size_t)n;
+	n = fdio_read_full(fd, *data, (size_t)sb.st_size);
 	close(fd);
+	if (n < 0) {
+		free(*data);
+		*data = NULL;
+		return hk_fail_errno(err, "reading %s", path);
+	}
+	*len = (size_t)n;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "validate.h"
 #include "wake.h"
 
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 	const char *conf = NULL;
 	int i = 1, rc = -1;
 
+	log_init("hakomail", 0);	/* text always: a person reads it */
 	memset(&c, 0, sizeof(c));
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)

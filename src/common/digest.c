@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "fdio.h"
 
 void
 hex_encode(const unsigned char *in, size_t n, char *out)
@@ -44,11 +45,8 @@ sha256_hex_fd(int fd, char out[65])
 	int ok;
 
 	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
+	while (ok && (n = fdio_read(fd, buf, sizeof(buf))) != 0)
 		ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
-	}
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
 	EVP_MD_CTX_free(ctx);
 	if (!ok) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 #include "subproc.h"
 
 static char *const empty_env[] = { NULL };
@@ -95,10 +96,10 @@ static int
 drain(int fd, struct strbuf *sb, size_t max)
 {
 	char buf[8192];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = fdio_read(fd, buf, sizeof(buf));
 
 	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+		return errno == EAGAIN ? 1 : 0;
 	if (n == 0)
 		return 0;
 	if (sb->len < max)
@@ -130,10 +131,11 @@ pump(int fds[3], const char *input, size_t input_len, size_t out_max,
 		    errno != EINTR)
 			return;
 		if (infd >= 0 && (pf[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t n = write(infd, input + sent, input_len - sent);
+			ssize_t n = fdio_write(infd, input + sent,
+					       input_len - sent);
 			if (n > 0)
 				sent += (size_t)n;
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
+			if (n < 0 && errno != EAGAIN)
 				sent = input_len;	/* child closed stdin */
 			if (sent >= input_len) {
 				close(infd);

@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "csvin.h"
 #include "import.h"
+#include "log.h"
 #include "query.h"
 #include "wake.h"
 
@@ -99,8 +100,8 @@ error_json(const struct job_run *j, const struct hk_err *e)
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
 	if (http_status(e->code) == 500)
-		fprintf(stderr, "hakomail-fcgi: import %lld: %s: %s\n",
-			(long long)j->id, hk_errcode_name(e->code), e->message);
+		log_error("import %lld: %s: %s", (long long)j->id,
+			  hk_errcode_name(e->code), e->message);
 	json_decref(obj);
 	return text;
 }
@@ -158,8 +159,8 @@ job_after(void *arg, int run)
 	/* a real import that committed ended its job in the transaction */
 	if (rc < 0 || j->o.dry_run)
 		if (finish(j, &rep, rc < 0 ? &err : NULL, &ferr) < 0)
-			fprintf(stderr, "hakomail-fcgi: import %lld: %s\n",
-				(long long)j->id, ferr.message);
+			log_error("import %lld: %s", (long long)j->id,
+				  ferr.message);
 	if (rc == 0 && !j->o.dry_run)
 		wake_notify(j->cfg->wake_socket);
 	import_report_free(&rep);

@@ -28,6 +28,7 @@
 #include "api.h"
 #include "conf.h"
 #include "jsonout.h"
+#include "log.h"
 #include "store.h"
 
 #define MAX_WORKERS 256
@@ -159,9 +160,8 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 	send_response(r, &resp, out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
-		fprintf(stderr, "hakomail-fcgi[%ld]: %s %s: %s\n",
-			(long)getpid(), req.method ? req.method : "-",
-			req.uri ? req.uri : "-", resp.internal);
+		log_error("%s %s: %s", req.method ? req.method : "-",
+			  req.uri ? req.uri : "-", resp.internal);
 	FCGX_Finish_r(r);	/* the answer goes; req's strings with it */
 	http_resp_run_after(&resp);
 	http_resp_free(&resp);
@@ -177,7 +177,7 @@ worker(int sock, const struct hk_config *cfg)
 	char *body;
 
 	if ((ctx.db = db_open(cfg->db_url, &err)) == NULL) {
-		fprintf(stderr, "hakomail-fcgi: %s\n", err.message);
+		log_error("%s", err.message);
 		return 1;
 	}
 	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
@@ -243,8 +243,8 @@ abandon_jobs(const struct hk_config *cfg, pid_t pid)
 		 (long)pid);
 	if ((db = db_open(cfg->db_url, &err)) == NULL ||
 	    store_import_job_abandon(db, worker, pid == 0, &err) < 0)
-		fprintf(stderr, "hakomail-fcgi: failing the imports of %s: "
-			"%s\n", worker, err.message);
+		log_error("failing the imports of %s: %s", worker,
+			  err.message);
 	db_close(db);
 }
 
@@ -265,8 +265,8 @@ supervise(int sock, const struct hk_config *cfg)
 			continue;	/* EINTR from our signal */
 		for (int i = 0; i < n && !stopping; i++)
 			if (pids[i] == dead) {
-				fprintf(stderr, "hakomail-fcgi: worker %d "
-					"died, restarting\n", (int)dead);
+				log_error("worker %d died, restarting",
+					  (int)dead);
 				abandon_jobs(cfg, dead);
 				sleep(1);	/* no crash loop at full speed */
 				pids[i] = spawn_worker(sock, cfg);
@@ -297,27 +297,29 @@ main(int argc, char **argv)
 		conf = optarg;
 	}
 	hk_err_clear(&err);
+	log_init("hakomail-fcgi", LOG_F_TIME | LOG_F_PID);
 	if (conf_load(&cfg, conf, &err) < 0) {
-		fprintf(stderr, "hakomail-fcgi: %s\n", err.message);
+		log_error("%s", err.message);
 		return 2;
 	}
+	conf_log_init(&cfg, "hakomail-fcgi", LOG_F_TIME | LOG_F_PID);
 	umask(007);
 	if (FCGX_Init() != 0 ||
 	    (sock = FCGX_OpenSocket(cfg.fcgi_socket, 128)) < 0) {
-		fprintf(stderr, "hakomail-fcgi: cannot listen on %s\n",
-			cfg.fcgi_socket);
+		log_error("cannot listen on %s", cfg.fcgi_socket);
 		return 1;
 	}
 	if (chmod(cfg.fcgi_socket, (mode_t)cfg.fcgi_socket_mode) < 0 ||
 	    drop_privileges(&cfg, &err) < 0) {
-		fprintf(stderr, "hakomail-fcgi: %s\n",
-			err.message[0] ? err.message : strerror(errno));
+		if (err.message[0])
+			log_error("%s", err.message);
+		else
+			log_error_errno("chmod %s", cfg.fcgi_socket);
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	fprintf(stderr, "hakomail-fcgi: %d workers on %s\n", cfg.fcgi_workers,
-		cfg.fcgi_socket);
+	log_info("%d workers on %s", cfg.fcgi_workers, cfg.fcgi_socket);
 	supervise(sock, &cfg);
 	unlink(cfg.fcgi_socket);
 	return 0;

@@ -15,27 +15,36 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "log.h"
 
-enum kind { K_STR, K_INT, K_OCTAL };
+enum kind { K_STR, K_INT, K_OCTAL, K_WORD };
 
 struct setting {
 	const char *section, *name;
 	enum kind kind;
 	size_t offset;
 	long min, max;
+	const char *const *words;	/* K_WORD: the value is its index */
 };
 
+static const char *const log_formats[] = { "text", "json", NULL };
+/* enum log_level's order */
+static const char *const log_levels[] = { "error", "warning", "info",
+	"debug", NULL };
+
 #define S(sec, key, field) \
-	{ sec, key, K_STR, offsetof(struct hk_config, field), 0, 0 }
+	{ sec, key, K_STR, offsetof(struct hk_config, field), 0, 0, NULL }
 #define I(sec, key, field, lo, hi) \
-	{ sec, key, K_INT, offsetof(struct hk_config, field), lo, hi }
+	{ sec, key, K_INT, offsetof(struct hk_config, field), lo, hi, NULL }
+#define W(sec, key, field, list) \
+	{ sec, key, K_WORD, offsetof(struct hk_config, field), 0, 0, list }
 
 static const struct setting settings[] = {
 	S("database", "url", db_url),
 	S("fcgi", "socket", fcgi_socket),
 	I("fcgi", "workers", fcgi_workers, 1, 256),
 	{ "fcgi", "socket_mode", K_OCTAL,
-	  offsetof(struct hk_config, fcgi_socket_mode), 0, 0777 },
+	  offsetof(struct hk_config, fcgi_socket_mode), 0, 0777, NULL },
 	S("fcgi", "socket_group", fcgi_socket_group),
 	S("fcgi", "user", fcgi_user),
 	S("pushd", "wake_socket", wake_socket),
@@ -58,7 +67,9 @@ static const struct setting settings[] = {
 	I("session", "login_failures", login_free, 1, 1000),
 	I("session", "address_failures", login_free_addr, 1, 100000),
 	I("session", "max_delay", login_max_delay, 1, 86400),
-	{ NULL, NULL, K_STR, 0, 0, 0 }
+	W("log", "format", log_json, log_formats),
+	W("log", "level", log_level, log_levels),
+	{ NULL, NULL, K_STR, 0, 0, 0, NULL }
 };
 
 void
@@ -95,6 +106,7 @@ conf_defaults(struct hk_config *c)
 	c->login_free = 5;
 	c->login_free_addr = 50;
 	c->login_max_delay = 900;
+	c->log_level = LOG_LEVEL_INFO;
 }
 
 struct load_ctx {
@@ -102,6 +114,27 @@ struct load_ctx {
 	struct hk_err *err;
 	int failed;
 };
+
+static int
+set_word(struct load_ctx *lc, const struct setting *s, const char *value,
+	 int *out)
+{
+	char list[128] = "";
+	size_t len = 0;
+
+	for (int i = 0; s->words[i] != NULL; i++) {
+		if (strcmp(value, s->words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? ", " : "", s->words[i]);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+	}
+	return hk_fail(lc->err, HK_EINVAL, s->name, "[%s] %s: \"%s\" is not "
+		       "one of %s", s->section, s->name, value, list);
+}
 
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
@@ -117,6 +150,8 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 		snprintf(base, CONF_STR, "%s", value);
 		return 0;
 	}
+	if (s->kind == K_WORD)
+		return set_word(lc, s, value, (int *)(void *)base);
 	errno = 0;
 	v = strtol(value, &end, s->kind == K_OCTAL ? 8 : 10);
 	if (errno != 0 || *value == '\0' || *end != '\0' || v < s->min ||
@@ -185,4 +220,11 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 			       "%s:%d: syntax error", path, rc);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	return 0;
+}
+
+void
+conf_log_init(const struct hk_config *cfg, const char *prog, unsigned flags)
+{
+	log_init(prog, flags | (cfg->log_json ? LOG_F_JSON : 0));
+	log_set_level((enum log_level)cfg->log_level);
 }

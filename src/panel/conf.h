@@ -40,11 +40,17 @@ struct hk_config {
 	int login_free;			/* [session] login_failures */
 	int login_free_addr;		/* [session] address_failures */
 	int login_max_delay;		/* [session] max_delay (seconds) */
+	int log_json;			/* [log] format: 0 text, 1 json */
+	int log_level;			/* [log] level: an enum log_level */
 };
 
 void conf_defaults(struct hk_config *cfg);
 
 /* path NULL: the default search.  A missing default file is not an error. */
 int conf_load(struct hk_config *cfg, const char *path, struct hk_err *err);
+
+/* log_init(prog, flags) as [log] says (format, level); see log.h. */
+void conf_log_init(const struct hk_config *cfg, const char *prog,
+		   unsigned flags);
 
 #endif

@@ -63,7 +63,7 @@ bundle_for(struct db *db, const struct push_cfg *cfg,
 	char sha[65];
 	int rc;
 
-	if (push_cache_take(cfg->shared, job->id, job->desired_gen, wire)) {
+	if (push_shared_cache_take(cfg->shared, job->id, job->desired_gen, wire)) {
 		*gen = job->desired_gen;
 		return 0;
 	}
@@ -92,7 +92,7 @@ static int
 do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 	struct push_result *res, struct push_outcome *o, struct hk_err *err)
 {
-	struct agent_answer ans;
+	struct push_ssh_answer ans;
 	struct strbuf wire;
 	struct hk_err perr;
 	char *files = NULL;
@@ -109,7 +109,7 @@ do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 		strbuf_free(&wire);
 		return -1;
 	} else {
-		push_stagger(cfg->shared);
+		push_shared_stagger(cfg->shared);
 		if (push_ssh(cfg, job, "apply", wire.data, wire.len, &ans,
 			     &perr) < 0)
 			fail_result(res, "failed", perr.message);
@@ -123,7 +123,7 @@ do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 		fail_result(res, "failed", "out of memory");
 	}
 	if (!res->ok && wire.len > 0)
-		push_cache_put(cfg->shared, job->id, res->gen, &wire);
+		push_shared_cache_put(cfg->shared, job->id, res->gen, &wire);
 	o->gen = res->gen;
 	o->ok = res->ok;
 	o->files = files;
@@ -139,7 +139,7 @@ do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 		snprintf(res->repaired, sizeof(res->repaired), "%s",
 			 o->repair_action);
 	}
-	agent_answer_free(&ans);
+	push_ssh_answer_free(&ans);
 	strbuf_free(&wire);
 	return 0;
 }
@@ -172,7 +172,7 @@ do_check(struct db *db, const struct push_cfg *cfg,
 	 const struct push_job *job, struct push_result *res,
 	 struct push_outcome *o, struct hk_err *err)
 {
-	struct agent_answer ans;
+	struct push_ssh_answer ans;
 	struct hk_err perr;
 	json_t *diff = NULL;
 
@@ -189,7 +189,7 @@ do_check(struct db *db, const struct push_cfg *cfg,
 	res->served = ans.served;
 	if (!ans.reached) {
 		fail_result(res, ans.state, ans.error);
-		agent_answer_free(&ans);
+		push_ssh_answer_free(&ans);
 		return 0;
 	}
 	res->ok = o->ok = o->check = 1;
@@ -210,7 +210,7 @@ do_check(struct db *db, const struct push_cfg *cfg,
 		/* applied before checksums were kept: what serves is it */
 		o->files = files_text(ans.files);
 	}
-	agent_answer_free(&ans);
+	push_ssh_answer_free(&ans);
 	return 0;
 }
 

@@ -72,7 +72,7 @@ drop(struct push_shared *ps, struct cache_entry *e)
 }
 
 int
-push_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
+push_shared_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
 		struct strbuf *wire)
 {
 	int found = 0;
@@ -100,7 +100,7 @@ push_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
 }
 
 void
-push_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
+push_shared_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
 	       struct strbuf *wire)
 {
 	int kept = 0;
@@ -126,7 +126,7 @@ push_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
 }
 
 void
-push_stagger(struct push_shared *ps)
+push_shared_stagger(struct push_shared *ps)
 {
 	long long now, slot;
 	struct timespec ts;

@@ -125,7 +125,7 @@ ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
 
 /* ssh itself failed (status 255): a changed host key, or no way through. */
 static void
-judge_ssh(const struct subproc_result *sr, struct agent_answer *ans)
+judge_ssh(const struct subproc_result *sr, struct push_ssh_answer *ans)
 {
 	const char *e = strbuf_str(&sr->errout);
 
@@ -141,7 +141,7 @@ judge_ssh(const struct subproc_result *sr, struct agent_answer *ans)
 }
 
 static void
-judge_agent(const struct subproc_result *sr, struct agent_answer *ans)
+judge_agent(const struct subproc_result *sr, struct push_ssh_answer *ans)
 {
 	json_t *a = json_loadb(sr->out.data ? sr->out.data : "", sr->out.len,
 			       0, NULL);
@@ -176,7 +176,7 @@ judge_agent(const struct subproc_result *sr, struct agent_answer *ans)
 int
 push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	 const char *verb, const void *input, size_t input_len,
-	 struct agent_answer *ans, struct hk_err *err)
+	 struct push_ssh_answer *ans, struct hk_err *err)
 {
 	struct subproc_result sr;
 	char kh[700];
@@ -202,7 +202,7 @@ push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 }
 
 void
-agent_answer_free(struct agent_answer *ans)
+push_ssh_answer_free(struct push_ssh_answer *ans)
 {
 	json_decref(ans->files);
 	ans->files = NULL;

@@ -15,7 +15,7 @@
 #include "store.h"
 
 /* The agent's answer, or why there is none. */
-struct agent_answer {
+struct push_ssh_answer {
 	int reached;		/* the agent answered (ok or not) */
 	int ok;			/* it answered ok and exited 0 */
 	int64_t served;		/* the generation it serves, -1 if none */
@@ -28,8 +28,8 @@ struct agent_answer {
  * Returns -1 only if ssh could not be run at all (err). */
 int push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	     const char *verb, const void *input, size_t input_len,
-	     struct agent_answer *ans, struct hk_err *err);
+	     struct push_ssh_answer *ans, struct hk_err *err);
 
-void agent_answer_free(struct agent_answer *ans);
+void push_ssh_answer_free(struct push_ssh_answer *ans);
 
 #endif

@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "push.h"
 #include "store.h"
 #include "wake.h"
@@ -69,40 +69,20 @@ on_signal(int sig)
 }
 
 static void
-logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-logmsg(const char *fmt, ...)
-{
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	va_list ap;
-
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	flockfile(stderr);
-	fprintf(stderr, "%s hakomail-pushd: ", ts);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-}
-
-static void
 log_result(const struct push_job *job, const struct push_result *r)
 {
 	if (r->ok && r->check)
-		logmsg("guest %s: checked, generation %lld serving as applied%s",
-		       job->name, (long long)r->gen, r->repaired[0] ?
-		       " - NOT: drift found, repair owed" : "");
+		log_info("guest %s: checked, generation %lld serving as "
+			 "applied%s", job->name, (long long)r->gen,
+			 r->repaired[0] ? " - NOT: drift found, repair owed" :
+			 "");
 	else if (r->ok)
-		logmsg("guest %s: generation %lld applied in %.3f s", job->name,
-		       (long long)r->gen, r->seconds);
+		log_info("guest %s: generation %lld applied in %.3f s", job->name,
+			 (long long)r->gen, r->seconds);
 	else
-		logmsg("guest %s: generation %lld %s: %s%s", job->name,
-		       (long long)r->gen, r->state, r->error, r->repaired[0] ?
-		       " (a newer generation is owed at once)" : "");
+		log_warn("guest %s: generation %lld %s: %s%s", job->name,
+			 (long long)r->gen, r->state, r->error, r->repaired[0] ?
+			 " (a newer generation is owed at once)" : "");
 }
 
 /* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
@@ -119,12 +99,12 @@ work_once(struct pushd *pd, struct db *db)
 	l.now = (int64_t)time(NULL);
 	if ((rc = store_push_claim(db, &l, &job, &err)) <= 0) {
 		if (rc < 0)
-			logmsg("leasing a guest: %s", err.message);
+			log_error("leasing a guest: %s", err.message);
 		return rc;
 	}
 	if (push_run(db, &pd->pc, &job, &r, &err) < 0)
-		logmsg("guest %s: recording the outcome: %s", job.name,
-		       err.message);
+		log_error("guest %s: recording the outcome: %s", job.name,
+			  err.message);
 	log_result(&job, &r);
 	if (!r.ok && pd->once) {
 		pthread_mutex_lock(&pd->lock);
@@ -171,7 +151,7 @@ worker(void *arg)
 		seen = pd->kicks;
 		pthread_mutex_unlock(&pd->lock);
 		if (db == NULL && (db = db_open(pd->cfg->db_url, &err)) == NULL)
-			logmsg("worker: %s", err.message);
+			log_error("worker: %s", err.message);
 		if (db != NULL) {
 			int rc = work_once(pd, db);
 
@@ -223,13 +203,13 @@ open_listener(const struct hk_config *cfg)
 	struct db *db = db_open(cfg->db_url, &err);
 
 	if (db == NULL) {
-		logmsg("%s", err.message);
+		log_error("%s", err.message);
 		return NULL;
 	}
 	if (db_listen_fd(db) < 0)
 		return db;
 	if (db_listen(db, CHANNEL, &err) < 0) {
-		logmsg("LISTEN: %s", err.message);
+		log_error("LISTEN: %s", err.message);
 		db_close(db);
 		return NULL;
 	}
@@ -272,8 +252,8 @@ watch(struct pushd *pd, int wake_fd)
 			drain_fd(wake_fd);
 		if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLERR |
 		    POLLHUP)) && db_listen_drain(ldb) < 0) {
-			logmsg("lost the database connection that listens "
-			       "for changes; opening another");
+			log_error("lost the database connection that listens "
+				  "for changes; opening another");
 			db_close(ldb);
 			ldb = NULL;
 		}
@@ -292,12 +272,12 @@ lock_state_dir(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/pushd.lock", dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		logmsg("%s: %s", path, strerror(errno));
+		log_error_errno("%s", path);
 		return -1;
 	}
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
-		logmsg("%s: another hakomail-pushd uses this state_dir",
-		       path);
+		log_error("%s: another hakomail-pushd uses this state_dir",
+			  path);
 		close(fd);
 		return -1;
 	}
@@ -350,16 +330,16 @@ reclaim(const struct hk_config *cfg, const char *node)
 	int rc;
 
 	if (db == NULL) {
-		logmsg("%s", err.message);
+		log_error("%s", err.message);
 		return -1;
 	}
 	rc = store_push_release_node(db, node, &n, &err);
 	if (rc < 0)
-		logmsg("releasing the leases of node %s: %s", node,
-		       err.message);
+		log_error("releasing the leases of node %s: %s", node,
+			  err.message);
 	else if (n > 0)
-		logmsg("took back %lld lease(s) of node %s", (long long)n,
-		       node);
+		log_info("took back %lld lease(s) of node %s", (long long)n,
+			 node);
 	db_close(db);
 	return rc;
 }
@@ -376,7 +356,7 @@ run(struct pushd *pd, int once)
 	pd->once = once;
 	pd->lease.checks = !once && cfg->check_interval > 0;
 	if (!once && (wake_fd = wake_listen(cfg->wake_socket, &err)) < 0) {
-		logmsg("%s", err.message);
+		log_error("%s", err.message);
 		return 1;
 	}
 	/* Signals go to the main thread only. */
@@ -386,13 +366,13 @@ run(struct pushd *pd, int once)
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (int i = 0; i < n; i++)
 		if (pthread_create(&tids[i], NULL, worker, pd) != 0) {
-			logmsg("cannot start worker %d", i);
+			log_error("cannot start worker %d", i);
 			n = i;
 			stopping = 1;
 		}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	logmsg("started: node %s, %d workers, database %s%s", pd->pc.node, n,
-	       cfg->db_url, once ? ", once" : "");
+	log_info("started: node %s, %d workers, database %s%s", pd->pc.node, n,
+		 cfg->db_url, once ? ", once" : "");
 	if (!once)
 		watch(pd, wake_fd);
 	kick(pd);
@@ -402,7 +382,7 @@ run(struct pushd *pd, int once)
 		close(wake_fd);
 		unlink(cfg->wake_socket);
 	}
-	logmsg("stopped");
+	log_info("stopped");
 	return once && pd->failed > 0 ? 1 : 0;
 }
 
@@ -428,19 +408,21 @@ main(int argc, char **argv)
 		}
 	}
 	hk_err_clear(&err);
+	log_init("hakomail-pushd", LOG_F_TIME);
 	if (conf_load(&cfg, conf, &err) < 0) {
-		fprintf(stderr, "hakomail-pushd: %s\n", err.message);
+		log_error("%s", err.message);
 		return 2;
 	}
+	conf_log_init(&cfg, "hakomail-pushd", LOG_F_TIME);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	/* ssh's control sockets live there, and a socket's path is short */
 	if (strlen(cfg.pushd_state) > STATE_DIR_MAX) {
-		logmsg("[pushd] state_dir: longer than %d bytes",
-		       STATE_DIR_MAX);
+		log_error("[pushd] state_dir: longer than %d bytes",
+			  STATE_DIR_MAX);
 		return 2;
 	}
 	if (mkdir(cfg.pushd_state, 0700) < 0 && errno != EEXIST) {
-		logmsg("mkdir %s: %s", cfg.pushd_state, strerror(errno));
+		log_error_errno("mkdir %s", cfg.pushd_state);
 		return 1;
 	}
 	if (lock_state_dir(cfg.pushd_state) < 0 ||

@@ -277,23 +277,23 @@ test_cache_keeps_one_generation(void **state)
 	strbuf_init(&a, 0);
 	strbuf_init(&got, 0);
 	assert_int_equal(strbuf_puts(&a, "bundle of gen 7"), 0);
-	push_cache_put(ps, 3, 7, &a);
+	push_shared_cache_put(ps, 3, 7, &a);
 	assert_null(a.data);	/* the cache owns it */
-	assert_int_equal(push_cache_take(ps, 3, 8, &got), 0);	/* newer gen */
-	assert_int_equal(push_cache_take(ps, 3, 7, &got), 0);	/* dropped */
+	assert_int_equal(push_shared_cache_take(ps, 3, 8, &got), 0);	/* newer gen */
+	assert_int_equal(push_shared_cache_take(ps, 3, 7, &got), 0);	/* dropped */
 	assert_int_equal(strbuf_puts(&a, "gen 9"), 0);
-	push_cache_put(ps, 3, 9, &a);
-	assert_int_equal(push_cache_take(ps, 4, 9, &got), 0);	/* other guest */
-	assert_int_equal(push_cache_take(ps, 3, 9, &got), 1);
+	push_shared_cache_put(ps, 3, 9, &a);
+	assert_int_equal(push_shared_cache_take(ps, 4, 9, &got), 0);	/* other guest */
+	assert_int_equal(push_shared_cache_take(ps, 3, 9, &got), 1);
 	assert_string_equal(strbuf_str(&got), "gen 9");
-	assert_int_equal(push_cache_take(ps, 3, 9, &got), 0);	/* taken */
+	assert_int_equal(push_shared_cache_take(ps, 3, 9, &got), 0);	/* taken */
 	/* over cache_max: not kept, the caller keeps it */
 	strbuf_reset(&a);
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(strbuf_puts(&a, "0123456789"), 0);
-	push_cache_put(ps, 5, 1, &a);
+	push_shared_cache_put(ps, 5, 1, &a);
 	assert_non_null(a.data);
-	assert_int_equal(push_cache_take(ps, 5, 1, &got), 0);
+	assert_int_equal(push_shared_cache_take(ps, 5, 1, &got), 0);
 	strbuf_free(&a);
 	strbuf_free(&got);
 	push_shared_free(ps);
@@ -317,7 +317,7 @@ test_stagger_spaces_starts(void **state)
 
 	(void)state;
 	for (int i = 0; i < 6; i++)
-		push_stagger(ps);
+		push_shared_stagger(ps);
 	assert_true(mono() - t0 >= 0.2 - 0.002);
 	push_shared_free(ps);
 }

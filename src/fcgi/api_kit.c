@@ -1,0 +1,353 @@
+/*
+ * api_kit.c - what every handler of the API uses: the declared checks of
+ * a body's fields and their accessors, the query strings that take no or
+ * few parameters, the answers (201, 200, 204), and keyset listings.
+ * See api.h ("for the handlers").  api.c routes to the handlers; they
+ * call this file, which calls neither.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "jsonout.h"
+#include "query.h"
+#include "validate.h"
+
+static int
+type_ok(enum api_ftype t, json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	switch (t) {
+	case F_STR:	return json_is_string(v);
+	case F_BOOL:	return json_is_boolean(v);
+	case F_NSTR:	return json_is_string(v) || json_is_null(v);
+	case F_INT:	return json_is_integer(v) &&
+			    json_integer_value(v) >= 0;
+	case F_SIZE:	return json_is_string(v) || json_is_integer(v);
+	case F_STRLIST:
+		if (!json_is_array(v))
+			return 0;
+		json_array_foreach(v, i, e)
+			if (!json_is_string(e))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+type_name(enum api_ftype t)
+{
+	switch (t) {
+	case F_STR:	return "a string";
+	case F_BOOL:	return "a boolean";
+	case F_NSTR:	return "a string or null";
+	case F_INT:	return "a non-negative integer";
+	case F_SIZE:	return "a size such as \"2G\" or a byte count";
+	case F_STRLIST:	break;
+	}
+	return "an array of strings";
+}
+
+int
+api_check_body(json_t *body, const struct api_field *spec,
+	       struct hk_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(body, key, v) {
+		const struct api_field *f;
+
+		for (f = spec; f->name && strcmp(f->name, key); f++)
+			;
+		if (f->name == NULL)
+			return hk_fail(err, HK_EINVAL, key, "unknown field");
+		if (!type_ok(f->type, v))
+			return hk_fail(err, HK_EINVAL, key, "must be %s",
+				       type_name(f->type));
+	}
+	for (const struct api_field *f = spec; f->name; f++)
+		if (f->required && json_object_get(body, f->name) == NULL)
+			return hk_fail(err, HK_EINVAL, f->name, "is required");
+	return 0;
+}
+
+const char *
+api_str(json_t *body, const char *name)
+{
+	return json_string_value(json_object_get(body, name));
+}
+
+int
+api_bool(json_t *body, const char *name, int dflt)
+{
+	json_t *v = json_object_get(body, name);
+
+	return v == NULL ? dflt : json_is_true(v);
+}
+
+int
+api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (v == NULL)
+		return 0;	/* absent: *out keeps the caller's default */
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			return hk_fail(err, HK_EINVAL, name,
+				       "must not be negative");
+		*out = json_integer_value(v);
+		return 0;
+	}
+	return validate_quota(json_string_value(v), name, out, err);
+}
+
+int
+api_int(json_t *body, const char *name, int64_t max, int64_t *out,
+	struct hk_err *err)
+{
+	json_t *v = json_object_get(body, name);
+
+	if (v == NULL)
+		return 0;	/* absent: *out keeps the caller's default */
+	/* api_check_body has held it to F_INT: an integer, not negative */
+	if (json_integer_value(v) > max)
+		return hk_fail(err, HK_EINVAL, name, "must be at most %lld",
+			       (long long)max);
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int
+api_no_query(struct api_call *call, struct hk_err *err)
+{
+	static const char *const none[] = { NULL };
+	struct query q;
+
+	return query_parse(call->req->uri, none, &q, err);
+}
+
+int
+api_force(struct api_call *call, int *force, struct hk_err *err)
+{
+	static const char *const keys[] = { "force", NULL };
+	struct query q;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0)
+		return -1;
+	return query_bool(&q, "force", 0, force, err);
+}
+
+int
+api_id_query(struct api_call *call, int *limit, int *cursor,
+	     struct hk_err *err)
+{
+	static const char *const keys[] = { "limit", "cursor", NULL };
+	struct query q;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      limit, err) < 0)
+		return -1;
+	return query_int(&q, "cursor", 1, INT32_MAX, 0, cursor, err);
+}
+
+int
+api_id_page(struct http_resp *resp, json_t *items, int limit,
+	    struct hk_err *err)
+{
+	json_t *next = NULL;
+
+	if (json_array_size(items) > (size_t)limit) {
+		json_array_remove(items, (size_t)limit);
+		next = json_object_get(json_array_get(items, (size_t)limit -
+						      1), "id");
+	}
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:O?}", "items", items, "next_cursor",
+			       next);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
+}
+
+static int
+respond(struct api_call *call, struct http_resp *resp, int status,
+	json_t *obj)
+{
+	call->wrote = 1;
+	resp->status = status;
+	resp->body = obj;
+	return 0;
+}
+
+int
+api_created(struct api_call *call, struct http_resp *resp, json_t *obj)
+{
+	return respond(call, resp, 201, obj);
+}
+
+int
+api_changed(struct api_call *call, struct http_resp *resp, json_t *obj)
+{
+	return respond(call, resp, 200, obj);
+}
+
+int
+api_deleted(struct api_call *call, struct http_resp *resp)
+{
+	return respond(call, resp, 204, NULL);
+}
+
+int
+api_object(struct http_resp *resp, json_t *obj)
+{
+	resp->status = 200;
+	resp->body = obj;
+	return 0;
+}
+
+int
+api_cursor_slug(const char *in, char *out, struct hk_err *err)
+{
+	if (validate_slug(in, "cursor", err) < 0)
+		return -1;
+	snprintf(out, PAGE_CURSOR_MAX + 1, "%s", in);
+	return 0;
+}
+
+int
+api_cursor_domain(const char *in, char *out, struct hk_err *err)
+{
+	return validate_domain(in, "cursor", out, err);
+}
+
+/* A search text: characters that may stand in a name or an address,
+ * lowercased (no rule on dots: it is a fragment). */
+static int
+search_fragment(const char *in, char out[PAGE_CURSOR_MAX + 1],
+		struct hk_err *err)
+{
+	size_t n = strlen(in);
+
+	if (n > MAPSYNTAX_LOCAL_MAX)
+		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
+			       MAPSYNTAX_LOCAL_MAX);
+	for (size_t i = 0; i < n; i++) {
+		int c = tolower((unsigned char)in[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr("._+-@", c) != NULL))
+			return hk_fail(err, HK_EINVAL, "q", "may hold only a-z, "
+				       "0-9, '.', '_', '+', '-' and '@'");
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The buffers a page request points into. */
+struct page_bufs {
+	char cursor[PAGE_CURSOR_MAX + 1], search[PAGE_CURSOR_MAX + 1];
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+};
+
+static int
+page_query(struct api_call *call, const struct api_listing *l,
+	   struct page_in *page, struct page_bufs *b, struct hk_err *err)
+{
+	const char *keys[6] = { "limit", "cursor", "q" }, *v;
+	int n = 3;
+	struct query q;
+
+	if (l->flags & L_ACTIVE)
+		keys[n++] = "active";
+	if (l->flags & L_DOMAIN)
+		keys[n++] = "domain";
+	keys[n] = NULL;
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
+		      &page->limit, err) < 0 ||
+	    query_bool(&q, "active", -1, &page->active, err) < 0)
+		return -1;
+	if ((v = query_get(&q, "cursor")) != NULL) {
+		if (l->cursor(v, b->cursor, err) < 0)
+			return -1;
+		page->after = b->cursor;
+	}
+	if ((v = query_get(&q, "q")) != NULL) {
+		if (search_fragment(v, b->search, err) < 0)
+			return -1;
+		page->search = b->search;
+	}
+	if ((v = query_get(&q, "domain")) != NULL) {
+		if (validate_domain(v, "domain", b->domain, err) < 0)
+			return -1;
+		page->domain = b->domain;
+	}
+	return 0;
+}
+
+/* {"items": [the page as text], "next_cursor": ...} into resp->raw. */
+static int
+page_text(struct api_call *call, struct http_resp *resp,
+	  const struct api_listing *l, const struct page_in *page,
+	  struct hk_err *err)
+{
+	char next[PAGE_CURSOR_MAX + 1];
+	struct strbuf sb;
+
+	strbuf_init(&sb, HTTP_MAX_RESPONSE);
+	if (strbuf_puts(&sb, "{\"items\":") < 0 ||
+	    l->text(call->ctx->db, &call->actor, page, &sb, next, err) < 0 ||
+	    strbuf_puts(&sb, ",\"next_cursor\":") < 0 ||
+	    (next[0] ? jsonout_string(&sb, next, strlen(next)) :
+	     strbuf_puts(&sb, "null")) < 0 || strbuf_puts(&sb, "}") < 0) {
+		strbuf_free(&sb);
+		return err->code != HK_OK ? -1 : hk_fail(err, HK_ETOOBIG,
+							  NULL, "too large");
+	}
+	resp->status = 200;
+	resp->raw = sb.data;	/* resp owns it now */
+	resp->raw_len = sb.len;
+	return 0;
+}
+
+int
+api_list(struct api_call *call, struct http_resp *resp,
+	 const struct api_listing *l, struct hk_err *err)
+{
+	struct page_in page = { NULL, NULL, 0, NULL, -1 };
+	char next[PAGE_CURSOR_MAX + 1];
+	struct page_bufs b;
+	json_t *items = NULL;
+
+	if (l->flags & L_PATH_DOMAIN) {
+		if (validate_domain(call->seg[1], "domain", b.domain, err) < 0)
+			return hk_fail(err, HK_ENOTFOUND, "domain", "no such "
+				       "domain");
+		page.domain = b.domain;
+	}
+	if (page_query(call, l, &page, &b, err) < 0)
+		return -1;
+	if (l->text != NULL)
+		return page_text(call, resp, l, &page, err);
+	if (l->list(call->ctx->db, &call->actor, &page, &items, next,
+		    err) < 0) {
+		json_decref(items);
+		return -1;
+	}
+	resp->status = 200;
+	resp->body = json_pack("{s:o, s:s?}", "items", items, "next_cursor",
+			       next[0] ? next : NULL);
+	return resp->body ? 0 : hk_fail(err, HK_EINTERNAL, NULL,
+					"out of memory");
+}
