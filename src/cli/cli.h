@@ -66,16 +66,31 @@ int cli_collect(struct cli *c, store_lister list, const char *domain,
 int cli_read_line(char *buf, size_t size, const char *field,
 		  struct hk_err *err);
 
-/* Commands. */
-int cli_domain(struct cli *c);		/* cli_mail.c */
-int cli_mailbox(struct cli *c);
-int cli_alias(struct cli *c);		/* cli_alias.c */
-int cli_aliasdomain(struct cli *c);
-int cli_audit(struct cli *c);
+/*
+ * The commands, one file per resource as the API's handlers are, in
+ * groups by file; the table in cli_main.c says which word reaches each.
+ */
+int cli_init(struct cli *c);		/* cli_init.c */
+
+int cli_project(struct cli *c);		/* cli_project.c */
+
+int cli_account(struct cli *c);		/* cli_account.c */
+
+int cli_apikey(struct cli *c);		/* cli_apikey.c */
+
 int cli_guest(struct cli *c);		/* cli_guest.c */
 int cli_status(struct cli *c);
-int cli_account(struct cli *c);		/* cli_account.c */
-int cli_apikey(struct cli *c);
+int cli_push(struct cli *c);
+
+int cli_domain(struct cli *c);		/* cli_domain.c */
+
+int cli_mailbox(struct cli *c);		/* cli_mailbox.c */
+
+int cli_alias(struct cli *c);		/* cli_alias.c */
+int cli_aliasdomain(struct cli *c);
+
+int cli_audit(struct cli *c);		/* cli_audit.c */
+
 int cli_import(struct cli *c);		/* cli_import.c */
 int cli_export(struct cli *c);
 

@@ -1,23 +1,20 @@
 /*
- * cli_account.c - the hakomail command's accounts and API keys.
+ * cli_account.c - the hakomail command's accounts: who may log in to the
+ * panel or hold API keys, as an operator or as a project's owner.
  *
  *   account add LOGIN (--admin | --owner PROJECT) [--password-stdin]
  *   account list | passwd LOGIN (--password-stdin | --none)
  *   account disable|enable|delete LOGIN
- *   apikey create [--login L] [--read-only] [--expires-days N]
- *   apikey list | revoke PREFIX
  *
  * A password comes on standard input only (ps shows the command line),
- * and is hashed as a mailbox's is.  A token is printed once, never kept.
+ * and is hashed as a mailbox's is.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
-#include "mapsyntax.h"
 #include "pwhash.h"
 #include "validate.h"
 
@@ -138,74 +135,5 @@ cli_account(struct cli *c)
 			     strcmp(c->argv[1], "enable") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))
 		return account_state(c);
-	return cli_usage();
-}
-
-static int
-expiry(const char *days, int64_t *expires, struct hk_err *err)
-{
-	uint64_t n;
-
-	*expires = 0;
-	if (days == NULL)
-		return 0;
-	if (!mapsyntax_decimal(days, strlen(days), 36500, &n) || n == 0)
-		return hk_fail(err, HK_EINVAL, "expires_days", "must be "
-			       "1..36500");
-	*expires = (int64_t)time(NULL) + (int64_t)n * 86400;
-	return 0;
-}
-
-static int
-apikey_create(struct cli *c)
-{
-	struct cli_opt o[] = { { "--login", 1, NULL },
-			       { "--read-only", 0, NULL },
-			       { "--expires-days", 1, NULL },
-			       { NULL, 0, NULL } };
-	const char *pos[CLI_MAXPOS], *login;
-	char token[256];
-	struct hk_err err;
-	int64_t expires;
-	int npos;
-
-	hk_err_clear(&err);
-	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 0)
-		return cli_usage();
-	login = cli_opt(o, "--login") ? cli_opt(o, "--login") : "admin";
-	if (expiry(cli_opt(o, "--expires-days"), &expires, &err) < 0 ||
-	    validate_slug(login, "login", &err) < 0 ||
-	    store_apikey_create(c->db, &c->actor, login,
-				cli_opt(o, "--read-only") != NULL, expires,
-				token, sizeof(token), &err) < 0)
-		return cli_fail(&err);
-	printf("%s\n", token);
-	return 0;
-}
-
-int
-cli_apikey(struct cli *c)
-{
-	static const char *const cols[] = { "prefix", "login", "role",
-		"read_only", "created_at", "expires_at", "revoked_at",
-		"last_used_at", NULL };
-	struct hk_err err;
-	json_t *items = NULL;
-	int rc;
-
-	hk_err_clear(&err);
-	if (c->argc >= 2 && strcmp(c->argv[1], "create") == 0)
-		return apikey_create(c);
-	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
-		rc = store_apikey_list(c->db, &c->actor, NULL, &items, NULL, &err);
-		return cli_listed(c, rc, items, cols, &err);
-	}
-	if (c->argc == 3 && strcmp(c->argv[1], "revoke") == 0) {
-		if (store_apikey_revoke(c->db, &c->actor, c->argv[2],
-					&err) < 0)
-			return cli_fail(&err);
-		printf("key %s revoked\n", c->argv[2]);
-		return 0;
-	}
 	return cli_usage();
 }

@@ -1,7 +1,14 @@
 /*
- * cli_alias.c - the hakomail command's aliases, alias domains and audit
- * log.  Every value goes through the same validators as the API's; every
- * write is audited as via "cli".
+ * cli_alias.c - the hakomail command's aliases (forwards and the
+ * catch-all) and alias domains.
+ *
+ *   alias add|set ADDRESS|@DOMAIN DEST... | alias list DOMAIN
+ *   alias enable|disable|delete ADDRESS
+ *   aliasdomain add NAME --target DOMAIN | aliasdomain list
+ *   aliasdomain enable|disable|delete NAME
+ *
+ * Every value goes through the same validators as the API's; every write
+ * is audited as via "cli".
  */
 #include "config.h"
 
@@ -16,8 +23,6 @@ static const char *const alias_cols[] = { "address", "destinations",
 	"active", NULL };
 static const char *const aliasdomain_cols[] = { "name", "target", "active",
 	NULL };
-static const char *const audit_cols[] = { "id", "at", "actor", "via",
-	"action", "object", "detail", NULL };
 
 /* "local@domain" or "@domain" (the catch-all) into local and domain. */
 static int
@@ -161,25 +166,4 @@ cli_aliasdomain(struct cli *c)
 				  &err) < 0)
 		return cli_fail(&err);
 	return cli_written(c, obj, aliasdomain_cols);
-}
-
-int
-cli_audit(struct cli *c)
-{
-	struct cli_opt o[] = { { "--limit", 1, NULL }, { NULL, 0, NULL } };
-	const char *pos[CLI_MAXPOS], *l;
-	struct hk_err err;
-	json_t *items = NULL;
-	int npos, limit = 50;
-
-	hk_err_clear(&err);
-	if (cli_parse(c, 1, o, pos, &npos) < 0 || npos != 0)
-		return cli_usage();
-	if ((l = cli_opt(o, "--limit")) != NULL &&
-	    (sscanf(l, "%d", &limit) != 1 || limit < 1 || limit > 10000)) {
-		hk_fail(&err, HK_EINVAL, "limit", "must be 1..10000");
-		return cli_fail(&err);
-	}
-	npos = store_audit_list(c->db, &c->actor, 0, limit, &items, &err);
-	return cli_listed(c, npos, items, audit_cols, &err);
 }

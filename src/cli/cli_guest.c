@@ -1,16 +1,17 @@
 /*
  * cli_guest.c - the hakomail command's guests: registering one with its
- * pinned SSH host key, moving or re-keying it, forgetting it, and the
- * push status of each.
+ * pinned SSH host key, moving or re-keying it, forgetting it, the push
+ * status of each, and a push on demand.
  *
  *   guest add NAME --project P --host H [--host-key-file F]
  *     [--fingerprint FP] [--port N] [--user U]
  *   guest set NAME [--host H] [--port N] [--user U]
  *     [--rekey | --host-key-file F] [--fingerprint FP]
- *   guest list | guest delete NAME | status
+ *   guest list | guest delete NAME | status | push [GUEST]
  *
  * A scanned key is pinned only on a matching --fingerprint or the
- * operator's yes on a terminal: ssh-keyscan alone proves nothing.
+ * operator's yes on a terminal: ssh-keyscan alone proves nothing.  push
+ * marks GUEST (or every guest) owed a push and wakes pushd.
  */
 #include "config.h"
 
@@ -283,3 +284,18 @@ cli_guest(struct cli *c)
 	return cli_usage();
 }
 
+int
+cli_push(struct cli *c)
+{
+	struct hk_err err;
+
+	hk_err_clear(&err);
+	if (c->argc > 2)
+		return cli_usage();
+	if (store_guest_touch(c->db, c->argc == 2 ? c->argv[1] : NULL,
+			      &err) < 0)
+		return cli_fail(&err);
+	wake_notify(c->cfg.wake_socket);
+	printf("push requested\n");
+	return 0;
+}
