@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # api.sh - the API behind nginx under wrk, with its yardstick measured in
 # the same run on the same machine:
 #

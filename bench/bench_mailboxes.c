@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_mailboxes.c - how fast the store pages through and looks up
  * mailboxes when there are a million of them.  bench/mailboxes.sh runs it

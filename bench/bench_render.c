@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_render.c - how fast the panel renders a guest's maps (issue 5):
  * one guest of 100,000 mailboxes (goal <= 0.5 s) and a fleet of 1,000,000

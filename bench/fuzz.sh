@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # fuzz.sh - the fuzz targets (tests/fuzz/fuzz_api.c, the API,
 # tests/fuzz/fuzz_bundle.c, the agent's bundle parser, and
 # tests/fuzz/fuzz_csv.c, the bulk CSV import) for longer than the test

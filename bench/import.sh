@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # import.sh - the bulk import of 100,000 mailboxes with pre-hashed
 # passwords, each figure beside its yardstick measured in the same run on
 # the same file:

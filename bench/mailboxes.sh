@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # mailboxes.sh - the million-mailbox benchmark on both backends: seeds a
 # fresh SQLite database and a fresh PostgreSQL database (in a throwaway
 # cluster of its own, from tests/pg.sh) and prints p50/p99 of a page of 100

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- mixed.lua - wrk script for bench/api.sh: a mixed load on the API of
 -- 80 % page reads (a page of 100 from a random point), 10 % new mailboxes
 -- (each a password to hash) and 10 % changes of a display name.  Counts

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # push_latency.sh - from an API write to the first successful IMAP login on
 # the guest, on a real panel (nginx, hakomail-fcgi, hakomail-pushd) and a
 # real guest (Postfix, Dovecot, sshd in namespaces; tests/guest/hkguest).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # render.sh - the render benchmark (issue 5) on both backends: seeds a
 # fresh SQLite database and a fresh PostgreSQL database (in a throwaway
 # cluster of its own, from tests/pg.sh) with one guest of 100,000

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # embed-sql.sh BACKEND FILE... - turn numbered migration files into a C array
 # so that every binary carries the schema it expects (no lookup at run time).
 # Each FILE is NNN_name.sql; the array is ordered by file name.

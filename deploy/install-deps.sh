@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # install-deps.sh - install from Debian 12 everything hakomail builds and
 # runs with (and, with --test, what its tests drive).  Package scripts must
 # not start the host's postfix/dovecot/ssh/nginx: the panel and the test

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # panel.sh - set up, start and stop one hakomail panel (nginx + hakomail-fcgi
 # + hakomail-pushd) whose state all lives under one directory.  Used by the
 # quickstart and by the integration tests, so both run the panel one way.

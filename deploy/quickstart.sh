@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # quickstart.sh - on a fresh Debian 12 machine, as root: install what is
 # needed, build and install hakomail, and run the panel (nginx on
 # 127.0.0.1:8080, hakomail-fcgi, hakomail-pushd) with one demo guest (a

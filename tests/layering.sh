@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # layering.sh - the folders of src/ are layers, and nothing reaches past
 # its own:
 #

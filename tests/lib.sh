@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib.sh - shared by the shell tests: results are appended to $HK_RESULTS as
 # "PASS name" / "FAIL name" lines, which tests/run.sh counts.
 : "${HK_RESULTS:=/dev/null}"

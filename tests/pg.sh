@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # pg.sh - a throwaway PostgreSQL cluster for the tests, from Debian's
 # postgresql package: listening on loopback only, trust authentication,
 # C locale, torn down by its own pg_ctl (never by process name).

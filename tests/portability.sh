@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # portability.sh - the guest agent is "portable POSIX C that also builds on
 # FreeBSD: no Linux-only calls".  There is no FreeBSD here, so this proves
 # the next best thing: every source of src/agent/ and of src/common/ (the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # run.sh - every test of hakomail, from a fresh Debian 12 machine, as root:
 # installs what is needed, builds, runs the unit tests (plain and under
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
@@ -55,8 +56,9 @@ step "build"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 if build build; then pass "build (-Wall -Wextra)"; else fail "build"; cat build.log | tail -30; fi
 
-step "layering: each folder of src/ within its layers, no include or call cycle"
+step "layering: each folder of src/ within its layers, no include or call cycle; the license"
 tests/layering.sh build
+tests/license.sh
 
 step "PostgreSQL: a throwaway cluster on loopback"
 pgdir=/run/hakomail-test/pg

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 001_init: the walking skeleton's model, as sql/sqlite/001_init.sql.
 -- Times are Unix seconds; booleans are 0/1 integers so that one set of
 -- queries serves both backends.  Names sort with COLLATE "C" so that a

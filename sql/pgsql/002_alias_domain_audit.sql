@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 002: alias domains and the audit log (as sql/sqlite/002_*).
 
 CREATE TABLE alias_domain (

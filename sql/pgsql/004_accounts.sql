@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 004: accounts (as sql/sqlite/004_accounts.sql).
 ALTER TABLE account ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE account ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;

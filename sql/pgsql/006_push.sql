@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 006: pushes that survive faults and several pushd nodes (as
 -- sql/sqlite/006_push.sql), and the wake-up: any statement that raises a
 -- guest's desired generation notifies channel hakomail_push, delivered at

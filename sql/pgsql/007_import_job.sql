@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 007: CSV imports through the API run as jobs (as sql/sqlite/007).
 --
 -- A job is made by POST /imports and run by the FastCGI worker that took

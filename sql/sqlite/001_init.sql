@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 001_init: the walking skeleton's model.  Times are Unix seconds.
 -- Booleans are 0/1 integers so that one set of queries serves both backends.
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 002: alias domains and the audit log.
 
 -- Mail for any address of an alias domain goes to the same local part of

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 003: limits.  0 means no limit.  A project's storage is the sum of its
 -- mailboxes' quotas; a domain's default quota applies to a mailbox created
 -- without one.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 004: accounts that can be disabled (their keys and sessions stop
 -- working, their audit trail stays); an index for listing a domain's
 -- active or inactive mailboxes in local-part order without a scan.

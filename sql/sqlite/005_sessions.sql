@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 005: web panel sessions and the failed-login throttle.
 -- A session is an opaque token in an HttpOnly cookie; only its SHA-256 is
 -- kept.  csrf is the token every unsafe request of the session must echo

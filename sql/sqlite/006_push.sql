@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 006: pushes that survive faults and several pushd nodes.
 --
 -- guest.lease_owner/lease_until: the pushd node working on the guest now

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 007: CSV imports through the API run as jobs.
 --
 -- A job is made by POST /imports and run by the FastCGI worker that took

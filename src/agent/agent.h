@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent.h - hakomail-agent, the guest end of a push.
  *

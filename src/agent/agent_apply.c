@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_apply.c - the file work of hakomail-agent: reading back what is
  * serving, staging a generation, the atomic swap of STATEDIR/current,

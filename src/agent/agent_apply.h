@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_apply.h - the generations under STATEDIR (see agent.h): what is
  * serving, and applying a bundle as the next one.

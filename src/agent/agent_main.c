@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_main.c - hakomail-agent's command line and its one JSON answer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_mta.c - the guest's mail programs, as hakomail-agent runs them:
  * postmap over a staged generation, postfix check (only when Postfix's own
@@ -122,7 +123,8 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 	char out[NAME_MAX_LEN];
 	int fd;
 
-	snprintf(out, sizeof(out), "%s%s", name, agent_mta_map_suffix(conf->maptype));
+	snprintf(out, sizeof(out), "%s%s", name,
+		 agent_mta_map_suffix(conf->maptype));
 	if ((fd = openat(dfd, out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return hk_fail_errno(err, "postmap made no %s/%s", dir, out);
 	if (fsync(fd) < 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_mta.h - what hakomail-agent asks of the guest's Postfix and
  * Dovecot.  Each returns 0, or -1 with err saying which program failed and

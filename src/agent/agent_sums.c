@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_sums.c - the checksums of what postmap built for a generation,
  * written into it when it is built (gen/N/.sums) and checked by `status`.

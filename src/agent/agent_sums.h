@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * agent_sums.h - checksums of a generation's postmap output (see
  * agent_sums.c).  dfd is the generation's directory, dir its path for

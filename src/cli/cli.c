@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.c - option parsing, errors and output for the hakomail command.
  * See cli.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.h - what the hakomail command's modules share: the invocation, a
  * strict option parser (an unknown, repeated or valueless option is an

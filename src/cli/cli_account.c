@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_account.c - the hakomail command's accounts: who may log in to the
  * panel or hold API keys, as an operator or as a project's owner.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_alias.c - the hakomail command's aliases (forwards and the
  * catch-all) and alias domains.

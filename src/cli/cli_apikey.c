@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_apikey.c - the hakomail command's API keys.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_audit.c - the hakomail command's audit log, newest first:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_domain.c - the hakomail command's domains: which guest serves each,
  * its backup MX, its limits, and turning it off or deleting it.

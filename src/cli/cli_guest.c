@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_guest.c - the hakomail command's guests: registering one with its
  * pinned SSH host key, moving or re-keying it, forgetting it, the push

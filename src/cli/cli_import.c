@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_import.c - the hakomail command's bulk import and export:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_mailbox.c - the hakomail command's mailboxes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hakomail - the operator's command line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli_project.c - the hakomail command's projects: the tenants and their
  * limits.

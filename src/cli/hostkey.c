@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostkey.c - fetch and fingerprint an SSH host key.  See hostkey.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostkey.h - a guest's SSH host key before it is pinned: fetched with
  * ssh-keyscan (argument vector, no shell), and its fingerprint in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bundle.c - writing and strictly parsing the push bundle.  See bundle.h.
  *

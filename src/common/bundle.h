@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bundle.h - the unit of a push: every map file of one guest at one
  * generation, with a checksum per file and for the whole.

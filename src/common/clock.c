@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.c - the monotonic clock in milliseconds.  See clock.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.h - the monotonic clock in milliseconds, for deadlines, pacing and
  * durations (never for dates: it has no epoch).  POSIX clock_gettime().

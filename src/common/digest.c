@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * digest.c - SHA-256 as lowercase hex, through OpenSSL's EVP.  See digest.h.
  */

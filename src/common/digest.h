@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * digest.h - SHA-256 digests as 64 lowercase hex digits: bundle and file
  * checksums, and what is stored instead of API-key secrets.

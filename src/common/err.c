@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err.c - filling struct hk_err.  See err.h.
  */

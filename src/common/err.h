@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err.h - the one error type of hakomail.
  *

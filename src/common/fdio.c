@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fdio.c - EINTR and short counts, handled once.  See fdio.h.
  */

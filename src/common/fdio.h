@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fdio.h - reading and writing descriptors, with EINTR and short counts
  * handled here once, for every program (the guest agent included).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c - one line per event on stderr, as text or JSON.  See log.h.
  */
@@ -174,7 +175,8 @@ log_vmsg(enum log_level level, int errnum, const char *fmt, va_list ap)
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n >= (int)sizeof(msg))
 		memcpy(msg + sizeof(msg) - 4, "...", 4);
-	if (errnum != 0)	/* as err.c: glibc's and FreeBSD's are per thread */
+	/* strerror as err.c: glibc's and FreeBSD's are safe for threads */
+	if (errnum != 0)
 		errtext = strerror(errnum);
 	len = log_flags & LOG_F_JSON ?
 	    format_json(out, sizeof(out), level, msg, errtext) :

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.h - the one logging module of every hakomail program.
  *
@@ -6,7 +7,8 @@
  * of several threads or worker processes never mix.  As text (Postfix's
  * shape):
  *
- *	[2026-12-02T04:15:39Z ]PROG[[PID]]: [warning: |debug: ]MESSAGE[: ERRNO TEXT]
+ *	[TIME ]PROG[[PID]]: [warning: |debug: ]MESSAGE[: ERRNO TEXT]
+ *	2026-12-02T04:15:39Z hakomail-fcgi[4711]: warning: ...
  *
  * (errors and information carry no level word, so that a CLI's errors
  * read "hakomail: field: message"); with LOG_F_JSON, one JSON object a
@@ -18,8 +20,7 @@
  * Messages are bounded (LOG_LINE_MAX, cut with "..."). As text a control
  * character becomes "?"; in JSON it is escaped and a byte that is not
  * UTF-8 becomes U+FFFD: a hostile name cannot forge a line or break a
- * shipper.
- * log_init and log_set_level are for the start, before any thread; the
+ * shipper.  log_init and log_set_level are for the start, before any thread; the
  * others may be called from any thread and keep errno as it was.
  */
 #ifndef HK_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mapsyntax.c - the strict grammar of map values and map lines.  See
  * mapsyntax.h.

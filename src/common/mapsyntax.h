@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mapsyntax.h - the strict grammar of every value that may stand in a map
  * line, shared by the panel (after normalization, before rendering) and the

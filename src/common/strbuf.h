@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strbuf.h - a growable byte buffer with a hard ceiling (after Postfix's
  * vstring).  The buffer is always NUL-terminated; appends past the ceiling

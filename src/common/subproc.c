@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * subproc.c - posix_spawn with piped stdio and a timeout.  See subproc.h.
  *

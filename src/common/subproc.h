@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * subproc.h - run a program from an argument vector, never through a shell.
  *

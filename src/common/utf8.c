@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8.c - UTF-8 sequences, checked.  See utf8.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * utf8.h - the one UTF-8 decoder of hakomail: validation of what clients
  * send (validate.c), of what goes out as JSON text (jsonout.c, http.c).

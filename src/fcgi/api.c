@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api.c - authenticate, route, parse the body, dispatch.  See api.h.
  * The handlers (api_*.c, one per resource) use api_kit.c's helpers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api.h - the JSON API under /api/v1/: authentication, routing, and the
  * declared checks every request body passes before a handler sees it.

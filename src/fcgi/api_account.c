@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_account.c - /api/v1/accounts (operators only: who may log in, as
  * what), /api/v1/whoami (any credential: what it reaches) and

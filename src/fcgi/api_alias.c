@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_alias.c - /api/v1/domains/{d}/aliases (forwards and the catch-all)
  * and /api/v1/alias-domains.  See api.h.

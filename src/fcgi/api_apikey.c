@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_apikey.c - /api/v1/api-keys: keys are made by an operator (for any
  * enabled account) or an owner (for itself), optionally read-only and

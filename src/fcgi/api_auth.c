@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_auth.c - who is calling: an API key (Authorization: Bearer), else a
  * web session (the hk_session cookie).  A session's unsafe requests must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_domain.c - /api/v1/domains: list, add, get, change (PATCH: active,
  * backup MX, limits) and delete (refused while the domain holds anything,

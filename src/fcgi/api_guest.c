@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_guest.c - /api/v1/guests: each guest's push state (owners read
  * their project's), and for operators registration, changes (a guest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_import.c - CSV imports through the API, as jobs:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_kit.c - what every handler of the API uses: the declared checks of
  * a body's fields and their accessors, the query strings that take no or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_mailbox.c - mailboxes, created either under their domain
  * (POST /domains/D/mailboxes {"local_part": ...}) or by full address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_project.c - /api/v1/projects: the tenants and their limits.
  * Operators create, change and delete them; an owner reads its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * api_session.c - /api/v1/session: the web panel's login (POST, the one
  * route that takes no credentials) and logout (DELETE).  The session

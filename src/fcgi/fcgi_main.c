@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hakomail-fcgi - the JSON API's FastCGI workers, behind nginx.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.h - the request and response of one API call, independent of
  * FastCGI so that the API can be driven by tests and fuzzers directly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * query.c - strict parsing of a request's query string.  See query.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * query.h - the query string of a GET request ("?limit=100&cursor=x"),
  * held to the same standard as a request body: only the keys the handler

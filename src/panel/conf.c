@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.c - load hakomail.conf with inih.  See conf.h; every setting is
  * documented in deploy/hakomail.conf.

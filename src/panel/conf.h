@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf.h - hakomail.conf, read by every panel binary through inih.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * csvin.c - the reader of the bulk CSV import.  See csvin.h.
  *

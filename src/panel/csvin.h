@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * csvin.h - an import file read into rows: the bytes decoded (UTF-8 with
  * or without a BOM, or CP932/Shift_JIS as Excel writes it on a Japanese

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db.c - dispatch to the backend named by the URL, migrations, and the
  * small conveniences every store module shares.  See db.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_backend.h - what a database backend provides to db.c (after
  * OpenSMTPD's table_backend): one small struct of function pointers.

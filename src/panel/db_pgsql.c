@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_pgsql.c - the PostgreSQL backend (libpq), for operators who run
  * several panel and pushd nodes on one database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_sqlite.c - the embedded SQLite backend (the default).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_text.c - rows straight to JSON text, for a listing too large to
  * build as jansson values first: a page of 100 mailboxes spent more time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * export.c - mailboxes and aliases as CSV.  See export.h.
  *

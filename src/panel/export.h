@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * export.h - the mailboxes or the aliases of a project or a domain as
  * CSV, in the format the import reads (import.h): for mailboxes address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import.c - bulk import of mailboxes and aliases.  See import.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import.h - bulk import of mailboxes and aliases from a CSV file read by
  * csvin.

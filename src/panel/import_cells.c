@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import_cells.c - the bulk import's first pass: each row's cells judged
  * on their own, as the API's validators judge a request's fields (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import_ctx.h - what the two halves of the bulk import share, and no one
  * else: the rows as they are judged, the domains they name, the import's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import_hash.c - passwords hashed by a pool of threads.  See
  * import_hash.h.  Workers take the next item under one lock; the

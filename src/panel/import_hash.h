@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * import_hash.h - many plain passwords hashed at once, on every core
  * (SHA512-crypt is meant to be slow: an import of a term's students

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonout.c - compact JSON text from a jansson value.  See jsonout.h.
  */

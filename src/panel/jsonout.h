@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonout.h - a jansson value written as compact JSON into a strbuf.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pwhash.c - SHA512-CRYPT hashes through libxcrypt.  See pwhash.h.
  */

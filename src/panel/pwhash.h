@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pwhash.h - password hashes that Dovecot verifies as they are stored:
  * "{SHA512-CRYPT}$6$..." made by libxcrypt's crypt_r() with a salt from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * secret.c - randomness, digests and comparison via OpenSSL.
  * See secret.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * secret.h - tokens and their digests (OpenSSL): random API keys, SHA-256
  * of what we store instead of secrets, constant-time comparison.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store.h - the mail model: every read and write of tenant data, scoped by
  * the actor, over the db interface.  API, CLI and pushd call only these;

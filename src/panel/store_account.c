@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_account.c - the people who use the panel: operators (role admin,
  * every project) and project owners (role owner, one project).  An

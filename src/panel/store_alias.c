@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_alias.c - aliases (forwards to one or many addresses, a domain's
  * catch-all) and alias domains.  An address is a mailbox or an alias,

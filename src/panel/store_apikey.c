@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_apikey.c - API keys: made here, shown once, kept as the SHA-256 of
  * their secret part, looked up by their public prefix.  See store.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_audit.c - the audit log: who changed what, when, through which
  * door.  Written in the same transaction as the change it records, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_domain.c - domains, each served by one guest.  See store.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_guest.c - guests: registration, listing, and the generation
  * bookkeeping that tells pushd what it owes (pushd's own side is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_import.c - what a bulk import asks of the store, row by row inside
  * the import's one transaction (import.c): whether an address is

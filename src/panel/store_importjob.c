@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_importjob.c - the API's import jobs: queued by the upload, moved
  * along by the worker that runs them, read by whoever polls.  A job is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_limits.c - a project's and a domain's limits, which hold whichever
  * door a write comes through (API, CLI, import), because the store checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_mailbox.c - mailboxes: one local part in one domain, with its own
  * password.  See store.h.

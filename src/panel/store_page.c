@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_page.c - what every paged listing shares: the checks on a page
  * request, the parameters each listing binds ($1 the cursor, $2 the LIKE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_project.c - projects, the unit of tenancy: an operator makes
  * them, sets their limits and deletes them once they are empty.  See

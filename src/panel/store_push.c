@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_push.c - pushd's side of the guest table: leases, outcomes, drift
  * repairs and the push history.  See store.h.

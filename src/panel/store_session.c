@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_session.c - sessions of the web panel: login with a password
  * (throttled, see store_throttle.c), the opaque cookie token checked on

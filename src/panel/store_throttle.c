@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store_throttle.c - the failed-login throttle: a count of recent
  * failures per key ("login:NAME", "addr:ADDRESS").  Past a key's free

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * validate.c - canonicalize and check untrusted values.  See validate.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * validate.h - turning untrusted input into the canonical values the
  * database and the maps hold.  Used by the API, the CLI and (later) the CSV

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wake.c - datagram nudges to pushd.  See wake.h.
  */

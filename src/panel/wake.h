@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wake.h - the nudge a writer gives pushd after a commit: one datagram on a
  * Unix socket.  It carries nothing but "look again"; the database is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push.c - one job of pushd on a leased guest: a push or a drift check,
  * then its outcome recorded.  See push.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push.h - one job of hakomail-pushd on one leased guest (see
  * store_push_claim): a push (render, send the bundle to hakomail-agent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push_shared.c - what pushd's workers share (see push.h): the bundles of
  * guests that still owe a push, and the stagger between push starts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push_shared.h - the bundle cache and the stagger that pushd's workers
  * share (struct push_shared, made by push_shared_new() in push.h).  Every

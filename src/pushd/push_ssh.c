@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push_ssh.c - ssh to a guest's agent, and the judging of its answer.
  * See push_ssh.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * push_ssh.h - one conversation with a guest's hakomail-agent over
  * OpenSSH, and what its answer means.  Used by push.c.

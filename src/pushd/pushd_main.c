@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hakomail-pushd - keep every guest serving the maps the database says.
  *
@@ -71,11 +72,13 @@ on_signal(int sig)
 static void
 log_result(const struct push_job *job, const struct push_result *r)
 {
-	if (r->ok && r->check)
+	if (r->ok && r->check && r->repaired[0])
+		log_warn("guest %s: checked, generation %lld serving as "
+			 "applied - NOT: drift found, repair owed", job->name,
+			 (long long)r->gen);
+	else if (r->ok && r->check)
 		log_info("guest %s: checked, generation %lld serving as "
-			 "applied%s", job->name, (long long)r->gen,
-			 r->repaired[0] ? " - NOT: drift found, repair owed" :
-			 "");
+			 "applied", job->name, (long long)r->gen);
 	else if (r->ok)
 		log_info("guest %s: generation %lld applied in %.3f s", job->name,
 			 (long long)r->gen, r->seconds);

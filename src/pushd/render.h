@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * render.h - the complete map set of one guest, rendered from one
  * consistent read of the database: Postfix's virtual_* (and, for domains

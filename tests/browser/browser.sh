@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # browser.sh - the web panel (www/) in a real browser: Debian's Chromium,
 # headless, driven by playwright-core from npm (no browser is downloaded),
 # against a real panel (nginx, hakomail-fcgi, hakomail-pushd) and a real

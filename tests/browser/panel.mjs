@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // panel.mjs - the web panel in Debian's Chromium (headless), driven by
 // playwright-core; run by browser.sh, which starts the panel and the guest
 // and passes: HK_BASE (the panel's URL), HK_GUEST_IP, HK_IDN (the A-label

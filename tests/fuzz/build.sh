@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API),
 # tests/fuzz/fuzz_bundle.c (the agent's bundle parser) and
 # tests/fuzz/fuzz_csv.c (the bulk CSV import: reader and validation), with

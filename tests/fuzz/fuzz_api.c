@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_api.c - a libFuzzer target for the API's request bodies, through
  * the real routing, parsing and validation code: each input is one request
@@ -56,7 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
- * Every write route, those of src/api.c's table and those being added
+ * Every write route, those of src/fcgi/api.c's table and those being added
  * (a route that does not exist yet answers 404 or 405, which is fine).
  * Append new rows at the end: the seeds in corpus/ name a row by its
  * index (see mkseeds.sh).  "{key}" stands for the owner key's prefix.
@@ -733,7 +734,7 @@ run(const struct call *c, struct result *res)
 /* --- the checks made once --- */
 
 /* Whether uri's path below API_PREFIX matches a route pattern of
- * src/api.c ("*" is one segment). */
+ * src/fcgi/api.c ("*" is one segment). */
 static int
 uri_matches(const char *uri, const char *pattern)
 {
@@ -757,7 +758,7 @@ uri_matches(const char *uri, const char *pattern)
 	}
 }
 
-/* Every write route of src/api.c's table has a row in routes[]: a route
+/* Every write route of src/fcgi/api.c's table has a row in routes[]: a route
  * the fuzzer cannot reach would pass untested. */
 static void
 check_coverage(void)

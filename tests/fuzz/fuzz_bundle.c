@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_bundle.c - a libFuzzer target for the guest agent's strict parser
- * of a push bundle, bundle_parse() (src/bundle.c): each input is one
+ * of a push bundle, bundle_parse() (src/common/bundle.c): each input is one
  * bundle, exactly the bytes the agent would read (not NUL-terminated, so
  * that ASan sees any read past its end).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_common.c - what the fuzz targets share: failing, and the database
  * of the targets that run against one (see fuzz_common.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_common.h - what the libFuzzer targets of tests/fuzz/ share, so that
  * each holds only its own input and invariants:

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_csv.c - a libFuzzer target for the bulk CSV import, through the
  * real reader and the real validation: each input is one import file,
- * read by csvin_parse() (src/csvin.c) and, when it is read, judged by
- * import_mailboxes() (src/import_mailbox.c) in a dry run, against a real
+ * read by csvin_parse() (src/panel/csvin.c) and, when it is read, judged by
+ * import_mailboxes() (src/panel/import.c) in a dry run, against a real
  * SQLite database made once at start-up by the project's own migrations
  * and store functions.
  *
@@ -104,7 +105,7 @@ static const char *const who_names[NWHO] = {
 	"admin", "owner of lab", "owner of other", "read-only admin"
 };
 
-/* The import's columns, as import_mailbox.c knows them. */
+/* The import's columns, as import_cells.c knows them. */
 enum { C_ADDRESS, C_PASSWORD, C_HASH, C_NAME, C_QUOTA, C_ACTIVE, C_N };
 static const char *const columns[] = { "address", "password",
 	"password_hash", "name", "quota", "active", NULL };

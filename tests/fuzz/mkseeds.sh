@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkseeds.sh - writes the seed corpus of fuzz_api.c into corpus/ (kept in
 # git; rerun after changing this list or the order of routes[]).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkseeds_bundle.sh - writes the seed corpus of fuzz_bundle.c into
 # corpus_bundle/ (kept in git; rerun after changing the seeds in
 # fuzz_bundle.c's make_seeds()).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # run.sh - the fuzz targets as tests: builds them (build.sh), runs the API
 # target (fuzz_api.c) for SECONDS, the bundle parser's (fuzz_bundle.c) and
 # the CSV import's (fuzz_csv.c) for SECONDS/2 each (at least 20 s), each on

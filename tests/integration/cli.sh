@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # cli.sh - the operator's command as a process: each refusal exits 1 with
 # "hakomail: FIELD: reason" on stderr and leaves the database as it was;
 # misuse exits 2; --json is JSON.  On SQLite, or on PostgreSQL when

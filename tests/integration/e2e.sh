@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # e2e.sh - the walking skeleton end to end, on real components only:
 # nginx -> hakomail-fcgi -> SQLite; hakomail-pushd -> ssh -> hakomail-agent
 # on two namespace guests running Debian's postfix, dovecot and sshd.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # faults.sh - pushes under faults, on a real panel and a real guest (its
 # own Postfix, Dovecot and sshd in namespaces; see tests/guest):
 #
@@ -169,7 +170,7 @@ for m in $files; do
 	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/f.$m"
 done
 sha() { sha256sum | cut -d' ' -f1; }
-# mkbundle GEN NAME=FILE...: a bundle as pushd writes it (see src/bundle.h);
+# mkbundle GEN NAME=FILE...: a bundle as pushd writes it (see src/common/bundle.h);
 # with CORRUPT=NAME that file's body has one byte changed after its
 # checksum was taken.
 mkbundle() {

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # nodes.sh - two hakomail-pushd nodes on one PostgreSQL database share 20
 # real guests while changes flow through the API: no guest is ever pushed
 # by two at once (the push history's intervals never overlap on a guest),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # panel_lib.sh - shared by the integration tests that run a real panel
 # (deploy/panel.sh) and real guests (tests/guest/hkguest).  Source it after
 # tests/lib.sh with top, build and tmp set; it sets the panel's environment.

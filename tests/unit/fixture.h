@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fixture.h - a fresh migrated database with project "lab" and guest "g1"
  * (id 1), shared by the store, render and API tests.  SQLite in a temporary
  * directory, or, when HK_TEST_PG_BASE is set (a URL ending in '/', as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // api.js - the one door to /api/v1: JSON in and out, the session cookie
 // (same origin), X-CSRF-Token on every write, errors as ApiError.
 

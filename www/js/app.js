@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // app.js - boots the panel: the language, who is signed in, the header and
 // the router on location.hash.  Each page is a module in pages/ whose
 // default export renders into ctx.view.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // dom.js - build elements without HTML strings.  h(tag, attrs, ...children):
 // text goes in as text nodes only, attributes pass a whitelist (never
 // 'style', never an on* string), events are functions under attrs.on.

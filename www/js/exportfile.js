@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // exportfile.js - a button that fetches a CSV export from the API
 // (GET /export/mailboxes or /export/aliases) and hands it to the browser
 // to save under the name the API gives.

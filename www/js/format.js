@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // format.js - numbers, sizes and times in the UI's language (Intl).
 import { currentLang, t } from './i18n.js';
 

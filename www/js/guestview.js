@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // guestview.js - how a guest's push state reads: the badge, the last push
 // and a line saying what is going on.
 import { h, replace } from './dom.js';

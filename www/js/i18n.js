@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // i18n.js - one catalogue per language (i18n/en.json, i18n/ja.json, nested
 // keys).  t('a.b', {n: 3}) looks up a.b, picks a.b_one / a.b_other by
 // vars.count when the catalogue has them, and fills {name} placeholders.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // listview.js - a table's rows a page at a time: the keyset pager, an
 // optional search box, the empty state, a failed load as an error row with
 // a retry, and only the newest answer shown when loads overlap.

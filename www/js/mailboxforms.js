@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // mailboxforms.js - the mailbox dialogs: edit (name, quota, active), reset
 // the password (a new one, shown once) and delete.
 import { h } from './dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // password.js - strong random passwords from crypto.getRandomValues, in an
 // alphabet with no look-alikes (no 0/O/o, 1/l/I).
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // poll.js - keeps push state fresh: every 2 s while a page that shows it is
 // open, one GET (the guest list, or one guest), never two at once.
 import { api, path, allItems } from './api.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // punycode.js - RFC 3492 decoding, to show xn-- labels in Unicode.
 // toUnicode('xn--pss25c.example') is '大学.example'; a label that does not
 // decode is left as it is.

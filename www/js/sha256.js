@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // sha256.js - SHA-256 (FIPS 180-4) for when crypto.subtle is missing: the
 // browser hides it outside secure contexts (a panel reached over plain http).
 

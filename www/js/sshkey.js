@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // sshkey.js - OpenSSH's fingerprint of a public key line, as
 // `ssh-keygen -lf` prints it: "SHA256:" + unpadded base64 of the SHA-256 of
 // the decoded key blob.

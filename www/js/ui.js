@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // ui.js - the panel's shared pieces: fields with their error slots, API
 // errors in words, form submits, dialogs (<dialog>, focus kept, Escape
 // closes), badges, error notices running row actions, the keyset pager, the

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: ISC */
 /*
- * test_bundle.c - src/bundle.c against hostile input: a valid bundle cut
+ * test_bundle.c - src/common/bundle.c against hostile input: a valid bundle cut
  * at every byte offset and with every byte flipped, names that try to
  * escape the whitelist, duplicates, disorder, trailing garbage, bad map
  * lines, non-canonical and overflowing numbers, and the writer refusing

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: ISC */
 /*
- * test_mapsyntax.c - adversarial tables for src/mapsyntax.c: every byte
+ * test_mapsyntax.c - adversarial tables for src/common/mapsyntax.c: every byte
  * that may not stand in a value, at the first, second, middle, next to
  * last and last position (replacing and inserting), lengths at and one
  * past every limit, and map lines that try to split or extend themselves.

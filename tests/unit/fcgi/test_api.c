@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_api.c - api_handle() without FastCGI: authentication, routing and
  * hostile bodies give the right 4xx with the field named, and write
  * nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_authz.c - the authorization matrix: every route of api_routes[]
  * with every credential (operator, owner of project A, owner of B, a

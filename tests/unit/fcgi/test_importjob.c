@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_importjob.c - CSV imports through the API (api_import.c) on either
  * backend: the upload answers 202 with a queued job and the work runs
  * once the answer is sent; the job's row shows the progress (logged here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_lists.c - every listing of the API pages by keyset: walked a page
  * at a time (limit 1 and 2) it yields exactly the whole listing, in the

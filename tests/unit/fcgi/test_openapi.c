@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_openapi.c - www/openapi.json describes exactly the routes of
  * api_routes[]: every route has its operation, every operation its route
  * (a {parameter} in a path stands for one segment, as "*" does), and each

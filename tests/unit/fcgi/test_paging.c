@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_paging.c - keyset pages of a domain's mailboxes and fetching one by
  * address, through the store and through api_handle(): every mailbox
  * exactly once and in order, the filters, the refusals with their field

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_session.c - the web panel's sessions through api_handle(): the
  * cookie's attributes, CSRF on every unsafe method, logout, idle and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_accounts.c - accounts, API keys, and deleting projects and guests,
  * on whichever backend the fixture gives. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_alias.c - aliases, catch-alls, alias domains and the audit trail,
  * on whichever backend the fixture gives. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_csvin.c - csvin.c: RFC 4180, encodings, lines, limits, headers. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_edit.c - changing and deleting mailboxes, domains, aliases and alias
  * domains: scope, limits, the guests owed a push, the audit trail, and
  * nothing written on a refusal.  On whichever backend the fixture gives. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_import.c - bulk import of mailboxes (import.c) on both
  * backends: everything written at once or nothing, every problem with its
  * line and column, dry runs, skip-invalid, upsert and re-runs, limits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_jsonout.c - jsonout() writes what jansson's json_dumps(JSON_COMPACT)
  * writes, byte for byte, for values with every kind of member and every
  * character a JSON string must escape; and a full buffer is an error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_limits.c - a project's and a domain's limits hold in the store, so
  * whichever door a write comes through; a refused write leaves nothing. */
 #include "config.h"

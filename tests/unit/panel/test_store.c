@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_store.c - the mail model on SQLite: scoping, conflicts, dirty
  * generations, API keys. */
 #include "config.h"

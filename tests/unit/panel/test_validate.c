@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_validate.c - validate.c against adversarial input tables. */
 #include "config.h"
 

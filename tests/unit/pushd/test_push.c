@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_push.c - pushd's bookkeeping on both backends (store_push.c):
  * leases, outcomes and states, backoff, expiry and release of leases,
  * repairs with their audit entries, the push history, and several

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_render.c - what a guest receives, byte for byte. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/accounts.js - who may use the panel: operators and project owners;
 // add, issue a new password (shown once), disable / enable, delete.
 import { h } from '../dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/aliases.js - a domain's aliases and forwards, its catch-all and the
 // alias domains aimed at it.
 import { h, replace } from '../dom.js';

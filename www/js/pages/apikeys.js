@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/apikeys.js - API keys for scripts: create one (its secret shown
 // once), see when each was last used, revoke.
 import { h } from '../dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/audit.js - the audit log, newest first, a page at a time: who
 // changed what, through which door.
 import { h } from '../dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/dashboard.js - the project at a glance: usage against its limits,
 // its guests with their push state (polled), its domains.
 import { h, replace } from '../dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/domain.js - one domain: its guest's push state (polled), its
 // mailboxes a page at a time (search, filter, keyset paging: as fast at
 // 100,000 as at 10), adding one, editing, resetting a password, deleting,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/guests.js - every guest with its push state (polled every 2 s),
 // "push now", and adding one after checking its host key's fingerprint.
 import { h, replace, setText } from '../dom.js';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/importpage.js - the CSV import: a file of mailboxes or aliases
 // checked first (a dry run: the rows shown, those with problems marked),
 // then imported, the job's progress polled (POST /imports answers at once

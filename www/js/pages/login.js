@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/login.js - sign in with a login name and password (a web session).
 import { h, setText } from '../dom.js';
 import { t } from '../i18n.js';

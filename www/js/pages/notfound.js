@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/notfound.js - an unknown route, or an object the API says is not
 // there (or belongs to another project: the API answers 404 alike).
 import { h } from '../dom.js';

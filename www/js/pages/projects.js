@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // pages/projects.js - projects with their limits and usage; an operator
 // adds them, changes limits and deletes empty ones.
 import { h } from '../dom.js';
