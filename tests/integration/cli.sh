@@ -310,4 +310,29 @@ hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
 hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?
 hk domain add x.example --guest g1 --guest g2 >/dev/null 2>&1; check_eq "repeated option: exit 2" 2 $?
 hk frobnicate >/dev/null 2>&1; check_eq "unknown command: exit 2" 2 $?
+
+# The daemons' log ([log] in hakomail.conf): JSON lines for a shipper,
+# a level that drops what is less severe, a bad value refused by name.
+# On a database of its own with no guest, so that pushd -1 reaches none.
+logconf() {	# logconf FILE LINES...: a configuration with [log] LINES
+	local f=$1; shift
+	printf '[database]\nurl = sqlite:%s/log.db\n[pushd]\nwake_socket = %s/logwake\nstate_dir = %s/pushd\n[log]\n' \
+		"$tmp" "$tmp" "$tmp" >"$f"
+	printf '%s\n' "$@" >>"$f"
+}
+logconf "$tmp/json.conf" "format = json"
+"$build/src/hakomail" -c "$tmp/json.conf" init >/dev/null 2>&1
+"$build/src/hakomail-pushd" -c "$tmp/json.conf" -1 2>"$tmp/log" >/dev/null
+check_eq "pushd -1 with [log] format = json: exit 0" 0 $?
+check_eq "every line is one JSON object of hakomail-pushd" \
+	"hakomail-pushd info started: hakomail-pushd info stopped" \
+	"$(jq -rj '"\(.program) \(.level) \(.message | split(" ")[0]) "' "$tmp/log" | sed 's/ $//')"
+logconf "$tmp/warn.conf" "level = warning"
+"$build/src/hakomail-pushd" -c "$tmp/warn.conf" -1 2>"$tmp/log" >/dev/null
+check_eq "[log] level = warning drops the info lines" "0 0" "$? $(wc -c <"$tmp/log")"
+logconf "$tmp/bad.conf" "format = yaml"
+"$build/src/hakomail-pushd" -c "$tmp/bad.conf" -1 2>"$tmp/log" >/dev/null
+check_eq "[log] format = yaml: refused, exit 2" 2 $?
+check "the refusal names the setting and the choices" \
+	grep -q ' hakomail-pushd: \[log\] format: "yaml" is not one of text, json' "$tmp/log"
 exit 0
