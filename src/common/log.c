@@ -173,7 +173,9 @@ log_vmsg(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (level > max_level)
 		return;
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n >= (int)sizeof(msg))
+	if (n < 0)
+		msg[0] = '\0';
+	else if (n >= (int)sizeof(msg))
 		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	/* strerror as err.c: glibc's and FreeBSD's are safe for threads */
 	if (errnum != 0)
