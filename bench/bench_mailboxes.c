@@ -485,7 +485,7 @@ main(int argc, char **argv)
 			"of 7919\n");
 		return 2;
 	}
-	if ((db = db_open(o.url, &err)) == NULL)
+	if ((db = db_open_init(o.url, &err)) == NULL)
 		die(o.url, &err);
 	if (db_migrate(db, &applied, &err) < 0)
 		die("migrate", &err);

@@ -529,7 +529,7 @@ main(int argc, char **argv)
 	}
 	if ((b.gids = calloc((size_t)o.guests + 1, sizeof(*b.gids))) == NULL)
 		die_errno("calloc");
-	if ((db = db_open(o.url, &err)) == NULL)
+	if ((db = db_open_init(o.url, &err)) == NULL)
 		die(o.url, &err);
 	if (db_migrate(db, &applied, &err) < 0)
 		die("migrate", &err);

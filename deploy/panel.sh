@@ -50,7 +50,9 @@ retry_max = 60
 ${HK_PUSHD_CONF:-}
 CONF
 	sed -e "s#@STATE@#$HK_STATE#g" -e "s#@LISTEN@#$HK_LISTEN#g" \
-	    -e "s#@WWW@#$HK_WWW#g" "$here/nginx/hakomail.conf.in" >"$HK_STATE/nginx.conf"
+	    "$here/nginx/hakomail.conf.in" >"$HK_STATE/nginx.conf"
+	sed -e "s#@SOCKET@#$run/fcgi.sock#g" -e "s#@WWW@#$HK_WWW#g" \
+	    "$here/nginx/hakomail-server.conf.in" >"$HK_STATE/nginx-server.conf"
 	[ -f "$HK_STATE/ssh/id_ed25519" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C hakomail-pushd -f "$HK_STATE/ssh/id_ed25519"
 	"$HK_BIN/hakomail" -c "$conf" init

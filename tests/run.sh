@@ -122,6 +122,9 @@ step "make distcheck"
 if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
 else fail "make distcheck"; tail -30 distcheck.log; fi
 
+step "installing for production: make install, systemd units, nginx with TLS"
+tests/integration/install.sh build
+
 step "the operator's CLI (SQLite, PostgreSQL)"
 HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
 on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
@@ -140,6 +143,9 @@ on_pg hakomail_nodes tests/integration/nodes.sh build
 
 step "browser: the web panel in Debian's Chromium (playwright-core)"
 tests/browser/browser.sh build
+
+step "the quickstart as a new operator runs it: twice, then reset"
+tests/integration/quickstart.sh
 
 step "integration again, every binary under ASan + UBSan"
 if [ -x build-asan/src/hakomail-fcgi ]; then

@@ -5,8 +5,10 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "log.h"
@@ -25,7 +27,8 @@ cli_usage(void)
 	    " | project delete NAME\n"
 	    "  account add LOGIN (--admin | --owner PROJECT)"
 	    " [--password-stdin] | account list\n"
-	    "  account passwd LOGIN (--password-stdin | --none)\n"
+	    "  account passwd LOGIN (--password-stdin | --none)"
+	    " [--revoke-keys]\n"
 	    "  account disable|enable|delete LOGIN\n"
 	    "  apikey create [--login L] [--read-only] [--expires-days N]\n"
 	    "  apikey list | apikey revoke PREFIX\n"
@@ -120,19 +123,103 @@ cli_opt(const struct cli_opt *opts, const char *name)
 	return NULL;
 }
 
-static void
-print_cell(json_t *v)
+const char *
+cli_size(char buf[CLI_SIZE_MAX], int64_t bytes)
 {
-	if (json_is_string(v))
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+		"PiB", "EiB" };
+	uint64_t n = (uint64_t)bytes, div = 1, tenths;
+	int u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, CLI_SIZE_MAX, "%lld B", (long long)bytes);
+		return buf;
+	}
+	while (u < 6 && n / div >= 1024) {
+		div *= 1024;
+		u++;
+	}
+	/* to the nearest tenth, without overflow: n / div < 1024 */
+	tenths = n / div * 10 + (n % div * 10 + div / 2) / div;
+	if (tenths >= 10240 && u < 6) {	/* 1023.96 KiB is 1 MiB */
+		div *= 1024;
+		u++;
+		tenths = n / div * 10 + (n % div * 10 + div / 2) / div;
+	}
+	if (tenths % 10 == 0)
+		snprintf(buf, CLI_SIZE_MAX, "%llu %s",
+			 (unsigned long long)(tenths / 10), units[u]);
+	else
+		snprintf(buf, CLI_SIZE_MAX, "%llu.%llu %s",
+			 (unsigned long long)(tenths / 10),
+			 (unsigned long long)(tenths % 10), units[u]);
+	return buf;
+}
+
+const char *
+cli_time(char buf[CLI_TIME_MAX], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	tzset();	/* localtime_r() need not read TZ itself */
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, CLI_TIME_MAX, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, CLI_TIME_MAX, "-");
+	return buf;
+}
+
+/* What a column holds, by the names the store gives its columns:
+ * flags of these. */
+#define CELL_SIZE	1	/* *_bytes */
+#define CELL_TIME	2	/* at, *_at, *_since: Unix seconds */
+#define CELL_LIMIT	4	/* max_*, *quota*: 0 is no limit */
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+static int
+cell_kind(const char *column)
+{
+	int kind = 0;
+
+	if (strcmp(column, "at") == 0 || ends_with(column, "_at") ||
+	    ends_with(column, "_since"))
+		return CELL_TIME;
+	if (ends_with(column, "_bytes"))
+		kind |= CELL_SIZE;
+	if (strncmp(column, "max_", 4) == 0 || strstr(column, "quota"))
+		kind |= CELL_LIMIT;
+	return kind;
+}
+
+static void
+print_cell(int kind, json_t *v)
+{
+	char buf[CLI_TIME_MAX > CLI_SIZE_MAX ? CLI_TIME_MAX : CLI_SIZE_MAX];
+	int64_t n = json_integer_value(v);
+
+	if (json_is_integer(v) && (kind & CELL_TIME))
+		printf("%s", cli_time(buf, n));
+	else if (json_is_integer(v) && (kind & CELL_LIMIT) && n == 0)
+		printf("no limit");
+	else if (json_is_integer(v) && (kind & CELL_SIZE))
+		printf("%s", cli_size(buf, n));
+	else if (json_is_string(v))
 		printf("%s", json_string_value(v));
 	else if (json_is_integer(v))
-		printf("%lld", (long long)json_integer_value(v));
+		printf("%lld", (long long)n);
 	else if (json_is_boolean(v))
 		printf("%s", json_is_true(v) ? "yes" : "no");
 	else if (json_is_array(v) && json_array_size(v) > 0)
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			printf("%s", i ? "," : "");
-			print_cell(json_array_get(v, i));
+			print_cell(0, json_array_get(v, i));
 		}
 	else if (json_is_object(v))
 		json_dumpf(v, stdout, JSON_COMPACT);
@@ -158,7 +245,8 @@ cli_print(const struct cli *c, json_t *items, const char *const *columns)
 		for (int k = 0; columns[k]; k++) {
 			if (k)
 				putchar('\t');
-			print_cell(json_object_get(row, columns[k]));
+			print_cell(cell_kind(columns[k]),
+				   json_object_get(row, columns[k]));
 		}
 		putchar('\n');
 	}

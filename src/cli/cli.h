@@ -47,9 +47,23 @@ int cli_count_opt(const struct cli_opt *opts, const char *name,
 int cli_usage(void);
 int cli_fail(const struct hk_err *err);
 
-/* Prints items as JSON (--json) or a table of the given columns. */
+/*
+ * Prints items as JSON (--json, the stored values as they are) or a table
+ * of the given columns for people: a column named *_bytes as a size
+ * (cli_size()), one named at, *_at or *_since as a time (cli_time()),
+ * and 0 in a limit (max_*, a quota) as "no limit".
+ */
 void cli_print(const struct cli *c, json_t *items,
 	       const char *const *columns);
+
+#define CLI_SIZE_MAX	24	/* "1023.9 KiB", "-9223372036854775808 B" */
+#define CLI_TIME_MAX	32
+/* bytes as people read them, in binary units with at most one decimal:
+ * "512 B", "500 MiB", "1.5 GiB", "2 GiB".  Returns buf. */
+const char *cli_size(char buf[CLI_SIZE_MAX], int64_t bytes);
+/* Unix seconds as the local time of the process's TZ, to the minute:
+ * "2026-12-02 14:05"; "-" for 0 or less (never).  Returns buf. */
+const char *cli_time(char buf[CLI_TIME_MAX], int64_t t);
 
 /* Prints a written object (owned) and nudges pushd; returns 0. */
 int cli_written(struct cli *c, json_t *obj, const char *const *columns);

@@ -5,6 +5,7 @@
  *
  *   account add LOGIN (--admin | --owner PROJECT) [--password-stdin]
  *   account list | passwd LOGIN (--password-stdin | --none)
+ *	[--revoke-keys]
  *   account disable|enable|delete LOGIN
  *
  * A password comes on standard input only (ps shows the command line),
@@ -71,9 +72,12 @@ static int
 account_passwd(struct cli *c)
 {
 	struct cli_opt o[] = { { "--password-stdin", 0, NULL },
-			       { "--none", 0, NULL }, { NULL, 0, NULL } };
+			       { "--none", 0, NULL },
+			       { "--revoke-keys", 0, NULL },
+			       { NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
 	char hash[PWHASH_MAX];
+	struct account_patch patch = { -1, 1, hash, 0 };
 	struct hk_err err;
 	int npos;
 
@@ -82,15 +86,17 @@ account_passwd(struct cli *c)
 	    (cli_opt(o, "--password-stdin") == NULL) ==
 	    (cli_opt(o, "--none") == NULL))
 		return cli_usage();
+	if (cli_opt(o, "--none"))
+		patch.password_hash = NULL;
+	patch.revoke_keys = cli_opt(o, "--revoke-keys") != NULL;
 	if (validate_slug(pos[0], "login", &err) < 0 ||
 	    (cli_opt(o, "--password-stdin") &&
 	     password_from_stdin(c, hash, &err) < 0) ||
-	    store_account_password(c->db, &c->actor, pos[0],
-				   cli_opt(o, "--none") ? NULL : hash,
-				   &err) < 0)
+	    store_account_update(c->db, &c->actor, pos[0], &patch, &err) < 0)
 		return cli_fail(&err);
-	printf("account %s password %s\n", pos[0],
-	       cli_opt(o, "--none") ? "removed" : "set");
+	printf("account %s password %s%s\n", pos[0],
+	       cli_opt(o, "--none") ? "removed" : "set",
+	       patch.revoke_keys ? ", API keys revoked" : "");
 	return 0;
 }
 

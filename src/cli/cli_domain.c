@@ -22,7 +22,8 @@
 #include "wake.h"
 
 static const char *const domain_cols[] = { "name", "display_name", "guest",
-	"backup_guest", "active", "mailboxes", NULL };
+	"backup_guest", "active", "mailboxes", "max_mailboxes",
+	"default_quota_bytes", NULL };
 
 static int
 domain_limits(struct cli *c)

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -205,18 +204,15 @@ cmd_guest_set(struct cli *c)
 	return cli_written(c, obj, guest_cols);
 }
 
-/* Unix seconds as UTC ISO 8601 text, or null for null or 0. */
+/* Unix seconds as local time (cli_time()), or null for null or 0. */
 static json_t *
-iso_time(json_t *v)
+local_time(json_t *v)
 {
-	time_t t = (time_t)json_integer_value(v);
-	struct tm tm;
-	char buf[32];
+	char buf[CLI_TIME_MAX];
 
-	if (!json_is_integer(v) || t <= 0 || gmtime_r(&t, &tm) == NULL)
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
 		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return json_string(cli_time(buf, json_integer_value(v)));
 }
 
 /* What an operator reads at 3 a.m.: since when a guest is unreachable and
@@ -236,13 +232,12 @@ add_times(json_t *items)
 		    "desired_gen")) > json_integer_value(json_object_get(g,
 		    "applied_gen"));
 
-		json_object_set_new(g, "unreachable", iso_time(json_object_get(g,
-				    "unreachable_since")));
+		json_object_set_new(g, "unreachable",
+		    local_time(json_object_get(g, "unreachable_since")));
 		json_object_set_new(g, "next_retry", dirty ?
-				    iso_time(json_object_get(g, "retry_at")) :
-				    json_null());
-		json_object_set_new(g, "last_push", iso_time(json_object_get(g,
-				    "last_push_at")));
+		    local_time(json_object_get(g, "retry_at")) : json_null());
+		json_object_set_new(g, "last_push",
+		    local_time(json_object_get(g, "last_push_at")));
 	}
 }
 

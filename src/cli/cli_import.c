@@ -8,12 +8,17 @@
  *
  * Every problem is printed as FILE:LINE: COLUMN: REASON, like a compiler's,
  * so that an editor or grep takes the operator to the row; a progress bar
- * goes to a terminal on stderr (never into a pipe or a log).
+ * goes to a terminal on stderr (never into a pipe or a log).  An import
+ * is a job, as through the API (store_importjob.c): run here, in the
+ * foreground, its worker "cli:HOST:PID", it is in the web panel's recent
+ * imports with its door, cli.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +30,10 @@
 #include "export.h"
 #include "fdio.h"
 #include "import.h"
+#include "utf8.h"
 #include "wake.h"
+
+#define FILENAME_MAX_LEN	200	/* as the API keeps it */
 
 /* The whole file, refused past max bytes before reading it. */
 static int
@@ -99,6 +107,68 @@ print_report(const char *path, const struct import_report *rep, int dry)
 	putchar('\n');
 }
 
+/* The file's name as the job shows it: its last part, without control
+ * characters, and bytes that are not UTF-8 as '?'. */
+static void
+job_filename(const char *path, char *out, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	int utf8;
+
+	snprintf(out, size, "%s", base ? base + 1 : path);
+	utf8 = utf8_valid(out, strlen(out));
+	for (unsigned char *p = (unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (!utf8 && *p >= 0x80))
+			*p = '?';
+}
+
+/* A job of this command's whose process is gone (killed mid-import)
+ * fails, as the FastCGI supervisor fails its workers', so that it does
+ * not hold its project. */
+static void
+abandon_dead(struct cli *c, const char *prefix)
+{
+	json_t *rows = NULL, *row;
+	struct hk_err err;
+	size_t i;
+
+	if (store_import_job_workers(c->db, prefix, &rows, &err) < 0) {
+		json_decref(rows);
+		return;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *w = json_string_value(json_object_get(row,
+								  "worker"));
+		long pid = w ? strtol(w + strlen(prefix), NULL, 10) : 0;
+
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			(void)store_import_job_abandon(c->db, w, 0, &err);
+	}
+	json_decref(rows);
+}
+
+static int
+start_job(struct cli *c, const char *path, const struct import_opts *o,
+	  const struct csvin_doc *doc, int64_t *id, struct hk_err *err)
+{
+	char host[64] = "", prefix[80], worker[96];
+	char filename[FILENAME_MAX_LEN + 1];
+	struct import_job_in in = { c->argv[1], filename,
+		csvin_encoding_name(doc->encoding), o->dry_run,
+		o->skip_invalid, o->upsert, worker, INT_MAX };
+	json_t *job = NULL;
+	int rc;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(prefix, sizeof(prefix), "cli:%s:", host);
+	snprintf(worker, sizeof(worker), "%s%ld", prefix, (long)getpid());
+	job_filename(path, filename, sizeof(filename));
+	abandon_dead(c, prefix);
+	rc = store_import_job_add(c->db, &c->actor, &in, id, &job, err);
+	json_decref(job);
+	return rc;
+}
+
 static int
 import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	    struct hk_err *err)
@@ -115,7 +185,8 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	enum csvin_encoding enc;
 	char *data = NULL;
 	size_t len = 0;
-	int rc;
+	int64_t id;
+	int rc, aliases = strcmp(c->argv[1], "aliases") == 0;
 
 	if (csvin_encoding_parse(cli_opt(opts, "--encoding"), &enc, err) < 0 ||
 	    read_file(path, lim.max_bytes, &data, &len, err) < 0)
@@ -124,8 +195,14 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	free(data);
 	if (rc < 0)
 		return -1;
-	rc = (strcmp(c->argv[1], "aliases") == 0 ? import_aliases :
-	      import_mailboxes)(c->db, &c->actor, &doc, &o, &rep, err);
+	/* a file the import cannot read makes no job, as through the API */
+	if (import_columns(aliases, o.upsert, &doc, err) < 0 ||
+	    start_job(c, path, &o, &doc, &id, err) < 0) {
+		csvin_doc_free(&doc);
+		return -1;
+	}
+	rc = import_job_run(c->db, &c->actor, id, aliases, &doc, &o, &rep,
+			    err);
 	print_report(path, &rep, o.dry_run || rc < 0);
 	if (rc == 0 && !o.dry_run)
 		wake_notify(c->cfg.wake_socket);

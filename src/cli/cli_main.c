@@ -52,6 +52,26 @@ make_db_dir(const char *url)
 	}
 }
 
+/* init and migrate make the database; every other command needs one
+ * made, and up to date (db_open() says what to run). */
+static struct db *
+open_db(const struct cli *c)
+{
+	struct hk_err err;
+	struct db *db;
+	int init = !strcmp(c->argv[0], "init") ||
+	    !strcmp(c->argv[0], "migrate");
+
+	hk_err_clear(&err);
+	if (init)
+		make_db_dir(c->cfg.db_url);
+	db = init ? db_open_init(c->cfg.db_url, &err) :
+	    db_open(c->cfg.db_url, &err);
+	if (db == NULL)
+		cli_fail(&err);
+	return db;
+}
+
 /* The operator, for the audit log: the login that ran us. */
 static void
 set_actor(struct cli *c)
@@ -89,14 +109,15 @@ main(int argc, char **argv)
 	c.argv = argv + i;
 	set_actor(&c);
 	hk_err_clear(&err);
-	if (conf_load(&c.cfg, conf, &err) < 0)
-		return cli_fail(&err);
-	if (!strcmp(c.argv[0], "init"))
-		make_db_dir(c.cfg.db_url);
+	if (conf_load(&c.cfg, conf, &err) < 0) {
+		cli_fail(&err);
+		/* none at all: how to run us, as usage is */
+		return err.code == HK_ENOTFOUND ? 2 : 1;
+	}
 	for (int k = 0; commands[k].word; k++)
 		if (strcmp(commands[k].word, c.argv[0]) == 0) {
-			if ((c.db = db_open(c.cfg.db_url, &err)) == NULL)
-				return cli_fail(&err);
+			if ((c.db = open_db(&c)) == NULL)
+				return 1;
 			rc = commands[k].run(&c);
 			db_close(c.db);
 			return rc;

@@ -26,6 +26,7 @@ static const struct api_field patch_fields[] = {
 	{ "password", F_NSTR, 0 },
 	{ "password_hash", F_STR, 0 },
 	{ "disabled", F_BOOL, 0 },
+	{ "revoke_keys", F_BOOL, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -105,12 +106,13 @@ api_account_get(struct api_call *call, struct http_resp *resp,
 }
 
 /* PATCH: "disabled", and a new password ("password": null removes it:
- * API keys only), in one transaction; the password is hashed first. */
+ * API keys only), with "revoke_keys" also revoking the account's API
+ * keys, in one transaction; the password is hashed first. */
 int
 api_account_patch(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
-	struct account_patch patch = { -1, 0, NULL };
+	struct account_patch patch = { -1, 0, NULL, 0 };
 	json_t *b = call->body, *obj = NULL;
 	char hash[PWHASH_MAX];
 	int given;
@@ -124,6 +126,10 @@ api_account_patch(struct api_call *call, struct http_resp *resp,
 	patch.set_password = given || json_is_null(json_object_get(b,
 								    "password"));
 	patch.password_hash = given ? hash : NULL;
+	patch.revoke_keys = api_bool(b, "revoke_keys", 0);
+	if (patch.revoke_keys && !patch.set_password)
+		return hk_fail(err, HK_EINVAL, "revoke_keys", "goes with a "
+			       "new password (password or password_hash)");
 	if (store_account_update(call->ctx->db, &call->actor, call->seg[1],
 				 &patch, err) < 0 ||
 	    store_account_get(call->ctx->db, &call->actor, call->seg[1], &obj,

@@ -17,7 +17,9 @@
 static const struct api_field key_fields[] = {
 	{ "login", F_STR, 0 },
 	{ "read_only", F_BOOL, 0 },
-	{ "expires_at", F_INT, 0 },	/* Unix time; absent: never */
+	/* Unix time; absent: never; never later than the credential making
+	 * the key (a key's expires_at, a session's lifetime) */
+	{ "expires_at", F_INT, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -72,6 +74,11 @@ api_apikeys_add(struct api_call *call, struct http_resp *resp,
 		return -1;
 	if (expires != 0 && expires <= (int64_t)time(NULL))
 		return hk_fail(err, HK_EINVAL, "expires_at", "is in the past");
+	/* made with an expiring key or a session: it ends with it at the
+	 * latest (the answer says when; the store refuses a later end) */
+	if (call->actor.expires_at > 0 &&
+	    (expires == 0 || expires > call->actor.expires_at))
+		expires = call->actor.expires_at;
 	ro = api_bool(call->body, "read_only", 0);
 	if (store_apikey_create(call->ctx->db, &call->actor, login, ro,
 				expires, token, sizeof(token), err) < 0)

@@ -15,8 +15,10 @@
  * and written by the same worker once the answer is sent (http.h's
  * "after"), with its progress in the job's row for whoever polls.  The
  * job ends "done" in the very transaction that writes the rows, so a job
- * never claims rows that were not written.  The format and the checks are
- * import.c's, as for the CLI.
+ * never claims rows that were not written; a dry run ends "checked",
+ * with its problems if it found any; "failed" is an import that could not
+ * run, or was refused (its error says why).  The format and the checks
+ * are import.c's, as for the CLI, whose imports are jobs too.
  */
 #include "config.h"
 
@@ -29,7 +31,6 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "clock.h"
 #include "csvin.h"
 #include "import.h"
 #include "log.h"
@@ -37,7 +38,6 @@
 #include "wake.h"
 
 #define FILENAME_MAX_LEN	200
-#define PROGRESS_EVERY_MS	200	/* at most five writes a second */
 
 struct job_run {
 	struct db *db;
@@ -47,88 +47,8 @@ struct job_run {
 	int aliases;
 	struct import_opts o;
 	struct csvin_doc doc;
-	char phase[8];
-	long long last_ms;
 	char create_on[128];	/* the guest of o.create_domains_on */
 };
-
-/* Progress goes to the job's row, a few times a second; in "write" past
- * 0 the worker's connection is inside the import's transaction, where a
- * write would show nobody anything until the end. */
-static void
-progress(void *ctx, const char *phase, size_t done, size_t total)
-{
-	struct job_run *j = ctx;
-	long long t = clock_mono_ms();
-	struct hk_err err;
-
-	if (strcmp(phase, "write") == 0 && done > 0)
-		return;
-	if (strcmp(phase, j->phase) == 0 && done < total &&
-	    t - j->last_ms < PROGRESS_EVERY_MS)
-		return;
-	snprintf(j->phase, sizeof(j->phase), "%s", phase);
-	j->last_ms = t;
-	/* only progress: a failure here is not the import's */
-	(void)store_import_job_progress(j->db, j->id, phase, done, total,
-					&err);
-}
-
-static char *
-problems_json(const struct import_report *rep)
-{
-	json_t *arr = json_array();
-	char *text;
-
-	for (size_t i = 0; arr && i < rep->nproblems; i++) {
-		const struct import_problem *p = &rep->problems[i];
-
-		json_array_append_new(arr, json_pack("{s:I, s:s?, s:s}",
-			"line", (json_int_t)p->line, "column",
-			p->column[0] ? p->column : NULL, "reason", p->reason));
-	}
-	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-	json_decref(arr);
-	return text;
-}
-
-/* What a job's poller may read of its failure, as an error answer says
- * it; an internal error's cause goes to the operator's log instead. */
-static char *
-error_json(const struct job_run *j, const struct hk_err *e)
-{
-	json_t *obj = http_error_object(e);
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-
-	if (http_status(e->code) == 500)
-		log_error("import %lld: %s: %s", (long long)j->id,
-			  hk_errcode_name(e->code), e->message);
-	json_decref(obj);
-	return text;
-}
-
-/* The job's end; failure NULL: done. */
-static int
-finish(struct job_run *j, const struct import_report *rep,
-       const struct hk_err *failure, struct hk_err *err)
-{
-	char *problems = problems_json(rep);
-	char *error = failure ? error_json(j, failure) : NULL;
-	struct import_job_result res = { rep->rows, rep->added, rep->updated,
-		rep->invalid, problems, rep->truncated,
-		failure ? (error ? error : "{}") : NULL };
-	int rc = store_import_job_finish(j->db, j->id, &res, err);
-
-	free(problems);
-	free(error);
-	return rc;
-}
-
-static int
-before_commit(void *ctx, const struct import_report *rep, struct hk_err *err)
-{
-	return finish(ctx, rep, NULL, err);
-}
 
 static void
 job_free(struct job_run *j)
@@ -146,22 +66,17 @@ job_after(void *arg, int run)
 	struct hk_err err, ferr;
 	int rc;
 
-	memset(&rep, 0, sizeof(rep));
 	hk_err_clear(&err);
 	if (!run) {
 		hk_fail(&err, HK_EINTERNAL, NULL, "the import was not run");
-		(void)finish(j, &rep, &err, &ferr);
+		if (import_job_fail(j->db, j->id, &err, &ferr) < 0)
+			log_error("import %lld: %s", (long long)j->id,
+				  ferr.message);
 		job_free(j);
 		return;
 	}
-	progress(j, "check", 0, j->doc.nrows);
-	rc = (j->aliases ? import_aliases : import_mailboxes)(j->db, &j->actor,
-		&j->doc, &j->o, &rep, &err);
-	/* a real import that committed ended its job in the transaction */
-	if (rc < 0 || j->o.dry_run)
-		if (finish(j, &rep, rc < 0 ? &err : NULL, &ferr) < 0)
-			log_error("import %lld: %s", (long long)j->id,
-				  ferr.message);
+	rc = import_job_run(j->db, &j->actor, j->id, j->aliases, &j->doc,
+			    &j->o, &rep, &err);
 	if (rc == 0 && !j->o.dry_run)
 		wake_notify(j->cfg->wake_socket);
 	import_report_free(&rep);
@@ -282,10 +197,6 @@ api_imports_add(struct api_call *call, struct http_resp *resp,
 	j->actor = call->actor;
 	j->o.pw_min = j->cfg->pw_min;
 	j->o.pw_max = j->cfg->pw_max;
-	j->o.progress = progress;
-	j->o.progress_ctx = j;
-	j->o.before_commit = before_commit;
-	j->o.commit_ctx = j;
 	if (queue_job(call, j, resp, err) < 0) {
 		job_free(j);
 		return -1;

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "jsonout.h"
 #include "query.h"
+#include "utf8.h"
 #include "validate.h"
 
 static int
@@ -231,8 +232,10 @@ api_cursor_domain(const char *in, char *out, struct hk_err *err)
 	return validate_domain(in, "cursor", out, err);
 }
 
-/* A search text: characters that may stand in a name or an address,
- * lowercased (no rule on dots: it is a fragment). */
+/* A search text: a fragment of a key (a name, a login, an address) or of
+ * a mailbox's display name, so any UTF-8 text but control characters;
+ * ASCII lowercased, as the keys are (LIKE's own characters are escaped
+ * by the store). */
 static int
 search_fragment(const char *in, char out[PAGE_CURSOR_MAX + 1],
 		struct hk_err *err)
@@ -242,14 +245,17 @@ search_fragment(const char *in, char out[PAGE_CURSOR_MAX + 1],
 	if (n > MAPSYNTAX_LOCAL_MAX)
 		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
 			       MAPSYNTAX_LOCAL_MAX);
+	if (!utf8_valid(in, n))
+		return hk_fail(err, HK_EINVAL, "q", "not UTF-8 text");
 	for (size_t i = 0; i < n; i++) {
-		int c = tolower((unsigned char)in[i]);
+		unsigned char c = (unsigned char)in[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      strchr("._+-@", c) != NULL))
-			return hk_fail(err, HK_EINVAL, "q", "may hold only a-z, "
-				       "0-9, '.', '_', '+', '-' and '@'");
-		out[i] = (char)c;
+		/* C1 controls are U+0080..U+009F: 0xC2 then 0x80..0x9F */
+		if (c < 0x20 || c == 0x7f || (c == 0xc2 &&
+		    (unsigned char)in[i + 1] < 0xa0))
+			return hk_fail(err, HK_EINVAL, "q", "may not hold "
+				       "control characters");
+		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
 	}
 	out[n] = '\0';
 	return 0;

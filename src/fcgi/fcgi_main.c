@@ -249,6 +249,22 @@ abandon_jobs(const struct hk_config *cfg, pid_t pid)
 	db_close(db);
 }
 
+/* A database that is missing or not initialized is refused at start,
+ * once, rather than by every worker, restarted every second. */
+static int
+check_db(const struct hk_config *cfg)
+{
+	struct hk_err err;
+	struct db *db = db_open(cfg->db_url, &err);
+
+	if (db == NULL) {
+		log_error("%s", err.message);
+		return -1;
+	}
+	db_close(db);
+	return 0;
+}
+
 static void
 supervise(int sock, const struct hk_config *cfg)
 {
@@ -316,6 +332,10 @@ main(int argc, char **argv)
 			log_error("%s", err.message);
 		else
 			log_error_errno("chmod %s", cfg.fcgi_socket);
+		return 1;
+	}
+	if (check_db(&cfg) < 0) {
+		unlink(cfg.fcgi_socket);
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);

@@ -204,8 +204,12 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 			 SYSCONFDIR);
 		path = dflt;
 	}
-	if (!explicit && access(path, F_OK) != 0)
-		return 0;
+	if (!explicit && access(path, F_OK) != 0 && errno == ENOENT)
+		return hk_fail(err, HK_ENOTFOUND, "config", "no "
+			       "configuration: no -c FILE, no $HAKOMAIL_CONF "
+			       "and no %s; give one of those "
+			       "(deploy/hakomail.conf is a documented example)",
+			       path);
 	rc = ini_parse(path, on_entry, &lc);
 	if (rc < 0)
 		return hk_fail(err, HK_EINVAL, "config",

@@ -3,9 +3,11 @@
  * conf.h - hakomail.conf, read by every panel binary through inih.
  *
  * The file is found at -c PATH, else $HAKOMAIL_CONF, else
- * SYSCONFDIR/hakomail/hakomail.conf.  Every key has a default, so an
- * absent file means "all defaults"; an unknown section or key is an error
- * naming its line, so a typo never silently falls back.
+ * SYSCONFDIR/hakomail/hakomail.conf.  Every key has a default, so the
+ * file may be empty, but there must be one: a program run without any
+ * would work on a database and sockets nobody chose.  An unknown section
+ * or key is an error naming its line, so a typo never silently falls
+ * back.
  */
 #ifndef HK_CONF_H
 #define HK_CONF_H
@@ -47,7 +49,8 @@ struct hk_config {
 
 void conf_defaults(struct hk_config *cfg);
 
-/* path NULL: the default search.  A missing default file is not an error. */
+/* path NULL: the default search.  No file at all fails HK_ENOTFOUND
+ * (field "config") with a message that says how to give one. */
 int conf_load(struct hk_config *cfg, const char *path, struct hk_err *err);
 
 /* log_init(prog, flags) as [log] says (format, level); see log.h. */

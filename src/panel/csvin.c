@@ -319,6 +319,11 @@ on_field(void *s, size_t len, void *data)
 
 	if (sp->failed)
 		return;
+	if (sp->nfields >= CSVIN_MAX_COLUMNS) {
+		sp->failed = fail_at(sp->err, sp->row_line, NULL, "more than "
+		    "%d columns: no import has that many", CSVIN_MAX_COLUMNS);
+		return;
+	}
 	if (len > sp->lim->max_field) {
 		sp->failed = fail_at(sp->err, sp->field_line,
 		    colname(sp, sp->nfields, name, sizeof(name)),

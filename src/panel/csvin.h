@@ -36,6 +36,12 @@ struct csvin_limits {
 
 #define CSVIN_DEFAULT_LIMITS { (size_t)256 << 20, 1000000, 4096 }
 
+/* No import knows this many columns (unknown ones are refused), so a row
+ * with more is refused as it is read, before it costs memory: a header
+ * of 60 MB of commas is one line of too many columns, not a worker
+ * grown to hundreds of megabytes. */
+#define CSVIN_MAX_COLUMNS	32
+
 struct csvin_row {
 	size_t line;		/* 1-based line of the file where it starts */
 	size_t nfields;
@@ -53,7 +59,8 @@ struct csvin_doc {
 /*
  * Decodes and parses data[0..len).  Blank lines are skipped; a row with
  * fewer fields than the header is padded with "" (a short row is the
- * importer's to judge, by the columns it needs); one with more is refused.
+ * importer's to judge, by the columns it needs); one with more is refused,
+ * as is any row (the header too) of more than CSVIN_MAX_COLUMNS fields.
  * On failure doc is empty and err says what and where, field "line N" or
  * "line N, column NAME".
  */

@@ -37,8 +37,8 @@ backend_for(const char *url)
 	return NULL;
 }
 
-struct db *
-db_open(const char *url, struct hk_err *err)
+static struct db *
+open_db(const char *url, int create, struct hk_err *err)
 {
 	const struct db_backend *be = backend_for(url);
 	struct db *db;
@@ -53,11 +53,69 @@ db_open(const char *url, struct hk_err *err)
 		return NULL;
 	}
 	db->be = be;
-	if ((db->conn = be->open(url, err)) == NULL) {
+	if ((db->conn = be->open(url, create, err)) == NULL) {
 		free(db);
 		return NULL;
 	}
 	return db;
+}
+
+/* The newest migration this program has for db's backend. */
+static int64_t
+latest_version(const struct db *db)
+{
+	int64_t v = 0;
+
+	for (const struct db_migration *m = db->be->migrations; m->sql; m++)
+		if (m->version > v)
+			v = m->version;
+	return v;
+}
+
+/* Whether db holds this program's whole schema: a database that was never
+ * initialized would otherwise answer its first query with "no such
+ * table", which tells an operator nothing. */
+static int
+check_schema(struct db *db, struct hk_err *err)
+{
+	struct db_param p = DB_TXT("schema_migration");
+	int64_t has = 0, have = 0, want = latest_version(db);
+
+	if (db_query_int(db, db->be->has_table, &p, 1, &has, err) < 0)
+		return -1;
+	if (has == 0)
+		return hk_fail(err, HK_EDB, "database.url", "the database has "
+			       "no schema: run: hakomail init");
+	if (db_query_int(db, "SELECT COALESCE(MAX(version), 0) FROM "
+			 "schema_migration", NULL, 0, &have, err) < 0)
+		return -1;
+	if (have == 0)
+		return hk_fail(err, HK_EDB, "database.url", "the database has "
+			       "no schema: run: hakomail init");
+	if (have < want)
+		return hk_fail(err, HK_EDB, "database.url", "the database's "
+			       "schema is at version %lld, this program needs "
+			       "%lld: run: hakomail migrate", (long long)have,
+			       (long long)want);
+	return 0;
+}
+
+struct db *
+db_open(const char *url, struct hk_err *err)
+{
+	struct db *db = open_db(url, 0, err);
+
+	if (db != NULL && check_schema(db, err) < 0) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+struct db *
+db_open_init(const char *url, struct hk_err *err)
+{
+	return open_db(url, 1, err);
 }
 
 void

@@ -44,7 +44,16 @@ typedef int (*db_row_fn)(void *ctx, const struct db_row *row,
 
 struct db;
 
+/*
+ * Opens a database that exists and holds every migration this program
+ * knows; else fails HK_EDB on database.url saying what to run ("run:
+ * hakomail init" for none, "run: hakomail migrate" for an older one).
+ * It never makes a database.
+ */
 struct db *db_open(const char *url, struct hk_err *err);
+/* Opens the database as it is, making an absent SQLite file: for
+ * db_migrate() (hakomail init) and for making a database (tests). */
+struct db *db_open_init(const char *url, struct hk_err *err);
 void db_close(struct db *db);
 
 /* Applies the backend's pending numbered migrations, each in a transaction. */

@@ -17,7 +17,9 @@ struct db_migration {
 
 struct db_backend {
 	const char *schemes[3];	/* URL prefixes up to ':'; [0] is the name */
-	void *(*open)(const char *url, struct hk_err *err);	/* whole URL */
+	/* The whole URL; create: make an absent database (SQLite's file),
+	 * else an absent one fails naming what to run. */
+	void *(*open)(const char *url, int create, struct hk_err *err);
 	void (*close)(void *conn);
 	int (*script)(void *conn, const char *sql, struct hk_err *err);
 	int (*begin)(void *conn, int write, struct hk_err *err);
@@ -27,6 +29,9 @@ struct db_backend {
 		     int n, db_row_fn fn, void *ctx, int64_t *changes,
 		     struct hk_err *err);
 	const struct db_migration *migrations;
+	/* A query of one row, one column: 1 when the table named $1 exists,
+	 * else 0. */
+	const char *has_table;
 	/* Notifications between nodes (LISTEN/NOTIFY); NULL where the
 	 * backend has none (SQLite: one node, woken by wake.c). */
 	int (*listen)(void *conn, const char *channel, struct hk_err *err);

@@ -51,12 +51,15 @@ ignore_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* create: nothing to do; a PostgreSQL database is made by its
+ * administrator (createdb), and an empty one is "no schema". */
 static void *
-pg_open(const char *url, struct hk_err *err)
+pg_open(const char *url, int create, struct hk_err *err)
 {
 	PGconn *c = PQconnectdb(url);
 	PGresult *r;
 
+	(void)create;
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		const char *msg = c ? PQerrorMessage(c) : "out of memory";
 
@@ -219,6 +222,9 @@ const struct db_backend db_backend_pgsql = {
 	.rollback = pg_rollback,
 	.query = pg_query,
 	.migrations = db_migrations_pgsql,
+	/* on the search path, as the queries find their tables */
+	.has_table = "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 "
+	    "ELSE 1 END",
 	.listen = pg_listen,
 	.listen_fd = pg_listen_fd,
 	.listen_drain = pg_listen_drain,

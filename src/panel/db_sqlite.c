@@ -7,14 +7,17 @@
  * on.  Placeholders $1..$n are bound by name, so their order in the text
  * does not matter.  Prepared statements are kept (a few dozen, by their
  * text) and reset after every use, so that a statement never holds a read
- * transaction open between requests.
+ * transaction open between requests.  Only hakomail init makes the
+ * file (db_open_init()): any other program finding none says so.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -65,12 +68,20 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
  * connection is opened again.
  */
 static sqlite3 *
-open_once(const char *path, struct hk_err *err)
+open_once(const char *path, int create, struct hk_err *err)
 {
 	sqlite3 *h = NULL;
 	int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
-				 SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+				 (create ? SQLITE_OPEN_CREATE : 0) |
+				 SQLITE_OPEN_NOMUTEX, NULL);
 
+	if (rc == SQLITE_CANTOPEN && !create && access(path, F_OK) < 0 &&
+	    errno == ENOENT) {
+		hk_fail(err, HK_EDB, "database.url", "no database at %s: run: "
+			"hakomail init", path);
+		sqlite3_close(h);
+		return NULL;
+	}
 	if (rc != SQLITE_OK) {
 		hk_fail(err, HK_EDB, "database.url", "cannot open %s: %s",
 			path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
@@ -92,7 +103,7 @@ open_once(const char *path, struct hk_err *err)
 }
 
 static void *
-sqlite_open(const char *url, struct hk_err *err)
+sqlite_open(const char *url, int create, struct hk_err *err)
 {
 	const char *path = url + strlen("sqlite:");
 	struct sq *c = calloc(1, sizeof(*c));
@@ -104,7 +115,7 @@ sqlite_open(const char *url, struct hk_err *err)
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	for (int tries = 0; c->h == NULL && tries < 50; tries++) {
-		c->h = open_once(path, err);
+		c->h = open_once(path, create, err);
 		if (c->h == NULL && strstr(err->message, "readonly") == NULL)
 			break;	/* only the read-only map is worth a retry */
 		if (c->h == NULL)
@@ -230,7 +241,8 @@ reopen(struct sq *c, struct hk_err *err)
 {
 	sqlite3 *h;
 
-	if ((h = open_once(c->path, err)) == NULL)
+	/* it exists: it was opened before */
+	if ((h = open_once(c->path, 0, err)) == NULL)
 		return -1;
 	for (int i = 0; i < STMT_CACHE; i++) {
 		sqlite3_finalize(c->cache[i].st);
@@ -387,5 +399,7 @@ const struct db_backend db_backend_sqlite = {
 	.query = sqlite_query,
 	.bulk = sqlite_bulk,
 	.migrations = db_migrations_sqlite,
+	.has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	    "AND name = $1",
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 };

@@ -9,7 +9,8 @@
  * the usage read once per domain and project.  Plain passwords are hashed on every core only
  * when the rows are to be written, outside any transaction (that is the
  * slow part); then one write transaction asks the database again (another
- * writer may have come in between) and writes.
+ * writer may have come in between), each project's row locked before its
+ * usage is read, as single writes lock it, and writes.
  */
 #include "config.h"
 
@@ -19,8 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "import_ctx.h"
 #include "import_hash.h"
+#include "log.h"
 
 static const char *const columns[] = { "address", "password",
 	"password_hash", "name", "quota", "active", NULL };
@@ -36,6 +39,22 @@ progress(struct ictx *c, const char *phase, size_t done, size_t total)
 {
 	if (c->o->progress != NULL)
 		c->o->progress(c->o->progress_ctx, phase, done, total);
+}
+
+/* In the write transaction, the project's row is locked as a single
+ * create locks it (store_limits.c), once, before its usage is read: on
+ * PostgreSQL a create beside the import would otherwise count without
+ * the import's rows, and both could take the last places. */
+static int
+lock_project(struct ictx *c, const struct idom *d, struct hk_err *err)
+{
+	if (!c->writing)
+		return 0;
+	for (int i = 0; i < c->ndoms; i++)
+		if (c->doms[i].found &&
+		    c->doms[i].ref.project_id == d->ref.project_id)
+			return 0;	/* locked with that domain */
+	return store_limit_lock(c->db, d->ref.project_id, err);
 }
 
 /* The domain's index in c->doms, looked up (in the caller's scope) and
@@ -58,7 +77,8 @@ domain_of(struct ictx *c, const char *name, struct hk_err *err)
 		d->found = 1;
 	else if (err->code != HK_ENOTFOUND)
 		return -1;
-	if (d->found && store_import_usage(c->db, &d->ref, &d->u, err) < 0)
+	if (d->found && (lock_project(c, d, err) < 0 ||
+			 store_import_usage(c->db, &d->ref, &d->u, err) < 0))
 		return -1;
 	if (d->found && c->n >= BULK_ROWS) {
 		if (store_import_taken_all(c->db, &d->ref, &d->taken, err) < 0)
@@ -175,6 +195,22 @@ forget_domains(struct ictx *c)
 	c->ndoms = 0;
 }
 
+/* The one project of the domains found, or -1 (none, or several). */
+static int64_t
+one_project(const struct ictx *c)
+{
+	int64_t id = -1;
+
+	for (int i = 0; i < c->ndoms; i++) {
+		if (!c->doms[i].found)
+			continue;
+		if (id >= 0 && c->doms[i].ref.project_id != id)
+			return -1;
+		id = c->doms[i].ref.project_id;
+	}
+	return id;
+}
+
 static int
 check_db(struct ictx *c, struct hk_err *err)
 {
@@ -187,6 +223,7 @@ check_db(struct ictx *c, struct hk_err *err)
 		if (i % 1000 == 999)
 			progress(c, "check", i + 1, c->n);
 	}
+	c->rep->project_id = one_project(c);
 	progress(c, "check", c->n, c->n);
 	return 0;
 }
@@ -382,6 +419,7 @@ apply(struct ictx *c, struct hk_err *err)
 	progress(c, "write", 0, c->n);
 	if (db_bulk(c->db, 1, err) < 0 || db_begin(c->db, 1, err) < 0)
 		return -1;
+	c->writing = 1;
 	if (c->o->create_domains_on != NULL) {
 		forget_domains(c);
 		if (create_domains(c, err) < 0)
@@ -472,6 +510,7 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 
 	memset(rep, 0, sizeof(*rep));
 	rep->rows = doc->nrows;
+	rep->project_id = -1;
 	rep->problems = calloc(IMPORT_PROBLEMS_MAX, sizeof(*rep->problems));
 	c.rows = calloc(c.n + 1, sizeof(*c.rows));
 	c.doms = calloc(DOMAINS_MAX, sizeof(*c.doms));
@@ -530,4 +569,150 @@ import_report_free(struct import_report *rep)
 {
 	free(rep->problems);
 	memset(rep, 0, sizeof(*rep));
+}
+
+/* --- an import run as a job --- */
+
+#define JOB_PROGRESS_MS	200	/* at most five writes a second */
+
+struct job_ctx {
+	struct db *db;
+	int64_t id;
+	const struct import_opts *outer;
+	char phase[8];
+	long long last_ms;
+};
+
+/* Whether the import ran to its end: written, or, for a dry run, judged
+ * (run()'s "N of M rows have problems" is its result). */
+static int
+job_ran(const struct import_opts *o, int rc, const struct hk_err *e,
+	const struct import_report *rep)
+{
+	return rc == 0 || (o->dry_run && e->code == HK_EINVAL &&
+			   rep->invalid > 0 && strcmp(e->field, "file") == 0);
+}
+
+static char *
+problems_json(const struct import_report *rep)
+{
+	json_t *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; arr && i < rep->nproblems; i++) {
+		const struct import_problem *p = &rep->problems[i];
+
+		json_array_append_new(arr, json_pack("{s:I, s:s?, s:s}",
+			"line", (json_int_t)p->line, "column",
+			p->column[0] ? p->column : NULL, "reason", p->reason));
+	}
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	return text;
+}
+
+/* What a job's reader may see of its failure, as the API's errors say
+ * it; an internal failure's cause goes to the log instead. */
+static char *
+error_json(int64_t id, const struct hk_err *e)
+{
+	int internal = e->code == HK_EDB || e->code == HK_ESYS ||
+	    e->code == HK_EPROTO || e->code == HK_EINTERNAL;
+	const char *name = hk_errcode_name(e->code);
+	json_t *obj;
+	char *text;
+
+	if (internal)
+		log_error("import %lld: %s: %s", (long long)id, name,
+			  e->message);
+	obj = json_pack("{s:s, s:s, s:s?}", "code", name, "message",
+			internal ? "internal error" : e->message, "field",
+			e->field[0] ? e->field : NULL);
+	if (obj == NULL)	/* words not UTF-8: the code alone */
+		obj = json_pack("{s:s, s:s, s:n}", "code", name, "message",
+				name, "field");
+	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	return text;
+}
+
+static int
+job_end(struct db *db, int64_t id, const struct import_report *rep,
+	const struct hk_err *failure, struct hk_err *err)
+{
+	char *problems = problems_json(rep);
+	char *error = failure ? error_json(id, failure) : NULL;
+	struct import_job_result res = { rep->rows, rep->added, rep->updated,
+		rep->invalid, problems, rep->truncated,
+		failure ? (error ? error : "{}") : NULL, rep->project_id };
+	int rc = store_import_job_finish(db, id, &res, err);
+
+	free(problems);
+	free(error);
+	return rc;
+}
+
+/* In "write" past 0 the connection is inside the import's transaction,
+ * where a write would show nobody anything until the end. */
+static void
+job_progress(void *ctx, const char *phase, size_t done, size_t total)
+{
+	struct job_ctx *j = ctx;
+	long long t = clock_mono_ms();
+	struct hk_err err;
+
+	if (j->outer->progress != NULL)
+		j->outer->progress(j->outer->progress_ctx, phase, done, total);
+	if (strcmp(phase, "write") == 0 && done > 0)
+		return;
+	if (strcmp(phase, j->phase) == 0 && done < total &&
+	    t - j->last_ms < JOB_PROGRESS_MS)
+		return;
+	snprintf(j->phase, sizeof(j->phase), "%s", phase);
+	j->last_ms = t;
+	/* only progress: a failure here is not the import's */
+	(void)store_import_job_progress(j->db, j->id, phase, done, total,
+					&err);
+}
+
+static int
+job_commit(void *ctx, const struct import_report *rep, struct hk_err *err)
+{
+	struct job_ctx *j = ctx;
+
+	return job_end(j->db, j->id, rep, NULL, err);
+}
+
+int
+import_job_run(struct db *db, const struct hk_actor *actor, int64_t id,
+	       int aliases, const struct csvin_doc *doc,
+	       const struct import_opts *o, struct import_report *rep,
+	       struct hk_err *err)
+{
+	struct job_ctx j = { db, id, o, "", 0 };
+	struct import_opts jo = *o;
+	struct hk_err ferr;
+	int rc;
+
+	jo.progress = job_progress;
+	jo.progress_ctx = &j;
+	jo.before_commit = job_commit;
+	jo.commit_ctx = &j;
+	job_progress(&j, "check", 0, doc->nrows);
+	rc = run(aliases, db, actor, doc, &jo, rep, err);
+	/* an import that committed ended its job in the transaction */
+	if ((rc < 0 || o->dry_run) &&
+	    job_end(db, id, rep, job_ran(o, rc, err, rep) ? NULL : err,
+		    &ferr) < 0)
+		log_error("import %lld: %s", (long long)id, ferr.message);
+	return rc;
+}
+
+int
+import_job_fail(struct db *db, int64_t id, const struct hk_err *failure,
+		struct hk_err *err)
+{
+	struct import_report rep = { .project_id = -1 };
+
+	return job_end(db, id, &rep, failure, err);
 }

@@ -22,6 +22,7 @@
 #define HK_IMPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "csvin.h"
 #include "db.h"
@@ -44,6 +45,7 @@ struct import_report {
 	size_t nproblems;	/* problems kept in problems[] */
 	int truncated;		/* there were more than IMPORT_PROBLEMS_MAX */
 	struct import_problem *problems;
+	int64_t project_id;	/* the rows' domains' one project, or -1 */
 };
 
 /* phase: "check", "hash" or "write"; called from the caller's thread,
@@ -92,6 +94,24 @@ int import_aliases(struct db *db, const struct hk_actor *actor,
 		   struct import_report *rep, struct hk_err *err);
 
 void import_report_free(struct import_report *rep);
+
+/*
+ * Every import is a job (store_importjob.c), whatever door it came
+ * through: made by store_import_job_add(), then run here, by the caller,
+ * to its end.  Its row shows the progress a few times a second (o's own
+ * progress is called too, every time) and ends with the report:
+ * "done" in the very transaction that writes the rows (o's before_commit
+ * is the job's), "checked" for a dry run (its problems are its result,
+ * not a failure), else "failed" with the error (an internal one's words
+ * go to the log instead).  Returns what the import returned.
+ */
+int import_job_run(struct db *db, const struct hk_actor *actor, int64_t id,
+		   int aliases, const struct csvin_doc *doc,
+		   const struct import_opts *o, struct import_report *rep,
+		   struct hk_err *err);
+/* A job that will not run: failed with failure. */
+int import_job_fail(struct db *db, int64_t id, const struct hk_err *failure,
+		    struct hk_err *err);
 
 /* Whether the header of doc is one the import can use (mailboxes, or
  * aliases); else HK_EINVAL naming the header's line and the column: what

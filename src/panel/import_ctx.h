@@ -49,6 +49,7 @@ struct dname;
 struct ictx {
 	int aliases;		/* importing aliases, not mailboxes */
 	int asked;		/* the database was asked before apply() */
+	int writing;		/* in apply()'s write transaction */
 	/* the last domain as written, and as validate_domain() made it
 	 * (interned: rows point to it) */
 	char raw_domain[MAPSYNTAX_DOMAIN_MAX + 1];

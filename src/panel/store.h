@@ -26,6 +26,7 @@ struct hk_actor {
 	int64_t project_id;	/* owners: their project */
 	int read_only;
 	int64_t session_id;	/* a web session's, else 0 */
+	int64_t expires_at;	/* the credential's end, 0: none */
 	char login[128];	/* for the audit trail */
 	char via[8];		/* api, web, cli or import */
 };
@@ -83,7 +84,7 @@ struct page_in {
 	const char *domain;	/* canonical: the domain listed or filtered by */
 	const char *after;	/* exclusive; NULL: from the start */
 	int limit;		/* 1..PAGE_LIMIT_MAX */
-	const char *search;	/* a fragment of the sort key, or NULL */
+	const char *search;	/* a fragment of the key (or a name), or NULL */
 	int active;		/* -1 any, 0 or 1 */
 };
 /* The parameters a listing binds first: $1 the cursor, $2 the LIKE
@@ -155,11 +156,13 @@ int store_account_get(struct db *db, const struct hk_actor *actor,
 		      const char *login, json_t **out, struct hk_err *err);
 /* A change to an account in one transaction (ending its sessions):
  * disabled -1 keeps it; set_password with password_hash NULL removes the
- * password (API keys only).  An account cannot disable itself. */
+ * password (API keys only); revoke_keys (with set_password only) also
+ * revokes its live API keys.  An account cannot disable itself. */
 struct account_patch {
 	int disabled;
 	int set_password;
 	const char *password_hash;
+	int revoke_keys;
 };
 int store_account_update(struct db *db, const struct hk_actor *actor,
 			 const char *login, const struct account_patch *patch,
@@ -184,7 +187,9 @@ int64_t store_account_project(struct db *db, const char *login);
 /* --- API keys --- */
 /* A key for the enabled account `login`, expiring at expires_at (0:
  * never); the token is written to token[] and never stored.  An owner
- * may only make keys for itself. */
+ * may only make keys for itself.  An actor whose credential expires
+ * makes keys that expire no later (HK_EINVAL, field expires_at; the API
+ * clamps to it first). */
 int store_apikey_create(struct db *db, const struct hk_actor *actor,
 			const char *login, int read_only, int64_t expires_at,
 			char *token, size_t tokenlen, struct hk_err *err);
@@ -237,14 +242,21 @@ int store_session_auth(struct db *db, const char *token, int idle,
 /* Ends the actor's session (HK_ENOTFOUND if it holds none). */
 int store_session_logout(struct db *db, const struct hk_actor *actor,
 			 struct hk_err *err);
-/* Seconds key must still wait (0: none). */
-int store_throttle_wait(struct db *db, const char *key, int64_t now,
+/* Takes key's row for this write transaction (made if missing: a
+ * parallel attempt waits for it, so every failure is counted before the
+ * next attempt reads the wait) and gives the whole seconds key must still
+ * wait (0: none). */
+int store_throttle_hold(struct db *db, const char *key, int64_t now,
 			int64_t *wait, struct hk_err *err);
-/* Counts a failure for key; past `free` failures it must wait 1, 2, 4 ...
- * seconds, at most max_delay; quiet for max_delay, it starts afresh. */
+/* Counts a failure for key (held); after `free` failures it must wait 1,
+ * 2, 4 ... seconds, at most max_delay; quiet for max_delay, it starts
+ * afresh. */
 int store_throttle_fail(struct db *db, const char *key, int64_t now,
 			int free, int max_delay, struct hk_err *err);
-int store_throttle_clear(struct db *db, const char *key, struct hk_err *err);
+/* After a success: forgets key's failures (all: clear_all), or only
+ * the row store_throttle_hold made for it. */
+int store_throttle_clear(struct db *db, const char *key, int clear_all,
+			 struct hk_err *err);
 
 /* --- guests --- */
 struct guest_in {
@@ -292,6 +304,8 @@ int store_guest_list(struct db *db, const struct hk_actor *actor,
 /* Limits (0: none), checked in the caller's write transaction after
  * locking the project's row, so that concurrent writers on PostgreSQL
  * cannot both take the last place.  HK_ELIMIT names the limit. */
+/* That lock alone, for a writer that counts by itself (an import). */
+int store_limit_lock(struct db *db, int64_t project_id, struct hk_err *err);
 int store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err);
 /* *quota < 0 becomes the domain's default quota. */
 int store_limit_mailbox(struct db *db, const struct domain_ref *ref,
@@ -580,17 +594,19 @@ int store_import_alias_put(struct db *db, const struct domain_ref *ref,
 int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);
 
-/* --- import jobs of the API (store_importjob.c) --- */
+/* --- import jobs, whatever the door (store_importjob.c) --- */
 struct import_job_in {
 	const char *kind;		/* "mailboxes" or "aliases" */
 	const char *filename;		/* as the uploader named it, or "" */
 	const char *encoding;		/* what the file turned out to be */
 	int dry_run, skip_invalid, upsert;
-	const char *worker;		/* "host:pid" that will run it */
+	const char *worker;		/* "host:pid" that will run it (the
+					 * CLI's: "cli:host:pid") */
 	int max_active;			/* jobs running at once, overall */
 };
-/* A queued job in the actor's project (an operator's has none): one per
- * project at a time (HK_EEXIST), max_active overall (HK_ETHROTTLED).
+/* A queued job in the actor's project (an operator's has none until it
+ * ends), through the actor's door (via): one per project at a time
+ * (HK_EEXIST), max_active overall (HK_ETHROTTLED).
  * *out gets the job as import_job_get shows it.  Jobs that ended more
  * than 30 days ago go. */
 int store_import_job_add(struct db *db, const struct hk_actor *actor,
@@ -600,14 +616,18 @@ int store_import_job_add(struct db *db, const struct hk_actor *actor,
  * the caller's: others must see it at once. */
 int store_import_job_progress(struct db *db, int64_t id, const char *phase,
 			      size_t done, size_t total, struct hk_err *err);
-/* The end: done (error NULL) or failed with error (a JSON object as
- * text); problems a JSON array as text.  May run inside the import's own
- * transaction, so that "done" commits with the rows. */
+/* The end: ran to it (error NULL: a dry run "checked", problems or not;
+ * an import "done") or "failed" with error (a JSON object as text);
+ * problems a JSON array as text.  A job without a project (an
+ * operator's) takes project_id's, when it is one (the project its rows
+ * were in).  May run inside the import's own transaction, so that "done"
+ * commits with the rows. */
 struct import_job_result {
 	size_t rows, added, updated, invalid;
 	const char *problems;		/* JSON text */
 	int problems_more;		/* more problems than listed */
-	const char *error;		/* JSON text, or NULL: done */
+	const char *error;		/* JSON text, or NULL: ran */
+	int64_t project_id;		/* or -1 */
 };
 int store_import_job_finish(struct db *db, int64_t id,
 			    const struct import_job_result *res,
@@ -624,6 +644,10 @@ int store_import_job_list(struct db *db, const struct hk_actor *actor,
  * with prefix of every worker whose name starts so ("host:"): their
  * worker is gone. */
 int store_import_job_abandon(struct db *db, const char *worker, int prefix,
+			     struct hk_err *err);
+/* The workers of the queued and running jobs whose worker starts with
+ * prefix: [{"worker": …}, …]. */
+int store_import_job_workers(struct db *db, const char *prefix, json_t **out,
 			     struct hk_err *err);
 
 #endif

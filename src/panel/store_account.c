@@ -149,13 +149,25 @@ end_sessions(struct db *db, const char *login, struct hk_err *err)
 		       "account WHERE login = $1)", p, 2, NULL, err);
 }
 
+/* Revokes the account's live API keys: a password changed because it
+ * leaked may have made some. */
+static int
+end_keys(struct db *db, const char *login, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(login), DB_INTV((int64_t)time(NULL)) };
+
+	return db_exec(db, "UPDATE api_key SET revoked_at = $2 WHERE "
+		       "revoked_at IS NULL AND account_id = (SELECT id FROM "
+		       "account WHERE login = $1)", p, 2, NULL, err);
+}
+
 /* Runs one UPDATE or DELETE of the account `login` (its $1), ends its
- * sessions, and audits the account as it was and as it is (NULL once
- * deleted). */
+ * sessions (and its keys: keys), and audits the account as it was and
+ * as it is (NULL once deleted). */
 static int
 change_account(struct db *db, const struct hk_actor *actor, const char *login,
 	       const char *action, const char *sql, const struct db_param *p,
-	       int np, struct hk_err *err)
+	       int np, int keys, struct hk_err *err)
 {
 	json_t *before = NULL, *after = NULL;
 	int deleting = strncmp(sql, "DELETE", 6) == 0;
@@ -166,6 +178,7 @@ change_account(struct db *db, const struct hk_actor *actor, const char *login,
 	project = store_account_project(db, login);
 	if (get_account(db, login, &before, err) < 0 ||
 	    end_sessions(db, login, err) < 0 ||
+	    (keys && end_keys(db, login, err) < 0) ||
 	    db_exec(db, sql, p, np, NULL, err) < 0 ||
 	    (!deleting && get_account(db, login, &after, err) < 0)) {
 		json_decref(before);
@@ -230,7 +243,8 @@ store_account_update(struct db *db, const struct hk_actor *actor,
 			      "disabled = CASE WHEN $2 < 0 THEN disabled ELSE "
 			      "$2 END, password_hash = CASE WHEN $3 = 1 THEN "
 			      "CAST($4 AS TEXT) ELSE password_hash END, "
-			      "updated_at = $5 WHERE login = $1", p, 5, err);
+			      "updated_at = $5 WHERE login = $1", p, 5,
+			      patch->set_password && patch->revoke_keys, err);
 }
 
 int
@@ -238,7 +252,7 @@ store_account_password(struct db *db, const struct hk_actor *actor,
 		       const char *login, const char *hash,
 		       struct hk_err *err)
 {
-	struct account_patch patch = { -1, 1, hash };
+	struct account_patch patch = { -1, 1, hash, 0 };
 
 	return store_account_update(db, actor, login, &patch, err);
 }
@@ -247,7 +261,7 @@ int
 store_account_disable(struct db *db, const struct hk_actor *actor,
 		      const char *login, int disabled, struct hk_err *err)
 {
-	struct account_patch patch = { disabled ? 1 : 0, 0, NULL };
+	struct account_patch patch = { disabled ? 1 : 0, 0, NULL, 0 };
 
 	return store_account_update(db, actor, login, &patch, err);
 }
@@ -262,7 +276,7 @@ store_account_delete(struct db *db, const struct hk_actor *actor,
 		return -1;
 	/* Its API keys go with it (ON DELETE CASCADE). */
 	return change_account(db, actor, login, "account.delete", "DELETE FROM "
-			      "account WHERE login = $1", p, 1, err);
+			      "account WHERE login = $1", p, 1, 0, err);
 }
 
 int

@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "mapsyntax.h"
 #include "store.h"
 
 /* "local@domain", or "@domain" for the catch-all: an alias's address,
@@ -93,6 +95,68 @@ select_one(struct db *db, const char *sql, const struct db_param *p, int n,
 	return 0;
 }
 
+/* Whether local@domain (the domain an A-label) would bounce: a domain or
+ * alias domain of the project that holds no such mailbox or alias and
+ * has no catch-all.  1 bounces, 0 not (or not the project's to say). */
+static int
+bounces(struct db *db, int64_t project_id, const char *local,
+	const char *domain, struct hk_err *err)
+{
+	struct db_param p[3] = { DB_TXT(domain), DB_INTV(project_id),
+				 DB_TXT(local) };
+	int64_t n;
+
+	/* -1: not a domain of the project (nothing of another leaks) */
+	if (db_query_int(db, "SELECT COALESCE((SELECT d.id FROM domain d "
+			 "WHERE d.name = $1 AND d.project_id = $2), (SELECT "
+			 "ad.target_domain_id FROM alias_domain ad WHERE "
+			 "ad.name = $1 AND ad.project_id = $2), -1)", p, 2, &n,
+			 err) < 0)
+		return -1;
+	if (n < 0)
+		return 0;
+	p[0] = DB_INTV(n);
+	p[1] = DB_TXT(local);
+	if (db_query_int(db, "SELECT (SELECT COUNT(*) FROM mailbox WHERE "
+			 "domain_id = $1 AND local_part = $2) + (SELECT "
+			 "COUNT(*) FROM alias WHERE domain_id = $1 AND "
+			 "local_part IN ($2, ''))", p, 2, &n, err) < 0)
+		return -1;
+	return n == 0;
+}
+
+/* Refuses a destination in one of the project's own domains that names
+ * nothing there: mail to the alias would bounce (issue: an alias made to
+ * a typo).  Addresses elsewhere, another project's domains among them,
+ * are taken as given. */
+static int
+check_destinations(struct db *db, int64_t project_id, const char *dests,
+		   struct hk_err *err)
+{
+	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
+
+	while (dests != NULL && *dests != '\0') {
+		size_t n = strcspn(dests, ",");
+		char *at;
+		int rc;
+
+		snprintf(addr, sizeof(addr), "%.*s", (int)n, dests);
+		dests += n + (dests[n] == ',');
+		if ((at = strrchr(addr, '@')) == NULL)
+			continue;
+		*at = '\0';
+		if ((rc = bounces(db, project_id, addr, at + 1, err)) < 0)
+			return -1;
+		if (rc)
+			return hk_fail(err, HK_EINVAL, "destinations", "%s@%s: "
+				       "no mailbox or alias of that name in "
+				       "%s, a domain of this project (mail "
+				       "to it would bounce)", addr, at + 1,
+				       at + 1);
+	}
+	return 0;
+}
+
 int
 store_alias_add(struct db *db, const struct hk_actor *actor,
 		const struct alias_in *in, json_t **out, struct hk_err *err)
@@ -106,6 +170,8 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, in->domain, &ref, err) < 0 ||
+	    check_destinations(db, ref.project_id, in->destinations,
+			       err) < 0 ||
 	    insert_alias(db, &ref, in, err) < 0 ||
 	    select_one(db, ALIAS_SELECT "WHERE d.name = $1 AND a.local_part = "
 		       "$2", p, 2, out, err) < 0 ||
@@ -178,7 +244,8 @@ store_alias_get(struct db *db, const struct hk_actor *actor,
 static int
 change_alias(struct db *db, const struct hk_actor *actor,
 	     const char *action, const char *local, const char *domain,
-	     const char *sql, struct db_param *p, int np, struct hk_err *err)
+	     const char *dests, const char *sql, struct db_param *p, int np,
+	     struct hk_err *err)
 {
 	struct db_param q[2] = { DB_TXT(domain), DB_TXT(local) };
 	json_t *before = NULL, *after = NULL;
@@ -190,7 +257,8 @@ change_alias(struct db *db, const struct hk_actor *actor,
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (alias_ref(db, actor, local, domain, &ref, &before, err) < 0)
+	if (alias_ref(db, actor, local, domain, &ref, &before, err) < 0 ||
+	    check_destinations(db, ref.project_id, dests, err) < 0)
 		goto fail;
 	p[0] = DB_INTV(ref.id);
 	p[1] = DB_TXT(local);
@@ -220,7 +288,7 @@ store_alias_update(struct db *db, const struct hk_actor *actor,
 				 DB_INTV(active) };
 
 	return change_alias(db, actor, "alias.update", local_part, domain,
-			    "UPDATE alias SET destinations = COALESCE(CAST($3 "
+			    destinations, "UPDATE alias SET destinations = COALESCE(CAST($3 "
 			    "AS TEXT), destinations), active = CASE WHEN $4 < 0"
 			    " THEN active ELSE $4 END WHERE domain_id = $1 AND "
 			    "local_part = $2", p, 4, err);
@@ -234,7 +302,7 @@ store_alias_delete(struct db *db, const struct hk_actor *actor,
 	struct db_param p[2];
 
 	return change_alias(db, actor, "alias.delete", local_part, domain,
-			    "DELETE FROM alias WHERE domain_id = $1 AND "
+			    NULL, "DELETE FROM alias WHERE domain_id = $1 AND "
 			    "local_part = $2", p, 2, err);
 }
 

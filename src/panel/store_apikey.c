@@ -14,24 +14,32 @@
 #include "secret.h"
 #include "store.h"
 
-/* The enabled account `login` the actor may make a key for. */
+/* The enabled account `login` the actor may make a key for.  An owner
+ * may name only itself: the query never reaches another account, so any
+ * other name (an operator, another project's owner) is answered exactly
+ * like one that does not exist. */
 static int
 key_account(struct db *db, const struct hk_actor *actor, const char *login,
 	    int64_t *id, int64_t *project, struct hk_err *err)
 {
-	struct db_param p[1] = { DB_TXT(login) };
+	struct db_param p[2] = { DB_TXT(login),
+				 DB_INTV(actor->is_admin ? -1 :
+					 actor->account_id) };
 	int64_t v[3];
 
 	if (actor->read_only)
 		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
 	if (db_query_ints(db, "SELECT id, disabled, COALESCE(project_id, -1) "
-			  "FROM account WHERE login = $1", p, 1, v, 3, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "login", "no account %s (hakomail account add)", login) :
-		    -1;
-	if (!actor->is_admin && v[0] != actor->account_id)
-		return hk_fail(err, HK_ENOTFOUND, "login", "no account %s",
-			       login);
+			  "FROM account WHERE login = $1 AND ($2 < 0 OR id = "
+			  "$2)", p, 2, v, 3, err) < 0) {
+		if (err->code != HK_ENOTFOUND)
+			return -1;
+		if (!actor->is_admin)
+			return hk_fail(err, HK_ENOTFOUND, "login", "no such "
+				       "account");
+		return hk_fail(err, HK_ENOTFOUND, "login", "no account %s "
+			       "(hakomail account add)", login);
+	}
 	if (v[1])
 		return hk_fail(err, HK_EINVAL, "login", "account %s is "
 			       "disabled", login);
@@ -67,6 +75,12 @@ store_apikey_create(struct db *db, const struct hk_actor *actor,
 
 	if (tokenlen < sizeof(tok))
 		return hk_fail(err, HK_EINTERNAL, NULL, "token buffer");
+	/* what an expiring credential makes must not outlive it */
+	if (actor->expires_at > 0 && (expires_at <= 0 ||
+				      expires_at > actor->expires_at))
+		return hk_fail(err, HK_EINVAL, "expires_at", "must be no "
+			       "later than %lld, when the credential making "
+			       "the key ends", (long long)actor->expires_at);
 	if (secret_new_token(tok, prefix, body, err) < 0)
 		return -1;
 	sha256_hex(body, strlen(body), digest);
@@ -142,6 +156,7 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 	    (k.expires_at && k.expires_at <= now))
 		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
 	*actor = k.actor;
+	actor->expires_at = k.expires_at;
 	return note_use(db, prefix, now, err);
 }
 

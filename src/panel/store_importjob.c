@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * store_importjob.c - the API's import jobs: queued by the upload, moved
- * along by the worker that runs them, read by whoever polls.  A job is
- * scoped like the rest of a project: an owner sees the jobs of their
- * project, an operator every job.  See store.h.
+ * store_importjob.c - import jobs, whatever door they came through (the
+ * API's upload, the web panel's, hakomail import): queued, moved along by
+ * whoever runs them, read by whoever polls.  A job is scoped like the
+ * rest of a project: an owner sees the jobs of their project (an
+ * operator's import into it too, once it has ended), an operator every
+ * job.  See store.h.
  */
 #include "config.h"
 
@@ -20,7 +22,7 @@
 #define JOB_COLUMNS \
 	"j.id, j.kind, j.filename, j.dry_run, j.skip_invalid, j.upsert, " \
 	"j.encoding, j.state, j.phase, j.done, j.total, j.rows, j.added, " \
-	"j.updated, j.invalid, j.problems_more, j.error, j.actor, " \
+	"j.updated, j.invalid, j.problems_more, j.error, j.actor, j.via, " \
 	"p.name AS project, j.created_at, j.started_at, j.finished_at"
 #define JOB_FROM \
 	" FROM import_job j LEFT JOIN project p ON p.id = j.project_id " \
@@ -62,7 +64,7 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 		DB_TXT(actor->login), DB_TXT(in->kind), DB_TXT(in->filename),
 		DB_INTV(in->dry_run), DB_INTV(in->skip_invalid),
 		DB_INTV(in->upsert), DB_TXT(in->encoding), DB_TXT(in->worker),
-		DB_INTV((int64_t)time(NULL)) };
+		DB_INTV((int64_t)time(NULL)), DB_TXT(actor->via) };
 	int64_t active = 0;
 
 	struct db_param old[1] = { DB_INTV((int64_t)time(NULL) - JOB_KEEP_S) };
@@ -70,7 +72,8 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (db_exec(db, "DELETE FROM import_job WHERE state IN ('done', "
-		    "'failed') AND finished_at < $1", old, 1, NULL, err) < 0 ||
+		    "'checked', 'failed') AND finished_at < $1", old, 1, NULL,
+		    err) < 0 ||
 	    db_query_int(db, "SELECT COUNT(*) FROM import_job WHERE state IN "
 			 "('queued', 'running')", NULL, 0, &active, err) < 0)
 		goto fail;
@@ -81,9 +84,9 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 	}
 	if (db_query_int(db, "INSERT INTO import_job (project_id, actor, kind, "
 			 "filename, dry_run, skip_invalid, upsert, encoding, "
-			 "state, worker, created_at) VALUES ($1, $2, $3, $4, "
-			 "$5, $6, $7, $8, 'queued', $9, $10) RETURNING id", p,
-			 10, id, err) < 0) {
+			 "state, worker, created_at, via) VALUES ($1, $2, $3, "
+			 "$4, $5, $6, $7, $8, 'queued', $9, $10, $11) "
+			 "RETURNING id", p, 11, id, err) < 0) {
 		if (err->code == HK_EEXIST)
 			hk_fail(err, HK_EEXIST, NULL, "an import is already "
 				"running for this project; wait for it to end");
@@ -117,19 +120,25 @@ store_import_job_finish(struct db *db, int64_t id,
 			struct hk_err *err)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct db_param p[10] = { DB_INTV(id),
-		DB_TXT(res->error ? "failed" : "done"),
+	struct db_param p[11] = { DB_INTV(id), DB_INTV(res->error != NULL),
 		DB_INTV((int64_t)res->rows), DB_INTV((int64_t)res->added),
 		DB_INTV((int64_t)res->updated), DB_INTV((int64_t)res->invalid),
 		DB_TXT(res->problems ? res->problems : "[]"),
 		DB_INTV(res->problems_more),
-		res->error ? DB_TXT(res->error) : DB_NUL, DB_INTV(now) };
+		res->error ? DB_TXT(res->error) : DB_NUL, DB_INTV(now),
+		DB_INTV(res->project_id) };
 
-	return db_exec(db, "UPDATE import_job SET state = $2, phase = NULL, "
-		       "rows = $3, added = $4, updated = $5, invalid = $6, "
-		       "problems = $7, problems_more = $8, error = CAST($9 AS "
-		       "TEXT), started_at = COALESCE(started_at, $10), "
-		       "finished_at = $10 WHERE id = $1", p, 10, NULL, err);
+	/* ran to its end: a dry run "checked", an import "done"; an
+	 * operator's job goes to the one project its rows were in */
+	return db_exec(db, "UPDATE import_job SET state = CASE WHEN $2 = 1 "
+		       "THEN 'failed' WHEN dry_run = 1 THEN 'checked' ELSE "
+		       "'done' END, phase = NULL, rows = $3, added = $4, "
+		       "updated = $5, invalid = $6, problems = $7, "
+		       "problems_more = $8, error = CAST($9 AS TEXT), "
+		       "started_at = COALESCE(started_at, $10), finished_at = "
+		       "$10, project_id = COALESCE(project_id, (SELECT id FROM "
+		       "project WHERE id = $11)) WHERE id = $1", p, 11, NULL,
+		       err);
 }
 
 int
@@ -181,4 +190,15 @@ store_import_job_abandon(struct db *db, const char *worker, int prefix,
 		       "before the end: nothing was written\",\"field\":null}' WHERE state IN ('queued', "
 		       "'running') AND (worker = $1 OR ($2 = 1 AND substr("
 		       "worker, 1, length($1)) = $1))", p, 3, NULL, err);
+}
+
+int
+store_import_job_workers(struct db *db, const char *prefix, json_t **out,
+			 struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(prefix) };
+
+	return db_query_json(db, "SELECT DISTINCT worker FROM import_job "
+			     "WHERE state IN ('queued', 'running') AND substr("
+			     "worker, 1, length($1)) = $1", p, 1, out, err);
 }

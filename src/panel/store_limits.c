@@ -10,8 +10,8 @@
 
 /* A row lock on the project for the rest of the transaction (PostgreSQL;
  * SQLite's BEGIN IMMEDIATE already excludes other writers). */
-static int
-lock_project(struct db *db, int64_t project_id, struct hk_err *err)
+int
+store_limit_lock(struct db *db, int64_t project_id, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_INTV(project_id) };
 
@@ -25,7 +25,7 @@ store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err)
 	struct db_param p[1] = { DB_INTV(project_id) };
 	int64_t v[2];
 
-	if (lock_project(db, project_id, err) < 0 ||
+	if (store_limit_lock(db, project_id, err) < 0 ||
 	    db_query_ints(db, "SELECT max_domains, (SELECT COUNT(*) FROM "
 			  "domain WHERE project_id = $1) FROM project WHERE "
 			  "id = $1", p, 1, v, 2, err) < 0)
@@ -72,7 +72,7 @@ store_limit_mailbox(struct db *db, const struct domain_ref *ref,
 	int64_t lim[4], use[2] = { 0, 0 }, in_domain = 0;
 
 	/* project max mailboxes, max storage; domain max, default quota */
-	if (lock_project(db, ref->project_id, err) < 0 ||
+	if (store_limit_lock(db, ref->project_id, err) < 0 ||
 	    db_query_ints(db, "SELECT p.max_mailboxes, p.max_storage_bytes, "
 			  "d.max_mailboxes, d.default_quota_bytes FROM domain "
 			  "d JOIN project p ON p.id = d.project_id WHERE d.id = "
@@ -104,7 +104,7 @@ store_limit_quota(struct db *db, const struct domain_ref *ref,
 	struct db_param p[1] = { DB_INTV(ref->project_id) };
 	int64_t max, use[2];
 
-	if (lock_project(db, ref->project_id, err) < 0 ||
+	if (store_limit_lock(db, ref->project_id, err) < 0 ||
 	    db_query_int(db, "SELECT max_storage_bytes FROM project WHERE id = "
 			 "$1", p, 1, &max, err) < 0)
 		return -1;

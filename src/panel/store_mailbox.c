@@ -222,12 +222,14 @@ fail:
  * The same statement on both backends, in two forms: with the active
  * filter it walks the (domain_id, active, local_part) index, without it
  * UNIQUE(domain_id, local_part); either way from the cursor on, never
- * OFFSET.  An absent search is a NULL $3 (PostgreSQL types it only
- * through the CAST).
+ * OFFSET.  A search matches the local part or the display name (its ASCII
+ * lowercased, as the pattern is); an absent search is a NULL $3
+ * (PostgreSQL types it only through the CAST).
  */
 #define PAGE_SQL(active_term) MAILBOX_SELECT \
 	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
-	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\') " \
+	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
+	"OR lower(m.name) LIKE $3 ESCAPE '\\') " \
 	"ORDER BY m.local_part LIMIT $4"
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")

@@ -15,8 +15,10 @@
 
 #include "store.h"
 
-/* "%frag%" with LIKE's own characters escaped: '_' may stand in a name
- * and must match only itself. */
+/* "%frag%" with LIKE's own characters escaped ('_' may stand in a name
+ * and must match only itself), ASCII lowercased as every key is: the
+ * same match on both backends (SQLite's LIKE ignores ASCII case,
+ * PostgreSQL's does not). */
 static int
 like_pattern(const char *frag, char *out, size_t outlen, struct hk_err *err)
 {
@@ -29,7 +31,7 @@ like_pattern(const char *frag, char *out, size_t outlen, struct hk_err *err)
 	for (const char *s = frag; *s && o + 4 < outlen; s++) {
 		if (*s == '%' || *s == '_' || *s == '\\')
 			out[o++] = '\\';
-		out[o++] = *s;
+		out[o++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
 	}
 	out[o++] = '%';
 	out[o] = '\0';

@@ -45,15 +45,16 @@ take_account(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
-/* The longer of the two keys' waits. */
+/* Holds both keys (always the name first: no two logins wait on each
+ * other in a circle) and gives the longer of their waits. */
 static int
 throttled(struct db *db, const char *lkey, const char *akey, int64_t now,
 	  int64_t *wait, struct hk_err *err)
 {
 	int64_t w1 = 0, w2 = 0;
 
-	if ((lkey[0] && store_throttle_wait(db, lkey, now, &w1, err) < 0) ||
-	    store_throttle_wait(db, akey, now, &w2, err) < 0)
+	if ((lkey[0] && store_throttle_hold(db, lkey, now, &w1, err) < 0) ||
+	    store_throttle_hold(db, akey, now, &w2, err) < 0)
 		return -1;
 	*wait = w1 > w2 ? w1 : w2;
 	return 0;
@@ -149,7 +150,8 @@ store_session_login(struct db *db, const struct session_policy *pol,
 		return login_failed(db, pol, lkey, akey, now, err);
 	a.actor.read_only = 0;
 	snprintf(a.actor.via, sizeof(a.actor.via), "web");
-	if ((lkey[0] && store_throttle_clear(db, lkey, err) < 0) ||
+	if ((lkey[0] && store_throttle_clear(db, lkey, 1, err) < 0) ||
+	    store_throttle_clear(db, akey, 0, err) < 0 ||
 	    insert_session(db, &a, in->addr, pol, now, out, err) < 0 ||
 	    store_audit(db, &a.actor, "session.login", a.actor.login,
 			a.actor.project_id, json_pack("{s:s}", "address",
@@ -157,6 +159,7 @@ store_session_login(struct db *db, const struct session_policy *pol,
 	    db_commit(db, err) < 0)
 		goto fail;
 	*actor = a.actor;
+	actor->expires_at = out->expires_at;
 	return 0;
 fail:
 	db_rollback(db);
@@ -183,6 +186,7 @@ take_session(void *ctx, const struct db_row *row, struct hk_err *err)
 	snprintf(s->csrf, sizeof(s->csrf), "%s", row->vals[1]);
 	s->last_seen = strtoll(row->vals[2], NULL, 10);
 	s->expires = strtoll(row->vals[3], NULL, 10);
+	s->actor.expires_at = s->expires;
 	s->revoked = row->vals[4] != NULL;
 	s->actor.account_id = strtoll(row->vals[5], NULL, 10);
 	s->actor.is_admin = strcmp(row->vals[6], "admin") == 0;

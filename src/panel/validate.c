@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #include <idn2.h>
+#include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
@@ -324,42 +325,138 @@ validate_password(const char *in, const char *field, int min, int max,
 	return 0;
 }
 
+/*
+ * The first character of general category Cf in s, or -1.  Bidi controls
+ * reorder the text around them and zero widths, the soft hyphen or tags
+ * hide; in a name the panel shows, both make it read as what it is not.
+ * ICU's category, not a table of ours, so every Cf is covered.
+ */
+static UChar32
+format_char(const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	int32_t i = 0, n = (int32_t)strlen(s);
+
+	while (i < n) {
+		UChar32 c;
+
+		U8_NEXT(p, i, n, c);
+		if (c >= 0 && u_charType(c) == U_FORMAT_CHAR)
+			return c;
+	}
+	return -1;
+}
+
 int
 validate_display_name(const char *in, const char *field, struct hk_err *err)
 {
+	UChar32 c;
+
 	if (in == NULL || *in == '\0')
 		return 0;
-	return check_text(in, field, 256, err);
+	if (check_text(in, field, 256, err) < 0)
+		return -1;
+	if ((c = format_char(in)) >= 0)
+		return hk_fail(err, HK_EINVAL, field, "contains the invisible "
+			       "format character U+%04X (bidi controls, zero "
+			       "widths and the like are refused)",
+			       (unsigned)c);
+	return 0;
+}
+
+/*
+ * A unit as people write it, case aside: "" or "B" (bytes), then K, M,
+ * G or T alone or with "B" or "iB".  All are powers of 1024, as Dovecot
+ * reads them.  Returns the shift, or -1.
+ */
+static int
+size_unit(const char *u)
+{
+	static const char units[] = "BKMGT";
+	const char *p;
+	int shift;
+
+	if (*u == '\0')
+		return 0;
+	if ((p = strchr(units, toupper((unsigned char)*u))) == NULL)
+		return -1;
+	shift = 10 * (int)(p - units);
+	u++;
+	if (shift > 0 && tolower((unsigned char)u[0]) == 'i' &&
+	    toupper((unsigned char)u[1]) == 'B')
+		u += 2;
+	else if (shift > 0 && toupper((unsigned char)u[0]) == 'B')
+		u++;
+	return *u == '\0' ? shift : -1;
+}
+
+/*
+ * floor(0.<digits> * 2^shift), exactly: the decimal fraction is doubled
+ * shift times, each carry out of the point the next bit.
+ */
+static int64_t
+fraction_bytes(const char *digits, size_t n, int shift)
+{
+	char d[VALIDATE_SIZE_MAX];
+	int64_t r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = (char)(digits[i] - '0');
+	for (int b = 0; b < shift; b++) {
+		int carry = 0;
+
+		for (size_t i = n; i-- > 0; ) {
+			int t = d[i] * 2 + carry;
+
+			d[i] = (char)(t % 10);
+			carry = t / 10;
+		}
+		r = r * 2 + carry;
+	}
+	return r;
 }
 
 int
 validate_quota(const char *in, const char *field, int64_t *bytes,
 	       struct hk_err *err)
 {
-	static const char units[] = "KMGT";
-	const char *u;
-	char *end;
+	static const char digits[] = "0123456789";
+	const char *p, *frac = NULL, *u;
+	size_t nfrac = 0;
 	unsigned long long v;
-	int shift = 0;
+	int64_t fb = 0;
+	int shift;
 
 	if (in == NULL || !isdigit((unsigned char)in[0]))
-		return hk_fail(err, HK_EINVAL, field,
-			       "must be a size like 500M, 2G or a byte count");
-	errno = 0;
-	v = strtoull(in, &end, 10);
-	if (errno != 0)
-		return hk_fail(err, HK_EINVAL, field, "is too large");
-	if (*end != '\0') {
-		if (end[1] != '\0' || (u = strchr(units, toupper(
-		    (unsigned char)*end))) == NULL || *end == '\0')
-			return hk_fail(err, HK_EINVAL, field,
-				       "unknown unit \"%s\" (use K, M, G or T)",
-				       end);
-		shift = 10 * (int)(u - units + 1);
+		return hk_fail(err, HK_EINVAL, field, "must be a size like "
+			       "500M, 2 GB, 1.5GiB or a byte count");
+	if (strlen(in) > VALIDATE_SIZE_MAX)
+		return hk_fail(err, HK_EINVAL, field, "longer than %d octets",
+			       VALIDATE_SIZE_MAX);
+	p = in + strspn(in, digits);
+	if (*p == '.') {
+		frac = p + 1;
+		if ((nfrac = strspn(frac, digits)) == 0)
+			return hk_fail(err, HK_EINVAL, field, "needs a digit "
+				       "after the decimal point");
+		p = frac + nfrac;
 	}
-	if (v > (unsigned long long)INT64_MAX >> shift)
+	u = p + strspn(p, " ");
+	if ((shift = size_unit(u)) < 0 || (u != p && *u == '\0'))
+		return hk_fail(err, HK_EINVAL, field, "unknown unit \"%s\" "
+			       "(use K, M, G or T, alone or with B or iB, "
+			       "as in 2G, 2 GB, 2GiB; or B for bytes)", p);
+	errno = 0;
+	v = strtoull(in, NULL, 10);
+	if (errno != 0 || v > (unsigned long long)INT64_MAX >> shift)
 		return hk_fail(err, HK_EINVAL, field, "is too large");
-	*bytes = (int64_t)(v << shift);
+	if (frac != NULL)
+		fb = fraction_bytes(frac, nfrac, shift);
+	/* rounded down; but a size above 0 never becomes 0, "no limit" */
+	if (v == 0 && fb == 0 && frac != NULL && strspn(frac, "0") < nfrac)
+		return hk_fail(err, HK_EINVAL, field, "is less than one byte "
+			       "(0 means no limit)");
+	*bytes = (int64_t)(v << shift) + fb;
 	return 0;
 }
 

@@ -61,11 +61,25 @@ int validate_destinations(const char *const *list, size_t n,
 int validate_password(const char *in, const char *field, int min, int max,
 		      struct hk_err *err);
 
-/* Display name: <= 256 octets of UTF-8, no control characters. */
+/* Display name: <= 256 octets of UTF-8, no control characters and no
+ * invisible format character (Unicode general category Cf: bidi
+ * controls U+202A-202E and U+2066-2069, zero widths U+200B-200F, U+00AD,
+ * U+FEFF, tags...), which would make the panel show what is not there. */
 int validate_display_name(const char *in, const char *field,
 			  struct hk_err *err);
 
-/* "500M", "2G", "1024", "0" (no limit) -> bytes. */
+/*
+ * A size -> bytes: a number ("2", "1.5"), optional spaces, an optional
+ * unit K, M, G or T alone or with B or iB, or B; case does not matter.
+ * Units are powers of 1024 as Dovecot reads them: "2GB", "2 GB", "2GiB"
+ * and "2g" are all 2147483648; "1024" is bytes, "0" is no limit.  A
+ * fraction is rounded down to a whole byte (a limit never grows past
+ * what was asked, and less than a byte is nothing anyone sees), but a
+ * size above 0 that would round to 0 ("0.5") is refused, since 0 is no
+ * limit.  Refused: empty, a sign, no digit after the point, an unknown
+ * unit, spaces before or after, over INT64_MAX, over VALIDATE_SIZE_MAX.
+ */
+#define VALIDATE_SIZE_MAX 64
 int validate_quota(const char *in, const char *field, int64_t *bytes,
 		   struct hk_err *err);
 

@@ -142,7 +142,8 @@ async function importer(page) {
 	await page.setInputFiles('#imp-file', file('students.csv', csv));
 	await page.click('#imp-check');
 	await check('the check marks exactly the two bad rows, with line and reason', async () => {
-		await page.waitForSelector('#imp-outcome[data-state="failed"]', { timeout: 20000 });
+		// a check that finds problems ran: "checked", not "failed"
+		await page.waitForSelector('#imp-outcome[data-state="checked"]', { timeout: 20000 });
 		await page.waitForSelector('#imp-rows tbody tr');
 		const bad = await page.$$eval('#imp-rows tr.row-bad', (trs) => trs.map((tr) =>
 			[tr.dataset.line, tr.querySelector('.problem-list').textContent,
@@ -198,7 +199,10 @@ async function importer(page) {
 		await page.waitForFunction(() => document.querySelectorAll(
 			'#imp-recent tbody tr[data-id]').length >= 2, null, { timeout: 10000 });
 		const first = await textOf(page, '#imp-recent tbody tr');
-		return first.includes('students.csv') && /18/.test(first);
+		const second = await textOf(page, '#imp-recent tbody tr:nth-child(2)');
+		// with its door, and the check as checked with its problems
+		return first.includes('students.csv') && /18/.test(first) &&
+			first.includes('in the web panel') && second.includes('Checked: problems found');
 	});
 	await check('a link leads to the domain', () => page.waitForSelector(
 		`#imp-links a[href="#/domains/${encodeURIComponent(idn)}"]`));
@@ -292,12 +296,18 @@ async function owner(browser, errors) {
 	process.kill(Number(env.HK_PUSHD_PID), 'SIGSTOP');
 	await page.fill('#mb-local', 'taro');
 	await page.fill('#mb-name', '田中 太郎');
+	await page.fill('#mb-quota', '1.5 GB');		// as people type a size
 	await page.locator('form#mailbox-add [type=submit]').click();
 	const row = `table#mailboxes tr[data-address="taro@${idn}"]`;
 	await check('the new mailbox is in the list', () =>
 		page.waitForSelector(row, { timeout: 10000 }));
 	await check('its address is shown as the user types it (Unicode)',
 		async () => (await textOf(page, row)).includes(`taro@${unicodeDomain}`));
+	await check('its quota, typed "1.5 GB", is 1.5 GiB, and shown so', async () =>
+		(await textOf(page, row)).includes('1.5 GiB') &&
+		await page.evaluate(async (a) => (await (await fetch(
+			`/api/v1/mailboxes/${encodeURIComponent(a)}`)).json()).quota_bytes,
+		`taro@${idn}`) === 1610612736);
 	await check('its guest is shown pending', () => page.waitForSelector(
 		'#guest-state[data-state="pending"]', { timeout: 15000 }));
 	await shot(page, 'domain-pending-en');
@@ -314,6 +324,15 @@ async function owner(browser, errors) {
 			`taro@${idn}:Taro-pw-0123456`, '-X', 'NOOP']);
 		return true;
 	});
+	await check('a search by display name finds the mailbox (田中)', async () => {
+		await page.fill('#q', 'no-such-mailbox');
+		await page.waitForSelector(row, { state: 'detached', timeout: 10000 });
+		await page.fill('#q', '田中');
+		await page.waitForSelector(row, { timeout: 10000 });
+		return page.evaluate(() => !document.querySelector('#q-error') ||
+			document.querySelector('#q-error').hidden);
+	});
+	await page.fill('#q', '');
 	await importer(page);
 
 	// Owner B's domain, by every URL the panel has.
@@ -359,6 +378,8 @@ async function owner(browser, errors) {
 	await page.waitForSelector(row);
 	await check('the Japanese domain page renders', async () =>
 		japanese.test(await textOf(page, 'form#mailbox-add')));
+	await check('the Japanese domain page shows sizes as 1.5 GiB too', async () =>
+		(await textOf(page, row)).includes('1.5 GiB'));
 	await shot(page, 'domain-ja');
 	await goto(page, `#/domains/${encodeURIComponent(idn)}/aliases`);
 	await page.waitForLoadState('networkidle');

@@ -98,7 +98,7 @@ open_db(void)
 	struct hk_err err;
 
 	snprintf(url, sizeof(url), "sqlite:%s", fzdb.path);
-	if ((fzdb.db = db_open(url, &err)) == NULL)
+	if ((fzdb.db = db_open_init(url, &err)) == NULL)
 		fail_now("setup: %s: %s", url, err.message);
 }
 

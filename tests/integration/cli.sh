@@ -44,6 +44,51 @@ refused() {
 }
 
 echo "== cli (database: ${HK_DB_URL:-SQLite})"
+# Before init: nothing but init makes a database, and each program says
+# what to run instead of an SQL error.
+tables() {	# how many tables the database holds ("none": no file)
+	case $url in
+	sqlite:*) [ -e "${url#sqlite:}" ] || { echo none; return; }
+		sqlite3 "${url#sqlite:}" "SELECT count(*) FROM sqlite_master WHERE type = 'table'" ;;
+	*) psql -Atq "$url" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()" ;;
+	esac
+}
+empty=$(tables)
+hk status >"$tmp/out" 2>"$tmp/err"
+check_eq "a command before init: exit 1" 1 $?
+check "... says run: hakomail init" grep -q "^hakomail: database.url: .*run: hakomail init$" "$tmp/err"
+check_eq "... and makes no database" "$empty" "$(tables)"
+printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/dwake\nstate_dir = %s/dpushd\n[fcgi]\nsocket = %s/fcgi.sock\nworkers = 1\nuser = root\nsocket_group = root\n' \
+	"$url" "$tmp" "$tmp" "$tmp" >"$tmp/daemon.conf"
+for d in pushd fcgi; do
+	once=; [ $d = pushd ] && once=-1
+	timeout 20 "$build/src/hakomail-$d" -c "$tmp/daemon.conf" $once >/dev/null 2>"$tmp/log" </dev/null
+	check_eq "hakomail-$d before init: exit 1 at start, saying run: hakomail init" \
+		"1 1" "$? $(grep -c "hakomail-$d.*run: hakomail init$" "$tmp/log")"
+done
+check_eq "... and they make no database either" "$empty" "$(tables)"
+# No configuration at all: no -c, no $HAKOMAIL_CONF, no default file.
+prefix=$(sed -n 's/^prefix = //p' "$build/Makefile")
+dflt=$(sed -n 's/^sysconfdir = //p' "$build/Makefile" | sed "s#\${prefix}#$prefix#")/hakomail/hakomail.conf
+dfltdb=$(sed -n 's/^localstatedir = //p' "$build/Makefile" | sed "s#\${prefix}#$prefix#")/lib/hakomail/hakomail.db
+if [ -e "$dflt" ] || [ -e "$dfltdb" ]; then
+	echo "  skip - no configuration ($dflt or $dfltdb exists here)"
+else
+	for cmd in status init; do
+		env -u HAKOMAIL_CONF "$build/src/hakomail" $cmd >"$tmp/out" 2>"$tmp/err"
+		check_eq "$cmd without a configuration: exit 2, creating nothing" \
+			"2 no" "$? $([ -e "$dfltdb" ] && echo yes || echo no)"
+		check "... naming -c FILE, \$HAKOMAIL_CONF, $dflt and the example" \
+			eval 'grep -qF "no -c FILE, no \$HAKOMAIL_CONF and no $dflt;" "$tmp/err" &&
+			grep -qF "deploy/hakomail.conf" "$tmp/err"'
+	done
+	for d in pushd fcgi; do	# both stop before any socket or file
+		once=; [ $d = pushd ] && once=-1
+		env -u HAKOMAIL_CONF timeout 20 "$build/src/hakomail-$d" $once >/dev/null 2>"$tmp/log" </dev/null
+		check_eq "hakomail-$d without a configuration: exit 2, saying so" \
+			"2 1" "$? $(grep -c "hakomail-$d.*no configuration: no -c FILE" "$tmp/log")"
+	done
+fi
 check "init" hk init
 check "init again is harmless" hk init
 check "project add" hk project add lab
@@ -67,6 +112,8 @@ check "doveadm pw -t verifies it with the right password" \
 check "doveadm pw -t rejects a wrong password" \
 	eval '! doveadm pw -t "$h" -p long-enough-pX >/dev/null 2>&1'
 check "alias add with two destinations" hk alias add info@pc1.example matsui@pc1.example ext@elsewhere.example
+refused "an alias to an address of the project's own domain that names nothing (it would bounce)" \
+	destinations alias add x@pc1.example nosuch@pc1.example
 check "catch-all alias add" hk alias add @pc1.example matsui@pc1.example
 check "alias domain add" hk aliasdomain add lab1.example --target pc1.example
 check_eq "domain list --json shows the U-label" "大学.example" \
@@ -175,6 +222,10 @@ check "doveadm pw -t verifies the new password" eval 'doveadm pw -t "$h" -p anot
 check "mailbox set: name, quota, inactive" hk mailbox set matsui@pc1.example --name "松井 太郎" --quota 1G --inactive
 check_eq "mailbox show" "松井 太郎 1073741824 false" \
 	"$(hk --json mailbox show matsui@pc1.example | jq -r '.[0] | [.name, .quota_bytes, .active] | map(tostring) | join(" ")')"
+check_eq "mailbox list --search finds a display name (松井)" "matsui@pc1.example" \
+	"$(hk --json mailbox list pc1.example --search 松井 | jq -r '.[].address')"
+check_eq "and ASCII whatever its case" "matsui@pc1.example" \
+	"$(hk --json mailbox list pc1.example --search MATSUI | jq -r '.[].address')"
 refused "mailbox set on no such mailbox" address mailbox set nosuch@pc1.example --inactive
 refused "mailbox set over the storage left" max_storage_bytes mailbox set matsui@pc1.example --quota 3G
 refused "mailbox set with a newline in the name" name mailbox set matsui@pc1.example --name $'a\nb'
@@ -218,6 +269,17 @@ check_eq "apply: every row" "2 rows: 2 added, 0 updated, 0 with problems" \
 check_eq "the mailboxes are there" "Imp One|Two, Imp" \
 	"$(hk --json mailbox list pc1.example | jq -r '[.[] | select(.local_part | startswith("imp")) | .name] | join("|")')"
 check_eq "one audit entry for the import" "import.mailboxes" "$(hk --json audit --limit 1 | jq -r '.[0].action')"
+# every import is a job, the CLI's too, as the web panel's recent imports
+# list them (door, project, state, rows, added, with problems)
+db_sql() {
+	case $url in
+	sqlite:*) sqlite3 "${url#sqlite:}" "$1" ;;
+	*) psql -Atq "$url" -c "$1" ;;
+	esac
+}
+check_eq "each import left its job, through the cli door" \
+	"cli lab ok.csv checked 2 2 0|cli lab bad.csv failed 4 1 3|cli lab bad.csv checked 4 1 3|cli lab ok.csv done 2 2 0" \
+	"$(db_sql "SELECT j.via || ' ' || p.name || ' ' || j.filename || ' ' || j.state || ' ' || j.rows || ' ' || j.added || ' ' || j.invalid FROM import_job j LEFT JOIN project p ON p.id = j.project_id ORDER BY j.id" | paste -sd '|')"
 import_refused "the same file again (they exist)" "$tmp/ok.csv" "imp1@pc1.example exists"
 check_eq "with --upsert: updated" "2 rows: 0 added, 2 updated, 0 with problems" \
 	"$(hk import mailboxes "$tmp/ok.csv" --upsert 2>/dev/null)"
@@ -310,6 +372,64 @@ hk domain add >/dev/null 2>&1; check_eq "missing arguments: exit 2" 2 $?
 hk domain add x.example --guest g1 --bogus 1 >/dev/null 2>&1; check_eq "unknown option: exit 2" 2 $?
 hk domain add x.example --guest g1 --guest g2 >/dev/null 2>&1; check_eq "repeated option: exit 2" 2 $?
 hk frobnicate >/dev/null 2>&1; check_eq "unknown command: exit 2" 2 $?
+
+# A database older than the program: every program but migrate says so.
+sql() {
+	case $url in
+	sqlite:*) sqlite3 "${url#sqlite:}" "$1" ;;
+	*) psql -Atq "$url" -c "$1" ;;
+	esac
+}
+last=$(sql "SELECT version || '|' || name || '|' || applied_at FROM schema_migration ORDER BY version DESC LIMIT 1")
+sql "DELETE FROM schema_migration WHERE version = ${last%%|*}" >/dev/null
+hk status >"$tmp/out" 2>"$tmp/err"
+check_eq "a database behind the program: exit 1, run: hakomail migrate" "1 1" \
+	"$? $(grep -c "^hakomail: database.url: .*version $((${last%%|*} - 1)).* needs ${last%%|*}: run: hakomail migrate$" "$tmp/err")"
+"$build/src/hakomail-pushd" -c "$tmp/daemon.conf" -1 >/dev/null 2>"$tmp/log"
+check_eq "... and hakomail-pushd refuses to start, saying the same" "1 1" \
+	"$? $(grep -c "run: hakomail migrate$" "$tmp/log")"
+IFS='|' read -r v n a <<<"$last"
+sql "INSERT INTO schema_migration (version, name, applied_at) VALUES ($v, '$n', $a)" >/dev/null
+check "... and is served again once up to date" hk status
+
+# Tables for people, --json for scripts: sizes in binary units, times in
+# the local time of TZ (here JST-9, UTC+9, whatever the machine's zone).
+hk project add fmt >/dev/null
+hk guest add gf --project fmt --host 10.77.0.97 --host-key-file "$tmp/key.pub" >/dev/null 2>&1
+hk domain add fmt.example --guest gf >/dev/null
+for q in 512:512 1048535:kib 500M:mib 1536M:gib15 2G:gib2; do
+	hk mailbox add "${q#*:}@fmt.example" --quota "${q%%:*}" --password-hash '{SHA512-CRYPT}$6$abcdefgh$x' >/dev/null
+done
+hk mailbox add nolimit@fmt.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x' >/dev/null
+check_eq "mailbox list (table): quotas as people read them" \
+	"512 B|1.5 GiB|2 GiB|1 MiB|500 MiB|no limit" \
+	"$(hk mailbox list fmt.example | awk -F'\t' 'NR > 1 { printf "%s%s", (NR > 2 ? "|" : ""), $3 }')"
+check_eq "mailbox list --json: the bytes, as integers" \
+	"512 1610612736 2147483648 1048535 524288000 0" \
+	"$(hk --json mailbox list fmt.example | jq -r 'map(.quota_bytes | tostring) | join(" ")')"
+check_eq "mailbox show (table): its quota" "2 GiB" \
+	"$(hk mailbox show gib2@fmt.example | awk -F'\t' 'NR == 2 { print $3 }')"
+check_eq "project list (table): use and limits as people read them" \
+	"fmt	1	no limit	6	no limit	4 GiB	no limit" \
+	"$(hk project list | awk -F'\t' '$1 == "fmt"')"
+hk domain limits fmt.example --default-quota 1G >/dev/null
+check_eq "domain list (table): the default quota; --json the bytes" \
+	"1 GiB 1073741824" \
+	"$(hk domain list | awk -F'\t' '$1 == "fmt.example" { print $8 }') $(hk --json domain list | jq -r '.[] | select(.name == "fmt.example") | .default_quota_bytes')"
+key=$(hk apikey create --expires-days 30)
+prefix=$(cut -d_ -f2 <<<"$key")
+jst() { TZ=JST-9 date -d "@$1" '+%Y-%m-%d %H:%M'; }
+read -r created expires < <(hk --json apikey list | jq -r --arg p "$prefix" '.[] | select(.prefix == $p) | "\(.created_at) \(.expires_at)"')
+check_eq "apikey list (table): created and expires in local time, unused and unrevoked as -" \
+	"$(jst "$created")|$(jst "$expires")|-|-" \
+	"$(TZ=JST-9 hk apikey list | awk -F'\t' -v p="$prefix" '$1 == p { print $5 "|" $6 "|" $7 "|" $8 }')"
+check "... which is not UTC's" \
+	test "$(TZ=JST-9 hk apikey list | grep "^$prefix")" != "$(TZ=UTC hk apikey list | grep "^$prefix")"
+check_eq "apikey list --json: Unix seconds, as integers" "number number" \
+	"$(hk --json apikey list | jq -r --arg p "$prefix" '.[] | select(.prefix == $p) | "\(.created_at | type) \(.expires_at | type)"')"
+at=$(hk --json audit --limit 1 | jq '.[0].at')
+check_eq "audit (table): when, in local time" "$(jst "$at")" \
+	"$(TZ=JST-9 hk audit --limit 1 | awk -F'\t' 'NR == 2 { print $2 }')"
 
 # The daemons' log ([log] in hakomail.conf): JSON lines for a shipper,
 # a level that drops what is less severe, a bad value refused by name.

@@ -85,6 +85,20 @@ check "both guests reach generation 1 (empty maps pushed)" \
 echo "== e2e: the API behind nginx"
 check_eq "nginx serves the OpenAPI document" "200 application/json 3.1.0" \
 	"$(curl -s -o "$tmp/oa" -w '%{http_code} %{content_type}' "http://$HK_LISTEN/openapi.json") $(jq -r .openapi "$tmp/oa")"
+# What nginx refuses by itself still answers in the API's error shape.
+nginx_error() {	# nginx_error CURL-ARGS...: "STATUS CONTENT-TYPE CODE"
+	local st
+	st=$(curl -s -o "$tmp/ne" -w '%{http_code} %{content_type}' "$@")
+	echo "$st $(jq -r '.error.code' "$tmp/ne" 2>/dev/null || echo not-json)"
+}
+check_eq "a path with %00 under /api/: 400 as JSON" "400 application/json invalid" \
+	"$(nginx_error "http://$HK_LISTEN/api/v1/domains/a%00b")"
+check_eq "a URI too long for nginx: 414 as JSON" "414 application/json too_large" \
+	"$(nginx_error "http://$HK_LISTEN/api/v1/domains?q=$(head -c 20000 /dev/zero | tr '\0' a)")"
+head -c 3000000 /dev/zero >"$tmp/big"
+check_eq "a body over nginx's limit: 413 as JSON" "413 application/json too_large" \
+	"$(nginx_error -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+		--data-binary @"$tmp/big" "http://$HK_LISTEN/api/v1/domains")"
 api POST domains '{"name":"pc1.example","guest":"g1"}'; check_eq "create pc1.example on g1" 201 "$STATUS"
 api POST domains '{"name":"PC2.Example","guest":"g2"}'; check_eq "create pc2.example on g2 (case folded)" 201 "$STATUS"
 check_eq "domain stored lowercase" pc2.example "$(jq -r .name <<<"$BODY")"
@@ -336,6 +350,14 @@ check "g2 accepts mail for matsui@pc1.example" send_mail "$g2" matsui@pc1.exampl
 check "g2 refuses an unknown address of pc1.example" eval '! send_mail "$g2" nobody@pc1.example x'
 check "g2 holds no password of pc1.example" \
 	eval '! imap_login "$g2" matsui@pc1.example "${pw[pc1]}"'
+
+echo "== e2e: the API down, nginx up"
+# Last of all: the FastCGI workers stop; nginx says so in the API's shape.
+fcgi_pid=$(cat "$HK_STATE/run/fcgi.pid")
+kill -TERM "$fcgi_pid"
+check "hakomail-fcgi stopped" until_ok 10 eval '! kill -0 "$fcgi_pid" 2>/dev/null'
+check_eq "no API behind nginx: 502 as JSON" "502 application/json internal" \
+	"$(nginx_error -H "Authorization: Bearer $KEY" "http://$HK_LISTEN/api/v1/whoami")"
 
 grep -q ^FAIL "$HK_RESULTS" 2>/dev/null && show_logs
 exit 0

@@ -23,7 +23,7 @@ pg_admin(const char *base, const char *sql)
 	struct db *db;
 
 	snprintf(url, sizeof(url), "%spostgres", base);
-	if ((db = db_open(url, &err)) == NULL)
+	if ((db = db_open_init(url, &err)) == NULL)
 		fail_msg("%s", err.message);
 	if (db_exec(db, sql, NULL, 0, NULL, &err) != 0)
 		fail_msg("%s: %s", sql, err.message);
@@ -50,7 +50,7 @@ open_db(struct fixture *f)
 		snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
 	}
 	snprintf(f->url, sizeof(f->url), "%s", url);
-	if ((f->db = db_open(url, &err)) == NULL)
+	if ((f->db = db_open_init(url, &err)) == NULL)
 		fail_msg("%s", err.message);
 }
 

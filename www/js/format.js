@@ -8,14 +8,22 @@ export function number(n) {
 	return new Intl.NumberFormat(currentLang()).format(n);
 }
 
-// bytes(2147483648) is '2 GiB'; binary units, at most one decimal.
-export function bytes(n) {
-	if (!Number.isFinite(n)) return '';
+// scaled(n, last): n in the largest binary unit up to UNITS[last] that
+// keeps it at least 1 once rounded to one decimal (1023.96 MiB is 1 GiB).
+function scaled(n, last = UNITS.length - 1) {
 	let i = 0;
 	let v = n;
-	while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
-	const nf = new Intl.NumberFormat(currentLang(), { maximumFractionDigits: v < 10 && i > 0 ? 1 : 0 });
-	return `${nf.format(v)} ${UNITS[i]}`;
+	while (i < last && Math.round(v * 10) / 10 >= 1024) { v /= 1024; i++; }
+	return { v: i > 0 ? Math.round(v * 10) / 10 : v, unit: UNITS[i] };
+}
+
+// bytes(2147483648) is '2 GiB', bytes(1610612736) '1.5 GiB': binary units
+// (as Dovecot counts), at most one decimal, none when it is .0.
+export function bytes(n) {
+	if (!Number.isFinite(n)) return '';
+	const { v, unit } = scaled(n);
+	const nf = new Intl.NumberFormat(currentLang(), { maximumFractionDigits: 1 });
+	return `${nf.format(v)} ${unit}`;
 }
 
 // quota(0) says "no limit" in words.
@@ -53,18 +61,26 @@ export function iso(sec) {
 	return sec ? new Date(sec * 1000).toISOString() : '';
 }
 
-// Splits a byte count into the value and unit the quota inputs show.
-export function toUnitInput(n) {
-	if (!n) return { value: '', unit: 'G' };
-	if (n % (1024 ** 3) === 0) return { value: String(n / 1024 ** 3), unit: 'G' };
-	return { value: String(Math.round((n / 1024 ** 2) * 100) / 100), unit: 'M' };
+// sizeText(n): a size for an input box, as the server reads it back
+// ('2 GiB', '1.5 GiB'; TiB at most, the server knows no PiB); '' for 0
+// (no limit).
+export function sizeText(n) {
+	if (!n || !Number.isFinite(n)) return '';
+	const { v, unit } = scaled(n, UNITS.indexOf('TiB'));
+	return `${v} ${unit}`;
 }
 
-// fromUnitInput('1.5', 'G') is 1610612736; '' is null (not given); NaN if bad.
-export function fromUnitInput(value, unit) {
-	const s = String(value).trim().replace(',', '.');
+// readSize(text): a size as typed, for the server to parse (the API takes
+// '2 GB', '2GiB', '500M', '1.5 G', any case); full-width digits and
+// spaces (a Japanese IME) are made plain.  null when empty, 0 for 0, NaN
+// when it is no size, or a bare number: '2' in a quota box means 2 GiB
+// to a person and 2 bytes to the server, so a unit is asked for.
+const SIZE = /^\d+(\.\d+)? ?([kmgt](i?b)?|b)?$/i;
+export function readSize(text) {
+	const s = String(text).normalize('NFKC').trim().replace(/\s+/g, ' ');
 	if (s === '') return null;
-	if (!/^\d+(\.\d+)?$/.test(s)) return NaN;
-	const mult = { M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[unit] || 1;
-	return Math.round(parseFloat(s) * mult);
+	const m = SIZE.exec(s);
+	if (!m) return NaN;
+	if (!m[2]) return Number(s) === 0 ? 0 : NaN;
+	return s;
 }

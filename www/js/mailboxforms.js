@@ -4,31 +4,33 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { api, path } from './api.js';
-import { toUnitInput, fromUnitInput } from './format.js';
+import { readSize } from './format.js';
 import { displayAddress } from './punycode.js';
-import { checkField, confirmDialog, field, formDialog, nextId, quotaInputs, secretDialog, toast } from './ui.js';
+import { checkField, confirmDialog, field, formDialog, nextId, secretDialog, sizeInput, toast } from './ui.js';
 import { generatePassword } from './password.js';
 
 // editMailbox(mb): resolves to the changed mailbox, or undefined.
 export function editMailbox(mb) {
 	const shown = displayAddress(mb.address);
 	const name = h('input', { id: nextId('ed-name'), type: 'text', value: mb.name, autocomplete: 'off', maxlength: '256' });
-	const q = quotaInputs(nextId('ed-quota'), toUnitInput(mb.quota_bytes));
+	const q = sizeInput(nextId('ed-quota'), mb.quota_bytes);
+	const shownQuota = q.value;
 	const active = h('input', { id: nextId('ed-active'), type: 'checkbox', checked: mb.active });
 	return formDialog({
 		title: t('mailbox.edit_title', { address: shown }),
 		fields: [
 			field({ label: t('mailbox.name'), input: name, error: 'name', hint: t('mailbox.name_hint') }),
-			field({ label: t('mailbox.quota'), input: q.num, after: q.unit, error: 'quota', hint: t('mailbox.quota_edit_hint') }),
+			field({ label: t('mailbox.quota'), input: q, error: 'quota', hint: t('mailbox.quota_edit_hint') }),
 			checkField({ input: active, label: t('mailbox.active_label'), error: 'active', hint: t('mailbox.active_hint') }),
 		],
 		onSubmit: async (form, errs) => {
 			const body = {};
 			if (name.value !== mb.name) body.name = name.value;
-			const bytes = fromUnitInput(q.num.value, q.sel.value);
-			if (Number.isNaN(bytes)) { errs.field('quota', t('mailbox.quota_bad')); return false; }
-			const nb = bytes === null ? 0 : bytes;
-			if (nb !== mb.quota_bytes) body.quota = nb;
+			if (q.value !== shownQuota) {	// as shown, it may be rounded
+				const size = readSize(q.value);
+				if (Number.isNaN(size)) { errs.field('quota', t('mailbox.quota_bad')); return false; }
+				body.quota = size === null ? 0 : size;
+			}
 			if (active.checked !== mb.active) body.active = active.checked;
 			if (!Object.keys(body).length) return mb;
 			const res = await api.patch(path('mailboxes', mb.address), body);

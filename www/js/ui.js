@@ -5,6 +5,7 @@
 // status toast.
 import { h, replace, setText } from './dom.js';
 import { t, has } from './i18n.js';
+import { sizeText } from './format.js';
 
 let uid = 0;
 export function nextId(prefix) { uid += 1; return `${prefix}-${uid}`; }
@@ -142,18 +143,13 @@ export function checkField({ input, label, error, hint }) {
 		h('div', { class: 'check' }, input, h('label', { for: input.id }, label)), hintEl, errEl);
 }
 
-// quotaInputs(id): the number input (id) and its unit select; .bytes()
-// gives the byte count, null when empty, NaN when not a number.
-export function quotaInputs(id, { value = '', unit = 'G' } = {}) {
-	const num = h('input', { id, type: 'text', inputmode: 'decimal', autocomplete: 'off',
-		value, class: 'input-quota' });
-	const sel = h('select', { id: `${id}-unit` },
-		h('option', { value: 'M', selected: unit === 'M' }, 'MiB'),
-		h('option', { value: 'G', selected: unit === 'G' }, 'GiB'),
-		h('option', { value: 'T', selected: unit === 'T' }, 'TiB'));
-	const unitBox = h('span', { class: 'unit' },
-		h('label', { for: sel.id, class: 'visually-hidden' }, t('common.unit')), sel);
-	return { num, sel, unit: unitBox };
+// sizeInput(id, n): one box for a size as people type it ('2 GB',
+// '1.5GiB', '500M'), showing n as sizeText does; format.js readSize()
+// reads it and the server parses it.
+export function sizeInput(id, n = 0) {
+	return h('input', { id, type: 'text', autocomplete: 'off', spellcheck: 'false',
+		autocapitalize: 'none', value: sizeText(n), placeholder: t('common.size_example'),
+		class: 'input-quota' });
 }
 
 // ---- feedback -------------------------------------------------------------
@@ -467,7 +463,8 @@ export function table({ id, columns, tbody, caption, className }) {
 			tbody));
 }
 
-const Q_RE = /^[A-Za-z0-9._+@-]+$/;
+// Anything but control characters: a fragment of a name or an address.
+const Q_RE = /^[^\u0000-\u001f\u007f-\u009f]+$/u;
 
 // A local part as the API takes it: a-z 0-9 . _ + -, no dot at either end
 // or two in a row, at most 64 octets (checked here to answer at once).

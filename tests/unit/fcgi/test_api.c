@@ -418,6 +418,98 @@ test_audit_pages_and_numbers(void **state)
 	json_decref(body);
 }
 
+/* Sizes as people type them through every API door that takes one; a
+ * display name with an invisible format character refused naming the
+ * field, and nothing written. */
+static void
+test_sizes_and_invisible_names(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *method, *uri, *body, *field;
+	} bad[] = {
+		{ "POST", "/api/v1/mailboxes", "{\"address\":\"c@s.example\","
+		  "\"password\":\"long-enough-1\",\"quota\":\"2 XB\"}",
+		  "quota" },
+		{ "PATCH", "/api/v1/domains/s.example",
+		  "{\"default_quota\":\"0.5\"}", "default_quota" },
+		{ "PATCH", "/api/v1/projects/lab",
+		  "{\"max_storage\":\"1,5G\"}", "max_storage" },
+		{ "POST", "/api/v1/mailboxes", "{\"address\":\"c@s.example\","
+		  "\"password\":\"long-enough-1\",\"name\":"
+		  "\"Taro\\u202egnp.exe\"}", "name" },
+		{ "POST", "/api/v1/domains/s.example/mailboxes",
+		  "{\"local_part\":\"c\",\"password\":\"long-enough-1\","
+		  "\"name\":\"\xe2\x81\xa6松本\"}", "name" },
+		{ "PATCH", "/api/v1/mailboxes/a@s.example",
+		  "{\"name\":\"松本\\u200b太郎\"}", "name" },
+		{ "PATCH", "/api/v1/mailboxes/a@s.example",
+		  "{\"name\":\"x\\udb40\\udc01\"}", "name" },
+	};
+	int64_t mailboxes, audit;
+
+	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
+			      "\"s.example\",\"guest\":\"g1\"}", NULL, NULL),
+			 201);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", "{\"address\":"
+			      "\"a@s.example\",\"password\":\"long-enough-1\","
+			      "\"quota\":\"2 GB\",\"name\":\"松本 太郎\"}",
+			      NULL, NULL), 201);
+	assert_int_equal(call(f, "POST", "/api/v1/domains/s.example/mailboxes",
+			      "{\"local_part\":\"b\",\"password\":"
+			      "\"long-enough-1\",\"quota\":\"1.5G\"}", NULL,
+			      NULL), 201);
+	assert_int_equal(fixture_int(f, "SELECT quota_bytes FROM mailbox "
+				     "WHERE local_part = 'a'"), 2LL << 30);
+	assert_int_equal(fixture_int(f, "SELECT quota_bytes FROM mailbox "
+				     "WHERE local_part = 'b'"), 3LL << 29);
+	assert_int_equal(call(f, "PATCH", "/api/v1/mailboxes/a@s.example",
+			      "{\"quota\":\"500MB\"}", NULL, NULL), 200);
+	assert_int_equal(call(f, "PATCH", "/api/v1/domains/s.example",
+			      "{\"default_quota\":\"2gib\"}", NULL, NULL),
+			 200);
+	assert_int_equal(call(f, "PATCH", "/api/v1/projects/lab",
+			      "{\"max_storage\":\"50 TiB\"}", NULL, NULL),
+			 200);
+	assert_int_equal(call(f, "POST", "/api/v1/projects", "{\"name\":"
+			      "\"p2\",\"max_storage\":\"1.5 tb\"}", NULL,
+			      NULL),
+			 201);
+	assert_int_equal(fixture_int(f, "SELECT quota_bytes FROM mailbox "
+				     "WHERE local_part = 'a'"), 500LL << 20);
+	assert_int_equal(fixture_int(f, "SELECT default_quota_bytes FROM "
+				     "domain WHERE name = 's.example'"),
+			 2LL << 30);
+	assert_int_equal(fixture_int(f, "SELECT max_storage_bytes FROM "
+				     "project WHERE name = 'lab'"),
+			 50LL << 40);
+	assert_int_equal(fixture_int(f, "SELECT max_storage_bytes FROM "
+				     "project WHERE name = 'p2'"), 3LL << 39);
+	mailboxes = fixture_int(f, "SELECT COUNT(*) FROM mailbox");
+	audit = fixture_int(f, "SELECT COUNT(*) FROM audit");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = call(f, bad[i].method, bad[i].uri, bad[i].body, NULL,
+			      bad[i].field);
+
+		if (st != 400)
+			fail_msg("case %zu (%s): status %d, want 400", i,
+				 bad[i].body, st);
+	}
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox"),
+			 mailboxes);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"), audit);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox WHERE "
+				     "local_part = 'a' AND "
+				     "name = '松本 太郎'"),
+			 1);
+	assert_int_equal(fixture_int(f, "SELECT default_quota_bytes FROM "
+				     "domain WHERE name = 's.example'"),
+			 2LL << 30);
+	assert_int_equal(fixture_int(f, "SELECT max_storage_bytes FROM "
+				     "project WHERE name = 'lab'"),
+			 50LL << 40);
+}
+
 int
 main(void)
 {
@@ -434,6 +526,9 @@ main(void)
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_auth_and_routes, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sizes_and_invisible_names, setup,
+			fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -361,8 +361,8 @@ test_api_refusals(void **state)
 		{ "cursor=a..b", "cursor" }, { "cursor=a%0Ab", "cursor" },
 		{ "cursor=a%00b", "cursor" }, { "cursor=a%zz", "cursor" },
 		{ "cursor=a%4", "cursor" }, { "cursor=a:b", "cursor" },
-		{ "cursor=%ff", "cursor" }, { "q=a%25", "q" }, { "q=a b", "q" },
-		{ "q=a%5C", "q" }, { "active=yes", "active" },
+		{ "cursor=%ff", "cursor" }, { "q=a%0Ab", "q" }, { "q=%ff", "q" },
+		{ "q=a%7F", "q" }, { "q=a%C2%85", "q" }, { "active=yes", "active" },
 		{ "active=1", "active" }, { "active=true&active=false", "active" },
 	};
 	char uri[256];
@@ -442,6 +442,78 @@ test_api_pages(void **state)
 	json_decref(body);
 }
 
+/* The local parts a search through the API finds, in order, joined by
+ * spaces. */
+static char *
+found(struct paging *pg, const char *q, char *out, size_t size)
+{
+	char uri[256];
+	json_t *body = NULL, *it;
+	size_t i, len = 0;
+
+	snprintf(uri, sizeof(uri), "/api/v1/domains/pc1.example/mailboxes?"
+		 "limit=1000&q=%s", q);
+	out[0] = '\0';
+	assert_int_equal(get(pg, uri, NULL, &body), 200);
+	json_array_foreach(json_object_get(body, "items"), i, it)
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+					len ? " " : "", json_string_value(
+					json_object_get(it, "local_part")));
+	json_decref(body);
+	return out;
+}
+
+/* A search finds display names too: in Japanese, ASCII whatever its
+ * case, LIKE's own characters as themselves; through the API and through
+ * the store (the CLI's door). */
+static void
+test_search_names(void **state)
+{
+	struct paging *pg = *state;
+	static const char *const names[][2] = {
+		{ "u1", "松本 太郎" }, { "u2", "Matsumoto Jiro" },
+		{ "u3", "100% sure_x" },
+	};
+	struct page_in page = { "pc1.example", NULL, 100, "松本", -1 };
+	char buf[512], next[PAGE_CURSOR_MAX + 1];
+	struct hk_err err;
+	json_t *items = NULL;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct db_param p[2] = { DB_TXT(names[i][1]),
+					 DB_TXT(names[i][0]) };
+
+		assert_int_equal(db_exec(pg->f->db, "UPDATE mailbox SET name ="
+					 " $1 WHERE local_part = $2", p, 2,
+					 NULL, &err), 0);
+	}
+	assert_string_equal(found(pg, "%E6%9D%BE%E6%9C%AC", buf,
+				  sizeof(buf)), "u1");
+	assert_string_equal(found(pg, "%E5%A4%AA%E9%83%8E", buf,
+				  sizeof(buf)), "u1");
+	assert_string_equal(found(pg, "MATSUMOTO", buf, sizeof(buf)), "u2");
+	assert_string_equal(found(pg, "matsumoto%20jiro", buf, sizeof(buf)),
+			    "u2");
+	assert_string_equal(found(pg, "100%25", buf, sizeof(buf)), "u3");
+	assert_string_equal(found(pg, "e_x", buf, sizeof(buf)), "u3");
+	assert_string_equal(found(pg, "%E3%81%82", buf, sizeof(buf)), "");
+	/* the local parts still match as before, names or not */
+	assert_string_equal(found(pg, "u233", buf, sizeof(buf)),
+			    "u233 u2330 u2331 u2332 u2333 u2334 u2335 u2336 "
+			    "u2337 u2338 u2339");
+	assert_int_equal(store_mailbox_list(pg->f->db, &pg->f->admin, &page,
+					    &items, next, &err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(items, 0), "local_part")), "u1");
+	json_decref(items);
+	page.search = "MATSU";
+	assert_int_equal(store_mailbox_list(pg->f->db, &pg->f->admin, &page,
+					    &items, next, &err), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+}
+
 static void
 test_api_get_and_scope(void **state)
 {
@@ -488,7 +560,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_walk_all), T(test_filters), T(test_refusals),
 		T(test_scope), T(test_api_refusals), T(test_api_pages),
-		T(test_api_get_and_scope),
+		T(test_api_get_and_scope), T(test_search_names),
 	};
 #undef T
 

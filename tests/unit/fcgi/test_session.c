@@ -4,10 +4,12 @@
  * cookie's attributes, CSRF on every unsafe method, logout, idle and
  * absolute expiry, the end of sessions with a new password or a disabled
  * account, and the failed-login throttle, which must treat a name with no
- * account exactly like one with an account.
+ * account exactly like one with an account; API keys made through a
+ * session or an expiring key, and keys revoked with a new password.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -303,7 +306,7 @@ unblock(struct fixture *f)
 				 "blocked_until = 0", NULL, 0, NULL, &err), 0);
 }
 
-/* Five free failures, then waits that double; a name with no account
+/* Five failures heard, then waits that double; a name with no account
  * gets the same answers, word for word; success clears the name. */
 static void
 test_throttle(void **state)
@@ -316,12 +319,12 @@ test_throttle(void **state)
 	struct exchange good = ex("POST", "/api/v1/session", "{\"login\":"
 				  "\"sa\",\"password\":\"" PASSWORD "\"}");
 
-	for (int i = 1; i <= 6; i++) {
+	for (int i = 1; i <= 5; i++) {
 		assert_int_equal(send(f, &real), 401);
 		assert_int_equal(send(f, &ghost), 401);
 		assert_string_equal(real.message, ghost.message);
 		assert_string_equal(real.code, ghost.code);
-		if (i == 5) {	/* the free ones cost no wait */
+		if (i == 4) {	/* the free ones cost no wait */
 			assert_int_equal(wait_of(f, "login:sa"), 0);
 			assert_int_equal(wait_of(f, "login:nobody"), 0);
 		}
@@ -334,8 +337,9 @@ test_throttle(void **state)
 	assert_int_equal(send(f, &ghost), 429);
 	assert_string_equal(real.code, "too_many_requests");
 	assert_string_equal(ghost.code, "too_many_requests");
-	assert_in_range(real.retry_after, 998, 1000);
-	assert_in_range(ghost.retry_after, 998, 1000);
+	/* (whole seconds: the wait ends after the second it names) */
+	assert_in_range(real.retry_after, 999, 1001);
+	assert_in_range(ghost.retry_after, 999, 1001);
 	/* while blocked, even the right password waits */
 	assert_int_equal(send(f, &good), 429);
 	/* the wait doubles with each failure after the free ones */
@@ -368,7 +372,7 @@ test_throttle_address(void **state)
 	int i;
 
 	cfg.login_free_addr = 3;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 3; i++) {
 		snprintf(body, sizeof(body), "{\"login\":\"n%d\",\"password\":"
 			 "\"wrong-one-1\"}", i);
 		assert_int_equal(send(f, &x), 401);
@@ -381,6 +385,194 @@ test_throttle_address(void **state)
 	x.addr = "2001:db8::7";
 	assert_int_equal(send(f, &x), 201);
 	json_decref(x.json);
+}
+
+/* The expires_at of the key a 201 answer made, as stored. */
+static int64_t
+made_expiry(struct fixture *f, const struct exchange *x)
+{
+	char sql[128];
+
+	assert_int_equal(x->status, 201);
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(expires_at, 0) FROM "
+		 "api_key WHERE prefix = '%s'", json_string_value(
+		 json_object_get(x->json, "prefix")));
+	assert_int_equal(json_integer_value(json_object_get(x->json,
+		"expires_at")), fixture_int(f, sql));
+	return fixture_int(f, sql);
+}
+
+/* A key made through a session or an expiring key ends no later than
+ * what made it: by default, or when asked for a later end, with it (the
+ * answer says so); the store refuses a later end outright; a key that
+ * never expires makes keys that need not either. */
+static void
+test_keys_end_with_credential(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80], body[96], token[160], lasting[160];
+	struct exchange x = ex("POST", "/api/v1/api-keys", "{}");
+	struct hk_actor brief = f->admin;
+	struct hk_err err;
+	int64_t end, keys, key_end = (int64_t)time(NULL) + 3600;
+
+	login(f, "sa", cookie, csrf);
+	end = fixture_int(f, "SELECT expires_at FROM session");
+	x.cookie = cookie;
+	x.csrf = csrf;
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), end);
+	snprintf(body, sizeof(body), "{\"expires_at\":%lld}",
+		 (long long)end + 86400);
+	x.body = body;
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), end);
+	snprintf(body, sizeof(body), "{\"expires_at\":%lld}",
+		 (long long)end - 60);
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), end - 60);
+	/* through a key that expires in an hour */
+	assert_int_equal(store_apikey_create(f->db, &f->admin, "sa", 0,
+					     key_end, token, sizeof(token),
+					     &err), 0);
+	json_decref(x.json);
+	x = ex("POST", "/api/v1/api-keys", "{}");
+	x.bearer = token;
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), key_end);
+	snprintf(body, sizeof(body), "{\"expires_at\":%lld}",
+		 (long long)key_end + 1);
+	x.body = body;
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), key_end);
+	/* the store itself lets no such key outlive its maker */
+	brief.expires_at = key_end;
+	keys = fixture_int(f, "SELECT COUNT(*) FROM api_key");
+	assert_int_equal(store_apikey_create(f->db, &brief, "sa", 0, 0, token,
+					     sizeof(token), &err), -1);
+	assert_string_equal(err.field, "expires_at");
+	assert_int_equal(store_apikey_create(f->db, &brief, "sa", 0,
+					     key_end + 1, token, sizeof(token),
+					     &err), -1);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM api_key"), keys);
+	assert_int_equal(store_apikey_create(f->db, &brief, "sa", 0, key_end,
+					     token, sizeof(token), &err), 0);
+	/* through a key that never expires */
+	fixture_key(f, "sa", "lab", lasting, sizeof(lasting));
+	x.bearer = lasting;
+	x.body = "{}";
+	send(f, &x);
+	assert_int_equal(made_expiry(f, &x), 0);
+	assert_true(json_is_null(json_object_get(x.json, "expires_at")));
+	json_decref(x.json);
+}
+
+/* A new password with revoke_keys ends the account's keys in the same
+ * change; without it they live on; alone it is refused. */
+static void
+test_password_revokes_keys(void **state)
+{
+	struct fixture *f = *state;
+	char op[160], sa[160], sa2[160];
+	struct exchange x = ex("PATCH", "/api/v1/accounts/sa", "{\"password\":"
+			       "\"another-long-1\"}");
+	struct exchange who = ex("GET", "/api/v1/whoami", NULL);
+
+	fixture_key(f, "root", NULL, op, sizeof(op));
+	fixture_key(f, "sa", "lab", sa, sizeof(sa));
+	fixture_key(f, "sa", "lab", sa2, sizeof(sa2));
+	x.bearer = op;
+	who.bearer = sa;
+	assert_int_equal(send(f, &x), 200);
+	assert_int_equal(json_integer_value(json_object_get(x.json,
+		"live_keys")), 2);
+	assert_int_equal(send(f, &who), 200);
+	x.body = "{\"revoke_keys\":true}";
+	assert_int_equal(send(f, &x), 400);
+	assert_string_equal(x.field, "revoke_keys");
+	x.body = "{\"password\":\"another-long-2\",\"revoke_keys\":true}";
+	assert_int_equal(send(f, &x), 200);
+	assert_int_equal(json_integer_value(json_object_get(x.json,
+		"live_keys")), 0);
+	assert_int_equal(send(f, &who), 401);
+	who.bearer = sa2;
+	assert_int_equal(send(f, &who), 401);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM api_key k JOIN "
+				     "account a ON a.id = k.account_id WHERE "
+				     "a.login = 'sa' AND k.revoked_at IS "
+				     "NULL"), 0);
+	/* the operator's own key was not touched */
+	who.bearer = op;
+	assert_int_equal(send(f, &who), 200);
+	json_decref(x.json);
+	json_decref(who.json);
+}
+
+/* --- wrong passwords for one login, all at once --- */
+
+#define RACERS	32
+
+struct race {
+	const char *url;
+	pthread_barrier_t start;
+	pthread_mutex_t lock;
+	int unauthorized, throttled, other;
+};
+
+/* One attempt on a connection of its own, as a worker makes it. */
+static void *
+race_login(void *arg)
+{
+	struct race *r = arg;
+	struct exchange x = ex("POST", "/api/v1/session", "{\"login\":"
+			       "\"sa\",\"password\":\"wrong-one-1\"}");
+	struct fixture mine;
+	struct hk_err err;
+
+	memset(&mine, 0, sizeof(mine));
+	mine.db = db_open(r->url, &err);
+	pthread_barrier_wait(&r->start);
+	if (mine.db != NULL)
+		send(&mine, &x);
+	pthread_mutex_lock(&r->lock);
+	if (x.status == 401)
+		r->unauthorized++;
+	else if (x.status == 429)
+		r->throttled++;
+	else
+		r->other++;
+	pthread_mutex_unlock(&r->lock);
+	json_decref(x.json);
+	db_close(mine.db);
+	return NULL;
+}
+
+/* No more attempts are heard than login_failures, however many come at
+ * once, and every one heard is counted. */
+static void
+test_throttle_parallel(void **state)
+{
+	struct fixture *f = *state;
+	struct race r = { .url = f->url, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t t[RACERS];
+
+	assert_int_equal(pthread_barrier_init(&r.start, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_login, &r),
+				 0);
+	for (int i = 0; i < RACERS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&r.start);
+	print_message("%d parallel wrong logins: %d answered 401, %d 429\n",
+		      RACERS, r.unauthorized, r.throttled);
+	assert_int_equal(r.other, 0);
+	assert_int_equal(r.unauthorized + r.throttled, RACERS);
+	assert_true(r.unauthorized >= 1);
+	assert_true(r.unauthorized <= cfg.login_free);
+	assert_int_equal(fixture_int(f, "SELECT failures FROM login_throttle "
+				     "WHERE key = 'login:sa'"),
+			 r.unauthorized);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM session"), 0);
 }
 
 static void
@@ -440,6 +632,12 @@ main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_throttle_address, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_parallel, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_keys_end_with_credential,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_password_revokes_keys,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 						fixture_teardown),
 	};

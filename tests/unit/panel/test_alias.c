@@ -87,6 +87,65 @@ test_aliases(void **state)
 	json_decref(list);
 }
 
+/* An alias to an address of the project's own domains (or alias
+ * domains) that names nothing there is refused, naming the field, and
+ * nothing is written; a catch-all, an existing mailbox or alias, another
+ * project's domain and the rest of the world are taken as given. */
+static void
+test_destinations_that_bounce(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_in g2 = { "g2", "lab2", "10.0.0.2", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct hk_err err;
+	json_t *obj = NULL;
+	int64_t n;
+
+	assert_int_equal(store_project_add(f->db, &f->admin, "lab2", NULL,
+					   &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g2, &obj, &err),
+			 0);
+	json_decref(obj);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc2.example",
+					  "g2", &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin,
+					       "lab1.example", "pc1.example",
+					       &obj, &err), 0);
+	json_decref(obj);
+	n = fixture_int(f, "SELECT COUNT(*) FROM audit");
+	assert_int_equal(add_alias(f, &f->admin, "a1", "nosuch@pc1.example",
+				   &err), -1);
+	assert_int_equal(err.code, HK_EINVAL);
+	assert_string_equal(err.field, "destinations");
+	assert_non_null(strstr(err.message, "nosuch@pc1.example"));
+	assert_int_equal(add_alias(f, &f->admin, "a1",
+				   "matsui@pc1.example,nosuch@lab1.example",
+				   &err), -1);
+	assert_string_equal(err.field, "destinations");
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM alias"), 0);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit"), n);
+	/* what does exist, or is not this project's to judge */
+	assert_int_equal(add_alias(f, &f->admin, "a1", "matsui@lab1.example,"
+				   "nobody@pc2.example,x@elsewhere.example",
+				   &err), 0);
+	assert_int_equal(add_alias(f, &f->admin, "a2", "a1@pc1.example",
+				   &err), 0);
+	/* a change of destinations is judged alike */
+	assert_int_equal(store_alias_update(f->db, &f->admin, "a2",
+					    "pc1.example", "gone@pc1.example",
+					    -1, &err), -1);
+	assert_string_equal(err.field, "destinations");
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM alias WHERE "
+				     "destinations = 'a1@pc1.example'"), 1);
+	/* with a catch-all, every address of the domain is taken */
+	assert_int_equal(add_alias(f, &f->admin, "", "matsui@pc1.example",
+				   &err), 0);
+	assert_int_equal(store_alias_update(f->db, &f->admin, "a2",
+					    "pc1.example", "gone@pc1.example",
+					    -1, &err), 0);
+}
+
 static void
 test_alias_domains(void **state)
 {
@@ -175,6 +234,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_aliases, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_destinations_that_bounce,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_alias_domains, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup,

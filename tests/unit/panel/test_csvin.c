@@ -285,6 +285,36 @@ test_fields_and_limits(void **state)
 	free(big);
 }
 
+/* A header of tens of megabytes of commas (an attack seen: 575 MiB in a
+ * worker, then "empty file") is refused on its first line as having too
+ * many columns, and so is a longer quoted row; CSVIN_MAX_COLUMNS pass. */
+static void
+test_too_many_columns(void **state)
+{
+	size_t n = (size_t)60 << 20;
+	char *commas = malloc(n), row[4 * CSVIN_MAX_COLUMNS + 16];
+	struct csvin_doc doc;
+	size_t o = 0;
+
+	(void)state;
+	assert_non_null(commas);
+	memset(commas, ',', n);
+	commas[n - 1] = '\n';
+	refused_n(commas, n, CSVIN_AUTO, NULL, "line 1", "more than 32 columns");
+	memcpy(commas, "\n\n\"a\",", 6);	/* a later line, quoted */
+	refused_n(commas, n, CSVIN_AUTO, NULL, "line 3", "more than 32 columns");
+	free(commas);
+	for (int i = 0; i < CSVIN_MAX_COLUMNS; i++)
+		o += (size_t)snprintf(row + o, sizeof(row) - o, "%sc%d",
+				      i ? "," : "", i);
+	row[o++] = '\n';
+	parse_ok(row, o, CSVIN_AUTO, &dflt, &doc);
+	assert_int_equal(doc.header.nfields, CSVIN_MAX_COLUMNS);
+	csvin_doc_free(&doc);
+	refused("a\n1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n", CSVIN_AUTO, "line 2",
+		"more than 32 columns");
+}
+
 static void
 test_many_rows(void **state)
 {
@@ -393,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_quotes),
 		cmocka_unit_test(test_fields_and_limits),
+		cmocka_unit_test(test_too_many_columns),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_formula),

@@ -2,9 +2,11 @@
 /* test_import.c - bulk import of mailboxes (import.c) on both
  * backends: everything written at once or nothing, every problem with its
  * line and column, dry runs, skip-invalid, upsert and re-runs, limits
- * counted over the whole file, scope, one audit entry and one push owed. */
+ * counted over the whole file, scope, one audit entry and one push owed;
+ * the limits hold while single creates run beside an import. */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -433,6 +435,129 @@ test_owner_stays_in_its_project(void **state)
 	assert_int_equal(count(f, MAILBOXES), 0);
 }
 
+/* An import and single creates at once, each on its own connection: the
+ * project's max_mailboxes holds (the import locks the project as single
+ * writes do before it counts). */
+#define RACE_MAX	30
+#define RACE_ROUNDS	12
+
+struct race {
+	const char *url;
+	const struct csvin_doc *doc;
+	pthread_barrier_t go;
+	int import_rc, created, errors;
+	char why[160];
+};
+
+static void
+race_error(struct race *r, const struct hk_err *err)
+{
+	r->errors++;
+	snprintf(r->why, sizeof(r->why), "%s: %.140s",
+		 hk_errcode_name(err->code), err->message);
+}
+
+static void *
+race_import(void *arg)
+{
+	struct race *r = arg;
+	struct hk_actor admin = { .is_admin = 1, .login = "test",
+				  .via = "cli" };
+	struct import_opts o = { .skip_invalid = 1, .pw_min = 10,
+				 .pw_max = 256 };
+	struct import_report rep;
+	struct hk_err err;
+	struct db *db = db_open(r->url, &err);
+
+	pthread_barrier_wait(&r->go);
+	if (db == NULL) {
+		race_error(r, &err);
+		return NULL;
+	}
+	r->import_rc = import_mailboxes(db, &admin, r->doc, &o, &rep, &err);
+	if (r->import_rc < 0)
+		race_error(r, &err);
+	import_report_free(&rep);
+	db_close(db);
+	return NULL;
+}
+
+static void *
+race_create(void *arg)
+{
+	struct race *r = arg;
+	struct hk_actor admin = { .is_admin = 1, .login = "test",
+				  .via = "cli" };
+	struct hk_err err;
+	struct db *db = db_open(r->url, &err);
+	char local[32];
+
+	pthread_barrier_wait(&r->go);
+	if (db == NULL) {
+		race_error(r, &err);
+		return NULL;
+	}
+	for (int i = 0; i < RACE_MAX; i++) {
+		struct mailbox_in in = { local, "pc1.example", HASH, "", -1,
+					 1 };
+		json_t *out = NULL;
+
+		snprintf(local, sizeof(local), "one%d", i);
+		if (store_mailbox_add(db, &admin, &in, &out, &err) == 0)
+			r->created++;
+		else if (err.code != HK_ELIMIT)
+			race_error(r, &err);
+		json_decref(out);
+	}
+	db_close(db);
+	return NULL;
+}
+
+static void
+test_limits_hold_beside_single_creates(void **state)
+{
+	struct fixture *f = *state;
+	struct csvin_limits lim = CSVIN_DEFAULT_LIMITS;
+	struct project_limits pl = { -1, RACE_MAX, -1 };
+	struct csvin_doc doc;
+	struct hk_err err;
+	char csv[8192];
+	size_t n = 0;
+
+	assert_int_equal(store_project_limits(f->db, &f->admin, "lab", &pl,
+					      &err), 0);
+	n += (size_t)snprintf(csv, sizeof(csv), "address,password_hash\n");
+	for (int i = 0; i < RACE_MAX; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "imp%d@pc1.example," HASH "\n", i);
+	assert_true(n < sizeof(csv));
+	assert_int_equal(csvin_parse(csv, n, CSVIN_AUTO, &lim, &doc, &err), 0);
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		struct race r = { .url = f->url, .doc = &doc };
+		pthread_t ti, tc;
+		int64_t now;
+
+		assert_int_equal(db_exec(f->db, "DELETE FROM mailbox", NULL, 0,
+					 NULL, &err), 0);
+		assert_int_equal(pthread_barrier_init(&r.go, NULL, 2), 0);
+		assert_int_equal(pthread_create(&ti, NULL, race_import, &r), 0);
+		assert_int_equal(pthread_create(&tc, NULL, race_create, &r), 0);
+		pthread_join(ti, NULL);
+		pthread_join(tc, NULL);
+		pthread_barrier_destroy(&r.go);
+		if (r.errors != 0)
+			fail_msg("round %d: %s", round, r.why);
+		now = count(f, MAILBOXES);
+		/* between them they try twice the limit: it is reached,
+		 * never passed */
+		if (now != RACE_MAX)
+			fail_msg("round %d: %lld mailboxes, the limit is %d "
+				 "(%d made one by one)", round, (long long)now,
+				 RACE_MAX, r.created);
+	}
+	csvin_doc_free(&doc);
+}
+
 /* 300 rows: the domain's taken addresses are read at once (BULK_ROWS). */
 static void
 test_large_file(void **state)
@@ -535,6 +660,52 @@ test_aliases(void **state)
 		"'info' AND destinations = 'a@b.example'"), 1);
 }
 
+/* Sizes as people type them in the quota column; a name with an
+ * invisible format character is a problem of its line and column. */
+static void
+test_sizes_and_invisible_names(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+
+	assert_int_equal(run(f, &f->admin, "address,password,name,quota\n"
+		"a@pc1.example,long-enough-pw,松本 太郎,2 GB\n"	/* 2 */
+		"b@pc1.example,long-enough-pw,,1.5GiB\n"	/* 3 */
+		"c@pc1.example,long-enough-pw,,500mb\n"		/* 4 */
+		"d@pc1.example,long-enough-pw,Taro\xe2\x80\xae,1G\n" /* 5 */
+		"e@pc1.example,long-enough-pw,\xef\xbb\xbf,1G\n"	/* 6 */
+		"f@pc1.example,long-enough-pw,,2 XB\n",		/* 7 */
+		&o, &rep), -1);
+	assert_int_equal(rep.invalid, 3);
+	assert_null(problem_at(&rep, 2));
+	assert_null(problem_at(&rep, 3));
+	assert_null(problem_at(&rep, 4));
+	assert_problem(&rep, 5, "name", "U+202E");
+	assert_problem(&rep, 6, "name", "U+FEFF");
+	assert_problem(&rep, 7, "quota", "unknown unit");
+	import_report_free(&rep);
+	assert_int_equal(count(f, MAILBOXES), 0);
+
+	o.skip_invalid = 1;
+	assert_int_equal(run(f, &f->admin, "address,password,name,quota\n"
+		"a@pc1.example,long-enough-pw,松本 太郎,2 GB\n"
+		"b@pc1.example,long-enough-pw,,1.5GiB\n"
+		"c@pc1.example,long-enough-pw,,500mb\n"
+		"d@pc1.example,long-enough-pw,Taro\xe2\x80\xae,1G\n",
+		&o, &rep), 0);
+	assert_int_equal(rep.added, 3);
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'a' AND name = '松本 太郎' AND quota_bytes = 2147483648"),
+		1);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'b' AND quota_bytes = 1610612736"), 1);
+	assert_int_equal(count(f, "COUNT(*) FROM mailbox WHERE local_part = "
+		"'c' AND quota_bytes = 524288000"), 1);
+	assert_int_equal(count(f, MAILBOXES), 3);
+}
+
 int
 main(void)
 {
@@ -565,6 +736,12 @@ main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_large_file, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sizes_and_invisible_names, setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_limits_hold_beside_single_creates, setup,
+			fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

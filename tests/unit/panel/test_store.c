@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -262,6 +263,51 @@ test_page_text_checks_utf8(void **state)
 	strbuf_free(&sb);
 }
 
+/* db_open() on db's URL fails, saying to run `want`. */
+static void
+open_refused(const char *url, const char *want)
+{
+	struct hk_err err;
+
+	hk_err_clear(&err);
+	assert_null(db_open(url, &err));
+	assert_int_equal(err.code, HK_EDB);
+	assert_string_equal(err.field, "database.url");
+	assert_non_null(strstr(err.message, want));
+}
+
+/* A program other than hakomail init opens only a database made and up
+ * to date, and says what to run instead of a query's "no such table";
+ * on SQLite it never makes the file. */
+static void
+test_open_needs_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	struct db *db;
+	char url[128], *path;
+
+	assert_non_null(db = db_open(f->url, &err));
+	db_close(db);
+	assert_int_equal(db_exec(f->db, "DELETE FROM schema_migration WHERE "
+				 "version = (SELECT MAX(version) FROM "
+				 "schema_migration)", NULL, 0, NULL, &err), 0);
+	open_refused(f->url, "run: hakomail migrate");
+	assert_int_equal(db_exec(f->db, "DROP TABLE schema_migration", NULL,
+				 0, NULL, &err), 0);
+	open_refused(f->url, "no schema: run: hakomail init");
+	if (f->pgname[0] != '\0')
+		return;
+	snprintf(url, sizeof(url), "sqlite:%s/none.db", f->dir);
+	path = url + strlen("sqlite:");
+	open_refused(url, "no database at");
+	assert_int_equal(access(path, F_OK), -1);
+	assert_non_null(db = db_open_init(url, &err));	/* init makes it */
+	db_close(db);
+	open_refused(url, "no schema: run: hakomail init");
+	assert_int_equal(unlink(path), 0);
+}
+
 int
 main(void)
 {
@@ -277,6 +323,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_page_text_checks_utf8,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_mx,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_open_needs_schema,
 			fixture_setup, fixture_teardown),
 	};
 

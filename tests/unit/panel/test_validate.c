@@ -411,11 +411,12 @@ text_byte(int c, int pos)
 	return c >= 0x20 && c < 0x7f;
 }
 
+/* "1.2" is a byte rounded down, "12B" bytes; no space without a unit */
 static int
 quota_byte(int c, int pos)
 {
-	return (c >= '0' && c <= '9') ||
-	    (pos == 2 && c != '\0' && strchr("KMGTkmgt", c) != NULL);
+	return (c >= '0' && c <= '9') || (pos == 1 && c == '.') ||
+	    (pos == 2 && c != '\0' && strchr("BKMGTbkmgt", c) != NULL);
 }
 
 /* In "%cab.example", "a%cb.example" and "ab.exampl%c". */
@@ -651,10 +652,137 @@ test_passwords_and_quota(void **state)
 	assert_int_equal(q, 1024);
 	assert_int_equal(validate_quota("-1", "quota", &q, &err), -1);
 	assert_int_equal(validate_quota("5X", "quota", &q, &err), -1);
-	assert_int_equal(validate_quota("5MB", "quota", &q, &err), -1);
+	assert_int_equal(validate_quota("5MiBs", "quota", &q, &err), -1);
 	assert_int_equal(validate_quota("99999999999T", "quota", &q, &err),
 			 -1);
 	assert_string_equal(err.field, "quota");
+}
+
+/* Sizes as people type them, each with its bytes (powers of 1024). */
+static void
+test_sizes_as_typed(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t bytes;
+	} ok[] = {
+		{ "2GB", 2LL << 30 }, { "2 GB", 2LL << 30 },
+		{ "2GiB", 2LL << 30 }, { "2gib", 2LL << 30 },
+		{ "2  gB", 2LL << 30 }, { "2G", 2LL << 30 },
+		{ "500MB", 500LL << 20 }, { "500 MiB", 500LL << 20 },
+		{ "500m", 500LL << 20 }, { "1.5G", 3LL << 29 },
+		{ "1.5 GiB", 3LL << 29 }, { "0.5T", 1LL << 39 },
+		{ "1.25KB", 1280 }, { "64K", 65536 }, { "64 kib", 65536 },
+		{ "3TB", 3LL << 40 }, { "3 TiB", 3LL << 40 },
+		{ "100B", 100 }, { "100 b", 100 }, { "0", 0 }, { "0B", 0 },
+		{ "0.0G", 0 }, { "007M", 7LL << 20 },
+		/* rounded down to a whole byte */
+		{ "1.1G", 1181116006 }, { "1.5", 1 }, { "2.999B", 2 },
+		{ "0.001K", 1 }, { "8388607.99999999999999999T", INT64_MAX },
+	};
+	static const char *const bad[] = {
+		"", "G", "GB", "-1G", "+1G", " 2G", "2G ", "2 ", "2.", ".5G",
+		"2.G", "1,5G", "2 G B", "2Gi", "2iB", "2BB", "2KBB", "2GiBB",
+		"2PB", "2E", "1e3", "2\tG", "0x10", "2 GiB\n", "0.5", "0.1B",
+		"0.0009K", "0.00000000000000000000000000000001T", "8388608T",
+		"8388608 TB", "9223372036854775808", "9223372036854775807.5K",
+		"1000000000000000000000000000000000000000000000000000000000G",
+	};
+	struct hk_err err;
+	int64_t q;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (validate_quota(ok[i].in, "quota", &q, &err) != 0)
+			fail_msg("\"%s\" refused: %s", ok[i].in, err.message);
+		if (q != ok[i].bytes)
+			fail_msg("\"%s\" is %lld bytes, want %lld", ok[i].in,
+				 (long long)q, (long long)ok[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hk_err_clear(&err);
+		if (validate_quota(bad[i], "max_storage", &q, &err) == 0)
+			fail_msg("\"%s\" accepted as %lld bytes", bad[i],
+				 (long long)q);
+		assert_int_equal(err.code, HK_EINVAL);
+		assert_string_equal(err.field, "max_storage");
+	}
+	assert_int_equal(validate_quota("2 XB", "quota", &q, &err), -1);
+	assert_non_null(strstr(err.message, "unknown unit"));
+	assert_int_equal(validate_quota("0.5", "quota", &q, &err), -1);
+	assert_non_null(strstr(err.message, "less than one byte"));
+}
+
+/* c as UTF-8 into u (5 octets), NUL-terminated. */
+static void
+utf8_put(uint32_t c, char u[5])
+{
+	unsigned char *o = (unsigned char *)u;
+
+	if (c < 0x80) {
+		*o++ = (unsigned char)c;
+	} else if (c < 0x800) {
+		*o++ = (unsigned char)(0xc0 | c >> 6);
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*o++ = (unsigned char)(0xe0 | c >> 12);
+		*o++ = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else {
+		*o++ = (unsigned char)(0xf0 | c >> 18);
+		*o++ = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
+	}
+	*o = '\0';
+}
+
+/* Every invisible format character (Cf) is refused in a display name, at
+ * the start, inside and at the end, naming the field and the character;
+ * ordinary names, Japanese among them, still pass. */
+static void
+test_display_name_format_chars(void **state)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} cf[] = {
+		{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+		{ 0x180e, 0x180e }, { 0x200b, 0x200f }, { 0x202a, 0x202e },
+		{ 0x2060, 0x2064 }, { 0x2066, 0x2069 }, { 0xfeff, 0xfeff },
+		{ 0xfff9, 0xfffb }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+	};
+	static const char *const fmt[] = {
+		"%s松本", "松本%s太郎", "Taro%s",
+	};
+	static const char *const fine[] = {
+		"松本 太郎", "Matsui, Taro: 松井", "まつもと たろう",
+		"ｶﾀｶﾅ", "Ōno Émile", "محمد", "עברית", "Zoë 😀",
+		"a\u00a0b",
+	};
+	char u[5], buf[64], want[16];
+	struct hk_err err;
+
+	(void)state;
+	for (size_t r = 0; r < sizeof(cf) / sizeof(cf[0]); r++) {
+		for (uint32_t c = cf[r].lo; c <= cf[r].hi; c++) {
+			utf8_put(c, u);
+			snprintf(want, sizeof(want), "U+%04X", (unsigned)c);
+			for (int pos = 0; pos < 3; pos++) {
+				snprintf(buf, sizeof(buf), fmt[pos], u);
+				hk_err_clear(&err);
+				if (validate_display_name(buf, "name", &err)
+				    == 0)
+					fail_msg("%s accepted at %d", want,
+						 pos);
+				assert_int_equal(err.code, HK_EINVAL);
+				assert_string_equal(err.field, "name");
+				assert_non_null(strstr(err.message, want));
+			}
+		}
+	}
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		if (validate_display_name(fine[i], "name", &err) != 0)
+			fail_msg("\"%s\" refused: %s", fine[i], err.message);
 }
 
 static void
@@ -718,6 +846,8 @@ main(void)
 		cmocka_unit_test(test_lengths_and_case),
 		cmocka_unit_test(test_destinations),
 		cmocka_unit_test(test_passwords_and_quota),
+		cmocka_unit_test(test_sizes_as_typed),
+		cmocka_unit_test(test_display_name_format_chars),
 		cmocka_unit_test(test_hashes),
 		cmocka_unit_test(test_guest_fields),
 	};

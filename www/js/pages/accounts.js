@@ -29,13 +29,23 @@ export default async function render(ctx) {
 		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
 		if (a.login === me) { toggle.disabled = true; del.disabled = true; }
 		pw.addEventListener('click', () => notice.run(async () => {
+			// a password that leaked may have made keys: they can go with it
+			const revoke = h('input', { id: 'account-revoke-keys', type: 'checkbox' });
+			const detail = [t('accounts.new_password_detail')];
+			if (a.live_keys > 0) {
+				detail.push(h('br'), h('span', { class: 'check' }, revoke, ' ',
+					h('label', { for: revoke.id }, t('accounts.revoke_keys', { count: a.live_keys }))));
+			}
 			const ok = await confirmDialog({ title: t('accounts.new_password_title'),
-				message: t('accounts.new_password_confirm', { login: a.login }), detail: t('accounts.new_password_detail'),
+				message: t('accounts.new_password_confirm', { login: a.login }), detail,
 				confirmLabel: t('accounts.new_password') });
 			if (!ok) return false;
 			const password = generatePassword(16);
-			await api.patch(path('accounts', a.login), { password });
-			await secretDialog({ title: t('accounts.password_title'), message: t('accounts.password_done', { login: a.login }),
+			const body = { password };
+			if (revoke.checked) body.revoke_keys = true;
+			await api.patch(path('accounts', a.login), body);
+			await secretDialog({ title: t('accounts.password_title'),
+				message: t(revoke.checked ? 'accounts.password_done_keys' : 'accounts.password_done', { login: a.login }),
 				secret: password, label: t('accounts.password') });
 			return false;
 		}));

@@ -43,7 +43,7 @@ export default async function render(ctx) {
 			td(t('apikeys.login'), k.login),
 			td(t('apikeys.access'), k.read_only ? badge('neutral', t('apikeys.read_only')) : badge('admin', t('apikeys.read_write'))),
 			td(t('apikeys.created'), date(k.created_at)),
-			td(t('apikeys.expires'), k.expires_at ? date(k.expires_at) : h('span', { class: 'muted' }, t('apikeys.never'))),
+			td(t('apikeys.expires'), k.expires_at ? dateTime(k.expires_at) : h('span', { class: 'muted' }, t('apikeys.never'))),
 			td(t('apikeys.last_used'), whenNode(k.last_used_at, 'apikeys.never_used')),
 			td(t('common.status'), status(k)),
 			h('td', { class: 'col-actions' }, revoke));
@@ -73,7 +73,9 @@ export default async function render(ctx) {
 		},
 		async send(body) {
 			const k = await api.post('/api-keys', body);
-			await secretDialog({ title: t('apikeys.created_title'), message: t('apikeys.created_text', { login: k.login }),
+			// a key made here ends with this sign-in at the latest: say when
+			const until = k.expires_at ? ` ${t('apikeys.created_until', { when: dateTime(k.expires_at) })}` : '';
+			await secretDialog({ title: t('apikeys.created_title'), message: t('apikeys.created_text', { login: k.login }) + until,
 				secret: k.token, label: t('apikeys.token') });
 			expires.value = ''; ro.checked = false;
 			list.load(null);

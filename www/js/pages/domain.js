@@ -6,13 +6,13 @@
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
-import { number, quota, bytes, fromUnitInput, toUnitInput } from '../format.js';
+import { number, quota, bytes, readSize } from '../format.js';
 import { displayAddress } from '../punycode.js';
 import { allGuests, watchGuest } from '../poll.js';
 import { whenNode } from '../guestview.js';
 import { generatePassword } from '../password.js';
 import { activeBadge, checkField, confirmDialog, domainHref, errorNotice, errorText, field,
-	formDialog, submitForm, readLocalPart, nextId, quotaInputs,
+	formDialog, submitForm, readLocalPart, nextId, sizeInput,
 	setState, table, td, tdTitle, toast } from '../ui.js';
 import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
 import { pagedList } from '../listview.js';
@@ -71,7 +71,7 @@ function addForm(d, onAdded) {
 	const password = h('input', { id: 'mb-password', name: 'password', type: 'password',
 		autocomplete: 'new-password', required: true, spellcheck: 'false' });
 	const name = h('input', { id: 'mb-name', name: 'name', type: 'text', autocomplete: 'off', maxlength: '256' });
-	const q = quotaInputs('mb-quota');
+	const q = sizeInput('mb-quota');
 	const gen = h('button', { type: 'button', class: 'btn' }, t('mailbox.generate'));
 	const show = h('button', { type: 'button', class: 'btn', 'aria-pressed': 'false', 'aria-controls': 'mb-password' }, t('mailbox.show'));
 	function reveal(on) {
@@ -93,17 +93,17 @@ function addForm(d, onAdded) {
 			field({ label: t('mailbox.name'), input: name, error: 'name', hint: t('mailbox.name_hint') }),
 			field({ label: t('mailbox.password'), input: password, error: 'password',
 				after: [show, gen], hint: t('mailbox.password_hint') }),
-			field({ label: t('mailbox.quota'), input: q.num, after: q.unit, error: 'quota', hint: quotaHint }),
+			field({ label: t('mailbox.quota'), input: q, error: 'quota', hint: quotaHint }),
 		],
 		check(errs) {
 			const localPart = readLocalPart(local, errs);
 			if (localPart === null) return null;
 			if (!password.value) { errs.field('password', t('common.required')); return null; }
-			const bytesV = fromUnitInput(q.num.value, q.sel.value);
-			if (Number.isNaN(bytesV)) { errs.field('quota', t('mailbox.quota_bad')); return null; }
+			const size = readSize(q.value);
+			if (Number.isNaN(size)) { errs.field('quota', t('mailbox.quota_bad')); return null; }
 			const body = { local_part: localPart, password: password.value };
 			if (name.value.trim()) body.name = name.value.trim();
-			if (bytesV !== null) body.quota = bytesV;
+			if (size !== null) body.quota = size;
 			return body;
 		},
 		async send(body) {
@@ -299,7 +299,8 @@ function mailboxList(d, onChanged) {
 async function settings(d, guests) {
 	const active = h('input', { id: nextId('ds-active'), type: 'checkbox', checked: d.active });
 	const max = h('input', { id: nextId('ds-max'), type: 'text', inputmode: 'numeric', value: String(d.max_mailboxes || '') });
-	const q = quotaInputs(nextId('ds-quota'), toUnitInput(d.default_quota_bytes));
+	const q = sizeInput(nextId('ds-quota'), d.default_quota_bytes);
+	const shownQuota = q.value;
 	const others = guests.filter((g) => g.name !== d.guest);
 	const backup = h('select', { id: nextId('ds-backup') },
 		h('option', { value: '' }, t('domain.no_backup')),
@@ -309,7 +310,7 @@ async function settings(d, guests) {
 		fields: [
 			checkField({ input: active, label: t('domain.active_label'), error: 'active', hint: t('domain.active_hint') }),
 			field({ label: t('domain.max_mailboxes'), input: max, error: 'max_mailboxes', hint: t('domain.max_hint') }),
-			field({ label: t('domain.default_quota'), input: q.num, after: q.unit, error: 'default_quota', hint: t('domain.default_quota_hint') }),
+			field({ label: t('domain.default_quota'), input: q, error: 'default_quota', hint: t('domain.default_quota_hint') }),
 			field({ label: t('domain.backup_guest'), input: backup, error: 'backup_guest', hint: t('domain.backup_hint') }),
 		],
 		onSubmit: async (form, errs) => {
@@ -318,9 +319,11 @@ async function settings(d, guests) {
 			const m = max.value.trim() === '' ? 0 : Number(max.value.trim());
 			if (!Number.isInteger(m) || m < 0) { errs.field('max_mailboxes', t('common.whole_number')); return false; }
 			if (m !== d.max_mailboxes) body.max_mailboxes = m;
-			const b = fromUnitInput(q.num.value, q.sel.value);
-			if (Number.isNaN(b)) { errs.field('default_quota', t('mailbox.quota_bad')); return false; }
-			if ((b || 0) !== d.default_quota_bytes) body.default_quota = b || 0;
+			if (q.value !== shownQuota) {	// as shown, it may be rounded
+				const size = readSize(q.value);
+				if (Number.isNaN(size)) { errs.field('default_quota', t('mailbox.quota_bad')); return false; }
+				body.default_quota = size === null ? 0 : size;
+			}
 			const bg = backup.value || null;
 			if (bg !== d.backup_guest) body.backup_guest = bg;
 			if (!Object.keys(body).length) return d;

@@ -3,7 +3,10 @@
 // checked first (a dry run: the rows shown, those with problems marked),
 // then imported, the job's progress polled (POST /imports answers at once
 // with a job; GET /imports/ID tells how far it is), the result and a
-// report to download, and the project's recent imports.
+// report to download, and the project's recent imports, whatever their
+// door (the API, this panel, the CLI's hakomail import).  A job ends
+// "done" (written), "checked" (a dry run, problems or not) or "failed"
+// (it could not run, or was refused: its error says why).
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
@@ -145,14 +148,18 @@ function phaseText(job) {
 	return t('import.phase_progress', { phase: name, done: job.done, total: job.total });
 }
 
+const ended = (job) => job.state !== 'queued' && job.state !== 'running';
+
 function stateBadgeOf(job) {
-	if (job.state === 'queued' || job.state === 'running') return badge('neutral', t('import.state_running'), { 'data-state': job.state });
-	if (job.dry_run) {
-		return job.state === 'done' ? badge('on', t('import.state_checked'), { 'data-state': job.state })
-			: badge('warn', t(job.error && job.error.code === 'invalid' ? 'import.state_problems' : 'import.state_failed'), { 'data-state': job.state });
+	const attrs = { 'data-state': job.state };
+	if (!ended(job)) return badge('neutral', t('import.state_running'), attrs);
+	if (job.state === 'checked') {
+		return job.invalid ? badge('warn', t('import.state_checked_problems'), attrs)
+			: badge('on', t('import.state_checked'), attrs);
 	}
-	return job.state === 'done' ? badge('on', t('import.state_done'), { 'data-state': job.state })
-		: badge('error', t('import.state_failed'), { 'data-state': job.state });
+	if (job.state === 'done') return badge('on', t('import.state_done'), attrs);
+	return job.error && job.error.code === 'invalid' && job.invalid > 0
+		? badge('warn', t('import.state_problems'), attrs) : badge('error', t('import.state_failed'), attrs);
 }
 
 // ---- polling a job --------------------------------------------------------------
@@ -179,7 +186,7 @@ function pollJob(ctx, id, onUpdate) {
 				if (!ctx.alive()) { end(null); return; }
 				failures = 0;
 				onUpdate(job);
-				if (job.state === 'done' || job.state === 'failed') { end(job); return; }
+				if (ended(job)) { end(job); return; }
 			} catch (err) {
 				if (err.status === 401 || err.status === 404 || ++failures > 20) { end(null, err); return; }
 			}
@@ -228,7 +235,7 @@ function recentCard() {
 				td(t('common.status'), stateBadgeOf(j)),
 				td(t('import.counts'), t(j.dry_run ? 'import.counts_check' : j.state === 'failed' ? 'import.counts_failed' : 'import.counts_done',
 					{ rows: j.rows, added: j.added, updated: j.updated, invalid: j.invalid })),
-				td(t('import.by'), j.actor)))
+				td(t('import.by'), j.actor, h('span', { class: 'sub', 'data-via': j.via }, t(`import.via_${j.via}`)))))
 				: emptyRow(5, t('import.recent_empty')));
 		} catch (err) {
 			if (err.status === 401) return;
@@ -302,10 +309,10 @@ export default async function render(ctx) {
 
 	function canImport() {
 		if (!checked || busy) return false;
-		if (checked.state === 'done') return checked.rows > 0;
+		if (checked.state !== 'checked') return false;
+		if (checked.invalid === 0) return checked.rows > 0;
 		// problems found: written only when the rows with problems are skipped
-		return checked.error && checked.error.code === 'invalid' && checked.invalid > 0 && skip.checked
-			&& checked.added + checked.updated > 0;
+		return skip.checked && checked.added + checked.updated > 0;
 	}
 	function sync() {
 		runBtn.disabled = !canImport();
@@ -333,21 +340,24 @@ export default async function render(ctx) {
 	}
 
 	function showProgress(job) {
-		const ended = job.state === 'done' || job.state === 'failed';
+		const over = ended(job);
 		progress.hidden = false;
-		if (ended) { progress.max = 1; progress.value = job.state === 'done' ? 1 : 0; } else if (job.phase && job.phase !== 'write' && job.total) {
+		if (over) { progress.max = 1; progress.value = job.state === 'failed' ? 0 : 1; } else if (job.phase && job.phase !== 'write' && job.total) {
 			progress.max = job.total;
 			progress.value = job.done;
 		} else progress.removeAttribute('value');	// not known: an indeterminate bar
 		progress.setAttribute('aria-label', phaseText(job));
-		setText(phase, ended ? '' : phaseText(job));
+		setText(phase, over ? '' : phaseText(job));
 	}
 
 	function showOutcome(job) {
 		let kindCls = 'notice-info';
 		let text;
 		const where = job.error ? whereText(job.error.field) : '';
-		if (job.state === 'done' && job.dry_run) {
+		if (job.state === 'checked' && job.invalid > 0) {
+			kindCls = 'notice-warn';
+			text = t('import.checked_problems', { count: job.invalid, rows: job.rows });
+		} else if (job.state === 'checked') {
 			kindCls = 'notice-info';
 			text = t('import.checked_ok', { count: job.added + job.updated, added: job.added, updated: job.updated });
 		} else if (job.state === 'done') {
@@ -355,8 +365,7 @@ export default async function render(ctx) {
 			text = t('import.done_text', { added: job.added, updated: job.updated, skipped: job.invalid });
 		} else if (job.error && job.error.code === 'invalid' && job.invalid > 0) {
 			kindCls = 'notice-warn';
-			text = job.dry_run ? t('import.checked_problems', { count: job.invalid, rows: job.rows })
-				: t('import.failed_problems', { count: job.invalid });
+			text = t('import.failed_problems', { count: job.invalid });
 		} else {
 			kindCls = 'notice-error';
 			const msg = job.error ? (where ? `${where}: ${job.error.message}` : errorText(job.error)) : t('errors.unknown');
@@ -542,7 +551,7 @@ export default async function render(ctx) {
 		recent.el);
 	// an import still running (the page was left and came back to): shown
 	const items = await recent.load();
-	const running = items.find((j) => j.state === 'queued' || j.state === 'running');
+	const running = items.find((j) => !ended(j) && j.via !== 'cli');
 	if (running && ctx.alive()) {
 		busy = true;
 		sync();

@@ -4,9 +4,9 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
-import { number, bytes, fromUnitInput, toUnitInput } from '../format.js';
+import { number, bytes, readSize } from '../format.js';
 import { confirmDialog, errorNotice, field, formDialog, submitForm,
-	nextId, quotaInputs, table, td, tdTitle, toast, usageMeter } from '../ui.js';
+	nextId, sizeInput, table, td, tdTitle, toast, usageMeter } from '../ui.js';
 import { pagedList } from '../listview.js';
 
 function wholeOrZero(input) {
@@ -19,11 +19,12 @@ function wholeOrZero(input) {
 function limitFields(prefix, p) {
 	const maxDomains = h('input', { id: nextId(`${prefix}-maxd`), type: 'text', inputmode: 'numeric', value: p && p.max_domains ? String(p.max_domains) : '' });
 	const maxMailboxes = h('input', { id: nextId(`${prefix}-maxm`), type: 'text', inputmode: 'numeric', value: p && p.max_mailboxes ? String(p.max_mailboxes) : '' });
-	const storage = quotaInputs(nextId(`${prefix}-maxs`), toUnitInput(p ? p.max_storage_bytes : 0));
+	const storage = sizeInput(nextId(`${prefix}-maxs`), p ? p.max_storage_bytes : 0);
+	const shownStorage = storage.value;
 	const nodes = [
 		field({ label: t('projects.max_domains'), input: maxDomains, error: 'max_domains', hint: t('projects.zero_hint') }),
 		field({ label: t('projects.max_mailboxes'), input: maxMailboxes, error: 'max_mailboxes', hint: t('projects.zero_hint') }),
-		field({ label: t('projects.max_storage'), input: storage.num, after: storage.unit, error: 'max_storage', hint: t('projects.storage_hint') }),
+		field({ label: t('projects.max_storage'), input: storage, error: 'max_storage', hint: t('projects.storage_hint') }),
 	];
 	function read(errs) {
 		const body = {};
@@ -31,11 +32,12 @@ function limitFields(prefix, p) {
 		if (Number.isNaN(d)) { errs.field('max_domains', t('common.whole_number')); return null; }
 		const m = wholeOrZero(maxMailboxes);
 		if (Number.isNaN(m)) { errs.field('max_mailboxes', t('common.whole_number')); return null; }
-		const s = fromUnitInput(storage.num.value, storage.sel.value);
+		const s = readSize(storage.value);
 		if (Number.isNaN(s)) { errs.field('max_storage', t('mailbox.quota_bad')); return null; }
 		body.max_domains = d;
 		body.max_mailboxes = m;
-		body.max_storage = s || 0;
+		// unchanged: the stored bytes, not the (maybe rounded) text shown
+		body.max_storage = p && storage.value === shownStorage ? p.max_storage_bytes : s || 0;
 		return body;
 	}
 	return { nodes, read };
