@@ -288,10 +288,10 @@ store_alias_update(struct db *db, const struct hk_actor *actor,
 				 DB_INTV(active) };
 
 	return change_alias(db, actor, "alias.update", local_part, domain,
-			    destinations, "UPDATE alias SET destinations = COALESCE(CAST($3 "
-			    "AS TEXT), destinations), active = CASE WHEN $4 < 0"
-			    " THEN active ELSE $4 END WHERE domain_id = $1 AND "
-			    "local_part = $2", p, 4, err);
+			    destinations, "UPDATE alias SET destinations = "
+			    "COALESCE(CAST($3 AS TEXT), destinations), active ="
+			    " CASE WHEN $4 < 0 THEN active ELSE $4 END WHERE "
+			    "domain_id = $1 AND local_part = $2", p, 4, err);
 }
 
 int

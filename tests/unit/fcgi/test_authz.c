@@ -163,7 +163,7 @@ seed_job(struct world *w, const char *project, const char *login)
 	struct hk_actor owner = { .via = "api" };
 	struct import_job_in in = { "mailboxes", "", "utf-8", 0, 0, 0, "h:1",
 				    1 };
-	struct import_job_result res = { 0, 0, 0, 0, "[]", 0, NULL };
+	struct import_job_result res = { 0, 0, 0, 0, "[]", 0, NULL, -1 };
 	char sql[96];
 	struct hk_err err;
 	json_t *obj = NULL;
