@@ -380,6 +380,10 @@ ref_field(struct ref *r)
 {
 	if (r->failed)
 		return;
+	if (r->nfields >= CSVIN_MAX_COLUMNS) {	/* refused as it is read */
+		ref_fail(r, r->row_line);
+		return;
+	}
 	if (r->flen > r->lim->max_field) {
 		ref_fail(r, r->field_line);
 		return;
