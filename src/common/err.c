@@ -60,6 +60,19 @@ hk_err_clear(struct hk_err *err)
 		memset(err, 0, sizeof(*err));
 }
 
+int
+hk_err_internal(enum hk_errcode code)
+{
+	switch (code) {
+	case HK_EINVAL: case HK_ENOTFOUND: case HK_EEXIST: case HK_EAUTH:
+	case HK_EFORBIDDEN: case HK_ETOOBIG: case HK_ELIMIT:
+	case HK_ETHROTTLED:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 const char *
 hk_errcode_name(enum hk_errcode code)
 {

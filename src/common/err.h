@@ -44,6 +44,10 @@ int hk_fail_errno(struct hk_err *err, const char *fmt, ...)
 
 void hk_err_clear(struct hk_err *err);
 
+/* Whether a code is the server's fault, not the caller's (a database or
+ * system failure): a client is told only "internal error". */
+int hk_err_internal(enum hk_errcode code);
+
 /* Stable lower-case name of a code ("invalid", "not_found", ...). */
 const char *hk_errcode_name(enum hk_errcode code);
 

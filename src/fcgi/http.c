@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "utf8.h"
+#include "jsonout.h"
 
 int
 http_hexval(int c)
@@ -98,6 +98,8 @@ http_split_path(const char *uri, const char *prefix, char *buf,
 int
 http_status(enum hk_errcode code)
 {
+	if (hk_err_internal(code))
+		return 500;
 	switch (code) {
 	case HK_EINVAL:		return 400;
 	case HK_EAUTH:		return 401;
@@ -111,48 +113,6 @@ http_status(enum hk_errcode code)
 	}
 }
 
-/*
- * s as valid UTF-8 in out: an error's text may hold a piece of what the
- * client sent, cut anywhere (jansson quotes the bad token, hk_fail cuts
- * at its buffer's end), and jansson refuses a string that is not UTF-8.
- * Each byte that does not begin a whole, shortest-form sequence becomes
- * '?'.
- */
-static const char *
-utf8_clean(const char *s, char *out, size_t outlen)
-{
-	size_t o = 0, len = strlen(s);
-	uint32_t cp;
-
-	for (size_t i = 0; i < len && o + 5 < outlen; ) {
-		size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
-
-		if (n == 0) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, n);
-		o += n;
-		i += n;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-json_t *
-http_error_object(const struct hk_err *err)
-{
-	char message[sizeof(err->message)], field[sizeof(err->field)];
-
-	return json_pack("{s:s, s:s, s:s?}", "code",
-			 hk_errcode_name(err->code), "message",
-			 http_status(err->code) == 500 ? "internal error" :
-			 utf8_clean(err->message, message, sizeof(message)),
-			 "field", err->field[0] ? utf8_clean(err->field, field,
-			 sizeof(field)) : NULL);
-}
-
 void
 http_error(struct http_resp *resp, const struct hk_err *err)
 {
@@ -161,7 +121,7 @@ http_error(struct http_resp *resp, const struct hk_err *err)
 		snprintf(resp->internal, sizeof(resp->internal), "%s: %s",
 			 hk_errcode_name(err->code), err->message);
 	json_decref(resp->body);
-	resp->body = json_pack("{s:o}", "error", http_error_object(err));
+	resp->body = json_pack("{s:o}", "error", jsonout_error(err));
 }
 
 const char *

@@ -69,11 +69,7 @@ int http_hexval(int c);
 /* The HTTP status for an error code. */
 int http_status(enum hk_errcode code);
 
-/* {"code","message","field"} as a client may see it: the message of an
- * internal error (a 500) is only "internal error", and text that is not
- * UTF-8 is cleaned.  A new reference, or NULL when out of memory. */
-json_t *http_error_object(const struct hk_err *err);
-/* Sets resp to the JSON error {"error": http_error_object(err)}. */
+/* Sets resp to the JSON error {"error": jsonout_error(err)}. */
 void http_error(struct http_resp *resp, const struct hk_err *err);
 
 /* The answer's body as a jansson value (a new reference; NULL if none),

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "import_ctx.h"
 #include "import_hash.h"
+#include "jsonout.h"
 #include "log.h"
 
 static const char *const columns[] = { "address", "password",
@@ -616,22 +617,12 @@ problems_json(const struct import_report *rep)
 static char *
 error_json(int64_t id, const struct hk_err *e)
 {
-	int internal = e->code == HK_EDB || e->code == HK_ESYS ||
-	    e->code == HK_EPROTO || e->code == HK_EINTERNAL;
-	const char *name = hk_errcode_name(e->code);
-	json_t *obj;
-	char *text;
+	json_t *obj = jsonout_error(e);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
-	if (internal)
-		log_error("import %lld: %s: %s", (long long)id, name,
-			  e->message);
-	obj = json_pack("{s:s, s:s, s:s?}", "code", name, "message",
-			internal ? "internal error" : e->message, "field",
-			e->field[0] ? e->field : NULL);
-	if (obj == NULL)	/* words not UTF-8: the code alone */
-		obj = json_pack("{s:s, s:s, s:n}", "code", name, "message",
-				name, "field");
-	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	if (hk_err_internal(e->code))
+		log_error("import %lld: %s: %s", (long long)id,
+			  hk_errcode_name(e->code), e->message);
 	json_decref(obj);
 	return text;
 }

@@ -151,3 +151,45 @@ jsonout_utf8(struct strbuf *sb, const char *s, size_t n)
 {
 	return utf8_valid(s, n) ? jsonout_string(sb, s, n) : -2;
 }
+
+/*
+ * s as valid UTF-8 in out: an error's text may hold a piece of what the
+ * client sent, cut anywhere (jansson quotes the bad token, hk_fail cuts
+ * at its buffer's end), and jansson refuses a string that is not UTF-8.
+ * Each byte that does not begin a whole, shortest-form sequence becomes
+ * '?'.
+ */
+static const char *
+utf8_clean(const char *s, char *out, size_t outlen)
+{
+	size_t o = 0, len = strlen(s);
+	uint32_t cp;
+
+	for (size_t i = 0; i < len && o + 5 < outlen; ) {
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i, &cp);
+
+		if (n == 0) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+json_t *
+jsonout_error(const struct hk_err *err)
+{
+	char message[sizeof(err->message)], field[sizeof(err->field)];
+
+	return json_pack("{s:s, s:s, s:s?}", "code",
+			 hk_errcode_name(err->code), "message",
+			 hk_err_internal(err->code) ? "internal error" :
+			 utf8_clean(err->message, message, sizeof(message)),
+			 "field", err->field[0] ? utf8_clean(err->field, field,
+			 sizeof(field)) : NULL);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * jsonout.h - a jansson value written as compact JSON into a strbuf.
+ * jsonout.h - a jansson value written as compact JSON into a strbuf,
+ * and the one shape of an error a client sees.
  *
  * jansson's own json_dumps() spends about 7 ns a byte (a page of 100
  * mailboxes, 15 KB, took 116 us of a 290 us request); this writer copies
@@ -13,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "err.h"
 #include "strbuf.h"
 
 #include <stddef.h>
@@ -27,5 +29,11 @@ int jsonout(struct strbuf *sb, const json_t *v);
 int jsonout_string(struct strbuf *sb, const char *s, size_t n);
 int jsonout_utf8(struct strbuf *sb, const char *s, size_t n);
 int jsonout_integer(struct strbuf *sb, int64_t v);
+
+/* An error as a client may see it, {"code","message","field"}: the API's
+ * answers and an import job's error alike.  The message of an internal
+ * error (hk_err_internal) is only "internal error"; text that is not
+ * UTF-8 is cleaned.  A new reference, or NULL when out of memory. */
+json_t *jsonout_error(const struct hk_err *err);
 
 #endif
