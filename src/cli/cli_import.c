@@ -33,8 +33,6 @@
 #include "utf8.h"
 #include "wake.h"
 
-#define FILENAME_MAX_LEN	200	/* as the API keeps it */
-
 /* The whole file, refused past max bytes before reading it. */
 static int
 read_file(const char *path, size_t max, char **data, size_t *len,
@@ -152,7 +150,7 @@ start_job(struct cli *c, const char *path, const struct import_opts *o,
 	  const struct csvin_doc *doc, int64_t *id, struct hk_err *err)
 {
 	char host[64] = "", prefix[80], worker[96];
-	char filename[FILENAME_MAX_LEN + 1];
+	char filename[IMPORT_FILENAME_MAX + 1];
 	struct import_job_in in = { c->argv[1], filename,
 		csvin_encoding_name(doc->encoding), o->dry_run,
 		o->skip_invalid, o->upsert, worker, INT_MAX };

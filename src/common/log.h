@@ -20,8 +20,9 @@
  * Messages are bounded (LOG_LINE_MAX, cut with "..."). As text a control
  * character becomes "?"; in JSON it is escaped and a byte that is not
  * UTF-8 becomes U+FFFD: a hostile name cannot forge a line or break a
- * shipper.  log_init and log_set_level are for the start, before any thread; the
- * others may be called from any thread and keep errno as it was.
+ * shipper.  log_init and log_set_level are for the start, before any
+ * thread; the others may be called from any thread and keep errno as it
+ * was.
  */
 #ifndef HK_LOG_H
 #define HK_LOG_H

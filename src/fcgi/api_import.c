@@ -37,7 +37,6 @@
 #include "query.h"
 #include "wake.h"
 
-#define FILENAME_MAX_LEN	200
 
 struct job_run {
 	struct db *db;
@@ -126,10 +125,10 @@ job_options(struct api_call *call, struct job_run *j,
 	/* the uploader's name for the file, shown back and never used as
 	 * a path; query.c has held it to UTF-8 without control characters */
 	if (query_get(&q, "filename") != NULL &&
-	    strlen(query_get(&q, "filename")) > FILENAME_MAX_LEN)
+	    strlen(query_get(&q, "filename")) > IMPORT_FILENAME_MAX)
 		return hk_fail(err, HK_EINVAL, "filename", "longer than %d "
-			       "bytes", FILENAME_MAX_LEN);
-	snprintf(filename, FILENAME_MAX_LEN + 1, "%s",
+			       "bytes", IMPORT_FILENAME_MAX);
+	snprintf(filename, IMPORT_FILENAME_MAX + 1, "%s",
 		 query_get(&q, "filename") ? query_get(&q, "filename") : "");
 	in->filename = filename;
 	if (query_get(&q, "create_domains_on") != NULL) {
@@ -157,7 +156,7 @@ queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
 	struct csvin_limits lim = CSVIN_DEFAULT_LIMITS;
 	struct import_job_in in = { 0 };
 	enum csvin_encoding enc;
-	char host[64] = "", worker[96], filename[FILENAME_MAX_LEN + 1];
+	char host[64] = "", worker[96], filename[IMPORT_FILENAME_MAX + 1];
 	json_t *job = NULL;
 
 	if (job_options(call, j, &in, &enc, filename, err) < 0)

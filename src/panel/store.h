@@ -595,9 +595,12 @@ int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);
 
 /* --- import jobs, whatever the door (store_importjob.c) --- */
+/* The longest file name a job keeps, whichever door it came through. */
+#define IMPORT_FILENAME_MAX	200
 struct import_job_in {
 	const char *kind;		/* "mailboxes" or "aliases" */
-	const char *filename;		/* as the uploader named it, or "" */
+	const char *filename;		/* as the uploader named it, or "";
+					 * at most IMPORT_FILENAME_MAX bytes */
 	const char *encoding;		/* what the file turned out to be */
 	int dry_run, skip_invalid, upsert;
 	const char *worker;		/* "host:pid" that will run it (the

@@ -64,7 +64,8 @@ bundle_for(struct db *db, const struct push_cfg *cfg,
 	char sha[65];
 	int rc;
 
-	if (push_shared_cache_take(cfg->shared, job->id, job->desired_gen, wire)) {
+	if (push_shared_cache_take(cfg->shared, job->id, job->desired_gen,
+				   wire)) {
 		*gen = job->desired_gen;
 		return 0;
 	}

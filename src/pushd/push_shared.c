@@ -73,8 +73,8 @@ drop(struct push_shared *ps, struct cache_entry *e)
 }
 
 int
-push_shared_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
-		struct strbuf *wire)
+push_shared_cache_take(struct push_shared *ps, int64_t guest_id,
+		       int64_t gen, struct strbuf *wire)
 {
 	int found = 0;
 
@@ -101,8 +101,8 @@ push_shared_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
 }
 
 void
-push_shared_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
-	       struct strbuf *wire)
+push_shared_cache_put(struct push_shared *ps, int64_t guest_id,
+		      int64_t gen, struct strbuf *wire)
 {
 	int kept = 0;
 

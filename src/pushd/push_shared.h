@@ -15,12 +15,12 @@
 /* Moves the kept bundle of (guest, gen) into *wire (freeing what *wire
  * held) and returns 1; 0 when there is none.  Older generations of the
  * guest are dropped. */
-int push_shared_cache_take(struct push_shared *ps, int64_t guest_id, int64_t gen,
-		    struct strbuf *wire);
+int push_shared_cache_take(struct push_shared *ps, int64_t guest_id,
+			   int64_t gen, struct strbuf *wire);
 
 /* Keeps *wire for a retry if there is room: then *wire is left empty. */
-void push_shared_cache_put(struct push_shared *ps, int64_t guest_id, int64_t gen,
-		    struct strbuf *wire);
+void push_shared_cache_put(struct push_shared *ps, int64_t guest_id,
+			   int64_t gen, struct strbuf *wire);
 
 /* Sleeps until this caller's start slot: slots are stagger_ms apart. */
 void push_shared_stagger(struct push_shared *ps);

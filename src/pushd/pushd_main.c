@@ -80,12 +80,13 @@ log_result(const struct push_job *job, const struct push_result *r)
 		log_info("guest %s: checked, generation %lld serving as "
 			 "applied", job->name, (long long)r->gen);
 	else if (r->ok)
-		log_info("guest %s: generation %lld applied in %.3f s", job->name,
-			 (long long)r->gen, r->seconds);
+		log_info("guest %s: generation %lld applied in %.3f s",
+			 job->name, (long long)r->gen, r->seconds);
 	else
 		log_warn("guest %s: generation %lld %s: %s%s", job->name,
-			 (long long)r->gen, r->state, r->error, r->repaired[0] ?
-			 " (a newer generation is owed at once)" : "");
+			 (long long)r->gen, r->state, r->error,
+			 r->repaired[0] ? " (a newer generation is owed at "
+			 "once)" : "");
 }
 
 /* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
