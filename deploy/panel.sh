@@ -5,6 +5,7 @@
 # quickstart and by the integration tests, so both run the panel one way.
 #
 #   panel.sh setup   set up STATE: users, config, nginx config, SSH key, db
+#                    (the users, groups and modes of a production install)
 #   panel.sh start   start nginx, the FastCGI workers and pushd
 #   panel.sh stop    stop them, by the PIDs recorded at start
 #
@@ -23,15 +24,29 @@ run=$HK_STATE/run
 
 die() { echo "panel.sh: $*" >&2; exit 1; }
 
+# The users, as README.md's production install makes them: the API's
+# workers run as hakomail, pushd as hakomail-push; both are in the group
+# hakomail, which owns the database.
+users() {
+	local nologin="--system --home-dir /nonexistent --shell /usr/sbin/nologin"
+	id hakomail >/dev/null 2>&1 || useradd $nologin --user-group hakomail
+	id hakomail-push >/dev/null 2>&1 ||
+		useradd $nologin --user-group --groups hakomail hakomail-push
+	id -nG hakomail-push | tr ' ' '\n' | grep -qx hakomail ||
+		usermod -a -G hakomail hakomail-push
+}
+
 setup() {
 	getent group www-data >/dev/null || die "group www-data missing (install nginx)"
-	id hakomail >/dev/null 2>&1 ||
-		useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin hakomail
+	users
 	install -d -m 0755 "$HK_STATE"
 	install -d -m 0755 "$run"
 	install -d -m 0755 "$HK_STATE/log" "$HK_STATE/nginx"
-	install -d -m 0770 -o hakomail -g hakomail "$HK_STATE/db"
-	install -d -m 0700 "$HK_STATE/ssh" "$HK_STATE/pushd"
+	# setgid: whoever makes a file of the database, it is the group's
+	install -d -m 2770 -o hakomail -g hakomail "$HK_STATE/db"
+	# the key and pushd's state are hakomail-push's alone
+	install -d -m 0700 -o hakomail-push -g hakomail-push "$HK_STATE/ssh" \
+		"$HK_STATE/pushd"
 	cat >"$conf" <<CONF
 # written by panel.sh; see deploy/hakomail.conf for every setting
 [database]
@@ -45,6 +60,7 @@ user = hakomail
 wake_socket = $run/pushd.sock
 ssh_key = $HK_STATE/ssh/id_ed25519
 state_dir = $HK_STATE/pushd
+user = hakomail-push
 timeout = 30
 retry_max = 60
 ${HK_PUSHD_CONF:-}
@@ -55,10 +71,19 @@ CONF
 	    "$here/nginx/hakomail-server.conf.in" >"$HK_STATE/nginx-server.conf"
 	[ -f "$HK_STATE/ssh/id_ed25519" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C hakomail-pushd -f "$HK_STATE/ssh/id_ed25519"
+	chown -R hakomail-push:hakomail-push "$HK_STATE/ssh" "$HK_STATE/pushd"
+	chmod 0600 "$HK_STATE/ssh/id_ed25519"
+	# A database of an earlier panel.sh may be root's or its group's to
+	# read only: both users write it.  A new one is made by init, which
+	# as root becomes the directory's owner to make it.
+	case $db_url in sqlite:*)
+		local db=${db_url#sqlite:}
+		if [ -e "$db" ]; then
+			chown hakomail:hakomail "$db"*
+			chmod 0660 "$db"*
+		fi ;;
+	esac
 	"$HK_BIN/hakomail" -c "$conf" init
-	# The workers run as hakomail; SQLite gives files it creates as root
-	# the owner of the database file.
-	case $db_url in sqlite:*) chown hakomail:hakomail "${db_url#sqlite:}" ;; esac
 }
 
 # wait_for PATH SECONDS: until PATH exists (a socket or a pid file).
@@ -76,6 +101,8 @@ start_one() {	# start_one NAME CMD...: in the background, PID recorded
 	echo $! >"$run/$name.pid"
 }
 
+# Both daemons start as root, open their sockets and become their users
+# themselves ([fcgi] user, [pushd] user), as under systemd.
 start() {
 	[ -f "$conf" ] || die "run 'panel.sh setup' first"
 	rm -f "$run/fcgi.sock" "$run/pushd.sock"

@@ -5,10 +5,13 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -294,6 +297,69 @@ cli_listed(struct cli *c, int rc, json_t *items, const char *const *cols,
 	cli_print(c, items, cols);
 	json_decref(items);
 	return 0;
+}
+
+#define CLI_INPUTS 4
+
+static struct {
+	const char *path;	/* an argv string */
+	int fd;
+} inputs[CLI_INPUTS];
+static int ninputs;
+
+/* Whether argv[i] may name a file the command reads. */
+static int
+is_input(const struct cli *c, int i)
+{
+	if (strcmp(c->argv[i - 1], "--host-key-file") == 0)
+		return 1;
+	/* import KIND FILE: any word after KIND, whatever the options */
+	return strcmp(c->argv[0], "import") == 0 && i >= 2 &&
+	    strncmp(c->argv[i], "--", 2) != 0;
+}
+
+void
+cli_preopen(const struct cli *c)
+{
+	struct stat st;
+	int fd;
+
+	if (geteuid() != 0)
+		return;	/* nobody to become: opened when read */
+	for (int i = 1; i < c->argc && ninputs < CLI_INPUTS; i++) {
+		if (!is_input(c, i) || stat(c->argv[i], &st) < 0 ||
+		    !S_ISREG(st.st_mode))	/* never a FIFO or a device */
+			continue;
+		if ((fd = open(c->argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			continue;	/* opening it later says why */
+		inputs[ninputs].path = c->argv[i];
+		inputs[ninputs++].fd = fd;
+	}
+}
+
+int
+cli_open_input(const char *path)
+{
+	for (int i = 0; i < ninputs; i++) {
+		int fd;
+
+		if (strcmp(inputs[i].path, path) != 0)
+			continue;
+		if ((fd = fcntl(inputs[i].fd, F_DUPFD_CLOEXEC, 0)) >= 0 &&
+		    lseek(fd, 0, SEEK_SET) < 0) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void
+cli_close_inputs(void)
+{
+	while (ninputs > 0)
+		close(inputs[--ninputs].fd);
 }
 
 int

@@ -76,6 +76,18 @@ int cli_listed(struct cli *c, int rc, json_t *items,
  * *items; returns 0 or -1 with err set (and *items NULL). */
 int cli_collect(struct cli *c, store_lister list, const char *domain,
 		json_t **items, struct hk_err *err);
+/*
+ * The files a command reads (import's FILE, --host-key-file's F) are
+ * opened by cli_preopen() before the CLI, run as root, becomes the
+ * database's owner (cli_main.c): the operator may read what that user
+ * may not.  cli_open_input() gives such a file's descriptor (its own, at
+ * offset 0), or opens path now; -1 with errno.  cli_close_inputs()
+ * closes those opened before.
+ */
+void cli_preopen(const struct cli *c);
+int cli_open_input(const char *path);
+void cli_close_inputs(void);
+
 /* One line of standard input without its line end (HK_EINVAL on field
  * when there is none). */
 int cli_read_line(char *buf, size_t size, const char *field,

@@ -34,10 +34,15 @@ static int
 read_key_file(const char *path, char *out, size_t outlen, struct hk_err *err)
 {
 	char line[8192];
-	FILE *f = fopen(path, "r");
+	int fd = cli_open_input(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
-	if (f == NULL)
-		return hk_fail_errno(err, "host-key-file %s", path);
+	if (f == NULL) {
+		hk_fail_errno(err, "host-key-file %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	if (fgets(line, sizeof(line), f) == NULL) {
 		fclose(f);
 		return hk_fail(err, HK_EINVAL, "host-key-file", "%s is empty",

@@ -40,7 +40,7 @@ read_file(const char *path, size_t max, char **data, size_t *len,
 {
 	struct stat sb;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = cli_open_input(path);
 
 	*data = NULL;
 	if (fd < 0)

@@ -6,7 +6,9 @@
  *                                                  hakomail(1))
  *
  * This file: the global options, the configuration, the operator and the
- * database, and the table of command words.  Each resource's commands
+ * database, and the table of command words.  Run as root on a SQLite
+ * database, the command becomes the database's owner before opening it
+ * (privdrop.h).  Each resource's commands
  * are in a file of their own, as the API's handlers are (cli.h); shared
  * parsing and output in cli.c.
  */
@@ -21,6 +23,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "privdrop.h"
 
 static const struct {
 	const char *word;
@@ -65,6 +68,13 @@ open_db(const struct cli *c)
 	hk_err_clear(&err);
 	if (init)
 		make_db_dir(c->cfg.db_url);
+	/* As root: the database's owner, for good (privdrop.h), so that no
+	 * file of it is ever root's; the inputs are open already. */
+	cli_preopen(c);
+	if (privdrop_db_owner(c->cfg.db_url, init, &err) < 0) {
+		cli_fail(&err);
+		return NULL;
+	}
 	db = init ? db_open_init(c->cfg.db_url, &err) :
 	    db_open(c->cfg.db_url, &err);
 	if (db == NULL)
@@ -116,10 +126,13 @@ main(int argc, char **argv)
 	}
 	for (int k = 0; commands[k].word; k++)
 		if (strcmp(commands[k].word, c.argv[0]) == 0) {
-			if ((c.db = open_db(&c)) == NULL)
+			if ((c.db = open_db(&c)) == NULL) {
+				cli_close_inputs();
 				return 1;
+			}
 			rc = commands[k].run(&c);
 			db_close(c.db);
+			cli_close_inputs();
 			return rc;
 		}
 	return cli_usage();

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "jsonout.h"
 #include "log.h"
+#include "privdrop.h"
 #include "store.h"
 
 #define MAX_WORKERS 256
@@ -197,7 +198,6 @@ worker(int sock, const struct hk_config *cfg)
 static int
 drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 {
-	struct passwd *pw;
 	struct group *gr;
 
 	if (geteuid() != 0)
@@ -207,13 +207,7 @@ drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 			       cfg->fcgi_socket_group);
 	if (chown(cfg->fcgi_socket, (uid_t)-1, gr->gr_gid) < 0)
 		return hk_fail_errno(err, "chown %s", cfg->fcgi_socket);
-	if ((pw = getpwnam(cfg->fcgi_user)) == NULL)
-		return hk_fail(err, HK_EINVAL, "user", "no user %s",
-			       cfg->fcgi_user);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		return hk_fail_errno(err, "dropping to %s", pw->pw_name);
-	return 0;
+	return privdrop_user(cfg->fcgi_user, "user", err);
 }
 
 static pid_t

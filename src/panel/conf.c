@@ -57,6 +57,7 @@ static const struct setting settings[] = {
 	I("pushd", "stagger_ms", push_stagger_ms, 0, 60000),
 	I("pushd", "check_interval", check_interval, 0, 604800),
 	S("pushd", "node", pushd_node),
+	S("pushd", "user", pushd_user),
 	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
@@ -97,6 +98,7 @@ conf_defaults(struct hk_config *c)
 	c->push_parallel = 4;
 	c->push_stagger_ms = 100;
 	c->check_interval = 600;
+	snprintf(c->pushd_user, sizeof(c->pushd_user), "hakomail-push");
 	c->vmail_uid = 5000;
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");

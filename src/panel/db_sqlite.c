@@ -13,15 +13,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "db_backend.h"
+#include "log.h"
 
 #define BUSY_TIMEOUT_MS	10000
 #define MAX_COLS	64
@@ -60,12 +63,13 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
 }
 
 /*
- * One connection, read once to be sure it can share the WAL index.  When
- * the panel runs pushd as root and the API as its own user, a -shm file
- * created by root is root's for an instant before SQLite gives it to the
- * database's owner; a connection of the other user opening it in that
- * instant would map it read-only and fail every statement after.  Such a
- * connection is opened again.
+ * One connection, read once to be sure it can share the WAL index.  The
+ * panel's programs never open the database as root (privdrop.h), but a
+ * root process that does (the sqlite3 shell, say) makes a -shm that is
+ * root's for an instant before SQLite gives it to the database's owner; a
+ * connection of another user opening it in that instant would map it
+ * read-only and fail every statement after.  Such a connection is opened
+ * again.
  */
 static sqlite3 *
 open_once(const char *path, int create, struct hk_err *err)
@@ -102,6 +106,24 @@ open_once(const char *path, int create, struct hk_err *err)
 	return h;
 }
 
+/*
+ * A new database is made read-write for its group as well (0660, whatever
+ * the umask): the API's workers and pushd are two users of one group, and
+ * SQLite gives the -wal and -shm it makes the database's mode.  An empty
+ * file is an empty database.
+ */
+static void
+make_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+
+	if (fd < 0)
+		return;	/* there already, or SQLite will say why not */
+	if (fchmod(fd, 0660) < 0)
+		log_warn_errno("chmod 0660 %s", path);
+	close(fd);
+}
+
 static void *
 sqlite_open(const char *url, int create, struct hk_err *err)
 {
@@ -114,6 +136,8 @@ sqlite_open(const char *url, int create, struct hk_err *err)
 		return NULL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (create)
+		make_file(path);
 	for (int tries = 0; c->h == NULL && tries < 50; tries++) {
 		c->h = open_once(path, create, err);
 		if (c->h == NULL && strstr(err->message, "readonly") == NULL)

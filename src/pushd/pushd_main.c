@@ -18,6 +18,10 @@
  * one of them at a time.  One pushd per state_dir (a lock file says so);
  * on start it takes back the leases its node held before a crash.
  *
+ * Started as root, it binds the wake socket and then becomes [pushd] user
+ * (hakomail-push) for good, before it reads the database, makes its state
+ * directory or lets ssh read the key: the key is that user's alone.
+ *
  * Usage: hakomail-pushd [-c CONFIG] [-1]
  *   -1  push every dirty guest once and exit (status 1 if any failed)
  */
@@ -37,6 +41,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "privdrop.h"
 #include "push.h"
 #include "store.h"
 #include "wake.h"
@@ -348,21 +353,17 @@ reclaim(const struct hk_config *cfg, const char *node)
 	return rc;
 }
 
+/* wake_fd: the wake socket, -1 with -1 (once). */
 static int
-run(struct pushd *pd, int once)
+run(struct pushd *pd, int once, int wake_fd)
 {
 	const struct hk_config *cfg = pd->cfg;
 	pthread_t tids[64];
 	sigset_t block, old;
-	int n = cfg->push_parallel, wake_fd = -1;
-	struct hk_err err;
+	int n = cfg->push_parallel;
 
 	pd->once = once;
 	pd->lease.checks = !once && cfg->check_interval > 0;
-	if (!once && (wake_fd = wake_listen(cfg->wake_socket, &err)) < 0) {
-		log_error("%s", err.message);
-		return 1;
-	}
 	/* Signals go to the main thread only. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -384,10 +385,38 @@ run(struct pushd *pd, int once)
 		pthread_join(tids[i], NULL);
 	if (wake_fd >= 0) {
 		close(wake_fd);
-		unlink(cfg->wake_socket);
+		unlink(cfg->wake_socket);	/* fails in root's directory */
 	}
 	log_info("stopped");
 	return once && pd->failed > 0 ? 1 : 0;
+}
+
+/*
+ * The wake socket (none with -1), bound by whoever started us, and then,
+ * as root, [pushd] user for good.  Returns the socket, -1 for none, or -2
+ * having logged why it cannot go on.
+ */
+static int
+open_wake(const struct hk_config *cfg, int once)
+{
+	struct hk_err err;
+	int fd = -1;
+
+	hk_err_clear(&err);
+	if (!once && (fd = wake_listen(cfg->wake_socket, &err)) < 0) {
+		log_error("%s", err.message);
+		return -2;
+	}
+	if (privdrop_user(cfg->pushd_user, "user", &err) < 0) {
+		log_error("[pushd] %s: %s", err.field[0] ? err.field : "user",
+			  err.message);
+		if (fd >= 0) {
+			close(fd);
+			unlink(cfg->wake_socket);
+		}
+		return -2;
+	}
+	return fd;
 }
 
 int
@@ -399,7 +428,7 @@ main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char node[CONF_STR];
 	const char *conf = NULL;
-	int once = 0, c, rc;
+	int once = 0, c, rc, wake_fd;
 
 	while ((c = getopt(argc, argv, "c:1")) != -1) {
 		if (c == 'c')
@@ -425,6 +454,9 @@ main(int argc, char **argv)
 			  STATE_DIR_MAX);
 		return 2;
 	}
+	if ((wake_fd = open_wake(&cfg, once)) < -1)
+		return 1;
+	umask(007);	/* the database's files are its group's too */
 	if (mkdir(cfg.pushd_state, 0700) < 0 && errno != EEXIST) {
 		log_error_errno("mkdir %s", cfg.pushd_state);
 		return 1;
@@ -435,7 +467,7 @@ main(int argc, char **argv)
 		return 1;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	rc = run(&pd, once);
+	rc = run(&pd, once, wake_fd);
 	push_shared_free(pd.pc.shared);
 	return rc;
 }

@@ -58,7 +58,9 @@ hk status >"$tmp/out" 2>"$tmp/err"
 check_eq "a command before init: exit 1" 1 $?
 check "... says run: hakomail init" grep -q "^hakomail: database.url: .*run: hakomail init$" "$tmp/err"
 check_eq "... and makes no database" "$empty" "$(tables)"
-printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/dwake\nstate_dir = %s/dpushd\n[fcgi]\nsocket = %s/fcgi.sock\nworkers = 1\nuser = root\nsocket_group = root\n' \
+# The daemons stay root here ([fcgi] and [pushd] user = root): the
+# database is in root's $tmp.
+printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/dwake\nstate_dir = %s/dpushd\nuser = root\n[fcgi]\nsocket = %s/fcgi.sock\nworkers = 1\nuser = root\nsocket_group = root\n' \
 	"$url" "$tmp" "$tmp" "$tmp" >"$tmp/daemon.conf"
 for d in pushd fcgi; do
 	once=; [ $d = pushd ] && once=-1
@@ -436,7 +438,7 @@ check_eq "audit (table): when, in local time" "$(jst "$at")" \
 # On a database of its own with no guest, so that pushd -1 reaches none.
 logconf() {	# logconf FILE LINES...: a configuration with [log] LINES
 	local f=$1; shift
-	printf '[database]\nurl = sqlite:%s/log.db\n[pushd]\nwake_socket = %s/logwake\nstate_dir = %s/pushd\n[log]\n' \
+	printf '[database]\nurl = sqlite:%s/log.db\n[pushd]\nwake_socket = %s/logwake\nstate_dir = %s/pushd\nuser = root\n[log]\n' \
 		"$tmp" "$tmp" "$tmp" >"$f"
 	printf '%s\n' "$@" >>"$f"
 }

@@ -47,6 +47,8 @@ sed -e 's/^node = node-a$/node = node-b/' \
 	-e "s#^state_dir = .*#state_dir = $HK_STATE/pushd-b#" \
 	-e "s#^wake_socket = .*#wake_socket = $HK_STATE/run/pushd-b.sock#" \
 	"$HK_STATE/hakomail.conf" >"$HK_STATE/node-b.conf"
+# pushd runs as hakomail-push, who may not make directories in HK_STATE
+install -d -m 0700 -o hakomail-push -g hakomail-push "$HK_STATE/pushd-b"
 setsid "$HK_BIN/hakomail-pushd" -c "$HK_STATE/node-b.conf" </dev/null \
 	>>"$HK_STATE/log/pushd-b.log" 2>&1 &
 b_pid=$!
