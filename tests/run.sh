@@ -129,6 +129,9 @@ step "the operator's CLI (SQLite, PostgreSQL)"
 HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
 on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
 
+step "privileges: pushd as hakomail-push, the API as hakomail, the CLI as the database's owner"
+HK_LABEL=sqlite tests/integration/privileges.sh build
+
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 
