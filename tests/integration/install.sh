@@ -48,6 +48,14 @@ if [ "$prefix" = /usr/local ]; then
 else
 	fail "the units name /usr/local/sbin: build with the default prefix"
 fi
+# Hardened: systemd's exposure score (0 to 10) at most 3 for each (it was
+# 9 with no more than NoNewPrivileges, ProtectSystem and PrivateTmp).
+for u in "$tmp"/units/*.service; do
+	systemd-analyze security --offline=true "$u" >"$tmp/security.log" 2>&1
+	check "${u##*/}: hardened, $(tail -n 1 "$tmp/security.log" |
+		sed 's/.*: \([0-9.]*\) .*/exposure \1/') (at most 3.0)" \
+		eval 'systemd-analyze security --offline=true --threshold=30 "$u" >/dev/null 2>&1'
+done
 
 echo "== install: the nginx site over TLS"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=panel.test \
