@@ -110,4 +110,12 @@ own project add p3 >/dev/null 2>"$tmp/err"
 check_eq "a root-owned -shm beside hakomail's database: refused" \
 	"1 1" "$? $(grep -c "h.db-shm belongs to root, but the database to hakomail: give it back (chown hakomail:hakomail" "$tmp/err")"
 rm -f "$tmp/own/db/h.db-shm"
+
+echo "== privileges: pushd without its user"
+printf '[database]\nurl = sqlite:%s\n[pushd]\nwake_socket = %s/wake\nstate_dir = %s/pushd\nuser = hk-no-such-user\n' \
+	"$tmp/own/db/h.db" "$tmp/own" "$tmp/own" >"$tmp/own/nouser.conf"
+"$HK_BIN/hakomail-pushd" -c "$tmp/own/nouser.conf" -1 >/dev/null 2>"$tmp/err"
+check_eq "started as root with no such [pushd] user: exit 1, saying so" "1 1" \
+	"$? $(grep -c 'hakomail-pushd: \[pushd\] user: no user hk-no-such-user' "$tmp/err")"
+check "... having made nothing" test ! -e "$tmp/own/pushd"
 exit 0
