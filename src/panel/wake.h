@@ -13,7 +13,8 @@
 /* Sends a nudge to the socket at path; never blocks, never fails loudly. */
 void wake_notify(const char *path);
 
-/* Binds the listening socket (replacing a stale one); returns its fd. */
+/* Binds the listening socket (replacing a stale one; one that another
+ * process listens on is HK_EEXIST); returns its fd. */
 int wake_listen(const char *path, struct hk_err *err);
 
 /* Waits up to timeout_ms for nudges; returns 1 if woken, 0 on timeout.

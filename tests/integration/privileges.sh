@@ -63,6 +63,14 @@ check "... with the group hakomail among its groups" \
 	eval 'grep "^Groups:" /proc/$pushd_pid/status | tr "\t " "\n\n" | grep -qx "$hg"'
 check_eq "the API's workers run as hakomail" "$hu $hu $hu $hu" \
 	"$(uids "$(cat "$HK_STATE/run/fcgi.pid")")"
+# pushd binds its wake socket before it may take its state_dir's lock: a
+# second one must leave the first one's socket alone.
+inode=$(stat -c %i "$HK_STATE/run/pushd.sock")
+"$HK_BIN/hakomail-pushd" -c "$HK_STATE/hakomail.conf" >/dev/null 2>"$tmp/err"
+check_eq "a second pushd: exit 1, saying another listens" "1 1" \
+	"$? $(grep -c "pushd.sock: another hakomail-pushd listens there" "$tmp/err")"
+check_eq "... and the first one keeps its wake socket" "$inode" \
+	"$(stat -c %i "$HK_STATE/run/pushd.sock")"
 
 # A guest nobody answers for: pushd's ssh (with the key) fails, and pushd
 # records it in the database, as hakomail-push.  The host key is read
