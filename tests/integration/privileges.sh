@@ -23,7 +23,11 @@ tmp=$(mktemp -d)
 chmod 0711 "$tmp"	# hakomail goes through to its own directory below
 export HK_STATE=/run/hakomail-priv/panel HK_LISTEN=127.0.0.1:18091
 export HK_BIN=$build/src HK_WWW=$top/www
-trap '"$top/deploy/panel.sh" stop >/dev/null 2>&1; rm -rf "$tmp" /run/hakomail-priv' EXIT
+logs=$top/tests/artifacts/logs/${HK_LABEL:-run}-privileges
+# the panel's logs are kept, as panel_lib.sh's panel_down keeps them
+trap '"$top/deploy/panel.sh" stop >/dev/null 2>&1
+	mkdir -p "$logs" && cp "$HK_STATE"/log/*.log "$logs/" 2>/dev/null
+	rm -rf "$tmp" /run/hakomail-priv' EXIT
 cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
 key=$HK_STATE/ssh/id_ed25519
 db=$HK_STATE/db
