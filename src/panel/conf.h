@@ -33,7 +33,7 @@ struct hk_config {
 	int push_stagger_ms;		/* [pushd] stagger_ms */
 	int check_interval;		/* [pushd] check_interval (s, 0: off) */
 	char pushd_node[CONF_STR];	/* [pushd] node ("": the host name) */
-	char pushd_user[CONF_STR];	/* [pushd] user (when started as root) */
+	char pushd_user[CONF_STR];	/* [pushd] user (as root: drops to) */
 	int vmail_uid;			/* [mail] vmail_uid */
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */
