@@ -129,6 +129,10 @@ step "the operator's CLI (SQLite, PostgreSQL)"
 HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
 on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
 
+step "hakomail-fcgi as a process: credentials before the body, SIGTERM and imports (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
+on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
+
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 
