@@ -10,10 +10,12 @@
 #     over one keep-alive connection) alone, N times;
 #  2. flood:     the same read, N times, while 16 clients each send one
 #     64 MiB CSV upload without credentials after another;
+#  3. nginx:     during the same flood, N reads of a location nginx answers
+#     itself (no FastCGI): what the flood costs before any worker;
 # p50, p99 and max of each in ms, the flood's against the goal (an
-# authenticated read answered within 100 ms: max <= 100) and against the
-# yardstick; and what the uploads were answered (the API's 401, never
-# nginx's 502), with nginx's error log lines about them.
+# authenticated read answered within 100 ms: max <= 100), against the
+# yardstick and against nginx's own; and what the uploads were answered
+# (the API's 401, never nginx's 502), with nginx's error log lines.
 #
 #   bench/upload_flood.sh BUILDDIR     (as root on Debian, after make)
 #
@@ -47,6 +49,8 @@ flood_pids=()
 
 "$top/deploy/panel.sh" setup >/dev/null
 sed -i "s/^workers = .*/workers = $workers/" "$HK_STATE/hakomail.conf"
+sed -i '1i location = /ceiling { default_type application/json; return 200 "{}"; }' \
+	"$HK_STATE/nginx-server.conf"
 cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
 cli project add bench >/dev/null
 cli guest add g1 --project bench --host 127.0.0.1 --port 1 \
@@ -57,15 +61,15 @@ key=$(cli apikey create)
 # 64 MiB of CSV rows: what an upload of the largest file sends
 head -c $((64 * 1024 * 1024)) < <(yes 'someone@d1.example,{SHA512-CRYPT}$6$x$y') >"$HK_STATE/big.csv"
 
-# reads: N authenticated reads over one connection; latencies in ms
+# reads [PATH]: N authenticated reads over one connection; ms each
 reads() {
-	/usr/bin/python3 - "$HK_LISTEN" "$key" "$reads" <<'PY'
+	/usr/bin/python3 - "$HK_LISTEN" "$key" "$reads" "${1:-/api/v1/domains?limit=100}" <<'PY'
 import http.client, sys, time
 host, port = sys.argv[1].split(":")
 conn = http.client.HTTPConnection(host, int(port), timeout=30)
 for _ in range(int(sys.argv[3])):
     t = time.perf_counter()
-    conn.request("GET", "/api/v1/domains?limit=100",
+    conn.request("GET", sys.argv[4],
                  headers={"Authorization": "Bearer " + sys.argv[2]})
     r = conn.getresponse()
     r.read()
@@ -101,20 +105,25 @@ until [ "$(cat "$HK_STATE"/codes.* 2>/dev/null | wc -l)" -ge $flooders ] &&
 	sleep 0.1
 done
 reads >"$HK_STATE/flood"
+reads /ceiling >"$HK_STATE/ceiling"
 touch "$HK_STATE/stop"
 for p in "${flood_pids[@]}"; do wait "$p" 2>/dev/null || true; done
 flood_pids=()
 
 read -r a50 a99 amax < <(stats "$HK_STATE/alone")
 read -r f50 f99 fmax < <(stats "$HK_STATE/flood")
+read -r n50 n99 nmax < <(stats "$HK_STATE/ceiling")
 echo "authenticated read (GET /api/v1/domains), $reads each, $workers workers, ms:"
 printf '  alone (yardstick):               p50 %6.1f  p99 %6.1f  max %6.1f\n' "$a50" "$a99" "$amax"
 printf '  with %d uploads of 64 MiB in flight: p50 %6.1f  p99 %6.1f  max %6.1f\n' $flooders "$f50" "$f99" "$fmax"
-awk -v f50="$f50" -v f99="$f99" -v fmax="$fmax" -v a50="$a50" -v a99="$a99" 'BEGIN {
+printf '  nginx alone (no FastCGI), same flood: p50 %6.1f  p99 %6.1f  max %6.1f\n' "$n50" "$n99" "$nmax"
+awk -v f50="$f50" -v f99="$f99" -v fmax="$fmax" -v a50="$a50" -v a99="$a99" \
+    -v n50="$n50" -v n99="$n99" 'BEGIN {
 	printf "  flood / yardstick: p50 x%.2f  p99 x%.2f\n", f50 / a50, f99 / a99
+	printf "  flood / nginx alone in it: p50 x%.2f  p99 x%.2f\n", f50 / n50, f99 / n99
 	printf "  max / goal (100 ms): %.2f  %s\n", fmax / 100, fmax <= 100 ? "MET" : "MISS" }'
 echo "uploads answered (HTTP status: count):"
 cat "$HK_STATE"/codes.* | sort | uniq -c | awk '{ printf "  %s: %s\n", $2, $1 }'
 echo "nginx error log lines during the run: $(wc -l <"$HK_STATE/log/nginx-error.log")"
-sed 's/^[0-9/: ]*\[[a-z]*\] [0-9#]*: \*[0-9]* //; s/, client:.*//' "$HK_STATE/log/nginx-error.log" |
-	sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'
+sed -E 's/^[0-9/: ]+\[([a-z]+)\] [0-9#]+: \*[0-9]+ /\1: /; s/, client:.*//; s/[0-9]{10}/N/g' \
+	"$HK_STATE/log/nginx-error.log" | sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'

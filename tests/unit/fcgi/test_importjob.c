@@ -526,7 +526,7 @@ static void
 test_shutdown_interrupts(void **state)
 {
 	struct fixture *f = *state;
-	volatile sig_atomic_t stop = 1;
+	static volatile sig_atomic_t stop;	/* outlives a failed assertion */
 	struct strbuf csv;
 	struct hk_err err;
 	json_t *job;
@@ -541,6 +541,7 @@ test_shutdown_interrupts(void **state)
 
 		assert_true(n > 0 && strbuf_append(&csv, row, (size_t)n) == 0);
 	}
+	stop = 1;
 	api_import_stop_on(&stop);
 	for (int k = 0; k < 2; k++) {	/* through check, through hashing */
 		assert_int_equal(upload(f, "kind=mailboxes", k ? "address,"
