@@ -358,7 +358,8 @@ check_db(const struct hk_config *cfg)
 
 /* Stopping: every worker gets SIGTERM and finishes what it runs, for up
  * to shutdown_timeout; one still there KILL_GRACE_S later is killed.
- * Then the jobs of those killed end "interrupted". */
+ * A job left by a worker that is gone (killed, or crashed) then ends
+ * "interrupted"; one that exited cleanly left none. */
 static void
 stop_workers(const struct hk_config *cfg, pid_t *pids, int n)
 {
@@ -380,9 +381,9 @@ stop_workers(const struct hk_config *cfg, pid_t *pids, int n)
 		while ((dead = waitpid(-1, NULL, WNOHANG)) > 0)
 			for (int i = 0; i < n; i++)
 				if (pids[i] == dead) {
+					/* killed, or died on its own */
+					abandon_jobs(cfg, dead);
 					left--;
-					if (killed)
-						abandon_jobs(cfg, dead);
 					pids[i] = 0;
 				}
 		if (left > 0 && expired && !killed) {
