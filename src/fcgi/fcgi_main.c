@@ -72,6 +72,8 @@ on_child(int sig)
 static void
 on_worker_term(int sig)
 {
+	int saved = errno;	/* close() may set it under the interrupted */
+
 	(void)sig;
 	if (!stopping) {
 		stopping = 1;
@@ -84,6 +86,7 @@ on_worker_term(int sig)
 		close(listen_fd);
 		listen_fd = -1;
 	}
+	errno = saved;
 }
 
 static void
