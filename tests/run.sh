@@ -132,6 +132,10 @@ on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
 step "privileges: pushd as hakomail-push, the API as hakomail, the CLI as the database's owner"
 HK_LABEL=sqlite tests/integration/privileges.sh build
 
+step "hakomail-fcgi as a process: credentials before the body, SIGTERM and imports (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
+on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
+
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 

@@ -121,8 +121,8 @@ job_filename(const char *path, char *out, size_t size)
 }
 
 /* A job of this command's whose process is gone (killed mid-import)
- * fails, as the FastCGI supervisor fails its workers', so that it does
- * not hold its project. */
+ * ends "interrupted", as the FastCGI supervisor ends its workers', so
+ * that it does not hold its project. */
 static void
 abandon_dead(struct cli *c, const char *prefix)
 {

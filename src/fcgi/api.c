@@ -133,21 +133,26 @@ parse_body(struct api_call *call, struct hk_err *err)
 	return 0;
 }
 
+/* What the parameters decide (see api_admit): the path into call->seg
+ * (over pathbuf), the route into *route, and the caller, when the route
+ * needs one and call->actor is not already theirs (authed).  Returns 1 to
+ * go on with the body, 0 with resp a 405, -1 with err. */
 static int
-dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
+gate(struct api_call *call, char *pathbuf, size_t len, const char **seg,
+     const struct api_route **route, int authed, struct http_resp *resp,
+     struct hk_err *err)
 {
-	char pathbuf[4096];
-	const char *seg[HTTP_MAX_SEGMENTS];
 	const struct api_route *r;
 
-	if (http_split_path(call->req->uri, API_PREFIX, pathbuf,
-			    sizeof(pathbuf), seg, &call->nseg, err) < 0)
+	if (http_split_path(call->req->uri, API_PREFIX, pathbuf, len, seg,
+			    &call->nseg, err) < 0)
 		return -1;
 	call->seg = seg;
-	r = find_route(call->req->method, seg, call->nseg, resp->allow,
-		       sizeof(resp->allow));
+	r = *route = find_route(call->req->method, seg, call->nseg,
+				resp->allow, sizeof(resp->allow));
 	/* Authenticate before revealing which paths exist. */
-	if ((r == NULL || !(r->flags & R_OPEN)) && api_authenticate(call, err) < 0) {
+	if (!authed && (r == NULL || !(r->flags & R_OPEN)) &&
+	    api_authenticate(call, err) < 0) {
 		resp->allow[0] = '\0';
 		return -1;
 	}
@@ -161,11 +166,68 @@ dispatch(struct api_call *call, struct http_resp *resp, struct hk_err *err)
 				       "method not allowed here", "field");
 		return 0;
 	}
+	return 1;
+}
+
+int
+api_admit(struct api_ctx *ctx, const struct http_req *req,
+	  struct api_gate *g, struct http_resp *resp)
+{
+	char pathbuf[4096];
+	const char *seg[HTTP_MAX_SEGMENTS];
+	const struct api_route *r;
+	struct api_call call;
+	struct hk_err err;
+	int rc;
+
+	memset(&call, 0, sizeof(call));
+	memset(resp, 0, sizeof(*resp));
+	memset(g, 0, sizeof(*g));
+	hk_err_clear(&err);
+	call.ctx = ctx;
+	call.req = req;
+	rc = gate(&call, pathbuf, sizeof(pathbuf), seg, &r, 0, resp, &err);
+	/* an upload's rights and options are judged before its file */
+	if (rc == 1 && (r->flags & R_UPLOAD) &&
+	    api_imports_admit(&call, resp, &err) < 0)
+		rc = -1;
+	if (rc < 0)
+		http_error(resp, &err);
+	g->actor = call.actor;
+	memcpy(g->csrf, call.csrf, sizeof(g->csrf));
+	return rc == 1;
+}
+
+void
+api_handle_admitted(struct api_ctx *ctx, const struct http_req *req,
+		    const struct api_gate *g, struct http_resp *resp)
+{
+	char pathbuf[4096];
+	const char *seg[HTTP_MAX_SEGMENTS];
+	const struct api_route *r;
+	struct api_call call;
+	struct hk_err err;
+	int rc;
+
+	memset(&call, 0, sizeof(call));
+	memset(resp, 0, sizeof(*resp));
+	hk_err_clear(&err);
+	call.ctx = ctx;
+	call.req = req;
+	call.actor = g->actor;
+	memcpy(call.csrf, g->csrf, sizeof(call.csrf));
+	rc = gate(&call, pathbuf, sizeof(pathbuf), seg, &r, 1, resp, &err);
 	/* a body's route reads nothing from the query: none may be given */
-	if ((r->flags & R_BODY) && (api_no_query(call, err) < 0 ||
-				    parse_body(call, err) < 0))
-		return -1;
-	return r->handler(call, resp, err);
+	if (rc == 1 && (r->flags & R_BODY) &&
+	    (api_no_query(&call, &err) < 0 || parse_body(&call, &err) < 0))
+		rc = -1;
+	if (rc == 1)
+		rc = r->handler(&call, resp, &err);
+	if (rc < 0)
+		http_error(resp, &err);
+	if (call.wrote)
+		wake_notify(ctx->cfg->wake_socket);
+	json_decref(call.body);
 }
 
 size_t
@@ -190,17 +252,8 @@ void
 api_handle(struct api_ctx *ctx, const struct http_req *req,
 	   struct http_resp *resp)
 {
-	struct api_call call;
-	struct hk_err err;
+	struct api_gate g;
 
-	memset(&call, 0, sizeof(call));
-	memset(resp, 0, sizeof(*resp));
-	hk_err_clear(&err);
-	call.ctx = ctx;
-	call.req = req;
-	if (dispatch(&call, resp, &err) < 0)
-		http_error(resp, &err);
-	if (call.wrote)
-		wake_notify(ctx->cfg->wake_socket);
-	json_decref(call.body);
+	if (api_admit(ctx, req, &g, resp))
+		api_handle_admitted(ctx, req, &g, resp);
 }

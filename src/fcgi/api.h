@@ -7,6 +7,8 @@
 #ifndef HK_API_H
 #define HK_API_H
 
+#include <signal.h>
+
 #include <jansson.h>
 
 #include "conf.h"
@@ -22,10 +24,36 @@ struct api_ctx {
 	const struct hk_config *cfg;
 };
 
+/* A worker's shutdown: an import it runs stops at its next checkpoint
+ * once *stop is non-zero (import.h), nothing written, its job ended
+ * "interrupted".  NULL (the default): imports run to their end. */
+void api_import_stop_on(const volatile sig_atomic_t *stop);
+
 /* Handles one request; always fills resp (status and JSON body), and
- * may leave work owed once it is sent (resp->after: an import). */
+ * may leave work owed once it is sent (resp->after: an import).  It is
+ * api_admit and then, when that lets the body in, api_handle_admitted. */
 void api_handle(struct api_ctx *ctx, const struct http_req *req,
 		struct http_resp *resp);
+
+/*
+ * The two halves of api_handle, for a server that has the request's
+ * parameters before its body (FastCGI): nothing of the body is read
+ * until the caller is known.  api_admit decides all that the parameters
+ * decide, with req->body unread: the path and route (404, 405), the
+ * caller (401, and a session's CSRF token: 403), and what the route
+ * judges before its body (an upload: a read-only key, the Content-Type,
+ * the options in the query).  Returns 1 when the body is to be read and
+ * the request handed to api_handle_admitted with the same gate; else 0
+ * with resp the whole answer, to be sent without reading the body.
+ */
+struct api_gate {
+	struct hk_actor actor;
+	char csrf[SESSION_TOKEN_HEX + 1];
+};
+int api_admit(struct api_ctx *ctx, const struct http_req *req,
+	      struct api_gate *gate, struct http_resp *resp);
+void api_handle_admitted(struct api_ctx *ctx, const struct http_req *req,
+			 const struct api_gate *gate, struct http_resp *resp);
 /* The largest body the route of method and uri takes: HTTP_MAX_BODY, or
  * HTTP_MAX_UPLOAD for a file upload. */
 size_t api_body_limit(const char *method, const char *uri);
@@ -180,6 +208,8 @@ API_HANDLER(api_aliasdomain_get);
 API_HANDLER(api_aliasdomain_patch);
 API_HANDLER(api_aliasdomain_delete);
 API_HANDLER(api_imports_add);
+/* api_imports_add's checks that need no body, before it is read. */
+API_HANDLER(api_imports_admit);
 API_HANDLER(api_imports_list);
 API_HANDLER(api_import_get);
 API_HANDLER(api_export_mailboxes);

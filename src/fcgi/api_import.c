@@ -38,6 +38,14 @@
 #include "wake.h"
 
 
+static const volatile sig_atomic_t *import_stop;
+
+void
+api_import_stop_on(const volatile sig_atomic_t *stop)
+{
+	import_stop = stop;
+}
+
 struct job_run {
 	struct db *db;
 	const struct hk_config *cfg;
@@ -179,15 +187,37 @@ queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
 	return 0;
 }
 
+/* What an upload is refused for whatever its file: run before the file
+ * is read (api.h's api_admit), and again by api_imports_add. */
+int
+api_imports_admit(struct api_call *call, struct http_resp *resp,
+		  struct hk_err *err)
+{
+	struct job_run *j;
+	struct import_job_in in = { 0 };
+	enum csvin_encoding enc;
+	char filename[IMPORT_FILENAME_MAX + 1];
+	int rc;
+
+	(void)resp;
+	if (call->actor.read_only)
+		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+	if (csv_body(call->req, err) < 0)
+		return -1;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	rc = job_options(call, j, &in, &enc, filename, err);
+	job_free(j);
+	return rc;
+}
+
 int
 api_imports_add(struct api_call *call, struct http_resp *resp,
 		struct hk_err *err)
 {
 	struct job_run *j;
 
-	if (call->actor.read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
-	if (csv_body(call->req, err) < 0)
+	if (api_imports_admit(call, resp, err) < 0)
 		return -1;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
@@ -196,6 +226,7 @@ api_imports_add(struct api_call *call, struct http_resp *resp,
 	j->actor = call->actor;
 	j->o.pw_min = j->cfg->pw_min;
 	j->o.pw_max = j->cfg->pw_max;
+	j->o.stop = import_stop;
 	if (queue_job(call, j, resp, err) < 0) {
 		job_free(j);
 		return -1;

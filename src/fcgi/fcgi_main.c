@@ -34,14 +34,69 @@
 #include "store.h"
 
 #define MAX_WORKERS 256
+/* A worker still there this long after [fcgi] shutdown_timeout is killed
+ * (an import stops at its next checkpoint, but hashing a file's passwords
+ * has none). */
+#define KILL_GRACE_S 5
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping;	/* SIGTERM: accept no more */
+static volatile sig_atomic_t expired;	/* a worker's shutdown_timeout is
+					 * over: its import stops; the
+					 * parent's grace too: kill */
+static int listen_fd = -1;		/* a worker's, closed on SIGTERM */
+static unsigned shutdown_s;		/* [fcgi] shutdown_timeout */
 
+/* The parent's SIGTERM and SIGINT. */
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	expired = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;	/* only wakes sigsuspend() */
+}
+
+/* A worker's SIGTERM: the accept() under way (restarted) or to come fails
+ * on the closed socket; the request under way ends, an import up to
+ * shutdown_timeout. */
+static void
+on_worker_term(int sig)
+{
+	int saved = errno;	/* close() may set it under the interrupted */
+
+	(void)sig;
+	if (!stopping) {
+		stopping = 1;
+		if (shutdown_s == 0)
+			expired = 1;
+		else
+			alarm(shutdown_s);
+	}
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	errno = saved;
+}
+
+static void
+set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa = { .sa_handler = fn, .sa_flags = flags };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
 }
 
 static const char *
@@ -121,49 +176,63 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		FCGX_PutStr(body, (int)len, r->out);
 }
 
-/* One request: answered, finished, then the work it left (an import). */
+/* The request's parameters into req (its body not yet read); -1 when the
+ * server sent no method or URI. */
+static int
+request_params(FCGX_Request *r, struct http_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = param(r, "REQUEST_METHOD");
+	req->uri = param(r, "REQUEST_URI");
+	req->content_type = param(r, "CONTENT_TYPE");
+	req->authorization = param(r, "HTTP_AUTHORIZATION");
+	req->cookie = param(r, "HTTP_COOKIE");
+	req->csrf_token = param(r, "HTTP_X_CSRF_TOKEN");
+	req->remote_addr = param(r, "REMOTE_ADDR");
+	req->https = param(r, "HTTPS") != NULL && *param(r, "HTTPS") != '\0';
+	return req->method == NULL || req->uri == NULL ? -1 : 0;
+}
+
+/* One request: answered, finished, then the work it left (an import).
+ * FastCGI sends the parameters before the body: the caller is
+ * authenticated (and what the route decides without the body decided)
+ * first, so an unauthenticated or refused upload is answered without
+ * reading a byte of it (nginx stops sending it once it has the answer). */
 static void
 handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 {
 	struct http_req req;
 	struct http_resp resp;
+	struct api_gate gate;
 	char *big = NULL;
-	long n = read_body(r, body, &big);
+	long n;
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	req.method = param(r, "REQUEST_METHOD");
-	req.uri = param(r, "REQUEST_URI");
-	req.content_type = param(r, "CONTENT_TYPE");
-	req.authorization = param(r, "HTTP_AUTHORIZATION");
-	req.cookie = param(r, "HTTP_COOKIE");
-	req.csrf_token = param(r, "HTTP_X_CSRF_TOKEN");
-	req.remote_addr = param(r, "REMOTE_ADDR");
-	req.https = param(r, "HTTPS") != NULL && *param(r, "HTTPS") != '\0';
-	if (req.method == NULL || req.uri == NULL) {
+	if (request_params(r, &req) < 0) {
 		FCGX_FPrintF(r->out, "Status: 400 Bad Request\r\n\r\n");
 		FCGX_Finish_r(r);
-		free(big);
 		return;
 	}
-	if (n < 0) {
-		struct hk_err err;
+	if (api_admit(ctx, &req, &gate, &resp)) {
+		if ((n = read_body(r, body, &big)) < 0) {
+			struct hk_err err;
 
-		memset(&resp, 0, sizeof(resp));
-		hk_fail(&err, HK_ETOOBIG, "body", "body over %zu bytes",
-			api_body_limit(req.method, req.uri));
-		http_error(&resp, &err);
-	} else {
-		req.body = big ? big : body;
-		req.body_len = (size_t)n;
-		api_handle(ctx, &req, &resp);
+			http_resp_free(&resp);
+			memset(&resp, 0, sizeof(resp));
+			hk_fail(&err, HK_ETOOBIG, "body", "body over %zu bytes",
+				api_body_limit(req.method, req.uri));
+			http_error(&resp, &err);
+		} else {
+			req.body = big ? big : body;
+			req.body_len = (size_t)n;
+			http_resp_free(&resp);
+			api_handle_admitted(ctx, &req, &gate, &resp);
+		}
 	}
 	free(big);	/* an upload is parsed before the answer */
 	send_response(r, &resp, out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
-		log_error("%s %s: %s", req.method ? req.method : "-",
-			  req.uri ? req.uri : "-", resp.internal);
+		log_error("%s %s: %s", req.method, req.uri, resp.internal);
 	FCGX_Finish_r(r);	/* the answer goes; req's strings with it */
 	http_resp_run_after(&resp);
 	http_resp_free(&resp);
@@ -185,9 +254,12 @@ worker(int sock, const struct hk_config *cfg)
 	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
 		return 1;
 	strbuf_init(&out, HTTP_MAX_RESPONSE);
+	api_import_stop_on(&expired);
 	FCGX_InitRequest(&r, sock, 0);
 	while (!stopping && FCGX_Accept_r(&r) >= 0)
 		handle(&r, &ctx, body, &out);
+	if (stopping)
+		log_info("stopped accepting: shutting down");
 	strbuf_free(&out);
 	free(body);
 	db_close(ctx.db);
@@ -216,30 +288,52 @@ spawn_worker(int sock, const struct hk_config *cfg)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
+		listen_fd = sock;
+		set_handler(SIGTERM, on_worker_term, SA_RESTART);
+		set_handler(SIGINT, on_worker_term, SA_RESTART);
+		set_handler(SIGALRM, on_alarm, SA_RESTART);
+		/* a SIGTERM that came before the handler: the parent's set
+		 * stopping, and the loop never starts */
 		_exit(worker(sock, cfg));
 	}
 	return pid;
 }
 
 /* Import jobs run in the workers (api_import.c): a job whose worker is
- * gone (pid > 0: that one; 0: any of this host's) will never end, so it
- * is failed, which also frees its project for the next import. */
+ * gone will never end, so it is ended "interrupted", which also frees
+ * its project for the next import.  pid > 0: that worker's; 0: those of
+ * this host's workers ("host:pid") whose process is gone, left by a
+ * parent that could not see to it (SIGKILLed).  Another instance's on
+ * this host, or another node's on a shared database, are left alone. */
 static void
 abandon_jobs(const struct hk_config *cfg, pid_t pid)
 {
 	char host[64] = "", worker[96];
 	struct hk_err err;
+	json_t *rows = NULL, *row;
 	struct db *db;
+	size_t i;
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(worker, sizeof(worker), pid > 0 ? "%s:%ld" : "%s:", host,
 		 (long)pid);
 	if ((db = db_open(cfg->db_url, &err)) == NULL ||
-	    store_import_job_abandon(db, worker, pid == 0, &err) < 0)
-		log_error("failing the imports of %s: %s", worker,
+	    (pid > 0 && store_import_job_abandon(db, worker, 0, &err) < 0) ||
+	    (pid == 0 && store_import_job_workers(db, worker, &rows,
+						  &err) < 0))
+		log_error("ending the imports of %s: %s", worker,
 			  err.message);
+	json_array_foreach(rows, i, row) {
+		const char *w = json_string_value(json_object_get(row,
+								  "worker"));
+		long dead = w ? strtol(w + strlen(worker), NULL, 10) : 0;
+
+		if (dead > 0 && kill((pid_t)dead, 0) < 0 && errno == ESRCH &&
+		    store_import_job_abandon(db, w, 0, &err) < 0)
+			log_error("ending the imports of %s: %s", w,
+				  err.message);
+	}
+	json_decref(rows);
 	db_close(db);
 }
 
@@ -259,6 +353,52 @@ check_db(const struct hk_config *cfg)
 	return 0;
 }
 
+/* Stopping: every worker gets SIGTERM and finishes what it runs, for up
+ * to shutdown_timeout; one still there KILL_GRACE_S later is killed.
+ * A job left by a worker that is gone (killed, or crashed) then ends
+ * "interrupted"; one that exited cleanly left none. */
+static void
+stop_workers(const struct hk_config *cfg, pid_t *pids, int n)
+{
+	sigset_t block, old;
+	int left = 0, killed = 0;
+	pid_t dead;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	set_handler(SIGCHLD, on_child, 0);
+	set_handler(SIGALRM, on_alarm, 0);
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0 && kill(pids[i], SIGTERM) == 0)
+			left++;
+	alarm((unsigned)cfg->fcgi_shutdown_timeout + KILL_GRACE_S);
+	while (left > 0) {
+		while ((dead = waitpid(-1, NULL, WNOHANG)) > 0)
+			for (int i = 0; i < n; i++)
+				if (pids[i] == dead) {
+					/* killed, or died on its own */
+					abandon_jobs(cfg, dead);
+					left--;
+					pids[i] = 0;
+				}
+		if (left > 0 && expired && !killed) {
+			log_error("%d workers still running after %d s: "
+				  "killing them", left,
+				  cfg->fcgi_shutdown_timeout + KILL_GRACE_S);
+			for (int i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			killed = 1;
+		} else if (left > 0) {
+			sigsuspend(&old);	/* a child ended, or the time */
+		}
+	}
+	alarm(0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void
 supervise(int sock, const struct hk_config *cfg)
 {
@@ -274,21 +414,19 @@ supervise(int sock, const struct hk_config *cfg)
 
 		if (dead < 0)
 			continue;	/* EINTR from our signal */
-		for (int i = 0; i < n && !stopping; i++)
+		for (int i = 0; i < n; i++)
 			if (pids[i] == dead) {
-				log_error("worker %d died, restarting",
-					  (int)dead);
+				log_error("worker %d died%s", (int)dead,
+					  stopping ? "" : ", restarting");
 				abandon_jobs(cfg, dead);
+				pids[i] = 0;
+				if (stopping)
+					break;
 				sleep(1);	/* no crash loop at full speed */
 				pids[i] = spawn_worker(sock, cfg);
 			}
 	}
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	abandon_jobs(cfg, 0);
+	stop_workers(cfg, pids, n);
 }
 
 int
@@ -332,6 +470,7 @@ main(int argc, char **argv)
 		unlink(cfg.fcgi_socket);
 		return 1;
 	}
+	shutdown_s = (unsigned)cfg.fcgi_shutdown_timeout;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	log_info("%d workers on %s", cfg.fcgi_workers, cfg.fcgi_socket);

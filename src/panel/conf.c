@@ -48,6 +48,7 @@ static const struct setting settings[] = {
 	  offsetof(struct hk_config, fcgi_socket_mode), 0, 0777, NULL },
 	S("fcgi", "socket_group", fcgi_socket_group),
 	S("fcgi", "user", fcgi_user),
+	I("fcgi", "shutdown_timeout", fcgi_shutdown_timeout, 0, 86400),
 	S("pushd", "wake_socket", wake_socket),
 	S("pushd", "ssh_key", ssh_key),
 	S("pushd", "state_dir", pushd_state),
@@ -87,6 +88,7 @@ conf_defaults(struct hk_config *c)
 	snprintf(c->fcgi_socket_group, sizeof(c->fcgi_socket_group),
 		 "www-data");
 	snprintf(c->fcgi_user, sizeof(c->fcgi_user), "hakomail");
+	c->fcgi_shutdown_timeout = 30;
 	snprintf(c->wake_socket, sizeof(c->wake_socket),
 		 "%s/hakomail/pushd.sock", RUNSTATEDIR);
 	snprintf(c->ssh_key, sizeof(c->ssh_key),

@@ -24,6 +24,7 @@ struct hk_config {
 	int fcgi_socket_mode;		/* [fcgi] socket_mode (octal) */
 	char fcgi_socket_group[CONF_STR];/* [fcgi] socket_group */
 	char fcgi_user[CONF_STR];	/* [fcgi] user (when started as root) */
+	int fcgi_shutdown_timeout;	/* [fcgi] shutdown_timeout (seconds) */
 	char wake_socket[CONF_STR];	/* [pushd] wake_socket */
 	char ssh_key[CONF_STR];	/* [pushd] ssh_key */
 	char pushd_state[CONF_STR];	/* [pushd] state_dir */

@@ -212,6 +212,16 @@ one_project(const struct ictx *c)
 	return id;
 }
 
+/* The caller's shutdown (o->stop): -1 once it is asked for. */
+static int
+stopped(const struct ictx *c, struct hk_err *err)
+{
+	if (c->o->stop == NULL || *c->o->stop == 0)
+		return 0;
+	return hk_fail(err, HK_ESYS, IMPORT_STOPPED, "stopped before its end "
+		       "by a shutdown");
+}
+
 static int
 check_db(struct ictx *c, struct hk_err *err)
 {
@@ -221,8 +231,11 @@ check_db(struct ictx *c, struct hk_err *err)
 			continue;
 		if (check_row(c, &c->rows[i], err) < 0)
 			return -1;
-		if (i % 1000 == 999)
+		if (i % 1000 == 999) {
 			progress(c, "check", i + 1, c->n);
+			if (stopped(c, err) < 0)
+				return -1;
+		}
 	}
 	c->rep->project_id = one_project(c);
 	progress(c, "check", c->n, c->n);
@@ -309,8 +322,10 @@ write_rows(struct ictx *c, struct hk_err *err)
 						    err);
 		add_guest(guests, &ng, d->ref.guest_id);
 		add_guest(guests, &ng, d->ref.backup_guest_id);
-		if (i % 1000 == 999)
+		if (rc == 0 && i % 1000 == 999) {
 			progress(c, "write", i + 1, c->n);
+			rc = stopped(c, err);
+		}
 	}
 	/* a domain made whose rows all turned out bad still owes a push */
 	for (int k = 0; k < c->ndoms; k++)
@@ -415,7 +430,7 @@ apply(struct ictx *c, struct hk_err *err)
 {
 	size_t before = c->rep->invalid;
 
-	if (hash_all(c, err) < 0)
+	if (hash_all(c, err) < 0 || stopped(c, err) < 0)
 		return -1;
 	progress(c, "write", 0, c->n);
 	if (db_bulk(c->db, 1, err) < 0 || db_begin(c->db, 1, err) < 0)
@@ -440,7 +455,8 @@ apply(struct ictx *c, struct hk_err *err)
 				c->rep->rows);
 		goto fail;
 	}
-	if (write_rows(c, err) < 0 || audit(c, err) < 0 ||
+	if (write_rows(c, err) < 0 || stopped(c, err) < 0 ||
+	    audit(c, err) < 0 ||
 	    (c->o->before_commit != NULL &&
 	     c->o->before_commit(c->o->commit_ctx, c->rep, err) < 0) ||
 	    db_commit(c->db, err) < 0)
@@ -691,6 +707,16 @@ import_job_run(struct db *db, const struct hk_actor *actor, int64_t id,
 	jo.commit_ctx = &j;
 	job_progress(&j, "check", 0, doc->nrows);
 	rc = run(aliases, db, actor, doc, &jo, rep, err);
+	/* stopped by a shutdown: nothing written, and the job says so */
+	if (rc < 0 && o->stop != NULL && *o->stop &&
+	    strcmp(err->field, IMPORT_STOPPED) == 0) {
+		if (store_import_job_interrupt(db, id, "the panel was stopped "
+					       "before the import ended",
+					       &ferr) < 0)
+			log_error("import %lld: %s", (long long)id,
+				  ferr.message);
+		return rc;
+	}
 	/* an import that committed ended its job in the transaction */
 	if ((rc < 0 || o->dry_run) &&
 	    job_end(db, id, rep, job_ran(o, rc, err, rep) ? NULL : err,

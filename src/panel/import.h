@@ -21,6 +21,7 @@
 #ifndef HK_IMPORT_H
 #define HK_IMPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,7 +73,14 @@ struct import_opts {
 	int (*before_commit)(void *ctx, const struct import_report *rep,
 			     struct hk_err *err);
 	void *commit_ctx;
+	/* A shutdown (may be NULL): once *stop is non-zero the import stops
+	 * at its next checkpoint (every 1000 rows checked or written, after
+	 * the hashing, before the commit), nothing written, failing HK_ESYS
+	 * with field IMPORT_STOPPED; a job run so ends "interrupted". */
+	const volatile sig_atomic_t *stop;
 };
+#define IMPORT_STOPPED	"shutdown"
+
 
 /*
  * Returns 0 when the rows were written (dry run: when there is no problem,
@@ -102,8 +110,9 @@ void import_report_free(struct import_report *rep);
  * progress is called too, every time) and ends with the report:
  * "done" in the very transaction that writes the rows (o's before_commit
  * is the job's), "checked" for a dry run (its problems are its result,
- * not a failure), else "failed" with the error (an internal one's words
- * go to the log instead).  Returns what the import returned.
+ * not a failure), "interrupted" when o's stop stopped it, else "failed"
+ * with the error (an internal one's words go to the log instead).
+ * Returns what the import returned.
  */
 int import_job_run(struct db *db, const struct hk_actor *actor, int64_t id,
 		   int aliases, const struct csvin_doc *doc,

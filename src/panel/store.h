@@ -643,9 +643,15 @@ int store_import_job_get(struct db *db, const struct hk_actor *actor,
 int store_import_job_list(struct db *db, const struct hk_actor *actor,
 			  int64_t before_id, int limit, json_t **out,
 			  struct hk_err *err);
-/* Fails the queued and running jobs of worker (exactly "host:pid"), or
- * with prefix of every worker whose name starts so ("host:"): their
- * worker is gone. */
+/* Ends a queued or running job "interrupted" (a worker that shut down
+ * before the import could end, which then wrote nothing), with an error
+ * {"code": "internal", "message": why + what to do}; why is plain
+ * words, without quotes or backslashes.  Another state is left alone. */
+int store_import_job_interrupt(struct db *db, int64_t id, const char *why,
+			       struct hk_err *err);
+/* Ends "interrupted" the queued and running jobs of worker (exactly
+ * "host:pid"), or with prefix of every worker whose name starts so
+ * ("host:"): their worker is gone. */
 int store_import_job_abandon(struct db *db, const char *worker, int prefix,
 			     struct hk_err *err);
 /* The workers of the queued and running jobs whose worker starts with

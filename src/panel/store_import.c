@@ -139,8 +139,10 @@ store_import_taken_all(struct db *db, const struct domain_ref *ref,
 	if (db_query(db, "SELECT local_part FROM alias WHERE domain_id = $1",
 		     p, 1, take_row, &tl, NULL, err) < 0)
 		goto fail;
-	/* byte order, whatever the database's collation */
-	qsort(set->v, set->n, sizeof(*set->v), by_local);
+	/* byte order, whatever the database's collation (an empty domain
+	 * has no array: qsort may not be given NULL) */
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), by_local);
 	return 0;
 fail:
 	store_import_taken_free(set);

@@ -72,8 +72,8 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (db_exec(db, "DELETE FROM import_job WHERE state IN ('done', "
-		    "'checked', 'failed') AND finished_at < $1", old, 1, NULL,
-		    err) < 0 ||
+		    "'checked', 'failed', 'interrupted') AND finished_at < $1",
+		    old, 1, NULL, err) < 0 ||
 	    db_query_int(db, "SELECT COUNT(*) FROM import_job WHERE state IN "
 			 "('queued', 'running')", NULL, 0, &active, err) < 0)
 		goto fail;
@@ -177,19 +177,42 @@ store_import_job_list(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
+/* An interrupted job's error, as the API shows errors. */
+#define JOB_INTERRUPTED \
+	"{\"code\":\"internal\",\"message\":\"%s: nothing was written; " \
+	"run the import again\",\"field\":null}"
+
+int
+store_import_job_interrupt(struct db *db, int64_t id, const char *why,
+			   struct hk_err *err)
+{
+	char error[512];
+	struct db_param p[3] = { DB_INTV(id), DB_TXT(error),
+				 DB_INTV((int64_t)time(NULL)) };
+
+	/* why is the caller's own wording: no quote or backslash in it */
+	snprintf(error, sizeof(error), JOB_INTERRUPTED, why);
+	return db_exec(db, "UPDATE import_job SET state = 'interrupted', "
+		       "phase = NULL, finished_at = $3, started_at = COALESCE("
+		       "started_at, $3), error = $2 WHERE id = $1 AND state IN "
+		       "('queued', 'running')", p, 3, NULL, err);
+}
+
 int
 store_import_job_abandon(struct db *db, const char *worker, int prefix,
 			 struct hk_err *err)
 {
-	struct db_param p[3] = { DB_TXT(worker), DB_INTV(prefix),
-				 DB_INTV((int64_t)time(NULL)) };
+	char error[512];
+	struct db_param p[4] = { DB_TXT(worker), DB_INTV(prefix),
+				 DB_INTV((int64_t)time(NULL)), DB_TXT(error) };
 
-	return db_exec(db, "UPDATE import_job SET state = 'failed', phase = "
-		       "NULL, finished_at = $3, error = '{\"code\":\"internal\","
-		       "\"message\":\"the worker running the import stopped "
-		       "before the end: nothing was written\",\"field\":null}' WHERE state IN ('queued', "
-		       "'running') AND (worker = $1 OR ($2 = 1 AND substr("
-		       "worker, 1, length($1)) = $1))", p, 3, NULL, err);
+	snprintf(error, sizeof(error), JOB_INTERRUPTED, "the worker running "
+		 "the import stopped before its end");
+	return db_exec(db, "UPDATE import_job SET state = 'interrupted', "
+		       "phase = NULL, finished_at = $3, error = $4 WHERE state "
+		       "IN ('queued', 'running') AND (worker = $1 OR ($2 = 1 "
+		       "AND substr(worker, 1, length($1)) = $1))", p, 4, NULL,
+		       err);
 }
 
 int

@@ -6,8 +6,8 @@
  * bad uploads are refused at once naming the field or the line and make
  * no job; an owner imports into their project only and sees only its
  * jobs; one job per project at a time; a job whose worker is gone ends;
- * a dry run ends "checked", problems or not; the CLI's imports are jobs
- * too, with their door. */
+ * a dry run ends "checked", problems or not; a shutdown ends one
+ * "interrupted"; the CLI's imports are jobs too, with their door. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -26,6 +26,7 @@
 #include "../fixture.h"
 #include "import.h"
 #include "pwhash.h"
+#include "strbuf.h"
 
 #define HASH "{SHA512-CRYPT}$6$saltsalt$" \
 	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop"
@@ -448,22 +449,126 @@ test_one_job_per_project(void **state)
 				     "WHERE state = 'failed'"), 1);
 	assert_int_equal(send(f, "POST", "/api/v1/imports?kind=mailboxes",
 			      "text/csv", csv, owner, &first), 202);
-	/* the worker died with it: its supervisor fails the job */
+	/* the worker died with it: its supervisor ends the job interrupted */
 	gethostname(host, sizeof(host) - 1);
 	snprintf(worker, sizeof(worker), "%s:%ld", host, (long)getpid());
 	assert_int_equal(store_import_job_abandon(f->db, worker, 0, &err), 0);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM import_job "
-				     "WHERE state = 'failed' AND error LIKE "
-				     "'%worker%stopped%'"), 1);
+				     "WHERE state = 'interrupted' AND error "
+				     "LIKE '%worker%stopped%nothing was "
+				     "written%'"), 1);
 	http_resp_free(&first);
 	assert_int_equal(fixture_int(f, MAILBOXES), 1);	/* b@pc2 alone */
 	/* jobs that ended a month ago go when the next one comes */
 	exec(f, "UPDATE import_job SET finished_at = finished_at - 31 * 86400 "
-	     "WHERE state = 'failed'");
+	     "WHERE state IN ('failed', 'interrupted')");
 	assert_int_equal(fixture_int(f, JOBS), 3);
 	assert_int_equal(upload(f, "kind=mailboxes", csv, owner, &job), 202);
 	json_decref(job);
 	assert_int_equal(fixture_int(f, JOBS), 2);
+}
+
+/* api_admit on an upload's parameters alone (what FastCGI has before the
+ * body): 1, read the file, only for a caller with the right to send it
+ * and options that hold; else the answer, the file unread. */
+static int
+admit(struct fixture *f, const char *uri, const char *ctype,
+      const char *key, const char *field_want)
+{
+	char bearer[300];
+	struct api_ctx ctx = { f->db, &cfg };
+	struct http_req req = { .method = "POST", .uri = uri,
+				.content_type = ctype };
+	struct http_resp resp;
+	struct api_gate gate;
+	json_t *body;
+	int in;
+
+	snprintf(bearer, sizeof(bearer), "Bearer %s", key ? key : "");
+	req.authorization = key ? bearer : NULL;
+	in = api_admit(&ctx, &req, &gate, &resp);
+	body = http_resp_json(&resp);
+	if (field_want != NULL)
+		assert_string_equal(str(json_object_get(body, "error"),
+					"field"), field_want);
+	json_decref(body);
+	http_resp_free(&resp);
+	return in ? 1 : -resp.status;
+}
+
+static void
+test_upload_judged_before_its_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *up = "/api/v1/imports?kind=mailboxes";
+
+	assert_int_equal(admit(f, up, "text/csv", NULL, NULL), -401);
+	assert_int_equal(admit(f, up, "text/csv", "hk_nosuchkey", NULL), -401);
+	assert_int_equal(admit(f, up, "text/csv", reader, NULL), -403);
+	assert_int_equal(admit(f, "/api/v1/imports?kind=mailboxes&"
+			       "create_domains_on=g1", "text/csv", owner,
+			       "create_domains_on"), -403);
+	assert_int_equal(admit(f, "/api/v1/imports?kind=x", "text/csv",
+			       owner, "kind"), -400);
+	assert_int_equal(admit(f, up, "application/json", owner,
+			       "content-type"), -400);
+	assert_int_equal(admit(f, "/api/v1/nosuch", "text/csv", owner,
+			       "path"), -404);
+	assert_int_equal(admit(f, up, "text/csv", owner, NULL), 1);
+	assert_int_equal(fixture_int(f, JOBS), 0);
+}
+
+/* A worker's shutdown (api_import_stop_on): an import that runs past it
+ * stops at its next checkpoint, writes nothing and ends "interrupted",
+ * freeing its project; store_import_job_interrupt ends only a job that
+ * has not ended. */
+static void
+test_shutdown_interrupts(void **state)
+{
+	struct fixture *f = *state;
+	static volatile sig_atomic_t stop;	/* outlives a failed assertion */
+	struct strbuf csv;
+	struct hk_err err;
+	json_t *job;
+	int64_t id;
+
+	strbuf_init(&csv, 1 << 20);
+	strbuf_puts(&csv, "address,password_hash\n");
+	for (int i = 0; i < 1500; i++) {	/* past check_db's checkpoint */
+		char row[200];
+		int n = snprintf(row, sizeof(row), "u%d@pc1.example,%s\n", i,
+				 HASH);
+
+		assert_true(n > 0 && strbuf_append(&csv, row, (size_t)n) == 0);
+	}
+	stop = 1;
+	api_import_stop_on(&stop);
+	for (int k = 0; k < 2; k++) {	/* through check, through hashing */
+		assert_int_equal(upload(f, "kind=mailboxes", k ? "address,"
+					"password\nz@pc1.example,long enough "
+					"pw\n" : csv.data, owner, &job), 202);
+		assert_string_equal(str(job, "state"), "interrupted");
+		assert_non_null(strstr(str(json_object_get(job, "error"),
+					   "message"), "nothing was written"));
+		assert_int_equal(num(job, "added"), 0);
+		json_decref(job);
+	}
+	assert_int_equal(fixture_int(f, MAILBOXES), 0);
+	/* no shutdown: the same file runs to its end, its project free */
+	stop = 0;
+	assert_int_equal(upload(f, "kind=mailboxes", csv.data, owner, &job),
+			 202);
+	assert_string_equal(str(job, "state"), "done");
+	id = num(job, "id");
+	json_decref(job);
+	api_import_stop_on(NULL);
+	assert_int_equal(fixture_int(f, MAILBOXES), 1500);
+	/* an ended job stays as it ended */
+	assert_int_equal(store_import_job_interrupt(f->db, id, "test", &err),
+			 0);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM import_job "
+				     "WHERE state = 'interrupted'"), 2);
+	strbuf_free(&csv);
 }
 
 /* An import as hakomail import runs it: a job made and run in the
@@ -626,6 +731,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_job_per_project,
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_export_round_trip,
+						setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_upload_judged_before_its_file, setup,
+			fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_interrupts,
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_every_door_makes_a_job,
 						setup, fixture_teardown),

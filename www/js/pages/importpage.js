@@ -5,8 +5,9 @@
 // with a job; GET /imports/ID tells how far it is), the result and a
 // report to download, and the project's recent imports, whatever their
 // door (the API, this panel, the CLI's hakomail import).  A job ends
-// "done" (written), "checked" (a dry run, problems or not) or "failed"
-// (it could not run, or was refused: its error says why).
+// "done" (written), "checked" (a dry run, problems or not), "failed"
+// (it could not run, or was refused: its error says why) or "interrupted"
+// (the panel was stopped before it ended: nothing written, run it again).
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
@@ -158,6 +159,7 @@ function stateBadgeOf(job) {
 			: badge('on', t('import.state_checked'), attrs);
 	}
 	if (job.state === 'done') return badge('on', t('import.state_done'), attrs);
+	if (job.state === 'interrupted') return badge('warn', t('import.state_interrupted'), attrs);
 	return job.error && job.error.code === 'invalid' && job.invalid > 0
 		? badge('warn', t('import.state_problems'), attrs) : badge('error', t('import.state_failed'), attrs);
 }
@@ -233,7 +235,8 @@ function recentCard() {
 				td(t('import.file'), h('span', { class: 'address' }, j.filename || '—'),
 					h('span', { class: 'sub' }, t(`import.kind_${j.kind}`), ' · ', j.dry_run ? t('import.dry_run') : t('import.real_run'))),
 				td(t('common.status'), stateBadgeOf(j)),
-				td(t('import.counts'), t(j.dry_run ? 'import.counts_check' : j.state === 'failed' ? 'import.counts_failed' : 'import.counts_done',
+				td(t('import.counts'), t(j.dry_run ? 'import.counts_check' : j.state === 'interrupted' ? 'import.counts_interrupted'
+					: j.state === 'failed' ? 'import.counts_failed' : 'import.counts_done',
 					{ rows: j.rows, added: j.added, updated: j.updated, invalid: j.invalid })),
 				td(t('import.by'), j.actor, h('span', { class: 'sub', 'data-via': j.via }, t(`import.via_${j.via}`)))))
 				: emptyRow(5, t('import.recent_empty')));
@@ -342,7 +345,7 @@ export default async function render(ctx) {
 	function showProgress(job) {
 		const over = ended(job);
 		progress.hidden = false;
-		if (over) { progress.max = 1; progress.value = job.state === 'failed' ? 0 : 1; } else if (job.phase && job.phase !== 'write' && job.total) {
+		if (over) { progress.max = 1; progress.value = job.state === 'failed' || job.state === 'interrupted' ? 0 : 1; } else if (job.phase && job.phase !== 'write' && job.total) {
 			progress.max = job.total;
 			progress.value = job.done;
 		} else progress.removeAttribute('value');	// not known: an indeterminate bar
@@ -363,6 +366,9 @@ export default async function render(ctx) {
 		} else if (job.state === 'done') {
 			kindCls = job.invalid ? 'notice-warn' : 'notice-info';
 			text = t('import.done_text', { added: job.added, updated: job.updated, skipped: job.invalid });
+		} else if (job.state === 'interrupted') {
+			kindCls = 'notice-warn';
+			text = t('import.interrupted');
 		} else if (job.error && job.error.code === 'invalid' && job.invalid > 0) {
 			kindCls = 'notice-warn';
 			text = t('import.failed_problems', { count: job.invalid });

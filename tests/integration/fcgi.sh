@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# fcgi.sh - hakomail-fcgi as a process, on its own socket and state under
+# /run/hk-fcgi-test/: an upload is judged on its parameters before its
+# body (a 64 MiB one without credentials is answered 401 though not a
+# byte of it was sent); on SIGTERM the workers finish an import under way
+# within [fcgi] shutdown_timeout, and past it end its job "interrupted",
+# nothing written; a worker SIGKILLed mid-import leaves its job
+# "interrupted", not "running".  Every wait is on a condition, bounded.
+# On SQLite, or on PostgreSQL when HK_DB_URL names an empty database.
+#
+# Usage: fcgi.sh BUILDDIR   (results appended to $HK_RESULTS)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: fcgi.sh BUILDDIR}" && pwd)
+. "$top/tests/lib.sh"
+
+mkdir -p /run/hk-fcgi-test
+tmp=$(mktemp -d /run/hk-fcgi-test/run.XXXXXX)
+master=
+cleanup() {
+	[ -n "$master" ] && kill -KILL "$master" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
+sock=$tmp/fcgi.sock
+conf() {	# conf SHUTDOWN_TIMEOUT
+	printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n[fcgi]\nsocket = %s\nworkers = 2\nuser = root\nsocket_group = root\nshutdown_timeout = %s\n' \
+		"$url" "$tmp" "$sock" "$1" >"$tmp/conf"
+}
+conf 30
+hk() { "$build/src/hakomail" -c "$tmp/conf" "$@"; }
+sql() {
+	case $url in
+	sqlite:*) sqlite3 "${url#sqlite:}" "$1" ;;
+	*) psql -Atq "$url" -c "$1" ;;
+	esac
+}
+client() { /usr/bin/python3 "$top/tests/integration/fcgi_client.py" "$sock" "$@"; }
+
+start() {	# start SHUTDOWN_TIMEOUT: the parent's pid in $master
+	conf "$1"
+	rm -f "$sock"
+	"$build/src/hakomail-fcgi" -c "$tmp/conf" 2>>"$tmp/log" </dev/null &
+	master=$!
+	until_ok 20 test -S "$sock"
+}
+stopped() { ! kill -0 "$master" 2>/dev/null; }
+# SIGTERM to the parent; true once it has exited, within 180 s
+stop() {
+	kill -TERM "$master"
+	until_ok 180 stopped && wait "$master" 2>/dev/null
+	local rc=$?
+	master=
+	return $rc
+}
+
+echo "== fcgi (database: ${HK_DB_URL:-SQLite})"
+hk init >/dev/null 2>&1 && hk project add lab >/dev/null &&
+	ssh-keygen -q -t ed25519 -N '' -C g1 -f "$tmp/key" &&
+	hk guest add g1 --project lab --host 10.77.0.99 \
+		--host-key-file "$tmp/key.pub" >/dev/null 2>&1 &&
+	hk domain add pc1.example --guest g1 >/dev/null &&
+	hk domain add pc2.example --guest g1 >/dev/null ||
+	{ fail "fcgi: setting up the database"; exit 0; }
+key=$(hk apikey create)
+reader=$(hk apikey create --read-only)
+
+# --- item 12: the parameters are judged before the body --------------
+start 30 || fail "hakomail-fcgi starts"
+up="/api/v1/imports?kind=mailboxes"
+out=$(client POST "$up" --type text/csv --length 67108864 --timeout 10)
+check_eq "a 64 MiB upload without credentials, body unsent: 401 at once" \
+	"0 401 unauthorized" "$? $(head -1 <<<"$out") $(tail -n +2 <<<"$out" | jq -r .error.code)"
+out=$(client POST "$up" --type text/csv --length 67108864 --key "$reader" --timeout 10)
+check_eq "... with a read-only key: 403 at once" "0 403" "$? $(head -1 <<<"$out")"
+out=$(client POST "$up" --type text/csv --length 67108864 --key hk_nosuch_key --timeout 10)
+check_eq "... with a bad key: 401 at once" "0 401" "$? $(head -1 <<<"$out")"
+out=$(client POST "/api/v1/imports?kind=nosuch" --type text/csv --length 67108864 --key "$key" --timeout 10)
+check_eq "... with a bad option: 400 naming it at once" "0 400 kind" \
+	"$? $(head -1 <<<"$out") $(tail -n +2 <<<"$out" | jq -r .error.field)"
+out=$(client GET /api/v1/whoami --key "$key" --timeout 10)
+check_eq "the workers answer on: an authenticated read" "0 200" "$? $(head -1 <<<"$out")"
+
+# --- item 19: SIGTERM, shutdown_timeout, SIGKILL ----------------------
+stop
+start 120 || fail "hakomail-fcgi starts with shutdown_timeout 120"
+hash='{SHA512-CRYPT}$6$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop'
+csv() {	# csv PREFIX DOMAIN: 300,000 mailboxes with their hashes (40 MB)
+	{ echo address,password_hash
+	  seq 1 300000 | sed "s/.*/$1&@$2,$hash/"; } >"$tmp/$1.csv"
+}
+mailboxes() { sql "SELECT COUNT(*) FROM mailbox"; }
+# upload FILE: the job's id, once the upload is answered 202
+upload() {
+	client POST "$up" --type text/csv --key "$key" --body "$1" --timeout 60 |
+		{ read -r status; [ "$status" = 202 ] && jq -r .id; }
+}
+job() { sql "SELECT $2 FROM import_job WHERE id = $1"; }
+# running ID: the job is under way (checking or writing its rows: about
+# a second on SQLite, more on PostgreSQL, where this polls every 50 ms)
+running() { [ "$(job "$1" state)" = running ]; }
+
+csv a pc1.example
+id=$(upload "$tmp/a.csv")
+check "a long import started (SIGTERM with shutdown_timeout 120)" until_ok 60 running "$id"
+stop; rc=$?
+check_eq "... the parent exits 0 once its workers have" 0 "$rc"
+check_eq "... the import ran to its end: done, every row added" \
+	"done 300000 300000" "$(job "$id" "state || ' ' || added") $(mailboxes)"
+
+start 0 || fail "hakomail-fcgi starts again"
+csv b pc2.example
+id=$(upload "$tmp/b.csv")
+check "a long import started (SIGTERM with shutdown_timeout 0)" until_ok 60 running "$id"
+stop; rc=$?
+check_eq "... the parent exits 0" 0 "$rc"
+check_eq "... the job ended interrupted, nothing written" \
+	"interrupted 0 300000" "$(job "$id" "state || ' ' || added") $(mailboxes)"
+check "... its error says so" grep -q "nothing was written" <<<"$(job "$id" error)"
+
+start 30 || fail "hakomail-fcgi starts a third time"
+id=$(upload "$tmp/b.csv")
+check "a long import started (its worker to be SIGKILLed)" until_ok 60 running "$id"
+worker=$(job "$id" worker)
+kill -KILL "${worker##*:}"
+job_is() { [ "$(job "$1" state)" = "$2" ]; }
+check "... the parent ends the job interrupted" until_ok 30 job_is "$id" interrupted
+check_eq "... nothing written" 300000 "$(mailboxes)"
+stop
+exit 0
