@@ -224,6 +224,8 @@ check_db(struct ictx *c, struct hk_err *err)
 		if (i % 1000 == 999)
 			progress(c, "check", i + 1, c->n);
 	}
+	if (c->aliases && import_check_dests(c, err) < 0)
+		return -1;
 	c->rep->project_id = one_project(c);
 	progress(c, "check", c->n, c->n);
 	return 0;

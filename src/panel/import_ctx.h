@@ -76,6 +76,12 @@ void import_problem(struct ictx *c, struct mrow *r, const char *column,
  * addresses met twice flagged; -1 only when out of memory. */
 int import_check_cells(struct ictx *c, const struct csvin_doc *doc);
 
+/* An alias file's good rows' destinations against the project's own
+ * domains, the file's rows and the database, as store_alias.c holds a
+ * single alias (import_dests.c); after every row has its domain.  -1
+ * only on a failure (database, memory). */
+int import_check_dests(struct ictx *c, struct hk_err *err);
+
 /* Frees the domain names the rows point to. */
 void import_names_free(struct ictx *c);
 

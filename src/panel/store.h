@@ -540,6 +540,25 @@ int store_aliasdomain_active(struct db *db, const struct hk_actor *actor,
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 			     const char *name, struct hk_err *err);
 
+/* The rule an alias's destination is held to, in three parts so a bulk
+ * import can add the addresses its own file defines (store_alias.c): a
+ * destination in one of the project's own domains or alias domains that
+ * is no mailbox or alias there, while the domain has no catch-all, would
+ * bounce and is refused; addresses elsewhere are taken as given.
+ * store_alias_dest_domain: *domain_id the project's domain of that name
+ * (an alias domain's target), or -1 when it is none of the project's.
+ * store_alias_dest_named: 1 when local or a catch-all is a mailbox or an
+ * alias in that domain, else 0 (-1: the database failed).
+ * store_alias_dest_refuse: the refusal (HK_EINVAL naming "destinations");
+ * returns -1. */
+int store_alias_dest_domain(struct db *db, int64_t project_id,
+			    const char *domain, int64_t *domain_id,
+			    struct hk_err *err);
+int store_alias_dest_named(struct db *db, int64_t domain_id,
+			   const char *local, struct hk_err *err);
+int store_alias_dest_refuse(struct hk_err *err, const char *local,
+			    const char *domain);
+
 /* --- bulk import (store_import.c), inside the import's transaction --- */
 struct import_taken {
 	int mailbox, alias;	/* the address is a mailbox / an alias */

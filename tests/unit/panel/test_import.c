@@ -660,6 +660,96 @@ test_aliases(void **state)
 		"'info' AND destinations = 'a@b.example'"), 1);
 }
 
+/* Issue 15 item 8: a destination in the project's own domains (or alias
+ * domains) that names nothing there, with no catch-all, is a problem of
+ * its row, as store_alias_add() refuses it; addresses the file itself
+ * defines, before or after, count, as do the database's mailboxes,
+ * aliases and catch-alls, and other projects' domains are as given. */
+static void
+test_alias_destinations(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	json_t *out = NULL;
+	struct hk_err err;
+	struct mailbox_in mb = { "matsui", "pc1.example", HASH, "", 0, 1 };
+	struct alias_in al = { "info", "pc1.example", "matsui@pc1.example", 1 };
+	struct alias_in all = { "", "pc2.example", "matsui@pc1.example", 1 };
+	struct guest_in g = { "g9", "other", "10.0.0.9", "root",
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
+			 0);
+	json_decref(out);
+	assert_int_equal(store_alias_add(f->db, &f->admin, &al, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin, "alt.example",
+					       "pc1.example", &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc2.example",
+					  "g1", &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_alias_add(f->db, &f->admin, &all, &out, &err),
+			 0);
+	json_decref(out);
+	assert_int_equal(store_project_add(f->db, &f->admin, "other", NULL,
+					   &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "other.example",
+					  "g9", &out, &err), 0);
+	json_decref(out);
+
+	/* a typo in the project's own domain, through an alias domain too */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"a@pc1.example,matsiu@pc1.example\n"
+		"b@pc1.example,\"x@y.example,nobody@alt.example\"\n"
+		"c@pc1.example,matsui@pc1.example\n", &o, &rep), -1);
+	assert_int_equal(rep.invalid, 2);
+	assert_problem(&rep, 2, "destinations", "matsiu@pc1.example: no "
+		       "mailbox or alias of that name in pc1.example");
+	assert_problem(&rep, 3, "destinations", "nobody@alt.example");
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias"), 2);
+
+	/* defined later and earlier in the file, in the database (a
+	 * mailbox, an alias, a catch-all), through the alias domain, and
+	 * another project's domain: all pass */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"a@pc1.example,b@pc1.example\n"
+		"b@pc1.example,someone@elsewhere.example\n"
+		"c@pc1.example,\"a@alt.example b@pc1.example\"\n"
+		"d@pc1.example,\"matsui@pc1.example info@alt.example\"\n"
+		"e@pc1.example,whoever@pc2.example\n"
+		"f@pc1.example,nobody@other.example\n", &o, &rep), 0);
+	assert_int_equal(rep.added, 6);
+	import_report_free(&rep);
+
+	/* written past bad rows, no row leans on one: h leans on k, which
+	 * is bad, so h is too */
+	o.skip_invalid = 1;
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"h@pc1.example,k@pc1.example\n"
+		"k@pc1.example,nobody@pc1.example\n"
+		"l@pc1.example,matsui@pc1.example\n", &o, &rep), 0);
+	assert_int_equal(rep.invalid, 2);
+	assert_int_equal(rep.added, 1);
+	assert_problem(&rep, 2, "destinations", "k@pc1.example");
+	assert_problem(&rep, 3, "destinations", "nobody@pc1.example");
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part IN "
+		"('h', 'k', 'l')"), 1);
+	o.skip_invalid = 0;
+
+	/* a catch-all of the file covers its domain */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"g@pc1.example,anyone@pc1.example\n"
+		"@pc1.example,matsui@pc1.example\n", &o, &rep), 0);
+	assert_int_equal(rep.added, 2);
+	import_report_free(&rep);
+}
+
 /* Sizes as people type them in the quota column; a name with an
  * invisible format character is a problem of its line and column. */
 static void
@@ -734,6 +824,8 @@ main(void)
 			fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_aliases, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alias_destinations,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_large_file, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(
