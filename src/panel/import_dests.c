@@ -53,10 +53,15 @@ find(const struct dests *s, int dom, const char *local, int *found)
 {
 	size_t k = key_hash(dom, local) & (s->size - 1);
 
+	char other[MAPSYNTAX_LOCAL_MAX + 1];
+
 	for (; s->slot[k] != 0; k = (k + 1) & (s->size - 1)) {
 		const struct mrow *r = &s->c->rows[s->slot[k] - 1];
 
-		if (r->dom == dom && strcmp(r->local, local) == 0)
+		if (r->dom != dom)
+			continue;
+		import_local(s->c, r, other);
+		if (strcmp(other, local) == 0)
 			return *found = 1, k;
 	}
 	return *found = 0, k;
@@ -67,6 +72,7 @@ static int
 index_rows(struct dests *s)
 {
 	struct ictx *c = s->c;
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
 	int found;
 
 	s->size = 64;
@@ -80,7 +86,8 @@ index_rows(struct dests *s)
 
 		if (r->bad || r->dom < 0 || !c->doms[r->dom].found)
 			continue;
-		k = find(s, r->dom, r->local, &found);
+		import_local(c, r, local);
+		k = find(s, r->dom, local, &found);
 		if (!found)
 			s->slot[k] = (uint32_t)(i + 1);
 	}
@@ -138,14 +145,21 @@ bounces(struct dests *s, const struct dest_dom *d, const char *local,
 /* Row r's destinations; a problem in "destinations" for the first that
  * would bounce.  -1 only on a database failure. */
 static int
-check_row(struct dests *s, struct mrow *r, struct hk_err *err)
+check_row(struct dests *s, struct mrow *r, struct strbuf *sb,
+	  struct hk_err *err)
 {
 	struct ictx *c = s->c;
 	int64_t project_id = c->doms[r->dom].ref.project_id;
 	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
 	struct dest_dom d;
 	struct hk_err e;
-	const char *p = r->dests;
+	const char *p;
+
+	if (import_dests(c, r, sb, &e) < 0) {	/* (checked before) */
+		import_problem(c, r, "destinations", "%s", e.message);
+		return 0;
+	}
+	p = strbuf_str(sb);
 
 	while (p != NULL && *p != '\0') {
 		size_t n = strcspn(p, ",");
@@ -175,19 +189,21 @@ check_pass(struct dests *s, struct hk_err *err)
 {
 	struct ictx *c = s->c;
 	size_t before = c->rep->invalid;
+	struct strbuf sb;
+	int rc = 0;
 
 	free(s->slot);
 	if (index_rows(s) < 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
-	for (size_t i = 0; i < c->n; i++) {
+	strbuf_init(&sb, 0);
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
 		struct mrow *r = &c->rows[i];
 
-		if (r->bad || r->dom < 0 || !c->doms[r->dom].found)
-			continue;
-		if (check_row(s, r, err) < 0)
-			return -1;
+		if (!r->bad && r->dom >= 0 && c->doms[r->dom].found)
+			rc = check_row(s, r, &sb, err);
 	}
-	return (long)(c->rep->invalid - before);
+	strbuf_free(&sb);
+	return rc < 0 ? -1 : (long)(c->rep->invalid - before);
 }
 
 int
