@@ -178,8 +178,8 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 		return 0;
 	}
 	import_local(c, r, local);
-	if (d->bulk)
-		store_import_taken_find(&d->taken, local, &t);
+	if (d->bulk && !store_import_taken_maybe(&d->taken, local))
+		memset(&t, 0, sizeof(t));
 	else if (store_import_lookup(c->db, &d->ref, local, &t, err) < 0)
 		return -1;
 	if (c->aliases)
