@@ -136,44 +136,81 @@ utf8_bad(const char *s, size_t n)
 	return i;
 }
 
-/* CP932 to UTF-8 into *out: 0, or 1 with *bad the offset of the first
- * byte that is not CP932, or -1 on a system failure. */
-static int
-from_cp932(const char *s, size_t n, char **out, size_t *outlen, size_t *bad,
-	   struct hk_err *err)
-{
-	char *in = (char *)s, *o, *buf;
-	size_t inleft = n, oleft, r;
-	iconv_t cd;
-	int e;
+#define ICONV_PIECE	((size_t)64 << 10)
 
-	if (n > (SIZE_MAX - 1) / 3)	/* a character never grows past 3 */
-		return hk_fail(err, HK_ETOOBIG, NULL, "file too large");
-	if ((buf = malloc(3 * n + 1)) == NULL)
-		return hk_fail_errno(err, "decoding CP932");
-	if ((cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1) {
-		free(buf);
-		return hk_fail_errno(err, "iconv_open(UTF-8, CP932)");
-	}
-	o = buf;
-	oleft = 3 * n;
-	r = iconv(cd, &in, &inleft, &o, &oleft);
-	e = errno;
-	iconv_close(cd);
-	if (r == (size_t)-1) {
-		free(buf);
-		errno = e;
-		if (e != EILSEQ && e != EINVAL)
-			return hk_fail_errno(err, "decoding CP932");
+/* Runs cd over s[0..n) a piece at a time, each piece's UTF-8 given to
+ * put (dst and the bytes so far; dst NULL: only counted) into *outlen:
+ * 0, or 1 with *bad the offset of the first byte that is not CP932, or
+ * -1 (errno) on a system failure. */
+static int
+convert(iconv_t cd, const char *s, size_t n, char *dst, size_t *outlen,
+	size_t *bad)
+{
+	char piece[ICONV_PIECE], *in = (char *)s, *o;
+	size_t inleft = n, oleft, r;
+
+	*outlen = 0;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0) {
+		o = piece;
+		oleft = sizeof(piece);
+		r = iconv(cd, &in, &inleft, &o, &oleft);
+		if (dst != NULL)	/* never past what is still to read */
+			memcpy(dst + *outlen, piece, (size_t)(o - piece));
+		*outlen += (size_t)(o - piece);
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (errno != EILSEQ && errno != EINVAL)
+			return -1;
 		*bad = (size_t)(in - s);
 		return 1;
 	}
-	*outlen = (size_t)(o - buf);
-	/* 3 bytes a character was the most it could need: the rest back */
-	*out = realloc(buf, *outlen + 1);
-	if (*out == NULL)
-		*out = buf;
 	return 0;
+}
+
+/*
+ * CP932 to UTF-8 into *out (with a byte to spare): 0, or 1 with *bad the
+ * offset of the first byte that is not CP932, or -1 on a system failure.
+ * Counted first, then decoded: with *own (s itself, malloc'd) into s,
+ * grown to the decoded size with the CP932 moved to its end, so that the
+ * file is never held twice (a character only grows: the decoded text
+ * never overtakes what is left to read); *own is then *out's.
+ */
+static int
+from_cp932(const char *s, size_t n, char **own, char **out, size_t *outlen,
+	   size_t *bad, struct hk_err *err)
+{
+	const char *src = s;
+	char *buf = NULL;
+	size_t total = 0, got;
+	iconv_t cd;
+	int rc;
+
+	if ((cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1)
+		return hk_fail_errno(err, "iconv_open(UTF-8, CP932)");
+	rc = convert(cd, s, n, NULL, &total, bad);
+	if (rc == 0 && *own != NULL && total >= n &&
+	    (buf = realloc(*own, total + 1)) != NULL) {
+		*own = NULL;
+		src = memmove(buf + total - n, buf, n);
+	} else if (rc == 0 && *own == NULL)
+		buf = malloc(total + 1);
+	if (rc == 0 && buf == NULL)
+		rc = -1;
+	if (rc == 0 && (rc = convert(cd, src, n, buf, &got, bad)) == 0 &&
+	    got != total)
+		rc = -1, errno = EIO;
+	iconv_close(cd);
+	if (rc < 0) {
+		if (buf != NULL && *own == NULL && src != s)
+			*own = buf;	/* still the caller's to free */
+		else
+			free(buf);
+		return hk_fail_errno(err, "decoding CP932");
+	}
+	*out = buf;
+	*outlen = total;
+	return rc;
 }
 
 struct text {
@@ -184,8 +221,8 @@ struct text {
 };
 
 static int
-decode(const char *s, size_t n, enum csvin_encoding enc, struct text *t,
-       enum csvin_encoding *got, struct hk_err *err)
+decode(const char *s, size_t n, char **own, enum csvin_encoding enc,
+       struct text *t, enum csvin_encoding *got, struct hk_err *err)
 {
 	int bom = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0, rc;
 	size_t bad8 = 0, bad932 = 0;
@@ -204,7 +241,7 @@ decode(const char *s, size_t n, enum csvin_encoding enc, struct text *t,
 		return 0;
 	if (enc == CSVIN_UTF8 || bom)
 		return fail_at(err, line_at(s, n, bad8), NULL, "not UTF-8");
-	if ((rc = from_cp932(s, n, &t->own, &t->n, &bad932, err)) <= 0) {
+	if ((rc = from_cp932(s, n, own, &t->own, &t->n, &bad932, err)) <= 0) {
 		t->s = t->own;
 		*got = CSVIN_CP932;
 		return rc;
@@ -513,7 +550,7 @@ parse(const char *data, size_t len, char *own, enum csvin_encoding enc,
 	if (lim == NULL)
 		lim = &dflt;
 	if ((rc = check_bytes(data, len, lim, err)) == 0)
-		rc = decode(data, len, enc, &t, &doc->encoding, err);
+		rc = decode(data, len, &own, enc, &t, &doc->encoding, err);
 	if (rc == 0 && t.own != NULL) {		/* decoded: a new text */
 		free(own);
 		own = NULL;

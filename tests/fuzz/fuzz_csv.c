@@ -826,6 +826,30 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 		same_doc(&again, doc, "asked again");
 		csvin_doc_free(&again);
 	}
+	/* Read over itself (csvin_parse_own): the same answer, the same
+	 * doc. */
+	{
+		char *own = malloc(len + 1);
+		struct csvin_doc mine;
+		struct hk_err e3;
+		int rc3;
+
+		if (own == NULL)
+			fail_now("out of memory");
+		if (len > 0)
+			memcpy(own, file, len);
+		rc3 = csvin_parse_own(own, len, enc, lim, &mine, &e3);
+		CHECK(rc3 == rc, "read over itself: %d, from a copy: %d",
+		      rc3, rc);
+		if (rc3 == 0 && rc == 0)
+			same_doc(&mine, doc, "read over itself");
+		else if (rc3 != 0 && rc != 0)
+			CHECK(strcmp(e3.field, err->field) == 0, "read over "
+			      "itself refused at %s, from a copy at %s",
+			      e3.field, err->field);
+		if (rc3 == 0)
+			csvin_doc_free(&mine);
+	}
 }
 
 /* --- the import's invariants --- */
