@@ -141,7 +141,8 @@ store_import_taken_all(struct db *db, const struct domain_ref *ref,
 		store_import_taken_free(set);
 		return -1;
 	}
-	qsort(set->h, set->n, sizeof(*set->h), by_hash);
+	if (set->n > 1)	/* (an empty domain: no array at all) */
+		qsort(set->h, set->n, sizeof(*set->h), by_hash);
 	return 0;
 }
 
