@@ -189,8 +189,8 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 	if (csvin_encoding_parse(cli_opt(opts, "--encoding"), &enc, err) < 0 ||
 	    read_file(path, lim.max_bytes, &data, &len, err) < 0)
 		return -1;
-	rc = csvin_parse(data, len, enc, &lim, &doc, err);
-	free(data);
+	/* read over itself: the file is held once, not twice */
+	rc = csvin_parse_own(data, len, enc, &lim, &doc, err);
 	if (rc < 0)
 		return -1;
 	/* a file the import cannot read makes no job, as through the API */

@@ -156,6 +156,25 @@ job_options(struct api_call *call, struct job_run *j,
 	return 0;
 }
 
+/* The body read into doc: over itself when the worker lets it go (the
+ * job then holds the upload once, not a copy beside it), else copied. */
+static int
+read_upload(const struct http_req *req, enum csvin_encoding enc,
+	    const struct csvin_limits *lim, struct csvin_doc *doc,
+	    struct hk_err *err)
+{
+	char *own;
+
+	if (req->upload != NULL && *req->upload != NULL &&
+	    *req->upload == req->body) {
+		own = *req->upload;
+		*req->upload = NULL;
+		return csvin_parse_own(own, req->body_len, enc, lim, doc, err);
+	}
+	return csvin_parse(req->body ? req->body : "", req->body_len, enc,
+			   lim, doc, err);
+}
+
 static int
 queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
 	  struct hk_err *err)
@@ -170,8 +189,7 @@ queue_job(struct api_call *call, struct job_run *j, struct http_resp *resp,
 	if (job_options(call, j, &in, &enc, filename, err) < 0)
 		return -1;
 	lim.max_bytes = HTTP_MAX_UPLOAD;
-	if (csvin_parse(call->req->body ? call->req->body : "",
-			call->req->body_len, enc, &lim, &j->doc, err) < 0 ||
+	if (read_upload(call->req, enc, &lim, &j->doc, err) < 0 ||
 	    import_columns(j->aliases, j->o.upsert, &j->doc, err) < 0)
 		return -1;
 	gethostname(host, sizeof(host) - 1);

@@ -224,11 +224,12 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 		} else {
 			req.body = big ? big : body;
 			req.body_len = (size_t)n;
+			req.upload = big ? &big : NULL;
 			http_resp_free(&resp);
 			api_handle_admitted(ctx, &req, &gate, &resp);
 		}
 	}
-	free(big);	/* an upload is parsed before the answer */
+	free(big);	/* unless an import took it (to read it over itself) */
 	send_response(r, &resp, out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)

@@ -25,6 +25,10 @@ struct http_req {
 	const char *authorization;	/* may be NULL */
 	const char *body;		/* may be NULL when body_len == 0 */
 	size_t body_len;
+	char **upload;			/* when not NULL, *upload is body,
+					 * malloc'd with a byte to spare, for
+					 * a handler to take (setting it to
+					 * NULL) rather than copy */
 	const char *cookie;		/* the Cookie header, may be NULL */
 	const char *csrf_token;		/* X-CSRF-Token, may be NULL */
 	const char *remote_addr;	/* the client, may be NULL */

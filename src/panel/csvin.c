@@ -12,8 +12,16 @@
  * (LF, CRLF or a lone CR ends one), so a row that starts while no row is
  * open starts on the line being fed, and a row or field ends on it; a
  * quoted field may span lines.  Spaces around fields are kept (RFC 4180
- * says they are part of the field), and every string lives in one arena
- * that csvin_doc_free releases at once.
+ * says they are part of the field).
+ *
+ * The cells are written over the text they are read from, one after the
+ * other, each NUL-terminated: a cell is never longer than the bytes it
+ * was read from (quotes and doubled quotes only shrink), and it ends on
+ * or after its comma or line end, which have room for its NUL (the last
+ * one of the file, on the byte past the text).  So the writing never
+ * overtakes the reading, and a row is a pointer into one buffer: the file
+ * costs its own size and 16 bytes a row, not a copy of every cell and a
+ * pointer to each.
  */
 #include "config.h"
 
@@ -32,59 +40,7 @@
 #include "csvin.h"
 #include "utf8.h"
 
-/* ---- the arena: chunks of strings and field arrays, freed at once ---- */
-
-struct chunk {
-	struct chunk *next;
-	size_t size, used;
-	max_align_t data[];
-};
-
-#define CHUNK_SIZE ((size_t)64 << 10)
 #define FEED_PIECE ((size_t)64 << 10)	/* bytes given to libcsv at once */
-
-static void *
-arena_alloc(void **arena, size_t n, size_t align)
-{
-	struct chunk *c = *arena, *big;
-	size_t at = c ? (c->used + align - 1) / align * align : 0;
-
-	if (c != NULL && at <= c->size && c->size - at >= n) {
-		c->used = at + n;
-		return (char *)c->data + at;
-	}
-	if (n > SIZE_MAX - sizeof(*c) - CHUNK_SIZE)
-		return NULL;
-	if (n > CHUNK_SIZE / 4) {	/* its own chunk, behind the head */
-		if ((big = malloc(sizeof(*big) + n)) == NULL)
-			return NULL;
-		big->size = big->used = n;
-		big->next = c ? c->next : NULL;
-		if (c)
-			c->next = big;
-		else
-			*arena = big;
-		return big->data;
-	}
-	if ((c = malloc(sizeof(*c) + CHUNK_SIZE)) == NULL)
-		return NULL;
-	c->next = *arena;
-	c->size = CHUNK_SIZE;
-	c->used = n;
-	*arena = c;
-	return c->data;
-}
-
-static void
-arena_free(void *arena)
-{
-	struct chunk *c = arena, *next;
-
-	for (; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-}
 
 /* ---- lines and errors ---- */
 
@@ -180,52 +136,93 @@ utf8_bad(const char *s, size_t n)
 	return i;
 }
 
-/* CP932 to UTF-8 into *out: 0, or 1 with *bad the offset of the first
- * byte that is not CP932, or -1 on a system failure. */
-static int
-from_cp932(const char *s, size_t n, char **out, size_t *outlen, size_t *bad,
-	   struct hk_err *err)
-{
-	char *in = (char *)s, *o, *buf;
-	size_t inleft = n, oleft, r;
-	iconv_t cd;
-	int e;
+#define ICONV_PIECE	((size_t)64 << 10)
 
-	if (n > (SIZE_MAX - 1) / 3)	/* a character never grows past 3 */
-		return hk_fail(err, HK_ETOOBIG, NULL, "file too large");
-	if ((buf = malloc(3 * n + 1)) == NULL)
-		return hk_fail_errno(err, "decoding CP932");
-	if ((cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1) {
-		free(buf);
-		return hk_fail_errno(err, "iconv_open(UTF-8, CP932)");
-	}
-	o = buf;
-	oleft = 3 * n;
-	r = iconv(cd, &in, &inleft, &o, &oleft);
-	e = errno;
-	iconv_close(cd);
-	if (r == (size_t)-1) {
-		free(buf);
-		errno = e;
-		if (e != EILSEQ && e != EINVAL)
-			return hk_fail_errno(err, "decoding CP932");
+/* Runs cd over s[0..n) a piece at a time, each piece's UTF-8 given to
+ * put (dst and the bytes so far; dst NULL: only counted) into *outlen:
+ * 0, or 1 with *bad the offset of the first byte that is not CP932, or
+ * -1 (errno) on a system failure. */
+static int
+convert(iconv_t cd, const char *s, size_t n, char *dst, size_t *outlen,
+	size_t *bad)
+{
+	char piece[ICONV_PIECE], *in = (char *)s, *o;
+	size_t inleft = n, oleft, r;
+
+	*outlen = 0;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0) {
+		o = piece;
+		oleft = sizeof(piece);
+		r = iconv(cd, &in, &inleft, &o, &oleft);
+		if (dst != NULL)	/* never past what is still to read */
+			memcpy(dst + *outlen, piece, (size_t)(o - piece));
+		*outlen += (size_t)(o - piece);
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (errno != EILSEQ && errno != EINVAL)
+			return -1;
 		*bad = (size_t)(in - s);
 		return 1;
 	}
-	*out = buf;
-	*outlen = (size_t)(o - buf);
 	return 0;
 }
 
+/*
+ * CP932 to UTF-8 into *out (with a byte to spare): 0, or 1 with *bad the
+ * offset of the first byte that is not CP932, or -1 on a system failure.
+ * Counted first, then decoded: with *own (s itself, malloc'd) into s,
+ * grown to the decoded size with the CP932 moved to its end, so that the
+ * file is never held twice (a character only grows: the decoded text
+ * never overtakes what is left to read); *own is then *out's.
+ */
+static int
+from_cp932(const char *s, size_t n, char **own, char **out, size_t *outlen,
+	   size_t *bad, struct hk_err *err)
+{
+	const char *src = s;
+	char *buf = NULL;
+	size_t total = 0, got;
+	iconv_t cd;
+	int rc;
+
+	if ((cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1)
+		return hk_fail_errno(err, "iconv_open(UTF-8, CP932)");
+	rc = convert(cd, s, n, NULL, &total, bad);
+	if (rc == 0 && *own != NULL && total >= n &&
+	    (buf = realloc(*own, total + 1)) != NULL) {
+		*own = NULL;
+		src = memmove(buf + total - n, buf, n);
+	} else if (rc == 0 && *own == NULL)
+		buf = malloc(total + 1);
+	if (rc == 0 && buf == NULL)
+		rc = -1;
+	if (rc == 0 && (rc = convert(cd, src, n, buf, &got, bad)) == 0 &&
+	    got != total)
+		rc = -1, errno = EIO;
+	iconv_close(cd);
+	if (rc < 0) {
+		if (buf != NULL && *own == NULL && src != s)
+			*own = buf;	/* still the caller's to free */
+		else
+			free(buf);
+		return hk_fail_errno(err, "decoding CP932");
+	}
+	*out = buf;
+	*outlen = total;
+	return rc;
+}
+
 struct text {
-	const char *s;
+	const char *s;		/* the UTF-8 text, less any BOM */
 	size_t n;
-	char *own;		/* the decoded copy, if any */
+	char *own;		/* the decoded copy (with a byte to spare), if
+				 * any */
 };
 
 static int
-decode(const char *s, size_t n, enum csvin_encoding enc, struct text *t,
-       enum csvin_encoding *got, struct hk_err *err)
+decode(const char *s, size_t n, char **own, enum csvin_encoding enc,
+       struct text *t, enum csvin_encoding *got, struct hk_err *err)
 {
 	int bom = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0, rc;
 	size_t bad8 = 0, bad932 = 0;
@@ -244,7 +241,7 @@ decode(const char *s, size_t n, enum csvin_encoding enc, struct text *t,
 		return 0;
 	if (enc == CSVIN_UTF8 || bom)
 		return fail_at(err, line_at(s, n, bad8), NULL, "not UTF-8");
-	if ((rc = from_cp932(s, n, &t->own, &t->n, &bad932, err)) <= 0) {
+	if ((rc = from_cp932(s, n, own, &t->own, &t->n, &bad932, err)) <= 0) {
 		t->s = t->own;
 		*got = CSVIN_CP932;
 		return rc;
@@ -267,12 +264,12 @@ struct split {
 	int open;		/* a row has begun and not ended */
 	size_t row_line;	/* where it began */
 	size_t field_line;	/* where its next field begins */
-	char **cur;		/* its fields so far (up to the header's) */
-	size_t ncur, capcur;
+	char *w;		/* where the next cell is written */
+	char *row_cells;	/* where the open row's cells begin */
+	size_t ncur;		/* its cells stored (up to the header's) */
 	size_t nfields;		/* how many it has */
 	int nonblank;		/* one has more than spaces and tabs */
 	size_t caprows;
-	char *empty;		/* "" in the arena, for short rows */
 };
 
 /* The name of column i for an error: the header's, or its number. */
@@ -280,33 +277,25 @@ static const char *
 colname(const struct split *sp, size_t i, char *buf, size_t bufsz)
 {
 	const struct csvin_row *h = &sp->doc->header;
+	const char *cell = csvin_cell(h, (int)i);
 
-	if (h->fields != NULL && i < h->nfields && h->fields[i][0] != '\0')
-		return clip(h->fields[i], strlen(h->fields[i]), 24, buf,
-			    bufsz);
+	if (h->cells != NULL && i < h->ncells && cell[0] != '\0')
+		return clip(cell, strlen(cell), 24, buf, bufsz);
 	snprintf(buf, bufsz, "%zu", i + 1);
 	return buf;
 }
 
-static int
-push_field(struct split *sp, const char *s, size_t len)
+/* The cell over the text already read (see the top of the file). */
+static void
+put_cell(struct split *sp, const char *s, size_t len)
 {
-	char *copy, **grown;
-
-	if (sp->ncur == sp->capcur) {
-		sp->capcur = sp->capcur ? 2 * sp->capcur : 16;
-		grown = realloc(sp->cur, sp->capcur * sizeof(*grown));
-		if (grown == NULL)
-			return -1;
-		sp->cur = grown;
-	}
-	if ((copy = arena_alloc(&sp->doc->arena, len + 1, 1)) == NULL)
-		return -1;
+	if (sp->ncur == 0)
+		sp->row_cells = sp->w;
 	if (len > 0)
-		memcpy(copy, s, len);
-	copy[len] = '\0';
-	sp->cur[sp->ncur++] = copy;
-	return 0;
+		memmove(sp->w, s, len);
+	sp->w[len] = '\0';
+	sp->w += len + 1;
+	sp->ncur++;
 }
 
 /* libcsv: a field ended. */
@@ -333,31 +322,23 @@ on_field(void *s, size_t len, void *data)
 	for (const char *c = s ? s : "", *end = c + len;
 	     c < end && !sp->nonblank; c++)
 		sp->nonblank = *c != ' ' && *c != '\t';
-	if ((h->fields == NULL || sp->ncur < h->nfields) &&
-	    push_field(sp, s, len) != 0) {
-		sp->failed = hk_fail(sp->err, HK_ESYS, NULL, "out of memory");
-		return;
-	}
+	if (h->cells == NULL || sp->ncur < h->nfields)
+		put_cell(sp, s ? s : "", len);
 	sp->nfields++;
 	sp->field_line = sp->line;
 }
 
-/* The row just ended, as a csvin_row in the arena. */
-static int
+/* The row just ended, as a csvin_row. */
+static void
 make_row(struct split *sp, struct csvin_row *row)
 {
-	size_t n = sp->doc->header.fields ? sp->doc->header.nfields : sp->ncur;
+	const struct csvin_row *h = &sp->doc->header;
+	size_t n = h->cells ? h->nfields : sp->ncur;	/* (row may be h) */
 
-	row->fields = arena_alloc(&sp->doc->arena, n * sizeof(char *),
-				  alignof(char *));
-	if (row->fields == NULL)
-		return hk_fail(sp->err, HK_ESYS, NULL, "out of memory");
-	memcpy(row->fields, sp->cur, sp->ncur * sizeof(char *));
-	for (size_t i = sp->ncur; i < n; i++)
-		row->fields[i] = sp->empty;
-	row->nfields = n;
-	row->line = sp->row_line;
-	return 0;
+	row->cells = sp->ncur > 0 ? sp->row_cells : "";
+	row->line = (uint32_t)sp->row_line;
+	row->ncells = (uint16_t)sp->ncur;
+	row->nfields = (uint16_t)n;
 }
 
 static int
@@ -366,12 +347,12 @@ add_row(struct split *sp)
 	struct csvin_doc *doc = sp->doc;
 	struct csvin_row *grown;
 
-	if (doc->header.fields == NULL)
-		return make_row(sp, &doc->header);
+	if (doc->header.cells == NULL)
+		return make_row(sp, &doc->header), 0;
 	if (sp->nfields > doc->header.nfields)
 		return fail_at(sp->err, sp->row_line, NULL,
-			       "%zu fields, the header has %zu", sp->nfields,
-			       doc->header.nfields);
+			       "%zu fields, the header has %u", sp->nfields,
+			       (unsigned)doc->header.nfields);
 	if (doc->nrows >= sp->lim->max_rows)
 		return fail_at(sp->err, sp->row_line, NULL,
 			       "more than %zu rows", sp->lim->max_rows);
@@ -383,10 +364,12 @@ add_row(struct split *sp)
 				       "out of memory");
 		doc->rows = grown;
 	}
-	return make_row(sp, &doc->rows[doc->nrows++]);
+	make_row(sp, &doc->rows[doc->nrows++]);
+	return 0;
 }
 
-/* libcsv: a row ended.  Rows of nothing but spaces are skipped. */
+/* libcsv: a row ended.  Rows of nothing but spaces are skipped (their
+ * cells given back). */
 static void
 on_row(int term, void *data)
 {
@@ -396,6 +379,8 @@ on_row(int term, void *data)
 	sp->open = 0;
 	if (!sp->failed && sp->nonblank)
 		sp->failed = add_row(sp);
+	else if (sp->ncur > 0)
+		sp->w = sp->row_cells;
 	sp->ncur = sp->nfields = 0;
 	sp->nonblank = 0;
 }
@@ -456,27 +441,27 @@ split_plain(struct split *sp, const char *s, size_t n)
 	on_row('\n', sp);
 }
 
-/* Feeds t to p a line at a time. */
+/* Feeds s[0..n) to p a line at a time. */
 static int
-feed(struct split *sp, struct csv_parser *p, const struct text *t)
+feed(struct split *sp, struct csv_parser *p, const char *s, size_t n)
 {
 	size_t off = 0, k;
 
-	for (sp->line = 1; off < t->n; off += k, sp->line++) {
+	for (sp->line = 1; off < n; off += k, sp->line++) {
 		int between_rows = !sp->open;
 
-		k = line_len(t->s + off, t->n - off);
-		if (!sp->open && t->s[off] != '\r' && t->s[off] != '\n') {
+		k = line_len(s + off, n - off);
+		if (!sp->open && s[off] != '\r' && s[off] != '\n') {
 			sp->open = 1;
 			sp->row_line = sp->field_line = sp->line;
 		}
-		if (between_rows && memchr(t->s + off, '"', k) == NULL) {
-			split_plain(sp, t->s + off, k);
+		if (between_rows && memchr(s + off, '"', k) == NULL) {
+			split_plain(sp, s + off, k);
 			if (sp->failed)
 				return -1;
 			continue;
 		}
-		if (feed_line(sp, p, t->s + off, k) != k ||
+		if (feed_line(sp, p, s + off, k) != k ||
 		    csv_error(p) != CSV_SUCCESS)
 			break;
 		if (sp->failed)
@@ -484,11 +469,11 @@ feed(struct split *sp, struct csv_parser *p, const struct text *t)
 	}
 	if (sp->failed)
 		return -1;
-	if (off < t->n && csv_error(p) == CSV_EPARSE)
+	if (off < n && csv_error(p) == CSV_EPARSE)
 		return fail_at(sp->err, sp->line, NULL, "a quote out of "
 			       "place: a field with a quote in it must be "
 			       "quoted, and the quote doubled");
-	if (off < t->n)
+	if (off < n)
 		return hk_fail(sp->err, HK_ESYS, NULL, "csv: %s",
 			       csv_strerror(csv_error(p)));
 	sp->line--;
@@ -499,42 +484,41 @@ feed(struct split *sp, struct csv_parser *p, const struct text *t)
 	return sp->failed ? -1 : 0;
 }
 
+/* Splits s[0..n) (within doc->text, with a byte to spare after it) over
+ * itself, from the start of doc->text on. */
 static int
-split(const struct text *t, const struct csvin_limits *lim,
+split(char *s, size_t n, const struct csvin_limits *lim,
       struct csvin_doc *doc, struct hk_err *err)
 {
-	struct split sp = { .lim = lim, .doc = doc, .err = err };
+	struct split sp = { .lim = lim, .doc = doc, .err = err,
+			    .w = doc->text };
 	struct csv_parser p;
+	struct csvin_row *fit;
 	int rc;
 
-	if ((sp.empty = arena_alloc(&doc->arena, 1, 1)) == NULL)
-		return hk_fail(err, HK_ESYS, NULL, "out of memory");
-	*sp.empty = '\0';
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	csv_set_space_func(&p, no_space);
-	rc = feed(&sp, &p, t);
+	rc = feed(&sp, &p, s, n);
 	csv_free(&p);
-	free(sp.cur);
-	if (rc == 0 && doc->header.fields == NULL)
+	if (rc == 0 && doc->header.cells == NULL)
 		rc = fail_at(err, 1, NULL, "empty file: no header row");
+	/* the rows' array grown by doubling: what is past the last given
+	 * back */
+	if (rc == 0 && doc->nrows > 0 && doc->nrows < sp.caprows &&
+	    (fit = realloc(doc->rows, doc->nrows * sizeof(*fit))) != NULL)
+		doc->rows = fit;
 	return rc;
 }
 
-int
-csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
-	    const struct csvin_limits *lim, struct csvin_doc *doc,
+/* The checks on the bytes as given, before any decoding. */
+static int
+check_bytes(const char *data, size_t len, const struct csvin_limits *lim,
 	    struct hk_err *err)
 {
-	static const struct csvin_limits dflt = CSVIN_DEFAULT_LIMITS;
-	struct text t = { 0 };
 	const char *nul;
-	int rc;
 
-	memset(doc, 0, sizeof(*doc));
-	if (lim == NULL)
-		lim = &dflt;
-	if (len > lim->max_bytes)
+	if (len > lim->max_bytes || len > UINT32_MAX)
 		return hk_fail(err, HK_ETOOBIG, NULL,
 			       "file is larger than %zu bytes", lim->max_bytes);
 	if (len == 0 || data == NULL)
@@ -547,12 +531,61 @@ csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
 	if ((nul = memchr(data, '\0', len)) != NULL)
 		return fail_at(err, line_at(data, len, (size_t)(nul - data)),
 			       NULL, "NUL byte, not a text file");
-	if ((rc = decode(data, len, enc, &t, &doc->encoding, err)) == 0)
-		rc = split(&t, lim, doc, err);
-	free(t.own);
+	return 0;
+}
+
+/* data decoded and split; own, when given, is data itself, the doc's to
+ * keep (or free). */
+static int
+parse(const char *data, size_t len, char *own, enum csvin_encoding enc,
+      const struct csvin_limits *lim, struct csvin_doc *doc,
+      struct hk_err *err)
+{
+	static const struct csvin_limits dflt = CSVIN_DEFAULT_LIMITS;
+	struct text t = { 0 };
+	char *s = NULL;
+	int rc;
+
+	memset(doc, 0, sizeof(*doc));
+	if (lim == NULL)
+		lim = &dflt;
+	if ((rc = check_bytes(data, len, lim, err)) == 0)
+		rc = decode(data, len, &own, enc, &t, &doc->encoding, err);
+	if (rc == 0 && t.own != NULL) {		/* decoded: a new text */
+		free(own);
+		own = NULL;
+		doc->text = s = t.own;
+	} else if (rc == 0 && own != NULL) {	/* as given, over itself */
+		doc->text = own;
+		s = own + (t.s - data);
+		own = NULL;
+	} else if (rc == 0 && (doc->text = malloc(t.n + 1)) != NULL) {
+		memcpy(doc->text, t.s, t.n);
+		s = doc->text;
+	} else if (rc == 0)
+		rc = hk_fail(err, HK_ESYS, NULL, "out of memory");
+	free(own);
+	if (rc == 0)
+		rc = split(s, t.n, lim, doc, err);
 	if (rc != 0)
 		csvin_doc_free(doc);
 	return rc;
+}
+
+int
+csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
+	    const struct csvin_limits *lim, struct csvin_doc *doc,
+	    struct hk_err *err)
+{
+	return parse(data, len, NULL, enc, lim, doc, err);
+}
+
+int
+csvin_parse_own(char *data, size_t len, enum csvin_encoding enc,
+		const struct csvin_limits *lim, struct csvin_doc *doc,
+		struct hk_err *err)
+{
+	return parse(data, len, data, enc, lim, doc, err);
 }
 
 /* ---- columns and cells ---- */
@@ -598,7 +631,7 @@ csvin_columns(const struct csvin_doc *doc, const char *const *known,
 		col[nk] = -1;
 	expected(known, list, sizeof(list));
 	for (size_t i = 0; i < h->nfields; i++) {
-		const char *s = h->fields[i];
+		const char *s = csvin_cell(h, (int)i);
 
 		s += strspn(s, " \t");
 		for (n = strlen(s); n > 0 && (s[n - 1] == ' ' ||
@@ -628,9 +661,13 @@ csvin_columns(const struct csvin_doc *doc, const char *const *known,
 const char *
 csvin_cell(const struct csvin_row *row, int c)
 {
-	if (row == NULL || c < 0 || (size_t)c >= row->nfields)
+	const char *s;
+
+	if (row == NULL || c < 0 || c >= row->ncells)
 		return "";
-	return row->fields[c];
+	for (s = row->cells; c > 0; c--)
+		s += strlen(s) + 1;
+	return s;
 }
 
 int
@@ -645,7 +682,7 @@ csvin_doc_free(struct csvin_doc *doc)
 {
 	if (doc == NULL)
 		return;
-	arena_free(doc->arena);
+	free(doc->text);
 	free(doc->rows);
 	memset(doc, 0, sizeof(*doc));
 }

@@ -18,6 +18,7 @@
 #define HK_CSVIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -42,10 +43,15 @@ struct csvin_limits {
  * grown to hundreds of megabytes. */
 #define CSVIN_MAX_COLUMNS	32
 
+/* A row: its cells one after the other, each NUL-terminated, in the
+ * doc's one copy of the text (a file's rows cost 16 bytes each beyond the
+ * file: a worker holds a 60 MB upload, not twice or three times that). */
 struct csvin_row {
-	size_t line;		/* 1-based line of the file where it starts */
-	size_t nfields;
-	char **fields;		/* NUL-terminated UTF-8, owned by the doc */
+	const char *cells;	/* the first cell, the others follow; owned by
+				 * the doc; read them with csvin_cell() */
+	uint32_t line;		/* 1-based line of the file where it starts */
+	uint16_t nfields;	/* the header's: cells past ncells are "" */
+	uint16_t ncells;	/* those stored */
 };
 
 struct csvin_doc {
@@ -53,20 +59,27 @@ struct csvin_doc {
 	struct csvin_row header;
 	struct csvin_row *rows;		/* data rows, in file order */
 	size_t nrows;
-	void *arena;			/* owns every string; private */
+	char *text;			/* owns every cell; private */
 };
 
 /*
- * Decodes and parses data[0..len).  Blank lines are skipped; a row with
- * fewer fields than the header is padded with "" (a short row is the
- * importer's to judge, by the columns it needs); one with more is refused,
- * as is any row (the header too) of more than CSVIN_MAX_COLUMNS fields.
- * On failure doc is empty and err says what and where, field "line N" or
- * "line N, column NAME".
+ * Decodes and parses data[0..len) into a copy.  Blank lines are skipped;
+ * a row with fewer fields than the header is padded with "" (a short row
+ * is the importer's to judge, by the columns it needs); one with more is
+ * refused, as is any row (the header too) of more than CSVIN_MAX_COLUMNS
+ * fields.  On failure doc is empty and err says what and where, field
+ * "line N" or "line N, column NAME".
  */
 int csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
 		const struct csvin_limits *lim, struct csvin_doc *doc,
 		struct hk_err *err);
+
+/* The same, with no copy: data (malloc'd, len bytes and room for one
+ * more) is the doc's from then on, its cells written over it, freed with
+ * the doc, or at once on failure. */
+int csvin_parse_own(char *data, size_t len, enum csvin_encoding enc,
+		    const struct csvin_limits *lim, struct csvin_doc *doc,
+		    struct hk_err *err);
 
 /*
  * Maps the header to known[] (NULL-terminated, lower case): col[k] gets
@@ -78,7 +91,8 @@ int csvin_parse(const char *data, size_t len, enum csvin_encoding enc,
 int csvin_columns(const struct csvin_doc *doc, const char *const *known,
 		  int *col, struct hk_err *err);
 
-/* The cell of row in column index c (-1: none) or "" when absent. */
+/* The cell of row in column index c (-1: none) or "" when absent.  Cells
+ * are found by walking the row: cheap, a row has few and short ones. */
 const char *csvin_cell(const struct csvin_row *row, int c);
 
 /* Whether a spreadsheet would run the cell as a formula: it starts with

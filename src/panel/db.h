@@ -65,9 +65,8 @@ int db_commit(struct db *db, struct hk_err *err);
 void db_rollback(struct db *db);
 
 /* A large write transaction is coming (on) or is over (off).  SQLite
- * gives the connection a page cache that holds it (64 MiB), so that pages
- * are not spilled to the WAL and written again before the commit, and
- * keeps its statement journals in memory. */
+ * gives the connection a larger page cache (8 MiB: an import's memory is
+ * bounded by its file) and keeps its statement journals in memory. */
 int db_bulk(struct db *db, int on, struct hk_err *err);
 
 /*

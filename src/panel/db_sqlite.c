@@ -242,11 +242,13 @@ sqlite_script(void *conn, const char *sql, struct hk_err *err)
 /* The page cache (negative: KiB; -2000 is SQLite's default), and the
  * statement journals that a multi-row INSERT keeps kept in memory rather
  * than in a temporary file: a batch's journal is written and thrown away
- * 64 rows later. */
+ * 64 rows later.  8 MiB, not more: an import's memory is bounded by its
+ * file (2 x the file + 16 MiB), and 64 MiB made 100,000 rows 8 % faster
+ * at most while a 16 MB file took a worker past that bound. */
 static int
 sqlite_bulk(void *conn, int on, struct hk_err *err)
 {
-	return sqlite_script(conn, on ? "PRAGMA cache_size = -65536;"
+	return sqlite_script(conn, on ? "PRAGMA cache_size = -8192;"
 			     "PRAGMA temp_store = MEMORY" :
 			     "PRAGMA cache_size = -2000;"
 			     "PRAGMA temp_store = DEFAULT", err);

@@ -25,6 +25,7 @@
 #include "import_hash.h"
 #include "jsonout.h"
 #include "log.h"
+#include "pwhash.h"
 
 static const char *const columns[] = { "address", "password",
 	"password_hash", "name", "quota", "active", NULL };
@@ -136,15 +137,25 @@ count_limits(struct ictx *c, struct mrow *r, struct idom *d,
 
 /* An alias takes no room: only whether the address is taken counts. */
 static void
-check_alias_row(struct ictx *c, struct mrow *r, const struct import_taken *t)
+check_alias_row(struct ictx *c, struct mrow *r, const char *local,
+		const struct import_taken *t)
 {
 	r->update = t->alias;
 	if (t->mailbox)
 		import_problem(c, r, "address", "%s@%s is a mailbox",
-			       r->local, r->domain);
+			       local, r->domain);
 	else if (t->alias && !c->o->upsert)
 		import_problem(c, r, "address", "%s@%s exists (to update it, "
-			       "import with upsert)", r->local, r->domain);
+			       "import with upsert)", local, r->domain);
+}
+
+/* The plain password of a mailbox row, or NULL. */
+static const char *
+plain_of(const struct ictx *c, const struct mrow *r)
+{
+	const char *p = c->aliases ? "" : import_cell(c, r, C_PASSWORD);
+
+	return *p != '\0' ? p : NULL;
 }
 
 /* One row against the database: its domain, whether the address is
@@ -152,6 +163,7 @@ check_alias_row(struct ictx *c, struct mrow *r, const struct import_taken *t)
 static int
 check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 {
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
 	struct import_taken t;
 	struct idom *d;
 
@@ -165,20 +177,22 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 			c->actor->is_admin ? "" : " in your project");
 		return 0;
 	}
-	if (d->bulk)
-		store_import_taken_find(&d->taken, r->local, &t);
-	else if (store_import_lookup(c->db, &d->ref, r->local, &t, err) < 0)
+	import_local(c, r, local);
+	if (d->bulk && !store_import_taken_maybe(&d->taken, local))
+		memset(&t, 0, sizeof(t));
+	else if (store_import_lookup(c->db, &d->ref, local, &t, err) < 0)
 		return -1;
 	if (c->aliases)
-		return check_alias_row(c, r, &t), 0;
+		return check_alias_row(c, r, local, &t), 0;
 	r->update = t.mailbox;
 	if (t.alias)
 		import_problem(c, r, "address", "%s@%s is an alias",
-			       r->local, r->domain);
+			       local, r->domain);
 	else if (t.mailbox && !c->o->upsert)
 		import_problem(c, r, "address", "%s@%s exists (to update it, "
-			       "import with upsert)", r->local, r->domain);
-	else if (!t.mailbox && !r->plain && !r->prehashed)
+			       "import with upsert)", local, r->domain);
+	else if (!t.mailbox && plain_of(c, r) == NULL &&
+		 *import_cell(c, r, C_HASH) == '\0')
 		import_problem(c, r, "password", "empty: a new mailbox needs "
 			       "one");
 	else
@@ -237,6 +251,8 @@ check_db(struct ictx *c, struct hk_err *err)
 				return -1;
 		}
 	}
+	if (c->aliases && import_check_dests(c, err) < 0)
+		return -1;
 	c->rep->project_id = one_project(c);
 	progress(c, "check", c->n, c->n);
 	return 0;
@@ -250,28 +266,80 @@ plain_count(const struct ictx *c)
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->n; i++)
-		n += !c->rows[i].bad && c->rows[i].plain != NULL;
+		n += !c->rows[i].bad && plain_of(c, &c->rows[i]) != NULL;
 	return n;
+}
+
+/* Passwords are hashed this many at a time, each batch's hashes put in
+ * the temporary file: a million hashes would be 128 MB of memory. */
+#define HASH_BATCH	4096
+
+struct hash_progress {
+	const struct import_opts *o;
+	size_t base, total;
+};
+
+static void
+batch_progress(void *ctx, const char *phase, size_t done, size_t total)
+{
+	struct hash_progress *hp = ctx;
+
+	(void)total;
+	if (hp->o->progress != NULL)
+		hp->o->progress(hp->o->progress_ctx, phase, hp->base + done,
+				hp->total);
+}
+
+/* items[0..n) hashed, their hashes appended to c->hashes, one a line
+ * (a hash holds no line break: pwhash makes them of base64 and '$'). */
+static int
+hash_batch(struct ictx *c, struct pw_item *items, size_t n,
+	   struct hash_progress *hp, struct hk_err *err)
+{
+	int rc = import_hash(items, n, c->o->threads, batch_progress, hp,
+			     err);
+
+	for (size_t k = 0; k < n; k++) {
+		if (rc == 0 && fprintf(c->hashes, "%s\n", items[k].hash) < 0)
+			rc = hk_fail_errno(err, "writing the hashes");
+		free(items[k].hash);
+		items[k].hash = NULL;
+	}
+	hp->base += n;
+	return rc;
 }
 
 static int
 hash_all(struct ictx *c, struct hk_err *err)
 {
-	size_t n = plain_count(c), k = 0;
-	struct pw_item *items = calloc(n + 1, sizeof(*items));
-	int rc;
+	struct hash_progress hp = { c->o, 0, plain_count(c) };
+	struct pw_item *items;
+	size_t k = 0;
+	int rc = 0;
 
-	if (items == NULL)
+	if (hp.total == 0)
+		return 0;
+	if ((c->hashes = tmpfile()) == NULL)
+		return hk_fail_errno(err, "a temporary file for the hashes");
+	if ((items = calloc(HASH_BATCH, sizeof(*items))) == NULL)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
-	for (size_t i = 0; i < c->n; i++)
-		if (!c->rows[i].bad && c->rows[i].plain != NULL)
-			items[k++].plain = c->rows[i].plain;
-	rc = import_hash(items, n, c->o->threads, c->o->progress,
-			 c->o->progress_ctx, err);
-	for (size_t i = 0, j = 0; i < c->n && j < n; i++)
-		if (!c->rows[i].bad && c->rows[i].plain != NULL)
-			c->rows[i].hash = items[j++].hash;
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		struct mrow *r = &c->rows[i];
+
+		if (r->bad || (items[k].plain = plain_of(c, r)) == NULL)
+			continue;
+		r->hashed = 1;
+		if (++k == HASH_BATCH) {
+			rc = hash_batch(c, items, k, &hp, err);
+			k = 0;
+		}
+	}
+	if (rc == 0 && k > 0)
+		rc = hash_batch(c, items, k, &hp, err);
 	free(items);
+	if (rc == 0 && (fflush(c->hashes) != 0 || fseek(c->hashes, 0,
+							SEEK_SET) != 0))
+		rc = hk_fail_errno(err, "writing the hashes");
 	return rc;
 }
 
@@ -288,38 +356,86 @@ add_guest(int64_t *ids, size_t *n, int64_t id)
 	ids[(*n)++] = id;
 }
 
+/* What a row's write points to until its batch is flushed. */
+struct wslot {
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
+	char hash[PWHASH_MAX + 2];
+};
+
+/* The next hash of c->hashes into h: the one made for the next row that
+ * had a plain password when they were made. */
+static int
+next_hash(struct ictx *c, char *h, size_t size, struct hk_err *err)
+{
+	if (fgets(h, (int)size, c->hashes) == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "the hashes file ended "
+			       "early");
+	h[strcspn(h, "\n")] = '\0';
+	return 0;
+}
+
+/* The name of a mailbox row as it is to be stored: NULL keeps it. */
+static const char *
+name_of(const struct ictx *c, const struct mrow *r)
+{
+	const char *name = import_cell(c, r, C_NAME);
+
+	if (c->col[C_NAME] < 0 || (c->o->upsert && *name == '\0'))
+		return NULL;
+	return name;
+}
+
+/* One good row written (a new mailbox into batch, written with it). */
+static int
+write_row(struct ictx *c, struct mrow *r, struct import_batch *batch,
+	  struct wslot *w, struct strbuf *sb, struct hk_err *err)
+{
+	struct idom *d = &c->doms[r->dom < 0 ? 0 : r->dom];
+	const char *pre = import_cell(c, r, C_HASH);
+	struct mailbox_in in = { w->local, r->domain,
+		r->hashed ? w->hash : *pre ? pre : NULL, name_of(c, r),
+		r->quota >= 0 || r->update ? r->quota : d->u.default_quota,
+		r->active >= 0 || r->update ? r->active : 1 };
+
+	import_local(c, r, w->local);
+	if (c->aliases)
+		return import_dests(c, r, sb, err) < 0 ? -1 :
+		    store_import_alias_put(c->db, &d->ref, w->local,
+					   strbuf_str(sb), r->active,
+					   r->update, err);
+	if (!r->update)
+		return store_import_batch_add(c->db, batch, &d->ref, &in, err);
+	return store_mailbox_write_patch(c->db, &d->ref, w->local,
+		&(struct mailbox_patch){ in.password_hash, in.name,
+		in.quota_bytes, in.active }, err);
+}
+
 static int
 write_rows(struct ictx *c, struct hk_err *err)
 {
 	int64_t *guests = calloc(2 * (size_t)c->ndoms + 1, sizeof(*guests));
 	struct import_batch *batch = calloc(1, sizeof(*batch));
+	struct wslot *slots = calloc(IMPORT_BATCH + 1, sizeof(*slots));
+	struct strbuf sb;
 	size_t ng = 0;
-	int rc = guests && batch ? 0 : hk_fail(err, HK_ESYS, NULL,
-					       "out of memory");
+	int rc = guests && batch && slots ? 0 : hk_fail(err, HK_ESYS, NULL,
+							"out of memory");
 
+	strbuf_init(&sb, 0);
 	for (size_t i = 0; rc == 0 && i < c->n; i++) {
 		struct mrow *r = &c->rows[i];
 		struct idom *d = &c->doms[r->dom < 0 ? 0 : r->dom];
-		struct mailbox_in in = { r->local, r->domain,
-			r->hash ? r->hash : r->prehashed, r->name,
-			r->quota >= 0 || r->update ? r->quota :
-			d->u.default_quota, r->active >= 0 || r->update ?
-			r->active : 1 };
+		/* a batch's rows each keep their slot until it is flushed */
+		struct wslot *w = &slots[batch->n];
 
+		if (r->hashed &&
+		    next_hash(c, w->hash, sizeof(w->hash), err) < 0) {
+			rc = -1;
+			break;
+		}
 		if (r->bad)
 			continue;
-		if (c->aliases)
-			rc = store_import_alias_put(c->db, &d->ref, r->local,
-						    r->dests, r->active,
-						    r->update, err);
-		else if (r->update)
-			rc = store_mailbox_write_patch(c->db, &d->ref,
-				r->local, &(struct mailbox_patch){
-				in.password_hash, in.name, in.quota_bytes,
-				in.active }, err);
-		else
-			rc = store_import_batch_add(c->db, batch, &d->ref, &in,
-						    err);
+		rc = write_row(c, r, batch, w, &sb, err);
 		add_guest(guests, &ng, d->ref.guest_id);
 		add_guest(guests, &ng, d->ref.backup_guest_id);
 		if (rc == 0 && i % 1000 == 999) {
@@ -336,6 +452,8 @@ write_rows(struct ictx *c, struct hk_err *err)
 		rc = store_import_batch_flush(c->db, batch, err);
 	if (rc == 0)
 		rc = store_guest_bump_ids(c->db, guests, ng, err);
+	strbuf_free(&sb);
+	free(slots);
 	free(batch);
 	free(guests);
 	return rc;
@@ -492,7 +610,7 @@ columns_of(int aliases, int upsert, const struct csvin_doc *doc, int *col,
 	if (missing == NULL)
 		return 0;
 	/* the header's own line: blank lines may come before it */
-	snprintf(line, sizeof(line), "line %zu", doc->header.line);
+	snprintf(line, sizeof(line), "line %zu", (size_t)doc->header.line);
 	return hk_fail(err, HK_EINVAL, line, "%s", missing);
 }
 
@@ -522,7 +640,7 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
     struct import_report *rep, struct hk_err *err)
 {
 	struct ictx c = { .aliases = aliases, .db = db, .actor = actor,
-			  .o = o, .rep = rep, .n = doc->nrows };
+			  .o = o, .rep = rep, .doc = doc, .n = doc->nrows };
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
@@ -552,10 +670,8 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 	if (rep->problems != NULL)
 		qsort(rep->problems, rep->nproblems, sizeof(*rep->problems),
 		      by_line);
-	for (size_t i = 0; c.rows && i < c.n; i++) {
-		free(c.rows[i].hash);
-		free(c.rows[i].dests);
-	}
+	if (c.hashes != NULL)
+		fclose(c.hashes);
 	if (c.doms != NULL)
 		forget_domains(&c);
 	free(c.made);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include "import_ctx.h"
 #include "pwhash.h"
@@ -35,15 +36,42 @@ import_problem(struct ictx *c, struct mrow *r, const char *column,
 		return;
 	}
 	p = &rep->problems[rep->nproblems++];
-	p->line = r->line;
+	p->line = import_line(c, r);
 	snprintf(p->column, sizeof(p->column), "%s", column);
 	va_start(ap, fmt);
 	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
 	va_end(ap);
 }
 
+size_t
+import_line(const struct ictx *c, const struct mrow *r)
+{
+	return c->doc->rows[r - c->rows].line;
+}
+
+const char *
+import_cell(const struct ictx *c, const struct mrow *r, int k)
+{
+	return csvin_cell(&c->doc->rows[r - c->rows], c->col[k]);
+}
+
+void
+import_local(const struct ictx *c, const struct mrow *r,
+	     char out[MAPSYNTAX_LOCAL_MAX + 1])
+{
+	const char *addr = import_cell(c, r, C_ADDRESS);
+	const char *at = strrchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : 0;
+
+	if (n > MAPSYNTAX_LOCAL_MAX)
+		n = MAPSYNTAX_LOCAL_MAX;	/* (refused: never asked) */
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)addr[i]);
+	out[n] = '\0';
+}
+
 static int
-parse_active(const char *s, int *v)
+parse_active(const char *s, int8_t *v)
 {
 	static const char *const yes[] = { "true", "yes", "1", NULL };
 	static const char *const no[] = { "false", "no", "0", NULL };
@@ -141,7 +169,6 @@ check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 				       "refused");
 		else if (validate_display_name(name, "name", &e) < 0)
 			refused(c, r, "name", &e);
-		r->name = name;
 	}
 	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
 		refused(c, r, "quota", &e);
@@ -157,14 +184,14 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	const char *addr = csvin_cell(in, c->col[C_ADDRESS]);
 	const char *plain = csvin_cell(in, c->col[C_PASSWORD]);
 	const char *hash = csvin_cell(in, c->col[C_HASH]);
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
 	struct hk_err e;
 
-	r->line = in->line;
 	r->dom = -1;
 	r->domain = "";
 	if (*addr == '\0')
 		import_problem(c, r, "address", "empty");
-	else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
+	else if (check_address(c, addr, local, &r->domain, &e) < 0)
 		refused(c, r, "address", &e);
 	if (*plain != '\0' && *hash != '\0')
 		import_problem(c, r, "password", "give password or "
@@ -179,8 +206,6 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 		import_problem(c, r, c->col[C_PASSWORD] >= 0 ?
 			       "password" : "password_hash", "empty: every new "
 			       "mailbox needs one");
-	r->plain = *plain != '\0' ? plain : NULL;
-	r->prehashed = *hash != '\0' ? hash : NULL;
 	check_details(c, in, r);
 }
 
@@ -188,7 +213,7 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 static void
 check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
 {
-	char dom[MAPSYNTAX_DOMAIN_MAX + 1];
+	char dom[MAPSYNTAX_DOMAIN_MAX + 1], local[MAPSYNTAX_LOCAL_MAX + 1];
 	const char *d;
 	struct hk_err e;
 
@@ -201,67 +226,69 @@ check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
 			refused(c, r, "address", &e);
 		else
 			r->domain = d;
-		r->local[0] = '\0';
-	} else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
+	} else if (check_address(c, addr, local, &r->domain, &e) < 0)
 		refused(c, r, "address", &e);
 }
 
 /* Destinations, several in one cell: split at commas, semicolons, spaces
  * and line breaks, then checked and joined as validate_destinations()
- * does for the API. */
-static void
-check_destinations(struct ictx *c, struct mrow *r, const char *cell)
+ * does for the API.  Done again whenever they are needed (checked,
+ * held to the project's addresses, written) rather than kept: a file of
+ * long destination lists would otherwise be held twice. */
+int
+import_dests(const struct ictx *c, const struct mrow *r, struct strbuf *sb,
+	     struct hk_err *e)
 {
+	const char *cell = import_cell(c, r, A_DESTINATIONS);
 	char *copy = strdup(cell), *save = NULL;
 	const char *list[VALIDATE_DEST_MAX + 1];
-	struct strbuf sb;
-	struct hk_err e;
 	size_t n = 0;
+	int rc;
 
-	strbuf_init(&sb, 0);
+	strbuf_reset(sb);
 	for (char *t = copy ? strtok_r(copy, ",; \t\r\n", &save) : NULL;
 	     t != NULL && n <= VALIDATE_DEST_MAX;
 	     t = strtok_r(NULL, ",; \t\r\n", &save))
 		list[n++] = t;
 	if (copy == NULL)
-		import_problem(c, r, "destinations", "out of memory");
+		rc = hk_fail(e, HK_ESYS, "destinations", "out of memory");
 	else if (n == 0)
-		import_problem(c, r, "destinations", "empty");
+		rc = hk_fail(e, HK_EINVAL, "destinations", "empty");
 	else if (n > VALIDATE_DEST_MAX)
-		import_problem(c, r, "destinations", "more than %d",
-			       VALIDATE_DEST_MAX);
-	else if (validate_destinations(list, n, "destinations", &sb, &e) < 0)
-		refused(c, r, "destinations", &e);
-	else if ((r->dests = strdup(strbuf_str(&sb))) == NULL)
-		import_problem(c, r, "destinations", "out of memory");
-	strbuf_free(&sb);
+		rc = hk_fail(e, HK_EINVAL, "destinations", "more than %d",
+			     VALIDATE_DEST_MAX);
+	else
+		rc = validate_destinations(list, n, "destinations", sb, e);
 	free(copy);
+	return rc;
 }
 
 static void
-check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
+check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r,
+		  struct strbuf *sb)
 {
 	const char *active = csvin_cell(in, c->col[A_ACTIVE]);
+	struct hk_err e;
 
-	r->line = in->line;
 	r->dom = -1;
 	r->quota = r->active = -1;
 	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
-	check_destinations(c, r, csvin_cell(in, c->col[A_DESTINATIONS]));
+	if (import_dests(c, r, sb, &e) < 0)
+		refused(c, r, "destinations", &e);
 	if (*active != '\0' && parse_active(active, &r->active) < 0)
 		import_problem(c, r, "active", "\"%s\": expected true or "
 			       "false", active);
 }
 
 static uint64_t
-address_hash(const struct mrow *r)
+address_hash(const char *local, const char *domain)
 {
 	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
 
-	for (const char *p = r->local; *p; p++)
+	for (const char *p = local; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	h = (h ^ '@') * 1099511628211ULL;
-	for (const char *p = r->domain; *p; p++)
+	for (const char *p = domain; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	return h;
 }
@@ -271,34 +298,36 @@ address_hash(const struct mrow *r)
 static int
 mark_duplicates(struct ictx *c)
 {
+	char local[MAPSYNTAX_LOCAL_MAX + 1], other[MAPSYNTAX_LOCAL_MAX + 1];
 	size_t size = 64;
-	size_t *slot;
+	uint32_t *slot;		/* row index + 1, 0: free */
 
 	while (size < 2 * c->n)
 		size *= 2;
-	if ((slot = malloc(size * sizeof(*slot))) == NULL)
+	if ((slot = calloc(size, sizeof(*slot))) == NULL)
 		return -1;
-	memset(slot, 0xff, size * sizeof(*slot));	/* SIZE_MAX: free */
 	for (size_t i = 0; i < c->n; i++) {
-		struct mrow *r = &c->rows[i], *first;
+		struct mrow *r = &c->rows[i], *first = NULL;
 		size_t k;
 
 		if (r->domain[0] == '\0')
 			continue;
-		for (k = address_hash(r) & (size - 1); slot[k] != SIZE_MAX;
-		     k = (k + 1) & (size - 1)) {
-			first = &c->rows[slot[k]];
-			if (strcmp(first->local, r->local) == 0 &&
-			    strcmp(first->domain, r->domain) == 0)
+		import_local(c, r, local);
+		for (k = address_hash(local, r->domain) & (size - 1);
+		     slot[k] != 0; k = (k + 1) & (size - 1)) {
+			first = &c->rows[slot[k] - 1];
+			import_local(c, first, other);
+			if (strcmp(first->domain, r->domain) == 0 &&
+			    strcmp(other, local) == 0)
 				break;
 		}
-		if (slot[k] == SIZE_MAX) {
-			slot[k] = i;
+		if (slot[k] == 0) {
+			slot[k] = (uint32_t)(i + 1);
 			continue;
 		}
 		import_problem(c, r, "address", "%s@%s again: already on "
-			       "line %zu", r->local, r->domain,
-			       c->rows[slot[k]].line);
+			       "line %zu", local, r->domain,
+			       import_line(c, first));
 	}
 	free(slot);
 	return 0;
@@ -307,9 +336,15 @@ mark_duplicates(struct ictx *c)
 int
 import_check_cells(struct ictx *c, const struct csvin_doc *doc)
 {
+	struct strbuf sb;
+
+	strbuf_init(&sb, 0);
 	for (size_t i = 0; i < c->n; i++)
-		(c->aliases ? check_alias_cells : check_cells)(c,
-		    &doc->rows[i], &c->rows[i]);
+		if (c->aliases)
+			check_alias_cells(c, &doc->rows[i], &c->rows[i], &sb);
+		else
+			check_cells(c, &doc->rows[i], &c->rows[i]);
+	strbuf_free(&sb);
 	return mark_duplicates(c);
 }
 

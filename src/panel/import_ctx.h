@@ -10,11 +10,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "csvin.h"
 #include "import.h"
 #include "mapsyntax.h"
 #include "store.h"
+#include "strbuf.h"
 
 enum { C_ADDRESS, C_PASSWORD, C_HASH, C_NAME, C_QUOTA, C_ACTIVE, C_N };
 /* Aliases: the same indexes where the meaning is the same. */
@@ -22,17 +24,19 @@ enum { A_ADDRESS, A_DESTINATIONS, A_ACTIVE, A_N };
 
 #define DOMAINS_MAX	4096	/* distinct domains in one file */
 
+/* A row as it is judged: only what its cells do not say again cheaply.
+ * The cells stay in the doc (import_cell()), and the local part is read
+ * again from the address cell when it is needed (import_local()): 24
+ * bytes a row, so that a file of a million rows costs a worker 24 MB
+ * beside the file itself.  Hashes made of plain passwords wait in a
+ * temporary file (ictx.hashes), in row order, until they are written. */
 struct mrow {
-	size_t line;
-	char local[MAPSYNTAX_LOCAL_MAX + 1];
 	const char *domain;	/* canonical, interned ("": none) */
-	const char *name, *plain, *prehashed;	/* NULL: not given */
-	char *hash;		/* to store; owned */
-	char *dests;		/* an alias's, canonical, joined; owned */
 	int64_t quota;		/* -1: the default (new) or as it is */
-	int active;		/* -1: true (new) or as it is */
-	int bad, update;
-	int dom;		/* index into ctx.doms */
+	int32_t dom;		/* index into ctx.doms */
+	int8_t active;		/* -1: true (new) or as it is */
+	int8_t bad, update;
+	int8_t hashed;		/* its hash is next in ictx.hashes */
 };
 
 struct idom {
@@ -60,6 +64,8 @@ struct ictx {
 	const struct hk_actor *actor;
 	const struct import_opts *o;
 	struct import_report *rep;
+	const struct csvin_doc *doc;	/* the rows' cells */
+	FILE *hashes;		/* the hashes made, one a line, or NULL */
 	struct mrow *rows;
 	size_t n;
 	struct idom *doms;
@@ -72,9 +78,28 @@ struct ictx {
 void import_problem(struct ictx *c, struct mrow *r, const char *column,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Row r's line in the file. */
+size_t import_line(const struct ictx *c, const struct mrow *r);
+/* Row r's cell in column k (C_* or A_*), "" when the file has none. */
+const char *import_cell(const struct ictx *c, const struct mrow *r, int k);
+/* Row r's local part as validated ("" for a catch-all): the address
+ * cell's, lowercased.  Only for a row whose address is valid. */
+void import_local(const struct ictx *c, const struct mrow *r,
+		  char out[MAPSYNTAX_LOCAL_MAX + 1]);
+/* An alias row's destinations, checked and joined into sb as a map line
+ * wants them, or -1 with e (its message for the row's problem). */
+int import_dests(const struct ictx *c, const struct mrow *r,
+		 struct strbuf *sb, struct hk_err *e);
+
 /* Every row's cells judged alone (the database is not asked), then the
  * addresses met twice flagged; -1 only when out of memory. */
 int import_check_cells(struct ictx *c, const struct csvin_doc *doc);
+
+/* An alias file's good rows' destinations against the project's own
+ * domains, the file's rows and the database, as store_alias.c holds a
+ * single alias (import_dests.c); after every row has its domain.  -1
+ * only on a failure (database, memory). */
+int import_check_dests(struct ictx *c, struct hk_err *err);
 
 /* Frees the domain names the rows point to. */
 void import_names_free(struct ictx *c);

@@ -540,6 +540,25 @@ int store_aliasdomain_active(struct db *db, const struct hk_actor *actor,
 int store_aliasdomain_delete(struct db *db, const struct hk_actor *actor,
 			     const char *name, struct hk_err *err);
 
+/* The rule an alias's destination is held to, in three parts so a bulk
+ * import can add the addresses its own file defines (store_alias.c): a
+ * destination in one of the project's own domains or alias domains that
+ * is no mailbox or alias there, while the domain has no catch-all, would
+ * bounce and is refused; addresses elsewhere are taken as given.
+ * store_alias_dest_domain: *domain_id the project's domain of that name
+ * (an alias domain's target), or -1 when it is none of the project's.
+ * store_alias_dest_named: 1 when local or a catch-all is a mailbox or an
+ * alias in that domain, else 0 (-1: the database failed).
+ * store_alias_dest_refuse: the refusal (HK_EINVAL naming "destinations");
+ * returns -1. */
+int store_alias_dest_domain(struct db *db, int64_t project_id,
+			    const char *domain, int64_t *domain_id,
+			    struct hk_err *err);
+int store_alias_dest_named(struct db *db, int64_t domain_id,
+			   const char *local, struct hk_err *err);
+int store_alias_dest_refuse(struct hk_err *err, const char *local,
+			    const char *domain);
+
 /* --- bulk import (store_import.c), inside the import's transaction --- */
 struct import_taken {
 	int mailbox, alias;	/* the address is a mailbox / an alias */
@@ -549,19 +568,18 @@ int store_import_lookup(struct db *db, const struct domain_ref *ref,
 			const char *local, struct import_taken *t,
 			struct hk_err *err);
 /* Every address taken in a domain, read once (a large file asks about
- * many), then looked up in memory. */
-struct import_taken_entry {
-	char *local;
-	struct import_taken t;
-};
+ * many), then looked up in memory: 8 bytes each, a hash of the local
+ * part (a domain of a million addresses costs 8 MB, not 64), so that a
+ * miss is sure and a hit is asked about (store_import_lookup). */
 struct import_taken_set {
-	struct import_taken_entry *v;
+	uint64_t *h;		/* sorted */
 	size_t n;
 };
 int store_import_taken_all(struct db *db, const struct domain_ref *ref,
 			   struct import_taken_set *set, struct hk_err *err);
-void store_import_taken_find(const struct import_taken_set *set,
-			     const char *local, struct import_taken *t);
+/* 0: local is surely not taken; 1: it may be. */
+int store_import_taken_maybe(const struct import_taken_set *set,
+			     const char *local);
 void store_import_taken_free(struct import_taken_set *set);
 /* A project's and a domain's limits (0: none) and what they use now. */
 struct import_usage {

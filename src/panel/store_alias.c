@@ -95,6 +95,44 @@ select_one(struct db *db, const char *sql, const struct db_param *p, int n,
 	return 0;
 }
 
+int
+store_alias_dest_domain(struct db *db, int64_t project_id, const char *domain,
+			int64_t *domain_id, struct hk_err *err)
+{
+	struct db_param p[2] = { DB_TXT(domain), DB_INTV(project_id) };
+
+	/* -1: not a domain of the project (nothing of another leaks) */
+	return db_query_int(db, "SELECT COALESCE((SELECT d.id FROM domain d "
+			    "WHERE d.name = $1 AND d.project_id = $2), (SELECT "
+			    "ad.target_domain_id FROM alias_domain ad WHERE "
+			    "ad.name = $1 AND ad.project_id = $2), -1)", p, 2,
+			    domain_id, err);
+}
+
+int
+store_alias_dest_named(struct db *db, int64_t domain_id, const char *local,
+		       struct hk_err *err)
+{
+	struct db_param p[2] = { DB_INTV(domain_id), DB_TXT(local) };
+	int64_t n;
+
+	if (db_query_int(db, "SELECT (SELECT COUNT(*) FROM mailbox WHERE "
+			 "domain_id = $1 AND local_part = $2) + (SELECT "
+			 "COUNT(*) FROM alias WHERE domain_id = $1 AND "
+			 "local_part IN ($2, ''))", p, 2, &n, err) < 0)
+		return -1;
+	return n > 0;
+}
+
+int
+store_alias_dest_refuse(struct hk_err *err, const char *local,
+			const char *domain)
+{
+	return hk_fail(err, HK_EINVAL, "destinations", "%s@%s: no mailbox or "
+		       "alias of that name in %s, a domain of this project "
+		       "(mail to it would bounce)", local, domain, domain);
+}
+
 /* Whether local@domain (the domain an A-label) would bounce: a domain or
  * alias domain of the project that holds no such mailbox or alias and
  * has no catch-all.  1 bounces, 0 not (or not the project's to say). */
@@ -102,27 +140,16 @@ static int
 bounces(struct db *db, int64_t project_id, const char *local,
 	const char *domain, struct hk_err *err)
 {
-	struct db_param p[3] = { DB_TXT(domain), DB_INTV(project_id),
-				 DB_TXT(local) };
-	int64_t n;
+	int64_t id;
+	int rc;
 
-	/* -1: not a domain of the project (nothing of another leaks) */
-	if (db_query_int(db, "SELECT COALESCE((SELECT d.id FROM domain d "
-			 "WHERE d.name = $1 AND d.project_id = $2), (SELECT "
-			 "ad.target_domain_id FROM alias_domain ad WHERE "
-			 "ad.name = $1 AND ad.project_id = $2), -1)", p, 2, &n,
-			 err) < 0)
+	if (store_alias_dest_domain(db, project_id, domain, &id, err) < 0)
 		return -1;
-	if (n < 0)
+	if (id < 0)
 		return 0;
-	p[0] = DB_INTV(n);
-	p[1] = DB_TXT(local);
-	if (db_query_int(db, "SELECT (SELECT COUNT(*) FROM mailbox WHERE "
-			 "domain_id = $1 AND local_part = $2) + (SELECT "
-			 "COUNT(*) FROM alias WHERE domain_id = $1 AND "
-			 "local_part IN ($2, ''))", p, 2, &n, err) < 0)
+	if ((rc = store_alias_dest_named(db, id, local, err)) < 0)
 		return -1;
-	return n == 0;
+	return !rc;
 }
 
 /* Refuses a destination in one of the project's own domains that names
@@ -148,11 +175,7 @@ check_destinations(struct db *db, int64_t project_id, const char *dests,
 		if ((rc = bounces(db, project_id, addr, at + 1, err)) < 0)
 			return -1;
 		if (rc)
-			return hk_fail(err, HK_EINVAL, "destinations", "%s@%s: "
-				       "no mailbox or alias of that name in "
-				       "%s, a domain of this project (mail "
-				       "to it would bounce)", addr, at + 1,
-				       at + 1);
+			return store_alias_dest_refuse(err, addr, at + 1);
 	}
 	return 0;
 }

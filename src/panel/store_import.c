@@ -87,41 +87,44 @@ store_import_alias_put(struct db *db, const struct domain_ref *ref,
 
 struct taken_load {
 	struct import_taken_set *set;
-	int alias;
 	size_t cap;
 };
+
+static uint64_t
+local_hash(const char *local)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (const char *p = local; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
 
 static int
 take_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct taken_load *tl = ctx;
 	struct import_taken_set *s = tl->set;
-	struct import_taken_entry *e;
 
 	if (s->n == tl->cap) {
 		size_t cap = tl->cap ? tl->cap * 2 : 1024;
-		void *v = realloc(s->v, cap * sizeof(*s->v));
+		void *v = realloc(s->h, cap * sizeof(*s->h));
 
 		if (v == NULL)
 			return hk_fail(err, HK_ESYS, NULL, "out of memory");
-		s->v = v;
+		s->h = v;
 		tl->cap = cap;
 	}
-	e = &s->v[s->n];
-	if ((e->local = strdup(row->vals[0])) == NULL)
-		return hk_fail(err, HK_ESYS, NULL, "out of memory");
-	e->t.mailbox = !tl->alias;
-	e->t.alias = tl->alias;
-	e->t.quota_bytes = tl->alias ? 0 : strtoll(row->vals[1], NULL, 10);
-	s->n++;
+	s->h[s->n++] = local_hash(row->vals[0]);
 	return 0;
 }
 
 static int
-by_local(const void *a, const void *b)
+by_hash(const void *a, const void *b)
 {
-	return strcmp(((const struct import_taken_entry *)a)->local,
-		      ((const struct import_taken_entry *)b)->local);
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 int
@@ -129,55 +132,42 @@ store_import_taken_all(struct db *db, const struct domain_ref *ref,
 		       struct import_taken_set *set, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_INTV(ref->id) };
-	struct taken_load tl = { set, 0, 0 };
+	struct taken_load tl = { set, 0 };
 
 	memset(set, 0, sizeof(*set));
-	if (db_query(db, "SELECT local_part, quota_bytes FROM mailbox WHERE "
-		     "domain_id = $1", p, 1, take_row, &tl, NULL, err) < 0)
-		goto fail;
-	tl.alias = 1;
-	if (db_query(db, "SELECT local_part FROM alias WHERE domain_id = $1",
-		     p, 1, take_row, &tl, NULL, err) < 0)
-		goto fail;
-	/* byte order, whatever the database's collation (an empty domain
-	 * has no array: qsort may not be given NULL) */
-	if (set->n > 1)
-		qsort(set->v, set->n, sizeof(*set->v), by_local);
+	if (db_query(db, "SELECT local_part FROM mailbox WHERE domain_id = $1 "
+		     "UNION ALL SELECT local_part FROM alias WHERE domain_id = "
+		     "$1", p, 1, take_row, &tl, NULL, err) < 0) {
+		store_import_taken_free(set);
+		return -1;
+	}
+	if (set->n > 1)	/* (an empty domain: no array at all) */
+		qsort(set->h, set->n, sizeof(*set->h), by_hash);
 	return 0;
-fail:
-	store_import_taken_free(set);
-	return -1;
 }
 
-void
-store_import_taken_find(const struct import_taken_set *set,
-			const char *local, struct import_taken *t)
+int
+store_import_taken_maybe(const struct import_taken_set *set,
+			 const char *local)
 {
+	uint64_t h = local_hash(local);
 	size_t lo = 0, hi = set->n;
 
-	memset(t, 0, sizeof(*t));
-	while (lo < hi) {	/* the first entry not below local */
+	while (lo < hi) {	/* the first entry not below h */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(set->v[mid].local, local) < 0)
+		if (set->h[mid] < h)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < set->n && strcmp(set->v[lo].local, local) == 0; lo++) {
-		t->mailbox |= set->v[lo].t.mailbox;
-		t->alias |= set->v[lo].t.alias;
-		if (set->v[lo].t.mailbox)
-			t->quota_bytes = set->v[lo].t.quota_bytes;
-	}
+	return lo < set->n && set->h[lo] == h;
 }
 
 void
 store_import_taken_free(struct import_taken_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
-		free(set->v[i].local);
-	free(set->v);
+	free(set->h);
 	memset(set, 0, sizeof(*set));
 }
 

@@ -222,9 +222,18 @@ int
 validate_domain(const char *in, const char *field,
 		char out[MAPSYNTAX_DOMAIN_MAX + 1], struct hk_err *err)
 {
+	/* The last name taken, and what it became: a list of destinations
+	 * or a file's rows name few domains, over and over, and each costs
+	 * an IDNA mapping (most of an alias import's time). */
+	static _Thread_local char last_in[MAPSYNTAX_DOMAIN_MAX + 1],
+	    last_out[MAPSYNTAX_DOMAIN_MAX + 1];
 	char *alabel = NULL;
 	int rc;
 
+	if (last_in[0] != '\0' && strcmp(in, last_in) == 0) {
+		memcpy(out, last_out, sizeof(last_out));
+		return 0;
+	}
 	if (check_text(in, field, INPUT_MAX, err) < 0)
 		return -1;
 	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&alabel,
@@ -246,6 +255,10 @@ validate_domain(const char *in, const char *field,
 	}
 	snprintf(out, MAPSYNTAX_DOMAIN_MAX + 1, "%s", alabel);
 	idn2_free(alabel);
+	if (strlen(in) < sizeof(last_in)) {
+		memcpy(last_in, in, strlen(in) + 1);
+		memcpy(last_out, out, sizeof(last_out));
+	}
 	return 0;
 }
 

@@ -330,6 +330,12 @@ digest(void)
 
 /* --- the reference splitter: libcsv's strict mode as csvin uses it --- */
 
+/* A row as the reference reads it: one string per field, padded. */
+struct ref_row {
+	size_t line, nfields;
+	char **fields;
+};
+
 struct ref {
 	const struct csvin_limits *lim;
 	int failed;
@@ -343,8 +349,8 @@ struct ref {
 	size_t ncur, ccap, nfields;
 	int nonblank;
 	/* the result */
-	struct csvin_row header;
-	struct csvin_row *rows;
+	struct ref_row header;
+	struct ref_row *rows;
 	size_t nrows, rcap;
 };
 
@@ -405,7 +411,7 @@ ref_field(struct ref *r)
 }
 
 static void
-ref_make(struct ref *r, struct csvin_row *row, size_t n)
+ref_make(struct ref *r, struct ref_row *row, size_t n)
 {
 	row->fields = xrealloc(NULL, n * sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
@@ -584,18 +590,48 @@ ref_free(struct ref *r)
 
 static const char *const enc_names[] = { "auto", "utf-8", "cp932" };
 
+/* Row a as csvin read it, against line, n and field(i) of the other. */
 static void
-same_row(const struct csvin_row *a, const struct csvin_row *b,
+same_row(const struct csvin_row *a, size_t line, size_t n,
+	 const char *(*field)(const void *, size_t), const void *b,
 	 const char *what, size_t k)
 {
-	CHECK(a->line == b->line, "%s %zu: line %zu, expected %zu", what, k,
-	      a->line, b->line);
-	CHECK(a->nfields == b->nfields, "%s %zu (line %zu): %zu fields, "
-	      "expected %zu", what, k, a->line, a->nfields, b->nfields);
+	CHECK(a->line == line, "%s %zu: line %zu, expected %zu", what, k,
+	      (size_t)a->line, line);
+	CHECK(a->nfields == n, "%s %zu (line %zu): %zu fields, expected %zu",
+	      what, k, line, (size_t)a->nfields, n);
 	for (size_t i = 0; i < a->nfields; i++)
-		CHECK(strcmp(a->fields[i], b->fields[i]) == 0, "%s %zu (line "
-		      "%zu), field %zu: \"%.80s\", expected \"%.80s\"", what,
-		      k, a->line, i + 1, a->fields[i], b->fields[i]);
+		CHECK(strcmp(csvin_cell(a, (int)i), field(b, i)) == 0, "%s %zu "
+		      "(line %zu), field %zu: \"%.80s\", expected \"%.80s\"",
+		      what, k, line, i + 1, csvin_cell(a, (int)i),
+		      field(b, i));
+}
+
+static const char *
+ref_field_at(const void *row, size_t i)
+{
+	return ((const struct ref_row *)row)->fields[i];
+}
+
+static const char *
+csvin_field_at(const void *row, size_t i)
+{
+	return csvin_cell(row, (int)i);
+}
+
+/* csvin's doc against the reference's rows. */
+static void
+same_as_ref(const struct csvin_doc *a, const struct ref *r)
+{
+	const char *what = "reference";
+
+	CHECK(a->nrows == r->nrows, "%s: %zu rows, expected %zu", what,
+	      a->nrows, r->nrows);
+	same_row(&a->header, r->header.line, r->header.nfields, ref_field_at,
+		 &r->header, what, 0);
+	for (size_t k = 0; k < a->nrows; k++)
+		same_row(&a->rows[k], r->rows[k].line, r->rows[k].nfields,
+			 ref_field_at, &r->rows[k], what, k + 1);
 }
 
 static void
@@ -604,9 +640,11 @@ same_doc(const struct csvin_doc *a, const struct csvin_doc *b,
 {
 	CHECK(a->nrows == b->nrows, "%s: %zu rows, expected %zu", what,
 	      a->nrows, b->nrows);
-	same_row(&a->header, &b->header, what, 0);
+	same_row(&a->header, b->header.line, b->header.nfields,
+		 csvin_field_at, &b->header, what, 0);
 	for (size_t k = 0; k < a->nrows; k++)
-		same_row(&a->rows[k], &b->rows[k], what, k + 1);
+		same_row(&a->rows[k], b->rows[k].line, b->rows[k].nfields,
+			 csvin_field_at, &b->rows[k], what, k + 1);
 }
 
 /* The N of "line N..." in err.field, or 0. */
@@ -663,8 +701,8 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 
 	if (rc != 0) {
 		CHECK(rc == -1, "csvin_parse returned %d", rc);
-		CHECK(doc->arena == NULL && doc->rows == NULL &&
-		      doc->nrows == 0 && doc->header.fields == NULL,
+		CHECK(doc->text == NULL && doc->rows == NULL &&
+		      doc->nrows == 0 && doc->header.cells == NULL,
 		      "csvin_parse failed (%s: %s) and left a doc behind",
 		      err->field, err->message);
 		if (err->code == HK_ETOOBIG)
@@ -684,7 +722,7 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 		      "limit of %zu", len, lim->max_bytes);
 		CHECK(nul == NULL, "accepted a NUL byte");
 		CHECK(!utf16, "accepted a UTF-16 byte order mark");
-		CHECK(doc->header.fields != NULL && doc->header.nfields >= 1,
+		CHECK(doc->header.cells != NULL && doc->header.nfields >= 1,
 		      "accepted without a header");
 		CHECK(doc->nrows <= lim->max_rows, "%zu rows, limit %zu",
 		      doc->nrows, lim->max_rows);
@@ -698,22 +736,26 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 			const struct csvin_row *r = k ? &doc->rows[k - 1] :
 			    &doc->header;
 
-			CHECK(r->line > prev && r->line <= lines, "row %zu on "
+			size_t rl = r->line;
+
+			CHECK(rl > prev && rl <= lines, "row %zu on "
 			      "line %zu, after line %zu (the file has %zu "
-			      "lines)", k, r->line, prev, lines);
-			prev = r->line;
+			      "lines)", k, rl, prev, lines);
+			prev = rl;
 			CHECK(r->nfields == doc->header.nfields, "row %zu (line "
 			      "%zu) has %zu fields, the header %zu", k,
-			      r->line, r->nfields, doc->header.nfields);
+			      rl, (size_t)r->nfields,
+			      (size_t)doc->header.nfields);
 			for (size_t i = 0; i < r->nfields; i++) {
-				size_t fl = strlen(r->fields[i]);
+				const char *cell = csvin_cell(r, (int)i);
+				size_t fl = strlen(cell);
 
-				CHECK(utf8_valid(r->fields[i], fl), "row %zu "
+				CHECK(utf8_valid(cell, fl), "row %zu "
 				      "(line %zu), field %zu is not UTF-8", k,
-				      r->line, i + 1);
+				      rl, i + 1);
 				CHECK(fl <= lim->max_field, "row %zu (line %zu),"
 				      " field %zu of %zu bytes, limit %zu", k,
-				      r->line, i + 1, fl, lim->max_field);
+				      rl, i + 1, fl, lim->max_field);
 			}
 		}
 	}
@@ -767,10 +809,7 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 			CHECK(0, "expected %zu rows, got a refusal: %s: %s",
 			      r.nrows, err->field, err->message);
 		else {
-			struct csvin_doc want = { .header = r.header,
-				.rows = r.rows, .nrows = r.nrows };
-
-			same_doc(doc, &want, "reference");
+			same_as_ref(doc, &r);
 		}
 		ref_free(&r);
 	}
@@ -786,6 +825,30 @@ check_parse(const char *file, size_t len, enum csvin_encoding enc,
 		CHECK(again.encoding == doc->encoding, "encoding changed");
 		same_doc(&again, doc, "asked again");
 		csvin_doc_free(&again);
+	}
+	/* Read over itself (csvin_parse_own): the same answer, the same
+	 * doc. */
+	{
+		char *own = malloc(len + 1);
+		struct csvin_doc mine;
+		struct hk_err e3;
+		int rc3;
+
+		if (own == NULL)
+			fail_now("out of memory");
+		if (len > 0)
+			memcpy(own, file, len);
+		rc3 = csvin_parse_own(own, len, enc, lim, &mine, &e3);
+		CHECK(rc3 == rc, "read over itself: %d, from a copy: %d",
+		      rc3, rc);
+		if (rc3 == 0 && rc == 0)
+			same_doc(&mine, doc, "read over itself");
+		else if (rc3 != 0 && rc != 0)
+			CHECK(strcmp(e3.field, err->field) == 0, "read over "
+			      "itself refused at %s, from a copy at %s",
+			      e3.field, err->field);
+		if (rc3 == 0)
+			csvin_doc_free(&mine);
 	}
 }
 
@@ -906,7 +969,7 @@ check_rows(const struct run *ru, const struct csvin_doc *doc,
 		const char *quota = csvin_cell(in, ru->col[C_QUOTA]);
 		const char *active = csvin_cell(in, ru->col[C_ACTIVE]);
 		int named = ru->col[C_NAME] >= 0 && (!ru->upsert || *name);
-		int bad = problem_on(rep, in->line);
+		int bad = problem_on(rep, (size_t)in->line);
 		const char *why = NULL;
 		struct hk_err e;
 		int64_t q = -1;
@@ -974,10 +1037,10 @@ check_rows(const struct run *ru, const struct csvin_doc *doc,
 			}
 		}
 		CHECK(bad || why == NULL, "line %zu has %s, and no problem "
-		      "reported", in->line, why);
+		      "reported", (size_t)in->line, why);
 		CHECK(!bad || why != NULL || rep->nproblems >=
 		      IMPORT_PROBLEMS_MAX, "line %zu has a problem, expected "
-		      "none", in->line);
+		      "none", (size_t)in->line);
 	}
 }
 
@@ -1004,7 +1067,7 @@ check_report(const struct run *ru, const struct csvin_doc *doc, int rc,
 		CHECK(rc == -1 && err->code == HK_EINVAL &&
 		      err_line(err) == doc->header.line, "%s: a bad header "
 		      "on line %zu gave %d (%d %s: %s)", what,
-		      doc->header.line, rc, err->code, err->field,
+		      (size_t)doc->header.line, rc, err->code, err->field,
 		      err->message);
 		CHECK(rep->added == 0 && rep->updated == 0 &&
 		      rep->invalid == 0 && rep->nproblems == 0, "%s: rows "
@@ -1111,7 +1174,7 @@ check_written(const struct run *ru, const struct csvin_doc *doc,
 		int64_t want_quota;
 		int want_active;
 
-		if (problem_on(rep, in->line))
+		if (problem_on(rep, (size_t)in->line))
 			continue;
 		if (db_query(fzdb.db, "SELECT m.password_hash, m.name, "
 			     "m.quota_bytes, m.active FROM mailbox m JOIN "
@@ -1120,32 +1183,32 @@ check_written(const struct run *ru, const struct csvin_doc *doc,
 			     NULL, &e) < 0)
 			fail_now("reading a mailbox: %s", e.message);
 		CHECK(s.n == 1, "line %zu imported, but %d mailboxes %s@%s",
-		      in->line, s.n, fr->local, fr->domain);
+		      (size_t)in->line, s.n, fr->local, fr->domain);
 		if (*plain)
 			CHECK(pwhash_verify(plain, s.hash), "line %zu: the "
 			      "stored hash is not that of its password",
-			      in->line);
+			      (size_t)in->line);
 		else if (*hash)
 			CHECK(strcmp(s.hash, hash) == 0, "line %zu: the hash "
-			      "stored is not the one given", in->line);
+			      "stored is not the one given", (size_t)in->line);
 		if (ru->col[C_NAME] >= 0 && (!ru->upsert || *name))
 			CHECK(strcmp(s.name, name) == 0, "line %zu: name \"%s\""
-			      " stored as \"%s\"", in->line, name, s.name);
+			      " stored as \"%s\"", (size_t)in->line, name, s.name);
 		if (*quota) {
 			if (validate_quota(quota, "quota", &want_quota, &e) < 0)
 				fail_now("INVARIANT BROKEN: line %zu imported "
-					 "with quota \"%s\"", in->line, quota);
+					 "with quota \"%s\"", (size_t)in->line, quota);
 		} else {
 			want_quota = fr->existing >= 0 ?
 			    mailboxes[fr->existing].quota :
 			    doms[fr->dom].default_quota;
 		}
 		CHECK(s.quota == want_quota, "line %zu: quota %lld stored, "
-		      "expected %lld", in->line, (long long)s.quota,
+		      "expected %lld", (size_t)in->line, (long long)s.quota,
 		      (long long)want_quota);
 		want_active = *active ? parse_active(active) : 1;
 		CHECK(s.active == want_active, "line %zu: active %lld stored, "
-		      "expected %d", in->line, (long long)s.active,
+		      "expected %d", (size_t)in->line, (long long)s.active,
 		      want_active);
 	}
 }

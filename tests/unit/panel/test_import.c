@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -572,15 +576,21 @@ test_large_file(void **state)
 	struct hk_err err;
 	size_t n;
 
+	n = (size_t)snprintf(csv, sizeof(csv), "address,password_hash\n");
+	for (int i = 1; i <= 300; i++)
+		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
+				      "u%d@pc1.example," HASH "\n", i);
+	/* the domain's addresses read at once while it has none */
+	o.dry_run = 1;
+	assert_int_equal(run(f, &f->admin, csv, &o, &rep), 0);
+	assert_int_equal(rep.added, 300);
+	import_report_free(&rep);
+	o.dry_run = 0;
 	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
 			 0);
 	json_decref(out);
 	assert_int_equal(store_alias_add(f->db, &f->admin, &al, &out, &err), 0);
 	json_decref(out);
-	n = (size_t)snprintf(csv, sizeof(csv), "address,password_hash\n");
-	for (int i = 1; i <= 300; i++)
-		n += (size_t)snprintf(csv + n, sizeof(csv) - n,
-				      "u%d@pc1.example," HASH "\n", i);
 	assert_int_equal(run(f, &f->admin, csv, &o, &rep), -1);
 	assert_int_equal(rep.invalid, 2);
 	assert_problem(&rep, 151, "address", "exists");
@@ -593,6 +603,120 @@ test_large_file(void **state)
 	assert_int_equal(rep.invalid, 1);
 	import_report_free(&rep);
 	assert_int_equal(count(f, MAILBOXES), 299);
+}
+
+/* Issue 15 item 11: an import's memory is bounded by its file, 2 x the
+ * file + 16 MiB in all (the worker holds the upload once and the rows
+ * cost little beside it).  A child process makes a file, then, under a
+ * hard limit of its data memory at that bound over what it held before
+ * the file, reads it over itself and imports it on its own connection: it
+ * must finish.  Two files: 200,000 short rows judged (a dry run: what a
+ * row costs) and 100,000 rows written (the write's own memory).  The
+ * reader's copy of every cell, a pointer per field, 150 bytes a row and a
+ * 64 MiB page cache ran out of it.  Not under AddressSanitizer, whose
+ * shadow memory no such limit admits. */
+#define BOUND_SHORT	200000
+#define BOUND_WRITE	100000
+
+static size_t
+vm_data(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[128];
+	size_t kib = 0;
+
+	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmData: %zu kB", &kib) == 1)
+			break;
+	if (fp != NULL)
+		fclose(fp);
+	return kib * 1024;
+}
+
+/* The file: rows short ones with plain passwords, or ones with hashes. */
+static char *
+bound_file(int dry, size_t *n)
+{
+	size_t rows = dry ? BOUND_SHORT : BOUND_WRITE, cap = rows * 160;
+	char *csv = malloc(cap), *fit;
+
+	if (csv == NULL)
+		return NULL;
+	*n = (size_t)snprintf(csv, cap, dry ? "address,password\n" :
+			      "address,password_hash\n");
+	for (size_t i = 1; i <= rows; i++)
+		*n += (size_t)(dry ? snprintf(csv + *n, cap - *n, "s%06zu@pc1."
+		    "example,password-%06zu\n", i, i) : snprintf(csv + *n,
+		    cap - *n, "u%06zu@pc1.example," HASH "\n", i));
+	/* as an upload is held: its size and a byte to spare */
+	fit = realloc(csv, *n + 1);
+	return fit != NULL ? fit : csv;
+}
+
+static int
+import_bounded(const char *url, const struct hk_actor *actor, int dry)
+{
+	struct import_opts o = { .pw_min = 10, .pw_max = 256,
+				 .dry_run = dry };
+	size_t base = vm_data(), n = 0;
+	struct csvin_doc doc;
+	struct import_report rep;
+	struct rlimit rl;
+	struct hk_err err;
+	struct db *db;
+	char *csv;
+	int rc;
+
+	if ((db = db_open(url, &err)) == NULL)
+		return 2;
+	if ((csv = bound_file(dry, &n)) == NULL)
+		return 3;
+	rl.rlim_cur = rl.rlim_max = base + 2 * n + ((size_t)16 << 20);
+	if (setrlimit(RLIMIT_DATA, &rl) < 0)
+		return 3;
+	if (csvin_parse_own(csv, n, CSVIN_AUTO, NULL, &doc, &err) < 0)
+		return 4;
+	rc = import_mailboxes(db, actor, &doc, &o, &rep, &err);
+	if (rc == 0 && rep.added != (dry ? BOUND_SHORT : BOUND_WRITE))
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "import_bounded: %s: %s\n", err.field,
+			err.message);
+	import_report_free(&rep);
+	csvin_doc_free(&doc);
+	db_close(db);
+	return rc < 0 ? 5 : 0;
+}
+
+static void
+import_in_child(struct fixture *f, int dry)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(import_bounded(f->url, &f->admin, dry));
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("%s under the bound: %s %d", dry ? "judged" :
+			 "written", WIFEXITED(st) ? "exit" : "signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+static void
+test_memory_bounded_by_the_file(void **state)
+{
+	struct fixture *f = *state;
+
+#if defined(__SANITIZE_ADDRESS__)
+	skip();
+#endif
+	import_in_child(f, 1);
+	assert_int_equal(count(f, MAILBOXES), 0);
+	import_in_child(f, 0);
+	assert_int_equal(count(f, MAILBOXES), BOUND_WRITE);
 }
 
 static int
@@ -658,6 +782,96 @@ test_aliases(void **state)
 	import_report_free(&rep);
 	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part = "
 		"'info' AND destinations = 'a@b.example'"), 1);
+}
+
+/* Issue 15 item 8: a destination in the project's own domains (or alias
+ * domains) that names nothing there, with no catch-all, is a problem of
+ * its row, as store_alias_add() refuses it; addresses the file itself
+ * defines, before or after, count, as do the database's mailboxes,
+ * aliases and catch-alls, and other projects' domains are as given. */
+static void
+test_alias_destinations(void **state)
+{
+	struct fixture *f = *state;
+	struct import_opts o = { 0 };
+	struct import_report rep;
+	json_t *out = NULL;
+	struct hk_err err;
+	struct mailbox_in mb = { "matsui", "pc1.example", HASH, "", 0, 1 };
+	struct alias_in al = { "info", "pc1.example", "matsui@pc1.example", 1 };
+	struct alias_in all = { "", "pc2.example", "matsui@pc1.example", 1 };
+	struct guest_in g = { "g9", "other", "10.0.0.9", "root",
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+
+	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
+			 0);
+	json_decref(out);
+	assert_int_equal(store_alias_add(f->db, &f->admin, &al, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_aliasdomain_add(f->db, &f->admin, "alt.example",
+					       "pc1.example", &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "pc2.example",
+					  "g1", &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_alias_add(f->db, &f->admin, &all, &out, &err),
+			 0);
+	json_decref(out);
+	assert_int_equal(store_project_add(f->db, &f->admin, "other", NULL,
+					   &err), 0);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g, &out, &err), 0);
+	json_decref(out);
+	assert_int_equal(store_domain_add(f->db, &f->admin, "other.example",
+					  "g9", &out, &err), 0);
+	json_decref(out);
+
+	/* a typo in the project's own domain, through an alias domain too */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"a@pc1.example,matsiu@pc1.example\n"
+		"b@pc1.example,\"x@y.example,nobody@alt.example\"\n"
+		"c@pc1.example,matsui@pc1.example\n", &o, &rep), -1);
+	assert_int_equal(rep.invalid, 2);
+	assert_problem(&rep, 2, "destinations", "matsiu@pc1.example: no "
+		       "mailbox or alias of that name in pc1.example");
+	assert_problem(&rep, 3, "destinations", "nobody@alt.example");
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias"), 2);
+
+	/* defined later and earlier in the file, in the database (a
+	 * mailbox, an alias, a catch-all), through the alias domain, and
+	 * another project's domain: all pass */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"a@pc1.example,b@pc1.example\n"
+		"b@pc1.example,someone@elsewhere.example\n"
+		"c@pc1.example,\"a@alt.example b@pc1.example\"\n"
+		"d@pc1.example,\"matsui@pc1.example info@alt.example\"\n"
+		"e@pc1.example,whoever@pc2.example\n"
+		"f@pc1.example,nobody@other.example\n", &o, &rep), 0);
+	assert_int_equal(rep.added, 6);
+	import_report_free(&rep);
+
+	/* written past bad rows, no row leans on one: h leans on k, which
+	 * is bad, so h is too */
+	o.skip_invalid = 1;
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"h@pc1.example,k@pc1.example\n"
+		"k@pc1.example,nobody@pc1.example\n"
+		"l@pc1.example,matsui@pc1.example\n", &o, &rep), 0);
+	assert_int_equal(rep.invalid, 2);
+	assert_int_equal(rep.added, 1);
+	assert_problem(&rep, 2, "destinations", "k@pc1.example");
+	assert_problem(&rep, 3, "destinations", "nobody@pc1.example");
+	import_report_free(&rep);
+	assert_int_equal(count(f, "COUNT(*) FROM alias WHERE local_part IN "
+		"('h', 'k', 'l')"), 1);
+	o.skip_invalid = 0;
+
+	/* a catch-all of the file covers its domain */
+	assert_int_equal(run_aliases(f, "address,destinations\n"
+		"g@pc1.example,anyone@pc1.example\n"
+		"@pc1.example,matsui@pc1.example\n", &o, &rep), 0);
+	assert_int_equal(rep.added, 2);
+	import_report_free(&rep);
 }
 
 /* Sizes as people type them in the quota column; a name with an
@@ -734,8 +948,13 @@ main(void)
 			fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_aliases, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_alias_destinations,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_large_file, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_memory_bounded_by_the_file, setup,
+			fixture_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_sizes_and_invisible_names, setup,
 			fixture_teardown),
