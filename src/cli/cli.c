@@ -262,8 +262,8 @@ cli_count_opt(const struct cli_opt *opts, const char *name, const char *field,
 	if (v == NULL)
 		return 0;
 	if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n))
-		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
-			       "0..1000000000 (0: no limit)");
+		return hk_failr(err, HK_EINVAL, field, HK_R_whole_number_limit,
+				NULL);
 	*out = (int64_t)n;
 	return 0;
 }
@@ -300,8 +300,7 @@ int
 cli_read_line(char *buf, size_t size, const char *field, struct hk_err *err)
 {
 	if (fgets(buf, (int)size, stdin) == NULL)
-		return hk_fail(err, HK_EINVAL, field,
-			       "nothing on standard input");
+		return hk_failr(err, HK_EINVAL, field, HK_R_stdin_empty, NULL);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
 }

@@ -149,8 +149,8 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 		struct hk_err err;
 
 		memset(&resp, 0, sizeof(resp));
-		hk_fail(&err, HK_ETOOBIG, "body", "body over %zu bytes",
-			api_body_limit(req.method, req.uri));
+		hk_failr(&err, HK_ETOOBIG, "body", HK_R_body_too_large, "max",
+			 HK_NUM(api_body_limit(req.method, req.uri)), NULL);
 		http_error(&resp, &err);
 	} else {
 		req.body = big ? big : body;
@@ -203,13 +203,13 @@ drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 	if (geteuid() != 0)
 		return 0;
 	if ((gr = getgrnam(cfg->fcgi_socket_group)) == NULL)
-		return hk_fail(err, HK_EINVAL, "socket_group", "no group %s",
-			       cfg->fcgi_socket_group);
+		return hk_failr(err, HK_EINVAL, "socket_group", HK_R_no_group,
+				"name", cfg->fcgi_socket_group, NULL);
 	if (chown(cfg->fcgi_socket, (uid_t)-1, gr->gr_gid) < 0)
 		return hk_fail_errno(err, "chown %s", cfg->fcgi_socket);
 	if ((pw = getpwnam(cfg->fcgi_user)) == NULL)
-		return hk_fail(err, HK_EINVAL, "user", "no user %s",
-			       cfg->fcgi_user);
+		return hk_failr(err, HK_EINVAL, "user", HK_R_no_user, "name",
+				cfg->fcgi_user, NULL);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
 	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 		return hk_fail_errno(err, "dropping to %s", pw->pw_name);

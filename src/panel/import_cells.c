@@ -17,15 +17,54 @@
 
 #include "import_ctx.h"
 #include "pwhash.h"
+#include "utf8.h"
 #include "validate.h"
 
-void
-import_problem(struct ictx *c, struct mrow *r, const char *column,
-	       const char *fmt, ...)
+/* The failure's parameters packed into p->params, each value cut (at a
+ * character boundary) to what room is left. */
+static void
+pack_params(struct import_problem *p, const struct hk_err *e)
+{
+	size_t off = 0, size = sizeof(p->params);
+
+	for (int i = 0; i < e->nparams; i++) {
+		const char *name = e->params[i].name;
+		const char *value = e->params[i].value;
+
+		if (off + strlen(name) + 3 > size)
+			break;
+		off += utf8_copy(p->params + off, size - off, name,
+				 strlen(name)) + 1;
+		off += utf8_copy(p->params + off, size - off - 1, value,
+				 strlen(value)) + 1;
+	}
+	p->params[off] = '\0';
+}
+
+int
+import_problem_param(const struct import_problem *p, int i,
+		     const char **name, const char **value)
+{
+	const char *s = p->params;
+
+	for (; *s != '\0'; i--) {
+		*name = s;
+		*value = s + strlen(s) + 1;
+		if (i == 0)
+			return 0;
+		s = *value + strlen(*value) + 1;
+	}
+	return -1;
+}
+
+/* A problem as a failure says it (its English words, reason and
+ * parameters). */
+static void
+problem_of(struct ictx *c, struct mrow *r, const char *column,
+	   const struct hk_err *e)
 {
 	struct import_report *rep = c->rep;
 	struct import_problem *p;
-	va_list ap;
 
 	if (!r->bad)
 		rep->invalid++;
@@ -37,9 +76,23 @@ import_problem(struct ictx *c, struct mrow *r, const char *column,
 	p = &rep->problems[rep->nproblems++];
 	p->line = r->line;
 	snprintf(p->column, sizeof(p->column), "%s", column);
-	va_start(ap, fmt);
-	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	utf8_copy(p->reason, sizeof(p->reason), e->message,
+		  strlen(e->message));
+	p->why = e->reason;
+	pack_params(p, e);
+}
+
+void
+import_problem(struct ictx *c, struct mrow *r, const char *column,
+	       enum hk_reason reason, ...)
+{
+	struct hk_err e;
+	va_list ap;
+
+	va_start(ap, reason);
+	hk_failr_v(&e, HK_EINVAL, column, reason, ap);
 	va_end(ap);
+	problem_of(c, r, column, &e);
 }
 
 static int
@@ -62,7 +115,7 @@ static void
 refused(struct ictx *c, struct mrow *r, const char *column,
 	const struct hk_err *e)
 {
-	import_problem(c, r, column, "%s", e->message);
+	problem_of(c, r, column, e);
 }
 
 /* A domain name kept once for the rows that name it (rows of a file
@@ -136,9 +189,7 @@ check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	r->quota = r->active = -1;
 	if (c->col[C_NAME] >= 0 && (!c->o->upsert || *name != '\0')) {
 		if (csvin_formula(name))
-			import_problem(c, r, "name", "starts like a "
-				       "spreadsheet formula (=, +, -, @): "
-				       "refused");
+			import_problem(c, r, "name", HK_R_formula_cell, NULL);
 		else if (validate_display_name(name, "name", &e) < 0)
 			refused(c, r, "name", &e);
 		r->name = name;
@@ -146,8 +197,8 @@ check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
 		refused(c, r, "quota", &e);
 	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		import_problem(c, r, "active", "\"%s\": expected true or "
-			       "false", active);
+		import_problem(c, r, "active", HK_R_true_or_false_cell,
+			       "value", active, NULL);
 }
 
 /* One row on its own: the address, exactly one password, the details. */
@@ -163,12 +214,11 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	r->dom = -1;
 	r->domain = "";
 	if (*addr == '\0')
-		import_problem(c, r, "address", "empty");
+		import_problem(c, r, "address", HK_R_cell_empty, NULL);
 	else if (check_address(c, addr, r->local, &r->domain, &e) < 0)
 		refused(c, r, "address", &e);
 	if (*plain != '\0' && *hash != '\0')
-		import_problem(c, r, "password", "give password or "
-			       "password_hash, not both");
+		import_problem(c, r, "password", HK_R_password_both, NULL);
 	else if (*plain != '\0' && validate_password(plain, "password",
 		 c->o->pw_min, c->o->pw_max, &e) < 0)
 		refused(c, r, "password", &e);
@@ -177,8 +227,8 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 		refused(c, r, "password_hash", &e);
 	else if (*plain == '\0' && *hash == '\0' && !c->o->upsert)
 		import_problem(c, r, c->col[C_PASSWORD] >= 0 ?
-			       "password" : "password_hash", "empty: every new "
-			       "mailbox needs one");
+			       "password" : "password_hash",
+			       HK_R_new_mailbox_password, NULL);
 	r->plain = *plain != '\0' ? plain : NULL;
 	r->prehashed = *hash != '\0' ? hash : NULL;
 	check_details(c, in, r);
@@ -194,7 +244,7 @@ check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
 
 	r->domain = "";
 	if (*addr == '\0')
-		import_problem(c, r, "address", "empty");
+		import_problem(c, r, "address", HK_R_cell_empty, NULL);
 	else if (addr[0] == '@') {
 		if (validate_domain(addr + 1, "address", dom, &e) < 0 ||
 		    (d = intern(c, dom, &e)) == NULL)
@@ -224,16 +274,18 @@ check_destinations(struct ictx *c, struct mrow *r, const char *cell)
 	     t = strtok_r(NULL, ",; \t\r\n", &save))
 		list[n++] = t;
 	if (copy == NULL)
-		import_problem(c, r, "destinations", "out of memory");
+		import_problem(c, r, "destinations", HK_R_out_of_memory,
+			       NULL);
 	else if (n == 0)
-		import_problem(c, r, "destinations", "empty");
+		import_problem(c, r, "destinations", HK_R_cell_empty, NULL);
 	else if (n > VALIDATE_DEST_MAX)
-		import_problem(c, r, "destinations", "more than %d",
-			       VALIDATE_DEST_MAX);
+		import_problem(c, r, "destinations", HK_R_destinations_max,
+			       "max", HK_NUM(VALIDATE_DEST_MAX), NULL);
 	else if (validate_destinations(list, n, "destinations", &sb, &e) < 0)
 		refused(c, r, "destinations", &e);
 	else if ((r->dests = strdup(strbuf_str(&sb))) == NULL)
-		import_problem(c, r, "destinations", "out of memory");
+		import_problem(c, r, "destinations", HK_R_out_of_memory,
+			       NULL);
 	strbuf_free(&sb);
 	free(copy);
 }
@@ -249,8 +301,8 @@ check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
 	check_destinations(c, r, csvin_cell(in, c->col[A_DESTINATIONS]));
 	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		import_problem(c, r, "active", "\"%s\": expected true or "
-			       "false", active);
+		import_problem(c, r, "active", HK_R_true_or_false_cell,
+			       "value", active, NULL);
 }
 
 static uint64_t
@@ -296,9 +348,9 @@ mark_duplicates(struct ictx *c)
 			slot[k] = i;
 			continue;
 		}
-		import_problem(c, r, "address", "%s@%s again: already on "
-			       "line %zu", r->local, r->domain,
-			       c->rows[slot[k]].line);
+		import_problem(c, r, "address", HK_R_address_twice, "local",
+			       r->local, "domain", r->domain, "line",
+			       HK_NUM(c->rows[slot[k]].line), NULL);
 	}
 	free(slot);
 	return 0;

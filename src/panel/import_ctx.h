@@ -67,10 +67,11 @@ struct ictx {
 	int col[C_N];
 };
 
-/* A problem of row r in column ("": the row as a whole); the row is bad
- * from then on.  Kept up to IMPORT_PROBLEMS_MAX, then counted. */
+/* A problem of row r in column ("": the row as a whole), with the
+ * reason's parameters as hk_failr takes them; the row is bad from then
+ * on.  Kept up to IMPORT_PROBLEMS_MAX, then counted. */
 void import_problem(struct ictx *c, struct mrow *r, const char *column,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		    enum hk_reason reason, ...);
 
 /* Every row's cells judged alone (the database is not asked), then the
  * addresses met twice flagged; -1 only when out of memory. */

@@ -49,7 +49,8 @@ wake_listen(const char *path, struct hk_err *err)
 	int fd;
 
 	if (fill_addr(&sun, path) < 0)
-		return hk_fail(err, HK_EINVAL, "wake_socket", "path too long");
+		return hk_failr(err, HK_EINVAL, "wake_socket",
+				HK_R_path_too_long, NULL);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return hk_fail_errno(err, "socket");
 	unlink(path);
