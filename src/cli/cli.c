@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_words.h"
 #include "log.h"
 #include "mapsyntax.h"
 #include "wake.h"
@@ -67,10 +68,9 @@ cli_usage(void)
 int
 cli_fail(const struct hk_err *err)
 {
-	if (err->field[0])
-		log_error("%s: %s", err->field, err->message);
-	else
-		log_error("%s", err->message);
+	char words[sizeof(err->message) + sizeof(err->field) + 8];
+
+	log_error("%s", cli_words_error(err, words, sizeof(words)));
 	return 1;
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_words.h"
 #include "csvin.h"
 #include "export.h"
 #include "fdio.h"
@@ -88,11 +89,14 @@ bar(void *ctx, const char *phase, size_t done, size_t total)
 static void
 print_report(const char *path, const struct import_report *rep, int dry)
 {
+	char words[512];
+
 	for (size_t i = 0; i < rep->nproblems; i++) {
 		const struct import_problem *p = &rep->problems[i];
 
 		fprintf(stderr, "%s:%zu: %s%s%s\n", path, p->line, p->column,
-			p->column[0] ? ": " : "", p->reason);
+			p->column[0] ? ": " : "",
+			cli_words_problem(p, words, sizeof(words)));
 	}
 	if (rep->truncated)
 		fprintf(stderr, "%s: more problems than shown\n", path);

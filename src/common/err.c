@@ -93,12 +93,11 @@ hk_err_param(const struct hk_err *err, const char *name)
 	return NULL;
 }
 
-/* The template with each {name} replaced by its value; a name without a
- * value stays as written. */
-static void
-render(struct hk_err *err, const char *tmpl)
+size_t
+hk_err_render(const struct hk_err *err, const char *tmpl, char *out,
+	      size_t size)
 {
-	size_t len = 0, size = sizeof(err->message), n;
+	size_t len = 0;
 	const char *p = tmpl, *end, *val;
 	char name[sizeof(err->params[0].name)];
 
@@ -107,19 +106,18 @@ render(struct hk_err *err, const char *tmpl)
 		val = NULL;
 		if (end != NULL && (size_t)(end - p - 1) < sizeof(name)) {
 			utf8_copy(name, sizeof(name), p + 1,
-				   (size_t)(end - p - 1));
+				  (size_t)(end - p - 1));
 			val = hk_err_param(err, name);
 		}
 		if (val == NULL) {
-			err->message[len++] = *p++;
+			out[len++] = *p++;
 			continue;
 		}
-		n = strlen(val);
-		utf8_copy(err->message + len, size - len, val, n);
-		len += strlen(err->message + len);
+		len += utf8_copy(out + len, size - len, val, strlen(val));
 		p = end + 1;
 	}
-	err->message[len] = '\0';
+	out[len] = '\0';
+	return len;
 }
 
 int
@@ -146,7 +144,8 @@ hk_failr_v(struct hk_err *err, enum hk_errcode code, const char *field,
 		utf8_copy(p->value, sizeof(p->value), value, strlen(value));
 		err->nparams++;
 	}
-	render(err, hk_reason_template(err->reason));
+	hk_err_render(err, hk_reason_template(err->reason), err->message,
+		      sizeof(err->message));
 	return -1;
 }
 

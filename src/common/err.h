@@ -83,6 +83,12 @@ int hk_failr_v(struct hk_err *err, enum hk_errcode code, const char *field,
 const char *hk_num(char *buf, long long n);
 #define HK_NUM(n)	hk_num((char[24]){ 0 }, (long long)(n))
 
+/* tmpl (another wording of err's reason) with each {name} replaced by
+ * err's parameter of that name (a name without one stays as written)
+ * into out[size]; returns the length. */
+size_t hk_err_render(const struct hk_err *err, const char *tmpl, char *out,
+		     size_t size);
+
 /* A parameter's value by name, or NULL. */
 const char *hk_err_param(const struct hk_err *err, const char *name);
 

@@ -130,6 +130,40 @@ placeholders(const char *s, char *out, size_t size)
 						names[i]);
 }
 
+/* Each of words' entries is a reason of reasons.def with exactly its
+ * placeholders, in the panel's words; all must be there when all. */
+static void
+check_words(const char *where, json_t *words, int all)
+{
+	char want[512], got[512];
+	const char *key;
+	json_t *v;
+
+	assert_true(json_is_object(words));
+	for (int r = HK_R_none + 1; all && r < HK_R_COUNT; r++)
+		if (json_object_get(words, hk_reason_name(r)) == NULL)
+			fail_msg("%s.%s is missing", where,
+				 hk_reason_name(r));
+	json_object_foreach(words, key, v) {
+		int r = HK_R_none + 1;
+
+		while (r < HK_R_COUNT && strcmp(hk_reason_name(r), key))
+			r++;
+		if (r == HK_R_COUNT)
+			fail_msg("%s.%s is in no reasons.def line", where, key);
+		if (!json_is_string(v))
+			fail_msg("%s.%s is not a string", where, key);
+		placeholders(hk_reason_template(r), want, sizeof(want));
+		placeholders(json_string_value(v), got, sizeof(got));
+		if (strcmp(want, got) != 0)
+			fail_msg("%s.%s has {%s }, reasons.def {%s }", where,
+				 key, got, want);
+		/* the panel's words, not the API's */
+		if (strstr(json_string_value(v), "upsert") != NULL)
+			fail_msg("%s.%s says upsert", where, key);
+	}
+}
+
 static void
 test_catalogues(void **state)
 {
@@ -137,47 +171,21 @@ test_catalogues(void **state)
 
 	(void)state;
 	for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
-		char path[4096], want[512], got[512];
+		char path[4096], where[64];
 		json_error_t jerr;
-		json_t *doc, *words, *v;
-		const char *key;
+		json_t *doc;
 
 		snprintf(path, sizeof(path), "%s/www/i18n/%s.json",
 			 HK_TOP_SRCDIR, langs[l]);
 		if ((doc = json_load_file(path, 0, &jerr)) == NULL)
 			fail_msg("%s: %s", path, jerr.text);
-		words = json_object_get(doc, "reasons");
-		assert_true(json_is_object(words));
-		for (int r = HK_R_none + 1; r < HK_R_COUNT; r++) {
-			const char *id = hk_reason_name((enum hk_reason)r);
-			const char *text = json_string_value(json_object_get(
-			    words, id));
-
-			if (text == NULL)
-				fail_msg("%s.json: reasons.%s is missing",
-					 langs[l], id);
-			placeholders(hk_reason_template((enum hk_reason)r),
-				     want, sizeof(want));
-			placeholders(text, got, sizeof(got));
-			if (strcmp(want, got) != 0)
-				fail_msg("%s.json: reasons.%s has {%s }, "
-					 "reasons.def {%s }", langs[l], id, got,
-					 want);
-			/* the panel's words, not the API's */
-			if (strstr(text, "upsert") != NULL)
-				fail_msg("%s.json: reasons.%s says upsert",
-					 langs[l], id);
-		}
-		json_object_foreach(words, key, v) {
-			int r = HK_R_none + 1;
-
-			while (r < HK_R_COUNT &&
-			       strcmp(hk_reason_name((enum hk_reason)r), key))
-				r++;
-			if (r == HK_R_COUNT)
-				fail_msg("%s.json: reasons.%s is in no "
-					 "reasons.def line", langs[l], key);
-		}
+		snprintf(where, sizeof(where), "%s.json: reasons", langs[l]);
+		check_words(where, json_object_get(doc, "reasons"), 1);
+		/* the import page's own words for some */
+		snprintf(where, sizeof(where), "%s.json: import.reasons",
+			 langs[l]);
+		check_words(where, json_object_get(json_object_get(doc,
+			    "import"), "reasons"), 0);
 		json_decref(doc);
 	}
 }
