@@ -44,18 +44,19 @@ type_ok(enum api_ftype t, json_t *v)
 	return 0;
 }
 
-static const char *
-type_name(enum api_ftype t)
+/* Why a value of the wrong type is refused: what the field takes. */
+static enum hk_reason
+type_reason(enum api_ftype t)
 {
 	switch (t) {
-	case F_STR:	return "a string";
-	case F_BOOL:	return "a boolean";
-	case F_NSTR:	return "a string or null";
-	case F_INT:	return "a non-negative integer";
-	case F_SIZE:	return "a size such as \"2G\" or a byte count";
+	case F_STR:	return HK_R_type_string;
+	case F_BOOL:	return HK_R_type_boolean;
+	case F_NSTR:	return HK_R_type_string_or_null;
+	case F_INT:	return HK_R_type_integer;
+	case F_SIZE:	return HK_R_type_size;
 	case F_STRLIST:	break;
 	}
-	return "an array of strings";
+	return HK_R_type_strings;
 }
 
 int
@@ -74,8 +75,8 @@ api_check_body(json_t *body, const struct api_field *spec,
 			return hk_failr(err, HK_EINVAL, key, HK_R_unknown_field,
 					NULL);
 		if (!type_ok(f->type, v))
-			return hk_failr(err, HK_EINVAL, key, HK_R_wrong_type,
-					"type", type_name(f->type), NULL);
+			return hk_failr(err, HK_EINVAL, key,
+					type_reason(f->type), NULL);
 	}
 	for (const struct api_field *f = spec; f->name; f++)
 		if (f->required && json_object_get(body, f->name) == NULL)
