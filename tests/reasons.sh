@@ -23,14 +23,17 @@ cd "$src" || exit 2
 bad=$(perl -0777 -ne '
 	while (/\bhk_fail\s*\(\s*([^,;]*?),\s*(HK_E[A-Z]+)/g) {
 		my ($code, $at) = ($2, $-[0]);
-		next unless $code =~ /^HK_E(INVAL|NOTFOUND|EXIST|AUTH|FORBIDDEN|TOOBIG|LIMIT|THROTTLED)$/;
+		next unless $code =~ /^HK_E(INVAL|NOTFOUND|EXIST|AUTH|
+		    FORBIDDEN|TOOBIG|LIMIT|THROTTLED)$/x;
 		my $line = 1 + (() = substr($_, 0, $at) =~ /\n/g);
 		print "$ARGV:$line: $code\n";
 	}' src/panel/*.c src/fcgi/*.c src/pushd/*.c src/cli/*.c)
 if [ -z "$bad" ]; then
-	echo "PASS reasons: every refusal in the panel's programs has its reason" | tee -a "$results"
+	echo "PASS reasons: every refusal in the panel's programs has its reason" |
+	    tee -a "$results"
 else
-	echo "FAIL reasons: a user-facing code in plain hk_fail (use hk_failr with a reason):" | tee -a "$results"
+	echo "FAIL reasons: a user-facing code in plain hk_fail" \
+	    "(use hk_failr with a reason):" | tee -a "$results"
 	sed 's/^/  /' <<<"$bad" | tee -a "$results"
 	exit 1
 fi

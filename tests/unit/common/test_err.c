@@ -44,8 +44,8 @@ test_template_filled(void **state)
 	hk_failr(&err, HK_EINVAL, "password", HK_R_at_least_characters,
 		 "min", HK_NUM(-12), NULL);
 	assert_string_equal(err.message, "must be at least -12 characters");
-	hk_failr(&err, HK_EEXIST, NULL, HK_R_mailbox_exists, "local", "{domain}",
-		 "domain", "x.example", NULL);
+	hk_failr(&err, HK_EEXIST, NULL, HK_R_mailbox_exists, "local",
+		 "{domain}", "domain", "x.example", NULL);
 	assert_string_equal(err.message, "mailbox {domain}@x.example exists");
 	/* braces that name no parameter stay as written */
 	hk_failr(&err, HK_EINVAL, "password_hash", HK_R_hash_scheme, NULL);
