@@ -56,9 +56,10 @@ step "build"
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 if build build; then pass "build (-Wall -Wextra)"; else fail "build"; cat build.log | tail -30; fi
 
-step "layering: each folder of src/ within its layers, no include or call cycle; the license"
+step "layering: each folder of src/ within its layers, no include or call cycle; the license; every refusal's reason"
 tests/layering.sh build
 tests/license.sh
+tests/reasons.sh
 
 step "PostgreSQL: a throwaway cluster on loopback"
 pgdir=/run/hakomail-test/pg

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_words.h"
 #include "log.h"
 #include "mapsyntax.h"
 #include "wake.h"
@@ -70,10 +71,9 @@ cli_usage(void)
 int
 cli_fail(const struct hk_err *err)
 {
-	if (err->field[0])
-		log_error("%s: %s", err->field, err->message);
-	else
-		log_error("%s", err->message);
+	char words[sizeof(err->message) + sizeof(err->field) + 8];
+
+	log_error("%s", cli_words_error(err, words, sizeof(words)));
 	return 1;
 }
 
@@ -265,8 +265,8 @@ cli_count_opt(const struct cli_opt *opts, const char *name, const char *field,
 	if (v == NULL)
 		return 0;
 	if (!mapsyntax_decimal(v, strlen(v), 1000000000, &n))
-		return hk_fail(err, HK_EINVAL, field, "must be a whole number "
-			       "0..1000000000 (0: no limit)");
+		return hk_failr(err, HK_EINVAL, field, HK_R_whole_number_limit,
+				NULL);
 	*out = (int64_t)n;
 	return 0;
 }
@@ -366,8 +366,7 @@ int
 cli_read_line(char *buf, size_t size, const char *field, struct hk_err *err)
 {
 	if (fgets(buf, (int)size, stdin) == NULL)
-		return hk_fail(err, HK_EINVAL, field,
-			       "nothing on standard input");
+		return hk_failr(err, HK_EINVAL, field, HK_R_stdin_empty, NULL);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return 0;
 }

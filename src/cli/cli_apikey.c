@@ -27,8 +27,8 @@ expiry(const char *days, int64_t *expires, struct hk_err *err)
 	if (days == NULL)
 		return 0;
 	if (!mapsyntax_decimal(days, strlen(days), 36500, &n) || n == 0)
-		return hk_fail(err, HK_EINVAL, "expires_days", "must be "
-			       "1..36500");
+		return hk_failr(err, HK_EINVAL, "expires_days",
+				HK_R_expires_days_range, NULL);
 	*expires = (int64_t)time(NULL) + (int64_t)n * 86400;
 	return 0;
 }

@@ -30,7 +30,8 @@ cli_audit(struct cli *c)
 		return cli_usage();
 	if ((l = cli_opt(o, "--limit")) != NULL &&
 	    (sscanf(l, "%d", &limit) != 1 || limit < 1 || limit > 10000)) {
-		hk_fail(&err, HK_EINVAL, "limit", "must be 1..10000");
+		hk_failr(&err, HK_EINVAL, "limit", HK_R_audit_limit_range,
+			 NULL);
 		return cli_fail(&err);
 	}
 	npos = store_audit_list(c->db, &c->actor, 0, limit, &items, &err);

@@ -45,8 +45,8 @@ read_key_file(const char *path, char *out, size_t outlen, struct hk_err *err)
 	}
 	if (fgets(line, sizeof(line), f) == NULL) {
 		fclose(f);
-		return hk_fail(err, HK_EINVAL, "host-key-file", "%s is empty",
-			       path);
+		return hk_failr(err, HK_EINVAL, "host-key-file",
+				HK_R_file_empty, "path", path, NULL);
 	}
 	fclose(f);
 	line[strcspn(line, "\n")] = '\0';
@@ -64,7 +64,7 @@ parse_port(const char *s, int *port, struct hk_err *err)
 		return 0;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
-		return hk_fail(err, HK_EINVAL, "port", "must be 1..65535");
+		return hk_failr(err, HK_EINVAL, "port", HK_R_port_range, NULL);
 	*port = (int)v;
 	return 0;
 }
@@ -104,17 +104,17 @@ guest_key(const struct cli_opt *o, const struct guest_in *in, char *key,
 		return -1;
 	fprintf(stderr, "host key of %s: %s\n", in->host, fp);
 	if (want != NULL && strcmp(want, fp) != 0)
-		return hk_fail(err, HK_EINVAL, "fingerprint", "the guest's key "
-			       "is %s, not %s: nothing pinned", fp, want);
+		return hk_failr(err, HK_EINVAL, "fingerprint",
+				HK_R_fingerprint_mismatch, "got", fp, "want",
+				want, NULL);
 	if (want != NULL || cli_opt(o, "--host-key-file") != NULL)
 		return 0;
 	if (!isatty(STDIN_FILENO))
-		return hk_fail(err, HK_EINVAL, "fingerprint", "confirm the key "
-			       "with --fingerprint %s (compare it with "
-			       "ssh-keygen -lf on the guest)", fp);
+		return hk_failr(err, HK_EINVAL, "fingerprint",
+				HK_R_fingerprint_unconfirmed, "got", fp, NULL);
 	if (!confirmed(fp))
-		return hk_fail(err, HK_EINVAL, "fingerprint", "not confirmed: "
-			       "nothing pinned");
+		return hk_failr(err, HK_EINVAL, "fingerprint",
+				HK_R_fingerprint_refused, NULL);
 	return 0;
 }
 

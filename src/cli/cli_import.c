@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_words.h"
 #include "csvin.h"
 #include "export.h"
 #include "fdio.h"
@@ -47,14 +48,14 @@ read_file(const char *path, size_t max, char **data, size_t *len,
 		return hk_fail_errno(err, "%s", path);
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return hk_fail(err, HK_EINVAL, "file", "%s: not a regular file",
-			       path);
+		return hk_failr(err, HK_EINVAL, "file", HK_R_not_regular_file,
+				"path", path, NULL);
 	}
 	if ((size_t)sb.st_size > max) {
 		close(fd);
-		return hk_fail(err, HK_ETOOBIG, "file", "%s: %lld bytes, more "
-			       "than the %zu an import takes", path,
-			       (long long)sb.st_size, max);
+		return hk_failr(err, HK_ETOOBIG, "file", HK_R_file_too_large,
+				"path", path, "size", HK_NUM(sb.st_size), "max",
+				HK_NUM(max), NULL);
 	}
 	*len = 0;
 	if ((*data = malloc((size_t)sb.st_size + 1)) == NULL) {
@@ -88,11 +89,14 @@ bar(void *ctx, const char *phase, size_t done, size_t total)
 static void
 print_report(const char *path, const struct import_report *rep, int dry)
 {
+	char words[512];
+
 	for (size_t i = 0; i < rep->nproblems; i++) {
 		const struct import_problem *p = &rep->problems[i];
 
 		fprintf(stderr, "%s:%zu: %s%s%s\n", path, p->line, p->column,
-			p->column[0] ? ": " : "", p->reason);
+			p->column[0] ? ": " : "",
+			cli_words_problem(p, words, sizeof(words)));
 	}
 	if (rep->truncated)
 		fprintf(stderr, "%s: more problems than shown\n", path);

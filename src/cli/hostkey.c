@@ -74,10 +74,12 @@ hostkey_fingerprint(const char *keyline, char out[HOSTKEY_FP_MAX + 1],
 
 	if (b64 == NULL || (n = strcspn(++b64, " ")) == 0 ||
 	    n > 4 * (sizeof(blob) / 3))
-		return hk_fail(err, HK_EINVAL, "host_key", "not a key line");
+		return hk_failr(err, HK_EINVAL, "host_key",
+				HK_R_host_key_not_line, NULL);
 	len = EVP_DecodeBlock(blob, (const unsigned char *)b64, (int)n);
 	if (len < 0)
-		return hk_fail(err, HK_EINVAL, "host_key", "bad base64");
+		return hk_failr(err, HK_EINVAL, "host_key",
+				HK_R_host_key_base64, NULL);
 	/* EVP_DecodeBlock counts the '=' padding as zero bytes. */
 	for (size_t i = n; i > 0 && b64[i - 1] == '='; i--)
 		len--;

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "utf8.h"
 
 size_t
@@ -47,4 +49,16 @@ utf8_valid(const char *s, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+size_t
+utf8_copy(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		for (n = size - 1; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80;
+		     n--)
+			;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return n;
 }

@@ -18,4 +18,9 @@ size_t utf8_seq(const unsigned char *s, size_t avail, uint32_t *cp);
 /* Whether s[0..n) is all UTF-8. */
 int utf8_valid(const char *s, size_t n);
 
+/* Copies s[0..n) into dst[size] (size > 0), NUL-terminated, cut if it
+ * must be where a character begins (a continuation byte is never kept
+ * without its lead); returns the length copied. */
+size_t utf8_copy(char *dst, size_t size, const char *s, size_t n);
+
 #endif

@@ -116,20 +116,20 @@ parse_body(struct api_call *call, struct hk_err *err)
 
 	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';'))
-		return hk_fail(err, HK_EINVAL, "content-type",
-			       "Content-Type must be application/json");
+		return hk_failr(err, HK_EINVAL, "content-type",
+				HK_R_content_type_json, NULL);
 	if (req->body_len > HTTP_MAX_BODY)
-		return hk_fail(err, HK_ETOOBIG, NULL, "body over %d bytes",
-			       HTTP_MAX_BODY);
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_body_too_large,
+				"max", HK_NUM(HTTP_MAX_BODY), NULL);
 	call->body = json_loadb(req->body ? req->body : "", req->body_len,
 				JSON_REJECT_DUPLICATES, &jerr);
 	if (call->body == NULL)
-		return hk_fail(err, HK_EINVAL, "body", "malformed JSON at "
-			       "line %d column %d: %s", jerr.line, jerr.column,
-			       jerr.text);
+		return hk_failr(err, HK_EINVAL, "body", HK_R_json_malformed,
+				"line", HK_NUM(jerr.line), "column",
+				HK_NUM(jerr.column), "detail", jerr.text, NULL);
 	if (!json_is_object(call->body))
-		return hk_fail(err, HK_EINVAL, "body",
-			       "body must be a JSON object");
+		return hk_failr(err, HK_EINVAL, "body", HK_R_body_not_object,
+				NULL);
 	return 0;
 }
 
@@ -158,12 +158,15 @@ gate(struct api_call *call, char *pathbuf, size_t len, const char **seg,
 	}
 	if (r == NULL) {
 		if (resp->allow[0] == '\0')
-			return hk_fail(err, HK_ENOTFOUND, "path",
-				       "no such resource");
+			return hk_failr(err, HK_ENOTFOUND, "path",
+					HK_R_no_resource, NULL);
 		resp->status = 405;
-		resp->body = json_pack("{s:{s:s,s:s,s:n}}", "error", "code",
-				       "method_not_allowed", "message",
-				       "method not allowed here", "field");
+		resp->body = json_pack("{s:{s:s,s:s,s:n,s:s,s:{}}}", "error",
+				       "code", "method_not_allowed", "message",
+				       hk_reason_template(
+				       HK_R_method_not_allowed), "field",
+				       "reason", hk_reason_name(
+				       HK_R_method_not_allowed), "params");
 		return 0;
 	}
 	return 1;

@@ -35,7 +35,8 @@ static int
 path_login(struct api_call *call, struct hk_err *err)
 {
 	if (validate_slug(call->seg[1], "login", err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "login", "no such account");
+		return hk_failr(err, HK_ENOTFOUND, "login",
+				HK_R_no_such_account, NULL);
 	return 0;
 }
 
@@ -128,8 +129,8 @@ api_account_patch(struct api_call *call, struct http_resp *resp,
 	patch.password_hash = given ? hash : NULL;
 	patch.revoke_keys = api_bool(b, "revoke_keys", 0);
 	if (patch.revoke_keys && !patch.set_password)
-		return hk_fail(err, HK_EINVAL, "revoke_keys", "goes with a "
-			       "new password (password or password_hash)");
+		return hk_failr(err, HK_EINVAL, "revoke_keys",
+				HK_R_revoke_keys_needs_password, NULL);
 	if (store_account_update(call->ctx->db, &call->actor, call->seg[1],
 				 &patch, err) < 0 ||
 	    store_account_get(call->ctx->db, &call->actor, call->seg[1], &obj,

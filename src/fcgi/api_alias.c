@@ -29,7 +29,8 @@ static int
 path_domain(struct api_call *call, char *out, struct hk_err *err)
 {
 	if (validate_domain(call->seg[1], "domain", out, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
+		return hk_failr(err, HK_ENOTFOUND, "domain",
+				HK_R_no_such_domain, NULL);
 	return 0;
 }
 
@@ -41,8 +42,8 @@ alias_local(json_t *b, char *out, struct hk_err *err)
 	const char *lp = api_str(b, "local_part");
 
 	if (catch_all == (lp != NULL))
-		return hk_fail(err, HK_EINVAL, "local_part", "give either "
-			       "local_part or \"catch_all\": true");
+		return hk_failr(err, HK_EINVAL, "local_part",
+				HK_R_local_part_or_catch_all, NULL);
 	if (catch_all) {
 		out[0] = '\0';
 		return 0;
@@ -58,8 +59,9 @@ destinations(json_t *b, struct strbuf *out, struct hk_err *err)
 	size_t n = json_array_size(arr);
 
 	if (n > VALIDATE_DEST_MAX)
-		return hk_fail(err, HK_EINVAL, "destinations", "needs 1 to %d "
-			       "addresses", VALIDATE_DEST_MAX);
+		return hk_failr(err, HK_EINVAL, "destinations",
+				HK_R_destinations_count, "max",
+				HK_NUM(VALIDATE_DEST_MAX), NULL);
 	for (size_t i = 0; i < n; i++)
 		list[i] = json_string_value(json_array_get(arr, i));
 	return validate_destinations(list, n, "destinations", out, err);
@@ -164,8 +166,8 @@ path_alias(struct api_call *call, char *local, char *domain,
 	} else {
 		rc = validate_address(a, "address", local, domain, err);
 	}
-	return rc < 0 ? hk_fail(err, HK_ENOTFOUND, "address",
-				"no such alias") : 0;
+	return rc < 0 ? hk_failr(err, HK_ENOTFOUND, "address",
+				 HK_R_no_such_alias, NULL) : 0;
 }
 
 int
@@ -242,8 +244,8 @@ api_aliasdomain_get(struct api_call *call, struct http_resp *resp,
 	if (api_no_query(call, err) < 0)
 		return -1;
 	if (validate_domain(call->seg[1], "name", name, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
-			       "domain");
+		return hk_failr(err, HK_ENOTFOUND, "name",
+				HK_R_no_such_alias_domain, NULL);
 	if (store_aliasdomain_get(call->ctx->db, &call->actor, name, &obj,
 				  err) < 0)
 		return -1;
@@ -263,8 +265,8 @@ api_aliasdomain_patch(struct api_call *call, struct http_resp *resp,
 	json_t *obj = NULL;
 
 	if (validate_domain(call->seg[1], "name", name, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
-			       "domain");
+		return hk_failr(err, HK_ENOTFOUND, "name",
+				HK_R_no_such_alias_domain, NULL);
 	if (api_check_body(call->body, aliasdomain_patch_fields, err) < 0 ||
 	    store_aliasdomain_active(call->ctx->db, &call->actor, name,
 				     api_bool(call->body, "active", 1),
@@ -284,8 +286,8 @@ api_aliasdomain_delete(struct api_call *call, struct http_resp *resp,
 	if (api_no_query(call, err) < 0)
 		return -1;
 	if (validate_domain(call->seg[1], "name", name, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "name", "no such alias "
-			       "domain");
+		return hk_failr(err, HK_ENOTFOUND, "name",
+				HK_R_no_such_alias_domain, NULL);
 	if (store_aliasdomain_delete(call->ctx->db, &call->actor, name,
 				     err) < 0)
 		return -1;

@@ -35,8 +35,8 @@ static int
 cursor_prefix(const char *in, char *out, struct hk_err *err)
 {
 	if (!is_prefix(in))
-		return hk_fail(err, HK_EINVAL, "cursor", "must be a key's "
-			       "prefix");
+		return hk_failr(err, HK_EINVAL, "cursor",
+				HK_R_cursor_not_prefix, NULL);
 	snprintf(out, PAGE_CURSOR_MAX + 1, "%s", in);
 	return 0;
 }
@@ -73,7 +73,8 @@ api_apikeys_add(struct api_call *call, struct http_resp *resp,
 	else if (validate_slug(login, "login", err) < 0)
 		return -1;
 	if (expires != 0 && expires <= (int64_t)time(NULL))
-		return hk_fail(err, HK_EINVAL, "expires_at", "is in the past");
+		return hk_failr(err, HK_EINVAL, "expires_at",
+				HK_R_expires_in_past, NULL);
 	/* made with an expiring key or a session: it ends with it at the
 	 * latest (the answer says when; the store refuses a later end) */
 	if (call->actor.expires_at > 0 &&
@@ -103,7 +104,8 @@ api_apikey_delete(struct api_call *call, struct http_resp *resp,
 	if (api_no_query(call, err) < 0)
 		return -1;
 	if (!is_prefix(prefix))
-		return hk_fail(err, HK_ENOTFOUND, "prefix", "no such key");
+		return hk_failr(err, HK_ENOTFOUND, "prefix", HK_R_no_such_key,
+				NULL);
 	if (store_apikey_revoke(call->ctx->db, &call->actor, prefix, err) < 0)
 		return -1;
 	return api_deleted(call, resp);

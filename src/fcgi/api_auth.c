@@ -58,9 +58,9 @@ session_auth(struct api_call *call, const char *token, struct hk_err *err)
 	if (unsafe(call->req->method) &&
 	    (sent == NULL || strlen(sent) != strlen(call->csrf) ||
 	     !secret_equal(sent, call->csrf)))
-		return hk_fail(err, HK_EFORBIDDEN, "x-csrf-token", "a session's "
-			       "%s needs its CSRF token in X-CSRF-Token",
-			       call->req->method);
+		return hk_failr(err, HK_EFORBIDDEN, "x-csrf-token",
+				HK_R_csrf_token_needed, "method",
+				call->req->method, NULL);
 	return 0;
 }
 
@@ -73,8 +73,8 @@ api_authenticate(struct api_call *call, struct hk_err *err)
 	call->csrf[0] = '\0';
 	if (a != NULL) {
 		if (strncasecmp(a, "Bearer ", 7) != 0)
-			return hk_fail(err, HK_EAUTH, NULL, "credentials "
-				       "required: Authorization: Bearer KEY");
+			return hk_failr(err, HK_EAUTH, NULL,
+					HK_R_credentials_key_required, NULL);
 		if (store_apikey_auth(call->ctx->db, a + 7, &call->actor,
 				      err) < 0)
 			return -1;
@@ -83,6 +83,5 @@ api_authenticate(struct api_call *call, struct hk_err *err)
 	}
 	if (session_cookie(call->req->cookie, token) == 0)
 		return session_auth(call, token, err);
-	return hk_fail(err, HK_EAUTH, NULL, "credentials required: an API key"
-		       " or a session");
+	return hk_failr(err, HK_EAUTH, NULL, HK_R_credentials_required, NULL);
 }

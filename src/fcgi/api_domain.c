@@ -29,7 +29,8 @@ path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
 	    struct hk_err *err)
 {
 	if (validate_domain(call->seg[1], "domain", name, err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no such domain");
+		return hk_failr(err, HK_ENOTFOUND, "domain",
+				HK_R_no_such_domain, NULL);
 	return 0;
 }
 

@@ -41,28 +41,28 @@ export_file(struct api_call *call, struct http_resp *resp, int aliases,
 	    query_bool(&q, "with_hashes", 0, &o.hashes, err) < 0)
 		return -1;
 	if (aliases && o.hashes)
-		return hk_fail(err, HK_EINVAL, "with_hashes", "aliases have "
-			       "no passwords");
+		return hk_failr(err, HK_EINVAL, "with_hashes",
+				HK_R_aliases_no_passwords, NULL);
 	if (query_get(&q, "domain") != NULL) {
 		/* canonical, so that the file's name is plain ASCII */
 		if (validate_domain(query_get(&q, "domain"), "domain", domain,
 				    err) < 0)
-			return hk_fail(err, HK_ENOTFOUND, "domain", "no domain "
-				       "%s", query_get(&q, "domain"));
+			return hk_failr(err, HK_ENOTFOUND, "domain",
+					HK_R_no_domain, "domain",
+					query_get(&q, "domain"), NULL);
 		o.domain = domain;
 	}
 	o.project = query_get(&q, "project");
 	if (o.project != NULL && validate_slug(o.project, "project", err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "project", "no project %s",
-			       o.project);
+		return hk_failr(err, HK_ENOTFOUND, "project", HK_R_no_project,
+				"project", o.project, NULL);
 	strbuf_init(&sb, HTTP_MAX_RESPONSE);
 	o.ctx = &sb;
 	if ((aliases ? export_aliases : export_mailboxes)(call->ctx->db,
 	    &call->actor, &o, &rows, err) < 0) {
 		if (sb.overflow)
-			hk_fail(err, HK_ETOOBIG, NULL, "the export is over %d "
-				"bytes: export one domain at a time",
-				HTTP_MAX_RESPONSE);
+			hk_failr(err, HK_ETOOBIG, NULL, HK_R_export_too_large,
+				 "max", HK_NUM(HTTP_MAX_RESPONSE), NULL);
 		strbuf_free(&sb);
 		return -1;
 	}

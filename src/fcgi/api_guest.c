@@ -36,7 +36,8 @@ static int
 path_guest(struct api_call *call, struct hk_err *err)
 {
 	if (validate_slug(call->seg[1], "guest", err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "guest", "no such guest");
+		return hk_failr(err, HK_ENOTFOUND, "guest", HK_R_no_such_guest,
+				NULL);
 	return 0;
 }
 
@@ -54,7 +55,8 @@ guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
 	    api_int(b, "ssh_port", 65535, &port, err) < 0)
 		return -1;
 	if (json_object_get(b, "ssh_port") && (port < 1 || port > 65535))
-		return hk_fail(err, HK_EINVAL, "ssh_port", "must be 1-65535");
+		return hk_failr(err, HK_EINVAL, "ssh_port", HK_R_port_range,
+				NULL);
 	in->port = (int)port;
 	if (api_str(b, "host_key") == NULL)
 		return 0;

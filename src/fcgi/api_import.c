@@ -97,11 +97,11 @@ csv_body(const struct http_req *req, struct hk_err *err)
 
 	if (ct == NULL || strncasecmp(ct, "text/csv", 8) != 0 ||
 	    (ct[8] != '\0' && ct[8] != ';'))
-		return hk_fail(err, HK_EINVAL, "content-type", "Content-Type "
-			       "must be text/csv (the file as the body)");
+		return hk_failr(err, HK_EINVAL, "content-type",
+				HK_R_content_type_csv, NULL);
 	if (req->body_len > HTTP_MAX_UPLOAD)
-		return hk_fail(err, HK_ETOOBIG, "body", "a file over %d bytes",
-			       HTTP_MAX_UPLOAD);
+		return hk_failr(err, HK_ETOOBIG, "body", HK_R_upload_too_large,
+				"max", HK_NUM(HTTP_MAX_UPLOAD), NULL);
 	return 0;
 }
 
@@ -120,11 +120,11 @@ job_options(struct api_call *call, struct job_run *j,
 		return -1;
 	kind = query_get(&q, "kind");
 	if (kind == NULL)
-		return hk_fail(err, HK_EINVAL, "kind", "is required: "
-			       "mailboxes or aliases");
+		return hk_failr(err, HK_EINVAL, "kind",
+				HK_R_import_kind_required, NULL);
 	if (strcmp(kind, "mailboxes") != 0 && strcmp(kind, "aliases") != 0)
-		return hk_fail(err, HK_EINVAL, "kind", "expected mailboxes or "
-			       "aliases");
+		return hk_failr(err, HK_EINVAL, "kind",
+				HK_R_import_kind_invalid, NULL);
 	if (query_bool(&q, "dry_run", 0, &j->o.dry_run, err) < 0 ||
 	    query_bool(&q, "skip_invalid", 0, &j->o.skip_invalid, err) < 0 ||
 	    query_bool(&q, "upsert", 0, &j->o.upsert, err) < 0 ||
@@ -134,16 +134,16 @@ job_options(struct api_call *call, struct job_run *j,
 	 * a path; query.c has held it to UTF-8 without control characters */
 	if (query_get(&q, "filename") != NULL &&
 	    strlen(query_get(&q, "filename")) > IMPORT_FILENAME_MAX)
-		return hk_fail(err, HK_EINVAL, "filename", "longer than %d "
-			       "bytes", IMPORT_FILENAME_MAX);
+		return hk_failr(err, HK_EINVAL, "filename",
+				HK_R_longer_than_bytes, "max",
+				HK_NUM(IMPORT_FILENAME_MAX), NULL);
 	snprintf(filename, IMPORT_FILENAME_MAX + 1, "%s",
 		 query_get(&q, "filename") ? query_get(&q, "filename") : "");
 	in->filename = filename;
 	if (query_get(&q, "create_domains_on") != NULL) {
 		if (!call->actor.is_admin)
-			return hk_fail(err, HK_EFORBIDDEN, "create_domains_on",
-				       "only an operator makes domains in an "
-				       "import");
+			return hk_failr(err, HK_EFORBIDDEN, "create_domains_on",
+					HK_R_create_domains_operator, NULL);
 		snprintf(j->create_on, sizeof(j->create_on), "%s",
 			 query_get(&q, "create_domains_on"));
 		j->o.create_domains_on = j->create_on;
@@ -219,7 +219,8 @@ api_imports_admit(struct api_call *call, struct http_resp *resp,
 
 	(void)resp;
 	if (call->actor.read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (csv_body(call->req, err) < 0)
 		return -1;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -285,7 +286,8 @@ api_import_get(struct api_call *call, struct http_resp *resp,
 		return -1;
 	id = strtoll(s, &end, 10);
 	if (*s < '1' || *s > '9' || *end != '\0' || id <= 0 || id > INT32_MAX)
-		return hk_fail(err, HK_ENOTFOUND, "id", "no import %.32s", s);
+		return hk_failr(err, HK_ENOTFOUND, "id", HK_R_no_import, "id",
+				s, NULL);
 	if (store_import_job_get(call->ctx->db, &call->actor, id, &job,
 				 err) < 0)
 		return -1;

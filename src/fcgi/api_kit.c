@@ -44,18 +44,19 @@ type_ok(enum api_ftype t, json_t *v)
 	return 0;
 }
 
-static const char *
-type_name(enum api_ftype t)
+/* Why a value of the wrong type is refused: what the field takes. */
+static enum hk_reason
+type_reason(enum api_ftype t)
 {
 	switch (t) {
-	case F_STR:	return "a string";
-	case F_BOOL:	return "a boolean";
-	case F_NSTR:	return "a string or null";
-	case F_INT:	return "a non-negative integer";
-	case F_SIZE:	return "a size such as \"2G\" or a byte count";
+	case F_STR:	return HK_R_type_string;
+	case F_BOOL:	return HK_R_type_boolean;
+	case F_NSTR:	return HK_R_type_string_or_null;
+	case F_INT:	return HK_R_type_integer;
+	case F_SIZE:	return HK_R_type_size;
 	case F_STRLIST:	break;
 	}
-	return "an array of strings";
+	return HK_R_type_strings;
 }
 
 int
@@ -71,14 +72,16 @@ api_check_body(json_t *body, const struct api_field *spec,
 		for (f = spec; f->name && strcmp(f->name, key); f++)
 			;
 		if (f->name == NULL)
-			return hk_fail(err, HK_EINVAL, key, "unknown field");
+			return hk_failr(err, HK_EINVAL, key, HK_R_unknown_field,
+					NULL);
 		if (!type_ok(f->type, v))
-			return hk_fail(err, HK_EINVAL, key, "must be %s",
-				       type_name(f->type));
+			return hk_failr(err, HK_EINVAL, key,
+					type_reason(f->type), NULL);
 	}
 	for (const struct api_field *f = spec; f->name; f++)
 		if (f->required && json_object_get(body, f->name) == NULL)
-			return hk_fail(err, HK_EINVAL, f->name, "is required");
+			return hk_failr(err, HK_EINVAL, f->name, HK_R_required,
+					NULL);
 	return 0;
 }
 
@@ -105,8 +108,8 @@ api_size(json_t *body, const char *name, int64_t *out, struct hk_err *err)
 		return 0;	/* absent: *out keeps the caller's default */
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
-			return hk_fail(err, HK_EINVAL, name,
-				       "must not be negative");
+			return hk_failr(err, HK_EINVAL, name, HK_R_negative,
+					NULL);
 		*out = json_integer_value(v);
 		return 0;
 	}
@@ -123,8 +126,8 @@ api_int(json_t *body, const char *name, int64_t max, int64_t *out,
 		return 0;	/* absent: *out keeps the caller's default */
 	/* api_check_body has held it to F_INT: an integer, not negative */
 	if (json_integer_value(v) > max)
-		return hk_fail(err, HK_EINVAL, name, "must be at most %lld",
-			       (long long)max);
+		return hk_failr(err, HK_EINVAL, name, HK_R_at_most, "max",
+				HK_NUM(max), NULL);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -243,18 +246,18 @@ search_fragment(const char *in, char out[PAGE_CURSOR_MAX + 1],
 	size_t n = strlen(in);
 
 	if (n > MAPSYNTAX_LOCAL_MAX)
-		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
-			       MAPSYNTAX_LOCAL_MAX);
+		return hk_failr(err, HK_EINVAL, "q", HK_R_longer_than_octets,
+				"max", HK_NUM(MAPSYNTAX_LOCAL_MAX), NULL);
 	if (!utf8_valid(in, n))
-		return hk_fail(err, HK_EINVAL, "q", "not UTF-8 text");
+		return hk_failr(err, HK_EINVAL, "q", HK_R_not_utf8_text, NULL);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 
 		/* C1 controls are U+0080..U+009F: 0xC2 then 0x80..0x9F */
 		if (c < 0x20 || c == 0x7f || (c == 0xc2 &&
 		    (unsigned char)in[i + 1] < 0xa0))
-			return hk_fail(err, HK_EINVAL, "q", "may not hold "
-				       "control characters");
+			return hk_failr(err, HK_EINVAL, "q",
+					HK_R_control_characters, NULL);
 		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : (char)c;
 	}
 	out[n] = '\0';
@@ -319,8 +322,8 @@ page_text(struct api_call *call, struct http_resp *resp,
 	    (next[0] ? jsonout_string(&sb, next, strlen(next)) :
 	     strbuf_puts(&sb, "null")) < 0 || strbuf_puts(&sb, "}") < 0) {
 		strbuf_free(&sb);
-		return err->code != HK_OK ? -1 : hk_fail(err, HK_ETOOBIG,
-							  NULL, "too large");
+		return err->code != HK_OK ? -1 : hk_failr(err, HK_ETOOBIG, NULL,
+			HK_R_too_large, NULL);
 	}
 	resp->status = 200;
 	resp->raw = sb.data;	/* resp owns it now */
@@ -339,8 +342,8 @@ api_list(struct api_call *call, struct http_resp *resp,
 
 	if (l->flags & L_PATH_DOMAIN) {
 		if (validate_domain(call->seg[1], "domain", b.domain, err) < 0)
-			return hk_fail(err, HK_ENOTFOUND, "domain", "no such "
-				       "domain");
+			return hk_failr(err, HK_ENOTFOUND, "domain",
+					HK_R_no_such_domain, NULL);
 		page.domain = b.domain;
 	}
 	if (page_query(call, l, &page, &b, err) < 0)

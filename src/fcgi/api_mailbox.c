@@ -36,23 +36,22 @@ mailbox_address(struct api_call *call, char *local, char *domain,
 
 	if (call->nseg == 3) {
 		if (json_object_get(b, "address"))
-			return hk_fail(err, HK_EINVAL, "address",
-				       "unknown field (the domain is in the "
-				       "path; give local_part)");
+			return hk_failr(err, HK_EINVAL, "address",
+					HK_R_address_in_path, NULL);
 		if (api_str(b, "local_part") == NULL)
-			return hk_fail(err, HK_EINVAL, "local_part",
-				       "is required");
+			return hk_failr(err, HK_EINVAL, "local_part",
+					HK_R_required, NULL);
 		if (validate_domain(call->seg[1], "domain", domain, err) < 0)
-			return hk_fail(err, HK_ENOTFOUND, "domain",
-				       "no such domain");
+			return hk_failr(err, HK_ENOTFOUND, "domain",
+					HK_R_no_such_domain, NULL);
 		return validate_localpart(api_str(b, "local_part"),
 					  "local_part", local, err);
 	}
 	if (json_object_get(b, "local_part"))
-		return hk_fail(err, HK_EINVAL, "local_part", "unknown field "
-			       "(give the full address)");
+		return hk_failr(err, HK_EINVAL, "local_part",
+				HK_R_local_part_give_address, NULL);
 	if (api_str(b, "address") == NULL)
-		return hk_fail(err, HK_EINVAL, "address", "is required");
+		return hk_failr(err, HK_EINVAL, "address", HK_R_required, NULL);
 	return validate_address(api_str(b, "address"), "address", local,
 				domain, err);
 }
@@ -106,8 +105,8 @@ path_address(struct api_call *call, char *local, char *domain,
 {
 	if (validate_address(call->seg[1], "address", local, domain,
 			     err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "address",
-			       "no such mailbox");
+		return hk_failr(err, HK_ENOTFOUND, "address",
+				HK_R_no_such_mailbox, NULL);
 	return 0;
 }
 

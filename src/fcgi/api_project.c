@@ -42,8 +42,8 @@ static int
 path_project(struct api_call *call, struct hk_err *err)
 {
 	if (validate_slug(call->seg[1], "project", err) < 0)
-		return hk_fail(err, HK_ENOTFOUND, "project", "no such "
-			       "project");
+		return hk_failr(err, HK_ENOTFOUND, "project",
+				HK_R_no_such_project, NULL);
 	return 0;
 }
 

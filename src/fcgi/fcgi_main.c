@@ -218,8 +218,9 @@ handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
 
 			http_resp_free(&resp);
 			memset(&resp, 0, sizeof(resp));
-			hk_fail(&err, HK_ETOOBIG, "body", "body over %zu bytes",
-				api_body_limit(req.method, req.uri));
+			hk_failr(&err, HK_ETOOBIG, "body", HK_R_body_too_large,
+				 "max", HK_NUM(api_body_limit(req.method,
+							      req.uri)), NULL);
 			http_error(&resp, &err);
 		} else {
 			req.body = big ? big : body;
@@ -276,8 +277,8 @@ drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 	if (geteuid() != 0)
 		return 0;
 	if ((gr = getgrnam(cfg->fcgi_socket_group)) == NULL)
-		return hk_fail(err, HK_EINVAL, "socket_group", "no group %s",
-			       cfg->fcgi_socket_group);
+		return hk_failr(err, HK_EINVAL, "socket_group", HK_R_no_group,
+				"name", cfg->fcgi_socket_group, NULL);
 	if (chown(cfg->fcgi_socket, (uid_t)-1, gr->gr_gid) < 0)
 		return hk_fail_errno(err, "chown %s", cfg->fcgi_socket);
 	return privdrop_user(cfg->fcgi_user, "user", err);

@@ -37,23 +37,24 @@ decode_segment(const char *src, size_t n, char *dst, struct hk_err *err)
 			int hi, lo;
 
 			if (i + 2 >= n)
-				return hk_fail(err, HK_EINVAL, "path",
-					       "bad percent escape");
+				return hk_failr(err, HK_EINVAL, "path",
+						HK_R_bad_percent_escape, NULL);
 			hi = http_hexval(src[i + 1]);
 			lo = http_hexval(src[i + 2]);
 			if (hi < 0 || lo < 0)
-				return hk_fail(err, HK_EINVAL, "path",
-					       "bad percent escape");
+				return hk_failr(err, HK_EINVAL, "path",
+						HK_R_bad_percent_escape, NULL);
 			c = hi * 16 + lo;
 			i += 2;
 		}
 		if (c < 0x20 || c == 0x7f || c == '/')
-			return hk_fail(err, HK_EINVAL, "path",
-				       "forbidden character in path");
+			return hk_failr(err, HK_EINVAL, "path",
+					HK_R_path_character, NULL);
 		dst[o++] = (char)c;
 	}
 	dst[o] = '\0';
-	return o == 0 ? hk_fail(err, HK_EINVAL, "path", "empty path segment")
+	return o == 0 ? hk_failr(err, HK_EINVAL, "path",
+				 HK_R_path_empty_segment, NULL)
 	    : 0;
 }
 
@@ -68,29 +69,31 @@ http_split_path(const char *uri, const char *prefix, char *buf,
 
 	*nseg = 0;
 	if (uri == NULL || strncmp(uri, prefix, plen) != 0)
-		return hk_fail(err, HK_ENOTFOUND, "path", "no such resource");
+		return hk_failr(err, HK_ENOTFOUND, "path", HK_R_no_resource,
+				NULL);
 	p = uri + plen;
 	end = p + strcspn(p, "?#");
 	if (end > p && end[-1] == '/')
 		end--;			/* tolerate one trailing slash */
 	len = (size_t)(end - p);
 	if (len + 1 > buflen)
-		return hk_fail(err, HK_EINVAL, "path", "path too long");
+		return hk_failr(err, HK_EINVAL, "path", HK_R_path_too_long,
+				NULL);
 	while (p < end) {
 		const char *slash = memchr(p, '/', (size_t)(end - p));
 		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
 
 		if (*nseg == HTTP_MAX_SEGMENTS)
-			return hk_fail(err, HK_ENOTFOUND, "path",
-				       "no such resource");
+			return hk_failr(err, HK_ENOTFOUND, "path",
+					HK_R_no_resource, NULL);
 		if (decode_segment(p, n, out, err) < 0)
 			return -1;
 		seg[(*nseg)++] = out;
 		out += strlen(out) + 1;
 		p += n + (slash ? 1 : 0);
 		if (slash && p == end)
-			return hk_fail(err, HK_EINVAL, "path",
-				       "empty path segment");
+			return hk_failr(err, HK_EINVAL, "path",
+					HK_R_path_empty_segment, NULL);
 	}
 	return 0;
 }

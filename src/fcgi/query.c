@@ -49,23 +49,23 @@ decode_value(const char *src, size_t n, char *out, const char *key,
 			int lo = i + 2 < n ? http_hexval(src[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
-				return hk_fail(err, HK_EINVAL, key,
-					       "bad percent escape");
+				return hk_failr(err, HK_EINVAL, key,
+						HK_R_bad_percent_escape, NULL);
 			c = hi * 16 + lo;
 			i += 2;
 		}
 		if (o == QUERY_VALUE_MAX)
-			return hk_fail(err, HK_EINVAL, key, "longer than %d "
-				       "octets", QUERY_VALUE_MAX);
+			return hk_failr(err, HK_EINVAL, key,
+					HK_R_longer_than_octets, "max",
+					HK_NUM(QUERY_VALUE_MAX), NULL);
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
 	if (o == 0)
-		return hk_fail(err, HK_EINVAL, key, "needs a value");
+		return hk_failr(err, HK_EINVAL, key, HK_R_needs_value, NULL);
 	/* Also refuses an encoded NUL: it is a control character. */
 	if (!validate_utf8_text(out, o))
-		return hk_fail(err, HK_EINVAL, key, "must be UTF-8 text "
-			       "without control characters");
+		return hk_failr(err, HK_EINVAL, key, HK_R_query_text, NULL);
 	return 0;
 }
 
@@ -79,18 +79,20 @@ parse_pair(struct query *q, const char *s, size_t n, struct hk_err *err)
 	int k;
 
 	if (n == 0)
-		return hk_fail(err, HK_EINVAL, "query", "empty parameter");
+		return hk_failr(err, HK_EINVAL, "query", HK_R_query_empty,
+				NULL);
 	if (!key_ok(s, klen))
-		return hk_fail(err, HK_EINVAL, "query",
-			       "malformed parameter name");
+		return hk_failr(err, HK_EINVAL, "query", HK_R_query_name, NULL);
 	memcpy(key, s, klen);
 	key[klen] = '\0';
 	if ((k = known_index(q, key)) < 0)
-		return hk_fail(err, HK_EINVAL, key, "unknown parameter");
+		return hk_failr(err, HK_EINVAL, key, HK_R_unknown_parameter,
+				NULL);
 	if (q->val[k] != NULL)
-		return hk_fail(err, HK_EINVAL, key, "given more than once");
+		return hk_failr(err, HK_EINVAL, key, HK_R_parameter_twice,
+				NULL);
 	if (eq == NULL)
-		return hk_fail(err, HK_EINVAL, key, "needs a value");
+		return hk_failr(err, HK_EINVAL, key, HK_R_needs_value, NULL);
 	if (decode_value(eq + 1, n - klen - 1, q->buf[k], key, err) < 0)
 		return -1;
 	q->val[k] = q->buf[k];
@@ -150,13 +152,14 @@ query_int(const struct query *q, const char *key, int min, int max,
 	 * overflow. */
 	for (const char *s = v; *s; s++) {
 		if (*s < '0' || *s > '9' || n > max)
-			return hk_fail(err, HK_EINVAL, key, "must be an integer "
-				       "from %d to %d", min, max);
+			return hk_failr(err, HK_EINVAL, key, HK_R_integer_range,
+					"min", HK_NUM(min), "max", HK_NUM(max),
+					NULL);
 		n = n * 10 + (*s - '0');
 	}
 	if (n < min || n > max)
-		return hk_fail(err, HK_EINVAL, key, "must be an integer from "
-			       "%d to %d", min, max);
+		return hk_failr(err, HK_EINVAL, key, HK_R_integer_range, "min",
+				HK_NUM(min), "max", HK_NUM(max), NULL);
 	*out = (int)n;
 	return 0;
 }
@@ -175,6 +178,6 @@ query_bool(const struct query *q, const char *key, int dflt, int *out,
 	else if (strcmp(v, "false") == 0)
 		*out = 0;
 	else
-		return hk_fail(err, HK_EINVAL, key, "must be true or false");
+		return hk_failr(err, HK_EINVAL, key, HK_R_true_or_false, NULL);
 	return 0;
 }

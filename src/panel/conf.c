@@ -137,8 +137,9 @@ set_word(struct load_ctx *lc, const struct setting *s, const char *value,
 		if (len >= sizeof(list))
 			len = sizeof(list) - 1;
 	}
-	return hk_fail(lc->err, HK_EINVAL, s->name, "[%s] %s: \"%s\" is not "
-		       "one of %s", s->section, s->name, value, list);
+	return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_not_one_of,
+			"section", s->section, "name", s->name, "value", value,
+			"list", list, NULL);
 }
 
 static int
@@ -149,9 +150,9 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 
 	if (s->kind == K_STR) {
 		if (strlen(value) >= CONF_STR || value[0] == '\0')
-			return hk_fail(lc->err, HK_EINVAL, s->name,
-				       "[%s] %s: empty or too long", s->section,
-				       s->name);
+			return hk_failr(lc->err, HK_EINVAL, s->name,
+					HK_R_conf_empty, "section", s->section,
+					"name", s->name, NULL);
 		snprintf(base, CONF_STR, "%s", value);
 		return 0;
 	}
@@ -161,9 +162,10 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 	v = strtol(value, &end, s->kind == K_OCTAL ? 8 : 10);
 	if (errno != 0 || *value == '\0' || *end != '\0' || v < s->min ||
 	    v > s->max)
-		return hk_fail(lc->err, HK_EINVAL, s->name,
-			       "[%s] %s: \"%s\" is not a number in %ld..%ld",
-			       s->section, s->name, value, s->min, s->max);
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_number, "section", s->section,
+				"name", s->name, "value", value, "min",
+				HK_NUM(s->min), "max", HK_NUM(s->max), NULL);
 	*(int *)(void *)base = (int)v;
 	return 0;
 }
@@ -186,8 +188,8 @@ on_entry(void *user, const char *section, const char *name,
 		}
 		return 1;
 	}
-	hk_fail(lc->err, HK_EINVAL, name, "unknown setting [%s] %s", section,
-		name);
+	hk_failr(lc->err, HK_EINVAL, name, HK_R_conf_unknown, "section",
+		 section, "name", name, NULL);
 	lc->failed = 1;
 	return 0;
 }
@@ -209,15 +211,12 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 		path = dflt;
 	}
 	if (!explicit && access(path, F_OK) != 0 && errno == ENOENT)
-		return hk_fail(err, HK_ENOTFOUND, "config", "no "
-			       "configuration: no -c FILE, no $HAKOMAIL_CONF "
-			       "and no %s; give one of those "
-			       "(deploy/hakomail.conf is a documented example)",
-			       path);
+		return hk_failr(err, HK_ENOTFOUND, "config", HK_R_conf_none,
+				"path", path, NULL);
 	rc = ini_parse(path, on_entry, &lc);
 	if (rc < 0)
-		return hk_fail(err, HK_EINVAL, "config",
-			       "cannot read %s", path);
+		return hk_failr(err, HK_EINVAL, "config", HK_R_conf_unreadable,
+				"path", path, NULL);
 	if (lc.failed) {
 		size_t len = strlen(err->message);
 		snprintf(err->message + len, sizeof(err->message) - len,
@@ -225,8 +224,8 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 		return -1;
 	}
 	if (rc > 0)
-		return hk_fail(err, HK_EINVAL, "config",
-			       "%s:%d: syntax error", path, rc);
+		return hk_failr(err, HK_EINVAL, "config", HK_R_conf_syntax,
+				"path", path, "line", HK_NUM(rc), NULL);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	return 0;
 }

@@ -96,16 +96,13 @@ clip(const char *name, size_t len, size_t max, char *out, size_t outsz)
 	return out;
 }
 
-/* Refuses with field "line N" or "line N, column COL". */
+/* Refuses with field "line N" or "line N, column COL", the reason's
+ * parameters as hk_failr takes them. */
 static int
-fail_at(struct hk_err *err, size_t line, const char *col, const char *fmt,
-	...) __attribute__((format(printf, 4, 5)));
-
-static int
-fail_at(struct hk_err *err, size_t line, const char *col, const char *fmt,
-	...)
+fail_at(struct hk_err *err, size_t line, const char *col,
+	enum hk_reason reason, ...)
 {
-	char field[64], msg[sizeof(err->message)];
+	char field[64];
 	va_list ap;
 
 	if (col != NULL)
@@ -113,10 +110,10 @@ fail_at(struct hk_err *err, size_t line, const char *col, const char *fmt,
 			 col);
 	else
 		snprintf(field, sizeof(field), "line %zu", line);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_start(ap, reason);
+	hk_failr_v(err, HK_EINVAL, field, reason, ap);
 	va_end(ap);
-	return hk_fail(err, HK_EINVAL, field, "%s", msg);
+	return -1;
 }
 
 /* ---- decoding ---- */
@@ -228,8 +225,7 @@ decode(const char *s, size_t n, char **own, enum csvin_encoding enc,
 	size_t bad8 = 0, bad932 = 0;
 
 	if (bom && enc == CSVIN_CP932)
-		return fail_at(err, 1, NULL, "a UTF-8 byte order mark in a "
-			       "file to read as CP932");
+		return fail_at(err, 1, NULL, HK_R_csv_bom_cp932, NULL);
 	if (bom) {
 		s += 3;
 		n -= 3;
@@ -240,17 +236,19 @@ decode(const char *s, size_t n, char **own, enum csvin_encoding enc,
 	if (enc != CSVIN_CP932 && (bad8 = utf8_bad(s, n)) == n)
 		return 0;
 	if (enc == CSVIN_UTF8 || bom)
-		return fail_at(err, line_at(s, n, bad8), NULL, "not UTF-8");
+		return fail_at(err, line_at(s, n, bad8), NULL,
+			       HK_R_csv_not_utf8, NULL);
 	if ((rc = from_cp932(s, n, own, &t->own, &t->n, &bad932, err)) <= 0) {
 		t->s = t->own;
 		*got = CSVIN_CP932;
 		return rc;
 	}
 	if (enc == CSVIN_CP932)
-		return fail_at(err, line_at(s, n, bad932), NULL, "not CP932");
+		return fail_at(err, line_at(s, n, bad932), NULL,
+			       HK_R_csv_not_cp932, NULL);
 	/* the line where the likelier of the two went wrong */
 	return fail_at(err, line_at(s, n, bad8 > bad932 ? bad8 : bad932),
-		       NULL, "neither UTF-8 nor CP932");
+		       NULL, HK_R_csv_neither, NULL);
 }
 
 /* ---- splitting ---- */
@@ -309,14 +307,16 @@ on_field(void *s, size_t len, void *data)
 	if (sp->failed)
 		return;
 	if (sp->nfields >= CSVIN_MAX_COLUMNS) {
-		sp->failed = fail_at(sp->err, sp->row_line, NULL, "more than "
-		    "%d columns: no import has that many", CSVIN_MAX_COLUMNS);
+		sp->failed = fail_at(sp->err, sp->row_line, NULL,
+		    HK_R_csv_too_many_columns, "max",
+		    HK_NUM(CSVIN_MAX_COLUMNS), NULL);
 		return;
 	}
 	if (len > sp->lim->max_field) {
 		sp->failed = fail_at(sp->err, sp->field_line,
 		    colname(sp, sp->nfields, name, sizeof(name)),
-		    "field longer than %zu bytes", sp->lim->max_field);
+		    HK_R_csv_field_too_long, "max",
+		    HK_NUM(sp->lim->max_field), NULL);
 		return;
 	}
 	for (const char *c = s ? s : "", *end = c + len;
@@ -351,11 +351,13 @@ add_row(struct split *sp)
 		return make_row(sp, &doc->header), 0;
 	if (sp->nfields > doc->header.nfields)
 		return fail_at(sp->err, sp->row_line, NULL,
-			       "%zu fields, the header has %u", sp->nfields,
-			       (unsigned)doc->header.nfields);
+			       HK_R_csv_too_many_fields, "fields",
+			       HK_NUM(sp->nfields), "header",
+			       HK_NUM(doc->header.nfields), NULL);
 	if (doc->nrows >= sp->lim->max_rows)
 		return fail_at(sp->err, sp->row_line, NULL,
-			       "more than %zu rows", sp->lim->max_rows);
+			       HK_R_csv_too_many_rows, "max",
+			       HK_NUM(sp->lim->max_rows), NULL);
 	if (doc->nrows == sp->caprows) {
 		sp->caprows = sp->caprows ? 2 * sp->caprows : 64;
 		grown = realloc(doc->rows, sp->caprows * sizeof(*grown));
@@ -412,7 +414,8 @@ feed_line(struct split *sp, struct csv_parser *p, const char *s, size_t n)
 		if (p->entry_pos > sp->lim->max_field + FEED_PIECE) {
 			sp->failed = fail_at(sp->err, sp->field_line,
 			    colname(sp, sp->nfields, name, sizeof(name)),
-			    "field longer than %zu bytes", sp->lim->max_field);
+			    HK_R_csv_field_too_long, "max",
+			    HK_NUM(sp->lim->max_field), NULL);
 			return off + got;
 		}
 	}
@@ -470,17 +473,15 @@ feed(struct split *sp, struct csv_parser *p, const char *s, size_t n)
 	if (sp->failed)
 		return -1;
 	if (off < n && csv_error(p) == CSV_EPARSE)
-		return fail_at(sp->err, sp->line, NULL, "a quote out of "
-			       "place: a field with a quote in it must be "
-			       "quoted, and the quote doubled");
+		return fail_at(sp->err, sp->line, NULL,
+			       HK_R_csv_quote, NULL);
 	if (off < n)
 		return hk_fail(sp->err, HK_ESYS, NULL, "csv: %s",
 			       csv_strerror(csv_error(p)));
 	sp->line--;
 	if (csv_fini(p, on_field, on_row, sp) != 0 && !sp->failed)
-		return fail_at(sp->err, sp->field_line, NULL, "a quoted field "
-			       "is never closed: the file ends inside it "
-			       "(truncated?)");
+		return fail_at(sp->err, sp->field_line, NULL,
+			       HK_R_csv_unclosed, NULL);
 	return sp->failed ? -1 : 0;
 }
 
@@ -502,7 +503,7 @@ split(char *s, size_t n, const struct csvin_limits *lim,
 	rc = feed(&sp, &p, s, n);
 	csv_free(&p);
 	if (rc == 0 && doc->header.cells == NULL)
-		rc = fail_at(err, 1, NULL, "empty file: no header row");
+		rc = fail_at(err, 1, NULL, HK_R_csv_no_header, NULL);
 	/* the rows' array grown by doubling: what is past the last given
 	 * back */
 	if (rc == 0 && doc->nrows > 0 && doc->nrows < sp.caprows &&
@@ -519,18 +520,17 @@ check_bytes(const char *data, size_t len, const struct csvin_limits *lim,
 	const char *nul;
 
 	if (len > lim->max_bytes || len > UINT32_MAX)
-		return hk_fail(err, HK_ETOOBIG, NULL,
-			       "file is larger than %zu bytes", lim->max_bytes);
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_csv_too_large,
+				"max", HK_NUM(lim->max_bytes), NULL);
 	if (len == 0 || data == NULL)
-		return fail_at(err, 1, NULL, "empty file: no header row");
+		return fail_at(err, 1, NULL, HK_R_csv_no_header, NULL);
 	if (len >= 2 && (memcmp(data, "\xff\xfe", 2) == 0 ||
 			 memcmp(data, "\xfe\xff", 2) == 0))
-		return fail_at(err, 1, NULL, "UTF-16 text: save the file as "
-			       "CSV (UTF-8 or comma delimited)");
+		return fail_at(err, 1, NULL, HK_R_csv_utf16, NULL);
 	/* a 0 byte is never inside a UTF-8 or CP932 character */
 	if ((nul = memchr(data, '\0', len)) != NULL)
 		return fail_at(err, line_at(data, len, (size_t)(nul - data)),
-			       NULL, "NUL byte, not a text file");
+			       NULL, HK_R_csv_nul, NULL);
 	return 0;
 }
 
@@ -644,15 +644,18 @@ csvin_columns(const struct csvin_doc *doc, const char *const *known,
 		for (k = 0; k < nk && !name_is(s, n, known[k]); k++)
 			;
 		if (n == 0)
-			return fail_at(err, h->line, name, "a column with no "
-				       "name (expected one of %s)", list);
+			return fail_at(err, h->line, name,
+				       HK_R_csv_column_unnamed, "list", list,
+				       NULL);
 		if (k == nk)
-			return fail_at(err, h->line, name, "unknown column %s "
-				       "(expected one of %s)", name, list);
+			return fail_at(err, h->line, name,
+				       HK_R_csv_column_unknown, "name", name,
+				       "list", list, NULL);
 		if (col[k] >= 0)
-			return fail_at(err, h->line, name, "column %s appears "
-				       "twice (columns %d and %zu)", name,
-				       col[k] + 1, i + 1);
+			return fail_at(err, h->line, name,
+				       HK_R_csv_column_twice, "name", name,
+				       "first", HK_NUM(col[k] + 1), "second",
+				       HK_NUM(i + 1), NULL);
 		col[k] = (int)i;
 	}
 	return 0;
@@ -699,8 +702,8 @@ csvin_encoding_parse(const char *name, enum csvin_encoding *enc,
 	if (strcasecmp(name, "cp932") == 0 ||
 	    strcasecmp(name, "shift_jis") == 0 || strcasecmp(name, "sjis") == 0)
 		return *enc = CSVIN_CP932, 0;
-	return hk_fail(err, HK_EINVAL, "encoding", "\"%.64s\": expected auto, "
-		       "utf-8 or cp932", name);
+	return hk_failr(err, HK_EINVAL, "encoding", HK_R_encoding_unknown,
+			"name", name, NULL);
 }
 
 const char *

@@ -44,8 +44,8 @@ open_db(const char *url, int create, struct hk_err *err)
 	struct db *db;
 
 	if (be == NULL) {
-		hk_fail(err, HK_EINVAL, "database.url", "unsupported database "
-			"URL (expected sqlite:PATH or postgresql://...)");
+		hk_failr(err, HK_EINVAL, "database.url", HK_R_database_url,
+			 NULL);
 		return NULL;
 	}
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
@@ -137,8 +137,9 @@ int
 db_listen(struct db *db, const char *channel, struct hk_err *err)
 {
 	if (db->be->listen == NULL)
-		return hk_fail(err, HK_EINVAL, "database.url", "%s has no "
-			       "notifications", db->be->schemes[0]);
+		return hk_failr(err, HK_EINVAL, "database.url",
+				HK_R_no_notifications, "scheme",
+				db->be->schemes[0], NULL);
 	return db->be->listen(db->conn, channel, err);
 }
 
@@ -262,7 +263,7 @@ db_query_object(struct db *db, const char *sql, const struct db_param *params,
 
 	*out = NULL;
 	if (rc == 0 && json_array_size(arr) == 0)
-		rc = hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+		rc = hk_failr(err, HK_ENOTFOUND, NULL, HK_R_no_row, NULL);
 	if (rc == 0)
 		*out = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
@@ -296,7 +297,7 @@ db_query_int(struct db *db, const char *sql, const struct db_param *params,
 	if (db_query(db, sql, params, n, take_first_int, &fi, NULL, err) < 0)
 		return -1;
 	if (!fi.found)
-		return hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+		return hk_failr(err, HK_ENOTFOUND, NULL, HK_R_no_row, NULL);
 	*out = fi.value;
 	return 0;
 }
@@ -332,7 +333,7 @@ db_query_ints(struct db *db, const char *sql, const struct db_param *params,
 	if (db_query(db, sql, params, np, take_first_ints, &fi, NULL, err) < 0)
 		return -1;
 	if (!fi.found)
-		return hk_fail(err, HK_ENOTFOUND, NULL, "no row");
+		return hk_failr(err, HK_ENOTFOUND, NULL, HK_R_no_row, NULL);
 	return 0;
 }
 

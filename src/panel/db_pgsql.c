@@ -36,10 +36,11 @@ fail_pg(PGconn *c, PGresult *r, struct hk_err *err)
 	size_t n = strcspn(msg, "\n");
 
 	if (state != NULL && strcmp(state, "23505") == 0)
-		return hk_fail(err, HK_EEXIST, NULL, "already exists");
+		return hk_failr(err, HK_EEXIST, NULL, HK_R_already_exists,
+				NULL);
 	if (state != NULL && strcmp(state, "23503") == 0)
-		return hk_fail(err, HK_EINVAL, NULL,
-			       "refers to an object that does not exist");
+		return hk_failr(err, HK_EINVAL, NULL, HK_R_missing_reference,
+				NULL);
 	return hk_fail(err, HK_EDB, NULL, "postgresql: %.*s (%s)", (int)n, msg,
 		       state ? state : "no sqlstate");
 }

@@ -54,10 +54,11 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
 
 	if (ext == SQLITE_CONSTRAINT_UNIQUE ||
 	    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return hk_fail(err, HK_EEXIST, NULL, "already exists");
+		return hk_failr(err, HK_EEXIST, NULL, HK_R_already_exists,
+				NULL);
 	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-		return hk_fail(err, HK_EINVAL, NULL,
-			       "refers to an object that does not exist");
+		return hk_failr(err, HK_EINVAL, NULL, HK_R_missing_reference,
+				NULL);
 	return hk_fail(err, HK_EDB, NULL, "sqlite: %s (%d/%d)",
 		       sqlite3_errmsg(h), rc, ext);
 }

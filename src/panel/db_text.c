@@ -77,7 +77,8 @@ row_to_text(void *ctx, const struct db_row *row, struct hk_err *err)
 	if (rc == -2)
 		return hk_fail(err, HK_EDB, NULL, "a stored value is not UTF-8");
 	if (rc < 0 || strbuf_append(c->out, "}", 1) < 0)
-		return hk_fail(err, HK_ETOOBIG, NULL, "answer too large");
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
 	return 0;
 }
 
@@ -90,12 +91,14 @@ db_query_text(struct db *db, const char *sql, const struct db_param *params,
 
 	pg->next[0] = '\0';
 	if (strbuf_append(out, "[", 1) < 0)
-		return hk_fail(err, HK_ETOOBIG, NULL, "answer too large");
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
 	if (db_query(db, sql, params, n, row_to_text, &c, NULL, err) < 0)
 		return -1;
 	if (c.rows <= pg->limit)
 		pg->next[0] = '\0';	/* nothing beyond: the last page */
 	if (strbuf_append(out, "]", 1) < 0)
-		return hk_fail(err, HK_ETOOBIG, NULL, "answer too large");
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
 	return 0;
 }

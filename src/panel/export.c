@@ -71,7 +71,8 @@ static int
 emit(struct ectx *e, int bad, struct hk_err *err)
 {
 	if (bad)
-		return hk_fail(err, HK_ETOOBIG, NULL, "a row too long");
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_export_row_too_long,
+				NULL);
 	e->rows++;
 	return e->o->write(e->o->ctx, e->line.data, e->line.len) < 0 ?
 	    hk_fail_errno(err, "writing the export") : 0;
@@ -169,8 +170,8 @@ export_mailboxes(struct db *db, const struct hk_actor *actor,
 {
 	*rows = 0;
 	if (o->hashes && !actor->is_admin)
-		return hk_fail(err, HK_EFORBIDDEN, "hashes", "password hashes "
-			       "are for operators only");
+		return hk_failr(err, HK_EFORBIDDEN, "hashes",
+				HK_R_hashes_operators_only, NULL);
 	return export(db, actor, o, o->hashes ?
 		      "address,name,quota,active,password_hash\r\n" :
 		      "address,name,quota,active\r\n", "SELECT x.local_part, "

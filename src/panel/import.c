@@ -70,8 +70,9 @@ domain_of(struct ictx *c, const char *name, struct hk_err *err)
 		if (strcmp(c->doms[i].name, name) == 0)
 			return i;
 	if (c->ndoms >= DOMAINS_MAX)
-		return hk_fail(err, HK_ETOOBIG, "domain", "more than %d "
-			       "domains in one file", DOMAINS_MAX);
+		return hk_failr(err, HK_ETOOBIG, "domain",
+				HK_R_too_many_domains, "max",
+				HK_NUM(DOMAINS_MAX), NULL);
 	d = &c->doms[c->ndoms];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -113,20 +114,19 @@ count_limits(struct ictx *c, struct mrow *r, struct idom *d,
 
 	if (!r->update && p->project_max > 0 &&
 	    p->project_mailboxes >= p->project_max)
-		import_problem(c, r, "", "over the project's limit of %lld "
-			       "mailboxes", (long long)p->project_max);
+		import_problem(c, r, "", HK_R_over_project_mailboxes, "max",
+			       HK_NUM(p->project_max), NULL);
 	else if (!r->update && d->u.domain_max > 0 &&
 		 d->u.domain_mailboxes >= d->u.domain_max)
-		import_problem(c, r, "", "over the domain's limit of %lld "
-			       "mailboxes", (long long)d->u.domain_max);
+		import_problem(c, r, "", HK_R_over_domain_mailboxes, "max",
+			       HK_NUM(d->u.domain_max), NULL);
 	else if (p->storage_max > 0 && quota == 0)
-		import_problem(c, r, "quota", "the project has a storage "
-			       "limit: give the mailbox a quota");
+		import_problem(c, r, "quota", HK_R_storage_needs_quota, NULL);
 	else if (p->storage_max > 0 && grow > 0 &&
 		 grow > p->storage_max - p->storage)
-		import_problem(c, r, "quota", "over the project's storage "
-			       "limit (%lld bytes left)",
-			       (long long)(p->storage_max - p->storage));
+		import_problem(c, r, "quota", HK_R_over_project_storage,
+			       "left", HK_NUM(p->storage_max - p->storage),
+			       NULL);
 	if (r->bad)
 		return;
 	p->project_mailboxes += !r->update;
@@ -142,11 +142,11 @@ check_alias_row(struct ictx *c, struct mrow *r, const char *local,
 {
 	r->update = t->alias;
 	if (t->mailbox)
-		import_problem(c, r, "address", "%s@%s is a mailbox",
-			       local, r->domain);
+		import_problem(c, r, "address", HK_R_address_is_mailbox,
+			       "local", local, "domain", r->domain, NULL);
 	else if (t->alias && !c->o->upsert)
-		import_problem(c, r, "address", "%s@%s exists (to update it, "
-			       "import with upsert)", local, r->domain);
+		import_problem(c, r, "address", HK_R_alias_exists, "local",
+			       local, "domain", r->domain, NULL);
 }
 
 /* The plain password of a mailbox row, or NULL. */
@@ -173,8 +173,9 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 	if (!d->found && c->o->create_domains_on != NULL)
 		return 0;	/* to be made: nothing in it, limits later */
 	if (!d->found) {
-		import_problem(c, r, "address", "no domain %s%s", r->domain,
-			c->actor->is_admin ? "" : " in your project");
+		import_problem(c, r, "address", c->actor->is_admin ?
+			       HK_R_no_domain : HK_R_no_domain_in_project,
+			       "domain", r->domain, NULL);
 		return 0;
 	}
 	import_local(c, r, local);
@@ -186,15 +187,15 @@ check_row(struct ictx *c, struct mrow *r, struct hk_err *err)
 		return check_alias_row(c, r, local, &t), 0;
 	r->update = t.mailbox;
 	if (t.alias)
-		import_problem(c, r, "address", "%s@%s is an alias",
-			       local, r->domain);
+		import_problem(c, r, "address", HK_R_address_is_alias,
+			       "local", local, "domain", r->domain, NULL);
 	else if (t.mailbox && !c->o->upsert)
-		import_problem(c, r, "address", "%s@%s exists (to update it, "
-			       "import with upsert)", local, r->domain);
+		import_problem(c, r, "address", HK_R_mailbox_exists, "local",
+			       local, "domain", r->domain, NULL);
 	else if (!t.mailbox && plain_of(c, r) == NULL &&
 		 *import_cell(c, r, C_HASH) == '\0')
-		import_problem(c, r, "password", "empty: a new mailbox needs "
-			       "one");
+		import_problem(c, r, "password", HK_R_new_mailbox_password,
+			       NULL);
 	else
 		count_limits(c, r, d, t.quota_bytes);
 	return 0;
@@ -564,13 +565,14 @@ apply(struct ictx *c, struct hk_err *err)
 	tally(c);
 	if (c->rep->invalid > before && !c->o->skip_invalid) {
 		if (c->asked && c->rep->domains_created == 0)
-			hk_fail(err, HK_EINVAL, "file", "%zu rows changed "
-				"meanwhile in the database: nothing written",
-				c->rep->invalid - before);
+			hk_failr(err, HK_EINVAL, "file", HK_R_rows_changed,
+				 "count", HK_NUM(c->rep->invalid - before),
+				 NULL);
 		else
-			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
-				"problems: nothing written", c->rep->invalid,
-				c->rep->rows);
+			hk_failr(err, HK_EINVAL, "file",
+				 HK_R_rows_have_problems, "count",
+				 HK_NUM(c->rep->invalid), "rows",
+				 HK_NUM(c->rep->rows), NULL);
 		goto fail;
 	}
 	if (write_rows(c, err) < 0 || stopped(c, err) < 0 ||
@@ -594,24 +596,23 @@ columns_of(int aliases, int upsert, const struct csvin_doc *doc, int *col,
 	   struct hk_err *err)
 {
 	char line[32];
-	const char *missing = NULL;
+	enum hk_reason missing = HK_R_none;
 
 	if (csvin_columns(doc, aliases ? alias_columns : columns, col,
 			  err) < 0)
 		return -1;
 	if (aliases && (col[A_ADDRESS] < 0 || col[A_DESTINATIONS] < 0))
-		missing = "an alias file needs \"address\" and "
-		    "\"destinations\" columns";
+		missing = HK_R_import_alias_columns;
 	else if (!aliases && col[C_ADDRESS] < 0)
-		missing = "no \"address\" column";
+		missing = HK_R_import_no_address;
 	else if (!aliases && col[C_PASSWORD] < 0 && col[C_HASH] < 0 &&
 		 !upsert)
-		missing = "no \"password\" or \"password_hash\" column";
-	if (missing == NULL)
+		missing = HK_R_import_no_password;
+	if (missing == HK_R_none)
 		return 0;
 	/* the header's own line: blank lines may come before it */
 	snprintf(line, sizeof(line), "line %zu", (size_t)doc->header.line);
-	return hk_fail(err, HK_EINVAL, line, "%s", missing);
+	return hk_failr(err, HK_EINVAL, line, missing, NULL);
 }
 
 int
@@ -650,18 +651,19 @@ run(int aliases, struct db *db, const struct hk_actor *actor,
 	c.rows = calloc(c.n + 1, sizeof(*c.rows));
 	c.doms = calloc(DOMAINS_MAX, sizeof(*c.doms));
 	if (actor->read_only)
-		hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key, NULL);
 	else if (o->create_domains_on != NULL && !actor->is_admin)
-		hk_fail(err, HK_EFORBIDDEN, "create_domains_on", "only an "
-			"operator makes domains in an import");
+		hk_failr(err, HK_EFORBIDDEN, "create_domains_on",
+			 HK_R_create_domains_operator, NULL);
 	else if (!rep->problems || !c.rows || !c.doms)
 		hk_fail(err, HK_ESYS, NULL, "out of memory");
 	else if (columns_of(aliases, o->upsert, doc, c.col, err) == 0 &&
 		 judge(&c, doc, err) == 0) {
 		if (rep->invalid > 0 && !o->skip_invalid)
-			hk_fail(err, HK_EINVAL, "file", "%zu of %zu rows have "
-				"problems: nothing written", rep->invalid,
-				rep->rows);
+			hk_failr(err, HK_EINVAL, "file",
+				 HK_R_rows_have_problems, "count",
+				 HK_NUM(rep->invalid), "rows",
+				 HK_NUM(rep->rows), NULL);
 		else
 			rc = o->dry_run ? 0 : apply(&c, err);
 	}
@@ -726,6 +728,19 @@ job_ran(const struct import_opts *o, int rc, const struct hk_err *e,
 			   rep->invalid > 0 && strcmp(e->field, "file") == 0);
 }
 
+/* A problem's parameters as a JSON object of strings. */
+static json_t *
+problem_params(const struct import_problem *p)
+{
+	json_t *o = json_object();
+	const char *name, *value;
+
+	for (int i = 0; o && import_problem_param(p, i, &name, &value) == 0;
+	     i++)
+		json_object_set_new(o, name, json_string(value));
+	return o;
+}
+
 static char *
 problems_json(const struct import_report *rep)
 {
@@ -735,9 +750,11 @@ problems_json(const struct import_report *rep)
 	for (size_t i = 0; arr && i < rep->nproblems; i++) {
 		const struct import_problem *p = &rep->problems[i];
 
-		json_array_append_new(arr, json_pack("{s:I, s:s?, s:s}",
-			"line", (json_int_t)p->line, "column",
-			p->column[0] ? p->column : NULL, "reason", p->reason));
+		json_array_append_new(arr, json_pack("{s:I, s:s?, s:s, s:s*, "
+			"s:o*}", "line", (json_int_t)p->line, "column",
+			p->column[0] ? p->column : NULL, "reason", p->reason,
+			"reason_id", p->why ? hk_reason_name(p->why) : NULL,
+			"params", p->why ? problem_params(p) : NULL));
 	}
 	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
 	json_decref(arr);

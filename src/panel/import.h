@@ -31,12 +31,20 @@
 #include "store.h"
 
 #define IMPORT_PROBLEMS_MAX	10000	/* reported; more are counted */
+#define IMPORT_PARAMS_SIZE	352	/* an address's two halves fit */
 
 struct import_problem {
 	size_t line;
 	char column[24];	/* "" when about the row as a whole */
-	char reason[232];
+	char reason[232];	/* in English */
+	enum hk_reason why;	/* the reason's id (err.h) */
+	/* its parameters, packed: name NUL value NUL ..., then NUL */
+	char params[IMPORT_PARAMS_SIZE];
 };
+
+/* The i-th parameter (from 0) of a problem: 0, or -1 past the last. */
+int import_problem_param(const struct import_problem *p, int i,
+			 const char **name, const char **value);
 
 struct import_report {
 	size_t rows;		/* data rows in the file */

@@ -18,15 +18,52 @@
 
 #include "import_ctx.h"
 #include "pwhash.h"
+#include "utf8.h"
 #include "validate.h"
 
+/* The failure's parameters packed into p->params, each value cut (at a
+ * character boundary) to what room is left. */
+static void
+pack_params(struct import_problem *p, const struct hk_err *e)
+{
+	size_t off = 0, size = sizeof(p->params);
+
+	for (int i = 0; i < e->nparams; i++) {
+		const char *name = e->params[i].name;
+		const char *value = e->params[i].value;
+
+		if (off + strlen(name) + 3 > size)
+			break;
+		off += utf8_copy(p->params + off, size - off, name,
+				 strlen(name)) + 1;
+		off += utf8_copy(p->params + off, size - off - 1, value,
+				 strlen(value)) + 1;
+	}
+	p->params[off] = '\0';
+}
+
+int
+import_problem_param(const struct import_problem *p, int i,
+		     const char **name, const char **value)
+{
+	const char *s = p->params;
+
+	for (; *s != '\0'; i--) {
+		*name = s;
+		*value = s + strlen(s) + 1;
+		if (i == 0)
+			return 0;
+		s = *value + strlen(*value) + 1;
+	}
+	return -1;
+}
+
 void
-import_problem(struct ictx *c, struct mrow *r, const char *column,
-	       const char *fmt, ...)
+import_refused(struct ictx *c, struct mrow *r, const char *column,
+	       const struct hk_err *e)
 {
 	struct import_report *rep = c->rep;
 	struct import_problem *p;
-	va_list ap;
 
 	if (!r->bad)
 		rep->invalid++;
@@ -38,9 +75,23 @@ import_problem(struct ictx *c, struct mrow *r, const char *column,
 	p = &rep->problems[rep->nproblems++];
 	p->line = import_line(c, r);
 	snprintf(p->column, sizeof(p->column), "%s", column);
-	va_start(ap, fmt);
-	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	utf8_copy(p->reason, sizeof(p->reason), e->message,
+		  strlen(e->message));
+	p->why = e->reason;
+	pack_params(p, e);
+}
+
+void
+import_problem(struct ictx *c, struct mrow *r, const char *column,
+	       enum hk_reason reason, ...)
+{
+	struct hk_err e;
+	va_list ap;
+
+	va_start(ap, reason);
+	hk_failr_v(&e, HK_EINVAL, column, reason, ap);
 	va_end(ap);
+	import_refused(c, r, column, &e);
 }
 
 size_t
@@ -85,13 +136,6 @@ parse_active(const char *s, int8_t *v)
 	return -1;
 }
 
-/* A cell that failed a validator: the problem in its column. */
-static void
-refused(struct ictx *c, struct mrow *r, const char *column,
-	const struct hk_err *e)
-{
-	import_problem(c, r, column, "%s", e->message);
-}
 
 /* A domain name kept once for the rows that name it (rows of a file
  * mostly share a few domains: a copy in each of 100,000 rows was 25 MB of
@@ -164,17 +208,15 @@ check_details(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	r->quota = r->active = -1;
 	if (c->col[C_NAME] >= 0 && (!c->o->upsert || *name != '\0')) {
 		if (csvin_formula(name))
-			import_problem(c, r, "name", "starts like a "
-				       "spreadsheet formula (=, +, -, @): "
-				       "refused");
+			import_problem(c, r, "name", HK_R_formula_cell, NULL);
 		else if (validate_display_name(name, "name", &e) < 0)
-			refused(c, r, "name", &e);
+			import_refused(c, r, "name", &e);
 	}
 	if (*quota != '\0' && validate_quota(quota, "quota", &r->quota, &e) < 0)
-		refused(c, r, "quota", &e);
+		import_refused(c, r, "quota", &e);
 	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		import_problem(c, r, "active", "\"%s\": expected true or "
-			       "false", active);
+		import_problem(c, r, "active", HK_R_true_or_false_cell,
+			       "value", active, NULL);
 }
 
 /* One row on its own: the address, exactly one password, the details. */
@@ -190,22 +232,21 @@ check_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r)
 	r->dom = -1;
 	r->domain = "";
 	if (*addr == '\0')
-		import_problem(c, r, "address", "empty");
+		import_problem(c, r, "address", HK_R_cell_empty, NULL);
 	else if (check_address(c, addr, local, &r->domain, &e) < 0)
-		refused(c, r, "address", &e);
+		import_refused(c, r, "address", &e);
 	if (*plain != '\0' && *hash != '\0')
-		import_problem(c, r, "password", "give password or "
-			       "password_hash, not both");
+		import_problem(c, r, "password", HK_R_password_both, NULL);
 	else if (*plain != '\0' && validate_password(plain, "password",
 		 c->o->pw_min, c->o->pw_max, &e) < 0)
-		refused(c, r, "password", &e);
+		import_refused(c, r, "password", &e);
 	else if (*hash != '\0' && pwhash_check_prehashed(hash,
 		 "password_hash", &e) < 0)
-		refused(c, r, "password_hash", &e);
+		import_refused(c, r, "password_hash", &e);
 	else if (*plain == '\0' && *hash == '\0' && !c->o->upsert)
 		import_problem(c, r, c->col[C_PASSWORD] >= 0 ?
-			       "password" : "password_hash", "empty: every new "
-			       "mailbox needs one");
+			       "password" : "password_hash",
+			       HK_R_new_mailbox_password, NULL);
 	check_details(c, in, r);
 }
 
@@ -219,15 +260,15 @@ check_alias_address(struct ictx *c, struct mrow *r, const char *addr)
 
 	r->domain = "";
 	if (*addr == '\0')
-		import_problem(c, r, "address", "empty");
+		import_problem(c, r, "address", HK_R_cell_empty, NULL);
 	else if (addr[0] == '@') {
 		if (validate_domain(addr + 1, "address", dom, &e) < 0 ||
 		    (d = intern(c, dom, &e)) == NULL)
-			refused(c, r, "address", &e);
+			import_refused(c, r, "address", &e);
 		else
 			r->domain = d;
 	} else if (check_address(c, addr, local, &r->domain, &e) < 0)
-		refused(c, r, "address", &e);
+		import_refused(c, r, "address", &e);
 }
 
 /* Destinations, several in one cell: split at commas, semicolons, spaces
@@ -253,10 +294,12 @@ import_dests(const struct ictx *c, const struct mrow *r, struct strbuf *sb,
 	if (copy == NULL)
 		rc = hk_fail(e, HK_ESYS, "destinations", "out of memory");
 	else if (n == 0)
-		rc = hk_fail(e, HK_EINVAL, "destinations", "empty");
+		rc = hk_failr(e, HK_EINVAL, "destinations", HK_R_cell_empty,
+			      NULL);
 	else if (n > VALIDATE_DEST_MAX)
-		rc = hk_fail(e, HK_EINVAL, "destinations", "more than %d",
-			     VALIDATE_DEST_MAX);
+		rc = hk_failr(e, HK_EINVAL, "destinations",
+			      HK_R_destinations_max, "max",
+			      HK_NUM(VALIDATE_DEST_MAX), NULL);
 	else
 		rc = validate_destinations(list, n, "destinations", sb, e);
 	free(copy);
@@ -274,10 +317,10 @@ check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r,
 	r->quota = r->active = -1;
 	check_alias_address(c, r, csvin_cell(in, c->col[A_ADDRESS]));
 	if (import_dests(c, r, sb, &e) < 0)
-		refused(c, r, "destinations", &e);
+		import_refused(c, r, "destinations", &e);
 	if (*active != '\0' && parse_active(active, &r->active) < 0)
-		import_problem(c, r, "active", "\"%s\": expected true or "
-			       "false", active);
+		import_problem(c, r, "active", HK_R_true_or_false_cell,
+			       "value", active, NULL);
 }
 
 static uint64_t
@@ -325,9 +368,9 @@ mark_duplicates(struct ictx *c)
 			slot[k] = (uint32_t)(i + 1);
 			continue;
 		}
-		import_problem(c, r, "address", "%s@%s again: already on "
-			       "line %zu", local, r->domain,
-			       import_line(c, first));
+		import_problem(c, r, "address", HK_R_address_twice, "local",
+			       local, "domain", r->domain, "line",
+			       HK_NUM(import_line(c, first)), NULL);
 	}
 	free(slot);
 	return 0;

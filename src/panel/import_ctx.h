@@ -73,10 +73,15 @@ struct ictx {
 	int col[C_N];
 };
 
-/* A problem of row r in column ("": the row as a whole); the row is bad
- * from then on.  Kept up to IMPORT_PROBLEMS_MAX, then counted. */
+/* A problem of row r in column ("": the row as a whole), with the
+ * reason's parameters as hk_failr takes them; the row is bad from then
+ * on.  Kept up to IMPORT_PROBLEMS_MAX, then counted. */
 void import_problem(struct ictx *c, struct mrow *r, const char *column,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		    enum hk_reason reason, ...);
+/* The same for a failure (a validator's, the store's): its English words,
+ * reason and parameters. */
+void import_refused(struct ictx *c, struct mrow *r, const char *column,
+		    const struct hk_err *e);
 
 /* Row r's line in the file. */
 size_t import_line(const struct ictx *c, const struct mrow *r);

@@ -156,7 +156,7 @@ check_row(struct dests *s, struct mrow *r, struct strbuf *sb,
 	const char *p;
 
 	if (import_dests(c, r, sb, &e) < 0) {	/* (checked before) */
-		import_problem(c, r, "destinations", "%s", e.message);
+		import_refused(c, r, "destinations", &e);
 		return 0;
 	}
 	p = strbuf_str(sb);
@@ -176,7 +176,7 @@ check_row(struct dests *s, struct mrow *r, struct strbuf *sb,
 			return -1;
 		if (rc) {
 			store_alias_dest_refuse(&e, addr, at + 1);
-			import_problem(c, r, "destinations", "%s", e.message);
+			import_refused(c, r, "destinations", &e);
 			return 0;
 		}
 	}

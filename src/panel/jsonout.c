@@ -181,15 +181,32 @@ utf8_clean(const char *s, char *out, size_t outlen)
 	return out;
 }
 
+/* The failure's parameters, {"name":"value",...}, cleaned. */
+static json_t *
+error_params(const struct hk_err *err)
+{
+	char value[sizeof(err->params[0].value)];
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < err->nparams; i++)
+		json_object_set_new(o, err->params[i].name, json_string(
+		    utf8_clean(err->params[i].value, value, sizeof(value))));
+	return o;
+}
+
 json_t *
 jsonout_error(const struct hk_err *err)
 {
 	char message[sizeof(err->message)], field[sizeof(err->field)];
+	int internal = hk_err_internal(err->code);
+	int why = !internal && err->reason != HK_R_none;
 
-	return json_pack("{s:s, s:s, s:s?}", "code",
+	return json_pack("{s:s, s:s, s:s?, s:s*, s:o*}", "code",
 			 hk_errcode_name(err->code), "message",
-			 hk_err_internal(err->code) ? "internal error" :
+			 internal ? "internal error" :
 			 utf8_clean(err->message, message, sizeof(message)),
 			 "field", err->field[0] ? utf8_clean(err->field, field,
-			 sizeof(field)) : NULL);
+			 sizeof(field)) : NULL,
+			 "reason", why ? hk_reason_name(err->reason) : NULL,
+			 "params", why ? error_params(err) : NULL);
 }

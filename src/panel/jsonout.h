@@ -30,10 +30,10 @@ int jsonout_string(struct strbuf *sb, const char *s, size_t n);
 int jsonout_utf8(struct strbuf *sb, const char *s, size_t n);
 int jsonout_integer(struct strbuf *sb, int64_t v);
 
-/* An error as a client may see it, {"code","message","field"}: the API's
- * answers and an import job's error alike.  The message of an internal
- * error (hk_err_internal) is only "internal error"; text that is not
- * UTF-8 is cleaned.  A new reference, or NULL when out of memory. */
+/* An error as a client may see it, {"code","message","field","reason",
+ * "params"}: the API's answers and an import job's error alike.  The
+ * message of an internal error (hk_err_internal) is only "internal
+ * error", with no reason or params; text that is not UTF-8 is cleaned.  A new reference, or NULL when out of memory. */
 json_t *jsonout_error(const struct hk_err *err);
 
 #endif

@@ -42,8 +42,8 @@ privdrop_user(const char *name, const char *field, struct hk_err *err)
 		return 0;
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL)
-		return hk_fail(err, HK_EINVAL, field, "no user %s (create it: "
-			       "useradd --system %s)", name, name);
+		return hk_failr(err, HK_EINVAL, field, HK_R_user_missing,
+				"name", name, NULL);
 	return become(pw->pw_name, pw->pw_uid, pw->pw_gid, err);
 }
 
@@ -55,8 +55,8 @@ privdrop_to(uid_t uid, gid_t gid, struct hk_err *err)
 	if (geteuid() != 0)
 		return 0;
 	if ((pw = getpwuid(uid)) == NULL)
-		return hk_fail(err, HK_EINVAL, NULL, "uid %lu is no user here",
-			       (unsigned long)uid);
+		return hk_failr(err, HK_EINVAL, NULL, HK_R_uid_no_user, "uid",
+				HK_NUM(uid), NULL);
 	return become(pw->pw_name, uid, gid, err);
 }
 
@@ -93,9 +93,9 @@ refuse_root_file(const char *file, const char *path, const struct stat *of,
 
 	user_name(of->st_uid, user, sizeof(user));
 	group_name(of->st_gid, group, sizeof(group));
-	return hk_fail(err, HK_EINVAL, DB_FIELD, "%s belongs to root, but the "
-		       "database to %s: give it back (chown %s:%s %s*) and "
-		       "run this again", file, user, user, group, path);
+	return hk_failr(err, HK_EINVAL, DB_FIELD, HK_R_db_file_root_owned,
+			"file", file, "user", user, "group", group, "path",
+			path, NULL);
 }
 
 /* A -wal or -shm left by root would make the owner's connections
@@ -122,10 +122,8 @@ become_owner(const char *what, const struct stat *st, struct hk_err *err)
 	struct passwd *pw = getpwuid(st->st_uid);
 
 	if (pw == NULL)
-		return hk_fail(err, HK_EINVAL, DB_FIELD, "%s belongs to uid "
-			       "%lu, which is no user here: chown it to the "
-			       "panel's user (hakomail) and run this again",
-			       what, (unsigned long)st->st_uid);
+		return hk_failr(err, HK_EINVAL, DB_FIELD, HK_R_db_owner_unknown,
+				"file", what, "uid", HK_NUM(st->st_uid), NULL);
 	return become(pw->pw_name, st->st_uid, st->st_gid, err);
 }
 
@@ -161,8 +159,6 @@ privdrop_db_owner(const char *db_url, int creating, struct hk_err *err)
 	if (stat(dir, &ds) < 0 || ds.st_uid == 0)
 		return 0;	/* root's database in root's directory */
 	user_name(ds.st_uid, user, sizeof(user));
-	return hk_fail(err, HK_EINVAL, DB_FIELD, "%s belongs to root, but its "
-		       "directory %s to %s: give the database to %s (chown "
-		       "%s: %s*) and run this again", path, dir, user, user,
-		       user, path);
+	return hk_failr(err, HK_EINVAL, DB_FIELD, HK_R_db_root_in_user_dir,
+			"path", path, "dir", dir, "user", user, NULL);
 }

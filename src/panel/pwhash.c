@@ -63,9 +63,7 @@ pwhash_check_prehashed(const char *hash, const char *field,
 			return 0;
 	}
 bad:
-	return hk_fail(err, HK_EINVAL, field,
-		       "must be a {SHA512-CRYPT}$6$..., {SHA256-CRYPT}$5$... "
-		       "or {BLF-CRYPT}$2y$... hash");
+	return hk_failr(err, HK_EINVAL, field, HK_R_hash_scheme, NULL);
 }
 
 int
@@ -92,8 +90,8 @@ pwhash_accept(const char *plain, const char *prehashed, int min, int max,
 	      char out[PWHASH_MAX], struct hk_err *err)
 {
 	if ((plain == NULL) == (prehashed == NULL))
-		return hk_fail(err, HK_EINVAL, "password", "give exactly one "
-			       "of password and password_hash");
+		return hk_failr(err, HK_EINVAL, "password",
+				HK_R_password_or_hash, NULL);
 	if (prehashed != NULL) {
 		if (pwhash_check_prehashed(prehashed, "password_hash", err) < 0)
 			return -1;

@@ -29,8 +29,8 @@ get_account(struct db *db, const char *login, json_t **out,
 
 	if (db_query_object(db, ACCOUNT_SELECT "WHERE a.login = $1", p, 1, out,
 			    err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "login", "no account %s", login) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"login", HK_R_no_account, "login", login, NULL) : -1;
 	db_json_bool(*out, "disabled");
 	db_json_bool(*out, "has_password");
 	return 0;
@@ -41,8 +41,8 @@ store_account_get(struct db *db, const struct hk_actor *actor,
 		  const char *login, json_t **out, struct hk_err *err)
 {
 	if (!actor->is_admin)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator "
-			       "reads accounts");
+		return hk_failr(err, HK_EFORBIDDEN, NULL,
+				HK_R_operator_reads_accounts, NULL);
 	return get_account(db, login, out, err);
 }
 
@@ -55,15 +55,16 @@ insert_account(struct db *db, const struct account_in *in,
 
 	if (strcmp(in->role, "owner") == 0) {
 		if (in->project == NULL)
-			return hk_fail(err, HK_EINVAL, "project", "an owner "
-				       "needs a project");
+			return hk_failr(err, HK_EINVAL, "project",
+					HK_R_owner_needs_project, NULL);
 		if (store_project_id(db, in->project, &project, err) < 0)
 			return -1;
 	} else if (strcmp(in->role, "admin") != 0) {
-		return hk_fail(err, HK_EINVAL, "role", "must be admin or owner");
+		return hk_failr(err, HK_EINVAL, "role", HK_R_role_invalid,
+				NULL);
 	} else if (in->project != NULL) {
-		return hk_fail(err, HK_EINVAL, "project", "an operator "
-			       "belongs to no project");
+		return hk_failr(err, HK_EINVAL, "project",
+				HK_R_operator_no_project, NULL);
 	}
 	p[0] = DB_TXT(in->login);
 	p[1] = in->password_hash ? DB_TXT(in->password_hash) : DB_NUL;
@@ -74,8 +75,8 @@ insert_account(struct db *db, const struct account_in *in,
 		    "project_id, created_at, updated_at) VALUES ($1, CAST($2 AS"
 		    " TEXT), $3, CAST($4 AS BIGINT), $5, $5)", p, 5, NULL,
 		    err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
-		    "login", "account %s exists", in->login) : -1;
+		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
+			"login", HK_R_account_exists, "login", in->login, NULL) : -1;
 	return 0;
 }
 
@@ -109,8 +110,8 @@ store_account_list(struct db *db, const struct hk_actor *actor,
 	struct page_bind pb;
 
 	if (!actor->is_admin)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator "
-			       "lists accounts");
+		return hk_failr(err, HK_EFORBIDDEN, NULL,
+				HK_R_operator_lists_accounts, NULL);
 	/* "active" filters on enabled (1) or disabled (0) accounts */
 	if (store_page_bind(page, actor, &pb, err) < 0 ||
 	    db_query_json(db, ACCOUNT_SELECT "WHERE " PAGE_WHERE("a.login",
@@ -206,8 +207,8 @@ not_self(struct db *db, const struct hk_actor *actor, const char *login,
 			 "AND id = $2", q, 2, &self, err) < 0)
 		return -1;
 	if (self)
-		return hk_fail(err, HK_EINVAL, "login", "an account cannot "
-			       "disable or delete itself");
+		return hk_failr(err, HK_EINVAL, "login", HK_R_account_self,
+				NULL);
 	return 0;
 }
 

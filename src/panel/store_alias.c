@@ -38,14 +38,15 @@ insert_alias(struct db *db, const struct domain_ref *ref,
 			 "$1 AND local_part = $2", p, 2, &n, err) < 0)
 		return -1;
 	if (n > 0)
-		return hk_fail(err, HK_EEXIST, "local_part", "%s@%s is a "
-			       "mailbox", in->local_part, in->domain);
+		return hk_failr(err, HK_EEXIST, "local_part",
+				HK_R_address_is_mailbox, "local",
+				in->local_part, "domain", in->domain, NULL);
 	if (db_exec(db, "INSERT INTO alias (domain_id, local_part, "
 		    "destinations, active, created_at) VALUES ($1, $2, $3, $4,"
 		    " $5)", p, 5, NULL, err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
-		    "local_part", "alias %s@%s exists", in->local_part,
-		    in->domain) : -1;
+		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
+			"local_part", HK_R_alias_exists, "local",
+			in->local_part, "domain", in->domain, NULL) : -1;
 	return store_guest_bump(db, ref, err);
 }
 
@@ -128,9 +129,9 @@ int
 store_alias_dest_refuse(struct hk_err *err, const char *local,
 			const char *domain)
 {
-	return hk_fail(err, HK_EINVAL, "destinations", "%s@%s: no mailbox or "
-		       "alias of that name in %s, a domain of this project "
-		       "(mail to it would bounce)", local, domain, domain);
+	return hk_failr(err, HK_EINVAL, "destinations",
+			HK_R_destination_bounces, "local", local, "domain",
+			domain, NULL);
 }
 
 /* Whether local@domain (the domain an A-label) would bounce: a domain or
@@ -189,7 +190,8 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 
 	*out = NULL;
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, in->domain, &ref, err) < 0 ||
@@ -220,7 +222,7 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 	struct db_param p[5];
 
 	if (page == NULL || page->domain == NULL)
-		return hk_fail(err, HK_EINVAL, "domain", "is required");
+		return hk_failr(err, HK_EINVAL, "domain", HK_R_required, NULL);
 	if (store_page_bind(page, actor, &pb, err) < 0 ||
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
@@ -247,8 +249,9 @@ alias_ref(struct db *db, const struct hk_actor *actor, const char *local,
 		return -1;
 	if (select_one(db, ALIAS_SELECT "WHERE d.name = $1 AND a.local_part = "
 		       "$2", p, 2, out, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "address", "no alias %s@%s", local, domain) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"address", HK_R_no_alias, "local", local, "domain",
+			domain, NULL) : -1;
 	return 0;
 }
 
@@ -277,7 +280,8 @@ change_alias(struct db *db, const struct hk_actor *actor,
 	int rc;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (alias_ref(db, actor, local, domain, &ref, &before, err) < 0 ||
@@ -352,8 +356,8 @@ insert_aliasdomain(struct db *db, const struct domain_ref *ref,
 	if (rc < 0 && err->code != HK_EEXIST)
 		return -1;
 	if (rc < 0 || n == 0)
-		return hk_fail(err, HK_EEXIST, "name", "%s is already a domain "
-			       "or an alias domain", name);
+		return hk_failr(err, HK_EEXIST, "name", HK_R_name_taken, "name",
+				name, NULL);
 	return store_guest_bump(db, ref, err);
 }
 
@@ -367,13 +371,14 @@ store_aliasdomain_add(struct db *db, const struct hk_actor *actor,
 
 	*out = NULL;
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, target, &ref, err) < 0) {
 		if (err->code == HK_ENOTFOUND)
-			hk_fail(err, HK_ENOTFOUND, "target", "no domain %s",
-				target);
+			hk_failr(err, HK_ENOTFOUND, "target", HK_R_no_domain,
+				 "domain", target, NULL);
 		goto fail;
 	}
 	if (insert_aliasdomain(db, &ref, name, err) < 0 ||
@@ -423,8 +428,8 @@ store_aliasdomain_get(struct db *db, const struct hk_actor *actor,
 
 	if (select_one(db, ALIASDOMAIN_SELECT "WHERE ($1 < 0 OR x.project_id "
 		       "= $1) AND x.name = $2", p, 2, out, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "name", "no alias domain %s", name) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"name", HK_R_no_alias_domain, "name", name, NULL) : -1;
 	return 0;
 }
 
@@ -440,7 +445,8 @@ change_aliasdomain(struct db *db, const struct hk_actor *actor,
 	struct domain_ref ref;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (select_one(db, ALIASDOMAIN_SELECT "WHERE x.name = $1", p, 1,
@@ -448,8 +454,8 @@ change_aliasdomain(struct db *db, const struct hk_actor *actor,
 	    store_domain_ref(db, actor, json_string_value(json_object_get(
 		before, "target")), &ref, err) < 0) {
 		if (err->code == HK_ENOTFOUND)
-			hk_fail(err, HK_ENOTFOUND, "name", "no alias domain "
-				"%s", name);
+			hk_failr(err, HK_ENOTFOUND, "name",
+				 HK_R_no_alias_domain, "name", name, NULL);
 		goto fail;
 	}
 	if (db_exec(db, sql, p, np, NULL, err) < 0 ||

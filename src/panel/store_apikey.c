@@ -28,21 +28,22 @@ key_account(struct db *db, const struct hk_actor *actor, const char *login,
 	int64_t v[3];
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_query_ints(db, "SELECT id, disabled, COALESCE(project_id, -1) "
 			  "FROM account WHERE login = $1 AND ($2 < 0 OR id = "
 			  "$2)", p, 2, v, 3, err) < 0) {
 		if (err->code != HK_ENOTFOUND)
 			return -1;
 		if (!actor->is_admin)
-			return hk_fail(err, HK_ENOTFOUND, "login", "no such "
-				       "account");
-		return hk_fail(err, HK_ENOTFOUND, "login", "no account %s "
-			       "(hakomail account add)", login);
+			return hk_failr(err, HK_ENOTFOUND, "login",
+					HK_R_no_such_account, NULL);
+		return hk_failr(err, HK_ENOTFOUND, "login", HK_R_no_account,
+				"login", login, NULL);
 	}
 	if (v[1])
-		return hk_fail(err, HK_EINVAL, "login", "account %s is "
-			       "disabled", login);
+		return hk_failr(err, HK_EINVAL, "login", HK_R_account_disabled,
+				"login", login, NULL);
 	*id = v[0];
 	*project = v[2];
 	return 0;
@@ -78,9 +79,9 @@ store_apikey_create(struct db *db, const struct hk_actor *actor,
 	/* what an expiring credential makes must not outlive it */
 	if (actor->expires_at > 0 && (expires_at <= 0 ||
 				      expires_at > actor->expires_at))
-		return hk_fail(err, HK_EINVAL, "expires_at", "must be no "
-			       "later than %lld, when the credential making "
-			       "the key ends", (long long)actor->expires_at);
+		return hk_failr(err, HK_EINVAL, "expires_at",
+				HK_R_expires_too_late, "max",
+				HK_NUM(actor->expires_at), NULL);
 	if (secret_new_token(tok, prefix, body, err) < 0)
 		return -1;
 	sha256_hex(body, strlen(body), digest);
@@ -144,7 +145,8 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 
 	memset(&k, 0, sizeof(k));
 	if (secret_split_token(token, prefix, body) < 0)
-		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
+		return hk_failr(err, HK_EAUTH, NULL, HK_R_invalid_credentials,
+				NULL);
 	p[0] = DB_TXT(prefix);
 	if (db_query(db, "SELECT k.secret_sha256, a.id, a.role, a.project_id,"
 		     " k.read_only, k.expires_at, k.revoked_at, a.login FROM "
@@ -154,7 +156,8 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 	sha256_hex(body, strlen(body), digest);
 	if (!k.found || !secret_equal(digest, k.digest) || k.revoked_at ||
 	    (k.expires_at && k.expires_at <= now))
-		return hk_fail(err, HK_EAUTH, NULL, "invalid credentials");
+		return hk_failr(err, HK_EAUTH, NULL, HK_R_invalid_credentials,
+				NULL);
 	*actor = k.actor;
 	actor->expires_at = k.expires_at;
 	return note_use(db, prefix, now, err);
@@ -201,7 +204,8 @@ store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 	int64_t n = 0, project = -1;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	/* An owner revokes only its own keys. */
@@ -210,7 +214,8 @@ store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 		    p, 3, &n, err) < 0)
 		goto fail;
 	if (n == 0) {
-		hk_fail(err, HK_ENOTFOUND, "prefix", "no live key %s", prefix);
+		hk_failr(err, HK_ENOTFOUND, "prefix", HK_R_no_live_key,
+			 "prefix", prefix, NULL);
 		goto fail;
 	}
 	if (db_query_int(db, "SELECT COALESCE(a.project_id, -1) FROM api_key k"

@@ -93,10 +93,11 @@ int
 store_operator(const struct hk_actor *actor, struct hk_err *err)
 {
 	if (!actor->is_admin)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "only an operator may "
-			       "do this");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_operator_only,
+				NULL);
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	return 0;
 }
 

@@ -61,8 +61,8 @@ store_domain_ref(struct db *db, const struct hk_actor *actor,
 		     "$2)", p, 2, take_ref, &rc, NULL, err) < 0)
 		return -1;
 	if (!rc.found)
-		return hk_fail(err, HK_ENOTFOUND, "domain", "no domain %s",
-			       name);
+		return hk_failr(err, HK_ENOTFOUND, "domain", HK_R_no_domain,
+				"domain", name, NULL);
 	return 0;
 }
 
@@ -81,8 +81,8 @@ store_domain_get(struct db *db, const struct hk_actor *actor,
 
 	if (db_query_object(db, DOMAIN_SELECT "WHERE d.name = $1 AND ($2 < 0 "
 			    "OR d.project_id = $2)", p, 2, out, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "domain", "no domain %s", name) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"domain", HK_R_no_domain, "domain", name, NULL) : -1;
 	add_display_name(*out);
 	return 0;
 }
@@ -120,8 +120,8 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 
 	if (db_query_int(db, "SELECT id FROM guest WHERE name = $1 AND "
 			 "($2 < 0 OR project_id = $2)", p, 2, &gid, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "guest", "no guest %s", guest) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"guest", HK_R_no_guest, "guest", guest, NULL) : -1;
 	q[0] = DB_INTV(gid);
 	if (db_query_int(db, "SELECT project_id FROM guest WHERE id = $1",
 			 q, 1, &pid, err) < 0)
@@ -140,8 +140,8 @@ insert_domain(struct db *db, const struct hk_actor *actor, const char *name,
 	if (rc < 0 && err->code != HK_EEXIST)
 		return -1;
 	if (rc < 0 || n == 0)
-		return hk_fail(err, HK_EEXIST, "name", "domain %s exists",
-			       name);
+		return hk_failr(err, HK_EEXIST, "name", HK_R_domain_exists,
+				"domain", name, NULL);
 	ref.guest_id = gid;
 	ref.backup_guest_id = -1;
 	if (bump && store_guest_bump(db, &ref, err) < 0)
@@ -163,7 +163,8 @@ store_domain_add(struct db *db, const struct hk_actor *actor,
 		 struct hk_err *err)
 {
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (insert_domain(db, actor, name, guest, 1, err) < 0 ||
@@ -184,9 +185,9 @@ backup_id(struct db *db, const struct domain_ref *ref, const char *name,
 
 	if (db_query_int(db, "SELECT id FROM guest WHERE name = $1 AND "
 			 "project_id = $2 AND id <> $3", p, 3, id, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "backup_guest", "no other guest %s in the domain's "
-		    "project", name) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"backup_guest", HK_R_no_other_guest, "guest", name,
+			NULL) : -1;
 	return 0;
 }
 
@@ -231,7 +232,8 @@ store_domain_update(struct db *db, const struct hk_actor *actor,
 	struct domain_ref ref;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
@@ -298,11 +300,10 @@ domain_empty(struct db *db, const struct domain_ref *ref, const char *name,
 			  "WHERE target_domain_id = $1)", p, 1, n, 3, err) < 0)
 		return -1;
 	if (n[0] || n[1] || n[2])
-		return hk_fail(err, HK_EEXIST, "domain", "%s still has %lld "
-			       "mailboxes, %lld aliases and %lld alias domains:"
-			       " delete them first, or force", name,
-			       (long long)n[0], (long long)n[1],
-			       (long long)n[2]);
+		return hk_failr(err, HK_EEXIST, "domain", HK_R_domain_not_empty,
+				"domain", name, "mailboxes", HK_NUM(n[0]),
+				"aliases", HK_NUM(n[1]), "alias_domains",
+				HK_NUM(n[2]), NULL);
 	return 0;
 }
 
@@ -315,7 +316,8 @@ store_domain_delete(struct db *db, const struct hk_actor *actor,
 	json_t *before = NULL;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||

@@ -32,8 +32,8 @@ store_guest_get(struct db *db, const struct hk_actor *actor,
 			    "project p ON p.id = g.project_id WHERE g.name = $1"
 			    " AND ($2 < 0 OR g.project_id = $2)", p, 2, out,
 			    err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "guest", "no guest %s", name) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"guest", HK_R_no_guest, "guest", name, NULL) : -1;
 	return 0;
 }
 
@@ -49,8 +49,8 @@ insert_guest(struct db *db, const struct guest_in *in, int64_t pid,
 	if (db_exec(db, "INSERT INTO guest (project_id, name, ssh_host, "
 		    "ssh_port, ssh_user, host_key, created_at) VALUES "
 		    "($1, $2, $3, $4, $5, $6, $7)", p, 7, NULL, err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST, "name",
-		    "guest %s exists", in->name) : -1;
+		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST, "name",
+			HK_R_guest_exists, "guest", in->name, NULL) : -1;
 	return 0;
 }
 
@@ -141,10 +141,9 @@ guest_unused(struct db *db, const char *name, int64_t id, struct hk_err *err)
 			  "backup_guest_id = $1)", p, 1, n, 2, err) < 0)
 		return -1;
 	if (n[0] || n[1])
-		return hk_fail(err, HK_EEXIST, "guest", "guest %s still serves "
-			       "%lld domains and is the backup MX of %lld: "
-			       "nothing deleted", name, (long long)n[0],
-			       (long long)n[1]);
+		return hk_failr(err, HK_EEXIST, "guest", HK_R_guest_in_use,
+				"guest", name, "domains", HK_NUM(n[0]),
+				"backups", HK_NUM(n[1]), NULL);
 	return 0;
 }
 
@@ -203,7 +202,8 @@ store_guest_touch(struct db *db, const char *name, struct hk_err *err)
 		    err) < 0)
 		return -1;
 	if (n == 0 && name != NULL)
-		return hk_fail(err, HK_ENOTFOUND, "guest", "no guest %s", name);
+		return hk_failr(err, HK_ENOTFOUND, "guest", HK_R_no_guest,
+				"guest", name, NULL);
 	return 0;
 }
 

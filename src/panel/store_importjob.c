@@ -78,8 +78,8 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 			 "('queued', 'running')", NULL, 0, &active, err) < 0)
 		goto fail;
 	if (active >= in->max_active) {
-		hk_fail(err, HK_ETHROTTLED, NULL, "%lld imports are running "
-			"now; try again in a minute", (long long)active);
+		hk_failr(err, HK_ETHROTTLED, NULL, HK_R_imports_busy, "count",
+			 HK_NUM(active), NULL);
 		goto fail;
 	}
 	if (db_query_int(db, "INSERT INTO import_job (project_id, actor, kind, "
@@ -88,8 +88,8 @@ store_import_job_add(struct db *db, const struct hk_actor *actor,
 			 "$4, $5, $6, $7, $8, 'queued', $9, $10, $11) "
 			 "RETURNING id", p, 11, id, err) < 0) {
 		if (err->code == HK_EEXIST)
-			hk_fail(err, HK_EEXIST, NULL, "an import is already "
-				"running for this project; wait for it to end");
+			hk_failr(err, HK_EEXIST, NULL, HK_R_import_running,
+				 NULL);
 		goto fail;
 	}
 	if (db_commit(db, err) < 0)
@@ -150,8 +150,8 @@ store_import_job_get(struct db *db, const struct hk_actor *actor,
 	if (db_query_object(db, "SELECT " JOB_COLUMNS ", j.problems" JOB_FROM
 			    " AND j.id = $2", p, 2, out, err) < 0) {
 		if (err->code == HK_ENOTFOUND)
-			hk_fail(err, HK_ENOTFOUND, "id", "no import %lld",
-				(long long)id);
+			hk_failr(err, HK_ENOTFOUND, "id", HK_R_no_import, "id",
+				 HK_NUM(id), NULL);
 		return -1;
 	}
 	shape(*out);

@@ -31,8 +31,9 @@ store_limit_domain(struct db *db, int64_t project_id, struct hk_err *err)
 			  "id = $1", p, 1, v, 2, err) < 0)
 		return -1;
 	if (v[0] > 0 && v[1] >= v[0])
-		return hk_fail(err, HK_ELIMIT, "max_domains", "the project "
-			       "already has its %lld domains", (long long)v[0]);
+		return hk_failr(err, HK_ELIMIT, "max_domains",
+				HK_R_project_max_domains, "max", HK_NUM(v[0]),
+				NULL);
 	return 0;
 }
 
@@ -55,12 +56,12 @@ check_storage(int64_t max, int64_t used, int64_t quota, struct hk_err *err)
 	if (max <= 0)
 		return 0;
 	if (quota == 0)
-		return hk_fail(err, HK_ELIMIT, "quota", "the project has a "
-			       "storage limit: give the mailbox a quota");
+		return hk_failr(err, HK_ELIMIT, "quota",
+				HK_R_storage_needs_quota, NULL);
 	if (quota > max - used)
-		return hk_fail(err, HK_ELIMIT, "max_storage_bytes", "%lld bytes "
-			       "of quota left in the project, %lld asked",
-			       (long long)(max - used), (long long)quota);
+		return hk_failr(err, HK_ELIMIT, "max_storage_bytes",
+				HK_R_storage_left, "left", HK_NUM((max - used)),
+				"asked", HK_NUM(quota), NULL);
 	return 0;
 }
 
@@ -84,16 +85,16 @@ store_limit_mailbox(struct db *db, const struct domain_ref *ref,
 	    project_usage(db, ref->project_id, use, err) < 0)
 		return -1;
 	if (lim[0] > 0 && use[0] >= lim[0])
-		return hk_fail(err, HK_ELIMIT, "max_mailboxes", "the project "
-			       "already has its %lld mailboxes",
-			       (long long)lim[0]);
+		return hk_failr(err, HK_ELIMIT, "max_mailboxes",
+				HK_R_project_max_mailboxes, "max",
+				HK_NUM(lim[0]), NULL);
 	if (lim[2] > 0 && (db_query_int(db, "SELECT COUNT(*) FROM mailbox "
 	    "WHERE domain_id = $1", p, 1, &in_domain, err) < 0))
 		return -1;
 	if (lim[2] > 0 && in_domain >= lim[2])
-		return hk_fail(err, HK_ELIMIT, "max_mailboxes", "the domain "
-			       "already has its %lld mailboxes",
-			       (long long)lim[2]);
+		return hk_failr(err, HK_ELIMIT, "max_mailboxes",
+				HK_R_domain_max_mailboxes, "max",
+				HK_NUM(lim[2]), NULL);
 	return check_storage(lim[1], use[1], *quota, err);
 }
 

@@ -34,8 +34,9 @@ insert_mailbox(struct db *db, const struct domain_ref *ref,
 			 " AND local_part = $2", p, 2, &n, err) < 0)
 		return -1;
 	if (n > 0)
-		return hk_fail(err, HK_EEXIST, "local_part",
-			       "%s@%s is an alias", in->local_part, in->domain);
+		return hk_failr(err, HK_EEXIST, "local_part",
+				HK_R_address_is_alias, "local", in->local_part,
+				"domain", in->domain, NULL);
 	if (store_limit_mailbox(db, ref, &quota, err) < 0)
 		return -1;
 	p[4] = DB_INTV(quota);
@@ -43,9 +44,9 @@ insert_mailbox(struct db *db, const struct domain_ref *ref,
 		    "password_hash, name, quota_bytes, active, created_at, "
 		    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)", p, 7,
 		    NULL, err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST,
-		    "local_part", "mailbox %s@%s exists", in->local_part,
-		    in->domain) : -1;
+		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
+			"local_part", HK_R_mailbox_exists, "local",
+			in->local_part, "domain", in->domain, NULL) : -1;
 	return store_guest_bump(db, ref, err);
 }
 
@@ -62,8 +63,8 @@ select_mailbox(struct db *db, int64_t scope, const char *local,
 	if (db_query_object(db, MAILBOX_SELECT "WHERE d.name = $1 AND "
 			    "m.local_part = $2 AND ($3 < 0 OR d.project_id = "
 			    "$3)", p, 3, out, err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "address", "no such mailbox") : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"address", HK_R_no_such_mailbox, NULL) : -1;
 	db_json_bool(*out, "active");
 	return 0;
 }
@@ -87,7 +88,8 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 	struct domain_ref ref;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	*out = NULL;
@@ -170,7 +172,8 @@ store_mailbox_update(struct db *db, const struct hk_actor *actor,
 
 	*out = NULL;
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	rc = store_domain_ref(db, actor, domain, &ref, err);
@@ -199,7 +202,8 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 	json_t *before = NULL;
 
 	if (actor->read_only)
-		return hk_fail(err, HK_EFORBIDDEN, NULL, "read-only key");
+		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
+				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
@@ -248,7 +252,7 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 
 	next_cursor[0] = '\0';
 	if (page == NULL)
-		return hk_fail(err, HK_EINVAL, "domain", "is required");
+		return hk_failr(err, HK_EINVAL, "domain", HK_R_required, NULL);
 	if (store_page_bind(page, actor, &pb, err) < 0 ||
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;

@@ -25,8 +25,8 @@ like_pattern(const char *frag, char *out, size_t outlen, struct hk_err *err)
 	size_t o = 0;
 
 	if (strlen(frag) > PAGE_CURSOR_MAX)
-		return hk_fail(err, HK_EINVAL, "q", "longer than %d octets",
-			       PAGE_CURSOR_MAX);
+		return hk_failr(err, HK_EINVAL, "q", HK_R_longer_than_octets,
+				"max", HK_NUM(PAGE_CURSOR_MAX), NULL);
 	out[o++] = '%';
 	for (const char *s = frag; *s && o + 4 < outlen; s++) {
 		if (*s == '%' || *s == '_' || *s == '\\')
@@ -48,10 +48,11 @@ store_page_bind(const struct page_in *page, const struct hk_actor *actor,
 	if (everything)
 		page = &all;
 	else if (page->limit < 1 || page->limit > PAGE_LIMIT_MAX)
-		return hk_fail(err, HK_EINVAL, "limit", "must be from 1 to %d",
-			       PAGE_LIMIT_MAX);
+		return hk_failr(err, HK_EINVAL, "limit", HK_R_limit_range,
+				"max", HK_NUM(PAGE_LIMIT_MAX), NULL);
 	if (page->active < -1 || page->active > 1)
-		return hk_fail(err, HK_EINVAL, "active", "must be -1, 0 or 1");
+		return hk_failr(err, HK_EINVAL, "active", HK_R_active_value,
+				NULL);
 	if (page->search != NULL &&
 	    like_pattern(page->search, pb->like, sizeof(pb->like), err) < 0)
 		return -1;

@@ -23,8 +23,8 @@ get_project(struct db *db, const char *name, json_t **out,
 
 	if (db_query_object(db, PROJECT_SELECT "WHERE name = $1", p, 1, out,
 			    err) < 0)
-		return err->code == HK_ENOTFOUND ? hk_fail(err, HK_ENOTFOUND,
-		    "project", "no project %s", name) : -1;
+		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
+			"project", HK_R_no_project, "project", name, NULL) : -1;
 	return 0;
 }
 
@@ -37,8 +37,8 @@ store_project_id(struct db *db, const char *name, int64_t *id,
 	if (db_query_int(db, "SELECT id FROM project WHERE name = $1", p, 1,
 			 id, err) < 0) {
 		if (err->code == HK_ENOTFOUND)
-			hk_fail(err, HK_ENOTFOUND, "project",
-				"no project %s", name);
+			hk_failr(err, HK_ENOTFOUND, "project", HK_R_no_project,
+				 "project", name, NULL);
 		return -1;
 	}
 	return 0;
@@ -63,8 +63,8 @@ set_limits(struct db *db, const char *name, const struct project_limits *l,
 		    err) < 0)
 		return -1;
 	if (n == 0)
-		return hk_fail(err, HK_ENOTFOUND, "project", "no project %s",
-			       name);
+		return hk_failr(err, HK_ENOTFOUND, "project", HK_R_no_project,
+				"project", name, NULL);
 	return 0;
 }
 
@@ -75,8 +75,8 @@ insert_project(struct db *db, const char *name, struct hk_err *err)
 
 	if (db_exec(db, "INSERT INTO project (name, created_at) VALUES "
 		    "($1, $2)", p, 2, NULL, err) < 0)
-		return err->code == HK_EEXIST ? hk_fail(err, HK_EEXIST, "name",
-		    "project %s exists", name) : -1;
+		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST, "name",
+			HK_R_project_exists, "project", name, NULL) : -1;
 	return 0;
 }
 
@@ -137,11 +137,10 @@ project_empty(struct db *db, int64_t id, const char *name,
 			  " WHERE project_id = $1)", p, 1, n, 3, err) < 0)
 		return -1;
 	if (n[0] || n[1] || n[2])
-		return hk_fail(err, HK_EEXIST, "project", "project %s still has "
-			       "%lld guests, %lld domains and %lld alias "
-			       "domains: delete them first", name,
-			       (long long)n[0], (long long)n[1],
-			       (long long)n[2]);
+		return hk_failr(err, HK_EEXIST, "project",
+				HK_R_project_not_empty, "project", name,
+				"guests", HK_NUM(n[0]), "domains", HK_NUM(n[1]),
+				"alias_domains", HK_NUM(n[2]), NULL);
 	return 0;
 }
 
@@ -221,6 +220,6 @@ store_project_get(struct db *db, const struct hk_actor *actor,
 		return -1;
 	*out = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
-	return *out ? 0 : hk_fail(err, HK_ENOTFOUND, "project",
-				  "no such project");
+	return *out ? 0 : hk_failr(err, HK_ENOTFOUND, "project",
+				   HK_R_no_such_project, NULL);
 }

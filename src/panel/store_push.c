@@ -255,9 +255,8 @@ store_push_done(struct db *db, const struct push_outcome *o,
 		return -1;
 	}
 	if (n == 0)
-		return hk_fail(err, HK_EEXIST, "lease", "guest %s: the lease "
-			       "was lost before the outcome was recorded",
-			       o->job->name);
+		return hk_failr(err, HK_EEXIST, "lease", HK_R_lease_lost,
+				"guest", o->job->name, NULL);
 	return 0;
 }
 

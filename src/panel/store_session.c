@@ -117,7 +117,7 @@ login_failed(struct db *db, const struct session_policy *pol,
 		db_rollback(db);
 		return -1;
 	}
-	return hk_fail(err, HK_EAUTH, NULL, "wrong login or password");
+	return hk_failr(err, HK_EAUTH, NULL, HK_R_wrong_login, NULL);
 }
 
 int
@@ -141,8 +141,8 @@ store_session_login(struct db *db, const struct session_policy *pol,
 	if (wait > 0) {
 		db_rollback(db);
 		out->retry_after = wait;
-		return hk_fail(err, HK_ETHROTTLED, NULL, "too many failed "
-			       "logins: try again in %lld s", (long long)wait);
+		return hk_failr(err, HK_ETHROTTLED, NULL, HK_R_logins_throttled,
+				"seconds", HK_NUM(wait), NULL);
 	}
 	if ((rc = check_password(db, in->login, in->password, &a, err)) < 0)
 		goto fail;
@@ -217,8 +217,7 @@ store_session_auth(struct db *db, const char *token, int idle,
 		return -1;
 	if (!s.found || s.revoked || s.expires <= now ||
 	    s.last_seen + idle <= now)
-		return hk_fail(err, HK_EAUTH, NULL, "no session, or it ended: "
-			       "log in again");
+		return hk_failr(err, HK_EAUTH, NULL, HK_R_session_ended, NULL);
 	*actor = s.actor;
 	snprintf(csrf, SESSION_TOKEN_HEX + 1, "%s", s.csrf);
 	/* at most one write a minute: reads stay reads */
@@ -236,8 +235,8 @@ store_session_logout(struct db *db, const struct hk_actor *actor,
 				 DB_INTV((int64_t)time(NULL)) };
 
 	if (actor->session_id <= 0)
-		return hk_fail(err, HK_ENOTFOUND, "session", "these "
-			       "credentials are not a session");
+		return hk_failr(err, HK_ENOTFOUND, "session",
+				HK_R_not_a_session, NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (db_exec(db, "UPDATE session SET revoked_at = $2 WHERE id = $1 AND "

@@ -50,14 +50,14 @@ check_text(const char *in, const char *field, size_t max, struct hk_err *err)
 	size_t n;
 
 	if (in == NULL || *in == '\0')
-		return hk_fail(err, HK_EINVAL, field, "must not be empty");
+		return hk_failr(err, HK_EINVAL, field, HK_R_empty, NULL);
 	n = strlen(in);
 	if (n > max)
-		return hk_fail(err, HK_EINVAL, field, "longer than %zu octets",
-			       max);
+		return hk_failr(err, HK_EINVAL, field, HK_R_longer_than_octets,
+				"max", HK_NUM(max), NULL);
 	if (!validate_utf8_text(in, n))
-		return hk_fail(err, HK_EINVAL, field,
-			       "contains a control character or invalid UTF-8");
+		return hk_failr(err, HK_EINVAL, field, HK_R_control_or_utf8,
+				NULL);
 	return 0;
 }
 
@@ -101,19 +101,14 @@ spoof_scripts(USpoofChecker *sc, const char *u, const char *a,
 		return hk_fail(err, HK_EINTERNAL, field, "ICU spoof check: %s",
 			       u_errorName(st));
 	if (r & USPOOF_RESTRICTION_LEVEL)
-		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
-			       "mixes scripts, as look-alike names do: a "
-			       "label is one script, except Latin with Han "
-			       "and kana (Japanese), Bopomofo (Chinese) or "
-			       "Hangul (Korean)", u, a);
+		return hk_failr(err, HK_EINVAL, field, HK_R_label_mixed_scripts,
+				"label", u, "ascii", a, NULL);
 	if (r & USPOOF_INVISIBLE)
-		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
-			       "holds invisible or repeated combining marks",
-			       u, a);
+		return hk_failr(err, HK_EINVAL, field, HK_R_label_marks,
+				"label", u, "ascii", a, NULL);
 	if (r & USPOOF_MIXED_NUMBERS)
-		return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) "
-			       "mixes digits of different number systems",
-			       u, a);
+		return hk_failr(err, HK_EINVAL, field, HK_R_label_digits,
+				"label", u, "ascii", a, NULL);
 	return 0;
 }
 
@@ -168,9 +163,8 @@ spoof_skeleton(USpoofChecker *sc, const char *u, const char *a,
 	if (strspn(sk, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		   "0123456789-") != (size_t)n || latin_letters_only(u))
 		return 0;
-	return hk_fail(err, HK_EINVAL, field, "label \"%s\" (%s) looks like "
-		       "an ASCII label (UTS#39 skeleton \"%s\"); use the "
-		       "ASCII name", u, a, sk);
+	return hk_failr(err, HK_EINVAL, field, HK_R_label_confusable, "label",
+			u, "ascii", a, "skeleton", sk, NULL);
 }
 
 /* The policy on one A-label a ("xn--..."), as its U-label. */
@@ -183,8 +177,8 @@ check_label(USpoofChecker *sc, const char *a, const char *field,
 
 	if (idn2_to_unicode_8z8z(a, &u, 0) != IDN2_OK || u == NULL) {
 		idn2_free(u);
-		return hk_fail(err, HK_EINVAL, field, "label \"%s\" does not "
-			       "decode", a);
+		return hk_failr(err, HK_EINVAL, field, HK_R_label_undecodable,
+				"ascii", a, NULL);
 	}
 	rc = spoof_scripts(sc, u, a, field, err);
 	if (rc == 0)
@@ -239,15 +233,14 @@ validate_domain(const char *in, const char *field,
 	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&alabel,
 			    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK)
-		return hk_fail(err, HK_EINVAL, field,
-			       "not a valid domain name: %s", idn2_strerror(rc));
+		return hk_failr(err, HK_EINVAL, field, HK_R_domain_invalid_idn,
+				"detail", idn2_strerror(rc), NULL);
 	for (char *p = alabel; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (!mapsyntax_domain(alabel, strlen(alabel))) {
 		idn2_free(alabel);
-		return hk_fail(err, HK_EINVAL, field,
-			       "not a valid domain name: needs at least two "
-			       "labels of letters, digits and inner hyphens");
+		return hk_failr(err, HK_EINVAL, field, HK_R_domain_invalid,
+				NULL);
 	}
 	if (check_lookalikes(alabel, field, err) < 0) {
 		idn2_free(alabel);
@@ -286,15 +279,14 @@ validate_localpart(const char *in, const char *field,
 		return -1;
 	n = strlen(in);
 	if (n > MAPSYNTAX_LOCAL_MAX)
-		return hk_fail(err, HK_EINVAL, field,
-			       "longer than %d octets", MAPSYNTAX_LOCAL_MAX);
+		return hk_failr(err, HK_EINVAL, field, HK_R_longer_than_octets,
+				"max", HK_NUM(MAPSYNTAX_LOCAL_MAX), NULL);
 	for (size_t i = 0; i < n; i++)
 		out[i] = (char)tolower((unsigned char)in[i]);
 	out[n] = '\0';
 	if (!mapsyntax_localpart(out, n))
-		return hk_fail(err, HK_EINVAL, field,
-			       "may hold only a-z, 0-9, '.', '_', '+' and '-', "
-			       "with no dot at either end or two in a row");
+		return hk_failr(err, HK_EINVAL, field, HK_R_local_part_chars,
+				NULL);
 	return 0;
 }
 
@@ -309,8 +301,7 @@ validate_address(const char *in, const char *field,
 	if (check_text(in, field, INPUT_MAX, err) < 0)
 		return -1;
 	if ((at = strrchr(in, '@')) == NULL || at == in || at[1] == '\0')
-		return hk_fail(err, HK_EINVAL, field,
-			       "must be an address of the form user@domain");
+		return hk_failr(err, HK_EINVAL, field, HK_R_address_form, NULL);
 	snprintf(buf, sizeof(buf), "%.*s", (int)(at - in), in);
 	if (validate_localpart(buf, field, local, err) < 0)
 		return -1;
@@ -324,17 +315,17 @@ validate_password(const char *in, const char *field, int min, int max,
 	size_t n;
 
 	if (in == NULL)
-		return hk_fail(err, HK_EINVAL, field, "is required");
+		return hk_failr(err, HK_EINVAL, field, HK_R_required, NULL);
 	n = strlen(in);
 	if (n < (size_t)min)
-		return hk_fail(err, HK_EINVAL, field,
-			       "must be at least %d characters", min);
+		return hk_failr(err, HK_EINVAL, field, HK_R_at_least_characters,
+				"min", HK_NUM(min), NULL);
 	if (n > (size_t)max)
-		return hk_fail(err, HK_EINVAL, field,
-			       "must be at most %d octets", max);
+		return hk_failr(err, HK_EINVAL, field, HK_R_at_most_octets,
+				"max", HK_NUM(max), NULL);
 	if (!validate_utf8_text(in, n))
-		return hk_fail(err, HK_EINVAL, field,
-			       "contains a control character or invalid UTF-8");
+		return hk_failr(err, HK_EINVAL, field, HK_R_control_or_utf8,
+				NULL);
 	return 0;
 }
 
@@ -364,17 +355,17 @@ int
 validate_display_name(const char *in, const char *field, struct hk_err *err)
 {
 	UChar32 c;
+	char code[16];
 
 	if (in == NULL || *in == '\0')
 		return 0;
 	if (check_text(in, field, 256, err) < 0)
 		return -1;
-	if ((c = format_char(in)) >= 0)
-		return hk_fail(err, HK_EINVAL, field, "contains the invisible "
-			       "format character U+%04X (bidi controls, zero "
-			       "widths and the like are refused)",
-			       (unsigned)c);
-	return 0;
+	if ((c = format_char(in)) < 0)
+		return 0;
+	snprintf(code, sizeof(code), "%04X", (unsigned)c);
+	return hk_failr(err, HK_EINVAL, field, HK_R_format_character, "code",
+			code, NULL);
 }
 
 /*
@@ -441,34 +432,33 @@ validate_quota(const char *in, const char *field, int64_t *bytes,
 	int shift;
 
 	if (in == NULL || !isdigit((unsigned char)in[0]))
-		return hk_fail(err, HK_EINVAL, field, "must be a size like "
-			       "500M, 2 GB, 1.5GiB or a byte count");
+		return hk_failr(err, HK_EINVAL, field, HK_R_size_form, NULL);
 	if (strlen(in) > VALIDATE_SIZE_MAX)
-		return hk_fail(err, HK_EINVAL, field, "longer than %d octets",
-			       VALIDATE_SIZE_MAX);
+		return hk_failr(err, HK_EINVAL, field, HK_R_longer_than_octets,
+				"max", HK_NUM(VALIDATE_SIZE_MAX), NULL);
 	p = in + strspn(in, digits);
 	if (*p == '.') {
 		frac = p + 1;
 		if ((nfrac = strspn(frac, digits)) == 0)
-			return hk_fail(err, HK_EINVAL, field, "needs a digit "
-				       "after the decimal point");
+			return hk_failr(err, HK_EINVAL, field,
+					HK_R_size_decimal, NULL);
 		p = frac + nfrac;
 	}
 	u = p + strspn(p, " ");
 	if ((shift = size_unit(u)) < 0 || (u != p && *u == '\0'))
-		return hk_fail(err, HK_EINVAL, field, "unknown unit \"%s\" "
-			       "(use K, M, G or T, alone or with B or iB, "
-			       "as in 2G, 2 GB, 2GiB; or B for bytes)", p);
+		return hk_failr(err, HK_EINVAL, field, HK_R_size_unit, "unit",
+				p, NULL);
 	errno = 0;
 	v = strtoull(in, NULL, 10);
 	if (errno != 0 || v > (unsigned long long)INT64_MAX >> shift)
-		return hk_fail(err, HK_EINVAL, field, "is too large");
+		return hk_failr(err, HK_EINVAL, field, HK_R_too_large_value,
+				NULL);
 	if (frac != NULL)
 		fb = fraction_bytes(frac, nfrac, shift);
 	/* rounded down; but a size above 0 never becomes 0, "no limit" */
 	if (v == 0 && fb == 0 && frac != NULL && strspn(frac, "0") < nfrac)
-		return hk_fail(err, HK_EINVAL, field, "is less than one byte "
-			       "(0 means no limit)");
+		return hk_failr(err, HK_EINVAL, field, HK_R_size_under_byte,
+				NULL);
 	*bytes = (int64_t)(v << shift) + fb;
 	return 0;
 }
@@ -481,9 +471,7 @@ validate_slug(const char *in, const char *field, struct hk_err *err)
 	if (n == 0 || n > 63 || !(islower((unsigned char)in[0]) ||
 	    isdigit((unsigned char)in[0])) ||
 	    strspn(in, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
-		return hk_fail(err, HK_EINVAL, field, "must be 1-63 of a-z, "
-			       "0-9, '_' and '-', starting with a letter or "
-			       "digit");
+		return hk_failr(err, HK_EINVAL, field, HK_R_slug_form, NULL);
 	return 0;
 }
 
@@ -517,8 +505,7 @@ validate_host(const char *in, const char *field, struct hk_err *err)
 
 	if (n == 0 || n > 253 || !(host_name_ok(in, n) ||
 	    inet_pton(AF_INET6, in, addr) == 1))
-		return hk_fail(err, HK_EINVAL, field, "must be a host name or "
-			       "an IP address");
+		return hk_failr(err, HK_EINVAL, field, HK_R_host_form, NULL);
 	return 0;
 }
 
@@ -552,8 +539,7 @@ validate_host_key(const char *in, const char *field, char *out,
 	snprintf(out, outlen, "%.*s %.*s", (int)tlen, in, (int)blen, b64);
 	return 0;
 bad:
-	return hk_fail(err, HK_EINVAL, field, "must be an SSH public host key "
-		       "line: TYPE BASE64 (ssh-ed25519, ecdsa-sha2-*, ssh-rsa)");
+	return hk_failr(err, HK_EINVAL, field, HK_R_host_key_form, NULL);
 }
 
 /* Whether the canonical address a is already in the comma list. */
@@ -581,8 +567,8 @@ validate_destinations(const char *const *list, size_t n, const char *field,
 	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
 
 	if (n == 0 || n > VALIDATE_DEST_MAX)
-		return hk_fail(err, HK_EINVAL, field, "needs 1 to %d addresses",
-			       VALIDATE_DEST_MAX);
+		return hk_failr(err, HK_EINVAL, field, HK_R_destinations_count,
+				"max", HK_NUM(VALIDATE_DEST_MAX), NULL);
 	strbuf_reset(out);
 	for (size_t i = 0; i < n; i++) {
 		if (validate_address(list[i], field, local, domain, err) < 0)
@@ -592,7 +578,8 @@ validate_destinations(const char *const *list, size_t n, const char *field,
 			continue;
 		if ((out->len > 0 && strbuf_puts(out, ",") < 0) ||
 		    strbuf_puts(out, addr) < 0)
-			return hk_fail(err, HK_EINVAL, field, "too long");
+			return hk_failr(err, HK_EINVAL, field, HK_R_too_long,
+					NULL);
 	}
 	return 0;
 }

@@ -49,15 +49,16 @@ wake_listen(const char *path, struct hk_err *err)
 	int fd;
 
 	if (fill_addr(&sun, path) < 0)
-		return hk_fail(err, HK_EINVAL, "wake_socket", "path too long");
+		return hk_failr(err, HK_EINVAL, "wake_socket",
+				HK_R_path_too_long, NULL);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return hk_fail_errno(err, "socket");
 	/* A socket someone still listens on is another pushd's (it is bound
 	 * before pushd takes its state_dir's lock): never take it over. */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		close(fd);
-		return hk_fail(err, HK_EEXIST, "wake_socket", "%s: another "
-			       "hakomail-pushd listens there", path);
+		return hk_failr(err, HK_EEXIST, "wake_socket",
+				HK_R_wake_socket_busy, "path", path, NULL);
 	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {

@@ -39,7 +39,8 @@ write_known_hosts(const struct push_cfg *cfg, const struct push_job *job,
 		return hk_fail_errno(err, "mkdir %s", dir);
 	if ((size_t)snprintf(path, pathlen, "%s/%lld", dir,
 			     (long long)job->id) >= pathlen)
-		return hk_fail(err, HK_EINVAL, "state_dir", "path too long");
+		return hk_failr(err, HK_EINVAL, "state_dir", HK_R_path_too_long,
+				NULL);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return hk_fail_errno(err, "open %s", tmp);

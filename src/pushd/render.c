@@ -23,8 +23,7 @@ struct render_ctx {
 static int
 overflow(struct hk_err *err)
 {
-	return hk_fail(err, HK_ETOOBIG, NULL, "rendered maps exceed the "
-		       "bundle size limit");
+	return hk_failr(err, HK_ETOOBIG, NULL, HK_R_maps_too_large, NULL);
 }
 
 /* Row: name */

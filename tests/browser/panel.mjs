@@ -381,6 +381,21 @@ async function owner(browser, errors) {
 	await check('the Japanese domain page shows sizes as 1.5 GiB too', async () =>
 		(await textOf(page, row)).includes('1.5 GiB'));
 	await shot(page, 'domain-ja');
+	// The server's refusals in the panel's Japanese words (issue 15 item
+	// 4): the reason worded from the catalogue, not the server's English.
+	const exists = `メールボックス taro@${unicodeDomain} は既に存在します`;
+	await page.fill('#mb-local', 'taro');
+	await page.fill('#mb-password', 'Taro-pw-0123456');
+	await page.locator('form#mailbox-add [type=submit]').click();
+	await check('a server refusal in Japanese: the mailbox exists', async () => {
+		await page.waitForFunction((w) => [...document.querySelectorAll(
+			'form#mailbox-add [data-error-for], form#mailbox-add .form-error')]
+			.some((e) => !e.hidden && e.textContent.includes(w)), exists,
+		{ timeout: 10000 });
+		const text = await textOf(page, 'form#mailbox-add');
+		if (/exists|already|xn--/i.test(text)) throw new Error(text);
+	});
+	await shot(page, 'domain-refused-ja');
 	await goto(page, `#/domains/${encodeURIComponent(idn)}/aliases`);
 	await page.waitForLoadState('networkidle');
 	await shot(page, 'aliases-ja');
@@ -391,6 +406,29 @@ async function owner(browser, errors) {
 		japanese.test(await textOf(page, 'form#import-form')) &&
 		japanese.test(await textOf(page, '#imp-recent')));
 	await shot(page, 'import-ja');
+	const csvFile = (name, text) => ({ name, mimeType: 'text/csv',
+		buffer: Buffer.from(text) });
+	await page.setInputFiles('#imp-file', csvFile('broken.csv',
+		'address,password\na@x.example,pw\n"b@x.example,pw\n'));
+	await page.click('#imp-check');
+	await check('a file refused, in Japanese: its line and why', () =>
+		page.waitForFunction(() => {
+			const e = document.querySelector('[data-error-for="file"]');
+			return e && !e.hidden && /3 行目/.test(e.textContent) &&
+				/引用符で始まったセル/.test(e.textContent) &&
+				!/quoted|line/.test(e.textContent);
+		}, null, { timeout: 10000 }));
+	await page.setInputFiles('#imp-file', csvFile('again.csv',
+		`address,password\ntaro@${idn},Taro-pw-0123456\n`));
+	await page.click('#imp-check');
+	await check('an import problem in Japanese: the mailbox exists, in the panel\'s words', async () => {
+		await page.waitForSelector('#imp-outcome[data-state="checked"]', { timeout: 20000 });
+		const text = await textOf(page, '#imp-rows tr.row-bad .problem-list');
+		if (!text.includes(exists) || !text.includes('「既存のアドレスを更新する」') ||
+		    /exists|upsert/i.test(text))
+			throw new Error(text);
+	});
+	await shot(page, 'import-problem-ja');
 	await page.selectOption('#lang', 'en');
 
 	await page.setViewportSize({ width: 390, height: 844 });
@@ -462,9 +500,11 @@ try {
 	await owner(browser, errors);
 	await operator(browser, errors);
 	// 401s of the sign-in and logout checks are expected network errors,
-	// and so is the 400 of the unreadable file given to the import.
+	// and so are the 400 of the unreadable file given to the import and
+	// the 409 of the mailbox added twice (the refusals in Japanese).
 	const real = errors.filter((e) => !/status of 40[14]/.test(e) &&
-		!/status of 400 .*\/api\/v1\/imports\?/.test(e));
+		!/status of 400 .*\/api\/v1\/imports\?/.test(e) &&
+		!/status of 409 .*\/api\/v1\/domains\/[^/]+\/mailboxes$/.test(e));
 	await check('no script error and no CSP violation in the console', () =>
 		real.length === 0 || Promise.reject(new Error(real.slice(0, 3).join(' | '))));
 } catch (e) {

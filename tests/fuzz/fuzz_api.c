@@ -630,6 +630,11 @@ bad_answer(const struct http_resp *resp, json_t *body)
 	    (!json_is_string(json_object_get(e, "code")) ||
 	     !json_is_string(json_object_get(e, "message"))))
 		return "refusal without error.code and error.message strings";
+	/* a refusal says why for the clients to word it (reasons.def) */
+	if (resp->status >= 400 &&
+	    (!json_is_string(json_object_get(e, "reason")) ||
+	     !json_is_object(json_object_get(e, "params"))))
+		return "refusal without error.reason and error.params";
 	if (field != NULL && !json_is_string(field) && !json_is_null(field))
 		return "error.field is neither a string nor null";
 	if (resp->status == 405 && resp->allow[0] == '\0')

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # cli.sh - the operator's command as a process: each refusal exits 1 with
-# "hakomail: FIELD: reason" on stderr and leaves the database as it was;
+# "hakomail: FIELD: reason" on stderr (FIELD the option the input came
+# with, --quota, where the CLI has one) and leaves the database as it was;
 # misuse exits 2; --json is JSON.  On SQLite, or on PostgreSQL when
 # HK_DB_URL names an empty database.
 #
@@ -135,18 +136,26 @@ refused "a domain named like an alias domain" name domain add lab1.example --gue
 refused "a mailbox with a colon" address mailbox add 'a:b@pc1.example' --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
 refused "a mailbox with a newline" address mailbox add $'a\nb@pc1.example' --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
 echo short >"$tmp/short"
-HK_STDIN=$tmp/short refused "a mailbox with a short password" password mailbox add short@pc1.example --password-stdin
-refused "a mailbox with no password on stdin" password mailbox add short@pc1.example --password-stdin
-refused "a mailbox with a plain {PLAIN} hash" password_hash mailbox add p@pc1.example --password-hash '{PLAIN}secret'
+HK_STDIN=$tmp/short refused "a mailbox with a short password" --password-stdin mailbox add short@pc1.example --password-stdin
+refused "a mailbox with no password on stdin" --password-stdin mailbox add short@pc1.example --password-stdin
+refused "a mailbox with a plain {PLAIN} hash" --password-hash mailbox add p@pc1.example --password-hash '{PLAIN}secret'
 refused "a mailbox that is an alias" local_part mailbox add info@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
-refused "a mailbox with a bad quota" quota mailbox add q@pc1.example --quota 5Q --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+refused "a mailbox with a bad quota" --quota mailbox add q@pc1.example --quota 5Q --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
+# The CLI's own words for the panel's reasons: its options, never the
+# API's field names.
+hk mailbox add nopw@pc1.example >"$tmp/out" 2>"$tmp/err"
+check_eq "a mailbox without a password: give --password-stdin or --password-hash" \
+	"1 hakomail: give --password-stdin or --password-hash" "$? $(cat "$tmp/err")"
+hk mailbox add q@pc1.example --quota 5Q --password-hash '{SHA512-CRYPT}$6$abcdefgh$x' 2>"$tmp/err"
+check "... a bad quota names --quota, as the command was given it" \
+	grep -q '^hakomail: --quota: unknown unit "Q"' "$tmp/err"
 refused "an alias to a pipe" destinations alias add x@pc1.example '|/bin/sh'
 refused "an alias to an address with a comma" destinations alias add x@pc1.example 'a,b@pc1.example'
 refused "an alias that is a mailbox" local_part alias add matsui@pc1.example x@y.example
 refused "an alias domain onto nothing" target aliasdomain add z.example --target nosuch.example
-refused "a listing with a zero limit" limit mailbox list pc1.example --limit 0
-refused "a guest with a host like an option" host guest add g2 --project lab --host -oProxyCommand=x --host-key-file "$tmp/key.pub"
-refused "a guest with a bad port" port guest add g2 --project lab --host h --port 70000 --host-key-file "$tmp/key.pub"
+refused "a listing with a zero limit" --limit mailbox list pc1.example --limit 0
+refused "a guest with a host like an option" --host guest add g2 --project lab --host -oProxyCommand=x --host-key-file "$tmp/key.pub"
+refused "a guest with a bad port" --port guest add g2 --project lab --host h --port 70000 --host-key-file "$tmp/key.pub"
 
 # A guest that moved, and one reinstalled with a new host key.
 gen0=$(hk --json guest list | jq '.[0].desired_gen')
@@ -158,9 +167,9 @@ check_eq "the guest moved and is owed a push" "10.77.0.98 2222 $((gen0 + 2)) pen
 check_eq "the audit has the new key" "$(cut -d' ' -f1-2 "$tmp/key2.pub")" \
 	"$(hk --json audit --limit 1 | jq -r '.[0].detail | fromjson? // . | .after.host_key')"
 refused "guest set on no such guest" guest guest set nosuch --port 22
-refused "guest set with a host like an option" host guest set g1 --host -oProxyCommand=x
-refused "guest set with port 0" port guest set g1 --port 0
-refused "guest set with a key of the wrong fingerprint" fingerprint guest set g1 --host-key-file "$tmp/key.pub" --fingerprint SHA256:AAAA
+refused "guest set with a host like an option" --host guest set g1 --host -oProxyCommand=x
+refused "guest set with port 0" --port guest set g1 --port 0
+refused "guest set with a key of the wrong fingerprint" --fingerprint guest set g1 --host-key-file "$tmp/key.pub" --fingerprint SHA256:AAAA
 
 check "project limits" hk project limits lab --max-domains 2 --max-storage 3G
 refused "a third domain over max_domains" max_domains domain add third.example --guest g1
@@ -170,7 +179,7 @@ check "domain limits: a default quota" hk domain limits pc1.example --default-qu
 check "a mailbox takes the domain's default quota" hk mailbox add dq@pc1.example --password-hash '{SHA512-CRYPT}$6$abcdefgh$x'
 check_eq "project list shows use against limits" "lab 2 2 2 3221225472 3221225472" \
 	"$(hk --json project list | jq -r '.[0] | [.name, .domains, .max_domains, .mailboxes, .storage_bytes, .max_storage_bytes] | join(" ")')"
-refused "a limit that is not a number" max_domains project limits lab --max-domains lots
+refused "a limit that is not a number" --max-domains project limits lab --max-domains lots
 
 # Accounts: operators and project owners; a password only on stdin.
 check "account add: an operator" hk account add ops --admin
@@ -192,7 +201,7 @@ check "doveadm pw -t verifies the owner's stored hash" \
 refused "an account with a bad login" login account add 'Bad Login' --admin
 refused "an existing login" login account add ops --admin
 refused "an owner of no such project" project account add x --owner nosuch
-HK_STDIN=$tmp/short refused "an account with a short password" password account add y --admin --password-stdin
+HK_STDIN=$tmp/short refused "an account with a short password" --password-stdin account add y --admin --password-stdin
 hk account add z >/dev/null 2>&1; check_eq "account add without a role: exit 2" 2 $?
 check "account passwd --none" hk account passwd tanaka --none
 check_eq "the owner has no password now" "false" \
@@ -214,7 +223,7 @@ check "apikey list never shows a secret or digest" \
 	eval '! hk --json apikey list | grep -q -e "${key##*_}" -e sha256'
 check "apikey revoke" hk apikey revoke "$prefix"
 refused "revoking it again" prefix apikey revoke "$prefix"
-refused "a key valid for 0 days" expires_days apikey create --expires-days 0
+refused "a key valid for 0 days" --expires-days apikey create --expires-days 0
 
 # Changing and deleting what a guest serves.
 check "mailbox set: a new password on stdin" \
@@ -231,7 +240,7 @@ check_eq "and ASCII whatever its case" "matsui@pc1.example" \
 refused "mailbox set on no such mailbox" address mailbox set nosuch@pc1.example --inactive
 refused "mailbox set over the storage left" max_storage_bytes mailbox set matsui@pc1.example --quota 3G
 refused "mailbox set with a newline in the name" name mailbox set matsui@pc1.example --name $'a\nb'
-refused "mailbox set to a {PLAIN} hash" password_hash mailbox set matsui@pc1.example --password-hash '{PLAIN}x'
+refused "mailbox set to a {PLAIN} hash" --password-hash mailbox set matsui@pc1.example --password-hash '{PLAIN}x'
 check "mailbox delete" hk mailbox delete dq@pc1.example
 refused "deleting it again" address mailbox delete dq@pc1.example
 check "alias set: new destinations" hk alias set info@pc1.example a@b.example
@@ -282,7 +291,8 @@ db_sql() {
 check_eq "each import left its job, through the cli door" \
 	"cli lab ok.csv checked 2 2 0|cli lab bad.csv failed 4 1 3|cli lab bad.csv checked 4 1 3|cli lab ok.csv done 2 2 0" \
 	"$(db_sql "SELECT j.via || ' ' || p.name || ' ' || j.filename || ' ' || j.state || ' ' || j.rows || ' ' || j.added || ' ' || j.invalid FROM import_job j LEFT JOIN project p ON p.id = j.project_id ORDER BY j.id" | paste -sd '|')"
-import_refused "the same file again (they exist)" "$tmp/ok.csv" "imp1@pc1.example exists"
+import_refused "the same file again (they exist), saying to give --upsert" "$tmp/ok.csv" \
+	"ok.csv:2: address: mailbox imp1@pc1.example exists \(to update it, give --upsert\)$"
 check_eq "with --upsert: updated" "2 rows: 0 added, 2 updated, 0 with problems" \
 	"$(hk import mailboxes "$tmp/ok.csv" --upsert 2>/dev/null)"
 check "the imported mailboxes can be deleted (room for more)" \
@@ -353,6 +363,7 @@ check_eq "domain list shows it inactive" "false" \
 	"$(hk --json domain list | jq -r '.[] | select(.name == "pc1.example") | .active')"
 check "domain enable" hk domain enable pc1.example
 refused "deleting a domain that holds mail" domain domain delete pc1.example
+check "... naming what is left, and to give --force" grep -q "^hakomail: domain: pc1.example still has .*: delete them first, or give --force$" "$tmp/err"
 refused "deleting a guest that serves domains" guest guest delete g1
 refused "deleting a project that has guests" project project delete lab
 check "aliasdomain disable" hk aliasdomain disable lab1.example

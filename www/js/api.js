@@ -7,12 +7,14 @@ let csrf = null;
 let onUnauthorized = null;
 
 export class ApiError extends Error {
-	constructor(status, code, message, field, retryAfter) {
+	constructor(status, code, message, field, retryAfter, reason, params) {
 		super(message || code);
 		this.status = status;	// HTTP status; 0: the request never got an answer
 		this.code = code;	// the API's error code, or 'network' / 'bad_answer'
 		this.field = field || null;
 		this.retryAfter = retryAfter || null;
+		this.reason = reason || null;	// why, stable: worded by ui.js from i18n "reasons"
+		this.params = params && typeof params === 'object' ? params : {};
 	}
 }
 
@@ -66,7 +68,7 @@ async function request(method, p, { query, body, file, type, quietAuth, asFile }
 	const e = data && data.error ? data.error : {};
 	const ra = parseInt(res.headers.get('Retry-After') || '', 10);
 	const err = new ApiError(res.status, e.code || (res.status >= 500 ? 'internal' : 'bad_answer'),
-		e.message || res.statusText, e.field, Number.isFinite(ra) ? ra : null);
+		e.message || res.statusText, e.field, Number.isFinite(ra) ? ra : null, e.reason, e.params);
 	if (res.status === 401 && !quietAuth && onUnauthorized) onUnauthorized(err);
 	throw err;
 }

@@ -6,6 +6,7 @@
 import { h, replace, setText } from './dom.js';
 import { t, has } from './i18n.js';
 import { sizeText } from './format.js';
+import { toUnicode } from './punycode.js';
 
 let uid = 0;
 export function nextId(prefix) { uid += 1; return `${prefix}-${uid}`; }
@@ -17,6 +18,25 @@ function sentence(msg) {
 	return s ? s.charAt(0).toUpperCase() + s.slice(1) : '';
 }
 
+// reasonText(reason, params, section): the server's stable reason for a
+// refusal (an error's `reason`, an import problem's `reason_id`) in the
+// words of the catalogue's section ('reasons' unless a page words some
+// its own way) with its parameters, domains shown in Unicode; '' when the
+// catalogue does not word it.
+export function reasonText(reason, params, section = 'reasons') {
+	if (!reason || !has(`${section}.${reason}`)) return '';
+	const vars = {};
+	for (const [k, v] of Object.entries(params || {}))
+		vars[k] = k === 'domain' ? toUnicode(String(v)) : String(v);
+	return t(`${section}.${reason}`, vars);
+}
+
+// messageText(err): an error's detail in words: its reason worded, else
+// the server's message as it is.
+export function messageText(err) {
+	return (err && reasonText(err.reason, err.params)) || (err && err.message) || '';
+}
+
 // errorText(err): what to tell a person about a failed request.
 export function errorText(err) {
 	if (!err || !err.code) return t('errors.unknown');
@@ -25,6 +45,8 @@ export function errorText(err) {
 		return t('errors.too_many_requests_wait', { seconds: err.retryAfter });
 	if (['internal', 'database', 'system', 'protocol', 'bad_answer'].includes(err.code))
 		return t('errors.internal');
+	const worded = reasonText(err.reason, err.params);
+	if (worded) return worded;
 	const key = has(`errors.${err.code}`) ? `errors.${err.code}` : 'errors.unknown';
 	const detail = sentence(err.message);
 	return detail && detail.toLowerCase() !== err.code

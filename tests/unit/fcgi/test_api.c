@@ -72,9 +72,16 @@ call(struct fixture *f, const char *method, const char *uri,
 		json_t *e = json_object_get(resp, "error");
 		const char *field = json_string_value(json_object_get(e,
 								     "field"));
+		const char *why = json_string_value(json_object_get(e,
+								   "reason"));
+
 		if (field == NULL || strcmp(field, field_want) != 0)
 			fail_msg("%s %s: field %s, want %s", method, uri,
 				 field ? field : "(none)", field_want);
+		/* every refusal has its reason, for the clients' words */
+		if (why == NULL || *why == '\0' ||
+		    !json_is_object(json_object_get(e, "params")))
+			fail_msg("%s %s: no reason or params", method, uri);
 	}
 	json_decref(resp);
 	return status;
@@ -510,6 +517,52 @@ test_sizes_and_invisible_names(void **state)
 			 50LL << 40);
 }
 
+/* A refusal names its reason and parameters beside the English: the
+ * clients word it themselves (issue 15 item 4). */
+static void
+test_reasons_and_params(void **state)
+{
+	struct fixture *f = *state;
+	json_t *resp = NULL, *e, *params;
+
+	assert_int_equal(call(f, "POST", "/api/v1/domains", "{\"name\":"
+			      "\"pc1.example\",\"guest\":\"g1\"}", NULL, NULL),
+			 201);
+	assert_int_equal(call(f, "POST", "/api/v1/mailboxes", "{\"address\":"
+			      "\"matsui@pc1.example\",\"password\":"
+			      "\"long-enough-1\"}", NULL, NULL), 201);
+	assert_int_equal(request(f, "POST", "/api/v1/mailboxes",
+		"{\"address\":\"matsui@pc1.example\",\"password\":"
+		"\"long-enough-1\"}", NULL, &resp), 409);
+	e = json_object_get(resp, "error");
+	params = json_object_get(e, "params");
+	assert_string_equal(json_string_value(json_object_get(e, "reason")),
+			    "mailbox_exists");
+	assert_string_equal(json_string_value(json_object_get(params,
+			    "local")), "matsui");
+	assert_string_equal(json_string_value(json_object_get(params,
+			    "domain")), "pc1.example");
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+			    "mailbox matsui@pc1.example exists");
+	json_decref(resp);
+	/* a number is a parameter too */
+	assert_int_equal(request(f, "POST", "/api/v1/mailboxes",
+		"{\"address\":\"new@pc1.example\",\"password\":\"short\"}",
+		NULL, &resp), 400);
+	e = json_object_get(resp, "error");
+	assert_string_equal(json_string_value(json_object_get(e, "reason")),
+			    "at_least_characters");
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(e, "params"), "min")), "10");
+	json_decref(resp);
+	/* a method the route does not take */
+	assert_int_equal(request(f, "PUT", "/api/v1/domains", "{}", NULL,
+				 &resp), 405);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		resp, "error"), "reason")), "method_not_allowed");
+	json_decref(resp);
+}
+
 int
 main(void)
 {
@@ -520,6 +573,8 @@ main(void)
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_fuzzer_finds, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reasons_and_params,
+						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_transport, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_audit_pages_and_numbers,

@@ -289,6 +289,24 @@ test_import_writes_and_shows_progress(void **state)
 	assert_int_equal(upload(f, "kind=mailboxes", csv, owner, &job), 202);
 	assert_string_equal(str(job, "state"), "failed");
 	assert_problem(job, 0, 2, "address", "exists");
+	{
+		/* each client words it from its reason and parameters; the
+		 * English has no advice in the API's words */
+		json_t *p = json_array_get(json_object_get(job, "problems"),
+					   0);
+		json_t *params = json_object_get(p, "params");
+
+		assert_string_equal(str(p, "reason_id"), "mailbox_exists");
+		assert_string_equal(str(params, "local"), "u0");
+		assert_string_equal(str(params, "domain"), "pc1.example");
+		assert_string_equal(str(p, "reason"),
+				    "mailbox u0@pc1.example exists");
+		/* the job's failure too */
+		assert_string_equal(str(json_object_get(job, "error"),
+					"reason"), "rows_have_problems");
+		assert_string_equal(str(json_object_get(json_object_get(job,
+			"error"), "params"), "count"), "12");
+	}
 	json_decref(job);
 	assert_int_equal(upload(f, "kind=mailboxes&upsert=true", csv, owner,
 				&job), 202);

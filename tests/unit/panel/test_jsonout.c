@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* test_jsonout.c - jsonout() writes what jansson's json_dumps(JSON_COMPACT)
  * writes, byte for byte, for values with every kind of member and every
- * character a JSON string must escape; and a full buffer is an error. */
+ * character a JSON string must escape; and a full buffer is an error.
+ * jsonout_error() shows a refusal's reason and parameters, an internal
+ * failure's nothing but "internal error". */
 #include "config.h"
 
 #include <setjmp.h>
@@ -82,12 +84,58 @@ test_full_buffer(void **state)
 	json_decref(v);
 }
 
+static const char *
+member(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void
+test_error(void **state)
+{
+	struct hk_err err;
+	json_t *e;
+
+	(void)state;
+	hk_failr(&err, HK_EEXIST, "local_part", HK_R_mailbox_exists, "local",
+		 "matsui", "domain", "pc1.example", NULL);
+	e = jsonout_error(&err);
+	assert_string_equal(member(e, "code"), "conflict");
+	assert_string_equal(member(e, "field"), "local_part");
+	assert_string_equal(member(e, "reason"), "mailbox_exists");
+	assert_string_equal(member(e, "message"),
+			    "mailbox matsui@pc1.example exists");
+	assert_int_equal(json_object_size(json_object_get(e, "params")), 2);
+	assert_string_equal(member(json_object_get(e, "params"), "domain"),
+			    "pc1.example");
+	json_decref(e);
+	/* a value that is not UTF-8 is cleaned, not dropped */
+	hk_failr(&err, HK_ENOTFOUND, "domain", HK_R_no_domain, "domain",
+		 "a\xff.example", NULL);
+	e = jsonout_error(&err);
+	assert_non_null(member(json_object_get(e, "params"), "domain"));
+	json_decref(e);
+	/* internal: the words only, whatever the failure held */
+	hk_failr(&err, HK_EDB, NULL, HK_R_mailbox_exists, "local", "secret",
+		 "domain", "x.example", NULL);
+	e = jsonout_error(&err);
+	assert_string_equal(member(e, "message"), "internal error");
+	assert_null(json_object_get(e, "reason"));
+	assert_null(json_object_get(e, "params"));
+	json_decref(e);
+	hk_fail(&err, HK_ESYS, NULL, "out of memory");
+	e = jsonout_error(&err);
+	assert_null(json_object_get(e, "reason"));
+	json_decref(e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_full_buffer),
+		cmocka_unit_test(test_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@ import { api, path } from '../api.js';
 import { number, dateTime, iso } from '../format.js';
 import { toUnicode } from '../punycode.js';
 import { badge, checkField, saveFile, domainHref, emptyRow, errorRow, errorText, field, formError,
-	formErrors, loadingRow, table, td, tdTitle } from '../ui.js';
+	formErrors, loadingRow, messageText, reasonText, table, td, tdTitle } from '../ui.js';
 
 const MAX_BYTES = 64 * 1024 * 1024;	// the API's HTTP_MAX_UPLOAD
 const PREVIEW_MAX_BYTES = 16 * 1024 * 1024;	// larger files: the problems alone
@@ -105,14 +105,14 @@ function csvCell(v) {
 
 function reportCsv(job) {
 	const lines = [['line', 'column', 'reason']];
-	for (const p of job.problems || []) lines.push([p.line, p.column || '', p.reason]);
+	for (const p of job.problems || []) lines.push([p.line, p.column || '', problemText(p)]);
 	if (job.problems_more) lines.push(['', '', `(more than ${(job.problems || []).length} problems: the rest not listed)`]);
 	lines.push([]);
 	lines.push(['summary', 'value']);
 	const sum = [['file', job.filename], ['kind', job.kind], ['dry_run', job.dry_run],
 		['skip_invalid', job.skip_invalid], ['upsert', job.upsert], ['encoding', job.encoding],
 		['state', job.state], ['rows', job.rows], ['added', job.added], ['updated', job.updated],
-		['invalid', job.invalid], ['error', job.error ? job.error.message : ''],
+		['invalid', job.invalid], ['error', job.error ? messageText(job.error) : ''],
 		['finished_at', job.finished_at ? new Date(job.finished_at * 1000).toISOString() : '']];
 	for (const s of sum) lines.push(s);
 	// a BOM: Excel reads the file as UTF-8
@@ -134,12 +134,19 @@ function whereText(fieldName) {
 		: t('import.at_line', { line: Number(m[1]) });
 }
 
+// A problem of a row in the catalogue's words (the import's own where it
+// has them: what to choose on this page), else the server's.
+function problemText(p) {
+	return reasonText(p.reason_id, p.params, 'import.reasons') ||
+		reasonText(p.reason_id, p.params) || p.reason;
+}
+
 function uploadErrorText(err) {
 	if (err.status === 409) return t('import.busy');
 	if (err.status === 429) return err.retryAfter ? t('import.too_many_wait', { seconds: err.retryAfter }) : t('import.too_many');
 	if (err.status === 413) return t('import.too_big');
 	const where = whereText(err.field);
-	return where ? t('import.file_refused', { where, message: err.message }) : errorText(err);
+	return where ? t('import.file_refused', { where, message: messageText(err) }) : errorText(err);
 }
 
 function phaseText(job) {
@@ -374,7 +381,7 @@ export default async function render(ctx) {
 			text = t('import.failed_problems', { count: job.invalid });
 		} else {
 			kindCls = 'notice-error';
-			const msg = job.error ? (where ? `${where}: ${job.error.message}` : errorText(job.error)) : t('errors.unknown');
+			const msg = job.error ? (where ? `${where}: ${messageText(job.error)}` : errorText(job.error)) : t('errors.unknown');
 			text = t(job.dry_run ? 'import.check_failed' : 'import.failed', { message: msg });
 		}
 		outcome.className = `notice ${kindCls}`;
@@ -430,7 +437,7 @@ export default async function render(ctx) {
 				tdTitle(t('import.line'), t('import.line_n', { line: r.line })),
 				cells,
 				td(t('import.problem'), probs.length ? h('ul', { class: 'problem-list' }, probs.map((p) =>
-					h('li', null, p.column ? h('code', null, p.column) : null, p.column ? ': ' : null, p.reason)))
+					h('li', null, p.column ? h('code', null, p.column) : null, p.column ? ': ' : null, problemText(p))))
 					: h('span', { class: 'muted' }, '—')));
 		}));
 		const tableEl = table({ id: 'imp-rows', className: 'import-rows', tbody,
