@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "digest.h"
+#include "log.h"
 #include "secret.h"
 #include "store.h"
 
@@ -102,14 +103,13 @@ store_apikey_create(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
-static int note_use(struct db *db, const char *prefix, int64_t now,
-		    struct hk_err *err);
+static void note_use(struct db *db, const char *prefix, int64_t now);
 
 struct key_row {
 	int found;
 	char digest[65];
 	struct hk_actor actor;
-	int64_t expires_at, revoked_at;
+	int64_t expires_at, revoked_at, last_used_at;
 };
 
 static int
@@ -119,7 +119,7 @@ take_key(void *ctx, const struct db_row *row, struct hk_err *err)
 
 	(void)err;
 	/* secret_sha256, account_id, role, project_id, read_only, expires_at,
-	 * revoked_at, login */
+	 * revoked_at, login, last_used_at */
 	k->found = 1;
 	snprintf(k->digest, sizeof(k->digest), "%s", row->vals[0]);
 	k->actor.account_id = strtoll(row->vals[1], NULL, 10);
@@ -130,6 +130,7 @@ take_key(void *ctx, const struct db_row *row, struct hk_err *err)
 	k->expires_at = row->vals[5] ? strtoll(row->vals[5], NULL, 10) : 0;
 	k->revoked_at = row->vals[6] ? strtoll(row->vals[6], NULL, 10) : 0;
 	snprintf(k->actor.login, sizeof(k->actor.login), "%s", row->vals[7]);
+	k->last_used_at = row->vals[8] ? strtoll(row->vals[8], NULL, 10) : 0;
 	return 0;
 }
 
@@ -149,7 +150,8 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 				NULL);
 	p[0] = DB_TXT(prefix);
 	if (db_query(db, "SELECT k.secret_sha256, a.id, a.role, a.project_id,"
-		     " k.read_only, k.expires_at, k.revoked_at, a.login FROM "
+		     " k.read_only, k.expires_at, k.revoked_at, a.login, "
+		     "k.last_used_at FROM "
 		     "api_key k JOIN account a ON a.id = k.account_id WHERE "
 		     "k.prefix = $1 AND a.disabled = 0", p, 1, take_key, &k, NULL, err) < 0)
 		return -1;
@@ -160,18 +162,25 @@ store_apikey_auth(struct db *db, const char *token, struct hk_actor *actor,
 				NULL);
 	*actor = k.actor;
 	actor->expires_at = k.expires_at;
-	return note_use(db, prefix, now, err);
+	if (k.last_used_at < now - 60)
+		note_use(db, prefix, now);
+	return 0;
 }
 
-/* At most one write a minute per key: reads stay reads under load. */
-static int
-note_use(struct db *db, const char *prefix, int64_t now, struct hk_err *err)
+/* At most one write a minute per key (the caller decides on what it
+ * read): reads stay reads under load and beside a long write.  The note
+ * is bookkeeping: failing to write it never fails the request. */
+static void
+note_use(struct db *db, const char *prefix, int64_t now)
 {
 	struct db_param p[2] = { DB_TXT(prefix), DB_INTV(now) };
+	struct hk_err err;
 
-	return db_exec(db, "UPDATE api_key SET last_used_at = $2 WHERE prefix "
-		       "= $1 AND (last_used_at IS NULL OR last_used_at < "
-		       "$2 - 60)", p, 2, NULL, err);
+	if (db_exec(db, "UPDATE api_key SET last_used_at = $2 WHERE prefix "
+		    "= $1 AND (last_used_at IS NULL OR last_used_at < "
+		    "$2 - 60)", p, 2, NULL, &err) < 0)
+		log_warn("api key %s: last use not noted: %s", prefix,
+			 err.message);
 }
 
 int

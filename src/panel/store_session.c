@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "digest.h"
+#include "log.h"
 #include "pwhash.h"
 #include "secret.h"
 #include "store.h"
@@ -206,6 +207,7 @@ store_session_auth(struct db *db, const char *token, int idle,
 	struct db_param p[2] = { DB_TXT(digest) };
 	int64_t now = (int64_t)time(NULL);
 	struct session_row s;
+	struct hk_err e;
 
 	memset(&s, 0, sizeof(s));
 	sha256_hex(token, strlen(token), digest);
@@ -220,11 +222,19 @@ store_session_auth(struct db *db, const char *token, int idle,
 		return hk_failr(err, HK_EAUTH, NULL, HK_R_session_ended, NULL);
 	*actor = s.actor;
 	snprintf(csrf, SESSION_TOKEN_HEX + 1, "%s", s.csrf);
-	/* at most one write a minute: reads stay reads */
+	/* At most one write a minute, decided on what was read: a read
+	 * beside a long write (an import on SQLite holds the lock) stays a
+	 * read.  The note is bookkeeping: failing to write it never fails
+	 * the request it belongs to. */
+	if (s.last_seen >= now - 60)
+		return 0;
 	p[0] = DB_INTV(s.actor.session_id);
 	p[1] = DB_INTV(now);
-	return db_exec(db, "UPDATE session SET last_seen_at = $2 WHERE id = $1"
-		       " AND last_seen_at < $2 - 60", p, 2, NULL, err);
+	if (db_exec(db, "UPDATE session SET last_seen_at = $2 WHERE id = $1"
+		    " AND last_seen_at < $2 - 60", p, 2, NULL, &e) < 0)
+		log_warn("session %lld: last seen not noted: %s",
+			 (long long)s.actor.session_id, e.message);
+	return 0;
 }
 
 int

@@ -575,6 +575,38 @@ test_throttle_parallel(void **state)
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM session"), 0);
 }
 
+/* A read is answered beside a long write (on SQLite an import holds the
+ * write lock for its whole run): a credential used within the minute is
+ * not noted again, and a note that cannot be written fails nothing. */
+static void
+test_read_beside_a_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct exchange x = ex("GET", "/api/v1/domains", NULL);
+	char cookie[128], csrf[80], key[128];
+	struct hk_err err;
+	struct db *other;
+
+	login(f, "sa", cookie, csrf);
+	fixture_key(f, "sa", "lab", key, sizeof(key));
+	x.cookie = cookie;
+	assert_int_equal(send(f, &x), 200);
+	x.cookie = NULL;
+	x.bearer = key;
+	assert_int_equal(send(f, &x), 200);
+	assert_non_null(other = db_open(f->url, &err));
+	assert_int_equal(db_begin(other, 1, &err), 0);
+	assert_int_equal(db_exec(other, "UPDATE project SET max_mailboxes = 7",
+				 NULL, 0, NULL, &err), 0);
+	assert_int_equal(send(f, &x), 200);
+	x.bearer = NULL;
+	x.cookie = cookie;
+	assert_int_equal(send(f, &x), 200);
+	db_rollback(other);
+	db_close(other);
+	json_decref(x.json);
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -640,6 +672,8 @@ main(void)
 						setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_read_beside_a_writer,
+						setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
