@@ -172,6 +172,19 @@ gate(struct api_call *call, char *pathbuf, size_t len, const char **seg,
 	return 1;
 }
 
+/* A call of req, its answer and its error all empty. */
+static void
+call_start(struct api_call *call, struct api_ctx *ctx,
+	   const struct http_req *req, struct http_resp *resp,
+	   struct hk_err *err)
+{
+	memset(call, 0, sizeof(*call));
+	memset(resp, 0, sizeof(*resp));
+	hk_err_clear(err);
+	call->ctx = ctx;
+	call->req = req;
+}
+
 int
 api_admit(struct api_ctx *ctx, const struct http_req *req,
 	  struct api_gate *g, struct http_resp *resp)
@@ -183,12 +196,8 @@ api_admit(struct api_ctx *ctx, const struct http_req *req,
 	struct hk_err err;
 	int rc;
 
-	memset(&call, 0, sizeof(call));
-	memset(resp, 0, sizeof(*resp));
+	call_start(&call, ctx, req, resp, &err);
 	memset(g, 0, sizeof(*g));
-	hk_err_clear(&err);
-	call.ctx = ctx;
-	call.req = req;
 	rc = gate(&call, pathbuf, sizeof(pathbuf), seg, &r, 0, resp, &err);
 	/* an upload's rights and options are judged before its file */
 	if (rc == 1 && (r->flags & R_UPLOAD) &&
@@ -212,11 +221,7 @@ api_handle_admitted(struct api_ctx *ctx, const struct http_req *req,
 	struct hk_err err;
 	int rc;
 
-	memset(&call, 0, sizeof(call));
-	memset(resp, 0, sizeof(*resp));
-	hk_err_clear(&err);
-	call.ctx = ctx;
-	call.req = req;
+	call_start(&call, ctx, req, resp, &err);
 	call.actor = g->actor;
 	memcpy(call.csrf, g->csrf, sizeof(call.csrf));
 	rc = gate(&call, pathbuf, sizeof(pathbuf), seg, &r, 1, resp, &err);
