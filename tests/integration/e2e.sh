@@ -64,11 +64,11 @@ cli project add lab >/dev/null
 # fingerprint (as ssh-keygen computes it); g2: from a key file.
 fp=$(ssh-keygen -lf "$HK_GUEST_ROOT/g1/host_key.pub" | awk '{print $2}')
 cli guest add g1 --project lab --host "$g1" --fingerprint SHA256:wrongwrongwrong </dev/null >/dev/null 2>"$tmp/err"
-check_eq "a scanned key with another fingerprint is refused" "1 fingerprint" \
-	"$? $(sed -n 's/^hakomail: \([a-z_]*\): .*/\1/p' "$tmp/err")"
+check_eq "a scanned key with another fingerprint is refused" "1 --fingerprint" \
+	"$? $(sed -n 's/^hakomail: \([-a-z_]*\): .*/\1/p' "$tmp/err")"
 cli guest add g1 --project lab --host "$g1" </dev/null >/dev/null 2>"$tmp/err"
-check_eq "an unconfirmed scanned key is refused off a terminal" "1 fingerprint" \
-	"$? $(sed -n 's/^hakomail: \([a-z_]*\): .*/\1/p' "$tmp/err")"
+check_eq "an unconfirmed scanned key is refused off a terminal" "1 --fingerprint" \
+	"$? $(sed -n 's/^hakomail: \([-a-z_]*\): .*/\1/p' "$tmp/err")"
 check_eq "nothing pinned by the refusals" "[]" "$(cli --json guest list | jq -c .)"
 check "g1 pinned from ssh-keyscan on a matching fingerprint" \
 	eval 'cli guest add g1 --project lab --host "$g1" --fingerprint "$fp" >/dev/null 2>&1'
