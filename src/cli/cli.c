@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -327,8 +328,10 @@ cli_preopen(const struct cli *c)
 	if (geteuid() != 0)
 		return;	/* nobody to become: opened when read */
 	for (int i = 1; i < c->argc && ninputs < CLI_INPUTS; i++) {
+		/* a file, or a pipe (--host-key-file <(...), /dev/stdin);
+		 * never a device or a directory */
 		if (!is_input(c, i) || stat(c->argv[i], &st) < 0 ||
-		    !S_ISREG(st.st_mode))	/* never a FIFO or a device */
+		    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)))
 			continue;
 		if ((fd = open(c->argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			continue;	/* opening it later says why */
@@ -345,8 +348,9 @@ cli_open_input(const char *path)
 
 		if (strcmp(inputs[i].path, path) != 0)
 			continue;
+		/* a pipe cannot seek: it is read once */
 		if ((fd = fcntl(inputs[i].fd, F_DUPFD_CLOEXEC, 0)) >= 0 &&
-		    lseek(fd, 0, SEEK_SET) < 0) {
+		    lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE) {
 			close(fd);
 			return -1;
 		}

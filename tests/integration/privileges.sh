@@ -85,6 +85,9 @@ cli project add lab >/dev/null
 check "the CLI as root reads a host key file only root may read" \
 	eval 'cli guest add g1 --project lab --host 127.0.0.1 --port 1 \
 		--host-key-file "$tmp/private/hostkey.pub" >/dev/null 2>"$tmp/err"'
+check "... and one given through a pipe (--host-key-file <(...))" \
+	eval 'cli guest add g2 --project lab --host 127.0.0.1 --port 1 \
+		--host-key-file <(cat "$tmp/private/hostkey.pub") >/dev/null 2>"$tmp/err"'
 token=$(cli apikey create)
 check_eq "a write through the API" 201 \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
