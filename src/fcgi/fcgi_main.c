@@ -268,19 +268,20 @@ worker(int sock, const struct hk_config *cfg)
 	return 0;
 }
 
-/* As root: hand the socket to the web server's group, become the user. */
+/* Hands the socket to the web server's group, then, as root, becomes the
+ * user.  Started as that user (systemd's User=), the process must be in
+ * the group (SupplementaryGroups=) to hand it over. */
 static int
 drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 {
 	struct group *gr;
 
-	if (geteuid() != 0)
-		return 0;
 	if ((gr = getgrnam(cfg->fcgi_socket_group)) == NULL)
 		return hk_failr(err, HK_EINVAL, "socket_group", HK_R_no_group,
 				"name", cfg->fcgi_socket_group, NULL);
 	if (chown(cfg->fcgi_socket, (uid_t)-1, gr->gr_gid) < 0)
-		return hk_fail_errno(err, "chown %s", cfg->fcgi_socket);
+		return hk_fail_errno(err, "chown %s to the group %s",
+				     cfg->fcgi_socket, gr->gr_name);
 	return privdrop_user(cfg->fcgi_user, "user", err);
 }
 

@@ -90,7 +90,7 @@ conf_defaults(struct hk_config *c)
 	snprintf(c->fcgi_user, sizeof(c->fcgi_user), "hakomail");
 	c->fcgi_shutdown_timeout = 30;
 	snprintf(c->wake_socket, sizeof(c->wake_socket),
-		 "%s/hakomail/pushd.sock", RUNSTATEDIR);
+		 "%s/hakomail-push/pushd.sock", RUNSTATEDIR);
 	snprintf(c->ssh_key, sizeof(c->ssh_key),
 		 "%s/lib/hakomail/ssh/id_ed25519", LOCALSTATEDIR);
 	snprintf(c->pushd_state, sizeof(c->pushd_state),

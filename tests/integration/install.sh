@@ -48,6 +48,10 @@ if [ "$prefix" = /usr/local ]; then
 else
 	fail "the units name /usr/local/sbin: build with the default prefix"
 fi
+# Each daemon runs as its own user from the start, with no capability.
+check_eq "the units' users, and no capability" \
+	"hakomail-fcgi.service User=hakomail CapabilityBoundingSet= hakomail-pushd.service User=hakomail-push CapabilityBoundingSet=" \
+	"$(for u in "$tmp"/units/*.service; do echo "${u##*/}"; grep -e '^User=' -e '^CapabilityBoundingSet=' "$u"; done | tr '\n' ' ' | sed 's/ $//')"
 # Hardened: systemd's exposure score (0 to 10) at most 3 for each (it was
 # 9 with no more than NoNewPrivileges, ProtectSystem and PrivateTmp).
 for u in "$tmp"/units/*.service; do

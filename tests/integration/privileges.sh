@@ -126,6 +126,36 @@ check_eq "a root-owned -shm beside hakomail's database: refused" \
 	"1 1" "$? $(grep -c "h.db-shm belongs to root, but the database to hakomail: give it back (chown hakomail:hakomail" "$tmp/err")"
 rm -f "$tmp/own/db/h.db-shm"
 
+echo "== privileges: the daemons started as their users, as the systemd units do"
+# User=hakomail with nginx's group among its groups; User=hakomail-push
+# in the group hakomail: no root at any point.
+u=$tmp/unit
+install -d -m 0755 "$u"
+install -d -m 2770 -o hakomail -g hakomail "$u/db"
+install -d -m 0755 -o hakomail -g hakomail "$u/run"
+install -d -m 0755 -o hakomail-push -g hakomail-push "$u/push"
+install -d -m 0700 -o hakomail-push -g hakomail-push "$u/pstate"
+printf '[database]\nurl = sqlite:%s\n[fcgi]\nsocket = %s\nworkers = 1\n[pushd]\nwake_socket = %s\nstate_dir = %s\nssh_key = %s\n' \
+	"$u/db/h.db" "$u/run/fcgi.sock" "$u/push/pushd.sock" "$u/pstate" "$key" >"$u/conf"
+"$HK_BIN/hakomail" -c "$u/conf" init >/dev/null
+setpriv --reuid=hakomail --regid=hakomail --groups=www-data -- \
+	"$HK_BIN/hakomail-fcgi" -c "$u/conf" 2>"$u/fcgi.log" &
+fpid=$!
+setpriv --reuid=hakomail-push --regid=hakomail-push --groups=hakomail -- \
+	"$HK_BIN/hakomail-pushd" -c "$u/conf" 2>"$u/pushd.log" &
+ppid=$!
+until_ok 10 test -S "$u/run/fcgi.sock" -a -S "$u/push/pushd.sock"
+check_eq "hakomail-fcgi as hakomail: its socket is nginx's group's" \
+	"hakomail:www-data 660" "$(stat -c '%U:%G %a' "$u/run/fcgi.sock" 2>&1)"
+check_eq "hakomail-pushd as hakomail-push: its wake socket in its own directory" \
+	"hakomail-push" "$(stat -c '%U' "$u/push/pushd.sock" 2>&1)"
+check "... and a write by the CLI (as root) nudges it" \
+	eval '"$HK_BIN/hakomail" -c "$u/conf" project add pw >/dev/null'
+check "both still run" kill -0 "$fpid" "$ppid"
+kill "$fpid" "$ppid" 2>/dev/null
+wait "$fpid" "$ppid" 2>/dev/null
+check_eq "no file of that database is root's" "" "$(bad_files "$u/db")"
+
 echo "== privileges: pushd without its user"
 printf '[database]\nurl = sqlite:%s\n[pushd]\nwake_socket = %s/wake\nstate_dir = %s/pushd\nuser = hk-no-such-user\n' \
 	"$tmp/own/db/h.db" "$tmp/own" "$tmp/own" >"$tmp/own/nouser.conf"
