@@ -58,3 +58,11 @@ sha256_hex_fd(int fd, char out[65])
 	hex_encode(md, mdlen, out);
 	return 0;
 }
+
+uint64_t
+fnv1a(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <ctype.h>
 
+#include "digest.h"
 #include "import_ctx.h"
 #include "pwhash.h"
 #include "utf8.h"
@@ -326,14 +327,7 @@ check_alias_cells(struct ictx *c, const struct csvin_row *in, struct mrow *r,
 static uint64_t
 address_hash(const char *local, const char *domain)
 {
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (const char *p = local; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ '@') * 1099511628211ULL;
-	for (const char *p = domain; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
+	return fnv1a(fnv1a(fnv1a(FNV1A_START, local), "@"), domain);
 }
 
 /* An address met again is a problem of every later line: the rows are

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "import_ctx.h"
 
 #define DEST_CACHE	256	/* destination domains remembered */
@@ -38,12 +39,10 @@ struct dests {
 static uint64_t
 key_hash(int dom, const char *local)
 {
-	uint64_t h = 14695981039346656037ULL ^ (uint64_t)(unsigned)dom;
+	char d[16];
 
-	h *= 1099511628211ULL;
-	for (const char *p = local; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
+	snprintf(d, sizeof(d), "%d@", dom);
+	return fnv1a(fnv1a(FNV1A_START, d), local);
 }
 
 /* Whether a good row of the file is local@(c->doms[dom]), or the slot

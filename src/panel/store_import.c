@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "digest.h"
 #include "store.h"
 
 int
@@ -90,15 +91,6 @@ struct taken_load {
 	size_t cap;
 };
 
-static uint64_t
-local_hash(const char *local)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (const char *p = local; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
 
 static int
 take_row(void *ctx, const struct db_row *row, struct hk_err *err)
@@ -115,7 +107,7 @@ take_row(void *ctx, const struct db_row *row, struct hk_err *err)
 		s->h = v;
 		tl->cap = cap;
 	}
-	s->h[s->n++] = local_hash(row->vals[0]);
+	s->h[s->n++] = fnv1a(FNV1A_START, row->vals[0]);
 	return 0;
 }
 
@@ -150,7 +142,7 @@ int
 store_import_taken_maybe(const struct import_taken_set *set,
 			 const char *local)
 {
-	uint64_t h = local_hash(local);
+	uint64_t h = fnv1a(FNV1A_START, local);
 	size_t lo = 0, hi = set->n;
 
 	while (lo < hi) {	/* the first entry not below h */
