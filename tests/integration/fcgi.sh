@@ -21,6 +21,7 @@ master=
 cleanup() {
 	[ -n "$master" ] && kill -KILL "$master" 2>/dev/null
 	rm -rf "$tmp"
+	rmdir /run/hk-fcgi-test 2>/dev/null || true	# unless another run is in it
 }
 trap cleanup EXIT
 url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
