@@ -16,9 +16,15 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 cd "$top" || exit 2
 tmp=$(mktemp -d)
-trap 'deploy/quickstart.sh stop >/dev/null 2>&1
+# A new operator's first run: no demo left from an earlier try (the
+# README's first command, run before this one), and none left after.
+forget_demo() {
+	deploy/quickstart.sh stop >/dev/null 2>&1
 	HK_GUEST_ROOT=/var/lib/hakomail-demo-guests tests/guest/hkguest down-all >/dev/null 2>&1
-	rm -rf /var/lib/hakomail-demo /var/lib/hakomail-demo-guests "$tmp"' EXIT
+	rm -rf /var/lib/hakomail-demo /var/lib/hakomail-demo-guests
+}
+trap 'forget_demo; rm -rf "$tmp"' EXIT
+forget_demo
 base=http://127.0.0.1:8080/api/v1
 
 field() { sed -n "s/^ *$1 *//p" "$2" | head -n 1; }	# field PREFIX FILE
