@@ -16,9 +16,11 @@ pkgs=(build-essential autoconf automake libtool pkg-config
       iproute2 util-linux procps curl jq)
 # --test: what only the tests drive: Debian's Chromium for the browser
 # tests (driven by playwright-core from npm, never a downloaded browser),
-# and Node.js where the machine has none.
+# and Node.js where the machine has none; promtool (package prometheus,
+# whose daemon the policy below keeps stopped) checks /metrics, and
+# faketime moves the clock of a test's pushd past [guest] purge_after.
 if [ "${1:-}" = --test ]; then
-	pkgs+=(chromium fonts-noto-cjk)
+	pkgs+=(chromium fonts-noto-cjk prometheus faketime)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
