@@ -146,6 +146,10 @@ on_pg hakomail_e2e tests/integration/e2e.sh build
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
 
+step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/capacity.sh build
+on_pg hakomail_capacity tests/integration/capacity.sh build
+
 step "two pushd nodes on PostgreSQL sharing 20 real guests"
 on_pg hakomail_nodes tests/integration/nodes.sh build
 

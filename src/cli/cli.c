@@ -44,6 +44,7 @@ cli_usage(void)
 	    " [--rekey | --host-key-file F] [--fingerprint SHA256:...]\n"
 	    "  guest list | guest delete NAME | status\n"
 	    "  push [GUEST]\n"
+	    "  capacity [GUEST] | warnings [--all]\n"
 	    "  domain add NAME --guest G | domain list\n"
 	    "  domain limits NAME [--max-mailboxes N] [--default-quota SIZE]\n"
 	    "  domain backup NAME (--guest G | --none)\n"
@@ -380,7 +381,7 @@ cli_collect(struct cli *c, store_lister list, const char *domain,
 	    json_t **items, struct hk_err *err)
 {
 	char after[PAGE_CURSOR_MAX + 1] = "", next[PAGE_CURSOR_MAX + 1];
-	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1 };
+	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1, 0 };
 	json_t *part = NULL;
 
 	*items = json_array();

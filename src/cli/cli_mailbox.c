@@ -64,7 +64,7 @@ mailbox_list(struct cli *c)
 		"active", NULL };
 	char domain[MAPSYNTAX_DOMAIN_MAX + 1], next[PAGE_CURSOR_MAX + 1];
 	const char *pos[CLI_MAXPOS], *l;
-	struct page_in page = { domain, NULL, PAGE_LIMIT_DEFAULT, NULL, -1 };
+	struct page_in page = { domain, NULL, PAGE_LIMIT_DEFAULT, NULL, -1, 0 };
 	struct hk_err err;
 	json_t *items = NULL;
 	int npos;

@@ -177,7 +177,7 @@ api_mailbox_delete(struct api_call *call, struct http_resp *resp,
 	return api_deleted(call, resp);
 }
 
-/* GET /domains/D/mailboxes?...: by local part. */
+/* GET /domains/D/mailboxes?...: by local part, or most used first. */
 static int
 cursor_local(const char *in, char *out, struct hk_err *err)
 {
@@ -185,7 +185,8 @@ cursor_local(const char *in, char *out, struct hk_err *err)
 }
 
 static const struct api_listing mailboxes = {
-	store_mailbox_list, store_mailbox_page, cursor_local, L_ACTIVE | L_PATH_DOMAIN
+	store_mailbox_list, store_mailbox_page, cursor_local,
+	L_ACTIVE | L_PATH_DOMAIN | L_SORT_USAGE
 };
 
 int

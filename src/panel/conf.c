@@ -15,10 +15,11 @@
 
 #include <ini.h>
 
+#include "addrlist.h"
 #include "conf.h"
 #include "log.h"
 
-enum kind { K_STR, K_INT, K_OCTAL, K_WORD };
+enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_ADDRS };
 
 struct setting {
 	const char *section, *name;
@@ -59,6 +60,9 @@ static const struct setting settings[] = {
 	I("pushd", "check_interval", check_interval, 0, 604800),
 	S("pushd", "node", pushd_node),
 	S("pushd", "user", pushd_user),
+	I("report", "interval", report_interval, 0, 86400),
+	{ "metrics", "allow", K_ADDRS, offsetof(struct hk_config,
+	  metrics_allow), 0, 0, NULL },
 	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
@@ -100,6 +104,7 @@ conf_defaults(struct hk_config *c)
 	c->push_parallel = 4;
 	c->push_stagger_ms = 100;
 	c->check_interval = 600;
+	c->report_interval = 300;
 	snprintf(c->pushd_user, sizeof(c->pushd_user), "hakomail-push");
 	c->vmail_uid = 5000;
 	c->vmail_gid = 5000;
@@ -142,6 +147,22 @@ set_word(struct load_ctx *lc, const struct setting *s, const char *value,
 			"list", list, NULL);
 }
 
+/* A list of addresses and networks (addrlist.h); may be empty. */
+static int
+set_addrs(struct load_ctx *lc, const struct setting *s, const char *value,
+	  char *out)
+{
+	struct addrlist list;
+
+	if (strlen(value) >= CONF_STR)
+		return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_empty,
+				"section", s->section, "name", s->name, NULL);
+	if (addrlist_parse(value, s->name, &list, lc->err) < 0)
+		return -1;
+	snprintf(out, CONF_STR, "%s", value);
+	return 0;
+}
+
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 {
@@ -158,6 +179,8 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 	}
 	if (s->kind == K_WORD)
 		return set_word(lc, s, value, (int *)(void *)base);
+	if (s->kind == K_ADDRS)
+		return set_addrs(lc, s, value, base);
 	errno = 0;
 	v = strtol(value, &end, s->kind == K_OCTAL ? 8 : 10);
 	if (errno != 0 || *value == '\0' || *end != '\0' || v < s->min ||

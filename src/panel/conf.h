@@ -35,6 +35,8 @@ struct hk_config {
 	int check_interval;		/* [pushd] check_interval (s, 0: off) */
 	char pushd_node[CONF_STR];	/* [pushd] node ("": the host name) */
 	char pushd_user[CONF_STR];	/* [pushd] user (as root: drops to) */
+	int report_interval;		/* [report] interval (s, 0: off) */
+	char metrics_allow[CONF_STR];	/* [metrics] allow: addrlist.h */
 	int vmail_uid;			/* [mail] vmail_uid */
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */

@@ -109,6 +109,9 @@ struct db_text_page {
 	const char *key;
 	char *next;
 	size_t nextlen;
+	/* A sort on two columns: next is "KEY2:KEY" (a NULL KEY2 as -1,
+	 * below every count), when key2 is not NULL. */
+	const char *key2;
 };
 int db_query_text(struct db *db, const char *sql,
 		  const struct db_param *params, int n,

@@ -86,6 +86,9 @@ struct page_in {
 	int limit;		/* 1..PAGE_LIMIT_MAX */
 	const char *search;	/* a fragment of the key (or a name), or NULL */
 	int active;		/* -1 any, 0 or 1 */
+	int by_usage;		/* mailboxes: most used first; the cursor is
+				 * "BYTES:LOCAL_PART" (BYTES -1: never
+				 * reported), as the last page gave it */
 };
 /* The parameters a listing binds first: $1 the cursor, $2 the LIKE
  * pattern (NULL: no search), $3 the row limit, $4 the active filter, $5
@@ -326,7 +329,8 @@ int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
 /* --- pushd's side of the guests (store_push.c) --- */
 
 /* A guest leased to one pushd worker: a push when dirty, else a drift
- * check.  Strings are owned; store_push_job_free() frees them. */
+ * check when one is due; and then its report when that is due (alone if
+ * nothing else is).  Strings are owned; store_push_job_free() frees them. */
 struct push_job {
 	int64_t id, project_id, desired_gen, applied_gen;
 	char *name, *host, *user, *host_key;
@@ -334,6 +338,8 @@ struct push_job {
 	int port;
 	int failures;		/* consecutive, for the backoff */
 	int dirty;
+	int check_due;		/* clean, and its drift check is due */
+	int report_due;		/* its report is due */
 };
 void store_push_job_free(struct push_job *job);
 
@@ -342,10 +348,12 @@ struct push_lease {
 	int64_t now;		/* seconds */
 	int seconds;		/* how long it holds */
 	int checks;		/* also lease guests due for a drift check */
+	int reports;		/* also lease guests due for a report */
 };
 /*
  * Leases the most urgent guest to l->node: a dirty one whose retry time
- * has come, else (l->checks) a clean one due for a drift check.  Returns
+ * has come, else (l->checks) a clean one due for a drift check, else
+ * (l->reports) one whose report is due.  Returns
  * 1 with job filled, 0 when there is none, -1 on error.  Several nodes
  * may claim at once; each guest goes to one of them.
  */
@@ -372,6 +380,7 @@ struct push_outcome {
 	int64_t now_ms;
 	int64_t retry_at;	/* !ok: the next attempt (seconds) */
 	int64_t check_at;	/* ok: the next drift check (seconds) */
+	int64_t report_at;	/* > 0: a report was asked; the next one */
 	/* A repair (drift found, or the guest serves a newer generation
 	 * than the panel knows): the guest is owed a generation past
 	 * `served` at once, and the audit log says why. */
@@ -384,10 +393,22 @@ struct push_outcome {
  * lease was lost meanwhile (nothing but the history is written then). */
 int store_push_done(struct db *db, const struct push_outcome *o,
 		    struct hk_err *err);
-/* The earliest time at which a guest falls due (a retry, a check, an
- * expiring lease), or -1 if none will. */
-int store_push_next_due(struct db *db, int checks, int64_t *at,
-			struct hk_err *err);
+/* Ends the lease of a job that was only a report: the next one is due at
+ * report_at.  HK_EEXIST when the lease was lost meanwhile. */
+int store_push_report_done(struct db *db, const struct push_job *job,
+			   const char *node, int64_t report_at,
+			   struct hk_err *err);
+/* The earliest time at which a guest falls due (a retry, a check, a
+ * report, an expiring lease), or -1 if none will. */
+int store_push_next_due(struct db *db, const struct push_lease *l,
+			int64_t *at, struct hk_err *err);
+
+/* --- /metrics (store_metrics.c) --- */
+/* Appends the panel's figures to out in Prometheus's text exposition
+ * format: every guest's state, generations, pushes, report age and
+ * figures, and the warnings open.  now: seconds. */
+int store_metrics(struct db *db, int64_t now, struct strbuf *out,
+		  struct hk_err *err);
 
 /* --- domains --- */
 /* In the caller's write transaction: a new domain (name canonical) on a

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,10 +16,14 @@
 _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	       "a cursor holds a local part, a domain or an address");
 
+/* used_bytes, messages and usage_at: as the guest's Dovecot last
+ * counted them (its report), null until it has. */
 #define MAILBOX_SELECT \
 	"SELECT m.local_part || '@' || d.name AS address, m.local_part, " \
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
-	"m.updated_at FROM mailbox m JOIN domain d ON d.id = m.domain_id "
+	"m.updated_at, u.used_bytes, u.messages, u.at AS usage_at " \
+	"FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
+	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id "
 
 static int
 insert_mailbox(struct db *db, const struct domain_ref *ref,
@@ -230,13 +235,58 @@ fail:
  * lowercased, as the pattern is); an absent search is a NULL $3
  * (PostgreSQL types it only through the CAST).
  */
+#define PAGE_SEARCH \
+	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
+	"OR lower(m.name) LIKE $3 ESCAPE '\\') "
 #define PAGE_SQL(active_term) MAILBOX_SELECT \
 	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
-	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
-	"OR lower(m.name) LIKE $3 ESCAPE '\\') " \
-	"ORDER BY m.local_part LIMIT $4"
+	PAGE_SEARCH "ORDER BY m.local_part LIMIT $4"
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
+/* Most used first (never reported last), then by local part: after the
+ * cursor's (bytes $6, local part $2) when there is one ($5 = 1).  The
+ * domain's mailboxes are all read and sorted: a domain holds thousands,
+ * not millions, and usage changes with every report. */
+#define USED	"COALESCE(u.used_bytes, -1)"
+#define USAGE_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.domain_id = $1 " active_term "AND ($5 = 0 OR " USED " < $6 " \
+	"OR (" USED " = $6 AND m.local_part > $2)) " PAGE_SEARCH \
+	"ORDER BY " USED " DESC, m.local_part LIMIT $4"
+#define USAGE_SQL_ANY		USAGE_SQL("")
+#define USAGE_SQL_ACTIVE	USAGE_SQL("AND m.active = $7 ")
+
+/* "BYTES:LOCAL_PART" (the API checked it) into bytes and local part. */
+static void
+usage_cursor(const char *after, int64_t *bytes, const char **local)
+{
+	const char *colon = after ? strchr(after, ':') : NULL;
+
+	*bytes = colon ? strtoll(after, NULL, 10) : 0;
+	*local = colon ? colon + 1 : "";
+}
+
+static int
+usage_page(struct db *db, const struct page_in *page,
+	   const struct page_bind *pb, int64_t domain_id,
+	   struct db_text_page *pg, struct strbuf *out, struct hk_err *err)
+{
+	struct db_param p[7];
+	const char *local;
+	int64_t bytes;
+
+	usage_cursor(page->after, &bytes, &local);
+	p[0] = DB_INTV(domain_id);
+	p[1] = DB_TXT(local);
+	p[2] = pb->p[1];	/* like */
+	p[3] = pb->p[2];	/* limit */
+	p[4] = DB_INTV(page->after != NULL ? 1 : 0);
+	p[5] = DB_INTV(bytes);
+	p[6] = pb->p[3];	/* active */
+	pg->key2 = "used_bytes";
+	return db_query_text(db, page->active < 0 ? USAGE_SQL_ANY :
+			     USAGE_SQL_ACTIVE, p, page->active < 0 ? 6 : 7,
+			     pg, out, err);
+}
 
 int
 store_mailbox_page(struct db *db, const struct hk_actor *actor,
@@ -245,7 +295,7 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 {
 	static const char *const bools[] = { "active", NULL };
 	struct db_text_page pg = { bools, 0, "local_part", next_cursor,
-				   PAGE_CURSOR_MAX + 1 };
+				   PAGE_CURSOR_MAX + 1, NULL };
 	struct page_bind pb;
 	struct domain_ref ref;
 	struct db_param p[5];
@@ -257,6 +307,8 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
 	pg.limit = page->limit;
+	if (page->by_usage)
+		return usage_page(db, page, &pb, ref.id, &pg, out, err);
 	p[0] = DB_INTV(ref.id);
 	/* after, like, limit, active */
 	memcpy(p + 1, pb.p, 4 * sizeof(pb.p[0]));

@@ -23,7 +23,8 @@
  * directory or lets ssh read the key: the key is that user's alone.
  *
  * Usage: hakomail-pushd [-c CONFIG] [-1]
- *   -1  push every dirty guest once and exit (status 1 if any failed)
+ *   -1  push every dirty guest once, collect the reports due, and exit
+ *       (status 1 if a push failed; a missing report is only logged)
  */
 #include "config.h"
 
@@ -58,6 +59,7 @@ struct pushd {
 	const struct hk_config *cfg;
 	struct push_cfg pc;
 	struct push_lease lease;	/* node, seconds, checks; now per claim */
+	struct warn_limits warn;	/* [warn], for the reports */
 	int once;
 	pthread_mutex_t lock;
 	pthread_cond_t kick;
@@ -75,8 +77,21 @@ on_signal(int sig)
 }
 
 static void
+log_report(const struct push_job *job, const struct push_result *r)
+{
+	if (r->reported > 0)
+		log_info("guest %s: report stored", job->name);
+	else if (r->reported < 0)
+		log_warn("guest %s: no report (the figures before it stay): "
+			 "%s", job->name, r->report_error);
+}
+
+static void
 log_result(const struct push_job *job, const struct push_result *r)
 {
+	log_report(job, r);
+	if (r->report_only)
+		return;
 	if (r->ok && r->check && r->repaired[0])
 		log_warn("guest %s: checked, generation %lld serving as "
 			 "applied - NOT: drift found, repair owed", job->name,
@@ -115,7 +130,7 @@ work_once(struct pushd *pd, struct db *db)
 		log_error("guest %s: recording the outcome: %s", job.name,
 			  err.message);
 	log_result(&job, &r);
-	if (!r.ok && pd->once) {
+	if (!r.ok && !r.report_only && pd->once) {
 		pthread_mutex_lock(&pd->lock);
 		pd->failed++;
 		pthread_mutex_unlock(&pd->lock);
@@ -193,7 +208,7 @@ next_timeout_ms(struct pushd *pd, struct db *db)
 	struct hk_err err;
 	int64_t at, now = (int64_t)time(NULL);
 
-	if (store_push_next_due(db, pd->lease.checks, &at, &err) < 0 || at < 0)
+	if (store_push_next_due(db, &pd->lease, &at, &err) < 0 || at < 0)
 		return IDLE_LOOK_MS;
 	/* Due already: idle workers claimed it at the last kick, busy ones
 	 * will when they finish; a short wait, never a spin. */
@@ -311,6 +326,11 @@ setup(const struct hk_config *cfg, struct pushd *pd, char *node,
 	pd->pc.timeout_s = cfg->push_timeout;
 	pd->pc.retry_max_s = cfg->retry_max;
 	pd->pc.check_interval_s = cfg->check_interval;
+	pd->pc.report_interval_s = cfg->report_interval;
+	conf_warn_limits(cfg, &pd->warn);
+	pd->pc.warn = &pd->warn;
+	pd->pc.sendmail = cfg->warn_sendmail;
+	pd->pc.mail_to = cfg->warn_mail_to;
 	pd->pc.render.vmail_uid = cfg->vmail_uid;
 	pd->pc.render.vmail_gid = cfg->vmail_gid;
 	pd->pc.render.mail_root = cfg->mail_root;
@@ -364,6 +384,9 @@ run(struct pushd *pd, int once, int wake_fd)
 
 	pd->once = once;
 	pd->lease.checks = !once && cfg->check_interval > 0;
+	/* -1 collects the reports due too: the guests it pushes have one
+	 * due from their first push on. */
+	pd->lease.reports = cfg->report_interval > 0;
 	/* Signals go to the main thread only. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
