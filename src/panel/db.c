@@ -219,6 +219,28 @@ db_copy(struct db *db, const char *table, const char *const *cols,
 }
 
 int
+db_temp_table(struct db *db, const char *name, const char *columns,
+	      struct hk_err *err)
+{
+	char sql[1024];
+
+	if (!identifier(name) ||
+	    (size_t)snprintf(sql, sizeof(sql), "CREATE TEMPORARY TABLE IF NOT "
+			     "EXISTS %s (%s)%s", name, columns,
+			     db->be->temp_table_tail ? db->be->temp_table_tail :
+			     "") >= sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "db_temp_table: %s",
+			       name);
+	/* text made here: not a statement worth a place in a cache */
+	if (db->be->script(db->conn, sql, err) < 0)
+		return -1;
+	if (!db->be->temp_table_delete)
+		return 0;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", name);
+	return db->be->script(db->conn, sql, err);
+}
+
+int
 db_exec(struct db *db, const char *sql, const struct db_param *params, int n,
 	int64_t *changes, struct hk_err *err)
 {

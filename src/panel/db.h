@@ -81,6 +81,17 @@ int db_query(struct db *db, const char *sql, const struct db_param *params,
 	     struct hk_err *err);
 
 /*
+ * A temporary table of this connection for a transaction's bulk rows
+ * (db_copy), made with columns (an SQL column list of the caller's code)
+ * the first time, and empty whenever a transaction begins to use it:
+ * PostgreSQL truncates it at each commit (ON COMMIT DELETE ROWS), far
+ * cheaper than deleting its rows; SQLite empties it here (its DELETE of
+ * a whole table is a truncation too).  Call it inside the transaction.
+ */
+int db_temp_table(struct db *db, const char *name, const char *columns,
+		  struct hk_err *err);
+
+/*
  * Many rows into a table in one go (usually a temporary table that one
  * set-based statement then reads): n rows of the ncols columns cols, fn
  * putting row i's values into vals[0..ncols) (text it points to need

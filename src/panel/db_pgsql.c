@@ -325,6 +325,7 @@ const struct db_backend db_backend_pgsql = {
 	.rollback = pg_rollback,
 	.query = pg_query,
 	.copy = pg_copy,
+	.temp_table_tail = " ON COMMIT DELETE ROWS",
 	.migrations = db_migrations_pgsql,
 	/* on the search path, as the queries find their tables */
 	.has_table = "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 "

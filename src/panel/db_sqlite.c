@@ -481,6 +481,7 @@ const struct db_backend db_backend_sqlite = {
 	.query = sqlite_query,
 	.bulk = sqlite_bulk,
 	.copy = sqlite_copy,
+	.temp_table_delete = 1,
 	.migrations = db_migrations_sqlite,
 	.has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name = $1",

@@ -229,37 +229,79 @@ refuse_unknown(struct db *db, int64_t guest_id, const struct guest_report *r,
 			"address", u.address, NULL);
 }
 
+/* The report's mailboxes into the temporary table report_in, and the
+ * table their ids go to (report_ids), both empty when a save begins. */
+static int
+fill_report_in(struct db *db, const struct guest_report *r,
+	       struct hk_err *err)
+{
+	static const char *const cols[4] = { "local_part", "domain",
+					     "used_bytes", "messages" };
+	struct copy_ctx c = { .r = r };
+
+	if (db_temp_table(db, "report_in", "local_part TEXT NOT NULL, domain "
+			  "TEXT NOT NULL, used_bytes BIGINT NOT NULL, messages "
+			  "BIGINT NOT NULL", err) < 0 ||
+	    db_temp_table(db, "report_ids", "mailbox_id BIGINT NOT NULL, "
+			  "used_bytes BIGINT NOT NULL, messages BIGINT NOT "
+			  "NULL, state INTEGER NOT NULL", err) < 0)
+		return -1;
+	return db_copy(db, "report_in", cols, 4, r->n_mailboxes, copy_mailbox,
+		       &c, err);
+}
+
+/* Each listed address to its mailbox among the guest's domains', in one
+ * join that also says what the report changes (report_ids.state: 0 the
+ * figures stored already, 1 new figures, 2 no row yet), read before any
+ * is written; fewer rows than listed means one is unknown. */
+static int
+resolve(struct db *db, int64_t guest_id, const struct guest_report *r,
+	struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(guest_id) };
+	int64_t found = 0;
+
+	if (db_exec(db, "INSERT INTO report_ids (mailbox_id, used_bytes, "
+		    "messages, state) SELECT m.id, t.used_bytes, t.messages, "
+		    "CASE WHEN u.mailbox_id IS NULL THEN 2 WHEN u.used_bytes "
+		    "<> t.used_bytes OR u.messages <> t.messages THEN 1 ELSE 0"
+		    " END FROM report_in t JOIN domain d ON d.name = t.domain "
+		    "JOIN mailbox m ON m.domain_id = d.id AND m.local_part = "
+		    "t.local_part LEFT JOIN mailbox_usage u ON u.mailbox_id = "
+		    "m.id WHERE d.guest_id = $1", p, 1, &found, err) < 0)
+		return -1;
+	return found == (int64_t)r->n_mailboxes ? 0 :
+	    refuse_unknown(db, guest_id, r, err);
+}
+
+/*
+ * Usage rows written only where the figures changed, or are new (their
+ * at: this save's time, when they were first reported so).  Rewriting
+ * 100,000 unchanged rows every five minutes would be most of a save's
+ * cost (a PostgreSQL UPDATE of 100,000 rows alone took 0.7 s of CPU) and
+ * leave as many dead rows behind for nothing.  The new rows are inserted
+ * without looking at mailbox_usage again: PostgreSQL, planning an
+ * anti-join against a table it has no statistics for, chose to scan it
+ * once per row, a scan that grows with every row inserted.
+ */
 static int
 save_usage(struct db *db, int64_t guest_id, const struct guest_report *r,
 	   int64_t now, struct hk_err *err)
 {
-	static const char *const cols[4] = { "local_part", "domain",
-					     "used_bytes", "messages" };
-	struct db_param p[2] = { DB_INTV(guest_id), DB_INTV(now) };
-	struct copy_ctx c = { .r = r };
-	int64_t written = 0;
+	struct db_param p[1] = { DB_INTV(now) };
 
-	if (db_exec(db, "CREATE TEMPORARY TABLE IF NOT EXISTS report_in ("
-		    "local_part TEXT NOT NULL, domain TEXT NOT NULL, "
-		    "used_bytes BIGINT NOT NULL, messages BIGINT NOT NULL)",
-		    NULL, 0, NULL, err) < 0 ||
-	    db_exec(db, "DELETE FROM report_in", NULL, 0, NULL, err) < 0 ||
-	    db_copy(db, "report_in", cols, 4, r->n_mailboxes, copy_mailbox,
-		    &c, err) < 0)
+	if (fill_report_in(db, r, err) < 0 ||
+	    resolve(db, guest_id, r, err) < 0)
 		return -1;
-	if (db_exec(db, "INSERT INTO mailbox_usage (mailbox_id, used_bytes, "
-		    "messages, at) SELECT m.id, t.used_bytes, t.messages, $2 "
-		    "FROM report_in t JOIN domain d ON d.name = t.domain JOIN "
-		    "mailbox m ON m.domain_id = d.id AND m.local_part = "
-		    "t.local_part WHERE d.guest_id = $1 ON CONFLICT "
-		    "(mailbox_id) DO UPDATE SET used_bytes = "
-		    "excluded.used_bytes, messages = excluded.messages, at = "
-		    "excluded.at", p, 2, &written, err) < 0)
+	if (db_exec(db, "UPDATE mailbox_usage SET used_bytes = t.used_bytes, "
+		    "messages = t.messages, at = $1 FROM report_ids t WHERE "
+		    "t.state = 1 AND mailbox_usage.mailbox_id = t.mailbox_id",
+		    p, 1, NULL, err) < 0 ||
+	    db_exec(db, "INSERT INTO mailbox_usage (mailbox_id, used_bytes, "
+		    "messages, at) SELECT mailbox_id, used_bytes, messages, $1"
+		    " FROM report_ids WHERE state = 2", p, 1, NULL, err) < 0)
 		return -1;
-	if (written != (int64_t)r->n_mailboxes)
-		return refuse_unknown(db, guest_id, r, err);
-	/* not kept between reports: the next save fills it afresh */
-	return db_exec(db, "DELETE FROM report_in", NULL, 0, NULL, err);
+	return 0;
 }
 
 int
