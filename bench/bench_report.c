@@ -12,16 +12,19 @@
  * then:
  *   - parses the report as pushd will (json_loads + report_from_json),
  *     for the record;
- *   - the yardstick: one SELECT of the guest's mailboxes and their
- *     domains, every row the store touches read once, on the same
- *     connection;
  *   - reads alone: a reader on a second connection, each read a page of
- *     100 mailboxes through store_mailbox_list and the same page joined
+ *     100 mailboxes through store_mailbox_list or the same page joined
  *     to its usage (the list's next shape), READ_GAP_US apart, quiet;
- *   - the stores: the first (usage inserted) and -r more (usage
- *     overwritten, the figures changed each time), the reader going on
- *     all the while; the reads' p99 during them is judged.
- * Each figure is printed with its ratio to the goal and to the yardstick.
+ *   - the stores, the reader going on all the while: the first (every
+ *     usage row new), -r with every mailbox's usage changed, -r with 5 %
+ *     changed; each timed beside the yardstick measured just before it,
+ *     one SELECT of every row the store touches (the guest's mailboxes
+ *     and their domains) on the same connection, and with the CPU time
+ *     it took (this thread's, plus PostgreSQL's server process's, from
+ *     /proc: on a shared machine wall time is that times the wait for a
+ *     core);
+ *   - the reads' p99 during the stores, against the goal and the quiet
+ *     p99.
  */
 #include "config.h"
 

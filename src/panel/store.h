@@ -616,9 +616,11 @@ int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 struct guest_report;
 /*
  * One transaction: the latest figures (guest_report, overwritten), a
- * step-0 sample at now, each listed mailbox's usage (mailbox_usage,
- * overwritten; a mailbox of the guest the report does not list keeps the
- * figures it had, with their `at`), report_error cleared; then the
+ * step-0 sample at now, each listed mailbox's usage (mailbox_usage, one
+ * row per mailbox, overwritten where the figures changed; its at is when
+ * the guest first reported them, so they hold as of guest_report.at for
+ * every mailbox that report listed; a mailbox of the guest the report
+ * does not list keeps the figures it had), report_error cleared; then the
  * guest's series downsampled: step-0 samples older than 48 hours folded,
  * a whole hour at a time, into step-3600 rows (at: the hour's start;
  * gauges - filesystem, mailboxes, load - their mean, the queue's figures

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* test_report_store.c - store_report_save() and store_report_refused() on
  * each backend (fixture.h): the latest figures overwritten, one sample
- * per save, mailbox usage overwritten (a mailbox not listed keeps its
- * own), a report naming a mailbox that is not the guest's refused with
- * nothing written, the series folded into hourly rows after 48 hours and
- * dropped after 400 days (times passed in, no sleeping), a guest deleted
- * refused cleanly; and db_copy(), the bulk primitive under it, storing
- * text COPY must escape exactly. */
+ * per save, mailbox usage overwritten where it changed (a mailbox not
+ * listed keeps its own), a report naming a mailbox that is not the
+ * guest's refused with nothing written, the series folded into hourly
+ * rows after 48 hours and dropped after 400 days (times passed in, no
+ * sleeping), a guest deleted refused cleanly; and db_copy() and
+ * db_temp_table(), the bulk primitives under it: text COPY must escape
+ * stored exactly, a temporary table empty at each use. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -180,6 +181,19 @@ test_overwrite(void **state)
 	assert_int_equal(USAGE(f, "hanako", "used_bytes"), 250);
 	assert_int_equal(USAGE(f, "hanako", "at"), T0 + 310);
 	assert_int_equal(q(f, "SELECT mailboxes FROM guest_report"), 1);
+	/* the same figures again: the row is not rewritten, its at stays
+	 * when they were first reported */
+	report(&r, 6000, 0, "null", 0.5, "[[\"taro@demo.example\",170,5],"
+	       "[\"hanako@demo.example\",250,4]]");
+	save(f, 1, &r, T0 + 910);
+	assert_int_equal(USAGE(f, "taro", "at"), T0 + 610);
+	assert_int_equal(USAGE(f, "hanako", "at"), T0 + 310);
+	assert_int_equal(q(f, "SELECT at FROM guest_report"), T0 + 910);
+	/* one figure of two changed is a change */
+	report(&r, 6000, 0, "null", 0.5, "[[\"taro@demo.example\",170,6]]");
+	save(f, 1, &r, T0 + 1210);
+	assert_int_equal(USAGE(f, "taro", "messages"), 6);
+	assert_int_equal(USAGE(f, "taro", "at"), T0 + 1210);
 }
 
 /* Refused: what was stored before stays, all of it. */
@@ -438,13 +452,19 @@ test_copy(void **state)
 	struct hk_err err;
 
 	assert_int_equal(db_begin(f->db, 1, &err), 0);
-	assert_int_equal(db_exec(f->db, "CREATE TEMPORARY TABLE copy_t (n "
-				 "BIGINT, t TEXT)", NULL, 0, NULL, &err), 0);
+	assert_int_equal(db_temp_table(f->db, "copy_t", "n BIGINT, t TEXT",
+				       &err), 0);
 	assert_int_equal(db_copy(f->db, "copy_t", cols, 2, 4, copy_one, &c,
 				 &err), 0);
 	assert_int_equal(q(f, "SELECT COUNT(*) FROM copy_t"), 4);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(copied(f, i - 1, c.text[i]), 1);
+	assert_int_equal(db_commit(f->db, &err), 0);
+	/* the next transaction finds the table there and empty */
+	assert_int_equal(db_begin(f->db, 1, &err), 0);
+	assert_int_equal(db_temp_table(f->db, "copy_t", "n BIGINT, t TEXT",
+				       &err), 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM copy_t"), 0);
 	/* a row that fails stops the copy, and the caller's failure is it */
 	hk_err_clear(&err);
 	assert_int_equal(db_copy(f->db, "copy_t", cols, 2, 4, copy_fail, &c,
