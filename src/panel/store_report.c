@@ -221,6 +221,9 @@ refuse_unknown(struct db *db, int64_t guest_id, const struct guest_report *r,
 		     "= t.domain AND m.local_part = t.local_part) LIMIT 1", p,
 		     1, take_unknown, &u, NULL, err) < 0)
 		return -1;
+	if (u.address[0] == '\0')	/* every one known: one listed twice */
+		return hk_fail(err, HK_EINTERNAL, NULL, "a report's mailboxes "
+			       "matched %zu rows, not as many", r->n_mailboxes);
 	for (i = 0; i < r->n_mailboxes; i++)
 		if (strcmp(r->mailboxes[i].address, u.address) == 0)
 			break;
