@@ -633,6 +633,35 @@ int store_import_alias_put(struct db *db, const struct domain_ref *ref,
 int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);
 
+/* --- what guests report (store_report.c; the report: report.h) --- */
+struct guest_report;
+/*
+ * One transaction: the latest figures (guest_report, overwritten), a
+ * step-0 sample at now, each listed mailbox's usage (mailbox_usage, one
+ * row per mailbox, overwritten where the figures changed; its at is when
+ * the guest first reported them, so they hold as of guest_report.at for
+ * every mailbox that report listed; a mailbox of the guest the report
+ * does not list keeps the figures it had), report_error cleared; then the
+ * guest's series downsampled: step-0 samples older than 48 hours folded,
+ * a whole hour at a time, into step-3600 rows (at: the hour's start;
+ * gauges - filesystem, mailboxes, load - their mean, the queue's figures
+ * their maximum), step-3600 rows older than 400 days dropped.  r is as
+ * report_from_json() left it (no address twice).  An address that is
+ * not a mailbox of a domain on this guest is refused (HK_EINVAL, field
+ * "report.mailboxes[i][0]", reason report_unknown_mailbox, the address
+ * as param) and nothing is written; a guest that is no more is
+ * HK_ENOTFOUND (no_such_guest).
+ */
+int store_report_save(struct db *db, int64_t guest_id,
+		      const struct guest_report *r, int64_t now,
+		      struct hk_err *err);
+/* A report refused or not had: guest.report_error (why, cut to
+ * STORE_REPORT_ERROR_MAX bytes, anything not UTF-8 text as '?') and
+ * report_error_at; the figures stay.  HK_ENOTFOUND for no such guest. */
+#define STORE_REPORT_ERROR_MAX	1000
+int store_report_refused(struct db *db, int64_t guest_id, const char *why,
+			 int64_t now, struct hk_err *err);
+
 /* --- import jobs, whatever the door (store_importjob.c) --- */
 /* The longest file name a job keeps, whichever door it came through. */
 #define IMPORT_FILENAME_MAX	200
