@@ -19,13 +19,14 @@
 #include "conf.h"
 #include "store.h"
 
-/* The fitted series: (guest id, at, value) rows, by guest then at. */
+/* The project's series, (guest id, at, fs_bytes_used, mailbox_bytes)
+ * rows by guest then at: each guest's mailbox_bytes fitted and added to
+ * the project's line, the guest's own fs_bytes_used fitted too. */
 struct fit_rows {
-	struct capacity_point *p;
+	struct capacity_point *mb, *fs;
 	size_t n, cap;
-	int64_t gid;
-	int64_t now;
-	struct capacity_line *sum;
+	int64_t gid, guest_id, now;
+	struct capacity_line *disk, *project;
 };
 
 static void
@@ -35,9 +36,27 @@ fit_flush(struct fit_rows *f)
 
 	if (f->n == 0)
 		return;
-	capacity_fit(f->p, f->n, f->now, &l);
-	capacity_line_add(f->sum, &l);
+	capacity_fit(f->mb, f->n, f->now, &l);
+	capacity_line_add(f->project, &l);
+	if (f->gid == f->guest_id)
+		capacity_fit(f->fs, f->n, f->now, f->disk);
 	f->n = 0;
+}
+
+static int
+fit_grow(struct fit_rows *f, struct hk_err *err)
+{
+	size_t cap = f->cap ? 2 * f->cap : 2048;
+	void *mb = realloc(f->mb, cap * sizeof(*f->mb)), *fs;
+
+	if (mb != NULL)
+		f->mb = mb;
+	fs = mb ? realloc(f->fs, cap * sizeof(*f->fs)) : NULL;
+	if (fs == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	f->fs = fs;
+	f->cap = cap;
+	return 0;
 }
 
 static int
@@ -49,54 +68,38 @@ fit_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	if (gid != f->gid)
 		fit_flush(f);
 	f->gid = gid;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 1024;
-		void *p = realloc(f->p, cap * sizeof(*f->p));
-
-		if (p == NULL)
-			return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
-		f->p = p;
-		f->cap = cap;
-	}
-	f->p[f->n].at = strtoll(row->vals[1], NULL, 10);
-	f->p[f->n].value = strtod(row->vals[2], NULL);
+	if (f->n == f->cap && fit_grow(f, err) < 0)
+		return -1;
+	f->mb[f->n].at = f->fs[f->n].at = strtoll(row->vals[1], NULL, 10);
+	f->fs[f->n].value = strtod(row->vals[2], NULL);
+	f->mb[f->n].value = strtod(row->vals[3], NULL);
 	f->n++;
 	return 0;
 }
-
-#define SAMPLES_SINCE \
-	"s.step IN (0, 3600) AND s.at > $2 AND s.at <= $3"
 
 int
 store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
 		     int64_t now, struct capacity_line *disk,
 		     struct capacity_line *project, struct hk_err *err)
 {
-	struct db_param p[3] = { DB_INTV(guest_id),
+	struct db_param p[3] = { DB_INTV(project_id),
 				 DB_INTV(now - CAPACITY_WINDOW_S),
 				 DB_INTV(now) };
-	struct fit_rows f = { .now = now, .gid = -1, .sum = disk };
+	struct fit_rows f = { .gid = -1, .guest_id = guest_id, .now = now,
+			      .disk = disk, .project = project };
 	int rc;
 
 	*disk = (struct capacity_line){ CAPACITY_NOT_ENOUGH_DATA, 0, 0 };
 	*project = *disk;
-	rc = db_query(db, "SELECT s.guest_id, s.at, s.fs_bytes_used FROM "
-		      "guest_sample s WHERE s.guest_id = $1 AND "
-		      SAMPLES_SINCE " ORDER BY s.at", p, 3, fit_row, &f, NULL,
-		      err);
+	/* one read for both lines: one index range per guest and step */
+	rc = db_query(db, "SELECT s.guest_id, s.at, s.fs_bytes_used, "
+		      "s.mailbox_bytes FROM guest g JOIN guest_sample s ON "
+		      "s.guest_id = g.id WHERE g.project_id = $1 AND s.step IN "
+		      "(0, 3600) AND s.at > $2 AND s.at <= $3 ORDER BY "
+		      "s.guest_id, s.at", p, 3, fit_row, &f, NULL, err);
 	fit_flush(&f);
-	f.sum = project;
-	f.gid = -1;
-	p[0] = DB_INTV(project_id);
-	/* one index walk per guest of the project */
-	if (rc == 0)
-		rc = db_query(db, "SELECT s.guest_id, s.at, s.mailbox_bytes "
-			      "FROM guest g JOIN guest_sample s ON s.guest_id "
-			      "= g.id WHERE g.project_id = $1 AND "
-			      SAMPLES_SINCE " ORDER BY s.guest_id, s.at", p, 3,
-			      fit_row, &f, NULL, err);
-	fit_flush(&f);
-	free(f.p);
+	free(f.mb);
+	free(f.fs);
 	return rc;
 }
 
