@@ -8,12 +8,14 @@
  * and averaged), scoped by actor; the warnings listing. */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -388,6 +390,89 @@ test_project_days(void **state)
 	json_decref(c);
 }
 
+struct racer {
+	struct db *db;
+	int rc;
+	json_t *changes;
+	struct hk_err err;
+};
+
+static void *
+race_eval(void *arg)
+{
+	struct racer *r = arg;
+
+	r->rc = store_warn_eval(r->db, 2, &limits, NOW, &r->changes, &r->err);
+	return NULL;
+}
+
+static struct db *
+connect(struct fixture *f)
+{
+	struct hk_err err;
+	struct db *db = db_open(f->url, &err);
+
+	if (db == NULL)
+		fail_msg("%s", err.message);
+	return db;
+}
+
+/* PostgreSQL: another node raises project_days for the same project while
+ * this one evaluates: it waits on the project's row, then finds that
+ * warning open (no second row, no unique-index failure).  The other node
+ * is connection b, its transaction held open by hand until this one is
+ * seen waiting. */
+static void
+test_project_days_race(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct fig g = { GB, 99 * GB, 0, -1, GB + 47 * GB / 100 };
+	struct racer r = { .rc = -2 };
+	struct hk_err err;
+	struct db *b, *watch;
+	pthread_t t;
+	json_t *obj = NULL;
+	int64_t waiting = 0;
+	time_t deadline;
+
+	if (f->pgname[0] == '\0')
+		skip();		/* SQLite: one writer at a time anyway */
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g2, &obj, &err), 0);
+	json_decref(obj);
+	for (int h = 0; h < 48; h++)
+		sample(f, 2, 3600, NOW - (47 - h) * HOUR, GB + h * GB / 100,
+		       GB + h * GB / 100);
+	report(f, 2, NOW, &g);
+	exec(f, "UPDATE project SET max_storage_bytes = 3870000000", NULL, 0);
+	b = connect(f);
+	watch = connect(f);
+	assert_int_equal(db_begin(b, 1, &err), 0);
+	assert_int_equal(store_limit_lock(b, 1, &err), 0);
+	assert_int_equal(db_exec(b, "INSERT INTO warning (guest_id, project_id,"
+				 " kind, object, value, threshold, started_at) "
+				 "VALUES (NULL, 1, 'project_days', 'lab', 10, "
+				 "30, 1)", NULL, 0, NULL, &err), 0);
+	r.db = f->db;
+	assert_int_equal(pthread_create(&t, NULL, race_eval, &r), 0);
+	deadline = time(NULL) + 30;
+	while (waiting == 0 && time(NULL) < deadline)
+		assert_int_equal(db_query_int(watch, "SELECT COUNT(*) FROM "
+			"pg_stat_activity WHERE datname = current_database() "
+			"AND wait_event_type = 'Lock'", NULL, 0, &waiting,
+			&err), 0);
+	assert_int_equal(waiting, 1);
+	assert_int_equal(db_commit(b, &err), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	db_close(b);
+	db_close(watch);
+	if (r.rc != 0)
+		fail_msg("store_warn_eval: %s", r.err.message);
+	assert_null(r.changes);		/* the open row kept, nothing raised */
+	assert_int_equal(count(f, "project_days", 0), 1);
+}
+
 static json_t *
 capacity(struct fixture *f, const struct hk_actor *a, const char *guest,
 	 int64_t since, int64_t step, int64_t now)
@@ -665,6 +750,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_disk_used), T(test_queue), T(test_disk_days),
 		T(test_mailbox_quota), T(test_project_days),
+		T(test_project_days_race),
 		T(test_capacity_empty), T(test_capacity_figures),
 		T(test_capacity_series), T(test_capacity_average),
 		T(test_capacity_scoped), T(test_warnings_list),
