@@ -254,15 +254,16 @@ main(int argc, char **argv)
 	int guests = argc > 2 ? atoi(argv[2]) : 10, n = 1000, applied;
 	int64_t now = (int64_t)time(NULL);
 	struct hk_actor admin = { .is_admin = 1 };
-	struct timing y, c[3];
-	size_t pts[3] = { 0, 0, 0 };
+	struct timing y, c[4];
+	size_t pts[4] = { 0, 0, 0, 0 };
 	struct hk_err err;
 	struct db *db;
-	const char *what[3] = { "last 30 days as stored (the default)",
+	const char *what[4] = { "last 30 days as stored (since 0, step 0)",
+				"last 30 days, hourly (step 3600)",
 				"400 days, daily averages (step 86400)",
 				"400 days as stored (step 0)" };
-	int64_t since[3] = { 0, now - 401 * 86400LL, now - 401 * 86400LL };
-	int64_t step[3] = { 0, 86400, 0 };
+	int64_t since[4] = { 0, 0, now - 401 * 86400LL, now - 401 * 86400LL };
+	int64_t step[4] = { 0, 3600, 86400, 0 };
 	int pg;
 
 	if (argc < 2 || guests < 1) {
@@ -282,12 +283,12 @@ main(int argc, char **argv)
 		die("analyze", &err);
 	show_plans(db, pg, now);
 	y = timed(db, &admin, n, -1, -1, now, NULL);
-	for (int i = 0; i < 3; i++)
-		c[i] = timed(db, &admin, i == 2 ? n / 5 : n, since[i], step[i],
+	for (int i = 0; i < 4; i++)
+		c[i] = timed(db, &admin, i == 3 ? n / 5 : n, since[i], step[i],
 			     now, &pts[i]);
 	printf("  yardstick store_guest_get: p50 %.3f ms  p99 %.3f ms  "
 	       "(cpu %.3f ms a call)\n", y.p50, y.p99, y.cpu);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		printf("  capacity, %s, %zu points:\n    p50 %.3f ms  p99 %.3f "
 		       "ms  max %.3f ms  (cpu %.3f ms a call; p99 %.0fx the "
 		       "yardstick's)  goal p99 <= %.0f ms: %s\n", what[i],
