@@ -662,6 +662,38 @@ test_capacity_average(void **state)
 	json_decref(o);
 }
 
+/* Flat figures over two days: not growing, no days; no limit: none. */
+static void
+test_capacity_not_growing(void **state)
+{
+	struct fixture *f = *state;
+	struct fig g = { 5 * GB, 5 * GB, 0, -1, GB };
+	json_t *o;
+
+	for (int h = 0; h < 48; h++)
+		sample(f, 1, 3600, NOW - (47 - h) * HOUR, 5 * GB - h, GB);
+	report(f, 1, NOW, &g);
+	exec(f, "UPDATE project SET max_storage_bytes = 2000000000", NULL, 0);
+	o = capacity(f, &f->admin, "g1", 0, 0, NOW);
+	assert_string_equal(json_string_value(at(o, "disk", "trend")),
+			    "not_growing");
+	assert_true(json_is_null(at(o, "disk", "days_to_full")));
+	assert_true(json_real_value(at(o, "disk", "percent")) == 50.0);
+	assert_string_equal(json_string_value(at(o, "project_storage",
+						 "trend")), "not_growing");
+	assert_true(json_is_null(at(o, "project_storage", "days_to_limit")));
+	json_decref(o);
+	/* a day of samples is not enough */
+	exec(f, "DELETE FROM guest_sample WHERE at < 1764680000 - 23 * 3600",
+	     NULL, 0);
+	o = capacity(f, &f->admin, "g1", 0, 0, NOW);
+	assert_string_equal(json_string_value(at(o, "disk", "trend")),
+			    "not_enough_data");
+	assert_string_equal(json_string_value(at(o, "project_storage",
+						 "trend")), "not_enough_data");
+	json_decref(o);
+}
+
 /* An owner of another project: 404 exactly as for no guest at all. */
 static void
 test_capacity_scoped(void **state)
@@ -753,6 +785,7 @@ main(void)
 		T(test_project_days_race),
 		T(test_capacity_empty), T(test_capacity_figures),
 		T(test_capacity_series), T(test_capacity_average),
+		T(test_capacity_not_growing),
 		T(test_capacity_scoped), T(test_warnings_list),
 	};
 
