@@ -76,13 +76,17 @@ for k in $(seq 0 $((total / mail)) $((total - 1)) | head -n "$mail"); do
 done
 delivered() {
 	local c
-	c=$(grep -c 'status=sent.*dovecot-lmtp' \
+	c=$(grep -c 'dovecot-lmtp.*status=sent' \
 		"$HK_GUEST_ROOT/$guest/log/postfix.log" || true)
 	[ "$c" -ge "$mail" ]
 }
 deadline=$((SECONDS + 120))
 until delivered; do
-	[ $SECONDS -lt $deadline ] || { echo "$0: mail not delivered" >&2; exit 1; }
+	[ $SECONDS -lt $deadline ] || {
+		echo "$0: mail not delivered; the guest's mail log ends:" >&2
+		tail -n 5 "$HK_GUEST_ROOT/$guest/log/postfix.log" >&2
+		exit 1
+	}
 	sleep 0.5
 done
 
