@@ -4,8 +4,8 @@
 # installs what is needed, builds, runs the unit tests (plain and under
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
 # integration tests on real nginx, postfix, dovecot and sshd guests: end to
-# end, faults (a guest off, pushd killed, bad bundles, drift, a changed host
-# key) and two pushd nodes on PostgreSQL.
+# end, the agent's report, faults (a guest off, pushd killed, bad bundles,
+# drift, a changed host key) and two pushd nodes on PostgreSQL.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -139,6 +139,9 @@ on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
 
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
+
+step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
+HK_LABEL=sqlite tests/integration/report.sh build
 
 step "integration: end to end on real guests (PostgreSQL)"
 on_pg hakomail_e2e tests/integration/e2e.sh build
