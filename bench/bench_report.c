@@ -360,7 +360,7 @@ static double
 one_read(struct reader *rd, unsigned long x)
 {
 	char dom[64], after[32];
-	struct page_in page = { dom, after, 100, NULL, -1 };
+	struct page_in page = { dom, after, 100, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 	struct db_param p[2];
 	struct hk_err err;

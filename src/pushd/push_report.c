@@ -77,7 +77,7 @@ keep(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 		return -1;
 	}
 	if (rc < 0) {
-		snprintf(why, sizeof(why), "report refused: %s%s%s",
+		snprintf(why, sizeof(why), "report refused: %s%s%.400s",
 			 rerr.field, rerr.field[0] ? ": " : "", rerr.message);
 		return refused(db, job, res, why, err);
 	}
@@ -100,7 +100,7 @@ push_report(struct db *db, const struct push_cfg *cfg,
 	if (push_ssh(cfg, job, "report", NULL, 0, &ans, &perr) < 0)
 		return refused(db, job, res, perr.message, err);
 	if (!ans.ok) {
-		snprintf(why, sizeof(why), "%s: %s", ans.state, ans.error);
+		snprintf(why, sizeof(why), "%s: %.480s", ans.state, ans.error);
 		push_ssh_answer_free(&ans);
 		return refused(db, job, res, why, err);
 	}
