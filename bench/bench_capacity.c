@@ -11,8 +11,9 @@
  *
  * Before timing it shows that the series is read through its primary key
  * (guest_id, step, at): each backend's plan of the store's reads (after
- * ANALYZE), each guest in a project of its own as most are.  bench/capacity.sh runs it
- * on each backend; a benchmark, not a test: a MISS still exits 0.
+ * ANALYZE), each guest in a project of its own as most are.
+ * bench/capacity.sh runs it on each backend; a benchmark, not a test: a
+ * MISS still exits 0.
  */
 #include "config.h"
 
@@ -62,8 +63,8 @@ seed_guest(struct db *db, int64_t gid, int64_t now)
 		    "fs_bytes_total, fs_bytes_used, fs_inodes_total, "
 		    "fs_inodes_used, q_active, q_deferred, q_hold, "
 		    "q_oldest_deferred_s, mailboxes, mailbox_bytes, load1) "
-		    "WITH RECURSIVE h(i) AS (SELECT CAST(0 AS BIGINT) UNION ALL SELECT i + 1 "
-		    "FROM h WHERE i < " "9599) SELECT $1, 3600, $2 + i * 3600, "
+		    "WITH RECURSIVE h(i) AS (SELECT CAST(0 AS BIGINT) UNION "
+		    "ALL SELECT i + 1 FROM h WHERE i < 9599) SELECT $1, 3600, $2 + i * 3600, "
 		    "2000000000000, 100000000000 + i * 41666666 + (i % 24) * "
 		    "10000000, 100000000, 1000000 + i, i % 5, i % 50, 0, NULL, "
 		    "1000, 90000000000 + i * 41666666, 0.25 FROM h", p, 2,
@@ -72,8 +73,8 @@ seed_guest(struct db *db, int64_t gid, int64_t now)
 		    "fs_bytes_total, fs_bytes_used, fs_inodes_total, "
 		    "fs_inodes_used, q_active, q_deferred, q_hold, "
 		    "q_oldest_deferred_s, mailboxes, mailbox_bytes, load1) "
-		    "WITH RECURSIVE h(i) AS (SELECT CAST(0 AS BIGINT) UNION ALL SELECT i + 1 "
-		    "FROM h WHERE i < 575) SELECT $1, 0, $2 + i * 300, "
+		    "WITH RECURSIVE h(i) AS (SELECT CAST(0 AS BIGINT) UNION "
+		    "ALL SELECT i + 1 FROM h WHERE i < 575) SELECT $1, 0, $2 + i * 300, "
 		    "2000000000000, 500000000000 + i * 347222, 100000000, "
 		    "1010000 + i, 1, 3, 0, 120, 1000, 490000000000 + i * "
 		    "347222, 0.5 FROM h", (struct db_param[]){ p[0], p[2] },

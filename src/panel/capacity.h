@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define CAPACITY_WINDOW_S	(30 * 86400)	/* the samples fitted */
-#define CAPACITY_MIN_SPAN_S	86400		/* fewer: not enough data */
+#define CAPACITY_MIN_SPAN_S	86400	/* shorter: not enough data */
 
 enum capacity_trend {
 	CAPACITY_OK,			/* growing: days is a figure */

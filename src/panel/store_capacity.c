@@ -17,7 +17,7 @@
 #include "store.h"
 
 /* x rounded to a hundredth (per 100: percentages) or a tenth (per 10:
- * days); divided, not multiplied by 0.1, which would give 0.30000000000000004. */
+ * days); divided, for 3 * 0.1 is 0.30000000000000004. */
 static json_t *
 rounded(double x, int per)
 {

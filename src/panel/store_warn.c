@@ -446,7 +446,8 @@ store_warnings_list(struct db *db, const struct hk_actor *actor, int all,
 	*out = NULL;
 	if (db_query_json(db, "SELECT " WARN_COLS "WHERE ($1 < 0 OR "
 			  "w.project_id = $1) AND ($2 = 1 OR w.ended_at IS "
-			  "NULL) ORDER BY w.started_at DESC, w.id DESC LIMIT $3",
+			  "NULL) ORDER BY w.started_at DESC, w.id DESC LIMIT "
+			  "$3",
 			  p, 3, out, err) < 0) {
 		*out = NULL;
 		return -1;

@@ -469,7 +469,7 @@ test_project_days_race(void **state)
 	db_close(watch);
 	if (r.rc != 0)
 		fail_msg("store_warn_eval: %s", r.err.message);
-	assert_null(r.changes);		/* the open row kept, nothing raised */
+	assert_null(r.changes);	/* the open row kept, nothing raised */
 	assert_int_equal(count(f, "project_days", 0), 1);
 }
 
