@@ -17,13 +17,17 @@ _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	       "a cursor holds a local part, a domain or an address");
 
 /* used_bytes, messages and usage_at: as the guest's Dovecot last
- * counted them (its report), null until it has. */
+ * counted them (its report), null until it has.  A usage row is written
+ * only when its figures change (store_report.c): they hold as of the
+ * guest's latest report. */
 #define MAILBOX_SELECT \
 	"SELECT m.local_part || '@' || d.name AS address, m.local_part, " \
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
-	"m.updated_at, u.used_bytes, u.messages, u.at AS usage_at " \
+	"m.updated_at, u.used_bytes, u.messages, CASE WHEN u.mailbox_id " \
+	"IS NULL THEN NULL ELSE COALESCE(r.at, u.at) END AS usage_at " \
 	"FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
-	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id "
+	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id " \
+	"LEFT JOIN guest_report r ON r.guest_id = d.guest_id "
 
 static int
 insert_mailbox(struct db *db, const struct domain_ref *ref,
