@@ -15,8 +15,8 @@
  *
  * The modules form a tree: agent_main.c reads the command and answers
  * JSON; agent_apply.c does the file work (agent_apply.h); below it,
- * agent_sums.c checksums what postmap built and agent_mta.c runs the mail
- * programs.  This header holds only what they all share.
+ * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
+ * programs and agent_trash.c moves deleted mailboxes' maildirs.  This header holds only what they all share.
  */
 #ifndef HK_AGENT_H
 #define HK_AGENT_H
@@ -28,6 +28,7 @@
 #include "err.h"
 
 #define AGENT_STATEDIR	"/var/lib/hakomail"
+#define AGENT_MAILROOT	"/var/mail/vhosts"	/* the panel's [mail] mail_root */
 #define AGENT_MAPTYPE	"cdb"
 #define AGENT_GROUP	"dovecot"
 #define AGENT_GEN_MAX	((uint64_t)INT64_MAX)	/* fits a JSON integer */
@@ -41,6 +42,7 @@ struct agent_conf {
 	char doveadm[AGENT_DIR_MAX + 16];	/* run only if present */
 	const char *group;	/* group that may read passwd */
 	const char *confdir;	/* Postfix config dir (-c), or NULL */
+	const char *mailroot;	/* the homes' root (-m), mapsyntax_path() */
 };
 
 /* What STATEDIR/current serves; sha256 indexed like bundle_names. */

@@ -2,8 +2,12 @@
 /*
  * agent_main.c - hakomail-agent's command line and its one JSON answer.
  *
- *   hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] [-P SBINDIR]
- *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] init|apply|status
+ *   hakomail-agent [-s STATEDIR] [-m MAILROOT] [-t cdb|hash|lmdb]
+ *                  [-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR]
+ *                  init|apply|status
+ *
+ * MAILROOT (default /var/mail/vhosts) must be the panel's [mail]
+ * mail_root: the deleted mailboxes' maildirs are moved below it.
  *
  * Installed as the forced command of the panel's key in authorized_keys:
  *   command="/usr/sbin/hakomail-agent -s /var/lib/hakomail",restrict ssh-...
@@ -34,7 +38,8 @@
 #include "mapsyntax.h"
 #include "strbuf.h"
 
-#define USAGE "usage: hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] " \
+#define USAGE "usage: hakomail-agent [-s STATEDIR] [-m MAILROOT] " \
+	"[-t cdb|hash|lmdb] " \
 	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] init|apply|status"
 #define GROUP_MAX	32
 
@@ -83,6 +88,12 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 				       "absolute path");
 		conf->statedir = arg;
 		return 0;
+	case 'm':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "m", "-m: not a clean "
+				       "absolute path");
+		conf->mailroot = arg;
+		return 0;
 	case 't':
 		if (!maptype_ok(arg))
 			return hk_fail(err, HK_EINVAL, "t", "-t: map type must "
@@ -117,6 +128,7 @@ conf_defaults(struct agent_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
 	conf->statedir = AGENT_STATEDIR;
+	conf->mailroot = AGENT_MAILROOT;
 	conf->maptype = AGENT_MAPTYPE;
 	conf->group = AGENT_GROUP;
 	snprintf(conf->postmap, sizeof(conf->postmap), "%s", HK_POSTMAP_PATH);
@@ -134,7 +146,7 @@ parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "s:t:P:g:c:")) != -1)
+	while ((opt = getopt(argc, argv, "s:m:t:P:g:c:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
 	if (ssh != NULL && optind != argc)

@@ -20,9 +20,9 @@ _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
 	"m.updated_at FROM mailbox m JOIN domain d ON d.id = m.domain_id "
 
-static int
-insert_mailbox(struct db *db, const struct domain_ref *ref,
-	       const struct mailbox_in *in, struct hk_err *err)
+int
+store_mailbox_insert(struct db *db, const struct domain_ref *ref,
+		     const struct mailbox_in *in, struct hk_err *err)
 {
 	int64_t now = (int64_t)time(NULL), n = 0, quota = in->quota_bytes;
 	struct db_param p[7] = { DB_INTV(ref->id), DB_TXT(in->local_part),
@@ -94,7 +94,7 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	*out = NULL;
 	if (store_domain_ref(db, actor, in->domain, &ref, err) < 0 ||
-	    insert_mailbox(db, &ref, in, err) < 0 ||
+	    store_mailbox_insert(db, &ref, in, err) < 0 ||
 	    get_mailbox(db, in, out, err) < 0 ||
 	    store_audit(db, actor, "mailbox.add", json_string_value(
 		json_object_get(*out, "address")), ref.project_id,
@@ -194,12 +194,12 @@ store_mailbox_update(struct db *db, const struct hk_actor *actor,
 int
 store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 		     const char *local_part, const char *domain,
-		     struct hk_err *err)
+		     int64_t purge_after_s, json_t **trash, struct hk_err *err)
 {
 	char addr[MAPSYNTAX_LOCAL_MAX + MAPSYNTAX_DOMAIN_MAX + 2];
 	struct db_param p[2] = { DB_TXT(local_part) };
 	struct domain_ref ref;
-	json_t *before = NULL;
+	json_t *before = NULL, *t = NULL;
 
 	if (actor->read_only)
 		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
@@ -207,18 +207,31 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
-	    select_mailbox(db, -1, local_part, domain, &before, err) < 0)
+	    select_mailbox(db, -1, local_part, domain, &before, err) < 0 ||
+	    store_trash_put(db, &ref, local_part, domain, (int64_t)time(NULL),
+			    purge_after_s, &t, err) < 0)
 		goto fail;
 	p[1] = DB_INTV(ref.id);
 	if (db_exec(db, "DELETE FROM mailbox WHERE local_part = $1 AND "
 		    "domain_id = $2", p, 2, NULL, err) < 0 ||
 	    store_guest_bump(db, &ref, err) < 0)
 		goto fail;
+	/* The audit says where the mail went and until when. */
+	json_object_set(before, "trash", t);
 	/* The audit takes `before`: the address must outlive it. */
 	snprintf(addr, sizeof(addr), "%s@%s", local_part, domain);
-	return store_commit_change(db, actor, "mailbox.delete", addr,
-				   ref.project_id, before, NULL, err);
+	if (store_commit_change(db, actor, "mailbox.delete", addr,
+				ref.project_id, before, NULL, err) < 0) {
+		json_decref(t);
+		return -1;
+	}
+	if (trash != NULL)
+		*trash = t;
+	else
+		json_decref(t);
+	return 0;
 fail:
+	json_decref(t);
 	return store_abort(db, before);
 }
 

@@ -141,14 +141,17 @@ test_mailbox_delete(void **state)
 	int64_t g = gen(f);
 
 	assert_int_equal(store_mailbox_delete(f->db, &stranger, "matsui",
-					      "pc1.example", &err), -1);
+					      "pc1.example", 86400,
+					      NULL, &err), -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
 	assert_int_equal(store_mailbox_delete(f->db, &f->admin, "nosuch",
-					      "pc1.example", &err), -1);
+					      "pc1.example", 86400,
+					      NULL, &err), -1);
 	assert_string_equal(err.field, "address");
 	assert_int_equal(gen(f), g);
 	assert_int_equal(store_mailbox_delete(f->db, &f->admin, "matsui",
-					      "pc1.example", &err), 0);
+					      "pc1.example", 86400,
+					      NULL, &err), 0);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox"), 0);
 	assert_int_equal(gen(f), g + 1);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE "
