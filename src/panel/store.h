@@ -497,6 +497,14 @@ int store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 			  const char *local, const char *domain,
 			  int64_t trash_id, int64_t now, json_t **out,
 			  struct hk_err *err);
+/* In the caller's write transaction, for store_mailbox_restore: the trash
+ * row of local@domain (trash_id, 0: the newest) still restorable at now
+ * to ref's guest, replaced by its restore row; *row gets {"id",
+ * "password_hash", "name", "quota_bytes", "deleted_at", ...}.  Refusals
+ * as store_mailbox_restore says. */
+int store_trash_take(struct db *db, const struct domain_ref *ref,
+		     const char *local, const char *domain, int64_t trash_id,
+		     int64_t now, json_t **row, struct hk_err *err);
 /* The mailboxes of domain in the trash (the actor's project only for an
  * owner): [{"id", "address", "guest", "deleted_at", "purge_at"}]. */
 int store_trash_list(struct db *db, const struct hk_actor *actor,

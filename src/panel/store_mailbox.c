@@ -235,6 +235,58 @@ fail:
 	return store_abort(db, before);
 }
 
+/* In the write transaction: the mailbox back from the trash, audited. */
+static int
+restore_locked(struct db *db, const struct hk_actor *actor,
+	       const struct domain_ref *ref, const char *local,
+	       const char *domain, const json_t *row, struct hk_err *err)
+{
+	struct mailbox_in in = { local, domain, json_string_value(
+		json_object_get(row, "password_hash")), json_string_value(
+		json_object_get(row, "name")), json_integer_value(
+		json_object_get(row, "quota_bytes")), 1 };
+	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
+
+	snprintf(addr, sizeof(addr), "%s@%s", local, domain);
+	if (store_mailbox_insert(db, ref, &in, err) < 0)
+		return -1;
+	return store_audit(db, actor, "mailbox.restore", addr,
+			   ref->project_id, json_pack("{s:O, s:O, s:I}",
+			   "trash_id", json_object_get(row, "id"),
+			   "deleted_at", json_object_get(row, "deleted_at"),
+			   "quota_bytes", (json_int_t)in.quota_bytes), err);
+}
+
+int
+store_mailbox_restore(struct db *db, const struct hk_actor *actor,
+		      const char *local, const char *domain, int64_t trash_id,
+		      int64_t now, json_t **out, struct hk_err *err)
+{
+	struct domain_ref ref;
+	json_t *row = NULL;
+	int rc;
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	rc = store_domain_ref(db, actor, domain, &ref, err);
+	if (rc == 0)
+		rc = store_trash_take(db, &ref, local, domain, trash_id, now,
+				      &row, err);
+	if (rc == 0)
+		rc = restore_locked(db, actor, &ref, local, domain, row, err);
+	if (rc == 0)
+		rc = select_mailbox(db, -1, local, domain, out, err);
+	json_decref(row);
+	if (rc < 0 || db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The same statement on both backends, in two forms: with the active
  * filter it walks the (domain_id, active, local_part) index, without it

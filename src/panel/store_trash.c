@@ -109,55 +109,17 @@ replace_row(struct db *db, json_t *row, int64_t now, struct hk_err *err)
 		       NULL, err);
 }
 
-/* In the write transaction: the mailbox back, its trash row replaced. */
-static int
-restore_locked(struct db *db, const struct hk_actor *actor,
-	       const struct domain_ref *ref, const char *local,
-	       const char *domain, json_t *row, int64_t now,
-	       struct hk_err *err)
-{
-	struct mailbox_in in = { local, domain, json_string_value(
-		json_object_get(row, "password_hash")), json_string_value(
-		json_object_get(row, "name")), row_int(row, "quota_bytes"), 1 };
-	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
-
-	snprintf(addr, sizeof(addr), "%s@%s", local, domain);
-	if (check_row(row, ref, local, domain, now, err) < 0 ||
-	    store_mailbox_insert(db, ref, &in, err) < 0 ||
-	    replace_row(db, row, now, err) < 0)
-		return -1;
-	return store_audit(db, actor, "mailbox.restore", addr,
-			   ref->project_id, json_pack("{s:I, s:I, s:I}",
-			   "trash_id", (json_int_t)row_int(row, "id"),
-			   "deleted_at", (json_int_t)row_int(row, "deleted_at"),
-			   "quota_bytes", (json_int_t)in.quota_bytes), err);
-}
-
 int
-store_mailbox_restore(struct db *db, const struct hk_actor *actor,
-		      const char *local, const char *domain, int64_t trash_id,
-		      int64_t now, json_t **out, struct hk_err *err)
+store_trash_take(struct db *db, const struct domain_ref *ref,
+		 const char *local, const char *domain, int64_t trash_id,
+		 int64_t now, json_t **row, struct hk_err *err)
 {
-	struct domain_ref ref;
-	json_t *row = NULL;
-	int rc;
-
-	*out = NULL;
-	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
-		return -1;
-	rc = store_domain_ref(db, actor, domain, &ref, err);
-	if (rc == 0)
-		rc = pick_row(db, local, domain, trash_id, &row, err);
-	if (rc == 0)
-		rc = restore_locked(db, actor, &ref, local, domain, row, now,
-				    err);
-	if (rc == 0)
-		rc = store_mailbox_get(db, actor, local, domain, out, err);
-	json_decref(row);
-	if (rc < 0 || db_commit(db, err) < 0) {
-		db_rollback(db);
-		json_decref(*out);
-		*out = NULL;
+	*row = NULL;
+	if (pick_row(db, local, domain, trash_id, row, err) < 0 ||
+	    check_row(*row, ref, local, domain, now, err) < 0 ||
+	    replace_row(db, *row, now, err) < 0) {
+		json_decref(*row);
+		*row = NULL;
 		return -1;
 	}
 	return 0;
