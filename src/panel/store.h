@@ -417,9 +417,12 @@ int store_domain_backup(struct db *db, const struct hk_actor *actor,
 int store_domain_active(struct db *db, const struct hk_actor *actor,
 			const char *name, int active, struct hk_err *err);
 /* Refused (HK_EEXIST) while the domain holds mailboxes, aliases or alias
- * domains, unless force, which deletes them with it. */
+ * domains, unless force, which deletes them with it: its mailboxes go
+ * into the trash (their maildirs moved aside on the guest, purged after
+ * purge_after_s) as store_mailbox_delete's do. */
 int store_domain_delete(struct db *db, const struct hk_actor *actor,
-			const char *name, int force, struct hk_err *err);
+			const char *name, int force, int64_t purge_after_s,
+			struct hk_err *err);
 /* A change to a domain, in one audited transaction: a negative value
  * leaves that field as it is; set_backup with backup_guest NULL removes
  * the backup MX.  *out (if out is not NULL) gets the domain as it is. */
@@ -486,6 +489,12 @@ int store_mailbox_insert(struct db *db, const struct domain_ref *ref,
 int store_trash_put(struct db *db, const struct domain_ref *ref,
 		    const char *local, const char *domain, int64_t now,
 		    int64_t purge_after_s, json_t **trash, struct hk_err *err);
+/* The same for every mailbox of the domain of ref (named domain), about
+ * to be deleted with it; *n gets how many. */
+int store_trash_put_domain(struct db *db, const struct domain_ref *ref,
+			   const char *domain, int64_t now,
+			   int64_t purge_after_s, int64_t *n,
+			   struct hk_err *err);
 /* Operators only: the mailbox local@domain as it was when it went into
  * the trash as trash_id (0: the newest there), with its password, name
  * and quota; the guest moves its maildir back at the next push.  Refused

@@ -24,24 +24,26 @@
 
 #define EXPIRE_BATCH	500	/* rows purged per transaction */
 
+/* The INSERT of store_trash_put(_domain): the domain's mailboxes, or only
+ * local ($7) when it is not NULL. */
+#define PUT_SQL "INSERT INTO mailbox_trash (guest_id, project_id, domain, " \
+	"local_part, password_hash, name, quota_bytes, deleted_at, purge_at) " \
+	"SELECT $1, $2, $3, m.local_part, m.password_hash, m.name, " \
+	"m.quota_bytes, $4, $5 FROM mailbox m WHERE m.domain_id = $6 AND " \
+	"(CAST($7 AS TEXT) IS NULL OR m.local_part = $7)"
+
 int
 store_trash_put(struct db *db, const struct domain_ref *ref,
 		const char *local, const char *domain, int64_t now,
 		int64_t purge_after_s, json_t **trash, struct hk_err *err)
 {
-	struct db_param p[6] = { DB_INTV(ref->guest_id),
+	struct db_param p[7] = { DB_INTV(ref->guest_id),
 				 DB_INTV(ref->project_id), DB_TXT(domain),
 				 DB_INTV(now), DB_INTV(now + purge_after_s),
-				 DB_INTV(ref->id) };
+				 DB_INTV(ref->id), DB_TXT(local) };
 	int64_t id = 0;
 
-	if (db_query_int(db, "INSERT INTO mailbox_trash (guest_id, project_id,"
-			 " domain, local_part, password_hash, name, quota_bytes,"
-			 " deleted_at, purge_at) SELECT $1, $2, $3, m.local_part,"
-			 " m.password_hash, m.name, m.quota_bytes, $4, $5 FROM "
-			 "mailbox m WHERE m.domain_id = $6 AND m.local_part = $7 "
-			 "RETURNING id", (struct db_param[]){ p[0], p[1], p[2],
-			 p[3], p[4], p[5], DB_TXT(local) }, 7, &id, err) < 0)
+	if (db_query_int(db, PUT_SQL " RETURNING id", p, 7, &id, err) < 0)
 		return -1;
 	if (trash != NULL &&
 	    (*trash = json_pack("{s:I, s:s++, s:I}", "id", (json_int_t)id,
@@ -49,6 +51,19 @@ store_trash_put(struct db *db, const struct domain_ref *ref,
 				(json_int_t)(now + purge_after_s))) == NULL)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	return 0;
+}
+
+int
+store_trash_put_domain(struct db *db, const struct domain_ref *ref,
+		       const char *domain, int64_t now, int64_t purge_after_s,
+		       int64_t *n, struct hk_err *err)
+{
+	struct db_param p[7] = { DB_INTV(ref->guest_id),
+				 DB_INTV(ref->project_id), DB_TXT(domain),
+				 DB_INTV(now), DB_INTV(now + purge_after_s),
+				 DB_INTV(ref->id), DB_NUL };
+
+	return db_exec(db, PUT_SQL, p, 7, n, err);
 }
 
 /* The trash row to restore: id (or the newest if id is 0) of local@domain,

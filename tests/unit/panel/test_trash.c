@@ -252,6 +252,34 @@ test_expire(void **state)
 	assert_int_equal(at, -1);
 }
 
+/* A domain deleted with --force takes its mailboxes into the trash too:
+ * their maildirs follow them. */
+static void
+test_domain_force_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct hk_err err;
+	char buf[256];
+	json_t *obj = NULL;
+
+	seed(f);
+	add_mailbox(f, "alice", HASH1);
+	assert_int_equal(store_domain_delete(f->db, &f->admin, "pc1.example", 1,
+					     7 * DAY, &err), 0);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox_trash "
+				     "WHERE guest_id = 1 AND purge_at - "
+				     "deleted_at = 604800"), 2);
+	trash_file(f, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " alice@pc1.example\n"));
+	assert_non_null(strstr(buf, " matsui@pc1.example\n"));
+	/* no domain to restore into */
+	assert_int_equal(store_mailbox_restore(f->db, &f->admin, "matsui",
+					       "pc1.example", 0,
+					       (int64_t)time(NULL), &obj,
+					       &err), -1);
+	assert_int_equal(err.code, HK_ENOTFOUND);
+}
+
 static void
 test_bundle_carries_it(void **state)
 {
@@ -288,6 +316,8 @@ main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_expire, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_domain_force_delete,
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_carries_it,
 						fixture_setup, fixture_teardown),
 	};
