@@ -520,7 +520,8 @@ int store_trash_list(struct db *db, const struct hk_actor *actor,
 		     const char *domain, json_t **out, struct hk_err *err);
 /* pushd: every row past its purge_at goes, its guest owed a push (which
  * removes the maildir), each purge audited (actor node, via pushd); *n
- * gets how many rows went.  A read only when none is due. */
+ * gets how many rows this call purged (with several nodes, a row another
+ * purged first is theirs).  A read only when none is due. */
 int store_trash_expire(struct db *db, const char *node, int64_t now,
 		       int64_t *n, struct hk_err *err);
 /* The earliest purge_at of any row, -1 if none. */

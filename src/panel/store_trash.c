@@ -165,7 +165,8 @@ struct due_row {
 
 struct due {
 	struct due_row rows[EXPIRE_BATCH];
-	size_t n;
+	size_t n;		/* rows read */
+	int64_t purged;		/* of them, purged by this call */
 };
 
 /* Row: id, guest_id, project_id, address, restores IS NOT NULL */
@@ -184,17 +185,24 @@ due_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
-/* Purges one due row: gone, its guest owed a push, a purge audited. */
+/* Purges one due row: gone, its guest owed a push, a purge audited;
+ * *purged counts it. */
 static int
 purge_row(struct db *db, const struct hk_actor *pushd,
-	  const struct due_row *r, struct hk_err *err)
+	  const struct due_row *r, int64_t *purged, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_INTV(r->id) };
+	int64_t gone = 0;
 
-	if (db_exec(db, "DELETE FROM mailbox_trash WHERE id = $1", p, 1, NULL,
-		    err) < 0 ||
-	    store_guest_bump_ids(db, &r->guest_id, 1, err) < 0)
+	if (db_exec(db, "DELETE FROM mailbox_trash WHERE id = $1", p, 1, &gone,
+		    err) < 0)
 		return -1;
+	/* Another node (PostgreSQL) purged it first: its work, not ours. */
+	if (gone == 0)
+		return 0;
+	if (store_guest_bump_ids(db, &r->guest_id, 1, err) < 0)
+		return -1;
+	(*purged)++;
 	if (r->restore)		/* nothing left on the guest to purge */
 		return 0;
 	return store_audit(db, pushd, "mailbox.purge", r->address,
@@ -209,6 +217,7 @@ expire_batch(struct db *db, const struct hk_actor *pushd, struct due *d,
 	struct db_param p[2] = { DB_INTV(now), DB_INTV(EXPIRE_BATCH) };
 
 	d->n = 0;
+	d->purged = 0;
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (db_query(db, "SELECT id, guest_id, project_id, local_part || '@' "
@@ -217,7 +226,7 @@ expire_batch(struct db *db, const struct hk_actor *pushd, struct due *d,
 		     "$2", p, 2, due_row, d, NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < d->n; i++)
-		if (purge_row(db, pushd, &d->rows[i], err) < 0)
+		if (purge_row(db, pushd, &d->rows[i], &d->purged, err) < 0)
 			goto fail;
 	if (db_commit(db, err) < 0)
 		goto fail;
@@ -250,7 +259,7 @@ store_trash_expire(struct db *db, const char *node, int64_t now,
 	snprintf(pushd.via, sizeof(pushd.via), "pushd");
 	do {
 		rc = expire_batch(db, &pushd, d, now, err);
-		*n += rc == 0 ? (int64_t)d->n : 0;
+		*n += rc == 0 ? d->purged : 0;
 	} while (rc == 0 && d->n == EXPIRE_BATCH);
 	free(d);
 	return rc;
