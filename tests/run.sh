@@ -146,6 +146,9 @@ HK_LABEL=sqlite tests/integration/report.sh build
 step "integration: end to end on real guests (PostgreSQL)"
 on_pg hakomail_e2e tests/integration/e2e.sh build
 
+step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
+HK_LABEL=sqlite tests/integration/trash.sh build
+
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
 

@@ -6,6 +6,10 @@
  *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT]
  *                  init|apply|status|report
  *
+ * MAILROOT (default /var/mail/vhosts) must be the panel's [mail]
+ * mail_root: the deleted mailboxes' maildirs are moved below it, and
+ * report measures its filesystem.
+ *
  * Installed as the forced command of the panel's key in authorized_keys:
  *   command="/usr/sbin/hakomail-agent -s /var/lib/hakomail",restrict ssh-...
  * so under sshd the verb comes from SSH_ORIGINAL_COMMAND, which must be
@@ -87,6 +91,12 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 				       "absolute path");
 		conf->statedir = arg;
 		return 0;
+	case 'm':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "m", "-m: not a clean "
+				       "absolute path");
+		conf->mailroot = arg;
+		return 0;
 	case 't':
 		if (!maptype_ok(arg))
 			return hk_fail(err, HK_EINVAL, "t", "-t: map type must "
@@ -114,12 +124,6 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 			return hk_fail(err, HK_EINVAL, "c", "-c: not a clean "
 				       "absolute path");
 		conf->confdir = arg;
-		return 0;
-	case 'm':
-		if (!dir_ok(arg))
-			return hk_fail(err, HK_EINVAL, "m", "-m: not a clean "
-				       "absolute path");
-		conf->mailroot = arg;
 		return 0;
 	}
 	return hk_fail(err, HK_EINVAL, "", "unknown or incomplete option; "

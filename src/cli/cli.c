@@ -54,6 +54,8 @@ cli_usage(void)
 	    "  mailbox set ADDRESS [--password-stdin | --password-hash H]"
 	    " [--name N] [--quota Q] [--active | --inactive]\n"
 	    "  mailbox show|delete ADDRESS\n"
+	    "  mailbox restore ADDRESS [--id N]   (operators)\n"
+	    "  mailbox trash DOMAIN\n"
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
 	    " [--search TEXT]\n"
 	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"

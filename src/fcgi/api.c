@@ -53,6 +53,7 @@ const struct api_route api_routes[] = {
 	{ "GET",	"mailboxes/*",			api_mailbox_get, 0 },
 	{ "PATCH",	"mailboxes/*",			api_mailbox_patch, R_BODY },
 	{ "DELETE",	"mailboxes/*",			api_mailbox_delete, 0 },
+	{ "POST",	"mailboxes/*/restore",		api_mailbox_restore, 0 },
 	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
 	{ "POST",	"domains/*/aliases",		api_aliases_add, R_BODY },
 	{ "GET",	"aliases/*",			api_alias_get, 0 },

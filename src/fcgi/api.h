@@ -201,6 +201,7 @@ API_HANDLER(api_mailboxes_add);
 API_HANDLER(api_mailbox_get);
 API_HANDLER(api_mailbox_patch);
 API_HANDLER(api_mailbox_delete);
+API_HANDLER(api_mailbox_restore);
 API_HANDLER(api_aliases_list);
 API_HANDLER(api_aliases_add);
 API_HANDLER(api_alias_get);

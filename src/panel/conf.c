@@ -74,6 +74,7 @@ static const struct setting settings[] = {
 	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
+	I("guest", "purge_after", purge_after, 1, 3650),
 	I("password", "min_length", pw_min, 1, 1024),
 	/* libxcrypt hashes at most CRYPT_MAX_PASSPHRASE_SIZE (512) - 1 */
 	I("password", "max_length", pw_max, 8, 511),
@@ -124,6 +125,7 @@ conf_defaults(struct hk_config *c)
 	c->vmail_uid = 5000;
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
+	c->purge_after = 30;
 	c->pw_min = 10;
 	c->pw_max = 256;
 	c->session_idle = 1800;

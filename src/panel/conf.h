@@ -42,6 +42,7 @@ struct hk_config {
 	int vmail_uid;			/* [mail] vmail_uid */
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */
+	int purge_after;		/* [guest] purge_after (days) */
 	int pw_min;			/* [password] min_length */
 	int pw_max;			/* [password] max_length */
 	int session_idle;		/* [session] idle_timeout (seconds) */

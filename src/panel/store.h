@@ -514,9 +514,12 @@ int store_domain_backup(struct db *db, const struct hk_actor *actor,
 int store_domain_active(struct db *db, const struct hk_actor *actor,
 			const char *name, int active, struct hk_err *err);
 /* Refused (HK_EEXIST) while the domain holds mailboxes, aliases or alias
- * domains, unless force, which deletes them with it. */
+ * domains, unless force, which deletes them with it: its mailboxes go
+ * into the trash (their maildirs moved aside on the guest, purged after
+ * purge_after_s) as store_mailbox_delete's do. */
 int store_domain_delete(struct db *db, const struct hk_actor *actor,
-			const char *name, int force, struct hk_err *err);
+			const char *name, int force, int64_t purge_after_s,
+			struct hk_err *err);
 /* A change to a domain, in one audited transaction: a negative value
  * leaves that field as it is; set_backup with backup_guest NULL removes
  * the backup MX.  *out (if out is not NULL) gets the domain as it is. */
@@ -563,11 +566,63 @@ int store_mailbox_update(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
 			 const struct mailbox_patch *patch, json_t **out,
 			 struct hk_err *err);
-/* Takes the mailbox out of its guest's maps; the mail already stored
- * stays on the guest until the operator removes it there. */
+/* Takes the mailbox out of its guest's maps, and its row into the trash
+ * until now + purge_after_s: the guest moves its maildir aside at the
+ * next push and removes it once the row is purged.  *trash (if trash is
+ * not NULL) gets {"id", "address", "purge_at"}. */
 int store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
+			 int64_t purge_after_s, json_t **trash,
 			 struct hk_err *err);
+/* Inserts the mailbox in the caller's write transaction (limits checked,
+ * the guest bumped); HK_EEXIST when the address is a mailbox or an alias. */
+int store_mailbox_insert(struct db *db, const struct domain_ref *ref,
+			 const struct mailbox_in *in, struct hk_err *err);
+
+/* --- the mailbox trash (store_trash.c) --- */
+/* In the caller's transaction: the row of mailbox local@domain of ref,
+ * about to be deleted, into the trash until now + purge_after_s; *trash
+ * (if not NULL) gets {"id", "address", "purge_at"}. */
+int store_trash_put(struct db *db, const struct domain_ref *ref,
+		    const char *local, const char *domain, int64_t now,
+		    int64_t purge_after_s, json_t **trash, struct hk_err *err);
+/* The same for every mailbox of the domain of ref (named domain), about
+ * to be deleted with it; *n gets how many. */
+int store_trash_put_domain(struct db *db, const struct domain_ref *ref,
+			   const char *domain, int64_t now,
+			   int64_t purge_after_s, int64_t *n,
+			   struct hk_err *err);
+/* Operators only: the mailbox local@domain as it was when it went into
+ * the trash as trash_id (0: the newest there), with its password, name
+ * and quota; the guest moves its maildir back at the next push.  Refused
+ * when nothing of it is in the trash (trash_none), past its purge_at
+ * (trash_purged), when its domain is on another guest now
+ * (trash_other_guest), or the address is taken (mailbox_exists,
+ * address_is_alias).  Audited; *out gets the mailbox. */
+int store_mailbox_restore(struct db *db, const struct hk_actor *actor,
+			  const char *local, const char *domain,
+			  int64_t trash_id, int64_t now, json_t **out,
+			  struct hk_err *err);
+/* In the caller's write transaction, for store_mailbox_restore: the trash
+ * row of local@domain (trash_id, 0: the newest) still restorable at now
+ * to ref's guest, replaced by its restore row; *row gets {"id",
+ * "password_hash", "name", "quota_bytes", "deleted_at", ...}.  Refusals
+ * as store_mailbox_restore says. */
+int store_trash_take(struct db *db, const struct domain_ref *ref,
+		     const char *local, const char *domain, int64_t trash_id,
+		     int64_t now, json_t **row, struct hk_err *err);
+/* The mailboxes of domain in the trash (the actor's project only for an
+ * owner): [{"id", "address", "guest", "deleted_at", "purge_at"}]. */
+int store_trash_list(struct db *db, const struct hk_actor *actor,
+		     const char *domain, json_t **out, struct hk_err *err);
+/* pushd: every row past its purge_at goes, its guest owed a push (which
+ * removes the maildir), each purge audited (actor node, via pushd); *n
+ * gets how many rows this call purged (with several nodes, a row another
+ * purged first is theirs).  A read only when none is due. */
+int store_trash_expire(struct db *db, const char *node, int64_t now,
+		       int64_t *n, struct hk_err *err);
+/* The earliest purge_at of any row, -1 if none. */
+int store_trash_next_purge(struct db *db, int64_t *at, struct hk_err *err);
 /* One page of a domain's mailboxes (page->domain), by local part; the
  * (domain, active, local part) index serves it with or without the
  * active filter. */

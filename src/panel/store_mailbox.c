@@ -29,9 +29,9 @@ _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id " \
 	"LEFT JOIN guest_report r ON r.guest_id = d.guest_id "
 
-static int
-insert_mailbox(struct db *db, const struct domain_ref *ref,
-	       const struct mailbox_in *in, struct hk_err *err)
+int
+store_mailbox_insert(struct db *db, const struct domain_ref *ref,
+		     const struct mailbox_in *in, struct hk_err *err)
 {
 	int64_t now = (int64_t)time(NULL), n = 0, quota = in->quota_bytes;
 	struct db_param p[7] = { DB_INTV(ref->id), DB_TXT(in->local_part),
@@ -103,7 +103,7 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	*out = NULL;
 	if (store_domain_ref(db, actor, in->domain, &ref, err) < 0 ||
-	    insert_mailbox(db, &ref, in, err) < 0 ||
+	    store_mailbox_insert(db, &ref, in, err) < 0 ||
 	    get_mailbox(db, in, out, err) < 0 ||
 	    store_audit(db, actor, "mailbox.add", json_string_value(
 		json_object_get(*out, "address")), ref.project_id,
@@ -203,12 +203,12 @@ store_mailbox_update(struct db *db, const struct hk_actor *actor,
 int
 store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 		     const char *local_part, const char *domain,
-		     struct hk_err *err)
+		     int64_t purge_after_s, json_t **trash, struct hk_err *err)
 {
 	char addr[MAPSYNTAX_LOCAL_MAX + MAPSYNTAX_DOMAIN_MAX + 2];
 	struct db_param p[2] = { DB_TXT(local_part) };
 	struct domain_ref ref;
-	json_t *before = NULL;
+	json_t *before = NULL, *t = NULL;
 
 	if (actor->read_only)
 		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
@@ -216,19 +216,84 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
-	    select_mailbox(db, -1, local_part, domain, &before, err) < 0)
+	    select_mailbox(db, -1, local_part, domain, &before, err) < 0 ||
+	    store_trash_put(db, &ref, local_part, domain, (int64_t)time(NULL),
+			    purge_after_s, &t, err) < 0)
 		goto fail;
 	p[1] = DB_INTV(ref.id);
 	if (db_exec(db, "DELETE FROM mailbox WHERE local_part = $1 AND "
 		    "domain_id = $2", p, 2, NULL, err) < 0 ||
 	    store_guest_bump(db, &ref, err) < 0)
 		goto fail;
+	/* The audit says where the mail went and until when. */
+	json_object_set(before, "trash", t);
 	/* The audit takes `before`: the address must outlive it. */
 	snprintf(addr, sizeof(addr), "%s@%s", local_part, domain);
-	return store_commit_change(db, actor, "mailbox.delete", addr,
-				   ref.project_id, before, NULL, err);
+	if (store_commit_change(db, actor, "mailbox.delete", addr,
+				ref.project_id, before, NULL, err) < 0) {
+		json_decref(t);
+		return -1;
+	}
+	if (trash != NULL)
+		*trash = t;
+	else
+		json_decref(t);
+	return 0;
 fail:
+	json_decref(t);
 	return store_abort(db, before);
+}
+
+/* In the write transaction: the mailbox back from the trash, audited. */
+static int
+restore_locked(struct db *db, const struct hk_actor *actor,
+	       const struct domain_ref *ref, const char *local,
+	       const char *domain, const json_t *row, struct hk_err *err)
+{
+	struct mailbox_in in = { local, domain, json_string_value(
+		json_object_get(row, "password_hash")), json_string_value(
+		json_object_get(row, "name")), json_integer_value(
+		json_object_get(row, "quota_bytes")), 1 };
+	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
+
+	snprintf(addr, sizeof(addr), "%s@%s", local, domain);
+	if (store_mailbox_insert(db, ref, &in, err) < 0)
+		return -1;
+	return store_audit(db, actor, "mailbox.restore", addr,
+			   ref->project_id, json_pack("{s:O, s:O, s:I}",
+			   "trash_id", json_object_get(row, "id"),
+			   "deleted_at", json_object_get(row, "deleted_at"),
+			   "quota_bytes", (json_int_t)in.quota_bytes), err);
+}
+
+int
+store_mailbox_restore(struct db *db, const struct hk_actor *actor,
+		      const char *local, const char *domain, int64_t trash_id,
+		      int64_t now, json_t **out, struct hk_err *err)
+{
+	struct domain_ref ref;
+	json_t *row = NULL;
+	int rc;
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	rc = store_domain_ref(db, actor, domain, &ref, err);
+	if (rc == 0)
+		rc = store_trash_take(db, &ref, local, domain, trash_id, now,
+				      &row, err);
+	if (rc == 0)
+		rc = restore_locked(db, actor, &ref, local, domain, row, err);
+	if (rc == 0)
+		rc = select_mailbox(db, -1, local, domain, out, err);
+	json_decref(row);
+	if (rc < 0 || db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -7,7 +7,8 @@
  * and record the outcome (push.c).  The main thread only wakes them: on a
  * writer's nudge (the wake socket, for writers on this node), on a
  * PostgreSQL notification (LISTEN hakomail_push: writers on any node),
- * when the earliest retry, drift check or foreign lease falls due, and
+ * when the earliest retry, drift check, foreign lease or purge of a
+ * deleted mailbox (store_trash.c) falls due, and
  * every 30 s in case a nudge was lost.  Nothing polls the database in a
  * loop, and the database is the truth: a change made while a guest is
  * down only raises its desired generation, and the next push carries
@@ -109,6 +110,21 @@ log_result(const struct push_job *job, const struct push_result *r)
 			 "once)" : "");
 }
 
+/* Mailboxes past their purge time leave the trash: their guests are owed
+ * a push, which removes the maildirs (store_trash.c). */
+static void
+purge_due(struct pushd *pd, struct db *db, int64_t now)
+{
+	struct hk_err err;
+	int64_t n = 0;
+
+	if (store_trash_expire(db, pd->pc.node, now, &n, &err) < 0)
+		log_error("purging the mailbox trash: %s", err.message);
+	else if (n > 0)
+		log_info("%lld mailbox(es) past their purge time: their guests "
+			 "are owed a push", (long long)n);
+}
+
 /* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
 static int
 work_once(struct pushd *pd, struct db *db)
@@ -121,6 +137,7 @@ work_once(struct pushd *pd, struct db *db)
 
 	hk_err_clear(&err);
 	l.now = (int64_t)time(NULL);
+	purge_due(pd, db, l.now);
 	if ((rc = store_push_claim(db, &l, &job, &err)) <= 0) {
 		if (rc < 0)
 			log_error("leasing a guest: %s", err.message);
@@ -206,9 +223,14 @@ static int
 next_timeout_ms(struct pushd *pd, struct db *db)
 {
 	struct hk_err err;
-	int64_t at, now = (int64_t)time(NULL);
+	int64_t at, purge, now = (int64_t)time(NULL);
 
-	if (store_push_next_due(db, &pd->lease, &at, &err) < 0 || at < 0)
+	if (store_push_next_due(db, &pd->lease, &at, &err) < 0)
+		at = -1;
+	if (store_trash_next_purge(db, &purge, &err) == 0 && purge >= 0 &&
+	    (at < 0 || purge < at))
+		at = purge;
+	if (at < 0)
 		return IDLE_LOOK_MS;
 	/* Due already: idle workers claimed it at the last kick, busy ones
 	 * will when they finish; a short wait, never a spin. */

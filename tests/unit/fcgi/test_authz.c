@@ -115,6 +115,9 @@ static const struct row rows[] = {
 	{ "PATCH", "mailboxes/m@{p}.example", "{\"name\":\"M\","
 	  "\"quota\":\"1G\"}", { 200, 200, 404, 403 } },
 	{ "DELETE", "mailboxes/m@{p}.example", NULL, { 204, 204, 404, 403 } },
+	/* t@ is in the trash (seeded): back for operators only */
+	{ "POST", "mailboxes/t@{p}.example/restore", NULL,
+	  { 200, 403, 403, 403 } },
 	{ "GET", "domains/{p}.example/aliases", NULL,
 	  { 200, 200, 404, 200 } },
 	{ "POST", "domains/{p}.example/aliases", "{\"local_part\":\"na\","
@@ -249,6 +252,11 @@ seed_project(struct world *w, char p, const char *hash)
 	json_decref(obj);
 	ok(store_mailbox_add(db, admin, &m, &obj, &err), &err, addr);
 	json_decref(obj);
+	m.local_part = "t";
+	ok(store_mailbox_add(db, admin, &m, &obj, &err), &err, "t");
+	json_decref(obj);
+	ok(store_mailbox_delete(db, admin, "t", dom, 86400, NULL, &err), &err,
+	   "t");
 	ok(store_alias_add(db, admin, &a, &obj, &err), &err, "alias");
 	json_decref(obj);
 	ok(store_aliasdomain_add(db, admin, xdom, dom, &obj, &err), &err,
