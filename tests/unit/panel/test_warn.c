@@ -338,7 +338,8 @@ test_mailbox_quota(void **state)
 		struct hk_err err;
 
 		assert_int_equal(store_mailbox_delete(f->db, &f->admin, "taro",
-						      "lab.example", &err), 0);
+						      "lab.example", 86400, NULL,
+						      &err), 0);
 	}
 	c = eval(f, 1, NOW + 1200);
 	assert_int_equal(json_array_size(c), 1);
