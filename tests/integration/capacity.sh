@@ -134,6 +134,7 @@ done
 deferred() { api GET guests/cp2/capacity; jq -r .queue.deferred <<<"$BODY"; }
 check "the deferred queue the guest reports grows to 4" until_ok 40 eval '[ "$(deferred)" = 4 ]'
 check "more than queue_deferred deferred: the queue warns" until_ok 20 open_warning queue_deferred cp2
+api GET guests/cp2/capacity
 check_eq "the oldest deferred message has an age" true \
 	"$(jq '.queue.oldest_deferred_s >= 0' <<<"$BODY")"
 
@@ -144,15 +145,15 @@ check "promtool check metrics passes" promtool check metrics <"$tmp/metrics"
 check "the guests' disks and queues are in it" eval \
 	"grep -q '^hakomail_guest_queue_messages{guest=\"cp2\",queue=\"deferred\"} 4$' '$tmp/metrics' &&
 	 grep -q '^hakomail_warning_open{kind=\"queue_deferred\",object=\"cp2\",guest=\"cp2\"} 1$' '$tmp/metrics'"
-check_eq "an owner's key may not read it" 403 \
-	"$(cli account add own --owner lab >/dev/null 2>&1; k=$(cli apikey create --login own)
-	   curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $k" "$base/metrics")"
 
 echo "== capacity: a guest that goes down"
 "$hkguest" halt cp2
 down_at=$(report_at cp2)
 t=$(date +%s)
 check "the other guests are still asked" until_ok 20 a_report_after cp1 $((t + 1))
+# (ssh gives up on the halted guest after [pushd] timeout)
+check "its next report fails" until_ok 60 eval \
+	"[ -n \"\$(sql \"SELECT report_error FROM guest WHERE name = 'cp2'\")\" ]"
 check_eq "cp2 keeps its last figures" "$down_at" "$(report_at cp2)"
 api GET guests/cp2/capacity
 check_eq "with their age and why there is no newer report" "true true 4" \
@@ -207,10 +208,13 @@ for k in 0 1 2 3 4 5 6 7; do
 	run_at "$at"
 	d=$(days_at $((at + 60)))
 	trends="$trends $d"
-	if [ $k -ge 5 ] && [ -n "$prev" ]; then
-		awk -v a="$d" -v b="$prev" 'BEGIN { exit !(a + 0 < b + 0) }' || falling=0
+	# once a figure, each next one smaller
+	if [ -n "$prev" ]; then
+		[[ $d =~ ^[0-9.]+$ ]] &&
+			awk -v a="$d" -v b="$prev" 'BEGIN { exit !(a + 0 < b + 0) }' ||
+			falling=0
 	fi
-	[ $k -ge 4 ] && prev=$d
+	[[ $d =~ ^[0-9.]+$ ]] && prev=$d
 done
 check_eq "eight samples in the series" 8 \
 	"$(sql "SELECT COUNT(*) FROM guest_sample s JOIN guest g ON g.id = s.guest_id WHERE g.name = 'cp4'")"
