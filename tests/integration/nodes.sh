@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-report_every=5
+report_every=20
 export HK_PUSHD_CONF="node = node-a
 parallel = 3
 check_interval = 0
@@ -88,7 +88,7 @@ t=$(date +%s)
 reported_since() {	# every guest has a sample taken after $1
 	[ "$(sql "SELECT COUNT(DISTINCT guest_id) FROM guest_sample WHERE at > $1")" = $GUESTS ]
 }
-check "every guest reports again (every $report_every s)" until_ok 60 reported_since $((t + report_every))
+check "every guest reports again (every $report_every s)" until_ok 90 reported_since $((t + report_every))
 echo "  reports by node: a $(grep -c ': report stored' "$HK_STATE/log/pushd.log") b $(grep -c ': report stored' "$HK_STATE/log/pushd-b.log")"
 check "both nodes collected reports" eval \
 	"grep -q ': report stored' '$HK_STATE/log/pushd.log' && grep -q ': report stored' '$HK_STATE/log/pushd-b.log'"
