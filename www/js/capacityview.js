@@ -123,8 +123,8 @@ export function card(c, { project = false } = {}) {
 		h('h3', { id: `cap-h-${c.guest}` }, c.guest),
 		project ? h('span', { class: 'muted' }, c.project) : null,
 		c.state ? stateBadge(c.state) : null,
-		h('span', { class: 'cap-age' }, t('capacity.report'), ' ',
-			reported ? whenNode(c.report_at) : h('span', { class: 'muted' }, t('capacity.no_report')))),
+		h('span', { class: 'cap-age' }, reported
+			? [t('capacity.report'), ' ', whenNode(c.report_at)] : t('capacity.no_report'))),
 	nz(c.report_error) ? h('p', { class: 'notice notice-warn cap-error' },
 		t('capacity.report_refused', { why: c.report_error })) : null,
 	figures(c),

@@ -72,8 +72,10 @@ export function columns(points, trend) {
 
 function timeTicks(u, splits) {
 	const span = u.scales.x.max - u.scales.x.min;
-	const f = new Intl.DateTimeFormat(currentLang(), span > 2 * 86400
-		? { month: 'numeric', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' });
+	let o = { month: 'numeric', day: 'numeric' };
+	if (span <= 600) o = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+	else if (span <= 2 * 86400) o = { hour: '2-digit', minute: '2-digit' };
+	const f = new Intl.DateTimeFormat(currentLang(), o);
 	return splits.map((s) => f.format(new Date(s * 1000)));
 }
 
@@ -97,8 +99,8 @@ function options(width, reaches) {
 			q: { range: (u, min, max) => [0, Math.max(1, max * 1.2)] },
 		},
 		axes: [
-			{ values: timeTicks, stroke: '#5a6576', grid: { stroke: '#eceff2' } },
-			{ scale: 'b', values: (u, s) => s.map((v) => bytes(v)), size: 72, stroke: '#5a6576',
+			{ values: timeTicks, space: 90, stroke: '#5a6576', grid: { stroke: '#eceff2' } },
+			{ scale: 'b', values: (u, s) => s.map((v) => bytes(v)), size: 84, stroke: '#5a6576',
 				grid: { stroke: '#eceff2' } },
 			{ scale: 'q', side: 1, values: (u, s) => s.map((v) => (Number.isInteger(v) ? number(v) : '')),
 				size: 44, stroke: '#8f5400', grid: { show: false } },
@@ -124,7 +126,8 @@ function options(width, reaches) {
 export function capacityChart(points, trend, caption) {
 	const { data, reaches } = columns(points, trend);
 	const box = h('div', { class: 'cap-plot', 'aria-hidden': 'true' });
-	const el = h('figure', { class: 'cap-chart', 'data-points': String(data[0].length),
+	const samples = data[1].filter((v) => v !== null).length;
+	const el = h('figure', { class: 'cap-chart', 'data-samples': String(samples),
 		'data-projection': data[3].some((v) => v !== null) ? 'yes' : 'no' },
 	box, h('figcaption', { class: 'visually-hidden' }, caption));
 	let plot = null;
