@@ -127,8 +127,11 @@ async function capacityCard(page, c, lang, where) {
 		const samples = c.series.points.filter((p) => p[1] !== null).length;
 		const shown = await page.$eval(`${card} figure.cap-chart`, (f) => Number(f.dataset.samples));
 		const ink = await inked(page, `${card} canvas`, [0x1d, 0x6a, 0x86]);
-		if (samples < 3 || shown !== samples || ink < 100)
-			throw new Error(`samples ${samples}, shown ${shown}, ${ink} pixels drawn`);
+		// the dashed trend only where the panel says the disk grows
+		const proj = await page.$eval(`${card} figure.cap-chart`, (f) => f.dataset.projection);
+		if (samples < 3 || shown !== samples || ink < 100 ||
+		    proj !== (c.disk.trend === 'ok' ? 'yes' : 'no'))
+			throw new Error(`samples ${samples}, shown ${shown}, ${ink} pixels drawn, trend ${proj}`);
 	});
 	await check(`${where} (${lang}): ${c.guest}'s disk used as the API says`, async () =>
 		has(await dd('disk'), [`${decimal(c.disk.percent, lang)}%`,

@@ -43,7 +43,8 @@ export function fit(xs, ys) {
 // the first sample to where it meets the disk's size, or WINDOW_S after
 // the last sample, whichever is first.
 export function columns(points, trend) {
-	const pts = points.filter((p) => Array.isArray(p) && p[AT] !== null && p[USED] !== null);
+	const pts = points.filter((p) => Array.isArray(p) && p[AT] !== null && p[USED] !== null)
+		.sort((p, q) => p[AT] - q[AT]);	// uPlot wants x ascending
 	const xs = pts.map((p) => p[AT]);
 	const used = pts.map((p) => p[USED]);
 	const total = pts.map((p) => p[TOTAL]);
