@@ -654,7 +654,7 @@ async function operator(browser, errors) {
 		const wb = await capWb;
 		const order = await page.$$eval('section.cap-card', (els) => els.map((e) => e.dataset.guest));
 		const wbText = await textOf(page, 'section.cap-card[data-guest="wb"]');
-		if (order.join() !== 'w1,wb' || wb.disk.bytes_used !== null ||
+		if (order.join() !== 'w1,wb' || (wb.disk || {}).bytes_used !== null ||
 		    !wbText.includes(cat.ja['capacity.no_report']) ||
 		    await page.locator('section.cap-card[data-guest="wb"] canvas').count() !== 0)
 			throw new Error(`${order}: ${wbText.slice(0, 120)}`);
