@@ -363,7 +363,7 @@ time_list(struct db *db, const struct hk_actor *owner, struct bare *b,
 	  int64_t dom, const char *after, long want_next, long reps,
 	  double *st, double *bt)
 {
-	struct page_in page = { "big.example", after, 100, NULL, -1 };
+	struct page_in page = { "big.example", after, 100, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 	struct hk_err err;
 

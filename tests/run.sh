@@ -4,8 +4,8 @@
 # installs what is needed, builds, runs the unit tests (plain and under
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
 # integration tests on real nginx, postfix, dovecot and sshd guests: end to
-# end, faults (a guest off, pushd killed, bad bundles, drift, a changed host
-# key) and two pushd nodes on PostgreSQL.
+# end, the agent's report, faults (a guest off, pushd killed, bad bundles,
+# drift, a changed host key) and two pushd nodes on PostgreSQL.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -140,11 +140,21 @@ on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
 step "integration: end to end on real guests (SQLite)"
 HK_LABEL=sqlite tests/integration/e2e.sh build
 
+step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
+HK_LABEL=sqlite tests/integration/report.sh build
+
 step "integration: end to end on real guests (PostgreSQL)"
 on_pg hakomail_e2e tests/integration/e2e.sh build
 
+step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
+HK_LABEL=sqlite tests/integration/trash.sh build
+
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
+
+step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/capacity.sh build
+on_pg hakomail_capacity tests/integration/capacity.sh build
 
 step "two pushd nodes on PostgreSQL sharing 20 real guests"
 on_pg hakomail_nodes tests/integration/nodes.sh build

@@ -15,8 +15,11 @@
  *
  * The modules form a tree: agent_main.c reads the command and answers
  * JSON; agent_apply.c does the file work (agent_apply.h); below it,
- * agent_sums.c checksums what postmap built and agent_mta.c runs the mail
- * programs.  This header holds only what they all share.
+ * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
+ * programs and agent_trash.c moves deleted mailboxes' maildirs.
+ * agent_report.c answers `report` (usage, disk, queue), reading the
+ * programs' output through common/mtaout.c.  This header holds only what
+ * they all share.
  */
 #ifndef HK_AGENT_H
 #define HK_AGENT_H
@@ -30,6 +33,7 @@
 #define AGENT_STATEDIR	"/var/lib/hakomail"
 #define AGENT_MAPTYPE	"cdb"
 #define AGENT_GROUP	"dovecot"
+#define AGENT_MAILROOT	"/var/mail/vhosts"	/* the panel's [mail] mail_root */
 #define AGENT_GEN_MAX	((uint64_t)INT64_MAX)	/* fits a JSON integer */
 #define AGENT_DIR_MAX	512	/* longest STATEDIR, -P or -c argument */
 
@@ -39,8 +43,13 @@ struct agent_conf {
 	char postmap[AGENT_DIR_MAX + 16];	/* absolute program paths */
 	char postfix[AGENT_DIR_MAX + 16];
 	char doveadm[AGENT_DIR_MAX + 16];	/* run only if present */
+	char postqueue[AGENT_DIR_MAX + 16];	/* report: the queue */
+	char postconf[AGENT_DIR_MAX + 16];	/* report: Postfix's version */
+	char dovecot[AGENT_DIR_MAX + 16];	/* report: Dovecot's version */
 	const char *group;	/* group that may read passwd */
 	const char *confdir;	/* Postfix config dir (-c), or NULL */
+	const char *mailroot;	/* -m: the homes' root and the mail
+				 * filesystem (report), mapsyntax_path() */
 };
 
 /* What STATEDIR/current serves; sha256 indexed like bundle_names. */

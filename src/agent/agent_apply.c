@@ -28,6 +28,7 @@
 #include "agent_apply.h"
 #include "agent_mta.h"
 #include "agent_sums.h"
+#include "agent_trash.h"
 #include "digest.h"
 #include "fdio.h"
 #include "log.h"
@@ -181,8 +182,16 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 
 	if ((dfd = open_served(c, st, dir, err)) < 0)
 		return -1;
-	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
 		rc = hash_file(dfd, dir, bundle_names[i], st->sha256[i], err);
+		/* A generation of an agent older than the trash has none:
+		 * the same as an empty one. */
+		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
+		    strcmp(bundle_names[i], "trash") == 0) {
+			sha256_hex("", 0, st->sha256[i]);
+			rc = 0;
+		}
+	}
 	(void)close(dfd);
 	st->have_files = rc == 0;
 	return rc;
@@ -583,8 +592,8 @@ same_generation(struct ctx *c, const struct bundle *b,
 }
 
 static int
-apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
-	     struct hk_err *err)
+publish_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
+	       struct hk_err *err)
 {
 	unsigned long long gen = b->generation, cur = st->generation;
 
@@ -607,6 +616,25 @@ apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 	if (install(c, b, 1, st, err) < 0)
 		return -1;
 	return read_served(c, st, err);
+}
+
+/* The generation, then what its trash file says (agent_trash.c): after
+ * the swap, when the maps no longer name a deleted mailbox; also for the
+ * same generation again, so that a retry finishes what failed. */
+static int
+apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
+	     struct hk_err *err)
+{
+	struct agent_trash t;
+	int rc;
+
+	if (agent_trash_parse(find_file(b, "trash"), &t, err) < 0)
+		return -1;
+	rc = publish_locked(c, b, st, err);
+	if (rc == 0)
+		rc = agent_trash_act(c->conf->mailroot, &t, err);
+	agent_trash_free(&t);
+	return rc;
 }
 
 int

@@ -3,14 +3,20 @@
  * agent_main.c - hakomail-agent's command line and its one JSON answer.
  *
  *   hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] [-P SBINDIR]
- *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] init|apply|status
+ *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT]
+ *                  init|apply|status|report
+ *
+ * MAILROOT (default /var/mail/vhosts) must be the panel's [mail]
+ * mail_root: the deleted mailboxes' maildirs are moved below it, and
+ * report measures its filesystem.
  *
  * Installed as the forced command of the panel's key in authorized_keys:
  *   command="/usr/sbin/hakomail-agent -s /var/lib/hakomail",restrict ssh-...
  * so under sshd the verb comes from SSH_ORIGINAL_COMMAND, which must be
- * exactly "apply" or "status"; "init" is for the guest bootstrap only.
- * apply reads the bundle from stdin.  The answer is one JSON object:
+ * exactly "apply", "status" or "report"; "init" is for the guest bootstrap
+ * only.  apply reads the bundle from stdin.  The answer is one JSON object:
  *   {"ok":true,"generation":7,"files":{"virtual_mailbox_domains":"<sha256>",...}}
+ *   {"ok":true,"generation":7,"report":{...}}	(report: agent_report.h)
  *   {"ok":false,"generation":6,"error":"what and where"}
  * where generation is the one serving (null when none).  Exit status: 0 ok,
  * 1 refused or failed, 2 usage error.
@@ -28,6 +34,7 @@
 
 #include "agent.h"
 #include "agent_apply.h"
+#include "agent_report.h"
 #include "bundle.h"
 #include "fdio.h"
 #include "log.h"
@@ -35,10 +42,11 @@
 #include "strbuf.h"
 
 #define USAGE "usage: hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] " \
-	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] init|apply|status"
+	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT] " \
+	"init|apply|status|report"
 #define GROUP_MAX	32
 
-enum verb { VERB_NONE, VERB_INIT, VERB_APPLY, VERB_STATUS };
+enum verb { VERB_NONE, VERB_INIT, VERB_APPLY, VERB_STATUS, VERB_REPORT };
 
 /* An absolute, clean directory argument of sane length. */
 static int
@@ -83,6 +91,12 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 				       "absolute path");
 		conf->statedir = arg;
 		return 0;
+	case 'm':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "m", "-m: not a clean "
+				       "absolute path");
+		conf->mailroot = arg;
+		return 0;
 	case 't':
 		if (!maptype_ok(arg))
 			return hk_fail(err, HK_EINVAL, "t", "-t: map type must "
@@ -95,6 +109,10 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 				       "absolute path");
 		snprintf(conf->postmap, sizeof(conf->postmap), "%s/postmap", arg);
 		snprintf(conf->postfix, sizeof(conf->postfix), "%s/postfix", arg);
+		snprintf(conf->postqueue, sizeof(conf->postqueue),
+			 "%s/postqueue", arg);
+		snprintf(conf->postconf, sizeof(conf->postconf), "%s/postconf",
+			 arg);
 		return 0;
 	case 'g':
 		if (!group_ok(arg))
@@ -119,12 +137,19 @@ conf_defaults(struct agent_conf *conf)
 	conf->statedir = AGENT_STATEDIR;
 	conf->maptype = AGENT_MAPTYPE;
 	conf->group = AGENT_GROUP;
+	conf->mailroot = AGENT_MAILROOT;
 	snprintf(conf->postmap, sizeof(conf->postmap), "%s", HK_POSTMAP_PATH);
 	snprintf(conf->postfix, sizeof(conf->postfix), "%s", HK_POSTFIX_PATH);
 	snprintf(conf->doveadm, sizeof(conf->doveadm), "%s", HK_DOVEADM_PATH);
+	snprintf(conf->postqueue, sizeof(conf->postqueue), "%s",
+		 HK_POSTQUEUE_PATH);
+	snprintf(conf->postconf, sizeof(conf->postconf), "%s",
+		 HK_POSTCONF_PATH);
+	snprintf(conf->dovecot, sizeof(conf->dovecot), "%s", HK_DOVECOT_PATH);
 }
 
-/* The verb: SSH_ORIGINAL_COMMAND when set (apply or status), else argv. */
+/* The verb: SSH_ORIGINAL_COMMAND when set (apply, status or report), else
+ * argv. */
 static int
 parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
 	   struct hk_err *err)
@@ -134,7 +159,7 @@ parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "s:t:P:g:c:")) != -1)
+	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
 	if (ssh != NULL && optind != argc)
@@ -147,11 +172,13 @@ parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
 		*verb = VERB_APPLY;
 	else if (strcmp(v, "status") == 0)
 		*verb = VERB_STATUS;
+	else if (strcmp(v, "report") == 0)
+		*verb = VERB_REPORT;
 	else if (strcmp(v, "init") == 0 && ssh == NULL)
 		*verb = VERB_INIT;
 	else if (ssh != NULL)
-		return hk_fail(err, HK_EFORBIDDEN, "", "refused: only \"apply\" "
-			       "or \"status\" may be run over SSH");
+		return hk_fail(err, HK_EFORBIDDEN, "", "refused: only \"apply\", "
+			       "\"status\" or \"report\" may be run over SSH");
 	else
 		return hk_fail(err, HK_EINVAL, "", USAGE);
 	return 0;
@@ -192,11 +219,15 @@ apply(const struct agent_conf *conf, struct agent_state *st,
 	return rc;
 }
 
+/* report: *report gets the figures; st only the generation serving. */
 static int
 run(enum verb verb, const struct agent_conf *conf, struct agent_state *st,
-    struct hk_err *err)
+    json_t **report, struct hk_err *err)
 {
 	switch (verb) {
+	case VERB_REPORT:
+		agent_apply_serving(conf, st);
+		return agent_report(conf, report, err);
 	case VERB_INIT:
 		return agent_apply_init(conf, st, err);
 	case VERB_APPLY:
@@ -234,8 +265,10 @@ files_json(const struct agent_state *st)
 	return files;
 }
 
+/* report (stolen) is the answer's figures; else the files served. */
 static json_t *
-answer_json(int ok, const struct agent_state *st, const struct hk_err *err)
+answer_json(int ok, const struct agent_state *st, json_t *report,
+	    const struct hk_err *err)
 {
 	json_t *o = json_object();
 	char msg[sizeof(err->message)];
@@ -245,7 +278,9 @@ answer_json(int ok, const struct agent_state *st, const struct hk_err *err)
 	bad |= json_object_set_new(o, "generation", st->serving ?
 				   json_integer((json_int_t)st->generation) :
 				   json_null()) < 0;
-	if (ok) {
+	if (ok && report != NULL) {
+		bad |= json_object_set_new(o, "report", report) < 0;
+	} else if (ok) {
 		bad |= json_object_set_new(o, "files", files_json(st)) < 0;
 	} else {
 		printable(err->message[0] ? err->message : "failed", msg,
@@ -259,13 +294,15 @@ answer_json(int ok, const struct agent_state *st, const struct hk_err *err)
 	return o;
 }
 
-/* Prints the one answer; -1 if stdout failed. */
+/* Prints the one answer (report: stolen, see answer_json); -1 if stdout
+ * failed.  Load averages need no more than 4 digits. */
 static int
-answer(int ok, const struct agent_state *st, const struct hk_err *err)
+answer(int ok, const struct agent_state *st, json_t *report,
+       const struct hk_err *err)
 {
-	json_t *o = answer_json(ok && st->have_files, st, err);
-	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
-	    : NULL;
+	json_t *o = answer_json(ok, st, report, err);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				    JSON_REAL_PRECISION(4)) : NULL;
 	int rc;
 
 	if (text != NULL)
@@ -285,7 +322,8 @@ main(int argc, char **argv)
 	struct agent_state st;
 	struct hk_err err;
 	enum verb verb = VERB_NONE;
-	int rc;
+	json_t *report = NULL;
+	int rc, ok;
 
 	log_init("hakomail-agent", 0);
 	umask(022);
@@ -293,11 +331,12 @@ main(int argc, char **argv)
 	conf_defaults(&conf);
 	if (parse_args(argc, argv, &conf, &verb, &err) < 0) {
 		agent_apply_serving(&conf, &st);
-		(void)answer(0, &st, &err);
+		(void)answer(0, &st, NULL, &err);
 		return 2;
 	}
-	rc = run(verb, &conf, &st, &err);
-	if (answer(rc == 0, &st, &err) < 0)
+	rc = run(verb, &conf, &st, &report, &err);
+	ok = rc == 0 && (report != NULL || st.have_files);
+	if (answer(ok, &st, ok ? report : NULL, &err) < 0)
 		return 1;
-	return rc == 0 && st.have_files ? 0 : 1;
+	return ok ? 0 : 1;
 }

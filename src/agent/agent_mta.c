@@ -75,23 +75,35 @@ run_child(char *const argv[], const char *what, int timeout_ms,
 	  struct hk_err *err)
 {
 	struct subproc_result res;
+	int rc;
+
+	rc = agent_mta_capture(argv, what, timeout_ms, CHILD_OUT_MAX, &res,
+			       err);
+	subproc_result_free(&res);
+	return rc;
+}
+
+int
+agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
+		  size_t out_max, struct subproc_result *res,
+		  struct hk_err *err)
+{
 	char says[320];
 	int rc;
 
-	rc = subproc_run(argv, child_env, NULL, 0, timeout_ms, CHILD_OUT_MAX,
-			 &res, err);
-	if (rc == 0 && !subproc_ok(&res)) {
-		child_says(&res, says, sizeof(says));
-		if (res.timed_out)
+	rc = subproc_run(argv, child_env, NULL, 0, timeout_ms, out_max, res,
+			 err);
+	if (rc == 0 && !subproc_ok(res)) {
+		child_says(res, says, sizeof(says));
+		if (res->timed_out)
 			rc = hk_fail(err, HK_ESYS, "postfix", "%s: timed out "
 				     "after %d s: %s", what, timeout_ms / 1000,
 				     says);
 		else
 			rc = hk_fail(err, HK_ESYS, "postfix", "%s: %s %d: %s",
-				     what, res.exited ? "exit" : "signal",
-				     res.status, says);
+				     what, res->exited ? "exit" : "signal",
+				     res->status, says);
 	}
-	subproc_result_free(&res);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "err.h"
+#include "subproc.h"
 
 /* postmap every Postfix map of the generation in dir (dfd), fsync'd. */
 int agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
@@ -24,6 +25,14 @@ int agent_mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err);
 /* `postfix [-c DIR] VERB` */
 int agent_mta_postfix(const struct agent_conf *conf, const char *verb,
 		struct hk_err *err);
+
+/* Runs argv (argv[0] absolute, no shell, a fixed PATH) and keeps what it
+ * printed, at most out_max bytes of each stream, in res (the caller frees
+ * it, also on failure).  Fails unless it exits 0 within timeout_ms;
+ * "what" begins the message ("postqueue -j failed"). */
+int agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
+		      size_t out_max, struct subproc_result *res,
+		      struct hk_err *err);
 
 /* `doveadm reload` if doveadm exists; a failure is only a warning. */
 void agent_mta_dovecot_reload(const struct agent_conf *conf);

@@ -44,6 +44,7 @@ cli_usage(void)
 	    " [--rekey | --host-key-file F] [--fingerprint SHA256:...]\n"
 	    "  guest list | guest delete NAME | status\n"
 	    "  push [GUEST]\n"
+	    "  capacity [GUEST] | warnings [--all]\n"
 	    "  domain add NAME --guest G | domain list\n"
 	    "  domain limits NAME [--max-mailboxes N] [--default-quota SIZE]\n"
 	    "  domain backup NAME (--guest G | --none)\n"
@@ -53,6 +54,8 @@ cli_usage(void)
 	    "  mailbox set ADDRESS [--password-stdin | --password-hash H]"
 	    " [--name N] [--quota Q] [--active | --inactive]\n"
 	    "  mailbox show|delete ADDRESS\n"
+	    "  mailbox restore ADDRESS [--id N]   (operators)\n"
+	    "  mailbox trash DOMAIN\n"
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
 	    " [--search TEXT]\n"
 	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"
@@ -380,7 +383,7 @@ cli_collect(struct cli *c, store_lister list, const char *domain,
 	    json_t **items, struct hk_err *err)
 {
 	char after[PAGE_CURSOR_MAX + 1] = "", next[PAGE_CURSOR_MAX + 1];
-	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1 };
+	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1, 0 };
 	json_t *part = NULL;
 
 	*items = json_array();

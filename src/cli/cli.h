@@ -120,5 +120,7 @@ int cli_audit(struct cli *c);		/* cli_audit.c */
 
 int cli_import(struct cli *c);		/* cli_import.c */
 int cli_export(struct cli *c);
+int cli_capacity(struct cli *c);	/* cli_capacity.c */
+int cli_warnings(struct cli *c);
 
 #endif

@@ -92,7 +92,9 @@ domain_state(struct cli *c)
 		return cli_fail(&err);
 	if (strcmp(verb, "delete") == 0)
 		rc = store_domain_delete(c->db, &c->actor, name,
-					 cli_opt(o, "--force") != NULL, &err);
+					 cli_opt(o, "--force") != NULL,
+					 (int64_t)c->cfg.purge_after * 86400,
+					 &err);
 	else
 		rc = store_domain_active(c->db, &c->actor, name,
 					 strcmp(verb, "enable") == 0, &err);

@@ -7,6 +7,8 @@
  *   mailbox set ADDRESS [--password-stdin | --password-hash H]
  *     [--name N] [--quota Q] [--active | --inactive]
  *   mailbox show|delete ADDRESS
+ *   mailbox restore ADDRESS [--id N]	(operators: back from the trash)
+ *   mailbox trash DOMAIN		(what of the domain is in the trash)
  *   mailbox list DOMAIN [--limit N] [--after LOCAL] [--search TEXT]
  *
  * Every value goes through the same validators as the API's; every write
@@ -17,6 +19,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "pwhash.h"
@@ -25,6 +28,10 @@
 
 static const char *const mailbox_cols[] = { "address", "name",
 	"quota_bytes", "active", NULL };
+static const char *const trash_cols[] = { "id", "address", "guest",
+	"deleted_at", "purge_at", NULL };
+
+static int deleted(struct cli *c, json_t *trash);
 
 static int
 mailbox_add(struct cli *c, const char *address, struct cli_opt *o)
@@ -64,7 +71,7 @@ mailbox_list(struct cli *c)
 		"active", NULL };
 	char domain[MAPSYNTAX_DOMAIN_MAX + 1], next[PAGE_CURSOR_MAX + 1];
 	const char *pos[CLI_MAXPOS], *l;
-	struct page_in page = { domain, NULL, PAGE_LIMIT_DEFAULT, NULL, -1 };
+	struct page_in page = { domain, NULL, PAGE_LIMIT_DEFAULT, NULL, -1, 0 };
 	struct hk_err err;
 	json_t *items = NULL;
 	int npos;
@@ -153,11 +160,76 @@ mailbox_one(struct cli *c)
 		json_decref(obj);
 		return 0;
 	}
-	if (store_mailbox_delete(c->db, &c->actor, local, domain, &err) < 0)
+	if (store_mailbox_delete(c->db, &c->actor, local, domain,
+				 (int64_t)c->cfg.purge_after * 86400, &obj,
+				 &err) < 0)
 		return cli_fail(&err);
 	wake_notify(c->cfg.wake_socket);
-	printf("mailbox %s@%s deleted (its mail stays on the guest)\n", local,
-	       domain);
+	return deleted(c, obj);
+}
+
+/* Where the mail went and until when. */
+static int
+deleted(struct cli *c, json_t *trash)
+{
+	char when[CLI_TIME_MAX];
+	json_int_t id = json_integer_value(json_object_get(trash, "id"));
+
+	if (c->json) {
+		trash = json_pack("[o]", trash);
+		cli_print(c, trash, trash_cols);
+		json_decref(trash);
+		return 0;
+	}
+	printf("mailbox %s deleted: its mail is in the trash on the guest as "
+	       "%lld until %s (hakomail mailbox restore %s --id %lld)\n",
+	       json_string_value(json_object_get(trash, "address")),
+	       (long long)id, cli_time(when, json_integer_value(
+	       json_object_get(trash, "purge_at"))),
+	       json_string_value(json_object_get(trash, "address")),
+	       (long long)id);
+	json_decref(trash);
+	return 0;
+}
+
+/* mailbox restore ADDRESS [--id N] */
+static int
+mailbox_restore(struct cli *c)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct cli_opt o[] = { { "--id", 1, NULL }, { NULL, 0, NULL } };
+	const char *pos[CLI_MAXPOS];
+	int64_t id = 0;
+	struct hk_err err;
+	json_t *obj = NULL;
+	int npos;
+
+	hk_err_clear(&err);
+	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
+		return cli_usage();
+	if (validate_address(pos[0], "address", local, domain, &err) < 0 ||
+	    (cli_opt(o, "--id") && cli_count_opt(o, "--id", "id", &id,
+						 &err) < 0) ||
+	    store_mailbox_restore(c->db, &c->actor, local, domain, id,
+				  (int64_t)time(NULL), &obj, &err) < 0)
+		return cli_fail(&err);
+	return cli_written(c, obj, mailbox_cols);
+}
+
+/* mailbox trash DOMAIN */
+static int
+mailbox_trash(struct cli *c)
+{
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct hk_err err;
+	json_t *items = NULL;
+
+	hk_err_clear(&err);
+	if (validate_domain(c->argv[2], "domain", domain, &err) < 0 ||
+	    store_trash_list(c->db, &c->actor, domain, &items, &err) < 0)
+		return cli_fail(&err);
+	cli_print(c, items, trash_cols);
+	json_decref(items);
 	return 0;
 }
 
@@ -175,6 +247,10 @@ cli_mailbox(struct cli *c)
 		return mailbox_list(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "set") == 0)
 		return mailbox_set(c);
+	if (c->argc >= 3 && strcmp(c->argv[1], "restore") == 0)
+		return mailbox_restore(c);
+	if (c->argc == 3 && strcmp(c->argv[1], "trash") == 0)
+		return mailbox_trash(c);
 	if (c->argc == 3 && (strcmp(c->argv[1], "show") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))
 		return mailbox_one(c);

@@ -37,6 +37,7 @@ static const struct {
 	{ "mailbox", cli_mailbox }, { "alias", cli_alias },
 	{ "aliasdomain", cli_aliasdomain }, { "audit", cli_audit },
 	{ "import", cli_import }, { "export", cli_export },
+	{ "capacity", cli_capacity }, { "warnings", cli_warnings },
 	{ NULL, NULL }
 };
 

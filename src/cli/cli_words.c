@@ -38,6 +38,7 @@ static const struct {
 	{ "create_domains_on", "--create-domains-on" },
 	{ "target", "--target" },
 	{ "backup_guest", "--guest" },
+	{ "id", "--id" },
 };
 
 /* A reason the CLI words its own way; {option} is the field's option.

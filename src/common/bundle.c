@@ -31,6 +31,7 @@ const char *const bundle_names[] = {
 	"relay_domains",
 	"relay_recipient_maps",
 	"passwd",
+	"trash",
 	NULL
 };
 
@@ -50,7 +51,7 @@ bundle_is_postfix_map(const char *name)
 {
 	if (name == NULL || name_index(name, strlen(name)) < 0)
 		return 0;
-	return strcmp(name, "passwd") != 0;
+	return strcmp(name, "passwd") != 0 && strcmp(name, "trash") != 0;
 }
 
 /* Exactly 64 lowercase hex digits. */

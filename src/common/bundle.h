@@ -14,6 +14,10 @@
  * and nothing after.  Names come from a fixed whitelist; every file's body
  * is lines each ending in '\n' that pass mapsyntax_line() for that file.
  * The parser refuses anything else before the caller writes a byte.
+ *
+ * Besides the maps, "trash" tells the agent what to do with the maildirs
+ * of deleted mailboxes (see mapsyntax.h); it is written into each
+ * generation like the others, so status and drift checks cover it.
  */
 #ifndef HK_BUNDLE_H
 #define HK_BUNDLE_H
@@ -25,13 +29,14 @@
 #include "strbuf.h"
 
 #define BUNDLE_MAGIC		"HAKOMAIL-BUNDLE 1"
-#define BUNDLE_MAX_FILES	6
+#define BUNDLE_MAX_FILES	7
 #define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
 
 /* The whitelist, in wire order; NULL-terminated. */
 extern const char *const bundle_names[];
 
-/* Whether the file is a Postfix lookup table (postmap'd by the agent). */
+/* Whether the file is a Postfix lookup table (postmap'd by the agent):
+ * every file but passwd and trash. */
 int bundle_is_postfix_map(const char *name);
 
 struct bundle_file {

@@ -322,6 +322,27 @@ passwd_line(const char *s, size_t n)
 	return NULL;
 }
 
+/* "trash ID ADDRESS" or "restore ID ADDRESS", ID 1..2^63-1 */
+static const char *
+trash_line(const char *s, size_t n)
+{
+	const char *id, *addr;
+	size_t vn, idn, an;
+	uint64_t v;
+
+	if (!split(s, n, ' ', &vn, &id, &idn) ||
+	    !split(id, idn, ' ', &idn, &addr, &an))
+		return "expected \"trash ID ADDRESS\" or \"restore ID ADDRESS\"";
+	if (!(vn == 5 && memcmp(s, "trash", 5) == 0) &&
+	    !(vn == 7 && memcmp(s, "restore", 7) == 0))
+		return "the verb is not \"trash\" or \"restore\"";
+	if (!mapsyntax_decimal(id, idn, INT64_MAX, &v) || v == 0)
+		return "id is not a decimal number from 1 to 2^63-1";
+	if (!mapsyntax_address(addr, an))
+		return "not a valid address (local@domain)";
+	return NULL;
+}
+
 int
 mapsyntax_line(const char *file, const char *line, size_t n,
 	       struct hk_err *err)
@@ -343,6 +364,8 @@ mapsyntax_line(const char *file, const char *line, size_t n,
 		why = recipient_line(line, n);
 	else if (strcmp(file, "passwd") == 0)
 		why = passwd_line(line, n);
+	else if (strcmp(file, "trash") == 0)
+		why = trash_line(line, n);
 	else
 		return hk_fail(err, HK_EINVAL, "", "unknown map file");
 	if (why != NULL)

@@ -62,6 +62,11 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *                            EXTRA space-separated key=value of
  *                            [A-Za-z0-9_=*:.+-] with a non-empty key, may
  *                            be empty)
+ *   trash                    "trash ID ADDRESS": the mailbox's maildir is
+ *                            to be in the trash as ID; "restore ID
+ *                            ADDRESS": trash ID back to the mailbox's
+ *                            home.  ID decimal 1..2^63-1 without leading
+ *                            zeros.
  * The DOMAIN/LOCAL/ of virtual_mailbox_maps is checked for syntax only; it
  * need not repeat the key (a renamed mailbox may keep its maildir).
  */

@@ -40,6 +40,8 @@ const struct api_route api_routes[] = {
 	{ "PATCH",	"guests/*",			api_guest_patch, R_BODY },
 	{ "DELETE",	"guests/*",			api_guest_delete, 0 },
 	{ "POST",	"guests/*/push",		api_guest_push, 0 },
+	{ "GET",	"guests/*/capacity",		api_guest_capacity, 0 },
+	{ "GET",	"warnings",			api_warnings_list, 0 },
 	{ "GET",	"domains",			api_domains_list, 0 },
 	{ "POST",	"domains",			api_domains_add, R_BODY },
 	{ "GET",	"domains/*",			api_domain_get, 0 },
@@ -51,6 +53,7 @@ const struct api_route api_routes[] = {
 	{ "GET",	"mailboxes/*",			api_mailbox_get, 0 },
 	{ "PATCH",	"mailboxes/*",			api_mailbox_patch, R_BODY },
 	{ "DELETE",	"mailboxes/*",			api_mailbox_delete, 0 },
+	{ "POST",	"mailboxes/*/restore",		api_mailbox_restore, 0 },
 	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
 	{ "POST",	"domains/*/aliases",		api_aliases_add, R_BODY },
 	{ "GET",	"aliases/*",			api_alias_get, 0 },
@@ -67,6 +70,7 @@ const struct api_route api_routes[] = {
 	{ "GET",	"imports/*",			api_import_get, 0 },
 	{ "GET",	"export/mailboxes",		api_export_mailboxes, 0 },
 	{ "GET",	"export/aliases",		api_export_aliases, 0 },
+	{ "GET",	"metrics",			api_metrics, R_SELF },
 	{ NULL, NULL, NULL, 0 }
 };
 
@@ -151,7 +155,7 @@ gate(struct api_call *call, char *pathbuf, size_t len, const char **seg,
 	r = *route = find_route(call->req->method, seg, call->nseg,
 				resp->allow, sizeof(resp->allow));
 	/* Authenticate before revealing which paths exist. */
-	if (!authed && (r == NULL || !(r->flags & R_OPEN)) &&
+	if (!authed && (r == NULL || !(r->flags & (R_OPEN | R_SELF))) &&
 	    api_authenticate(call, err) < 0) {
 		resp->allow[0] = '\0';
 		return -1;

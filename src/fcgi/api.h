@@ -127,7 +127,7 @@ int api_object(struct http_resp *resp, json_t *obj);
 
 /*
  * A listing: GET ?limit=1..1000&cursor=KEY&q=FRAGMENT (and, where the
- * flags say, &active=true|false and &domain=NAME) answers
+ * flags say, &active=true|false, &domain=NAME and &sort=) answers
  * {"items": [...], "next_cursor": KEY or null}.  cursor canonicalizes a
  * presented cursor into out[PAGE_CURSOR_MAX + 1] (or fails naming
  * "cursor"): it is the key of the listing's sort.
@@ -135,6 +135,8 @@ int api_object(struct http_resp *resp, json_t *obj);
 #define L_ACTIVE	1	/* takes ?active= */
 #define L_DOMAIN	2	/* takes ?domain= */
 #define L_PATH_DOMAIN	4	/* lists in the domain of the path */
+#define L_SORT_USAGE	8	/* takes ?sort=used_bytes (most used
+				 * first; cursor "BYTES:LOCAL_PART") */
 struct api_listing {
 	store_lister list;
 	/* when not NULL, the page written as text (the mailboxes: pages of
@@ -187,6 +189,8 @@ API_HANDLER(api_guest_get);
 API_HANDLER(api_guest_patch);
 API_HANDLER(api_guest_delete);
 API_HANDLER(api_guest_push);
+API_HANDLER(api_guest_capacity);
+API_HANDLER(api_warnings_list);
 API_HANDLER(api_domains_list);
 API_HANDLER(api_domains_add);
 API_HANDLER(api_domain_get);
@@ -197,6 +201,7 @@ API_HANDLER(api_mailboxes_add);
 API_HANDLER(api_mailbox_get);
 API_HANDLER(api_mailbox_patch);
 API_HANDLER(api_mailbox_delete);
+API_HANDLER(api_mailbox_restore);
 API_HANDLER(api_aliases_list);
 API_HANDLER(api_aliases_add);
 API_HANDLER(api_alias_get);
@@ -214,6 +219,7 @@ API_HANDLER(api_imports_list);
 API_HANDLER(api_import_get);
 API_HANDLER(api_export_mailboxes);
 API_HANDLER(api_export_aliases);
+API_HANDLER(api_metrics);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */
@@ -222,6 +228,8 @@ API_HANDLER(api_export_aliases);
 #define R_UPLOAD 4	/* reads a file as the body (up to HTTP_MAX_UPLOAD)
 			 * and options from the query: the handler checks
 			 * both */
+#define R_SELF	8	/* the handler judges the caller itself: a
+			 * credential, or an allowed address (/metrics) */
 struct api_route {
 	const char *method;
 	const char *pattern;

@@ -115,6 +115,7 @@ api_domain_delete(struct api_call *call, struct http_resp *resp,
 	if (api_force(call, &force, err) < 0 ||
 	    path_domain(call, name, err) < 0 ||
 	    store_domain_delete(call->ctx->db, &call->actor, name, force,
+				(int64_t)call->ctx->cfg->purge_after * 86400,
 				err) < 0)
 		return -1;
 	return api_deleted(call, resp);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,11 +271,44 @@ struct page_bufs {
 	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
 };
 
+/* ?sort=local_part (the default) or used_bytes. */
+static int
+page_sort(const struct query *q, struct page_in *page, struct hk_err *err)
+{
+	const char *v = query_get(q, "sort");
+
+	if (v == NULL || strcmp(v, "local_part") == 0)
+		return 0;
+	if (strcmp(v, "used_bytes") != 0)
+		return hk_failr(err, HK_EINVAL, "sort", HK_R_sort_value, NULL);
+	page->by_usage = 1;
+	return 0;
+}
+
+/* A by-usage cursor, "BYTES:LOCAL_PART" with BYTES -1 or more. */
+static int
+cursor_usage(const char *in, char *out, struct hk_err *err)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], *end;
+	const char *colon = strchr(in, ':');
+	long long bytes;
+
+	errno = 0;
+	bytes = strtoll(in, &end, 10);
+	if (colon == NULL || end != colon || end == in || errno != 0 ||
+	    bytes < -1 || validate_localpart(colon + 1, "cursor", local,
+					     err) < 0)
+		return hk_failr(err, HK_EINVAL, "cursor",
+				HK_R_cursor_not_usage, NULL);
+	snprintf(out, PAGE_CURSOR_MAX + 1, "%lld:%s", bytes, local);
+	return 0;
+}
+
 static int
 page_query(struct api_call *call, const struct api_listing *l,
 	   struct page_in *page, struct page_bufs *b, struct hk_err *err)
 {
-	const char *keys[6] = { "limit", "cursor", "q" }, *v;
+	const char *keys[7] = { "limit", "cursor", "q" }, *v;
 	int n = 3;
 	struct query q;
 
@@ -282,14 +316,18 @@ page_query(struct api_call *call, const struct api_listing *l,
 		keys[n++] = "active";
 	if (l->flags & L_DOMAIN)
 		keys[n++] = "domain";
+	if (l->flags & L_SORT_USAGE)
+		keys[n++] = "sort";
 	keys[n] = NULL;
 	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
 	    query_int(&q, "limit", 1, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT,
 		      &page->limit, err) < 0 ||
-	    query_bool(&q, "active", -1, &page->active, err) < 0)
+	    query_bool(&q, "active", -1, &page->active, err) < 0 ||
+	    page_sort(&q, page, err) < 0)
 		return -1;
 	if ((v = query_get(&q, "cursor")) != NULL) {
-		if (l->cursor(v, b->cursor, err) < 0)
+		if ((page->by_usage ? cursor_usage(v, b->cursor, err) :
+		     l->cursor(v, b->cursor, err)) < 0)
 			return -1;
 		page->after = b->cursor;
 	}
@@ -335,7 +373,7 @@ int
 api_list(struct api_call *call, struct http_resp *resp,
 	 const struct api_listing *l, struct hk_err *err)
 {
-	struct page_in page = { NULL, NULL, 0, NULL, -1 };
+	struct page_in page = { NULL, NULL, 0, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 	struct page_bufs b;
 	json_t *items = NULL;

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "pwhash.h"
@@ -172,12 +173,33 @@ api_mailbox_delete(struct api_call *call, struct http_resp *resp,
 	if (api_no_query(call, err) < 0 ||
 	    path_address(call, local, domain, err) < 0 ||
 	    store_mailbox_delete(call->ctx->db, &call->actor, local, domain,
-				 err) < 0)
+				 (int64_t)call->ctx->cfg->purge_after * 86400,
+				 NULL, err) < 0)
 		return -1;
 	return api_deleted(call, resp);
 }
 
-/* GET /domains/D/mailboxes?...: by local part. */
+/* POST /mailboxes/ADDRESS/restore[?id=TRASH_ID]: operators only. */
+int
+api_mailbox_restore(struct api_call *call, struct http_resp *resp,
+		    struct hk_err *err)
+{
+	static const char *const keys[] = { "id", NULL };
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct query q;
+	json_t *obj = NULL;
+	int id = 0;
+
+	if (query_parse(call->req->uri, keys, &q, err) < 0 ||
+	    query_int(&q, "id", 1, INT32_MAX, 0, &id, err) < 0 ||
+	    path_address(call, local, domain, err) < 0 ||
+	    store_mailbox_restore(call->ctx->db, &call->actor, local, domain,
+				  id, (int64_t)time(NULL), &obj, err) < 0)
+		return -1;
+	return api_changed(call, resp, obj);
+}
+
+/* GET /domains/D/mailboxes?...: by local part, or most used first. */
 static int
 cursor_local(const char *in, char *out, struct hk_err *err)
 {
@@ -185,7 +207,8 @@ cursor_local(const char *in, char *out, struct hk_err *err)
 }
 
 static const struct api_listing mailboxes = {
-	store_mailbox_list, store_mailbox_page, cursor_local, L_ACTIVE | L_PATH_DOMAIN
+	store_mailbox_list, store_mailbox_page, cursor_local,
+	L_ACTIVE | L_PATH_DOMAIN | L_SORT_USAGE
 };
 
 int

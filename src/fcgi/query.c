@@ -139,17 +139,17 @@ query_get(const struct query *q, const char *key)
 }
 
 int
-query_int(const struct query *q, const char *key, int min, int max,
-	  int dflt, int *out, struct hk_err *err)
+query_int64(const struct query *q, const char *key, int64_t min, int64_t max,
+	    int64_t dflt, int64_t *out, struct hk_err *err)
 {
 	const char *v = query_get(q, key);
-	long long n = 0;
+	int64_t n = 0;
 
 	*out = dflt;
 	if (v == NULL)
 		return 0;
 	/* Digits only: no sign, space, hex or exponent; stop before n could
-	 * overflow. */
+	 * overflow (max is at most INT64_MAX / 10 in practice). */
 	for (const char *s = v; *s; s++) {
 		if (*s < '0' || *s > '9' || n > max)
 			return hk_failr(err, HK_EINVAL, key, HK_R_integer_range,
@@ -160,6 +160,18 @@ query_int(const struct query *q, const char *key, int min, int max,
 	if (n < min || n > max)
 		return hk_failr(err, HK_EINVAL, key, HK_R_integer_range, "min",
 				HK_NUM(min), "max", HK_NUM(max), NULL);
+	*out = n;
+	return 0;
+}
+
+int
+query_int(const struct query *q, const char *key, int min, int max,
+	  int dflt, int *out, struct hk_err *err)
+{
+	int64_t n;
+
+	if (query_int64(q, key, min, max, dflt, &n, err) < 0)
+		return -1;
 	*out = (int)n;
 	return 0;
 }

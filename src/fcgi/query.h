@@ -12,6 +12,8 @@
 #ifndef HK_QUERY_H
 #define HK_QUERY_H
 
+#include <stdint.h>
+
 #include "err.h"
 
 #define QUERY_MAX_KEYS	8
@@ -34,6 +36,8 @@ const char *query_get(const struct query *q, const char *key);
 /* key as a decimal integer in min..max; dflt when absent. */
 int query_int(const struct query *q, const char *key, int min, int max,
 	      int dflt, int *out, struct hk_err *err);
+int query_int64(const struct query *q, const char *key, int64_t min,
+		int64_t max, int64_t dflt, int64_t *out, struct hk_err *err);
 
 /* key as "true" (1) or "false" (0); dflt when absent. */
 int query_bool(const struct query *q, const char *key, int dflt, int *out,

@@ -15,10 +15,15 @@
 
 #include <ini.h>
 
+#include "addrlist.h"
 #include "conf.h"
 #include "log.h"
+#include "validate.h"
 
-enum kind { K_STR, K_INT, K_OCTAL, K_WORD };
+/* K_REAL: a double; K_MAIL: an address or nothing ("" allowed);
+ * K_PATH: an absolute path (a program run by its path alone); K_ADDRS:
+ * numeric addresses and networks (addrlist.h), or nothing. */
+enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_REAL, K_MAIL, K_PATH, K_ADDRS };
 
 struct setting {
 	const char *section, *name;
@@ -39,6 +44,10 @@ static const char *const log_levels[] = { "error", "warning", "info",
 	{ sec, key, K_INT, offsetof(struct hk_config, field), lo, hi, NULL }
 #define W(sec, key, field, list) \
 	{ sec, key, K_WORD, offsetof(struct hk_config, field), 0, 0, list }
+#define F(sec, key, field, lo, hi) \
+	{ sec, key, K_REAL, offsetof(struct hk_config, field), lo, hi, NULL }
+#define X(sec, key, kind, field) \
+	{ sec, key, kind, offsetof(struct hk_config, field), 0, 0, NULL }
 
 static const struct setting settings[] = {
 	S("database", "url", db_url),
@@ -59,9 +68,13 @@ static const struct setting settings[] = {
 	I("pushd", "check_interval", check_interval, 0, 604800),
 	S("pushd", "node", pushd_node),
 	S("pushd", "user", pushd_user),
+	I("report", "interval", report_interval, 0, 86400),
+	{ "metrics", "allow", K_ADDRS, offsetof(struct hk_config,
+	  metrics_allow), 0, 0, NULL },
 	I("mail", "vmail_uid", vmail_uid, 1, 2147483647),
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
+	I("guest", "purge_after", purge_after, 1, 3650),
 	I("password", "min_length", pw_min, 1, 1024),
 	/* libxcrypt hashes at most CRYPT_MAX_PASSPHRASE_SIZE (512) - 1 */
 	I("password", "max_length", pw_max, 8, 511),
@@ -72,6 +85,13 @@ static const struct setting settings[] = {
 	I("session", "max_delay", login_max_delay, 1, 86400),
 	W("log", "format", log_json, log_formats),
 	W("log", "level", log_level, log_levels),
+	F("warn", "disk_percent", warn_disk_percent, 1, 100),
+	F("warn", "disk_days", warn_disk_days, 0, 36500),
+	I("warn", "queue_deferred", warn_queue_deferred, 0, 1000000000),
+	I("warn", "queue_age", warn_queue_age, 1, 31536000),
+	F("warn", "mailbox_percent", warn_mailbox_percent, 1, 100),
+	X("warn", "mail_to", K_MAIL, warn_mail_to),
+	X("warn", "sendmail", K_PATH, warn_sendmail),
 	{ NULL, NULL, K_STR, 0, 0, 0, NULL }
 };
 
@@ -100,10 +120,12 @@ conf_defaults(struct hk_config *c)
 	c->push_parallel = 4;
 	c->push_stagger_ms = 100;
 	c->check_interval = 600;
+	c->report_interval = 300;
 	snprintf(c->pushd_user, sizeof(c->pushd_user), "hakomail-push");
 	c->vmail_uid = 5000;
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
+	c->purge_after = 30;
 	c->pw_min = 10;
 	c->pw_max = 256;
 	c->session_idle = 1800;
@@ -112,6 +134,23 @@ conf_defaults(struct hk_config *c)
 	c->login_free_addr = 50;
 	c->login_max_delay = 900;
 	c->log_level = LOG_LEVEL_INFO;
+	c->warn_disk_percent = 85;
+	c->warn_disk_days = 30;
+	c->warn_queue_deferred = 100;
+	c->warn_queue_age = 3600;
+	c->warn_mailbox_percent = 90;
+	snprintf(c->warn_sendmail, sizeof(c->warn_sendmail),
+		 "/usr/sbin/sendmail");
+}
+
+void
+conf_warn_limits(const struct hk_config *cfg, struct warn_limits *l)
+{
+	l->disk_percent = cfg->warn_disk_percent;
+	l->disk_days = cfg->warn_disk_days;
+	l->queue_deferred = cfg->warn_queue_deferred;
+	l->queue_age_s = cfg->warn_queue_age;
+	l->mailbox_percent = cfg->warn_mailbox_percent;
 }
 
 struct load_ctx {
@@ -142,13 +181,77 @@ set_word(struct load_ctx *lc, const struct setting *s, const char *value,
 			"list", list, NULL);
 }
 
+/* A list of addresses and networks (addrlist.h); may be empty. */
+static int
+set_addrs(struct load_ctx *lc, const struct setting *s, const char *value,
+	  char *out)
+{
+	struct addrlist list;
+
+	if (strlen(value) >= CONF_STR)
+		return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_empty,
+				"section", s->section, "name", s->name, NULL);
+	if (addrlist_parse(value, s->name, &list, lc->err) < 0)
+		return -1;
+	snprintf(out, CONF_STR, "%s", value);
+	return 0;
+}
+
+static int
+set_real(struct load_ctx *lc, const struct setting *s, const char *value,
+	 double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	/* written so that NaN fails too */
+	if (errno != 0 || *value == '\0' || *end != '\0' ||
+	    !(v >= (double)s->min && v <= (double)s->max))
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_number, "section", s->section,
+				"name", s->name, "value", value, "min",
+				HK_NUM(s->min), "max", HK_NUM(s->max), NULL);
+	*out = v;
+	return 0;
+}
+
+/* An address in canonical form, or "" (none). */
+static int
+set_mail(struct load_ctx *lc, const struct setting *s, const char *value,
+	 char *out)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+
+	if (value[0] == '\0') {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strlen(value) >= CONF_STR ||
+	    validate_address(value, s->name, local, domain, lc->err) < 0)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_address, "section", s->section,
+				"name", s->name, "value", value, NULL);
+	snprintf(out, CONF_STR, "%s@%s", local, domain);
+	return 0;
+}
+
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 {
 	char *base = (char *)lc->cfg + s->offset, *end;
 	long v;
 
-	if (s->kind == K_STR) {
+	if (s->kind == K_REAL)
+		return set_real(lc, s, value, (double *)(void *)base);
+	if (s->kind == K_MAIL)
+		return set_mail(lc, s, value, base);
+	if (s->kind == K_PATH && value[0] != '/')
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_absolute, "section", s->section,
+				"name", s->name, "value", value, NULL);
+	if (s->kind == K_STR || s->kind == K_PATH) {
 		if (strlen(value) >= CONF_STR || value[0] == '\0')
 			return hk_failr(lc->err, HK_EINVAL, s->name,
 					HK_R_conf_empty, "section", s->section,
@@ -158,6 +261,8 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 	}
 	if (s->kind == K_WORD)
 		return set_word(lc, s, value, (int *)(void *)base);
+	if (s->kind == K_ADDRS)
+		return set_addrs(lc, s, value, base);
 	errno = 0;
 	v = strtol(value, &end, s->kind == K_OCTAL ? 8 : 10);
 	if (errno != 0 || *value == '\0' || *end != '\0' || v < s->min ||

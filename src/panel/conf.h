@@ -12,6 +12,8 @@
 #ifndef HK_CONF_H
 #define HK_CONF_H
 
+#include <stdint.h>
+
 #include "err.h"
 
 #define CONF_STR	512
@@ -35,9 +37,12 @@ struct hk_config {
 	int check_interval;		/* [pushd] check_interval (s, 0: off) */
 	char pushd_node[CONF_STR];	/* [pushd] node ("": the host name) */
 	char pushd_user[CONF_STR];	/* [pushd] user (as root: drops to) */
+	int report_interval;		/* [report] interval (s, 0: off) */
+	char metrics_allow[CONF_STR];	/* [metrics] allow: addrlist.h */
 	int vmail_uid;			/* [mail] vmail_uid */
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */
+	int purge_after;		/* [guest] purge_after (days) */
 	int pw_min;			/* [password] min_length */
 	int pw_max;			/* [password] max_length */
 	int session_idle;		/* [session] idle_timeout (seconds) */
@@ -47,6 +52,22 @@ struct hk_config {
 	int login_max_delay;		/* [session] max_delay (seconds) */
 	int log_json;			/* [log] format: 0 text, 1 json */
 	int log_level;			/* [log] level: an enum log_level */
+	double warn_disk_percent;	/* [warn] disk_percent */
+	double warn_disk_days;		/* [warn] disk_days */
+	int warn_queue_deferred;	/* [warn] queue_deferred */
+	int warn_queue_age;		/* [warn] queue_age (seconds) */
+	double warn_mailbox_percent;	/* [warn] mailbox_percent */
+	char warn_mail_to[CONF_STR];	/* [warn] mail_to ("": no mail) */
+	char warn_sendmail[CONF_STR];	/* [warn] sendmail */
+};
+
+/* When pushd warns about what a guest reports (store_warn_eval). */
+struct warn_limits {
+	double disk_percent;	/* mail filesystem used, at or above */
+	double disk_days;	/* days to full, at or below */
+	int64_t queue_deferred;	/* deferred messages, more than */
+	int64_t queue_age_s;	/* oldest deferred, older than */
+	double mailbox_percent;	/* a mailbox's quota used, at or above */
 };
 
 void conf_defaults(struct hk_config *cfg);
@@ -56,6 +77,9 @@ void conf_defaults(struct hk_config *cfg);
 int conf_load(struct hk_config *cfg, const char *path, struct hk_err *err);
 
 /* log_init(prog, flags) as [log] says (format, level); see log.h. */
+/* The [warn] thresholds. */
+void conf_warn_limits(const struct hk_config *cfg, struct warn_limits *l);
+
 void conf_log_init(const struct hk_config *cfg, const char *prog,
 		   unsigned flags);
 

@@ -192,6 +192,54 @@ db_query(struct db *db, const char *sql, const struct db_param *params,
 	return db->be->query(db->conn, sql, params, n, fn, ctx, changes, err);
 }
 
+/* A plain lower-case SQL identifier: safe to write into a statement. */
+static int
+identifier(const char *s)
+{
+	if (s == NULL || *s == '\0' || (*s >= '0' && *s <= '9'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+int
+db_copy(struct db *db, const char *table, const char *const *cols,
+	int ncols, size_t n, db_copy_fn fn, void *ctx, struct hk_err *err)
+{
+	if (ncols < 1 || ncols > DB_COPY_MAX_COLS || !identifier(table))
+		return hk_fail(err, HK_EINTERNAL, NULL, "db_copy: bad table");
+	for (int i = 0; i < ncols; i++)
+		if (!identifier(cols[i]))
+			return hk_fail(err, HK_EINTERNAL, NULL,
+				       "db_copy: bad column");
+	return db->be->copy(db->conn, table, cols, ncols, n, fn, ctx, err);
+}
+
+int
+db_temp_table(struct db *db, const char *name, const char *columns,
+	      struct hk_err *err)
+{
+	char sql[1024];
+
+	if (!identifier(name) ||
+	    (size_t)snprintf(sql, sizeof(sql), "CREATE TEMPORARY TABLE IF NOT "
+			     "EXISTS %s (%s)%s", name, columns,
+			     db->be->temp_table_tail ? db->be->temp_table_tail :
+			     "") >= sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "db_temp_table: %s",
+			       name);
+	/* text made here: not a statement worth a place in a cache */
+	if (db->be->script(db->conn, sql, err) < 0)
+		return -1;
+	if (!db->be->temp_table_delete)
+		return 0;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", name);
+	return db->be->script(db->conn, sql, err);
+}
+
 int
 db_exec(struct db *db, const char *sql, const struct db_param *params, int n,
 	int64_t *changes, struct hk_err *err)

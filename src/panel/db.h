@@ -12,6 +12,7 @@
 #ifndef HK_DB_H
 #define HK_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -79,6 +80,34 @@ int db_query(struct db *db, const char *sql, const struct db_param *params,
 	     int n, db_row_fn fn, void *ctx, int64_t *changes,
 	     struct hk_err *err);
 
+/*
+ * A temporary table of this connection for a transaction's bulk rows
+ * (db_copy), made with columns (an SQL column list of the caller's code)
+ * the first time, and empty whenever a transaction begins to use it:
+ * PostgreSQL truncates it at each commit (ON COMMIT DELETE ROWS), far
+ * cheaper than deleting its rows; SQLite empties it here (its DELETE of
+ * a whole table is a truncation too).  Call it inside the transaction.
+ */
+int db_temp_table(struct db *db, const char *name, const char *columns,
+		  struct hk_err *err);
+
+/*
+ * Many rows into a table in one go (usually a temporary table that one
+ * set-based statement then reads): n rows of the ncols columns cols, fn
+ * putting row i's values into vals[0..ncols) (text it points to need
+ * only live until fn is called again).  SQLite steps one prepared INSERT
+ * per row (it has no round trips to save); PostgreSQL streams COPY FROM
+ * STDIN, one round trip for them all where an INSERT per row would be n.
+ * table and cols are identifiers of the caller's code, [a-z_][a-z0-9_]*
+ * (HK_EINTERNAL otherwise), never input.  Failures as db_query's.
+ */
+typedef int (*db_copy_fn)(void *ctx, size_t i, struct db_param *vals,
+			  struct hk_err *err);
+#define DB_COPY_MAX_COLS	16
+int db_copy(struct db *db, const char *table, const char *const *cols,
+	    int ncols, size_t n, db_copy_fn fn, void *ctx,
+	    struct hk_err *err);
+
 /* Convenience over db_query. */
 int db_exec(struct db *db, const char *sql, const struct db_param *params,
 	    int n, int64_t *changes, struct hk_err *err);
@@ -109,6 +138,9 @@ struct db_text_page {
 	const char *key;
 	char *next;
 	size_t nextlen;
+	/* A sort on two columns: next is "KEY2:KEY" (a NULL KEY2 as -1,
+	 * below every count), when key2 is not NULL. */
+	const char *key2;
 };
 int db_query_text(struct db *db, const char *sql,
 		  const struct db_param *params, int n,

@@ -28,6 +28,14 @@ struct db_backend {
 	int (*query)(void *conn, const char *sql, const struct db_param *p,
 		     int n, db_row_fn fn, void *ctx, int64_t *changes,
 		     struct hk_err *err);
+	/* db_temp_table(): what its CREATE ends with, and whether it must
+	 * be emptied by a DELETE (no ON COMMIT clause). */
+	const char *temp_table_tail;
+	int temp_table_delete;
+	/* db_copy(), its table and columns checked by db.c. */
+	int (*copy)(void *conn, const char *table, const char *const *cols,
+		    int ncols, size_t n, db_copy_fn fn, void *ctx,
+		    struct hk_err *err);
 	const struct db_migration *migrations;
 	/* A query of one row, one column: 1 when the table named $1 exists,
 	 * else 0. */

@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "db_backend.h"
+#include "strbuf.h"
 
 #define MAX_COLS	64
 #define MAX_PARAMS	512	/* a batch of import rows */
@@ -177,6 +178,107 @@ pg_query(void *conn, const char *sql, const struct db_param *p, int n,
 	return rc;
 }
 
+/* --- db_copy(): COPY FROM STDIN in its text format --- */
+
+#define COPY_CHUNK	(64 * 1024)	/* sent whenever this much is held */
+
+/* One value of a row: \N for NULL, text with its backslash, tab,
+ * newline and carriage return escaped as COPY reads them. */
+static int
+copy_value(struct strbuf *sb, const struct db_param *v)
+{
+	const char *s = v->text, *run;
+
+	if (v->type == DB_INT)
+		return strbuf_printf(sb, "%" PRId64, v->num);
+	if (v->type != DB_TEXT || s == NULL)
+		return strbuf_puts(sb, "\\N");
+	for (run = s; *s; s++) {
+		const char *esc = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" :
+		    *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+
+		if (esc == NULL)
+			continue;
+		if (strbuf_append(sb, run, (size_t)(s - run)) < 0 ||
+		    strbuf_puts(sb, esc) < 0)
+			return -1;
+		run = s + 1;
+	}
+	return strbuf_append(sb, run, (size_t)(s - run));
+}
+
+/* One row, its values separated by tabs, ended by a newline. */
+static int
+copy_row(struct strbuf *sb, const struct db_param *v, int ncols)
+{
+	for (int k = 0; k < ncols; k++)
+		if ((k > 0 && strbuf_puts(sb, "\t") < 0) ||
+		    copy_value(sb, &v[k]) < 0)
+			return -1;
+	return strbuf_puts(sb, "\n");
+}
+
+/* The rows, streamed; on a failure the COPY is ended with an error so
+ * that the server discards it (the caller rolls back). */
+static int
+copy_rows(PGconn *conn, int ncols, size_t n, db_copy_fn fn, void *ctx,
+	  struct hk_err *err)
+{
+	struct db_param v[DB_COPY_MAX_COLS];
+	struct strbuf sb;
+	int rc = 0;
+
+	strbuf_init(&sb, 0);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		memset(v, 0, sizeof(v));
+		if ((rc = fn(ctx, i, v, err)) < 0)
+			break;
+		if (copy_row(&sb, v, ncols) < 0)
+			rc = hk_fail(err, HK_ESYS, NULL, "out of memory");
+		else if ((sb.len >= COPY_CHUNK || i + 1 == n) &&
+			 PQputCopyData(conn, sb.data, (int)sb.len) != 1)
+			rc = fail_pg(conn, NULL, err);
+		if (sb.len >= COPY_CHUNK || i + 1 == n)
+			strbuf_reset(&sb);
+	}
+	strbuf_free(&sb);
+	if (PQputCopyEnd(conn, rc == 0 ? NULL : "aborted") != 1 && rc == 0)
+		rc = fail_pg(conn, NULL, err);
+	return rc;
+}
+
+static int
+pg_copy(void *conn, const char *table, const char *const *cols, int ncols,
+	size_t n, db_copy_fn fn, void *ctx, struct hk_err *err)
+{
+	char sql[1024];
+	size_t len = (size_t)snprintf(sql, sizeof(sql), "COPY %s (", table);
+	PGresult *r;
+	int rc;
+
+	for (int i = 0; i < ncols && len < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s",
+					i ? ", " : "", cols[i]);
+	if (len >= sizeof(sql) - 16)
+		return hk_fail(err, HK_EINTERNAL, NULL, "db_copy: too long");
+	snprintf(sql + len, sizeof(sql) - len, ") FROM STDIN");
+	r = PQexec(conn, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		rc = fail_pg(conn, r, err);
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+	rc = copy_rows(conn, ncols, n, fn, ctx, err);
+	/* the COPY's own outcome (a constraint, a bad value), then none */
+	while ((r = PQgetResult(conn)) != NULL) {
+		if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = fail_pg(conn, r, err);
+		PQclear(r);
+	}
+	return rc;
+}
+
 /* The channel is one of ours, a plain identifier: never user data. */
 static int
 pg_listen(void *conn, const char *channel, struct hk_err *err)
@@ -222,6 +324,8 @@ const struct db_backend db_backend_pgsql = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.query = pg_query,
+	.copy = pg_copy,
+	.temp_table_tail = " ON COMMIT DELETE ROWS",
 	.migrations = db_migrations_pgsql,
 	/* on the search path, as the queries find their tables */
 	.has_table = "SELECT CASE WHEN to_regclass($1) IS NULL THEN 0 "

@@ -319,12 +319,14 @@ sqlite_rollback(void *conn)
 		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* slot NULL: parameter i is ?(i + 1) (db_copy's statements). */
 static int
 bind_params(sqlite3 *h, sqlite3_stmt *st, const int *slot, int nslot,
 	    const struct db_param *p, int n, struct hk_err *err)
 {
 	for (int i = 0; i < n; i++) {
-		int idx = i + 1 < nslot ? slot[i + 1] : 0, rc;
+		int idx = slot == NULL ? i + 1 : i + 1 < nslot ? slot[i + 1] : 0;
+		int rc;
 
 		if (idx == 0)
 			continue;	/* not used by this statement */
@@ -415,6 +417,59 @@ sqlite_query(void *conn, const char *sql, const struct db_param *p, int n,
 	return rc;
 }
 
+/* "INSERT INTO table (c1, ...) VALUES (?1, ...)" into sql[size]. */
+static int
+copy_sql(char *sql, size_t size, const char *table, const char *const *cols,
+	 int ncols)
+{
+	size_t len = (size_t)snprintf(sql, size, "INSERT INTO %s (", table);
+
+	for (int i = 0; i < ncols && len < size; i++)
+		len += (size_t)snprintf(sql + len, size - len, "%s%s",
+					i ? ", " : "", cols[i]);
+	for (int i = 0; i < ncols && len < size; i++)
+		len += (size_t)snprintf(sql + len, size - len, "%s?%d",
+					i ? ", " : ") VALUES (", i + 1);
+	if (len < size)
+		len += (size_t)snprintf(sql + len, size - len, ")");
+	return len < size ? 0 : -1;
+}
+
+/* db_copy(): one statement prepared for the call, stepped per row (in a
+ * transaction that is all SQLite's fastest bulk path asks for). */
+static int
+sqlite_copy(void *conn, const char *table, const char *const *cols,
+	    int ncols, size_t n, db_copy_fn fn, void *ctx, struct hk_err *err)
+{
+	struct sq *c = conn;
+	struct db_param v[DB_COPY_MAX_COLS];
+	sqlite3_stmt *st = NULL;
+	char sql[1024];
+	int rc;
+
+	if (copy_sql(sql, sizeof(sql), table, cols, ncols) < 0)
+		return hk_fail(err, HK_EINTERNAL, NULL, "db_copy: too long");
+	if ((rc = sqlite3_prepare_v2(c->h, sql, -1, &st, NULL)) != SQLITE_OK)
+		return fail_sqlite(c->h, rc, err);
+	c->fresh = 0;
+	for (size_t i = 0; i < n; i++) {
+		memset(v, 0, sizeof(v));
+		if (fn(ctx, i, v, err) < 0 ||
+		    bind_params(c->h, st, NULL, 0, v, ncols, err) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			fail_sqlite(c->h, rc, err);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 const struct db_backend db_backend_sqlite = {
 	.schemes = { "sqlite", NULL, NULL },
 	.open = sqlite_open,
@@ -425,6 +480,8 @@ const struct db_backend db_backend_sqlite = {
 	.rollback = sqlite_rollback,
 	.query = sqlite_query,
 	.bulk = sqlite_bulk,
+	.copy = sqlite_copy,
+	.temp_table_delete = 1,
 	.migrations = db_migrations_sqlite,
 	.has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name = $1",

@@ -56,6 +56,28 @@ member_out(const struct text_ctx *c, const struct db_row *row, int i)
 	return value_out(c, row, i);
 }
 
+static const char *
+column(const struct db_row *row, const char *name, const char *null_as)
+{
+	for (int i = 0; name != NULL && i < row->ncols; i++)
+		if (strcmp(row->names[i], name) == 0)
+			return row->vals[i] ? row->vals[i] : null_as;
+	return "";
+}
+
+/* The last row's sort key, where the next page starts after. */
+static void
+next_key(const struct db_text_page *pg, const struct db_row *row)
+{
+	if (pg->key == NULL)
+		return;
+	if (pg->key2 != NULL)
+		snprintf(pg->next, pg->nextlen, "%s:%s",
+			 column(row, pg->key2, "-1"), column(row, pg->key, ""));
+	else
+		snprintf(pg->next, pg->nextlen, "%s", column(row, pg->key, ""));
+}
+
 static int
 row_to_text(void *ctx, const struct db_row *row, struct hk_err *err)
 {
@@ -67,13 +89,10 @@ row_to_text(void *ctx, const struct db_row *row, struct hk_err *err)
 	if ((c->rows > 1 && strbuf_append(c->out, ",", 1) < 0) ||
 	    strbuf_append(c->out, "{", 1) < 0)
 		rc = -1;
-	for (int i = 0; rc == 0 && i < row->ncols; i++) {
+	for (int i = 0; rc == 0 && i < row->ncols; i++)
 		rc = member_out(c, row, i);
-		if (c->rows == c->pg->limit && c->pg->key != NULL &&
-		    strcmp(row->names[i], c->pg->key) == 0)
-			snprintf(c->pg->next, c->pg->nextlen, "%s",
-				 row->vals[i] ? row->vals[i] : "");
-	}
+	if (c->rows == c->pg->limit)
+		next_key(c->pg, row);
 	if (rc == -2)
 		return hk_fail(err, HK_EDB, NULL, "a stored value is not UTF-8");
 	if (rc < 0 || strbuf_append(c->out, "}", 1) < 0)

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "capacity.h"
 #include "db.h"
 #include "err.h"
 
@@ -86,6 +87,9 @@ struct page_in {
 	int limit;		/* 1..PAGE_LIMIT_MAX */
 	const char *search;	/* a fragment of the key (or a name), or NULL */
 	int active;		/* -1 any, 0 or 1 */
+	int by_usage;		/* mailboxes: most used first; the cursor is
+				 * "BYTES:LOCAL_PART" (BYTES -1: never
+				 * reported), as the last page gave it */
 };
 /* The parameters a listing binds first: $1 the cursor, $2 the LIKE
  * pattern (NULL: no search), $3 the row limit, $4 the active filter, $5
@@ -326,7 +330,8 @@ int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
 /* --- pushd's side of the guests (store_push.c) --- */
 
 /* A guest leased to one pushd worker: a push when dirty, else a drift
- * check.  Strings are owned; store_push_job_free() frees them. */
+ * check when one is due; and then its report when that is due (alone if
+ * nothing else is).  Strings are owned; store_push_job_free() frees them. */
 struct push_job {
 	int64_t id, project_id, desired_gen, applied_gen;
 	char *name, *host, *user, *host_key;
@@ -334,6 +339,8 @@ struct push_job {
 	int port;
 	int failures;		/* consecutive, for the backoff */
 	int dirty;
+	int check_due;		/* clean, and its drift check is due */
+	int report_due;		/* its report is due */
 };
 void store_push_job_free(struct push_job *job);
 
@@ -342,10 +349,12 @@ struct push_lease {
 	int64_t now;		/* seconds */
 	int seconds;		/* how long it holds */
 	int checks;		/* also lease guests due for a drift check */
+	int reports;		/* also lease guests due for a report */
 };
 /*
  * Leases the most urgent guest to l->node: a dirty one whose retry time
- * has come, else (l->checks) a clean one due for a drift check.  Returns
+ * has come, else (l->checks) a clean one due for a drift check, else
+ * (l->reports) one whose report is due.  Returns
  * 1 with job filled, 0 when there is none, -1 on error.  Several nodes
  * may claim at once; each guest goes to one of them.
  */
@@ -372,6 +381,7 @@ struct push_outcome {
 	int64_t now_ms;
 	int64_t retry_at;	/* !ok: the next attempt (seconds) */
 	int64_t check_at;	/* ok: the next drift check (seconds) */
+	int64_t report_at;	/* > 0: a report was asked; the next one */
 	/* A repair (drift found, or the guest serves a newer generation
 	 * than the panel knows): the guest is owed a generation past
 	 * `served` at once, and the audit log says why. */
@@ -384,10 +394,97 @@ struct push_outcome {
  * lease was lost meanwhile (nothing but the history is written then). */
 int store_push_done(struct db *db, const struct push_outcome *o,
 		    struct hk_err *err);
-/* The earliest time at which a guest falls due (a retry, a check, an
- * expiring lease), or -1 if none will. */
-int store_push_next_due(struct db *db, int checks, int64_t *at,
-			struct hk_err *err);
+/* Ends the lease of a job that was only a report: the next one is due at
+ * report_at.  HK_EEXIST when the lease was lost meanwhile. */
+int store_push_report_done(struct db *db, const struct push_job *job,
+			   const char *node, int64_t report_at,
+			   struct hk_err *err);
+/* The earliest time at which a guest falls due (a retry, a check, a
+ * report, an expiring lease), or -1 if none will. */
+int store_push_next_due(struct db *db, const struct push_lease *l,
+			int64_t *at, struct hk_err *err);
+
+/* --- /metrics (store_metrics.c) --- */
+/* Appends the panel's figures to out in Prometheus's text exposition
+ * format: every guest's state, generations, pushes, report age and
+ * figures, and the warnings open.  now: seconds. */
+int store_metrics(struct db *db, int64_t now, struct strbuf *out,
+		  struct hk_err *err);
+
+/* --- capacity and warnings (store_capacity.c, store_warn.c), from what
+ * guests report (guest_report, guest_sample, mailbox_usage) --- */
+struct warn_limits;	/* conf.h: [warn] */
+/* The fitted lines (capacity.h) at now: the guest's mail filesystem used
+ * (fs_bytes_used) and the sum of its project's guests' mailbox_bytes,
+ * each guest's series fitted on its own and the lines added. */
+int store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
+			 int64_t now, struct capacity_line *disk,
+			 struct capacity_line *project, struct hk_err *err);
+/*
+ * After store_report_save, in a transaction of its own: each threshold
+ * of l crossed raises a warning (a row from started_at, one open row per
+ * kind and object: warning_open), one still crossed keeps its row (its
+ * value follows the figure), one that cleared ends (ended_at).  Each
+ * raise and end is audited (actor "pushd", via "pushd", action
+ * "warning.raised" / "warning.cleared", detail {kind, guest, value,
+ * threshold}).  Kinds, each with its object:
+ *   disk_used       the guest's name: bytes used >= disk_percent of the
+ *                   bytes the mail can have (used + free, as df counts)
+ *   disk_days       the guest's name: days to full <= disk_days
+ *   queue_deferred  the guest's name: deferred messages > queue_deferred
+ *   queue_age       the guest's name: oldest deferred > queue_age_s
+ *   mailbox_quota   an address of the guest's: used >= mailbox_percent of
+ *                   its quota (quota 0: none); a mailbox that no longer
+ *                   exists ends its warning
+ *   project_days    the project's name (no guest): days until the sum of
+ *                   its guests' mailbox_bytes reaches max_storage_bytes
+ *                   (0: none) <= disk_days
+ * *changes gets an array of what was raised or cleared, each {"event":
+ * "raised"|"cleared", "kind", "object", "guest" (or null), "project",
+ * "value", "threshold", "at"}, or NULL when nothing changed.  Several
+ * nodes may evaluate guests of one project at once: each holds the
+ * project's row while it evaluates.
+ */
+int store_warn_eval(struct db *db, int64_t guest_id,
+		    const struct warn_limits *l, int64_t now, json_t **changes,
+		    struct hk_err *err);
+/*
+ * GET /guests/{guest}/capacity's body, for a guest the actor reaches
+ * (HK_ENOTFOUND alike for a missing one and another project's):
+ * {"guest", "project", "state", "report_at" (when the latest report was
+ * stored), "age_s", "report_error", "disk": {bytes_total, bytes_used,
+ * bytes_free, percent (used of used + free), inodes_total, inodes_used,
+ * inodes_free, days_to_full, trend}, "queue": {active, deferred, hold,
+ * incoming, oldest_deferred_s}, "mailboxes": {count, bytes, messages},
+ * "project_storage": {limit_bytes (null: none), used_bytes (the sum of
+ * its guests' latest mailbox_bytes), days_to_limit, trend}, "load",
+ * "uptime_s", "versions": {postfix, dovecot}, "warnings": [the open
+ * warnings of the guest and of its project, as store_warnings_list],
+ * "series": {since, step, points: [[at, fs_bytes_used, fs_bytes_total,
+ * q_deferred, mailbox_bytes, load1], ...]}}.  A figure never reported
+ * is null; trend is ok, not_enough_data or not_growing, days only with
+ * ok.  The series holds the samples at or after since (<= 0: the last
+ * 30 days) as stored (step 0), or averaged over buckets of step seconds
+ * (60..31536000; else HK_EINVAL, field "step"), each at its bucket's
+ * start.  l is not read yet (NULL allowed): the body shows figures, the
+ * warnings say which crossed.
+ */
+#define SERIES_STEP_MIN	60
+#define SERIES_STEP_MAX	31536000
+int store_capacity_get(struct db *db, const struct hk_actor *actor,
+		       const char *guest, int64_t since, int64_t step,
+		       int64_t now, const struct warn_limits *l, json_t **out,
+		       struct hk_err *err);
+/* GET /warnings: the open ones (all 0) or every one (all 1), newest
+ * first (at most WARNINGS_MAX), an owner's project only: [{"id", "kind",
+ * "object", "guest" (null: a project's), "project", "value", "threshold",
+ * "started_at", "ended_at" (null: open)}]. */
+#define WARNINGS_MAX	1000
+int store_warnings_list(struct db *db, const struct hk_actor *actor,
+			int all, json_t **out, struct hk_err *err);
+/* The open warnings of guest_id and of its project, as above. */
+int store_warnings_guest(struct db *db, int64_t guest_id, json_t **out,
+			 struct hk_err *err);
 
 /* --- domains --- */
 /* In the caller's write transaction: a new domain (name canonical) on a
@@ -417,9 +514,12 @@ int store_domain_backup(struct db *db, const struct hk_actor *actor,
 int store_domain_active(struct db *db, const struct hk_actor *actor,
 			const char *name, int active, struct hk_err *err);
 /* Refused (HK_EEXIST) while the domain holds mailboxes, aliases or alias
- * domains, unless force, which deletes them with it. */
+ * domains, unless force, which deletes them with it: its mailboxes go
+ * into the trash (their maildirs moved aside on the guest, purged after
+ * purge_after_s) as store_mailbox_delete's do. */
 int store_domain_delete(struct db *db, const struct hk_actor *actor,
-			const char *name, int force, struct hk_err *err);
+			const char *name, int force, int64_t purge_after_s,
+			struct hk_err *err);
 /* A change to a domain, in one audited transaction: a negative value
  * leaves that field as it is; set_backup with backup_guest NULL removes
  * the backup MX.  *out (if out is not NULL) gets the domain as it is. */
@@ -466,11 +566,63 @@ int store_mailbox_update(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
 			 const struct mailbox_patch *patch, json_t **out,
 			 struct hk_err *err);
-/* Takes the mailbox out of its guest's maps; the mail already stored
- * stays on the guest until the operator removes it there. */
+/* Takes the mailbox out of its guest's maps, and its row into the trash
+ * until now + purge_after_s: the guest moves its maildir aside at the
+ * next push and removes it once the row is purged.  *trash (if trash is
+ * not NULL) gets {"id", "address", "purge_at"}. */
 int store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 			 const char *local_part, const char *domain,
+			 int64_t purge_after_s, json_t **trash,
 			 struct hk_err *err);
+/* Inserts the mailbox in the caller's write transaction (limits checked,
+ * the guest bumped); HK_EEXIST when the address is a mailbox or an alias. */
+int store_mailbox_insert(struct db *db, const struct domain_ref *ref,
+			 const struct mailbox_in *in, struct hk_err *err);
+
+/* --- the mailbox trash (store_trash.c) --- */
+/* In the caller's transaction: the row of mailbox local@domain of ref,
+ * about to be deleted, into the trash until now + purge_after_s; *trash
+ * (if not NULL) gets {"id", "address", "purge_at"}. */
+int store_trash_put(struct db *db, const struct domain_ref *ref,
+		    const char *local, const char *domain, int64_t now,
+		    int64_t purge_after_s, json_t **trash, struct hk_err *err);
+/* The same for every mailbox of the domain of ref (named domain), about
+ * to be deleted with it; *n gets how many. */
+int store_trash_put_domain(struct db *db, const struct domain_ref *ref,
+			   const char *domain, int64_t now,
+			   int64_t purge_after_s, int64_t *n,
+			   struct hk_err *err);
+/* Operators only: the mailbox local@domain as it was when it went into
+ * the trash as trash_id (0: the newest there), with its password, name
+ * and quota; the guest moves its maildir back at the next push.  Refused
+ * when nothing of it is in the trash (trash_none), past its purge_at
+ * (trash_purged), when its domain is on another guest now
+ * (trash_other_guest), or the address is taken (mailbox_exists,
+ * address_is_alias).  Audited; *out gets the mailbox. */
+int store_mailbox_restore(struct db *db, const struct hk_actor *actor,
+			  const char *local, const char *domain,
+			  int64_t trash_id, int64_t now, json_t **out,
+			  struct hk_err *err);
+/* In the caller's write transaction, for store_mailbox_restore: the trash
+ * row of local@domain (trash_id, 0: the newest) still restorable at now
+ * to ref's guest, replaced by its restore row; *row gets {"id",
+ * "password_hash", "name", "quota_bytes", "deleted_at", ...}.  Refusals
+ * as store_mailbox_restore says. */
+int store_trash_take(struct db *db, const struct domain_ref *ref,
+		     const char *local, const char *domain, int64_t trash_id,
+		     int64_t now, json_t **row, struct hk_err *err);
+/* The mailboxes of domain in the trash (the actor's project only for an
+ * owner): [{"id", "address", "guest", "deleted_at", "purge_at"}]. */
+int store_trash_list(struct db *db, const struct hk_actor *actor,
+		     const char *domain, json_t **out, struct hk_err *err);
+/* pushd: every row past its purge_at goes, its guest owed a push (which
+ * removes the maildir), each purge audited (actor node, via pushd); *n
+ * gets how many rows this call purged (with several nodes, a row another
+ * purged first is theirs).  A read only when none is due. */
+int store_trash_expire(struct db *db, const char *node, int64_t now,
+		       int64_t *n, struct hk_err *err);
+/* The earliest purge_at of any row, -1 if none. */
+int store_trash_next_purge(struct db *db, int64_t *at, struct hk_err *err);
 /* One page of a domain's mailboxes (page->domain), by local part; the
  * (domain, active, local part) index serves it with or without the
  * active filter. */
@@ -611,6 +763,35 @@ int store_import_alias_put(struct db *db, const struct domain_ref *ref,
 /* Raises the desired generation of each guest once. */
 int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 			 struct hk_err *err);
+
+/* --- what guests report (store_report.c; the report: report.h) --- */
+struct guest_report;
+/*
+ * One transaction: the latest figures (guest_report, overwritten), a
+ * step-0 sample at now, each listed mailbox's usage (mailbox_usage, one
+ * row per mailbox, overwritten where the figures changed; its at is when
+ * the guest first reported them, so they hold as of guest_report.at for
+ * every mailbox that report listed; a mailbox of the guest the report
+ * does not list keeps the figures it had), report_error cleared; then the
+ * guest's series downsampled: step-0 samples older than 48 hours folded,
+ * a whole hour at a time, into step-3600 rows (at: the hour's start;
+ * gauges - filesystem, mailboxes, load - their mean, the queue's figures
+ * their maximum), step-3600 rows older than 400 days dropped.  r is as
+ * report_from_json() left it (no address twice).  An address that is
+ * not a mailbox of a domain on this guest is refused (HK_EINVAL, field
+ * "report.mailboxes[i][0]", reason report_unknown_mailbox, the address
+ * as param) and nothing is written; a guest that is no more is
+ * HK_ENOTFOUND (no_such_guest).
+ */
+int store_report_save(struct db *db, int64_t guest_id,
+		      const struct guest_report *r, int64_t now,
+		      struct hk_err *err);
+/* A report refused or not had: guest.report_error (why, cut to
+ * STORE_REPORT_ERROR_MAX bytes, anything not UTF-8 text as '?') and
+ * report_error_at; the figures stay.  HK_ENOTFOUND for no such guest. */
+#define STORE_REPORT_ERROR_MAX	1000
+int store_report_refused(struct db *db, int64_t guest_id, const char *why,
+			 int64_t now, struct hk_err *err);
 
 /* --- import jobs, whatever the door (store_importjob.c) --- */
 /* The longest file name a job keeps, whichever door it came through. */

@@ -309,11 +309,13 @@ domain_empty(struct db *db, const struct domain_ref *ref, const char *name,
 
 int
 store_domain_delete(struct db *db, const struct hk_actor *actor,
-		    const char *name, int force, struct hk_err *err)
+		    const char *name, int force, int64_t purge_after_s,
+		    struct hk_err *err)
 {
 	struct domain_ref ref;
 	struct db_param p[1];
 	json_t *before = NULL;
+	int64_t trashed = 0;
 
 	if (actor->read_only)
 		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
@@ -322,8 +324,11 @@ store_domain_delete(struct db *db, const struct hk_actor *actor,
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
 	    (!force && domain_empty(db, &ref, name, err) < 0) ||
-	    store_domain_get(db, actor, name, &before, err) < 0)
+	    store_domain_get(db, actor, name, &before, err) < 0 ||
+	    store_trash_put_domain(db, &ref, name, (int64_t)time(NULL),
+				   purge_after_s, &trashed, err) < 0)
 		goto fail;
+	json_object_set_new(before, "mailboxes_trashed", json_integer(trashed));
 	p[0] = DB_INTV(ref.id);
 	/* Mailboxes, aliases and alias domains go by ON DELETE CASCADE. */
 	if (db_exec(db, "DELETE FROM domain WHERE id = $1", p, 1, NULL,

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,14 +16,22 @@
 _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	       "a cursor holds a local part, a domain or an address");
 
+/* used_bytes, messages and usage_at: as the guest's Dovecot last
+ * counted them (its report), null until it has.  A usage row is written
+ * only when its figures change (store_report.c): they hold as of the
+ * guest's latest report. */
 #define MAILBOX_SELECT \
 	"SELECT m.local_part || '@' || d.name AS address, m.local_part, " \
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
-	"m.updated_at FROM mailbox m JOIN domain d ON d.id = m.domain_id "
+	"m.updated_at, u.used_bytes, u.messages, CASE WHEN u.mailbox_id " \
+	"IS NULL THEN NULL ELSE COALESCE(r.at, u.at) END AS usage_at " \
+	"FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
+	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id " \
+	"LEFT JOIN guest_report r ON r.guest_id = d.guest_id "
 
-static int
-insert_mailbox(struct db *db, const struct domain_ref *ref,
-	       const struct mailbox_in *in, struct hk_err *err)
+int
+store_mailbox_insert(struct db *db, const struct domain_ref *ref,
+		     const struct mailbox_in *in, struct hk_err *err)
 {
 	int64_t now = (int64_t)time(NULL), n = 0, quota = in->quota_bytes;
 	struct db_param p[7] = { DB_INTV(ref->id), DB_TXT(in->local_part),
@@ -94,7 +103,7 @@ store_mailbox_add(struct db *db, const struct hk_actor *actor,
 		return -1;
 	*out = NULL;
 	if (store_domain_ref(db, actor, in->domain, &ref, err) < 0 ||
-	    insert_mailbox(db, &ref, in, err) < 0 ||
+	    store_mailbox_insert(db, &ref, in, err) < 0 ||
 	    get_mailbox(db, in, out, err) < 0 ||
 	    store_audit(db, actor, "mailbox.add", json_string_value(
 		json_object_get(*out, "address")), ref.project_id,
@@ -194,12 +203,12 @@ store_mailbox_update(struct db *db, const struct hk_actor *actor,
 int
 store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 		     const char *local_part, const char *domain,
-		     struct hk_err *err)
+		     int64_t purge_after_s, json_t **trash, struct hk_err *err)
 {
 	char addr[MAPSYNTAX_LOCAL_MAX + MAPSYNTAX_DOMAIN_MAX + 2];
 	struct db_param p[2] = { DB_TXT(local_part) };
 	struct domain_ref ref;
-	json_t *before = NULL;
+	json_t *before = NULL, *t = NULL;
 
 	if (actor->read_only)
 		return hk_failr(err, HK_EFORBIDDEN, NULL, HK_R_read_only_key,
@@ -207,19 +216,84 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
-	    select_mailbox(db, -1, local_part, domain, &before, err) < 0)
+	    select_mailbox(db, -1, local_part, domain, &before, err) < 0 ||
+	    store_trash_put(db, &ref, local_part, domain, (int64_t)time(NULL),
+			    purge_after_s, &t, err) < 0)
 		goto fail;
 	p[1] = DB_INTV(ref.id);
 	if (db_exec(db, "DELETE FROM mailbox WHERE local_part = $1 AND "
 		    "domain_id = $2", p, 2, NULL, err) < 0 ||
 	    store_guest_bump(db, &ref, err) < 0)
 		goto fail;
+	/* The audit says where the mail went and until when. */
+	json_object_set(before, "trash", t);
 	/* The audit takes `before`: the address must outlive it. */
 	snprintf(addr, sizeof(addr), "%s@%s", local_part, domain);
-	return store_commit_change(db, actor, "mailbox.delete", addr,
-				   ref.project_id, before, NULL, err);
+	if (store_commit_change(db, actor, "mailbox.delete", addr,
+				ref.project_id, before, NULL, err) < 0) {
+		json_decref(t);
+		return -1;
+	}
+	if (trash != NULL)
+		*trash = t;
+	else
+		json_decref(t);
+	return 0;
 fail:
+	json_decref(t);
 	return store_abort(db, before);
+}
+
+/* In the write transaction: the mailbox back from the trash, audited. */
+static int
+restore_locked(struct db *db, const struct hk_actor *actor,
+	       const struct domain_ref *ref, const char *local,
+	       const char *domain, const json_t *row, struct hk_err *err)
+{
+	struct mailbox_in in = { local, domain, json_string_value(
+		json_object_get(row, "password_hash")), json_string_value(
+		json_object_get(row, "name")), json_integer_value(
+		json_object_get(row, "quota_bytes")), 1 };
+	char addr[MAPSYNTAX_ADDRESS_MAX + 1];
+
+	snprintf(addr, sizeof(addr), "%s@%s", local, domain);
+	if (store_mailbox_insert(db, ref, &in, err) < 0)
+		return -1;
+	return store_audit(db, actor, "mailbox.restore", addr,
+			   ref->project_id, json_pack("{s:O, s:O, s:I}",
+			   "trash_id", json_object_get(row, "id"),
+			   "deleted_at", json_object_get(row, "deleted_at"),
+			   "quota_bytes", (json_int_t)in.quota_bytes), err);
+}
+
+int
+store_mailbox_restore(struct db *db, const struct hk_actor *actor,
+		      const char *local, const char *domain, int64_t trash_id,
+		      int64_t now, json_t **out, struct hk_err *err)
+{
+	struct domain_ref ref;
+	json_t *row = NULL;
+	int rc;
+
+	*out = NULL;
+	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
+		return -1;
+	rc = store_domain_ref(db, actor, domain, &ref, err);
+	if (rc == 0)
+		rc = store_trash_take(db, &ref, local, domain, trash_id, now,
+				      &row, err);
+	if (rc == 0)
+		rc = restore_locked(db, actor, &ref, local, domain, row, err);
+	if (rc == 0)
+		rc = select_mailbox(db, -1, local, domain, out, err);
+	json_decref(row);
+	if (rc < 0 || db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -230,13 +304,58 @@ fail:
  * lowercased, as the pattern is); an absent search is a NULL $3
  * (PostgreSQL types it only through the CAST).
  */
+#define PAGE_SEARCH \
+	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
+	"OR lower(m.name) LIKE $3 ESCAPE '\\') "
 #define PAGE_SQL(active_term) MAILBOX_SELECT \
 	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
-	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
-	"OR lower(m.name) LIKE $3 ESCAPE '\\') " \
-	"ORDER BY m.local_part LIMIT $4"
+	PAGE_SEARCH "ORDER BY m.local_part LIMIT $4"
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
+/* Most used first (never reported last), then by local part: after the
+ * cursor's (bytes $6, local part $2) when there is one ($5 = 1).  The
+ * domain's mailboxes are all read and sorted: a domain holds thousands,
+ * not millions, and usage changes with every report. */
+#define USED	"COALESCE(u.used_bytes, -1)"
+#define USAGE_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.domain_id = $1 " active_term "AND ($5 = 0 OR " USED " < $6 " \
+	"OR (" USED " = $6 AND m.local_part > $2)) " PAGE_SEARCH \
+	"ORDER BY " USED " DESC, m.local_part LIMIT $4"
+#define USAGE_SQL_ANY		USAGE_SQL("")
+#define USAGE_SQL_ACTIVE	USAGE_SQL("AND m.active = $7 ")
+
+/* "BYTES:LOCAL_PART" (the API checked it) into bytes and local part. */
+static void
+usage_cursor(const char *after, int64_t *bytes, const char **local)
+{
+	const char *colon = after ? strchr(after, ':') : NULL;
+
+	*bytes = colon ? strtoll(after, NULL, 10) : 0;
+	*local = colon ? colon + 1 : "";
+}
+
+static int
+usage_page(struct db *db, const struct page_in *page,
+	   const struct page_bind *pb, int64_t domain_id,
+	   struct db_text_page *pg, struct strbuf *out, struct hk_err *err)
+{
+	struct db_param p[7];
+	const char *local;
+	int64_t bytes;
+
+	usage_cursor(page->after, &bytes, &local);
+	p[0] = DB_INTV(domain_id);
+	p[1] = DB_TXT(local);
+	p[2] = pb->p[1];	/* like */
+	p[3] = pb->p[2];	/* limit */
+	p[4] = DB_INTV(page->after != NULL ? 1 : 0);
+	p[5] = DB_INTV(bytes);
+	p[6] = pb->p[3];	/* active */
+	pg->key2 = "used_bytes";
+	return db_query_text(db, page->active < 0 ? USAGE_SQL_ANY :
+			     USAGE_SQL_ACTIVE, p, page->active < 0 ? 6 : 7,
+			     pg, out, err);
+}
 
 int
 store_mailbox_page(struct db *db, const struct hk_actor *actor,
@@ -245,7 +364,7 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 {
 	static const char *const bools[] = { "active", NULL };
 	struct db_text_page pg = { bools, 0, "local_part", next_cursor,
-				   PAGE_CURSOR_MAX + 1 };
+				   PAGE_CURSOR_MAX + 1, NULL };
 	struct page_bind pb;
 	struct domain_ref ref;
 	struct db_param p[5];
@@ -257,6 +376,8 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 	    store_domain_ref(db, actor, page->domain, &ref, err) < 0)
 		return -1;
 	pg.limit = page->limit;
+	if (page->by_usage)
+		return usage_page(db, page, &pb, ref.id, &pg, out, err);
 	p[0] = DB_INTV(ref.id);
 	/* after, like, limit, active */
 	memcpy(p + 1, pb.p, 4 * sizeof(pb.p[0]));

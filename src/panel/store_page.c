@@ -42,7 +42,7 @@ int
 store_page_bind(const struct page_in *page, const struct hk_actor *actor,
 		struct page_bind *pb, struct hk_err *err)
 {
-	static const struct page_in all = { NULL, NULL, 0, NULL, -1 };
+	static const struct page_in all = { NULL, NULL, 0, NULL, -1, 0 };
 	int everything = page == NULL;
 
 	if (everything)

@@ -29,7 +29,8 @@ dup_or_null(const char *s)
 }
 
 /* Row: id, project_id, name, ssh_host, ssh_port, ssh_user, host_key,
- * desired_gen, applied_gen, failures, applied_files, dirty */
+ * desired_gen, applied_gen, failures, applied_files, dirty, check_due,
+ * report_due */
 static int
 job_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
@@ -48,6 +49,8 @@ job_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	job->failures = (int)strtol(v[9], NULL, 10);
 	job->applied_files = dup_or_null(v[10]);
 	job->dirty = strcmp(v[11], "1") == 0;
+	job->check_due = strcmp(v[12], "1") == 0;
+	job->report_due = strcmp(v[13], "1") == 0;
 	if (job->name == NULL || job->host == NULL || job->user == NULL ||
 	    job->host_key == NULL || (v[10] != NULL && !job->applied_files))
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
@@ -65,23 +68,29 @@ store_push_job_free(struct push_job *job)
 	memset(job, 0, sizeof(*job));
 }
 
+#define CHECK_DUE	"($2 = 1 AND g.check_at <= $1)"
+#define REPORT_DUE	"($3 = 1 AND g.report_at <= $1)"
+
 static int
-pick(struct db *db, int64_t now, int checks, struct push_job *job,
+pick(struct db *db, const struct push_lease *l, struct push_job *job,
      struct hk_err *err)
 {
-	struct db_param p[2] = { DB_INTV(now), DB_INTV(checks ? 1 : 0) };
-	char sql[1024];
+	struct db_param p[3] = { DB_INTV(l->now), DB_INTV(l->checks ? 1 : 0),
+				 DB_INTV(l->reports ? 1 : 0) };
+	char sql[1280];
 
 	snprintf(sql, sizeof(sql), "SELECT g.id, g.project_id, g.name, "
 		 "g.ssh_host, g.ssh_port, g.ssh_user, g.host_key, "
 		 "g.desired_gen, g.applied_gen, g.failures, g.applied_files, "
-		 "CASE WHEN " DIRTY " THEN 1 ELSE 0 END FROM guest g WHERE "
+		 "CASE WHEN " DIRTY " THEN 1 ELSE 0 END, CASE WHEN "
+		 CHECK_DUE " THEN 1 ELSE 0 END, CASE WHEN " REPORT_DUE
+		 " THEN 1 ELSE 0 END FROM guest g WHERE "
 		 "(g.lease_owner IS NULL OR g.lease_until < $1) AND ((" DIRTY
-		 " AND g.retry_at <= $1) OR ($2 = 1 AND g.desired_gen <= "
-		 "g.applied_gen AND g.check_at <= $1)) ORDER BY CASE WHEN "
-		 DIRTY " THEN 0 ELSE 1 END, g.retry_at, g.check_at, g.id "
-		 "LIMIT 1%s", db_lock_rows(db));
-	return db_query(db, sql, p, 2, job_row, job, NULL, err);
+		 " AND g.retry_at <= $1) OR (g.desired_gen <= g.applied_gen "
+		 "AND (" CHECK_DUE " OR " REPORT_DUE "))) ORDER BY CASE WHEN "
+		 DIRTY " THEN 0 ELSE 1 END, g.retry_at, g.check_at, "
+		 "g.report_at, g.id LIMIT 1%s", db_lock_rows(db));
+	return db_query(db, sql, p, 3, job_row, job, NULL, err);
 }
 
 /* The UPDATE checks the lease again: without row locks (or with a
@@ -95,7 +104,7 @@ store_push_claim(struct db *db, const struct push_lease *l,
 	memset(job, 0, sizeof(*job));
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (pick(db, l->now, l->checks, job, err) < 0)
+	if (pick(db, l, job, err) < 0)
 		goto fail;
 	if (job->name == NULL) {
 		db_rollback(db);
@@ -172,11 +181,11 @@ static int
 record_ok(struct db *db, const struct push_outcome *o, int64_t *n,
 	  struct hk_err *err)
 {
-	struct db_param p[7] = { DB_INTV(o->job->id), DB_INTV(o->gen),
+	struct db_param p[8] = { DB_INTV(o->job->id), DB_INTV(o->gen),
 				 DB_INTV(o->now_ms / 1000),
 				 o->files ? DB_TXT(o->files) : DB_NUL,
 				 DB_INTV(o->check_at), DB_TXT(o->node),
-				 DB_INTV(o->check) };
+				 DB_INTV(o->check), DB_INTV(o->report_at) };
 
 	/* A check leaves last_push_at: it says when maps last went out. */
 	return db_exec(db, "UPDATE guest SET applied_gen = CASE WHEN "
@@ -186,9 +195,10 @@ record_ok(struct db *db, const struct push_outcome *o, int64_t *n,
 		       "WHEN $7 = 1 THEN last_push_at ELSE $3 END, "
 		       "failures = 0, retry_at = 0, unreachable_since = NULL, "
 		       "applied_files = COALESCE(CAST($4 AS TEXT), applied_files), "
-		       "check_at = $5, lease_owner = NULL,"
+		       "check_at = $5, report_at = CASE WHEN $8 > 0 THEN $8 "
+		       "ELSE report_at END, lease_owner = NULL,"
 		       " lease_until = 0 WHERE id = $1 AND lease_owner = $6", p,
-		       7, n, err);
+		       8, n, err);
 }
 
 /* A failed push leaves the guest dirty, to be retried at retry_at; a
@@ -197,9 +207,10 @@ static int
 record_failure(struct db *db, const struct push_outcome *o, int64_t *n,
 	       struct hk_err *err)
 {
-	struct db_param p[6] = { DB_INTV(o->job->id), DB_INTV(o->now_ms / 1000),
+	struct db_param p[7] = { DB_INTV(o->job->id), DB_INTV(o->now_ms / 1000),
 				 DB_TXT(o->state), DB_TXT(o->error),
-				 DB_INTV(o->retry_at), DB_TXT(o->node) };
+				 DB_INTV(o->retry_at), DB_TXT(o->node),
+				 DB_INTV(o->report_at) };
 
 	return db_exec(db, "UPDATE guest SET state = CASE WHEN desired_gen > "
 		       "applied_gen OR $3 = 'unreachable' THEN $3 ELSE "
@@ -209,8 +220,9 @@ record_failure(struct db *db, const struct push_outcome *o, int64_t *n,
 		       "check_at = CASE WHEN desired_gen > applied_gen THEN "
 		       "check_at ELSE $5 END, unreachable_since = CASE WHEN "
 		       "$3 = 'unreachable' THEN COALESCE(unreachable_since, $2)"
-		       " ELSE NULL END, lease_owner = NULL, lease_until = 0 "
-		       "WHERE id = $1 AND lease_owner = $6", p, 6, n, err);
+		       " ELSE NULL END, report_at = CASE WHEN $7 > 0 THEN $7 "
+		       "ELSE report_at END, lease_owner = NULL, lease_until = 0"
+		       " WHERE id = $1 AND lease_owner = $6", p, 7, n, err);
 }
 
 /* What a repair costs: a new generation past both what the panel wanted
@@ -261,17 +273,38 @@ store_push_done(struct db *db, const struct push_outcome *o,
 }
 
 int
-store_push_next_due(struct db *db, int checks, int64_t *at,
+store_push_report_done(struct db *db, const struct push_job *job,
+		       const char *node, int64_t report_at, struct hk_err *err)
+{
+	int64_t n = 0;
+
+	if (db_exec(db, "UPDATE guest SET report_at = $2, lease_owner = NULL,"
+		    " lease_until = 0 WHERE id = $1 AND lease_owner = $3",
+		    (struct db_param[]){ DB_INTV(job->id), DB_INTV(report_at),
+		    DB_TXT(node) }, 3, &n, err) < 0)
+		return -1;
+	if (n == 0)
+		return hk_failr(err, HK_EEXIST, "lease", HK_R_lease_lost,
+				"guest", job->name, NULL);
+	return 0;
+}
+
+/* A clean guest falls due at its next check or report, whichever of
+ * them the lease looks for comes first. */
+int
+store_push_next_due(struct db *db, const struct push_lease *l, int64_t *at,
 		    struct hk_err *err)
 {
-	struct db_param p[1] = { DB_INTV(checks ? 1 : 0) };
+	struct db_param p[2] = { DB_INTV(l->checks ? 1 : 0),
+				 DB_INTV(l->reports ? 1 : 0) };
 
 	*at = -1;
 	if (db_query_int(db, "SELECT MIN(CASE WHEN lease_owner IS NOT NULL "
 			 "THEN lease_until WHEN desired_gen > applied_gen THEN "
-			 "retry_at ELSE check_at END) FROM guest WHERE "
-			 "lease_owner IS NOT NULL OR desired_gen > applied_gen "
-			 "OR $1 = 1", p, 1, at, err) < 0 &&
+			 "retry_at WHEN $1 = 1 AND ($2 = 0 OR check_at < "
+			 "report_at) THEN check_at ELSE report_at END) FROM "
+			 "guest WHERE lease_owner IS NOT NULL OR desired_gen > "
+			 "applied_gen OR $1 = 1 OR $2 = 1", p, 2, at, err) < 0 &&
 	    err->code != HK_ENOTFOUND)
 		return -1;
 	return 0;

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "push.h"
+#include "push_report.h"
 #include "push_shared.h"
 #include "push_ssh.h"
 
@@ -216,6 +218,40 @@ do_check(struct db *db, const struct push_cfg *cfg,
 	return 0;
 }
 
+/* The report, in the same lease, when it is due and the guest answered
+ * what came before it (or nothing came before it).  A failure to record
+ * it is logged: it must not cost the push its outcome. */
+static int64_t
+report_if_due(struct db *db, const struct push_cfg *cfg,
+	      const struct push_job *job, struct push_result *res, int alone)
+{
+	struct hk_err err;
+
+	if (!job->report_due || cfg->report_interval_s <= 0 ||
+	    (!alone && !res->ok))
+		return 0;
+	hk_err_clear(&err);
+	if (push_report(db, cfg, job, res, &err) < 0)
+		log_error("guest %s: recording its report: %s", job->name,
+			  err.message);
+	return (int64_t)time(NULL) + cfg->report_interval_s;
+}
+
+/* A job that was only the report: it ends the lease itself. */
+static int
+report_alone(struct db *db, const struct push_cfg *cfg,
+	     const struct push_job *job, struct push_result *res,
+	     struct hk_err *err)
+{
+	int64_t next = report_if_due(db, cfg, job, res, 1);
+
+	res->ok = res->reported == 1;
+	res->report_only = 1;
+	if (next == 0)	/* reports turned off since the claim */
+		next = (int64_t)time(NULL) + 86400;
+	return store_push_report_done(db, job, cfg->node, next, err);
+}
+
 int
 push_run(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 	 struct push_result *res, struct hk_err *err)
@@ -228,6 +264,8 @@ push_run(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 	memset(res, 0, sizeof(*res));
 	memset(&o, 0, sizeof(o));
 	res->served = -1;
+	if (!job->dirty && !job->check_due)
+		return report_alone(db, cfg, job, res, err);
 	o.job = job;
 	o.node = cfg->node;
 	rc = job->dirty ? do_push(db, cfg, job, res, &o, err) :
@@ -235,6 +273,7 @@ push_run(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 	if (rc < 0)
 		return -1;
 	res->seconds = mono_s() - t0;
+	o.report_at = report_if_due(db, cfg, job, res, 0);
 	now = (int64_t)time(NULL);
 	o.now_ms = wall_ms();
 	o.state = res->state;

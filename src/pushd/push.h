@@ -4,7 +4,8 @@
  * store_push_claim): a push (render, send the bundle to hakomail-agent
  * over OpenSSH with the guest's pinned host key, read its answer) or a
  * drift check (ask the agent's status, compare its checksums with what
- * was applied); then record the outcome, which ends the lease.
+ * was applied), and then, when it is due, the guest's report
+ * (push_report.h); then record the outcome, which ends the lease.
  *
  * Several workers may run jobs at once, each with its own database
  * connection, sharing one struct push_shared: the bundles of guests that
@@ -32,6 +33,10 @@ struct push_cfg {
 	int timeout_s;		/* one ssh run, at most */
 	int retry_max_s;
 	int check_interval_s;	/* 0: no drift checks */
+	int report_interval_s;	/* 0: no reports */
+	const struct warn_limits *warn;	/* what a report's figures may be */
+	const char *sendmail;	/* [warn] sendmail, and mail_to ("": none) */
+	const char *mail_to;
 	struct render_opts render;
 	struct push_shared *shared;	/* NULL: no cache, no stagger */
 };
@@ -45,6 +50,9 @@ struct push_result {
 	char error[512];
 	char repaired[24];	/* the audit action of a repair, or "" */
 	double seconds;
+	int report_only;	/* the job was only the report */
+	int reported;		/* report: 1 stored, -1 not, 0 not asked */
+	char report_error[512];	/* reported == -1: why */
 };
 
 /* cache_max: bytes of bundles kept for retries; stagger_ms: least time

@@ -21,9 +21,10 @@
 
 #include "digest.h"
 #include "push_ssh.h"
+#include "report.h"
 #include "subproc.h"
 
-#define ANSWER_MAX	(64 * 1024)
+#define ANSWER_MAX	(64 * 1024)	/* apply's and status's answers */
 
 /* state_dir/known_hosts/<id>: "hakomail-guest-<id> <type> <key>",
  * replaced atomically (another worker's ssh may be reading it). */
@@ -68,6 +69,13 @@ control_path(const struct push_cfg *cfg, const struct push_job *job,
 		 (long long)job->id, sha);
 }
 
+/* A report lists every mailbox: it may be megabytes. */
+static size_t
+answer_max(const char *verb)
+{
+	return strcmp(verb, "report") == 0 ? REPORT_MAX_BYTES : ANSWER_MAX;
+}
+
 static int
 run_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	const char *known_hosts, const char *verb, const void *input,
@@ -106,7 +114,7 @@ run_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	argv[n] = NULL;
 #undef A
 	return subproc_run(argv, envp, input, input_len,
-			   cfg->timeout_s * 1000, ANSWER_MAX, sr, err);
+			   cfg->timeout_s * 1000, answer_max(verb), sr, err);
 }
 
 /* ssh's stderr without its trailing newline, for the guest's last_error. */
@@ -142,15 +150,35 @@ judge_ssh(const struct subproc_result *sr, struct push_ssh_answer *ans)
 	ssh_error(sr, ans->error, sizeof(ans->error));
 }
 
-static void
-judge_agent(const struct subproc_result *sr, struct push_ssh_answer *ans)
+/* The member that an ok answer to verb carries: the checksums of what
+ * serves, or the report. */
+static json_t *
+answer_member(json_t *a, const char *verb)
 {
-	json_t *a = json_loadb(sr->out.data ? sr->out.data : "", sr->out.len,
-			       0, NULL);
-	json_t *ok = json_object_get(a, "ok"), *gen;
-	const char *msg = json_string_value(json_object_get(a, "error"));
+	int report = strcmp(verb, "report") == 0;
+	json_t *m = json_object_get(a, report ? "report" : "files");
+
+	return json_is_object(m) ? m : NULL;
+}
+
+static void
+judge_agent(const struct subproc_result *sr, const char *verb,
+	    struct push_ssh_answer *ans)
+{
+	json_t *a, *ok, *gen, *member;
+	const char *msg;
 
 	snprintf(ans->state, sizeof(ans->state), "failed");
+	if (sr->out.len >= answer_max(verb)) {	/* cut short by subproc */
+		snprintf(ans->error, sizeof(ans->error), "agent's answer to "
+			 "%s larger than %zu bytes: refused", verb,
+			 answer_max(verb));
+		return;
+	}
+	a = json_loadb(sr->out.data ? sr->out.data : "", sr->out.len, 0,
+		       NULL);
+	ok = json_object_get(a, "ok");
+	msg = json_string_value(json_object_get(a, "error"));
 	if (!json_is_boolean(ok)) {
 		snprintf(ans->error, sizeof(ans->error), "agent answered "
 			 "nonsense (exit %d): %.300s", sr->status,
@@ -161,10 +189,14 @@ judge_agent(const struct subproc_result *sr, struct push_ssh_answer *ans)
 	ans->reached = 1;
 	gen = json_object_get(a, "generation");
 	ans->served = json_is_integer(gen) ? json_integer_value(gen) : -1;
-	if (json_is_true(ok) && subproc_ok(sr) &&
-	    json_is_object(json_object_get(a, "files"))) {
+	member = answer_member(a, verb);
+	if (json_is_true(ok) && subproc_ok(sr) && member != NULL) {
 		ans->ok = 1;
-		ans->files = json_incref(json_object_get(a, "files"));
+		ans->files = json_incref(member);
+	} else if (json_is_true(ok) && member == NULL) {
+		snprintf(ans->error, sizeof(ans->error), "agent answered ok "
+			 "without the %s", strcmp(verb, "report") == 0 ?
+			 "report" : "checksums of its files");
 	} else if (json_is_true(ok)) {
 		snprintf(ans->error, sizeof(ans->error), "agent answered ok "
 			 "but exited with status %d", sr->status);
@@ -197,7 +229,7 @@ push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	} else if (rc == 0 && sr.exited && sr.status == 255) {
 		judge_ssh(&sr, ans);
 	} else if (rc == 0) {
-		judge_agent(&sr, ans);
+		judge_agent(&sr, verb, ans);
 	}
 	subproc_result_free(&sr);
 	return rc;

@@ -20,12 +20,14 @@ struct push_ssh_answer {
 	int reached;		/* the agent answered (ok or not) */
 	int ok;			/* it answered ok and exited 0 */
 	int64_t served;		/* the generation it serves, -1 if none */
-	json_t *files;		/* ok: {file: sha256}, owned */
+	json_t *files;		/* ok: {file: sha256}, or the report (verb
+				 * report): owned */
 	char state[16];		/* !ok: unreachable | failed */
 	char error[512];	/* !ok */
 };
 
-/* Runs `verb` (apply with the bundle on stdin, or status) on the guest.
+/* Runs `verb` (apply with the bundle on stdin, status or report) on the
+ * guest.  An answer larger than the verb allows is refused unread.
  * Returns -1 only if ssh could not be run at all (err). */
 int push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	     const char *verb, const void *input, size_t input_len,

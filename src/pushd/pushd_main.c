@@ -7,7 +7,8 @@
  * and record the outcome (push.c).  The main thread only wakes them: on a
  * writer's nudge (the wake socket, for writers on this node), on a
  * PostgreSQL notification (LISTEN hakomail_push: writers on any node),
- * when the earliest retry, drift check or foreign lease falls due, and
+ * when the earliest retry, drift check, foreign lease or purge of a
+ * deleted mailbox (store_trash.c) falls due, and
  * every 30 s in case a nudge was lost.  Nothing polls the database in a
  * loop, and the database is the truth: a change made while a guest is
  * down only raises its desired generation, and the next push carries
@@ -23,7 +24,8 @@
  * directory or lets ssh read the key: the key is that user's alone.
  *
  * Usage: hakomail-pushd [-c CONFIG] [-1]
- *   -1  push every dirty guest once and exit (status 1 if any failed)
+ *   -1  push every dirty guest once, collect the reports due, and exit
+ *       (status 1 if a push failed; a missing report is only logged)
  */
 #include "config.h"
 
@@ -58,6 +60,7 @@ struct pushd {
 	const struct hk_config *cfg;
 	struct push_cfg pc;
 	struct push_lease lease;	/* node, seconds, checks; now per claim */
+	struct warn_limits warn;	/* [warn], for the reports */
 	int once;
 	pthread_mutex_t lock;
 	pthread_cond_t kick;
@@ -75,8 +78,21 @@ on_signal(int sig)
 }
 
 static void
+log_report(const struct push_job *job, const struct push_result *r)
+{
+	if (r->reported > 0)
+		log_info("guest %s: report stored", job->name);
+	else if (r->reported < 0)
+		log_warn("guest %s: no report (the figures before it stay): "
+			 "%s", job->name, r->report_error);
+}
+
+static void
 log_result(const struct push_job *job, const struct push_result *r)
 {
+	log_report(job, r);
+	if (r->report_only)
+		return;
 	if (r->ok && r->check && r->repaired[0])
 		log_warn("guest %s: checked, generation %lld serving as "
 			 "applied - NOT: drift found, repair owed", job->name,
@@ -94,6 +110,21 @@ log_result(const struct push_job *job, const struct push_result *r)
 			 "once)" : "");
 }
 
+/* Mailboxes past their purge time leave the trash: their guests are owed
+ * a push, which removes the maildirs (store_trash.c). */
+static void
+purge_due(struct pushd *pd, struct db *db, int64_t now)
+{
+	struct hk_err err;
+	int64_t n = 0;
+
+	if (store_trash_expire(db, pd->pc.node, now, &n, &err) < 0)
+		log_error("purging the mailbox trash: %s", err.message);
+	else if (n > 0)
+		log_info("%lld mailbox(es) past their purge time: their guests "
+			 "are owed a push", (long long)n);
+}
+
 /* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
 static int
 work_once(struct pushd *pd, struct db *db)
@@ -106,6 +137,7 @@ work_once(struct pushd *pd, struct db *db)
 
 	hk_err_clear(&err);
 	l.now = (int64_t)time(NULL);
+	purge_due(pd, db, l.now);
 	if ((rc = store_push_claim(db, &l, &job, &err)) <= 0) {
 		if (rc < 0)
 			log_error("leasing a guest: %s", err.message);
@@ -115,7 +147,7 @@ work_once(struct pushd *pd, struct db *db)
 		log_error("guest %s: recording the outcome: %s", job.name,
 			  err.message);
 	log_result(&job, &r);
-	if (!r.ok && pd->once) {
+	if (!r.ok && !r.report_only && pd->once) {
 		pthread_mutex_lock(&pd->lock);
 		pd->failed++;
 		pthread_mutex_unlock(&pd->lock);
@@ -191,9 +223,14 @@ static int
 next_timeout_ms(struct pushd *pd, struct db *db)
 {
 	struct hk_err err;
-	int64_t at, now = (int64_t)time(NULL);
+	int64_t at, purge, now = (int64_t)time(NULL);
 
-	if (store_push_next_due(db, pd->lease.checks, &at, &err) < 0 || at < 0)
+	if (store_push_next_due(db, &pd->lease, &at, &err) < 0)
+		at = -1;
+	if (store_trash_next_purge(db, &purge, &err) == 0 && purge >= 0 &&
+	    (at < 0 || purge < at))
+		at = purge;
+	if (at < 0)
 		return IDLE_LOOK_MS;
 	/* Due already: idle workers claimed it at the last kick, busy ones
 	 * will when they finish; a short wait, never a spin. */
@@ -311,6 +348,11 @@ setup(const struct hk_config *cfg, struct pushd *pd, char *node,
 	pd->pc.timeout_s = cfg->push_timeout;
 	pd->pc.retry_max_s = cfg->retry_max;
 	pd->pc.check_interval_s = cfg->check_interval;
+	pd->pc.report_interval_s = cfg->report_interval;
+	conf_warn_limits(cfg, &pd->warn);
+	pd->pc.warn = &pd->warn;
+	pd->pc.sendmail = cfg->warn_sendmail;
+	pd->pc.mail_to = cfg->warn_mail_to;
 	pd->pc.render.vmail_uid = cfg->vmail_uid;
 	pd->pc.render.vmail_gid = cfg->vmail_gid;
 	pd->pc.render.mail_root = cfg->mail_root;
@@ -364,6 +406,9 @@ run(struct pushd *pd, int once, int wake_fd)
 
 	pd->once = once;
 	pd->lease.checks = !once && cfg->check_interval > 0;
+	/* -1 collects the reports due too: the guests it pushes have one
+	 * due from their first push on. */
+	pd->lease.reports = cfg->report_interval > 0;
 	/* Signals go to the main thread only. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);

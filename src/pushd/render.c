@@ -13,7 +13,8 @@
 
 #include "render.h"
 
-enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_PASSWD };
+enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_PASSWD,
+       F_TRASH };
 
 struct render_ctx {
 	struct render_out *out;
@@ -97,6 +98,17 @@ recipient_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+/* Row: the line ("trash ID ADDRESS" or "restore ID ADDRESS") */
+static int
+trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+
+	if (strbuf_printf(&rc->out->files[F_TRASH], "%s\n", row->vals[0]) < 0)
+		return overflow(err);
+	return 0;
+}
+
 /* An alias's address: "@domain" for the catch-all (local part ''). */
 #define ADDR(lp, dom) \
 	"CASE WHEN " lp " = '' THEN '@' || " dom " ELSE " lp " || '@' || " \
@@ -148,6 +160,11 @@ static const struct {
 	  "d.backup_guest_id = $1 AND d.active = 1 AND m.active = 1 UNION "
 	  "SELECT k FROM (" ALIAS_PAIRS("backup_guest_id") ") p) r ORDER BY "
 	  "addr", recipient_row },
+	/* The trash in the order of what happened (store_trash.c). */
+	{ "SELECT CASE WHEN restores IS NULL THEN 'trash ' || CAST(id AS TEXT)"
+	  " ELSE 'restore ' || CAST(restores AS TEXT) END || ' ' || local_part"
+	  " || '@' || domain FROM mailbox_trash WHERE guest_id = $1 ORDER BY "
+	  "id", trash_row },
 };
 
 int

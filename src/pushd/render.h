@@ -2,7 +2,8 @@
 /*
  * render.h - the complete map set of one guest, rendered from one
  * consistent read of the database: Postfix's virtual_* (and, for domains
- * the guest is backup MX of, relay_*) tables and Dovecot's passwd-file.
+ * the guest is backup MX of, relay_*) tables and Dovecot's passwd-file,
+ * and the trash file: what the agent does with deleted mailboxes' mail.
  * Lines are sorted so that equal state gives byte-equal files (and equal
  * checksums), whatever order rows were written in.
  */

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API),
-# tests/fuzz/fuzz_bundle.c (the agent's bundle parser) and
-# tests/fuzz/fuzz_csv.c (the bulk CSV import: reader and validation), with
+# tests/fuzz/fuzz_bundle.c (the agent's bundle parser),
+# tests/fuzz/fuzz_csv.c (the bulk CSV import: reader and validation) and
+# tests/fuzz/fuzz_report.c (the panel's reader of a guest's report), with
 # Debian's clang and its libFuzzer runtime, under AddressSanitizer and
-# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api, BUILDDIR/fuzz_bundle
-# and BUILDDIR/fuzz_csv.
+# UndefinedBehaviorSanitizer, into BUILDDIR/fuzz_api, BUILDDIR/fuzz_bundle,
+# BUILDDIR/fuzz_csv and BUILDDIR/fuzz_report.
 #
 #   tests/fuzz/build.sh BUILDDIR [SRCDIR]
 #
@@ -18,8 +19,9 @@
 # fuzz_api.c and fuzz_csv.c are linked against them and the external
 # libraries that configure.ac's HK_NEED lines name, through pkg-config,
 # plus libcsv (-lcsv: libcsv-dev ships no .pc file; the API reads
-# uploads); fuzz_bundle.c only against the common library, libcrypto and
-# jansson.  Every target is linked with fuzz_common.c, what they share
+# uploads); fuzz_report.c against the panel and common libraries and the
+# same external ones, without a database (-DFZ_NO_DB); fuzz_bundle.c only
+# against the common library, libcrypto and jansson.  Every target is linked with fuzz_common.c, what they share
 # (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
 # with -DFZ_NO_DB, without the database part, which needs the panel.
 # Each target is built even when another one (or a panel library) fails,
@@ -98,7 +100,7 @@ mkdir -p "$obj"
 if [ ! -f "$obj/Makefile" ]; then
 	(cd "$obj" && "$tree/configure" -q CC="$CC" CFLAGS="$CFLAGS")
 fi
-rm -f "$out/fuzz_api" "$out/fuzz_bundle" "$out/fuzz_csv"
+rm -f "$out/fuzz_api" "$out/fuzz_bundle" "$out/fuzz_csv" "$out/fuzz_report"
 rc=0
 make -C "$obj" -s -j"$(nproc)" src/common/libhakocommon.a || exit 1
 panel=yes
@@ -135,6 +137,20 @@ if [ "$panel" = yes ] &&
 else
 	echo "build.sh: error: fuzz_csv not built" >&2
 	rm -f "$out/fuzz_csv"
+	rc=1
+fi
+# shellcheck disable=SC2046,SC2086 # lists of flags
+if [ "$panel" = yes ] &&
+    "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
+    -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" -DFZ_NO_DB \
+    $(pkg-config --cflags $mods) \
+    "$here/fuzz_report.c" "$here/fuzz_common.c" -o "$out/fuzz_report" \
+    "$obj/src/panel/libhakopanel.a" "$obj/src/common/libhakocommon.a" \
+    $(pkg-config --libs $mods); then
+	echo "build.sh: $out/fuzz_report"
+else
+	echo "build.sh: error: fuzz_report not built" >&2
+	rm -f "$out/fuzz_report"
 	rc=1
 fi
 # shellcheck disable=SC2046,SC2086 # lists of flags

@@ -109,6 +109,7 @@ static const struct fz_route {
 	/* 40 */ { "POST", "/api/v1/imports?kind=aliases&upsert=true" },
 	/* 41 */ { "POST", "/api/v1/imports?kind=mailboxes&dry_run=true&"
 		   "skip_invalid=true&encoding=cp932" },
+	/* 42 */ { "POST", "/api/v1/mailboxes/matsui@pc1.example/restore?id=1" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # run.sh - the fuzz targets as tests: builds them (build.sh), runs the API
-# target (fuzz_api.c) for SECONDS, the bundle parser's (fuzz_bundle.c) and
-# the CSV import's (fuzz_csv.c) for SECONDS/2 each (at least 20 s), each on
-# a copy of its seed corpus, and prints exactly one line for each,
+# target (fuzz_api.c) for SECONDS, the bundle parser's (fuzz_bundle.c), the
+# CSV import's (fuzz_csv.c) and the report reader's (fuzz_report.c) for
+# SECONDS/2 each (at least 20 s), each on a copy of its seed corpus, and
+# prints exactly one line for each,
 #
 #   PASS fuzz api: N runs in S s
 #   FAIL fuzz api: REASON
@@ -11,14 +12,17 @@
 #   FAIL fuzz bundle: REASON
 #   PASS fuzz csv: N runs in S s
 #   FAIL fuzz csv: REASON
+#   PASS fuzz report: N runs in S s
+#   FAIL fuzz report: REASON
 #
 # exiting 0, or 1 when any failed (a target that does not build fails
 # alone; the others still run).  On a failure the input that broke an
 # invariant (or crashed, leaked, hung) and the fuzzer's log are left in
 # tests/artifacts/fuzz/ (the bundle target's inputs prefixed "bundle-", the
-# CSV target's "csv-"); reproduce with BUILDDIR/fuzz_api FILE,
-# BUILDDIR/fuzz_bundle FILE or BUILDDIR/fuzz_csv FILE (HK_FUZZ_CSV_VERBOSE=1
-# prints what the import made of it).
+# CSV target's "csv-", the report target's "report-"); reproduce with
+# BUILDDIR/fuzz_api FILE, BUILDDIR/fuzz_bundle FILE, BUILDDIR/fuzz_csv FILE
+# (HK_FUZZ_CSV_VERBOSE=1 prints what the import made of it) or
+# BUILDDIR/fuzz_report FILE.
 #
 #   tests/fuzz/run.sh BUILDDIR SECONDS
 #
@@ -54,6 +58,7 @@ if [ -z "$blog" ]; then
 	echo "FAIL fuzz api: mktemp"
 	echo "FAIL fuzz bundle: mktemp"
 	echo "FAIL fuzz csv: mktemp"
+	echo "FAIL fuzz report: mktemp"
 	exit 1
 fi
 "$here/build.sh" "$out" >"$blog" 2>&1
@@ -139,4 +144,5 @@ status=0
 fuzz api "$secs" "$here/corpus" "$adict" || status=1
 fuzz bundle "$bsecs" "$here/corpus_bundle" "$here/bundle.dict" || status=1
 fuzz csv "$bsecs" "$here/corpus_csv" "$here/csv.dict" || status=1
+fuzz report "$bsecs" "$here/corpus_report" "$here/report.dict" || status=1
 exit $status

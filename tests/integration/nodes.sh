@@ -29,9 +29,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+report_every=5
 export HK_PUSHD_CONF="node = node-a
 parallel = 3
-check_interval = 0"
+check_interval = 0
+[report]
+interval = $report_every"
 
 echo "== nodes: a panel on PostgreSQL, $GUESTS guests, two pushd nodes"
 check "panel starts (node-a's pushd with it)" panel_up || exit 1
@@ -79,6 +82,20 @@ echo "  pushes by node: $(sql "SELECT node || ' ' || COUNT(*) FROM push WHERE ki
 check_eq "both nodes pushed" 2 \
 	"$(sql "SELECT COUNT(DISTINCT node) FROM push WHERE kind = 'apply' AND result = 'ok'")"
 check_eq "no push failed" 0 "$(sql "SELECT COUNT(*) FROM push WHERE result <> 'ok'")"
+
+echo "== nodes: each guest's report collected by one node per interval"
+t=$(date +%s)
+reported_since() {	# every guest has a sample taken after $1
+	[ "$(sql "SELECT COUNT(DISTINCT guest_id) FROM guest_sample WHERE at > $1")" = $GUESTS ]
+}
+check "every guest reports again (every $report_every s)" until_ok 60 reported_since $((t + report_every))
+echo "  reports by node: a $(grep -c ': report stored' "$HK_STATE/log/pushd.log") b $(grep -c ': report stored' "$HK_STATE/log/pushd-b.log")"
+check "both nodes collected reports" eval \
+	"grep -q ': report stored' '$HK_STATE/log/pushd.log' && grep -q ': report stored' '$HK_STATE/log/pushd-b.log'"
+check_eq "no two samples of a guest within one interval" 0 \
+	"$(sql "SELECT COUNT(*) FROM guest_sample a JOIN guest_sample b ON b.guest_id = a.guest_id
+		AND b.step = 0 AND a.step = 0 AND b.at > a.at AND b.at - a.at < $report_every - 1")"
+check_eq "no report refused" 0 "$(sql "SELECT COUNT(*) FROM guest WHERE report_error IS NOT NULL")"
 bad=0
 for i in $(seq 1 $GUESTS); do
 	want=$(sql "SELECT applied_gen FROM guest WHERE name = 'n$i'")

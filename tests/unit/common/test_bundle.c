@@ -149,10 +149,12 @@ test_names(void **state)
 	(void)state;
 	assert_string_equal(bundle_names[0], "virtual_mailbox_domains");
 	assert_string_equal(bundle_names[5], "passwd");
-	assert_null(bundle_names[6]);
+	assert_string_equal(bundle_names[6], "trash");
+	assert_null(bundle_names[7]);
 	for (int i = 0; i < 5; i++)
 		assert_true(bundle_is_postfix_map(bundle_names[i]));
 	assert_false(bundle_is_postfix_map("passwd"));
+	assert_false(bundle_is_postfix_map("trash"));
 	assert_false(bundle_is_postfix_map("main.cf"));
 	assert_false(bundle_is_postfix_map("../virtual_alias_maps"));
 	assert_false(bundle_is_postfix_map("virtual_alias_maps.cdb"));

@@ -303,6 +303,23 @@ struct line_case {
 	"/var/vmail/pc1.example/matsui::"
 
 static const struct line_case line_cases[] = {
+	GOOD("trash", "trash 1 matsui@pc1.example"),
+	GOOD("trash", "restore 9223372036854775807 matsui@pc1.example"),
+	BAD("trash", "trash 0 matsui@pc1.example"),
+	BAD("trash", "trash 01 matsui@pc1.example"),
+	BAD("trash", "trash 9223372036854775808 matsui@pc1.example"),
+	BAD("trash", "trash -1 matsui@pc1.example"),
+	BAD("trash", "purge 1 matsui@pc1.example"),
+	BAD("trash", "Trash 1 matsui@pc1.example"),
+	BAD("trash", "trash 1 @pc1.example"),
+	BAD("trash", "trash 1 ../pc1.example"),
+	BAD("trash", "trash 1 matsui@pc1.example/x"),
+	BAD("trash", "trash 1 ..@pc1.example"),
+	BAD("trash", "trash 1"),
+	BAD("trash", "trash  1 matsui@pc1.example"),
+	BAD("trash", "trash 1 matsui@pc1.example "),
+	BAD("trash", "trash 1 matsui@pc1.example x"),
+	BADN("trash", "trash 1 matsui@pc1.example\0"),
 	GOOD(VMD, "pc1.example OK"),
 	BAD(VMD, "pc1.example"),
 	BAD(VMD, "pc1.example ok"),

@@ -92,6 +92,10 @@ static const struct row rows[] = {
 	{ "DELETE", "guests/g{p}", NULL, { 409, 403, 403, 403 } },
 	{ "DELETE", "guests/g{p}2", NULL, { 204, 403, 403, 403 } },
 	{ "POST", "guests/g{p}/push", NULL, { 202, 403, 403, 403 } },
+	{ "GET", "guests/g{p}/capacity", NULL, { 200, 200, 404, 200 } },
+	{ "GET", "guests/g{p}/capacity?since=0&step=3600", NULL,
+	  { 200, 200, 404, 200 } },
+	{ "GET", "warnings?all=true", NULL, ALL(200) },
 	{ "GET", "domains", NULL, ALL(200) },
 	{ "POST", "domains", "{\"name\":\"new{p}.example\",\"guest\":"
 	  "\"g{p}\"}", { 201, 201, 404, 403 } },
@@ -111,6 +115,9 @@ static const struct row rows[] = {
 	{ "PATCH", "mailboxes/m@{p}.example", "{\"name\":\"M\","
 	  "\"quota\":\"1G\"}", { 200, 200, 404, 403 } },
 	{ "DELETE", "mailboxes/m@{p}.example", NULL, { 204, 204, 404, 403 } },
+	/* t@ is in the trash (seeded): back for operators only */
+	{ "POST", "mailboxes/t@{p}.example/restore", NULL,
+	  { 200, 403, 403, 403 } },
 	{ "GET", "domains/{p}.example/aliases", NULL,
 	  { 200, 200, 404, 200 } },
 	{ "POST", "domains/{p}.example/aliases", "{\"local_part\":\"na\","
@@ -139,6 +146,8 @@ static const struct row rows[] = {
 	  { 200, 403, 403, 200 } },
 	{ "GET", "export/aliases?domain={p}.example", NULL,
 	  { 200, 200, 404, 200 } },
+	/* no address is allowed here: an operator's key, or nothing */
+	{ "GET", "metrics", NULL, { 200, 403, 403, 200 } },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -179,6 +188,37 @@ seed_job(struct world *w, const char *project, const char *login)
 	ok(store_import_job_finish(w->f->db, id, &res, &err), &err, "job end");
 }
 
+/* What the guest's report left: its figures, a sample, its mailbox's
+ * usage and two open warnings (the guest's and the mailbox's), so that
+ * an owner's capacity and warnings answers have the other project's
+ * names to leak. */
+static void
+seed_report(struct world *w, const char *guest, const char *addr)
+{
+	static const char *const sql[] = {
+		"INSERT INTO guest_report SELECT id, 1000, 1000, 5, 0.1, 0.1, "
+		"0.1, '3.7', '2.3', 100, 90, 10, 100, 9, 91, 0, 150, 0, 0, 7200,"
+		" 1, 9, 1 FROM guest WHERE name = $1",
+		"INSERT INTO guest_sample SELECT id, 0, 1000, 100, 90, 100, 9, 0,"
+		" 150, 0, 7200, 1, 9, 0.1 FROM guest WHERE name = $1",
+		"INSERT INTO mailbox_usage SELECT m.id, 9, 1, 1000 FROM mailbox "
+		"m JOIN domain d ON d.id = m.domain_id JOIN guest g ON g.id = "
+		"d.guest_id WHERE g.name = $1",
+		"INSERT INTO warning (guest_id, project_id, kind, object, value,"
+		" threshold, started_at) SELECT id, project_id, 'queue_deferred',"
+		" name, 150, 100, 1000 FROM guest WHERE name = $1",
+		"INSERT INTO warning (guest_id, project_id, kind, object, value,"
+		" threshold, started_at) SELECT id, project_id, 'mailbox_quota', "
+		"$2, 95, 90, 1000 FROM guest WHERE name = $1",
+	};
+	struct db_param p[2] = { DB_TXT(guest), DB_TXT(addr) };
+	struct hk_err err;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		ok(db_exec(w->f->db, sql[i], p, i == 4 ? 2 : 1, NULL, &err),
+		   &err, "report");
+}
+
 static void
 seed_project(struct world *w, char p, const char *hash)
 {
@@ -212,6 +252,11 @@ seed_project(struct world *w, char p, const char *hash)
 	json_decref(obj);
 	ok(store_mailbox_add(db, admin, &m, &obj, &err), &err, addr);
 	json_decref(obj);
+	m.local_part = "t";
+	ok(store_mailbox_add(db, admin, &m, &obj, &err), &err, "t");
+	json_decref(obj);
+	ok(store_mailbox_delete(db, admin, "t", dom, 86400, NULL, &err), &err,
+	   "t");
 	ok(store_alias_add(db, admin, &a, &obj, &err), &err, "alias");
 	json_decref(obj);
 	ok(store_aliasdomain_add(db, admin, xdom, dom, &obj, &err), &err,
@@ -220,6 +265,7 @@ seed_project(struct world *w, char p, const char *hash)
 	ok(store_account_add(db, admin, &acc, &obj, &err), &err, spare);
 	json_decref(obj);
 	seed_job(w, name, login);
+	seed_report(w, guest, addr);
 	fixture_key(w->f, login, name, w->token[p == 'a' ? OWNER_A : OWNER_B],
 		    sizeof(w->token[0]));
 	fixture_key(w->f, login, name, token, sizeof(token));

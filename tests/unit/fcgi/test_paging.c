@@ -190,7 +190,7 @@ static void
 test_walk_all(void **state)
 {
 	struct paging *pg = *state;
-	struct page_in in = { "pc1.example", NULL, 100, NULL, -1 };
+	struct page_in in = { "pc1.example", NULL, 100, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 	const char *one[1];
 
@@ -243,7 +243,7 @@ test_filters(void **state)
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct page_in in = { "pc1.example", NULL, 7, c[i].search,
-				      c[i].active };
+				      c[i].active, 0 };
 		size_t n = filtered(pg, c[i].search, c[i].active, want);
 
 		walk(pg, in, want, n);
@@ -265,7 +265,7 @@ test_refusals(void **state)
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct page_in in = { "pc1.example", NULL, c[i].limit, NULL,
-				      c[i].active };
+				      c[i].active, 0 };
 
 		assert_int_equal(store_mailbox_list(pg->f->db, &pg->f->admin,
 						    &in, &items, next, &err), -1);
@@ -279,7 +279,7 @@ static void
 test_scope(void **state)
 {
 	struct paging *pg = *state;
-	struct page_in in = { "pc1.example", NULL, 10, NULL, -1 };
+	struct page_in in = { "pc1.example", NULL, 10, NULL, -1, 0 };
 	struct hk_actor owner = { .project_id = 1 };
 	char next[PAGE_CURSOR_MAX + 1];
 	struct hk_err err;
@@ -474,7 +474,7 @@ test_search_names(void **state)
 		{ "u1", "松本 太郎" }, { "u2", "Matsumoto Jiro" },
 		{ "u3", "100% sure_x" },
 	};
-	struct page_in page = { "pc1.example", NULL, 100, "松本", -1 };
+	struct page_in page = { "pc1.example", NULL, 100, "松本", -1, 0 };
 	char buf[512], next[PAGE_CURSOR_MAX + 1];
 	struct hk_err err;
 	json_t *items = NULL;
@@ -553,6 +553,95 @@ test_api_get_and_scope(void **state)
 			     pg->token, NULL), 200);
 }
 
+/* Usage as a guest's report would leave it: u0..u9 reported (u3 and u7
+ * alike, so the local part breaks the tie), the rest never. */
+static void
+seed_usage(struct paging *pg)
+{
+	static const int64_t used[10] = { 50, 900, 10, 400, 0, 70, 20, 400,
+					  5, 600 };
+	struct hk_err err;
+
+	for (int i = 0; i < 10; i++) {
+		char lp[8];
+		struct db_param p[2];
+
+		snprintf(lp, sizeof(lp), "u%d", i);
+		p[0] = DB_INTV(used[i]);
+		p[1] = DB_TXT(lp);
+		assert_int_equal(db_exec(pg->f->db, "INSERT INTO mailbox_usage "
+			"(mailbox_id, used_bytes, messages, at) SELECT id, $1, "
+			"2, 777 FROM mailbox WHERE local_part = $2", p, 2, NULL,
+			&err), 0);
+	}
+}
+
+static void
+test_api_sort_by_usage(void **state)
+{
+	struct paging *pg = *state;
+	static const char *const want[] = { "u1", "u9", "u3", "u7", "u5",
+					    "u0", "u6", "u2", "u8", "u4" };
+	char uri[512];
+	const char *cursor = NULL;
+	json_t *body = NULL, *it;
+	size_t n = 0, i;
+
+	seed_usage(pg);
+	do {
+		snprintf(uri, sizeof(uri), "/api/v1/domains/pc1.example/"
+			 "mailboxes?sort=used_bytes&limit=5%s%s",
+			 cursor ? "&cursor=" : "", cursor ? cursor : "");
+		json_t *prev = body;
+
+		assert_int_equal(get(pg, uri, NULL, &body), 200);
+		json_decref(prev);
+		json_array_foreach(json_object_get(body, "items"), i, it) {
+			assert_true(n < 10);
+			assert_string_equal(json_string_value(json_object_get(
+				it, "local_part")), want[n]);
+			assert_int_equal(json_integer_value(json_object_get(
+				it, "usage_at")), 777);
+			n++;
+		}
+		cursor = json_string_value(json_object_get(body,
+							   "next_cursor"));
+	} while (n < 10 && cursor != NULL);
+	assert_int_equal(n, 10);
+	/* after u4 (0 bytes), the never-reported, by local part */
+	assert_string_equal(cursor, "0:u4");
+	snprintf(uri, sizeof(uri), "/api/v1/domains/pc1.example/mailboxes?"
+		 "sort=used_bytes&limit=2&cursor=0:u4");
+	json_decref(body);
+	assert_int_equal(get(pg, uri, NULL, &body), 200);
+	it = json_array_get(json_object_get(body, "items"), 0);
+	assert_true(json_is_null(json_object_get(it, "used_bytes")));
+	assert_string_equal(json_string_value(json_object_get(it,
+		"local_part")), "a+b");
+	assert_string_equal(json_string_value(json_object_get(body,
+		"next_cursor")), "-1:a-b");
+	json_decref(body);
+	/* a mailbox object carries its usage too */
+	assert_int_equal(get(pg, "/api/v1/mailboxes/u9@pc1.example", NULL,
+			     &body), 200);
+	assert_int_equal(json_integer_value(json_object_get(body,
+		"used_bytes")), 600);
+	assert_int_equal(json_integer_value(json_object_get(body,
+		"messages")), 2);
+	json_decref(body);
+	for (const char *const *bad = (const char *const []){
+	     "sort=size", "sort=used_bytes&cursor=u4", "sort=used_bytes&"
+	     "cursor=-2:u4", "sort=used_bytes&cursor=x:u4", "sort=used_bytes&"
+	     "cursor=5:A..B", NULL }; *bad; bad++) {
+		snprintf(uri, sizeof(uri), "/api/v1/domains/pc1.example/"
+			 "mailboxes?%s", *bad);
+		assert_int_equal(get(pg, uri, NULL, &body), 400);
+		assert_string_equal(error_field(body), strstr(*bad, "cursor")
+				    ? "cursor" : "sort");
+		json_decref(body);
+	}
+}
+
 int
 main(void)
 {
@@ -561,6 +650,7 @@ main(void)
 		T(test_walk_all), T(test_filters), T(test_refusals),
 		T(test_scope), T(test_api_refusals), T(test_api_pages),
 		T(test_api_get_and_scope), T(test_search_names),
+		T(test_api_sort_by_usage),
 	};
 #undef T
 

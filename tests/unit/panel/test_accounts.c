@@ -214,7 +214,7 @@ test_delete_project_and_guest(void **state)
 	assert_int_equal(err.code, HK_EEXIST);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM guest"), 1);
 	assert_int_equal(store_domain_delete(f->db, &f->admin, "pc1.example",
-					     0, &err), 0);
+					     0, 86400, &err), 0);
 	assert_int_equal(store_guest_delete(f->db, &f->admin, "g1", &err), 0);
 	assert_int_equal(store_project_delete(f->db, &f->admin, "lab", &err),
 			 0);

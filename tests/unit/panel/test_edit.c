@@ -141,14 +141,17 @@ test_mailbox_delete(void **state)
 	int64_t g = gen(f);
 
 	assert_int_equal(store_mailbox_delete(f->db, &stranger, "matsui",
-					      "pc1.example", &err), -1);
+					      "pc1.example", 86400,
+					      NULL, &err), -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
 	assert_int_equal(store_mailbox_delete(f->db, &f->admin, "nosuch",
-					      "pc1.example", &err), -1);
+					      "pc1.example", 86400,
+					      NULL, &err), -1);
 	assert_string_equal(err.field, "address");
 	assert_int_equal(gen(f), g);
 	assert_int_equal(store_mailbox_delete(f->db, &f->admin, "matsui",
-					      "pc1.example", &err), 0);
+					      "pc1.example", 86400,
+					      NULL, &err), 0);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox"), 0);
 	assert_int_equal(gen(f), g + 1);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM audit WHERE "
@@ -179,14 +182,14 @@ test_domain_disable_and_delete(void **state)
 					     1, &err), 0);
 	/* not empty: kept, and the refusal names what it holds */
 	assert_int_equal(store_domain_delete(f->db, &f->admin, "pc1.example",
-					     0, &err), -1);
+					     0, 86400, &err), -1);
 	assert_int_equal(err.code, HK_EEXIST);
 	assert_non_null(strstr(err.message, "1 mailboxes, 1 aliases and 1 "
 			       "alias domains"));
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"), 1);
 	/* forced: everything in it goes, both guests owe a push */
 	assert_int_equal(store_domain_delete(f->db, &f->admin, "pc1.example",
-					     1, &err), 0);
+					     1, 86400, &err), 0);
 	assert_int_equal(fixture_int(f, "SELECT (SELECT COUNT(*) FROM domain) +"
 				     " (SELECT COUNT(*) FROM mailbox) + (SELECT"
 				     " COUNT(*) FROM alias) + (SELECT COUNT(*) "
@@ -196,7 +199,7 @@ test_domain_disable_and_delete(void **state)
 	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest WHERE "
 				     "name = 'g2'"), b + 3);
 	assert_int_equal(store_domain_delete(f->db, &f->admin, "pc1.example",
-					     1, &err), -1);
+					     1, 86400, &err), -1);
 	assert_int_equal(err.code, HK_ENOTFOUND);
 }
 

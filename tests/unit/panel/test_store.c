@@ -50,7 +50,7 @@ test_domain_and_mailbox(void **state)
 	struct hk_err err;
 	json_t *obj = NULL, *list = NULL;
 	int64_t g0 = desired_gen(f->db);
-	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1 };
+	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 
 	assert_int_equal(store_domain_add(f->db, &f->admin, "pc1.example",
@@ -237,7 +237,7 @@ static void
 test_page_text_checks_utf8(void **state)
 {
 	struct fixture *f = *state;
-	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1 };
+	struct page_in pin = { "pc1.example", NULL, 10, NULL, -1, 0 };
 	char next[PAGE_CURSOR_MAX + 1];
 	struct strbuf sb;
 	struct hk_err err;

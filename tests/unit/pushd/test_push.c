@@ -27,7 +27,7 @@ static int
 claim(struct fixture *f, const char *node, int64_t now, int seconds,
       int checks, struct push_job *job)
 {
-	struct push_lease l = { node, now, seconds, checks };
+	struct push_lease l = { node, now, seconds, checks, 0 };
 	struct hk_err err;
 	int rc = store_push_claim(f->db, &l, job, &err);
 
@@ -225,6 +225,76 @@ test_repairs_are_audited(void **state)
 	store_push_job_free(&job);
 }
 
+static int
+next_due(struct fixture *f, int checks, int reports, int64_t *at)
+{
+	struct push_lease l = { .node = "n", .checks = checks,
+				.reports = reports };
+	struct hk_err err;
+
+	return store_push_next_due(f->db, &l, at, &err);
+}
+
+static int
+claim_reports(struct fixture *f, const char *node, int64_t now,
+	      struct push_job *job)
+{
+	struct push_lease l = { node, now, 100, 0, 1 };
+	struct hk_err err;
+	int rc = store_push_claim(f->db, &l, job, &err);
+
+	if (rc < 0)
+		fail_msg("claim: %s", err.message);
+	return rc;
+}
+
+/* A clean guest whose report is due is leased for the report alone; the
+ * report's end moves report_at and gives the lease back. */
+static void
+test_report_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct push_job job, other;
+	struct push_outcome o;
+	struct hk_err err;
+	int64_t at = 0;
+
+	assert_int_equal(claim_reports(f, "a", 1000, &job), 1);
+	assert_true(job.dirty);
+	assert_true(job.report_due);	/* never reported: due at once */
+	o = (struct push_outcome){ .job = &job, .node = "a", .ok = 1,
+				   .gen = job.desired_gen, .files = FILES,
+				   .now_ms = 1000000, .check_at = 9000,
+				   .report_at = 1300 };
+	done(f, &o, 0);
+	store_push_job_free(&job);
+	assert_int_equal(fixture_int(f, "SELECT report_at FROM guest"), 1300);
+	/* a clean guest is due at its check or its report, as leased */
+	assert_int_equal(next_due(f, 1, 0, &at), 0);
+	assert_int_equal(at, 9000);
+	assert_int_equal(next_due(f, 1, 1, &at), 0);
+	assert_int_equal(at, 1300);
+	assert_int_equal(next_due(f, 0, 1, &at), 0);
+	assert_int_equal(at, 1300);
+	assert_int_equal(claim_reports(f, "a", 1299, &job), 0);
+	assert_int_equal(claim(f, "a", 1300, 100, 0, &job), 0);
+	assert_int_equal(claim_reports(f, "a", 1300, &job), 1);
+	assert_false(job.dirty);
+	assert_false(job.check_due);
+	assert_true(job.report_due);
+	assert_int_equal(claim_reports(f, "b", 1300, &other), 0);
+	assert_int_equal(store_push_report_done(f->db, &job, "b", 1600, &err),
+			 -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	assert_int_equal(store_push_report_done(f->db, &job, "a", 1600, &err),
+			 0);
+	store_push_job_free(&job);
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM guest WHERE "
+		"report_at = 1600 AND lease_owner IS NULL AND check_at = 9000 "
+		"AND applied_gen = desired_gen"), 1);
+	assert_int_equal(claim_reports(f, "a", 1599, &job), 0);
+}
+
 static void
 test_next_due(void **state)
 {
@@ -236,15 +306,15 @@ test_next_due(void **state)
 	struct hk_err err;
 	int64_t at = 0;
 
-	assert_int_equal(store_push_next_due(f->db, 0, &at, &err), 0);
+	assert_int_equal(next_due(f, 0, 0, &at), 0);
 	assert_int_equal(at, 0);	/* dirty since its creation */
 	assert_int_equal(claim(f, "a", 1000, 60, 0, &job), 1);
-	assert_int_equal(store_push_next_due(f->db, 0, &at, &err), 0);
+	assert_int_equal(next_due(f, 0, 0, &at), 0);
 	assert_int_equal(at, 1060);	/* the lease */
 	o.job = &job;
 	o.gen = job.desired_gen;
 	done(f, &o, 0);
-	assert_int_equal(store_push_next_due(f->db, 0, &at, &err), 0);
+	assert_int_equal(next_due(f, 0, 0, &at), 0);
 	assert_int_equal(at, 1300);	/* the retry */
 	store_push_job_free(&job);
 }
@@ -438,6 +508,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_leases_expire_and_return,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_repairs_are_audited,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_report_jobs,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_next_due,
 						fixture_setup, fixture_teardown),

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: ISC */
+/* test_conf.c - hakomail.conf's [warn] section: its defaults, values read
+ * as given, and each bad value refused naming its setting and line. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+static char path[64];
+
+static int
+load(const char *text, struct hk_config *cfg, struct hk_err *err)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/hk-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	hk_err_clear(err);
+	fd = conf_load(cfg, path, err);
+	unlink(path);
+	return fd;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct hk_config cfg;
+	struct warn_limits l;
+	struct hk_err err;
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	conf_warn_limits(&cfg, &l);
+	assert_true(l.disk_percent == 85);
+	assert_true(l.disk_days == 30);
+	assert_int_equal(l.queue_deferred, 100);
+	assert_int_equal(l.queue_age_s, 3600);
+	assert_true(l.mailbox_percent == 90);
+	assert_string_equal(cfg.warn_mail_to, "");
+	assert_string_equal(cfg.warn_sendmail, "/usr/sbin/sendmail");
+}
+
+static void
+test_values(void **state)
+{
+	struct hk_config cfg;
+	struct warn_limits l;
+	struct hk_err err;
+
+	(void)state;
+	assert_int_equal(load("[warn]\ndisk_percent = 92.5\ndisk_days = 7\n"
+			      "queue_deferred = 0\nqueue_age = 600\n"
+			      "mailbox_percent = 99\n"
+			      "mail_to = Ops@Example.ORG\n"
+			      "sendmail = /usr/lib/sendmail\n", &cfg, &err), 0);
+	conf_warn_limits(&cfg, &l);
+	assert_true(l.disk_percent == 92.5);
+	assert_true(l.disk_days == 7);
+	assert_int_equal(l.queue_deferred, 0);
+	assert_int_equal(l.queue_age_s, 600);
+	assert_true(l.mailbox_percent == 99);
+	/* canonical, as every address the panel keeps */
+	assert_string_equal(cfg.warn_mail_to, "ops@example.org");
+	assert_string_equal(cfg.warn_sendmail, "/usr/lib/sendmail");
+	/* mail_to empty: no mail */
+	assert_int_equal(load("[warn]\nmail_to =\n", &cfg, &err), 0);
+	assert_string_equal(cfg.warn_mail_to, "");
+}
+
+/* deploy/hakomail.conf, the documented example, loads and shows the
+ * built-in defaults. */
+static void
+test_deploy_file(void **state)
+{
+	struct hk_config cfg, dflt;
+	struct hk_err err;
+
+	(void)state;
+	conf_defaults(&dflt);
+	if (conf_load(&cfg, HK_TOP_SRCDIR "/deploy/hakomail.conf", &err) != 0)
+		fail_msg("deploy/hakomail.conf: %s", err.message);
+	assert_true(cfg.warn_disk_percent == dflt.warn_disk_percent);
+	assert_true(cfg.warn_disk_days == dflt.warn_disk_days);
+	assert_int_equal(cfg.warn_queue_deferred, dflt.warn_queue_deferred);
+	assert_int_equal(cfg.warn_queue_age, dflt.warn_queue_age);
+	assert_true(cfg.warn_mailbox_percent == dflt.warn_mailbox_percent);
+	assert_string_equal(cfg.warn_mail_to, dflt.warn_mail_to);
+	assert_string_equal(cfg.warn_sendmail, dflt.warn_sendmail);
+}
+
+/* Each refusal names the setting and the line it is on. */
+static void
+refused(const char *text, const char *field, enum hk_reason reason,
+	const char *line)
+{
+	struct hk_config cfg;
+	struct hk_err err;
+
+	assert_int_equal(load(text, &cfg, &err), -1);
+	assert_int_equal(err.code, HK_EINVAL);
+	assert_string_equal(err.field, field);
+	assert_int_equal(err.reason, reason);
+	if (strstr(err.message, line) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err.message, line);
+}
+
+static void
+test_refused(void **state)
+{
+	(void)state;
+	refused("[warn]\n\ndisk_percent = 101\n", "disk_percent",
+		HK_R_conf_not_number, "line 3)");
+	refused("[warn]\ndisk_percent = nan\n", "disk_percent",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\ndisk_percent = 85%\n", "disk_percent",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\ndisk_days = -1\n", "disk_days",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\nmailbox_percent = 0\n", "mailbox_percent",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\nqueue_deferred = 1.5\n", "queue_deferred",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\nqueue_age = 0\n", "queue_age",
+		HK_R_conf_not_number, "line 2)");
+	refused("[warn]\nmail_to = ops\n", "mail_to",
+		HK_R_conf_not_address, "line 2)");
+	refused("[warn]\nmail_to = a@b.example, c@d.example\n", "mail_to",
+		HK_R_conf_not_address, "line 2)");
+	refused("[warn]\nsendmail = sendmail\n", "sendmail",
+		HK_R_conf_not_absolute, "line 2)");
+	refused("[warn]\nsendmail =\n", "sendmail",
+		HK_R_conf_not_absolute, "line 2)");
+	refused("[warn]\ndisk_percnt = 80\n", "disk_percnt",
+		HK_R_conf_unknown, "line 2)");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_deploy_file),
+		cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
