@@ -5,7 +5,10 @@
 # an HTML doctype): "SPDX-License-Identifier: ISC" in the file's own
 # comment syntax.  Data without comments (JSON, the fuzz corpora, the
 # npm lock file) and what is generated or fetched (build directories,
-# node_modules) are left out.
+# node_modules) are left out, and so is the one library vendored into
+# www/ (www/vendor/uplot-1.6.32: uPlot's files as its npm tarball holds
+# them, under its own MIT LICENSE beside them; an SPDX line added there
+# would make them differ from the tarball its README names).
 #
 #   tests/license.sh [SRCDIR]	(default: the tree this script is in)
 #
@@ -24,6 +27,7 @@ while IFS= read -r f; do
 	    missing+=("$f")
 done < <(find . \( -path './build*' -o -path '*/node_modules' -o -path './.git' \
 	-o -path './tests/fuzz/corpus*' -o -path './tests/artifacts' \
+	-o -path './www/vendor/uplot-1.6.32' \
 	-o -path './autom4te.cache' -o -path './m4' -o -path './build-aux' \) -prune -o \
 	-type f \( -name '*.[ch]' -o -name '*.sh' -o -name '*.sql' \
 	-o -name '*.js' -o -name '*.mjs' -o -name '*.css' -o -name '*.html' \

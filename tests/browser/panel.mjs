@@ -4,6 +4,8 @@
 // and passes: HK_BASE (the panel's URL), HK_GUEST_IP, HK_IDN (the A-label
 // of lab's domain 研究室.example), HK_PUSHD_PID, HK_SHOTS (screenshots),
 // HK_RESULTS (where PASS/FAIL lines go, as tests/lib.sh writes them).
+// browser.sh has w1 report every 2 s and hanako@ (quota 1 MiB) hold about
+// 300 KiB of mail, over the 20 % its [warn] mailbox_percent warns at.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -68,6 +70,130 @@ function unlabelled(page) {
 		e.labels.length === 0 && !e.getAttribute('aria-label') &&
 		!e.getAttribute('aria-labelledby')).map((e) => e.id || e.name ||
 		e.outerHTML.slice(0, 60)));
+}
+
+// ---- issue 16: what the guests report, as the pages show it -------------------
+
+const cat = {
+	en: flatten(JSON.parse(readFileSync(join(www, 'i18n/en.json')))),
+	ja: flatten(JSON.parse(readFileSync(join(www, 'i18n/ja.json')))),
+};
+const decimal = (n, lang) =>
+	new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(n);
+
+// binary(n, lang): a size as the panel writes one (format.js bytes()):
+// binary units, at most one decimal.
+function binary(n, lang) {
+	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+	let i = 0;
+	let v = n;
+	while (i < units.length - 1 && Math.round(v * 10) / 10 >= 1024) { v /= 1024; i++; }
+	return `${decimal(i > 0 ? Math.round(v * 10) / 10 : v, lang)} ${units[i]}`;
+}
+
+// answerOf(page, re): the JSON of the page's next GET whose URL matches re.
+// The figures shown are compared with the answer the page itself got: a
+// guest's disk moves between two reports, so a GET of our own could differ.
+function answerOf(page, re) {
+	return page.waitForResponse((r) => re.test(r.url()) &&
+		r.request().method() === 'GET', { timeout: 30000 }).then((r) => r.json());
+}
+
+// inked(page, sel, rgb): how many pixels of the canvas sel are of about
+// the colour rgb: the disk-used line's (chart.js), not the axes' grey.
+function inked(page, sel, rgb) {
+	return page.$eval(sel, (c, [r, g, b]) => {
+		const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		let n = 0;
+		for (let i = 0; i < d.length; i += 4) {
+			if (d[i + 3] > 200 && Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) +
+			    Math.abs(d[i + 2] - b) < 40)
+				n++;
+		}
+		return n;
+	}, rgb);
+}
+
+// capacityCard(page, c, lang, where): guest c.guest's card shows its
+// capacity answer c in lang's words, with a chart of its samples drawn.
+async function capacityCard(page, c, lang, where) {
+	const card = `section.cap-card[data-guest="${c.guest}"]`;
+	const dd = (f) => textOf(page, `${card} [data-fig="${f}"] dd`);
+	const k = cat[lang];
+	const has = (text, want) => want.every((w) => text.includes(w)) ||
+		Promise.reject(new Error(`"${text}" lacks one of ${JSON.stringify(want)}`));
+	await check(`${where} (${lang}): ${c.guest}'s chart is drawn from its samples`, async () => {
+		await page.waitForSelector(`${card} canvas`, { timeout: 20000 });
+		const samples = c.series.points.filter((p) => p[1] !== null).length;
+		const shown = await page.$eval(`${card} figure.cap-chart`, (f) => Number(f.dataset.samples));
+		const ink = await inked(page, `${card} canvas`, [0x1d, 0x6a, 0x86]);
+		// the dashed trend only where the panel says the disk grows
+		const proj = await page.$eval(`${card} figure.cap-chart`, (f) => f.dataset.projection);
+		if (samples < 3 || shown !== samples || ink < 100 ||
+		    proj !== (c.disk.trend === 'ok' ? 'yes' : 'no'))
+			throw new Error(`samples ${samples}, shown ${shown}, ${ink} pixels drawn, trend ${proj}`);
+	});
+	await check(`${where} (${lang}): ${c.guest}'s disk used as the API says`, async () =>
+		has(await dd('disk'), [`${decimal(c.disk.percent, lang)}%`,
+			binary(c.disk.bytes_used, lang), binary(c.disk.bytes_total, lang)]));
+	await check(`${where} (${lang}): days to full, or the trend in words`, async () => {
+		const d = c.disk;
+		const want = d.trend === 'ok' && d.days_to_full !== null
+			? (d.days_to_full < 1 ? k['capacity.days_under_one'] : decimal(Math.floor(d.days_to_full), lang))
+			: k[`capacity.${d.trend}`];
+		return has(await dd('days'), [want]);
+	});
+	await check(`${where} (${lang}): the queue and the mailboxes as the API says`, async () => {
+		const n = (v) => new Intl.NumberFormat(lang).format(v);
+		await has(await dd('queue'), [k['capacity.queue_value_other'].replace('{count}', n(c.queue.deferred))]);
+		return has(await dd('mailboxes'), [n(c.mailboxes.count), binary(c.mailboxes.bytes, lang)]);
+	});
+}
+
+// warningsShown(page, answer, lang, where): the warnings table lists what
+// GET /warnings answered, hanako's quota warning among them, in words.
+async function warningsShown(page, answer, lang, where) {
+	await check(`${where} (${lang}): the open warnings, hanako's quota among them`, async () => {
+		const items = Array.isArray(answer) ? answer : answer.items;
+		const w = items.find((x) => x.kind === 'mailbox_quota' && x.object === `hanako@${idn}`);
+		if (!w) throw new Error(`GET /warnings: ${JSON.stringify(answer).slice(0, 200)}`);
+		const row = `table#warnings tr[data-kind="mailbox_quota"][data-object="hanako@${idn}"]`;
+		await page.waitForSelector(row, { timeout: 10000 });
+		const text = await textOf(page, row);
+		const rows = await page.locator('table#warnings tbody tr[data-kind]').count();
+		const want = [`hanako@${unicodeDomain}`, cat[lang]['warnings.kind.mailbox_quota'],
+			decimal(w.value, lang)];
+		if (rows !== items.length || !want.every((x) => text.includes(x)))
+			throw new Error(`${rows} rows for ${items.length}; "${text}"`);
+	});
+}
+
+// usageBars(page, list, lang): each mailbox row of the list the page got
+// shows its usage: hanako's bar and percentage against its 1 MiB quota.
+async function usageBars(page, list, lang) {
+	await check(`the mailbox list (${lang}): hanako's usage bar, with the right percentage`, async () => {
+		const mb = list.items.find((m) => m.address === `hanako@${idn}`);
+		if (!mb || !(mb.used_bytes >= 200000) || mb.quota_bytes !== 1048576)
+			throw new Error(`the API: ${JSON.stringify(mb)}`);
+		const pct = decimal((mb.used_bytes / mb.quota_bytes) * 100, lang);
+		const got = await page.$eval(`table#mailboxes tr[data-address="hanako@${idn}"] .mb-usage`, (e) => ({
+			pct: e.dataset.pct, text: e.textContent,
+			value: Number(e.querySelector('meter').value), max: Number(e.querySelector('meter').max) }));
+		if (got.pct !== pct || !got.text.includes(`${pct}%`) || got.value !== mb.used_bytes ||
+		    got.max !== mb.quota_bytes || !got.text.includes(binary(mb.used_bytes, lang)) ||
+		    !got.text.includes(binary(mb.quota_bytes, lang)))
+			throw new Error(`${JSON.stringify(got)} for ${pct}%`);
+	});
+	await check(`the mailbox list (${lang}): every row's usage as the API says`, async () => {
+		const rows = await page.$$eval('table#mailboxes tbody tr[data-address]', (trs) =>
+			trs.map((tr) => [tr.dataset.address, tr.querySelector('.mb-usage').textContent.trim()]));
+		const bad = rows.filter(([a, text]) => {
+			const mb = list.items.find((m) => m.address === a);
+			if (mb.used_bytes === null || mb.used_bytes === undefined) return !text.startsWith('—');
+			return !text.includes(binary(mb.used_bytes, lang));
+		});
+		if (!rows.length || bad.length) throw new Error(JSON.stringify(bad.slice(0, 3)));
+	});
 }
 
 async function catalogues() {
@@ -271,6 +397,17 @@ async function owner(browser, errors) {
 		(await unlabelled(page)).length === 0);
 	await shot(page, 'dashboard-en');
 
+	// An owner's dashboard: its guests' capacity charts and its warnings.
+	const ownCap = answerOf(page, /\/api\/v1\/guests\/w1\/capacity\?/);
+	const ownWarn = answerOf(page, /\/api\/v1\/warnings(\?|$)/);
+	await page.reload();
+	await capacityCard(page, await ownCap, 'en', 'the owner\'s dashboard');
+	await warningsShown(page, await ownWarn, 'en', 'the owner\'s dashboard');
+	await check('the owner\'s dashboard shows no other project\'s guest', async () =>
+		await page.locator('section.cap-card').count() === 1 &&
+		!(await textOf(page, '#capacity')).includes('wb'));
+	await shot(page, 'dashboard-capacity-en');
+
 	await page.click(`table#domains a[href="#/domains/${encodeURIComponent(idn)}"]`);
 	await check('the domain page is headed by the Unicode name', async () => {
 		await page.waitForSelector('form#mailbox-add');
@@ -335,6 +472,25 @@ async function owner(browser, errors) {
 	await page.fill('#q', '');
 	await importer(page);
 
+	// The mailbox list: usage bars against the quotas, sorting by usage.
+	const listed = answerOf(page, /\/api\/v1\/domains\/[^/]+\/mailboxes\?/);
+	await page.reload();
+	await usageBars(page, await listed, 'en');
+	const byUsage = answerOf(page, /\/mailboxes\?.*sort=used_bytes/);
+	await page.selectOption('#mb-sort', 'used_bytes');
+	await check('sorted by usage: hanako, the fullest, comes first', async () => {
+		const list = await byUsage;
+		await page.waitForFunction((a) => {
+			const tr = document.querySelector('table#mailboxes tbody tr[data-address]');
+			return tr && tr.dataset.address === a;
+		}, `hanako@${idn}`, { timeout: 10000 });
+		const used = list.items.map((m) => m.used_bytes || 0);
+		if (list.items[0].address !== `hanako@${idn}` || used.some((u, i) => i && u > used[i - 1]))
+			throw new Error(JSON.stringify(used.slice(0, 5)));
+	});
+	await shot(page, 'domain-usage-en');
+	await page.selectOption('#mb-sort', '');
+
 	// Owner B's domain, by every URL the panel has.
 	for (const hash of ['#/domains/b-lab.example',
 		'#/domains/b-lab.example/aliases', '#/domains/b-lab.example/import']) {
@@ -344,7 +500,7 @@ async function owner(browser, errors) {
 			return !(await page.locator('body').innerText()).includes('lab-b');
 		});
 	}
-	for (const hash of ['#/accounts']) {
+	for (const hash of ['#/accounts', '#/capacity']) {
 		await goto(page, hash);
 		await check(`owner A is refused the operator page ${hash}`, () =>
 			page.waitForSelector('#forbidden, #not-found', { timeout: 10000 }));
@@ -374,8 +530,13 @@ async function owner(browser, errors) {
 			japanese.test(await textOf(page, 'h1'));
 	});
 	await shot(page, 'dashboard-ja');
+	const listedJa = answerOf(page, /\/api\/v1\/domains\/[^/]+\/mailboxes\?/);
 	await goto(page, `#/domains/${encodeURIComponent(idn)}`);
 	await page.waitForSelector(row);
+	await usageBars(page, await listedJa, 'ja');
+	await check('the Japanese usage bar reads Japanese', async () =>
+		(await textOf(page, `table#mailboxes tr[data-address="hanako@${idn}"] .mb-usage`))
+			.includes('（1 MiB 中 '));
 	await check('the Japanese domain page renders', async () =>
 		japanese.test(await textOf(page, 'form#mailbox-add')));
 	await check('the Japanese domain page shows sizes as 1.5 GiB too', async () =>
@@ -466,7 +627,7 @@ async function operator(browser, errors) {
 	await shot(page, 'login-ja');
 	await signIn(page, 'ops', 'pw-ops-long-enough');
 	await page.waitForSelector('#logout');
-	for (const hash of ['#/guests', '#/projects', '#/accounts', '#/api-keys',
+	for (const hash of ['#/guests', '#/capacity', '#/projects', '#/accounts', '#/api-keys',
 		'#/audit']) {
 		await goto(page, hash);
 		await page.waitForSelector('main h1', { timeout: 10000 });
@@ -482,6 +643,38 @@ async function operator(browser, errors) {
 		});
 		await shot(page, `ops-${hash.slice(2)}-ja`);
 	}
+	// The capacity page: every guest, nearest to full first, in Japanese
+	// and then in English.
+	const capW1 = answerOf(page, /\/api\/v1\/guests\/w1\/capacity\?/);
+	const capWb = answerOf(page, /\/api\/v1\/guests\/wb\/capacity\?/);
+	const warns = answerOf(page, /\/api\/v1\/warnings(\?|$)/);
+	await goto(page, '#/capacity');
+	await capacityCard(page, await capW1, 'ja', 'the capacity page');
+	await check('the capacity page (ja): every guest, w1 (reported) before wb (never)', async () => {
+		const wb = await capWb;
+		const order = await page.$$eval('section.cap-card', (els) => els.map((e) => e.dataset.guest));
+		const wbText = await textOf(page, 'section.cap-card[data-guest="wb"]');
+		if (order.join() !== 'w1,wb' || (wb.disk || {}).bytes_used !== null ||
+		    !wbText.includes(cat.ja['capacity.no_report']) ||
+		    await page.locator('section.cap-card[data-guest="wb"] canvas').count() !== 0)
+			throw new Error(`${order}: ${wbText.slice(0, 120)}`);
+	});
+	await warningsShown(page, await warns, 'ja', 'the capacity page');
+	await shot(page, 'capacity-ja');
+	const capEn = answerOf(page, /\/api\/v1\/guests\/w1\/capacity\?/);
+	await page.selectOption('#lang', 'en');
+	await capacityCard(page, await capEn, 'en', 'the capacity page');
+	await check('the capacity page (en): headed in English', async () =>
+		(await textOf(page, 'h1')) === cat.en['capacity.title']);
+	await shot(page, 'capacity-en');
+	await page.setViewportSize({ width: 390, height: 844 });
+	await check('the capacity page fits a phone\'s width (the charts follow their boxes)', () =>
+		page.waitForFunction(() => document.documentElement.scrollWidth <= 392, null,
+			{ timeout: 10000 }));
+	await shot(page, 'capacity-phone');
+	await page.setViewportSize({ width: 1280, height: 860 });
+	await page.selectOption('#lang', 'ja');
+
 	await check('the operator sees both projects\' guests', async () => {
 		await goto(page, '#/guests');
 		await page.waitForSelector('tr[data-guest="wb"]', { timeout: 10000 });

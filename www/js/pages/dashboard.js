@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 // pages/dashboard.js - the project at a glance: usage against its limits,
-// its guests with their push state (polled), its domains.
+// for an owner its guests' capacity (charts) and open warnings, its guests
+// with their push state (polled), its domains.
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
@@ -45,6 +46,38 @@ async function usageSection(ctx) {
 		replace(body, errorBox(err));
 	}
 	return sec;
+}
+
+// ---- an owner's capacity -------------------------------------------------------
+
+// The capacity page is the operators'; an owner sees its own guests'
+// cards and charts here, and its project's open warnings.  capacityview
+// (and uPlot with it) is loaded only for them.
+function capacitySection(ctx) {
+	const body = h('div', null, loading());
+	const warn = h('div');
+	const sec = h('div', { class: 'cap-owner' },
+		h('section', { class: 'cap-section', 'aria-labelledby': 'cap-h' },
+			h('div', { class: 'card-head' }, h('h2', { id: 'cap-h' }, t('capacity.owner_title')),
+				h('p', { class: 'card-note' }, t('capacity.owner_note'))),
+			body),
+		warn);
+	const start = async () => {
+		try {
+			const cv = await import('../capacityview.js');
+			const names = (await allGuests()).map((g) => g.name);
+			const [grid, ws] = await Promise.all([
+				cv.guestCards(names, { project: false }, ctx.onCleanup), cv.warningsSection()]);
+			if (!ctx.alive()) return;
+			replace(body, grid.el);
+			grid.mount();
+			warn.replaceWith(ws);
+		} catch (err) {
+			if (err.status === 401) return;
+			replace(body, errorBox(err));
+		}
+	};
+	return { sec, start };
 }
 
 // ---- guests -----------------------------------------------------------------
@@ -157,10 +190,11 @@ export default async function render(ctx) {
 	const guests = guestSection(ctx);
 	const domains = domainSection(ctx);
 	const usage = h('div');
+	const cap = s.role === 'owner' ? capacitySection(ctx) : null;
 	ctx.view.append(
 		h('div', { class: 'page-head' }, h('h1', null, title),
 			h('p', { class: 'lead' }, s.role === 'owner' ? t('dashboard.lead_owner') : t('dashboard.lead_admin'))),
-		usage, guests.sec, domains.sec);
+		usage, cap ? cap.sec : null, guests.sec, domains.sec);
 	const u = usageSection(ctx).then((sec) => usage.replaceWith(sec));
-	await Promise.all([u, guests.start(), domains.start()]);
+	await Promise.all([u, guests.start(), domains.start(), cap ? cap.start() : null]);
 }

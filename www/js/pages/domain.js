@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 // pages/domain.js - one domain: its guest's push state (polled), its
 // mailboxes a page at a time (search, filter, keyset paging: as fast at
-// 100,000 as at 10), adding one, editing, resetting a password, deleting,
+// 100,000 as at 10; sorted by address or by usage), each mailbox's usage
+// against its quota, adding one, editing, resetting a password, deleting,
 // and bulk disable / enable / delete of a page's selection.
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
@@ -17,7 +18,8 @@ import { activeBadge, checkField, confirmDialog, domainHref, errorNotice, errorT
 import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
 import { pagedList } from '../listview.js';
 import { exportButton } from '../exportfile.js';
-const COLS = 6;
+import { usageBar } from '../usagebar.js';
+const COLS = 7;
 
 // ---- the head: name, guest state, counts, links --------------------------------
 
@@ -125,10 +127,11 @@ function mailboxList(d, onChanged) {
 	const selected = new Set();
 	let items = [];
 	let active = '';
+	let sort = '';
 	const listing = pagedList({
 		cols: COLS,
 		search: { id: 'q', label: t('mailbox.search'), placeholder: t('mailbox.search_placeholder') },
-		fetch: (params) => api.get(path('domains', d.name, 'mailboxes'), { ...params, active }),
+		fetch: (params) => api.get(path('domains', d.name, 'mailboxes'), { ...params, active, sort }),
 		row,
 		empty: (q) => (q || active ? t('mailbox.none_match') : t('mailbox.empty')),
 		onStart: () => selected.clear(),
@@ -145,6 +148,13 @@ function mailboxList(d, onChanged) {
 		h('option', { value: 'true' }, t('mailbox.filter_active')),
 		h('option', { value: 'false' }, t('mailbox.filter_inactive')));
 	filter.addEventListener('change', () => { active = filter.value; listing.restart(); });
+	// by usage: the API's keyset then runs on (used_bytes, local part),
+	// its next_cursor "BYTES:LOCAL_PART" handed back as it is
+	const sortId = 'mb-sort';
+	const sorter = h('select', { id: sortId },
+		h('option', { value: '' }, t('mailbox_usage.sort_address')),
+		h('option', { value: 'used_bytes' }, t('mailbox_usage.sort_used')));
+	sorter.addEventListener('change', () => { sort = sorter.value; listing.restart(); });
 	const all = h('input', { type: 'checkbox', id: 'mb-select-all' });
 	const allCell = h('span', { class: 'select-all' }, all,
 		h('label', { for: 'mb-select-all', class: 'select-all-label' }, t('mailbox.select_page')));
@@ -203,6 +213,7 @@ function mailboxList(d, onChanged) {
 			tdTitle(t('mailbox.address'), h('span', { class: 'address' }, shown)),
 			td(t('mailbox.name'), mb.name || h('span', { class: 'muted' }, '—')),
 			td(t('mailbox.quota'), quota(mb.quota_bytes)),
+			td(t('mailbox_usage.column'), usageBar(mb)),
 			td(t('mailbox.status'), activeBadge(mb.active)),
 			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, edit, reset, del)));
 		edit.addEventListener('click', async () => {
@@ -286,10 +297,11 @@ function mailboxList(d, onChanged) {
 	const el = h('section', { class: 'card', 'aria-labelledby': 'list-h' },
 		h('div', { class: 'card-head' }, h('h2', { id: 'list-h' }, t('mailbox.list_title')), pageInfo, addJump),
 		h('div', { class: 'toolbar' }, listing.search.el,
-			h('div', { class: 'field field-filter' }, h('label', { for: filterId }, t('mailbox.filter')), filter)),
+			h('div', { class: 'field field-filter' }, h('label', { for: filterId }, t('mailbox.filter')), filter),
+			h('div', { class: 'field field-filter' }, h('label', { for: sortId }, t('mailbox_usage.sort')), sorter)),
 		bulkBar, failBox, actionError.el,
 		table({ id: 'mailboxes', columns: [allCell, t('mailbox.address'), t('mailbox.name'), t('mailbox.quota'),
-			t('mailbox.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
+			t('mailbox_usage.column'), t('mailbox.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody }),
 		listing.pg.el);
 	return { el, load: listing.reload };
 }
