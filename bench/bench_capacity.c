@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "store.h"
+#include "store_report.h"
 
 #define HOURS		(400 * 24)
 #define FIVES		(48 * 12)

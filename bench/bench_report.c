@@ -39,6 +39,7 @@
 
 #include "report.h"
 #include "store.h"
+#include "store_report.h"
 
 #define SMALL		1000		/* mailboxes per domain */
 #define MAX_READS	200000

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "store_report.h"
 #include "validate.h"
 
 static const char *const capacity_cols[] = { "guest", "disk", "days_to_full",

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "store_report.h"
 #include "conf.h"
 #include "query.h"
 #include "validate.h"

@@ -12,6 +12,7 @@
 
 #include "addrlist.h"
 #include "api.h"
+#include "store_report.h"
 #include "conf.h"
 
 #define METRICS_MAX	((size_t)16 << 20)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_report.h"
 
 /* x rounded to a hundredth (per 100: percentages) or a tenth (per 10:
  * days); divided, for 3 * 0.1 is 0.30000000000000004. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_report.h"
 
 #define LABELS_MAX	4
 

@@ -30,6 +30,7 @@
 #include "mapsyntax.h"
 #include "report.h"
 #include "store.h"
+#include "store_report.h"
 #include "utf8.h"
 
 #define KEEP_SAMPLES_S	(48 * 3600)

@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "store.h"
+#include "store_report.h"
 
 /* The project's series, (guest id, at, fs_bytes_used, mailbox_bytes)
  * rows by guest then at: each guest's mailbox_bytes fitted and added to

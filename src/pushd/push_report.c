@@ -21,6 +21,7 @@
 #include "push_report.h"
 #include "push_ssh.h"
 #include "report.h"
+#include "store_report.h"
 
 /* Why there is no report, for the log and the guest's report_error. */
 static int

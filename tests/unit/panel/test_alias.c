@@ -78,7 +78,7 @@ test_aliases(void **state)
 	assert_int_equal(err.code, HK_ENOTFOUND);
 	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen + 2);
 	assert_int_equal(store_alias_list(f->db, &f->admin, &(struct page_in){
-		"pc1.example", NULL, 100, NULL, -1 }, &list, NULL, &err), 0);
+		"pc1.example", NULL, 100, NULL, -1, 0 }, &list, NULL, &err), 0);
 	assert_int_equal(json_array_size(list), 2);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 0), "address")), "@pc1.example");

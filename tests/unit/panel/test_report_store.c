@@ -23,6 +23,7 @@
 #include "../fixture.h"
 #include "report.h"
 #include "store.h"
+#include "store_report.h"
 
 #define HASH	"{SHA512-CRYPT}$6$abcdefgh$xyz"
 /* an hour's start, so that the hours of the series are easy to name */

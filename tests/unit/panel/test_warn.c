@@ -22,6 +22,7 @@
 #include "../fixture.h"
 #include "conf.h"
 #include "store.h"
+#include "store_report.h"
 
 #define NOW	1764680000LL
 #define HOUR	3600

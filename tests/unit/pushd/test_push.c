@@ -303,7 +303,6 @@ test_next_due(void **state)
 	struct push_outcome o = { .node = "a", .state = "unreachable",
 				  .error = "down", .now_ms = 1000000,
 				  .retry_at = 1300 };
-	struct hk_err err;
 	int64_t at = 0;
 
 	assert_int_equal(next_due(f, 0, 0, &at), 0);
@@ -409,7 +408,7 @@ struct race {
 static int
 race_step(struct race *r, struct db *db, const char *node)
 {
-	struct push_lease l = { node, (int64_t)time(NULL), 60, 0 };
+	struct push_lease l = { node, (int64_t)time(NULL), 60, 0, 0 };
 	struct push_outcome o = { .node = node, .ok = 1, .files = FILES };
 	struct push_job job;
 	struct hk_err err;
