@@ -563,7 +563,7 @@ seed_usage(struct paging *pg)
 	struct hk_err err;
 
 	for (int i = 0; i < 10; i++) {
-		char lp[8];
+		char lp[16];
 		struct db_param p[2];
 
 		snprintf(lp, sizeof(lp), "u%d", i);
