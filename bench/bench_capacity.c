@@ -15,6 +15,7 @@
  * bench/capacity.sh runs it on each backend; a benchmark, not a test: a
  * MISS still exits 0.
  */
+#include "bench_util.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -30,24 +31,6 @@
 #define HOURS		(400 * 24)
 #define FIVES		(48 * 12)
 #define GOAL_MS		20.0
-
-static void
-die(const char *what, const struct hk_err *err)
-{
-	fprintf(stderr, "bench_capacity: %s: %s%s%s\n", what,
-		err->field[0] ? err->field : "", err->field[0] ? ": " : "",
-		err->message);
-	exit(1);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* One guest's series and report, in plain SQL both backends accept. */
 static void
@@ -91,7 +74,7 @@ seed_guest(struct db *db, int64_t gid, int64_t now)
 		    "1400000000000, 100000000, 1010575, 98989425, 1, 3, 0, 0, "
 		    "120, 1000, 490200000000, 12345678)", (struct db_param[]){
 		    p[0], DB_INTV(now) }, 2, NULL, &err) < 0)
-		die("seed", &err);
+		bench_die("seed", &err);
 }
 
 static void
@@ -109,19 +92,19 @@ seed(struct db *db, struct hk_actor *admin, int guests, int64_t now)
 		/* guest gNNN in project pNNN: one guest's project */
 		snprintf(name, sizeof(name), "gp%03d", g);
 		if (store_project_add(db, admin, name + 1, NULL, &err) < 0)
-			die("project", &err);
+			bench_die("project", &err);
 		if (store_guest_add(db, admin, &in, &obj, &err) < 0)
-			die("guest", &err);
+			bench_die("guest", &err);
 		if (db_begin(db, 1, &err) < 0)
-			die("begin", &err);
+			bench_die("begin", &err);
 		seed_guest(db, json_integer_value(json_object_get(obj, "id")),
 			   now);
 		if (db_commit(db, &err) < 0)
-			die("commit", &err);
+			bench_die("commit", &err);
 		json_decref(obj);
 		/* a few warnings to show (the queue's oldest is old) */
 		if (store_warn_eval(db, g + 1, &l, now, &obj, &err) < 0)
-			die("eval", &err);
+			bench_die("eval", &err);
 		json_decref(obj);
 	}
 }
@@ -171,17 +154,9 @@ show_plans(struct db *db, int pg, int64_t now)
 			 "QUERY PLAN ", reads[i]);
 		printf("  plan of read %zu:\n", i + 1);
 		if (db_query(db, sql, p, 3, plan_row, &used, NULL, &err) < 0)
-			die("explain", &err);
+			bench_die("explain", &err);
 		printf("    -> primary key: %s\n", used ? "yes" : "NO");
 	}
-}
-
-static int
-by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct timing {
@@ -210,22 +185,22 @@ timed(struct db *db, struct hk_actor *admin, int n, int64_t since,
 	double c0 = cpu_ms();
 
 	for (int i = 0; i < n; i++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		int rc = step < 0 ? store_guest_get(db, admin, "gp000", &out,
 						    &err) :
 			 store_capacity_get(db, admin, "gp000", since, step, now,
 					    NULL, &out, &err);
 
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		if (rc < 0)
-			die("call", &err);
+			bench_die("call", &err);
 		if (points && step >= 0)
 			*points = json_array_size(json_object_get(
 				json_object_get(out, "series"), "points"));
 		json_decref(out);
 	}
 	r.cpu = (cpu_ms() - c0) / n;
-	qsort(t, (size_t)n, sizeof(double), by_double);
+	qsort(t, (size_t)n, sizeof(double), bench_by_double);
 	r.p50 = t[n / 2];
 	r.p99 = t[(n * 99) / 100];
 	r.max = t[n - 1];
@@ -268,6 +243,7 @@ main(int argc, char **argv)
 	int64_t step[4] = { 0, 3600, 86400, 0 };
 	int pg;
 
+	bench_name("bench_capacity");
 	if (argc < 2 || guests < 1) {
 		fprintf(stderr, "usage: bench_capacity URL [GUESTS]\n");
 		return 2;
@@ -276,13 +252,13 @@ main(int argc, char **argv)
 	snprintf(admin.via, sizeof(admin.via), "cli");
 	if ((db = db_open_init(argv[1], &err)) == NULL ||
 	    db_migrate(db, &applied, &err) < 0)
-		die(argv[1], &err);
+		bench_die(argv[1], &err);
 	pg = strcmp(db_backend_name(db), "sqlite") != 0;
 	printf("== %s: %d guests of %d hourly + %d 5-minute samples\n",
 	       db_backend_name(db), guests, HOURS, FIVES);
 	seed(db, &admin, guests, now);
 	if (db_exec(db, "ANALYZE", NULL, 0, NULL, &err) < 0)
-		die("analyze", &err);
+		bench_die("analyze", &err);
 	show_plans(db, pg, now);
 	y = timed(db, &admin, n, -1, -1, now, NULL);
 	for (int i = 0; i < 4; i++)

@@ -12,6 +12,7 @@
  * in the same run: the same lookup as a statement prepared once through
  * the backend's own client library, with no JSON and no scoping.
  */
+#include "bench_util.h"
 #include "config.h"
 
 #include <inttypes.h>
@@ -52,40 +53,11 @@ struct bare {
 #define BARE_GET "SELECT 1 FROM mailbox WHERE domain_id = $1 AND " \
 	"local_part = $2"
 
-static void
-die(const char *what, const struct hk_err *err)
-{
-	fprintf(stderr, "bench_mailboxes: %s: %s%s%s\n", what,
-		err->field[0] ? err->field : "", err->field[0] ? ": " : "",
-		err->message);
-	exit(1);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Sorts v and reads its median and 99th percentile. */
 static void
 percentiles(double *v, long n, double *p50, double *p99)
 {
-	qsort(v, (size_t)n, sizeof(v[0]), by_double);
+	qsort(v, (size_t)n, sizeof(v[0]), bench_by_double);
 	*p50 = v[n / 2];
 	*p99 = v[(n * 99) / 100];
 }
@@ -98,17 +70,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-num_arg(const char *s, long min, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		usage();
-	return v;
-}
-
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -117,10 +78,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ NULL, 1000000, 500000, 1000, 0 };
 	while ((c = getopt(argc, argv, "n:b:r:g:")) != -1) {
 		switch (c) {
-		case 'n': o->total = num_arg(optarg, 1, 100000000); break;
-		case 'b': o->big = num_arg(optarg, 200, 100000000); break;
-		case 'r': o->reps = num_arg(optarg, 10, MAX_REPS); break;
-		case 'g': o->goal_ms = (double)num_arg(optarg, 1, 100000); break;
+		case 'n': o->total = bench_num_arg(optarg, 1, 100000000, usage); break;
+		case 'b': o->big = bench_num_arg(optarg, 200, 100000000, usage); break;
+		case 'r': o->reps = bench_num_arg(optarg, 10, MAX_REPS, usage); break;
+		case 'g': o->goal_ms = (double)bench_num_arg(optarg, 1, 100000, usage); break;
 		default: usage();
 		}
 	}
@@ -164,7 +125,7 @@ domain_id(struct db *db, long i)
 	domain_name(i, name, sizeof(name));
 	if (db_query_int(db, "SELECT id FROM domain WHERE name = $1", p, 1,
 			 &id, &err) < 0)
-		die(name, &err);
+		bench_die(name, &err);
 	return id;
 }
 
@@ -184,13 +145,13 @@ seed_model(struct db *db, const struct opts *o, struct hk_actor *owner)
 	if (store_project_add(db, &admin, "bench", NULL, &err) < 0 ||
 	    store_project_id(db, "bench", &owner->project_id, &err) < 0 ||
 	    store_guest_add(db, &admin, &g, &obj, &err) < 0)
-		die("project and guest", &err);
+		bench_die("project and guest", &err);
 	json_decref(obj);
 	for (long i = 0; i < domain_count(o); i++) {
 		domain_name(i, name, sizeof(name));
 		obj = NULL;
 		if (store_domain_add(db, &admin, name, "g1", &obj, &err) < 0)
-			die(name, &err);
+			bench_die(name, &err);
 		json_decref(obj);
 	}
 }
@@ -216,21 +177,21 @@ seed_mailboxes(struct db *db, const struct opts *o)
 	struct hk_err err;
 
 	if (db_begin(db, 1, &err) < 0)
-		die("begin", &err);
+		bench_die("begin", &err);
 	for (long i = 0; i < domain_count(o); i++) {
 		struct db_param p[3] = { DB_INTV(domain_id(db, i)),
 					 DB_INTV(domain_size(o, i)),
 					 DB_TXT(HASH) };
 
 		if (db_exec(db, SEED_SQL, p, 3, NULL, &err) < 0)
-			die("seeding", &err);
+			bench_die("seeding", &err);
 	}
 	if (db_commit(db, &err) < 0)
-		die("commit", &err);
+		bench_die("commit", &err);
 	/* What autovacuum or a periodic ANALYZE gives a live database. */
 	if (db_exec(db, strcmp(db_backend_name(db), "sqlite") == 0 ?
 		    "ANALYZE" : "VACUUM ANALYZE", NULL, 0, NULL, &err) < 0)
-		die("analyze", &err);
+		bench_die("analyze", &err);
 }
 
 struct first_text {
@@ -260,7 +221,7 @@ local_at(struct db *db, int64_t dom, long rank, char *out, size_t len)
 	if (db_query(db, "SELECT local_part FROM mailbox WHERE domain_id = $1"
 		     " ORDER BY local_part LIMIT 1 OFFSET $2", p, 2, take_text,
 		     &ft, NULL, &err) < 0)
-		die("cursor", &err);
+		bench_die("cursor", &err);
 	if (out[0] == '\0') {
 		fprintf(stderr, "bench_mailboxes: no row at rank %ld\n", rank);
 		exit(1);
@@ -369,15 +330,15 @@ time_list(struct db *db, const struct hk_actor *owner, struct bare *b,
 
 	for (long i = -WARMUP; i < reps; i++) {
 		json_t *items = NULL;
-		double t0 = now_ms(), t1, t2;
+		double t0 = bench_now_ms(), t1, t2;
 		long n;
 
 		if (store_mailbox_list(db, owner, &page, &items, next,
 				       &err) < 0)
-			die("store_mailbox_list", &err);
-		t1 = now_ms();
+			bench_die("store_mailbox_list", &err);
+		t1 = bench_now_ms();
 		n = bare_run(b, 1, dom, after);
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		if (json_array_size(items) != 100 || n != 100 + want_next ||
 		    (next[0] != '\0') != want_next) {
 			fprintf(stderr, "bench_mailboxes: page after %s: %zu "
@@ -414,13 +375,13 @@ time_get(struct db *db, const struct opts *o, const struct hk_actor *owner,
 		domain_name(d, dom, sizeof(dom));
 		snprintf(local, sizeof(local), "user%lu",
 			 (x >> 16) % (unsigned long)domain_size(o, d));
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (store_mailbox_get(db, owner, local, dom, &obj, &err) < 0)
-			die(local, &err);
-		t1 = now_ms();
+			bench_die(local, &err);
+		t1 = bench_now_ms();
 		if (bare_run(b, 0, id, local) != 1)
 			die_bare(b, local);
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		json_decref(obj);
 		if (i >= 0) {
 			st[i] = t1 - t0;
@@ -478,6 +439,7 @@ main(int argc, char **argv)
 	double t0, *st, *bt;
 	int applied;
 
+	bench_name("bench_mailboxes");
 	parse_args(argc, argv, &o);
 	/* Small domains hold fewer than 7919: only the big one can clash. */
 	if (o.big % 7919 == 0) {
@@ -486,16 +448,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if ((db = db_open_init(o.url, &err)) == NULL)
-		die(o.url, &err);
+		bench_die(o.url, &err);
 	if (db_migrate(db, &applied, &err) < 0)
-		die("migrate", &err);
-	t0 = now_ms();
+		bench_die("migrate", &err);
+	t0 = bench_now_ms();
 	seed_model(db, &o, &owner);
 	seed_mailboxes(db, &o);
 	printf("%s seeded %ld mailboxes (%ld in big.example, the rest in %ld "
 	       "domains of up to %d) in %.1f s\n", db_backend_name(db),
 	       o.total, o.big, domain_count(&o) - 1, SMALL,
-	       (now_ms() - t0) / 1e3);
+	       (bench_now_ms() - t0) / 1e3);
 	fflush(stdout);
 	if ((st = calloc((size_t)o.reps, sizeof(*st))) == NULL ||
 	    (bt = calloc((size_t)o.reps, sizeof(*bt))) == NULL) {

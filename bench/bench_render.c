@@ -13,6 +13,7 @@
  * catch-all), a quota on every fourth mailbox and every fiftieth inactive.
  * A render is render_guest() + render_bundle(), as pushd does it.
  */
+#include "bench_util.h"
 #include "config.h"
 
 #include <errno.h>
@@ -56,15 +57,6 @@ struct bench {
 };
 
 static void
-die(const char *what, const struct hk_err *err)
-{
-	fprintf(stderr, "bench_render: %s: %s%s%s\n", what,
-		err->field[0] ? err->field : "", err->field[0] ? ": " : "",
-		err->message);
-	exit(1);
-}
-
-static void
 die_errno(const char *what)
 {
 	fprintf(stderr, "bench_render: %s: %s\n", what, strerror(errno));
@@ -81,14 +73,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int
-by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 usage(void)
 {
@@ -96,19 +80,6 @@ usage(void)
 		" [-r RUNS] [-j THREADS] [-t TMPDIR [-c POSTFIX_CONFDIR] "
 		"[-P POSTMAP]] DATABASE_URL\n");
 	exit(2);
-}
-
-static long
-num_arg(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-		usage();
-	return v;
 }
 
 static void
@@ -121,11 +92,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			    10000, 5, cores > 0 ? cores : 1 };
 	while ((c = getopt(argc, argv, "b:f:n:r:j:t:c:P:")) != -1) {
 		switch (c) {
-		case 'b': o->big = num_arg(optarg, 400, 10000000); break;
-		case 'f': o->guests = num_arg(optarg, 1, 999); break;
-		case 'n': o->per_guest = num_arg(optarg, 400, 10000000); break;
-		case 'r': o->runs = num_arg(optarg, 1, MAX_RUNS); break;
-		case 'j': o->threads = num_arg(optarg, 1, 256); break;
+		case 'b': o->big = bench_num_arg(optarg, 400, 10000000, usage); break;
+		case 'f': o->guests = bench_num_arg(optarg, 1, 999, usage); break;
+		case 'n': o->per_guest = bench_num_arg(optarg, 400, 10000000, usage); break;
+		case 'r': o->runs = bench_num_arg(optarg, 1, MAX_RUNS, usage); break;
+		case 'j': o->threads = bench_num_arg(optarg, 1, 256, usage); break;
 		case 't': o->tmpdir = optarg; break;
 		case 'c': o->confdir = optarg; break;
 		case 'P': o->postmap = optarg; break;
@@ -163,7 +134,7 @@ insert_id(struct db *db, const char *insert, const char *select,
 
 	if (db_exec(db, insert, p, n, NULL, &err) < 0 ||
 	    db_query_int(db, select, p, 1, &id, &err) < 0)
-		die(p[0].text, &err);
+		bench_die(p[0].text, &err);
 	return id;
 }
 
@@ -211,12 +182,12 @@ seed_domain(struct db *db, const struct opts *o, int64_t pid, int64_t gid,
 	p[2] = DB_TXT(HASH);
 	p[3] = DB_INTV(QUOTA);
 	if (db_exec(db, SEED_MAILBOXES, p, 4, NULL, &err) < 0)
-		die(name, &err);
+		bench_die(name, &err);
 	p[1] = DB_INTV(n / 100 > 0 ? n / 100 : 1);
 	p[2] = DB_INTV(n);
 	p[3] = DB_TXT(name);
 	if (db_exec(db, SEED_ALIASES, p, 4, NULL, &err) < 0)
-		die(name, &err);
+		bench_die(name, &err);
 }
 
 static void
@@ -246,18 +217,18 @@ seed(struct db *db, struct bench *b)
 	int64_t pid;
 
 	if (db_begin(db, 1, &err) < 0)
-		die("begin", &err);
+		bench_die("begin", &err);
 	pid = insert_id(db, "INSERT INTO project (name, created_at) VALUES "
 			"($1, 1700000000)", "SELECT id FROM project WHERE name "
 			"= $1", p, 1);
 	for (long g = 0; g <= o->guests; g++)
 		seed_guest(db, o, pid, g, &b->gids[g]);
 	if (db_commit(db, &err) < 0)
-		die("commit", &err);
+		bench_die("commit", &err);
 	/* What autovacuum or a periodic ANALYZE gives a live database. */
 	if (db_exec(db, strcmp(b->be, "sqlite") == 0 ? "ANALYZE" :
 		    "VACUUM ANALYZE", NULL, 0, NULL, &err) < 0)
-		die("analyze", &err);
+		bench_die("analyze", &err);
 }
 
 /* -------------------------------------------------------------- render */
@@ -278,11 +249,11 @@ render_one(struct db *db, const struct bench *b, int64_t gid,
 	double t0 = now_s(), t1;
 
 	if (render_guest(db, gid, &b->ro, out, &err) < 0)
-		die("render_guest", &err);
+		bench_die("render_guest", &err);
 	t1 = now_s();
 	strbuf_init(&wire, BUNDLE_MAX_SIZE);
 	if (render_bundle(out, &wire, sum, &err) < 0)
-		die("render_bundle", &err);
+		bench_die("render_bundle", &err);
 	t->render = t1 - t0;
 	t->bundle = now_s() - t1;
 	t->bytes = wire.len;
@@ -399,9 +370,9 @@ run_big(struct db *db, const struct bench *b)
 			write_maps(o, 0, &out, dir, sizeof(dir));
 		render_out_free(&out);
 	}
-	qsort(tot, (size_t)o->runs, sizeof(double), by_double);
-	qsort(ren, (size_t)o->runs, sizeof(double), by_double);
-	qsort(bun, (size_t)o->runs, sizeof(double), by_double);
+	qsort(tot, (size_t)o->runs, sizeof(double), bench_by_double);
+	qsort(ren, (size_t)o->runs, sizeof(double), bench_by_double);
+	qsort(bun, (size_t)o->runs, sizeof(double), bench_by_double);
 	printf("%s render 1 guest of %ld mailboxes (%.1f MiB bundle), %ld runs:"
 	       " min %.3f s, median %.3f s (render_guest %.3f + render_bundle "
 	       "%.3f)  goal 0.5 s: %s\n", b->be, o->big,
@@ -452,7 +423,7 @@ fleet_worker(void *arg)
 	long g;
 
 	if ((db = db_open(b->o->url, &err)) == NULL)
-		die(b->o->url, &err);
+		bench_die(b->o->url, &err);
 	while ((g = atomic_fetch_add(&b->next, 1)) <= b->o->guests) {
 		render_one(db, b, b->gids[g], &out, &t);
 		render_out_free(&out);
@@ -518,6 +489,7 @@ main(int argc, char **argv)
 	double t0, seq, par;
 	int applied;
 
+	bench_name("bench_render");
 	parse_args(argc, argv, &o);
 	if (domain_size(&o, 0, 0) % PERMUTE == 0 ||
 	    domain_size(&o, 0, DOMAINS - 1) % PERMUTE == 0 ||
@@ -530,9 +502,9 @@ main(int argc, char **argv)
 	if ((b.gids = calloc((size_t)o.guests + 1, sizeof(*b.gids))) == NULL)
 		die_errno("calloc");
 	if ((db = db_open_init(o.url, &err)) == NULL)
-		die(o.url, &err);
+		bench_die(o.url, &err);
 	if (db_migrate(db, &applied, &err) < 0)
-		die("migrate", &err);
+		bench_die("migrate", &err);
 	b.be = db_backend_name(db);
 	t0 = now_s();
 	seed(db, &b);

@@ -26,6 +26,7 @@
  *   - the reads' p99 during the stores, against the goal and the quiet
  *     p99.
  */
+#include "bench_util.h"
 #include "config.h"
 
 #include <inttypes.h>
@@ -56,38 +57,12 @@ struct opts {
 	double goal_ms, goal_p99_ms;
 };
 
-static void
-die(const char *what, const struct hk_err *err)
-{
-	fprintf(stderr, "bench_report: %s: %s%s%s\n", what,
-		err->field[0] ? err->field : "", err->field[0] ? ": " : "",
-		err->message);
-	exit(1);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double
 pct(double *v, long n, int p)
 {
 	long i = n * p / 100;
 
-	qsort(v, (size_t)n, sizeof(v[0]), by_double);
+	qsort(v, (size_t)n, sizeof(v[0]), bench_by_double);
 	return n ? v[i < n ? i : n - 1] : 0;
 }
 
@@ -99,17 +74,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-num_arg(const char *s, long min, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		usage();
-	return v;
-}
-
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -118,10 +82,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ NULL, 100000, 5, 2000, 1000, 10 };
 	while ((c = getopt(argc, argv, "n:r:q:")) != -1) {
 		switch (c) {
-		case 'n': o->n = num_arg(optarg, SMALL, REPORT_MAX_MAILBOXES);
+		case 'n': o->n = bench_num_arg(optarg, SMALL, REPORT_MAX_MAILBOXES, usage);
 			break;
-		case 'r': o->runs = num_arg(optarg, 1, 100); break;
-		case 'q': o->quiet = num_arg(optarg, 100, MAX_READS); break;
+		case 'r': o->runs = bench_num_arg(optarg, 1, 100, usage); break;
+		case 'q': o->quiet = bench_num_arg(optarg, 100, MAX_READS, usage); break;
 		default: usage();
 		}
 	}
@@ -150,12 +114,12 @@ add_domain(struct db *db, const struct hk_actor *admin, const char *name,
 	json_t *obj = NULL;
 
 	if (store_domain_add(db, admin, name, guest, &obj, &err) < 0)
-		die(name, &err);
+		bench_die(name, &err);
 	json_decref(obj);
 	if (db_query_int(db, "SELECT id FROM domain WHERE name = $1", q, 1,
 			 &p[0].num, &err) < 0 ||
 	    db_exec(db, SEED_SQL, p, 3, NULL, &err) < 0)
-		die(name, &err);
+		bench_die(name, &err);
 }
 
 /* Guest g1 (id 1) with o->n mailboxes in d00000.example..., guest g2
@@ -175,11 +139,11 @@ seed(struct db *db, const struct opts *o, struct hk_actor *owner)
 	if (store_project_add(db, &admin, "bench", NULL, &err) < 0 ||
 	    store_project_id(db, "bench", &owner->project_id, &err) < 0 ||
 	    store_guest_add(db, &admin, &g, &obj, &err) < 0)
-		die("project and guest", &err);
+		bench_die("project and guest", &err);
 	json_decref(obj);
 	g.name = "g2";
 	if (store_guest_add(db, &admin, &g, &obj, &err) < 0)
-		die("guest g2", &err);
+		bench_die("guest g2", &err);
 	json_decref(obj);
 	for (long i = 0; i * SMALL < o->n; i++) {
 		snprintf(name, sizeof(name), "d%05ld.example", i);
@@ -189,7 +153,7 @@ seed(struct db *db, const struct opts *o, struct hk_actor *owner)
 	add_domain(db, &admin, "other.example", "g2", SMALL);
 	if (db_exec(db, strcmp(db_backend_name(db), "sqlite") == 0 ?
 		    "ANALYZE" : "VACUUM ANALYZE", NULL, 0, NULL, &err) < 0)
-		die("analyze", &err);
+		bench_die("analyze", &err);
 }
 
 /* --- the report --- */
@@ -233,17 +197,17 @@ yardstick(struct db *db, size_t n)
 {
 	struct hk_err err;
 	size_t got = 0;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	if (db_query(db, GUEST_ROWS, NULL, 0, count_row, &got, NULL,
 		     &err) < 0)
-		die("the yardstick", &err);
+		bench_die("the yardstick", &err);
 	if (got != n) {
 		fprintf(stderr, "bench_report: the yardstick read %zu rows, "
 			"not %zu\n", got, n);
 		exit(1);
 	}
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 /* Every mailbox of g1, as doveadm would list them. */
@@ -258,7 +222,7 @@ make_report(struct db *db, const struct opts *o, struct guest_report *r)
 		exit(1);
 	if (db_query(db, GUEST_ROWS, NULL, 0, take_address, &c, NULL,
 		     &err) < 0)
-		die("the guest's mailboxes", &err);
+		bench_die("the guest's mailboxes", &err);
 	if (r->n_mailboxes != (size_t)o->n) {
 		fprintf(stderr, "bench_report: %zu mailboxes, not %ld\n",
 			r->n_mailboxes, o->n);
@@ -325,11 +289,11 @@ time_parse(const struct guest_report *r)
 			r->mailboxes[i].messages));
 	text = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if ((back = json_loads(text, 0, NULL)) == NULL ||
 	    report_from_json(back, &parsed, &err) < 0)
-		die("parsing the report", &err);
-	ms = now_ms() - t0;
+		bench_die("parsing the report", &err);
+	ms = bench_now_ms() - t0;
 	printf("  parse   %zu bytes of JSON, %zu mailboxes: %.1f ms "
 	       "(json_loads + report_from_json, pushd's share)\n",
 	       strlen(text), parsed.n_mailboxes, ms);
@@ -371,20 +335,20 @@ one_read(struct reader *rd, unsigned long x)
 	snprintf(dom, sizeof(dom), "d%05lu.example",
 		 (x >> 8) % (unsigned long)rd->domains);
 	snprintf(after, sizeof(after), "user%lu", (x >> 20) % 800);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (x & 1) {
 		if (store_mailbox_list(rd->db, rd->owner, &page, &items, next,
 				       &err) < 0)
-			die("store_mailbox_list", &err);
+			bench_die("store_mailbox_list", &err);
 	} else {
 		p[0] = DB_INTV(1 + (int64_t)((x >> 8) %
 					     (unsigned long)rd->domains));
 		p[1] = DB_TXT(after);
 		if (db_query_json(rd->db, USAGE_PAGE, p, 2, &items, &err) < 0)
-			die("the page with usage", &err);
+			bench_die("the page with usage", &err);
 	}
 	json_decref(items);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static void *
@@ -469,10 +433,10 @@ time_store(struct db *db, long pid, struct guest_report *r, long k,
 	t.yard = yardstick(db, r->n_mailboxes);
 	vary(r, k, share);
 	c0 = cpu_ms(pid);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (store_report_save(db, 1, r, 1764680000 + k * 300, &err) < 0)
-		die("store_report_save", &err);
-	t.wall = now_ms() - t0;
+		bench_die("store_report_save", &err);
+	t.wall = bench_now_ms() - t0;
 	t.cpu = cpu_ms(pid) - c0;
 	return t;
 }
@@ -490,7 +454,7 @@ store_lines(const char *what, struct timing *t, long n, const struct opts *o)
 		if (t[i].wall > x->wall)
 			x = &t[i];
 	}
-	qsort(w, (size_t)n, sizeof(w[0]), by_double);
+	qsort(w, (size_t)n, sizeof(w[0]), bench_by_double);
 	for (m = t; m->wall != w[n / 2]; m++)
 		;
 	for (int i = 0; i < (n > 1 ? 2 : 1); i++, m = x)
@@ -518,7 +482,7 @@ run(struct db *db, struct reader *rd, struct guest_report *r)
 	if (strcmp(db_backend_name(db), "sqlite") != 0 &&
 	    db_query_int(db, "SELECT pg_backend_pid()", NULL, 0, &pid,
 			 &err) < 0)
-		die("pg_backend_pid", &err);
+		bench_die("pg_backend_pid", &err);
 	rd->max = o->quiet;
 	reader_run(rd);
 	reads_line("quiet", rd->lat, rd->n, o, 0);
@@ -550,7 +514,7 @@ check_stored(struct db *db, const struct guest_report *r)
 
 	if (db_query_ints(db, "SELECT COUNT(*), SUM(used_bytes) FROM "
 			  "mailbox_usage", NULL, 0, v, 2, &err) < 0)
-		die("check", &err);
+		bench_die("check", &err);
 	if (v[0] != (int64_t)r->n_mailboxes || v[1] != r->mailbox_bytes) {
 		fprintf(stderr, "bench_report: %lld usage rows summing %lld; "
 			"the report: %zu summing %lld\n", (long long)v[0],
@@ -572,17 +536,18 @@ main(int argc, char **argv)
 	double t0;
 	int applied;
 
+	bench_name("bench_report");
 	parse_args(argc, argv, &o);
 	json_object_seed(0);	/* before any thread */
 	if ((db = db_open_init(o.url, &err)) == NULL)
-		die(o.url, &err);
+		bench_die(o.url, &err);
 	if (db_migrate(db, &applied, &err) < 0)
-		die("migrate", &err);
-	t0 = now_ms();
+		bench_die("migrate", &err);
+	t0 = bench_now_ms();
 	seed(db, &o, &owner);
 	printf("%s: %ld mailboxes of guest g1 in %ld domains, and %d of g2, "
 	       "seeded in %.1f s\n", db_backend_name(db), o.n,
-	       (o.n + SMALL - 1) / SMALL, SMALL, (now_ms() - t0) / 1e3);
+	       (o.n + SMALL - 1) / SMALL, SMALL, (bench_now_ms() - t0) / 1e3);
 	make_report(db, &o, &r);
 	vary(&r, 0, 100);
 	time_parse(&r);
@@ -590,7 +555,7 @@ main(int argc, char **argv)
 	rd.owner = &owner;
 	rd.domains = (o.n + SMALL - 1) / SMALL;
 	if ((rd.db = db_open(o.url, &err)) == NULL)
-		die("the reader's connection", &err);
+		bench_die("the reader's connection", &err);
 	if ((rd.lat = calloc(MAX_READS, sizeof(*rd.lat))) == NULL)
 		return 1;
 	fflush(stdout);
