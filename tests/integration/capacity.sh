@@ -180,8 +180,10 @@ check "a good report is taken again" until_ok 20 a_report_after cp3 "$good_at"
 echo "== capacity: a small mail filesystem filling up, on a clock the test moves"
 # cp4's mail root is a 16 MiB tmpfs; the daemon pushd stops, and pushd -1
 # runs under faketime at six-hour steps ending now, with cp4 due each time.
+# (a worker finishes its job first: a report asked of the halted cp2
+# ends at [pushd] timeout, 30 s)
 pid=$(pushd_pid); kill "$pid"
-check "the daemon pushd stops" until_ok 10 eval '! kill -0 $pid 2>/dev/null'
+check "the daemon pushd stops" until_ok 60 eval '! kill -0 $pid 2>/dev/null'
 check "cp4 starts" guest_up cp4 $((HK_CAP_N0 + 4)) || exit 1
 "$hkguest" exec cp4 sh -c 'mount -t tmpfs -o size=16m,mode=0755 tmpfs /var/mail/vhosts && chown 5000:5000 /var/mail/vhosts'
 api POST domains '{"name":"c4.example","guest":"cp4"}'
