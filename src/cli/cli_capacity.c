@@ -148,8 +148,8 @@ cmd_capacity(struct cli *c)
 {
 	struct hk_err err;
 	json_t *guests = NULL, *caps = json_array(), *rows = json_array();
-	json_t *sorted[1024];
-	size_t n = 0, i;
+	json_t **sorted;
+	size_t n, i;
 	int rc;
 
 	hk_err_clear(&err);
@@ -168,11 +168,19 @@ cmd_capacity(struct cli *c)
 		json_decref(rows);
 		return cli_fail(&err);
 	}
-	for (i = 0; i < json_array_size(caps) && n < 1024; i++)
-		sorted[n++] = json_array_get(caps, i);
+	n = json_array_size(caps);
+	if ((sorted = calloc(n ? n : 1, sizeof(*sorted))) == NULL) {
+		json_decref(caps);
+		json_decref(rows);
+		return cli_fail(&(struct hk_err){ .code = HK_ESYS,
+				.message = "out of memory" });
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = json_array_get(caps, i);
 	qsort(sorted, n, sizeof(sorted[0]), by_days);
 	for (i = 0; i < n; i++)
 		json_array_append_new(rows, capacity_row(sorted[i]));
+	free(sorted);
 	cli_print(c, c->json ? caps : rows, capacity_cols);
 	json_decref(caps);
 	json_decref(rows);
