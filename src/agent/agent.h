@@ -18,7 +18,8 @@
  * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
  * programs and agent_trash.c moves deleted mailboxes' maildirs.
  * agent_report.c answers `report` (usage, disk, queue), reading the
- * programs' output through common/mtaout.c.  This header holds only what
+ * programs' output through common/mtaout.c and each mailbox's usage
+ * through agent_usage.c.  This header holds only what
  * they all share.
  */
 #ifndef HK_AGENT_H

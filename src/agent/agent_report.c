@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * agent_report.c - `hakomail-agent report`: per-mailbox usage as Dovecot's
- * quota counts it (`doveadm -f tab quota get -A`), the mail filesystem
- * (statvfs of -m MAILROOT), Postfix's queue (`postqueue -j`), load,
- * uptime and the two programs' versions.  Every program runs from an
- * argument vector with a timeout and a ceiling on what it may print, so a
- * report costs bounded time and memory however big the guest.
+ * quota counts it (agent_usage.c), the mail filesystem (statvfs of -m
+ * MAILROOT), Postfix's queue (`postqueue -j`), load, uptime and the two
+ * programs' versions.  Every program runs from an argument vector with a
+ * timeout and a ceiling on what it may print, so a report costs bounded
+ * time and memory however big the guest.
  *
- * Ceilings: doveadm's output may be 128 MiB, room for 100,000 mailboxes
- * of the longest addresses (two rows of under 300 bytes each: 60 MB) and
- * about eight times that many of ordinary ones; postqueue's 64 MiB, some
- * 200,000 queued messages.  Past either, the report fails (it is never
- * cut short).
+ * Ceiling: postqueue's output may be 64 MiB, some 200,000 queued
+ * messages.  Past it, the report fails (it is never cut short).
  *
  * Portable to a FreeBSD jail: statvfs(), getloadavg() where libc has it
  * (else /proc/loadavg), uptime from kern.boottime on FreeBSD and
@@ -34,13 +31,12 @@
 
 #include "agent_mta.h"
 #include "agent_report.h"
+#include "agent_usage.h"
 #include "mtaout.h"
 #include "subproc.h"
 
-#define DOVEADM_OUT_MAX		((size_t)128 << 20)
 #define POSTQUEUE_OUT_MAX	((size_t)64 << 20)
 #define SMALL_OUT_MAX		4096
-#define DOVEADM_TIMEOUT_MS	600000
 #define SMALL_TIMEOUT_MS	60000
 #define VERSION_MAX		64	/* as the panel stores it */
 
@@ -261,26 +257,17 @@ add_mailbox(void *ctx, const struct mtaout_mailbox *m, struct hk_err *err)
 	return 0;
 }
 
-/* `doveadm -f tab quota get -A`: every user of the userdb, which is the
- * passwd file of the generation serving. */
+/* Every mailbox's usage (agent_usage.c: Dovecot's quota clone files). */
 static json_t *
 mailboxes_json(const struct agent_conf *conf, struct hk_err *err)
 {
-	char *argv[] = { (char *)conf->doveadm, "-f", "tab", "quota", "get",
-			 "-A", NULL };
-	struct subproc_result res;
 	json_t *a = json_array();
-	int rc = a != NULL ? 0 : hk_fail(err, HK_ESYS, "report", "out of "
-					 "memory");
 
-	if (rc == 0)
-		rc = capture(argv, "doveadm quota get -A failed",
-			     DOVEADM_TIMEOUT_MS, DOVEADM_OUT_MAX, &res, err);
-	if (rc == 0)
-		rc = mtaout_quota_tab(strbuf_str(&res.out), res.out.len,
-				      add_mailbox, a, err);
-	subproc_result_free(&res);
-	if (rc < 0) {
+	if (a == NULL) {
+		hk_fail(err, HK_ESYS, "report", "out of memory");
+		return NULL;
+	}
+	if (agent_usage(conf, add_mailbox, a, err) < 0) {
 		json_decref(a);
 		return NULL;
 	}

@@ -243,3 +243,48 @@ mtaout_postqueue(const char *text, size_t len, struct mtaout_queue *q,
 	}
 	return 0;
 }
+
+/* One "key\nvalue\n" pair of a dict file, at *pos. */
+static int
+clone_pair(const char *text, size_t len, size_t *pos, const char **key,
+	   size_t *key_len, const char **val, size_t *val_len)
+{
+	if (!next_line(text, len, pos, key, key_len))
+		return 0;
+	if (!next_line(text, len, pos, val, val_len))
+		return -1;
+	return 1;
+}
+
+int
+mtaout_quota_clone(const char *text, size_t len, int64_t *bytes,
+		   int64_t *messages, struct hk_err *err)
+{
+	static const char kb[] = "priv/quota/storage";
+	static const char km[] = "priv/quota/messages";
+	const char *key, *val;
+	size_t pos = 0, key_len, val_len;
+	int have_b = 0, have_m = 0, rc;
+
+	while ((rc = clone_pair(text, len, &pos, &key, &key_len, &val,
+				&val_len)) > 0) {
+		int64_t *to = same(key, key_len, kb, sizeof(kb) - 1) ? bytes :
+		    same(key, key_len, km, sizeof(km) - 1) ? messages : NULL;
+		int *seen = to == bytes ? &have_b : &have_m;
+
+		if (to == NULL)		/* a key of another plugin's */
+			continue;
+		if (*seen || decimal(val, val_len, to) < 0)
+			return hk_fail(err, HK_EPROTO, "usage", "quota clone "
+				       "file: %s %s", *seen ? "a second" :
+				       "a bad value of", to == bytes ? kb : km);
+		*seen = 1;
+	}
+	if (rc < 0)
+		return hk_fail(err, HK_EPROTO, "usage", "quota clone file: "
+			       "a key without a value");
+	if (!have_b || !have_m)
+		return hk_fail(err, HK_EPROTO, "usage", "quota clone file: "
+			       "no %s", have_b ? km : kb);
+	return 0;
+}

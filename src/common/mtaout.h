@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * mtaout.h - reading what the guest's mail programs print, strictly: the
- * per-mailbox usage of `doveadm -f tab quota get -A` and the queue of
- * `postqueue -j`.  Pure functions over a buffer (no I/O), so the agent's
+ * per-mailbox usage of `doveadm -f tab quota get` and of Dovecot's quota
+ * clone files, and the queue of `postqueue -j`.  Pure functions over a buffer (no I/O), so the agent's
  * report and the unit tests read the very same bytes the same way.  A
  * line that is not what the program documents is refused (HK_EPROTO,
  * with the line's number), never skipped: a report is either true or not
@@ -36,6 +36,16 @@ typedef int (*mtaout_mailbox_fn)(void *ctx, const struct mtaout_mailbox *m,
  */
 int mtaout_quota_tab(const char *text, size_t len, mtaout_mailbox_fn fn,
 		     void *ctx, struct hk_err *err);
+
+/*
+ * The file Dovecot's quota_clone plugin keeps in a mailbox's home (a dict
+ * of the `file` driver: key and value on lines of their own, in any
+ * order): "priv/quota/storage", the bytes, and "priv/quota/messages", the
+ * messages, each exactly once as a decimal; other keys are let be.
+ * 0, or -1 with err (HK_EPROTO).
+ */
+int mtaout_quota_clone(const char *text, size_t len, int64_t *bytes,
+		       int64_t *messages, struct hk_err *err);
 
 /* Postfix's queues as counted from `postqueue -j` (maildrop counts as
  * incoming: both are mail not yet in the queue manager's hands). */

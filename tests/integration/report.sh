@@ -7,8 +7,11 @@
 #
 #  1. mailboxes made through the API and pushed; mail delivered over SMTP;
 #     the report's [address, bytes, messages] are doveadm's quota figures
-#     (STORAGE KiB as bytes, MESSAGE exact), a mailbox never delivered to
-#     is 0/0, and every passwd line is there;
+#     (STORAGE in KiB, MESSAGE exact), a mailbox never delivered to is
+#     0/0, and every passwd line is there; they come from the files
+#     Dovecot's quota_clone keeps in each home: a mailbox whose file is
+#     gone is counted by doveadm and the file seeded, an empty Maildir is
+#     seeded 0/0, and Dovecot's next delivery rewrites the seed;
 #  2. a mailbox over its quota refuses delivery: LMTP answers 552 5.2.2
 #     and Postfix bounces to the sender (whose mailbox gets the bounce);
 #  3. the filesystem (stat -f of the mail root), uptime, load, versions;
@@ -82,6 +85,24 @@ in_report() {
 		"\(.[1]) \(.[2])"' "$1"
 }
 
+# kib_in_report FILE ADDRESS: the same with the bytes rounded up to KiB
+# and back, as doveadm prints them.
+kib_in_report() {
+	in_report "$1" "$2" | awk '{ print int(($1 + 1023) / 1024) * 1024, $2 }'
+}
+
+# usage_file GUEST LOCAL: Dovecot's quota clone file of LOCAL@q.example.
+usage_file() {
+	printf '%s/%s/root/var/mail/vhosts/q.example/%s/dovecot-quota-usage' \
+		"$HK_GUEST_ROOT" "$1" "$2"
+}
+# clone_of GUEST LOCAL: "bytes messages" as that file says.
+clone_of() {
+	awk 'NR % 2 == 1 { k = $0; next } { v[k] = $0 }
+		END { print v["priv/quota/storage"], v["priv/quota/messages"] }' \
+		"$(usage_file "$1" "$2")"
+}
+
 # queue_counts GUEST: "active deferred hold incoming" from postqueue -j.
 queue_counts() {
 	"$hkguest" exec "$1" postqueue -j | jq -s -r '
@@ -139,13 +160,33 @@ check_eq "every passwd line is a mailbox of the report" \
 	"$("$hkguest" exec ra1 cut -d: -f1 /var/lib/hakomail/current/passwd | sort | tr '\n' ' ')" \
 	"$(jq -r '.report.mailboxes[][0]' "$tmp/r1" | sort | tr '\n' ' ')"
 for a in big@q.example small@q.example empty@q.example; do
-	check_eq "$a: bytes and messages as doveadm quota get -u says" \
-		"$(quota_of ra1 "$a")" "$(in_report "$tmp/r1" "$a")"
+	check_eq "$a: bytes (in KiB) and messages as doveadm quota get -u says" \
+		"$(quota_of ra1 "$a")" "$(kib_in_report "$tmp/r1" "$a")"
 done
 check_eq "messages exact: 4, 1 and 0 (never delivered)" "4 1 0" \
 	"$(for a in big small empty; do in_report "$tmp/r1" $a@q.example | cut -d' ' -f2; done | tr '\n' ' ' | sed 's/ $//')"
 check "big@q.example's bytes are over 12 KB (three bodies and a bounce)" \
 	eval '[ "$(in_report "$tmp/r1" big@q.example | cut -d" " -f1)" -gt 12000 ]'
+
+echo "== report: usage from Dovecot's quota_clone files, seeded where missing"
+check_eq "big@q.example's quota clone file holds the report's figures" \
+	"$(in_report "$tmp/r1" big@q.example)" "$(clone_of ra1 big)"
+rm -f "$(usage_file ra1 big)"
+"$hkguest" exec ra1 doveadm mailbox create -u empty@q.example Sent
+report_of ra1 >"$tmp/r3"
+check_eq "without its file, big@q.example is counted by doveadm as before" \
+	"$(quota_of ra1 big@q.example)" "$(in_report "$tmp/r3" big@q.example)"
+check_eq "and the count is seeded: the file is back, the mail user's, 0600" \
+	"$(in_report "$tmp/r3" big@q.example) 5000:600" \
+	"$(clone_of ra1 big) $(stat -c %u:%a "$(usage_file ra1 big)")"
+check_eq "empty@q.example, a Maildir with an empty Sent: 0 0, seeded" \
+	"0 0 0 0" "$(in_report "$tmp/r3" empty@q.example) $(clone_of ra1 empty)"
+check "SMTP to empty@q.example" send_mail "$ip1" e2e@hakomail.test empty@q.example first 500
+check "Dovecot rewrites the seed on delivery: 1 message" \
+	until_ok 30 eval '[ "$(clone_of ra1 empty | cut -d" " -f2)" = 1 ]'
+report_of ra1 >"$tmp/r3"
+check_eq "the report follows: empty@q.example's figures are Dovecot's" \
+	"$(clone_of ra1 empty)" "$(in_report "$tmp/r3" empty@q.example)"
 
 echo "== report: filesystem, clock, load and versions against the guest's tools"
 # stat -f: fundamental block size, blocks total, free, available; inodes

@@ -30,6 +30,12 @@ npass=0 nfail=0
 pass() { npass=$((npass + 1)); echo "PASS ${HK_LABEL:+$HK_LABEL: }trash: $*" >>"$HK_RESULTS"; echo "  ok   - $*"; }
 fail() { nfail=$((nfail + 1)); echo "FAIL ${HK_LABEL:+$HK_LABEL: }trash: $*" >>"$HK_RESULTS"; echo "  FAIL - $*"; }
 
+# The messages of $addr in the agent's report, run in the guest.
+reported_messages() {
+	on_guest "$build/src/hakomail-agent" report |
+		jq -r --arg a "$addr" '.report.mailboxes[] | select(.[0] == $a) | .[2]'
+}
+
 cleanup() {
 	panel_down
 	rm -rf "$tmp"
@@ -102,6 +108,7 @@ check "matsui@pc1.example added again" add_mailbox "$pw_new"
 check "$guest in sync" in_sync
 check "the new mailbox logs in" until_ok 30 imap_login "$ip" "$addr" "$pw_new"
 check_eq "IMAP shows 0 messages" 0 "$(messages "$pw_new")"
+check_eq "the agent's report counts 0 messages" 0 "$(reported_messages)"
 id2=$(delete_mailbox)
 check "the new one deleted too, trash id $id2" test "$id2" -gt "$id1"
 check "$guest in sync" in_sync
@@ -116,6 +123,8 @@ check "$guest in sync after the restore" in_sync
 check "its old password logs in" until_ok 30 imap_login "$ip" "$addr" "$pw_old"
 check_eq "IMAP shows its 1 message" 1 "$(messages "$pw_old")"
 check "the message is the first mail" has_subject "$pw_old" first-mail
+check_eq "the report counts it again (Dovecot's usage file came back too)" \
+	1 "$(reported_messages)"
 check "trash $id1 has gone back" eval '! on_guest test -e "$trash/$id1"'
 check "trash $id2 stays" on_guest test -d "$trash/$id2"
 cli mailbox restore "$addr" --id "$id2" >/dev/null 2>"$tmp/err"

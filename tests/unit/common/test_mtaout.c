@@ -198,6 +198,64 @@ test_queue_refused(void **state)
 	}
 }
 
+/* Files as Dovecot 2.3's quota_clone writes them (dict driver "file"),
+ * keys in either order. */
+static void
+test_clone_read(void **state)
+{
+	static const char a[] = "priv/quota/storage\n464\n"
+				"priv/quota/messages\n1\n";
+	static const char b[] = "priv/quota/messages\n0\n"
+				"priv/quota/storage\n0\n";
+	static const char other[] = "priv/quota/messages\n7\nshared/x\ny\n"
+				    "priv/quota/storage\n123456789012\n";
+	int64_t bytes = -1, messages = -1;
+	struct hk_err err;
+
+	(void)state;
+	assert_int_equal(mtaout_quota_clone(a, strlen(a), &bytes, &messages,
+					    &err), 0);
+	assert_int_equal(bytes, 464);
+	assert_int_equal(messages, 1);
+	assert_int_equal(mtaout_quota_clone(b, strlen(b), &bytes, &messages,
+					    &err), 0);
+	assert_int_equal(bytes + messages, 0);
+	assert_int_equal(mtaout_quota_clone(other, strlen(other), &bytes,
+					    &messages, &err), 0);
+	assert_int_equal(bytes, 123456789012LL);
+	assert_int_equal(messages, 7);
+}
+
+static void
+test_clone_refused(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"priv/quota/storage\n464\n",
+		"priv/quota/messages\n1\n",
+		"priv/quota/storage\n464\npriv/quota/messages\n",
+		"priv/quota/storage\n-4\npriv/quota/messages\n1\n",
+		"priv/quota/storage\n4 \npriv/quota/messages\n1\n",
+		"priv/quota/storage\n\npriv/quota/messages\n1\n",
+		"priv/quota/storage\n1\npriv/quota/messages\n1\n"
+		"priv/quota/storage\n2\n",
+		"priv/quota/storage\n99999999999999999999\n"
+		"priv/quota/messages\n1\n",
+		NULL
+	};
+	int64_t bytes, messages;
+	struct hk_err err;
+
+	(void)state;
+	for (int i = 0; bad[i] != NULL; i++) {
+		hk_err_clear(&err);
+		if (mtaout_quota_clone(bad[i], strlen(bad[i]), &bytes,
+				       &messages, &err) != -1)
+			fail_msg("accepted #%d: %s", i, bad[i]);
+		assert_int_equal(err.code, HK_EPROTO);
+	}
+}
+
 int
 main(void)
 {
@@ -206,6 +264,8 @@ main(void)
 		cmocka_unit_test(test_quota_refused),
 		cmocka_unit_test(test_queue_captured),
 		cmocka_unit_test(test_queue_refused),
+		cmocka_unit_test(test_clone_read),
+		cmocka_unit_test(test_clone_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
