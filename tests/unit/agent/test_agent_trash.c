@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "agent/agent_trash.h"
+#include "tree.h"
 
 struct tree {
 	char root[64];		/* the mail root */
@@ -29,13 +30,7 @@ struct tree {
 static void
 put(const struct tree *t, const char *rel, const char *body)
 {
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", t->root, rel);
-	if ((fp = fopen(path, "w")) == NULL || fputs(body, fp) < 0 ||
-	    fclose(fp) != 0)
-		fail_msg("writing %s", path);
+	tree_put(t->root, rel, body);
 }
 
 static void
@@ -82,18 +77,11 @@ static int
 teardown(void **state)
 {
 	struct tree *t = *state;
-	char *argv[] = { "rm", "-rf", NULL, NULL };
 	char base[64];
 
 	snprintf(base, sizeof(base), "%.*s", (int)(strrchr(t->root, '/') -
 		 t->root), t->root);
-	argv[2] = base;
-	if (fork() == 0) {
-		execvp("rm", argv);
-		_exit(127);
-	}
-	while (wait(NULL) > 0)
-		;
+	tree_remove(base);
 	free(t);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "agent/agent_usage.h"
+#include "tree.h"
 
 #define ROWS_MAX 16
 
@@ -40,13 +41,7 @@ struct tree {
 static void
 put(const struct tree *t, const char *rel, const char *body)
 {
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", t->base, rel);
-	if ((fp = fopen(path, "w")) == NULL || fputs(body, fp) < 0 ||
-	    fclose(fp) != 0)
-		fail_msg("writing %s", path);
+	tree_put(t->base, rel, body);
 }
 
 static void
@@ -162,14 +157,8 @@ static int
 teardown(void **state)
 {
 	struct tree *t = *state;
-	char *argv[] = { "rm", "-rf", t->base, NULL };
 
-	if (fork() == 0) {
-		execvp("rm", argv);
-		_exit(127);
-	}
-	while (wait(NULL) > 0)
-		;
+	tree_remove(t->base);
 	free(t);
 	return 0;
 }
