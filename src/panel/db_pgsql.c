@@ -334,4 +334,5 @@ const struct db_backend db_backend_pgsql = {
 	.listen_fd = pg_listen_fd,
 	.listen_drain = pg_listen_drain,
 	.lock_rows = " FOR UPDATE SKIP LOCKED",
+	.lock_keys = " FOR KEY SHARE",
 };
