@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapsyntax.h"
 #include "report.h"
 #include "store.h"
 #include "store_report.h"
@@ -308,6 +307,26 @@ copy_changed(void *arg, size_t k, struct db_param *v, struct hk_err *err)
 	return copy_usage(u, u->n_new, k, v);
 }
 
+static const char *const usage_cols[4] = { "mailbox_id", "used_bytes",
+					   "messages", "at" };
+
+/* The changed rows through the temporary table report_usage (empty when
+ * a save begins) and one UPDATE. */
+static int
+update_changed(struct db *db, struct usage *u, struct hk_err *err)
+{
+	if (db_temp_table(db, "report_usage", "mailbox_id BIGINT NOT NULL, "
+			  "used_bytes BIGINT NOT NULL, messages BIGINT NOT "
+			  "NULL, at BIGINT NOT NULL", err) < 0 ||
+	    db_copy(db, "report_usage", usage_cols, 4, u->n_changed,
+		    copy_changed, u, err) < 0)
+		return -1;
+	return db_exec(db, "UPDATE mailbox_usage SET used_bytes = "
+		       "t.used_bytes, messages = t.messages, at = t.at FROM "
+		       "report_usage t WHERE mailbox_usage.mailbox_id = "
+		       "t.mailbox_id", NULL, 0, NULL, err);
+}
+
 /*
  * Usage rows written only where the figures changed, or are new (their
  * at: this save's time, when they were first reported so).  Rewriting
@@ -321,8 +340,6 @@ static int
 save_usage(struct db *db, int64_t guest_id, const struct guest_report *r,
 	   int64_t now, struct hk_err *err)
 {
-	static const char *const cols[4] = { "mailbox_id", "used_bytes",
-					     "messages", "at" };
 	struct usage u;
 	int rc;
 
@@ -330,21 +347,12 @@ save_usage(struct db *db, int64_t guest_id, const struct guest_report *r,
 		return -1;
 	rc = resolve(db, guest_id, &u, err);
 	if (rc == 0 && u.n_new > 0)
-		rc = db_copy(db, "mailbox_usage", cols, 4, u.n_new, copy_new,
-			     &u, err);
+		rc = db_copy(db, "mailbox_usage", usage_cols, 4, u.n_new,
+			     copy_new, &u, err);
 	if (rc == 0 && u.n_changed > 0)
-		rc = db_temp_table(db, "report_usage", "mailbox_id BIGINT NOT "
-				   "NULL, used_bytes BIGINT NOT NULL, messages "
-				   "BIGINT NOT NULL, at BIGINT NOT NULL",
-				   err) < 0 ||
-		    db_copy(db, "report_usage", cols, 4, u.n_changed,
-			    copy_changed, &u, err) < 0 ||
-		    db_exec(db, "UPDATE mailbox_usage SET used_bytes = "
-			    "t.used_bytes, messages = t.messages, at = t.at "
-			    "FROM report_usage t WHERE mailbox_usage.mailbox_id"
-			    " = t.mailbox_id", NULL, 0, NULL, err) < 0 ? -1 : 0;
+		rc = update_changed(db, &u, err);
 	usage_free(&u);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /*
