@@ -15,6 +15,14 @@
 # wait for a core.  A benchmark is not a test, so a MISS still exits 0.
 # Non-zero means it could not run.
 #
+# Measured (2026-12-02, 2 cores shared with other workers, load 1.2-2.3;
+# CPU time in brackets): SQLite first 0.35 s (0.34), all changed 0.36 s
+# (0.36), 5 % 0.15 s (0.15), reads p99 2.1 ms during; PostgreSQL first
+# 0.33 s (0.32), all changed 0.62 s (0.53), 5 % 0.27 s (0.27), reads p99
+# 7.2 ms during (2.8 quiet).  Before migration 012 and the in-memory
+# match (load 0.4-1.3): PostgreSQL 1.88 s (1.47), 1.68 s (1.25), 0.60 s
+# (0.45), reads p99 8.3 ms; SQLite 0.54 s, 0.50 s, 0.37 s.
+#
 #   bench/report_store.sh BUILDDIR      (as root on Debian, after make)
 #
 # HK_BENCH_ARGS passes options to bench_report (e.g. "-r 9 -n 200000");

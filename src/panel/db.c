@@ -161,6 +161,12 @@ db_lock_rows(const struct db *db)
 	return db->be->lock_rows;
 }
 
+const char *
+db_lock_keys(const struct db *db)
+{
+	return db->be->lock_keys;
+}
+
 int
 db_begin(struct db *db, int write, struct hk_err *err)
 {

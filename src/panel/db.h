@@ -172,6 +172,10 @@ int db_listen_drain(struct db *db);
 /* The tail of a SELECT that leases the rows it returns to this
  * transaction, skipping rows another transaction holds. */
 const char *db_lock_rows(const struct db *db);
+/* The tail of a SELECT that keeps the rows it returns from being deleted
+ * (or their keys changed) until this transaction ends; readers, and
+ * writers of their other columns, go on. */
+const char *db_lock_keys(const struct db *db);
 
 /* Backend name, e.g. "sqlite". */
 const char *db_backend_name(const struct db *db);

@@ -51,6 +51,9 @@ struct db_backend {
 	/* What a SELECT that leases rows ends with ("" when the write
 	 * transaction already excludes every other writer). */
 	const char *lock_rows;
+	/* What a SELECT that keeps its rows from being deleted ends with
+	 * ("" as above). */
+	const char *lock_keys;
 };
 
 extern const struct db_backend db_backend_sqlite;

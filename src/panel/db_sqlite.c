@@ -486,4 +486,5 @@ const struct db_backend db_backend_sqlite = {
 	.has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name = $1",
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
+	.lock_keys = "",
 };

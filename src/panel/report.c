@@ -251,38 +251,59 @@ read_host(const json_t *report, struct guest_report *r, struct hk_err *err)
 	return version(versions, "dovecot", r->dovecot_version, err);
 }
 
-/* --- the mailboxes --- */
+/* --- the index of a report's addresses (report.h) --- */
 
-/* The addresses seen so far: slot[h & mask] holds index + 1, 0 free. */
-struct seen {
-	uint32_t *slot;
-	size_t mask;
-};
-
-static int
-seen_init(struct seen *s, size_t n)
+int
+report_index_init(struct report_index *x, size_t n)
 {
 	size_t cap = 16;
 
 	while (cap < 2 * n)
 		cap *= 2;
-	s->mask = cap - 1;
-	return (s->slot = calloc(cap, sizeof(*s->slot))) ? 0 : -1;
+	x->mask = cap - 1;
+	return (x->slot = calloc(cap, sizeof(*x->slot))) ? 0 : -1;
 }
 
-/* Adds mailbox i; the index of an earlier one with its address, or -1. */
-static long
-seen_add(struct seen *s, const struct guest_report *r, size_t i)
+void
+report_index_free(struct report_index *x)
+{
+	free(x->slot);
+	x->slot = NULL;
+}
+
+long
+report_index_add(struct report_index *x, const struct guest_report *r,
+		 size_t i)
 {
 	const char *a = r->mailboxes[i].address;
-	size_t h = (size_t)fnv1a(FNV1A_START, a) & s->mask;
+	size_t h = (size_t)fnv1a(FNV1A_START, a) & x->mask;
 
-	for (; s->slot[h] != 0; h = (h + 1) & s->mask)
-		if (strcmp(r->mailboxes[s->slot[h] - 1].address, a) == 0)
-			return (long)s->slot[h] - 1;
-	s->slot[h] = (uint32_t)i + 1;
+	for (; x->slot[h] != 0; h = (h + 1) & x->mask)
+		if (strcmp(r->mailboxes[x->slot[h] - 1].address, a) == 0)
+			return (long)x->slot[h] - 1;
+	x->slot[h] = (uint32_t)i + 1;
 	return -1;
 }
+
+long
+report_index_find(const struct report_index *x, const struct guest_report *r,
+		  const char *local, const char *domain)
+{
+	size_t len = strlen(local);
+	size_t h = (size_t)fnv1a(fnv1a(fnv1a(FNV1A_START, local), "@"),
+				 domain) & x->mask;
+
+	for (; x->slot[h] != 0; h = (h + 1) & x->mask) {
+		const char *a = r->mailboxes[x->slot[h] - 1].address;
+
+		if (strncmp(a, local, len) == 0 && a[len] == '@' &&
+		    strcmp(a + len + 1, domain) == 0)
+			return (long)x->slot[h] - 1;
+	}
+	return -1;
+}
+
+/* --- the mailboxes --- */
 
 /* In the canonical form the panel stores: the grammar of a map's
  * address, and its domain as validate_domain() gives it (checked once
@@ -351,7 +372,7 @@ read_mailboxes(const json_t *report, struct guest_report *r,
 	char last_domain[MAPSYNTAX_DOMAIN_MAX + 1] = "", path[PATH_MAX_LEN];
 	const json_t *list = member(report, "report", "mailboxes", JSON_ARRAY,
 				    "array", err);
-	struct seen seen;
+	struct report_index seen;
 	size_t n;
 	long dup;
 	int rc = 0;
@@ -363,13 +384,13 @@ read_mailboxes(const json_t *report, struct guest_report *r,
 				HK_R_report_too_many, "max",
 				HK_NUM(REPORT_MAX_MAILBOXES), NULL);
 	if ((r->mailboxes = calloc(n ? n : 1, sizeof(*r->mailboxes))) == NULL ||
-	    seen_init(&seen, n) < 0)
+	    report_index_init(&seen, n) < 0)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = read_mailbox(json_array_get(list, i), i, r, last_domain,
 				  err);
 		r->n_mailboxes = i + (rc == 0);	/* what report_free frees */
-		if (rc == 0 && (dup = seen_add(&seen, r, i)) >= 0) {
+		if (rc == 0 && (dup = report_index_add(&seen, r, i)) >= 0) {
 			snprintf(path, sizeof(path), "report.mailboxes[%zu][0]",
 				 i);
 			rc = hk_failr(err, HK_EINVAL, path,
@@ -377,7 +398,7 @@ read_mailboxes(const json_t *report, struct guest_report *r,
 				      r->mailboxes[i].address, NULL);
 		}
 	}
-	free(seen.slot);
+	report_index_free(&seen);
 	return rc;
 }
 

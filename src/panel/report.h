@@ -72,4 +72,25 @@ int report_from_json(const json_t *report, struct guest_report *r,
 		     struct hk_err *err);
 void report_free(struct guest_report *r);
 
+/*
+ * The addresses of a report's mailboxes, found by FNV-1a hash in an open
+ * table of index + 1 (0: free), room for n kept at most half full: the
+ * parser finds an address listed twice with it, the store the mailbox a
+ * (local part, domain) row of the database names.  init: -1 when out of
+ * memory.  add: mailbox i in; the index of an earlier one with the same
+ * address (then i is not added), else -1.  find: the index of
+ * local@domain, else -1.
+ */
+struct report_index {
+	uint32_t *slot;
+	size_t mask;
+};
+int report_index_init(struct report_index *x, size_t n);
+long report_index_add(struct report_index *x, const struct guest_report *r,
+		      size_t i);
+long report_index_find(const struct report_index *x,
+		       const struct guest_report *r, const char *local,
+		       const char *domain);
+void report_index_free(struct report_index *x);
+
 #endif

@@ -5,7 +5,8 @@
  * listed keeps its own), a report naming a mailbox that is not the
  * guest's refused with nothing written, the series folded into hourly
  * rows after 48 hours and dropped after 400 days (times passed in, no
- * sleeping), a guest deleted refused cleanly; and db_copy() and
+ * sleeping), a guest deleted refused cleanly, a usage row gone with its
+ * mailbox or its domain; and db_copy() and
  * db_temp_table(), the bulk primitives under it: text COPY must escape
  * stored exactly, a temporary table empty at each use. */
 #include "config.h"
@@ -405,6 +406,42 @@ test_many(void **state)
 	assert_int_equal(USAGE(f, "u2999", "used_bytes"), 2999);
 }
 
+/* A usage row goes with its mailbox, whether the mailbox is deleted or
+ * its domain (on PostgreSQL by 012's trigger, on SQLite by the foreign
+ * key); another guest's rows stay. */
+static void
+test_usage_goes(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_report r;
+	struct hk_err err;
+
+	report(&r, 1, 0, "null", 0, "[[\"taro@demo.example\",1,1],"
+	       "[\"hanako@demo.example\",2,2]]");
+	save(f, 1, &r, T0);
+	report(&r, 1, 0, "null", 0, "[[\"jiro@other.example\",3,3]]");
+	save(f, 2, &r, T0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM mailbox_usage"), 3);
+	assert_int_equal(store_mailbox_delete(f->db, &f->admin, "taro",
+					      "demo.example", 3600, NULL,
+					      &err), 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM mailbox_usage"), 2);
+	assert_int_equal(USAGE(f, "hanako", "used_bytes"), 2);
+	assert_int_equal(store_domain_delete(f->db, &f->admin, "demo.example",
+					     1, 3600, &err), 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM mailbox_usage"), 1);
+	assert_int_equal(USAGE(f, "jiro", "used_bytes"), 3);
+	/* a report naming the mailbox deleted is refused, naming it */
+	report(&r, 1, 0, "null", 0, "[[\"jiro@other.example\",4,4],"
+	       "[\"taro@demo.example\",1,1]]");
+	hk_err_clear(&err);
+	assert_int_equal(store_report_save(f->db, 2, &r, T0 + 300, &err), -1);
+	report_free(&r);
+	assert_int_equal(err.reason, HK_R_report_unknown_mailbox);
+	assert_string_equal(err.field, "report.mailboxes[1][0]");
+	assert_int_equal(USAGE(f, "jiro", "used_bytes"), 3);
+}
+
 struct copy_rows {
 	const char *text[4];
 };
@@ -490,6 +527,7 @@ main(void)
 		T(test_deleted_guest),
 		T(test_refused),
 		T(test_many),
+		T(test_usage_goes),
 		T(test_copy),
 	};
 

@@ -1,0 +1,6 @@
+-- SPDX-License-Identifier: ISC
+-- 012: mailbox_usage made cheap to write on PostgreSQL (sql/pgsql/012: a
+-- fill factor, and its foreign key's checks row by row replaced by locks
+-- taken once per report and a trigger).  Nothing changes here: SQLite has
+-- no fill factor, a write transaction excludes every other writer, and
+-- its foreign key check is one probe of mailbox's rowid.
