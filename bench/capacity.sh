@@ -12,7 +12,8 @@
 #
 # PostgreSQL: a new database in the cluster at $HK_TEST_PG_BASE when it
 # is set (a URL ending in '/', as tests/pg.sh prints), else in a
-# throwaway cluster of its own on 127.0.0.1:${HK_BENCH_PG_PORT:-55442}.
+# throwaway cluster of its own on 127.0.0.1:${HK_BENCH_PG_PORT:-55442}
+# in ${HK_BENCH_PG_DIR:-/run/hk-bench-capacity-pg}.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [GUESTS]" >&2; exit 2; }
@@ -20,7 +21,7 @@ prog=$(cd "$1" && pwd)/bench/bench_capacity
 [ -x "$prog" ] || { echo "$0: no $prog (run make bench/bench_capacity in $1)" >&2; exit 2; }
 guests=${2:-10}
 
-pgdir=/run/hk-bench-capacity-pg
+pgdir=${HK_BENCH_PG_DIR:-/run/hk-bench-capacity-pg}
 tmp=$(mktemp -d /var/tmp/hk-bench-capacity-XXXXXX)
 own_pg=
 db=hk_bench_capacity_$$
