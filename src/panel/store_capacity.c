@@ -138,29 +138,22 @@ report_get(struct db *db, int64_t guest_id, json_t **rep, struct hk_err *err)
 }
 
 /* "project_storage": the limit against the sum of the guests' latest
- * mailbox_bytes. */
-static int
-project_json(struct db *db, json_t *g, const struct capacity_line *line,
-	     json_t **out, struct hk_err *err)
+ * mailbox_bytes (guest_find's reported and reported_bytes). */
+static json_t *
+project_json(json_t *g, const struct capacity_line *line)
 {
 	int64_t limit = json_integer_value(json_object_get(g,
 						   "max_storage_bytes"));
-	struct db_param p[1] = { DB_INTV(json_integer_value(
-		json_object_get(g, "project_id"))) };
-	int64_t v[2];
+	int reported = json_integer_value(json_object_get(g, "reported")) > 0;
+	json_t *out = days_json(line, (double)limit, limit > 0 && reported,
+				"days_to_limit");
 
-	if (db_query_ints(db, "SELECT COUNT(r.guest_id), COALESCE(SUM("
-			  "r.mailbox_bytes), 0) FROM guest g JOIN guest_report"
-			  " r ON r.guest_id = g.id WHERE g.project_id = $1",
-			  p, 1, v, 2, err) < 0)
-		return -1;
-	*out = days_json(line, (double)limit, limit > 0 && v[0] > 0,
-			 "days_to_limit");
-	json_object_set_new(*out, "limit_bytes", limit > 0 ?
+	json_object_set_new(out, "limit_bytes", limit > 0 ?
 			    json_integer(limit) : json_null());
-	json_object_set_new(*out, "used_bytes", v[0] > 0 ? json_integer(v[1])
-			    : json_null());
-	return 0;
+	json_object_set_new(out, "used_bytes", reported ? json_integer(
+		json_integer_value(json_object_get(g, "reported_bytes"))) :
+		json_null());
+	return out;
 }
 
 /* The series as it is read: its points as JSON text, and the guest's own
@@ -232,9 +225,18 @@ series_read(struct db *db, int64_t guest_id, int64_t since, int64_t step,
 	return 0;
 }
 
+/* With the project's figures the body needs, in the same read: how many
+ * guests it has (one: the fit reads no other's series), how many
+ * reported, the sum of their latest mailbox_bytes. */
 #define GUEST_CAP_COLS \
 	"g.id, g.name AS guest, p.name AS project, g.project_id, g.state, " \
-	"g.report_error, p.max_storage_bytes"
+	"g.report_error, p.max_storage_bytes, (SELECT COUNT(*) FROM guest o " \
+	"WHERE o.project_id = g.project_id) AS guests, (SELECT COUNT(*) " \
+	"FROM guest o JOIN guest_report r ON r.guest_id = o.id WHERE " \
+	"o.project_id = g.project_id) AS reported, (SELECT CAST(COALESCE(" \
+	"SUM(r.mailbox_bytes), 0) AS BIGINT) FROM guest o JOIN guest_report " \
+	"r ON r.guest_id = o.id WHERE o.project_id = g.project_id) AS " \
+	"reported_bytes"
 
 static int
 guest_find(struct db *db, const struct hk_actor *actor, const char *name,
@@ -269,15 +271,18 @@ capacity_body(struct db *db, json_t *g, int64_t since, int64_t step,
 	if (step == 0 && since <= now - CAPACITY_WINDOW_S + 1)
 		s.own = &own;
 	if (report_get(db, gid, &rep, err) < 0 ||
-	    series_read(db, gid, since, step, now, &s, err) < 0 ||
-	    store_capacity_lines(db, gid, json_integer_value(json_object_get(
-		    g, "project_id")), now, s.own, &disk, &project, err) < 0)
+	    series_read(db, gid, since, step, now, &s, err) < 0)
+		goto out;
+	if (s.own != NULL && json_integer_value(json_object_get(g, "guests"))
+	    == 1)
+		store_capacity_lines_alone(gid, now, &own, &disk, &project);
+	else if (store_capacity_lines(db, gid, json_integer_value(
+		json_object_get(g, "project_id")), now, s.own, &disk, &project,
+		err) < 0)
 		goto out;
 	report_json(out, rep, now);
 	json_object_set_new(out, "disk", disk_json(rep, &disk));
-	if (project_json(db, g, &project, &part, err) < 0)
-		goto out;
-	json_object_set_new(out, "project_storage", part);
+	json_object_set_new(out, "project_storage", project_json(g, &project));
 	if (store_warnings_guest(db, gid, &part, err) < 0)
 		goto out;
 	json_object_set_new(out, "warnings", part);

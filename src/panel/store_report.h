@@ -77,6 +77,12 @@ int store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
 			 int64_t now, const struct capacity_samples *own,
 			 struct capacity_line *disk,
 			 struct capacity_line *project, struct hk_err *err);
+/* The same lines of a guest that is its project's only one, from own
+ * alone: nothing to read. */
+void store_capacity_lines_alone(int64_t guest_id, int64_t now,
+				const struct capacity_samples *own,
+				struct capacity_line *disk,
+				struct capacity_line *project);
 /*
  * After store_report_save, in a transaction of its own: each threshold
  * of l crossed raises a warning (a row from started_at, one open row per

@@ -132,6 +132,20 @@ store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
 	return rc;
 }
 
+void
+store_capacity_lines_alone(int64_t guest_id, int64_t now,
+			   const struct capacity_samples *own,
+			   struct capacity_line *disk,
+			   struct capacity_line *project)
+{
+	struct fit_rows f = { .own = own, .gid = -1, .guest_id = guest_id,
+			      .now = now, .disk = disk, .project = project };
+
+	*disk = (struct capacity_line){ CAPACITY_NOT_ENOUGH_DATA, 0, 0 };
+	*project = *disk;
+	fit_flush(&f, INT64_MAX);
+}
+
 /* One evaluation, in its transaction. */
 struct eval {
 	struct db *db;

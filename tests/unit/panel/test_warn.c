@@ -759,6 +759,28 @@ test_capacity_lines_own(void **state)
 		assert_same_line(&project[0], &project[1]);
 		capacity_samples_free(&own);
 	}
+	/* so in the body: the series holding the window or not */
+	exec(f, "UPDATE project SET max_storage_bytes = 90000000000", NULL, 0);
+	for (int64_t gid = 1; gid <= 3; gid++) {
+		struct fig g = { 2 * GB, 8 * GB, 0, -1, gid * GB };
+
+		report(f, gid, NOW, &g);
+	}
+	for (int i = 0; i < 3; i++) {
+		json_t *a = capacity(f, &f->admin, i ? i == 1 ? "g2" : "g3" :
+				     "g1", 0, 0, NOW);
+		json_t *b = capacity(f, &f->admin, i ? i == 1 ? "g2" : "g3" :
+				     "g1", NOW - 30 * 86400 + 2, 0, NOW);
+
+		assert_string_equal(json_string_value(at(a, "project_storage",
+							 "trend")), "ok");
+		assert_true(json_equal(at(a, "project_storage", NULL),
+				       at(b, "project_storage", NULL)));
+		assert_true(json_equal(at(a, "disk", NULL), at(b, "disk",
+							       NULL)));
+		json_decref(a);
+		json_decref(b);
+	}
 }
 
 /* The body as text is the body store_capacity_get gives, and its days
