@@ -182,8 +182,11 @@ series_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	if (s->own == NULL || (at = strtoll(row->vals[0], NULL, 10)) <=
 	    s->after)
 		return 0;
-	return capacity_samples_add(s->own, at, strtod(row->vals[1], NULL),
-				    strtod(row->vals[4], NULL), err);
+	/* integers: strtoll is the same double as strtod, and quicker */
+	return capacity_samples_add(s->own, at,
+				    (double)strtoll(row->vals[1], NULL, 10),
+				    (double)strtoll(row->vals[4], NULL, 10),
+				    err);
 }
 
 static int

@@ -530,17 +530,26 @@ test_capacity_empty(void **state)
 	json_decref(o);
 }
 
+/* g1 growing 0.24 GB a day to 1.47 GB an hour before NOW, 2.4 GB free
+ * and the project's limit 3.87 GB: 10 days to either. */
 static void
-test_capacity_figures(void **state)
+ten_days(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct fig g = { GB + 47 * GB / 100, 24 * GB / 10, 120, 7200,
 			 GB + 47 * GB / 100 };
-	json_t *o, *w;
 
 	growing(f, 1, NOW - HOUR);
 	report(f, 1, NOW - 100, &g);
 	exec(f, "UPDATE project SET max_storage_bytes = 3870000000", NULL, 0);
+}
+
+static void
+test_capacity_figures(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o, *w;
+
+	ten_days(f);
 	exec(f, "UPDATE guest SET report_error = 'bad json'", NULL, 0);
 	json_decref(eval(f, 1, NOW - HOUR));
 	o = capacity(f, &f->admin, "g1", 0, 0, NOW - HOUR);
@@ -790,8 +799,6 @@ static void
 test_capacity_text(void **state)
 {
 	struct fixture *f = *state;
-	struct fig g = { GB + 47 * GB / 100, 24 * GB / 10, 120, 7200,
-			 GB + 47 * GB / 100 };
 	/* 0: the last 30 days, the window; then one that misses its first
 	 * second (the fit reads the samples itself) */
 	int64_t since[2] = { 0, NOW - HOUR - 30 * 86400 + 2 };
@@ -799,9 +806,7 @@ test_capacity_text(void **state)
 	struct hk_err err;
 	json_t *o, *t;
 
-	growing(f, 1, NOW - HOUR);
-	report(f, 1, NOW - 100, &g);
-	exec(f, "UPDATE project SET max_storage_bytes = 3870000000", NULL, 0);
+	ten_days(f);
 	strbuf_init(&sb, 0);
 	for (int i = 0; i < 2; i++) {
 		o = capacity(f, &f->admin, "g1", since[i], 0, NOW - HOUR);
