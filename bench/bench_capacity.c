@@ -2,7 +2,8 @@
 /*
  * bench_capacity.c - how fast the panel answers a guest's capacity
  * (issue 16: GET /guests/{guest}/capacity, goal p99 <= 20 ms with 400
- * days of hourly samples): store_capacity_get() called many times on a
+ * days of hourly samples): store_capacity_text() - the body as the API
+ * sends it, JSON text - called many times on a
  * guest with 400 days of hourly samples (9,600 rows) and 48 hours of
  * 5-minute ones (576), among -g guests as large (so that finding one
  * guest's rows is a real index walk, not the whole table), beside the
