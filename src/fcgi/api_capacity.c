@@ -32,7 +32,7 @@ api_guest_capacity(struct api_call *call, struct http_resp *resp,
 	struct warn_limits l;
 	struct query q;
 	int64_t since, step;
-	json_t *out = NULL;
+	struct strbuf sb;
 
 	if (validate_slug(call->seg[1], "guest", err) < 0)
 		return hk_failr(err, HK_ENOTFOUND, "guest", HK_R_no_such_guest,
@@ -42,11 +42,18 @@ api_guest_capacity(struct api_call *call, struct http_resp *resp,
 	    query_int64(&q, "step", 0, SERIES_STEP_MAX, 0, &step, err) < 0)
 		return -1;
 	conf_warn_limits(call->ctx->cfg, &l);
-	if (store_capacity_get(call->ctx->db, &call->actor, call->seg[1],
-			       since, step, (int64_t)time(NULL), &l, &out,
-			       err) < 0)
+	/* as text: the series is most of the body */
+	strbuf_init(&sb, HTTP_MAX_RESPONSE);
+	if (store_capacity_text(call->ctx->db, &call->actor, call->seg[1],
+				since, step, (int64_t)time(NULL), &l, &sb,
+				err) < 0) {
+		strbuf_free(&sb);
 		return -1;
-	return api_object(resp, out);
+	}
+	resp->status = 200;
+	resp->raw = sb.data;	/* resp owns it now */
+	resp->raw_len = sb.len;
+	return 0;
 }
 
 int

@@ -146,6 +146,12 @@ int db_query_text(struct db *db, const char *sql,
 		  const struct db_param *params, int n,
 		  const struct db_text_page *pg, struct strbuf *out,
 		  struct hk_err *err);
+/* One row as a JSON array of numbers appended to out, for a series too
+ * long to build as jansson values: an integer column as it is, any other
+ * value as the number its text is (a real keeps its '.': "1.0", never
+ * "1"), and NULL or text that is no JSON number (NaN, Infinity) as null.
+ * 0, or -1 when out refused to grow. */
+int db_row_numbers(const struct db_row *row, struct strbuf *out);
 /* The first column of the first row as an integer; HK_ENOTFOUND if none. */
 int db_query_int(struct db *db, const char *sql,
 		 const struct db_param *params, int n, int64_t *out,

@@ -121,3 +121,63 @@ db_query_text(struct db *db, const char *sql, const struct db_param *params,
 				NULL);
 	return 0;
 }
+
+/* The length of the JSON number s begins with (RFC 8259's grammar), 0 when
+ * it begins with none; *real: it has a fraction or an exponent. */
+static size_t
+number_len(const char *s, int *real)
+{
+	const char *p = s + (*s == '-');
+
+	*real = 0;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return 0;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return 0;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+		*real = 1;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += p[1] == '+' || p[1] == '-' ? 2 : 1;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		*real = 1;
+	}
+	return (size_t)(p - s);
+}
+
+/* One value as a number: an integer column as it is, a real one with its
+ * '.' kept (PostgreSQL writes 1.0 as "1"), else null. */
+static int
+number_out(struct strbuf *out, const char *v, enum db_type type)
+{
+	int real;
+	size_t n = v ? number_len(v, &real) : 0;
+
+	if (n == 0 || v[n] != '\0')
+		return strbuf_append(out, "null", 4);
+	if (strbuf_append(out, v, n) < 0)
+		return -1;
+	return type == DB_INT || real ? 0 : strbuf_append(out, ".0", 2);
+}
+
+int
+db_row_numbers(const struct db_row *row, struct strbuf *out)
+{
+	if (strbuf_append(out, "[", 1) < 0)
+		return -1;
+	for (int i = 0; i < row->ncols; i++)
+		if ((i > 0 && strbuf_append(out, ",", 1) < 0) ||
+		    number_out(out, row->vals[i], row->types[i]) < 0)
+			return -1;
+	return strbuf_append(out, "]", 1);
+}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "store.h"
 #include "store_report.h"
 
@@ -137,77 +138,108 @@ report_get(struct db *db, int64_t guest_id, json_t **rep, struct hk_err *err)
 }
 
 /* "project_storage": the limit against the sum of the guests' latest
- * mailbox_bytes. */
-static int
-project_json(struct db *db, json_t *g, const struct capacity_line *line,
-	     json_t **out, struct hk_err *err)
+ * mailbox_bytes (guest_find's reported and reported_bytes). */
+static json_t *
+project_json(json_t *g, const struct capacity_line *line)
 {
 	int64_t limit = json_integer_value(json_object_get(g,
 						   "max_storage_bytes"));
-	struct db_param p[1] = { DB_INTV(json_integer_value(
-		json_object_get(g, "project_id"))) };
-	int64_t v[2];
+	int reported = json_integer_value(json_object_get(g, "reported")) > 0;
+	json_t *out = days_json(line, (double)limit, limit > 0 && reported,
+				"days_to_limit");
 
-	if (db_query_ints(db, "SELECT COUNT(r.guest_id), COALESCE(SUM("
-			  "r.mailbox_bytes), 0) FROM guest g JOIN guest_report"
-			  " r ON r.guest_id = g.id WHERE g.project_id = $1",
-			  p, 1, v, 2, err) < 0)
-		return -1;
-	*out = days_json(line, (double)limit, limit > 0 && v[0] > 0,
-			 "days_to_limit");
-	json_object_set_new(*out, "limit_bytes", limit > 0 ?
+	json_object_set_new(out, "limit_bytes", limit > 0 ?
 			    json_integer(limit) : json_null());
-	json_object_set_new(*out, "used_bytes", v[0] > 0 ? json_integer(v[1])
-			    : json_null());
-	return 0;
+	json_object_set_new(out, "used_bytes", reported ? json_integer(
+		json_integer_value(json_object_get(g, "reported_bytes"))) :
+		json_null());
+	return out;
 }
+
+/* The series as it is read: its points as JSON text, and the guest's own
+ * samples of the fitted window when the series holds the whole window
+ * (the panel asks for the last 30 days as stored), so that the fit need
+ * not read them again. */
+struct series_read {
+	struct strbuf *text;
+	struct capacity_samples *own;	/* NULL: the fit reads its own */
+	int64_t after;			/* own: the samples after this */
+	int rows;
+};
 
 /* A point of the series: [at, used, total, deferred, mailbox bytes,
  * load1]. */
 static int
 series_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
-	json_t *pt = json_array();
+	struct series_read *s = ctx;
+	int64_t at;
 
-	for (int i = 0; i < 5; i++)
-		json_array_append_new(pt, json_integer(strtoll(row->vals[i],
-							       NULL, 10)));
-	json_array_append_new(pt, json_real(strtod(row->vals[5], NULL)));
-	if (json_array_append_new(ctx, pt) < 0)
-		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
-	return 0;
+	if ((s->rows++ > 0 && strbuf_append(s->text, ",", 1) < 0) ||
+	    db_row_numbers(row, s->text) < 0)
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
+	if (s->own == NULL || (at = strtoll(row->vals[0], NULL, 10)) <=
+	    s->after)
+		return 0;
+	/* integers: strtoll is the same double as strtod, and quicker */
+	return capacity_samples_add(s->own, at,
+				    (double)strtoll(row->vals[1], NULL, 10),
+				    (double)strtoll(row->vals[4], NULL, 10),
+				    err);
 }
 
 static int
-series_json(struct db *db, int64_t guest_id, int64_t since, int64_t step,
-	    int64_t now, json_t **out, struct hk_err *err)
+series_rows(struct db *db, int64_t guest_id, int64_t since, int64_t step,
+	    int64_t now, struct series_read *s, struct hk_err *err)
 {
 	struct db_param p[4] = { DB_INTV(guest_id), DB_INTV(since),
 				 DB_INTV(now), DB_INTV(step) };
-	json_t *points = json_array();
 
-	*out = json_pack("{s:I, s:I, s:o}", "since", (json_int_t)since, "step",
-			 (json_int_t)step, "points", points);
 	if (step == 0)
 		return db_query(db, "SELECT at, fs_bytes_used, fs_bytes_total, "
 				"q_deferred, mailbox_bytes, load1 FROM "
 				"guest_sample WHERE guest_id = $1 AND step IN "
 				"(0, 3600) AND at >= $2 AND at <= $3 ORDER BY "
-				"at, step", p, 3, series_row, points, NULL,
-				err);
+				"at, step", p, 3, series_row, s, NULL, err);
 	return db_query(db, "SELECT at - at % $4 AS b, CAST(ROUND(AVG("
 			"fs_bytes_used)) AS BIGINT), CAST(ROUND(AVG("
 			"fs_bytes_total)) AS BIGINT), CAST(ROUND(AVG("
 			"q_deferred)) AS BIGINT), CAST(ROUND(AVG(mailbox_bytes"
 			")) AS BIGINT), AVG(load1) FROM guest_sample WHERE "
 			"guest_id = $1 AND step IN (0, 3600) AND at >= $2 AND "
-			"at <= $3 GROUP BY b ORDER BY b", p, 4, series_row,
-			points, NULL, err);
+			"at <= $3 GROUP BY b ORDER BY b", p, 4, series_row, s,
+			NULL, err);
 }
 
+/* The points, as a JSON array. */
+static int
+series_read(struct db *db, int64_t guest_id, int64_t since, int64_t step,
+	    int64_t now, struct series_read *s, struct hk_err *err)
+{
+	if (strbuf_append(s->text, "[", 1) < 0)
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
+	if (series_rows(db, guest_id, since, step, now, s, err) < 0)
+		return -1;
+	if (strbuf_append(s->text, "]", 1) < 0)
+		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+				NULL);
+	return 0;
+}
+
+/* With the project's figures the body needs, in the same read: how many
+ * guests it has (one: the fit reads no other's series), how many
+ * reported, the sum of their latest mailbox_bytes. */
 #define GUEST_CAP_COLS \
 	"g.id, g.name AS guest, p.name AS project, g.project_id, g.state, " \
-	"g.report_error, p.max_storage_bytes"
+	"g.report_error, p.max_storage_bytes, (SELECT COUNT(*) FROM guest o " \
+	"WHERE o.project_id = g.project_id) AS guests, (SELECT COUNT(*) " \
+	"FROM guest o JOIN guest_report r ON r.guest_id = o.id WHERE " \
+	"o.project_id = g.project_id) AS reported, (SELECT CAST(COALESCE(" \
+	"SUM(r.mailbox_bytes), 0) AS BIGINT) FROM guest o JOIN guest_report " \
+	"r ON r.guest_id = o.id WHERE o.project_id = g.project_id) AS " \
+	"reported_bytes"
 
 static int
 guest_find(struct db *db, const struct hk_actor *actor, const char *name,
@@ -225,37 +257,130 @@ guest_find(struct db *db, const struct hk_actor *actor, const char *name,
 	return 0;
 }
 
-/* The body's parts, in the caller's read transaction. */
+/* The body's figures into out and the series' points into pts, in the
+ * caller's read transaction. */
 static int
 capacity_body(struct db *db, json_t *g, int64_t since, int64_t step,
-	      int64_t now, json_t *out, struct hk_err *err)
+	      int64_t now, json_t *out, struct strbuf *pts,
+	      struct hk_err *err)
 {
 	int64_t gid = json_integer_value(json_object_get(g, "id"));
+	struct capacity_samples own = { NULL, NULL, 0, 0 };
+	struct series_read s = { pts, NULL, now - CAPACITY_WINDOW_S, 0 };
 	struct capacity_line disk, project;
 	json_t *rep = NULL, *part = NULL;
+	int rc = -1;
 
+	if (step == 0 && since <= now - CAPACITY_WINDOW_S + 1)
+		s.own = &own;
 	if (report_get(db, gid, &rep, err) < 0 ||
-	    store_capacity_lines(db, gid, json_integer_value(json_object_get(
-		    g, "project_id")), now, &disk, &project, err) < 0)
-		goto fail;
+	    series_read(db, gid, since, step, now, &s, err) < 0)
+		goto out;
+	if (s.own != NULL && json_integer_value(json_object_get(g, "guests"))
+	    == 1)
+		store_capacity_lines_alone(gid, now, &own, &disk, &project);
+	else if (store_capacity_lines(db, gid, json_integer_value(
+		json_object_get(g, "project_id")), now, s.own, &disk, &project,
+		err) < 0)
+		goto out;
 	report_json(out, rep, now);
 	json_object_set_new(out, "disk", disk_json(rep, &disk));
-	if (project_json(db, g, &project, &part, err) < 0)
-		goto fail;
-	json_object_set_new(out, "project_storage", part);
+	json_object_set_new(out, "project_storage", project_json(g, &project));
 	if (store_warnings_guest(db, gid, &part, err) < 0)
-		goto fail;
+		goto out;
 	json_object_set_new(out, "warnings", part);
-	if (series_json(db, gid, since, step, now, &part, err) < 0) {
-		json_decref(part);
-		goto fail;
+	rc = 0;
+out:
+	capacity_samples_free(&own);
+	json_decref(rep);
+	return rc;
+}
+
+/* The body's first members, from the guest's row. */
+static json_t *
+figures_new(json_t *g, struct hk_err *err)
+{
+	json_t *figs = json_pack("{s:O?, s:O?, s:O?, s:O?}", "guest",
+				 json_object_get(g, "guest"), "project",
+				 json_object_get(g, "project"), "state",
+				 json_object_get(g, "state"), "report_error",
+				 json_object_get(g, "report_error"));
+
+	if (figs == NULL)
+		hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	return figs;
+}
+
+/* The figures, then "series" (the last member) from its text. */
+static int
+body_out(struct strbuf *out, const json_t *figs, int64_t since,
+	 int64_t step, const struct strbuf *pts)
+{
+	if (jsonout(out, figs) < 0)
+		return -1;
+	out->data[--out->len] = '\0';	/* the closing brace: more follows */
+	if (strbuf_puts(out, ",\"series\":{\"since\":") < 0 ||
+	    jsonout_integer(out, since) < 0 ||
+	    strbuf_puts(out, ",\"step\":") < 0 ||
+	    jsonout_integer(out, step) < 0 ||
+	    strbuf_puts(out, ",\"points\":") < 0 ||
+	    strbuf_append(out, strbuf_str(pts), pts->len) < 0)
+		return -1;
+	return strbuf_puts(out, "}}");
+}
+
+/* The body's figures (*figs) and the series' points as text (pts), in
+ * one read transaction. */
+static int
+capacity_read(struct db *db, const struct hk_actor *actor, const char *guest,
+	      int64_t *since, int64_t step, int64_t now, json_t **figs,
+	      struct strbuf *pts, struct hk_err *err)
+{
+	json_t *g = NULL;
+
+	*figs = NULL;
+	if (step != 0 && (step < SERIES_STEP_MIN || step > SERIES_STEP_MAX))
+		return hk_failr(err, HK_EINVAL, "step", HK_R_series_step, "min",
+				HK_NUM(SERIES_STEP_MIN), "max",
+				HK_NUM(SERIES_STEP_MAX), NULL);
+	if (*since <= 0)
+		*since = now - CAPACITY_WINDOW_S;
+	if (db_begin(db, 0, err) < 0)
+		return -1;
+	if (guest_find(db, actor, guest, &g, err) < 0 ||
+	    (*figs = figures_new(g, err)) == NULL ||
+	    capacity_body(db, g, *since, step, now, *figs, pts, err) < 0 ||
+	    db_commit(db, err) < 0) {
+		db_rollback(db);
+		json_decref(*figs);
+		*figs = NULL;
+		json_decref(g);
+		return -1;
 	}
-	json_object_set_new(out, "series", part);
-	json_decref(rep);
+	json_decref(g);
 	return 0;
-fail:
-	json_decref(rep);
-	return -1;
+}
+
+int
+store_capacity_text(struct db *db, const struct hk_actor *actor,
+		    const char *guest, int64_t since, int64_t step,
+		    int64_t now, const struct warn_limits *l,
+		    struct strbuf *out, struct hk_err *err)
+{
+	struct strbuf pts;
+	json_t *figs;
+	int rc;
+
+	(void)l;
+	strbuf_init(&pts, out->max);
+	rc = capacity_read(db, actor, guest, &since, step, now, &figs, &pts,
+			   err);
+	if (rc == 0 && body_out(out, figs, since, step, &pts) < 0)
+		rc = hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
+			      NULL);
+	json_decref(figs);
+	strbuf_free(&pts);
+	return rc;
 }
 
 int
@@ -264,33 +389,28 @@ store_capacity_get(struct db *db, const struct hk_actor *actor,
 		   const struct warn_limits *l, json_t **out,
 		   struct hk_err *err)
 {
-	json_t *g = NULL;
+	struct strbuf pts;
+	json_error_t jerr;
+	json_t *points = NULL;
+	int rc;
 
 	(void)l;
 	*out = NULL;
-	if (step != 0 && (step < SERIES_STEP_MIN || step > SERIES_STEP_MAX))
-		return hk_failr(err, HK_EINVAL, "step", HK_R_series_step, "min",
-				HK_NUM(SERIES_STEP_MIN), "max",
-				HK_NUM(SERIES_STEP_MAX), NULL);
-	if (since <= 0)
-		since = now - CAPACITY_WINDOW_S;
-	if (db_begin(db, 0, err) < 0)
-		return -1;
-	if (guest_find(db, actor, guest, &g, err) < 0)
-		goto fail;
-	*out = json_pack("{s:O?, s:O?, s:O?, s:O?}", "guest", json_object_get(g,
-			 "guest"), "project", json_object_get(g, "project"),
-			 "state", json_object_get(g, "state"), "report_error",
-			 json_object_get(g, "report_error"));
-	if (capacity_body(db, g, since, step, now, *out, err) < 0 ||
-	    db_commit(db, err) < 0)
-		goto fail;
-	json_decref(g);
-	return 0;
-fail:
-	json_decref(*out);
-	*out = NULL;
-	json_decref(g);
-	db_rollback(db);
-	return -1;
+	strbuf_init(&pts, 0);
+	rc = capacity_read(db, actor, guest, &since, step, now, out, &pts,
+			   err);
+	if (rc == 0 && (points = json_loadb(strbuf_str(&pts), pts.len, 0,
+					    &jerr)) == NULL)
+		rc = hk_fail(err, HK_EINTERNAL, NULL, "capacity series: %s",
+			     jerr.text);
+	if (rc == 0)
+		json_object_set_new(*out, "series", json_pack("{s:I, s:I, s:o}",
+			"since", (json_int_t)since, "step", (json_int_t)step,
+			"points", points));
+	else {
+		json_decref(*out);
+		*out = NULL;
+	}
+	strbuf_free(&pts);
+	return rc;
 }

@@ -59,12 +59,30 @@ int store_metrics(struct db *db, int64_t now, struct strbuf *out,
 /* --- capacity and warnings (store_capacity.c, store_warn.c), from what
  * guests report (guest_report, guest_sample, mailbox_usage) --- */
 struct warn_limits;	/* conf.h: [warn] */
+/* A guest's samples (fs_bytes_used and mailbox_bytes, each at its at),
+ * oldest first, as a caller that read them for itself keeps them. */
+struct capacity_samples {
+	struct capacity_point *fs, *mb;
+	size_t n, cap;
+};
+int capacity_samples_add(struct capacity_samples *s, int64_t at, double fs,
+			 double mb, struct hk_err *err);
+void capacity_samples_free(struct capacity_samples *s);	/* empty again */
 /* The fitted lines (capacity.h) at now: the guest's mail filesystem used
  * (fs_bytes_used) and the sum of its project's guests' mailbox_bytes,
- * each guest's series fitted on its own and the lines added. */
+ * each guest's series fitted on its own and the lines added.  own: the
+ * guest's samples in the window (now - CAPACITY_WINDOW_S, now], when the
+ * caller read them already (the lines are the same), else NULL. */
 int store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
-			 int64_t now, struct capacity_line *disk,
+			 int64_t now, const struct capacity_samples *own,
+			 struct capacity_line *disk,
 			 struct capacity_line *project, struct hk_err *err);
+/* The same lines of a guest that is its project's only one, from own
+ * alone: nothing to read. */
+void store_capacity_lines_alone(int64_t guest_id, int64_t now,
+				const struct capacity_samples *own,
+				struct capacity_line *disk,
+				struct capacity_line *project);
 /*
  * After store_report_save, in a transaction of its own: each threshold
  * of l crossed raises a warning (a row from started_at, one open row per
@@ -120,6 +138,14 @@ int store_capacity_get(struct db *db, const struct hk_actor *actor,
 		       const char *guest, int64_t since, int64_t step,
 		       int64_t now, const struct warn_limits *l, json_t **out,
 		       struct hk_err *err);
+/* The same body as JSON text appended to out, as the API sends it (a
+ * series too large for out's ceiling: HK_ETOOBIG, answer_too_large).
+ * Its reals are the numbers store_capacity_get gives, not always in the
+ * same digits (0.1, not 0.10000000000000001). */
+int store_capacity_text(struct db *db, const struct hk_actor *actor,
+			const char *guest, int64_t since, int64_t step,
+			int64_t now, const struct warn_limits *l,
+			struct strbuf *out, struct hk_err *err);
 /* GET /warnings: the open ones (all 0) or every one (all 1), newest
  * first (at most WARNINGS_MAX), an owner's project only: [{"id", "kind",
  * "object", "guest" (null: a project's), "project", "value", "threshold",

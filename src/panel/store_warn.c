@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,44 +21,73 @@
 #include "store.h"
 #include "store_report.h"
 
+int
+capacity_samples_add(struct capacity_samples *s, int64_t at, double fs,
+		     double mb, struct hk_err *err)
+{
+	size_t cap = s->cap ? 2 * s->cap : 2048;
+	void *p;
+
+	if (s->n == s->cap) {
+		if ((p = realloc(s->mb, cap * sizeof(*s->mb))) == NULL)
+			return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+		s->mb = p;
+		if ((p = realloc(s->fs, cap * sizeof(*s->fs))) == NULL)
+			return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+		s->fs = p;
+		s->cap = cap;
+	}
+	s->mb[s->n].at = s->fs[s->n].at = at;
+	s->fs[s->n].value = fs;
+	s->mb[s->n].value = mb;
+	s->n++;
+	return 0;
+}
+
+void
+capacity_samples_free(struct capacity_samples *s)
+{
+	free(s->mb);
+	free(s->fs);
+	*s = (struct capacity_samples){ NULL, NULL, 0, 0 };
+}
+
 /* The project's series, (guest id, at, fs_bytes_used, mailbox_bytes)
  * rows by guest then at: each guest's mailbox_bytes fitted and added to
- * the project's line, the guest's own fs_bytes_used fitted too. */
+ * the project's line, the guest's own fs_bytes_used fitted too.  The
+ * guest's own samples, when the caller gave them, are added in their
+ * place in guest order, so that the sum is the same either way. */
 struct fit_rows {
-	struct capacity_point *mb, *fs;
-	size_t n, cap;
+	struct capacity_samples rows;
+	const struct capacity_samples *own;	/* NULL: among the rows */
 	int64_t gid, guest_id, now;
 	struct capacity_line *disk, *project;
 };
 
 static void
-fit_flush(struct fit_rows *f)
+fit_guest(struct fit_rows *f, int64_t gid, const struct capacity_samples *s)
 {
 	struct capacity_line l;
 
-	if (f->n == 0)
+	if (s->n == 0)
 		return;
-	capacity_fit(f->mb, f->n, f->now, &l);
+	capacity_fit(s->mb, s->n, f->now, &l);
 	capacity_line_add(f->project, &l);
-	if (f->gid == f->guest_id)
-		capacity_fit(f->fs, f->n, f->now, f->disk);
-	f->n = 0;
+	if (gid == f->guest_id)
+		capacity_fit(s->fs, s->n, f->now, f->disk);
 }
 
-static int
-fit_grow(struct fit_rows *f, struct hk_err *err)
+/* The guest before gid (INT64_MAX: at the end) is done with: fitted. */
+static void
+fit_flush(struct fit_rows *f, int64_t gid)
 {
-	size_t cap = f->cap ? 2 * f->cap : 2048;
-	void *mb = realloc(f->mb, cap * sizeof(*f->mb)), *fs;
-
-	if (mb != NULL)
-		f->mb = mb;
-	fs = mb ? realloc(f->fs, cap * sizeof(*f->fs)) : NULL;
-	if (fs == NULL)
-		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
-	f->fs = fs;
-	f->cap = cap;
-	return 0;
+	if (f->gid >= 0)
+		fit_guest(f, f->gid, &f->rows);
+	f->rows.n = 0;
+	if (f->own != NULL && f->guest_id < gid) {
+		fit_guest(f, f->guest_id, f->own);
+		f->own = NULL;
+	}
 }
 
 static int
@@ -66,28 +96,26 @@ fit_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	struct fit_rows *f = ctx;
 	int64_t gid = strtoll(row->vals[0], NULL, 10);
 
-	if (gid != f->gid)
-		fit_flush(f);
-	f->gid = gid;
-	if (f->n == f->cap && fit_grow(f, err) < 0)
-		return -1;
-	f->mb[f->n].at = f->fs[f->n].at = strtoll(row->vals[1], NULL, 10);
-	f->fs[f->n].value = strtod(row->vals[2], NULL);
-	f->mb[f->n].value = strtod(row->vals[3], NULL);
-	f->n++;
-	return 0;
+	if (gid != f->gid) {
+		fit_flush(f, gid);
+		f->gid = gid;
+	}
+	return capacity_samples_add(&f->rows, strtoll(row->vals[1], NULL, 10),
+				    strtod(row->vals[2], NULL),
+				    strtod(row->vals[3], NULL), err);
 }
 
 int
 store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
-		     int64_t now, struct capacity_line *disk,
-		     struct capacity_line *project, struct hk_err *err)
+		     int64_t now, const struct capacity_samples *own,
+		     struct capacity_line *disk, struct capacity_line *project,
+		     struct hk_err *err)
 {
-	struct db_param p[3] = { DB_INTV(project_id),
+	struct db_param p[4] = { DB_INTV(project_id),
 				 DB_INTV(now - CAPACITY_WINDOW_S),
-				 DB_INTV(now) };
-	struct fit_rows f = { .gid = -1, .guest_id = guest_id, .now = now,
-			      .disk = disk, .project = project };
+				 DB_INTV(now), DB_INTV(own ? guest_id : -1) };
+	struct fit_rows f = { .own = own, .gid = -1, .guest_id = guest_id,
+			      .now = now, .disk = disk, .project = project };
 	int rc;
 
 	*disk = (struct capacity_line){ CAPACITY_NOT_ENOUGH_DATA, 0, 0 };
@@ -95,13 +123,27 @@ store_capacity_lines(struct db *db, int64_t guest_id, int64_t project_id,
 	/* one read for both lines: one index range per guest and step */
 	rc = db_query(db, "SELECT s.guest_id, s.at, s.fs_bytes_used, "
 		      "s.mailbox_bytes FROM guest g JOIN guest_sample s ON "
-		      "s.guest_id = g.id WHERE g.project_id = $1 AND s.step IN "
-		      "(0, 3600) AND s.at > $2 AND s.at <= $3 ORDER BY "
-		      "s.guest_id, s.at", p, 3, fit_row, &f, NULL, err);
-	fit_flush(&f);
-	free(f.mb);
-	free(f.fs);
+		      "s.guest_id = g.id WHERE g.project_id = $1 AND g.id <> $4"
+		      " AND s.step IN (0, 3600) AND s.at > $2 AND s.at <= $3 "
+		      "ORDER BY s.guest_id, s.at", p, 4, fit_row, &f, NULL,
+		      err);
+	fit_flush(&f, INT64_MAX);
+	capacity_samples_free(&f.rows);
 	return rc;
+}
+
+void
+store_capacity_lines_alone(int64_t guest_id, int64_t now,
+			   const struct capacity_samples *own,
+			   struct capacity_line *disk,
+			   struct capacity_line *project)
+{
+	struct fit_rows f = { .own = own, .gid = -1, .guest_id = guest_id,
+			      .now = now, .disk = disk, .project = project };
+
+	*disk = (struct capacity_line){ CAPACITY_NOT_ENOUGH_DATA, 0, 0 };
+	*project = *disk;
+	fit_flush(&f, INT64_MAX);
 }
 
 /* One evaluation, in its transaction. */
@@ -359,7 +401,7 @@ eval_all(struct eval *e, const struct warn_limits *l, struct hk_err *err)
 		rep = NULL;
 	}
 	rc = store_capacity_lines(e->db, e->guest_id, e->project_id, e->now,
-				  &disk, &project, err);
+				  NULL, &disk, &project, err);
 	if (rc == 0)
 		rc = guest_kinds(e, rep, &disk, l, err);
 	if (rc == 0)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -529,17 +530,26 @@ test_capacity_empty(void **state)
 	json_decref(o);
 }
 
+/* g1 growing 0.24 GB a day to 1.47 GB an hour before NOW, 2.4 GB free
+ * and the project's limit 3.87 GB: 10 days to either. */
 static void
-test_capacity_figures(void **state)
+ten_days(struct fixture *f)
 {
-	struct fixture *f = *state;
 	struct fig g = { GB + 47 * GB / 100, 24 * GB / 10, 120, 7200,
 			 GB + 47 * GB / 100 };
-	json_t *o, *w;
 
 	growing(f, 1, NOW - HOUR);
 	report(f, 1, NOW - 100, &g);
 	exec(f, "UPDATE project SET max_storage_bytes = 3870000000", NULL, 0);
+}
+
+static void
+test_capacity_figures(void **state)
+{
+	struct fixture *f = *state;
+	json_t *o, *w;
+
+	ten_days(f);
 	exec(f, "UPDATE guest SET report_error = 'bad json'", NULL, 0);
 	json_decref(eval(f, 1, NOW - HOUR));
 	o = capacity(f, &f->admin, "g1", 0, 0, NOW - HOUR);
@@ -696,6 +706,173 @@ test_capacity_not_growing(void **state)
 	json_decref(o);
 }
 
+/* A guest's samples in the fitted window, read as the capacity body's
+ * series reads them. */
+static int
+own_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	return capacity_samples_add(ctx, strtoll(row->vals[0], NULL, 10),
+				    strtod(row->vals[1], NULL),
+				    strtod(row->vals[2], NULL), err);
+}
+
+static void
+assert_same_line(const struct capacity_line *a, const struct capacity_line *b)
+{
+	assert_int_equal(a->trend, b->trend);
+	assert_true(a->slope == b->slope);
+	assert_true(a->at_now == b->at_now);
+}
+
+/* The lines with the guest's own samples given are the lines read whole,
+ * to the last bit, whichever place the guest has among its project's. */
+static void
+test_capacity_lines_own(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct guest_in g3 = { "g3", "lab", "10.0.0.3", "root",
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+	struct capacity_line disk[2], project[2];
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g2, &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(store_guest_add(f->db, &f->admin, &g3, &obj, &err), 0);
+	json_decref(obj);
+	for (int64_t gid = 1; gid <= 3; gid++)
+		for (int h = 0; h < 72; h++)
+			sample(f, gid, h < 48 ? 3600 : 0, NOW - 50 * HOUR + h *
+			       (h < 48 ? HOUR : 300) + (h < 48 ? 0 : 48 *
+			       HOUR - 48 * 300), GB + gid * h * h * 1000,
+			       gid * GB + h * 7777 * gid);
+	for (int64_t gid = 1; gid <= 3; gid++) {
+		struct capacity_samples own = { NULL, NULL, 0, 0 };
+		struct db_param p[3] = { DB_INTV(gid),
+					 DB_INTV(NOW - CAPACITY_WINDOW_S),
+					 DB_INTV(NOW) };
+
+		assert_int_equal(db_query(f->db, "SELECT at, fs_bytes_used, "
+			"mailbox_bytes FROM guest_sample WHERE guest_id = $1 "
+			"AND at > $2 AND at <= $3 ORDER BY at", p, 3, own_row,
+			&own, NULL, &err), 0);
+		assert_true(own.n == 72);
+		assert_int_equal(store_capacity_lines(f->db, gid, 1, NOW, NULL,
+			&disk[0], &project[0], &err), 0);
+		assert_int_equal(store_capacity_lines(f->db, gid, 1, NOW, &own,
+			&disk[1], &project[1], &err), 0);
+		assert_int_equal(disk[0].trend, CAPACITY_OK);
+		assert_same_line(&disk[0], &disk[1]);
+		assert_same_line(&project[0], &project[1]);
+		capacity_samples_free(&own);
+	}
+	/* so in the body: the series holding the window or not */
+	exec(f, "UPDATE project SET max_storage_bytes = 90000000000", NULL, 0);
+	for (int64_t gid = 1; gid <= 3; gid++) {
+		struct fig g = { 2 * GB, 8 * GB, 0, -1, gid * GB };
+
+		report(f, gid, NOW, &g);
+	}
+	for (int i = 0; i < 3; i++) {
+		json_t *a = capacity(f, &f->admin, i ? i == 1 ? "g2" : "g3" :
+				     "g1", 0, 0, NOW);
+		json_t *b = capacity(f, &f->admin, i ? i == 1 ? "g2" : "g3" :
+				     "g1", NOW - 30 * 86400 + 2, 0, NOW);
+
+		assert_string_equal(json_string_value(at(a, "project_storage",
+							 "trend")), "ok");
+		assert_true(json_equal(at(a, "project_storage", NULL),
+				       at(b, "project_storage", NULL)));
+		assert_true(json_equal(at(a, "disk", NULL), at(b, "disk",
+							       NULL)));
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
+/* The body as text is the body store_capacity_get gives, and its days
+ * are the same whether the series holds the fitted window (its rows feed
+ * the fit) or not (the fit reads them). */
+static void
+test_capacity_text(void **state)
+{
+	struct fixture *f = *state;
+	/* 0: the last 30 days, the window; then one that misses its first
+	 * second (the fit reads the samples itself) */
+	int64_t since[2] = { 0, NOW - HOUR - 30 * 86400 + 2 };
+	struct strbuf sb;
+	struct hk_err err;
+	json_t *o, *t;
+
+	ten_days(f);
+	strbuf_init(&sb, 0);
+	for (int i = 0; i < 2; i++) {
+		o = capacity(f, &f->admin, "g1", since[i], 0, NOW - HOUR);
+		strbuf_reset(&sb);
+		assert_int_equal(store_capacity_text(f->db, &f->admin, "g1",
+			since[i], 0, NOW - HOUR, &limits, &sb, &err), 0);
+		t = json_loads(strbuf_str(&sb), 0, NULL);
+		assert_non_null(t);
+		assert_true(json_equal(at(o, "series", NULL),
+				       at(t, "series", NULL)));
+		assert_int_equal(json_array_size(at(t, "series", "points")),
+				 48);
+		assert_true(json_number_value(at(t, "disk", "days_to_full")) ==
+			    10.0);
+		assert_true(json_number_value(at(o, "disk", "days_to_full")) ==
+			    10.0);
+		assert_true(json_number_value(at(t, "project_storage",
+						 "days_to_limit")) == 10.0);
+		assert_true(json_number_value(at(t, "disk", "percent")) ==
+			    json_real_value(at(o, "disk", "percent")));
+		assert_string_equal(json_string_value(at(t, "guest", NULL)),
+				    "g1");
+		json_decref(o);
+		json_decref(t);
+	}
+	/* a ceiling too low for the series: too large, nothing half sent */
+	strbuf_free(&sb);
+	strbuf_init(&sb, 600);
+	assert_int_equal(store_capacity_text(f->db, &f->admin, "g1", 0, 0,
+		NOW - HOUR, &limits, &sb, &err), -1);
+	assert_int_equal(err.code, HK_ETOOBIG);
+	strbuf_free(&sb);
+}
+
+static int
+numbers_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	(void)err;
+	return db_row_numbers(row, ctx);
+}
+
+/* A row as JSON numbers on both backends: integers as they are, reals
+ * with their '.', anything that is no JSON number as null. */
+static void
+test_series_numbers(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb;
+	struct hk_err err;
+	json_t *v;
+
+	(void)f;
+	strbuf_init(&sb, 0);
+	assert_int_equal(db_query(f->db, "SELECT 1, -9007199254740993, CAST(1 "
+		"AS DOUBLE PRECISION), CAST(0.25 AS DOUBLE PRECISION), NULL, "
+		"'NaN', 'Infinity', '1e5', '01', '1.', '-', 'x'", NULL, 0,
+		numbers_row, &sb, NULL, &err), 0);
+	assert_string_equal(strbuf_str(&sb), "[1,-9007199254740993,1.0,0.25,"
+			    "null,null,null,1e5,null,null,null,null]");
+	v = json_loads(strbuf_str(&sb), 0, NULL);
+	assert_non_null(v);
+	assert_true(json_is_real(json_array_get(v, 2)));
+	json_decref(v);
+	strbuf_free(&sb);
+}
+
 /* An owner of another project: 404 exactly as for no guest at all. */
 static void
 test_capacity_scoped(void **state)
@@ -787,7 +964,8 @@ main(void)
 		T(test_project_days_race),
 		T(test_capacity_empty), T(test_capacity_figures),
 		T(test_capacity_series), T(test_capacity_average),
-		T(test_capacity_not_growing),
+		T(test_capacity_not_growing), T(test_capacity_lines_own),
+		T(test_capacity_text), T(test_series_numbers),
 		T(test_capacity_scoped), T(test_warnings_list),
 	};
 
