@@ -16,8 +16,9 @@
 
 #include "err.h"
 
-/* One mailbox as Dovecot's quota counts it: bytes are Dovecot's STORAGE
- * (printed in KiB, rounded up) times 1024; user is not NUL-terminated. */
+/* One mailbox as Dovecot's quota counts it: bytes exact from a quota
+ * clone file, or from doveadm its STORAGE (printed in KiB, rounded up)
+ * times 1024; user is not NUL-terminated. */
 struct mtaout_mailbox {
 	const char *user;
 	size_t user_len;
