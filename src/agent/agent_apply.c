@@ -184,10 +184,11 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
 		rc = hash_file(dfd, dir, bundle_names[i], st->sha256[i], err);
-		/* A generation of an agent older than the trash has none:
-		 * the same as an empty one. */
+		/* A generation of an agent older than the trash (or the
+		 * transport map) has none: the same as an empty one. */
 		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
-		    strcmp(bundle_names[i], "trash") == 0) {
+		    (strcmp(bundle_names[i], "trash") == 0 ||
+		     strcmp(bundle_names[i], "transport") == 0)) {
 			sha256_hex("", 0, st->sha256[i]);
 			rc = 0;
 		}

@@ -30,6 +30,7 @@ const char *const bundle_names[] = {
 	"virtual_alias_maps",
 	"relay_domains",
 	"relay_recipient_maps",
+	"transport",
 	"passwd",
 	"trash",
 	NULL

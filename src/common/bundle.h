@@ -29,7 +29,7 @@
 #include "strbuf.h"
 
 #define BUNDLE_MAGIC		"HAKOMAIL-BUNDLE 1"
-#define BUNDLE_MAX_FILES	7
+#define BUNDLE_MAX_FILES	8
 #define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
 
 /* The whitelist, in wire order; NULL-terminated. */

@@ -244,6 +244,63 @@ recipient_line(const char *s, size_t n)
 	return NULL;
 }
 
+/* A nexthop host: LDH labels (an IPv4 literal is one), or an IPv6 literal
+ * of hex digits, ':' and '.' (its IPv4 tail). */
+static int
+nexthop_host_ok(const char *s, size_t n)
+{
+	size_t start = 0, colons = 0;
+
+	if (n == 0 || n > MAPSYNTAX_DOMAIN_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		colons += s[i] == ':';
+	if (colons > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') ||
+			      (s[i] >= 'a' && s[i] <= 'f') || s[i] == ':' ||
+			      s[i] == '.'))
+				return 0;
+		return colons >= 2 && n <= 45;
+	}
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (!label_ok(s + start, i - start))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
+/* "DOMAIN relay:[HOST]:PORT" */
+static const char *
+transport_line(const char *s, size_t n)
+{
+	const char *v, *host, *port;
+	size_t kn, vn, hn, pn;
+	uint64_t p;
+
+	if (!split(s, n, ' ', &kn, &v, &vn))
+		return "expected \"DOMAIN relay:[HOST]:PORT\"";
+	if (!mapsyntax_domain(s, kn))
+		return "key is not a valid domain";
+	if (vn < 10 || memcmp(v, "relay:[", 7) != 0)
+		return "the nexthop is not \"relay:[HOST]:PORT\"";
+	host = v + 7;
+	port = memchr(host, ']', vn - 7);
+	if (port == NULL || port + 2 > v + vn || port[1] != ':')
+		return "the nexthop is not \"relay:[HOST]:PORT\"";
+	hn = (size_t)(port - host);
+	port += 2;
+	pn = (size_t)(v + vn - port);
+	if (!nexthop_host_ok(host, hn))
+		return "the nexthop host is not a host name or an IP address";
+	if (!mapsyntax_decimal(port, pn, 65535, &p) || p == 0)
+		return "the nexthop port is not a number from 1 to 65535";
+	return NULL;
+}
+
 int
 mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out)
 {
@@ -362,6 +419,8 @@ mapsyntax_line(const char *file, const char *line, size_t n,
 		why = alias_line(line, n);
 	else if (strcmp(file, "relay_recipient_maps") == 0)
 		why = recipient_line(line, n);
+	else if (strcmp(file, "transport") == 0)
+		why = transport_line(line, n);
 	else if (strcmp(file, "passwd") == 0)
 		why = passwd_line(line, n);
 	else if (strcmp(file, "trash") == 0)

@@ -55,6 +55,10 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *                            alias domain's catch-all: user part kept)
  *   relay_domains            "DOMAIN OK"
  *   relay_recipient_maps     "ADDRESS OK" or "@DOMAIN OK"
+ *   transport                "DOMAIN relay:[HOST]:PORT" (a domain moved
+ *                            away: its mail goes on to the guest that now
+ *                            has it; HOST LDH labels or an IPv6 literal,
+ *                            PORT 1..65535)
  *   passwd                   "ADDRESS:HASH:UID:GID::HOME::EXTRA"  (Dovecot
  *                            passwd-file; UID/GID decimal 1..4294967294
  *                            without leading zeros (never 0: no mail user

@@ -233,6 +233,68 @@ fail:
 }
 
 int
+subproc_spawn(char *const argv[], char *const envp[],
+	      struct subproc_child *c, struct hk_err *err)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int rc;
+
+	c->pid = -1;
+	c->in = c->out = c->err = -1;
+	if (pthread_once(&sigpipe_once, ignore_sigpipe) != 0)
+		return hk_fail(err, HK_ESYS, NULL, "pthread_once failed");
+	pthread_mutex_lock(&spawn_lock);
+	if (make_pipes(in, out, errp) < 0) {
+		pthread_mutex_unlock(&spawn_lock);
+		close_pair(in);
+		close_pair(out);
+		close_pair(errp);
+		return hk_fail_errno(err, "pipe");
+	}
+	rc = start_child(argv, envp, in, out, errp, &c->pid, err);
+	pthread_mutex_unlock(&spawn_lock);
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	if (rc < 0) {
+		close(in[1]);
+		close(out[0]);
+		close(errp[0]);
+		return -1;
+	}
+	c->in = in[1];
+	c->out = out[0];
+	c->err = errp[0];
+	fcntl(c->in, F_SETFL, O_NONBLOCK);
+	fcntl(c->out, F_SETFL, O_NONBLOCK);
+	fcntl(c->err, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+int
+subproc_wait(struct subproc_child *c, int kill_first,
+	     struct subproc_result *res, struct hk_err *err)
+{
+	int *fds[3] = { &c->in, &c->out, &c->err };
+
+	memset(res, 0, sizeof(*res));
+	strbuf_init(&res->out, 0);
+	strbuf_init(&res->errout, 0);
+	for (int i = 0; i < 3; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	if (c->pid < 0)
+		return 0;
+	res->timed_out = kill_first;
+	if (reap(c->pid, res, err) < 0)
+		return -1;
+	c->pid = -1;
+	return 0;
+}
+
+int
 subproc_ok(const struct subproc_result *res)
 {
 	return res->exited && res->status == 0 && !res->timed_out;

@@ -10,6 +10,7 @@
 #define HK_SUBPROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "strbuf.h"
@@ -32,6 +33,25 @@ struct subproc_result {
 int subproc_run(char *const argv[], char *const envp[], const void *input,
 	      size_t input_len, int timeout_ms, size_t out_max,
 	      struct subproc_result *res, struct hk_err *err);
+
+/* A child left running, and the parent's ends of its stdin, stdout and
+ * stderr: non-blocking, close-on-exec, -1 once the caller closed them. */
+struct subproc_child {
+	pid_t pid;
+	int in, out, err;
+};
+
+/* Starts argv[0] (absolute) with argv and envp (NULL: empty) on three
+ * pipes; the caller talks to it, closes the ends and reaps it with
+ * subproc_wait().  -1 (err) if it could not be started. */
+int subproc_spawn(char *const argv[], char *const envp[],
+		  struct subproc_child *c, struct hk_err *err);
+
+/* Closes the ends still open, kills the child first with kill_first, and
+ * reaps it: res gets how it ended (exited, status, timed_out =
+ * kill_first); its buffers are left empty.  -1 if waitpid failed. */
+int subproc_wait(struct subproc_child *c, int kill_first,
+		 struct subproc_result *res, struct hk_err *err);
 
 /* 1 when the child exited with status 0. */
 int subproc_ok(const struct subproc_result *res);

@@ -236,7 +236,11 @@ store_domain_update(struct db *db, const struct hk_actor *actor,
 				NULL);
 	if (db_begin(db, 1, err) < 0)
 		return -1;
+	/* A move renders the domain by its guests and whether it is active:
+	 * those stay as they are until it ended. */
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
+	    ((patch->set_backup || patch->active >= 0) &&
+	     store_move_domain_busy(db, &ref, name, err) < 0) ||
 	    store_domain_get(db, actor, name, &before, err) < 0 ||
 	    apply_patch(db, &ref, patch, err) < 0 ||
 	    store_domain_get(db, actor, name, &after, err) < 0)
@@ -323,6 +327,7 @@ store_domain_delete(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
+	    store_move_domain_busy(db, &ref, name, err) < 0 ||
 	    (!force && domain_empty(db, &ref, name, err) < 0) ||
 	    store_domain_get(db, actor, name, &before, err) < 0 ||
 	    store_trash_put_domain(db, &ref, name, (int64_t)time(NULL),

@@ -236,23 +236,34 @@ int
 store_guest_bump(struct db *db, const struct domain_ref *ref,
 		 struct hk_err *err)
 {
-	struct db_param p[2] = { DB_INTV(ref->guest_id),
-				 DB_INTV(ref->backup_guest_id) };
+	struct db_param p[3] = { DB_INTV(ref->guest_id),
+				 DB_INTV(ref->backup_guest_id),
+				 DB_INTV(ref->id) };
 
+	/* A moving domain is rendered on both guests of its move. */
 	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		       "state = " KEEP_STATE " WHERE id IN ($1, $2)", p, 2, NULL,
-		       err);
+		       "state = " KEEP_STATE " WHERE id IN ($1, $2) OR id IN "
+		       "(SELECT from_guest_id FROM domain_move WHERE domain_id "
+		       "= $3 AND live = 1 UNION SELECT to_guest_id FROM "
+		       "domain_move WHERE domain_id = $3 AND live = 1)", p, 3,
+		       NULL, err);
 }
 
 int
 store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
 		     struct hk_err *err)
 {
+	/* With the other guest of a live move from or to it: a moving
+	 * domain is rendered on both (an import cannot tell cheaply which
+	 * of a guest's domains it touched; one push too many is harmless). */
 	for (size_t i = 0; i < n; i++)
 		if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + "
-			    "1, state = " KEEP_STATE " WHERE id = $1",
-			    (struct db_param[]){ DB_INTV(ids[i]) }, 1, NULL,
-			    err) < 0)
+			    "1, state = " KEEP_STATE " WHERE id = $1 OR id IN "
+			    "(SELECT to_guest_id FROM domain_move WHERE live = 1 "
+			    "AND from_guest_id = $1 UNION SELECT from_guest_id "
+			    "FROM domain_move WHERE live = 1 AND to_guest_id = "
+			    "$1)", (struct db_param[]){ DB_INTV(ids[i]) }, 1,
+			    NULL, err) < 0)
 			return -1;
 	return 0;
 }

@@ -11,7 +11,9 @@
  * that change written, each kind in one stream (db_copy: COPY on
  * PostgreSQL).  Only the guest's own domains are read, so a mailbox of
  * another guest's domain is unknown here like one that does not exist,
- * and refuses the report before anything of it is written.
+ * and refuses the report before anything of it is written; except one
+ * that the guest holds for a domain moving to or from it, which is
+ * known but whose figures are the serving guest's.
  *
  * The series is downsampled at each save, for this guest only: step-0
  * samples are folded into hourly rows a whole hour at a time, once the
@@ -235,6 +237,22 @@ take_mailbox(void *arg, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+/* A mailbox the guest holds for a domain moving to or from it, without
+ * serving it (render.c): known, but its figures are the serving guest's
+ * to give. */
+static int
+take_held(void *arg, const struct db_row *row, struct hk_err *err)
+{
+	struct usage *u = arg;
+	long i = report_index_find(&u->index, u->r, row->vals[0],
+				   row->vals[1]);
+
+	(void)err;
+	if (i >= 0 && u->state[i] == U_UNKNOWN)
+		u->state[i] = U_SAME;
+	return 0;
+}
+
 /* The refusal of listed mailbox i, no mailbox of the guest's domains. */
 static int
 refuse_unknown(const struct guest_report *r, size_t i, struct hk_err *err)
@@ -264,7 +282,12 @@ resolve(struct db *db, int64_t guest_id, struct usage *u, struct hk_err *err)
 		     "u.messages FROM domain d JOIN mailbox m ON m.domain_id = "
 		     "d.id LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id "
 		     "WHERE d.guest_id = $1", p, 1, take_mailbox, u, NULL,
-		     err) < 0)
+		     err) < 0 ||
+	    db_query(db, "SELECT m.local_part, d.name FROM domain d JOIN "
+		     "domain_move mv ON mv.domain_id = d.id AND mv.live = 1 "
+		     "JOIN mailbox m ON m.domain_id = d.id WHERE d.guest_id <> "
+		     "$1 AND (mv.from_guest_id = $1 OR mv.to_guest_id = $1)",
+		     p, 1, take_held, u, NULL, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (u->state[i] == U_UNKNOWN)

@@ -77,7 +77,8 @@ pick_row(struct db *db, const char *local, const char *domain, int64_t id,
 	if (db_query_object(db, "SELECT id, guest_id, password_hash, name, "
 			    "quota_bytes, deleted_at, purge_at FROM mailbox_trash "
 			    "WHERE domain = $1 AND local_part = $2 AND restores "
-			    "IS NULL AND ($3 = 0 OR id = $3) ORDER BY id DESC "
+			    "IS NULL AND move_id IS NULL AND ($3 = 0 OR id = $3) "
+			    "ORDER BY id DESC "
 			    "LIMIT 1", p, 3, row, err) == 0)
 		return 0;
 	if (err->code != HK_ENOTFOUND)
@@ -151,7 +152,8 @@ store_trash_list(struct db *db, const struct hk_actor *actor,
 			     "t.domain AS address, g.name AS guest, t.deleted_at,"
 			     " t.purge_at FROM mailbox_trash t JOIN guest g ON "
 			     "g.id = t.guest_id WHERE t.domain = $1 AND "
-			     "t.restores IS NULL AND ($2 < 0 OR t.project_id = "
+			     "t.restores IS NULL AND t.move_id IS NULL AND ($2 < 0 "
+			     "OR t.project_id = "
 			     "$2) ORDER BY t.id", p, 2, out, err);
 }
 

@@ -76,52 +76,81 @@ answer_max(const char *verb)
 	return strcmp(verb, "report") == 0 ? REPORT_MAX_BYTES : ANSWER_MAX;
 }
 
+/* ssh's argument vector to job's guest for the remote command words
+ * (NULL-terminated: a verb and its operands), with its environment. */
 static int
-run_ssh(const struct push_cfg *cfg, const struct push_job *job,
-	const char *known_hosts, const char *verb, const void *input,
-	size_t input_len, struct subproc_result *sr, struct hk_err *err)
+build_argv(const struct push_cfg *cfg, const struct push_job *job,
+	   const char *const *words, struct push_ssh_argv *a,
+	   struct hk_err *err)
 {
-	char o_kh[800], o_alias[64], o_id[600], o_ctl[600], port[16];
-	char o_home[600];
-	char *argv[40];
-	char *envp[] = { "PATH=/usr/bin:/bin", o_home, NULL };
 	int n = 0;
 
-	snprintf(o_kh, sizeof(o_kh), "UserKnownHostsFile=%s", known_hosts);
-	snprintf(o_alias, sizeof(o_alias), "HostKeyAlias=hakomail-guest-%lld",
-		 (long long)job->id);
-	snprintf(o_id, sizeof(o_id), "IdentityFile=%s", cfg->ssh_key);
-	control_path(cfg, job, o_ctl, sizeof(o_ctl));
-	snprintf(o_home, sizeof(o_home), "HOME=%s", cfg->state_dir);
-	snprintf(port, sizeof(port), "%d", job->port);
-#define A(s) (argv[n++] = (char *)(s))
+	if (write_known_hosts(cfg, job, a->kh, sizeof(a->kh), err) < 0)
+		return -1;
+	snprintf(a->o_kh, sizeof(a->o_kh), "UserKnownHostsFile=%s", a->kh);
+	snprintf(a->o_alias, sizeof(a->o_alias),
+		 "HostKeyAlias=hakomail-guest-%lld", (long long)job->id);
+	snprintf(a->o_id, sizeof(a->o_id), "IdentityFile=%s", cfg->ssh_key);
+	control_path(cfg, job, a->o_ctl, sizeof(a->o_ctl));
+	snprintf(a->home, sizeof(a->home), "HOME=%s", cfg->state_dir);
+	snprintf(a->port, sizeof(a->port), "%d", job->port);
+	a->envp[0] = "PATH=/usr/bin:/bin";
+	a->envp[1] = a->home;
+	a->envp[2] = NULL;
+#define A(s) (a->argv[n++] = (char *)(s))
 	A(cfg->ssh_path); A("-F"); A("none"); A("-T");
 	A("-o"); A("BatchMode=yes");
 	A("-o"); A("StrictHostKeyChecking=yes");
-	A("-o"); A(o_kh);
+	A("-o"); A(a->o_kh);
 	A("-o"); A("GlobalKnownHostsFile=/dev/null");
-	A("-o"); A(o_alias);
+	A("-o"); A(a->o_alias);
 	A("-o"); A("IdentitiesOnly=yes");
-	A("-o"); A(o_id);
+	A("-o"); A(a->o_id);
 	A("-o"); A("ConnectTimeout=10");
 	A("-o"); A("ServerAliveInterval=15");
 	A("-o"); A("ControlMaster=auto");
-	A("-o"); A(o_ctl);
+	A("-o"); A(a->o_ctl);
 	A("-o"); A("ControlPersist=300");
 	A("-o"); A("LogLevel=ERROR");
-	A("-p"); A(port); A("-l"); A(job->user);
-	A("--"); A(job->host); A(verb);
-	argv[n] = NULL;
+	A("-p"); A(a->port); A("-l"); A(job->user);
+	A("--"); A(job->host);
 #undef A
-	return subproc_run(argv, envp, input, input_len,
+	for (int i = 0; words[i] != NULL && n < PUSH_SSH_ARGV_MAX - 1; i++)
+		a->argv[n++] = (char *)words[i];
+	a->argv[n] = NULL;
+	return 0;
+}
+
+static int
+run_ssh(const struct push_cfg *cfg, const struct push_job *job,
+	const char *verb, const void *input, size_t input_len,
+	struct subproc_result *sr, struct hk_err *err)
+{
+	const char *words[] = { verb, NULL };
+	struct push_ssh_argv a;
+
+	if (build_argv(cfg, job, words, &a, err) < 0)
+		return -1;
+	return subproc_run(a.argv, a.envp, input, input_len,
 			   cfg->timeout_s * 1000, answer_max(verb), sr, err);
+}
+
+int
+push_ssh_spawn(const struct push_cfg *cfg, const struct push_job *job,
+	       const char *const *words, struct subproc_child *child,
+	       struct hk_err *err)
+{
+	struct push_ssh_argv a;
+
+	if (build_argv(cfg, job, words, &a, err) < 0)
+		return -1;
+	return subproc_spawn(a.argv, a.envp, child, err);
 }
 
 /* ssh's stderr without its trailing newline, for the guest's last_error. */
 static void
-ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
+ssh_error(const char *e, char *out, size_t outlen)
 {
-	const char *e = strbuf_str(&sr->errout);
 	size_t n = strlen(e);
 
 	if (strncmp(e, "ssh: ", 5) == 0) {
@@ -133,21 +162,28 @@ ssh_error(const struct subproc_result *sr, char *out, size_t outlen)
 	snprintf(out, outlen, "ssh: %.*s", (int)(n > 400 ? 400 : n), e);
 }
 
+void
+push_ssh_judge_failure(const char *e, char *state, size_t statelen,
+		       char *error, size_t errorlen)
+{
+	if (strstr(e, "IDENTIFICATION HAS CHANGED") ||
+	    strstr(e, "Host key verification failed")) {
+		snprintf(state, statelen, "failed");
+		snprintf(error, errorlen, "host key does not match the pinned "
+			 "key: refused, nothing pushed");
+		return;
+	}
+	snprintf(state, statelen, "unreachable");
+	ssh_error(e, error, errorlen);
+}
+
 /* ssh itself failed (status 255): a changed host key, or no way through. */
 static void
 judge_ssh(const struct subproc_result *sr, struct push_ssh_answer *ans)
 {
-	const char *e = strbuf_str(&sr->errout);
-
-	if (strstr(e, "IDENTIFICATION HAS CHANGED") ||
-	    strstr(e, "Host key verification failed")) {
-		snprintf(ans->state, sizeof(ans->state), "failed");
-		snprintf(ans->error, sizeof(ans->error), "host key does not "
-			 "match the pinned key: refused, nothing pushed");
-		return;
-	}
-	snprintf(ans->state, sizeof(ans->state), "unreachable");
-	ssh_error(sr, ans->error, sizeof(ans->error));
+	push_ssh_judge_failure(strbuf_str(&sr->errout), ans->state,
+			       sizeof(ans->state), ans->error,
+			       sizeof(ans->error));
 }
 
 /* The member that an ok answer to verb carries: the checksums of what
@@ -213,15 +249,12 @@ push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	 struct push_ssh_answer *ans, struct hk_err *err)
 {
 	struct subproc_result sr;
-	char kh[700];
 	int rc;
 
 	memset(ans, 0, sizeof(*ans));
 	ans->served = -1;
 	memset(&sr, 0, sizeof(sr));
-	rc = write_known_hosts(cfg, job, kh, sizeof(kh), err);
-	if (rc == 0)
-		rc = run_ssh(cfg, job, kh, verb, input, input_len, &sr, err);
+	rc = run_ssh(cfg, job, verb, input, input_len, &sr, err);
 	if (rc == 0 && sr.timed_out) {
 		snprintf(ans->state, sizeof(ans->state), "unreachable");
 		snprintf(ans->error, sizeof(ans->error), "timed out after "

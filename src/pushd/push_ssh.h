@@ -14,6 +14,7 @@
 #include "err.h"
 #include "push.h"
 #include "store.h"
+#include "subproc.h"
 
 /* The agent's answer, or why there is none. */
 struct push_ssh_answer {
@@ -34,5 +35,29 @@ int push_ssh(const struct push_cfg *cfg, const struct push_job *job,
 	     struct push_ssh_answer *ans, struct hk_err *err);
 
 void push_ssh_answer_free(struct push_ssh_answer *ans);
+
+/* ssh's argument vector and environment, with the buffers they point
+ * into. */
+#define PUSH_SSH_ARGV_MAX	48
+struct push_ssh_argv {
+	char *argv[PUSH_SSH_ARGV_MAX];
+	char *envp[3];
+	char kh[700], o_kh[800], o_alias[64], o_id[600], o_ctl[600];
+	char port[16], home[600];
+};
+
+/* Starts ssh to job's guest (pinned key, the control master as pushes
+ * use it) running the remote command words (NULL-terminated: a verb and
+ * its operands, each already validated), left running on pipes for the
+ * caller (subproc.h). */
+int push_ssh_spawn(const struct push_cfg *cfg, const struct push_job *job,
+		   const char *const *words, struct subproc_child *child,
+		   struct hk_err *err);
+
+/* What ssh's failure (exit 255, its stderr e) means for the guest:
+ * state "failed" for a host key that does not match, else
+ * "unreachable", and the error to show. */
+void push_ssh_judge_failure(const char *e, char *state, size_t statelen,
+			    char *error, size_t errorlen);
 
 #endif

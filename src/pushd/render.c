@@ -13,8 +13,8 @@
 
 #include "render.h"
 
-enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_PASSWD,
-       F_TRASH };
+enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_TRANSPORT,
+       F_PASSWD, F_TRASH };
 
 struct render_ctx {
 	struct render_out *out;
@@ -51,7 +51,9 @@ rdomain_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return domain_line(ctx, row, err, F_RDOMAINS);
 }
 
-/* Row: local_part, domain, password_hash, quota_bytes */
+/* Row: local_part, domain, password_hash, quota_bytes, serves (1: in
+ * virtual_mailbox_maps), logins (0: Dovecot refuses them, the mailbox
+ * is only there for dsync during a move) */
 static int
 mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
@@ -59,10 +61,11 @@ mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	const char *lp = row->vals[0], *dom = row->vals[1];
 	long long quota = strtoll(row->vals[3], NULL, 10);
 	struct strbuf *pw = &rc->out->files[F_PASSWD];
-	int bad;
+	int bad = 0;
 
-	bad = strbuf_printf(&rc->out->files[F_VMAILBOX], "%s@%s %s/%s/\n", lp,
-			    dom, dom, lp) < 0;
+	if (strcmp(row->vals[4], "1") == 0)
+		bad |= strbuf_printf(&rc->out->files[F_VMAILBOX],
+				     "%s@%s %s/%s/\n", lp, dom, dom, lp) < 0;
 	bad |= strbuf_printf(pw, "%s@%s:%s:%d:%d::%s/%s/%s::", lp, dom,
 			     row->vals[2], rc->opts->vmail_uid,
 			     rc->opts->vmail_gid, rc->opts->mail_root, dom,
@@ -70,6 +73,9 @@ mailbox_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	if (quota > 0)
 		bad |= strbuf_printf(pw, "userdb_quota_rule=*:storage=%lldB",
 				     quota) < 0;
+	if (strcmp(row->vals[5], "1") != 0)
+		bad |= strbuf_printf(pw, "%snologin=y reason=%s", quota > 0 ?
+				     " " : "", RENDER_NOLOGIN_REASON) < 0;
 	bad |= strbuf_puts(pw, "\n") < 0;
 	return bad ? overflow(err) : 0;
 }
@@ -98,6 +104,18 @@ recipient_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+/* Row: domain, nexthop */
+static int
+transport_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+
+	if (strbuf_printf(&rc->out->files[F_TRANSPORT], "%s %s\n",
+			  row->vals[0], row->vals[1]) < 0)
+		return overflow(err);
+	return 0;
+}
+
 /* Row: the line ("trash ID ADDRESS" or "restore ID ADDRESS") */
 static int
 trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
@@ -114,52 +132,91 @@ trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	"CASE WHEN " lp " = '' THEN '@' || " dom " ELSE " lp " || '@' || " \
 	dom " END"
 
-/* The live domains whose column col (guest_id or backup_guest_id) is $1, and
- * the alias domains that point at them. */
-#define LIVE_DOMAINS(col) \
-	"SELECT name FROM domain WHERE " col " = $1 AND active = 1 UNION " \
-	"SELECT x.name FROM alias_domain x JOIN domain d ON d.id = " \
-	"x.target_domain_id WHERE d." col " = $1 AND d.active = 1 AND " \
+/*
+ * What guest $1 is to domain d, with mv its live move (if any; see
+ * sql/sqlite/013_domain_move.sql for the steps): it serves d's mail
+ * (virtual_* maps), it relays d's mail (relay_* maps: a backup MX, or the
+ * source of a move from the cut-over on), it takes d's logins, or it
+ * holds d's mailboxes for dsync with logins refused.
+ */
+#define MV	" LEFT JOIN domain_move mv ON mv.domain_id = d.id AND " \
+	"mv.live = 1 "
+#define MV_FROM	"COALESCE(mv.from_guest_id, 0) = $1"
+#define MV_TO	"COALESCE(mv.to_guest_id, 0) = $1"
+#define LOGINS	"(d.guest_id = $1 AND NOT (" MV_FROM " AND mv.step >= 2))"
+#define SERVES	"(" LOGINS " OR (" MV_TO " AND mv.step IN (1, 2)))"
+#define RELAYS	"(d.backup_guest_id = $1 OR (" MV_FROM " AND " \
+	"mv.step IN (2, 3)))"
+#define HOLDS	"((" MV_TO " AND mv.step <= 2) OR (" MV_FROM " AND " \
+	"mv.step IN (2, 3)))"
+
+/* The live domains that are `pred` to $1, and the alias domains that
+ * point at them. */
+#define LIVE_DOMAINS(pred) \
+	"SELECT d.name FROM domain d" MV "WHERE " pred " AND d.active = 1 " \
+	"UNION SELECT x.name FROM alias_domain x JOIN domain d ON d.id = " \
+	"x.target_domain_id" MV "WHERE " pred " AND d.active = 1 AND " \
 	"x.active = 1"
 
-/* Every (key, value) of virtual_alias_maps for domains whose col is $1:
- * the aliases, and for each alias domain one entry per mailbox and alias
- * of its target (a bare "@alias @target" would make Postfix accept any
- * address of the alias domain), "@alias @target" only for a catch-all. */
-#define ALIAS_PAIRS(col) \
+/* Every (key, value) of virtual_alias_maps for domains that are `pred` to
+ * $1: the aliases, and for each alias domain one entry per mailbox and
+ * alias of its target (a bare "@alias @target" would make Postfix accept
+ * any address of the alias domain), "@alias @target" only for a
+ * catch-all. */
+#define ALIAS_PAIRS(pred) \
 	"SELECT " ADDR("a.local_part", "d.name") " AS k, a.destinations AS v " \
-	"FROM alias a JOIN domain d ON d.id = a.domain_id WHERE d." col \
-	" = $1 AND d.active = 1 AND a.active = 1 UNION ALL " \
+	"FROM alias a JOIN domain d ON d.id = a.domain_id" MV "WHERE " pred \
+	" AND d.active = 1 AND a.active = 1 UNION ALL " \
 	"SELECT m.local_part || '@' || x.name, m.local_part || '@' || d.name " \
 	"FROM alias_domain x JOIN domain d ON d.id = x.target_domain_id " \
-	"JOIN mailbox m ON m.domain_id = d.id WHERE d." col " = $1 AND " \
+	"JOIN mailbox m ON m.domain_id = d.id" MV "WHERE " pred " AND " \
 	"d.active = 1 AND x.active = 1 AND m.active = 1 UNION ALL " \
 	"SELECT " ADDR("a.local_part", "x.name") ", " \
 	ADDR("a.local_part", "d.name") " FROM alias_domain x JOIN domain d " \
-	"ON d.id = x.target_domain_id JOIN alias a ON a.domain_id = d.id " \
-	"WHERE d." col " = $1 AND d.active = 1 AND x.active = 1 AND " \
-	"a.active = 1"
+	"ON d.id = x.target_domain_id JOIN alias a ON a.domain_id = d.id" MV \
+	"WHERE " pred " AND d.active = 1 AND x.active = 1 AND a.active = 1"
+
+/* A moved domain's (and its alias domains') mail, relayed by the source
+ * to the target's address, port 25. */
+#define TRANSPORTS \
+	"SELECT n, 'relay:[' || g.ssh_host || ']:25' AS v FROM (SELECT d.name AS " \
+	"n, mv.to_guest_id AS t FROM domain d JOIN domain_move mv ON " \
+	"mv.domain_id = d.id AND mv.live = 1 WHERE mv.from_guest_id = $1 AND " \
+	"mv.step IN (2, 3) AND d.active = 1 UNION SELECT x.name, " \
+	"mv.to_guest_id FROM alias_domain x JOIN domain d ON d.id = " \
+	"x.target_domain_id JOIN domain_move mv ON mv.domain_id = d.id AND " \
+	"mv.live = 1 WHERE mv.from_guest_id = $1 AND mv.step IN (2, 3) AND " \
+	"d.active = 1 AND x.active = 1) r JOIN guest g ON g.id = r.t"
+
+/* The mailboxes in passwd: those that take logins here, and while a move
+ * is live every mailbox of its domain (inactive ones too: their mail
+ * moves) on both guests, logins refused where they do not serve. */
+#define PASSWD_ROWS \
+	"SELECT m.local_part, d.name, m.password_hash, m.quota_bytes, " \
+	"CASE WHEN m.active = 1 AND " SERVES " THEN 1 ELSE 0 END, " \
+	"CASE WHEN m.active = 1 AND " LOGINS " THEN 1 ELSE 0 END FROM " \
+	"mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE " \
+	"d.active = 1 AND ((m.active = 1 AND " SERVES ") OR (mv.id IS NOT " \
+	"NULL AND (" LOGINS " OR " HOLDS "))) ORDER BY d.name, m.local_part"
 
 static const struct {
 	const char *sql;
 	db_row_fn fn;
 } queries[] = {
-	{ "SELECT name FROM (" LIVE_DOMAINS("guest_id") ") t ORDER BY name",
+	{ "SELECT name FROM (" LIVE_DOMAINS(SERVES) ") t ORDER BY name",
 	  vdomain_row },
-	{ "SELECT m.local_part, d.name, m.password_hash, m.quota_bytes FROM "
-	  "mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.guest_id = $1"
-	  " AND d.active = 1 AND m.active = 1 ORDER BY d.name, m.local_part",
-	  mailbox_row },
-	{ "SELECT k, v FROM (" ALIAS_PAIRS("guest_id") ") t ORDER BY k",
+	{ PASSWD_ROWS, mailbox_row },
+	{ "SELECT k, v FROM (" ALIAS_PAIRS(SERVES) ") t ORDER BY k",
 	  alias_row },
-	{ "SELECT name FROM (" LIVE_DOMAINS("backup_guest_id") ") t ORDER BY "
-	  "name", rdomain_row },
-	/* Recipients a backup MX accepts: mailboxes, and every alias key. */
+	{ "SELECT name FROM (" LIVE_DOMAINS(RELAYS) ") t ORDER BY name",
+	  rdomain_row },
+	/* Recipients a relay accepts: mailboxes, and every alias key. */
 	{ "SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr "
-	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE "
-	  "d.backup_guest_id = $1 AND d.active = 1 AND m.active = 1 UNION "
-	  "SELECT k FROM (" ALIAS_PAIRS("backup_guest_id") ") p) r ORDER BY "
-	  "addr", recipient_row },
+	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE "
+	  RELAYS " AND d.active = 1 AND m.active = 1 UNION "
+	  "SELECT k FROM (" ALIAS_PAIRS(RELAYS) ") p) r ORDER BY addr",
+	  recipient_row },
+	{ "SELECT n, v FROM (" TRANSPORTS ") t ORDER BY n", transport_row },
 	/* The trash in the order of what happened (store_trash.c). */
 	{ "SELECT CASE WHEN restores IS NULL THEN 'trash ' || CAST(id AS TEXT)"
 	  " ELSE 'restore ' || CAST(restores AS TEXT) END || ' ' || local_part"

@@ -3,7 +3,11 @@
  * render.h - the complete map set of one guest, rendered from one
  * consistent read of the database: Postfix's virtual_* (and, for domains
  * the guest is backup MX of, relay_*) tables and Dovecot's passwd-file,
- * and the trash file: what the agent does with deleted mailboxes' mail.
+ * the trash file: what the agent does with deleted mailboxes' mail, and
+ * for a domain being moved (store_move.c) what each of its two guests
+ * serves at the move's step: the target holds its mailboxes with logins
+ * refused while dsync copies them, and the source relays its mail
+ * (relay_* and transport) from the cut-over until the move finishes.
  * Lines are sorted so that equal state gives byte-equal files (and equal
  * checksums), whatever order rows were written in.
  */
@@ -16,6 +20,9 @@
 #include "db.h"
 #include "err.h"
 #include "strbuf.h"
+
+/* Dovecot's answer to a login refused because the mailbox is moving. */
+#define RENDER_NOLOGIN_REASON	"mailbox-moving"
 
 struct render_opts {
 	int vmail_uid, vmail_gid;

@@ -23,6 +23,8 @@
 
 #define DOMAINS	"pc1.example OK\npc2.example OK\n"
 #define ALIASES	"info@pc1.example matsui@pc1.example,k@pc2.example\n"
+#define TRANSPORT	"pc3.example relay:[10.77.0.12]:25\n" \
+	"pc4.example relay:[2001:db8::1]:25\n"
 #define PASSWD	"matsui@pc1.example:{SHA512-CRYPT}$6$s$h:5000:5000::" \
 		"/var/vmail/pc1.example/matsui::userdb_quota_rule=*:storage=1G\n" \
 		"matsui@pc2.example:{SHA512-CRYPT}$6$t$i:5000:5000::" \
@@ -148,10 +150,11 @@ test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(bundle_names[0], "virtual_mailbox_domains");
-	assert_string_equal(bundle_names[5], "passwd");
-	assert_string_equal(bundle_names[6], "trash");
-	assert_null(bundle_names[7]);
-	for (int i = 0; i < 5; i++)
+	assert_string_equal(bundle_names[5], "transport");
+	assert_string_equal(bundle_names[6], "passwd");
+	assert_string_equal(bundle_names[7], "trash");
+	assert_null(bundle_names[8]);
+	for (int i = 0; i < 6; i++)
 		assert_true(bundle_is_postfix_map(bundle_names[i]));
 	assert_false(bundle_is_postfix_map("passwd"));
 	assert_false(bundle_is_postfix_map("trash"));
@@ -613,7 +616,7 @@ test_write_refuses(void **state)
 		"a@pc1.example b@pc2.example\nroot@pc1.example e@evil.example",
 		59, "" };
 	struct bundle_file nodata = { "passwd", NULL, 5, "" };
-	struct bundle_file seven[7];
+	struct bundle_file seven[8];
 
 	(void)state;
 	expect_write_refused(0, &good, 1, 0, HK_EINVAL, "generation");
@@ -625,9 +628,9 @@ test_write_refuses(void **state)
 	expect_write_refused(1, &nl, 1, 0, HK_EINVAL, "newline");
 	expect_write_refused(1, &inject, 1, 0, HK_EINVAL, "newline");
 	expect_write_refused(1, &nodata, 1, 0, HK_EINVAL, "no data");
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		seven[i] = good;
-	expect_write_refused(1, seven, 7, 0, HK_EINVAL, NULL);
+	expect_write_refused(1, seven, 8, 0, HK_EINVAL, NULL);
 	expect_write_refused(1, &good, 1, 100, HK_ETOOBIG, "exceed");
 }
 
@@ -635,30 +638,32 @@ test_write_refuses(void **state)
 static void
 test_write_then_parse(void **state)
 {
-	struct bundle_file all[6];
+	struct bundle_file all[7];
 	struct strbuf sb;
 	struct bundle b;
 	struct hk_err err;
 	char whole[65];
 
 	(void)state;
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		all[i].name = bundle_names[i];
 		all[i].data = "";
 		all[i].len = 0;
 	}
 	all[2].data = ALIASES;
 	all[2].len = strlen(ALIASES);
-	all[5].data = PASSWD;
-	all[5].len = strlen(PASSWD);
+	all[5].data = TRANSPORT;
+	all[5].len = strlen(TRANSPORT);
+	all[6].data = PASSWD;
+	all[6].len = strlen(PASSWD);
 	strbuf_init(&sb, 0);
 	strbuf_puts(&sb, "prefix");
-	assert_int_equal(bundle_write(&sb, UINT64_MAX, all, 6, whole, &err), 0);
+	assert_int_equal(bundle_write(&sb, UINT64_MAX, all, 7, whole, &err), 0);
 	assert_int_equal(bundle_parse(sb.data + 6, sb.len - 6, &b, &err), 0);
 	assert_true(b.generation == UINT64_MAX);
-	assert_int_equal(b.nfiles, 6);
+	assert_int_equal(b.nfiles, 7);
 	assert_string_equal(b.sha256, whole);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		assert_string_equal(b.files[i].name, bundle_names[i]);
 		assert_string_equal(b.files[i].sha256, all[i].sha256);
 		assert_int_equal(b.files[i].len, all[i].len);

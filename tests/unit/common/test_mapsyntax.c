@@ -302,7 +302,32 @@ struct line_case {
 #define PWOK "matsui@pc1.example:{SHA512-CRYPT}$6$s4lt$h/A.sh=:5000:5000::" \
 	"/var/vmail/pc1.example/matsui::"
 
+#define TR "transport"
+
 static const struct line_case line_cases[] = {
+	GOOD(TR, "pc1.example relay:[10.77.0.12]:25"),
+	GOOD(TR, "pc1.example relay:[g2.example]:25"),
+	GOOD(TR, "pc1.example relay:[g2]:2525"),
+	GOOD(TR, "pc1.example relay:[2001:db8::1]:25"),
+	GOOD(TR, "pc1.example relay:[::ffff:10.0.0.1]:65535"),
+	BAD(TR, "pc1.example relay:[10.77.0.12]:0"),
+	BAD(TR, "pc1.example relay:[10.77.0.12]:65536"),
+	BAD(TR, "pc1.example relay:[10.77.0.12]:025"),
+	BAD(TR, "pc1.example relay:[10.77.0.12]"),
+	BAD(TR, "pc1.example relay:10.77.0.12:25"),
+	BAD(TR, "pc1.example smtp:[10.77.0.12]:25"),
+	BAD(TR, "pc1.example relay:[]:25"),
+	BAD(TR, "pc1.example relay:[-g2]:25"),
+	BAD(TR, "pc1.example relay:[G2.example]:25"),
+	BAD(TR, "pc1.example relay:[g2 x]:25"),
+	BAD(TR, "pc1.example relay:[2001:DB8::1]:25"),
+	BAD(TR, "pc1.example relay:[1:2]x:25"),
+	BAD(TR, "pc1.example relay:[g2]:25 x"),
+	BAD(TR, "pc1.example  relay:[g2]:25"),
+	BAD(TR, "@pc1.example relay:[g2]:25"),
+	BAD(TR, "matsui@pc1.example relay:[g2]:25"),
+	BAD(TR, "pc1.example"),
+	BADN(TR, "pc1.example relay:[g2\0]:25"),
 	GOOD("trash", "trash 1 matsui@pc1.example"),
 	GOOD("trash", "restore 9223372036854775807 matsui@pc1.example"),
 	BAD("trash", "trash 0 matsui@pc1.example"),

@@ -81,8 +81,8 @@ trash_file(struct fixture *f, char *buf, size_t size)
 
 	if (render_guest(f->db, 1, &opts, &out, &err) != 0)
 		fail_msg("render: %s", err.message);
-	assert_string_equal(bundle_names[6], "trash");
-	snprintf(buf, size, "%s", strbuf_str(&out.files[6]));
+	assert_string_equal(bundle_names[7], "trash");
+	snprintf(buf, size, "%s", strbuf_str(&out.files[7]));
 	render_out_free(&out);
 	return buf;
 }
@@ -297,9 +297,9 @@ test_bundle_carries_it(void **state)
 	assert_int_equal(render_bundle(&out, &wire, sha, &err), 0);
 	if (bundle_parse(wire.data, wire.len, &b, &err) != 0)
 		fail_msg("own bundle refused: %s", err.message);
-	assert_int_equal(b.nfiles, 7);
-	assert_string_equal(b.files[6].name, "trash");
-	assert_memory_equal(b.files[6].data, "trash ", 6);
+	assert_int_equal(b.nfiles, 8);
+	assert_string_equal(b.files[7].name, "trash");
+	assert_memory_equal(b.files[7].data, "trash ", 6);
 	strbuf_free(&wire);
 	render_out_free(&out);
 }

@@ -70,7 +70,7 @@ test_primary(void **state)
 		"matsui@alias.example matsui@pc1.example\n");
 	assert_string_equal(strbuf_str(&out.files[3]), "");
 	assert_string_equal(strbuf_str(&out.files[4]), "");
-	assert_string_equal(strbuf_str(&out.files[5]),
+	assert_string_equal(strbuf_str(&out.files[6]),
 		"alice@pc1.example:{SHA512-CRYPT}$6$s$h2:5000:5000::"
 		"/var/mail/vhosts/pc1.example/alice::\n"
 		"matsui@pc1.example:{SHA512-CRYPT}$6$s$h1:5000:5000::"
@@ -96,7 +96,7 @@ test_backup_mx_gets_no_passwords(void **state)
 		"alice@alias.example OK\nalice@pc1.example OK\n"
 		"info@alias.example OK\ninfo@pc1.example OK\n"
 		"matsui@alias.example OK\nmatsui@pc1.example OK\n");
-	assert_null(strstr(strbuf_str(&out.files[5]), "pc1.example"));
+	assert_null(strstr(strbuf_str(&out.files[6]), "pc1.example"));
 	render_out_free(&out);
 }
 
