@@ -75,6 +75,8 @@ static const struct setting settings[] = {
 	I("mail", "vmail_gid", vmail_gid, 1, 2147483647),
 	S("mail", "mail_root", mail_root),
 	I("guest", "purge_after", purge_after, 1, 3650),
+	I("move", "relay_days", move_relay_days, 0, 3650),
+	I("move", "parallel", move_parallel, 1, 16),
 	I("password", "min_length", pw_min, 1, 1024),
 	/* libxcrypt hashes at most CRYPT_MAX_PASSPHRASE_SIZE (512) - 1 */
 	I("password", "max_length", pw_max, 8, 511),
@@ -126,6 +128,8 @@ conf_defaults(struct hk_config *c)
 	c->vmail_gid = 5000;
 	snprintf(c->mail_root, sizeof(c->mail_root), "/var/mail/vhosts");
 	c->purge_after = 30;
+	c->move_relay_days = 7;
+	c->move_parallel = 2;
 	c->pw_min = 10;
 	c->pw_max = 256;
 	c->session_idle = 1800;

@@ -43,6 +43,8 @@ struct hk_config {
 	int vmail_gid;			/* [mail] vmail_gid */
 	char mail_root[CONF_STR];	/* [mail] mail_root */
 	int purge_after;		/* [guest] purge_after (days) */
+	int move_relay_days;		/* [move] relay_days */
+	int move_parallel;		/* [move] parallel: dsyncs at once */
 	int pw_min;			/* [password] min_length */
 	int pw_max;			/* [password] max_length */
 	int session_idle;		/* [session] idle_timeout (seconds) */
