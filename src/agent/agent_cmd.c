@@ -16,6 +16,10 @@
 	"or \"dsync-server\", \"dsync-backup\" or \"dsync-catchup\" and " \
 	"an address, may be run over SSH"
 
+/* doveadm appends this word to the local command it runs (dsync-relay),
+ * for a remote doveadm to know its job. */
+#define DOVEADM_TAIL "dsync-server"
+
 static const struct verb_def {
 	const char *name;
 	enum agent_verb verb;
@@ -78,6 +82,9 @@ check_operand(const struct verb_def *v, const char *operand, int ssh,
 {
 	size_t n;
 
+	if (v->verb == AGENT_VERB_DSYNC_RELAY && operand != NULL &&
+	    strcmp(operand, DOVEADM_TAIL) == 0)
+		return 0;
 	if (!v->address)
 		return operand == NULL ? 0 : refuse(ssh, err);
 	if (operand == NULL)

@@ -10,7 +10,8 @@
  * "dsync-relay" are refused there: the first is the guest bootstrap's, the
  * second is run by doveadm itself, on the agent's own path.  Without sshd
  * the operands are the verb and, for the dsync verbs but dsync-relay, the
- * address.  Nothing is run here: a command is refused before anything is.
+ * address; dsync-relay takes the word "dsync-server", which doveadm
+ * appends to the command it runs.  Nothing is run here: a command is refused before anything is.
  */
 #ifndef HK_AGENT_CMD_H
 #define HK_AGENT_CMD_H

@@ -94,6 +94,7 @@ test_ssh_refused(void **state)
 {
 	static const char *const refused[] = {
 		"init", "dsync-relay", "dsync-relay x@pc1.example",
+		"dsync-relay dsync-server",
 		"cat /etc/shadow", "report -m /", "status ", "apply x",
 		"Status", " status", "dsync-servers x@pc1.example",
 		"dsync-server\tx@pc1.example", "", NULL
@@ -175,8 +176,15 @@ test_operands(void **state)
 			 -HK_EINVAL);
 	assert_int_equal(argv_verb(2, (char *[]){ "status", "x" }, &cmd,
 				   &err), -HK_EINVAL);
+	/* doveadm runs "AGENT dsync-relay dsync-server" */
+	assert_int_equal(argv_verb(2, (char *[]){ "dsync-relay",
+				   "dsync-server" }, &cmd, &err),
+			 AGENT_VERB_DSYNC_RELAY);
 	assert_int_equal(argv_verb(2, (char *[]){ "dsync-relay",
 				   "x@pc1.example" }, &cmd, &err), -HK_EINVAL);
+	assert_int_equal(argv_verb(3, (char *[]){ "dsync-relay",
+				   "dsync-server", "x" }, &cmd, &err),
+			 -HK_EINVAL);
 	assert_int_equal(argv_verb(2, (char *[]){ "dsync-server",
 				   "X@pc1.example" }, &cmd, &err), -HK_EINVAL);
 	assert_string_equal(err.field, "address");
