@@ -16,7 +16,7 @@
  *
  * doveadm runs its last arguments as the local command that talks to the
  * dsync server: that is the agent again (AGENT, its absolute path), as
- * dsync-relay, which copies between its stdin/stdout (doveadm's pipes) and
+ * dsync-relay (doveadm appends the word dsync-server), which copies between its stdin/stdout (doveadm's pipes) and
  * fds 3 and 4, the channel, inherited through doveadm.  doveadm runs with
  * the environment PATH alone, no shell; whether the user exists is
  * Dovecot's userdb's business (doveadm -u refuses an unknown one).
