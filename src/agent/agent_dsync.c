@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "agent_dsync.h"
+#include "agent_mta.h"
 #include "agent_usage.h"
 #include "fdio.h"
 #include "log.h"
@@ -178,27 +180,12 @@ tail_add(struct tail *t, const char *s, size_t n)
 	t->len += n;
 }
 
-/* Its last SAYS_MAX bytes on one printable line ("|" between lines). */
+/* Its last bytes on one printable line (agent_mta_tail). */
 static void
 tail_says(const struct tail *t, char *out, size_t size)
 {
-	size_t len = t->len, i = 0, o = 0;
-
-	while (len > 0 && (t->buf[len - 1] == '\n' || t->buf[len - 1] == '\r'))
-		len--;
-	if (len > size - 1) {
-		i = len - (size - 4);
-		memcpy(out, "...", 3);
-		o = 3;
-	}
-	for (; i < len; i++) {
-		unsigned char ch = (unsigned char)t->buf[i];
-
-		out[o++] = ch == '\n' ? '|' : (ch < 0x20 || ch >= 0x7f) ? '?' :
-		    (char)ch;
-	}
-	out[o] = '\0';
-	if (o == 0)
+	agent_mta_tail(t->buf, t->len, out, size);
+	if (out[0] == '\0')
 		snprintf(out, size, "no output");
 }
 

@@ -51,20 +51,9 @@ trap cleanup EXIT
 export HK_PUSHD_CONF="timeout = 20
 stagger_ms = 0"
 
-# ssh_argv GUEST COMMAND: the argv pushd runs for one agent session.
-ssh_argv() {
-	local id
-	id=$(sql "SELECT id FROM guest WHERE name = '$1'")
-	argv=(ssh -F none -T -o BatchMode=yes -o StrictHostKeyChecking=yes
-		-o UserKnownHostsFile="$HK_STATE/pushd/known_hosts/$id"
-		-o GlobalKnownHostsFile=/dev/null
-		-o HostKeyAlias="hakomail-guest-$id" -o IdentitiesOnly=yes
-		-o IdentityFile="$HK_STATE/ssh/id_ed25519" -o LogLevel=ERROR
-		-l root -- "$(guest_ip "$1")" "$2")
-}
 agent_of() {	# agent_of GUEST COMMAND: one session alone, stdin empty
 	local argv
-	ssh_argv "$1" "$2"
+	agent_ssh_argv "$1" "$2"
 	"${argv[@]}" </dev/null
 }
 
@@ -73,9 +62,9 @@ agent_of() {	# agent_of GUEST COMMAND: one session alone, stdin empty
 # the two exit statuses in $tmp/rc.
 copy() {
 	local argv a b
-	ssh_argv da "$1 $2"
+	agent_ssh_argv da "$1 $2"
 	a=("${argv[@]}")
-	ssh_argv db "dsync-server $2"
+	agent_ssh_argv db "dsync-server $2"
 	b=("${argv[@]}")
 	"$relay" "$tmp/a.err" "$tmp/b.err" ${#a[@]} "${a[@]}" "${b[@]}" >"$tmp/rc"
 	tail -n1 "$tmp/a.err" >"$tmp/a"

@@ -149,32 +149,48 @@ pump(struct dir d[2])
 		assert_int_equal(d[i].got, d[i].size);
 }
 
-/* doveadm's pipes and a channel of two pipes; 5 MB and 3 MB each way. */
+/* The test's ends when the relay runs on four pipes: to_relay feeds its
+ * stdin (doveadm's output), from_channel gets what it writes on fd 4,
+ * to_channel feeds fd 3, from_relay gets its stdout (doveadm's input). */
+struct rig {
+	int to_relay, from_channel, to_channel, from_relay;
+	pid_t pid;
+};
+
 static void
-test_pipes_both_ways(void **state)
+start_rig(struct rig *r)
 {
 	int din[2], dout[2], cin[2], cout[2];	/* [0] read, [1] write */
-	struct dir d[2];
-	pid_t pid;
 
-	(void)state;
-	assert_int_equal(pipe(din), 0);	/* relay's stdin, from doveadm */
-	assert_int_equal(pipe(dout), 0);	/* relay's stdout, to doveadm */
-	assert_int_equal(pipe(cin), 0);	/* fd 3: from the far side */
-	assert_int_equal(pipe(cout), 0);	/* fd 4: to the far side */
-	pid = start_relay(din[0], cout[1], cin[0], dout[1],
-			  (int[]){ din[1], dout[0], cin[1], cout[0] }, 4);
+	assert_int_equal(pipe(din), 0);
+	assert_int_equal(pipe(dout), 0);
+	assert_int_equal(pipe(cin), 0);
+	assert_int_equal(pipe(cout), 0);
+	r->pid = start_relay(din[0], cout[1], cin[0], dout[1],
+			     (int[]){ din[1], dout[0], cin[1], cout[0] }, 4);
 	close(din[0]);
 	close(cout[1]);
 	close(cin[0]);
 	close(dout[1]);
+	*r = (struct rig){ din[1], cout[0], cin[1], dout[0], r->pid };
+}
+
+/* doveadm's pipes and a channel of two pipes; 5 MB and 3 MB each way. */
+static void
+test_pipes_both_ways(void **state)
+{
+	struct dir d[2];
+	struct rig r;
+
+	(void)state;
+	start_rig(&r);
 	/* doveadm -> far side, and far side -> doveadm */
-	d[0] = (struct dir){ din[1], cout[0], 5u << 20, 0, 0, 1, 0 };
-	d[1] = (struct dir){ cin[1], dout[0], 3u << 20, 0, 0, 2, 0 };
+	d[0] = (struct dir){ r.to_relay, r.from_channel, 5u << 20, 0, 0, 1, 0 };
+	d[1] = (struct dir){ r.to_channel, r.from_relay, 3u << 20, 0, 0, 2, 0 };
 	pump(d);
-	close(cout[0]);
-	close(dout[0]);
-	assert_int_equal(relay_status(pid), 0);
+	close(r.from_channel);
+	close(r.from_relay);
+	assert_int_equal(relay_status(r.pid), 0);
 }
 
 /* The channel as one socket both ways: the end of doveadm's output must
@@ -213,63 +229,43 @@ test_socket_channel(void **state)
 static void
 test_eof_each_way(void **state)
 {
-	int din[2], dout[2], cin[2], cout[2];
 	char buf[16];
-	pid_t pid;
+	struct rig r;
 
 	(void)state;
-	assert_int_equal(pipe(din), 0);
-	assert_int_equal(pipe(dout), 0);
-	assert_int_equal(pipe(cin), 0);
-	assert_int_equal(pipe(cout), 0);
-	pid = start_relay(din[0], cout[1], cin[0], dout[1],
-			  (int[]){ din[1], dout[0], cin[1], cout[0] }, 4);
-	close(din[0]);
-	close(cout[1]);
-	close(cin[0]);
-	close(dout[1]);
-	assert_int_equal(write(din[1], "hello", 5), 5);
-	assert_int_equal(read(cout[0], buf, sizeof(buf)), 5);
+	start_rig(&r);
+	assert_int_equal(write(r.to_relay, "hello", 5), 5);
+	assert_int_equal(read(r.from_channel, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "hello", 5);
-	close(din[1]);
-	assert_int_equal(read(cout[0], buf, sizeof(buf)), 0);
+	close(r.to_relay);
+	assert_int_equal(read(r.from_channel, buf, sizeof(buf)), 0);
 	/* the other way still flows */
-	assert_int_equal(write(cin[1], "world", 5), 5);
-	assert_int_equal(read(dout[0], buf, sizeof(buf)), 5);
+	assert_int_equal(write(r.to_channel, "world", 5), 5);
+	assert_int_equal(read(r.from_relay, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "world", 5);
-	close(cin[1]);
-	assert_int_equal(read(dout[0], buf, sizeof(buf)), 0);
-	assert_int_equal(relay_status(pid), 0);
-	close(cout[0]);
-	close(dout[0]);
+	close(r.to_channel);
+	assert_int_equal(read(r.from_relay, buf, sizeof(buf)), 0);
+	assert_int_equal(relay_status(r.pid), 0);
+	close(r.from_channel);
+	close(r.from_relay);
 }
 
 /* A reader gone is an I/O error, a non-zero exit, not a SIGPIPE death. */
 static void
 test_reader_gone(void **state)
 {
-	int din[2], dout[2], cin[2], cout[2];
 	static char buf[1 << 20];
-	pid_t pid;
+	struct rig r;
 
 	(void)state;
-	assert_int_equal(pipe(din), 0);
-	assert_int_equal(pipe(dout), 0);
-	assert_int_equal(pipe(cin), 0);
-	assert_int_equal(pipe(cout), 0);
-	pid = start_relay(din[0], cout[1], cin[0], dout[1],
-			  (int[]){ din[1], dout[0], cin[1], cout[0] }, 4);
-	close(din[0]);
-	close(cout[1]);
-	close(cin[0]);
-	close(dout[1]);
-	close(cout[0]);		/* the far side went away */
+	start_rig(&r);
+	close(r.from_channel);		/* the far side went away */
 	signal(SIGPIPE, SIG_IGN);
-	(void)write(din[1], buf, sizeof(buf));	/* as much as fits */
-	close(din[1]);
-	assert_int_equal(relay_status(pid), 3);
-	close(cin[1]);
-	close(dout[0]);
+	(void)write(r.to_relay, buf, sizeof(buf));	/* as much as fits */
+	close(r.to_relay);
+	assert_int_equal(relay_status(r.pid), 3);
+	close(r.to_channel);
+	close(r.from_relay);
 }
 
 int
