@@ -143,6 +143,9 @@ HK_LABEL=sqlite tests/integration/e2e.sh build
 step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
 HK_LABEL=sqlite tests/integration/report.sh build
 
+step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
+HK_LABEL=sqlite tests/integration/dsync.sh build
+
 step "integration: end to end on real guests (PostgreSQL)"
 on_pg hakomail_e2e tests/integration/e2e.sh build
 

@@ -13,8 +13,10 @@
  * Postfix's main.cf and Dovecot's passwd-file point at STATEDIR/current/...,
  * so publishing a generation is one rename() of a symlink.
  *
- * The modules form a tree: agent_main.c reads the command and answers
- * JSON; agent_apply.c does the file work (agent_apply.h); below it,
+ * The modules form a tree: agent_main.c reads the options and answers
+ * JSON, agent_cmd.c the verb and its address; agent_dsync.c runs the mail
+ * copy verbs (doveadm on the SSH channel, and its relay);
+ * agent_apply.c does the file work (agent_apply.h); below it,
  * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
  * programs and agent_trash.c moves deleted mailboxes' maildirs.
  * agent_report.c answers `report` (usage, disk, queue), reading the

@@ -4,7 +4,8 @@
  *
  *   hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] [-P SBINDIR]
  *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT]
- *                  init|apply|status|report
+ *                  init|apply|status|report|dsync-relay|
+ *                  dsync-server|dsync-backup|dsync-catchup ADDRESS
  *
  * MAILROOT (default /var/mail/vhosts) must be the panel's [mail]
  * mail_root: the deleted mailboxes' maildirs are moved below it, and
@@ -12,14 +13,19 @@
  *
  * Installed as the forced command of the panel's key in authorized_keys:
  *   command="/usr/sbin/hakomail-agent -s /var/lib/hakomail",restrict ssh-...
- * so under sshd the verb comes from SSH_ORIGINAL_COMMAND, which must be
- * exactly "apply", "status" or "report"; "init" is for the guest bootstrap
- * only.  apply reads the bundle from stdin.  The answer is one JSON object:
+ * so under sshd the verb comes from SSH_ORIGINAL_COMMAND (agent_cmd.h:
+ * "apply", "status", "report", or a dsync verb and an address); "init" is
+ * for the guest bootstrap only, "dsync-relay" for doveadm.  apply reads
+ * the bundle from stdin.  The answer is one JSON object:
  *   {"ok":true,"generation":7,"files":{"virtual_mailbox_domains":"<sha256>",...}}
  *   {"ok":true,"generation":7,"report":{...}}	(report: agent_report.h)
+ *   {"ok":true,"generation":7,"dsync":{"status":0,...}}  (agent_dsync.h)
  *   {"ok":false,"generation":6,"error":"what and where"}
- * where generation is the one serving (null when none).  Exit status: 0 ok,
- * 1 refused or failed, 2 usage error.
+ * where generation is the one serving (null when none), on stdout, but
+ * on stderr for the dsync verbs, whose stdout is the dsync channel (a
+ * refused command is answered on stdout all the same: nothing ran).
+ * dsync-relay answers nothing: it is a part of doveadm's stream.  Exit
+ * status: 0 ok, 1 refused or failed, 2 usage error.
  */
 #include "config.h"
 
@@ -34,6 +40,8 @@
 
 #include "agent.h"
 #include "agent_apply.h"
+#include "agent_cmd.h"
+#include "agent_dsync.h"
 #include "agent_report.h"
 #include "bundle.h"
 #include "fdio.h"
@@ -41,12 +49,7 @@
 #include "mapsyntax.h"
 #include "strbuf.h"
 
-#define USAGE "usage: hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] " \
-	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT] " \
-	"init|apply|status|report"
 #define GROUP_MAX	32
-
-enum verb { VERB_NONE, VERB_INIT, VERB_APPLY, VERB_STATUS, VERB_REPORT };
 
 /* An absolute, clean directory argument of sane length. */
 static int
@@ -127,7 +130,7 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 		return 0;
 	}
 	return hk_fail(err, HK_EINVAL, "", "unknown or incomplete option; "
-		       USAGE);
+		       AGENT_USAGE);
 }
 
 static void
@@ -148,40 +151,20 @@ conf_defaults(struct agent_conf *conf)
 	snprintf(conf->dovecot, sizeof(conf->dovecot), "%s", HK_DOVECOT_PATH);
 }
 
-/* The verb: SSH_ORIGINAL_COMMAND when set (apply, status or report), else
- * argv. */
+/* The options, then the verb and its address: SSH_ORIGINAL_COMMAND when
+ * set, else the operands (agent_cmd.h). */
 static int
-parse_args(int argc, char **argv, struct agent_conf *conf, enum verb *verb,
-	   struct hk_err *err)
+parse_args(int argc, char **argv, struct agent_conf *conf,
+	   struct agent_cmd *cmd, struct hk_err *err)
 {
-	const char *ssh = getenv("SSH_ORIGINAL_COMMAND");
-	const char *v;
 	int opt;
 
 	opterr = 0;
 	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
-	if (ssh != NULL && optind != argc)
-		return hk_fail(err, HK_EINVAL, "", "no operand allowed under "
-			       "an SSH forced command");
-	if (ssh == NULL && optind != argc - 1)
-		return hk_fail(err, HK_EINVAL, "", USAGE);
-	v = ssh != NULL ? ssh : argv[optind];
-	if (strcmp(v, "apply") == 0)
-		*verb = VERB_APPLY;
-	else if (strcmp(v, "status") == 0)
-		*verb = VERB_STATUS;
-	else if (strcmp(v, "report") == 0)
-		*verb = VERB_REPORT;
-	else if (strcmp(v, "init") == 0 && ssh == NULL)
-		*verb = VERB_INIT;
-	else if (ssh != NULL)
-		return hk_fail(err, HK_EFORBIDDEN, "", "refused: only \"apply\", "
-			       "\"status\" or \"report\" may be run over SSH");
-	else
-		return hk_fail(err, HK_EINVAL, "", USAGE);
-	return 0;
+	return agent_cmd_parse(getenv("SSH_ORIGINAL_COMMAND"), argc - optind,
+			       argv + optind, argv[0], cmd, err);
 }
 
 /* The whole of stdin, at most BUNDLE_MAX_SIZE bytes. */
@@ -219,22 +202,50 @@ apply(const struct agent_conf *conf, struct agent_state *st,
 	return rc;
 }
 
-/* report: *report gets the figures; st only the generation serving. */
+/* The answer's figures, when it has some: "report" or "dsync". */
+struct extra {
+	const char *name;
+	json_t *json;	/* the answer's reference, or NULL */
+	int dsync;	/* on stderr, and kept on failure (the status) */
+};
+
 static int
-run(enum verb verb, const struct agent_conf *conf, struct agent_state *st,
-    json_t **report, struct hk_err *err)
+dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
+      const char *self, struct agent_state *st, struct extra *x,
+      struct hk_err *err)
 {
-	switch (verb) {
-	case VERB_REPORT:
+	int rc = agent_dsync(conf, cmd, self, &x->json, err);
+
+	x->name = "dsync";
+	x->dsync = 1;
+	agent_apply_serving(conf, st);
+	return rc;
+}
+
+/* st: what serves (report: only the generation); x: report's or dsync's
+ * figures. */
+static int
+run(const struct agent_cmd *cmd, const char *self,
+    const struct agent_conf *conf, struct agent_state *st, struct extra *x,
+    struct hk_err *err)
+{
+	switch (cmd->verb) {
+	case AGENT_VERB_REPORT:
 		agent_apply_serving(conf, st);
-		return agent_report(conf, report, err);
-	case VERB_INIT:
+		x->name = "report";
+		return agent_report(conf, &x->json, err);
+	case AGENT_VERB_INIT:
 		return agent_apply_init(conf, st, err);
-	case VERB_APPLY:
+	case AGENT_VERB_APPLY:
 		return apply(conf, st, err);
-	case VERB_STATUS:
+	case AGENT_VERB_STATUS:
 		return agent_apply_status(conf, st, err);
-	case VERB_NONE:
+	case AGENT_VERB_DSYNC_SERVER:
+	case AGENT_VERB_DSYNC_BACKUP:
+	case AGENT_VERB_DSYNC_CATCHUP:
+		return dsync(conf, cmd, self, st, x, err);
+	case AGENT_VERB_DSYNC_RELAY:
+	case AGENT_VERB_NONE:
 		break;
 	}
 	return hk_fail(err, HK_EINTERNAL, "", "no verb");
@@ -265,9 +276,10 @@ files_json(const struct agent_state *st)
 	return files;
 }
 
-/* report (stolen) is the answer's figures; else the files served. */
+/* x->json (stolen) is the answer's figures, kept also on failure (dsync's
+ * status); else, when ok, the files served. */
 static json_t *
-answer_json(int ok, const struct agent_state *st, json_t *report,
+answer_json(int ok, const struct agent_state *st, const struct extra *x,
 	    const struct hk_err *err)
 {
 	json_t *o = json_object();
@@ -278,11 +290,11 @@ answer_json(int ok, const struct agent_state *st, json_t *report,
 	bad |= json_object_set_new(o, "generation", st->serving ?
 				   json_integer((json_int_t)st->generation) :
 				   json_null()) < 0;
-	if (ok && report != NULL) {
-		bad |= json_object_set_new(o, "report", report) < 0;
-	} else if (ok) {
+	if (x->json != NULL)
+		bad |= json_object_set_new(o, x->name, x->json) < 0;
+	else if (ok)
 		bad |= json_object_set_new(o, "files", files_json(st)) < 0;
-	} else {
+	if (!ok) {
 		printable(err->message[0] ? err->message : "failed", msg,
 			  sizeof(msg));
 		bad |= json_object_set_new(o, "error", json_string(msg)) < 0;
@@ -294,25 +306,39 @@ answer_json(int ok, const struct agent_state *st, json_t *report,
 	return o;
 }
 
-/* Prints the one answer (report: stolen, see answer_json); -1 if stdout
- * failed.  Load averages need no more than 4 digits. */
+/* Prints the one answer on fp (x->json: stolen, see answer_json); -1 if
+ * that failed.  Load averages need no more than 4 digits. */
 static int
-answer(int ok, const struct agent_state *st, json_t *report,
-       const struct hk_err *err)
+answer(FILE *fp, int ok, const struct agent_state *st,
+       const struct extra *x, const struct hk_err *err)
 {
-	json_t *o = answer_json(ok, st, report, err);
+	json_t *o = answer_json(ok, st, x, err);
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				    JSON_REAL_PRECISION(4)) : NULL;
 	int rc;
 
 	if (text != NULL)
-		rc = printf("%s\n", text);
+		rc = fprintf(fp, "%s\n", text);
 	else
-		rc = printf("{\"ok\":false,\"generation\":null,"
-			    "\"error\":\"out of memory\"}\n");
+		rc = fprintf(fp, "{\"ok\":false,\"generation\":null,"
+			     "\"error\":\"out of memory\"}\n");
 	free(text);
 	json_decref(o);
-	return rc < 0 || fflush(stdout) != 0 ? -1 : 0;
+	return rc < 0 || fflush(fp) != 0 ? -1 : 0;
+}
+
+/* dsync-relay: doveadm's stdin/stdout to and from the channel (fds 3, 4);
+ * its only words are on stderr, which doveadm reads. */
+static int
+relay(void)
+{
+	struct hk_err err;
+
+	if (agent_dsync_relay(STDIN_FILENO, AGENT_DSYNC_FD_OUT,
+			      AGENT_DSYNC_FD_IN, STDOUT_FILENO, &err) == 0)
+		return 0;
+	log_error("%s", err.message);
+	return 1;
 }
 
 int
@@ -320,23 +346,29 @@ main(int argc, char **argv)
 {
 	struct agent_conf conf;
 	struct agent_state st;
+	struct agent_cmd cmd;
 	struct hk_err err;
-	enum verb verb = VERB_NONE;
-	json_t *report = NULL;
+	struct extra x = { NULL, NULL, 0 };
 	int rc, ok;
 
 	log_init("hakomail-agent", 0);
 	umask(022);
 	hk_err_clear(&err);
 	conf_defaults(&conf);
-	if (parse_args(argc, argv, &conf, &verb, &err) < 0) {
+	if (parse_args(argc, argv, &conf, &cmd, &err) < 0) {
 		agent_apply_serving(&conf, &st);
-		(void)answer(0, &st, NULL, &err);
+		(void)answer(stdout, 0, &st, &x, &err);
 		return 2;
 	}
-	rc = run(verb, &conf, &st, &report, &err);
-	ok = rc == 0 && (report != NULL || st.have_files);
-	if (answer(ok, &st, ok ? report : NULL, &err) < 0)
+	if (cmd.verb == AGENT_VERB_DSYNC_RELAY)
+		return relay();
+	rc = run(&cmd, argv[0], &conf, &st, &x, &err);
+	if (rc < 0 && !x.dsync) {
+		json_decref(x.json);	/* a failed report says only why */
+		x.json = NULL;
+	}
+	ok = rc == 0 && (x.json != NULL || st.have_files);
+	if (answer(x.dsync ? stderr : stdout, ok, &st, &x, &err) < 0)
 		return 1;
 	return ok ? 0 : 1;
 }

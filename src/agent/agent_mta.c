@@ -42,14 +42,10 @@ agent_mta_map_suffix(const char *maptype)
 	return ".cdb";
 }
 
-/* The end of the child's stderr (else stdout), where the fatal line is,
- * on one printable line of at most size - 1 bytes. */
-static void
-child_says(const struct subproc_result *res, char *out, size_t size)
+void
+agent_mta_tail(const char *s, size_t len, char *out, size_t size)
 {
-	const struct strbuf *sb = res->errout.len ? &res->errout : &res->out;
-	const char *s = strbuf_str(sb);
-	size_t len = sb->len, i = 0, o = 0;
+	size_t i = 0, o = 0;
 
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		len--;
@@ -65,7 +61,16 @@ child_says(const struct subproc_result *res, char *out, size_t size)
 		    (char)ch;
 	}
 	out[o] = '\0';
-	if (o == 0)	/* postfix-script logs only to the mail log */
+}
+
+/* The end of the child's stderr (else stdout), where the fatal line is. */
+static void
+child_says(const struct subproc_result *res, char *out, size_t size)
+{
+	const struct strbuf *sb = res->errout.len ? &res->errout : &res->out;
+
+	agent_mta_tail(strbuf_str(sb), sb->len, out, size);
+	if (out[0] == '\0')	/* postfix-script logs only to the mail log */
 		snprintf(out, size, "no output, see the mail log");
 }
 

@@ -34,6 +34,11 @@ int agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
 		      size_t out_max, struct subproc_result *res,
 		      struct hk_err *err);
 
+/* The end of what a program printed, s[0..len), on one printable line of
+ * at most size - 1 bytes: "|" between lines, "?" for other bytes, "..."
+ * first when cut. */
+void agent_mta_tail(const char *s, size_t len, char *out, size_t size);
+
 /* `doveadm reload` if doveadm exists; a failure is only a warning. */
 void agent_mta_dovecot_reload(const struct agent_conf *conf);
 

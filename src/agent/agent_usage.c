@@ -354,24 +354,32 @@ read_clone(int fd, const char *path, int64_t *bytes, int64_t *messages,
 	return 0;
 }
 
+/* p's usage file: 0 with the figures, -2 when it is absent or empty,
+ * -1 with err. */
 static int
-one_mailbox(struct walk *w, const struct pw_line *p, struct hk_err *err)
+clone_of(const struct pw_line *p, int64_t *bytes, int64_t *messages,
+	 struct hk_err *err)
 {
 	char path[PATH_MAX];
-	int64_t bytes = 0, messages = 0;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%.*s/%s", (int)p->home_len, p->home,
 		 AGENT_USAGE_FILE);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return no_clone(w, p, err);
-		return hk_fail(err, HK_ESYS, "usage", "%s: %s", path,
-			       strerror(errno));
-	}
-	rc = read_clone(fd, path, &bytes, &messages, err);
+	if (fd < 0)
+		return errno == ENOENT ? -2 : hk_fail(err, HK_ESYS, "usage",
+		    "%s: %s", path, strerror(errno));
+	rc = read_clone(fd, path, bytes, messages, err);
 	close(fd);
+	return rc;
+}
+
+static int
+one_mailbox(struct walk *w, const struct pw_line *p, struct hk_err *err)
+{
+	int64_t bytes = 0, messages = 0;
+	int rc = clone_of(p, &bytes, &messages, err);
+
 	if (rc == -2)
 		return no_clone(w, p, err);
 	return rc < 0 ? -1 : emit(w, p, bytes, messages, err);
@@ -402,26 +410,38 @@ walk_passwd(struct walk *w, const char *text, size_t len,
 	return 0;
 }
 
-int
-agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
-	    void *ctx, struct hk_err *err)
+/* STATEDIR/current/passwd into sb: 1, 0 when nothing serves, -1. */
+static int
+read_passwd(const struct agent_conf *conf, struct strbuf *sb,
+	    struct hk_err *err)
 {
 	char path[PATH_MAX];
-	struct strbuf sb;
-	struct walk *w;
 	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/current/passwd", conf->statedir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : hk_fail(err, HK_ESYS, "usage",
 		    "%s: %s", path, strerror(errno));
-	strbuf_init(&sb, PASSWD_MAX);
-	rc = fdio_read_all(fd, &sb, PASSWD_MAX);
+	rc = fdio_read_all(fd, sb, PASSWD_MAX);
 	close(fd);
-	if (rc < 0) {
-		strbuf_free(&sb);
+	if (rc < 0)
 		return hk_fail(err, HK_ESYS, "usage", "%s: %s", path,
 			       strerror(errno));
+	return 1;
+}
+
+int
+agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
+	    void *ctx, struct hk_err *err)
+{
+	struct strbuf sb;
+	struct walk *w;
+	int rc;
+
+	strbuf_init(&sb, PASSWD_MAX);
+	if ((rc = read_passwd(conf, &sb, err)) <= 0) {
+		strbuf_free(&sb);
+		return rc;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		strbuf_free(&sb);
@@ -437,6 +457,50 @@ agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
 			 "most %d are counted by doveadm a report)",
 			 w->left_out, AGENT_USAGE_SEED_MAX);
 	free(w);
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* The passwd line of address in text[0..len): 1, 0 when absent, -1. */
+static int
+find_line(const char *text, size_t len, const char *address,
+	  struct pw_line *p)
+{
+	size_t alen = strlen(address), pos = 0;
+
+	while (pos < len) {
+		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		pos += n + 1;
+		if (n <= alen || s[alen] != ':' || memcmp(s, address, alen) != 0)
+			continue;
+		return parse_pw(s, n, p) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+int
+agent_usage_of(const struct agent_conf *conf, const char *address,
+	       int64_t *bytes, int64_t *messages, struct hk_err *err)
+{
+	struct strbuf sb;
+	struct pw_line p;
+	int rc;
+
+	strbuf_init(&sb, PASSWD_MAX);
+	rc = read_passwd(conf, &sb, err);
+	if (rc > 0) {
+		rc = find_line(strbuf_str(&sb), sb.len, address, &p);
+		if (rc < 0)
+			rc = hk_fail(err, HK_EPROTO, "usage", "the passwd line "
+				     "of %s is not user:password:uid:gid::home",
+				     address);
+	}
+	if (rc > 0) {
+		rc = clone_of(&p, bytes, messages, err);
+		rc = rc == -2 ? 0 : rc < 0 ? -1 : 1;
+	}
 	strbuf_free(&sb);
 	return rc;
 }

@@ -26,6 +26,8 @@
 #ifndef HK_AGENT_USAGE_H
 #define HK_AGENT_USAGE_H
 
+#include <stdint.h>
+
 #include "agent.h"
 #include "err.h"
 #include "mtaout.h"
@@ -39,5 +41,12 @@
  * mailbox.  0, or -1 with err. */
 int agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
 		void *ctx, struct hk_err *err);
+
+/* One mailbox's figures (dsync-backup's answer), from its usage file
+ * alone: never counted by doveadm, never seeded.  1 with *bytes and
+ * *messages; 0 when address is not in the serving passwd file or its
+ * home has no (or an empty) usage file; -1 with err. */
+int agent_usage_of(const struct agent_conf *conf, const char *address,
+		   int64_t *bytes, int64_t *messages, struct hk_err *err);
 
 #endif

@@ -79,6 +79,20 @@ guest_up() {
 
 guest_ip() { "$hkguest" addr "$1"; }
 
+# agent_ssh_argv GUEST COMMAND: sets argv to the ssh that pushd runs to
+# reach GUEST's agent (the panel's key, the pinned host key) asking for
+# COMMAND.
+agent_ssh_argv() {
+	local id
+	id=$(sql "SELECT id FROM guest WHERE name = '$1'")
+	argv=(ssh -F none -T -o BatchMode=yes -o StrictHostKeyChecking=yes
+		-o UserKnownHostsFile="$HK_STATE/pushd/known_hosts/$id"
+		-o GlobalKnownHostsFile=/dev/null
+		-o HostKeyAlias="hakomail-guest-$id" -o IdentitiesOnly=yes
+		-o IdentityFile="$HK_STATE/ssh/id_ed25519" -o LogLevel=ERROR
+		-l root -- "$(guest_ip "$1")" "$2")
+}
+
 # served NAME: the agent's status JSON, asked on the guest itself.
 served() {
 	"$hkguest" exec "$1" "$HK_AGENT" -s /var/lib/hakomail status

@@ -51,14 +51,9 @@ stagger_ms = 0"
 
 # report_of GUEST [VERB]: the agent's answer over SSH, as pushd asks.
 report_of() {
-	local id
-	id=$(sql "SELECT id FROM guest WHERE name = '$1'")
-	ssh -F none -T -o BatchMode=yes -o StrictHostKeyChecking=yes \
-		-o UserKnownHostsFile="$HK_STATE/pushd/known_hosts/$id" \
-		-o GlobalKnownHostsFile=/dev/null \
-		-o HostKeyAlias="hakomail-guest-$id" -o IdentitiesOnly=yes \
-		-o IdentityFile="$HK_STATE/ssh/id_ed25519" -o LogLevel=ERROR \
-		-l root -- "$(guest_ip "$1")" "${2:-report}" </dev/null
+	local argv
+	agent_ssh_argv "$1" "${2:-report}"
+	"${argv[@]}" </dev/null
 }
 
 send_mail() {	# send_mail HOST FROM RCPT SUBJECT [BODY-BYTES]

@@ -255,6 +255,40 @@ test_nothing_serving(void **state)
 	assert_int_equal(t->nrows, 0);
 }
 
+/* One mailbox's figures, for dsync-backup: its file's, never seeded. */
+static void
+test_usage_of(void **state)
+{
+	struct tree *t = *state;
+	int64_t bytes = -1, messages = -1;
+	struct hk_err err;
+
+	passwd(t, "cloned@pc1.example\nold@pc1.example\nbad@pc1.example\n");
+	dirs(t, "vhosts/pc1.example/cloned/Maildir/cur");
+	put(t, "vhosts/pc1.example/cloned/" AGENT_USAGE_FILE,
+	    CLONE("464", "1"));
+	dirs(t, "vhosts/pc1.example/old/Maildir/cur");
+	put(t, "vhosts/pc1.example/old/Maildir/cur/1.host:2,S", "m\n");
+	dirs(t, "vhosts/pc1.example/bad");
+	put(t, "vhosts/pc1.example/bad/" AGENT_USAGE_FILE, "nonsense\n");
+
+	assert_int_equal(agent_usage_of(&t->conf, "cloned@pc1.example",
+					&bytes, &messages, &err), 1);
+	assert_int_equal(bytes, 464);
+	assert_int_equal(messages, 1);
+	assert_int_equal(agent_usage_of(&t->conf, "old@pc1.example", &bytes,
+					&messages, &err), 0);
+	assert_null(slurp(t, "vhosts/pc1.example/old/" AGENT_USAGE_FILE));
+	/* a prefix of a user is not that user */
+	assert_int_equal(agent_usage_of(&t->conf, "cloned@pc1.exampl",
+					&bytes, &messages, &err), 0);
+	assert_int_equal(agent_usage_of(&t->conf, "none@pc1.example",
+					&bytes, &messages, &err), 0);
+	assert_int_equal(agent_usage_of(&t->conf, "bad@pc1.example", &bytes,
+					&messages, &err), -1);
+	assert_int_equal(err.code, HK_EPROTO);
+}
+
 int
 main(void)
 {
@@ -263,6 +297,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_serving, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_usage_of, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

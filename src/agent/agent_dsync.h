@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * agent_dsync.h - the mail copy verbs of a domain move: Dovecot's dsync
+ * between two guests that never trust each other.  hakomail-pushd opens
+ * one SSH session to each guest's agent and relays the bytes between
+ * them; the agents run doveadm on their ends of that channel (the
+ * agent's stdin and stdout):
+ *
+ *   target  dsync-server ADDRESS   doveadm dsync-server -u ADDRESS, on the
+ *                                  channel itself;
+ *   source  dsync-backup ADDRESS   doveadm backup -u ADDRESS -l 30 AGENT
+ *                                  dsync-relay  (the first, full copy);
+ *           dsync-catchup ADDRESS  doveadm sync -1 -u ADDRESS -l 30 AGENT
+ *                                  dsync-relay  (one-way merge after the
+ *                                  cut-over: never deletes on the target).
+ *
+ * doveadm runs its last arguments as the local command that talks to the
+ * dsync server: that is the agent again (AGENT, its absolute path), as
+ * dsync-relay (doveadm appends the word dsync-server), which copies between its stdin/stdout (doveadm's pipes) and
+ * fds 3 and 4, the channel, inherited through doveadm.  doveadm runs with
+ * the environment PATH alone, no shell; whether the user exists is
+ * Dovecot's userdb's business (doveadm -u refuses an unknown one).
+ *
+ * The channel carries dsync, so the answer goes to stderr, as its last
+ * line (main): {"ok","generation","dsync":{"status":S[,"bytes","messages"]}
+ * [,"error"]}, S being doveadm's exit status (null when it was killed by
+ * a signal).  bytes and messages: the source mailbox's usage after the
+ * copy, from Dovecot's quota clone file (agent_usage_of; null without
+ * one); dsync-server has neither.  No timeout: pushd bounds the session,
+ * and a channel that closes ends doveadm.
+ */
+#ifndef HK_AGENT_DSYNC_H
+#define HK_AGENT_DSYNC_H
+
+#include <jansson.h>
+
+#include "agent.h"
+#include "agent_cmd.h"
+#include "err.h"
+
+/* The channel's descriptors as dsync-relay finds them. */
+#define AGENT_DSYNC_FD_IN	3	/* read: what the far side sends */
+#define AGENT_DSYNC_FD_OUT	4	/* write: to the far side */
+#define AGENT_DSYNC_LOCK_S	"30"	/* doveadm -l: wait for the user's lock */
+
+/*
+ * Runs doveadm for cmd (a dsync verb other than dsync-relay; self is the
+ * agent's absolute path) on the channel, stdin and stdout, which the
+ * agent no longer holds when this returns (they are /dev/null then), so
+ * that only doveadm's end of the channel keeps it open.  *out (the
+ * caller's reference) gets the "dsync" member whenever doveadm ran.
+ * 0 when doveadm exited 0; else -1 with err: "doveadm backup exited 2:
+ * <the end of what it printed>".
+ */
+int agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
+		const char *self, json_t **out, struct hk_err *err);
+
+/*
+ * The relay: copies a_in to a_out and b_in to b_out, with poll(), until
+ * both inputs end.  Each output is closed (shut down for writing first,
+ * for a socket whose other direction is still in use) as soon as its
+ * input has ended and been written out, so the far side sees the end.
+ * Takes all four descriptors (closed when it returns) and makes the
+ * outputs non-blocking; SIGPIPE is ignored from then on, so a reader that
+ * went away is an error, not a death.  0, or -1 with err on an I/O error.
+ */
+int agent_dsync_relay(int a_in, int a_out, int b_in, int b_out,
+		      struct hk_err *err);
+
+#endif
