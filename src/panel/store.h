@@ -359,6 +359,14 @@ struct push_lease {
  */
 int store_push_claim(struct db *db, const struct push_lease *l,
 		     struct push_job *job, struct hk_err *err);
+/* Leases guest_id now, whatever is due (a move's step needs its push at
+ * once): 1 with job filled, 0 when another holds it, -1 on error. */
+int store_push_claim_guest(struct db *db, const struct push_lease *l,
+			   int64_t guest_id, struct push_job *job,
+			   struct hk_err *err);
+/* Guest id's ssh identity and generations, without a lease. */
+int store_push_job_of(struct db *db, int64_t guest_id, struct push_job *job,
+		      struct hk_err *err);
 /* Gives up every lease node holds (its pushd was restarted). */
 int store_push_release_node(struct db *db, const char *node, int64_t *n,
 			    struct hk_err *err);
@@ -475,6 +483,9 @@ int store_move_release_node(struct db *db, const char *node,
 			    struct hk_err *err);
 /* The earliest next_at of a live move, or -1. */
 int store_move_next_due(struct db *db, int64_t *at, struct hk_err *err);
+/* 1 (job->cancel set) when the operator asked to cancel, else 0. */
+int store_move_cancel_asked(struct db *db, struct move_job *job,
+			    struct hk_err *err);
 struct move_mailbox {
 	int64_t id;
 	char address[320];

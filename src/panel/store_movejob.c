@@ -159,6 +159,20 @@ store_move_pending(struct db *db, const struct move_job *job, int pass,
 	return 0;
 }
 
+int
+store_move_cancel_asked(struct db *db, struct move_job *job,
+			struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(job->id) };
+	int64_t c = 0;
+
+	if (db_query_int(db, "SELECT cancel FROM domain_move WHERE id = $1", p,
+			 1, &c, err) < 0)
+		return -1;
+	job->cancel = c == 1;
+	return job->cancel;
+}
+
 /* 0 while node holds job's lease (touching it), else HK_EEXIST. */
 static int
 hold_lease(struct db *db, const struct move_job *job, const char *node,

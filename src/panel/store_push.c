@@ -71,6 +71,12 @@ store_push_job_free(struct push_job *job)
 #define CHECK_DUE	"($2 = 1 AND g.check_at <= $1)"
 #define REPORT_DUE	"($3 = 1 AND g.report_at <= $1)"
 
+#define JOB_SELECT "SELECT g.id, g.project_id, g.name, g.ssh_host, " \
+	"g.ssh_port, g.ssh_user, g.host_key, g.desired_gen, g.applied_gen, " \
+	"g.failures, g.applied_files, CASE WHEN " DIRTY " THEN 1 ELSE 0 END, " \
+	"CASE WHEN " CHECK_DUE " THEN 1 ELSE 0 END, CASE WHEN " REPORT_DUE \
+	" THEN 1 ELSE 0 END FROM guest g "
+
 static int
 pick(struct db *db, const struct push_lease *l, struct push_job *job,
      struct hk_err *err)
@@ -79,12 +85,7 @@ pick(struct db *db, const struct push_lease *l, struct push_job *job,
 				 DB_INTV(l->reports ? 1 : 0) };
 	char sql[1280];
 
-	snprintf(sql, sizeof(sql), "SELECT g.id, g.project_id, g.name, "
-		 "g.ssh_host, g.ssh_port, g.ssh_user, g.host_key, "
-		 "g.desired_gen, g.applied_gen, g.failures, g.applied_files, "
-		 "CASE WHEN " DIRTY " THEN 1 ELSE 0 END, CASE WHEN "
-		 CHECK_DUE " THEN 1 ELSE 0 END, CASE WHEN " REPORT_DUE
-		 " THEN 1 ELSE 0 END FROM guest g WHERE "
+	snprintf(sql, sizeof(sql), JOB_SELECT "WHERE "
 		 "(g.lease_owner IS NULL OR g.lease_until < $1) AND ((" DIRTY
 		 " AND g.retry_at <= $1) OR (g.desired_gen <= g.applied_gen "
 		 "AND (" CHECK_DUE " OR " REPORT_DUE "))) ORDER BY CASE WHEN "
@@ -93,18 +94,52 @@ pick(struct db *db, const struct push_lease *l, struct push_job *job,
 	return db_query(db, sql, p, 3, job_row, job, NULL, err);
 }
 
-/* The UPDATE checks the lease again: without row locks (or with a
- * backend whose SELECT would not take them) a race ends as "none". */
+/* Guest $4 if no one holds it, whatever falls due when. */
+static int
+pick_id(struct db *db, const struct push_lease *l, int64_t id,
+	struct push_job *job, struct hk_err *err)
+{
+	struct db_param p[4] = { DB_INTV(l->now), DB_INTV(l->checks ? 1 : 0),
+				 DB_INTV(l->reports ? 1 : 0), DB_INTV(id) };
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql), JOB_SELECT "WHERE g.id = $4 AND "
+		 "(g.lease_owner IS NULL OR g.lease_until < $1)%s",
+		 db_lock_rows(db));
+	return db_query(db, sql, p, 4, job_row, job, NULL, err);
+}
+
 int
-store_push_claim(struct db *db, const struct push_lease *l,
-		 struct push_job *job, struct hk_err *err)
+store_push_job_of(struct db *db, int64_t guest_id, struct push_job *job,
+		  struct hk_err *err)
+{
+	struct db_param p[4] = { DB_INTV(0), DB_INTV(0), DB_INTV(0),
+				 DB_INTV(guest_id) };
+
+	memset(job, 0, sizeof(*job));
+	if (db_query(db, JOB_SELECT "WHERE g.id = $4", p, 4, job_row, job,
+		     NULL, err) < 0)
+		return -1;
+	if (job->name == NULL)
+		return hk_failr(err, HK_ENOTFOUND, "guest", HK_R_no_such_guest,
+				NULL);
+	return 0;
+}
+
+/* Leases what pick or pick_id (id > 0) picked.  The UPDATE checks the
+ * lease again: without row locks (or with a backend whose SELECT would
+ * not take them) a race ends as "none". */
+static int
+claim(struct db *db, const struct push_lease *l, int64_t id,
+      struct push_job *job, struct hk_err *err)
 {
 	int64_t n = 0;
 
 	memset(job, 0, sizeof(*job));
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (pick(db, l, job, err) < 0)
+	if ((id > 0 ? pick_id(db, l, id, job, err) : pick(db, l, job,
+							  err)) < 0)
 		goto fail;
 	if (job->name == NULL) {
 		db_rollback(db);
@@ -128,6 +163,21 @@ fail:
 	db_rollback(db);
 	store_push_job_free(job);
 	return -1;
+}
+
+int
+store_push_claim(struct db *db, const struct push_lease *l,
+		 struct push_job *job, struct hk_err *err)
+{
+	return claim(db, l, 0, job, err);
+}
+
+int
+store_push_claim_guest(struct db *db, const struct push_lease *l,
+		       int64_t guest_id, struct push_job *job,
+		       struct hk_err *err)
+{
+	return claim(db, l, guest_id, job, err);
 }
 
 int

@@ -8,8 +8,9 @@
  * writer's nudge (the wake socket, for writers on this node), on a
  * PostgreSQL notification (LISTEN hakomail_push: writers on any node),
  * when the earliest retry, drift check, foreign lease or purge of a
- * deleted mailbox (store_trash.c) falls due, and
- * every 30 s in case a nudge was lost.  Nothing polls the database in a
+ * deleted mailbox (store_trash.c) or a domain move's next turn (move.c)
+ * falls due, and every 30 s in case a nudge was lost.  A worker with no
+ * guest to push takes a due domain move for a turn of at most a minute.  Nothing polls the database in a
  * loop, and the database is the truth: a change made while a guest is
  * down only raises its desired generation, and the next push carries
  * every change at once.
@@ -43,6 +44,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "move.h"
 #include "privdrop.h"
 #include "push.h"
 #include "store.h"
@@ -53,6 +55,7 @@
 #define CACHE_MAX	((size_t)256 << 20)	/* bundles kept for retries */
 #define CHANNEL		"hakomail_push"
 #define STATE_DIR_MAX	40	/* + ctl-ID-HASH + ssh's temporary suffix */
+#define MOVE_BUDGET_S	60	/* a move's turn, before others get theirs */
 
 static volatile sig_atomic_t stopping;
 
@@ -61,6 +64,7 @@ struct pushd {
 	struct push_cfg pc;
 	struct push_lease lease;	/* node, seconds, checks; now per claim */
 	struct warn_limits warn;	/* [warn], for the reports */
+	struct move_cfg move;		/* [move], for domain moves */
 	int once;
 	pthread_mutex_t lock;
 	pthread_cond_t kick;
@@ -125,6 +129,28 @@ purge_due(struct pushd *pd, struct db *db, int64_t now)
 			 "are owed a push", (long long)n);
 }
 
+/* A domain move's turn, when one is due (move.c); 1 if there was one. */
+static int
+work_move(struct pushd *pd, struct db *db, int64_t now)
+{
+	struct move_job mv;
+	struct hk_err err;
+	int rc;
+
+	hk_err_clear(&err);
+	if ((rc = store_move_claim(db, pd->pc.node, now, pd->move.lease_s,
+				   &mv, &err)) <= 0) {
+		if (rc < 0)
+			log_error("leasing a move: %s", err.message);
+		return rc;
+	}
+	if (move_run(db, &pd->pc, &pd->move, &mv, &err) < 0)
+		log_error("move %lld: recording its step: %s",
+			  (long long)mv.id, err.message);
+	(void)!write(pd->done_pipe[1], "", 1);
+	return 1;
+}
+
 /* One claim and its job; 1 if there was one, 0 if none, -1 on error. */
 static int
 work_once(struct pushd *pd, struct db *db)
@@ -138,11 +164,12 @@ work_once(struct pushd *pd, struct db *db)
 	hk_err_clear(&err);
 	l.now = (int64_t)time(NULL);
 	purge_due(pd, db, l.now);
-	if ((rc = store_push_claim(db, &l, &job, &err)) <= 0) {
-		if (rc < 0)
-			log_error("leasing a guest: %s", err.message);
+	if ((rc = store_push_claim(db, &l, &job, &err)) < 0)
+		log_error("leasing a guest: %s", err.message);
+	if (rc == 0 && !pd->once)
+		return work_move(pd, db, l.now);
+	if (rc <= 0)
 		return rc;
-	}
 	if (push_run(db, &pd->pc, &job, &r, &err) < 0)
 		log_error("guest %s: recording the outcome: %s", job.name,
 			  err.message);
@@ -228,6 +255,9 @@ next_timeout_ms(struct pushd *pd, struct db *db)
 	if (store_push_next_due(db, &pd->lease, &at, &err) < 0)
 		at = -1;
 	if (store_trash_next_purge(db, &purge, &err) == 0 && purge >= 0 &&
+	    (at < 0 || purge < at))
+		at = purge;
+	if (store_move_next_due(db, &purge, &err) == 0 && purge >= 0 &&
 	    (at < 0 || purge < at))
 		at = purge;
 	if (at < 0)
@@ -357,6 +387,13 @@ setup(const struct hk_config *cfg, struct pushd *pd, char *node,
 	pd->pc.render.vmail_gid = cfg->vmail_gid;
 	pd->pc.render.mail_root = cfg->mail_root;
 	pd->pc.shared = push_shared_new(CACHE_MAX, cfg->push_stagger_ms);
+	pd->move.relay_days = cfg->move_relay_days;
+	pd->move.parallel = cfg->move_parallel;
+	pd->move.purge_days = cfg->purge_after;
+	pd->move.disk_percent = cfg->warn_disk_percent;
+	pd->move.budget_s = MOVE_BUDGET_S;
+	pd->move.lease_s = cfg->push_timeout * 2 + MOVE_BUDGET_S + 60;
+	pd->move.stopping = &stopping;
 	pd->lease.node = node;
 	/* a push never outlives ssh's timeout, but render and record too */
 	pd->lease.seconds = cfg->push_timeout * 2 + 60;
@@ -385,6 +422,8 @@ reclaim(const struct hk_config *cfg, const char *node)
 		return -1;
 	}
 	rc = store_push_release_node(db, node, &n, &err);
+	if (rc == 0)
+		rc = store_move_release_node(db, node, &err);
 	if (rc < 0)
 		log_error("releasing the leases of node %s: %s", node,
 			  err.message);

@@ -1,0 +1,328 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# move.sh - a domain moved, with its mail, from one guest to another
+# (issue 17), on real guests (Postfix, Dovecot, sshd and the agent), by
+# the real pushd, started through the API:
+#
+#  1. refusals: a guest of another project, the same guest, an owner, a
+#     domain already moving, a guest without room (dry run and move, the
+#     shortfall named): nothing changes;
+#  2. m.example (50 mailboxes, mail in INBOX, Work and Archive, some read,
+#     flagged or with a keyword) moved from g1 to g2 while mail is sent to
+#     g1 all through the move and to g2 after it, and IMAP logins are tried
+#     on both guests all along: every message ends on g2 exactly once with
+#     its folder and flags (doveadm fetch), every SMTP transaction was
+#     accepted, logins were never taken by both guests and refused by both
+#     for at most 2 s; old passwords log in on g2, not on g1; after the
+#     relay time g1 has neither relay nor mail of the domain;
+#  3. the same domain moved back to g1 with pushd SIGKILLed (and started
+#     again) at random points, at least 10 times: it completes and the
+#     checks of 2 hold;
+#  4. k.example moved to g2 while g2 is halted in the middle of the copy:
+#     the move waits, says why, and completes once g2 is back.
+#
+# Guests g1, g2 (HK_MOVE_N, +1; default 101, 102), small (+2, a 4 MB mail
+# filesystem) in project lab, other (+3) in project other.
+#
+# Usage: move.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: move.sh BUILDDIR}" && pwd)
+tmp=$(mktemp -d)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/panel_lib.sh"
+n1=${HK_MOVE_N:-101}
+mailboxes=${HK_MOVE_MAILBOXES:-50}
+
+mine=$tmp/results
+: >"$mine"
+outer=$HK_RESULTS
+HK_RESULTS=$mine
+bg=()
+
+cleanup() {
+	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	panel_down
+	cat "$mine" >>"$outer"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export HK_PUSHD_CONF="timeout = 20
+stagger_ms = 0
+[move]
+relay_days = 1"
+
+echo "== move: a panel, guests g1 and g2, a small guest and another project's"
+panel_up || { fail "panel up"; exit 1; }
+guest_up g1 "$n1" && guest_up g2 $((n1 + 1)) || { fail "guests up"; exit 1; }
+HK_GUEST_MAILFS_MB=4 guest_up small $((n1 + 2)) || { fail "small guest"; exit 1; }
+cli project add other >/dev/null
+ip=$("$hkguest" start other $((n1 + 3))) && cli guest add other --project other \
+	--host "$ip" --host-key-file "$HK_GUEST_ROOT/other/host_key.pub" >/dev/null ||
+	{ fail "guest of project other"; exit 1; }
+g1=$(guest_ip g1)
+g2=$(guest_ip g2)
+
+# --- helpers ---
+
+# move_of ID FIELD: a field of GET /moves/ID
+move_of() {
+	local BODY STATUS
+	api GET "moves/$1"
+	jq -r --arg f "$2" '.[$f] // empty' <<<"$BODY"
+}
+
+moved() { [ "$(move_of "$1" phase)" = "$2" ]; }
+
+# start_move DOMAIN GUEST: POST .../move; MOVE gets the id
+start_move() {
+	api POST "domains/$1/move" "{\"to\":\"$2\"}"
+	MOVE=$(jq -r '.id // empty' <<<"$BODY")
+	[ "$STATUS" = 202 ] && [ -n "$MOVE" ]
+}
+
+# send HOST RCPT ID: one message by SMTP, Message-ID <ID@move.test>;
+# logs "ID ok" or "ID refused" to $tmp/sent
+send() {
+	if curl -s --max-time 15 "smtp://$1" --mail-from m@hakomail.test \
+		--mail-rcpt "$2" -T - >/dev/null 2>&1 <<EOF
+From: m@hakomail.test
+Subject: $3
+Message-ID: <$3@move.test>
+
+sent to $1 for $2
+EOF
+	then echo "$3 ok" >>"$tmp/sent"; else echo "$3 refused" >>"$tmp/sent"; fi
+}
+
+# listing GUEST DOMAIN N: every message of the domain's u1..uN, one line
+# each: "address<TAB>mailbox<TAB>message-id<TAB>flags" (\Recent aside)
+listing() {
+	local i
+	for ((i = 1; i <= $3; i++)); do
+		"$hkguest" exec "$1" doveadm -f tab fetch -u "u$i@$2" \
+			'mailbox hdr.message-id flags' mailbox '*' all 2>/dev/null |
+			tail -n +2 | sed -E "s/\\\\Recent ?//; s/ $//; s/^/u$i@$2\t/"
+	done | LC_ALL=C sort
+}
+
+# seed DOMAIN GUEST N: N mailboxes with mail in three folders and flags
+seed() {
+	local d=$1 g=$2 n=$3 i ip
+	ip=$(guest_ip "$g")
+	{
+		echo address,password
+		for ((i = 1; i <= n; i++)); do echo "u$i@$d,old-password-$i-$d"; done
+	} >"$tmp/$d.csv"
+	cli import mailboxes "$tmp/$d.csv" >/dev/null || return 1
+	until_ok 60 guest_in_sync "$g" || return 1
+	for ((i = 1; i <= n; i++)); do
+		send "$ip" "u$i@$d" "seed-$d-$i-inbox"
+		for f in Work Archive; do
+			"$hkguest" exec "$g" doveadm mailbox create -u "u$i@$d" "$f" 2>/dev/null
+			printf 'From: s@hakomail.test\nSubject: %s\nMessage-ID: <seed-%s-%s-%s@move.test>\n\nin %s\n' \
+				"$f" "$d" "$i" "$f" "$f" |
+				"$hkguest" exec "$g" doveadm save -u "u$i@$d" -m "$f" || return 1
+		done
+		((i % 2)) || "$hkguest" exec "$g" doveadm flags add -u "u$i@$d" '\Seen' mailbox INBOX all
+		((i % 3)) || "$hkguest" exec "$g" doveadm flags add -u "u$i@$d" '\Flagged' mailbox Work all
+		((i % 5)) || "$hkguest" exec "$g" doveadm flags add -u "u$i@$d" '$Label1' mailbox Archive all
+	done
+	until_ok 60 eval "[ \$(listing $g $d $n | wc -l) -ge \$((3 * n)) ]"
+}
+
+# refused NAME DOMAIN BODY STATUS REASON [KEY]: the move is refused so,
+# and nothing of the domain changed
+refused() {
+	local before after k=${6:-$KEY}
+	before=$(sql "SELECT d.guest_id, (SELECT COUNT(*) FROM domain_move),
+		(SELECT desired_gen FROM guest WHERE name = 'g2') FROM domain d
+		WHERE d.name = '$2'")
+	STATUS=$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $k" -H 'Content-Type: application/json' \
+		--data-binary "$3" "$base/domains/$2/move")
+	BODY=$(cat "$tmp/body")
+	after=$(sql "SELECT d.guest_id, (SELECT COUNT(*) FROM domain_move),
+		(SELECT desired_gen FROM guest WHERE name = 'g2') FROM domain d
+		WHERE d.name = '$2'")
+	check_eq "$1" "$4 $5 $before" \
+		"$STATUS $(jq -r '.error.reason' <<<"$BODY") $after"
+}
+
+echo "== move: refusals, nothing changed"
+seed m.example g1 "$mailboxes" || fail "seed m.example"
+cli mailbox add big@m.example --password-stdin <<<"big-mailbox-password" >/dev/null
+until_ok 30 guest_in_sync g1
+# 5 MB in one mailbox: more than the small guest's 4 MB
+head -c 5000000 /dev/urandom | base64 -w 76 | { printf 'Subject: big\nMessage-ID: <big@move.test>\n\n'; cat; } |
+	"$hkguest" exec g1 doveadm save -u big@m.example
+before_move=$(listing g1 m.example "$mailboxes")
+check_eq "seeded: $mailboxes mailboxes, 3 messages each, on g1" $((3 * mailboxes)) \
+	"$(wc -l <<<"$before_move")"
+# the panel knows the domain's size from g1's report, the small guest's
+# room from its own (a report is asked at once by setting it due)
+reported() {
+	[ "$(sql "SELECT COALESCE(SUM(u.used_bytes), 0) > 5000000 FROM
+		mailbox_usage u")" = 1 ] &&
+	[ -n "$(sql "SELECT r.at FROM guest_report r JOIN guest g ON g.id =
+		r.guest_id WHERE g.name = 'small'")" ]
+}
+sql "UPDATE guest SET report_at = 0"
+cli push >/dev/null
+check "g1 and the small guest reported" until_ok 90 reported
+refused "to a guest of another project: 400, nothing changed" m.example '{"to":"other"}' 400 move_other_project
+refused "to its own guest: 400, nothing changed" m.example '{"to":"g1"}' 400 move_same_guest
+refused "to no such guest: 404" m.example '{"to":"nosuch"}' 404 no_guest
+refused "a body with an unknown member: 400" m.example '{"to":"g2","x":1}' 400 unknown_field
+echo owner-password-12 | cli account add tanaka --owner lab --password-stdin >/dev/null
+okey=$(cli apikey create --login tanaka)
+refused "by an owner: 403, nothing changed" m.example '{"to":"g2"}' 403 operator_only "$okey"
+refused "a dry run to a guest without room: 403, the shortfall named" m.example \
+	'{"to":"small","dry_run":true}' 403 move_no_room
+check "the refusal says how much is missing" \
+	eval 'jq -e ".error.message | test(\"short\")" <<<"$BODY" >/dev/null'
+refused "a move to a guest without room: 403" m.example '{"to":"small"}' 403 move_no_room
+api POST domains/m.example/move '{"to":"g2","dry_run":true}'
+check_eq "a dry run to g2: 200, room, the bytes to copy, nothing started" \
+	"200 true 0" "$STATUS $(jq -r '.room' <<<"$BODY") $(sql 'SELECT COUNT(*) FROM domain_move')"
+
+# prober: IMAP logins on g1 then g2 with u1's old password, in a loop;
+# one line a round: "MS G1 G2" (1: logged in)
+prober() {
+	local a b
+	while :; do
+		imap_login "$g1" u1@m.example old-password-1-m.example && a=1 || a=0
+		imap_login "$g2" u1@m.example old-password-1-m.example && b=1 || b=0
+		echo "$(now_ms) $a $b"
+	done >"$tmp/logins"
+}
+
+# sender HOST TAG: a message to a mailbox of m.example every 100 ms
+sender() {
+	local k=0
+	while [ ! -e "$tmp/stop-$2" ]; do
+		k=$((k + 1))
+		send "$1" "u$((k % mailboxes + 1))@m.example" "$2-$k"
+		sleep 0.1
+	done
+}
+
+# login_gap: the longest stretch in which neither guest took the login,
+# in ms, and whether any round saw both take it
+login_gap() {
+	awk 'BEGIN { last = -1; gap = 0; both = 0 }
+	     { if ($2 + $3 == 2) both++
+	       if ($2 + $3 >= 1) { if (last >= 0 && start > 0 && $1 - start > gap) gap = $1 - start
+	                           start = 0; last = $1 }
+	       else if (start == 0) start = last >= 0 ? last : $1 }
+	     END { print gap, both }' "$tmp/logins"
+}
+
+echo "== move: m.example from g1 to g2, mail and logins all along"
+: >"$tmp/sent"
+prober & bg+=($!)
+until_ok 10 test -s "$tmp/logins"
+sender "$g1" during & bg+=($!)
+sleep 1
+check "POST /domains/m.example/move to g2: 202 with the move" start_move m.example g2
+m1=$MOVE
+check_eq "the move shows its phase, what it copies, and no error" "copy $((mailboxes + 1))" \
+	"$(move_of "$m1" phase) $(move_of "$m1" mailboxes_total)"
+check "the move reaches relay (cut over, caught up)" until_ok 300 moved "$m1" relay
+check_eq "the domain is g2's from the cut-over on" g2 \
+	"$(sql "SELECT g.name FROM domain d JOIN guest g ON g.id = d.guest_id WHERE d.name = 'm.example'")"
+touch "$tmp/stop-during"
+sleep 0.5
+kill "${bg[0]}" 2>/dev/null
+read -r gap both < <(login_gap)
+check_eq "no round in which both guests took the login" 0 "$both"
+check "logins refused on both guests for at most 2 s around the cut-over ($gap ms)" test "$gap" -le 2000
+check "the prober saw g1 and then g2 take the login" \
+	eval 'grep -q " 1 0$" "$tmp/logins" && grep -q " 0 1$" "$tmp/logins"'
+# after the cut-over: to g1 (relayed to g2) and to g2
+for k in 1 2 3 4 5; do send "$g1" "u$k@m.example" "after-g1-$k"; done
+for k in 1 2 3 4 5; do send "$g2" "u$k@m.example" "after-g2-$k"; done
+check_eq "every SMTP transaction accepted, to g1 and to g2" 0 "$(grep -c refused "$tmp/sent")"
+check "g1 relays m.example: its transport map names g2" \
+	eval '"$hkguest" exec g1 postmap -q m.example cdb:/var/lib/hakomail/current/transport | grep -qF "[$g2]:25"'
+check "g1's queue holds nothing for m.example" until_ok 60 \
+	eval '! "$hkguest" exec g1 postqueue -p | grep -q "@m.example"'
+check "old passwords log in on g2" imap_login "$g2" u7@m.example old-password-7-m.example
+check "and not on g1" eval '! imap_login "$g1" u7@m.example old-password-7-m.example'
+# the relay time ends now: the last sync, g1's relay and copy go
+sql "UPDATE domain_move SET finish_at = 0, next_at = 0 WHERE id = $m1"
+cli push >/dev/null
+check "the move ends: done" until_ok 120 moved "$m1" done
+
+# every message sent and seeded, on g2, once, in its folder with its flags
+after=$(listing g2 m.example "$mailboxes")
+check_eq "every message seeded is on g2 in its folder with its flags" "$before_move" \
+	"$(grep 'seed-' <<<"$after")"
+expected=$(awk '{print $1}' "$tmp/sent" | LC_ALL=C sort)
+got=$(awk -F'\t' '{print $3}' <<<"$after" | sed -n 's/^<\(.*\)@move\.test>$/\1/p' |
+	grep -v '^seed-' | LC_ALL=C sort)
+check_eq "every message sent during the move is on g2 exactly once ($(wc -l <"$tmp/sent"))" \
+	"$expected" "$got"
+check_eq "g1 serves nothing of m.example any more" "0 0 0" \
+	"$("$hkguest" exec g1 sh -c 'cd /var/lib/hakomail/current && grep -c m.example relay_domains transport passwd' | awk -F: '{printf "%s ", $2}' | sed 's/ $//')"
+check "g1's copy of the mail is in its trash" \
+	eval '"$hkguest" exec g1 sh -c "ls /var/mail/vhosts/.hakomail-trash | wc -l" | grep -qv "^0$"'
+check "g1's copy is not under the domain any more" \
+	eval '! "$hkguest" exec g1 test -d /var/mail/vhosts/m.example/u1'
+check_eq "each phase in the audit log" "domain.move domain.move.cutover domain.move.cutover domain.move.catchup domain.move.relay domain.move.finish domain.move.done" \
+	"$(sql "SELECT action FROM audit WHERE action LIKE 'domain.move%' ORDER BY id" | tr '\n' ' ' | sed 's/ $//')"
+
+echo "== move: m.example back to g1, pushd SIGKILLed all along"
+before_back=$(listing g2 m.example "$mailboxes")
+check "POST /domains/m.example/move to g1: 202" start_move m.example g1
+m2=$MOVE
+kills=0
+# kill_pushd: SIGKILL the running pushd and start another
+kill_pushd() {
+	local pid
+	pid=$(pushd_pid)
+	kill -KILL "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	pushd_restart
+	kills=$((kills + 1))
+}
+# killing STOP_PHASE: kill at random moments (0.3 to 2.2 s apart) until
+# the move reaches STOP_PHASE (or 60 kills)
+killing() {
+	while ! moved "$m2" "$1" && [ $kills -lt 60 ]; do
+		sleep "$((RANDOM % 20 / 10)).$((RANDOM % 10))3"
+		kill_pushd
+	done
+}
+killing relay
+sql "UPDATE domain_move SET finish_at = 0, next_at = 0 WHERE id = $m2"
+cli push >/dev/null
+killing done
+check "pushd was SIGKILLed at least 10 times through the move ($kills)" test "$kills" -ge 10
+check "the move completes: done" until_ok 120 moved "$m2" done
+check_eq "every message is on g1 once, in its folder with its flags" "$before_back" \
+	"$(listing g1 m.example "$mailboxes")"
+check "old passwords log in on g1 again" imap_login "$g1" u3@m.example old-password-3-m.example
+check "and not on g2" eval '! imap_login "$g2" u3@m.example old-password-3-m.example'
+check_eq "a step done is never redone: one catch-up entry in the audit log" 1 \
+	"$(sql "SELECT COUNT(*) FROM audit WHERE action = 'domain.move.catchup' AND detail LIKE '%\"move\":$m2,%'")"
+
+echo "== move: k.example to g2, g2 halted in the middle of the copy"
+seed k.example g1 12 || fail "seed k.example"
+k_before=$(listing g1 k.example 12)
+check "POST /domains/k.example/move to g2: 202" start_move k.example g2
+m3=$MOVE
+until_ok 60 eval '[ "$(move_of "$m3" mailboxes_done)" -ge 1 ]'
+"$hkguest" halt g2 >/dev/null 2>&1
+check "while g2 is down the move waits in its copy, saying why" \
+	until_ok 120 eval '[ "$(move_of "$m3" phase)" = copy ] && [ -n "$(move_of "$m3" error)" ]'
+echo "    waiting on: $(move_of "$m3" error | cut -c1-160)"
+"$hkguest" start g2 $((n1 + 1)) >/dev/null
+sql "UPDATE domain_move SET next_at = 0 WHERE id = $m3"
+cli push >/dev/null
+check "g2 back: the move resumes and reaches relay" until_ok 240 moved "$m3" relay
+check_eq "every message of k.example is on g2, once, with its flags" "$k_before" \
+	"$(listing g2 k.example 12)"
+check_eq "the error it waited on is gone" "" "$(move_of "$m3" error)"
