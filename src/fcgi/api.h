@@ -111,6 +111,11 @@ int api_size(json_t *body, const char *name, int64_t *out,
 int api_int(json_t *body, const char *name, int64_t max, int64_t *out,
 	    struct hk_err *err);
 
+/* A path segment that is an object's id (a decimal 1..INT32_MAX, as
+ * the ids of imports and moves are) into *id; -1 for anything else, which
+ * the caller answers as a missing object. */
+int api_path_id(const char *s, int64_t *id);
+
 /* Refuses any query string (for paths that take none). */
 int api_no_query(struct api_call *call, struct hk_err *err);
 /* DELETE's ?force=true|false into *force (default false). */
@@ -220,6 +225,10 @@ API_HANDLER(api_import_get);
 API_HANDLER(api_export_mailboxes);
 API_HANDLER(api_export_aliases);
 API_HANDLER(api_metrics);
+API_HANDLER(api_domain_move);
+API_HANDLER(api_moves_list);
+API_HANDLER(api_move_get);
+API_HANDLER(api_move_cancel);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */

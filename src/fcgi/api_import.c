@@ -278,14 +278,12 @@ api_import_get(struct api_call *call, struct http_resp *resp,
 	       struct hk_err *err)
 {
 	const char *s = call->seg[1];
-	char *end;
-	long long id;
+	int64_t id;
 	json_t *job = NULL;
 
 	if (api_no_query(call, err) < 0)
 		return -1;
-	id = strtoll(s, &end, 10);
-	if (*s < '1' || *s > '9' || *end != '\0' || id <= 0 || id > INT32_MAX)
+	if (api_path_id(s, &id) < 0)
 		return hk_failr(err, HK_ENOTFOUND, "id", HK_R_no_import, "id",
 				s, NULL);
 	if (store_import_job_get(call->ctx->db, &call->actor, id, &job,

@@ -154,6 +154,21 @@ api_force(struct api_call *call, int *force, struct hk_err *err)
 }
 
 int
+api_path_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v <= 0 || v > INT32_MAX)
+		return -1;
+	*id = (int64_t)v;
+	return 0;
+}
+
+int
 api_id_query(struct api_call *call, int *limit, int *cursor,
 	     struct hk_err *err)
 {

@@ -136,6 +136,7 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 	      struct strbuf *out)
 {
 	char head[1024], retry[40] = "", disposition[160] = "";
+	char location[96] = "";
 	const char *body = resp->raw;
 	size_t len = resp->raw_len;
 	int n;
@@ -157,8 +158,11 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		snprintf(disposition, sizeof(disposition), "Content-"
 			 "Disposition: attachment; filename=\"%s\"\r\n",
 			 resp->attachment);
+	if (resp->location[0] != '\0')
+		snprintf(location, sizeof(location), "Location: %s\r\n",
+			 resp->location);
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s%s"
+		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s%s%s"
 		     "Content-Type: %s\r\n"
 		     "Content-Length: %zu\r\n\r\n", resp->status,
 		     http_reason(resp->status),
@@ -167,7 +171,7 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		     resp->allow[0] ? "\r\n" : "",
 		     resp->set_cookie[0] ? "Set-Cookie: " : "",
 		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
-		     retry, disposition, resp->content_type ? resp->content_type :
+		     retry, disposition, location, resp->content_type ? resp->content_type :
 		     "application/json", len);
 	if (n > 0 && (size_t)n < sizeof(head))
 		FCGX_PutStr(head, n, r->out);

@@ -47,6 +47,8 @@ struct http_resp {
 	char attachment[96];		/* raw is a file to save under this
 					 * name (safe characters), or "" */
 	char allow[32];			/* for 405: the Allow header */
+	char location[64];		/* for 202: where the new object is
+					 * read (a Location header), or "" */
 	char set_cookie[256];		/* a Set-Cookie header, or "" */
 	int retry_after;		/* for 429: seconds, else 0 */
 	char internal[640];		/* for 500: the cause, for the log

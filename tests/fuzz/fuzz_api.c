@@ -110,6 +110,8 @@ static const struct fz_route {
 	/* 41 */ { "POST", "/api/v1/imports?kind=mailboxes&dry_run=true&"
 		   "skip_invalid=true&encoding=cp932" },
 	/* 42 */ { "POST", "/api/v1/mailboxes/matsui@pc1.example/restore?id=1" },
+	/* 43 */ { "POST", "/api/v1/domains/pc1.example/move" },
+	/* 44 */ { "POST", "/api/v1/moves/1/cancel" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

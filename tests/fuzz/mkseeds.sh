@@ -137,3 +137,10 @@ seedb import-foreign 39 0 1 'address,password\nintruder@pc2.example,long-enough-
 seedb import-aliases 40 0 0 'address,destinations,active\ninfo@pc1.example,"matsui@pc1.example, x@y.example",true\n@pc1.example,matsui@pc1.example,\n'
 seedb import-dry-cp932 41 0 0 'address,password,name\nsj@pc1.example,long-enough-1,\x93\x63\x92\x86\n'
 seedb import-formula 39 0 0 'address,password,name\nf@pc1.example,long-enough-1,=cmd|x\n'
+# domain moves (routes 43-44): a dry run, a move, an owner's, a bad body;
+# cancelling the first move
+seed move-dry-run 43 0 0 '{"to":"g3","dry_run":true}'
+seed move-start 43 0 0 '{"to":"g3"}'
+seed move-owner 43 0 1 '{"to":"g3"}'
+seed move-unknown-field 43 0 0 '{"to":"g3","force":true}'
+seed move-cancel 44 4 0 ''

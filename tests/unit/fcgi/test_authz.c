@@ -146,6 +146,15 @@ static const struct row rows[] = {
 	  { 200, 403, 403, 200 } },
 	{ "GET", "export/aliases?domain={p}.example", NULL,
 	  { 200, 200, 404, 200 } },
+	/* a move of v{p}.example to g{p}2 is seeded ("{i}": its id); a dry
+	 * run writes nothing, which this matrix takes for a failed write
+	 * (test_moves.c has it) */
+	{ "POST", "domains/{p}.example/move", "{\"to\":\"g{p}2\"}",
+	  { 202, 403, 403, 403 } },
+	{ "GET", "moves?live=true", NULL, ALL(200) },
+	{ "GET", "moves?domain=v{p}.example", NULL, ALL(200) },
+	{ "GET", "moves/{i}", NULL, { 200, 200, 404, 200 } },
+	{ "POST", "moves/{i}/cancel", NULL, { 200, 403, 403, 403 } },
 	/* no address is allowed here: an operator's key, or nothing */
 	{ "GET", "metrics", NULL, { 200, 403, 403, 200 } },
 };
@@ -186,6 +195,26 @@ seed_job(struct world *w, const char *project, const char *login)
 	   "import job");
 	json_decref(obj);
 	ok(store_import_job_finish(w->f->db, id, &res, &err), &err, "job end");
+}
+
+/* A live move of v{p}.example to the project's second guest (ids 1 for
+ * a, 2 for b: "{i}"), waiting in its copy. */
+static void
+seed_move(struct world *w, char p, const char *to)
+{
+	char dom[32], from[8];
+	struct move_in in = { dom, to, 0, 90, 1000 };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	snprintf(dom, sizeof(dom), "v%c.example", p);
+	snprintf(from, sizeof(from), "g%c", p);
+	ok(store_domain_add(w->f->db, &w->f->admin, dom, from, &obj, &err),
+	   &err, dom);
+	json_decref(obj);
+	ok(store_move_start(w->f->db, &w->f->admin, &in, &obj, &err), &err,
+	   "move");
+	json_decref(obj);
 }
 
 /* What the guest's report left: its figures, a sample, its mailbox's
@@ -265,6 +294,7 @@ seed_project(struct world *w, char p, const char *hash)
 	ok(store_account_add(db, admin, &acc, &obj, &err), &err, spare);
 	json_decref(obj);
 	seed_job(w, name, login);
+	seed_move(w, p, guest2);
 	seed_report(w, guest, addr);
 	fixture_key(w->f, login, name, w->token[p == 'a' ? OWNER_A : OWNER_B],
 		    sizeof(w->token[0]));
@@ -334,6 +364,7 @@ snapshot(struct fixture *f)
 		"SELECT * FROM audit ORDER BY id",
 		"SELECT * FROM push ORDER BY 1",
 		"SELECT * FROM import_job ORDER BY id",
+		"SELECT * FROM domain_move ORDER BY id",
 	};
 	json_t *all = json_array(), *rows_ = NULL;
 	struct hk_err err;
