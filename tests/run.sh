@@ -146,6 +146,10 @@ HK_LABEL=sqlite tests/integration/report.sh build
 step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
 HK_LABEL=sqlite tests/integration/dsync.sh build
 
+step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite, PostgreSQL)"
+HK_LABEL=sqlite tests/integration/move.sh build
+on_pg hakomail_move tests/integration/move.sh build
+
 step "integration: end to end on real guests (PostgreSQL)"
 on_pg hakomail_e2e tests/integration/e2e.sh build
 
@@ -169,17 +173,23 @@ step "the quickstart as a new operator runs it: twice, then reset"
 tests/integration/quickstart.sh
 
 step "integration again, every binary under ASan + UBSan"
-if [ -x build-asan/src/hakomail-fcgi ]; then
+# asan_run SCRIPT: an integration script on the sanitizer build, and
+# whatever the daemons' logs say of it
+asan_run() {
 	HK_LABEL=asan/sqlite ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		tests/integration/e2e.sh build-asan | sed 's/^/  [asan] /'
+		tests/integration/$1.sh build-asan | sed 's/^/  [asan] /'
 	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
 		-e 'runtime error:' /run/hakomail-test/panel/log/*.log 2>/dev/null)
 	if [ -n "$reports" ]; then
-		fail "sanitizer reports from the daemons: $reports"
+		fail "sanitizer reports from the daemons ($1): $reports"
 		grep -h -A15 -e 'Sanitizer' -e 'runtime error:' $reports | head -60
 	else
-		pass "no sanitizer report from hakomail-fcgi, hakomail-pushd, hakomail"
+		pass "no sanitizer report from hakomail-fcgi, hakomail-pushd, hakomail ($1)"
 	fi
+}
+if [ -x build-asan/src/hakomail-fcgi ]; then
+	asan_run e2e
+	asan_run move
 fi
 
 step "summary"
