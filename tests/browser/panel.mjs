@@ -721,7 +721,7 @@ async function moveDryRun(page, lang) {
 	const k = cat[lang];
 	await page.click('#move-start');
 	await check(`the move form (${lang}): w2 offered with its free space, w1 not`, async () => {
-		await page.waitForSelector('#move-to option[value="w2"]', { timeout: 15000 });
+		await page.waitForSelector('#move-to option[value="w2"]', { state: 'attached', timeout: 15000 });
 		const o = await page.$eval('#move-to option[value="w2"]', (e) => ({ text: e.textContent, free: e.dataset.free }));
 		const w1 = await page.locator('#move-to option[value="w1"]').count();
 		if (w1 !== 0 || o.free === '' || !o.text.includes(binary(Number(o.free), lang)))
