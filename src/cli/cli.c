@@ -49,6 +49,8 @@ cli_usage(void)
 	    "  domain limits NAME [--max-mailboxes N] [--default-quota SIZE]\n"
 	    "  domain backup NAME (--guest G | --none)\n"
 	    "  domain enable|disable NAME | domain delete NAME [--force]\n"
+	    "  domain move NAME --to GUEST [--dry-run]   (operators)\n"
+	    "  moves [--domain D] [--live] | move show|cancel ID\n"
 	    "  mailbox add ADDRESS (--password-stdin | --password-hash H)"
 	    " [--name N] [--quota Q] [--inactive]\n"
 	    "  mailbox set ADDRESS [--password-stdin | --password-hash H]"

@@ -7,6 +7,7 @@
  *   domain limits NAME [--max-mailboxes N] [--default-quota SIZE]
  *   domain backup NAME (--guest G | --none)
  *   domain enable|disable NAME | domain delete NAME [--force]
+ *   domain move NAME --to G [--dry-run]   (cli_move.c)
  *
  * Every value goes through the same validators as the API's; every write
  * is audited as via "cli".  delete --force takes the domain's mailboxes
@@ -126,6 +127,8 @@ cli_domain(struct cli *c)
 		return domain_limits(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "backup") == 0)
 		return domain_backup(c);
+	if (c->argc >= 3 && strcmp(c->argv[1], "move") == 0)
+		return cli_domain_move(c);
 	if (c->argc >= 3 && (strcmp(c->argv[1], "enable") == 0 ||
 			     strcmp(c->argv[1], "disable") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))

@@ -38,6 +38,7 @@ static const struct {
 	{ "aliasdomain", cli_aliasdomain }, { "audit", cli_audit },
 	{ "import", cli_import }, { "export", cli_export },
 	{ "capacity", cli_capacity }, { "warnings", cli_warnings },
+	{ "moves", cli_moves }, { "move", cli_move },
 	{ NULL, NULL }
 };
 

@@ -39,6 +39,7 @@ static const struct {
 	{ "target", "--target" },
 	{ "backup_guest", "--guest" },
 	{ "id", "--id" },
+	{ "to", "--to" },
 };
 
 /* A reason the CLI words its own way; {option} is the field's option.
@@ -61,6 +62,16 @@ static const struct {
 	  "mailboxes, {aliases} aliases and {alias_domains} alias domains: "
 	  "delete them first, or give --force" },
 	{ HK_R_no_account, 0, "no account {login} (hakomail account add)" },
+	{ HK_R_move_to_backup, 0, "guest {guest} is the domain's backup MX: "
+	  "give the domain another first (hakomail domain backup)" },
+	{ HK_R_move_inactive, 0, "{domain} is inactive: enable it first "
+	  "(hakomail domain enable {domain})" },
+	{ HK_R_domain_moving, 0, "{domain} is being moved (move {move}): "
+	  "wait for the move to end (hakomail move show {move}), or cancel "
+	  "it (hakomail move cancel {move})" },
+	{ HK_R_move_no_room, 1, "--to: guest {guest} has no room: the domain "
+	  "holds {need} bytes, {room} bytes are free below its warning line "
+	  "([warn] disk_percent): {short} short" },
 };
 
 /* An import's problems: the file's columns are the CSV's own, the

@@ -29,7 +29,13 @@ export HK_PUSHD_CONF=$'[report]\ninterval = 2\n[warn]\nmailbox_percent = 20'
 
 echo "== browser: a panel, guest w1, two projects"
 check "panel starts" panel_up || exit 1
-check "guest w1 starts and is pinned" guest_up w1 41 || exit 1
+# w1 and w2 are guest numbers N and N + 1 (HK_BROWSER_N, 41 by default);
+# w2, lab's second guest, is started here but pinned by panel.mjs when
+# the operator moves a domain to it: until then lab has one guest.
+n=${HK_BROWSER_N:-41}
+check "guest w1 starts and is pinned" guest_up w1 "$n" || exit 1
+check "guest w2 starts (pinned later)" eval '"$hkguest" start w2 $((n + 1)) >/dev/null'
+w2_key=$(cat "$HK_GUEST_ROOT/w2/host_key.pub")
 cli project add lab-b >/dev/null
 # lab-b's guest exists only in the database (nothing listens there): its
 # domain is what owner A must never reach.
@@ -77,4 +83,5 @@ check "playwright-core installed from npm (package-lock.json)" \
 mkdir -p "$top/tests/artifacts/screenshots"
 HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
 HK_PUSHD_PID=$(pushd_pid) HK_SHOTS=$top/tests/artifacts/screenshots \
+HK_KEY=$KEY HK_W2_IP=$(guest_ip w2) HK_W2_KEY=$w2_key \
 	node "$top/tests/browser/panel.mjs"

@@ -3,7 +3,9 @@
 // playwright-core; run by browser.sh, which starts the panel and the guest
 // and passes: HK_BASE (the panel's URL), HK_GUEST_IP, HK_IDN (the A-label
 // of lab's domain 研究室.example), HK_PUSHD_PID, HK_SHOTS (screenshots),
-// HK_RESULTS (where PASS/FAIL lines go, as tests/lib.sh writes them).
+// HK_RESULTS (where PASS/FAIL lines go, as tests/lib.sh writes them), and
+// for the domain move HK_KEY (an operator's API key), HK_W2_IP and
+// HK_W2_KEY (lab's second guest, running but not yet pinned).
 // browser.sh has w1 report every 2 s and hanako@ (quota 1 MiB) hold about
 // 300 KiB of mail, over the 20 % its [warn] mailbox_percent warns at.
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -682,6 +684,142 @@ async function operator(browser, errors) {
 		if (!t.includes('w1') || !t.includes('wb'))
 			throw new Error(t.slice(0, 200));
 	});
+	await mover(page);
+	await context.close();
+}
+
+// ---- issue 17: moving a domain to another guest ---------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// asOperator(method, p, body): the API with the operator's key.
+async function asOperator(method, p, body) {
+	const r = await fetch(`${base}/api/v1/${p}`, { method, body: body ? JSON.stringify(body) : undefined,
+		headers: { Authorization: `Bearer ${env.HK_KEY}`, 'Content-Type': 'application/json' } });
+	return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+// w2 pinned in lab, and reporting its disk: the move's target.
+async function pinW2() {
+	const add = await asOperator('POST', 'guests', { name: 'w2', project: 'lab',
+		ssh_host: env.HK_W2_IP, host_key: env.HK_W2_KEY });
+	await check('lab\'s second guest w2 pinned', () => add.status === 201 ||
+		Promise.reject(new Error(JSON.stringify(add))));
+	await check('w2 reports its disk', async () => {
+		for (let i = 0; i < 200; i++) {
+			const c = await asOperator('GET', 'guests/w2/capacity');
+			if (c.body && c.body.disk && Number.isFinite(c.body.disk.bytes_free)) return true;
+			await sleep(300);
+		}
+		throw new Error('no report in 60 s');
+	});
+}
+
+// The dry run: w2 offered with its free space, then the plan's figures as
+// the API answered them, and nothing written.
+async function moveDryRun(page, lang) {
+	const k = cat[lang];
+	await page.click('#move-start');
+	await check(`the move form (${lang}): w2 offered with its free space, w1 not`, async () => {
+		await page.waitForSelector('#move-to option[value="w2"]', { state: 'attached', timeout: 15000 });
+		const o = await page.$eval('#move-to option[value="w2"]', (e) => ({ text: e.textContent, free: e.dataset.free }));
+		const w1 = await page.locator('#move-to option[value="w1"]').count();
+		if (w1 !== 0 || o.free === '' || !o.text.includes(binary(Number(o.free), lang)))
+			throw new Error(JSON.stringify({ o, w1 }));
+	});
+	await check(`labels on every input (the move form, ${lang})`, async () =>
+		(await unlabelled(page)).length === 0);
+	const answer = page.waitForResponse((r) => /\/move$/.test(r.url()) &&
+		r.request().method() === 'POST', { timeout: 20000 }).then((r) => r.json());
+	await page.selectOption('#move-to', 'w2');
+	await page.click('#move-check');
+	const plan = await answer;
+	await check(`the dry run (${lang}): what would be copied, and room on w2, as the API says`, async () => {
+		await page.waitForSelector('#move-plan[data-room="yes"]', { timeout: 10000 });
+		const dd = (f) => textOf(page, `#move-plan [data-fig="${f}"] dd`);
+		const n = (v) => new Intl.NumberFormat(lang).format(v);
+		const mb = await dd('mailboxes'), mail = await dd('mail'), room = await dd('room');
+		if (!(plan.mailboxes >= 20) || plan.room !== true || !mb.includes(n(plan.mailboxes)) ||
+		    !mail.includes(binary(plan.bytes, lang)) || !mail.includes(n(plan.messages)) ||
+		    !room.includes(binary(plan.room_bytes, lang)) ||
+		    room !== k['move.room_yes'].replace('{free}', binary(plan.room_bytes, lang)).replace('{guest}', 'w2'))
+			throw new Error(`${JSON.stringify(plan)}: "${mb}" "${mail}" "${room}"`);
+		return await page.locator('#move-confirm').isEnabled();
+	});
+	await check(`the dry run (${lang}) wrote nothing`, async () =>
+		(await asOperator('GET', `moves?domain=${idn}`)).body.items.length === 0);
+}
+
+// Started: the progress block in its copy, the copy marked current.
+async function moveStarted(page, lang) {
+	const k = cat[lang];
+	await page.click('#move-confirm');
+	await page.locator('dialog .btn-primary').click();
+	await check(`the move starts (${lang}): its progress in phase copy, the copy marked`, async () => {
+		await page.waitForSelector('#move-progress[data-phase="copy"]', { timeout: 10000 });
+		const cur = await page.$eval('#move-phases li[aria-current="step"]', (li) => [li.dataset.phase, li.textContent]);
+		const items = await page.$$eval('#move-phases li', (lis) => lis.map((li) => li.dataset.phase));
+		const status = await textOf(page, '#move-status');
+		const bar = await page.$eval('#move-bar', (b) => [b.value, b.max]);
+		const mv = (await asOperator('GET', `moves?domain=${idn}&live=true`)).body.items[0];
+		if (cur[0] !== 'copy' || cur[1] !== k['move.phase.copy'] || items.join() !== 'copy,cutover,catchup,relay,done' ||
+		    status !== k['move.phase_now.copy'] || !mv || mv.phase !== 'copy' || mv.to_guest !== 'w2' ||
+		    bar[1] !== Math.max(mv.bytes_total, 1) ||
+		    !(await textOf(page, '#move-title')).includes('w2'))
+			throw new Error(`${cur} ${items} "${status}" ${bar} ${JSON.stringify(mv)}`);
+		return await page.locator('#move-start').count() === 0 && page.locator('#move-cancel').isVisible();
+	});
+}
+
+// The operator moves lab's IDN domain from w1 to w2 (pushd held still, so
+// that the move waits in its copy whatever pushd can do), follows it in
+// Japanese and in English, and cancels it.
+async function mover(page) {
+	await pinW2();
+	await goto(page, `#/domains/${encodeURIComponent(idn)}`);
+	await page.waitForSelector('#move-start', { timeout: 15000 });
+	await moveDryRun(page, 'ja');
+	await shot(page, 'move-plan-ja');
+	process.kill(Number(env.HK_PUSHD_PID), 'SIGSTOP');
+	await moveStarted(page, 'ja');
+	await shot(page, 'move-progress-ja');
+	await page.selectOption('#lang', 'en');
+	await check('the move in English: its phases and what it does now', async () => {
+		await page.waitForFunction((w) => {
+			const e = document.querySelector('#move-status');
+			return e && e.textContent === w;
+		}, cat.en['move.phase_now.copy'], { timeout: 10000 });
+		return await textOf(page, '#move-phases li[aria-current="step"]') === cat.en['move.phase.copy'];
+	});
+	await page.click('#move-cancel');
+	await page.locator('dialog .btn-danger').click();
+	await check('cancelled before its cut-over: the block says cancelling, without the button', async () => {
+		await page.waitForSelector('#move-progress[data-cancelling="true"]', { timeout: 10000 });
+		const mv = (await asOperator('GET', `moves?domain=${idn}`)).body.items[0];
+		return await textOf(page, '#move-status') === cat.en['move.cancelling'] &&
+			await page.locator('#move-cancel').isHidden() && mv.cancel_requested === true;
+	});
+	await shot(page, 'move-cancelling-en');
+	await page.selectOption('#lang', 'ja');
+	await check('and in Japanese, after a reload of the page', () => page.waitForFunction((w) => {
+		const e = document.querySelector('#move-progress[data-cancelling="true"] #move-status');
+		return e && e.textContent === w;
+	}, cat.ja['move.cancelling'], { timeout: 10000 }));
+}
+
+// Owner A sees the move of its domain, read-only.
+async function ownerSeesMove(browser) {
+	const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
+	const page = await context.newPage();
+	await signIn(page, 'owner-a', 'pw-owner-a-long-enough');
+	await page.waitForURL(/#\/dashboard/, { timeout: 10000 });
+	await goto(page, `#/domains/${encodeURIComponent(idn)}`);
+	await check('owner A sees the move\'s progress, with neither a move nor a cancel button', async () => {
+		await page.waitForSelector('#move-progress[data-phase="copy"]', { timeout: 10000 });
+		return await page.locator('#move-cancel, #move-start, #move-confirm').count() === 0 &&
+			await textOf(page, '#move-status') === cat.en['move.cancelling'];
+	});
+	await shot(page, 'move-owner-en');
 	await context.close();
 }
 
@@ -692,6 +830,7 @@ try {
 	await catalogues();
 	await owner(browser, errors);
 	await operator(browser, errors);
+	await ownerSeesMove(browser);
 	// 401s of the sign-in and logout checks are expected network errors,
 	// and so are the 400 of the unreadable file given to the import and
 	// the 409 of the mailbox added twice (the refusals in Japanese).

@@ -25,7 +25,8 @@ snapshot() {
 	  hk --json mailbox list pc1.example
 	  hk --json aliasdomain list; hk --json guest list
 	  hk --json project list; hk --json account list
-	  hk --json apikey list; hk --json audit --limit 1000; } 2>&1
+	  hk --json apikey list; hk --json audit --limit 1000
+	  hk --json moves; } 2>&1
 }
 
 # refused NAME FIELD CMD...: exit 1, stderr names FIELD, nothing written
@@ -443,6 +444,65 @@ check_eq "apikey list --json: Unix seconds, as integers" "number number" \
 at=$(hk --json audit --limit 1 | jq '.[0].at')
 check_eq "audit (table): when, in local time" "$(jst "$at")" \
 	"$(TZ=JST-9 hk audit --limit 1 | awk -F'\t' 'NR == 2 { print $2 }')"
+
+# Moving a domain to another guest of its project: the plan of a dry run,
+# the refusals, the move (pushd is not running: it stays in its copy),
+# the table, one move in full, cancelling it.
+echo "== cli: moving a domain"
+hk guest add gf2 --project fmt --host 10.77.0.96 --host-key-file "$tmp/key.pub" >/dev/null 2>&1
+before=$(snapshot)
+hk domain move fmt.example --to gf2 --dry-run >"$tmp/out" 2>"$tmp/err"
+check_eq "domain move --dry-run: exit 0" 0 $?
+check "... the plan: 6 mailboxes never measured, gf2's room unknown" \
+	eval 'grep -q "^mailboxes: *6 (6 never measured)$" "$tmp/out" && grep -q "^room: *unknown: gf2 never reported" "$tmp/out"'
+check_eq "... and nothing written" "$before" "$(snapshot)"
+sql "INSERT INTO mailbox_usage (mailbox_id, used_bytes, messages, at) SELECT m.id, 1048576, 10, 1 FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.name = 'fmt.example'" >/dev/null
+# gf2: 10 MiB, 9 MiB used: 0 free below its 85 % line, 6 MiB short
+sql "INSERT INTO guest_report (guest_id, at, guest_at, uptime_s, load1, load5, load15, postfix_version, dovecot_version, fs_bytes_total, fs_bytes_used, fs_bytes_free, fs_inodes_total, fs_inodes_used, fs_inodes_free, q_active, q_deferred, q_hold, q_incoming, mailboxes, mailbox_bytes, mailbox_messages) SELECT id, 1, 1, 1, 0, 0, 0, '3', '2', 10485760, 9437184, 1048576, 1000, 0, 1000, 0, 0, 0, 0, 0, 0, 0 FROM guest WHERE name = 'gf2'" >/dev/null
+refused "a dry run to a guest without room" --to domain move fmt.example --to gf2 --dry-run
+check "... naming the shortfall" grep -q "^hakomail: --to: guest gf2 has no room: the domain holds 6291456 bytes, 0 bytes are free .*: 6291456 short$" "$tmp/err"
+refused "the move itself to it" --to domain move fmt.example --to gf2
+sql "UPDATE guest_report SET fs_bytes_total = 1073741824, fs_bytes_used = 0, fs_bytes_free = 1073741824 WHERE guest_id = (SELECT id FROM guest WHERE name = 'gf2')" >/dev/null
+check_eq "with room: the plan says so, with the target's figures" \
+	"mail:         6 MiB in 60 messages|target:       gf2, 1 GiB free of 1 GiB; 870.4 MiB free below its 85% line|room:         yes" \
+	"$(hk domain move fmt.example --to gf2 --dry-run | grep -e '^mail:' -e '^target:' -e '^room:' | paste -sd '|')"
+check_eq "--json: the plan as the API answers it" "6 6291456 true true" \
+	"$(hk --json domain move fmt.example --to gf2 --dry-run | jq -r '[.mailboxes, .bytes, .room, .dry_run] | map(tostring) | join(" ")')"
+refused "a move to a guest of another project" --to domain move fmt.example --to gt
+refused "a move to the domain's own guest" --to domain move fmt.example --to gf
+refused "a move to no such guest" to domain move fmt.example --to nosuch
+hk domain move fmt.example --gest gf2 >/dev/null 2>&1; check_eq "domain move without --to: exit 2" 2 $?
+hk domain move fmt.example --to gf2 >"$tmp/out" 2>"$tmp/err"
+mv_id=$(sed -n 's/^move \([0-9]*\) started: .*/\1/p' "$tmp/out")
+check_eq "domain move: its id and how to follow it" \
+	"move $mv_id started: fmt.example from gf to gf2 (phase copy)|follow it: hakomail move show $mv_id" \
+	"$(paste -sd '|' "$tmp/out")"
+check_eq "one audit entry for it" "domain.move fmt.example" \
+	"$(hk --json audit --limit 1 | jq -r '.[0] | [.action, .object] | join(" ")')"
+refused "a second move of the moving domain" domain domain move fmt.example --to gf2
+check "... saying how to follow or cancel the first" grep -q "hakomail move cancel $mv_id)$" "$tmp/err"
+refused "deleting the moving domain" domain domain delete fmt.example --force
+check_eq "moves --live (table): the move in its copy, 0 % of its bytes" \
+	"$mv_id fmt.example gf gf2 copy 0% - - -" \
+	"$(hk moves --live | awk -F'\t' 'NR == 2 { print $1, $2, $3, $4, $5, $6, $7, $8, $9 }')"
+check_eq "moves --domain --json: the API's items" "$mv_id copy true 6291456" \
+	"$(hk --json moves --domain fmt.example | jq -r '.[0] | [.id, .phase, .live, .bytes_total] | map(tostring) | join(" ")')"
+check_eq "moves --domain of another domain: none" "0" "$(hk --json moves --domain pc9.example | jq length)"
+refused "moves of a bad domain name" domain moves --domain 'a..b'
+check "move show: everything, the phase and the bytes" \
+	eval 'hk move show $mv_id >"$tmp/out" && grep -q "^phase: *copy (step 0), live$" "$tmp/out" && grep -q "^mail: *0 B of 6 MiB$" "$tmp/out" && grep -q "^mailboxes: *0 of 6$" "$tmp/out"'
+sql "UPDATE domain_move SET error = 'gf2: connection refused', error_at = 1, failures = 2 WHERE id = $mv_id" >/dev/null
+check "move show: the error the move waits on" \
+	eval 'hk move show $mv_id | grep -q "^error: *gf2: connection refused$"'
+refused "move show of no such move" move move show 999
+refused "move show of something that is no id" move move show x1
+check_eq "move cancel: asked, pushd ends it" "copy (cancelling) (step 0), live" \
+	"$(hk move cancel $mv_id | sed -n 's/^phase: *//p')"
+check_eq "the table says so" "copy (cancelling)" "$(hk moves | awk -F'\t' -v id=$mv_id '$1 == id { print $5 }')"
+check_eq "cancel is audited" "domain.move.cancel" "$(hk --json audit --limit 1 | jq -r '.[0].action')"
+sql "UPDATE domain_move SET cancel = 0, step = 1, phase = 'cutover' WHERE id = $mv_id" >/dev/null
+refused "cancelling a move past its cut-over" move move cancel $mv_id
+hk move frob 1 >/dev/null 2>&1; check_eq "move with an unknown verb: exit 2" 2 $?
 
 # The daemons' log ([log] in hakomail.conf): JSON lines for a shipper,
 # a level that drops what is less severe, a bad value refused by name.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 // poll.js - keeps push state fresh: every 2 s while a page that shows it is
-// open, one GET (the guest list, or one guest), never two at once.
+// open, one GET (the guest list, one guest, a domain's live moves), never
+// two at once.
 import { api, path, allItems } from './api.js';
 
 export const POLL_MS = 2000;
@@ -41,3 +42,7 @@ export function allGuests() { return allItems('/guests'); }
 
 export function watchGuests(apply) { return watch(allGuests, apply); }
 export function watchGuest(name, apply) { return watch(() => api.get(path('guests', name)), apply); }
+// The live moves of one domain (moveview.js), while one is followed.
+export function watchMoves(domain, apply) {
+	return watch(() => api.get('/moves', { domain, live: 'true' }), apply);
+}

@@ -3,7 +3,8 @@
 // mailboxes a page at a time (search, filter, keyset paging: as fast at
 // 100,000 as at 10; sorted by address or by usage), each mailbox's usage
 // against its quota, adding one, editing, resetting a password, deleting,
-// and bulk disable / enable / delete of a page's selection.
+// and bulk disable / enable / delete of a page's selection; moving the
+// domain to another guest, and a move's progress (moveview.js).
 import { h, replace, setText } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
@@ -19,6 +20,7 @@ import { deleteMailbox, editMailbox, resetPassword } from '../mailboxforms.js';
 import { pagedList } from '../listview.js';
 import { exportButton } from '../exportfile.js';
 import { usageBar } from '../usagebar.js';
+import { moveSection } from '../moveview.js';
 const COLS = 7;
 
 // ---- the head: name, guest state, counts, links --------------------------------
@@ -387,7 +389,13 @@ export default async function render(ctx) {
 	del.addEventListener('click', async () => {
 		try { await deleteDomain(ctx, d); } catch (err) { toast(errorText(err), 'error'); }
 	});
-	ctx.view.append(top.el, list.el,
+	// a move that ended done serves the domain from its new guest
+	const move = moveSection(d, { admin: ctx.session.role === 'admin', onCleanup: ctx.onCleanup,
+		onEnded: async () => {
+			const nd = await api.get(path('domains', d.name)).catch(() => d);
+			if (ctx.alive() && nd.guest !== d.guest) ctx.go(domainHref(d.name));
+		} });
+	ctx.view.append(top.el, move.el, list.el,
 		addForm(d, () => { list.load(); refreshCount(); }),
 		h('section', { class: 'card card-danger', 'aria-labelledby': 'danger-h' },
 			h('div', { class: 'card-head' }, h('h2', { id: 'danger-h' }, t('domain.danger'))),
@@ -395,5 +403,5 @@ export default async function render(ctx) {
 	// the guest's state, now and every 2 s
 	const first = api.get(path('guests', d.guest)).then((g) => { if (ctx.alive()) top.setGuest(g); }).catch(() => {});
 	ctx.onCleanup(watchGuest(d.guest, (g) => top.setGuest(g)));
-	await Promise.all([first, list.load()]);
+	await Promise.all([first, list.load(), move.load().catch(() => {})]);
 }
