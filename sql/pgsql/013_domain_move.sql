@@ -69,5 +69,8 @@ CREATE TABLE domain_move_mailbox (
 
 -- The trash rows a move made (the source's copy when it finished, the
 -- target's when it was cancelled): purged like a deleted mailbox's, but
--- never listed or restored as one.
+-- never listed or restored as one; and not before the guest serves gen,
+-- the generation that told it to move the maildir aside (a cancelled
+-- move's rows are due at once).
 ALTER TABLE mailbox_trash ADD COLUMN move_id BIGINT;
+ALTER TABLE mailbox_trash ADD COLUMN gen BIGINT;

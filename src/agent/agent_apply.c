@@ -333,6 +333,9 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 	(void)close(dfd);
 	if (rc == 0)
 		rc = agent_mta_check(c->conf, c->sfd, err);
+	if (rc == 0 && find_file(b, "transport") != NULL &&
+	    find_file(b, "transport")->len > 0)
+		rc = agent_mta_transport_check(c->conf, err);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 
 #define POSTMAP_TIMEOUT_MS	300000
 #define POSTFIX_TIMEOUT_MS	120000
+#define POSTCONF_OUT_MAX	4096	/* one parameter's value */
 #define CHILD_OUT_MAX		65536
 #define NAME_MAX_LEN		64
 #define ARG_BUF			(AGENT_DIR_MAX + 4 * NAME_MAX_LEN)
@@ -263,4 +264,42 @@ agent_mta_dovecot_reload(const struct agent_conf *conf)
 	if (run_child(argv, "doveadm reload failed", POSTFIX_TIMEOUT_MS,
 		      &e) < 0)
 		log_warn("%s", e.message);
+}
+
+int
+agent_mta_postconf(const struct agent_conf *conf, const char *param,
+		   struct subproc_result *res, struct hk_err *err)
+{
+	char *argv[6], what[96];
+	int i = 0;
+
+	argv[i++] = (char *)conf->postconf;
+	if (conf->confdir != NULL) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)conf->confdir;
+	}
+	argv[i++] = "-h";
+	argv[i++] = (char *)param;
+	argv[i] = NULL;
+	snprintf(what, sizeof(what), "postconf -h %s failed", param);
+	return agent_mta_capture(argv, what, POSTFIX_TIMEOUT_MS,
+				 POSTCONF_OUT_MAX, res, err);
+}
+
+int
+agent_mta_transport_check(const struct agent_conf *conf, struct hk_err *err)
+{
+	char want[AGENT_DIR_MAX + 32];
+	struct subproc_result res;
+	int rc;
+
+	snprintf(want, sizeof(want), "%s/current/transport", conf->statedir);
+	rc = agent_mta_postconf(conf, "transport_maps", &res, err);
+	if (rc == 0 && strstr(strbuf_str(&res.out), want) == NULL)
+		rc = hk_fail(err, HK_EINVAL, "transport", "main.cf's "
+			     "transport_maps does not name %s (see "
+			     "deploy/guest/postfix-main.cf): a moved domain's "
+			     "mail would not reach its new guest", want);
+	subproc_result_free(&res);
+	return rc;
 }

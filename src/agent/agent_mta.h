@@ -39,6 +39,18 @@ int agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
  * first when cut. */
 void agent_mta_tail(const char *s, size_t len, char *out, size_t size);
 
+/* `postconf [-c DIR] -h param` into res (at most 4 KiB; the caller frees
+ * res, also on failure). */
+int agent_mta_postconf(const struct agent_conf *conf, const char *param,
+		       struct subproc_result *res, struct hk_err *err);
+
+/* Postfix reads the bundle's transport map (main.cf's transport_maps
+ * names STATEDIR/current/transport): else mail relayed for a domain moved
+ * away would follow its MX records, back to this guest.  A refusal says
+ * what main.cf lacks. */
+int agent_mta_transport_check(const struct agent_conf *conf,
+			      struct hk_err *err);
+
 /* `doveadm reload` if doveadm exists; a failure is only a warning. */
 void agent_mta_dovecot_reload(const struct agent_conf *conf);
 

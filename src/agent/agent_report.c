@@ -183,21 +183,12 @@ version_word(const struct subproc_result *res, const char *what, char *out,
 static json_t *
 versions_json(const struct agent_conf *conf, struct hk_err *err)
 {
-	char *pc[6], *dv[] = { (char *)conf->dovecot, "--version", NULL };
+	char *dv[] = { (char *)conf->dovecot, "--version", NULL };
 	char postfix[VERSION_MAX], dovecot[VERSION_MAX];
 	struct subproc_result res;
-	int i = 0, rc;
+	int rc;
 
-	pc[i++] = (char *)conf->postconf;
-	if (conf->confdir != NULL) {
-		pc[i++] = "-c";
-		pc[i++] = (char *)conf->confdir;
-	}
-	pc[i++] = "-h";
-	pc[i++] = "mail_version";
-	pc[i] = NULL;
-	rc = capture(pc, "postconf -h mail_version failed", SMALL_TIMEOUT_MS,
-		     SMALL_OUT_MAX, &res, err);
+	rc = agent_mta_postconf(conf, "mail_version", &res, err);
 	if (rc == 0)
 		rc = version_word(&res, "postconf", postfix, err);
 	subproc_result_free(&res);

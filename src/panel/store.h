@@ -40,6 +40,11 @@ struct domain_ref {
 int store_domain_ref(struct db *db, const struct hk_actor *actor,
 		     const char *name, struct domain_ref *ref,
 		     struct hk_err *err);
+/* HK_EEXIST domain_moving when the domain has a live move, else 0: what
+ * may not change under a move (its deletion, its backup MX, active, its
+ * mailboxes' deletion). */
+int store_domain_moving(struct db *db, const struct domain_ref *ref,
+			const char *name, struct hk_err *err);
 /* Raises the desired generation of the domain's guest and backup guest. */
 int store_guest_bump(struct db *db, const struct domain_ref *ref,
 		     struct hk_err *err);
@@ -454,10 +459,6 @@ int store_move_plan(struct db *db, int64_t domain_id, int64_t to_id,
 /* HK_ELIMIT move_no_room when the plan says there is no room, else 0. */
 int store_move_no_room(const json_t *plan, const char *guest,
 		       struct hk_err *err);
-/* HK_EEXIST domain_moving when the domain has a live move, else 0: what
- * may not change under a move (its deletion, its backup MX, active). */
-int store_move_domain_busy(struct db *db, const struct domain_ref *ref,
-			   const char *name, struct hk_err *err);
 
 /* --- pushd's side of a move (store_movejob.c) --- */
 struct move_job {
@@ -651,7 +652,7 @@ int store_trash_list(struct db *db, const struct hk_actor *actor,
  * purged first is theirs).  A read only when none is due. */
 int store_trash_expire(struct db *db, const char *node, int64_t now,
 		       int64_t *n, struct hk_err *err);
-/* The earliest purge_at of any row, -1 if none. */
+/* The earliest purge_at of any row its guest was told of, -1 if none. */
 int store_trash_next_purge(struct db *db, int64_t *at, struct hk_err *err);
 /* One page of a domain's mailboxes (page->domain), by local part; the
  * (domain, active, local part) index serves it with or without the

@@ -175,6 +175,20 @@ store_domain_add(struct db *db, const struct hk_actor *actor,
 	return store_domain_get(db, actor, name, out, err);
 }
 
+int
+store_domain_moving(struct db *db, const struct domain_ref *ref,
+		    const char *name, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_INTV(ref->id) };
+	int64_t id = 0;
+
+	if (db_query_int(db, "SELECT id FROM domain_move WHERE domain_id = $1 "
+			 "AND live = 1", p, 1, &id, err) < 0)
+		return err->code == HK_ENOTFOUND ? 0 : -1;
+	return hk_failr(err, HK_EEXIST, "domain", HK_R_domain_moving,
+			"domain", name, "move", HK_NUM(id), NULL);
+}
+
 /* The id of guest `name` in the domain's project, not its primary. */
 static int
 backup_id(struct db *db, const struct domain_ref *ref, const char *name,
@@ -240,7 +254,7 @@ store_domain_update(struct db *db, const struct hk_actor *actor,
 	 * those stay as they are until it ended. */
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
 	    ((patch->set_backup || patch->active >= 0) &&
-	     store_move_domain_busy(db, &ref, name, err) < 0) ||
+	     store_domain_moving(db, &ref, name, err) < 0) ||
 	    store_domain_get(db, actor, name, &before, err) < 0 ||
 	    apply_patch(db, &ref, patch, err) < 0 ||
 	    store_domain_get(db, actor, name, &after, err) < 0)
@@ -327,7 +341,7 @@ store_domain_delete(struct db *db, const struct hk_actor *actor,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_domain_ref(db, actor, name, &ref, err) < 0 ||
-	    store_move_domain_busy(db, &ref, name, err) < 0 ||
+	    store_domain_moving(db, &ref, name, err) < 0 ||
 	    (!force && domain_empty(db, &ref, name, err) < 0) ||
 	    store_domain_get(db, actor, name, &before, err) < 0 ||
 	    store_trash_put_domain(db, &ref, name, (int64_t)time(NULL),

@@ -217,7 +217,7 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 		return -1;
 	/* Its mail is on two guests while the domain moves. */
 	if (store_domain_ref(db, actor, domain, &ref, err) < 0 ||
-	    store_move_domain_busy(db, &ref, domain, err) < 0 ||
+	    store_domain_moving(db, &ref, domain, err) < 0 ||
 	    select_mailbox(db, -1, local_part, domain, &before, err) < 0 ||
 	    store_trash_put(db, &ref, local_part, domain, (int64_t)time(NULL),
 			    purge_after_s, &t, err) < 0)

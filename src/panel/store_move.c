@@ -155,20 +155,6 @@ movable(struct db *db, const struct domain_ref *ref, const char *name,
 	return 0;
 }
 
-int
-store_move_domain_busy(struct db *db, const struct domain_ref *ref,
-		       const char *name, struct hk_err *err)
-{
-	struct db_param p[1] = { DB_INTV(ref->id) };
-	int64_t id = 0;
-
-	if (db_query_int(db, "SELECT id FROM domain_move WHERE domain_id = $1 "
-			 "AND live = 1", p, 1, &id, err) < 0)
-		return err->code == HK_ENOTFOUND ? 0 : -1;
-	return hk_failr(err, HK_EEXIST, "domain", HK_R_domain_moving,
-			"domain", name, "move", HK_NUM(id), NULL);
-}
-
 /* What the domain holds, as its guest last reported it. */
 static int
 plan_totals(struct db *db, int64_t domain_id, json_t *plan,

@@ -235,22 +235,27 @@ owe(struct db *db, struct move_job *job, int64_t guest_id,
 
 /* A copy of the domain's mail that is no longer wanted (the source's
  * once the move finished, the target's when it was cancelled): moved
- * aside at guest_id's next push, purged at purge_at like a deleted
- * mailbox's (store_trash.c). */
+ * aside by the generation guest_id is owed now, purged at purge_at (not
+ * before the guest serves that generation) like a deleted mailbox's
+ * (store_trash.c). */
 static int
-trash_copy(struct db *db, const struct move_job *job, int64_t guest_id,
+trash_copy(struct db *db, struct move_job *job, int64_t guest_id,
 	   int64_t now, int64_t purge_at, struct hk_err *err)
 {
-	struct db_param p[5] = { DB_INTV(guest_id), DB_INTV(now),
+	struct db_param p[6] = { DB_INTV(guest_id), DB_INTV(now),
 				 DB_INTV(purge_at), DB_INTV(job->id),
-				 DB_INTV(job->domain_id) };
+				 DB_INTV(job->domain_id), DB_NUL };
 
+	if (owe(db, job, guest_id, err) < 0)
+		return -1;
+	p[5] = DB_INTV(job->wait_gen);
 	return db_exec(db, "INSERT INTO mailbox_trash (guest_id, project_id, "
 		       "domain, local_part, password_hash, name, quota_bytes, "
-		       "deleted_at, purge_at, move_id) SELECT $1, d.project_id, "
-		       "d.name, m.local_part, m.password_hash, m.name, "
-		       "m.quota_bytes, $2, $3, $4 FROM mailbox m JOIN domain d "
-		       "ON d.id = m.domain_id WHERE d.id = $5", p, 5, NULL, err);
+		       "deleted_at, purge_at, move_id, gen) SELECT $1, "
+		       "d.project_id, d.name, m.local_part, m.password_hash, "
+		       "m.name, m.quota_bytes, $2, $3, $4, $6 FROM mailbox m "
+		       "JOIN domain d ON d.id = m.domain_id WHERE d.id = $5", p,
+		       6, NULL, err);
 }
 
 /* What entering st->phase changes besides the phase itself. */
@@ -288,12 +293,9 @@ enter(struct db *db, struct move_job *job, const struct move_step *st,
 	}
 	if (strcmp(ph, "done") == 0)
 		return trash_copy(db, job, job->from_id, st->now, st->now +
-				  (int64_t)st->purge_days * 86400, err) < 0 ||
-		    owe(db, job, job->from_id, err) < 0 ? -1 : 0;
+				  (int64_t)st->purge_days * 86400, err);
 	if (strcmp(ph, "cancelled") == 0 || strcmp(ph, "failed") == 0)
-		return trash_copy(db, job, job->to_id, st->now, st->now,
-				  err) < 0 || owe(db, job, job->to_id, err) < 0 ?
-		    -1 : 0;
+		return trash_copy(db, job, job->to_id, st->now, st->now, err);
 	return 0;	/* finish: its last sync needs nothing new served */
 }
 

@@ -24,6 +24,12 @@
 
 #define EXPIRE_BATCH	500	/* rows purged per transaction */
 
+/* A row waits for its guest to serve the generation that first told it
+ * (gen, set by a move: its rows may be due at once): purged before, the
+ * maildir would never have been moved aside, and would stay. */
+#define TOLD "(gen IS NULL OR gen <= (SELECT g.applied_gen FROM guest g " \
+	"WHERE g.id = mailbox_trash.guest_id))"
+
 /* The INSERT of store_trash_put(_domain): the domain's mailboxes, or only
  * local ($7) when it is not NULL. */
 #define PUT_SQL "INSERT INTO mailbox_trash (guest_id, project_id, domain, " \
@@ -224,8 +230,8 @@ expire_batch(struct db *db, const struct hk_actor *pushd, struct due *d,
 		return -1;
 	if (db_query(db, "SELECT id, guest_id, project_id, local_part || '@' "
 		     "|| domain, CASE WHEN restores IS NULL THEN 0 ELSE 1 END "
-		     "FROM mailbox_trash WHERE purge_at <= $1 ORDER BY id LIMIT "
-		     "$2", p, 2, due_row, d, NULL, err) < 0)
+		     "FROM mailbox_trash WHERE purge_at <= $1 AND " TOLD " ORDER "
+		     "BY id LIMIT $2", p, 2, due_row, d, NULL, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < d->n; i++)
 		if (purge_row(db, pushd, &d->rows[i], &d->purged, err) < 0)
@@ -251,7 +257,7 @@ store_trash_expire(struct db *db, const char *node, int64_t now,
 	*n = 0;
 	/* Most calls find nothing: a read, no write lock. */
 	if (db_query_int(db, "SELECT COUNT(*) FROM mailbox_trash WHERE "
-			 "purge_at <= $1", p, 1, &due, err) < 0)
+			 "purge_at <= $1 AND " TOLD, p, 1, &due, err) < 0)
 		return -1;
 	if (due == 0)
 		return 0;
@@ -271,8 +277,8 @@ int
 store_trash_next_purge(struct db *db, int64_t *at, struct hk_err *err)
 {
 	*at = -1;
-	if (db_query_int(db, "SELECT MIN(purge_at) FROM mailbox_trash", NULL,
-			 0, at, err) < 0 && err->code != HK_ENOTFOUND)
+	if (db_query_int(db, "SELECT MIN(purge_at) FROM mailbox_trash WHERE "
+			 TOLD, NULL, 0, at, err) < 0 && err->code != HK_ENOTFOUND)
 		return -1;
 	return 0;
 }

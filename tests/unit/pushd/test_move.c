@@ -392,7 +392,7 @@ test_cancel(void **state)
 	struct move_job j;
 	json_t *mv = NULL;
 	char b[1024];
-	int64_t id;
+	int64_t id, n = 0;
 
 	seed(f);
 	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
@@ -422,10 +422,18 @@ test_cancel(void **state)
 	assert_string_equal(file(f, 2, PW, b, sizeof(b)), "");
 	assert_non_null(strstr(file(f, 2, TRASH, b, sizeof(b)),
 			       " matsui@pc1.example\n"));
-	/* purged at once: the target's copy goes at its next push */
+	/* purged at once, but only once g2 serves the generation that moves
+	 * the copy aside: purged before, the copy would stay */
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox_trash "
 				     "WHERE guest_id = 2 AND purge_at <= "
 				     "1800000010"), 2);
+	assert_int_equal(store_trash_expire(f->db, "n1", NOW + 100, &n, &err),
+			 0);
+	assert_int_equal(n, 0);
+	sql(f, "UPDATE guest SET applied_gen = desired_gen WHERE id = 2");
+	assert_int_equal(store_trash_expire(f->db, "n1", NOW + 100, &n, &err),
+			 0);
+	assert_int_equal(n, 2);
 	assert_int_equal(fixture_int(f, "SELECT guest_id FROM domain"), 1);
 	/* cancelling after the cut-over: refused */
 	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
