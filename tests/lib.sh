@@ -16,6 +16,11 @@ check() {
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"
+	elif [[ "$2$3" == *$'\n'* ]]; then
+		# many lines: what differs, not both listings cut short
+		fail "$1 (differs: - expected, + got)"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | grep '^[<>]' |
+			sed 's/^</    -/; s/^>/    +/' | head -40
 	else fail "$1 (expected '$2', got '$3')"; fi
 }
 
