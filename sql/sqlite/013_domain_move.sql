@@ -57,6 +57,8 @@ CREATE INDEX domain_move_due ON domain_move(live, next_at);
 
 -- Each mailbox copied, pass by pass (1 the copy, 2 the catch-up, 3 the
 -- last sync before the source's copy goes): a step done is never redone.
+-- state: dsync's state after the pass (what the source's doveadm printed),
+-- from which the next pass merges only what changed since.
 CREATE TABLE domain_move_mailbox (
 	move_id     INTEGER NOT NULL REFERENCES domain_move(id)
 	            ON DELETE CASCADE,
@@ -64,6 +66,7 @@ CREATE TABLE domain_move_mailbox (
 	pass        INTEGER NOT NULL,
 	bytes       INTEGER NOT NULL DEFAULT 0,
 	messages    INTEGER NOT NULL DEFAULT 0,
+	state       TEXT,
 	PRIMARY KEY (move_id, mailbox_id)
 );
 

@@ -14,7 +14,7 @@
 
 #define SSH_REFUSAL "refused: only \"apply\", \"status\" or \"report\", " \
 	"or \"dsync-server\", \"dsync-backup\" or \"dsync-catchup\" and " \
-	"an address, may be run over SSH"
+	"an address (and, for dsync-catchup, a state), may be run over SSH"
 
 /* doveadm appends this word to the local command it runs (dsync-relay),
  * for a remote doveadm to know its job. */
@@ -75,13 +75,29 @@ refuse(int ssh, struct hk_err *err)
 	return hk_fail(err, HK_EINVAL, "", AGENT_USAGE);
 }
 
-/* The operand against what the verb takes. */
+/* dsync-catchup's STATE: what doveadm printed as its state, base64. */
 static int
-check_operand(const struct verb_def *v, const char *operand, int ssh,
-	      const char *self, struct agent_cmd *cmd, struct hk_err *err)
+check_state(const char *s, struct agent_cmd *cmd, struct hk_err *err)
 {
-	size_t n;
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789+/=");
 
+	if (n == 0 || n > AGENT_DSYNC_STATE_MAX || s[n] != '\0')
+		return hk_fail(err, HK_EINVAL, "state", "dsync-catchup: the "
+			       "state is not dsync's (base64, at most %d "
+			       "characters)", AGENT_DSYNC_STATE_MAX);
+	cmd->state = s;
+	return 0;
+}
+
+/* The operand (its first n bytes) against what the verb takes; state:
+ * what follows the address, NULL for nothing (only dsync-catchup takes
+ * it). */
+static int
+check_operand(const struct verb_def *v, const char *operand, size_t n,
+	      const char *state, int ssh, const char *self,
+	      struct agent_cmd *cmd, struct hk_err *err)
+{
 	if (v->verb == AGENT_VERB_DSYNC_RELAY && operand != NULL &&
 	    strcmp(operand, DOVEADM_TAIL) == 0)
 		return 0;
@@ -90,7 +106,6 @@ check_operand(const struct verb_def *v, const char *operand, int ssh,
 	if (operand == NULL)
 		return hk_fail(err, HK_EINVAL, "address", "%s needs an address",
 			       v->name);
-	n = strlen(operand);
 	if (n > MAPSYNTAX_ADDRESS_MAX || !mapsyntax_address(operand, n))
 		return hk_fail(err, HK_EINVAL, "address", "%s: not an address "
 			       "(local@domain, lower case)", v->name);
@@ -98,7 +113,10 @@ check_operand(const struct verb_def *v, const char *operand, int ssh,
 		return hk_fail(err, HK_EINVAL, "", "%s: the agent must be run "
 			       "by its absolute path, which doveadm runs as "
 			       "its relay", v->name);
-	memcpy(cmd->address, operand, n + 1);
+	if (state != NULL && check_state(state, cmd, err) < 0)
+		return -1;
+	memcpy(cmd->address, operand, n);
+	cmd->address[n] = '\0';
 	return 0;
 }
 
@@ -107,23 +125,37 @@ agent_cmd_parse(const char *ssh, int nops, char *const ops[],
 		const char *self, struct agent_cmd *cmd, struct hk_err *err)
 {
 	const struct verb_def *v;
-	const char *operand = NULL;
+	const char *operand = NULL, *state = NULL;
+	char *argv_state = NULL;
+	size_t alen;
 
 	memset(cmd, 0, sizeof(*cmd));
 	if (ssh != NULL && nops != 0)
 		return hk_fail(err, HK_EINVAL, "", "no operand allowed under "
 			       "an SSH forced command");
-	if (ssh == NULL && (nops < 1 || nops > 2))
+	if (ssh == NULL && (nops < 1 || nops > 3))
 		return hk_fail(err, HK_EINVAL, "", AGENT_USAGE);
 	if (ssh != NULL) {
 		v = split_ssh(ssh, &operand);
+		/* dsync-catchup's state: after the address's one space */
+		if (v != NULL && v->verb == AGENT_VERB_DSYNC_CATCHUP &&
+		    operand != NULL && (state = strchr(operand, ' ')) != NULL)
+			state++;
 	} else {
 		v = find(ops[0], strlen(ops[0]));
-		operand = nops == 2 ? ops[1] : NULL;
+		operand = nops >= 2 ? ops[1] : NULL;
+		argv_state = nops == 3 ? ops[2] : NULL;
 	}
 	if (v == NULL || (ssh != NULL && !v->ssh))
 		return refuse(ssh != NULL, err);
-	if (check_operand(v, operand, ssh != NULL, self, cmd, err) < 0)
+	if (argv_state != NULL && v->verb != AGENT_VERB_DSYNC_CATCHUP)
+		return refuse(0, err);
+	alen = operand == NULL ? 0 : state != NULL ?
+	    (size_t)(state - 1 - operand) : strlen(operand);
+	if (argv_state != NULL)
+		state = argv_state;
+	if (check_operand(v, operand, alen, state, ssh != NULL, self, cmd,
+			  err) < 0)
 		return -1;
 	cmd->verb = v->verb;
 	return 0;

@@ -22,7 +22,7 @@
 #define AGENT_USAGE "usage: hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] " \
 	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT] " \
 	"init|apply|status|report|dsync-relay|" \
-	"dsync-server ADDRESS|dsync-backup ADDRESS|dsync-catchup ADDRESS"
+	"dsync-server ADDRESS|dsync-backup ADDRESS|dsync-catchup ADDRESS [STATE]"
 
 enum agent_verb {
 	AGENT_VERB_NONE,
@@ -39,7 +39,14 @@ enum agent_verb {
 struct agent_cmd {
 	enum agent_verb verb;
 	char address[MAPSYNTAX_ADDRESS_MAX + 1];	/* "" unless a dsync verb */
+	/* dsync-catchup: dsync's state after the pass before (what the
+	 * source answered), into the caller's string; NULL: a whole merge */
+	const char *state;
 };
+
+/* The longest state taken or given: one argument of ssh and of
+ * SSH_ORIGINAL_COMMAND stays well below Linux's 128 KiB for one string. */
+#define AGENT_DSYNC_STATE_MAX	65536
 
 /*
  * ssh: SSH_ORIGINAL_COMMAND, or NULL when not under sshd; ops[0..nops):

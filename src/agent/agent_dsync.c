@@ -189,7 +189,12 @@ tail_says(const struct tail *t, char *out, size_t size)
 		snprintf(out, size, "no output");
 }
 
-/* What doveadm runs for cmd: its argument vector in argv (10 slots). */
+/* What doveadm runs for cmd: its argument vector in argv (ARGV_MAX
+ * slots).  The copies on the source ask for dsync's state (-s), from
+ * nothing (a whole copy or merge) or from the state of the pass before:
+ * then only what changed on either side since is looked at, so a merge
+ * keeps what users moved or deleted on the target meanwhile. */
+#define ARGV_MAX	12
 static const char *
 doveadm_argv(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	     const char *self, char *argv[])
@@ -204,6 +209,10 @@ doveadm_argv(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	} else {
 		argv[n++] = "sync";
 		argv[n++] = "-1";
+	}
+	if (cmd->verb != AGENT_VERB_DSYNC_SERVER) {
+		argv[n++] = "-s";
+		argv[n++] = cmd->state != NULL ? (char *)cmd->state : "";
 	}
 	argv[n++] = "-u";
 	argv[n++] = (char *)cmd->address;
@@ -220,11 +229,11 @@ doveadm_argv(const struct agent_conf *conf, const struct agent_cmd *cmd,
 }
 
 /* doveadm with the channel: as its stdin/stdout (dsync-server), or as fds
- * 3 and 4 for its relay, its stdin /dev/null and stdout captured too.
- * wfd (above 4, so that no dup2 below overwrites it) takes what it
- * prints. */
+ * 3 and 4 for its relay, its stdin /dev/null and its stdout (the state)
+ * into sfd.  wfd takes what it says on stderr.  wfd and sfd are above 4,
+ * so that no dup2 below overwrites them. */
 static int
-spawn(char *const argv[], int relay, int wfd, pid_t *pid,
+spawn(char *const argv[], int relay, int wfd, int sfd, pid_t *pid,
       struct hk_err *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -239,7 +248,7 @@ spawn(char *const argv[], int relay, int wfd, pid_t *pid,
 						       AGENT_DSYNC_FD_OUT);
 		rc |= posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
 						       "/dev/null", O_RDONLY, 0);
-		rc |= posix_spawn_file_actions_adddup2(&fa, wfd, STDOUT_FILENO);
+		rc |= posix_spawn_file_actions_adddup2(&fa, sfd, STDOUT_FILENO);
 	}
 	rc |= posix_spawn_file_actions_adddup2(&fa, wfd, STDERR_FILENO);
 	if (rc == 0)
@@ -291,18 +300,72 @@ drop_channel(struct hk_err *err)
 	return rc;
 }
 
-/* What doveadm printed (the end of it), then how it ended. */
-static int
-collect(int rfd, pid_t pid, struct tail *t, int *st, struct hk_err *err)
+/* What doveadm printed: the end of its stderr, and its stdout (the
+ * state; dropped, over = 1, when longer than a state may be). */
+struct printed {
+	struct tail says;
+	char state[AGENT_DSYNC_STATE_MAX + 2];
+	size_t len;
+	int over;
+};
+
+static void
+state_add(struct printed *pr, const char *s, size_t n)
+{
+	if (pr->over || n > sizeof(pr->state) - 1 - pr->len) {
+		pr->over = 1;
+		return;
+	}
+	memcpy(pr->state + pr->len, s, n);
+	pr->len += n;
+	pr->state[pr->len] = '\0';
+}
+
+/* Reads one of fd[0] (stderr) and fd[1] (stdout) that poll() found
+ * ready; an fd at its end becomes -1. */
+static void
+read_printed(int fd[2], const struct pollfd pf[2], struct printed *pr)
 {
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = fdio_read(rfd, buf, sizeof(buf))) > 0)
-		tail_add(t, buf, (size_t)n);
-	if (n < 0)
-		log_warn_errno("reading doveadm's output");
-	(void)close(rfd);
+	for (int i = 0; i < 2; i++) {
+		if (fd[i] < 0 || pf[i].revents == 0)
+			continue;
+		n = fdio_read(fd[i], buf, sizeof(buf));
+		if (n > 0 && i == 0)
+			tail_add(&pr->says, buf, (size_t)n);
+		else if (n > 0)
+			state_add(pr, buf, (size_t)n);
+		if (n == 0 || (n < 0 && errno != EAGAIN)) {
+			if (n < 0)
+				log_warn_errno("reading doveadm's output");
+			(void)close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+}
+
+/* What doveadm printed on fd[0] and fd[1] (-1: none), then how it
+ * ended. */
+static int
+collect(int fd[2], pid_t pid, struct printed *pr, int *st,
+	struct hk_err *err)
+{
+	struct pollfd pf[2];
+
+	while (fd[0] >= 0 || fd[1] >= 0) {
+		for (int i = 0; i < 2; i++)
+			pf[i] = (struct pollfd){ fd[i], POLLIN, 0 };
+		if (poll(pf, 2, -1) < 0 && errno != EINTR) {
+			log_warn_errno("poll on doveadm's output");
+			break;
+		}
+		read_printed(fd, pf, pr);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			(void)close(fd[i]);
 	while (waitpid(pid, st, 0) < 0)
 		if (errno != EINTR)
 			return hk_fail_errno(err, "waitpid");
@@ -311,24 +374,48 @@ collect(int rfd, pid_t pid, struct tail *t, int *st, struct hk_err *err)
 
 /* doveadm, run and reaped: 0 with *st, or -1. */
 static int
-run_doveadm(char *const argv[], int relay, struct tail *t, int *st,
+run_doveadm(char *const argv[], int relay, struct printed *pr, int *st,
 	    struct hk_err *err)
 {
-	int p[2];
+	int e[2], o[2] = { -1, -1 }, fd[2];
 	pid_t pid;
 	int rc;
 
-	if (output_pipe(p, err) < 0)
+	if (output_pipe(e, err) < 0)
 		return -1;
-	rc = spawn(argv, relay, p[1], &pid, err);
-	(void)close(p[1]);
+	if (relay && output_pipe(o, err) < 0) {
+		(void)close(e[0]);
+		(void)close(e[1]);
+		return -1;
+	}
+	rc = spawn(argv, relay, e[1], o[1], &pid, err);
+	(void)close(e[1]);
+	if (o[1] >= 0)
+		(void)close(o[1]);
+	fd[0] = e[0];
+	fd[1] = o[0];
 	if (rc < 0) {
-		(void)close(p[0]);
+		(void)close(fd[0]);
+		if (fd[1] >= 0)
+			(void)close(fd[1]);
 		return -1;
 	}
 	if (drop_channel(err) < 0)
 		log_warn("%s", err->message);
-	return collect(p[0], pid, t, st, err);
+	return collect(fd, pid, pr, st, err);
+}
+
+/* The state doveadm printed, when it is one: base64 on one line. */
+static json_t *
+state_json(const struct printed *pr)
+{
+	size_t n = strspn(pr->state, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "abcdefghijklmnopqrstuvwxyz0123456789+/=");
+
+	if (pr->over || n == 0 || n > AGENT_DSYNC_STATE_MAX ||
+	    strspn(pr->state + n, "\n") != pr->len - n)
+		return json_null();
+	return json_stringn(pr->state, n);
 }
 
 /* The source mailbox's usage after the copy into o (null without a
@@ -350,11 +437,11 @@ add_usage(const struct agent_conf *conf, const char *address, json_t *o)
 				json_null()) < 0 ? -1 : 0;
 }
 
-/* {"status":S} (null when killed), with the usage once a copy went
- * well. */
+/* {"status":S} (null when killed); once a copy went well, with the
+ * usage and dsync's state after it. */
 static json_t *
 dsync_json(const struct agent_conf *conf, const struct agent_cmd *cmd,
-	   int st)
+	   int st, const struct printed *pr)
 {
 	json_t *o = json_object();
 	int bad;
@@ -366,7 +453,8 @@ dsync_json(const struct agent_conf *conf, const struct agent_cmd *cmd,
 				  json_null()) < 0;
 	if (!bad && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
 	    cmd->verb != AGENT_VERB_DSYNC_SERVER)
-		bad = add_usage(conf, cmd->address, o) < 0;
+		bad = add_usage(conf, cmd->address, o) < 0 ||
+		    json_object_set_new(o, "state", state_json(pr)) < 0;
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -378,19 +466,19 @@ int
 agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	    const char *self, json_t **out, struct hk_err *err)
 {
-	char *argv[10], says[SAYS_MAX];
+	char *argv[ARGV_MAX], says[SAYS_MAX];
 	const char *what = doveadm_argv(conf, cmd, self, argv);
-	struct tail *t;
+	struct printed *pr;
 	int st = 0, rc;
 
 	*out = NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((pr = calloc(1, sizeof(*pr))) == NULL)
 		return hk_fail(err, HK_ESYS, "dsync", "out of memory");
-	rc = run_doveadm(argv, cmd->verb != AGENT_VERB_DSYNC_SERVER, t, &st,
+	rc = run_doveadm(argv, cmd->verb != AGENT_VERB_DSYNC_SERVER, pr, &st,
 			 err);
 	if (rc == 0) {
-		*out = dsync_json(conf, cmd, st);
-		tail_says(t, says, sizeof(says));
+		*out = dsync_json(conf, cmd, st, pr);
+		tail_says(&pr->says, says, sizeof(says));
 		if (*out == NULL)
 			rc = hk_fail(err, HK_ESYS, "dsync", "out of memory");
 		else if (WIFSIGNALED(st))
@@ -400,6 +488,6 @@ agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
 			rc = hk_fail(err, HK_ESYS, "dsync", "%s exited %d: %s",
 				     what, WEXITSTATUS(st), says);
 	}
-	free(t);
+	free(pr);
 	return rc;
 }

@@ -8,25 +8,39 @@
  *
  *   target  dsync-server ADDRESS   doveadm dsync-server -u ADDRESS, on the
  *                                  channel itself;
- *   source  dsync-backup ADDRESS   doveadm backup -u ADDRESS -l 30 AGENT
- *                                  dsync-relay  (the first, full copy);
- *           dsync-catchup ADDRESS  doveadm sync -1 -u ADDRESS -l 30 AGENT
- *                                  dsync-relay  (one-way merge after the
- *                                  cut-over: never deletes on the target).
+ *   source  dsync-backup ADDRESS   doveadm backup -s "" -u ADDRESS -l 30
+ *                                  AGENT dsync-relay  (the first, full
+ *                                  copy);
+ *           dsync-catchup ADDRESS [STATE]
+ *                                  doveadm sync -1 -s STATE|"" -u ADDRESS
+ *                                  -l 30 AGENT dsync-relay  (a one-way
+ *                                  merge after the cut-over: never deletes
+ *                                  on the target).  STATE is dsync's state
+ *                                  after the pass before (the answer's
+ *                                  "state"): only what changed since, on
+ *                                  either side, is looked at, so messages
+ *                                  users moved or deleted on the target
+ *                                  meanwhile stay so (a whole merge would
+ *                                  copy again a message whose UID differs
+ *                                  on the two guests); a move's last sync
+ *                                  passes the catch-up's.
  *
  * doveadm runs its last arguments as the local command that talks to the
  * dsync server: that is the agent again (AGENT, its absolute path), as
- * dsync-relay (doveadm appends the word dsync-server), which copies between its stdin/stdout (doveadm's pipes) and
- * fds 3 and 4, the channel, inherited through doveadm.  doveadm runs with
+ * dsync-relay (doveadm appends the word dsync-server), which copies
+ * between its stdin/stdout (doveadm's pipes) and fds 3 and 4, the
+ * channel, inherited through doveadm.  doveadm runs with
  * the environment PATH alone, no shell; whether the user exists is
  * Dovecot's userdb's business (doveadm -u refuses an unknown one).
  *
  * The channel carries dsync, so the answer goes to stderr, as its last
- * line (main): {"ok","generation","dsync":{"status":S[,"bytes","messages"]}
- * [,"error"]}, S being doveadm's exit status (null when it was killed by
- * a signal).  bytes and messages: the source mailbox's usage after the
- * copy, from Dovecot's quota clone file (agent_usage_of; null without
- * one); dsync-server has neither.  No timeout: pushd bounds the session,
+ * line (main): {"ok","generation","dsync":{"status":S[,"bytes","messages",
+ * "state"]}[,"error"]}, S being doveadm's exit status (null when it was
+ * killed by a signal).  bytes and messages: the source mailbox's usage
+ * after the copy, from Dovecot's quota clone file (agent_usage_of; null
+ * without one); state: what doveadm printed as its state (base64, null
+ * when it printed something else or more than AGENT_DSYNC_STATE_MAX);
+ * dsync-server has none of them.  No timeout: pushd bounds the session,
  * and a channel that closes ends doveadm.
  */
 #ifndef HK_AGENT_DSYNC_H

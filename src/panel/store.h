@@ -469,11 +469,20 @@ struct move_job {
 	int cancel;		/* the operator asked to cancel */
 	int64_t wait_gen;	/* the generation the step waits for */
 	int64_t cutover_at, finish_at, failures;
+	/* this claim's lease end: with the node, what tells this claim from
+	 * a later one (another worker of the same node, say) */
+	int64_t lease_until;
 };
 /* Leases the live move due first (next_at <= now) to node for lease_s
- * seconds: 1 with job filled, 0 when none is due, -1 on error. */
+ * seconds: 1 with job filled, 0 when none is due, -1 on error.  Every
+ * write under the lease (below) is refused, HK_EEXIST, once the claim is
+ * not the latest. */
 int store_move_claim(struct db *db, const char *node, int64_t now,
 		     int lease_s, struct move_job *job, struct hk_err *err);
+/* The lease runs lease_s seconds from now, for a turn that copies longer
+ * than one lease. */
+int store_move_renew(struct db *db, struct move_job *job, const char *node,
+		     int64_t now, int lease_s, struct hk_err *err);
 /* Ends the lease: due again at next_at; error (NULL: none) is what the
  * move waits on, shown to the operator, and counts a failure. */
 int store_move_release(struct db *db, const struct move_job *job,
@@ -490,18 +499,23 @@ int store_move_cancel_asked(struct db *db, struct move_job *job,
 struct move_mailbox {
 	int64_t id;
 	char address[320];
+	char *state;		/* dsync's state after its last pass, or NULL
+				   (store_move_mailboxes_free) */
 };
 /* The domain's mailboxes (inactive ones too) not yet through pass
  * (1 copy, 2 catch-up, 3 the last sync), by id, at most max. */
 int store_move_pending(struct db *db, const struct move_job *job, int pass,
 		       struct move_mailbox *out, size_t max, size_t *n,
 		       struct hk_err *err);
-/* Mailbox id went through pass, holding bytes and messages after it;
- * HK_EEXIST when node lost the lease. */
+/* Frees what store_move_pending gave out[0..n). */
+void store_move_mailboxes_free(struct move_mailbox *out, size_t n);
+/* Mailbox id went through pass, holding bytes and messages after it, and
+ * dsync's state after it (NULL: none known); HK_EEXIST when node lost the
+ * lease. */
 int store_move_mailbox_done(struct db *db, const struct move_job *job,
 			    const char *node, int64_t mailbox_id, int pass,
-			    int64_t bytes, int64_t messages, int64_t now,
-			    struct hk_err *err);
+			    int64_t bytes, int64_t messages, const char *state,
+			    int64_t now, struct hk_err *err);
 struct move_step {
 	const char *phase;	/* the next phase */
 	int64_t now;

@@ -77,6 +77,7 @@ store_move_claim(struct db *db, const char *node, int64_t now, int lease_s,
 		    "lease_until < $1)", p, 4, &n, err) < 0 ||
 	    db_commit(db, err) < 0)
 		goto fail;
+	job->lease_until = now + lease_s;
 	return n == 1 ? 1 : 0;
 fail:
 	db_rollback(db);
@@ -88,9 +89,10 @@ store_move_release(struct db *db, const struct move_job *job,
 		   const char *node, int64_t now, int64_t next_at,
 		   const char *error, struct hk_err *err)
 {
-	struct db_param p[5] = { DB_INTV(job->id), DB_TXT(node),
+	struct db_param p[6] = { DB_INTV(job->id), DB_TXT(node),
 				 DB_INTV(next_at), DB_INTV(now),
-				 error ? DB_TXT(error) : DB_NUL };
+				 error ? DB_TXT(error) : DB_NUL,
+				 DB_INTV(job->lease_until) };
 
 	return db_exec(db, "UPDATE domain_move SET lease_node = NULL, "
 		       "lease_until = 0, next_at = $3, updated_at = $4, error = "
@@ -98,7 +100,8 @@ store_move_release(struct db *db, const struct move_job *job,
 		       "IS NULL THEN NULL ELSE CAST($4 AS BIGINT) END, "
 		       "failures = CASE WHEN "
 		       "CAST($5 AS TEXT) IS NULL THEN 0 ELSE failures + 1 END "
-		       "WHERE id = $1 AND lease_node = $2", p, 5, NULL, err);
+		       "WHERE id = $1 AND lease_node = $2 AND lease_until = $6",
+		       p, 6, NULL, err);
 }
 
 int
@@ -128,12 +131,15 @@ pending_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct pending *pd = ctx;
 
-	(void)err;
 	if (pd->n >= pd->max)
 		return 0;
 	pd->out[pd->n].id = strtoll(row->vals[0], NULL, 10);
 	snprintf(pd->out[pd->n].address, sizeof(pd->out[pd->n].address), "%s",
 		 row->vals[1]);
+	pd->out[pd->n].state = NULL;
+	if (row->vals[2] != NULL &&
+	    (pd->out[pd->n].state = strdup(row->vals[2])) == NULL)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	pd->n++;
 	return 0;
 }
@@ -148,15 +154,26 @@ store_move_pending(struct db *db, const struct move_job *job, int pass,
 				 DB_INTV(pass), DB_INTV((int64_t)max) };
 
 	*n = 0;
-	if (db_query(db, "SELECT m.id, m.local_part || '@' || d.name FROM "
+	if (db_query(db, "SELECT m.id, m.local_part || '@' || d.name, x.state FROM "
 		     "mailbox m JOIN domain d ON d.id = m.domain_id LEFT JOIN "
 		     "domain_move_mailbox x ON x.move_id = $1 AND x.mailbox_id "
 		     "= m.id WHERE m.domain_id = $2 AND COALESCE(x.pass, 0) < $3"
 		     " ORDER BY m.id LIMIT $4", p, 4, pending_row, &pd, NULL,
-		     err) < 0)
+		     err) < 0) {
+		store_move_mailboxes_free(out, pd.n);
 		return -1;
+	}
 	*n = pd.n;
 	return 0;
+}
+
+void
+store_move_mailboxes_free(struct move_mailbox *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(out[i].state);
+		out[i].state = NULL;
+	}
 }
 
 int
@@ -178,12 +195,13 @@ static int
 hold_lease(struct db *db, const struct move_job *job, const char *node,
 	   int64_t now, struct hk_err *err)
 {
-	struct db_param p[3] = { DB_INTV(job->id), DB_TXT(node),
-				 DB_INTV(now) };
+	struct db_param p[4] = { DB_INTV(job->id), DB_TXT(node),
+				 DB_INTV(now), DB_INTV(job->lease_until) };
 	int64_t n = 0;
 
 	if (db_exec(db, "UPDATE domain_move SET updated_at = $3 WHERE id = $1 "
-		    "AND lease_node = $2 AND live = 1", p, 3, &n, err) < 0)
+		    "AND lease_node = $2 AND lease_until = $4 AND live = 1", p,
+		    4, &n, err) < 0)
 		return -1;
 	return n == 1 ? 0 : hk_failr(err, HK_EEXIST, "lease",
 				     HK_R_move_lease_lost, "move",
@@ -191,23 +209,45 @@ hold_lease(struct db *db, const struct move_job *job, const char *node,
 }
 
 int
+store_move_renew(struct db *db, struct move_job *job, const char *node,
+		 int64_t now, int lease_s, struct hk_err *err)
+{
+	struct db_param p[4] = { DB_INTV(job->id), DB_TXT(node),
+				 DB_INTV(job->lease_until),
+				 DB_INTV(now + lease_s) };
+	int64_t n = 0;
+
+	if (db_exec(db, "UPDATE domain_move SET lease_until = $4 WHERE id = $1 "
+		    "AND lease_node = $2 AND lease_until = $3 AND live = 1", p,
+		    4, &n, err) < 0)
+		return -1;
+	if (n != 1)
+		return hk_failr(err, HK_EEXIST, "lease", HK_R_move_lease_lost,
+				"move", HK_NUM(job->id), NULL);
+	job->lease_until = now + lease_s;
+	return 0;
+}
+
+int
 store_move_mailbox_done(struct db *db, const struct move_job *job,
 			const char *node, int64_t mailbox_id, int pass,
-			int64_t bytes, int64_t messages, int64_t now,
-			struct hk_err *err)
+			int64_t bytes, int64_t messages, const char *state,
+			int64_t now, struct hk_err *err)
 {
-	struct db_param p[5] = { DB_INTV(job->id), DB_INTV(mailbox_id),
+	struct db_param p[6] = { DB_INTV(job->id), DB_INTV(mailbox_id),
 				 DB_INTV(pass), DB_INTV(bytes),
-				 DB_INTV(messages) };
+				 DB_INTV(messages), state != NULL ?
+				 DB_TXT(state) : DB_NUL };
 
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	if (hold_lease(db, job, node, now, err) < 0 ||
 	    db_exec(db, "INSERT INTO domain_move_mailbox (move_id, mailbox_id,"
-		    " pass, bytes, messages) VALUES ($1, $2, $3, $4, $5) ON "
-		    "CONFLICT (move_id, mailbox_id) DO UPDATE SET pass = "
-		    "excluded.pass, bytes = excluded.bytes, messages = "
-		    "excluded.messages", p, 5, NULL, err) < 0 ||
+		    " pass, bytes, messages, state) VALUES ($1, $2, $3, $4, "
+		    "$5, $6) ON CONFLICT (move_id, mailbox_id) DO UPDATE SET "
+		    "pass = excluded.pass, bytes = excluded.bytes, messages = "
+		    "excluded.messages, state = excluded.state", p, 6,
+		    NULL, err) < 0 ||
 	    db_exec(db, "UPDATE domain_move SET mailboxes_done = "
 		    "mailboxes_done + 1, bytes_done = bytes_done + $2, "
 		    "messages_done = messages_done + $3 WHERE id = $1",

@@ -147,9 +147,27 @@ task_done(void *ctx, struct dsync_task *t)
 	}
 	if (!b->db_failed &&
 	    store_move_mailbox_done(r->db, r->job, r->pc->node, t->tag,
-				    b->pass, t->bytes, t->messages, now_s(),
-				    r->err) < 0)
+				    b->pass, t->bytes, t->messages, t->new_state,
+				    now_s(), r->err) < 0)
 		b->db_failed = 1;
+}
+
+/* A copy that runs long keeps the move's lease; a lease lost (taken by
+ * another claim) stops the batch. */
+static int
+task_tick(void *ctx)
+{
+	struct batch *b = ctx;
+	struct run *r = b->r;
+
+	if (b->db_failed)
+		return -1;
+	if (store_move_renew(r->db, r->job, r->pc->node, now_s(),
+			     r->mc->lease_s, r->err) < 0) {
+		b->db_failed = 1;
+		return -1;
+	}
+	return 0;
 }
 
 /* The first failure of a batch makes the move wait. */
@@ -178,6 +196,7 @@ copy_pass(struct run *r, int pass)
 
 	for (;;) {
 		struct batch b = { r, pass, 0, NULL };
+		struct dsync_hooks h = { task_done, task_tick, &b };
 
 		if (turn_over(r))
 			return wait_for(r, now_s());
@@ -194,13 +213,24 @@ copy_pass(struct run *r, int pass)
 		for (size_t i = 0; i < n; i++) {
 			t[i].address = mb[i].address;
 			t[i].catchup = pass > 1;
+			/* The catch-up merges all: the copy's state may miss
+			 * what was delivered while it ran.  The last sync
+			 * starts from the catch-up's state (nothing reaches
+			 * the source's mailboxes while that runs), so it
+			 * leaves alone what users have since moved or deleted
+			 * on the target. */
+			t[i].from_state = pass == 3 ? mb[i].state : NULL;
 			t[i].tag = mb[i].id;
 		}
 		if (move_dsync_run(r->pc, &r->src, &r->dst, t, n,
-				   r->mc->parallel, task_done, &b, r->err) < 0)
+				   r->mc->parallel, &h, r->err) < 0)
 			log_error("move %lld: %s", (long long)r->job->id,
 				  r->err->message);
-		if ((rc = batch_end(r, &b)) != GO_ON)
+		rc = batch_end(r, &b);
+		for (size_t i = 0; i < n; i++)
+			free(t[i].new_state);
+		store_move_mailboxes_free(mb, n);
+		if (rc != GO_ON)
 			return rc;
 	}
 }

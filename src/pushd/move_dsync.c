@@ -31,7 +31,8 @@
 #include "subproc.h"
 
 #define FLOW_BUF	(64 * 1024)
-#define STDERR_MAX	(16 * 1024)
+#define STATE_MAX	65536	/* the agent's AGENT_DSYNC_STATE_MAX */
+#define STDERR_MAX	(STATE_MAX + 16 * 1024)	/* the answer holds it */
 #define PAIRS_MAX	16
 
 /* One direction: from's output into to's input. */
@@ -59,15 +60,28 @@ close_fd(int *fd)
 	}
 }
 
+/* A state as dsync writes it: base64, STATE_MAX at most.  One the
+ * source's agent gave is sent back to it as it was, nothing else. */
+static int
+state_ok(const char *s)
+{
+	size_t n = s != NULL ? strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz0123456789+/=") : 0;
+
+	return n > 0 && n <= STATE_MAX && s[n] == '\0';
+}
+
 /* Starts the two sessions of p->t. */
 static int
 pair_start(const struct push_cfg *cfg, const struct push_job *src,
 	   const struct push_job *dst, struct pair *p, struct hk_err *err)
 {
 	const char *sw[] = { p->t->catchup ? "dsync-catchup" : "dsync-backup",
-			     p->t->address, NULL };
+			     p->t->address, NULL, NULL };
 	const char *dw[] = { "dsync-server", p->t->address, NULL };
 
+	if (p->t->catchup && state_ok(p->t->from_state))
+		sw[2] = p->t->from_state;
 	strbuf_init(&p->src_err, STDERR_MAX);
 	strbuf_init(&p->dst_err, STDERR_MAX);
 	if (push_ssh_spawn(cfg, src, sw, &p->src, err) < 0)
@@ -212,60 +226,80 @@ agent_answer(const char *text)
 	return json_loadb(line, strcspn(line, "\n"), 0, NULL);
 }
 
-/* One side's ending; 0 if its agent answered ok (*ans: the answer). */
+/* One side's ending: 0 if its agent answered ok (*ans: the answer), else
+ * -1 with its state and "SIDE GUEST: why" in v. */
+struct verdict {
+	char state[16];
+	char why[250];
+};
+
 static int
 judge_side(const char *side, const struct push_job *job,
 	   const struct subproc_result *r, const struct strbuf *errtext,
-	   int timeout_s, struct dsync_task *t, json_t **ans)
+	   int timeout_s, struct verdict *v, json_t **ans)
 {
-	const char *e = strbuf_str(errtext);
-	char why[400];
+	const char *e = strbuf_str(errtext), *msg;
+	char why[230];
 
 	*ans = NULL;
+	snprintf(v->state, sizeof(v->state), "failed");
 	if (r->timed_out) {
-		snprintf(t->state, sizeof(t->state), "unreachable");
+		snprintf(v->state, sizeof(v->state), "unreachable");
 		snprintf(why, sizeof(why), "nothing moved for %d s", timeout_s);
 	} else if (r->exited && r->status == 255) {
-		push_ssh_judge_failure(e, t->state, sizeof(t->state), why,
+		push_ssh_judge_failure(e, v->state, sizeof(v->state), why,
 				       sizeof(why));
 	} else if ((*ans = agent_answer(e)) == NULL) {
-		snprintf(t->state, sizeof(t->state), "failed");
 		snprintf(why, sizeof(why), "agent answered nothing (exit %d): "
-			 "%.300s", r->status, e);
+			 "%.150s", r->status, e);
 	} else if (json_is_true(json_object_get(*ans, "ok"))) {
 		return 0;
 	} else {
-		snprintf(t->state, sizeof(t->state), "failed");
-		snprintf(why, sizeof(why), "%.390s", json_string_value(
-			 json_object_get(*ans, "error")) ? json_string_value(
-			 json_object_get(*ans, "error")) : "refused");
+		msg = json_string_value(json_object_get(*ans, "error"));
+		snprintf(why, sizeof(why), "%s", msg ? msg : "refused");
 	}
-	snprintf(t->error, sizeof(t->error), "%s %s: %s", side, job->name,
-		 why);
+	snprintf(v->why, sizeof(v->why), "%s %s: %s", side, job->name, why);
 	return -1;
 }
 
-/* What the two sessions of p came to. */
+/* What the two sessions of p came to.  Both sides are judged: a dsync
+ * that failed on the far side often ends the near one without a word
+ * (doveadm exits 75 and says nothing), so the reason is the far side's. */
 static void
 judge(const struct push_cfg *cfg, const struct push_job *src,
       const struct push_job *dst, struct pair *p,
       const struct subproc_result *rs, const struct subproc_result *rd)
 {
 	struct dsync_task *t = p->t;
+	struct verdict vs, vd;
 	json_t *as = NULL, *ad = NULL, *d;
+	int bad_s, bad_d;
 
-	t->ok = 0;
-	if (judge_side("source", src, rs, &p->src_err, cfg->timeout_s, t,
-		       &as) == 0 &&
-	    judge_side("target", dst, rd, &p->dst_err, cfg->timeout_s, t,
-		       &ad) == 0) {
-		d = json_object_get(as, "dsync");
-		t->ok = 1;
+	bad_s = judge_side("source", src, rs, &p->src_err, cfg->timeout_s,
+			   &vs, &as) < 0;
+	bad_d = judge_side("target", dst, rd, &p->dst_err, cfg->timeout_s,
+			   &vd, &ad) < 0;
+	d = json_object_get(as, "dsync");
+	t->ok = !bad_s && !bad_d;
+	if (t->ok) {
 		t->bytes = json_integer_value(json_object_get(d, "bytes"));
 		t->messages = json_integer_value(json_object_get(d,
 							       "messages"));
+		if (state_ok(json_string_value(json_object_get(d, "state"))))
+			t->new_state = strdup(json_string_value(
+					      json_object_get(d, "state")));
+	} else {
+		/* a guest out of reach explains the other side's failure */
+		if (bad_d && strcmp(vd.state, "unreachable") == 0)
+			bad_s = 0;
+		else if (bad_s && strcmp(vs.state, "unreachable") == 0)
+			bad_d = 0;
+		snprintf(t->state, sizeof(t->state), "%s",
+			 bad_s ? vs.state : vd.state);
+		snprintf(t->error, sizeof(t->error), "%s%s%s",
+			 bad_s ? vs.why : "", bad_s && bad_d ? "; " : "",
+			 bad_d ? vd.why : "");
 	}
-	d = json_object_get(as, "dsync");
 	t->again = json_integer_value(json_object_get(d, "status")) == 2;
 	json_decref(as);
 	json_decref(ad);
@@ -302,16 +336,28 @@ pair_end(const struct push_cfg *cfg, const struct push_job *src,
 struct runner {
 	const struct push_cfg *cfg;
 	const struct push_job *src, *dst;
-	dsync_done_fn done;
-	void *ctx;
+	const struct dsync_hooks *hooks;
+	long long ticked;	/* ms, the last tick */
 };
 
 static void
 finish(const struct runner *rn, struct pair *p, int kill)
 {
 	pair_end(rn->cfg, rn->src, rn->dst, p, kill);
-	if (rn->done != NULL)
-		rn->done(rn->ctx, p->t);
+	if (rn->hooks->done != NULL)
+		rn->hooks->done(rn->hooks->ctx, p->t);
+}
+
+/* The caller's tick when one is due: -1 when it says stop. */
+static int
+tick(struct runner *rn)
+{
+	long long now = clock_mono_ms();
+
+	if (rn->hooks->tick == NULL || now - rn->ticked < DSYNC_TICK_S * 1000)
+		return 0;
+	rn->ticked = now;
+	return rn->hooks->tick(rn->hooks->ctx);
 }
 
 static int
@@ -348,33 +394,38 @@ round_trip(const struct runner *rn, struct pair *pairs, size_t np,
 int
 move_dsync_run(const struct push_cfg *cfg, const struct push_job *src,
 	       const struct push_job *dst, struct dsync_task *tasks,
-	       size_t n, int parallel, dsync_done_fn done, void *ctx,
+	       size_t n, int parallel, const struct dsync_hooks *hooks,
 	       struct hk_err *err)
 {
-	struct runner rn = { cfg, src, dst, done, ctx };
+	struct runner rn = { cfg, src, dst, hooks, clock_mono_ms() };
 	struct pair *pairs;
 	size_t next = 0, np = parallel < 1 ? 1 : parallel > PAIRS_MAX ?
 	    PAIRS_MAX : (size_t)parallel;
-	int rc = 0, busy;
+	int rc = 0, busy, stopped = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		tasks[i].ok = tasks[i].again = 0;
 		tasks[i].state[0] = tasks[i].error[0] = '\0';
 		tasks[i].bytes = tasks[i].messages = tasks[i].carried = 0;
+		tasks[i].new_state = NULL;
 	}
 	if ((pairs = calloc(np, sizeof(*pairs))) == NULL)
 		return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	do {
 		busy = 0;
 		for (size_t i = 0; i < np; i++) {
-			if (!pairs[i].running && next < n && rc == 0) {
+			if (!pairs[i].running && next < n && rc == 0 &&
+			    !stopped) {
 				pairs[i].t = &tasks[next++];
 				rc = pair_start(cfg, src, dst, &pairs[i], err);
 			}
 			busy |= pairs[i].running;
 		}
-		if (busy && round_trip(&rn, pairs, np, err) < 0) {
+		if (busy && round_trip(&rn, pairs, np, err) < 0)
 			rc = -1;	/* poll itself failed: end them all */
+		else if (busy && tick(&rn) < 0)
+			stopped = 1;	/* the caller's word: end them all */
+		if (rc < 0 || stopped) {
 			for (size_t i = 0; i < np; i++)
 				if (pairs[i].running)
 					finish(&rn, &pairs[i], 1);

@@ -13,12 +13,16 @@
 #     \Flagged and a keyword; dsync-backup on da, dsync-server on db:
 #     folders, UIDs, GUIDs and flags match (doveadm fetch on both guests,
 #     \Recent aside), the answers are ok with da's usage figures;
-#  3. new mail on da and on db, dsync-catchup: db holds every message
-#     exactly once, da is unchanged; run twice: nothing duplicated;
-#  4. refusals over SSH: a bad address (exit 2, JSON on stdout),
+#  3. new mail on da and on db, dsync-catchup from the copy's state: db
+#     holds every message exactly once, da is unchanged; again as a whole
+#     merge: nothing duplicated;
+#  4. dsync-catchup STATE (a move's last sync, from the state the catch-up
+#     answered): a message new on da is brought, what a user moved or
+#     deleted on db is left alone;
+#  5. refusals over SSH: a bad address (exit 2, JSON on stdout),
 #     dsync-relay, extra words; an unknown user answers ok:false with
 #     doveadm's error;
-#  5. the copy of a mailbox of HK_DSYNC_MESSAGES (300) messages, timed
+#  6. the copy of a mailbox of HK_DSYNC_MESSAGES (300) messages, timed
 #     (printed with the load; no assertion on time).
 #
 # Guests da and db (N = HK_DSYNC_N, HK_DSYNC_N + 1; default 73, 74) under
@@ -57,12 +61,12 @@ agent_of() {	# agent_of GUEST COMMAND: one session alone, stdin empty
 	"${argv[@]}" </dev/null
 }
 
-# copy VERB ADDRESS: VERB (dsync-backup, dsync-catchup) on da relayed to
-# dsync-server on db; the answers (stderr's last lines) in $tmp/a, $tmp/b,
-# the two exit statuses in $tmp/rc.
+# copy VERB ADDRESS [STATE]: VERB (dsync-backup, dsync-catchup) on da
+# relayed to dsync-server on db; the answers (stderr's last lines) in
+# $tmp/a, $tmp/b, the two exit statuses in $tmp/rc.
 copy() {
 	local argv a b
-	agent_ssh_argv da "$1 $2"
+	agent_ssh_argv da "$1 $2${3:+ $3}"
 	a=("${argv[@]}")
 	agent_ssh_argv db "dsync-server $2"
 	b=("${argv[@]}")
@@ -146,8 +150,13 @@ check_eq "both name the generation serving" \
 	"$(served da | jq .generation) $(served db | jq .generation)" \
 	"$(jq .generation "$tmp/a") $(jq .generation "$tmp/b")"
 check_eq "da's figures are its quota clone file's" \
-	"$(awk 'NR % 2 == 0' "$HK_GUEST_ROOT/da/root/var/mail/vhosts/m.example/u/dovecot-quota-usage" | paste -sd' ')" \
+	"$(awk 'k == "priv/quota/storage" { s = $0 } k == "priv/quota/messages" { m = $0 }
+		{ k = $0 } END { print s, m }' \
+		"$HK_GUEST_ROOT/da/root/var/mail/vhosts/m.example/u/dovecot-quota-usage")" \
 	"$(jq -r '"\(.dsync.bytes) \(.dsync.messages)"' "$tmp/a")"
+state=$(jq -r '.dsync.state' "$tmp/a")
+check "da answers dsync's state after the copy (base64)" \
+	eval '[[ $state =~ ^[A-Za-z0-9+/=]+$ ]]'
 full db "$a" >"$tmp/db0"
 check "db: folders, UIDs, GUIDs and flags as on da" cmp -s "$tmp/da0" "$tmp/db0" ||
 	diff "$tmp/da0" "$tmp/db0" | head
@@ -161,7 +170,7 @@ save da "$a" Work a-new-2
 save db "$a" INBOX b-new-1
 full da "$a" >"$tmp/da1"
 { guids da "$a"; guids db "$a"; } | LC_ALL=C sort -u >"$tmp/want"
-copy dsync-catchup "$a"
+copy dsync-catchup "$a" "$state"	# from the copy's state, as pushd does
 check_eq "catch-up: both sessions exit 0, both ok" "0 0 true true" \
 	"$(cat "$tmp/rc") $(jq .ok "$tmp/a") $(jq .ok "$tmp/b")"
 guids db "$a" >"$tmp/db1"
@@ -171,10 +180,33 @@ check "da is unchanged" eval 'full da "$a" | cmp -s - "$tmp/da1"'
 check_eq "db: the flags of da's messages as on da" \
 	"$(cut -f1,3,4 "$tmp/da1" | LC_ALL=C sort)" \
 	"$(full db "$a" | cut -f1,3,4 | grep -Ff <(cut -f3 "$tmp/da1") | LC_ALL=C sort)"
-copy dsync-catchup "$a"
+copy dsync-catchup "$a"	# no state: a whole merge
 check_eq "catch-up again: exit 0, ok" "0 0 true" "$(cat "$tmp/rc") $(jq .ok "$tmp/a")"
+state=$(jq -r '.dsync.state' "$tmp/a")
 check "nothing duplicated, nothing lost on db" eval 'guids db "$a" | cmp -s - "$tmp/want"'
 check "da still unchanged" eval 'full da "$a" | cmp -s - "$tmp/da1"'
+
+echo "== dsync: dsync-catchup STATE, the last sync of a move"
+# On db, a user moves a message the catch-up brought (its UID there is
+# not da's: b-new-1 took it) and deletes another; da receives one more.
+# A catch-up from the state of the one before brings that one alone.
+"$hkguest" exec db doveadm move -u "$a" Work mailbox INBOX \
+	header message-id '<a-new-1@hakomail.test>'
+"$hkguest" exec db doveadm expunge -u "$a" mailbox Work \
+	header message-id '<a-new-2@hakomail.test>'
+save da "$a" INBOX a-late
+msgids() {
+	"$hkguest" exec "$1" doveadm -f tab fetch -u "$2" 'mailbox hdr.message-id' \
+		mailbox '*' all | tail -n +2 | LC_ALL=C sort
+}
+want=$( { msgids db "$a"; printf 'INBOX\t<a-late@hakomail.test>\n'; } | LC_ALL=C sort)
+copy dsync-catchup "$a" "$state"
+check_eq "catch-up from the state: exit 0, ok" "0 0 true" "$(cat "$tmp/rc") $(jq .ok "$tmp/a")"
+check_eq "db: the late message once, the user's move and delete left alone" \
+	"$want" "$(msgids db "$a")"
+agent_of da "dsync-catchup $a AQ;id" >"$tmp/ans" 2>"$tmp/err"; rc=$?
+check_eq "a state that is not dsync's: exit 2, refused" "2 false" "$rc $(jq .ok "$tmp/ans")"
+check "the refusal says what a state must be" grep -q "not dsync's" "$tmp/ans"
 
 echo "== dsync: refusals over SSH"
 agent_of db "dsync-server U@m.example" >"$tmp/ans" 2>/dev/null; rc=$?

@@ -14,8 +14,10 @@
 #     its folder and flags (doveadm fetch), every SMTP transaction was
 #     accepted, no login was taken by g1 once g2 had taken one (how long
 #     neither took one is bench/move.sh's to measure); old passwords log
-#     in on g2, not on g1; after the relay time g1 has neither relay nor
-#     mail of the domain;
+#     in on g2, not on g1; what users do on g2 in the relay time (a
+#     message moved, one deleted) survives the last sync, which brings
+#     over what reached g1's mailbox after the catch-up; after the relay
+#     time g1 has neither relay nor mail of the domain;
 #  3. the same domain moved back to g1 with pushd SIGKILLed (and started
 #     again) at random points, at least 10 times: it completes and the
 #     checks of 2 hold;
@@ -52,8 +54,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# retry_max: a move that failed while its target was down tries again
+# within seconds of its return, as the test waits, not minutes later
 export HK_PUSHD_CONF="timeout = 20
 stagger_ms = 0
+retry_max = 8
 [move]
 relay_days = 1"
 
@@ -284,6 +289,15 @@ check "g1's queue holds nothing for m.example" until_ok 60 \
 	eval '! "$hkguest" exec g1 postqueue -p | grep -q "@m.example"'
 check "old passwords log in on g2" imap_login "$g2" u7@m.example old-password-7-m.example
 check "and not on g1" eval '! imap_login "$g1" u7@m.example old-password-7-m.example'
+# in the relay time: users at work on g2 (a message moved to another
+# folder, one deleted), and a message that reached g1's mailbox after the
+# catch-up (as a delivery under way at the switch would)
+"$hkguest" exec g2 doveadm move -u u2@m.example Archive mailbox Work \
+	header message-id '<seed-m.example-2-Work@move.test>'
+"$hkguest" exec g2 doveadm expunge -u u4@m.example mailbox INBOX \
+	header message-id '<seed-m.example-4-inbox@move.test>'
+printf 'From: s@hakomail.test\nSubject: late\nMessage-ID: <late-g1@move.test>\n\nlate\n' |
+	"$hkguest" exec g1 doveadm save -u u3@m.example
 # the relay time ends now: the last sync, g1's relay and copy go
 sql "UPDATE domain_move SET finish_at = 0, next_at = 0 WHERE id = $m1"
 cli push >/dev/null
@@ -291,11 +305,16 @@ check "the move ends: done" until_ok 120 moved "$m1" done
 
 # every message sent and seeded, on g2, once, in its folder with its flags
 after=$(listing g2 m.example "$mailboxes")
-check_eq "every message seeded is on g2 in its folder with its flags" "$before_move" \
+check_eq "every message seeded is on g2 in its folder with its flags, as users left them on g2" \
+	"$(sed -e '/<seed-m.example-4-inbox@/d' \
+		-e 's/^\(u2@m.example\t\)Work\(\t<seed-m.example-2-Work@\)/\1Archive\2/' \
+		<<<"$before_move" | LC_ALL=C sort)" \
 	"$(grep 'seed-' <<<"$after")"
+check_eq "what reached g1 after the catch-up is on g2, once" \
+	$'u3@m.example\tINBOX\t<late-g1@move.test>\t' "$(grep '<late-g1@' <<<"$after")"
 expected=$(awk '{print $1}' "$tmp/sent" | LC_ALL=C sort)
 got=$(awk -F'\t' '{print $3}' <<<"$after" | sed -n 's/^<\(.*\)@move\.test>$/\1/p' |
-	grep -v '^seed-' | LC_ALL=C sort)
+	grep -v -e '^seed-' -e '^late-' | LC_ALL=C sort)
 check_eq "every message sent during the move is on g2 exactly once ($(wc -l <"$tmp/sent"))" \
 	"$expected" "$got"
 check_eq "g1 serves nothing of m.example any more" "0 0 0" \

@@ -47,6 +47,11 @@ test_ssh_verbs(void **state)
 	assert_int_equal(ssh_verb("dsync-catchup x@pc2.example", &cmd, &err),
 			 AGENT_VERB_DSYNC_CATCHUP);
 	assert_string_equal(cmd.address, "x@pc2.example");
+	assert_null(cmd.state);
+	assert_int_equal(ssh_verb("dsync-catchup x@pc2.example AQAA+/9z=",
+				  &cmd, &err), AGENT_VERB_DSYNC_CATCHUP);
+	assert_string_equal(cmd.address, "x@pc2.example");
+	assert_string_equal(cmd.state, "AQAA+/9z=");
 }
 
 static void
@@ -68,7 +73,6 @@ test_ssh_bad_address(void **state)
 		"dsync-backup x@pc1.example y@pc1.example",	/* extra words */
 		"dsync-backup x@pc1.example -o",
 		"dsync-catchup  x@pc1.example",		/* two spaces */
-		"dsync-catchup x@pc1.example ",		/* trailing space */
 		NULL
 	};
 	struct agent_cmd cmd;
@@ -87,6 +91,58 @@ test_ssh_bad_address(void **state)
 	assert_int_equal(ssh_verb(big, &cmd, &err), -HK_EINVAL);
 	assert_int_equal(ssh_verb("dsync-server", &cmd, &err), -HK_EINVAL);
 	assert_non_null(strstr(err.message, "needs an address"));
+}
+
+/* dsync-catchup's state: base64 alone, bounded, and only
+ * dsync-catchup's */
+static void
+test_state(void **state)
+{
+	static const char *const bad[] = {
+		"dsync-catchup x@pc1.example ",		/* trailing space */
+		"dsync-catchup x@pc1.example AQ;reboot",
+		"dsync-catchup x@pc1.example AQ$(id)",
+		"dsync-catchup x@pc1.example -o",
+		"dsync-catchup x@pc1.example AQ AQ",
+		"dsync-catchup x@pc1.example  AQ",
+		"dsync-catchup x@pc1.example AQ\n",
+		NULL
+	};
+	static char big[AGENT_DSYNC_STATE_MAX + 64];
+	struct agent_cmd cmd;
+	struct hk_err err;
+	int n;
+
+	(void)state;
+	for (int i = 0; bad[i] != NULL; i++) {
+		assert_int_equal(ssh_verb(bad[i], &cmd, &err), -HK_EINVAL);
+		assert_string_equal(err.field, "state");
+		assert_null(cmd.state);
+	}
+	n = snprintf(big, sizeof(big), "dsync-catchup x@pc1.example ");
+	memset(big + n, 'A', AGENT_DSYNC_STATE_MAX);
+	big[n + AGENT_DSYNC_STATE_MAX] = '\0';
+	assert_int_equal(ssh_verb(big, &cmd, &err), AGENT_VERB_DSYNC_CATCHUP);
+	assert_int_equal(strlen(cmd.state), AGENT_DSYNC_STATE_MAX);
+	big[n + AGENT_DSYNC_STATE_MAX] = 'A';
+	big[n + AGENT_DSYNC_STATE_MAX + 1] = '\0';
+	assert_int_equal(ssh_verb(big, &cmd, &err), -HK_EINVAL);
+	assert_string_equal(err.field, "state");
+	/* the other verbs take no state: it is part of the address */
+	assert_int_equal(ssh_verb("dsync-backup x@pc1.example AQ", &cmd,
+				  &err), -HK_EINVAL);
+	assert_string_equal(err.field, "address");
+	assert_int_equal(ssh_verb("dsync-server x@pc1.example AQ", &cmd,
+				  &err), -HK_EINVAL);
+	assert_int_equal(agent_cmd_parse(NULL, 3, (char *[]){ "dsync-catchup",
+			 "x@pc1.example", "AQ==" }, SELF, &cmd, &err), 0);
+	assert_string_equal(cmd.state, "AQ==");
+	assert_int_equal(agent_cmd_parse(NULL, 3, (char *[]){ "dsync-catchup",
+			 "x@pc1.example", "" }, SELF, &cmd, &err), -1);
+	assert_string_equal(err.field, "state");
+	assert_int_equal(agent_cmd_parse(NULL, 3, (char *[]){ "dsync-backup",
+			 "x@pc1.example", "AQ" }, SELF, &cmd, &err), -1);
+	assert_int_equal(err.code, HK_EINVAL);
 }
 
 static void
@@ -201,6 +257,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ssh_verbs),
 		cmocka_unit_test(test_ssh_bad_address),
+		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_ssh_refused),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_operands),

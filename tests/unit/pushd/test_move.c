@@ -352,11 +352,22 @@ test_passes_and_lease(void **state)
 	assert_int_equal(store_move_pending(f->db, &j, 1, mb, 4, &n, &err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(mb[0].address, "matsui@pc1.example");
+	assert_null(mb[0].state);
 	assert_int_equal(store_move_mailbox_done(f->db, &j, "n1", mb[0].id, 1,
-						 500, 5, NOW, &err), 0);
+						 500, 5, "AQAAAA+/x=", NOW,
+						 &err), 0);
+	store_move_mailboxes_free(mb, n);
 	assert_int_equal(store_move_pending(f->db, &j, 1, mb, 4, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(mb[0].address, "old@pc1.example");
+	store_move_mailboxes_free(mb, n);
+	/* the next pass starts from the state the pass before left */
+	assert_int_equal(store_move_pending(f->db, &j, 2, mb, 4, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(mb[0].address, "matsui@pc1.example");
+	assert_string_equal(mb[0].state, "AQAAAA+/x=");
+	assert_null(mb[1].state);
+	store_move_mailboxes_free(mb, n);
 	assert_int_equal(store_move_get(f->db, &f->admin, j.id, NOW, &mv,
 					&err), 0);
 	assert_int_equal(json_integer_value(json_object_get(mv, "bytes_done")),
@@ -378,10 +389,53 @@ test_passes_and_lease(void **state)
 	assert_int_equal(store_move_claim(f->db, "n2", NOW + 30, 60, &other,
 					  &err), 1);
 	assert_int_equal(store_move_mailbox_done(f->db, &j, "n1", mb[0].id, 1,
-						 1, 1, NOW, &err), -1);
+						 1, 1, NULL, NOW, &err), -1);
 	assert_int_equal(err.code, HK_EEXIST);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM "
 				     "domain_move_mailbox"), 1);
+}
+
+/* A lease renewed is not taken; a lease that ran out is, by a worker of
+ * the same node too, and the claim before it writes nothing more. */
+static void
+test_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct move_job j, later;
+	struct move_mailbox mb[4];
+	struct hk_err err;
+	json_t *mv = NULL;
+	size_t n;
+
+	seed(f);
+	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
+	json_decref(mv);
+	claim(f, &j);
+	assert_int_equal(store_move_renew(f->db, &j, "n1", NOW + 50, 60, &err),
+			 0);
+	assert_int_equal(store_move_claim(f->db, "n1", NOW + 70, 60, &later,
+					  &err), 0);
+	assert_int_equal(store_move_claim(f->db, "n2", NOW + 109, 60, &later,
+					  &err), 0);
+	/* not renewed in time: the same node's other worker takes it */
+	assert_int_equal(store_move_claim(f->db, "n1", NOW + 111, 60, &later,
+					  &err), 1);
+	assert_int_equal(store_move_pending(f->db, &j, 1, mb, 4, &n, &err), 0);
+	assert_int_equal(store_move_mailbox_done(f->db, &j, "n1", mb[0].id, 1,
+						 1, 1, NULL, NOW + 112, &err),
+			 -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	store_move_mailboxes_free(mb, n);
+	assert_int_equal(store_move_renew(f->db, &j, "n1", NOW + 112, 60, &err),
+			 -1);
+	assert_int_equal(err.code, HK_EEXIST);
+	/* the old claim's release leaves the new one's lease alone */
+	assert_int_equal(store_move_release(f->db, &j, "n1", NOW + 112,
+					    NOW + 112, NULL, &err), 0);
+	assert_int_equal(store_move_claim(f->db, "n2", NOW + 113, 60, &j,
+					  &err), 0);
+	assert_int_equal(store_move_renew(f->db, &later, "n1", NOW + 113, 60,
+					  &err), 0);
 }
 
 static void
@@ -477,6 +531,8 @@ main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_passes_and_lease,
 						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_renew, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, fixture_setup,
 						fixture_teardown),
