@@ -149,6 +149,18 @@ trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	"mv.step IN (2, 3)))"
 #define HOLDS	"((" MV_TO " AND mv.step <= 2) OR (" MV_FROM " AND " \
 	"mv.step IN (2, 3)))"
+/*
+ * Either end of d's live move.  Each step changes what the two guests are
+ * to d by its domain lists alone (virtual_mailbox_domains, relay_domains,
+ * transport); the recipient tables list d's addresses on both guests all
+ * through the move.  Postfix's processes take a new generation one by one
+ * as they restart, so for a moment trivial-rewrite may class an address
+ * by one generation and smtpd check the recipient in the other's tables:
+ * with the addresses in every table of both, no such moment refuses a
+ * recipient.  (The source's aliases expand there or on the target alike.)
+ */
+#define MOVING	"(mv.id IS NOT NULL AND (" MV_FROM " OR " MV_TO "))"
+#define LISTS	"(" SERVES " OR " MOVING ")"
 
 /* The live domains that are `pred` to $1, and the alias domains that
  * point at them. */
@@ -193,7 +205,7 @@ trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
  * moves) on both guests, logins refused where they do not serve. */
 #define PASSWD_ROWS \
 	"SELECT m.local_part, d.name, m.password_hash, m.quota_bytes, " \
-	"CASE WHEN m.active = 1 AND " SERVES " THEN 1 ELSE 0 END, " \
+	"CASE WHEN m.active = 1 AND " LISTS " THEN 1 ELSE 0 END, " \
 	"CASE WHEN m.active = 1 AND " LOGINS " THEN 1 ELSE 0 END FROM " \
 	"mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE " \
 	"d.active = 1 AND ((m.active = 1 AND " SERVES ") OR (mv.id IS NOT " \
@@ -206,16 +218,17 @@ static const struct {
 	{ "SELECT name FROM (" LIVE_DOMAINS(SERVES) ") t ORDER BY name",
 	  vdomain_row },
 	{ PASSWD_ROWS, mailbox_row },
-	{ "SELECT k, v FROM (" ALIAS_PAIRS(SERVES) ") t ORDER BY k",
+	{ "SELECT k, v FROM (" ALIAS_PAIRS(LISTS) ") t ORDER BY k",
 	  alias_row },
 	{ "SELECT name FROM (" LIVE_DOMAINS(RELAYS) ") t ORDER BY name",
 	  rdomain_row },
-	/* Recipients a relay accepts: mailboxes, and every alias key. */
+	/* Recipients a relay accepts: mailboxes, and every alias key (of a
+	 * moving domain on both guests, see MOVING). */
 	{ "SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr "
-	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE "
-	  RELAYS " AND d.active = 1 AND m.active = 1 UNION "
-	  "SELECT k FROM (" ALIAS_PAIRS(RELAYS) ") p) r ORDER BY addr",
-	  recipient_row },
+	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE (("
+	  RELAYS ") OR " MOVING ") AND d.active = 1 AND m.active = 1 UNION "
+	  "SELECT k FROM (" ALIAS_PAIRS("(" RELAYS " OR " MOVING ")") ") p) r "
+	  "ORDER BY addr", recipient_row },
 	{ "SELECT n, v FROM (" TRANSPORTS ") t ORDER BY n", transport_row },
 	/* The trash in the order of what happened (store_trash.c). */
 	{ "SELECT CASE WHEN restores IS NULL THEN 'trash ' || CAST(id AS TEXT)"

@@ -92,17 +92,15 @@ start_move() {
 }
 
 # send HOST RCPT ID: one message by SMTP, Message-ID <ID@move.test>;
-# logs "ID ok" or "ID refused" to $tmp/sent
+# logs "ID ok" or "ID refused: when, what curl said" to $tmp/sent
 send() {
-	if curl -s --max-time 15 "smtp://$1" --mail-from m@hakomail.test \
-		--mail-rcpt "$2" -T - >/dev/null 2>&1 <<EOF
-From: m@hakomail.test
-Subject: $3
-Message-ID: <$3@move.test>
-
-sent to $1 for $2
-EOF
-	then echo "$3 ok" >>"$tmp/sent"; else echo "$3 refused" >>"$tmp/sent"; fi
+	local said
+	if said=$(printf 'From: m@hakomail.test\nSubject: %s\nMessage-ID: <%s@move.test>\n\nsent to %s for %s\n' \
+		"$3" "$3" "$1" "$2" | curl -sS --max-time 15 "smtp://$1" \
+		--mail-from m@hakomail.test --mail-rcpt "$2" -T - 2>&1 >/dev/null)
+	then echo "$3 ok" >>"$tmp/sent"
+	else echo "$3 refused: $(date +%T.%3N) ${said//$'\n'/ }" >>"$tmp/sent"
+	fi
 }
 
 # listing GUEST DOMAIN N: every message of the domain's u1..uN, one line
@@ -283,6 +281,7 @@ check "g1 took logins before the cut-over, g2 after it" test "$gap" -ge 0
 for k in 1 2 3 4 5; do send "$g1" "u$k@m.example" "after-g1-$k"; done
 for k in 1 2 3 4 5; do send "$g2" "u$k@m.example" "after-g2-$k"; done
 check_eq "every SMTP transaction accepted, to g1 and to g2" 0 "$(grep -c refused "$tmp/sent")"
+grep refused "$tmp/sent" | head -5 | sed 's/^/    /'
 check "g1 relays m.example: its transport map names g2" \
 	eval '"$hkguest" exec g1 postmap -q m.example cdb:/var/lib/hakomail/current/transport | grep -qF "[$g2]:25"'
 check "g1's queue holds nothing for m.example" until_ok 60 \

@@ -253,6 +253,14 @@ test_steps(void **state)
 	assert_null(strstr(b, "matsui@pc1.example:" HASH ":5000:5000::"
 			   "/var/mail/vhosts/pc1.example/matsui::nologin"));
 	assert_string_equal(file(f, 2, VMD, b, sizeof(b)), "");
+	/* both guests list the domain's recipients all through the move, so
+	 * that Postfix's processes between two generations accept them */
+	assert_string_equal(file(f, 2, VMM, b, sizeof(b)),
+			    "matsui@pc1.example pc1.example/matsui/\n");
+	assert_non_null(strstr(file(f, 2, RRM, b, sizeof(b)),
+			       "info@pc1.example OK\n"));
+	assert_non_null(strstr(file(f, 1, RRM, b, sizeof(b)),
+			       "matsui@pc1.example OK\n"));
 	assert_string_equal(file(f, 2, PW, b, sizeof(b)),
 			    "matsui@pc1.example:" HASH ":5000:5000::/var/mail/"
 			    "vhosts/pc1.example/matsui::" NOLOGIN "\n"
@@ -280,7 +288,10 @@ test_steps(void **state)
 	assert_int_equal(j.step, 2);
 	assert_int_equal(j.wait_gen, g1 + 1);
 	assert_string_equal(file(f, 1, VMD, b, sizeof(b)), "");
-	assert_string_equal(file(f, 1, VAM, b, sizeof(b)), "");
+	assert_string_equal(file(f, 1, VMM, b, sizeof(b)),
+			    "matsui@pc1.example pc1.example/matsui/\n");
+	assert_non_null(strstr(file(f, 1, VAM, b, sizeof(b)),
+			       "matsui@pc1.example.org matsui@pc1.example\n"));
 	assert_string_equal(file(f, 1, RD, b, sizeof(b)),
 			    "pc1.example OK\npc1.example.org OK\n");
 	assert_non_null(strstr(file(f, 1, RRM, b, sizeof(b)),
@@ -317,6 +328,10 @@ test_steps(void **state)
 	/* done: nothing of the domain on g1 but its copy in the trash */
 	assert_string_equal(file(f, 1, TR, b, sizeof(b)), "");
 	assert_string_equal(file(f, 1, RD, b, sizeof(b)), "");
+	assert_string_equal(file(f, 1, RRM, b, sizeof(b)), "");
+	assert_string_equal(file(f, 1, VMM, b, sizeof(b)), "");
+	assert_string_equal(file(f, 1, VAM, b, sizeof(b)), "");
+	assert_string_equal(file(f, 2, RRM, b, sizeof(b)), "");
 	assert_string_equal(file(f, 1, PW, b, sizeof(b)), "");
 	assert_non_null(strstr(file(f, 1, TRASH, b, sizeof(b)),
 			       " matsui@pc1.example\n"));
