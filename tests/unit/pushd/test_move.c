@@ -227,6 +227,19 @@ claim(struct fixture *f, struct move_job *j)
 	assert_int_equal(store_move_claim(f->db, "n1", NOW, 60, j, &err), 1);
 }
 
+/* A move of pc1.example to g2, started and claimed by n1 at NOW. */
+static void
+started(struct fixture *f, struct move_job *j)
+{
+	struct hk_err err;
+	json_t *mv = NULL;
+
+	seed(f);
+	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
+	json_decref(mv);
+	claim(f, j);
+}
+
 static void
 test_steps(void **state)
 {
@@ -357,10 +370,7 @@ test_passes_and_lease(void **state)
 	json_t *mv = NULL;
 	size_t n;
 
-	seed(f);
-	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
-	json_decref(mv);
-	claim(f, &j);
+	started(f, &j);
 	/* a leased move is no one else's */
 	assert_int_equal(store_move_claim(f->db, "n2", NOW, 60, &other, &err),
 			 0);
@@ -419,13 +429,9 @@ test_renew(void **state)
 	struct move_job j, later;
 	struct move_mailbox mb[4];
 	struct hk_err err;
-	json_t *mv = NULL;
 	size_t n;
 
-	seed(f);
-	assert_int_equal(start(f, &f->admin, "g2", 0, 90, &mv, &err), 0);
-	json_decref(mv);
-	claim(f, &j);
+	started(f, &j);
 	assert_int_equal(store_move_renew(f->db, &j, "n1", NOW + 50, 60, &err),
 			 0);
 	assert_int_equal(store_move_claim(f->db, "n1", NOW + 70, 60, &later,
