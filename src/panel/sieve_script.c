@@ -168,6 +168,17 @@ check_own(const char *address, char own[MAPSYNTAX_ADDRESS_MAX + 1],
 	return 0;
 }
 
+/* The whole check, with the own address and the forwards canonical. */
+static int
+check_all(const struct sieve_settings *s, char own[MAPSYNTAX_ADDRESS_MAX + 1],
+	  struct sieve_forwards *fwd, struct hk_err *err)
+{
+	if (check_own(s->address, own, err) < 0 ||
+	    check_vacation(&s->vacation, err) < 0)
+		return -1;
+	return check_forward(&s->forward, own, fwd, err);
+}
+
 int
 sieve_script_check(const struct sieve_settings *s, struct sieve_forwards *fwd,
 		   struct hk_err *err)
@@ -175,10 +186,7 @@ sieve_script_check(const struct sieve_settings *s, struct sieve_forwards *fwd,
 	char own[MAPSYNTAX_ADDRESS_MAX + 1];
 	struct sieve_forwards scratch;
 
-	if (check_own(s->address, own, err) < 0 ||
-	    check_vacation(&s->vacation, err) < 0)
-		return -1;
-	return check_forward(&s->forward, own, fwd ? fwd : &scratch, err);
+	return check_all(s, own, fwd ? fwd : &scratch, err);
 }
 
 /* s as a Sieve quoted string: '"' and '\' escaped, every line break
@@ -281,8 +289,7 @@ sieve_script_render(const struct sieve_settings *s, struct strbuf *out,
 	struct sieve_forwards fwd;
 
 	strbuf_reset(out);
-	if (sieve_script_check(s, &fwd, err) < 0 ||
-	    check_own(s->address, own, err) < 0)
+	if (check_all(s, own, &fwd, err) < 0)
 		return -1;
 	if (s->vacation.text == NULL && fwd.n == 0)
 		return 0;
@@ -290,8 +297,10 @@ sieve_script_render(const struct sieve_settings *s, struct strbuf *out,
 			  "in hakomail (changes here are replaced)" EOL,
 			  own) < 0 ||
 	    put_require(out, s) < 0 || put_vacation(out, &s->vacation, own) < 0 ||
-	    put_forward(out, &fwd, s->forward.keep) < 0)
+	    put_forward(out, &fwd, s->forward.keep) < 0) {
+		strbuf_reset(out);
 		return hk_fail(err, HK_EINTERNAL, NULL,
 			       "the Sieve script is over its buffer's ceiling");
+	}
 	return 0;
 }

@@ -304,6 +304,24 @@ test_scripts_exact(void **state)
 	script_is(&s, "");
 }
 
+/* A script over its buffer's ceiling is an internal failure, and no
+ * script is left half written. */
+static void
+test_ceiling(void **state)
+{
+	struct sieve_settings s = base();
+	struct strbuf out;
+	struct hk_err err;
+
+	(void)state;
+	strbuf_init(&out, 64);
+	hk_err_clear(&err);
+	assert_int_equal(sieve_script_render(&s, &out, &err), -1);
+	assert_int_equal(err.code, HK_EINTERNAL);
+	assert_int_equal(out.len, 0);
+	strbuf_free(&out);
+}
+
 /*
  * A scratch directory for Pigeonhole: the message, a dovecot.conf of our
  * own (no system configuration read, forwarding up to SIEVE_FORWARD_MAX
@@ -601,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_refusals_forward_address),
 		cmocka_unit_test(test_forwards_canonical),
 		cmocka_unit_test(test_scripts_exact),
+		cmocka_unit_test(test_ceiling),
 		cmocka_unit_test_setup_teardown(test_pigeonhole_tricky, ph_open,
 						ph_close),
 		cmocka_unit_test_setup_teardown(test_pigeonhole_longest, ph_open,
