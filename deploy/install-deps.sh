@@ -6,12 +6,15 @@
 # guests start their own, so a temporary policy-rc.d refuses (exit 101).
 set -euo pipefail
 
+# postfix, dovecot-* and dovecot-sieve are what a guest runs (the demo and
+# the test guests run here); dovecot-sieve (Pigeonhole) gives a mailbox's
+# vacation reply and forwarding, and sievec and sieve-test to the tests.
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
-      postfix postfix-cdb dovecot-imapd dovecot-lmtpd
+      postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve
       postgresql postgresql-client
       iproute2 util-linux procps curl jq)
 # --test: what only the tests drive: Debian's Chromium for the browser
