@@ -107,11 +107,12 @@ code_at(const char *secret, int64_t t, char code[TOTP_DIGITS + 1])
 static void
 wrong_code(const char *secret, int64_t t, char code[TOTP_DIGITS + 1])
 {
-	char c[TOTP_DIGITS + 1];
+	char c[16];
 	int clash;
 
 	for (int i = 0; i < 1000; i++) {
-		snprintf(code, TOTP_DIGITS + 1, "%06d", (123456 + i) % 1000000);
+		snprintf(c, sizeof(c), "%06d", 123456 + i);
+		memcpy(code, c, TOTP_DIGITS + 1);
 		clash = 0;
 		for (int d = -1; d <= 1; d++) {
 			code_at(secret, t + d * TOTP_PERIOD, c);
