@@ -33,6 +33,9 @@ struct setting {
 	const char *const *words;	/* K_WORD: the value is its index */
 };
 
+/* enum conf_totp's order */
+static const char *const totp_modes[] = { "none", "operators", "all",
+	NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
 /* enum log_level's order */
 static const char *const log_levels[] = { "error", "warning", "info",
@@ -85,6 +88,7 @@ static const struct setting settings[] = {
 	I("session", "login_failures", login_free, 1, 1000),
 	I("session", "address_failures", login_free_addr, 1, 100000),
 	I("session", "max_delay", login_max_delay, 1, 86400),
+	W("auth", "require_totp", require_totp, totp_modes),
 	W("log", "format", log_json, log_formats),
 	W("log", "level", log_level, log_levels),
 	F("warn", "disk_percent", warn_disk_percent, 1, 100),

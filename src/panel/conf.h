@@ -52,6 +52,7 @@ struct hk_config {
 	int login_free;			/* [session] login_failures */
 	int login_free_addr;		/* [session] address_failures */
 	int login_max_delay;		/* [session] max_delay (seconds) */
+	int require_totp;		/* [auth] require_totp: enum conf_totp */
 	int log_json;			/* [log] format: 0 text, 1 json */
 	int log_level;			/* [log] level: an enum log_level */
 	double warn_disk_percent;	/* [warn] disk_percent */
@@ -62,6 +63,9 @@ struct hk_config {
 	char warn_mail_to[CONF_STR];	/* [warn] mail_to ("": no mail) */
 	char warn_sendmail[CONF_STR];	/* [warn] sendmail */
 };
+
+/* Who must sign in with a second factor ([auth] require_totp). */
+enum conf_totp { CONF_TOTP_NONE, CONF_TOTP_OPERATORS, CONF_TOTP_ALL };
 
 /* When pushd warns about what a guest reports (store_warn_eval). */
 struct warn_limits {

@@ -191,6 +191,10 @@ int store_account_first_admin(struct db *db, const struct hk_actor *actor,
 			      struct hk_err *err);
 /* The project of an owner account, or -1. */
 int64_t store_account_project(struct db *db, const char *login);
+/* Ends the web sessions of account `login`, in the caller's
+ * transaction. */
+int store_account_end_sessions(struct db *db, const char *login,
+			       struct hk_err *err);
 
 /* --- API keys --- */
 /* A key for the enabled account `login`, expiring at expires_at (0:
@@ -265,6 +269,64 @@ int store_throttle_fail(struct db *db, const char *key, int64_t now,
  * the row store_throttle_hold made for it. */
 int store_throttle_clear(struct db *db, const char *key, int clear_all,
 			 struct hk_err *err);
+/* The sign-in's throttle, shared by every check a sign-in makes (the
+ * password, a second factor's code): the keys of a login ("" if
+ * malformed: no name key) and of the client's address. */
+struct login_keys {
+	char login[160];		/* "login:NAME", or "" */
+	char addr[80];			/* "addr:ADDRESS" */
+};
+void store_login_keys(const char *login, const char *addr,
+		      struct login_keys *k);
+/* In a write transaction of the caller's: holds both keys
+ * (store_throttle_hold) and gives the longer wait. */
+int store_login_hold(struct db *db, const struct login_keys *k, int64_t now,
+		     int64_t *wait, struct hk_err *err);
+/* A failed check: counts it for both keys, commits the caller's
+ * transaction (the count must outlive the refusal; roll back first
+ * whatever else it held) and fails HK_EAUTH with reason. */
+int store_login_failed(struct db *db, const struct session_policy *pol,
+		       const struct login_keys *k, int64_t now,
+		       enum hk_reason reason, struct hk_err *err);
+
+/* --- the second factor: TOTP and recovery codes (store_totp.c) ---
+ * An operator acts on any account, an owner on itself only (any other
+ * login is HK_ENOTFOUND, exactly like one that does not exist); writes
+ * refuse a read-only key.  The secret leaves the store once, at
+ * enrolment; recovery codes once, at confirmation (only their SHA-256
+ * is kept). */
+/* A new unconfirmed secret for login (replacing an unconfirmed one);
+ * HK_EEXIST totp_enrolled when a confirmed one exists.  *out gets
+ * {"secret", "uri"}. */
+int store_totp_enrol(struct db *db, const struct hk_actor *actor,
+		     const char *login, json_t **out, struct hk_err *err);
+/* Confirms the unconfirmed secret with a first valid code at now
+ * (HK_EINVAL field "code" totp_bad_code; HK_ENOTFOUND
+ * totp_not_enrolled without one), records its step and makes
+ * TOTP_RECOVERY_COUNT recovery codes: *out gets {"recovery_codes":
+ * [...]}.  Audited (account.totp.enrol). */
+#define TOTP_RECOVERY_COUNT	10
+int store_totp_confirm(struct db *db, const struct hk_actor *actor,
+		       const char *login, const char *code, int64_t now,
+		       json_t **out, struct hk_err *err);
+/* For the sign-in, after the password, in its write transaction
+ * (between store_login_hold and store_login_failed, which counts a
+ * refusal like a wrong password): accepts a TOTP code of a step within
+ * one of now's and newer than the last accepted (which it becomes), or
+ * an unused recovery code (dashes and case ignored; then used).  Writes
+ * nothing on a refusal: HK_EAUTH totp_bad_code, alike for a wrong code,
+ * a code used before and an account without a confirmed secret.
+ * *recovery (may be NULL) says whether a recovery code was used. */
+int store_totp_verify(struct db *db, int64_t account_id, const char *code,
+		      int64_t now, int *recovery, struct hk_err *err);
+/* {"enrolled": bool, "confirmed": bool, "recovery_codes_left": N}. */
+int store_totp_status(struct db *db, const struct hk_actor *actor,
+		      const char *login, json_t **out, struct hk_err *err);
+/* Operators only: removes login's secret and recovery codes and ends its
+ * sessions; HK_ENOTFOUND totp_not_enrolled when it has neither.
+ * Audited (account.totp.reset). */
+int store_totp_reset(struct db *db, const struct hk_actor *actor,
+		     const char *login, struct hk_err *err);
 
 /* --- guests --- */
 struct guest_in {

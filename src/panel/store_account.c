@@ -138,10 +138,11 @@ store_account_project(struct db *db, const char *login)
 	return id;
 }
 
-/* Ends the account's web sessions: a new password or a disabled account
- * must not leave an old login open. */
-static int
-end_sessions(struct db *db, const char *login, struct hk_err *err)
+/* A new password or a disabled account must not leave an old login
+ * open. */
+int
+store_account_end_sessions(struct db *db, const char *login,
+			   struct hk_err *err)
 {
 	struct db_param p[2] = { DB_TXT(login), DB_INTV((int64_t)time(NULL)) };
 
@@ -178,7 +179,7 @@ change_account(struct db *db, const struct hk_actor *actor, const char *login,
 		return -1;
 	project = store_account_project(db, login);
 	if (get_account(db, login, &before, err) < 0 ||
-	    end_sessions(db, login, err) < 0 ||
+	    store_account_end_sessions(db, login, err) < 0 ||
 	    (keys && end_keys(db, login, err) < 0) ||
 	    db_exec(db, sql, p, np, NULL, err) < 0 ||
 	    (!deleting && get_account(db, login, &after, err) < 0)) {

@@ -46,16 +46,26 @@ take_account(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+void
+store_login_keys(const char *login, const char *addr, struct login_keys *k)
+{
+	k->login[0] = '\0';
+	if (login[0])
+		snprintf(k->login, sizeof(k->login), "login:%s", login);
+	snprintf(k->addr, sizeof(k->addr), "addr:%s", addr);
+}
+
 /* Holds both keys (always the name first: no two logins wait on each
  * other in a circle) and gives the longer of their waits. */
-static int
-throttled(struct db *db, const char *lkey, const char *akey, int64_t now,
-	  int64_t *wait, struct hk_err *err)
+int
+store_login_hold(struct db *db, const struct login_keys *k, int64_t now,
+		 int64_t *wait, struct hk_err *err)
 {
 	int64_t w1 = 0, w2 = 0;
 
-	if ((lkey[0] && store_throttle_hold(db, lkey, now, &w1, err) < 0) ||
-	    store_throttle_hold(db, akey, now, &w2, err) < 0)
+	if ((k->login[0] && store_throttle_hold(db, k->login, now, &w1,
+						err) < 0) ||
+	    store_throttle_hold(db, k->addr, now, &w2, err) < 0)
 		return -1;
 	*wait = w1 > w2 ? w1 : w2;
 	return 0;
@@ -105,20 +115,20 @@ insert_session(struct db *db, const struct account_row *a, const char *addr,
 
 /* The failure's bookkeeping, committed: the throttle must outlive the
  * refusal. */
-static int
-login_failed(struct db *db, const struct session_policy *pol,
-	     const char *lkey, const char *akey, int64_t now,
-	     struct hk_err *err)
+int
+store_login_failed(struct db *db, const struct session_policy *pol,
+		   const struct login_keys *k, int64_t now,
+		   enum hk_reason reason, struct hk_err *err)
 {
-	if ((lkey[0] && store_throttle_fail(db, lkey, now, pol->free,
-					     pol->max_delay, err) < 0) ||
-	    store_throttle_fail(db, akey, now, pol->free_addr, pol->max_delay,
-				err) < 0 ||
+	if ((k->login[0] && store_throttle_fail(db, k->login, now, pol->free,
+						 pol->max_delay, err) < 0) ||
+	    store_throttle_fail(db, k->addr, now, pol->free_addr,
+				pol->max_delay, err) < 0 ||
 	    db_commit(db, err) < 0) {
 		db_rollback(db);
 		return -1;
 	}
-	return hk_failr(err, HK_EAUTH, NULL, HK_R_wrong_login, NULL);
+	return hk_failr(err, HK_EAUTH, NULL, reason, NULL);
 }
 
 int
@@ -126,18 +136,16 @@ store_session_login(struct db *db, const struct session_policy *pol,
 		    const struct session_login *in, struct hk_actor *actor,
 		    struct session_new *out, struct hk_err *err)
 {
-	char lkey[160] = "", akey[80];
 	int64_t now = (int64_t)time(NULL), wait = 0;
+	struct login_keys k;
 	struct account_row a;
 	int rc;
 
-	if (in->login[0])
-		snprintf(lkey, sizeof(lkey), "login:%s", in->login);
-	snprintf(akey, sizeof(akey), "addr:%s", in->addr);
+	store_login_keys(in->login, in->addr, &k);
 	out->retry_after = 0;
 	if (db_begin(db, 1, err) < 0)
 		return -1;
-	if (throttled(db, lkey, akey, now, &wait, err) < 0)
+	if (store_login_hold(db, &k, now, &wait, err) < 0)
 		goto fail;
 	if (wait > 0) {
 		db_rollback(db);
@@ -148,11 +156,12 @@ store_session_login(struct db *db, const struct session_policy *pol,
 	if ((rc = check_password(db, in->login, in->password, &a, err)) < 0)
 		goto fail;
 	if (rc == 0)
-		return login_failed(db, pol, lkey, akey, now, err);
+		return store_login_failed(db, pol, &k, now, HK_R_wrong_login,
+					  err);
 	a.actor.read_only = 0;
 	snprintf(a.actor.via, sizeof(a.actor.via), "web");
-	if ((lkey[0] && store_throttle_clear(db, lkey, 1, err) < 0) ||
-	    store_throttle_clear(db, akey, 0, err) < 0 ||
+	if ((k.login[0] && store_throttle_clear(db, k.login, 1, err) < 0) ||
+	    store_throttle_clear(db, k.addr, 0, err) < 0 ||
 	    insert_session(db, &a, in->addr, pol, now, out, err) < 0 ||
 	    store_audit(db, &a.actor, "session.login", a.actor.login,
 			a.actor.project_id, json_pack("{s:s}", "address",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* test_conf.c - hakomail.conf's [warn] section: its defaults, values read
- * as given, and each bad value refused naming its setting and line. */
+/* test_conf.c - hakomail.conf's [warn] section and [auth] require_totp:
+ * their defaults, values read as given, and each bad value refused naming
+ * its setting and line. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -102,6 +103,27 @@ test_deploy_file(void **state)
 	assert_true(cfg.warn_mailbox_percent == dflt.warn_mailbox_percent);
 	assert_string_equal(cfg.warn_mail_to, dflt.warn_mail_to);
 	assert_string_equal(cfg.warn_sendmail, dflt.warn_sendmail);
+	assert_int_equal(cfg.require_totp, dflt.require_totp);
+}
+
+/* [auth] require_totp: none by default, each word read as given. */
+static void
+test_require_totp(void **state)
+{
+	struct hk_config cfg;
+	struct hk_err err;
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_int_equal(cfg.require_totp, CONF_TOTP_NONE);
+	assert_int_equal(load("[auth]\nrequire_totp = operators\n", &cfg,
+			      &err), 0);
+	assert_int_equal(cfg.require_totp, CONF_TOTP_OPERATORS);
+	assert_int_equal(load("[auth]\nrequire_totp = all\n", &cfg, &err), 0);
+	assert_int_equal(cfg.require_totp, CONF_TOTP_ALL);
+	assert_int_equal(load("[auth]\nrequire_totp = none\n", &cfg, &err),
+			 0);
+	assert_int_equal(cfg.require_totp, CONF_TOTP_NONE);
 }
 
 /* Each refusal names the setting and the line it is on. */
@@ -148,6 +170,10 @@ test_refused(void **state)
 		HK_R_conf_not_absolute, "line 2)");
 	refused("[warn]\ndisk_percnt = 80\n", "disk_percnt",
 		HK_R_conf_unknown, "line 2)");
+	refused("[auth]\nrequire_totp = admins\n", "require_totp",
+		HK_R_conf_not_one_of, "line 2)");
+	refused("[auth]\nrequire_totp =\n", "require_totp",
+		HK_R_conf_not_one_of, "line 2)");
 }
 
 int
@@ -157,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_deploy_file),
+		cmocka_unit_test(test_require_totp),
 		cmocka_unit_test(test_refused),
 	};
 
