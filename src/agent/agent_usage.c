@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "agent_mta.h"
+#include "bundle.h"
 #include "agent_usage.h"
 #include "fdio.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct pw_line {
 	size_t user_len, home_len;
 	uid_t uid;
 	gid_t gid;
+	int held;	/* held for a domain move (BUNDLE_HELD_REASON) */
 };
 
 struct walk {
@@ -71,6 +73,22 @@ pw_number(const char *s, size_t n, unsigned long *out)
 	return 0;
 }
 
+/* Whether the extra fields e[0..n) say reason=BUNDLE_HELD_REASON (one
+ * space-separated word). */
+static int
+held(const char *e, size_t n)
+{
+	static const char w[] = "reason=" BUNDLE_HELD_REASON;
+	size_t wl = sizeof(w) - 1;
+
+	for (size_t i = 0; i + wl <= n; i++)
+		if ((i == 0 || e[i - 1] == ' ' || e[i - 1] == ':') &&
+		    memcmp(e + i, w, wl) == 0 && (i + wl == n ||
+						  e[i + wl] == ' '))
+			return 1;
+	return 0;
+}
+
 /* The fields of line s[0..n); the extra fields after home may hold ':'. */
 static int
 parse_pw(const char *s, size_t n, struct pw_line *p)
@@ -93,7 +111,8 @@ parse_pw(const char *s, size_t n, struct pw_line *p)
 	    pw_number(f[3], fl[3], &gid) < 0)
 		return -1;
 	*p = (struct pw_line){ f[0], f[5], fl[0], fl[5], (uid_t)uid,
-			       (gid_t)gid };
+			       (gid_t)gid, start < n && held(s + start,
+							     n - start) };
 	return 0;
 }
 
@@ -374,11 +393,18 @@ clone_of(const struct pw_line *p, int64_t *bytes, int64_t *messages,
 	return rc;
 }
 
+/* A held mailbox is left out: the panel keeps no figure of it, and
+ * doveadm would open it, making the INBOX that dsync is about to copy
+ * under a GUID of its own (the copy then fails: INBOX can't be deleted). */
 static int
 one_mailbox(struct walk *w, const struct pw_line *p, struct hk_err *err)
 {
 	int64_t bytes = 0, messages = 0;
-	int rc = clone_of(p, &bytes, &messages, err);
+	int rc;
+
+	if (p->held)
+		return 0;
+	rc = clone_of(p, &bytes, &messages, err);
 
 	if (rc == -2)
 		return no_clone(w, p, err);

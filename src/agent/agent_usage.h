@@ -18,6 +18,8 @@
  *     counted by `doveadm quota get -F`, at most AGENT_USAGE_SEED_MAX a
  *     report (the rest are left out of this report and counted by the
  *     next ones), and seeded.
+ * A mailbox held for a domain move (reason=BUNDLE_HELD_REASON) is left
+ * out altogether: its mail is a copy only dsync may open.
  * A seed is the file as Dovecot writes it, owned by the passwd line's
  * uid and gid, and is linked in only where the file is still absent, so
  * a figure Dovecot wrote meanwhile is never overwritten.  A seed that

@@ -29,6 +29,10 @@
 #include "strbuf.h"
 
 #define BUNDLE_MAGIC		"HAKOMAIL-BUNDLE 1"
+/* The reason= of a passwd line that holds a mailbox for a domain move
+ * (logins refused): its mail is a copy being made or left behind, which
+ * nothing but dsync may open. */
+#define BUNDLE_HELD_REASON	"mailbox-moving"
 #define BUNDLE_MAX_FILES	8
 #define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
 

@@ -22,7 +22,7 @@
 #include "strbuf.h"
 
 /* Dovecot's answer to a login refused because the mailbox is moving. */
-#define RENDER_NOLOGIN_REASON	"mailbox-moving"
+#define RENDER_NOLOGIN_REASON	BUNDLE_HELD_REASON
 
 struct render_opts {
 	int vmail_uid, vmail_gid;

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "agent/agent_usage.h"
+#include "bundle.h"
 #include "tree.h"
 
 #define ROWS_MAX 16
@@ -210,6 +211,43 @@ test_walk(void **state)
 	assert_int_equal(t->nrows, 4);
 }
 
+/* A mailbox held for a domain move is left out: no figure, no seed, and
+ * doveadm never runs for it (doveadm would make the INBOX that dsync is
+ * about to copy, under another GUID). */
+static void
+test_held(void **state)
+{
+	struct tree *t = *state;
+	struct hk_err err;
+	char line[1024], script[600];
+
+	snprintf(line, sizeof(line), "held@pc1.example:{SHA512-CRYPT}$6$x$y:"
+		 "%ld:%ld::%s/vhosts/pc1.example/held::userdb_quota_rule=*:"
+		 "storage=1024B nologin=y reason=" BUNDLE_HELD_REASON "\n",
+		 (long)getuid(), (long)getgid(), t->base);
+	put(t, "state/current/passwd", line);
+	dirs(t, "vhosts/pc1.example/held/Maildir/cur");
+	put(t, "vhosts/pc1.example/held/Maildir/cur/1.host:2,S", "m\n");
+	/* a doveadm that leaves a mark when it runs */
+	snprintf(script, sizeof(script), "#!/bin/sh\ntouch %s/doveadm-ran\n",
+		 t->base);
+	put(t, "doveadm", script);
+	snprintf(t->conf.doveadm, sizeof(t->conf.doveadm), "%s/doveadm",
+		 t->base);
+	assert_int_equal(chmod(t->conf.doveadm, 0755), 0);
+	assert_int_equal(agent_usage(&t->conf, collect, t, &err), 0);
+	assert_int_equal(t->nrows, 0);
+	assert_null(slurp(t, "doveadm-ran"));
+	assert_null(slurp(t, "vhosts/pc1.example/held/" AGENT_USAGE_FILE));
+	/* the same mailbox not held is counted by doveadm */
+	snprintf(line, sizeof(line), "held@pc1.example:{SHA512-CRYPT}$6$x$y:"
+		 "%ld:%ld::%s/vhosts/pc1.example/held::userdb_quota_rule=*:"
+		 "storage=1024B\n", (long)getuid(), (long)getgid(), t->base);
+	put(t, "state/current/passwd", line);
+	assert_int_equal(agent_usage(&t->conf, collect, t, &err), 0);
+	assert_non_null(slurp(t, "doveadm-ran"));
+}
+
 static void
 test_refused(void **state)
 {
@@ -294,6 +332,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_serving, setup,
 						teardown),
