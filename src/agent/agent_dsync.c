@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -24,13 +25,17 @@
 
 #include "agent_dsync.h"
 #include "agent_mta.h"
+#include "agent_trash.h"
 #include "agent_usage.h"
 #include "fdio.h"
 #include "log.h"
+#include "mapsyntax.h"
+#include "strbuf.h"
 
 #define RELAY_BUF	65536
 #define TAIL_MAX	1024	/* the end of what doveadm printed */
 #define SAYS_MAX	400	/* of which the error message quotes this */
+#define LIST_MAX	((size_t)64 << 20)	/* a domain list file */
 
 static char *const dsync_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				   NULL };
@@ -462,6 +467,65 @@ dsync_json(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	return o;
 }
 
+/* Whether current/FILE (a domain list: "DOMAIN OK" lines) names domain
+ * dom[0..n): 1, 0 (also when there is no such file), -1. */
+static int
+listed(const struct agent_conf *conf, const char *file, const char *dom,
+       size_t n, struct hk_err *err)
+{
+	char path[PATH_MAX];
+	struct strbuf sb;
+	const char *t;
+	int fd, found = 0;
+
+	snprintf(path, sizeof(path), "%s/current/%s", conf->statedir, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", path);
+	strbuf_init(&sb, LIST_MAX);
+	if (fdio_read_all(fd, &sb, LIST_MAX) < 0)
+		found = hk_fail_errno(err, "%s", path);
+	(void)close(fd);
+	t = strbuf_str(&sb);
+	for (size_t pos = 0; found == 0 && pos < sb.len;) {
+		const char *l = t + pos, *nl = memchr(l, '\n', sb.len - pos);
+		size_t len = nl ? (size_t)(nl - l) : sb.len - pos;
+
+		found = len > n && l[n] == ' ' && memcmp(l, dom, n) == 0;
+		pos += len + 1;
+	}
+	strbuf_free(&sb);
+	return found;
+}
+
+/*
+ * Before dsync-server: a mailbox this guest holds for a move (logins
+ * refused) whose domain it neither serves nor relays yet is the target of
+ * a move's first copy, and what its home holds was written by an earlier
+ * copy alone.  A copy cut short (the guest went down in the middle) can
+ * leave an INBOX that Dovecot then gives a GUID of its own, which every
+ * later doveadm backup fails on ("INBOX can't be deleted"): the half-made
+ * copy goes, and the copy starts afresh.  Returns 0, or -1 with err.
+ */
+static int
+fresh_target(const struct agent_conf *conf, const char *address,
+	     struct hk_err *err)
+{
+	const char *at = strchr(address, '@');
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
+	int rc;
+
+	if (at == NULL || (size_t)(at - address) > MAPSYNTAX_LOCAL_MAX)
+		return 0;	/* checked before: cannot be */
+	if ((rc = agent_usage_held(conf, address, err)) <= 0 ||
+	    (rc = listed(conf, "virtual_mailbox_domains", at + 1,
+			 strlen(at + 1), err)) != 0 ||
+	    (rc = listed(conf, "relay_domains", at + 1, strlen(at + 1),
+			 err)) != 0)
+		return rc < 0 ? -1 : 0;
+	snprintf(local, sizeof(local), "%.*s", (int)(at - address), address);
+	return agent_trash_discard(conf->mailroot, at + 1, local, err);
+}
+
 int
 agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	    const char *self, json_t **out, struct hk_err *err)
@@ -472,6 +536,9 @@ agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	int st = 0, rc;
 
 	*out = NULL;
+	if (cmd->verb == AGENT_VERB_DSYNC_SERVER &&
+	    fresh_target(conf, cmd->address, err) < 0)
+		return -1;
 	if ((pr = calloc(1, sizeof(*pr))) == NULL)
 		return hk_fail(err, HK_ESYS, "dsync", "out of memory");
 	rc = run_doveadm(argv, cmd->verb != AGENT_VERB_DSYNC_SERVER, pr, &st,

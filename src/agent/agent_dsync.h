@@ -7,7 +7,11 @@
  * agent's stdin and stdout):
  *
  *   target  dsync-server ADDRESS   doveadm dsync-server -u ADDRESS, on the
- *                                  channel itself;
+ *                                  channel itself (a move's first copy
+ *                                  into a mailbox held here, whose domain
+ *                                  this guest neither serves nor relays,
+ *                                  starts afresh: what an earlier copy cut
+ *                                  short left goes first);
  *   source  dsync-backup ADDRESS   doveadm backup -s "" -u ADDRESS -l 30
  *                                  AGENT dsync-relay  (the first, full
  *                                  copy);

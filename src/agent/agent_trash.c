@@ -322,3 +322,25 @@ agent_trash_act(const char *mailroot, const struct agent_trash *t,
 		(void)close(r.mfd);
 	return rc;
 }
+
+int
+agent_trash_discard(const char *mailroot, const char *domain,
+		    const char *local, struct hk_err *err)
+{
+	struct stat sb;
+	int mfd, dfd, rc = 0;
+
+	if ((mfd = open(mailroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return hk_fail_errno(err, "%s", mailroot);
+	dfd = openat(mfd, domain, DIR_FLAGS);
+	(void)close(mfd);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s/%s",
+							   mailroot, domain);
+	if (exists(dfd, local, &sb) && (!S_ISDIR(sb.st_mode) ||
+					remove_tree(dfd, local, 0) < 0))
+		rc = hk_fail_errno(err, "removing %s/%s/%s", mailroot, domain,
+				   local);
+	(void)close(dfd);
+	return rc;
+}

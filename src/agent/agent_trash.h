@@ -54,4 +54,11 @@ int agent_trash_act(const char *mailroot, const struct agent_trash *t,
 
 void agent_trash_free(struct agent_trash *t);
 
+/* Removes MAILROOT/DOMAIN/LOCAL and all below it (nothing when absent),
+ * following no link: a move's half-made copy on its target, which only
+ * dsync wrote (agent_dsync.c says when).  domain and local are validated
+ * (mapsyntax).  0, or -1 with err. */
+int agent_trash_discard(const char *mailroot, const char *domain,
+			const char *local, struct hk_err *err);
+
 #endif

@@ -530,3 +530,21 @@ agent_usage_of(const struct agent_conf *conf, const char *address,
 	strbuf_free(&sb);
 	return rc;
 }
+
+int
+agent_usage_held(const struct agent_conf *conf, const char *address,
+		 struct hk_err *err)
+{
+	struct strbuf sb;
+	struct pw_line p;
+	int rc;
+
+	strbuf_init(&sb, PASSWD_MAX);
+	rc = read_passwd(conf, &sb, err);
+	if (rc > 0 && (rc = find_line(strbuf_str(&sb), sb.len, address,
+				      &p)) < 0)
+		rc = hk_fail(err, HK_EPROTO, "usage", "the passwd line of %s "
+			     "is not user:password:uid:gid::home", address);
+	strbuf_free(&sb);
+	return rc > 0 ? p.held : rc;
+}

@@ -51,4 +51,9 @@ int agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
 int agent_usage_of(const struct agent_conf *conf, const char *address,
 		   int64_t *bytes, int64_t *messages, struct hk_err *err);
 
+/* Whether the serving passwd file holds address for a domain move
+ * (reason=BUNDLE_HELD_REASON): 1, 0 (not held, or not there), -1. */
+int agent_usage_held(const struct agent_conf *conf, const char *address,
+		     struct hk_err *err);
+
 #endif

@@ -15,15 +15,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "agent/agent_dsync.h"
+#include "bundle.h"
+#include "tree.h"
 
 /* One direction as the test sees it: it writes size bytes of a pattern
  * into wfd and expects them back, then the end, on rfd. */
@@ -268,6 +272,103 @@ test_reader_gone(void **state)
 	close(r.from_relay);
 }
 
+/* --- dsync-server on a move's target --- */
+
+/* A mail root and state directory: u@pc1.example's passwd line (held or
+ * not), its home holding a half-made copy, the domain lists given, and a
+ * doveadm that notes whether the home was there when it ran. */
+static void
+target(const char *base, int held, const char *vdomains,
+       const char *rdomains)
+{
+	char line[512], script[512], d[600];
+	const char *mk[] = { "state", "state/current", "mail", "mail/pc1.example",
+			     "mail/pc1.example/u", "mail/pc1.example/u/Maildir",
+			     "mail/pc1.example/u/Maildir/cur", NULL };
+
+	for (int i = 0; mk[i] != NULL; i++) {
+		snprintf(d, sizeof(d), "%s/%s", base, mk[i]);
+		assert_int_equal(mkdir(d, 0700), 0);
+	}
+	snprintf(line, sizeof(line), "u@pc1.example:{SHA512-CRYPT}$6$x$y:"
+		 "%ld:%ld::%s/mail/pc1.example/u::%s\n", (long)getuid(),
+		 (long)getgid(), base, held ? "nologin=y reason="
+		 BUNDLE_HELD_REASON : "");
+	tree_put(base, "state/current/passwd", line);
+	tree_put(base, "state/current/virtual_mailbox_domains", vdomains);
+	tree_put(base, "state/current/relay_domains", rdomains);
+	tree_put(base, "mail/pc1.example/u/Maildir/cur/1.host:2,S", "m\n");
+	snprintf(script, sizeof(script), "#!/bin/sh\ntest -d %s/mail/pc1."
+		 "example/u && touch %s/home-was-there\ntouch %s/ran\n", base,
+		 base, base);
+	tree_put(base, "doveadm", script);
+	snprintf(d, sizeof(d), "%s/doveadm", base);
+	assert_int_equal(chmod(d, 0755), 0);
+}
+
+/* dsync-server for u@pc1.example, in a child (the agent gives its stdin
+ * and stdout to doveadm); "ran home" as it found them. */
+static const char *
+serve(const char *base)
+{
+	static char out[32];
+	char p[600];
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct agent_conf conf;
+		struct agent_cmd cmd = { AGENT_VERB_DSYNC_SERVER,
+					 "u@pc1.example", NULL };
+		char st[300], mail[300];
+		struct hk_err err;
+		json_t *o = NULL;
+
+		memset(&conf, 0, sizeof(conf));
+		snprintf(st, sizeof(st), "%s/state", base);
+		snprintf(mail, sizeof(mail), "%s/mail", base);
+		conf.statedir = st;
+		conf.mailroot = mail;
+		snprintf(conf.doveadm, sizeof(conf.doveadm), "%s/doveadm", base);
+		_exit(agent_dsync(&conf, &cmd, "/x", &o, &err) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	snprintf(p, sizeof(p), "%s/ran", base);
+	snprintf(out, sizeof(out), "%s ", access(p, F_OK) == 0 ? "ran" : "-");
+	snprintf(p, sizeof(p), "%s/home-was-there", base);
+	strncat(out, access(p, F_OK) == 0 ? "home" : "gone",
+		sizeof(out) - strlen(out) - 1);
+	return out;
+}
+
+/* A held mailbox whose domain the guest neither serves nor relays: the
+ * target of a first copy, whose half-made copy goes before doveadm runs;
+ * served, relayed or not held, the home stays. */
+static void
+test_fresh_target(void **state)
+{
+	static const struct {
+		int held;
+		const char *vd, *rd, *want;
+	} c[] = {
+		{ 1, "", "", "ran gone" },
+		{ 1, "other.example OK\n", "pc1.example.org OK\n", "ran gone" },
+		{ 1, "pc1.example OK\n", "", "ran home" },	/* serves it */
+		{ 1, "", "pc1.example OK\n", "ran home" },	/* a source */
+		{ 0, "", "", "ran home" },			/* not held */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char base[64] = "/tmp/hk-fresh-XXXXXX";
+
+		assert_non_null(mkdtemp(base));
+		target(base, c[i].held, c[i].vd, c[i].rd);
+		assert_string_equal(serve(base), c[i].want);
+		tree_remove(base);
+	}
+}
+
 int
 main(void)
 {
@@ -276,6 +377,7 @@ main(void)
 		cmocka_unit_test(test_socket_channel),
 		cmocka_unit_test(test_eof_each_way),
 		cmocka_unit_test(test_reader_gone),
+		cmocka_unit_test(test_fresh_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
