@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "mapsyntax.h"
+#include "store_move.h"
 #include "validate.h"
 #include "wake.h"
 

@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "query.h"
+#include "store_move.h"
 #include "validate.h"
 
 static const struct api_field move_fields[] = {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_move.h"
 
 #define MOVE_COLS "SELECT mv.id, mv.project_id, mv.domain, gf.name AS from_guest, " \
 	"gt.name AS to_guest, mv.phase, mv.step, mv.live, mv.cancel AS " \

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_move.h"
 
 #define JOB_COLS "SELECT id, domain_id, project_id, from_guest_id, " \
 	"to_guest_id, domain, phase, step, cancel, wait_gen, " \

@@ -15,7 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "digest.h"
-#include "store.h"
+#include "store_totp.h"
 #include "totp.h"
 
 #define TOTP_ISSUER	"hakomail"

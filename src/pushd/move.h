@@ -31,7 +31,7 @@
 #include "db.h"
 #include "err.h"
 #include "push.h"
-#include "store.h"
+#include "store_move.h"
 
 struct move_cfg {
 	int relay_days;		/* [move] relay_days */

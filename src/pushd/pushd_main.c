@@ -47,7 +47,7 @@
 #include "move.h"
 #include "privdrop.h"
 #include "push.h"
-#include "store.h"
+#include "store_move.h"
 #include "wake.h"
 
 #define IDLE_LOOK_MS	30000	/* a periodic look, in case a nudge was lost */

@@ -32,6 +32,7 @@
 #include "../fixture.h"
 #include "pwhash.h"
 #include "secret.h"
+#include "store_move.h"
 
 enum actor { ADMIN, OWNER_A, OWNER_B, READ_ONLY, NOBODY, EXPIRED, NACTOR };
 static const char *const actor_name[NACTOR] = {

@@ -15,7 +15,7 @@
 
 #include "../fixture.h"
 #include "digest.h"
-#include "store.h"
+#include "store_totp.h"
 #include "totp.h"
 
 #define NOW	1111111111	/* any time: the store takes the caller's */

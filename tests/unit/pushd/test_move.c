@@ -17,6 +17,7 @@
 
 #include "../fixture.h"
 #include "pushd/render.h"
+#include "store_move.h"
 
 #define NOW	1800000000
 #define HASH	"{SHA512-CRYPT}$6$s$h1"
