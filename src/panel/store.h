@@ -23,7 +23,10 @@
 struct hk_actor {
 	int64_t account_id;
 	int is_admin;		/* reaches every project */
-	int64_t project_id;	/* owners: their project */
+	int64_t project_id;	/* owners: their project; 0 for a mailbox user
+				 * (no project has id 0: project-scoped
+				 * queries see nothing) */
+	int64_t mailbox_id;	/* a mailbox user's own mailbox, else 0 */
 	int read_only;
 	int64_t session_id;	/* a web session's, else 0 */
 	int64_t expires_at;	/* the credential's end, 0: none */
