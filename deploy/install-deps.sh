@@ -11,7 +11,7 @@ set -euo pipefail
 # vacation reply and forwarding, and sievec and sieve-test to the tests.
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
-      libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev
+      libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve

@@ -109,7 +109,7 @@ mailbox_set(struct cli *c)
 			       { "--inactive", 0, NULL }, { NULL, 0, NULL } };
 	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	char hash[PWHASH_MAX], plain[4096];
-	struct mailbox_patch pt = { NULL, NULL, -1, -1 };
+	struct mailbox_patch pt = { NULL, NULL, -1, -1, 0 };
 	const char *pos[CLI_MAXPOS], *v;
 	int npos, pw;
 	struct hk_err err;

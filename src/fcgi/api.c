@@ -18,8 +18,18 @@
 const struct api_route api_routes[] = {
 	{ "POST",	"session",			api_session_login,
 	  R_BODY | R_OPEN },
-	{ "DELETE",	"session",			api_session_logout, 0 },
-	{ "GET",	"whoami",			api_whoami, 0 },
+	{ "DELETE",	"session",			api_session_logout,
+	  R_MAILBOX | R_ENROL },
+	{ "GET",	"whoami",			api_whoami,
+	  R_MAILBOX | R_ENROL },
+	{ "GET",	"me",				api_me_get,
+	  R_MAILBOX | R_ENROL },
+	{ "PUT",	"me/password",			api_me_password,
+	  R_BODY | R_MAILBOX },
+	{ "GET",	"me/totp",			api_totp_status, R_ENROL },
+	{ "POST",	"me/totp",			api_totp_enrol, R_ENROL },
+	{ "POST",	"me/totp/confirm",		api_totp_confirm,
+	  R_BODY | R_ENROL },
 	{ "GET",	"audit",			api_audit_list, 0 },
 	{ "GET",	"projects",			api_projects_list, 0 },
 	{ "POST",	"projects",			api_projects_add, R_BODY },
@@ -31,6 +41,7 @@ const struct api_route api_routes[] = {
 	{ "GET",	"accounts/*",			api_account_get, 0 },
 	{ "PATCH",	"accounts/*",			api_account_patch, R_BODY },
 	{ "DELETE",	"accounts/*",			api_account_delete, 0 },
+	{ "DELETE",	"accounts/*/totp",		api_totp_reset, 0 },
 	{ "GET",	"api-keys",			api_apikeys_list, 0 },
 	{ "POST",	"api-keys",			api_apikeys_add, R_BODY },
 	{ "DELETE",	"api-keys/*",			api_apikey_delete, 0 },
@@ -141,6 +152,22 @@ parse_body(struct api_call *call, struct hk_err *err)
 	return 0;
 }
 
+/* What a signed-in caller confined to a few routes may not pass: a
+ * mailbox user (its own mailbox, /me), and a session that must enrol a
+ * second factor before anything else. */
+static int
+confined(const struct api_call *call, const struct api_route *r,
+	 struct hk_err *err)
+{
+	if (call->actor.mailbox_id > 0 && !(r->flags & R_MAILBOX))
+		return hk_failr(err, HK_EFORBIDDEN, NULL,
+				HK_R_mailbox_user_not_allowed, NULL);
+	if (call->actor.must_enrol && !(r->flags & R_ENROL))
+		return hk_failr(err, HK_EFORBIDDEN, NULL,
+				HK_R_totp_enrolment_needed, NULL);
+	return 0;
+}
+
 /* What the parameters decide (see api_admit): the path into call->seg
  * (over pathbuf), the route into *route, and the caller, when the route
  * needs one and call->actor is not already theirs (authed).  Returns 1 to
@@ -164,6 +191,9 @@ gate(struct api_call *call, char *pathbuf, size_t len, const char **seg,
 		resp->allow[0] = '\0';
 		return -1;
 	}
+	if (r != NULL && !(r->flags & (R_OPEN | R_SELF)) &&
+	    confined(call, r, err) < 0)
+		return -1;
 	if (r == NULL) {
 		if (resp->allow[0] == '\0')
 			return hk_failr(err, HK_ENOTFOUND, "path",

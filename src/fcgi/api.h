@@ -89,6 +89,11 @@ struct api_field {
 	int required;
 };
 
+/* The sign-in's policy, from the configuration ([session], [auth],
+ * and the directory of [ldap]). */
+void api_session_policy(const struct hk_config *cfg,
+			struct session_policy *pol);
+
 /* Fills call->actor from an API key or a session cookie (and for a
  * session's unsafe methods checks X-CSRF-Token); HK_EAUTH otherwise. */
 int api_authenticate(struct api_call *call, struct hk_err *err);
@@ -174,6 +179,12 @@ int api_cursor_domain(const char *in, char *out, struct hk_err *err);
 API_HANDLER(api_session_login);
 API_HANDLER(api_session_logout);
 API_HANDLER(api_whoami);
+API_HANDLER(api_me_get);
+API_HANDLER(api_me_password);
+API_HANDLER(api_totp_status);
+API_HANDLER(api_totp_enrol);
+API_HANDLER(api_totp_confirm);
+API_HANDLER(api_totp_reset);
 API_HANDLER(api_audit_list);
 API_HANDLER(api_projects_list);
 API_HANDLER(api_projects_add);
@@ -239,6 +250,9 @@ API_HANDLER(api_move_cancel);
 			 * both */
 #define R_SELF	8	/* the handler judges the caller itself: a
 			 * credential, or an allowed address (/metrics) */
+#define R_MAILBOX 16	/* a mailbox user may call it (else 403) */
+#define R_ENROL	32	/* a session that must enrol a second factor may
+			 * call it (else 403) */
 struct api_route {
 	const char *method;
 	const char *pattern;

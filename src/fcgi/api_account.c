@@ -163,17 +163,20 @@ api_whoami(struct api_call *call, struct http_resp *resp,
 
 	if (api_no_query(call, err) < 0)
 		return -1;
-	if (!a->is_admin) {
+	if (!a->is_admin && a->mailbox_id == 0) {
 		if (store_project_list(call->ctx->db, a, NULL, &projects, NULL,
 				       err) < 0)
 			return -1;
 		project = json_string_value(json_object_get(
 			json_array_get(projects, 0), "name"));
 	}
-	obj = json_pack("{s:s, s:s, s:s?, s:b, s:s, s:s?}", "login", a->login,
-			"role", a->is_admin ? "admin" : "owner", "project",
-			project, "read_only", a->read_only, "via", a->via,
-			"csrf_token", call->csrf[0] ? call->csrf : NULL);
+	obj = json_pack("{s:s, s:s, s:s?, s:b, s:s, s:s?, s:b, s:b}", "login",
+			a->login, "role", a->mailbox_id ? "mailbox" :
+			a->is_admin ? "admin" : "owner", "project", project,
+			"read_only", a->read_only, "via", a->via, "csrf_token",
+			call->csrf[0] ? call->csrf : NULL, "second_factor",
+			a->second_factor, "totp_enrolment_needed",
+			a->must_enrol);
 	json_decref(projects);
 	if (obj == NULL)
 		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");

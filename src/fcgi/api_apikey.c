@@ -67,6 +67,11 @@ api_apikeys_add(struct api_call *call, struct http_resp *resp,
 	    api_int(call->body, "expires_at", INT64_MAX, &expires,
 		    err) < 0)
 		return -1;
+	/* a key outlives the browser it was made in: a password alone
+	 * (a session without its second factor) may not mint one */
+	if (call->actor.session_id > 0 && !call->actor.second_factor)
+		return hk_failr(err, HK_EFORBIDDEN, NULL,
+				HK_R_totp_session_needed, NULL);
 	login = api_str(call->body, "login");
 	if (login == NULL)
 		login = call->actor.login;

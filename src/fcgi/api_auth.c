@@ -50,9 +50,10 @@ static int
 session_auth(struct api_call *call, const char *token, struct hk_err *err)
 {
 	const char *sent = call->req->csrf_token;
+	struct session_policy pol;
 
-	if (store_session_auth(call->ctx->db, token,
-			       call->ctx->cfg->session_idle, &call->actor,
+	api_session_policy(call->ctx->cfg, &pol);
+	if (store_session_auth(call->ctx->db, token, &pol, &call->actor,
 			       call->csrf, err) < 0)
 		return -1;
 	if (unsafe(call->req->method) &&

@@ -142,7 +142,7 @@ api_mailbox_patch(struct api_call *call, struct http_resp *resp,
 {
 	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
 	char hash[PWHASH_MAX];
-	struct mailbox_patch patch = { NULL, NULL, -1, -1 };
+	struct mailbox_patch patch = { NULL, NULL, -1, -1, 0 };
 	json_t *b = call->body, *obj = NULL;
 
 	if (path_address(call, local, domain, err) < 0 ||

@@ -17,6 +17,7 @@
 static const struct api_field login_fields[] = {
 	{ "login", F_STR, 1 },
 	{ "password", F_STR, 1 },
+	{ "code", F_STR, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -30,14 +31,40 @@ set_cookie(const struct api_call *call, struct http_resp *resp,
 		 call->req->https ? "; Secure" : "");
 }
 
-static void
-session_policy(const struct hk_config *cfg, struct session_policy *pol)
+void
+api_session_policy(const struct hk_config *cfg, struct session_policy *pol)
 {
+	memset(pol, 0, sizeof(*pol));
 	pol->lifetime = cfg->session_lifetime;
 	pol->idle = cfg->session_idle;
 	pol->free = cfg->login_free;
 	pol->free_addr = cfg->login_free_addr;
 	pol->max_delay = cfg->login_max_delay;
+	pol->require_totp = cfg->require_totp;
+}
+
+/* The login canonical in out: a panel account's name, or a mailbox's
+ * full address; "" when it is neither (then just a wrong one, throttled
+ * by address). */
+static void
+canonical_login(const char *login, char *out, size_t len)
+{
+	char local[MAPSYNTAX_LOCAL_MAX + 1], domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct hk_err ignored;
+
+	out[0] = '\0';
+	if (strchr(login, '@') != NULL) {
+		if (validate_address(login, "login", local, domain,
+				     &ignored) == 0)
+			snprintf(out, len, "%s@%s", local, domain);
+	} else if (validate_slug(login, "login", &ignored) == 0)
+		snprintf(out, len, "%s", login);
+}
+
+static const char *
+role_name(const struct hk_actor *a)
+{
+	return a->mailbox_id ? "mailbox" : a->is_admin ? "admin" : "owner";
 }
 
 int
@@ -47,19 +74,18 @@ api_session_login(struct api_call *call, struct http_resp *resp,
 	struct session_policy pol;
 	struct session_login in;
 	struct session_new s;
-	struct hk_err ignored;
+	char login[MAPSYNTAX_ADDRESS_MAX + 1];
 	json_t *obj;
 	const char *addr = call->req->remote_addr;
 
 	if (api_check_body(call->body, login_fields, err) < 0)
 		return -1;
-	in.login = api_str(call->body, "login");
+	canonical_login(api_str(call->body, "login"), login, sizeof(login));
+	in.login = login;
 	in.password = api_str(call->body, "password");
+	in.code = api_str(call->body, "code");
 	in.addr = addr && *addr && strlen(addr) < 64 ? addr : "unknown";
-	/* a malformed name is just a wrong one (throttled by address) */
-	if (validate_slug(in.login, "login", &ignored) < 0)
-		in.login = "";
-	session_policy(call->ctx->cfg, &pol);
+	api_session_policy(call->ctx->cfg, &pol);
 	memset(&s, 0, sizeof(s));
 	if (store_session_login(call->ctx->db, &pol, &in, &call->actor, &s,
 				err) < 0) {
@@ -67,10 +93,12 @@ api_session_login(struct api_call *call, struct http_resp *resp,
 		return -1;
 	}
 	set_cookie(call, resp, s.token, pol.lifetime);
-	obj = json_pack("{s:s, s:s, s:s, s:I}", "login", call->actor.login,
-			"role", call->actor.is_admin ? "admin" : "owner",
+	obj = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b}", "login",
+			call->actor.login, "role", role_name(&call->actor),
 			"csrf_token", s.csrf, "expires_at",
-			(json_int_t)s.expires_at);
+			(json_int_t)s.expires_at, "second_factor",
+			call->actor.second_factor, "totp_enrolment_needed",
+			call->actor.must_enrol);
 	if (obj == NULL)
 		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
 	resp->status = 201;

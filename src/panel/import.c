@@ -406,7 +406,7 @@ write_row(struct ictx *c, struct mrow *r, struct import_batch *batch,
 		return store_import_batch_add(c->db, batch, &d->ref, &in, err);
 	return store_mailbox_write_patch(c->db, &d->ref, w->local,
 		&(struct mailbox_patch){ in.password_hash, in.name,
-		in.quota_bytes, in.active }, err);
+		in.quota_bytes, in.active, 0 }, err);
 }
 
 static int

@@ -27,10 +27,15 @@ struct hk_actor {
 				 * (no project has id 0: project-scoped
 				 * queries see nothing) */
 	int64_t mailbox_id;	/* a mailbox user's own mailbox, else 0 */
+	int second_factor;	/* a session that passed a TOTP or
+				 * recovery code at sign-in or enrolment */
+	int must_enrol;		/* a session of an account [auth]
+				 * require_totp covers, not yet enrolled */
 	int read_only;
 	int64_t session_id;	/* a web session's, else 0 */
 	int64_t expires_at;	/* the credential's end, 0: none */
-	char login[128];	/* for the audit trail */
+	char login[320];	/* for the audit trail: an account or an
+				 * address (MAPSYNTAX_ADDRESS_MAX) */
 	char via[8];		/* api, web, cli or import */
 };
 
@@ -226,14 +231,22 @@ int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 /* --- web sessions (store_session.c) and the login throttle
  * (store_throttle.c) --- */
 #define SESSION_TOKEN_HEX	64	/* 32 random bytes */
+/* Checks login/password against the directory ([ldap]): 1 accepted, 0
+ * refused, -1 with err when the directory cannot judge (down). */
+typedef int (*session_directory_fn)(void *ctx, const char *login,
+				    const char *password, struct hk_err *err);
 struct session_policy {
 	int lifetime, idle;		/* seconds */
 	int free, free_addr;		/* failures before the waits begin */
 	int max_delay;			/* the longest wait, seconds */
+	int require_totp;		/* an enum conf_totp (conf.h) */
+	session_directory_fn directory;	/* NULL: no directory */
+	void *directory_ctx;
 };
 struct session_login {
 	const char *login;		/* as given ("" if malformed) */
 	const char *password;
+	const char *code;		/* the second factor's, or NULL */
 	const char *addr;		/* the client's address */
 };
 struct session_new {
@@ -242,16 +255,32 @@ struct session_new {
 	int64_t expires_at;
 	int64_t retry_after;		/* on HK_ETHROTTLED: seconds */
 };
-/* A password login: a new session for an enabled account with that
- * password, audited.  HK_EAUTH alike for a wrong password, a missing or
- * disabled account or one without a password; HK_ETHROTTLED (and
- * out->retry_after) while the name or the address must wait. */
+/*
+ * A sign-in: a new session, audited, for
+ *  - an enabled account, its password checked against the stored hash,
+ *    or by pol->directory for an account of the directory; an account
+ *    with a confirmed TOTP secret also needs in->code (a TOTP or a
+ *    recovery code, store_totp_verify): without one, HK_EAUTH
+ *    totp_code_needed and nothing counted (the password was right); the
+ *    session then has actor->second_factor.  An account pol->require_totp
+ *    covers that has none gets a session that must enrol (must_enrol);
+ *  - or a mailbox user: in->login is the mailbox's full address, the
+ *    mailbox and its domain active, its password checked against the
+ *    mail password's hash (actor->mailbox_id).
+ * HK_EAUTH alike for a wrong password, a missing or disabled account or
+ * mailbox, an account without a password, and a wrong or used code (each
+ * counted by the throttle); HK_ETHROTTLED (and out->retry_after) while
+ * the name or the address must wait; the directory's own error when it
+ * cannot judge (nothing counted).
+ */
 int store_session_login(struct db *db, const struct session_policy *pol,
 			const struct session_login *in, struct hk_actor *actor,
 			struct session_new *out, struct hk_err *err);
-/* The session of a cookie token: live, not idle for `idle` seconds, its
- * account enabled.  HK_EAUTH otherwise. */
-int store_session_auth(struct db *db, const char *token, int idle,
+/* The session of a cookie token: live, not idle for pol->idle seconds,
+ * its account enabled (or its mailbox and domain active); must_enrol as
+ * pol->require_totp says now.  HK_EAUTH otherwise. */
+int store_session_auth(struct db *db, const char *token,
+		       const struct session_policy *pol,
 		       struct hk_actor *actor,
 		       char csrf[SESSION_TOKEN_HEX + 1], struct hk_err *err);
 /* Ends the actor's session (HK_ENOTFOUND if it holds none). */
@@ -276,7 +305,7 @@ int store_throttle_clear(struct db *db, const char *key, int clear_all,
  * password, a second factor's code): the keys of a login ("" if
  * malformed: no name key) and of the client's address. */
 struct login_keys {
-	char login[160];		/* "login:NAME", or "" */
+	char login[336];		/* "login:NAME", or "" */
 	char addr[80];			/* "addr:ADDRESS" */
 };
 void store_login_keys(const char *login, const char *addr,
@@ -510,10 +539,13 @@ struct mailbox_patch {
 	const char *name;
 	int64_t quota_bytes;		/* within the project's storage */
 	int active;
+	int64_t keep_session;		/* a new password ends the mailbox
+					 * user's sessions but this one */
 };
 /* The patch written as it is, in the caller's transaction: no limits, no
  * audit, no push owed (the caller sees to those; a bulk import does them
- * once for the whole file). */
+ * once for the whole file).  A new password ends the mailbox user's web
+ * sessions (but pt->keep_session). */
 int store_mailbox_write_patch(struct db *db, const struct domain_ref *ref,
 			      const char *local,
 			      const struct mailbox_patch *pt,

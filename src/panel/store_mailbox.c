@@ -130,13 +130,22 @@ store_mailbox_write_patch(struct db *db, const struct domain_ref *ref,
 		DB_INTV(pt->quota_bytes), DB_INTV(pt->active),
 		DB_INTV((int64_t)time(NULL)) };
 
-	return db_exec(db, "UPDATE mailbox SET password_hash = COALESCE(CAST("
-		       "$3 AS TEXT), password_hash), name = COALESCE(CAST($4 AS "
-		       "TEXT), name), quota_bytes = CASE WHEN CAST($5 AS BIGINT)"
-		       " < 0 THEN quota_bytes ELSE CAST($5 AS BIGINT) END, "
-		       "active = CASE WHEN $6 < 0 THEN active ELSE $6 END, "
-		       "updated_at = $7 WHERE domain_id = $1 AND local_part = "
-		       "$2", p, 7, NULL, err);
+	if (db_exec(db, "UPDATE mailbox SET password_hash = COALESCE(CAST("
+		    "$3 AS TEXT), password_hash), name = COALESCE(CAST($4 AS "
+		    "TEXT), name), quota_bytes = CASE WHEN CAST($5 AS BIGINT) "
+		    "< 0 THEN quota_bytes ELSE CAST($5 AS BIGINT) END, active ="
+		    " CASE WHEN $6 < 0 THEN active ELSE $6 END, updated_at = $7"
+		    " WHERE domain_id = $1 AND local_part = $2", p, 7, NULL,
+		    err) < 0)
+		return -1;
+	if (pt->password_hash == NULL)
+		return 0;
+	p[2] = DB_INTV(pt->keep_session);
+	p[3] = p[6];
+	return db_exec(db, "UPDATE session SET revoked_at = $4 WHERE "
+		       "revoked_at IS NULL AND id <> $3 AND mailbox_id = (SELECT"
+		       " id FROM mailbox WHERE domain_id = $1 AND local_part = "
+		       "$2)", p, 4, NULL, err);
 }
 
 /* Applies the patch to the mailbox `before` (in scope, locked by the

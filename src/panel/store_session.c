@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * store_session.c - sessions of the web panel: login with a password
- * (throttled, see store_throttle.c), the opaque cookie token checked on
- * each request, and logout.  Only the token's SHA-256 is stored; the CSRF
- * token is stored as is (alone it opens nothing).  See store.h.
+ * store_session.c - sessions of the web panel: the sign-in (a panel
+ * account's password or directory, its second factor; or a mailbox
+ * user's mail password), throttled (store_throttle.c); the opaque cookie
+ * token checked on each request; and logout.  Only the token's SHA-256 is
+ * stored; the CSRF token is stored as is (alone it opens nothing).  See
+ * store.h.
  */
 #include "config.h"
 
@@ -11,11 +13,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf.h"
 #include "digest.h"
 #include "log.h"
 #include "pwhash.h"
 #include "secret.h"
 #include "store.h"
+#include "store_totp.h"
+#include "validate.h"
 
 /* Verified when there is no account or no password, so that a missing
  * account costs the same time as a wrong password. */
@@ -23,7 +28,8 @@
 	"NrNGaKrka.ZzjiXD5CuqRNY/QX.6bz3J.1QucYrM.GGyxml9ctviT6A/eCHFxfltR200"
 
 struct account_row {
-	int found;
+	int found, directory, totp;
+	int64_t audit_project;		/* a mailbox user's: its project */
 	struct hk_actor actor;
 	char hash[PWHASH_MAX];
 };
@@ -34,8 +40,10 @@ take_account(void *ctx, const struct db_row *row, struct hk_err *err)
 	struct account_row *a = ctx;
 
 	(void)err;
-	/* id, role, project_id, login, password_hash */
+	/* id, role, project_id, login, password_hash, directory, totp */
 	a->found = 1;
+	a->directory = strcmp(row->vals[5], "0") != 0;
+	a->totp = strcmp(row->vals[6], "0") != 0;
 	a->actor.account_id = strtoll(row->vals[0], NULL, 10);
 	a->actor.is_admin = strcmp(row->vals[1], "admin") == 0;
 	a->actor.project_id = row->vals[2] ? strtoll(row->vals[2], NULL, 10)
@@ -43,6 +51,21 @@ take_account(void *ctx, const struct db_row *row, struct hk_err *err)
 	snprintf(a->actor.login, sizeof(a->actor.login), "%s", row->vals[3]);
 	snprintf(a->hash, sizeof(a->hash), "%s",
 		 row->vals[4] ? row->vals[4] : DUMMY_HASH);
+	a->audit_project = a->actor.project_id;
+	return 0;
+}
+
+static int
+take_mailbox(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct account_row *a = ctx;
+
+	(void)err;
+	/* m.id, m.password_hash, d.project_id */
+	a->found = 1;
+	a->actor.mailbox_id = strtoll(row->vals[0], NULL, 10);
+	snprintf(a->hash, sizeof(a->hash), "%s", row->vals[1]);
+	a->audit_project = strtoll(row->vals[2], NULL, 10);
 	return 0;
 }
 
@@ -71,22 +94,65 @@ store_login_hold(struct db *db, const struct login_keys *k, int64_t now,
 	return 0;
 }
 
-/* Whether login/password open an enabled account; fills a. */
+/* Whether login/password open an enabled account; fills a.  A
+ * directory's account is judged by the directory (-1: it cannot). */
 static int
-check_password(struct db *db, const char *login, const char *password,
+check_password(struct db *db, const struct session_policy *pol,
+	       const char *login, const char *password,
 	       struct account_row *a, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_TXT(login) };
 	int ok;
 
 	memset(a, 0, sizeof(*a));
-	if (login[0] && db_query(db, "SELECT id, role, project_id, login, "
-				 "password_hash FROM account WHERE login = $1 "
-				 "AND disabled = 0", p, 1, take_account, a, NULL,
-				 err) < 0)
+	if (login[0] && db_query(db, "SELECT a.id, a.role, a.project_id, "
+				 "a.login, a.password_hash, a.directory, "
+				 "(SELECT COUNT(*) FROM account_totp t WHERE "
+				 "t.account_id = a.id AND t.confirmed_at IS "
+				 "NOT NULL) FROM account a WHERE a.login = $1 "
+				 "AND a.disabled = 0", p, 1, take_account, a,
+				 NULL, err) < 0)
 		return -1;
+	if (a->found && a->directory) {
+		if (pol->directory == NULL) {
+			log_warn("sign-in of %s: a directory account, but no "
+				 "[ldap] directory is set", login);
+			return 0;
+		}
+		return pol->directory(pol->directory_ctx, login, password,
+				      err);
+	}
 	ok = pwhash_verify(password, a->found ? a->hash : DUMMY_HASH);
 	return a->found && ok && strcmp(a->hash, DUMMY_HASH) != 0;
+}
+
+/* Whether address/password open an active mailbox of an active domain
+ * (address canonical, as the API gives it); fills a as a mailbox
+ * user: project 0, so that no project's objects are its. */
+static int
+check_mailbox(struct db *db, const char *address, const char *password,
+	      struct account_row *a, struct hk_err *err)
+{
+	const char *at = strchr(address, '@');
+	char local[MAPSYNTAX_LOCAL_MAX + 1];
+	struct db_param p[2] = { DB_TXT(local), DB_TXT(at ? at + 1 : "") };
+	int ok;
+
+	memset(a, 0, sizeof(*a));
+	if (at != NULL && (size_t)(at - address) <= MAPSYNTAX_LOCAL_MAX) {
+		snprintf(local, sizeof(local), "%.*s", (int)(at - address),
+			 address);
+		if (db_query(db, "SELECT m.id, m.password_hash, d.project_id "
+			     "FROM mailbox m JOIN domain d ON d.id = "
+			     "m.domain_id WHERE m.local_part = $1 AND d.name "
+			     "= $2 AND m.active = 1 AND d.active = 1", p, 2,
+			     take_mailbox, a, NULL, err) < 0)
+			return -1;
+	}
+	ok = pwhash_verify(password, a->found ? a->hash : DUMMY_HASH);
+	a->actor.project_id = 0;
+	snprintf(a->actor.login, sizeof(a->actor.login), "%s", address);
+	return a->found && ok;
 }
 
 static int
@@ -95,22 +161,25 @@ insert_session(struct db *db, const struct account_row *a, const char *addr,
 	       struct session_new *out, struct hk_err *err)
 {
 	char digest[65];
-	struct db_param p[6];
+	struct db_param p[8];
 
 	if (secret_random_hex(out->token, SESSION_TOKEN_HEX / 2, err) < 0 ||
 	    secret_random_hex(out->csrf, SESSION_TOKEN_HEX / 2, err) < 0)
 		return -1;
 	sha256_hex(out->token, strlen(out->token), digest);
 	out->expires_at = now + pol->lifetime;
-	p[0] = DB_INTV(a->actor.account_id);
+	p[0] = a->actor.mailbox_id ? DB_NUL : DB_INTV(a->actor.account_id);
 	p[1] = DB_TXT(digest);
 	p[2] = DB_TXT(out->csrf);
 	p[3] = DB_TXT(addr);
 	p[4] = DB_INTV(now);
 	p[5] = DB_INTV(out->expires_at);
+	p[6] = a->actor.mailbox_id ? DB_INTV(a->actor.mailbox_id) : DB_NUL;
+	p[7] = DB_INTV(a->actor.second_factor);
 	return db_exec(db, "INSERT INTO session (account_id, token_sha256, "
-		       "csrf, address, created_at, last_seen_at, expires_at) "
-		       "VALUES ($1, $2, $3, $4, $5, $5, $6)", p, 6, NULL, err);
+		       "csrf, address, created_at, last_seen_at, expires_at, "
+		       "mailbox_id, second_factor) VALUES ($1, $2, $3, $4, $5,"
+		       " $5, $6, $7, $8)", p, 8, NULL, err);
 }
 
 /* The failure's bookkeeping, committed: the throttle must outlive the
@@ -131,12 +200,70 @@ store_login_failed(struct db *db, const struct session_policy *pol,
 	return hk_failr(err, HK_EAUTH, NULL, reason, NULL);
 }
 
+/* Whether an account without a second factor must enrol one. */
+static int
+must_enrol(const struct session_policy *pol, const struct hk_actor *a)
+{
+	return a->mailbox_id == 0 &&
+	    (pol->require_totp == CONF_TOTP_ALL ||
+	     (pol->require_totp == CONF_TOTP_OPERATORS && a->is_admin));
+}
+
+/* The first factor: 1 right, 0 wrong, -1 with err. */
+static int
+first_factor(struct db *db, const struct session_policy *pol,
+	     const struct session_login *in, struct account_row *a,
+	     struct hk_err *err)
+{
+	if (strchr(in->login, '@') != NULL)
+		return check_mailbox(db, in->login, in->password, a, err);
+	return check_password(db, pol, in->login, in->password, a, err);
+}
+
+/* The second factor of an account that has one: 1 passed (*how says
+ * with what), 0 a wrong or used code, -1 with err (totp_code_needed
+ * when none was given). */
+static int
+second_factor(struct db *db, const struct session_login *in, int64_t id,
+	      int64_t now, const char **how, struct hk_err *err)
+{
+	int recovery = 0;
+
+	if (in->code == NULL || in->code[0] == '\0')
+		return hk_failr(err, HK_EAUTH, "code", HK_R_totp_code_needed,
+				NULL);
+	if (store_totp_verify(db, id, in->code, now, &recovery, err) < 0)
+		return err->code == HK_EAUTH ? 0 : -1;
+	*how = recovery ? "recovery" : "totp";
+	return 1;
+}
+
+/* The new session's bookkeeping: the throttle forgiven, the row, the
+ * audit; then committed. */
+static int
+open_session(struct db *db, const struct session_policy *pol,
+	     const struct session_login *in, const struct login_keys *k,
+	     struct account_row *a, const char *how, int64_t now,
+	     struct session_new *out, struct hk_err *err)
+{
+	snprintf(a->actor.via, sizeof(a->actor.via), "web");
+	if ((k->login[0] && store_throttle_clear(db, k->login, 1, err) < 0) ||
+	    store_throttle_clear(db, k->addr, 0, err) < 0 ||
+	    insert_session(db, a, in->addr, pol, now, out, err) < 0 ||
+	    store_audit(db, &a->actor, "session.login", a->actor.login,
+			a->audit_project, json_pack("{s:s, s:s}", "address",
+			in->addr, "second_factor", how), err) < 0)
+		return -1;
+	return db_commit(db, err);
+}
+
 int
 store_session_login(struct db *db, const struct session_policy *pol,
 		    const struct session_login *in, struct hk_actor *actor,
 		    struct session_new *out, struct hk_err *err)
 {
 	int64_t now = (int64_t)time(NULL), wait = 0;
+	const char *how = "none";
 	struct login_keys k;
 	struct account_row a;
 	int rc;
@@ -153,20 +280,22 @@ store_session_login(struct db *db, const struct session_policy *pol,
 		return hk_failr(err, HK_ETHROTTLED, NULL, HK_R_logins_throttled,
 				"seconds", HK_NUM(wait), NULL);
 	}
-	if ((rc = check_password(db, in->login, in->password, &a, err)) < 0)
+	if ((rc = first_factor(db, pol, in, &a, err)) < 0)
 		goto fail;
 	if (rc == 0)
 		return store_login_failed(db, pol, &k, now, HK_R_wrong_login,
 					  err);
-	a.actor.read_only = 0;
-	snprintf(a.actor.via, sizeof(a.actor.via), "web");
-	if ((k.login[0] && store_throttle_clear(db, k.login, 1, err) < 0) ||
-	    store_throttle_clear(db, k.addr, 0, err) < 0 ||
-	    insert_session(db, &a, in->addr, pol, now, out, err) < 0 ||
-	    store_audit(db, &a.actor, "session.login", a.actor.login,
-			a.actor.project_id, json_pack("{s:s}", "address",
-			in->addr), err) < 0 ||
-	    db_commit(db, err) < 0)
+	if (a.totp) {
+		if ((rc = second_factor(db, in, a.actor.account_id, now, &how,
+					err)) < 0)
+			goto fail;
+		if (rc == 0)
+			return store_login_failed(db, pol, &k, now,
+						  HK_R_totp_bad_code, err);
+		a.actor.second_factor = 1;
+	} else
+		a.actor.must_enrol = must_enrol(pol, &a.actor);
+	if (open_session(db, pol, in, &k, &a, how, now, out, err) < 0)
 		goto fail;
 	*actor = a.actor;
 	actor->expires_at = out->expires_at;
@@ -177,11 +306,30 @@ fail:
 }
 
 struct session_row {
-	int found;
+	int found, totp;
 	struct hk_actor actor;
 	char csrf[SESSION_TOKEN_HEX + 1];
 	int64_t last_seen, expires, revoked;
 };
+
+/* The session's account (a.id, a.role, a.project_id, a.login) or its
+ * mailbox (m.id, its address) from row->vals[5..]. */
+static void
+take_session_who(struct session_row *s, const char *const *v)
+{
+	if (v[5] == NULL) {
+		s->actor.mailbox_id = strtoll(v[9], NULL, 10);
+		s->actor.project_id = 0;
+		snprintf(s->actor.login, sizeof(s->actor.login), "%s",
+			 v[10]);
+		return;
+	}
+	s->actor.account_id = strtoll(v[5], NULL, 10);
+	s->actor.is_admin = strcmp(v[6], "admin") == 0;
+	s->actor.project_id = v[7] ? strtoll(v[7], NULL, 10) : -1;
+	snprintf(s->actor.login, sizeof(s->actor.login), "%s", v[8]);
+	s->totp = strcmp(v[12], "0") != 0;
+}
 
 static int
 take_session(void *ctx, const struct db_row *row, struct hk_err *err)
@@ -190,7 +338,7 @@ take_session(void *ctx, const struct db_row *row, struct hk_err *err)
 
 	(void)err;
 	/* s.id, csrf, last_seen_at, expires_at, revoked_at, a.id, role,
-	 * project_id, login */
+	 * project_id, login, s.mailbox_id, address, second_factor, totp */
 	s->found = 1;
 	s->actor.session_id = strtoll(row->vals[0], NULL, 10);
 	snprintf(s->csrf, sizeof(s->csrf), "%s", row->vals[1]);
@@ -198,19 +346,29 @@ take_session(void *ctx, const struct db_row *row, struct hk_err *err)
 	s->expires = strtoll(row->vals[3], NULL, 10);
 	s->actor.expires_at = s->expires;
 	s->revoked = row->vals[4] != NULL;
-	s->actor.account_id = strtoll(row->vals[5], NULL, 10);
-	s->actor.is_admin = strcmp(row->vals[6], "admin") == 0;
-	s->actor.project_id = row->vals[7] ? strtoll(row->vals[7], NULL, 10)
-	    : -1;
-	snprintf(s->actor.login, sizeof(s->actor.login), "%s", row->vals[8]);
+	take_session_who(s, row->vals);
+	s->actor.second_factor = strcmp(row->vals[11], "0") != 0;
 	snprintf(s->actor.via, sizeof(s->actor.via), "web");
 	return 0;
 }
 
+/* A live session's row: its account enabled, or its mailbox and that
+ * mailbox's domain active. */
+#define SESSION_SELECT \
+	"SELECT s.id, s.csrf, s.last_seen_at, s.expires_at, s.revoked_at, " \
+	"a.id, a.role, a.project_id, a.login, s.mailbox_id, " \
+	"m.local_part || '@' || d.name, s.second_factor, " \
+	"(SELECT COUNT(*) FROM account_totp t WHERE t.account_id = a.id " \
+	"AND t.confirmed_at IS NOT NULL) FROM session s LEFT JOIN account a " \
+	"ON a.id = s.account_id AND a.disabled = 0 LEFT JOIN mailbox m ON " \
+	"m.id = s.mailbox_id AND m.active = 1 LEFT JOIN domain d ON d.id = " \
+	"m.domain_id AND d.active = 1 WHERE s.token_sha256 = $1 AND " \
+	"(a.id IS NOT NULL OR d.id IS NOT NULL)"
+
 int
-store_session_auth(struct db *db, const char *token, int idle,
-		   struct hk_actor *actor, char csrf[SESSION_TOKEN_HEX + 1],
-		   struct hk_err *err)
+store_session_auth(struct db *db, const char *token,
+		   const struct session_policy *pol, struct hk_actor *actor,
+		   char csrf[SESSION_TOKEN_HEX + 1], struct hk_err *err)
 {
 	char digest[65];
 	struct db_param p[2] = { DB_TXT(digest) };
@@ -220,16 +378,14 @@ store_session_auth(struct db *db, const char *token, int idle,
 
 	memset(&s, 0, sizeof(s));
 	sha256_hex(token, strlen(token), digest);
-	if (db_query(db, "SELECT s.id, s.csrf, s.last_seen_at, s.expires_at, "
-		     "s.revoked_at, a.id, a.role, a.project_id, a.login FROM "
-		     "session s JOIN account a ON a.id = s.account_id WHERE "
-		     "s.token_sha256 = $1 AND a.disabled = 0", p, 1,
-		     take_session, &s, NULL, err) < 0)
+	if (db_query(db, SESSION_SELECT, p, 1, take_session, &s, NULL,
+		     err) < 0)
 		return -1;
 	if (!s.found || s.revoked || s.expires <= now ||
-	    s.last_seen + idle <= now)
+	    s.last_seen + pol->idle <= now)
 		return hk_failr(err, HK_EAUTH, NULL, HK_R_session_ended, NULL);
 	*actor = s.actor;
+	actor->must_enrol = !s.totp && must_enrol(pol, actor);
 	snprintf(csrf, SESSION_TOKEN_HEX + 1, "%s", s.csrf);
 	/* At most one write a minute, decided on what was read: a read
 	 * beside a long write (an import on SQLite holds the lock) stays a

@@ -208,6 +208,20 @@ mark_confirmed(struct db *db, int64_t id, int64_t now, int64_t step,
 		       "last_step = $3 WHERE account_id = $1", p, 3, NULL, err);
 }
 
+/* The confirming session, when it is the account's own, has passed its
+ * second factor (a key or another's session: nothing). */
+static int
+session_passed(struct db *db, const struct hk_actor *actor, int64_t id,
+	       struct hk_err *err)
+{
+	struct db_param p[2] = { DB_INTV(actor->session_id), DB_INTV(id) };
+
+	if (actor->session_id <= 0 || actor->account_id != id)
+		return 0;
+	return db_exec(db, "UPDATE session SET second_factor = 1 WHERE id = "
+		       "$1 AND account_id = $2", p, 2, NULL, err);
+}
+
 int
 store_totp_confirm(struct db *db, const struct hk_actor *actor,
 		   const char *login, const char *code, int64_t now,
@@ -226,6 +240,7 @@ store_totp_confirm(struct db *db, const struct hk_actor *actor,
 	}
 	if (confirm_code(&t, login, code, now, &step, err) < 0 ||
 	    mark_confirmed(db, id, now, step, err) < 0 ||
+	    session_passed(db, actor, id, err) < 0 ||
 	    new_recovery_codes(db, id, codes, err) < 0 ||
 	    store_audit(db, actor, "account.totp.enrol", login, project,
 			json_pack("{s:i}", "recovery_codes",

@@ -8,6 +8,10 @@
  * never carry the other project's names.  A route without a row fails the
  * test, so a new endpoint cannot go in unexamined.
  *
+ * A mailbox user (m@a.example, signed in with its mail password) is the
+ * last column: it reaches /me and its session only, every other route
+ * is 403 (a row's 0 there), whatever the project.
+ *
  * Rows name their object with "{p}" (the project's letter, a or b), "{k}"
  * (the prefix of a spare API key of that project's owner) and "{i}" (the
  * id of an import job of that project); the B column of a row is its A
@@ -34,10 +38,11 @@
 #include "secret.h"
 #include "store_move.h"
 
-enum actor { ADMIN, OWNER_A, OWNER_B, READ_ONLY, NOBODY, EXPIRED, NACTOR };
+enum actor { ADMIN, OWNER_A, OWNER_B, READ_ONLY, MAILBOX_A, NOBODY, EXPIRED,
+	     NACTOR };
 static const char *const actor_name[NACTOR] = {
-	"admin", "owner A", "owner B", "read-only key", "no credentials",
-	"expired key"
+	"admin", "owner A", "owner B", "read-only key", "mailbox user A",
+	"no credentials", "expired key"
 };
 
 #define CSV_HASH "{SHA512-CRYPT}$6$saltsalt$0123456789abcdefghijklmnopqrstu" \
@@ -46,11 +51,11 @@ static const char *const actor_name[NACTOR] = {
 #define HOST_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5" \
 	"Nbt018Bz3ge0IFjMj8BMAB2V3"
 
-/* Expected status for admin, owner A, owner B, the read-only key; none
- * and expired always get 401. */
+/* Expected status for admin, owner A, owner B, the read-only key and
+ * the mailbox user (0: 403); none and expired always get 401. */
 struct row {
 	const char *method, *path, *body;
-	int want[4];
+	int want[5];
 };
 
 #define ALL(s)	{ s, s, s, s }
@@ -61,8 +66,17 @@ static const struct row rows[] = {
 	{ "POST", "session", "{\"login\":\"s{p}\",\"password\":"
 	  "\"long-enough-2\"}", ALL(401) },
 	/* keys hold no session to end */
-	{ "DELETE", "session", NULL, ALL(404) },
-	{ "GET", "whoami", NULL, ALL(200) },
+	{ "DELETE", "session", NULL, { 404, 404, 404, 404, 204 } },
+	{ "GET", "whoami", NULL, { 200, 200, 200, 200, 200 } },
+	{ "GET", "me", NULL, { 200, 200, 200, 200, 200 } },
+	{ "PUT", "me/password", "{\"current_password\":\"long-enough-1\","
+	  "\"password\":\"long-enough-9\"}", { 404, 404, 404, 404, 200 } },
+	/* a panel account's own second factor (the key's account) */
+	{ "GET", "me/totp", NULL, ALL(200) },
+	{ "POST", "me/totp", NULL, { 201, 201, 201, 403 } },
+	{ "POST", "me/totp/confirm", "{\"code\":\"123456\"}",
+	  { 404, 404, 404, 403 } },
+	{ "DELETE", "accounts/s{p}/totp", NULL, { 404, 403, 403, 403 } },
 	{ "GET", "audit?limit=5", NULL, ALL(200) },
 	{ "GET", "projects", NULL, ALL(200) },
 	{ "POST", "projects", "{\"name\":\"pn\",\"max_domains\":3}",
@@ -165,6 +179,8 @@ static const struct row rows[] = {
 struct world {
 	struct fixture *f;
 	char token[NACTOR][SECRET_TOKEN_LEN + 1];
+	char cookie[SESSION_TOKEN_HEX + 16];	/* the mailbox user's */
+	char csrf[SESSION_TOKEN_HEX + 1];
 	char spare_prefix[2][SECRET_PREFIX_HEX + 1];	/* of oa, ob */
 };
 
@@ -304,6 +320,24 @@ seed_project(struct world *w, char p, const char *hash)
 					    body), 0);
 }
 
+/* m@a.example signed in with its mail password. */
+static void
+mailbox_session(struct world *w)
+{
+	struct session_policy pol = { 3600, 3600, 1000, 1000, 60, 0, NULL,
+				      NULL };
+	struct session_login in = { "m@a.example", "long-enough-1", NULL,
+				    "192.0.2.9" };
+	struct session_new s;
+	struct hk_actor a;
+	struct hk_err err;
+
+	ok(store_session_login(w->f->db, &pol, &in, &a, &s, &err), &err,
+	   "mailbox session");
+	snprintf(w->cookie, sizeof(w->cookie), "hk_session=%s", s.token);
+	snprintf(w->csrf, sizeof(w->csrf), "%s", s.csrf);
+}
+
 static void
 seed(struct world *w)
 {
@@ -326,6 +360,7 @@ seed(struct world *w)
 		 "prefix = '%.12s'", w->token[EXPIRED] + 3);
 	ok(db_exec(db, sql, NULL, 0, NULL, &err), &err, "expiry");
 	w->token[NOBODY][0] = '\0';
+	mailbox_session(w);
 }
 
 static void
@@ -366,6 +401,8 @@ snapshot(struct fixture *f)
 		"SELECT * FROM push ORDER BY 1",
 		"SELECT * FROM import_job ORDER BY id",
 		"SELECT * FROM domain_move ORDER BY id",
+		"SELECT * FROM account_totp ORDER BY account_id",
+		"SELECT * FROM account_recovery_code ORDER BY id",
 	};
 	json_t *all = json_array(), *rows_ = NULL;
 	struct hk_err err;
@@ -427,7 +464,10 @@ request(struct world *w, enum actor who, const char *method,
 	cfg.login_free = 1000;
 	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake",
 		 w->f->dir[0] ? w->f->dir : "/nonexistent");
-	if (who != NOBODY) {
+	if (who == MAILBOX_A) {
+		req.cookie = w->cookie;
+		req.csrf_token = w->csrf;
+	} else if (who != NOBODY) {
 		snprintf(bearer, sizeof(bearer), "Bearer %s", w->token[who]);
 		req.authorization = bearer;
 	}
@@ -490,6 +530,8 @@ expected(const struct row *r, enum actor who, char p)
 		return r->want[ADMIN];
 	if (who == NOBODY || who == EXPIRED)
 		return 401;
+	if (who == MAILBOX_A)
+		return r->want[MAILBOX_A] ? r->want[MAILBOX_A] : 403;
 	if (p == 'b' && who == OWNER_A)
 		return r->want[OWNER_B];
 	if (p == 'b' && who == OWNER_B)
@@ -524,13 +566,13 @@ cell(struct world *w, const struct row *r, enum actor who, char p)
 			 uri, actor_name[who], got);
 	/* (a refusal may echo the name asked for; an answer may not
 	 * carry more) */
-	if ((who == OWNER_A || who == OWNER_B) && got < 300 && text != NULL &&
-	    !(route_of(r)->flags & R_OPEN))
+	if ((who == OWNER_A || who == OWNER_B || who == MAILBOX_A) &&
+	    got < 300 && text != NULL && !(route_of(r)->flags & R_OPEN))
 		for (int i = 0; i < 5; i++)
-			if (strstr(text, foreign[who - OWNER_A][i]))
+			if (strstr(text, foreign[who == OWNER_B][i]))
 				fail_msg("%s %s as %s shows %s: %s", r->method,
 					 uri, actor_name[who],
-					 foreign[who - OWNER_A][i], text);
+					 foreign[who == OWNER_B][i], text);
 	free(before);
 	free(after);
 	free(text);

@@ -23,69 +23,17 @@
 
 #include "fcgi/api.h"
 #include "../fixture.h"
+#include "exchange.h"
 #include "pwhash.h"
 
 #define PASSWORD "long-enough-1"
 
 static struct hk_config cfg;
 
-/* One request as the browser sends it; the answer's parts are kept. */
-struct exchange {
-	const char *method, *uri, *body;
-	const char *cookie, *csrf, *bearer, *addr;
-	int https;
-	/* out */
-	int status, retry_after;
-	char set_cookie[256];
-	char code[32], field[64], message[512];
-	json_t *json;
-};
-
-static struct exchange
-ex(const char *method, const char *uri, const char *body)
-{
-	struct exchange x;
-
-	memset(&x, 0, sizeof(x));
-	x.method = method;
-	x.uri = uri;
-	x.body = body;
-	return x;
-}
-
 static int
 send(struct fixture *f, struct exchange *x)
 {
-	char bearer[300];
-	struct api_ctx ctx = { f->db, &cfg };
-	struct http_req req = {
-		.method = x->method, .uri = x->uri,
-		.content_type = "application/json", .body = x->body,
-		.body_len = x->body ? strlen(x->body) : 0, .cookie = x->cookie,
-		.csrf_token = x->csrf, .https = x->https,
-		.remote_addr = x->addr ? x->addr : "192.0.2.1" };
-	struct http_resp resp;
-	json_t *e;
-
-	if (x->bearer) {
-		snprintf(bearer, sizeof(bearer), "Bearer %s", x->bearer);
-		req.authorization = bearer;
-	}
-	api_handle(&ctx, &req, &resp);
-	x->status = resp.status;
-	x->retry_after = resp.retry_after;
-	snprintf(x->set_cookie, sizeof(x->set_cookie), "%s", resp.set_cookie);
-	json_decref(x->json);
-	x->json = http_resp_json(&resp);
-	http_resp_free(&resp);
-	e = json_object_get(x->json, "error");
-	snprintf(x->code, sizeof(x->code), "%s",
-		 e ? json_string_value(json_object_get(e, "code")) : "");
-	snprintf(x->field, sizeof(x->field), "%s",
-		 e ? json_string_value(json_object_get(e, "field")) : "");
-	snprintf(x->message, sizeof(x->message), "%s",
-		 e ? json_string_value(json_object_get(e, "message")) : "");
-	return x->status;
+	return exchange_send(f, &cfg, x);
 }
 
 static int
@@ -124,10 +72,27 @@ login(struct fixture *f, const char *who, char cookie[128], char csrf[80])
 	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\""
 		 PASSWORD "\"}", who);
 	assert_int_equal(send(f, &x), 201);
-	snprintf(cookie, 128, "%.*s", (int)strcspn(x.set_cookie, ";"),
-		 x.set_cookie);
-	snprintf(csrf, 80, "%s", json_string_value(json_object_get(x.json,
-							       "csrf_token")));
+	exchange_session(&x, cookie, csrf);
+	json_decref(x.json);
+}
+
+/* The same with login's second factor (enrolled here): a session that
+ * may make API keys. */
+static void
+login_second_factor(struct fixture *f, const char *who, char cookie[128],
+		    char csrf[80])
+{
+	char body[160] = "", secret[40], code[8];
+	struct exchange x = ex("POST", "/api/v1/session", body);
+
+	exchange_enrol(f, who, secret, NULL);
+	/* the enrolment took now's step: the next one, within the drift */
+	exchange_code(secret, (int64_t)time(NULL) + 30, code);
+	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\""
+		 PASSWORD "\",\"code\":\"%s\"}", who, code);
+	assert_int_equal(send(f, &x), 201);
+	assert_true(json_is_true(json_object_get(x.json, "second_factor")));
+	exchange_session(&x, cookie, csrf);
 	json_decref(x.json);
 }
 
@@ -416,7 +381,7 @@ test_keys_end_with_credential(void **state)
 	struct hk_err err;
 	int64_t end, keys, key_end = (int64_t)time(NULL) + 3600;
 
-	login(f, "sa", cookie, csrf);
+	login_second_factor(f, "sa", cookie, csrf);
 	end = fixture_int(f, "SELECT expires_at FROM session");
 	x.cookie = cookie;
 	x.csrf = csrf;

@@ -71,8 +71,8 @@ static void
 test_mailbox_update(void **state)
 {
 	struct fixture *f = *state;
-	struct mailbox_patch pw = { HASH2, NULL, -1, -1 };
-	struct mailbox_patch off = { NULL, "Matsui Taro", 2000, 0 };
+	struct mailbox_patch pw = { HASH2, NULL, -1, -1, 0 };
+	struct mailbox_patch off = { NULL, "Matsui Taro", 2000, 0, 0 };
 	struct hk_actor stranger = { .project_id = 999, .via = "api" };
 	struct hk_err err;
 	int64_t g = gen(f);
@@ -109,9 +109,9 @@ test_mailbox_quota_limit(void **state)
 {
 	struct fixture *f = *state;
 	struct project_limits lim = { -1, -1, 3000 };
-	struct mailbox_patch grow = { NULL, NULL, 3001, -1 };
-	struct mailbox_patch fit = { NULL, NULL, 3000, -1 };
-	struct mailbox_patch none = { NULL, NULL, 0, -1 };
+	struct mailbox_patch grow = { NULL, NULL, 3001, -1, 0 };
+	struct mailbox_patch fit = { NULL, NULL, 3000, -1, 0 };
+	struct mailbox_patch none = { NULL, NULL, 0, -1, 0 };
 	struct hk_err err;
 	int64_t g;
 
