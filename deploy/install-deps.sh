@@ -21,9 +21,12 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # tests (driven by playwright-core from npm, never a downloaded browser),
 # and Node.js where the machine has none; promtool (package prometheus,
 # whose daemon the policy below keeps stopped) checks /metrics, and
-# faketime moves the clock of a test's pushd past [guest] purge_after.
+# faketime moves the clock of a test's pushd past [guest] purge_after;
+# rsvg-convert and zbarimg read the enrolment's QR code back as a phone's
+# camera would.
 if [ "${1:-}" = --test ]; then
-	pkgs+=(chromium fonts-noto-cjk prometheus faketime)
+	pkgs+=(chromium fonts-noto-cjk prometheus faketime librsvg2-bin
+	       zbar-tools)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

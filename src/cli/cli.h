@@ -102,6 +102,7 @@ int cli_init(struct cli *c);		/* cli_init.c */
 int cli_project(struct cli *c);		/* cli_project.c */
 
 int cli_account(struct cli *c);		/* cli_account.c */
+int cli_account_totp(struct cli *c);	/* cli_totp.c */
 
 int cli_apikey(struct cli *c);		/* cli_apikey.c */
 

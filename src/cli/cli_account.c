@@ -7,6 +7,7 @@
  *   account list | passwd LOGIN (--password-stdin | --none)
  *	[--revoke-keys]
  *   account disable|enable|delete LOGIN
+ *   account totp ...: cli_totp.c
  *
  * A password comes on standard input only (ps shows the command line),
  * and is hashed as a mailbox's is.
@@ -138,6 +139,8 @@ cli_account(struct cli *c)
 		return account_add(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "passwd") == 0)
 		return account_passwd(c);
+	if (c->argc >= 4 && strcmp(c->argv[1], "totp") == 0)
+		return cli_account_totp(c);
 	if (c->argc == 3 && (strcmp(c->argv[1], "disable") == 0 ||
 			     strcmp(c->argv[1], "enable") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))

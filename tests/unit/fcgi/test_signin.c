@@ -83,7 +83,8 @@ setup(void **state)
 }
 
 /* A sign-in of login with password and code (NULL: none); returns the
- * status, the session into cookie/csrf on 201. */
+ * status, the session into cookie/csrf on 201.  x's former answer is
+ * freed. */
 static int
 sign_in(struct fixture *f, const char *login, const char *password,
 	const char *code, struct exchange *x, char cookie[128], char csrf[80])
@@ -93,6 +94,7 @@ sign_in(struct fixture *f, const char *login, const char *password,
 	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":\"%s\""
 		 "%s%s%s}", login, password, code ? ",\"code\":\"" : "",
 		 code ? code : "", code ? "\"" : "");
+	json_decref(x->json);
 	*x = ex("POST", "/api/v1/session", body);
 	if (send(f, x) == 201)
 		exchange_session(x, cookie, csrf);
@@ -106,6 +108,7 @@ as(struct fixture *f, const char *cookie, const char *csrf,
    const char *method, const char *uri, const char *body,
    struct exchange *x)
 {
+	json_decref(x->json);
 	*x = ex(method, uri, body);
 	x->cookie = cookie;
 	x->csrf = csrf;
@@ -127,7 +130,7 @@ test_totp_signin(void **state)
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], secret[40], code[8], now_code[8];
 	int64_t now = (int64_t)time(NULL);
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 	json_t *codes = NULL;
 	const char *rc0;
 
@@ -175,7 +178,7 @@ test_totp_throttled(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], secret[40], code[8];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 
 	cfg.login_free = 2;
 	exchange_enrol(f, "sa", secret, NULL);
@@ -212,7 +215,7 @@ test_enrol_in_session(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], secret[40], code[8], body[64];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 	const char *svg;
 
 	assert_int_equal(sign_in(f, "sa", PASSWORD, NULL, &x, cookie, csrf),
@@ -257,7 +260,7 @@ test_require_totp(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], secret[40], code[8], body[64];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 
 	cfg.require_totp = CONF_TOTP_OPERATORS;
 	assert_int_equal(sign_in(f, "sa", PASSWORD, NULL, &x, cookie, csrf),
@@ -301,7 +304,7 @@ test_reset(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], ocookie[128], ocsrf[80], secret[40];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 
 	exchange_enrol(f, "sa", secret, NULL);
 	exchange_enrol(f, "op", secret, NULL);
@@ -330,7 +333,7 @@ test_mailbox_user(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], c2[128], s2[80];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 
 	assert_int_equal(sign_in(f, "Matsui@PC1.example", PASSWORD, NULL, &x,
 				 cookie, csrf), 201);
@@ -383,7 +386,7 @@ test_mailbox_password(void **state)
 {
 	struct fixture *f = *state;
 	char cookie[128], csrf[80], c2[128], s2[80];
-	struct exchange x;
+	struct exchange x = ex(NULL, NULL, NULL);
 	int64_t gen = fixture_int(f, "SELECT desired_gen FROM guest");
 
 	assert_int_equal(sign_in(f, MAILBOX, PASSWORD, NULL, &x, c2, s2), 201);
