@@ -8,6 +8,7 @@
  *   STATEDIR/lock            fcntl() lock: one apply at a time
  *   STATEDIR/current         symlink "gen/N": the generation serving
  *   STATEDIR/gen/N/          the whitelisted files and their postmap output
+ *   STATEDIR/gen/N/sieve/    the mailboxes' Sieve scripts (agent_sieve.h)
  *   STATEDIR/gen/.stage-N-PID/   a generation being built
  *
  * Postfix's main.cf and Dovecot's passwd-file point at STATEDIR/current/...,
@@ -18,7 +19,8 @@
  * copy verbs (doveadm on the SSH channel, and its relay);
  * agent_apply.c does the file work (agent_apply.h); below it,
  * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
- * programs and agent_trash.c moves deleted mailboxes' maildirs.
+ * programs, agent_sieve.c writes and compiles the mailboxes' Sieve
+ * scripts and agent_trash.c moves deleted mailboxes' maildirs.
  * agent_report.c answers `report` (usage, disk, queue), reading the
  * programs' output through common/mtaout.c and each mailbox's usage
  * through agent_usage.c.  This header holds only what
@@ -49,6 +51,7 @@ struct agent_conf {
 	char postqueue[AGENT_DIR_MAX + 16];	/* report: the queue */
 	char postconf[AGENT_DIR_MAX + 16];	/* report: Postfix's version */
 	char dovecot[AGENT_DIR_MAX + 16];	/* report: Dovecot's version */
+	char sievec[AGENT_DIR_MAX + 16];	/* -S: Pigeonhole's compiler */
 	const char *group;	/* group that may read passwd */
 	const char *confdir;	/* Postfix config dir (-c), or NULL */
 	const char *mailroot;	/* -m: the homes' root and the mail

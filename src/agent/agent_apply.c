@@ -27,6 +27,7 @@
 #include "agent.h"
 #include "agent_apply.h"
 #include "agent_mta.h"
+#include "agent_sieve.h"
 #include "agent_sums.h"
 #include "agent_trash.h"
 #include "digest.h"
@@ -183,12 +184,15 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	if ((dfd = open_served(c, st, dir, err)) < 0)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
-		rc = hash_file(dfd, dir, bundle_names[i], st->sha256[i], err);
+		rc = hash_file(dfd, dir, agent_sieve_stored_name(
+			       bundle_names[i]), st->sha256[i], err);
 		/* A generation of an agent older than the trash (or the
-		 * transport map) has none: the same as an empty one. */
+		 * transport map, or the scripts) has none: the same as an
+		 * empty one. */
 		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
 		    (strcmp(bundle_names[i], "trash") == 0 ||
-		     strcmp(bundle_names[i], "transport") == 0)) {
+		     strcmp(bundle_names[i], "transport") == 0 ||
+		     strcmp(bundle_names[i], "sieve") == 0)) {
 			sha256_hex("", 0, st->sha256[i]);
 			rc = 0;
 		}
@@ -298,7 +302,8 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	if (fstatat(sfd, "current/passwd", &sb, 0) == 0)
 		serving = sb.st_mtime;
 	for (int i = 0; bundle_names[i] != NULL; i++)
-		if (write_file(conf, dfd, dir, bundle_names[i],
+		if (write_file(conf, dfd, dir,
+			       agent_sieve_stored_name(bundle_names[i]),
 			       find_file(b, bundle_names[i]), serving,
 			       err) < 0)
 			return -1;
@@ -325,6 +330,9 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 		return hk_fail_errno(err, "%s", dir);
 	rc = write_files(c->conf, c->sfd, dfd, dir, b, err);
 	if (rc == 0)
+		rc = agent_sieve_build(c->conf, c->sfd, dfd, dir,
+				       find_file(b, "sieve"), err);
+	if (rc == 0)
 		rc = agent_mta_postmap(c->conf, dfd, dir, err);
 	if (rc == 0)
 		rc = agent_sums_write(c->conf, dfd, dir, err);
@@ -340,21 +348,27 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 }
 
 /*
- * Removes gen/<name> after unlinking the entries in it; never recurses and
- * never follows a link.  0 if there is no such directory.
+ * Removes gen/<name> after unlinking the entries in it (and its sieve/
+ * tree, two fixed levels: agent_sieve.c); never recurses and never
+ * follows a link.  0 if there is no such directory.
  */
 static int
 remove_dir(struct ctx *c, const char *name, struct hk_err *err)
 {
+	char path[DIR_BUF];
 	struct dirent *de;
 	DIR *d;
 	int dfd;
 
+	snprintf(path, sizeof(path), "%s/gen/%s", c->conf->statedir, name);
 	dfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC);
 	if (dfd < 0)
-		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s/gen/%s",
-			c->conf->statedir, name);
+		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", path);
+	if (agent_sieve_remove(dfd, path, err) < 0) {
+		(void)close(dfd);
+		return -1;
+	}
 	if ((d = fdopendir(dfd)) == NULL) {
 		(void)close(dfd);
 		return hk_fail_errno(err, "%s/gen/%s", c->conf->statedir, name);

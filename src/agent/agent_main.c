@@ -117,6 +117,12 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 		snprintf(conf->postconf, sizeof(conf->postconf), "%s/postconf",
 			 arg);
 		return 0;
+	case 'S':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "S", "-S: not a clean "
+				       "absolute path");
+		snprintf(conf->sievec, sizeof(conf->sievec), "%s", arg);
+		return 0;
 	case 'g':
 		if (!group_ok(arg))
 			return hk_fail(err, HK_EINVAL, "g", "-g: bad group name");
@@ -149,6 +155,7 @@ conf_defaults(struct agent_conf *conf)
 	snprintf(conf->postconf, sizeof(conf->postconf), "%s",
 		 HK_POSTCONF_PATH);
 	snprintf(conf->dovecot, sizeof(conf->dovecot), "%s", HK_DOVECOT_PATH);
+	snprintf(conf->sievec, sizeof(conf->sievec), "%s", HK_SIEVEC_PATH);
 }
 
 /* The options, then the verb and its address: SSH_ORIGINAL_COMMAND when
@@ -160,7 +167,7 @@ parse_args(int argc, char **argv, struct agent_conf *conf,
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:")) != -1)
+	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:S:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
 	return agent_cmd_parse(getenv("SSH_ORIGINAL_COMMAND"), argc - optind,

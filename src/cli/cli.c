@@ -61,6 +61,10 @@ cli_usage(void)
 	    "  mailbox show|delete ADDRESS\n"
 	    "  mailbox restore ADDRESS [--id N]   (operators)\n"
 	    "  mailbox trash DOMAIN\n"
+	    "  mailbox vacation ADDRESS --text-file FILE|- [--subject S]\n"
+	    "      [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--days N] | --off\n"
+	    "  mailbox forward ADDRESS --to A[,B...] [--keep] | --off\n"
+	    "  mailbox settings ADDRESS\n"
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
 	    " [--search TEXT]\n"
 	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"
@@ -320,7 +324,8 @@ static int ninputs;
 static int
 is_input(const struct cli *c, int i)
 {
-	if (strcmp(c->argv[i - 1], "--host-key-file") == 0)
+	if (strcmp(c->argv[i - 1], "--host-key-file") == 0 ||
+	    strcmp(c->argv[i - 1], "--text-file") == 0)
 		return 1;
 	/* import KIND FILE: any word after KIND, whatever the options */
 	return strcmp(c->argv[0], "import") == 0 && i >= 2 &&

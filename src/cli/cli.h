@@ -107,6 +107,9 @@ int cli_account_totp(struct cli *c);	/* cli_totp.c */
 int cli_apikey(struct cli *c);		/* cli_apikey.c */
 
 int cli_guest(struct cli *c);		/* cli_guest.c */
+
+int cli_mailbox_sieve(struct cli *c);	/* cli_sieve.c: mailbox vacation,
+					 * forward and settings */
 int cli_status(struct cli *c);
 int cli_push(struct cli *c);
 

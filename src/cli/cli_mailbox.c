@@ -10,6 +10,7 @@
  *   mailbox restore ADDRESS [--id N]	(operators: back from the trash)
  *   mailbox trash DOMAIN		(what of the domain is in the trash)
  *   mailbox list DOMAIN [--limit N] [--after LOCAL] [--search TEXT]
+ *   mailbox vacation|forward|settings ADDRESS ...	(cli_sieve.c)
  *
  * Every value goes through the same validators as the API's; every write
  * is audited as via "cli".  A password is read from standard input, never
@@ -245,6 +246,10 @@ cli_mailbox(struct cli *c)
 
 	if (c->argc >= 3 && strcmp(c->argv[1], "list") == 0)
 		return mailbox_list(c);
+	if (c->argc >= 3 && (strcmp(c->argv[1], "vacation") == 0 ||
+			     strcmp(c->argv[1], "forward") == 0 ||
+			     strcmp(c->argv[1], "settings") == 0))
+		return cli_mailbox_sieve(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "set") == 0)
 		return mailbox_set(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "restore") == 0)

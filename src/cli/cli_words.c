@@ -40,6 +40,12 @@ static const struct {
 	{ "backup_guest", "--guest" },
 	{ "id", "--id" },
 	{ "to", "--to" },
+	{ "vacation.subject", "--subject" },
+	{ "vacation.text", "--text-file" },
+	{ "vacation.start", "--start" },
+	{ "vacation.end", "--end" },
+	{ "vacation.days", "--days" },
+	{ "forward.addresses", "--to" },
 };
 
 /* A reason the CLI words its own way; {option} is the field's option.

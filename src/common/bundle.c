@@ -33,6 +33,7 @@ const char *const bundle_names[] = {
 	"transport",
 	"passwd",
 	"trash",
+	"sieve",
 	NULL
 };
 
@@ -52,7 +53,8 @@ bundle_is_postfix_map(const char *name)
 {
 	if (name == NULL || name_index(name, strlen(name)) < 0)
 		return 0;
-	return strcmp(name, "passwd") != 0 && strcmp(name, "trash") != 0;
+	return strcmp(name, "passwd") != 0 && strcmp(name, "trash") != 0 &&
+	       strcmp(name, "sieve") != 0;
 }
 
 /* Exactly 64 lowercase hex digits. */

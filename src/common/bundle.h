@@ -18,6 +18,13 @@
  * Besides the maps, "trash" tells the agent what to do with the maildirs
  * of deleted mailboxes (see mapsyntax.h); it is written into each
  * generation like the others, so status and drift checks cover it.
+ *
+ * "sieve" carries one Sieve script per mailbox that has a vacation reply
+ * or forwarding ("ADDRESS BASE64", mapsyntax.h); the agent writes each
+ * as sieve/DOMAIN/LOCAL.sieve in the generation and compiles it.  An
+ * agent older than "sieve" refuses a bundle that holds it (a name not
+ * in its whitelist): update the agents of the guests before a panel
+ * that sends it.
  */
 #ifndef HK_BUNDLE_H
 #define HK_BUNDLE_H
@@ -33,14 +40,14 @@
  * (logins refused): its mail is a copy being made or left behind, which
  * nothing but dsync may open. */
 #define BUNDLE_HELD_REASON	"mailbox-moving"
-#define BUNDLE_MAX_FILES	8
+#define BUNDLE_MAX_FILES	9
 #define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
 
 /* The whitelist, in wire order; NULL-terminated. */
 extern const char *const bundle_names[];
 
 /* Whether the file is a Postfix lookup table (postmap'd by the agent):
- * every file but passwd and trash. */
+ * every file but passwd, trash and sieve. */
 int bundle_is_postfix_map(const char *name);
 
 struct bundle_file {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base64.h"
 #include "mapsyntax.h"
 
 
@@ -400,6 +401,26 @@ trash_line(const char *s, size_t n)
 	return NULL;
 }
 
+/* "ADDRESS BASE64": the script, canonical base64, 1..MAPSYNTAX_SIEVE_MAX
+ * octets decoded */
+static const char *
+sieve_line(const char *s, size_t n)
+{
+	const char *b64;
+	size_t an, bn, len;
+
+	if (!split(s, n, ' ', &an, &b64, &bn))
+		return "expected \"ADDRESS BASE64\"";
+	if (!mapsyntax_address(s, an))
+		return "not a valid address (local@domain)";
+	if (!base64_valid(b64, bn, &len) || len == 0)
+		return "the script is not canonical base64 (RFC 4648, padded, "
+		       "one line)";
+	if (len > MAPSYNTAX_SIEVE_MAX)
+		return "the script is over 65536 octets";
+	return NULL;
+}
+
 int
 mapsyntax_line(const char *file, const char *line, size_t n,
 	       struct hk_err *err)
@@ -425,6 +446,8 @@ mapsyntax_line(const char *file, const char *line, size_t n,
 		why = passwd_line(line, n);
 	else if (strcmp(file, "trash") == 0)
 		why = trash_line(line, n);
+	else if (strcmp(file, "sieve") == 0)
+		why = sieve_line(line, n);
 	else
 		return hk_fail(err, HK_EINVAL, "", "unknown map file");
 	if (why != NULL)

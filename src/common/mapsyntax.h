@@ -30,6 +30,7 @@
 #define MAPSYNTAX_ADDRESS_MAX	(MAPSYNTAX_LOCAL_MAX + 1 + MAPSYNTAX_DOMAIN_MAX)
 #define MAPSYNTAX_HASH_MAX	512
 #define MAPSYNTAX_PATH_MAX	1024
+#define MAPSYNTAX_SIEVE_MAX	65536	/* a Sieve script, decoded */
 
 /* Each returns 1 when s[0..n) is well formed, else 0. */
 int mapsyntax_domain(const char *s, size_t n);
@@ -71,6 +72,11 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *                            ADDRESS": trash ID back to the mailbox's
  *                            home.  ID decimal 1..2^63-1 without leading
  *                            zeros.
+ *   sieve                    "ADDRESS BASE64": the mailbox's Sieve script
+ *                            (sieve_script.h), in canonical base64 (RFC
+ *                            4648, padded, no line break: base64.h),
+ *                            1..MAPSYNTAX_SIEVE_MAX octets decoded; the
+ *                            agent compiles it (its syntax is sievec's).
  * The DOMAIN/LOCAL/ of virtual_mailbox_maps is checked for syntax only; it
  * need not repeat the key (a renamed mailbox may keep its maildir).
  */

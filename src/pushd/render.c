@@ -11,14 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "render.h"
+#include "store_sieve.h"
 
 enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_TRANSPORT,
-       F_PASSWD, F_TRASH };
+       F_PASSWD, F_TRASH, F_SIEVE };
 
 struct render_ctx {
 	struct render_out *out;
 	const struct render_opts *opts;
+	struct strbuf script;	/* one mailbox's Sieve script, reused */
 };
 
 static int
@@ -123,6 +126,26 @@ trash_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	struct render_ctx *rc = ctx;
 
 	if (strbuf_printf(&rc->out->files[F_TRASH], "%s\n", row->vals[0]) < 0)
+		return overflow(err);
+	return 0;
+}
+
+/* Row: address, STORE_SIEVE_COLS: "ADDRESS BASE64(script)", none when
+ * the settings make no script. */
+static int
+sieve_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+	struct strbuf *sb = &rc->out->files[F_SIEVE];
+
+	if (store_sieve_script(row->vals[0], row->vals + 1, &rc->script,
+			       err) < 0)
+		return -1;
+	if (rc->script.len == 0)
+		return 0;
+	if (strbuf_printf(sb, "%s ", row->vals[0]) < 0 ||
+	    base64_encode(sb, strbuf_str(&rc->script), rc->script.len) < 0 ||
+	    strbuf_puts(sb, "\n") < 0)
 		return overflow(err);
 	return 0;
 }
@@ -235,16 +258,25 @@ static const struct {
 	  " ELSE 'restore ' || CAST(restores AS TEXT) END || ' ' || local_part"
 	  " || '@' || domain FROM mailbox_trash WHERE guest_id = $1 ORDER BY "
 	  "id", trash_row },
+	/* A script for each active mailbox that takes logins here (none
+	 * for one held for a move: its mail is a copy being made), in
+	 * passwd's order. */
+	{ "SELECT m.local_part || '@' || d.name, " STORE_SIEVE_COLS " FROM "
+	  "mailbox m JOIN domain d ON d.id = m.domain_id JOIN mailbox_sieve s "
+	  "ON s.mailbox_id = m.id" MV "WHERE d.active = 1 AND m.active = 1 AND "
+	  LOGINS " ORDER BY d.name, m.local_part", sieve_row },
 };
 
 int
 render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
 	     struct render_out *out, struct hk_err *err)
 {
-	struct render_ctx rc = { out, opts };
+	struct render_ctx rc = { out, opts, { NULL, 0, 0, 0, 0 } };
 	struct db_param p[1] = { DB_INTV(guest_id) };
+	int rv = -1;
 
 	memset(out, 0, sizeof(*out));
+	strbuf_init(&rc.script, MAPSYNTAX_SIEVE_MAX);
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
 		strbuf_init(&out->files[i], BUNDLE_MAX_SIZE / 2);
 	if (db_begin(db, 0, err) < 0)
@@ -256,12 +288,13 @@ render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
 		if (db_query(db, queries[i].sql, p, 1, queries[i].fn, &rc,
 			     NULL, err) < 0)
 			goto fail;
-	db_rollback(db);	/* read-only: nothing to commit */
-	return 0;
+	rv = 0;
 fail:
-	db_rollback(db);
-	render_out_free(out);
-	return -1;
+	db_rollback(db);	/* read-only: nothing to commit */
+	strbuf_free(&rc.script);
+	if (rv < 0)
+		render_out_free(out);
+	return rv;
 }
 
 int

@@ -3,7 +3,9 @@
  * render.h - the complete map set of one guest, rendered from one
  * consistent read of the database: Postfix's virtual_* (and, for domains
  * the guest is backup MX of, relay_*) tables and Dovecot's passwd-file,
- * the trash file: what the agent does with deleted mailboxes' mail, and
+ * the trash file: what the agent does with deleted mailboxes' mail, the
+ * sieve file: the Sieve script of each mailbox with a vacation reply or
+ * forwarding that takes logins on the guest (store_sieve.h), and
  * for a domain being moved (store_move.c) what each of its two guests
  * serves at the move's step: the target holds its mailboxes with logins
  * refused while dsync copies them, and the source relays its mail

@@ -225,6 +225,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	"@al1.example @pc1.example\n"
 #define RELAYS	"relay.example OK\n"
 #define RECIPIENTS "a@relay.example OK\n@relay2.example OK\n"
+/* "keep;\r\n" and a vacation reply, as render writes them */
+#define SIEVE "matsui@pc1.example a2VlcDsNCg==\n" \
+	"k.tanaka+x@pc2.example cmVxdWlyZSBbInZhY2F0aW9uIl07DQp2YWNhdGlvbiAi" \
+	"QXdheS4iOw0K\n"
 #define PASSWD \
 	"matsui@pc1.example:{SHA512-CRYPT}$6$s$h:5000:5000::" \
 	"/var/vmail/pc1.example/matsui::userdb_quota_rule=*:storage=1G\n" \
@@ -326,6 +330,9 @@ make_seeds(void)
 	static const char *const relay[] = {
 		"relay_domains", RELAYS, "relay_recipient_maps", RECIPIENTS,
 	};
+	static const char *const sieve[] = {
+		"passwd", PASSWD, "sieve", SIEVE,
+	};
 	const char *zero = "0000000000000000" "0000000000000000"
 	    "0000000000000000" "0000000000000000";
 
@@ -335,6 +342,7 @@ make_seeds(void)
 	seed_write("valid-no-files", 1, NULL, 0);
 	seed_write("valid-empty-files-max-generation", UINT64_MAX, empties, 2);
 	seed_write("valid-relay-only", 1000000, relay, 2);
+	seed_write("valid-sieve", 9, sieve, 2);
 
 	/* Hostile, with correct checksums but for the one flaw. */
 	seed_raw("bad-name-traversal", "file name not allowed", "3",
@@ -408,6 +416,13 @@ make_seeds(void)
 	seed_raw("bad-trailing-garbage", "after the \"end\" line", "3",
 		 RAW({ "virtual_mailbox_domains", NULL, NULL, DOMAINS }),
 		 NULL, "x");
+	/* A script whose base64 broke into two lines. */
+	seed_raw("bad-sieve-split", "sieve line 2", "3",
+		 RAW({ "sieve", NULL, NULL, "matsui@pc1.example a2Vl\n"
+		       "cDsNCg==\n" }), NULL, NULL);
+	seed_raw("bad-sieve-path", "sieve line 1", "3",
+		 RAW({ "sieve", NULL, NULL, "../../etc/x a2VlcDsNCg==\n" }),
+		 NULL, NULL);
 	seed_raw("bad-empty-line", "empty line", "3",
 		 RAW({ "relay_domains", NULL, NULL, "a.example OK\n\n" }),
 		 NULL, NULL);

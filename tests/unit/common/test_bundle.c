@@ -153,11 +153,13 @@ test_names(void **state)
 	assert_string_equal(bundle_names[5], "transport");
 	assert_string_equal(bundle_names[6], "passwd");
 	assert_string_equal(bundle_names[7], "trash");
-	assert_null(bundle_names[8]);
+	assert_string_equal(bundle_names[8], "sieve");
+	assert_null(bundle_names[9]);
 	for (int i = 0; i < 6; i++)
 		assert_true(bundle_is_postfix_map(bundle_names[i]));
 	assert_false(bundle_is_postfix_map("passwd"));
 	assert_false(bundle_is_postfix_map("trash"));
+	assert_false(bundle_is_postfix_map("sieve"));
 	assert_false(bundle_is_postfix_map("main.cf"));
 	assert_false(bundle_is_postfix_map("../virtual_alias_maps"));
 	assert_false(bundle_is_postfix_map("virtual_alias_maps.cdb"));
@@ -382,6 +384,10 @@ test_bad_bodies(void **state)
 		  "relay_recipient_maps line 2" },
 		{ "passwd", PASSWD "root@pc1.example:{PLAIN}x:0:0::/root::\n",
 		  "passwd line 3" },
+		{ "sieve", "a@pc1.example a2VlcDs=\nb@pc1.example a2VlcDs\n",
+		  "sieve line 2" },
+		{ "sieve", "a@pc1.example a2VlcDs=\r\n", "sieve line 1" },
+		{ "sieve", "../a@pc1.example a2VlcDs=\n", "sieve line 1" },
 	};
 
 	(void)state;

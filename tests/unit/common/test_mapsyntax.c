@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base64.h"
 #include "mapsyntax.h"
 
 typedef int (*checker)(const char *, size_t);
@@ -345,6 +347,25 @@ static const struct line_case line_cases[] = {
 	BAD("trash", "trash 1 matsui@pc1.example "),
 	BAD("trash", "trash 1 matsui@pc1.example x"),
 	BADN("trash", "trash 1 matsui@pc1.example\0"),
+	GOOD("sieve", "matsui@pc1.example a2VlcDs="),
+	GOOD("sieve", "matsui@pc1.example a2VlcDsNCg=="),
+	GOOD("sieve", "matsui@pc1.example a2Vl"),
+	BAD("sieve", "matsui@pc1.example "),
+	BAD("sieve", "matsui@pc1.example"),
+	BAD("sieve", "matsui@pc1.example a2VlcDs"),
+	BAD("sieve", "matsui@pc1.example a2VlcDt="),
+	BAD("sieve", "matsui@pc1.example a2VlcDsNCh=="),
+	BAD("sieve", "matsui@pc1.example a2Vl=DsN"),
+	BAD("sieve", "matsui@pc1.example a2VlcDs=a2Vl"),
+	BAD("sieve", "matsui@pc1.example a2Vl cDs="),
+	BAD("sieve", "matsui@pc1.example  a2VlcDs="),
+	BAD("sieve", "matsui@pc1.example a2VlcDs= "),
+	BAD("sieve", "matsui@pc1.example a2V-cDs="),
+	BAD("sieve", "matsui@pc1.example a2V_cDs="),
+	BAD("sieve", "@pc1.example a2VlcDs="),
+	BAD("sieve", "../x@pc1.example a2VlcDs="),
+	BAD("sieve", "Matsui@pc1.example a2VlcDs="),
+	BADN("sieve", "matsui@pc1.example a2Vl\0DsN"),
 	GOOD(VMD, "pc1.example OK"),
 	BAD(VMD, "pc1.example"),
 	BAD(VMD, "pc1.example ok"),
@@ -508,6 +529,7 @@ test_line_bytes(void **state)
 		{ RD, "pc2.example OK" },
 		{ RRM, "@pc2.example OK" },
 		{ PW, PWOK "userdb_quota_rule=*:storage=1G" },
+		{ "sieve", "matsui@pc1.example a2VlcDsNCg==" },
 	};
 	static const char bad[] = "\n\r\0\t\x01\x1f\x7f\x80\xff\"'\\;|<>`#&!~%^()[]{}";
 	char buf[512];
@@ -533,6 +555,50 @@ test_line_bytes(void **state)
 	}
 }
 
+/* base64: every length round-trips, and the line's size limit is the
+ * decoded script's. */
+static void
+test_base64(void **state)
+{
+	unsigned char in[300], out[300];
+	struct strbuf sb;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 37 + 11);
+	strbuf_init(&sb, 0);
+	for (size_t len = 0; len <= sizeof(in); len++) {
+		strbuf_reset(&sb);
+		assert_int_equal(base64_encode(&sb, in, len), 0);
+		assert_int_equal(sb.len, BASE64_LEN(len));
+		assert_true(base64_valid(sb.data ? sb.data : "", sb.len, &n));
+		assert_int_equal(n, len);
+		assert_int_equal(base64_decode(sb.data ? sb.data : "", sb.len,
+					       out, &n), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(in, out, len);
+	}
+	strbuf_reset(&sb);
+	assert_int_equal(base64_encode(&sb, "\xff\xfe", 2), 0);
+	assert_string_equal(strbuf_str(&sb), "//4=");
+	/* the line: 65536 octets decoded, not one more */
+	for (size_t len = MAPSYNTAX_SIEVE_MAX; len <= MAPSYNTAX_SIEVE_MAX + 1;
+	     len++) {
+		char *big = calloc(1, len);
+
+		assert_non_null(big);
+		strbuf_reset(&sb);
+		assert_int_equal(strbuf_puts(&sb, "a@pc1.example "), 0);
+		assert_int_equal(base64_encode(&sb, big, len), 0);
+		assert_int_equal(mapsyntax_line("sieve", sb.data, sb.len,
+						NULL) == 0,
+				 len == MAPSYNTAX_SIEVE_MAX);
+		free(big);
+	}
+	strbuf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -547,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_line_error),
 		cmocka_unit_test(test_line_bytes),
+		cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

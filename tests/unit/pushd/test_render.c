@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../fixture.h"
+#include "base64.h"
 #include "pushd/render.h"
 
 static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
@@ -100,6 +101,8 @@ test_backup_mx_gets_no_passwords(void **state)
 	render_out_free(&out);
 }
 
+static void seed_sieve(struct fixture *f);
+
 static void
 test_bundle_roundtrip(void **state)
 {
@@ -111,6 +114,7 @@ test_bundle_roundtrip(void **state)
 	char sha[65];
 
 	seed(f);
+	seed_sieve(f);
 	strbuf_init(&wire, 0);
 	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
 	assert_int_equal(render_bundle(&out, &wire, sha, &err), 0);
@@ -120,6 +124,112 @@ test_bundle_roundtrip(void **state)
 	assert_string_equal(b.sha256, sha);
 	render_out_free(&out);
 	strbuf_free(&wire);
+}
+
+/* The sieve file (index 8): ids as seed() made them, matsui 1, alice 2,
+ * bob 3 (inactive), matsui@pc2 4. */
+static void
+seed_sieve(struct fixture *f)
+{
+	static const char *const sql[] = {
+		"INSERT INTO mailbox_sieve (mailbox_id, vacation_text, "
+		"vacation_days, updated_at) VALUES (1, 'Away.', 7, 0), "
+		"(3, 'Off.', 7, 0)",
+		"INSERT INTO mailbox_sieve (mailbox_id, forward_to, "
+		"forward_keep, updated_at) VALUES (2, 'x@elsewhere.example', 1, "
+		"0), (4, 'y@elsewhere.example', 0, 0)",
+		NULL
+	};
+	struct hk_err err;
+
+	for (int i = 0; sql[i]; i++)
+		if (db_exec(f->db, sql[i], NULL, 0, NULL, &err) != 0)
+			fail_msg("%s: %s", sql[i], err.message);
+}
+
+/* The line of address with script, as render should write it. */
+static void
+want_line(struct strbuf *sb, const char *address, const char *script)
+{
+	assert_int_equal(strbuf_printf(sb, "%s ", address), 0);
+	assert_int_equal(base64_encode(sb, script, strlen(script)), 0);
+	assert_int_equal(strbuf_puts(sb, "\n"), 0);
+}
+
+static void
+test_sieve(void **state)
+{
+	struct fixture *f = *state;
+	struct render_out out;
+	struct strbuf want;
+	struct hk_err err;
+
+	seed(f);
+	seed_sieve(f);
+	strbuf_init(&want, 0);
+	want_line(&want, "alice@pc1.example", "# alice@pc1.example: vacation "
+		  "reply and forwarding, as set in hakomail (changes here are "
+		  "replaced)\r\nredirect \"x@elsewhere.example\";\r\nkeep;\r\n");
+	want_line(&want, "matsui@pc1.example", "# matsui@pc1.example: vacation "
+		  "reply and forwarding, as set in hakomail (changes here are "
+		  "replaced)\r\nrequire [\"vacation\"];\r\nvacation :days 7 "
+		  ":addresses [\"matsui@pc1.example\"] \"Away.\";\r\n");
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	/* bob is inactive: no script */
+	assert_string_equal(strbuf_str(&out.files[8]), strbuf_str(&want));
+	render_out_free(&out);
+	/* the backup MX serves none of pc1's; pc2's matsui on its guest */
+	assert_int_equal(render_guest(f->db, 2, &opts, &out, &err), 0);
+	assert_null(strstr(strbuf_str(&out.files[8]), "pc1.example"));
+	assert_non_null(strstr(strbuf_str(&out.files[8]), "matsui@pc2.example "));
+	render_out_free(&out);
+	/* a disabled domain: none */
+	assert_int_equal(db_exec(f->db, "UPDATE domain SET active = 0 WHERE "
+				 "id = 2", NULL, 0, NULL, &err), 0);
+	assert_int_equal(render_guest(f->db, 2, &opts, &out, &err), 0);
+	assert_string_equal(strbuf_str(&out.files[8]), "");
+	render_out_free(&out);
+	strbuf_free(&want);
+}
+
+/* A domain moving from guest 1 to guest 3: the target holds its
+ * mailboxes for dsync (no script there), the source keeps them until
+ * the cut-over (step 2), then neither has a script. */
+static void
+test_sieve_moving(void **state)
+{
+	static const char *const sql[] = {
+		"INSERT INTO guest (project_id, name, ssh_host, host_key, "
+		"created_at) VALUES (1, 'g3', 'h3', 'ssh-ed25519 AAAA', 0)",
+		"INSERT INTO domain_move (domain_id, project_id, domain, "
+		"from_guest_id, to_guest_id, step, actor, created_at, "
+		"updated_at, phase_at) VALUES (1, 1, 'pc1.example', 1, 3, 1, "
+		"'t', 0, 0, 0)",
+		NULL
+	};
+	struct fixture *f = *state;
+	struct render_out out;
+	struct hk_err err;
+
+	seed(f);
+	seed_sieve(f);
+	for (int i = 0; sql[i]; i++)
+		if (db_exec(f->db, sql[i], NULL, 0, NULL, &err) != 0)
+			fail_msg("%s: %s", sql[i], err.message);
+	assert_int_equal(render_guest(f->db, 3, &opts, &out, &err), 0);
+	assert_non_null(strstr(strbuf_str(&out.files[6]), BUNDLE_HELD_REASON));
+	assert_string_equal(strbuf_str(&out.files[8]), "");
+	render_out_free(&out);
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	assert_non_null(strstr(strbuf_str(&out.files[8]), "matsui@pc1.example "));
+	render_out_free(&out);
+	assert_int_equal(db_exec(f->db, "UPDATE domain_move SET step = 2",
+				 NULL, 0, NULL, &err), 0);
+	for (int64_t g = 1; g <= 3; g += 2) {
+		assert_int_equal(render_guest(f->db, g, &opts, &out, &err), 0);
+		assert_string_equal(strbuf_str(&out.files[8]), "");
+		render_out_free(&out);
+	}
 }
 
 static void
@@ -149,6 +259,11 @@ main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_roundtrip,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_sieve, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_sieve_moving,
+						fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_generation_is_the_read_one,
 						fixture_setup, fixture_teardown),
 	};
