@@ -71,6 +71,15 @@ static const struct row rows[] = {
 	{ "GET", "me", NULL, { 200, 200, 200, 200, 200 } },
 	{ "PUT", "me/password", "{\"current_password\":\"long-enough-1\","
 	  "\"password\":\"long-enough-9\"}", { 404, 404, 404, 404, 200 } },
+	/* a mailbox user's own vacation and forwarding; an account has no
+	 * mailbox of its own */
+	{ "GET", "me/settings", NULL, { 404, 404, 404, 404, 200 } },
+	{ "PUT", "me/vacation", "{\"text\":\"away\"}",
+	  { 404, 404, 404, 404, 200 } },
+	{ "DELETE", "me/vacation", NULL, { 404, 404, 404, 404, 204 } },
+	{ "PUT", "me/forward", "{\"addresses\":[\"x@ext.example\"]}",
+	  { 404, 404, 404, 404, 200 } },
+	{ "DELETE", "me/forward", NULL, { 404, 404, 404, 404, 204 } },
 	/* a panel account's own second factor (the key's account) */
 	{ "GET", "me/totp", NULL, ALL(200) },
 	{ "POST", "me/totp", NULL, { 201, 201, 201, 403 } },
@@ -130,6 +139,16 @@ static const struct row rows[] = {
 	{ "PATCH", "mailboxes/m@{p}.example", "{\"name\":\"M\","
 	  "\"quota\":\"1G\"}", { 200, 200, 404, 403 } },
 	{ "DELETE", "mailboxes/m@{p}.example", NULL, { 204, 204, 404, 403 } },
+	{ "GET", "mailboxes/m@{p}.example/settings", NULL,
+	  { 200, 200, 404, 200 } },
+	{ "PUT", "mailboxes/m@{p}.example/vacation", "{\"text\":\"away\","
+	  "\"days\":3}", { 200, 200, 404, 403 } },
+	{ "DELETE", "mailboxes/m@{p}.example/vacation", NULL,
+	  { 204, 204, 404, 403 } },
+	{ "PUT", "mailboxes/m@{p}.example/forward", "{\"addresses\":"
+	  "[\"x@ext.example\"],\"keep\":true}", { 200, 200, 404, 403 } },
+	{ "DELETE", "mailboxes/m@{p}.example/forward", NULL,
+	  { 204, 204, 404, 403 } },
 	/* t@ is in the trash (seeded): back for operators only */
 	{ "POST", "mailboxes/t@{p}.example/restore", NULL,
 	  { 200, 403, 403, 403 } },
@@ -402,6 +421,7 @@ snapshot(struct fixture *f)
 		"SELECT * FROM import_job ORDER BY id",
 		"SELECT * FROM domain_move ORDER BY id",
 		"SELECT * FROM account_totp ORDER BY account_id",
+		"SELECT * FROM mailbox_sieve ORDER BY mailbox_id",
 		"SELECT * FROM account_recovery_code ORDER BY id",
 	};
 	json_t *all = json_array(), *rows_ = NULL;

@@ -5,8 +5,9 @@
  * code twice, recovery codes once, the throttle counting wrong codes),
  * enrolment from a session and what it opens, [auth] require_totp, an
  * operator's reset; and mailbox users: their sign-in with the mail
- * password, what they reach (/me only), their password change, and a
- * disabled mailbox or domain.
+ * password, what they reach (/me only), their password change, a
+ * disabled mailbox or domain, and their vacation reply and forwarding
+ * (/me/vacation, /me/forward; the same for owners under /mailboxes/).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -422,6 +424,135 @@ test_mailbox_password(void **state)
 	json_decref(x.json);
 }
 
+/* The vacation reply through /me: every string back exactly as typed
+ * (quotes, backslashes, a "." line, CRLF, Japanese); bad input refused
+ * naming the field, nothing written; the guest owes a push after each
+ * change. */
+static void
+test_mailbox_vacation(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80], *put;
+	static char body[1200000];
+	/* quotes, a backslash, a line of ".", CRLF, Japanese (UTF-8) */
+	const char *text = "He said \"no\" \\ then\r\n.\r\n"
+	    "\xe4\xbc\x91\xe6\x9a\x87\xe4\xb8\xad\xe3\x81\xa7\xe3\x81\x99";
+	struct exchange x = ex(NULL, NULL, NULL);
+	json_t *v, *req;
+	int64_t gen = fixture_int(f, "SELECT desired_gen FROM guest");
+
+	assert_int_equal(sign_in(f, MAILBOX, PASSWORD, NULL, &x, cookie, csrf),
+			 201);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:i}", "text", text, "subject",
+			"Away \"now\"", "start", "2026-12-01", "end",
+			"2026-12-31", "days", 3);
+	put = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/vacation", put,
+			    &x), 200);
+	free(put);
+	v = json_object_get(x.json, "vacation");
+	assert_string_equal(json_string_value(json_object_get(v, "text")),
+			    text);
+	assert_string_equal(json_string_value(json_object_get(v, "subject")),
+			    "Away \"now\"");
+	assert_int_equal(json_integer_value(json_object_get(v, "days")), 3);
+	assert_true(fixture_int(f, "SELECT desired_gen FROM guest") > gen);
+	gen = fixture_int(f, "SELECT desired_gen FROM guest");
+	static const struct { const char *body, *field; } bad[] = {
+		{ "{\"text\":\"a\",\"subject\":\"two\\nlines\"}",
+		  "vacation.subject" },
+		{ "{\"text\":\"a\",\"start\":\"2026-12-31\",\"end\":"
+		  "\"2026-12-01\"}", "vacation.end" },
+		{ "{\"text\":\"a\",\"start\":\"2026-02-30\"}",
+		  "vacation.start" },
+		{ "{\"text\":\"a\",\"days\":31}", "days" },
+		{ "{\"text\":\"\"}", "vacation.text" },
+		{ "{\"subject\":\"no text\"}", "text" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(as(f, cookie, csrf, "PUT",
+				    "/api/v1/me/vacation", bad[i].body, &x),
+				 400);
+		assert_string_equal(x.field, bad[i].field);
+	}
+	/* a 1 MB text */
+	memcpy(body, "{\"text\":\"", 9);
+	memset(body + 9, 'a', 1000000);
+	memcpy(body + 9 + 1000000, "\"}", 3);
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/vacation", body,
+			    &x), 400);
+	assert_string_equal(x.field, "vacation.text");
+	assert_int_equal(fixture_int(f, "SELECT desired_gen FROM guest"), gen);
+	assert_int_equal(as(f, cookie, csrf, "GET", "/api/v1/me/settings", NULL,
+			    &x), 200);
+	v = json_object_get(json_object_get(x.json, "vacation"), "subject");
+	assert_string_equal(json_string_value(v), "Away \"now\"");
+	assert_int_equal(as(f, cookie, csrf, "DELETE", "/api/v1/me/vacation",
+			    NULL, &x), 204);
+	assert_int_equal(as(f, cookie, csrf, "GET", "/api/v1/me/settings", NULL,
+			    &x), 200);
+	assert_true(json_is_null(json_object_get(x.json, "vacation")));
+	json_decref(x.json);
+}
+
+/* Forwarding: to itself and through an alias back to itself refused
+ * (forward.addresses), with and without a copy; an owner sets the same
+ * on /mailboxes/ADDRESS/forward; another project's mailbox is out of
+ * reach. */
+static void
+test_mailbox_forward(void **state)
+{
+	struct fixture *f = *state;
+	char cookie[128], csrf[80], key[160];
+	struct alias_in al = { "back", "pc1.example", MAILBOX, 1 };
+	struct exchange x = ex(NULL, NULL, NULL);
+	struct hk_err err;
+	json_t *obj = NULL, *fw;
+
+	assert_int_equal(store_alias_add(f->db, &f->admin, &al, &obj, &err), 0);
+	json_decref(obj);
+	assert_int_equal(sign_in(f, MAILBOX, PASSWORD, NULL, &x, cookie, csrf),
+			 201);
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/forward",
+			    "{\"addresses\":[\"Matsui@pc1.example\"]}", &x),
+			 400);
+	assert_string_equal(x.field, "forward.addresses");
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/forward",
+			    "{\"addresses\":[\"x@ext.example\","
+			    "\"back@pc1.example\"]}", &x), 400);
+	assert_string_equal(x.field, "forward.addresses");
+	assert_non_null(strstr(x.message, "back@pc1.example"));
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/forward",
+			    "{\"addresses\":[]}", &x), 400);
+	assert_string_equal(x.field, "forward.addresses");
+	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM mailbox_sieve"),
+			 0);
+	assert_int_equal(as(f, cookie, csrf, "PUT", "/api/v1/me/forward",
+			    "{\"addresses\":[\"X@Ext.example\","
+			    "\"tanaka@pc1.example\"],\"keep\":true}", &x),
+			 200);
+	fw = json_object_get(x.json, "forward");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+			    fw, "addresses"), 0)), "x@ext.example");
+	assert_true(json_is_true(json_object_get(fw, "keep")));
+	/* tanaka forwarding back to matsui: a loop through a forward */
+	fixture_key(f, "sa", "lab", key, sizeof(key));
+	x = ex("PUT", "/api/v1/mailboxes/tanaka@pc1.example/forward",
+	       "{\"addresses\":[\"" MAILBOX "\"]}");
+	x.bearer = key;
+	assert_int_equal(send(f, &x), 400);
+	assert_string_equal(x.field, "forward.addresses");
+	x = ex("PUT", "/api/v1/mailboxes/tanaka@pc1.example/forward",
+	       "{\"addresses\":[\"y@ext.example\"]}");
+	x.bearer = key;
+	assert_int_equal(send(f, &x), 200);
+	/* the mailbox user reaches no other mailbox's settings */
+	assert_int_equal(as(f, cookie, csrf, "GET", "/api/v1/mailboxes/"
+			    "tanaka@pc1.example/settings", NULL, &x), 403);
+	json_decref(x.json);
+}
+
 int
 main(void)
 {
@@ -439,6 +570,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mailbox_user, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_password, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_mailbox_vacation, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_mailbox_forward, setup,
 						fixture_teardown),
 	};
 
