@@ -98,8 +98,10 @@ api_vacation_put(struct api_call *call, struct http_resp *resp,
 
 	if (api_check_body(call->body, vacation_fields, err) < 0 ||
 	    target(call, address, err) < 0 ||
-	    api_int(call->body, "days", SIEVE_DAYS_MAX, &days, err) < 0)
+	    api_int(call->body, "days", API_COUNT_MAX, &days, err) < 0)
 		return -1;
+	/* the store judges the range, naming vacation.days as it names the
+	 * other fields of the reply */
 	v.text = api_str(call->body, "text");
 	v.subject = api_str(call->body, "subject");
 	v.start = api_str(call->body, "start");

@@ -466,7 +466,9 @@ test_mailbox_vacation(void **state)
 		  "\"2026-12-01\"}", "vacation.end" },
 		{ "{\"text\":\"a\",\"start\":\"2026-02-30\"}",
 		  "vacation.start" },
-		{ "{\"text\":\"a\",\"days\":31}", "days" },
+		{ "{\"text\":\"a\",\"days\":31}", "vacation.days" },
+		{ "{\"text\":\"a\",\"days\":0}", "vacation.days" },
+		{ "{\"text\":\"a\",\"days\":-1}", "days" },
 		{ "{\"text\":\"\"}", "vacation.text" },
 		{ "{\"subject\":\"no text\"}", "text" },
 	};
