@@ -11,7 +11,7 @@ set -euo pipefail
 # vacation reply and forwarding, and sievec and sieve-test to the tests.
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
-      libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev
+      libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libldap-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve
@@ -21,9 +21,13 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # tests (driven by playwright-core from npm, never a downloaded browser),
 # and Node.js where the machine has none; promtool (package prometheus,
 # whose daemon the policy below keeps stopped) checks /metrics, and
-# faketime moves the clock of a test's pushd past [guest] purge_after.
+# faketime moves the clock of a test's pushd past [guest] purge_after;
+# slapd (with slappasswd) is the directory test_ldapauth signs in against
+# (tests/slapd.sh starts its own; debconf below keeps the package from
+# making a system directory, the policy from starting one), openssl makes
+# its test CA.
 if [ "${1:-}" = --test ]; then
-	pkgs+=(chromium fonts-noto-cjk prometheus faketime)
+	pkgs+=(chromium fonts-noto-cjk prometheus faketime slapd openssl)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
@@ -43,6 +47,7 @@ printf '#!/bin/sh\nexit 101\n' >$policy; chmod 0755 $policy
 trap 'if [ -n "$restore" ]; then mv "$restore" $policy; else rm -f $policy; fi' EXIT
 
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
