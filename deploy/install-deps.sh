@@ -12,6 +12,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
+      libldap-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve
@@ -23,10 +24,13 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # whose daemon the policy below keeps stopped) checks /metrics, and
 # faketime moves the clock of a test's pushd past [guest] purge_after;
 # rsvg-convert and zbarimg read the enrolment's QR code back as a phone's
-# camera would.
+# camera would; slapd (with slappasswd) is the directory test_ldapauth
+# signs in against (tests/slapd.sh starts its own; debconf below keeps the
+# package from making a system directory, the policy from starting one),
+# openssl makes its test CA.
 if [ "${1:-}" = --test ]; then
 	pkgs+=(chromium fonts-noto-cjk prometheus faketime librsvg2-bin
-	       zbar-tools)
+	       zbar-tools slapd openssl)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
@@ -46,6 +50,7 @@ printf '#!/bin/sh\nexit 101\n' >$policy; chmod 0755 $policy
 trap 'if [ -n "$restore" ]; then mv "$restore" $policy; else rm -f $policy; fi' EXIT
 
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -5,8 +5,8 @@
 # it in its own language and terms: in the panel's programs (src/panel,
 # src/fcgi, src/pushd, src/cli) no user-facing code (HK_EINVAL,
 # HK_ENOTFOUND, HK_EEXIST, HK_EAUTH, HK_EFORBIDDEN, HK_ETOOBIG, HK_ELIMIT,
-# HK_ETHROTTLED) goes to plain hk_fail(), which is for internal failures
-# only.  (src/agent and src/common/bundle.c answer the panel, never a
+# HK_ETHROTTLED, HK_EUNAVAIL) goes to plain hk_fail(), which is for
+# internal failures only.  (src/agent and src/common/bundle.c answer the panel, never a
 # person: their failures are internal or protocol errors.)  Whether the
 # web panel words every reason is tests/unit/common/test_err.
 #
@@ -24,7 +24,7 @@ bad=$(perl -0777 -ne '
 	while (/\bhk_fail\s*\(\s*([^,;]*?),\s*(HK_E[A-Z]+)/g) {
 		my ($code, $at) = ($2, $-[0]);
 		next unless $code =~ /^HK_E(INVAL|NOTFOUND|EXIST|AUTH|
-		    FORBIDDEN|TOOBIG|LIMIT|THROTTLED)$/x;
+		    FORBIDDEN|TOOBIG|LIMIT|THROTTLED|UNAVAIL)$/x;
 		my $line = 1 + (() = substr($_, 0, $at) =~ /\n/g);
 		print "$ARGV:$line: $code\n";
 	}' src/panel/*.c src/fcgi/*.c src/pushd/*.c src/cli/*.c)

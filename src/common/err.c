@@ -181,7 +181,7 @@ hk_err_internal(enum hk_errcode code)
 	switch (code) {
 	case HK_EINVAL: case HK_ENOTFOUND: case HK_EEXIST: case HK_EAUTH:
 	case HK_EFORBIDDEN: case HK_ETOOBIG: case HK_ELIMIT:
-	case HK_ETHROTTLED:
+	case HK_ETHROTTLED: case HK_EUNAVAIL:
 		return 0;
 	default:
 		return 1;
@@ -204,6 +204,7 @@ hk_errcode_name(enum hk_errcode code)
 	case HK_EDB:		return "database";
 	case HK_ESYS:		return "system";
 	case HK_EPROTO:		return "protocol";
+	case HK_EUNAVAIL:	return "unavailable";
 	case HK_EINTERNAL:	break;
 	}
 	return "internal";

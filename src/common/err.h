@@ -30,6 +30,7 @@ enum hk_errcode {
 	HK_ELIMIT,	/* over a project's or domain's limit: field names it */
 	HK_ETHROTTLED,	/* too many attempts: wait and try again */
 	HK_EINTERNAL,
+	HK_EUNAVAIL,	/* a service the panel asks is down (a directory) */
 };
 
 /* Why the caller's request failed, stable forever: the id is API text. */

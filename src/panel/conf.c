@@ -6,24 +6,33 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
 
 #include "addrlist.h"
 #include "conf.h"
+#include "fdio.h"
 #include "log.h"
 #include "validate.h"
 
 /* K_REAL: a double; K_MAIL: an address or nothing ("" allowed);
  * K_PATH: an absolute path (a program run by its path alone); K_ADDRS:
- * numeric addresses and networks (addrlist.h), or nothing. */
-enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_REAL, K_MAIL, K_PATH, K_ADDRS };
+ * numeric addresses and networks (addrlist.h), or nothing; K_URI: one
+ * ldap:// or ldaps:// URI, or nothing; K_FILTER: an LDAP filter with one
+ * %s; K_SECRET: the absolute path of a file whose one line is read now
+ * into ldap.bind_password (the only secret file so far). */
+enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_REAL, K_MAIL, K_PATH, K_ADDRS,
+	    K_URI, K_FILTER, K_SECRET };
 
 struct setting {
 	const char *section, *name;
@@ -37,6 +46,7 @@ struct setting {
 static const char *const totp_modes[] = { "none", "operators", "all",
 	NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
+static const char *const no_yes[] = { "no", "yes", NULL };
 /* enum log_level's order */
 static const char *const log_levels[] = { "error", "warning", "info",
 	"debug", NULL };
@@ -98,6 +108,14 @@ static const struct setting settings[] = {
 	F("warn", "mailbox_percent", warn_mailbox_percent, 1, 100),
 	X("warn", "mail_to", K_MAIL, warn_mail_to),
 	X("warn", "sendmail", K_PATH, warn_sendmail),
+	X("ldap", "uri", K_URI, ldap.uri),
+	W("ldap", "starttls", ldap.starttls, no_yes),
+	X("ldap", "ca_file", K_PATH, ldap.ca_file),
+	S("ldap", "base", ldap.base),
+	X("ldap", "filter", K_FILTER, ldap.filter),
+	S("ldap", "bind_dn", ldap.bind_dn),
+	X("ldap", "bind_password_file", K_SECRET, ldap.bind_password_file),
+	I("ldap", "timeout", ldap.timeout, 1, 60),
 	{ NULL, NULL, K_STR, 0, 0, 0, NULL }
 };
 
@@ -149,6 +167,8 @@ conf_defaults(struct hk_config *c)
 	c->warn_mailbox_percent = 90;
 	snprintf(c->warn_sendmail, sizeof(c->warn_sendmail),
 		 "/usr/sbin/sendmail");
+	snprintf(c->ldap.filter, sizeof(c->ldap.filter), "(uid=%%s)");
+	c->ldap.timeout = 5;
 }
 
 void
@@ -245,6 +265,120 @@ set_mail(struct load_ctx *lc, const struct setting *s, const char *value,
 	return 0;
 }
 
+/* One ldaps:// or ldap:// URI (which of them goes with starttls is
+ * checked once the whole file is read), or "": no directory.  One URI,
+ * not libldap's space-separated list, so that what is checked here is
+ * what is dialled. */
+static int
+set_uri(struct load_ctx *lc, const struct setting *s, const char *value,
+	char *out)
+{
+	size_t len = strlen(value);
+
+	if (len > 0 && (len >= CONF_STR || strpbrk(value, " \t") != NULL ||
+	    (strncasecmp(value, "ldaps://", 8) != 0 &&
+	     strncasecmp(value, "ldap://", 7) != 0)))
+		return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_ldap_uri,
+				"value", value, NULL);
+	snprintf(out, CONF_STR, "%s", value);
+	return 0;
+}
+
+/* "(...)" whose parentheses balance and close only at the end, with one
+ * %s (the login, escaped by ldapauth.c) and no other %.  The rest of the
+ * syntax is the directory's to judge: a bad filter fails every search. */
+static int
+filter_ok(const char *f)
+{
+	int depth = 0, subst = 0;
+
+	if (f[0] != '(')
+		return 0;
+	for (const char *p = f; *p != '\0'; p++) {
+		if (*p == '%') {
+			if (p[1] != 's' || subst++)
+				return 0;
+		}
+		depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+		if (depth < 0 || (depth == 0 && p[1] != '\0'))
+			return 0;
+	}
+	return depth == 0 && subst == 1;
+}
+
+static int
+set_filter(struct load_ctx *lc, const struct setting *s, const char *value,
+	   char *out)
+{
+	if (strlen(value) >= CONF_STR || !filter_ok(value))
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_ldap_filter, "value", value, NULL);
+	snprintf(out, CONF_STR, "%s", value);
+	return 0;
+}
+
+/* A secret's file: one line of 1..CONF_SECRET_MAX bytes (a final newline
+ * dropped), not readable or writable by others. */
+static int
+read_secret(struct load_ctx *lc, const struct setting *s, const char *path,
+	    char *secret)
+{
+	char buf[CONF_SECRET_MAX + 3], mode[8];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_secret_unreadable, "section",
+				s->section, "name", s->name, "path", path,
+				"detail", strerror(errno), NULL);
+	n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0007) == 0)
+		n = fdio_read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 && S_ISREG(st.st_mode) && (st.st_mode & 0007) != 0) {
+		snprintf(mode, sizeof(mode), "%04o",
+			 (unsigned)(st.st_mode & 07777));
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_secret_exposed, "section",
+				s->section, "name", s->name, "path", path,
+				"mode", mode, NULL);
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n -= n > 1 && buf[n - 2] == '\r' ? 2 : 1;
+	if (n <= 0 || n > CONF_SECRET_MAX || memchr(buf, '\n', (size_t)n) ||
+	    memchr(buf, '\r', (size_t)n) || memchr(buf, '\0', (size_t)n)) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_secret_bad, "section", s->section,
+				"name", s->name, "path", path, "max",
+				HK_NUM(CONF_SECRET_MAX), NULL);
+	}
+	memcpy(secret, buf, (size_t)n);
+	secret[n] = '\0';
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+static int
+set_secret(struct load_ctx *lc, const struct setting *s, const char *value,
+	   char *out)
+{
+	if (value[0] != '/')
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_absolute, "section", s->section,
+				"name", s->name, "value", value, NULL);
+	if (strlen(value) >= CONF_STR)
+		return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_empty,
+				"section", s->section, "name", s->name, NULL);
+	if (read_secret(lc, s, value, lc->cfg->ldap.bind_password) < 0)
+		return -1;
+	snprintf(out, CONF_STR, "%s", value);
+	return 0;
+}
+
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 {
@@ -255,6 +389,12 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 		return set_real(lc, s, value, (double *)(void *)base);
 	if (s->kind == K_MAIL)
 		return set_mail(lc, s, value, base);
+	if (s->kind == K_URI)
+		return set_uri(lc, s, value, base);
+	if (s->kind == K_FILTER)
+		return set_filter(lc, s, value, base);
+	if (s->kind == K_SECRET)
+		return set_secret(lc, s, value, base);
 	if (s->kind == K_PATH && value[0] != '/')
 		return hk_failr(lc->err, HK_EINVAL, s->name,
 				HK_R_conf_not_absolute, "section", s->section,
@@ -307,6 +447,40 @@ on_entry(void *user, const char *section, const char *name,
 	return 0;
 }
 
+static int
+ldap_needs(struct hk_err *err, const char *name, const char *with)
+{
+	return hk_failr(err, HK_EINVAL, name, HK_R_conf_ldap_needs, "name",
+			name, "with", with, NULL);
+}
+
+/* What the [ldap] keys mean together, once all are read: a password
+ * never crosses the network in the clear, and a directory has what a
+ * search needs.  Names the key at fault (inih gives no line here). */
+static int
+check_ldap(const struct ldap_conf *l, struct hk_err *err)
+{
+	int ldaps = strncasecmp(l->uri, "ldaps://", 8) == 0;
+
+	if (l->uri[0] == '\0')
+		return 0;
+	if (!ldaps && !l->starttls)
+		return hk_failr(err, HK_EINVAL, "uri", HK_R_conf_ldap_cleartext,
+				"value", l->uri, NULL);
+	if (ldaps && l->starttls)
+		return hk_failr(err, HK_EINVAL, "starttls",
+				HK_R_conf_ldap_starttls, "value", l->uri, NULL);
+	if (l->base[0] == '\0')
+		return ldap_needs(err, "base", "uri");
+	if (l->ca_file[0] == '\0')
+		return ldap_needs(err, "ca_file", "uri");
+	if (l->bind_dn[0] != '\0' && l->bind_password_file[0] == '\0')
+		return ldap_needs(err, "bind_password_file", "bind_dn");
+	if (l->bind_dn[0] == '\0' && l->bind_password_file[0] != '\0')
+		return ldap_needs(err, "bind_dn", "bind_password_file");
+	return 0;
+}
+
 int
 conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 {
@@ -339,6 +513,12 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 	if (rc > 0)
 		return hk_failr(err, HK_EINVAL, "config", HK_R_conf_syntax,
 				"path", path, "line", HK_NUM(rc), NULL);
+	if (check_ldap(&cfg->ldap, err) < 0) {
+		size_t len = strlen(err->message);
+		snprintf(err->message + len, sizeof(err->message) - len,
+			 " (%s)", path);
+		return -1;
+	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	return 0;
 }

@@ -17,6 +17,25 @@
 #include "err.h"
 
 #define CONF_STR	512
+#define CONF_SECRET_MAX	255	/* bytes of a secret read from a file */
+
+/*
+ * [ldap]: the directory that checks panel passwords (ldapauth.h).  uri ""
+ * is no directory.  Once loaded, a uri is ldaps:// or ldap:// with
+ * starttls, and base, ca_file and a filter with exactly one %s are set;
+ * bind_dn and bind_password go together or not at all (anonymous search).
+ */
+struct ldap_conf {
+	char uri[CONF_STR];		/* ldaps://HOST[:PORT] or ldap://... */
+	int starttls;			/* 1: StartTLS on an ldap:// uri */
+	char ca_file[CONF_STR];		/* the CAs that may sign the server */
+	char base[CONF_STR];		/* the search base */
+	char filter[CONF_STR];		/* "(uid=%s)": %s is the login */
+	char bind_dn[CONF_STR];		/* the service account, "": anonymous */
+	char bind_password_file[CONF_STR];
+	char bind_password[CONF_SECRET_MAX + 1]; /* that file's content */
+	int timeout;			/* seconds: connect, and each operation */
+};
 
 struct hk_config {
 	char path[CONF_STR];		/* the file read, "" if none */
@@ -62,6 +81,7 @@ struct hk_config {
 	double warn_mailbox_percent;	/* [warn] mailbox_percent */
 	char warn_mail_to[CONF_STR];	/* [warn] mail_to ("": no mail) */
 	char warn_sendmail[CONF_STR];	/* [warn] sendmail */
+	struct ldap_conf ldap;		/* [ldap] */
 };
 
 /* Who must sign in with a second factor ([auth] require_totp). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* test_conf.c - hakomail.conf's [warn] section and [auth] require_totp:
- * their defaults, values read as given, and each bad value refused naming
- * its setting and line. */
+/* test_conf.c - hakomail.conf's [warn] section, [auth] require_totp and
+ * [ldap]: their defaults, values read as given (the service password from
+ * its file), and each bad value refused naming its setting and line, or
+ * for what [ldap]'s keys mean together, its setting and file. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -104,6 +106,10 @@ test_deploy_file(void **state)
 	assert_string_equal(cfg.warn_mail_to, dflt.warn_mail_to);
 	assert_string_equal(cfg.warn_sendmail, dflt.warn_sendmail);
 	assert_int_equal(cfg.require_totp, dflt.require_totp);
+	assert_string_equal(cfg.ldap.uri, "");
+	assert_string_equal(cfg.ldap.filter, dflt.ldap.filter);
+	assert_int_equal(cfg.ldap.timeout, dflt.ldap.timeout);
+	assert_int_equal(cfg.ldap.starttls, 0);
 }
 
 /* [auth] require_totp: none by default, each word read as given. */
@@ -142,6 +148,67 @@ refused(const char *text, const char *field, enum hk_reason reason,
 		fail_msg("\"%s\" does not say \"%s\"", err.message, line);
 }
 
+/* A secret's file holding text, mode mode; its path in out. */
+static void
+secret_file(char out[64], const char *text, mode_t mode)
+{
+	int fd;
+
+	snprintf(out, 64, "/tmp/hk-secret-XXXXXX");
+	fd = mkstemp(out);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+}
+
+/* [ldap]: no directory by default; a directory as given, the service
+ * password read from its file without the final newline. */
+static void
+test_ldap(void **state)
+{
+	struct hk_config cfg;
+	struct hk_err err;
+	char text[1024], pw[64];
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_string_equal(cfg.ldap.uri, "");
+	assert_string_equal(cfg.ldap.filter, "(uid=%s)");
+	assert_int_equal(cfg.ldap.timeout, 5);
+	assert_string_equal(cfg.ldap.bind_password, "");
+	secret_file(pw, "s3cret with spaces\r\n", 0640);
+	snprintf(text, sizeof(text), "[ldap]\nuri = ldaps://ldap.example.org\n"
+		 "ca_file = /etc/ssl/ca.pem\nbase = ou=people,dc=example,dc=org\n"
+		 "filter = (&(objectClass=inetOrgPerson)(mail=%%s))\n"
+		 "bind_dn = cn=panel,dc=example,dc=org\n"
+		 "bind_password_file = %s\ntimeout = 2\n", pw);
+	assert_int_equal(load(text, &cfg, &err), 0);
+	assert_string_equal(cfg.ldap.uri, "ldaps://ldap.example.org");
+	assert_int_equal(cfg.ldap.starttls, 0);
+	assert_string_equal(cfg.ldap.ca_file, "/etc/ssl/ca.pem");
+	assert_string_equal(cfg.ldap.base, "ou=people,dc=example,dc=org");
+	assert_string_equal(cfg.ldap.filter,
+			    "(&(objectClass=inetOrgPerson)(mail=%s))");
+	assert_string_equal(cfg.ldap.bind_dn, "cn=panel,dc=example,dc=org");
+	assert_string_equal(cfg.ldap.bind_password_file, pw);
+	assert_string_equal(cfg.ldap.bind_password, "s3cret with spaces");
+	assert_int_equal(cfg.ldap.timeout, 2);
+	unlink(pw);
+	assert_int_equal(load("[ldap]\nuri = ldap://ldap.example.org:3389\n"
+			      "starttls = yes\nca_file = /ca.pem\nbase = o=x\n",
+			      &cfg, &err), 0);
+	assert_int_equal(cfg.ldap.starttls, 1);
+	assert_string_equal(cfg.ldap.bind_dn, "");
+	/* no password in a message, even a refused file's */
+	secret_file(pw, "xyzzy-pw\nline two\n", 0600);
+	snprintf(text, sizeof(text), "[ldap]\nbind_password_file = %s\n", pw);
+	assert_int_equal(load(text, &cfg, &err), -1);
+	assert_int_equal(err.reason, HK_R_conf_secret_bad);
+	assert_null(strstr(err.message, "xyzzy"));
+	unlink(pw);
+}
+
 static void
 test_refused(void **state)
 {
@@ -176,6 +243,89 @@ test_refused(void **state)
 		HK_R_conf_not_one_of, "line 2)");
 }
 
+/* [ldap]'s keys one by one, at their line. */
+static void
+test_ldap_refused(void **state)
+{
+	static const char *const filters[] = { "uid=%s", "(uid=%s", "(uid=x)",
+		"(uid=%s)(cn=%s)", "(|(uid=%s)(mail=%s))", "(uid=%d)",
+		"(uid=%s))(", "(uid=%s%)", "(uid=%%s)", "()", "", NULL };
+	char text[256], pw[64];
+
+	(void)state;
+	for (int i = 0; filters[i] != NULL; i++) {
+		snprintf(text, sizeof(text), "[ldap]\n\nfilter = %s\n",
+			 filters[i]);
+		refused(text, "filter", HK_R_conf_ldap_filter, "line 3)");
+	}
+	refused("[ldap]\nuri = http://ldap.example.org\n", "uri",
+		HK_R_conf_ldap_uri, "line 2)");
+	refused("[ldap]\nuri = ldapi:///run/slapd/ldapi\n", "uri",
+		HK_R_conf_ldap_uri, "line 2)");
+	refused("[ldap]\nuri = ldaps://a.example ldaps://b.example\n", "uri",
+		HK_R_conf_ldap_uri, "line 2)");
+	refused("[ldap]\nstarttls = true\n", "starttls",
+		HK_R_conf_not_one_of, "line 2)");
+	refused("[ldap]\nca_file = ca.pem\n", "ca_file",
+		HK_R_conf_not_absolute, "line 2)");
+	refused("[ldap]\nbase =\n", "base", HK_R_conf_empty, "line 2)");
+	refused("[ldap]\ntimeout = 0\n", "timeout", HK_R_conf_not_number,
+		"line 2)");
+	refused("[ldap]\ntimeout = 61\n", "timeout", HK_R_conf_not_number,
+		"line 2)");
+	refused("[ldap]\nbind_password_file = ldap.pw\n",
+		"bind_password_file", HK_R_conf_not_absolute, "line 2)");
+	refused("[ldap]\nbind_password_file = /nonexistent/ldap.pw\n",
+		"bind_password_file", HK_R_conf_secret_unreadable, "line 2)");
+	refused("[ldap]\nbind_password_file = /tmp\n", "bind_password_file",
+		HK_R_conf_secret_bad, "line 2)");
+	/* readable by others; empty; a second line */
+	secret_file(pw, "s3cret\n", 0644);
+	snprintf(text, sizeof(text), "[ldap]\nbind_password_file = %s\n", pw);
+	refused(text, "bind_password_file", HK_R_conf_secret_exposed,
+		"line 2)");
+	unlink(pw);
+	secret_file(pw, "\n", 0600);
+	snprintf(text, sizeof(text), "[ldap]\nbind_password_file = %s\n", pw);
+	refused(text, "bind_password_file", HK_R_conf_secret_bad, "line 2)");
+	unlink(pw);
+	secret_file(pw, "s3cret\nmore\n", 0600);
+	snprintf(text, sizeof(text), "[ldap]\nbind_password_file = %s\n", pw);
+	refused(text, "bind_password_file", HK_R_conf_secret_bad, "line 2)");
+	unlink(pw);
+}
+
+/* [ldap]'s keys together, once the file is read: the key named, and the
+ * file. */
+static void
+test_ldap_together(void **state)
+{
+	char text[256], pw[64];
+
+	(void)state;
+	refused("[ldap]\nuri = ldap://ldap.example.org\nca_file = /ca.pem\n"
+		"base = o=x\n", "uri", HK_R_conf_ldap_cleartext, "/tmp/hk-conf-");
+	refused("[ldap]\nuri = ldap://ldap.example.org\nstarttls = no\n"
+		"ca_file = /ca.pem\nbase = o=x\n", "uri",
+		HK_R_conf_ldap_cleartext, "/tmp/hk-conf-");
+	refused("[ldap]\nuri = LDAPS://ldap.example.org\nstarttls = yes\n"
+		"ca_file = /ca.pem\nbase = o=x\n", "starttls",
+		HK_R_conf_ldap_starttls, "/tmp/hk-conf-");
+	refused("[ldap]\nuri = ldaps://ldap.example.org\nca_file = /ca.pem\n",
+		"base", HK_R_conf_ldap_needs, "/tmp/hk-conf-");
+	refused("[ldap]\nuri = ldaps://ldap.example.org\nbase = o=x\n",
+		"ca_file", HK_R_conf_ldap_needs, "/tmp/hk-conf-");
+	refused("[ldap]\nuri = ldaps://ldap.example.org\nbase = o=x\n"
+		"ca_file = /ca.pem\nbind_dn = cn=panel,o=x\n",
+		"bind_password_file", HK_R_conf_ldap_needs, "/tmp/hk-conf-");
+	secret_file(pw, "s3cret", 0600);
+	snprintf(text, sizeof(text), "[ldap]\nuri = ldaps://l.example\n"
+		 "base = o=x\nca_file = /ca.pem\nbind_password_file = %s\n",
+		 pw);
+	refused(text, "bind_dn", HK_R_conf_ldap_needs, "/tmp/hk-conf-");
+	unlink(pw);
+}
+
 int
 main(void)
 {
@@ -185,6 +335,9 @@ main(void)
 		cmocka_unit_test(test_deploy_file),
 		cmocka_unit_test(test_require_totp),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_ldap),
+		cmocka_unit_test(test_ldap_refused),
+		cmocka_unit_test(test_ldap_together),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

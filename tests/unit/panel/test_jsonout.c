@@ -127,6 +127,18 @@ test_error(void **state)
 	e = jsonout_error(&err);
 	assert_null(json_object_get(e, "reason"));
 	json_decref(e);
+	/* a directory that is down is told, with its reason, not hidden */
+	hk_failr(&err, HK_EUNAVAIL, "ldap", HK_R_directory_unreachable, "uri",
+		 "ldaps://ldap.example.org", "detail", "Can't contact LDAP server",
+		 NULL);
+	assert_false(hk_err_internal(err.code));
+	e = jsonout_error(&err);
+	assert_string_equal(member(e, "code"), "unavailable");
+	assert_string_equal(member(e, "reason"), "directory_unreachable");
+	assert_string_equal(member(e, "message"), "the directory "
+			    "ldaps://ldap.example.org cannot be reached: "
+			    "Can't contact LDAP server");
+	json_decref(e);
 }
 
 int
