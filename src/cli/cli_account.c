@@ -4,8 +4,10 @@
  * panel or hold API keys, as an operator or as a project's owner.
  *
  *   account add LOGIN (--admin | --owner PROJECT) [--password-stdin]
+ *	[--directory]
  *   account list | passwd LOGIN (--password-stdin | --none)
  *	[--revoke-keys]
+ *   account directory LOGIN on|off
  *   account disable|enable|delete LOGIN
  *   account totp ...: cli_totp.c
  *
@@ -22,7 +24,7 @@
 #include "validate.h"
 
 static const char *const account_cols[] = { "login", "role", "project",
-	"disabled", "has_password", "live_keys", NULL };
+	"disabled", "has_password", "directory", "totp", "live_keys", NULL };
 
 /* The hash of a password read from stdin, under the configured policy. */
 static int
@@ -42,8 +44,9 @@ account_add(struct cli *c)
 {
 	struct cli_opt o[] = { { "--admin", 0, NULL }, { "--owner", 1, NULL },
 			       { "--password-stdin", 0, NULL },
+			       { "--directory", 0, NULL },
 			       { NULL, 0, NULL } };
-	struct account_in in = { NULL, "admin", NULL, NULL };
+	struct account_in in = { NULL, "admin", NULL, NULL, 0 };
 	const char *pos[CLI_MAXPOS];
 	char hash[PWHASH_MAX];
 	struct hk_err err;
@@ -64,6 +67,7 @@ account_add(struct cli *c)
 		return cli_fail(&err);
 	if (cli_opt(o, "--password-stdin"))
 		in.password_hash = hash;
+	in.directory = cli_opt(o, "--directory") != NULL;
 	if (store_account_add(c->db, &c->actor, &in, &obj, &err) < 0)
 		return cli_fail(&err);
 	return cli_written(c, obj, account_cols);
@@ -78,7 +82,7 @@ account_passwd(struct cli *c)
 			       { NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
 	char hash[PWHASH_MAX];
-	struct account_patch patch = { -1, 1, hash, 0 };
+	struct account_patch patch = { -1, 1, hash, 0, -1 };
 	struct hk_err err;
 	int npos;
 
@@ -98,6 +102,26 @@ account_passwd(struct cli *c)
 	printf("account %s password %s%s\n", pos[0],
 	       cli_opt(o, "--none") ? "removed" : "set",
 	       patch.revoke_keys ? ", API keys revoked" : "");
+	return 0;
+}
+
+/* directory LOGIN on|off: whether [ldap] checks its password */
+static int
+account_directory(struct cli *c)
+{
+	const char *login = c->argv[2], *v = c->argv[3];
+	struct account_patch patch = { -1, 0, NULL, 0, -1 };
+	struct hk_err err;
+
+	hk_err_clear(&err);
+	if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+		return cli_usage();
+	patch.directory = strcmp(v, "on") == 0;
+	if (validate_slug(login, "login", &err) < 0 ||
+	    store_account_update(c->db, &c->actor, login, &patch, &err) < 0)
+		return cli_fail(&err);
+	printf("account %s: password checked by %s\n", login,
+	       patch.directory ? "the directory ([ldap])" : "the panel");
 	return 0;
 }
 
@@ -141,6 +165,8 @@ cli_account(struct cli *c)
 		return account_passwd(c);
 	if (c->argc >= 4 && strcmp(c->argv[1], "totp") == 0)
 		return cli_account_totp(c);
+	if (c->argc == 4 && strcmp(c->argv[1], "directory") == 0)
+		return account_directory(c);
 	if (c->argc == 3 && (strcmp(c->argv[1], "disable") == 0 ||
 			     strcmp(c->argv[1], "enable") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))

@@ -19,6 +19,7 @@ static const struct api_field account_fields[] = {
 	{ "project", F_STR, 0 },
 	{ "password", F_STR, 0 },
 	{ "password_hash", F_STR, 0 },
+	{ "directory", F_BOOL, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -27,6 +28,7 @@ static const struct api_field patch_fields[] = {
 	{ "password_hash", F_STR, 0 },
 	{ "disabled", F_BOOL, 0 },
 	{ "revoke_keys", F_BOOL, 0 },
+	{ "directory", F_BOOL, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -87,6 +89,7 @@ api_accounts_add(struct api_call *call, struct http_resp *resp,
 	    body_hash(call, hash, &given, err) < 0)
 		return -1;
 	in.password_hash = given ? hash : NULL;
+	in.directory = api_bool(call->body, "directory", 0);
 	if (store_account_add(call->ctx->db, &call->actor, &in, &obj,
 			      err) < 0)
 		return -1;
@@ -113,7 +116,7 @@ int
 api_account_patch(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
-	struct account_patch patch = { -1, 0, NULL, 0 };
+	struct account_patch patch = { -1, 0, NULL, 0, -1 };
 	json_t *b = call->body, *obj = NULL;
 	char hash[PWHASH_MAX];
 	int given;
@@ -124,6 +127,8 @@ api_account_patch(struct api_call *call, struct http_resp *resp,
 		return -1;
 	if (json_object_get(b, "disabled") != NULL)
 		patch.disabled = api_bool(b, "disabled", 0);
+	if (json_object_get(b, "directory") != NULL)
+		patch.directory = api_bool(b, "directory", 0);
 	patch.set_password = given || json_is_null(json_object_get(b,
 								    "password"));
 	patch.password_hash = given ? hash : NULL;

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "api.h"
+#include "ldapauth.h"
+#include "log.h"
 #include "validate.h"
 
 static const struct api_field login_fields[] = {
@@ -31,6 +33,23 @@ set_cookie(const struct api_call *call, struct http_resp *resp,
 		 call->req->https ? "; Secure" : "");
 }
 
+/* A directory account's password, judged by [ldap]: what the directory
+ * said goes to the log; the person signing in learns no more than a
+ * wrong password, or that the directory is down (no URI, no detail). */
+static int
+directory_check(const void *ctx, const char *login, const char *password,
+		struct hk_err *err)
+{
+	int rc = ldapauth_check(ctx, login, password, err);
+
+	if (rc == 0)
+		log_info("sign-in of %s: %s", login, err->message);
+	if (rc >= 0)
+		return rc;
+	log_warn("sign-in of %s: %s", login, err->message);
+	return hk_failr(err, HK_EUNAVAIL, NULL, HK_R_directory_down, NULL);
+}
+
 void
 api_session_policy(const struct hk_config *cfg, struct session_policy *pol)
 {
@@ -41,6 +60,10 @@ api_session_policy(const struct hk_config *cfg, struct session_policy *pol)
 	pol->free_addr = cfg->login_free_addr;
 	pol->max_delay = cfg->login_max_delay;
 	pol->require_totp = cfg->require_totp;
+	if (cfg->ldap.uri[0] != '\0') {
+		pol->directory = directory_check;
+		pol->directory_ctx = &cfg->ldap;
+	}
 }
 
 /* The login canonical in out: a panel account's name, or a mailbox's

@@ -112,6 +112,7 @@ http_status(enum hk_errcode code)
 	case HK_ETOOBIG:	return 413;
 	case HK_ELIMIT:		return 403;
 	case HK_ETHROTTLED:	return 429;
+	case HK_EUNAVAIL:	return 503;
 	default:		return 500;
 	}
 }
@@ -144,6 +145,7 @@ http_reason(int status)
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
 	default:  return "Internal Server Error";
 	}
 }

@@ -46,12 +46,16 @@ check_subject(const char *s, struct hk_err *err)
 	return 0;
 }
 
-/* Any UTF-8 text of 1..SIEVE_TEXT_MAX octets: quoting keeps the rest. */
+/* UTF-8 text of 1..SIEVE_TEXT_MAX octets whose only control characters
+ * are line breaks and tabs (a reply is text for people; an escape or a
+ * NUL has no business in it): quoting keeps the rest. */
 static int
 check_text(const char *s, struct hk_err *err)
 {
 	static const char field[] = "vacation.text";
-	size_t n = strlen(s);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0, len;
+	uint32_t cp;
 
 	if (n == 0)
 		return hk_failr(err, HK_EINVAL, field, HK_R_empty, NULL);
@@ -61,6 +65,13 @@ check_text(const char *s, struct hk_err *err)
 	if (!utf8_valid(s, n))
 		return hk_failr(err, HK_EINVAL, field, HK_R_not_utf8_text,
 				NULL);
+	for (size_t i = 0; i < n; i += len) {
+		len = utf8_seq(p + i, n - i, &cp);
+		if ((cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') ||
+		    (cp >= 0x7f && cp < 0xa0))
+			return hk_failr(err, HK_EINVAL, field,
+					HK_R_control_characters, NULL);
+	}
 	return 0;
 }
 

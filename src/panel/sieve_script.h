@@ -84,7 +84,8 @@ struct sieve_forwards {
  * 0, with fwd (may be NULL) the canonical forward addresses; or -1 with
  * err HK_EINVAL, its field one of address, vacation.subject (not UTF-8,
  * not one line, a control character, over SIEVE_SUBJECT_MAX characters),
- * vacation.text (empty, over SIEVE_TEXT_MAX octets, not UTF-8),
+ * vacation.text (empty, over SIEVE_TEXT_MAX octets, not UTF-8, a control
+ * character other than a line break or a tab),
  * vacation.start and vacation.end (not a calendar date YYYY-MM-DD; the
  * end before the start), vacation.days (not SIEVE_DAYS_MIN..MAX),
  * forward.addresses (over SIEVE_FORWARD_MAX, not an address, the

@@ -161,6 +161,9 @@ struct account_in {
 	const char *role;		/* "admin" or "owner" */
 	const char *project;		/* owners only */
 	const char *password_hash;	/* NULL: no web login */
+	int directory;			/* the [ldap] directory checks its
+					 * password (then password_hash is
+					 * not used) */
 };
 int store_account_add(struct db *db, const struct hk_actor *actor,
 		      const struct account_in *in, json_t **out,
@@ -179,6 +182,7 @@ struct account_patch {
 	int set_password;
 	const char *password_hash;
 	int revoke_keys;
+	int directory;			/* -1 keeps it */
 };
 int store_account_update(struct db *db, const struct hk_actor *actor,
 			 const char *login, const struct account_patch *patch,
@@ -233,7 +237,7 @@ int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 #define SESSION_TOKEN_HEX	64	/* 32 random bytes */
 /* Checks login/password against the directory ([ldap]): 1 accepted, 0
  * refused, -1 with err when the directory cannot judge (down). */
-typedef int (*session_directory_fn)(void *ctx, const char *login,
+typedef int (*session_directory_fn)(const void *ctx, const char *login,
 				    const char *password, struct hk_err *err);
 struct session_policy {
 	int lifetime, idle;		/* seconds */
@@ -241,7 +245,7 @@ struct session_policy {
 	int max_delay;			/* the longest wait, seconds */
 	int require_totp;		/* an enum conf_totp (conf.h) */
 	session_directory_fn directory;	/* NULL: no directory */
-	void *directory_ctx;
+	const void *directory_ctx;
 };
 struct session_login {
 	const char *login;		/* as given ("" if malformed) */

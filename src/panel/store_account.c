@@ -16,10 +16,22 @@
 #define ACCOUNT_SELECT \
 	"SELECT a.login, a.role, p.name AS project, a.disabled, " \
 	"CASE WHEN a.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, " \
+	"a.directory, (SELECT COUNT(*) FROM account_totp t WHERE " \
+	"t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp, " \
 	"a.created_at, " \
 	"(SELECT COUNT(*) FROM api_key k WHERE k.account_id = a.id AND " \
 	"k.revoked_at IS NULL) AS live_keys FROM account a " \
 	"LEFT JOIN project p ON p.id = a.project_id "
+
+/* The listing's 0/1 columns as booleans (of one object or an array). */
+static void
+account_bools(json_t *rows)
+{
+	db_json_bool(rows, "disabled");
+	db_json_bool(rows, "has_password");
+	db_json_bool(rows, "directory");
+	db_json_bool(rows, "totp");
+}
 
 static int
 get_account(struct db *db, const char *login, json_t **out,
@@ -31,8 +43,7 @@ get_account(struct db *db, const char *login, json_t **out,
 			    err) < 0)
 		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
 			"login", HK_R_no_account, "login", login, NULL) : -1;
-	db_json_bool(*out, "disabled");
-	db_json_bool(*out, "has_password");
+	account_bools(*out);
 	return 0;
 }
 
@@ -51,7 +62,7 @@ insert_account(struct db *db, const struct account_in *in,
 	       struct hk_err *err)
 {
 	int64_t project = -1;
-	struct db_param p[5];
+	struct db_param p[6];
 
 	if (strcmp(in->role, "owner") == 0) {
 		if (in->project == NULL)
@@ -71,10 +82,11 @@ insert_account(struct db *db, const struct account_in *in,
 	p[2] = DB_TXT(in->role);
 	p[3] = project >= 0 ? DB_INTV(project) : DB_NUL;
 	p[4] = DB_INTV((int64_t)time(NULL));
+	p[5] = DB_INTV(in->directory != 0);
 	if (db_exec(db, "INSERT INTO account (login, password_hash, role, "
-		    "project_id, created_at, updated_at) VALUES ($1, CAST($2 AS"
-		    " TEXT), $3, CAST($4 AS BIGINT), $5, $5)", p, 5, NULL,
-		    err) < 0)
+		    "project_id, created_at, updated_at, directory) VALUES ($1,"
+		    " CAST($2 AS TEXT), $3, CAST($4 AS BIGINT), $5, $5, $6)", p,
+		    6, NULL, err) < 0)
 		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
 			"login", HK_R_account_exists, "login", in->login, NULL) : -1;
 	return 0;
@@ -119,8 +131,7 @@ store_account_list(struct db *db, const struct hk_actor *actor,
 			  err) < 0)
 		return -1;
 	store_page_cut(*out, page, "login", next);
-	db_json_bool(*out, "disabled");
-	db_json_bool(*out, "has_password");
+	account_bools(*out);
 	return 0;
 }
 
@@ -217,7 +228,8 @@ not_self(struct db *db, const struct hk_actor *actor, const char *login,
 static const char *
 patch_action(const struct account_patch *patch)
 {
-	if (patch->set_password && patch->disabled >= 0)
+	if ((patch->set_password && patch->disabled >= 0) ||
+	    patch->directory >= 0)
 		return "account.update";
 	if (patch->set_password)
 		return patch->password_hash ? "account.password" :
@@ -232,11 +244,12 @@ store_account_update(struct db *db, const struct hk_actor *actor,
 		      const char *login, const struct account_patch *patch,
 		      struct hk_err *err)
 {
-	struct db_param p[5] = { DB_TXT(login), DB_INTV(patch->disabled),
+	struct db_param p[6] = { DB_TXT(login), DB_INTV(patch->disabled),
 				 DB_INTV(patch->set_password ? 1 : 0),
 				 patch->password_hash ?
 				 DB_TXT(patch->password_hash) : DB_NUL,
-				 DB_INTV((int64_t)time(NULL)) };
+				 DB_INTV((int64_t)time(NULL)),
+				 DB_INTV(patch->directory) };
 	const char *action = patch_action(patch);
 
 	if (patch->disabled == 1 && not_self(db, actor, login, err) < 0)
@@ -245,7 +258,8 @@ store_account_update(struct db *db, const struct hk_actor *actor,
 			      "disabled = CASE WHEN $2 < 0 THEN disabled ELSE "
 			      "$2 END, password_hash = CASE WHEN $3 = 1 THEN "
 			      "CAST($4 AS TEXT) ELSE password_hash END, "
-			      "updated_at = $5 WHERE login = $1", p, 5,
+			      "directory = CASE WHEN $6 < 0 THEN directory ELSE "
+			      "$6 END, updated_at = $5 WHERE login = $1", p, 6,
 			      patch->set_password && patch->revoke_keys, err);
 }
 
@@ -254,7 +268,7 @@ store_account_password(struct db *db, const struct hk_actor *actor,
 		       const char *login, const char *hash,
 		       struct hk_err *err)
 {
-	struct account_patch patch = { -1, 1, hash, 0 };
+	struct account_patch patch = { -1, 1, hash, 0, -1 };
 
 	return store_account_update(db, actor, login, &patch, err);
 }
@@ -263,7 +277,7 @@ int
 store_account_disable(struct db *db, const struct hk_actor *actor,
 		      const char *login, int disabled, struct hk_err *err)
 {
-	struct account_patch patch = { disabled ? 1 : 0, 0, NULL, 0 };
+	struct account_patch patch = { disabled ? 1 : 0, 0, NULL, 0, -1 };
 
 	return store_account_update(db, actor, login, &patch, err);
 }
@@ -285,7 +299,7 @@ int
 store_account_first_admin(struct db *db, const struct hk_actor *actor,
 			  const char *login, int *made, struct hk_err *err)
 {
-	struct account_in in = { login, "admin", NULL, NULL };
+	struct account_in in = { login, "admin", NULL, NULL, 0 };
 	json_t *obj = NULL;
 	int64_t n = 0;
 

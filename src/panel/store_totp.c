@@ -132,7 +132,10 @@ store_totp_enrol(struct db *db, const struct hk_actor *actor,
 			 login, NULL);
 		goto out;
 	}
+	/* audited too: a new secret replaces one not yet confirmed */
 	if (put_secret(db, id, secret, now, err) < 0 ||
+	    store_audit(db, actor, "account.totp.begin", login, project,
+			NULL, err) < 0 ||
 	    db_commit(db, err) < 0) {
 		db_rollback(db);
 		goto out;

@@ -20,9 +20,9 @@
  * refuse a read-only key.  The secret leaves the store once, at
  * enrolment; recovery codes once, at confirmation (only their SHA-256
  * is kept). */
-/* A new unconfirmed secret for login (replacing an unconfirmed one);
- * HK_EEXIST totp_enrolled when a confirmed one exists.  *out gets
- * {"secret", "uri"}. */
+/* A new unconfirmed secret for login (replacing an unconfirmed one),
+ * audited (account.totp.begin); HK_EEXIST totp_enrolled when a confirmed
+ * one exists.  *out gets {"secret", "uri"}. */
 int store_totp_enrol(struct db *db, const struct hk_actor *actor,
 		     const char *login, json_t **out, struct hk_err *err);
 /* Confirms the unconfirmed secret with a first valid code at now

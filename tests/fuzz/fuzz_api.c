@@ -21,7 +21,8 @@
  *   - a route that takes a body never accepts one that a strict parse
  *     refuses (wrong Content-Type, over the route's limit, malformed JSON,
  *     duplicate keys, invalid UTF-8, not an object);
- *   - a committed write has its audit entry, stores no control character,
+ *   - a committed write has its audit entry, stores no control character
+ *     (but a vacation reply's line breaks and tabs),
  *     and an owner's write is audited under the owner's project only;
  *   - no answer carries a password or a hash; an Allow header is clean.
  * A broken invariant prints "fuzz_api: ..." to stderr and aborts, so that
@@ -112,6 +113,19 @@ static const struct fz_route {
 	/* 42 */ { "POST", "/api/v1/mailboxes/matsui@pc1.example/restore?id=1" },
 	/* 43 */ { "POST", "/api/v1/domains/pc1.example/move" },
 	/* 44 */ { "POST", "/api/v1/moves/1/cancel" },
+	/* 45 */ { "PUT", "/api/v1/me/password" },
+	/* 46 */ { "PUT", "/api/v1/me/vacation" },
+	/* 47 */ { "DELETE", "/api/v1/me/vacation" },
+	/* 48 */ { "PUT", "/api/v1/me/forward" },
+	/* 49 */ { "DELETE", "/api/v1/me/forward" },
+	/* 50 */ { "POST", "/api/v1/me/totp" },
+	/* 51 */ { "POST", "/api/v1/me/totp/confirm" },
+	/* 52 */ { "DELETE", "/api/v1/accounts/owner1/totp" },
+	/* 53 */ { "PUT", "/api/v1/mailboxes/matsui@pc1.example/vacation" },
+	/* 54 */ { "DELETE", "/api/v1/mailboxes/matsui@pc1.example/vacation" },
+	/* 55 */ { "PUT", "/api/v1/mailboxes/matsui@pc1.example/forward" },
+	/* 56 */ { "DELETE", "/api/v1/mailboxes/matsui@pc1.example/forward" },
+	/* 57 */ { "PUT", "/api/v1/mailboxes/tanaka@pc2.example/vacation" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -269,6 +283,16 @@ struct digest_ctx {
 	struct snap *s;
 };
 
+/* The one column whose text may hold line breaks and tabs: a vacation
+ * reply's (sieve_script.h). */
+static int
+text_break(const char *table, const char *column, char c)
+{
+	return (c == '\r' || c == '\n' || c == '\t') &&
+	    strcmp(table, "mailbox_sieve") == 0 &&
+	    strcmp(column, "vacation_text") == 0;
+}
+
 static int
 digest_row(void *ctx, const struct db_row *row, struct hk_err *err)
 {
@@ -291,7 +315,8 @@ digest_row(void *ctx, const struct db_row *row, struct hk_err *err)
 		*hp = fnv(*hp, row->vals[i] ? "v" : "n", 1);
 		*hp = fnv(*hp, v, strlen(v) + 1);
 		for (const char *p = v; k == V_NONE && *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			if (((unsigned char)*p < 0x20 || *p == 0x7f) &&
+			    !text_break(d->table, row->names[i], *p))
 				d->s->ctl++;
 	}
 	if (whole == V_NONE) {
@@ -453,8 +478,8 @@ seed_mail(const struct hk_actor *op)
 static void
 seed_keys(const struct hk_actor *op)
 {
-	struct account_in admin = { "admin1", "admin", NULL, NULL };
-	struct account_in owner = { "owner1", "owner", "lab", NULL };
+	struct account_in admin = { "admin1", "admin", NULL, NULL, 0 };
+	struct account_in owner = { "owner1", "owner", "lab", NULL, 0 };
 	struct hk_err err;
 	json_t *obj = NULL;
 

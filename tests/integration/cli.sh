@@ -236,6 +236,14 @@ check_eq "account totp status: enrolled, confirmed, ten codes left" "true true 1
 refused "a second enrolment" login account totp enrol ops
 check "account totp reset" hk account totp reset ops
 refused "a reset of an account without one" login account totp reset ops
+check "account add --directory: [ldap] checks its password" hk account add dirop --admin --directory
+check_eq "account list: directory, no second factor" "true false" \
+	"$(hk --json account list | jq -r '.[] | select(.login == "dirop") | [.directory, .totp] | map(tostring) | join(" ")')"
+check "account directory off" hk account directory dirop off
+check_eq "account list: directory off" "false" \
+	"$(hk --json account list | jq -r '.[] | select(.login == "dirop") | .directory')"
+hk account directory dirop maybe >/dev/null 2>&1; check_eq "account directory maybe: exit 2" 2 $?
+check "account delete dirop" hk account delete dirop
 check "account disable" hk account disable tanaka
 refused "a key for a disabled account" login apikey create --login tanaka
 check "account enable" hk account enable tanaka

@@ -106,7 +106,7 @@ fixture_key(struct fixture *f, const char *login, const char *project,
 	    char *token, size_t len)
 {
 	struct account_in in = { login, project ? "owner" : "admin", project,
-				 NULL };
+				 NULL, 0 };
 	struct hk_err err;
 	json_t *obj = NULL;
 

@@ -295,7 +295,7 @@ seed_project(struct world *w, char p, const char *hash)
 	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22 };
 	struct mailbox_in m = { "m", dom, hash, "", -1, 1 };
 	struct alias_in a = { "al", dom, addr, 1 };
-	struct account_in acc = { spare, "owner", name, hash };
+	struct account_in acc = { spare, "owner", name, hash, 0 };
 	struct hk_err err;
 	json_t *obj = NULL;
 

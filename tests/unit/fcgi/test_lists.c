@@ -77,7 +77,7 @@ seed(struct fixture *f)
 	struct alias_in al = { NULL, "d1.example", "m1@d1.example", 1 };
 	struct guest_in g = { "g2", "lab", "10.0.0.2", "root",
 			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
-	struct account_in acc = { NULL, "owner", "lab", NULL };
+	struct account_in acc = { NULL, "owner", "lab", NULL, 0 };
 	static const char *const locals[] = { "m1", "m2", "zed", "m_3",
 					      "a.b", "m-4" };
 	static const char *const aliases[] = { "", "al1", "al2", "0x",

@@ -41,8 +41,8 @@ setup(void **state)
 {
 	char hash[PWHASH_MAX];
 	struct hk_err err;
-	struct account_in a = { "sa", "owner", "lab", hash };
-	struct account_in op = { "op", "admin", NULL, hash };
+	struct account_in a = { "sa", "owner", "lab", hash, 0 };
+	struct account_in op = { "op", "admin", NULL, hash, 0 };
 	json_t *obj = NULL;
 	struct fixture *f;
 

@@ -44,7 +44,7 @@ add_account(struct fixture *f, const char *login, const char *project,
 	    const char *hash)
 {
 	struct account_in a = { login, project ? "owner" : "admin", project,
-				hash };
+				hash, 0 };
 	struct hk_err err;
 	json_t *obj = NULL;
 

@@ -20,7 +20,7 @@ static int
 add_account(struct fixture *f, const struct hk_actor *a, const char *login,
 	    const char *role, const char *project, struct hk_err *err)
 {
-	struct account_in in = { login, role, project, NULL };
+	struct account_in in = { login, role, project, NULL, 0 };
 	json_t *obj = NULL;
 	int rc;
 

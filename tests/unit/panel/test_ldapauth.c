@@ -31,7 +31,11 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "fcgi/api.h"
 #include "ldapauth.h"
+#include "pwhash.h"
+#include "../fixture.h"
+#include "../fcgi/exchange.h"
 #include "subproc.h"
 
 #define SLAPD_SH	HK_TOP_SRCDIR "/tests/slapd.sh"
@@ -373,6 +377,85 @@ test_untrusted_ca(void **state)
 	}
 }
 
+static int
+sign_in(struct fixture *f, const struct hk_config *cfg, const char *login,
+	const char *password, struct exchange *x)
+{
+	static char body[160];
+
+	snprintf(body, sizeof(body), "{\"login\":\"%s\",\"password\":"
+		 "\"%s\"}", login, password);
+	json_decref(x->json);
+	*x = ex("POST", "/api/v1/session", body);
+	return exchange_send(f, cfg, x);
+}
+
+static void
+add_account(struct fixture *f, const char *login, const char *project,
+	    const char *hash, int directory)
+{
+	struct account_in in = { login, project ? "owner" : "admin", project,
+				 hash, directory };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	if (store_account_add(f->db, &f->admin, &in, &obj, &err) != 0)
+		fail_msg("account %s: %s", login, err.message);
+	json_decref(obj);
+}
+
+/* The panel's sign-in through the directory: a directory account signs
+ * in with the directory's password (not a panel account of the same
+ * name in the directory: the panel makes accounts); with the directory
+ * down it is told so (503, no URI, nothing counted) while the panel's own
+ * accounts still sign in. */
+static void
+test_signin_through_directory(void **state)
+{
+	struct exchange x = ex(NULL, NULL, NULL);
+	struct hk_config cfg;
+	char hash[PWHASH_MAX], extra[80];
+	struct hk_err err;
+	struct fixture *f;
+	void *st = NULL;
+	int64_t failures;
+
+	(void)state;
+	fixture_setup(&st);
+	f = st;
+	assert_int_equal(pwhash_make("local-password-1", hash, &err), 0);
+	add_account(f, "tanaka", "lab", NULL, 1);
+	add_account(f, "localop", NULL, hash, 0);
+	load(&cfg, 1, NULL);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "/nonexistent");
+	assert_int_equal(sign_in(f, &cfg, "tanaka", "tanaka-pw", &x), 201);
+	assert_string_equal(json_string_value(json_object_get(x.json,
+			    "role")), "owner");
+	assert_int_equal(sign_in(f, &cfg, "tanaka", "local-password-1", &x),
+			 401);
+	assert_int_equal(sign_in(f, &cfg, "matsui", "matsui directory pw",
+				 &x), 401);
+	assert_int_equal(sign_in(f, &cfg, "localop", "local-password-1", &x),
+			 201);
+	assert_int_equal(sign_in(f, &cfg, "localop", "tanaka-pw", &x), 401);
+	/* down: nothing listens there */
+	failures = fixture_int(f, "SELECT COALESCE(SUM(failures), 0) FROM "
+			       "login_throttle");
+	snprintf(extra, sizeof(extra), "uri = ldaps://127.0.0.1:%d\n",
+		 free_port());
+	load(&cfg, 1, extra);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "/nonexistent");
+	assert_int_equal(sign_in(f, &cfg, "tanaka", "tanaka-pw", &x), 503);
+	assert_non_null(strstr(x.message, "directory"));
+	assert_null(strstr(x.message, "127.0.0.1"));
+	assert_int_equal(fixture_int(f, "SELECT COALESCE(SUM(failures), 0) "
+				     "FROM login_throttle"), failures);
+	assert_int_equal(sign_in(f, &cfg, "localop", "local-password-1", &x),
+			 201);
+	json_decref(x.json);
+	fixture_teardown(&st);
+}
+
 /* A server that takes the connection and never answers, then the
  * directory stopped (its ports closed): -1 within the timeout (a bound,
  * generous for a loaded machine: each step may take the whole timeout). */
@@ -432,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_filter_injection),
 		cmocka_unit_test(test_service_account),
 		cmocka_unit_test(test_untrusted_ca),
+		cmocka_unit_test(test_signin_through_directory),
 		/* last: it stops the directory */
 		cmocka_unit_test(test_directory_down),
 	};

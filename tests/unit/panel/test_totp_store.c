@@ -30,7 +30,7 @@ static void
 add(struct fixture *f, const char *login, const char *project)
 {
 	struct account_in in = { login, project ? "owner" : "admin", project,
-				 NULL };
+				 NULL, 0 };
 	struct hk_err err;
 	json_t *obj = NULL;
 
