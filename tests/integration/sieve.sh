@@ -15,10 +15,12 @@
 #    none (checked once the delivery is logged and s1's queue is empty);
 #  - a vacation that ended yesterday and one that starts tomorrow: none;
 #  - forwarding with a copy (both mailboxes), without (only the target),
-#    to a mailbox on s2;
+#    to a mailbox on s2; a vacation reply and a forward without a copy:
+#    one reply per sender (Pigeonhole makes the home that records it);
 #  - --off: the script leaves the next generation, mail is kept plainly;
 #  - a bundle whose script does not compile is refused by the agent, with
-#    the reason, and the previous generation keeps serving.
+#    the reason, and the previous generation keeps serving;
+#  - Dovecot logged no error at delivery (Pigeonhole saves its binaries).
 #
 # Usage: sieve.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
 # HK_SIEVE_N (default 75; s2 is N+1) and HK_SIEVE_GUESTS (default "s1 s2")
@@ -117,7 +119,7 @@ HK_POSTFIX_MAIN_EXTRA=$tmp/relay.cf check "guest $s1 up and pinned (relaying to 
 	guest_up "$s1" "$n1" || { show_logs; exit 1; }
 ip1=$(guest_ip "$s1")
 cli domain add v.example --guest "$s1" >/dev/null && cli domain add r.example --guest "$s2" >/dev/null
-for a in away sender sender2 past future keep copy fwd tgt out plain; do
+for a in away sender sender2 sender3 past future keep copy fwd tgt out both plain; do
 	printf '%s\n' "$pw" | cli mailbox add "$a@v.example" --password-stdin >/dev/null ||
 		fail "mailbox $a@v.example"
 done
@@ -195,6 +197,22 @@ check "s1 is done with them" eval 'settled fwd@v.example 1 && settled out@v.exam
 check_eq "fwd@ kept nothing" 0 "$(count "$ip1" fwd@v.example 'true')"
 check_eq "out@ kept nothing" 0 "$(count "$ip1" out@v.example 'true')"
 
+echo "== sieve: a vacation reply and forwarding without a copy"
+# both@ never keeps a message, so nothing but Pigeonhole makes its home,
+# where the record of who got a reply must be.
+check "both@: a vacation and a forward to tgt@" eval \
+	'cli mailbox vacation both@v.example --text-file "$tmp/short" >/dev/null &&
+	 cli mailbox forward both@v.example --to tgt@v.example >/dev/null'
+check "$s1 in sync" in_sync "$s1"
+check "SMTP from sender3@ to both@" send "$ip1" sender3@v.example both@v.example both-1
+check "tgt@ has the forwarded message" until_ok 30 has_id "$ip1" tgt@v.example both-1
+check "one reply reaches sender3@" until_ok 30 eval '[ "$(replies sender3@v.example)" -ge 1 ]'
+check "SMTP from sender3@ to both@ again" send "$ip1" sender3@v.example both@v.example both-2
+check "tgt@ has the second one" until_ok 30 has_id "$ip1" tgt@v.example both-2
+check "both deliveries logged and s1's queue empty" settled both@v.example 2
+check_eq "still exactly one reply to sender3@" 1 "$(replies sender3@v.example)"
+check_eq "both@ kept nothing" 0 "$(count "$ip1" both@v.example 'true')"
+
 echo "== sieve: a mailbox without a script beside ones with scripts"
 check "SMTP to plain@ again" send "$ip1" sender@v.example plain@v.example plain-2
 check "plain@ has it" until_ok 30 has_id "$ip1" plain@v.example plain-2
@@ -252,6 +270,14 @@ check "no trace of the bad script" eval '! on_s1 grep -rqs unterminated /var/lib
 check "pushd again" pushd_restart
 check "SMTP to keep@ after the refusal" send "$ip1" sender@v.example keep@v.example after-bad
 check "copy@ still gets keep@'s copy" until_ok 30 has_id "$ip1" copy@v.example after-bad
+
+# Pigeonhole saves its binaries and its duplicate records without a
+# complaint (an error here is a reply or a copy done the slow or the
+# wrong way, even when the mail arrived).
+for g in "$s1" "$s2"; do
+	check_eq "Dovecot on $g logged no error at delivery" "" \
+		"$(grep -E '(lmtp|sieve).*(Error|Warning):' "$HK_GUEST_ROOT/$g/log/dovecot.log")"
+done
 
 [ "$nfail" -eq 0 ] || show_logs
 echo "sieve: $npass passed, $nfail failed"
