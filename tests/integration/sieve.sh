@@ -96,6 +96,7 @@ send() {
 }
 
 on_s1() { "$hkguest" exec "$s1" "$@"; }
+quiet() { "$@" >/dev/null; }
 # delivered_to ADDRESS N: s1's Postfix logged N deliveries to ADDRESS
 # (after LMTP's answer, so Pigeonhole's actions for them are all done)
 delivered_to() {
@@ -164,10 +165,10 @@ echo "== sieve: a vacation that ended yesterday, one that starts tomorrow: none"
 yesterday=$(on_s1 date -d yesterday +%F) tomorrow=$(on_s1 date -d tomorrow +%F)
 lastweek=$(on_s1 date -d '7 days ago' +%F)
 printf 'gone\r\n' >"$tmp/short"
-check "past@: $lastweek .. $yesterday" eval \
-	'cli mailbox vacation past@v.example --text-file "$tmp/short" --start "$lastweek" --end "$yesterday" >/dev/null'
-check "future@: from $tmp/short" eval \
-	'cli mailbox vacation future@v.example --text-file "$tmp/short" --start "$tomorrow" >/dev/null'
+check "past@: $lastweek .. $yesterday" quiet cli mailbox vacation past@v.example \
+	--text-file "$tmp/short" --start "$lastweek" --end "$yesterday"
+check "future@: from $tomorrow" quiet cli mailbox vacation future@v.example \
+	--text-file "$tmp/short" --start "$tomorrow"
 check "$s1 in sync" in_sync "$s1"
 check "both scripts are in the generation" \
 	on_s1 test -s "$(script_of past@v.example)" -a -s "$(script_of future@v.example)"
