@@ -4,8 +4,9 @@
 # installs what is needed, builds, runs the unit tests (plain and under
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
 # integration tests on real nginx, postfix, dovecot and sshd guests: end to
-# end, the agent's report, faults (a guest off, pushd killed, bad bundles,
-# drift, a changed host key) and two pushd nodes on PostgreSQL.
+# end, the agent's report, vacation replies and forwarding, faults (a guest
+# off, pushd killed, bad bundles, drift, a changed host key) and two pushd
+# nodes on PostgreSQL.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -155,6 +156,9 @@ on_pg hakomail_e2e tests/integration/e2e.sh build
 
 step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
 HK_LABEL=sqlite tests/integration/trash.sh build
+
+step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
+HK_LABEL=sqlite tests/integration/sieve.sh build
 
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build

@@ -94,11 +94,19 @@ agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
 		  size_t out_max, struct subproc_result *res,
 		  struct hk_err *err)
 {
+	return agent_mta_capture_env(argv, child_env, what, timeout_ms,
+				     out_max, res, err);
+}
+
+int
+agent_mta_capture_env(char *const argv[], char *const envp[],
+		      const char *what, int timeout_ms, size_t out_max,
+		      struct subproc_result *res, struct hk_err *err)
+{
 	char says[320];
 	int rc;
 
-	rc = subproc_run(argv, child_env, NULL, 0, timeout_ms, out_max, res,
-			 err);
+	rc = subproc_run(argv, envp, NULL, 0, timeout_ms, out_max, res, err);
 	if (rc == 0 && !subproc_ok(res)) {
 		child_says(res, says, sizeof(says));
 		if (res->timed_out)

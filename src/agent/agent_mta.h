@@ -34,6 +34,12 @@ int agent_mta_capture(char *const argv[], const char *what, int timeout_ms,
 		      size_t out_max, struct subproc_result *res,
 		      struct hk_err *err);
 
+/* As agent_mta_capture, with envp (NULL-terminated, its PATH included)
+ * as the child's whole environment. */
+int agent_mta_capture_env(char *const argv[], char *const envp[],
+			  const char *what, int timeout_ms, size_t out_max,
+			  struct subproc_result *res, struct hk_err *err);
+
 /* The end of what a program printed, s[0..len), on one printable line of
  * at most size - 1 bytes: "|" between lines, "?" for other bytes, "..."
  * first when cut. */

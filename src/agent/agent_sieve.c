@@ -27,6 +27,19 @@
 #define PATH_BUF		(AGENT_DIR_MAX + 128 + MAPSYNTAX_DOMAIN_MAX + \
 				 FILE_NAME_MAX)
 
+/*
+ * sievec compiles for no user: it sets up Dovecot's mail user without a
+ * userdb lookup, its home taken from HOME.  With no HOME, any "%h" in the
+ * global configuration is fatal to it, and the guest recipe has one
+ * (quota_clone_dict = file:%h/...): "userdb didn't return a home
+ * directory".  A home that does not exist keeps it from writing anywhere.
+ */
+static char *const sievec_env[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin",
+	"HOME=/nonexistent",
+	NULL
+};
+
 const char *
 agent_sieve_stored_name(const char *name)
 {
@@ -169,8 +182,8 @@ compile(const struct agent_conf *conf, int ddir, const char *path,
 
 	snprintf(what, sizeof(what), "the Sieve script of %s does not "
 		 "compile (sievec)", sc->address);
-	rc = agent_mta_capture(argv, what, SIEVEC_TIMEOUT_MS, SIEVEC_OUT_MAX,
-			       &res, err);
+	rc = agent_mta_capture_env(argv, sievec_env, what, SIEVEC_TIMEOUT_MS,
+				   SIEVEC_OUT_MAX, &res, err);
 	subproc_result_free(&res);
 	if (rc < 0) {
 		err->code = HK_EPROTO;

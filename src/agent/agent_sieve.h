@@ -16,9 +16,11 @@
  *
  * A script byte-identical to the one of the same address in the serving
  * generation is hard-linked from there with its .svbin (one sievec run
- * per changed script, not per script and push); the links keep both
- * files' times, so Pigeonhole still sees the binary as newer than the
- * script and never recompiles it at delivery.
+ * per changed script, not per script and push).  The .svbin is the
+ * agent's proof that the script compiles; Pigeonhole does not run it (a
+ * binary records the real path of its script, gen/N/..., so one made
+ * here never matches at delivery): it keeps its own in the mailbox's
+ * home (the guest recipe's bindir).
  */
 #ifndef HK_AGENT_SIEVE_H
 #define HK_AGENT_SIEVE_H

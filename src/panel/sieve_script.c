@@ -200,12 +200,11 @@ sieve_script_check(const struct sieve_settings *s, struct sieve_forwards *fwd,
 	return check_all(s, own, fwd ? fwd : &scratch, err);
 }
 
-/* s as a Sieve quoted string: '"' and '\' escaped, every line break
- * CRLF.  At most two octets out for each in, and the quotes. */
+/* s[0..n) as a Sieve quoted string: '"' and '\' escaped, every line
+ * break CRLF.  At most two octets out for each in, and the quotes. */
 static int
-put_quoted(struct strbuf *sb, const char *s)
+put_quoted_n(struct strbuf *sb, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	char *o;
 
 	if (strbuf_space(sb, 2 * n + 2) < 0)
@@ -219,7 +218,7 @@ put_quoted(struct strbuf *sb, const char *s)
 		} else if (s[i] == '\r' || s[i] == '\n') {
 			*o++ = '\r';
 			*o++ = '\n';
-			i += s[i] == '\r' && s[i + 1] == '\n';
+			i += s[i] == '\r' && i + 1 < n && s[i + 1] == '\n';
 		} else {
 			*o++ = s[i];
 		}
@@ -228,6 +227,28 @@ put_quoted(struct strbuf *sb, const char *s)
 	*o = '\0';
 	sb->len = (size_t)(o - sb->data);
 	return 0;
+}
+
+static int
+put_quoted(struct strbuf *sb, const char *s)
+{
+	return put_quoted_n(sb, s, strlen(s));
+}
+
+/* The reply's text without its last line break, if it ends in one:
+ * Pigeonhole ends the reply's body with CRLF itself, so a text typed
+ * with a final line break (as an editor saves it) would get an empty
+ * line more.  Its length. */
+static size_t
+text_len(const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n > 0 && text[n - 1] == '\n')	/* LF, or CRLF's LF */
+		n--;
+	if (n > 0 && text[n - 1] == '\r')	/* CRLF's CR, or a lone CR */
+		n--;
+	return n;
 }
 
 /* require [...]; with only what the script uses, or nothing. */
@@ -275,7 +296,8 @@ put_vacation(struct strbuf *sb, const struct sieve_vacation *v,
 	    (subject && (strbuf_puts(sb, " :subject ") < 0 ||
 			 put_quoted(sb, v->subject) < 0)) ||
 	    strbuf_puts(sb, " :addresses [") < 0 || put_quoted(sb, own) < 0 ||
-	    strbuf_puts(sb, "] ") < 0 || put_quoted(sb, v->text) < 0 ||
+	    strbuf_puts(sb, "] ") < 0 ||
+	    put_quoted_n(sb, v->text, text_len(v->text)) < 0 ||
 	    strbuf_puts(sb, ";" EOL) < 0)
 		return -1;
 	return period ? strbuf_puts(sb, "}" EOL) : 0;

@@ -15,7 +15,11 @@
  *    (only in a multi-line "text:" one, which is never used).
  *  - A text's line breaks (CRLF, LF or a lone CR) are all CRLF in the
  *    script: the only line break a Sieve string holds (Pigeonhole refuses
- *    a lone CR) and how the reply's lines end on the wire anyway.
+ *    a lone CR) and how the reply's lines end on the wire anyway.  The
+ *    text's last line break, if it ends in one, is left out: Pigeonhole
+ *    ends the reply's body with CRLF itself, so the body is the text
+ *    exactly (a text without a final line break gets the CRLF that ends
+ *    a message's last line on the wire).
  *  - The script requires only the extensions it uses: "vacation" for a
  *    reply, "date" and "relational" (currentdate :value "ge"/"le") when
  *    the reply has a start or an end date; forwarding needs none.

@@ -5,7 +5,8 @@
  * makes a script and a binary per line; the next generation links the
  * unchanged ones from the serving one and compiles only what changed; a
  * script that does not compile, or an address twice, is refused with the
- * reason; the tree is removed.  Without sievec (Debian's dovecot-sieve,
+ * reason; the tree is removed; a configuration with "%h" in a global
+ * plugin setting (the guest recipe's) compiles too.  Without sievec (Debian's dovecot-sieve,
  * deploy/install-deps.sh) the test fails.
  */
 #include "config.h"
@@ -198,6 +199,41 @@ test_refused(void **state)
 		fail_msg("the message: %s", err.message);
 }
 
+/*
+ * The guest recipe's configuration, as far as it matters to sievec: a
+ * global plugin setting with "%h" (quota_clone_dict).  sievec sets up a
+ * mail user with no userdb lookup, the home from HOME: run as the agent
+ * runs it (a fixed environment), it must still have one.  sievec is
+ * pointed at that configuration by a wrapper script (its -c).
+ */
+static void
+test_recipe_home(void **state)
+{
+	static const char conf[] =
+		"mail_plugins = quota quota_clone\n"
+		"mailbox_list_index = yes\n"
+		"plugin {\n"
+		"  quota = count:User quota\n"
+		"  quota_clone_dict = file:%h/dovecot-quota-usage\n"
+		"  quota_vsizes = yes\n"
+		"}\n";
+	static const char *const one[] = { "a@pc1.example", VAC, NULL };
+	struct t *t = *state;
+	char body[512], wrapper[128];
+	struct hk_err err;
+
+	tree_put(t->dir, "dovecot.conf", conf);
+	snprintf(body, sizeof(body), "#!/bin/sh\nexec %s -c %s/dovecot.conf "
+		 "\"$@\"\n", SIEVEC, t->dir);
+	tree_put(t->dir, "sievec", body);
+	snprintf(wrapper, sizeof(wrapper), "%s/sievec", t->dir);
+	assert_int_equal(chmod(wrapper, 0755), 0);
+	snprintf(t->conf.sievec, sizeof(t->conf.sievec), "%s", wrapper);
+	if (build(t, "1", one, &err) != 0)
+		fail_msg("build: %s", err.message);
+	assert_true(inode(t, "1/sieve/pc1.example/a.svbin") != 0);
+}
+
 static void
 test_names(void **state)
 {
@@ -213,6 +249,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_build_and_reuse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recipe_home, setup,
+						teardown),
 		cmocka_unit_test(test_names),
 	};
 
