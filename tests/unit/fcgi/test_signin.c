@@ -540,11 +540,13 @@ test_mailbox_forward(void **state)
 	assert_true(json_is_true(json_object_get(fw, "keep")));
 	/* tanaka forwarding back to matsui: a loop through a forward */
 	fixture_key(f, "sa", "lab", key, sizeof(key));
+	json_decref(x.json);
 	x = ex("PUT", "/api/v1/mailboxes/tanaka@pc1.example/forward",
 	       "{\"addresses\":[\"" MAILBOX "\"]}");
 	x.bearer = key;
 	assert_int_equal(send(f, &x), 400);
 	assert_string_equal(x.field, "forward.addresses");
+	json_decref(x.json);
 	x = ex("PUT", "/api/v1/mailboxes/tanaka@pc1.example/forward",
 	       "{\"addresses\":[\"y@ext.example\"]}");
 	x.bearer = key;
