@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: ISC */
+// sieveforms.js - a mailbox's vacation reply and forwarding, as two cards
+// with their forms: the same for the mailbox user (base '/me') and for its
+// owner or an operator (base '/mailboxes/ADDRESS').  The API renders them
+// into one Sieve script the guest's Dovecot runs; the refusals name
+// vacation.subject, vacation.text, vacation.start, vacation.end, days and
+// forward.addresses, shown beside those fields.
+import { h, replace } from './dom.js';
+import { t } from './i18n.js';
+import { api } from './api.js';
+import { displayAddress } from './punycode.js';
+import { badge, checkField, confirmDialog, errorBox, errorNotice, field, loading,
+	nextId, reasonText, submitForm, toast } from './ui.js';
+
+const DAYS_DEFAULT = 7;
+
+// addresses typed one a line (commas, semicolons and spaces also split)
+function parseAddresses(text) {
+	return String(text).split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+function stateBadge(id, on) {
+	return h('span', { id, 'data-state': on ? 'on' : 'off' },
+		on ? badge('on', t('sieve.on')) : badge('off', t('sieve.off')));
+}
+
+// offButton({id, label, title, message, del, notice, reload}): a button
+// that, once confirmed, clears one of the two settings; the cards are
+// drawn again when it worked (a failure stays in the notice).
+function offButton({ id, label, title, message, del, notice, reload }) {
+	const b = h('button', { type: 'button', class: 'btn btn-danger-quiet', id }, label);
+	b.addEventListener('click', () => notice.run(async () => {
+		const ok = await confirmDialog({ title, message, confirmLabel: label, danger: true });
+		if (!ok) return false;
+		await del();
+		reload();
+		return true;
+	}, t('sieve.cleared')));
+	return b;
+}
+
+function vacationCard(base, v, reload) {
+	const subject = h('input', { id: 'vac-subject', type: 'text', maxlength: '200', autocomplete: 'off',
+		value: v ? v.subject || '' : '' });
+	const text = h('textarea', { id: 'vac-text', rows: '6', autocomplete: 'off' }, v ? v.text : '');
+	const start = h('input', { id: 'vac-start', type: 'date', value: v ? v.start || '' : '' });
+	const end = h('input', { id: 'vac-end', type: 'date', value: v ? v.end || '' : '' });
+	const days = h('input', { id: 'vac-days', type: 'number', min: '1', max: '30', step: '1', inputmode: 'numeric',
+		value: String(v ? v.days : DAYS_DEFAULT) });
+	const notice = errorNotice(() => {});
+	const form = submitForm({
+		id: 'vacation-form',
+		submitLabel: v ? t('sieve.vacation_save') : t('sieve.vacation_on'),
+		fields: [
+			field({ label: t('sieve.subject'), input: subject, error: 'vacation.subject', hint: t('sieve.subject_hint'), className: 'span-2' }),
+			field({ label: t('sieve.text'), input: text, error: 'vacation.text', hint: t('sieve.text_hint'), className: 'span-2' }),
+			field({ label: t('sieve.start'), input: start, error: 'vacation.start', hint: t('sieve.start_hint') }),
+			field({ label: t('sieve.end'), input: end, error: 'vacation.end', hint: t('sieve.end_hint') }),
+			field({ label: t('sieve.days'), input: days, error: 'days', hint: t('sieve.days_hint') }),
+		],
+		check(errs) {
+			if (!text.value.trim()) { errs.field('vacation.text', t('sieve.text_needed')); return null; }
+			const n = Number(days.value);
+			if (!Number.isInteger(n) || n < 1 || n > 30) { errs.field('days', t('sieve.days_bad')); return null; }
+			if (start.value && end.value && end.value < start.value) {
+				errs.field('vacation.end', reasonText('date_end_before_start', { start: start.value }));
+				return null;
+			}
+			return { text: text.value, subject: subject.value.trim() || null,
+				start: start.value || null, end: end.value || null, days: n };
+		},
+		async send(body) {
+			await api.put(`${base}/vacation`, body);
+			toast(t('sieve.vacation_saved'));
+			reload();
+		},
+	});
+	const off = v ? offButton({ id: 'vacation-off', label: t('sieve.vacation_off'), notice, reload,
+		title: t('sieve.vacation_off_title'), message: t('sieve.vacation_off_confirm'),
+		del: () => api.del(`${base}/vacation`) }) : null;
+	return h('section', { class: 'card', 'aria-labelledby': 'vac-h', id: 'vacation' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'vac-h' }, t('sieve.vacation_title')),
+			stateBadge('vacation-state', !!v), off),
+		h('p', { class: 'muted' }, t('sieve.vacation_lead')),
+		notice.el, form);
+}
+
+function forwardCard(base, f, reload) {
+	const addrs = h('textarea', { id: 'fwd-addresses', rows: '3', spellcheck: 'false', autocapitalize: 'none',
+		autocomplete: 'off' }, f ? f.addresses.map(displayAddress).join('\n') : '');
+	const keep = h('input', { id: 'fwd-keep', type: 'checkbox', checked: f ? f.keep : true });
+	const notice = errorNotice(() => {});
+	const form = submitForm({
+		id: 'forward-form',
+		submitLabel: f ? t('sieve.forward_save') : t('sieve.forward_on'),
+		fields: [
+			field({ label: t('sieve.addresses'), input: addrs, error: 'forward.addresses', hint: t('sieve.addresses_hint'), className: 'span-2' }),
+			h('div', { class: 'span-2' }, checkField({ input: keep, label: t('sieve.keep'), error: 'keep', hint: t('sieve.keep_hint') })),
+		],
+		check(errs) {
+			const list = parseAddresses(addrs.value);
+			if (!list.length) { errs.field('forward.addresses', t('sieve.addresses_needed')); return null; }
+			if (list.length > 10) { errs.field('forward.addresses', t('sieve.addresses_many')); return null; }
+			return { addresses: list, keep: keep.checked };
+		},
+		async send(body) {
+			await api.put(`${base}/forward`, body);
+			toast(t('sieve.forward_saved'));
+			reload();
+		},
+	});
+	const off = f ? offButton({ id: 'forward-off', label: t('sieve.forward_off'), notice, reload,
+		title: t('sieve.forward_off_title'), message: t('sieve.forward_off_confirm'),
+		del: () => api.del(`${base}/forward`) }) : null;
+	return h('section', { class: 'card', 'aria-labelledby': 'fwd-h', id: 'forward' },
+		h('div', { class: 'card-head' }, h('h2', { id: 'fwd-h' }, t('sieve.forward_title')),
+			stateBadge('forward-state', !!f), off),
+		h('p', { class: 'muted' }, t('sieve.forward_lead')),
+		f ? h('p', { id: 'forward-now' }, t(f.keep ? 'sieve.forward_now_keep' : 'sieve.forward_now', {
+			addresses: f.addresses.map(displayAddress).join(', ') })) : null,
+		notice.el, form);
+}
+
+// settingsCards(base): the two cards, loaded from GET base/settings and
+// drawn again after each change.  Returns {el, load()}; load() throws
+// the API's error (the page shows a refusal in place of the cards).
+export function settingsCards(base) {
+	const el = h('div', { class: 'sieve-cards', id: nextId('sieve') }, loading());
+	async function load() {
+		const s = await api.get(`${base}/settings`);
+		replace(el, vacationCard(base, s.vacation, reload), forwardCard(base, s.forward, reload));
+	}
+	async function reload() {
+		try { await load(); } catch (err) {
+			if (err.status !== 401) replace(el, errorBox(err, reload));
+		}
+	}
+	return { el, load };
+}
