@@ -3,8 +3,9 @@
 // with their forms: the same for the mailbox user (base '/me') and for its
 // owner or an operator (base '/mailboxes/ADDRESS').  The API renders them
 // into one Sieve script the guest's Dovecot runs; the refusals name
-// vacation.subject, vacation.text, vacation.start, vacation.end, days and
-// forward.addresses, shown beside those fields.
+// vacation.subject, vacation.text, vacation.start, vacation.end,
+// vacation.days (or days) and forward.addresses, shown beside those
+// fields.
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
@@ -56,12 +57,12 @@ function vacationCard(base, v, reload) {
 			field({ label: t('sieve.text'), input: text, error: 'vacation.text', hint: t('sieve.text_hint'), className: 'span-2' }),
 			field({ label: t('sieve.start'), input: start, error: 'vacation.start', hint: t('sieve.start_hint') }),
 			field({ label: t('sieve.end'), input: end, error: 'vacation.end', hint: t('sieve.end_hint') }),
-			field({ label: t('sieve.days'), input: days, error: 'days', hint: t('sieve.days_hint') }),
+			field({ label: t('sieve.days'), input: days, error: 'vacation.days', hint: t('sieve.days_hint') }),
 		],
 		check(errs) {
 			if (!text.value.trim()) { errs.field('vacation.text', t('sieve.text_needed')); return null; }
 			const n = Number(days.value);
-			if (!Number.isInteger(n) || n < 1 || n > 30) { errs.field('days', t('sieve.days_bad')); return null; }
+			if (!Number.isInteger(n) || n < 1 || n > 30) { errs.field('vacation.days', t('sieve.days_bad')); return null; }
 			if (start.value && end.value && end.value < start.value) {
 				errs.field('vacation.end', reasonText('date_end_before_start', { start: start.value }));
 				return null;
@@ -70,7 +71,14 @@ function vacationCard(base, v, reload) {
 				start: start.value || null, end: end.value || null, days: n };
 		},
 		async send(body) {
-			await api.put(`${base}/vacation`, body);
+			try {
+				await api.put(`${base}/vacation`, body);
+			} catch (err) {
+				// older servers name the reply's days 'days', newer ones
+				// 'vacation.days': either is shown beside the field
+				if (err.field === 'days') err.field = 'vacation.days';
+				throw err;
+			}
 			toast(t('sieve.vacation_saved'));
 			reload();
 		},
