@@ -70,6 +70,16 @@ async function signIn(page, login, password) {
 	await page.locator('#login-form [type=submit]').click();
 }
 
+// fitsPhone(page, what, name): the page at a phone's width scrolls no
+// wider, shot as name; then back at a desktop's size.
+async function fitsPhone(page, what, name) {
+	await page.setViewportSize({ width: 390, height: 844 });
+	await check(`${what} fits a phone's width`, async () =>
+		await page.evaluate(() => document.documentElement.scrollWidth) <= 392);
+	await shot(page, name);
+	await page.setViewportSize({ width: 1280, height: 860 });
+}
+
 // Every input, select and textarea of the page has a label.
 function unlabelled(page) {
 	return page.evaluate(() => [...document.querySelectorAll(
@@ -340,11 +350,7 @@ async function importer(page) {
 	await check('a link leads to the domain', () => page.waitForSelector(
 		`#imp-links a[href="#/domains/${encodeURIComponent(idn)}"]`));
 	await shot(page, 'import-done-en');
-	await page.setViewportSize({ width: 390, height: 844 });
-	await check('the import result fits a phone\'s width', async () =>
-		await page.evaluate(() => document.documentElement.scrollWidth) <= 392);
-	await shot(page, 'import-phone');
-	await page.setViewportSize({ width: 1280, height: 860 });
+	await fitsPhone(page, 'the import result', 'import-phone');
 	await check('the domain page exports its mailboxes as CSV, in the import\'s format', async () => {
 		await goto(page, `#/domains/${encodeURIComponent(idn)}`);
 		await page.waitForSelector('#export-mailboxes');
@@ -830,6 +836,16 @@ async function ownerSeesMove(browser) {
 
 // ---- issue 18: mailbox users, their vacation reply and forwarding -------------
 
+// openPage(browser, errors, locale): a page of a new context at a
+// desktop's size, its console errors and page errors kept in errors.
+async function openPage(browser, errors, locale = 'en-US') {
+	const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
+	const page = await context.newPage();
+	page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url || ''}`));
+	page.on('pageerror', (e) => errors.push(e.message));
+	return { context, page };
+}
+
 const guestIp = env.HK_GUEST_IP;
 
 // curl(args, input): curl's exit code (0 done, 67 login refused).
@@ -1007,10 +1023,7 @@ async function forwarding(page) {
 // pages alone; another mailbox is refused with no data shown.
 async function mailboxUser(browser, errors) {
 	await makeMailboxes();
-	const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
-	const page = await context.newPage();
-	page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url || ''}`));
-	page.on('pageerror', (e) => errors.push(e.message));
+	const { context, page } = await openPage(browser, errors);
 	await signIn(page, yuki.address, yuki.pw);
 	await check('a mailbox user signs in and lands on its own mailbox', async () => {
 		await page.waitForURL(/#\/me$/, { timeout: 10000 });
@@ -1036,6 +1049,7 @@ async function mailboxUser(browser, errors) {
 		return japanese.test(await textOf(page, '#vacation')) && japanese.test(await textOf(page, '#forward'));
 	});
 	await shot(page, 'me-ja');
+	await fitsPhone(page, 'my mailbox', 'me-phone');
 	await page.selectOption('#lang', 'en');
 	await page.waitForSelector('form#password-form');
 
@@ -1190,10 +1204,7 @@ async function enrol(page, who) {
 }
 
 async function twoFactor(browser, errors) {
-	const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
-	const page = await context.newPage();
-	page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url || ''}`));
-	page.on('pageerror', (e) => errors.push(e.message));
+	const { context, page } = await openPage(browser, errors);
 	await signIn(page, 'owner-a', 'pw-owner-a-long-enough');
 	await page.waitForURL(/#\/dashboard/, { timeout: 10000 });
 	await goto(page, '#/api-keys');
@@ -1261,9 +1272,7 @@ async function twoFactor(browser, errors) {
 }
 
 async function operatorResets(browser, errors) {
-	const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 860 } });
-	const page = await context.newPage();
-	page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url || ''}`));
+	const { context, page } = await openPage(browser, errors, 'ja-JP');
 	await signIn(page, 'ops', 'pw-ops-long-enough');
 	await page.waitForSelector('#logout');
 	await goto(page, '#/accounts');
@@ -1292,10 +1301,7 @@ async function operatorResets(browser, errors) {
 // ---- issue 18: [auth] require_totp = all (browser.sh restarted the API) ---------
 
 async function enrolmentForced(browser, errors) {
-	const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 860 } });
-	const page = await context.newPage();
-	page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} ${m.location().url || ''}`));
-	page.on('pageerror', (e) => errors.push(e.message));
+	const { context, page } = await openPage(browser, errors);
 	await signIn(page, 'owner-b', 'pw-owner-b-long-enough');
 	await check('require_totp = all: owner B is sent to the enrolment, nothing else shown', async () => {
 		await page.waitForURL(/#\/security$/, { timeout: 10000 });

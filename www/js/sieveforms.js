@@ -25,19 +25,28 @@ function stateBadge(id, on) {
 		on ? badge('on', t('sieve.on')) : badge('off', t('sieve.off')));
 }
 
-// offButton({id, label, title, message, del, notice, reload}): a button
-// that, once confirmed, clears one of the two settings; the cards are
-// drawn again when it worked (a failure stays in the notice).
-function offButton({ id, label, title, message, del, notice, reload }) {
-	const b = h('button', { type: 'button', class: 'btn btn-danger-quiet', id }, label);
-	b.addEventListener('click', () => notice.run(async () => {
-		const ok = await confirmDialog({ title, message, confirmLabel: label, danger: true });
-		if (!ok) return false;
-		await del();
-		reload();
-		return true;
-	}, t('sieve.cleared')));
-	return b;
+// settingCard(kind, {on, base, notice, reload, form, extra}): the card
+// of 'vacation' or 'forward': its state, its form and, when it is on, a
+// button that clears it once confirmed; the cards are drawn again when
+// that worked (a failure stays in the notice).
+function settingCard(kind, { on, base, notice, reload, form, extra }) {
+	let off = null;
+	if (on) {
+		off = h('button', { type: 'button', class: 'btn btn-danger-quiet', id: `${kind}-off` }, t(`sieve.${kind}_off`));
+		off.addEventListener('click', () => notice.run(async () => {
+			const ok = await confirmDialog({ title: t(`sieve.${kind}_off_title`), message: t(`sieve.${kind}_off_confirm`),
+				confirmLabel: t(`sieve.${kind}_off`), danger: true });
+			if (!ok) return false;
+			await api.del(`${base}/${kind}`);
+			reload();
+			return true;
+		}, t('sieve.cleared')));
+	}
+	return h('section', { class: 'card', 'aria-labelledby': `${kind}-h`, id: kind },
+		h('div', { class: 'card-head' }, h('h2', { id: `${kind}-h` }, t(`sieve.${kind}_title`)),
+			stateBadge(`${kind}-state`, on), off),
+		h('p', { class: 'muted' }, t(`sieve.${kind}_lead`)),
+		extra, notice.el, form);
 }
 
 function vacationCard(base, v, reload) {
@@ -83,14 +92,7 @@ function vacationCard(base, v, reload) {
 			reload();
 		},
 	});
-	const off = v ? offButton({ id: 'vacation-off', label: t('sieve.vacation_off'), notice, reload,
-		title: t('sieve.vacation_off_title'), message: t('sieve.vacation_off_confirm'),
-		del: () => api.del(`${base}/vacation`) }) : null;
-	return h('section', { class: 'card', 'aria-labelledby': 'vac-h', id: 'vacation' },
-		h('div', { class: 'card-head' }, h('h2', { id: 'vac-h' }, t('sieve.vacation_title')),
-			stateBadge('vacation-state', !!v), off),
-		h('p', { class: 'muted' }, t('sieve.vacation_lead')),
-		notice.el, form);
+	return settingCard('vacation', { on: !!v, base, notice, reload, form });
 }
 
 function forwardCard(base, f, reload) {
@@ -117,16 +119,9 @@ function forwardCard(base, f, reload) {
 			reload();
 		},
 	});
-	const off = f ? offButton({ id: 'forward-off', label: t('sieve.forward_off'), notice, reload,
-		title: t('sieve.forward_off_title'), message: t('sieve.forward_off_confirm'),
-		del: () => api.del(`${base}/forward`) }) : null;
-	return h('section', { class: 'card', 'aria-labelledby': 'fwd-h', id: 'forward' },
-		h('div', { class: 'card-head' }, h('h2', { id: 'fwd-h' }, t('sieve.forward_title')),
-			stateBadge('forward-state', !!f), off),
-		h('p', { class: 'muted' }, t('sieve.forward_lead')),
-		f ? h('p', { id: 'forward-now' }, t(f.keep ? 'sieve.forward_now_keep' : 'sieve.forward_now', {
-			addresses: f.addresses.map(displayAddress).join(', ') })) : null,
-		notice.el, form);
+	const now = f ? h('p', { id: 'forward-now' }, t(f.keep ? 'sieve.forward_now_keep' : 'sieve.forward_now', {
+		addresses: f.addresses.map(displayAddress).join(', ') })) : null;
+	return settingCard('forward', { on: !!f, base, notice, reload, form, extra: now });
 }
 
 // settingsCards(base): the two cards, loaded from GET base/settings and
