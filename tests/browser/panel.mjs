@@ -1030,6 +1030,7 @@ async function mailboxUser(browser, errors) {
 		await page.waitForSelector('form#password-form');
 		const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.getAttribute('href')));
 		if (nav.join() !== '#/me' || (await textOf(page, '#me-address')) !== yuki.shown ||
+		    (await textOf(page, '#whoami')) !== yuki.shown ||
 		    !(await textOf(page, '.whoami-role')).includes(cat.en['role.mailbox']))
 			throw new Error(`nav ${nav}`);
 	});

@@ -8,6 +8,7 @@ import { h, replace, setText } from './dom.js';
 import { t, loadLang, preferredLang, currentLang, languages } from './i18n.js';
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { loading, errorBox, errorText, closeDialogs, toast, clearToast } from './ui.js';
+import { displayAddress } from './punycode.js';
 
 const ROUTES = [
 	{ re: /^\/login$/, page: 'login', open: true },
@@ -93,6 +94,11 @@ function barred(r, s) {
 	return r.admin && s.role !== 'admin' ? 'forbidden' : null;
 }
 
+// A mailbox user's login is its address: shown in Unicode.
+function loginText(s) {
+	return s.role === 'mailbox' ? displayAddress(s.login) : s.login;
+}
+
 function roleText(s) {
 	if (s.role === 'admin') return t('role.admin');
 	if (s.role === 'mailbox') return t('role.mailbox');
@@ -119,7 +125,7 @@ function renderChrome() {
 	logout.addEventListener('click', signOut);
 	// #whoami holds the login alone; the role sits beside it
 	const who = h('span', { class: 'whoami', hidden: !s },
-		h('span', { id: 'whoami', class: 'whoami-login' }, s ? s.login : ''),
+		h('span', { id: 'whoami', class: 'whoami-login', title: s ? loginText(s) : null }, s ? loginText(s) : ''),
 		s ? h('span', { class: 'whoami-role' }, roleText(s)) : null);
 	const items = navFor(s);
 	const nav = items.length ? h('nav', { id: 'nav', class: 'nav', 'aria-label': t('nav.label') },
