@@ -1182,7 +1182,7 @@ async function enrol(page, who) {
 	await check(`${who}: the QR code is an image the browser draws, the secret beside it`, async () => {
 		const ok = await page.$eval('#totp-qr', (i) => i.decode().then(() => i.naturalWidth > 0 &&
 			i.src.startsWith('data:image/svg+xml')));
-		return ok && /^[A-Z2-7]{32}$/.test(secret) &&
+		return ok && /^[A-Z2-7]{32}$/.test(secret) && !/\b(null|undefined)\b/.test(await textOf(page, 'main')) &&
 			(await textOf(page, '#totp-secret')).replace(/\s/g, '') === secret &&
 			(await page.getAttribute('#totp-uri', 'href')).startsWith('otpauth://totp/');
 	});

@@ -123,7 +123,7 @@ export default async function render(ctx) {
 		}
 	});
 
-	ctx.view.append(
+	replace(ctx.view,
 		h('div', { class: 'page-head' }, h('h1', null, t('security.title')), h('p', { class: 'lead' }, t('security.lead'))),
 		must ? h('p', { class: 'notice notice-warn', id: 'totp-required', role: 'status' }, t('security.required')) : null,
 		h('section', { class: 'card', 'aria-labelledby': 'st-h' },
