@@ -85,3 +85,12 @@ HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
 HK_PUSHD_PID=$(pushd_pid) HK_SHOTS=$top/tests/artifacts/screenshots \
 HK_KEY=$KEY HK_W2_IP=$(guest_ip w2) HK_W2_KEY=$w2_key \
 	node "$top/tests/browser/panel.mjs"
+
+# [auth] require_totp = all forces owner B to enrol at its next sign-in:
+# the API read again with it (by PID, panel_lib.sh), then panel.mjs enrol.
+check "the API restarted with [auth] require_totp = all" \
+	fcgi_restart $'[auth]\nrequire_totp = all'
+check "the API answers again" until_ok 10 eval 'api GET whoami; [ "$STATUS" = 200 ]'
+HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
+HK_SHOTS=$top/tests/artifacts/screenshots HK_KEY=$KEY \
+	node "$top/tests/browser/panel.mjs" enrol

@@ -120,6 +120,23 @@ complete() {
 # pushd_pid: the running pushd's PID, as panel.sh recorded it.
 pushd_pid() { cat "$HK_STATE/run/pushd.pid"; }
 
+# fcgi_restart [CONF]: CONF (lines such as "[auth]" and "require_totp =
+# all") appended to the panel's hakomail.conf, then hakomail-fcgi stopped
+# by its PID and started again as panel.sh starts it, to read it anew.
+fcgi_restart() {
+	local pid i
+	[ -n "${1:-}" ] && printf '%s\n' "$1" >>"$HK_STATE/hakomail.conf"
+	pid=$(cat "$HK_STATE/run/fcgi.pid") || return 1
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && return 1
+	rm -f "$HK_STATE/run/fcgi.sock"
+	setsid "$HK_BIN/hakomail-fcgi" -c "$HK_STATE/hakomail.conf" </dev/null \
+		>>"$HK_STATE/log/fcgi.log" 2>&1 &
+	echo $! >"$HK_STATE/run/fcgi.pid"
+	until_ok 10 test -S "$HK_STATE/run/fcgi.sock"
+}
+
 # pushd_restart: start pushd again (after a kill), as panel.sh does.
 pushd_restart() {
 	rm -f "$HK_STATE/run/pushd.sock"

@@ -77,6 +77,7 @@ export const api = {
 	get: (p, query, opts) => request('GET', p, { query, ...opts }),
 	post: (p, body, opts) => request('POST', p, { body: body === undefined ? {} : body, ...opts }),
 	patch: (p, body) => request('PATCH', p, { body }),
+	put: (p, body) => request('PUT', p, { body }),
 	del: (p, query, opts) => request('DELETE', p, { query, ...opts }),
 	// upload(p, query, file, type): a file (Blob) as the body, as it is
 	upload: (p, query, file, type) => request('POST', p, { query, file, type }),

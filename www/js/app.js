@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 // app.js - boots the panel: the language, who is signed in, the header and
 // the router on location.hash.  Each page is a module in pages/ whose
-// default export renders into ctx.view.
+// default export renders into ctx.view.  A mailbox user (role mailbox)
+// has its own pages alone; a session that must enrol a second factor
+// sees the enrolment alone until it is done.
 import { h, replace, setText } from './dom.js';
 import { t, loadLang, preferredLang, currentLang, languages } from './i18n.js';
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { loading, errorBox, errorText, closeDialogs, toast, clearToast } from './ui.js';
+import { displayAddress } from './punycode.js';
 
 const ROUTES = [
 	{ re: /^\/login$/, page: 'login', open: true },
@@ -19,6 +22,9 @@ const ROUTES = [
 	{ re: /^\/accounts$/, page: 'accounts', admin: true },
 	{ re: /^\/api-keys$/, page: 'apikeys' },
 	{ re: /^\/audit$/, page: 'audit' },
+	{ re: /^\/mailboxes\/([^/]+)$/, page: 'mailbox', mailbox: true },
+	{ re: /^\/security$/, page: 'security', enrol: true },
+	{ re: /^\/me$/, page: 'me', mailbox: true, only: 'mailbox' },
 ];
 
 const NAV = [
@@ -30,7 +36,18 @@ const NAV = [
 	{ href: '#/accounts', key: 'nav.accounts', admin: true, match: /^\/accounts/ },
 	{ href: '#/api-keys', key: 'nav.api_keys', match: /^\/api-keys/ },
 	{ href: '#/audit', key: 'nav.audit', match: /^\/audit/ },
+	{ href: '#/security', key: 'nav.security', match: /^\/security/ },
 ];
+// A mailbox user's menu: its own mailbox.
+const NAV_MAILBOX = [
+	{ href: '#/me', key: 'nav.me', match: /^\/(me|mailboxes\/)/ },
+];
+
+function navFor(s) {
+	if (!s || s.totp_enrolment_needed) return [];
+	if (s.role === 'mailbox') return NAV_MAILBOX;
+	return NAV.filter((n) => !n.admin || s.role === 'admin');
+}
 
 // Whether this browser has signed in (the cookie itself is HttpOnly): with
 // no hint, the sign-in page opens without asking the API who we are.
@@ -61,7 +78,32 @@ export function go(hash, replaceIt = false) {
 	if (replaceIt) { history.replaceState(null, '', hash); route(); } else location.hash = hash;
 }
 
-function homeFor() { return '#/dashboard'; }
+function homeFor() {
+	const s = state.session;
+	if (s && s.totp_enrolment_needed) return '#/security';
+	return s && s.role === 'mailbox' ? '#/me' : '#/dashboard';
+}
+
+// Where a signed-in caller may not go, without asking the API: null, or
+// 'enrol' (the enrolment comes first) or 'forbidden'.  A mailbox user's
+// route to a mailbox is asked: the API's refusal is what protects it.
+function barred(r, s) {
+	if (!r || r.open || !s) return null;
+	if (s.totp_enrolment_needed && !r.enrol) return 'enrol';
+	if (s.role === 'mailbox' ? !r.mailbox : r.only === 'mailbox') return 'forbidden';
+	return r.admin && s.role !== 'admin' ? 'forbidden' : null;
+}
+
+// A mailbox user's login is its address: shown in Unicode.
+function loginText(s) {
+	return s.role === 'mailbox' ? displayAddress(s.login) : s.login;
+}
+
+function roleText(s) {
+	if (s.role === 'admin') return t('role.admin');
+	if (s.role === 'mailbox') return t('role.mailbox');
+	return t('role.owner_of', { project: s.project || '' });
+}
 
 // Only a route of this panel may be gone to after signing in: returnTo is
 // made from location.hash, which anyone can put in a link.
@@ -83,11 +125,11 @@ function renderChrome() {
 	logout.addEventListener('click', signOut);
 	// #whoami holds the login alone; the role sits beside it
 	const who = h('span', { class: 'whoami', hidden: !s },
-		h('span', { id: 'whoami', class: 'whoami-login' }, s ? s.login : ''),
-		s ? h('span', { class: 'whoami-role' },
-			s.role === 'admin' ? t('role.admin') : t('role.owner_of', { project: s.project || '' })) : null);
-	const nav = s ? h('nav', { id: 'nav', class: 'nav', 'aria-label': t('nav.label') },
-		h('ul', null, NAV.filter((n) => !n.admin || s.role === 'admin').map((n) =>
+		h('span', { id: 'whoami', class: 'whoami-login', title: s ? loginText(s) : null }, s ? loginText(s) : ''),
+		s ? h('span', { class: 'whoami-role' }, roleText(s)) : null);
+	const items = navFor(s);
+	const nav = items.length ? h('nav', { id: 'nav', class: 'nav', 'aria-label': t('nav.label') },
+		h('ul', null, items.map((n) =>
 			h('li', null, h('a', { href: n.href, 'aria-current': n.match.test(path) ? 'page' : false },
 				t(n.key)))))) : null;
 	const skip = h('button', { type: 'button', class: 'skip-link' }, t('nav.skip'));
@@ -110,7 +152,7 @@ function renderChrome() {
 function markNav() {
 	const path = hashPath();
 	for (const a of document.querySelectorAll('#nav a')) {
-		const n = NAV.find((x) => x.href === a.getAttribute('href'));
+		const n = NAV.concat(NAV_MAILBOX).find((x) => x.href === a.getAttribute('href'));
 		if (n && n.match.test(path)) {
 			a.setAttribute('aria-current', 'page');
 			const ul = a.closest('ul');	// on a phone the tabs scroll: show this one
@@ -180,7 +222,9 @@ async function route(opts = {}) {
 		return;
 	}
 	if (match && match.page === 'login' && state.session) { go(homeFor(), true); return; }
-	const forbidden = match && match.admin && state.session && state.session.role !== 'admin';
+	const bar = barred(match, state.session);
+	if (bar === 'enrol') { go('#/security', true); return; }
+	const forbidden = bar === 'forbidden';
 	if (!match && !state.session) { go('#/login', true); return; }
 	markNav();
 	const view = h('div', { class: 'view' });
@@ -196,6 +240,15 @@ async function route(opts = {}) {
 		go,
 		flash: () => { const f = state.flash; state.flash = null; return f; },
 		signedIn: onSignedIn,
+		home: homeFor(),
+		// after an enrolment: who we are now, the header redrawn
+		refreshSession: async () => {
+			const who = await api.get('/whoami');
+			state.session = who;
+			setCsrf(who.csrf_token);
+			renderChrome();
+			return who;
+		},
 	};
 	try {
 		const mod = await import(`./pages/${match && !forbidden ? match.page : 'notfound'}.js`);
@@ -209,7 +262,7 @@ async function route(opts = {}) {
 			const nf = await import('./pages/notfound.js');
 			if (id !== state.routeId) return;
 			replace(view);
-			if (err.status === 404) nf.default(ctx); else nf.forbidden(ctx);
+			if (err.status === 404) nf.default(ctx); else nf.forbidden(ctx, err);
 		} else if (err && err.status === 401) {
 			return;	// the session ended: the handler went to the sign-in page
 		} else {

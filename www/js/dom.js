@@ -9,7 +9,8 @@ const ALLOWED = new Set([
 	'role', 'title', 'lang', 'hidden', 'tabindex', 'maxlength', 'minlength',
 	'inputmode', 'spellcheck', 'scope', 'colspan', 'selected', 'readonly',
 	'rows', 'novalidate', 'datetime', 'rel', 'autocapitalize', 'multiple',
-	'download', 'open', 'low', 'high', 'optimum',
+	'download', 'open', 'low', 'high', 'optimum', 'src', 'alt', 'width',
+	'height',
 ]);
 const BOOLEAN = new Set(['required', 'disabled', 'checked', 'hidden',
 	'selected', 'readonly', 'novalidate', 'multiple', 'open']);
@@ -26,6 +27,10 @@ export function setAttr(el, name, value) {
 	if (name === 'href' && typeof value === 'string'
 		&& /^(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u0020\u007f]/g, '')))
 		throw new Error('dom: script or data URL refused');
+	// src: only an image the page drew itself from the API's answer (the
+	// TOTP QR code, an SVG as a data: URL, which runs no script in <img>)
+	if (name === 'src' && !/^data:image\/svg\+xml[;,]/.test(String(value)))
+		throw new Error('dom: src other than an SVG data URL refused');
 	if (value === false || value === null || value === undefined) {
 		el.removeAttribute(name);
 		if (name === 'checked' || name === 'disabled' || name === 'selected') el[name] = false;

@@ -194,8 +194,8 @@ test_storage_exact(void **state)
 	assert_int_equal(project_limits(f, "lab", -1, -1, INT64_MAX, &err),
 			 0);
 	{
-		struct mailbox_patch up = { NULL, NULL, 2, -1 };
-		struct mailbox_patch down = { NULL, NULL, 1, -1 };
+		struct mailbox_patch up = { NULL, NULL, 2, -1, 0 };
+		struct mailbox_patch down = { NULL, NULL, 1, -1, 0 };
 
 		hk_err_clear(&err);
 		assert_int_equal(store_mailbox_update(f->db, &f->admin, "e",

@@ -423,7 +423,7 @@ static void
 test_throttle(void **state)
 {
 	struct fixture *f = *state;
-	struct session_policy pol = { 43200, 1800, 2, 50, 900 };
+	struct session_policy pol = { 43200, 1800, 2, 50, 900, 0, NULL, NULL };
 	char secret[TOTP_SECRET_B32 + 1], code[TOTP_DIGITS + 1];
 	struct login_keys k;
 	struct hk_err err;

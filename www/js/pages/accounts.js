@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 // pages/accounts.js - who may use the panel: operators and project owners;
-// add, issue a new password (shown once), disable / enable, delete.
+// add, issue a new password (shown once), reset the second factor,
+// disable / enable, delete.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path, allItems } from '../api.js';
@@ -27,6 +28,10 @@ export default async function render(ctx) {
 		const pw = h('button', { type: 'button', class: 'btn btn-small' }, t('accounts.new_password'));
 		const toggle = h('button', { type: 'button', class: 'btn btn-small' }, a.disabled ? t('common.enable') : t('common.disable'));
 		const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet' }, t('common.delete'));
+		// the list does not say who has a second factor: one without it
+		// answers 404 totp_not_enrolled, worded in the notice
+		const totp = h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'totp-reset' },
+			t('accounts.totp_reset'));
 		if (a.login === me) { toggle.disabled = true; del.disabled = true; }
 		pw.addEventListener('click', () => notice.run(async () => {
 			// a password that leaked may have made keys: they can go with it
@@ -57,6 +62,13 @@ export default async function render(ctx) {
 			}
 			return api.patch(path('accounts', a.login), { disabled: !a.disabled });
 		}, t('accounts.saved', { login: a.login })));
+		totp.addEventListener('click', () => notice.run(async () => {
+			const ok = await confirmDialog({ title: t('accounts.totp_reset_title'),
+				message: t('accounts.totp_reset_confirm', { login: a.login }), detail: t('accounts.totp_reset_detail'),
+				confirmLabel: t('accounts.totp_reset'), danger: true });
+			if (!ok) return false;
+			return api.del(path('accounts', a.login, 'totp'));
+		}, t('accounts.totp_reset_done', { login: a.login })));
 		del.addEventListener('click', () => notice.run(async () => {
 			const ok = await confirmDialog({ title: t('accounts.delete_title'),
 				message: t('accounts.delete_confirm', { login: a.login }), detail: t('accounts.delete_detail'),
@@ -71,7 +83,7 @@ export default async function render(ctx) {
 			td(t('accounts.web'), a.has_password ? t('accounts.web_yes') : h('span', { class: 'muted' }, t('accounts.web_no'))),
 			td(t('common.status'), a.disabled ? badge('off', t('accounts.disabled')) : badge('on', t('accounts.enabled'))),
 			td(t('accounts.keys'), number(a.live_keys)),
-			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, pw, toggle, del)));
+			h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' }, pw, totp, toggle, del)));
 	}
 	await list.load(null);	// an owner's 403 shows the "not allowed" view
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 // pages/apikeys.js - API keys for scripts: create one (its secret shown
-// once), see when each was last used, revoke.
+// once), see when each was last used, revoke.  A session that did not
+// pass a second factor may not make one (403 totp_session_needed): the
+// page says so and points to the two-factor sign-in.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { api, path } from '../api.js';
@@ -52,6 +54,11 @@ export default async function render(ctx) {
 	const login = h('input', { id: 'key-login', type: 'text', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', value: ctx.session.login });
 	const ro = h('input', { id: 'key-ro', type: 'checkbox' });
 	const expires = h('input', { id: 'key-expires', type: 'date' });
+	// shown from the start when whoami says so, or when the API refuses
+	const needs2fa = h('div', { class: 'notice notice-warn', id: 'apikey-2fa', role: 'status',
+		hidden: ctx.session.via !== 'web' || ctx.session.second_factor !== false },
+	h('p', null, t('apikeys.needs_2fa')),
+	h('p', null, h('a', { href: '#/security', class: 'btn' }, t('apikeys.to_security'))));
 	const form = submitForm({
 		id: 'apikey-add',
 		submitLabel: t('apikeys.create'),
@@ -72,7 +79,13 @@ export default async function render(ctx) {
 			return body;
 		},
 		async send(body) {
-			const k = await api.post('/api-keys', body);
+			let k;
+			try {
+				k = await api.post('/api-keys', body);
+			} catch (err) {
+				if (err.reason === 'totp_session_needed') needs2fa.hidden = false;
+				throw err;
+			}
 			// a key made here ends with this sign-in at the latest: say when
 			const until = k.expires_at ? ` ${t('apikeys.created_until', { when: dateTime(k.expires_at) })}` : '';
 			await secretDialog({ title: t('apikeys.created_title'), message: t('apikeys.created_text', { login: k.login }) + until,
@@ -89,6 +102,6 @@ export default async function render(ctx) {
 				t('apikeys.expires'), t('apikeys.last_used'), t('common.status'), h('span', { class: 'visually-hidden' }, t('common.actions'))], tbody: list.tbody }),
 			list.pg.el),
 		h('section', { class: 'card', 'aria-labelledby': 'ka-h' },
-			h('div', { class: 'card-head' }, h('h2', { id: 'ka-h' }, t('apikeys.create_title'))), form));
+			h('div', { class: 'card-head' }, h('h2', { id: 'ka-h' }, t('apikeys.create_title'))), needs2fa, form));
 	await list.load(null);
 }
