@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,25 +90,20 @@ show(struct cli *c, const char *address, int written)
 	return 0;
 }
 
-/* --days N (DAYS_DEFAULT without): refused, naming it, as the store
- * would a number out of range. */
+/* --days N (DAYS_DEFAULT without); what is no number, or too large for
+ * one, is 0, which the store refuses, naming vacation.days (--days) with
+ * the range. */
 static int
-days_opt(const struct cli_opt *o, int *days, struct hk_err *err)
+days_opt(const struct cli_opt *o)
 {
 	const char *v = cli_opt(o, "--days");
 	uint64_t n;
 
-	*days = DAYS_DEFAULT;
 	if (v == NULL)
+		return DAYS_DEFAULT;
+	if (!mapsyntax_decimal(v, strlen(v), INT_MAX, &n))
 		return 0;
-	if (!mapsyntax_decimal(v, strlen(v), SIEVE_DAYS_MAX, &n) ||
-	    n < SIEVE_DAYS_MIN)
-		return hk_failr(err, HK_EINVAL, "vacation.days",
-				HK_R_integer_range, "min",
-				HK_NUM(SIEVE_DAYS_MIN), "max",
-				HK_NUM(SIEVE_DAYS_MAX), NULL);
-	*days = (int)n;
-	return 0;
+	return (int)n;
 }
 
 /* The whole of FILE (or standard input for "-") into text, at most one
@@ -155,9 +151,8 @@ vacation(struct cli *c, const char *address, const struct cli_opt *o)
 	if (path == NULL)
 		return cli_usage();
 	strbuf_init(&text, SIEVE_TEXT_MAX);
-	rc = days_opt(o, &v.days, &err);
-	if (rc == 0)
-		rc = read_text(path, &text, &err);
+	v.days = days_opt(o);
+	rc = read_text(path, &text, &err);
 	if (rc == 0) {
 		v.text = strbuf_str(&text);
 		rc = store_sieve_vacation_set(c->db, &c->actor, address, &v,
