@@ -83,7 +83,7 @@ check "playwright-core installed from npm (package-lock.json)" \
 mkdir -p "$top/tests/artifacts/screenshots"
 HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
 HK_PUSHD_PID=$(pushd_pid) HK_SHOTS=$top/tests/artifacts/screenshots \
-HK_KEY=$KEY HK_W2_IP=$(guest_ip w2) HK_W2_KEY=$w2_key \
+HK_KEY=$KEY HK_W2_IP=$(guest_ip w2) HK_W2_KEY=$w2_key HK_HKGUEST=$hkguest \
 	node "$top/tests/browser/panel.mjs"
 
 # [auth] require_totp = all forces owner B to enrol at its next sign-in:

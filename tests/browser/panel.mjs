@@ -873,6 +873,17 @@ function imapCount(user, pw, subject) {
 	}
 }
 
+// w1's Postfix holds nothing (maildrop included): whatever Dovecot handed
+// it at a delivery, a vacation reply or a forwarded copy, is delivered.
+function w1QueueEmpty() {
+	try {
+		return /Mail queue is empty/.test(execFileSync(env.HK_HKGUEST, ['exec', 'w1', 'postqueue', '-p'],
+			{ encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+	} catch (e) {
+		return false;
+	}
+}
+
 function sendMail(from, to, subject) {
 	const msg = `From: ${from}\r\nTo: ${to}\r\nSubject: ${subject}\r\n` +
 		`Message-ID: <${subject}@hakomail.test>\r\n\r\nhello from the browser test\r\n`;
@@ -973,7 +984,9 @@ async function vacation(page) {
 	sendMail(kenta.address, yuki.address, first);
 	await check('a message from kenta gets exactly one auto-reply (read over IMAP)', async () => {
 		const got = await until(() => imapCount(kenta.address, kenta.pw, subject) >= 1, 30000, 1000);
-		await sleep(3000);	// a second reply would come at once
+		// a second reply would be in w1's queue by now (Pigeonhole hands
+		// it to Postfix during the delivery that IMAP shows done)
+		if (!(await until(w1QueueEmpty, 30000))) throw new Error('w1\'s queue never emptied');
 		const n = imapCount(kenta.address, kenta.pw, subject);
 		if (!got || n !== 1) throw new Error(`${n} replies`);
 		return imapCount(yuki.address, yuki.pw2, first) === 1;
@@ -983,9 +996,34 @@ async function vacation(page) {
 	await check('a second message from kenta gets none', async () => {
 		if (!(await until(() => imapCount(yuki.address, yuki.pw2, second) === 1, 30000, 1000)))
 			throw new Error('the second message was not delivered');
-		await sleep(4000);
+		if (!(await until(w1QueueEmpty, 30000))) throw new Error('w1\'s queue never emptied');
 		const n = imapCount(kenta.address, kenta.pw, subject);
 		return n === 1 || Promise.reject(new Error(`${n} replies`));
+	});
+	// one that ended yesterday (a new subject: a new handle, so that the
+	// answer is the dates', not the once-per-7-days of the first reply)
+	const ended = `Ended ${Date.now()}`;
+	const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+	await page.fill('#vac-subject', ended);
+	await page.fill('#vac-text', 'Back now.');
+	await page.fill('#vac-start', day(-2));
+	await page.fill('#vac-end', day(-1));
+	await page.locator('form#vacation-form [type=submit]').click();
+	await check('a vacation that ended yesterday, set in the browser, pushed to w1', async () => {
+		const saved = await until(async () => {
+			const s = (await page.evaluate(() => fetch('/api/v1/me/settings').then((r) => r.json()))).vacation;
+			return s && s.subject === ended && s.end === day(-1);
+		}, 10000);
+		return saved && await w1Applied();
+	});
+	const third = `vac-3-${Date.now()}`;
+	sendMail(kenta.address, yuki.address, third);
+	await check('after its end date a message gets no reply', async () => {
+		if (!(await until(() => imapCount(yuki.address, yuki.pw2, third) === 1, 30000, 1000)))
+			throw new Error('the third message was not delivered');
+		if (!(await until(w1QueueEmpty, 30000))) throw new Error('w1\'s queue never emptied');
+		const n = imapCount(kenta.address, kenta.pw, ended);
+		return n === 0 || Promise.reject(new Error(`${n} replies`));
 	});
 	await page.click('#vacation-off');
 	await page.locator('dialog .btn-danger').click();
