@@ -236,7 +236,9 @@ int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
  * (store_throttle.c) --- */
 #define SESSION_TOKEN_HEX	64	/* 32 random bytes */
 /* Checks login/password against the directory ([ldap]): 1 accepted, 0
- * refused, -1 with err when the directory cannot judge (down). */
+ * refused, -1 with err when the directory cannot judge (down).  Called
+ * outside any transaction of the sign-in's: a slow directory holds no
+ * database lock. */
 typedef int (*session_directory_fn)(const void *ctx, const char *login,
 				    const char *password, struct hk_err *err);
 struct session_policy {

@@ -95,10 +95,12 @@ store_login_hold(struct db *db, const struct login_keys *k, int64_t now,
 }
 
 /* Whether login/password open an enabled account; fills a.  A
- * directory's account is judged by the directory (-1: it cannot). */
+ * directory's account takes the directory's verdict, asked before
+ * (ask_directory: 1 right, 0 wrong, NO_VERDICT none). */
+#define NO_VERDICT	(-2)
 static int
 check_password(struct db *db, const struct session_policy *pol,
-	       const char *login, const char *password,
+	       const char *login, const char *password, int verdict,
 	       struct account_row *a, struct hk_err *err)
 {
 	struct db_param p[1] = { DB_TXT(login) };
@@ -114,13 +116,11 @@ check_password(struct db *db, const struct session_policy *pol,
 				 NULL, err) < 0)
 		return -1;
 	if (a->found && a->directory) {
-		if (pol->directory == NULL) {
+		if (pol->directory == NULL)
 			log_warn("sign-in of %s: a directory account, but no "
 				 "[ldap] directory is set", login);
-			return 0;
-		}
-		return pol->directory(pol->directory_ctx, login, password,
-				      err);
+		/* none: it became one since it was asked (a refusal) */
+		return verdict == 1;
 	}
 	ok = pwhash_verify(password, a->found ? a->hash : DUMMY_HASH);
 	return a->found && ok && strcmp(a->hash, DUMMY_HASH) != 0;
@@ -212,12 +212,51 @@ must_enrol(const struct session_policy *pol, const struct hk_actor *a)
 /* The first factor: 1 right, 0 wrong, -1 with err. */
 static int
 first_factor(struct db *db, const struct session_policy *pol,
-	     const struct session_login *in, struct account_row *a,
-	     struct hk_err *err)
+	     const struct session_login *in, int verdict,
+	     struct account_row *a, struct hk_err *err)
 {
 	if (strchr(in->login, '@') != NULL)
 		return check_mailbox(db, in->login, in->password, a, err);
-	return check_password(db, pol, in->login, in->password, a, err);
+	return check_password(db, pol, in->login, in->password, verdict, a,
+			      err);
+}
+
+/*
+ * A directory account's password, asked of the directory before the
+ * sign-in's write transaction: a directory that is slow or down must not
+ * hold the database's write lock (on SQLite, every writer's) for its
+ * timeout.  A login that must wait never reaches the directory (the
+ * transaction then refuses it).  1 right, 0 wrong, NO_VERDICT when login
+ * is no directory account (or must wait); -1 with err when the database
+ * fails or the directory cannot judge (nothing counted).
+ */
+static int
+ask_directory(struct db *db, const struct session_policy *pol,
+	      const struct session_login *in, const struct login_keys *k,
+	      int64_t now, struct hk_err *err)
+{
+	struct db_param p[1] = { DB_TXT(in->login) };
+	int64_t directory = 0, wait = 0;
+	int rc;
+
+	if (pol->directory == NULL || in->login[0] == '\0' ||
+	    strchr(in->login, '@') != NULL)
+		return NO_VERDICT;
+	if (db_query_int(db, "SELECT directory FROM account WHERE login = $1"
+			 " AND disabled = 0", p, 1, &directory, err) < 0)
+		return err->code == HK_ENOTFOUND ? NO_VERDICT : -1;
+	if (directory == 0)
+		return NO_VERDICT;
+	if (db_begin(db, 1, err) < 0)
+		return -1;
+	rc = store_login_hold(db, k, now, &wait, err);
+	db_rollback(db);
+	if (rc < 0)
+		return -1;
+	if (wait > 0)
+		return NO_VERDICT;
+	return pol->directory(pol->directory_ctx, in->login, in->password,
+			      err);
 }
 
 /* The second factor of an account that has one: 1 passed (*how says
@@ -266,11 +305,12 @@ store_session_login(struct db *db, const struct session_policy *pol,
 	const char *how = "none";
 	struct login_keys k;
 	struct account_row a;
-	int rc;
+	int rc, verdict;
 
 	store_login_keys(in->login, in->addr, &k);
 	out->retry_after = 0;
-	if (db_begin(db, 1, err) < 0)
+	if ((verdict = ask_directory(db, pol, in, &k, now, err)) == -1 ||
+	    db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_login_hold(db, &k, now, &wait, err) < 0)
 		goto fail;
@@ -280,7 +320,7 @@ store_session_login(struct db *db, const struct session_policy *pol,
 		return hk_failr(err, HK_ETHROTTLED, NULL, HK_R_logins_throttled,
 				"seconds", HK_NUM(wait), NULL);
 	}
-	if ((rc = first_factor(db, pol, in, &a, err)) < 0)
+	if ((rc = first_factor(db, pol, in, verdict, &a, err)) < 0)
 		goto fail;
 	if (rc == 0)
 		return store_login_failed(db, pol, &k, now, HK_R_wrong_login,

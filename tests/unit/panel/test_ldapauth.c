@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -456,6 +458,79 @@ test_signin_through_directory(void **state)
 	fixture_teardown(&st);
 }
 
+struct slow {
+	const char *url;
+	const struct hk_config *cfg;
+	int status;
+};
+
+static void *
+slow_sign_in(void *arg)
+{
+	struct slow *s = arg;
+	struct exchange x = ex(NULL, NULL, NULL);
+	struct fixture mine;
+	struct hk_err err;
+
+	memset(&mine, 0, sizeof(mine));
+	mine.db = db_open(s->url, &err);
+	if (mine.db != NULL)
+		s->status = sign_in(&mine, s->cfg, "tanaka", "tanaka-pw", &x);
+	json_decref(x.json);
+	db_close(mine.db);
+	return NULL;
+}
+
+/* While a silent directory keeps a sign-in waiting, the database takes
+ * other writes: the directory is asked outside the sign-in's write
+ * transaction (on SQLite that one holds every writer's lock).  The write
+ * is made once the directory has the sign-in's connection, and the
+ * connection must still be open after it: the sign-in was still
+ * waiting, not done and out of the way. */
+static void
+test_slow_directory_holds_no_lock(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct hk_config cfg;
+	struct slow s = { NULL, &cfg, 0 };
+	char extra[80], buf[4096];
+	struct hk_err err;
+	struct fixture *f;
+	void *st = NULL;
+	pthread_t t;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd;
+	ssize_t n;
+
+	(void)state;
+	fixture_setup(&st);
+	f = st;
+	s.url = f->url;
+	add_account(f, "tanaka", "lab", NULL, 1);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(extra, sizeof(extra), "uri = ldaps://127.0.0.1:%d\n",
+		 ntohs(sa.sin_port));
+	load(&cfg, 1, extra);
+	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "/nonexistent");
+	assert_int_equal(pthread_create(&t, NULL, slow_sign_in, &s), 0);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_int_equal(store_project_add(f->db, &f->admin, "other", NULL,
+					   &err), 0);
+	while ((n = recv(cfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+	pthread_join(t, NULL);
+	assert_int_equal(s.status, 503);
+	close(cfd);
+	close(lfd);
+	fixture_teardown(&st);
+}
+
 /* A server that takes the connection and never answers, then the
  * directory stopped (its ports closed): -1 within the timeout (a bound,
  * generous for a loaded machine: each step may take the whole timeout). */
@@ -516,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_service_account),
 		cmocka_unit_test(test_untrusted_ca),
 		cmocka_unit_test(test_signin_through_directory),
+		cmocka_unit_test(test_slow_directory_holds_no_lock),
 		/* last: it stops the directory */
 		cmocka_unit_test(test_directory_down),
 	};
