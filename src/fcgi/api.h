@@ -15,6 +15,7 @@
 #include "db.h"
 #include "http.h"
 #include "store.h"
+#include "store_session.h"
 
 #define API_PREFIX "/api/v1/"
 #define API_SESSION_COOKIE "hk_session"

@@ -16,6 +16,7 @@
 
 #include "mapsyntax.h"
 #include "store.h"
+#include "store_session.h"
 
 struct me_scope {
 	char local[MAPSYNTAX_LOCAL_MAX + 1];

@@ -19,6 +19,7 @@
 #include "pwhash.h"
 #include "secret.h"
 #include "store.h"
+#include "store_session.h"
 #include "store_totp.h"
 #include "validate.h"
 

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "store.h"
+#include "store_session.h"
 
 /*
  * The row is taken first (an upsert that changes nothing locks it on

@@ -16,6 +16,7 @@
 #include "../fixture.h"
 #include "digest.h"
 #include "store_totp.h"
+#include "store_session.h"
 #include "totp.h"
 
 #define NOW	1111111111	/* any time: the store takes the caller's */
