@@ -91,7 +91,6 @@ send_mail() {	# send_mail HOST RCPT KIB: a message of about KIB KiB
 		--mail-rcpt "$2" -T "$tmp/msg"
 }
 cp1=$(guest_ip cp1)
-for k in 20 30; do send_mail "$cp1" taro@c1.example $k; done
 # dovecot_usage: "BYTES MESSAGES" as doveadm counts taro's mailbox
 dovecot_usage() {
 	"$hkguest" exec cp1 doveadm -f flow quota get -u taro@c1.example |
@@ -106,10 +105,18 @@ panel_usage() {
 	api GET mailboxes/taro@c1.example
 	jq -r '"\((((.used_bytes // -1) + 1023) / 1024 | floor) * 1024) \(.messages)"' <<<"$BODY"
 }
-check "two messages delivered (Dovecot counts 2)" until_ok 20 eval \
-	'[ "$(dovecot_usage | cut -d" " -f2)" = 2 ]'
+# One delivery at a time: two LMTP deliveries at once may write the quota
+# clone file in the wrong order (Dovecot's quota_clone documents the race;
+# the next change to the mailbox corrects it), and the figures compared
+# here are the ones after the last delivery.
+delivered() { [ "$(dovecot_usage | cut -d" " -f2)" = "$1" ]; }
+send_mail "$cp1" taro@c1.example 20
+until_ok 20 delivered 1
+send_mail "$cp1" taro@c1.example 30
+check "two messages delivered (Dovecot counts 2)" until_ok 20 delivered 2
 check "the panel shows the mailbox's bytes and messages as Dovecot counts them" \
-	until_ok 20 eval '[ "$(panel_usage)" = "$(dovecot_usage)" ]'
+	until_ok 20 eval '[ "$(panel_usage)" = "$(dovecot_usage)" ]' ||
+	echo "    panel: $(panel_usage); Dovecot: $(dovecot_usage)"
 check_eq "usage is in the mailbox list too" \
 	"$(api GET mailboxes/taro@c1.example; jq -r .used_bytes <<<"$BODY")" \
 	"$(api GET 'domains/c1.example/mailboxes?sort=used_bytes'; jq -r '.items[0].used_bytes' <<<"$BODY")"
