@@ -456,16 +456,19 @@ set_key_file(struct load_ctx *lc, const struct setting *s, const char *value,
 		return hk_failr(lc->err, HK_EINVAL, s->name,
 				HK_R_conf_not_absolute, "section", s->section,
 				"name", s->name, "value", value, NULL);
-	if (lstat(value, &st) < 0 ||
-	    (fd = open(value, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	/* lstat names a link or a mode; the open file's own fstat is what
+	 * counts (the path may have changed between the two) */
+	if (lstat(value, &st) == 0 && key_file_mode(lc, s, value, &st) < 0)
+		return -1;
+	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
 		       O_NONBLOCK)) < 0)
 		return hk_failr(lc->err, HK_EINVAL, s->name,
 				HK_R_conf_secret_unreadable, "section",
 				s->section, "name", s->name, "path", value,
 				"detail", strerror(errno), NULL);
-	rc = key_file_mode(lc, s, value, &st);
-	if (rc == 0 && fstat(fd, &st) == 0 &&
-	    (rc = key_file_mode(lc, s, value, &st)) == 0)
+	rc = fstat(fd, &st) < 0 ? hk_fail_errno(lc->err, "fstat %s", value) :
+	     key_file_mode(lc, s, value, &st);
+	if (rc == 0)
 		n = fdio_read_full(fd, buf, sizeof(buf));
 	close(fd);
 	if (rc == 0 && key_hex(buf, n, lc->cfg->dkim.key) < 0)
