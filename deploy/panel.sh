@@ -64,6 +64,8 @@ user = hakomail-push
 timeout = 30
 retry_max = 60
 ${HK_PUSHD_CONF:-}
+[dkim]
+key_file = $HK_STATE/dkim.key
 CONF
 	sed -e "s#@STATE@#$HK_STATE#g" -e "s#@LISTEN@#$HK_LISTEN#g" \
 	    "$here/nginx/hakomail.conf.in" >"$HK_STATE/nginx.conf"
@@ -73,6 +75,14 @@ CONF
 		ssh-keygen -q -t ed25519 -N '' -C hakomail-pushd -f "$HK_STATE/ssh/id_ed25519"
 	chown -R hakomail-push:hakomail-push "$HK_STATE/ssh" "$HK_STATE/pushd"
 	chmod 0600 "$HK_STATE/ssh/id_ed25519"
+	# The key of the DKIM keys at rest: kept, as the database is (a new
+	# one would leave every stored key unopenable); root's, readable by
+	# the group hakomail (the API's workers and pushd), not by others.
+	[ -s "$HK_STATE/dkim.key" ] ||
+		(umask 077 && { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+				echo; } >"$HK_STATE/dkim.key")
+	chown root:hakomail "$HK_STATE/dkim.key"
+	chmod 0640 "$HK_STATE/dkim.key"
 	# A database of an earlier panel.sh may be root's or its group's to
 	# read only: both users write it.  A new one is made by init, which
 	# as root becomes the directory's owner to make it.

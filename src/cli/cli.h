@@ -127,6 +127,8 @@ int cli_export(struct cli *c);
 int cli_capacity(struct cli *c);	/* cli_capacity.c */
 int cli_warnings(struct cli *c);
 
+int cli_dkim(struct cli *c);		/* cli_dkim.c */
+
 int cli_domain_move(struct cli *c);	/* cli_move.c: domain move */
 int cli_moves(struct cli *c);
 int cli_move(struct cli *c);

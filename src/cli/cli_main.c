@@ -39,6 +39,7 @@ static const struct {
 	{ "import", cli_import }, { "export", cli_export },
 	{ "capacity", cli_capacity }, { "warnings", cli_warnings },
 	{ "moves", cli_moves }, { "move", cli_move },
+	{ "dkim", cli_dkim },
 	{ NULL, NULL }
 };
 

@@ -46,6 +46,10 @@ static const struct {
 	{ "vacation.end", "--end" },
 	{ "vacation.days", "--days" },
 	{ "forward.addresses", "--to" },
+	{ "algorithm", "--algorithm" },
+	{ "bits", "--bits" },
+	{ "selector", "--selector" },
+	{ "confirm", "--confirm" },
 };
 
 /* A reason the CLI words its own way; {option} is the field's option.
@@ -75,6 +79,12 @@ static const struct {
 	{ HK_R_domain_moving, 0, "{domain} is being moved (move {move}): "
 	  "wait for the move to end (hakomail move show {move}), or cancel "
 	  "it (hakomail move cancel {move})" },
+	{ HK_R_dkim_confirm_needed, 1, "activate a key only once its record "
+	  "{name} is seen in DNS: check it, then give --confirm" },
+	{ HK_R_dkim_rotate_none, 0, "{domain} has no active {algorithm} key "
+	  "to rotate: make the first with hakomail dkim new" },
+	{ HK_R_dkim_not_configured, 0, "DKIM keys need [dkim] key_file in "
+	  "hakomail.conf (hakomail.conf(5)): nothing done" },
 	{ HK_R_move_no_room, 1, "--to: guest {guest} has no room: the domain "
 	  "holds {need} bytes, {room} bytes are free below its warning line "
 	  "([warn] disk_percent): {short} short" },

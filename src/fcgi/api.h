@@ -245,6 +245,10 @@ API_HANDLER(api_domain_move);
 API_HANDLER(api_moves_list);
 API_HANDLER(api_move_get);
 API_HANDLER(api_move_cancel);
+API_HANDLER(api_dkim_list);
+API_HANDLER(api_dkim_add);
+API_HANDLER(api_dkim_activate);
+API_HANDLER(api_dkim_delete);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */

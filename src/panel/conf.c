@@ -30,9 +30,10 @@
  * numeric addresses and networks (addrlist.h), or nothing; K_URI: one
  * ldap:// or ldaps:// URI, or nothing; K_FILTER: an LDAP filter with one
  * %s; K_SECRET: the absolute path of a file whose one line is read now
- * into ldap.bind_password (the only secret file so far). */
+ * into ldap.bind_password; K_KEYFILE: the absolute path of [dkim]'s key
+ * file, read now into dkim.key. */
 enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_REAL, K_MAIL, K_PATH, K_ADDRS,
-	    K_URI, K_FILTER, K_SECRET };
+	    K_URI, K_FILTER, K_SECRET, K_KEYFILE };
 
 struct setting {
 	const char *section, *name;
@@ -116,6 +117,9 @@ static const struct setting settings[] = {
 	S("ldap", "bind_dn", ldap.bind_dn),
 	X("ldap", "bind_password_file", K_SECRET, ldap.bind_password_file),
 	I("ldap", "timeout", ldap.timeout, 1, 60),
+	X("dkim", "key_file", K_KEYFILE, dkim.key_file),
+	I("dkim", "rsa_bits", dkim.rsa_bits, DKIM_RSA_MIN, DKIM_RSA_MAX),
+	I("dkim", "retire_days", dkim.retire_days, 0, 3650),
 	{ NULL, NULL, K_STR, 0, 0, 0, NULL }
 };
 
@@ -169,6 +173,8 @@ conf_defaults(struct hk_config *c)
 		 "/usr/sbin/sendmail");
 	snprintf(c->ldap.filter, sizeof(c->ldap.filter), "(uid=%%s)");
 	c->ldap.timeout = 5;
+	c->dkim.rsa_bits = DKIM_RSA_DEFAULT;
+	c->dkim.retire_days = 7;
 }
 
 void
@@ -379,6 +385,104 @@ set_secret(struct load_ctx *lc, const struct setting *s, const char *value,
 	return 0;
 }
 
+/* What is wrong with the key file's metadata (lstat's st, then the open
+ * file's), or 0. */
+static int
+key_file_mode(struct load_ctx *lc, const struct setting *s, const char *path,
+	      const struct stat *st)
+{
+	char mode[8];
+
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
+	if (S_ISLNK(st->st_mode))
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_key_symlink, "section", s->section,
+				"name", s->name, "path", path, NULL);
+	if (!S_ISREG(st->st_mode))
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_key_not_file, "section", s->section,
+				"name", s->name, "path", path, NULL);
+	if ((st->st_mode & 0007) != 0)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_secret_exposed, "section",
+				s->section, "name", s->name, "path", path,
+				"mode", mode, NULL);
+	if ((st->st_mode & 0020) != 0)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_key_group_write, "section",
+				s->section, "name", s->name, "path", path,
+				"mode", mode, NULL);
+	return 0;
+}
+
+/* buf[0..n): 64 hex digits and an optional line end, into key. */
+static int
+key_hex(const char *buf, ssize_t n, unsigned char *key)
+{
+	if (n > 0 && buf[n - 1] == '\n')
+		n -= n > 1 && buf[n - 2] == '\r' ? 2 : 1;
+	if (n != 2 * DKIM_KEY_LEN)
+		return -1;
+	for (int i = 0; i < DKIM_KEY_LEN; i++) {
+		int v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = buf[2 * i + k];
+			int d = c >= '0' && c <= '9' ? c - '0' :
+				c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			if (d < 0)
+				return -1;
+			v = v * 16 + d;
+		}
+		key[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* [dkim] key_file: checked (not a symbolic link, a regular file, nothing
+ * for others, no group write) and read into dkim.key. */
+static int
+set_key_file(struct load_ctx *lc, const struct setting *s, const char *value,
+	     char *out)
+{
+	char buf[2 * DKIM_KEY_LEN + 3];
+	struct stat st;
+	ssize_t n = -1;
+	int fd, rc;
+
+	if (value[0] != '/' || strlen(value) >= CONF_STR)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_not_absolute, "section", s->section,
+				"name", s->name, "value", value, NULL);
+	/* lstat names a link or a mode; the open file's own fstat is what
+	 * counts (the path may have changed between the two) */
+	if (lstat(value, &st) == 0 && key_file_mode(lc, s, value, &st) < 0)
+		return -1;
+	if ((fd = open(value, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		       O_NONBLOCK)) < 0)
+		return hk_failr(lc->err, HK_EINVAL, s->name,
+				HK_R_conf_secret_unreadable, "section",
+				s->section, "name", s->name, "path", value,
+				"detail", strerror(errno), NULL);
+	rc = fstat(fd, &st) < 0 ? hk_fail_errno(lc->err, "fstat %s", value) :
+	     key_file_mode(lc, s, value, &st);
+	if (rc == 0)
+		n = fdio_read_full(fd, buf, sizeof(buf));
+	close(fd);
+	if (rc == 0 && key_hex(buf, n, lc->cfg->dkim.key) < 0)
+		rc = hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_key_hex,
+			      "section", s->section, "name", s->name, "path",
+			      value, NULL);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc < 0)
+		OPENSSL_cleanse(lc->cfg->dkim.key, DKIM_KEY_LEN);
+	else
+		snprintf(out, CONF_STR, "%s", value);
+	return rc;
+}
+
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 {
@@ -395,6 +499,8 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 		return set_filter(lc, s, value, base);
 	if (s->kind == K_SECRET)
 		return set_secret(lc, s, value, base);
+	if (s->kind == K_KEYFILE)
+		return set_key_file(lc, s, value, base);
 	if (s->kind == K_PATH && value[0] != '/')
 		return hk_failr(lc->err, HK_EINVAL, s->name,
 				HK_R_conf_not_absolute, "section", s->section,
@@ -481,6 +587,18 @@ check_ldap(const struct ldap_conf *l, struct hk_err *err)
 	return 0;
 }
 
+/* [dkim] rsa_bits: a size dkim_key makes. */
+static int
+check_dkim(const struct dkim_conf *d, struct hk_err *err)
+{
+	if (d->rsa_bits % DKIM_RSA_STEP == 0)
+		return 0;
+	return hk_failr(err, HK_EINVAL, "rsa_bits", HK_R_conf_not_one_of,
+			"section", "dkim", "name", "rsa_bits", "value",
+			HK_NUM(d->rsa_bits), "list", "1024, 2048, 3072, 4096",
+			NULL);
+}
+
 int
 conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 {
@@ -513,7 +631,7 @@ conf_load(struct hk_config *cfg, const char *path, struct hk_err *err)
 	if (rc > 0)
 		return hk_failr(err, HK_EINVAL, "config", HK_R_conf_syntax,
 				"path", path, "line", HK_NUM(rc), NULL);
-	if (check_ldap(&cfg->ldap, err) < 0) {
+	if (check_ldap(&cfg->ldap, err) < 0 || check_dkim(&cfg->dkim, err) < 0) {
 		size_t len = strlen(err->message);
 		snprintf(err->message + len, sizeof(err->message) - len,
 			 " (%s)", path);

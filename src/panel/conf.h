@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "dkim_key.h"
 #include "err.h"
 
 #define CONF_STR	512
@@ -35,6 +36,19 @@ struct ldap_conf {
 	char bind_password_file[CONF_STR];
 	char bind_password[CONF_SECRET_MAX + 1]; /* that file's content */
 	int timeout;			/* seconds: connect, and each operation */
+};
+
+/*
+ * [dkim]: the domains' DKIM keys (store_dkim.h).  key_file "" is none:
+ * no key is made or opened.  Once loaded, key holds the file's 64 hex
+ * digits as bytes; the file was a regular file (not a symbolic link)
+ * with no permission for others and none to write for its group.
+ */
+struct dkim_conf {
+	char key_file[CONF_STR];
+	unsigned char key[DKIM_KEY_LEN];	/* the sealing key */
+	int rsa_bits;			/* a new RSA key's size by default */
+	int retire_days;		/* a retired key's record stays */
 };
 
 struct hk_config {
@@ -82,6 +96,7 @@ struct hk_config {
 	char warn_mail_to[CONF_STR];	/* [warn] mail_to ("": no mail) */
 	char warn_sendmail[CONF_STR];	/* [warn] sendmail */
 	struct ldap_conf ldap;		/* [ldap] */
+	struct dkim_conf dkim;		/* [dkim] */
 };
 
 /* Who must sign in with a second factor ([auth] require_totp). */

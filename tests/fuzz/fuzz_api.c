@@ -53,6 +53,7 @@
 #include "fuzz_common.h"
 #include "pwhash.h"
 #include "secret.h"
+#include "store_dkim.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -126,6 +127,11 @@ static const struct fz_route {
 	/* 55 */ { "PUT", "/api/v1/mailboxes/matsui@pc1.example/forward" },
 	/* 56 */ { "DELETE", "/api/v1/mailboxes/matsui@pc1.example/forward" },
 	/* 57 */ { "PUT", "/api/v1/mailboxes/tanaka@pc2.example/vacation" },
+	/* 58 */ { "POST", "/api/v1/domains/pc1.example/dkim" },
+	/* 59 */ { "POST", "/api/v1/domains/pc1.example/dkim/pend/activate" },
+	/* 60 */ { "DELETE", "/api/v1/domains/pc1.example/dkim/pend" },
+	/* 61 */ { "DELETE", "/api/v1/domains/pc1.example/dkim/act" },
+	/* 62 */ { "POST", "/api/v1/domains/pc2.example/dkim" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -499,6 +505,32 @@ seed_keys(const struct hk_actor *op)
 	     "lab's id");
 }
 
+/* pc1.example's DKIM keys "act" (active) and "pend" (pending), made with
+ * the [dkim] every request has (RSA 1024 by default: keygen is the
+ * slowest part of a request). */
+static void
+seed_dkim(const struct hk_actor *op)
+{
+	struct dkim_new in = { "ed25519", -1, "act", 0 };
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	snprintf(fz.cfg.dkim.key_file, sizeof(fz.cfg.dkim.key_file),
+		 "/nonexistent/dkim.key");
+	memset(fz.cfg.dkim.key, 0x3c, sizeof(fz.cfg.dkim.key));
+	fz.cfg.dkim.rsa_bits = 1024;
+	must(store_dkim_create(fzdb.db, op, &fz.cfg.dkim, "pc1.example", &in,
+			       &obj, &err), &err, "dkim act");
+	json_decref(obj);
+	must(store_dkim_activate(fzdb.db, op, &fz.cfg.dkim, "pc1.example",
+				 "act", &obj, &err), &err, "dkim activate");
+	json_decref(obj);
+	in.selector = "pend";
+	must(store_dkim_create(fzdb.db, op, &fz.cfg.dkim, "pc1.example", &in,
+			       &obj, &err), &err, "dkim pend");
+	json_decref(obj);
+}
+
 /* Authorization header values, and the URIs with {key} filled in. */
 static void
 set_requests(void)
@@ -543,6 +575,7 @@ make_db(void)
 	seed_places(&op);
 	seed_mail(&op);
 	seed_keys(&op);
+	seed_dkim(&op);
 	fz_db_freeze();
 }
 
@@ -870,8 +903,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	check_coverage();
-	make_db();
 	conf_defaults(&fz.cfg);
+	make_db();	/* and its [dkim] */
 	snprintf(fz.cfg.wake_socket, sizeof(fz.cfg.wake_socket), "%s/wake",
 		 fzdb.dir);
 	set_requests();

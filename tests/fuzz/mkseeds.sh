@@ -163,3 +163,20 @@ seed forward-keep 55 0 1 '{"addresses":["a@ext.example","tanaka@pc2.example"],"k
 seed forward-self 55 0 0 '{"addresses":["matsui@pc1.example"]}'
 seed forward-clear 56 4 0 ''
 seed vacation-foreign 57 0 1 '{"text":"not yours"}'
+# DKIM keys (routes 58-62): made with each algorithm, size and a given
+# selector, DNS-breaking selectors, sizes out of range; pc1's pending key
+# "pend" activated (confirmed or not) and deleted, its active key "act"
+# refused deletion; an owner on the other project's domain
+seed dkim-new 58 0 0 '{}'
+seed dkim-new-ed25519 58 0 1 '{"algorithm":"ed25519","selector":"Ed-2026"}'
+seed dkim-new-rsa 58 0 0 '{"algorithm":"rsa","bits":1024,"selector":"r1"}'
+seed dkim-selector-dot 58 0 0 '{"selector":"a.b"}'
+seedb dkim-selector-breaking 58 0 0 '{"selector":"a;b=c\\r\\n\\u0000"}'
+seed dkim-bits-low 58 0 0 '{"bits":512}'
+seed dkim-bits-ed25519 58 0 0 '{"algorithm":"ed25519","bits":4096}'
+seed dkim-algorithm 58 0 0 '{"algorithm":"dsa"}'
+seed dkim-activate 59 0 1 '{"confirm":true}'
+seed dkim-activate-unconfirmed 59 0 0 '{}'
+seed dkim-delete-pending 60 4 0 ''
+seed dkim-delete-active 61 4 0 ''
+seed dkim-foreign 62 0 1 '{"algorithm":"ed25519"}'

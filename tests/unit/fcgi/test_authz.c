@@ -36,6 +36,7 @@
 #include "../fixture.h"
 #include "pwhash.h"
 #include "secret.h"
+#include "store_dkim.h"
 #include "store_move.h"
 
 enum actor { ADMIN, OWNER_A, OWNER_B, READ_ONLY, MAILBOX_A, NOBODY, EXPIRED,
@@ -152,6 +153,18 @@ static const struct row rows[] = {
 	/* t@ is in the trash (seeded): back for operators only */
 	{ "POST", "mailboxes/t@{p}.example/restore", NULL,
 	  { 200, 403, 403, 403 } },
+	/* DKIM keys: "act" (active) and "pend" (pending) are seeded */
+	{ "GET", "domains/{p}.example/dkim", NULL, { 200, 200, 404, 200 } },
+	{ "POST", "domains/{p}.example/dkim", "{\"algorithm\":\"ed25519\"}",
+	  { 201, 201, 404, 403 } },
+	{ "POST", "domains/{p}.example/dkim/pend/activate",
+	  "{\"confirm\":true}", { 200, 200, 404, 403 } },
+	{ "POST", "domains/{p}.example/dkim/pend/activate", "{}",
+	  { 400, 400, 404, 403 } },
+	{ "DELETE", "domains/{p}.example/dkim/pend", NULL,
+	  { 204, 204, 404, 403 } },
+	{ "DELETE", "domains/{p}.example/dkim/act", NULL,
+	  { 409, 409, 404, 403 } },
 	{ "GET", "domains/{p}.example/aliases", NULL,
 	  { 200, 200, 404, 200 } },
 	{ "POST", "domains/{p}.example/aliases", "{\"local_part\":\"na\","
@@ -284,6 +297,37 @@ seed_report(struct world *w, const char *guest, const char *addr)
 		   &err, "report");
 }
 
+/* The [dkim] every request has (request()). */
+static void
+dkim_conf(struct dkim_conf *dc)
+{
+	snprintf(dc->key_file, sizeof(dc->key_file), "/nonexistent/dkim.key");
+	memset(dc->key, 0x5a, sizeof(dc->key));
+}
+
+/* The domain's keys: "act" active, "pend" pending (Ed25519: quick). */
+static void
+seed_dkim(struct db *db, const struct hk_actor *admin, const char *dom)
+{
+	struct dkim_new in = { "ed25519", -1, "act", 0 };
+	struct hk_config cfg;
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	conf_defaults(&cfg);
+	dkim_conf(&cfg.dkim);
+	ok(store_dkim_create(db, admin, &cfg.dkim, dom, &in, &obj, &err), &err,
+	   "dkim act");
+	json_decref(obj);
+	ok(store_dkim_activate(db, admin, &cfg.dkim, dom, "act", &obj, &err),
+	   &err, "dkim activate");
+	json_decref(obj);
+	in.selector = "pend";
+	ok(store_dkim_create(db, admin, &cfg.dkim, dom, &in, &obj, &err), &err,
+	   "dkim pend");
+	json_decref(obj);
+}
+
 static void
 seed_project(struct world *w, char p, const char *hash)
 {
@@ -329,6 +373,7 @@ seed_project(struct world *w, char p, const char *hash)
 	json_decref(obj);
 	ok(store_account_add(db, admin, &acc, &obj, &err), &err, spare);
 	json_decref(obj);
+	seed_dkim(db, admin, dom);
 	seed_job(w, name, login);
 	seed_move(w, p, guest2);
 	seed_report(w, guest, addr);
@@ -423,6 +468,7 @@ snapshot(struct fixture *f)
 		"SELECT * FROM account_totp ORDER BY account_id",
 		"SELECT * FROM mailbox_sieve ORDER BY mailbox_id",
 		"SELECT * FROM account_recovery_code ORDER BY id",
+		"SELECT * FROM dkim_key ORDER BY id",
 	};
 	json_t *all = json_array(), *rows_ = NULL;
 	struct hk_err err;
@@ -482,6 +528,7 @@ request(struct world *w, enum actor who, const char *method,
 	/* every credential tries the wrong password of one login: the
 	 * throttle (test_session.c) is not what this matrix checks */
 	cfg.login_free = 1000;
+	dkim_conf(&cfg.dkim);
 	snprintf(cfg.wake_socket, sizeof(cfg.wake_socket), "%s/wake",
 		 w->f->dir[0] ? w->f->dir : "/nonexistent");
 	if (who == MAILBOX_A) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* test_conf.c - hakomail.conf's [warn] section, [auth] require_totp and
- * [ldap]: their defaults, values read as given (the service password from
+/* test_conf.c - hakomail.conf's [warn] section, [auth] require_totp,
+ * [ldap] and [dkim]: their defaults, values read as given (the service password from
  * its file), and each bad value refused naming its setting and line, or
  * for what [ldap]'s keys mean together, its setting and file. */
 #include "config.h"
@@ -326,6 +326,101 @@ test_ldap_together(void **state)
 	unlink(pw);
 }
 
+#define KEY_HEX "000102030405060708090a0b0c0d0e0f" \
+	"F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF"
+
+/* [dkim]: no key file by default; a key file of 64 hex digits (a final
+ * newline or none) read into the key when it is 0600 or 0640. */
+static void
+test_dkim(void **state)
+{
+	static const mode_t modes[] = { 0600, 0640, 0400, 0440 };
+	struct hk_config cfg;
+	struct hk_err err;
+	char text[256], kf[64];
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_string_equal(cfg.dkim.key_file, "");
+	assert_int_equal(cfg.dkim.rsa_bits, 2048);
+	assert_int_equal(cfg.dkim.retire_days, 7);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		secret_file(kf, i % 2 ? KEY_HEX "\n" : KEY_HEX, modes[i]);
+		snprintf(text, sizeof(text), "[dkim]\nkey_file = %s\n"
+			 "rsa_bits = 3072\nretire_days = 2\n", kf);
+		if (load(text, &cfg, &err) != 0)
+			fail_msg("mode %04o: %s", (unsigned)modes[i],
+				 err.message);
+		unlink(kf);
+		assert_string_equal(cfg.dkim.key_file, kf);
+		assert_int_equal(cfg.dkim.key[0], 0x00);
+		assert_int_equal(cfg.dkim.key[15], 0x0f);
+		assert_int_equal(cfg.dkim.key[16], 0xf0);
+		assert_int_equal(cfg.dkim.key[31], 0xff);
+		assert_int_equal(cfg.dkim.rsa_bits, 3072);
+		assert_int_equal(cfg.dkim.retire_days, 2);
+	}
+}
+
+/* A key file refused naming [dkim] key_file, the file and what is
+ * wrong. */
+static void
+dkim_refused(const char *content, mode_t mode, enum hk_reason reason)
+{
+	char text[256], kf[64];
+
+	secret_file(kf, content, mode);
+	snprintf(text, sizeof(text), "[dkim]\nkey_file = %s\n", kf);
+	refused(text, "key_file", reason, kf);
+	unlink(kf);
+}
+
+static void
+test_dkim_refused(void **state)
+{
+	char text[256], kf[64], link[80];
+
+	(void)state;
+	/* others may read it; its group may write it */
+	dkim_refused(KEY_HEX, 0644, HK_R_conf_secret_exposed);
+	dkim_refused(KEY_HEX, 0604, HK_R_conf_secret_exposed);
+	dkim_refused(KEY_HEX, 0660, HK_R_conf_key_group_write);
+	dkim_refused(KEY_HEX, 0620, HK_R_conf_key_group_write);
+	/* not 64 hex digits */
+	dkim_refused("", 0600, HK_R_conf_key_hex);
+	dkim_refused(KEY_HEX "00", 0600, HK_R_conf_key_hex);
+	dkim_refused("000102030405060708090a0b0c0d0e0f", 0600,
+		     HK_R_conf_key_hex);
+	dkim_refused("g00102030405060708090a0b0c0d0e0f"
+		     "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF", 0600,
+		     HK_R_conf_key_hex);
+	dkim_refused(KEY_HEX "\n\n", 0600, HK_R_conf_key_hex);
+	dkim_refused(" " KEY_HEX, 0600, HK_R_conf_key_hex);
+	/* a symbolic link to a good file; a directory; none; relative */
+	secret_file(kf, KEY_HEX, 0600);
+	snprintf(link, sizeof(link), "%s.link", kf);
+	assert_int_equal(symlink(kf, link), 0);
+	snprintf(text, sizeof(text), "[dkim]\nkey_file = %s\n", link);
+	refused(text, "key_file", HK_R_conf_key_symlink, link);
+	unlink(link);
+	unlink(kf);
+	refused("[dkim]\nkey_file = /tmp\n", "key_file",
+		HK_R_conf_key_not_file, "/tmp");
+	refused("[dkim]\nkey_file = /nonexistent/dkim.key\n", "key_file",
+		HK_R_conf_secret_unreadable, "/nonexistent/dkim.key");
+	refused("[dkim]\nkey_file = dkim.key\n", "key_file",
+		HK_R_conf_not_absolute, "line 2)");
+	/* RSA sizes dkim_key makes */
+	refused("[dkim]\nrsa_bits = 512\n", "rsa_bits", HK_R_conf_not_number,
+		"line 2)");
+	refused("[dkim]\nrsa_bits = 8192\n", "rsa_bits",
+		HK_R_conf_not_number, "line 2)");
+	refused("[dkim]\nrsa_bits = 1500\n", "rsa_bits",
+		HK_R_conf_not_one_of, "/tmp/hk-conf-");
+	refused("[dkim]\nretire_days = -1\n", "retire_days",
+		HK_R_conf_not_number, "line 2)");
+}
+
 int
 main(void)
 {
@@ -338,6 +433,8 @@ main(void)
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_ldap_refused),
 		cmocka_unit_test(test_ldap_together),
+		cmocka_unit_test(test_dkim),
+		cmocka_unit_test(test_dkim_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
