@@ -122,6 +122,11 @@ int api_int(json_t *body, const char *name, int64_t max, int64_t *out,
  * the caller answers as a missing object. */
 int api_path_id(const char *s, int64_t *id);
 
+/* The path's domain (/domains/D/...: seg[1]), canonical, into out
+ * (MAPSYNTAX_DOMAIN_MAX + 1): a name that cannot be one is a missing
+ * domain (HK_ENOTFOUND no_such_domain), as one of another project is. */
+int api_path_domain(struct api_call *call, char *out, struct hk_err *err);
+
 /* Refuses any query string (for paths that take none). */
 int api_no_query(struct api_call *call, struct hk_err *err);
 /* DELETE's ?force=true|false into *force (default false). */

@@ -24,16 +24,6 @@ static const struct api_field aliasdomain_fields[] = {
 	{ NULL, F_STR, 0 }
 };
 
-/* The path's domain, canonical; an invalid one is a missing one. */
-static int
-path_domain(struct api_call *call, char *out, struct hk_err *err)
-{
-	if (validate_domain(call->seg[1], "domain", out, err) < 0)
-		return hk_failr(err, HK_ENOTFOUND, "domain",
-				HK_R_no_such_domain, NULL);
-	return 0;
-}
-
 /* local_part for an alias, or "" for the catch-all: exactly one given. */
 static int
 alias_local(json_t *b, char *out, struct hk_err *err)
@@ -79,7 +69,7 @@ api_aliases_add(struct api_call *call, struct http_resp *resp,
 
 	strbuf_init(&dests, 64 * 1024);
 	if (api_check_body(call->body, alias_fields, err) == 0 &&
-	    path_domain(call, domain, err) == 0 &&
+	    api_path_domain(call, domain, err) == 0 &&
 	    alias_local(call->body, local, err) == 0 &&
 	    destinations(call->body, &dests, err) == 0) {
 		in.local_part = local;

@@ -37,24 +37,13 @@ static const struct api_field activate_fields[] = {
 	{ NULL, F_STR, 0 }
 };
 
-/* The path's domain, canonical: an invalid name is a missing domain. */
-static int
-path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
-	    struct hk_err *err)
-{
-	if (validate_domain(call->seg[1], "domain", name, err) < 0)
-		return hk_failr(err, HK_ENOTFOUND, "domain",
-				HK_R_no_such_domain, NULL);
-	return 0;
-}
-
 /* The path's domain and selector (/domains/D/dkim/S...): a selector that
  * cannot be one is a missing key. */
 static int
 path_key(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
 	 char selector[DKIM_SELECTOR_MAX + 1], struct hk_err *err)
 {
-	if (path_domain(call, name, err) < 0)
+	if (api_path_domain(call, name, err) < 0)
 		return -1;
 	if (dkim_selector_check(call->seg[3], selector, err) < 0)
 		return hk_failr(err, HK_ENOTFOUND, "selector",
@@ -70,7 +59,7 @@ api_dkim_list(struct api_call *call, struct http_resp *resp,
 	char name[MAPSYNTAX_DOMAIN_MAX + 1];
 	json_t *items = NULL;
 
-	if (api_no_query(call, err) < 0 || path_domain(call, name, err) < 0 ||
+	if (api_no_query(call, err) < 0 || api_path_domain(call, name, err) < 0 ||
 	    store_dkim_list(call->ctx->db, &call->actor, &call->ctx->cfg->dkim,
 			    name, &items, err) < 0)
 		return -1;
@@ -86,7 +75,7 @@ api_dkim_add(struct api_call *call, struct http_resp *resp,
 	json_t *obj = NULL;
 
 	if (api_check_body(call->body, new_fields, err) < 0 ||
-	    path_domain(call, name, err) < 0 ||
+	    api_path_domain(call, name, err) < 0 ||
 	    api_int(call->body, "bits", API_COUNT_MAX, &in.bits, err) < 0)
 		return -1;
 	in.algorithm = api_str(call->body, "algorithm");

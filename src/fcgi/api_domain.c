@@ -23,17 +23,6 @@ static const struct api_field patch_fields[] = {
 	{ NULL, F_STR, 0 }
 };
 
-/* The path's domain, canonical: an invalid name is a missing domain. */
-static int
-path_domain(struct api_call *call, char name[MAPSYNTAX_DOMAIN_MAX + 1],
-	    struct hk_err *err)
-{
-	if (validate_domain(call->seg[1], "domain", name, err) < 0)
-		return hk_failr(err, HK_ENOTFOUND, "domain",
-				HK_R_no_such_domain, NULL);
-	return 0;
-}
-
 static const struct api_listing domains = {
 	store_domain_list, NULL, api_cursor_domain, L_ACTIVE
 };
@@ -69,7 +58,7 @@ api_domain_get(struct api_call *call, struct http_resp *resp,
 	char name[MAPSYNTAX_DOMAIN_MAX + 1];
 	json_t *obj = NULL;
 
-	if (api_no_query(call, err) < 0 || path_domain(call, name, err) < 0 ||
+	if (api_no_query(call, err) < 0 || api_path_domain(call, name, err) < 0 ||
 	    store_domain_get(call->ctx->db, &call->actor, name, &obj,
 			     err) < 0)
 		return -1;
@@ -84,7 +73,7 @@ api_domain_patch(struct api_call *call, struct http_resp *resp,
 	char name[MAPSYNTAX_DOMAIN_MAX + 1];
 	json_t *b = call->body, *obj = NULL;
 
-	if (path_domain(call, name, err) < 0 ||
+	if (api_path_domain(call, name, err) < 0 ||
 	    api_check_body(b, patch_fields, err) < 0 ||
 	    api_int(b, "max_mailboxes", API_COUNT_MAX,
 		    &patch.max_mailboxes, err) < 0 ||
@@ -113,7 +102,7 @@ api_domain_delete(struct api_call *call, struct http_resp *resp,
 	int force = 0;
 
 	if (api_force(call, &force, err) < 0 ||
-	    path_domain(call, name, err) < 0 ||
+	    api_path_domain(call, name, err) < 0 ||
 	    store_domain_delete(call->ctx->db, &call->actor, name, force,
 				(int64_t)call->ctx->cfg->purge_after * 86400,
 				err) < 0)

@@ -134,6 +134,15 @@ api_int(json_t *body, const char *name, int64_t max, int64_t *out,
 }
 
 int
+api_path_domain(struct api_call *call, char *out, struct hk_err *err)
+{
+	if (validate_domain(call->seg[1], "domain", out, err) < 0)
+		return hk_failr(err, HK_ENOTFOUND, "domain",
+				HK_R_no_such_domain, NULL);
+	return 0;
+}
+
+int
 api_no_query(struct api_call *call, struct hk_err *err)
 {
 	static const char *const none[] = { NULL };
@@ -394,9 +403,8 @@ api_list(struct api_call *call, struct http_resp *resp,
 	json_t *items = NULL;
 
 	if (l->flags & L_PATH_DOMAIN) {
-		if (validate_domain(call->seg[1], "domain", b.domain, err) < 0)
-			return hk_failr(err, HK_ENOTFOUND, "domain",
-					HK_R_no_such_domain, NULL);
+		if (api_path_domain(call, b.domain, err) < 0)
+			return -1;
 		page.domain = b.domain;
 	}
 	if (page_query(call, l, &page, &b, err) < 0)

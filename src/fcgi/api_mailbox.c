@@ -42,9 +42,8 @@ mailbox_address(struct api_call *call, char *local, char *domain,
 		if (api_str(b, "local_part") == NULL)
 			return hk_failr(err, HK_EINVAL, "local_part",
 					HK_R_required, NULL);
-		if (validate_domain(call->seg[1], "domain", domain, err) < 0)
-			return hk_failr(err, HK_ENOTFOUND, "domain",
-					HK_R_no_such_domain, NULL);
+		if (api_path_domain(call, domain, err) < 0)
+			return -1;
 		return validate_localpart(api_str(b, "local_part"),
 					  "local_part", local, err);
 	}

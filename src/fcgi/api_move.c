@@ -47,9 +47,8 @@ api_domain_move(struct api_call *call, struct http_resp *resp,
 	struct move_in in = { name, NULL, 0, 0, 0 };
 	json_t *b = call->body, *obj = NULL;
 
-	if (validate_domain(call->seg[1], "domain", name, err) < 0)
-		return hk_failr(err, HK_ENOTFOUND, "domain",
-				HK_R_no_such_domain, NULL);
+	if (api_path_domain(call, name, err) < 0)
+		return -1;
 	if (api_check_body(b, move_fields, err) < 0 ||
 	    validate_slug(api_str(b, "to"), "to", err) < 0)
 		return -1;

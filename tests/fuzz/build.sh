@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API),
+# build.sh - builds the fuzz targets, tests/fuzz/fuzz_api.c (the API, with
+# its parts fuzz_api_seed.c, fuzz_api_snap.c and fuzz_api_mutate.c),
 # tests/fuzz/fuzz_bundle.c (the agent's bundle parser),
 # tests/fuzz/fuzz_csv.c (the bulk CSV import: reader and validation) and
 # tests/fuzz/fuzz_report.c (the panel's reader of a guest's report), with
@@ -115,7 +116,8 @@ mods=$(sed -n 's/^[[:space:]]*HK_NEED(\[[A-Z0-9_]*\], *\[\([^]]*\)\].*/\1/p' \
 if [ "$panel" = yes ] &&
     "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
     -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" $(pkg-config --cflags $mods) \
-    "$here/fuzz_api.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
+    "$here/fuzz_api.c" "$here/fuzz_api_seed.c" "$here/fuzz_api_snap.c" \
+    "$here/fuzz_api_mutate.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
     "$obj/src/fcgi/libhakofcgi.a" "$obj/src/panel/libhakopanel.a" \
     "$obj/src/common/libhakocommon.a" \
     $(pkg-config --libs $mods) -lcsv; then

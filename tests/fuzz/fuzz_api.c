@@ -50,10 +50,9 @@
 #include <jansson.h>
 
 #include "fcgi/api.h"
+#include "fuzz_api.h"
 #include "fuzz_common.h"
-#include "pwhash.h"
 #include "secret.h"
-#include "store_dkim.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -166,49 +165,6 @@ static const char *const cred_names[NCRED] = {
 	"owner prefix, wrong secret", "garbage", "none", "admin + CRLF"
 };
 
-/*
- * What requests write on purpose even when they are refused, unaudited
- * (column NULL: the whole table).  V_IGNORE: changes no later answer, so
- * it is left out of the snapshot.  V_RESET: may change later answers, so a
- * change of it is allowed but resets the database, to keep every input's
- * outcome independent of the ones before it.
- */
-enum vkind { V_NONE, V_IGNORE, V_RESET };
-static const struct {
-	const char *table, *column;
-	enum vkind kind;
-} volatile_cols[] = {
-	/* a key's last use, noted when it authenticates (store_apikey_auth)
-	 * before the route or the body is looked at; once a minute */
-	{ "api_key", "last_used_at", V_IGNORE },
-	/* failed logins, counted by the refusal itself: the throttle that
-	 * answers 429 later */
-	{ "login_throttle", NULL, V_RESET },
-	/* a session's last use (its idle timeout) */
-	{ "session", "last_seen_at", V_RESET },
-	/* an import's job: queued by the upload, ended by the import, whose
-	 * own rows carry their audit entry */
-	{ "import_job", NULL, V_RESET },
-	{ NULL, NULL, V_NONE }
-};
-
-/*
- * "Nothing written" is measured over the whole database, not by the audit
- * log alone: every change of tenant data is audited in its own transaction
- * (store_audit.c), but not every committed write is: volatile_cols[]
- * above, and a guest's push state (pushd's store_guest_pushed) are not.
- * So a snapshot is an order-independent digest of every row of every
- * table, with the row count, the audit count and highest id, and the
- * number of control characters stored; the V_RESET data has a digest of
- * its own.  It takes half a millisecond under ASan, as long as the request
- * itself, so it is taken only when SQLite's total_changes() moved (below).
- */
-struct snap {
-	uint64_t digest, vdigest;
-	int64_t rows, vrows, ctl, audit, audit_max;
-	int64_t changes;	/* total_changes() then: not compared */
-};
-
 struct call {
 	size_t route;
 	int ct;
@@ -228,14 +184,12 @@ struct call {
  */
 static struct {
 	struct hk_config cfg;
-	char admin[SECRET_TOKEN_LEN + 1], readonly[SECRET_TOKEN_LEN + 1];
-	char owner[SECRET_TOKEN_LEN + 1];
+	struct fz_api_keys keys;
 	char authbuf[NCRED][SECRET_TOKEN_LEN + 64];
 	const char *auth[NCRED];
 	char uri[NROUTES][256];
 	int takes_body[NROUTES];
 	size_t body_limit[NROUTES];	/* api_body_limit()'s */
-	int64_t owner_project;
 	struct snap cur;		/* of the database as it is now */
 } fz;
 
@@ -260,147 +214,6 @@ escaped(const char *s, size_t n, char *out, size_t outlen)
 	return s == NULL ? "(none)" : out;
 }
 
-/* --- the database snapshot --- */
-
-/* A row's hash is mixed before it is summed, so that rows do not cancel
- * out by simple coincidences of their FNV values. */
-static uint64_t
-mix(uint64_t x)
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* How column (NULL: the table as a whole) of table is volatile. */
-static enum vkind
-vkind(const char *table, const char *column)
-{
-	for (int i = 0; volatile_cols[i].table; i++)
-		if (strcmp(volatile_cols[i].table, table) == 0 &&
-		    (volatile_cols[i].column == NULL ? column == NULL :
-		     column && strcmp(volatile_cols[i].column, column) == 0))
-			return volatile_cols[i].kind;
-	return V_NONE;
-}
-
-struct digest_ctx {
-	const char *table;
-	struct snap *s;
-};
-
-/* The one column whose text may hold line breaks and tabs: a vacation
- * reply's (sieve_script.h). */
-static int
-text_break(const char *table, const char *column, char c)
-{
-	return (c == '\r' || c == '\n' || c == '\t') &&
-	    strcmp(table, "mailbox_sieve") == 0 &&
-	    strcmp(column, "vacation_text") == 0;
-}
-
-static int
-digest_row(void *ctx, const struct db_row *row, struct hk_err *err)
-{
-	struct digest_ctx *d = ctx;
-	enum vkind whole = vkind(d->table, NULL);
-	uint64_t h = fnv(FZ_FNV_BASIS, d->table,
-			 strlen(d->table) + 1), vh = h;
-	int has_reset = 0;
-
-	(void)err;
-	for (int i = 0; i < row->ncols; i++) {
-		const char *v = row->vals[i] ? row->vals[i] : "";
-		enum vkind k = whole ? whole : vkind(d->table, row->names[i]);
-		uint64_t *hp = k == V_RESET ? &vh : &h;
-
-		if (k == V_IGNORE)
-			continue;
-		has_reset |= k == V_RESET;
-		*hp = fnv(*hp, row->names[i], strlen(row->names[i]) + 1);
-		*hp = fnv(*hp, row->vals[i] ? "v" : "n", 1);
-		*hp = fnv(*hp, v, strlen(v) + 1);
-		for (const char *p = v; k == V_NONE && *p; p++)
-			if (((unsigned char)*p < 0x20 || *p == 0x7f) &&
-			    !text_break(d->table, row->names[i], *p))
-				d->s->ctl++;
-	}
-	if (whole == V_NONE) {
-		d->s->digest += mix(h);
-		d->s->rows++;
-	}
-	if (has_reset) {
-		d->s->vdigest += mix(vh);
-		d->s->vrows++;
-	}
-	return 0;
-}
-
-static const char *describe(const struct call *c);
-
-/*
- * The database after request c (NULL: in full, after the setup or a
- * reset).  SQLite's total_changes() counts every row that an INSERT,
- * UPDATE or DELETE of this connection wrote, committed or rolled back,
- * triggers and foreign-key actions included; while it stands still
- * nothing can have changed, and the last snapshot stands.  Fails if the
- * request left a transaction open: BEGIN would not.
- */
-static void
-snapshot(struct snap *s, const struct call *c)
-{
-	struct hk_err err;
-	char sql[128];
-	int64_t v[2], changes;
-
-	if (db_begin(fzdb.db, 0, &err) < 0)
-		fail_now("INVARIANT BROKEN: %s left a transaction open (%s)",
-			 c ? describe(c) : "the setup", err.message);
-	if (db_query_int(fzdb.db, "SELECT total_changes()", NULL, 0, &changes,
-			 &err) < 0)
-		fail_now("total_changes(): %s", err.message);
-	if (c != NULL && changes == fz.cur.changes) {
-		db_rollback(fzdb.db);
-		*s = fz.cur;
-		return;
-	}
-	memset(s, 0, sizeof(*s));
-	s->changes = changes;
-	for (int i = 0; i < fzdb.ntables; i++) {
-		struct digest_ctx d = { fzdb.tables[i], s };
-
-		snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"",
-			 fzdb.tables[i]);
-		if (db_query(fzdb.db, sql, NULL, 0, digest_row, &d, NULL,
-			     &err) < 0)
-			fail_now("after %s: reading %s: %s", c ? describe(c)
-				 : "the setup", fzdb.tables[i], err.message);
-	}
-	if (db_query_ints(fzdb.db, "SELECT COUNT(*), COALESCE(MAX(id), 0) "
-			  "FROM audit", NULL, 0, v, 2, &err) < 0)
-		fail_now("after %s: reading audit: %s", c ? describe(c) :
-			 "the setup", err.message);
-	db_rollback(fzdb.db);
-	s->audit = v[0];
-	s->audit_max = v[1];
-}
-
-/* Whether the data (volatile_cols[] aside) is the same. */
-static int
-same(const struct snap *a, const struct snap *b)
-{
-	return a->digest == b->digest && a->rows == b->rows &&
-	    a->ctl == b->ctl && a->audit == b->audit &&
-	    a->audit_max == b->audit_max;
-}
-
-/* Whether nothing but V_IGNORE columns changed. */
-static int
-unchanged(const struct snap *a, const struct snap *b)
-{
-	return same(a, b) && a->vdigest == b->vdigest && a->vrows == b->vrows;
-}
-
 /* At exit, before fz_db_remove(): the wake socket is in fzdb.dir. */
 static void
 cleanup(void)
@@ -410,145 +223,24 @@ cleanup(void)
 		"writes)\n", fzdb.resets);
 }
 
-/* --- the fixture: everything through the store, as the CLI does --- */
-
-/* Projects lab (the owner's) and other; their guests and domains. */
-static void
-seed_places(const struct hk_actor *op)
-{
-	static const char *const guests[][3] = {	/* name project host */
-		{ "g1", "lab", "127.0.0.1" },
-		{ "g2", "other", "127.0.0.2" },
-		{ "g3", "lab", "127.0.0.3" },		/* a backup MX */
-	};
-	struct hk_err err;
-	json_t *obj = NULL;
-
-	must(store_project_add(fzdb.db, op, "lab", NULL, &err), &err, "lab");
-	must(store_project_add(fzdb.db, op, "other", NULL, &err), &err,
-	     "other");
-	for (size_t i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
-		struct guest_in g = { guests[i][0], guests[i][1],
-			guests[i][2], "root",
-			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
-
-		must(store_guest_add(fzdb.db, op, &g, &obj, &err), &err,
-		     guests[i][0]);
-		json_decref(obj);
-	}
-	must(store_domain_add(fzdb.db, op, "pc1.example", "g1", &obj, &err),
-	     &err, "pc1.example");
-	json_decref(obj);
-	must(store_domain_add(fzdb.db, op, "pc2.example", "g2", &obj, &err),
-	     &err, "pc2.example");
-	json_decref(obj);
-}
-
-/* Mailboxes matsui@pc1, tanaka@pc2 and huge@pc2, the alias info@pc1,
- * the alias domain al1.example.  Project other's quotas add up past
- * INT64_MAX, as they may while it has no storage limit: every sum over
- * them is taken at the edge. */
-static void
-seed_mail(const struct hk_actor *op)
-{
-	static const struct { const char *local, *domain; int64_t quota; }
-	mailboxes[] = {
-		{ "matsui", "pc1.example", -1 },
-		{ "tanaka", "pc2.example", 1 },
-		{ "huge", "pc2.example", INT64_MAX },
-	};
-	struct alias_in al = { "info", "pc1.example", "matsui@pc1.example",
-			       1 };
-	char hash[PWHASH_MAX];
-	struct hk_err err;
-	json_t *obj = NULL;
-
-	must(pwhash_make("long-enough-1", hash, &err), &err, "hash");
-	for (size_t i = 0; i < sizeof(mailboxes) / sizeof(mailboxes[0]);
-	     i++) {
-		struct mailbox_in mb = { mailboxes[i].local,
-			mailboxes[i].domain, hash, "Name",
-			mailboxes[i].quota, 1 };
-
-		must(store_mailbox_add(fzdb.db, op, &mb, &obj, &err), &err,
-		     mailboxes[i].local);
-		json_decref(obj);
-	}
-	must(store_alias_add(fzdb.db, op, &al, &obj, &err), &err, "info");
-	json_decref(obj);
-	must(store_aliasdomain_add(fzdb.db, op, "al1.example", "pc1.example",
-				   &obj, &err), &err, "al1.example");
-	json_decref(obj);
-}
-
-static void
-seed_keys(const struct hk_actor *op)
-{
-	struct account_in admin = { "admin1", "admin", NULL, NULL, 0 };
-	struct account_in owner = { "owner1", "owner", "lab", NULL, 0 };
-	struct hk_err err;
-	json_t *obj = NULL;
-
-	must(store_account_add(fzdb.db, op, &admin, &obj, &err), &err,
-	     "admin1");
-	json_decref(obj);
-	must(store_account_add(fzdb.db, op, &owner, &obj, &err), &err,
-	     "owner1");
-	json_decref(obj);
-	must(store_apikey_create(fzdb.db, op, "admin1", 0, 0, fz.admin,
-				 sizeof(fz.admin), &err), &err, "admin key");
-	must(store_apikey_create(fzdb.db, op, "admin1", 1, 0, fz.readonly,
-				 sizeof(fz.readonly), &err), &err, "ro key");
-	must(store_apikey_create(fzdb.db, op, "owner1", 0, 0, fz.owner,
-				 sizeof(fz.owner), &err), &err, "owner key");
-	must(store_project_id(fzdb.db, "lab", &fz.owner_project, &err), &err,
-	     "lab's id");
-}
-
-/* pc1.example's DKIM keys "act" (active) and "pend" (pending), made with
- * the [dkim] every request has (RSA 1024 by default: keygen is the
- * slowest part of a request). */
-static void
-seed_dkim(const struct hk_actor *op)
-{
-	struct dkim_new in = { "ed25519", -1, "act", 0 };
-	struct hk_err err;
-	json_t *obj = NULL;
-
-	snprintf(fz.cfg.dkim.key_file, sizeof(fz.cfg.dkim.key_file),
-		 "/nonexistent/dkim.key");
-	memset(fz.cfg.dkim.key, 0x3c, sizeof(fz.cfg.dkim.key));
-	fz.cfg.dkim.rsa_bits = 1024;
-	must(store_dkim_create(fzdb.db, op, &fz.cfg.dkim, "pc1.example", &in,
-			       &obj, &err), &err, "dkim act");
-	json_decref(obj);
-	must(store_dkim_activate(fzdb.db, op, &fz.cfg.dkim, "pc1.example",
-				 "act", &obj, &err), &err, "dkim activate");
-	json_decref(obj);
-	in.selector = "pend";
-	must(store_dkim_create(fzdb.db, op, &fz.cfg.dkim, "pc1.example", &in,
-			       &obj, &err), &err, "dkim pend");
-	json_decref(obj);
-}
-
 /* Authorization header values, and the URIs with {key} filled in. */
 static void
 set_requests(void)
 {
 	/* "hk_" PREFIX "_" BODY */
-	const char *prefix = fz.owner + 3;
+	const char *prefix = fz.keys.owner + 3;
 	char (*a)[sizeof(fz.authbuf[0])] = fz.authbuf;
 	size_t n = sizeof(a[0]);
 
-	snprintf(a[CRED_ADMIN], n, "Bearer %s", fz.admin);
-	snprintf(a[CRED_OWNER], n, "Bearer %s", fz.owner);
-	snprintf(a[CRED_READONLY], n, "Bearer %s", fz.readonly);
-	snprintf(a[CRED_OWNER_LOWER], n, "bearer %s", fz.owner);
+	snprintf(a[CRED_ADMIN], n, "Bearer %s", fz.keys.admin);
+	snprintf(a[CRED_OWNER], n, "Bearer %s", fz.keys.owner);
+	snprintf(a[CRED_READONLY], n, "Bearer %s", fz.keys.readonly);
+	snprintf(a[CRED_OWNER_LOWER], n, "bearer %s", fz.keys.owner);
 	snprintf(a[CRED_WRONG_SECRET], n, "Bearer hk_%.*s_%064d",
 		 SECRET_PREFIX_HEX, prefix, 0);
 	snprintf(a[CRED_GARBAGE], n, "Bearer garbage");
 	snprintf(a[CRED_INJECTED], n, "Bearer %s\r\nX-Injected: 1",
-		 fz.admin);
+		 fz.keys.admin);
 	for (int i = 0; i < NCRED; i++)
 		fz.auth[i] = i == CRED_NONE ? NULL : a[i];
 	for (size_t i = 0; i < NROUTES; i++) {
@@ -572,10 +264,7 @@ make_db(void)
 	fz_db_make("hk-fuzz");
 	atexit(cleanup);
 	fz_db_admin(&op);
-	seed_places(&op);
-	seed_mail(&op);
-	seed_keys(&op);
-	seed_dkim(&op);
+	fz_api_seed(&op, &fz.cfg.dkim, &fz.keys);
 	fz_db_freeze();
 }
 
@@ -713,7 +402,7 @@ static int64_t
 foreign_audit(const struct snap *before)
 {
 	struct db_param p[2] = { DB_INTV(before->audit_max),
-				 DB_INTV(fz.owner_project) };
+				 DB_INTV(fz.keys.owner_project) };
 	struct hk_err err;
 	int64_t n = 0;
 
@@ -732,11 +421,11 @@ bad_effect(const struct call *c, int status, const struct snap *before,
 	int owner = c->cred == CRED_OWNER || c->cred == CRED_OWNER_LOWER;
 
 	if (status >= 400)
-		return same(before, after) ? NULL :
+		return fz_snap_same(before, after) ? NULL :
 		    "a refused request wrote to the database";
 	if (fz.takes_body[c->route] && !strict_body_ok(c))
 		return "accepted a body that a strict parse refuses";
-	if (same(before, after))
+	if (fz_snap_same(before, after))
 		return NULL;
 	if (after->audit <= before->audit)
 		return "committed a write without an audit entry";
@@ -769,7 +458,7 @@ run(const struct call *c, struct result *res)
 	api_handle(&ctx, &req, &resp);
 	body = answer_json(&resp);
 	http_resp_run_after(&resp);	/* an import, as the worker runs it */
-	snapshot(&after, c);
+	fz_snapshot(&after, &fz.cur, describe(c));
 	if ((bad = bad_answer(&resp, body)) != NULL ||
 	    (bad = bad_effect(c, resp.status, &fz.cur, &after)) != NULL) {
 		char *text = body ? json_dumps(body, JSON_COMPACT |
@@ -789,9 +478,9 @@ run(const struct call *c, struct result *res)
 	snprintf(res->field, sizeof(res->field), "%s", field ? field : "");
 	json_decref(body);
 	answer_free(&resp);
-	if (!unchanged(&fz.cur, &after)) {
+	if (!fz_snap_unchanged(&fz.cur, &after)) {
 		fz_db_reset();
-		snapshot(&fz.cur, NULL);
+		fz_snapshot(&fz.cur, NULL, "the setup");
 	} else {
 		fz.cur = after;		/* a V_IGNORE write: the new count */
 	}
@@ -910,7 +599,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	set_requests();
 	for (size_t i = 0; i < NROUTES; i++)
 		fz.body_limit[i] = api_body_limit(routes[i].method, fz.uri[i]);
-	snapshot(&fz.cur, NULL);
+	fz_snapshot(&fz.cur, NULL, "the setup");
 	if (fz.cur.ctl != 0)
 		fail_now("setup: the fixture holds control characters");
 	probe_bodies();
@@ -938,186 +627,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.len = size - 2;
 	run(&c, &r);
 	return 0;
-}
-
-/*
- * --- structure-aware mutations ---
- *
- * libFuzzer's byte mutations find what breaks the parser, but seldom turn
- * one valid body into another: a duplicate key in a body that is otherwise
- * accepted, or one more field that changes what a handler does.  So half
- * of the mutations work on the body as JSON instead: drop, add, duplicate
- * or change a member, or send the body to another route, with another
- * Content-Type or credential.  The other half, and every input whose body
- * is not a JSON object, get libFuzzer's own (with the dictionary).
- */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			       unsigned int seed);
-
-/* Names the API declares (api.dict has them too); a missing one only
- * makes this less sharp. */
-static const char *const field_names[] = {
-	"active", "address", "backup_guest", "catch_all", "default_quota",
-	"destinations", "disabled", "expires_at", "guest", "host_key",
-	"local_part", "login", "max_domains", "max_mailboxes", "max_storage",
-	"name", "password", "password_hash", "project", "quota", "read_only",
-	"role", "ssh_host", "ssh_port", "ssh_user", "target", NULL
-};
-
-/* Strings the fixture gives a meaning to, and some it must refuse. */
-static const char *const field_strings[] = {
-	"pc1.example", "pc2.example", "new.example", "g1", "g2", "g3", "lab",
-	"other", "matsui@pc1.example", "tanaka@pc2.example", "x@b.example",
-	"matsui", "info", "owner1", "admin1", "admin", "owner",
-	"long-enough-1", "2G", "0", "1T", "", "a\nb", "a:b", "a,b",
-	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", NULL
-};
-
-static const json_int_t field_ints[] = {
-	0, 1, -1, 22, 65535, 65536, 4102444800, INT32_MAX, INT64_MAX,
-	INT64_MIN
-};
-
-static unsigned
-next_rand(unsigned *r)
-{
-	*r ^= *r << 13;
-	*r ^= *r >> 17;
-	*r ^= *r << 5;
-	return *r;
-}
-
-static size_t
-count_of(const char *const *list)
-{
-	size_t n = 0;
-
-	while (list[n])
-		n++;
-	return n;
-}
-
-static json_t *
-random_value(unsigned *r)
-{
-	size_t ns = count_of(field_strings);
-	json_t *a;
-
-	switch (next_rand(r) % 6) {
-	case 0:
-		return json_boolean(next_rand(r) & 1);
-	case 1:
-		return json_null();
-	case 2:
-		return json_integer(field_ints[next_rand(r) %
-		    (sizeof(field_ints) / sizeof(field_ints[0]))]);
-	case 3:
-		a = json_array();
-		for (unsigned i = next_rand(r) % 3 + 1; i > 0; i--)
-			json_array_append_new(a, json_string(
-			    field_strings[next_rand(r) % ns]));
-		return a;
-	default:
-		return json_string(field_strings[next_rand(r) % ns]);
-	}
-}
-
-/* A member of o at random, or NULL when it has none. */
-static const char *
-random_key(json_t *o, unsigned *r)
-{
-	size_t n = json_object_size(o), pick;
-	const char *key;
-	json_t *v;
-
-	if (n == 0)
-		return NULL;
-	pick = next_rand(r) % n;
-	json_object_foreach(o, key, v)
-		if (pick-- == 0)
-			return key;
-	return NULL;
-}
-
-/* The object's text with member key written twice (jansson's objects
- * cannot hold a duplicate, so it is spliced into the text). */
-static char *
-dump_with_duplicate(json_t *o, const char *key)
-{
-	json_t *k = json_string(key);
-	char *text = json_dumps(o, JSON_COMPACT);
-	char *kt = json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT);
-	char *vt = json_dumps(json_object_get(o, key), JSON_ENCODE_ANY |
-			      JSON_COMPACT);
-	char *out = NULL;
-	size_t n;
-
-	if (text && kt && vt && (out = malloc((n = strlen(text) + strlen(kt) +
-	    strlen(vt) + 3))) != NULL)
-		snprintf(out, n, "{%s:%s,%s", kt, vt, text + 1);
-	json_decref(k);
-	free(text);
-	free(kt);
-	free(vt);
-	return out;
-}
-
-/* One change to the request; returns the body's new text or NULL. */
-static char *
-mutate_json(uint8_t *head, json_t *o, unsigned *r)
-{
-	const char *key = random_key(o, r);
-
-	switch (next_rand(r) % 7) {
-	case 0:
-		if (key)
-			json_object_del(o, key);
-		break;
-	case 1:
-		if (key)
-			return dump_with_duplicate(o, key);
-		break;
-	case 2:
-		if (key) {
-			json_object_set_new(o, key, random_value(r));
-			break;
-		}
-		/* FALLTHROUGH */
-	case 3:
-	case 4:
-		json_object_set_new(o, field_names[next_rand(r) %
-		    count_of(field_names)], random_value(r));
-		break;
-	case 5:
-		head[0] = (uint8_t)next_rand(r);
-		break;
-	default:
-		head[1] = (uint8_t)next_rand(r);
-		break;
-	}
-	return json_dumps(o, JSON_COMPACT);
-}
-
-size_t
-LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
-			unsigned int seed)
-{
-	unsigned r = seed | 1;
-	json_t *o = NULL;
-	char *text = NULL;
-	size_t n = 0;
-	int done = 0;
-
-	if (size >= 2 && max_size > 2 && (next_rand(&r) & 1))
-		o = json_loadb((const char *)data + 2, size - 2, 0, NULL);
-	if (json_is_object(o))
-		text = mutate_json(data, o, &r);
-	if (text != NULL && (n = strlen(text)) + 2 <= max_size) {
-		memcpy(data + 2, text, n);
-		done = 1;
-	}
-	json_decref(o);
-	free(text);
-	return done ? n + 2 : LLVMFuzzerMutate(data, size, max_size);
 }
