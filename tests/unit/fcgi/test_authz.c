@@ -292,7 +292,8 @@ seed_project(struct world *w, char p, const char *hash)
 	char name[32], guest[32], guest2[32], dom[32], addr[64], xdom[32];
 	char login[8], spare[8], token[SECRET_TOKEN_LEN + 1];
 	char body[SECRET_BODY_HEX + 1];
-	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22 };
+	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22,
+			      NULL, NULL };
 	struct mailbox_in m = { "m", dom, hash, "", -1, 1 };
 	struct alias_in a = { "al", dom, addr, 1 };
 	struct account_in acc = { spare, "owner", name, hash, 0 };
