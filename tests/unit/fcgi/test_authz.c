@@ -113,6 +113,8 @@ static const struct row rows[] = {
 	{ "GET", "guests/g{p}", NULL, { 200, 200, 404, 200 } },
 	{ "PATCH", "guests/g{p}", "{\"ssh_port\":2222}",
 	  { 200, 403, 403, 403 } },
+	{ "PATCH", "guests/g{p}", "{\"mail_host\":\"mx.example.net\","
+	  "\"mail_addrs\":[\"192.0.2.1\"]}", { 200, 403, 403, 403 } },
 	{ "DELETE", "guests/g{p}", NULL, { 409, 403, 403, 403 } },
 	{ "DELETE", "guests/g{p}2", NULL, { 204, 403, 403, 403 } },
 	{ "POST", "guests/g{p}/push", NULL, { 202, 403, 403, 403 } },
