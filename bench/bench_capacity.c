@@ -88,7 +88,8 @@ seed(struct db *db, struct hk_actor *admin, int guests, int64_t now)
 
 	for (int g = 0; g < guests; g++) {
 		struct guest_in in = { name, name + 1, "10.0.0.1", "root",
-			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			NULL, NULL };
 
 		/* guest gNNN in project pNNN: one guest's project */
 		snprintf(name, sizeof(name), "gp%03d", g);

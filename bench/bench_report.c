@@ -128,7 +128,8 @@ static void
 seed(struct db *db, const struct opts *o, struct hk_actor *owner)
 {
 	struct guest_in g = { "g1", "bench", "10.0.0.1", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct hk_actor admin = { .is_admin = 1, .login = "bench",
 				  .via = "cli" };
 	struct hk_err err;

@@ -12,7 +12,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
-      libldap-dev
+      libldap-dev libunbound-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve
@@ -27,10 +27,12 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # camera would; slapd (with slappasswd) is the directory test_ldapauth
 # signs in against (tests/slapd.sh starts its own; debconf below keeps the
 # package from making a system directory, the policy from starting one),
-# openssl makes its test CA.
+# openssl makes its test CA; nsd is the authoritative DNS server that
+# test_dnscheck asks through libunbound (tests/nsd.sh starts its own in a
+# network namespace; the policy below keeps the package's from starting).
 if [ "${1:-}" = --test ]; then
 	pkgs+=(chromium fonts-noto-cjk prometheus faketime librsvg2-bin
-	       zbar-tools slapd openssl)
+	       zbar-tools slapd openssl nsd)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

@@ -6,13 +6,18 @@
  *
  *   guest add NAME --project P --host H [--host-key-file F]
  *     [--fingerprint FP] [--port N] [--user U]
+ *     [--mail-host H] [--mail-addr A]...
  *   guest set NAME [--host H] [--port N] [--user U]
  *     [--rekey | --host-key-file F] [--fingerprint FP]
+ *     [--mail-host H] [--mail-addr A]...
  *   guest list | guest delete NAME | status | push [GUEST]
  *
  * A scanned key is pinned only on a matching --fingerprint or the
  * operator's yes on a terminal: ssh-keyscan alone proves nothing.  push
- * marks GUEST (or every guest) owed a push and wakes pushd.
+ * marks GUEST (or every guest) owed a push and wakes pushd.  --mail-host
+ * and --mail-addr (repeated, up to 8) say where the guest's domains' MX
+ * and SPF records point; --mail-host "" and a single --mail-addr ""
+ * clear them.
  */
 #include "config.h"
 
@@ -23,12 +28,71 @@
 
 #include "cli.h"
 #include "hostkey.h"
+#include "log.h"
 #include "validate.h"
 #include "wake.h"
 
 static const char *const guest_cols[] = { "name", "project", "ssh_host",
 	"ssh_port", "state", "desired_gen", "applied_gen", "last_error",
-	"unreachable_since", "retry_at", NULL };
+	"unreachable_since", "retry_at", "mail_host", "mail_addrs", NULL };
+
+/* The repeated --mail-addr values, taken out of the arguments (the
+ * option parser refuses a repeated option). */
+struct mail_opts {
+	const char *list[CLI_MAXPOS];
+	size_t n;
+	char host[MAPSYNTAX_DOMAIN_MAX + 1];
+	char addrs[VALIDATE_MAIL_ADDRS_MAX * 48];	/* 46 an address */
+};
+
+static int
+take_addrs(struct cli *c, struct mail_opts *m)
+{
+	int to = 2;
+
+	m->n = 0;
+	for (int i = 2; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--mail-addr") != 0) {
+			c->argv[to++] = c->argv[i];
+			continue;
+		}
+		if (i + 1 >= c->argc || m->n == CLI_MAXPOS) {
+			log_error("--mail-addr: needs a value");
+			return -1;
+		}
+		m->list[m->n++] = c->argv[++i];
+	}
+	c->argc = to;
+	return 0;
+}
+
+/* --mail-host and the --mail-addr values, validated, into in. */
+static int
+mail_fields(const struct cli_opt *o, struct mail_opts *m,
+	    struct guest_in *in, struct hk_err *err)
+{
+	const char *host = cli_opt(o, "--mail-host");
+	struct strbuf sb;
+	int rc;
+
+	if (host != NULL && host[0] == '\0')
+		in->mail_host = "";
+	else if (host != NULL) {
+		if (validate_domain(host, "mail-host", m->host, err) < 0)
+			return -1;
+		in->mail_host = m->host;
+	}
+	if (m->n == 0)
+		return 0;
+	if (m->n == 1 && m->list[0][0] == '\0')
+		m->n = 0;
+	strbuf_init(&sb, sizeof(m->addrs) - 1);
+	rc = validate_mail_addrs(m->list, m->n, "mail-addr", &sb, err);
+	snprintf(m->addrs, sizeof(m->addrs), "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+	in->mail_addrs = m->addrs;
+	return rc;
+}
 
 static int
 read_key_file(const char *path, char *out, size_t outlen, struct hk_err *err)
@@ -125,17 +189,19 @@ cmd_guest_add(struct cli *c)
 			       { "--host-key-file", 1, NULL },
 			       { "--fingerprint", 1, NULL },
 			       { "--port", 1, NULL }, { "--user", 1, NULL },
+			       { "--mail-host", 1, NULL },
 			       { NULL, 0, NULL } };
 	const char *pos[CLI_MAXPOS];
 	struct guest_in in = { 0 };
+	struct mail_opts mail;
 	struct hk_err err;
 	char key[8192];
 	json_t *obj = NULL;
 	int npos;
 
 	hk_err_clear(&err);
-	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1 ||
-	    !cli_opt(o, "--project") || !cli_opt(o, "--host"))
+	if (take_addrs(c, &mail) < 0 || cli_parse(c, 2, o, pos, &npos) < 0 ||
+	    npos != 1 || !cli_opt(o, "--project") || !cli_opt(o, "--host"))
 		return cli_usage();
 	in.name = pos[0];
 	in.project = cli_opt(o, "--project");
@@ -145,6 +211,7 @@ cmd_guest_add(struct cli *c)
 	    validate_slug(in.user, "user", &err) < 0 ||
 	    validate_host(in.host, "host", &err) < 0 ||
 	    parse_port(cli_opt(o, "--port"), &in.port, &err) < 0 ||
+	    mail_fields(o, &mail, &in, &err) < 0 ||
 	    guest_key(o, &in, key, sizeof(key), &err) < 0)
 		return cli_fail(&err);
 	in.host_key = key;
@@ -169,16 +236,19 @@ cmd_guest_set(struct cli *c)
 			       { "--user", 1, NULL }, { "--rekey", 0, NULL },
 			       { "--host-key-file", 1, NULL },
 			       { "--fingerprint", 1, NULL },
+			       { "--mail-host", 1, NULL },
 			       { NULL, 0, NULL } };
 	struct guest_in in = { 0 }, scan;
 	const char *pos[CLI_MAXPOS];
+	struct mail_opts mail;
 	struct hk_err err;
 	json_t *obj = NULL;
 	char key[8192];
 	int npos, rekey;
 
 	hk_err_clear(&err);
-	if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
+	if (take_addrs(c, &mail) < 0 || cli_parse(c, 2, o, pos, &npos) < 0 ||
+	    npos != 1)
 		return cli_usage();
 	rekey = cli_opt(o, "--rekey") || cli_opt(o, "--host-key-file") ||
 	    cli_opt(o, "--fingerprint");
@@ -190,6 +260,7 @@ cmd_guest_set(struct cli *c)
 	    (in.user && validate_slug(in.user, "user", &err) < 0) ||
 	    (cli_opt(o, "--port") && parse_port(cli_opt(o, "--port"), &in.port,
 						&err) < 0) ||
+	    mail_fields(o, &mail, &in, &err) < 0 ||
 	    store_guest_get(c->db, &c->actor, in.name, &obj, &err) < 0)
 		return cli_fail(&err);
 	/* scan where the guest will be reached */

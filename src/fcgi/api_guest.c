@@ -2,7 +2,8 @@
 /*
  * api_guest.c - /api/v1/guests: each guest's push state (owners read
  * their project's), and for operators registration, changes (a guest
- * that moved or was reinstalled), removal and "push now".  The API takes
+ * that moved or was reinstalled, where its mail records point), removal
+ * and "push now".  The API takes
  * the host key as a line the operator read off the guest; it never scans
  * one (the CLI's guest add does, with confirmation).  See api.h.
  */
@@ -20,6 +21,8 @@ static const struct api_field guest_fields[] = {
 	{ "ssh_port", F_INT, 0 },
 	{ "ssh_user", F_STR, 0 },
 	{ "host_key", F_STR, 1 },
+	{ "mail_host", F_NSTR, 0 },
+	{ "mail_addrs", F_STRLIST, 0 },
 	{ NULL, F_STR, 0 }
 };
 
@@ -28,7 +31,16 @@ static const struct api_field patch_fields[] = {
 	{ "ssh_port", F_INT, 0 },
 	{ "ssh_user", F_STR, 0 },
 	{ "host_key", F_STR, 0 },
+	{ "mail_host", F_NSTR, 0 },
+	{ "mail_addrs", F_STRLIST, 0 },
 	{ NULL, F_STR, 0 }
+};
+
+/* What a guest's mail fields become, validated: absent keeps, null (the
+ * host) or [] (the addresses) clears. */
+struct guest_mail {
+	char host[MAPSYNTAX_DOMAIN_MAX + 1];
+	struct strbuf addrs;
 };
 
 /* The path's guest name: a malformed one is a missing one. */
@@ -67,6 +79,38 @@ guest_ssh(json_t *b, struct guest_in *in, char *key, size_t keylen,
 	return 0;
 }
 
+/* mail_host and mail_addrs of body that are present, into in (pointing
+ * into m, whose addrs the caller has initialized and frees). */
+static int
+guest_mail(json_t *b, struct guest_in *in, struct guest_mail *m,
+	   struct hk_err *err)
+{
+	json_t *host = json_object_get(b, "mail_host"),
+	       *arr = json_object_get(b, "mail_addrs");
+	const char *list[VALIDATE_MAIL_ADDRS_MAX];
+	size_t n = json_array_size(arr);
+
+	if (json_is_string(host)) {
+		if (validate_domain(json_string_value(host), "mail_host",
+				    m->host, err) < 0)
+			return -1;
+		in->mail_host = m->host;
+	} else if (host != NULL) {
+		in->mail_host = "";
+	}
+	if (arr == NULL)
+		return 0;
+	if (n > VALIDATE_MAIL_ADDRS_MAX)
+		return validate_mail_addrs(NULL, n, "mail_addrs", &m->addrs,
+					   err);
+	for (size_t i = 0; i < n; i++)
+		list[i] = json_string_value(json_array_get(arr, i));
+	if (validate_mail_addrs(list, n, "mail_addrs", &m->addrs, err) < 0)
+		return -1;
+	in->mail_addrs = strbuf_str(&m->addrs);
+	return 0;
+}
+
 static const struct api_listing guests = {
 	store_guest_list, NULL, api_cursor_slug, 0
 };
@@ -82,11 +126,14 @@ int
 api_guests_add(struct api_call *call, struct http_resp *resp,
 	       struct hk_err *err)
 {
+	struct guest_mail mail;
 	struct guest_in in;
 	char key[8192];
 	json_t *obj = NULL;
+	int rc;
 
 	memset(&in, 0, sizeof(in));
+	strbuf_init(&mail.addrs, 1024);
 	if (api_check_body(call->body, guest_fields, err) < 0 ||
 	    guest_ssh(call->body, &in, key, sizeof(key), err) < 0)
 		return -1;
@@ -96,11 +143,12 @@ api_guests_add(struct api_call *call, struct http_resp *resp,
 		in.user = "root";
 	if (in.port == 0)
 		in.port = 22;
-	if (validate_slug(in.name, "name", err) < 0 ||
+	rc = validate_slug(in.name, "name", err) < 0 ||
 	    validate_slug(in.project, "project", err) < 0 ||
-	    store_guest_add(call->ctx->db, &call->actor, &in, &obj, err) < 0)
-		return -1;
-	return api_created(call, resp, obj);
+	    guest_mail(call->body, &in, &mail, err) < 0 ||
+	    store_guest_add(call->ctx->db, &call->actor, &in, &obj, err) < 0;
+	strbuf_free(&mail.addrs);
+	return rc ? -1 : api_created(call, resp, obj);
 }
 
 int
@@ -120,20 +168,24 @@ int
 api_guest_patch(struct api_call *call, struct http_resp *resp,
 		struct hk_err *err)
 {
+	struct guest_mail mail;
 	struct guest_in in;
 	char key[8192];
 	json_t *obj = NULL;
+	int rc;
 
 	memset(&in, 0, sizeof(in));
+	strbuf_init(&mail.addrs, 1024);
 	if (path_guest(call, err) < 0 ||
 	    api_check_body(call->body, patch_fields, err) < 0 ||
 	    guest_ssh(call->body, &in, key, sizeof(key), err) < 0)
 		return -1;
 	in.name = call->seg[1];
-	if (store_guest_update(call->ctx->db, &call->actor, &in, &obj,
-			       err) < 0)
-		return -1;
-	return api_changed(call, resp, obj);
+	rc = guest_mail(call->body, &in, &mail, err) < 0 ||
+	    store_guest_update(call->ctx->db, &call->actor, &in, &obj,
+			       err) < 0;
+	strbuf_free(&mail.addrs);
+	return rc ? -1 : api_changed(call, resp, obj);
 }
 
 int

@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ini.h>
 #include <openssl/crypto.h>
 
@@ -31,9 +34,10 @@
  * ldap:// or ldaps:// URI, or nothing; K_FILTER: an LDAP filter with one
  * %s; K_SECRET: the absolute path of a file whose one line is read now
  * into ldap.bind_password; K_KEYFILE: the absolute path of [dkim]'s key
- * file, read now into dkim.key. */
+ * file, read now into dkim.key; K_RESOLVER: a numeric IPv4 or IPv6
+ * address with an optional @PORT, or nothing. */
 enum kind { K_STR, K_INT, K_OCTAL, K_WORD, K_REAL, K_MAIL, K_PATH, K_ADDRS,
-	    K_URI, K_FILTER, K_SECRET, K_KEYFILE };
+	    K_URI, K_FILTER, K_SECRET, K_KEYFILE, K_RESOLVER };
 
 struct setting {
 	const char *section, *name;
@@ -120,6 +124,10 @@ static const struct setting settings[] = {
 	X("dkim", "key_file", K_KEYFILE, dkim.key_file),
 	I("dkim", "rsa_bits", dkim.rsa_bits, DKIM_RSA_MIN, DKIM_RSA_MAX),
 	I("dkim", "retire_days", dkim.retire_days, 0, 3650),
+	X("dns", "resolver", K_RESOLVER, dns.resolver),
+	I("dns", "timeout", dns.timeout, 1, 60),
+	X("dns", "dmarc_rua", K_MAIL, dns.dmarc_rua),
+	X("dns", "tlsrpt_rua", K_MAIL, dns.tlsrpt_rua),
 	{ NULL, NULL, K_STR, 0, 0, 0, NULL }
 };
 
@@ -175,6 +183,7 @@ conf_defaults(struct hk_config *c)
 	c->ldap.timeout = 5;
 	c->dkim.rsa_bits = DKIM_RSA_DEFAULT;
 	c->dkim.retire_days = 7;
+	c->dns.timeout = 5;
 }
 
 void
@@ -483,6 +492,42 @@ set_key_file(struct load_ctx *lc, const struct setting *s, const char *value,
 	return rc;
 }
 
+/* "IP" or "IP@PORT" (libunbound's own form for a forwarder), IPv4 or
+ * IPv6, numeric only: a name would need a resolver to find the resolver. */
+static int
+set_resolver(struct load_ctx *lc, const struct setting *s, const char *value,
+	     char *out)
+{
+	char ip[INET6_ADDRSTRLEN + 1], *end;
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *at = strchr(value, '@');
+	size_t iplen = at ? (size_t)(at - value) : strlen(value);
+	long port = 53;
+
+	if (value[0] == '\0') {
+		out[0] = '\0';
+		return 0;
+	}
+	if (at != NULL) {
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (errno != 0 || at[1] == '\0' || *end != '\0')
+			port = 0;
+	}
+	if (iplen == 0 || iplen >= sizeof(ip) || port < 1 || port > 65535)
+		goto bad;
+	memcpy(ip, value, iplen);
+	ip[iplen] = '\0';
+	if (inet_pton(AF_INET, ip, bin) == 1 ||
+	    inet_pton(AF_INET6, ip, bin) == 1) {
+		snprintf(out, CONF_STR, "%s", value);
+		return 0;
+	}
+bad:
+	return hk_failr(lc->err, HK_EINVAL, s->name, HK_R_conf_dns_resolver,
+			"value", value, NULL);
+}
+
 static int
 set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 {
@@ -501,6 +546,8 @@ set_value(struct load_ctx *lc, const struct setting *s, const char *value)
 		return set_secret(lc, s, value, base);
 	if (s->kind == K_KEYFILE)
 		return set_key_file(lc, s, value, base);
+	if (s->kind == K_RESOLVER)
+		return set_resolver(lc, s, value, base);
 	if (s->kind == K_PATH && value[0] != '/')
 		return hk_failr(lc->err, HK_EINVAL, s->name,
 				HK_R_conf_not_absolute, "section", s->section,

@@ -51,6 +51,20 @@ struct dkim_conf {
 	int retire_days;		/* a retired key's record stays */
 };
 
+/*
+ * [dns]: how the panel checks the records a domain needs (dnscheck.h)
+ * and what goes into them (dnsrecords.h).  resolver "" is the system's
+ * (/etc/resolv.conf); else one numeric address, "IP" or "IP@PORT", that
+ * every query is forwarded to.  The rua addresses are "" (none) or one
+ * canonical address.
+ */
+struct dns_conf {
+	char resolver[CONF_STR];	/* "", "192.0.2.53", "2001:db8::53@5353" */
+	int timeout;			/* seconds a whole check may take */
+	char dmarc_rua[CONF_STR];	/* DMARC aggregate reports to */
+	char tlsrpt_rua[CONF_STR];	/* TLS-RPT reports to, "": no record */
+};
+
 struct hk_config {
 	char path[CONF_STR];		/* the file read, "" if none */
 	char db_url[CONF_STR];	/* [database] url */
@@ -97,6 +111,7 @@ struct hk_config {
 	char warn_sendmail[CONF_STR];	/* [warn] sendmail */
 	struct ldap_conf ldap;		/* [ldap] */
 	struct dkim_conf dkim;		/* [dkim] */
+	struct dns_conf dns;		/* [dns] */
 };
 
 /* Who must sign in with a second factor ([auth] require_totp). */

@@ -236,6 +236,11 @@ int store_apikey_revoke(struct db *db, const struct hk_actor *actor,
 struct guest_in {
 	const char *name, *project, *host, *user, *host_key;
 	int port;
+	/* Where its domains' mail records point (dnsrecords.h): mail_host
+	 * an A-label (validate_domain), mail_addrs canonical addresses
+	 * separated by ' ' (validate_mail_addrs).  NULL keeps what the guest
+	 * has (none for a new guest); "" clears it. */
+	const char *mail_host, *mail_addrs;
 };
 /* Operator only, audited with the pinned key. */
 int store_guest_add(struct db *db, const struct hk_actor *actor,
@@ -247,7 +252,9 @@ int store_guest_get(struct db *db, const struct hk_actor *actor,
 		    const char *name, json_t **out, struct hk_err *err);
 /* A guest that moved or was reinstalled: in->name picks it; a NULL host,
  * user or host_key and a port of 0 keep what it has (its project stays).
- * It is owed a push at once. */
+ * It is owed a push at once, unless only its mail_host or mail_addrs
+ * changed (they are in no map).  In the JSON of a guest, mail_host is a
+ * string or null and mail_addrs an array of strings (empty: none). */
 int store_guest_update(struct db *db, const struct hk_actor *actor,
 		       const struct guest_in *in, json_t **out,
 		       struct hk_err *err);

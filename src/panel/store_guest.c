@@ -14,12 +14,30 @@
 #define GUEST_COLS \
 	"g.id, g.name, p.name AS project, g.ssh_host, g.ssh_port, " \
 	"g.ssh_user, g.desired_gen, g.applied_gen, g.state, g.last_error, " \
-	"g.last_push_at, g.retry_at, g.unreachable_since"
+	"g.last_push_at, g.retry_at, g.unreachable_since, g.mail_host, " \
+	"g.mail_addrs"
 
 /* A new change makes an in-sync guest pending; an unreachable, failed or
  * pushing one says so until its next attempt ends. */
 #define KEEP_STATE \
 	"CASE WHEN state = 'in_sync' THEN 'pending' ELSE state END"
+
+/* mail_addrs as the database holds it ("A B", or null) -> ["A", "B"]. */
+static void
+addrs_array(json_t *guest)
+{
+	const char *p = json_string_value(json_object_get(guest, "mail_addrs"));
+	json_t *list = json_array();
+
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (n > 0)
+			json_array_append_new(list, json_stringn(p, n));
+		p += n + (p[n] == ' ');
+	}
+	json_object_set_new(guest, "mail_addrs", list);
+}
 
 int
 store_guest_get(struct db *db, const struct hk_actor *actor,
@@ -34,6 +52,7 @@ store_guest_get(struct db *db, const struct hk_actor *actor,
 			    err) < 0)
 		return err->code == HK_ENOTFOUND ? hk_failr(err, HK_ENOTFOUND,
 			"guest", HK_R_no_guest, "guest", name, NULL) : -1;
+	addrs_array(*out);
 	return 0;
 }
 
@@ -41,14 +60,19 @@ static int
 insert_guest(struct db *db, const struct guest_in *in, int64_t pid,
 	     struct hk_err *err)
 {
-	struct db_param p[7] = { DB_INTV(pid), DB_TXT(in->name),
+	struct db_param p[9] = { DB_INTV(pid), DB_TXT(in->name),
 				 DB_TXT(in->host), DB_INTV(in->port),
 				 DB_TXT(in->user), DB_TXT(in->host_key),
-				 DB_INTV((int64_t)time(NULL)) };
+				 DB_INTV((int64_t)time(NULL)),
+				 in->mail_host && *in->mail_host ?
+				 DB_TXT(in->mail_host) : DB_NUL,
+				 in->mail_addrs && *in->mail_addrs ?
+				 DB_TXT(in->mail_addrs) : DB_NUL };
 
 	if (db_exec(db, "INSERT INTO guest (project_id, name, ssh_host, "
-		    "ssh_port, ssh_user, host_key, created_at) VALUES "
-		    "($1, $2, $3, $4, $5, $6, $7)", p, 7, NULL, err) < 0)
+		    "ssh_port, ssh_user, host_key, created_at, mail_host, "
+		    "mail_addrs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		    p, 9, NULL, err) < 0)
 		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST, "name",
 			HK_R_guest_exists, "guest", in->name, NULL) : -1;
 	return 0;
@@ -97,6 +121,33 @@ write_guest(struct db *db, const struct guest_in *in, struct hk_err *err)
 		       p, 5, NULL, err);
 }
 
+/* mail_host and mail_addrs as given: NULL keeps, "" clears. */
+static int
+write_mail(struct db *db, const struct guest_in *in, struct hk_err *err)
+{
+	struct db_param p[5] = { DB_TXT(in->name),
+				 DB_INTV(in->mail_host != NULL),
+				 in->mail_host && *in->mail_host ?
+				 DB_TXT(in->mail_host) : DB_NUL,
+				 DB_INTV(in->mail_addrs != NULL),
+				 in->mail_addrs && *in->mail_addrs ?
+				 DB_TXT(in->mail_addrs) : DB_NUL };
+
+	return db_exec(db, "UPDATE guest SET mail_host = CASE WHEN $2 = 1 "
+		       "THEN CAST($3 AS TEXT) ELSE mail_host END, mail_addrs = "
+		       "CASE WHEN $4 = 1 THEN CAST($5 AS TEXT) ELSE mail_addrs "
+		       "END WHERE name = $1", p, 5, NULL, err);
+}
+
+/* Whether in changes how the guest is reached: then (or when it changes
+ * nothing: a plain "push again") it is owed a push. */
+static int
+ssh_change(const struct guest_in *in)
+{
+	return in->host || in->user || in->host_key || in->port > 0 ||
+	    (in->mail_host == NULL && in->mail_addrs == NULL);
+}
+
 int
 store_guest_update(struct db *db, const struct hk_actor *actor,
 		   const struct guest_in *in, json_t **out, struct hk_err *err)
@@ -108,7 +159,8 @@ store_guest_update(struct db *db, const struct hk_actor *actor,
 	if (store_operator(actor, err) < 0 || db_begin(db, 1, err) < 0)
 		return -1;
 	if (store_guest_get(db, actor, in->name, &before, err) < 0 ||
-	    write_guest(db, in, err) < 0 ||
+	    (ssh_change(in) && write_guest(db, in, err) < 0) ||
+	    write_mail(db, in, err) < 0 ||
 	    store_guest_get(db, actor, in->name, out, err) < 0 ||
 	    store_project_id(db, json_string_value(json_object_get(before,
 			     "project")), &pid, err) < 0) {
@@ -186,6 +238,8 @@ store_guest_list(struct db *db, const struct hk_actor *actor,
 			  "g.project_id = $5) AND " PAGE_WHERE("g.name", "$4")
 			  PAGE_TAIL("g.name"), pb.p, 5, out, err) < 0)
 		return -1;
+	for (size_t i = 0; i < json_array_size(*out); i++)
+		addrs_array(json_array_get(*out, i));
 	store_page_cut(*out, page, "name", next);
 	return 0;
 }

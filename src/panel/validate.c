@@ -542,19 +542,20 @@ bad:
 	return hk_failr(err, HK_EINVAL, field, HK_R_host_key_form, NULL);
 }
 
-/* Whether the canonical address a is already in the comma list. */
+/* Whether the canonical address a is already in the list, whose items
+ * are separated by sep (a one-character string). */
 static int
-listed(const struct strbuf *sb, const char *a)
+listed(const struct strbuf *sb, const char *a, const char *sep)
 {
 	const char *p = strbuf_str(sb);
 	size_t n = strlen(a);
 
 	while (*p) {
-		size_t len = strcspn(p, ",");
+		size_t len = strcspn(p, sep);
 
 		if (len == n && strncmp(p, a, n) == 0)
 			return 1;
-		p += len + (p[len] == ',');
+		p += len + (p[len] == *sep);
 	}
 	return 0;
 }
@@ -574,10 +575,50 @@ validate_destinations(const char *const *list, size_t n, const char *field,
 		if (validate_address(list[i], field, local, domain, err) < 0)
 			return -1;
 		snprintf(addr, sizeof(addr), "%s@%s", local, domain);
-		if (listed(out, addr))
+		if (listed(out, addr, ","))
 			continue;
 		if ((out->len > 0 && strbuf_puts(out, ",") < 0) ||
 		    strbuf_puts(out, addr) < 0)
+			return hk_failr(err, HK_EINVAL, field, HK_R_too_long,
+					NULL);
+	}
+	return 0;
+}
+
+/* One address as inet_ntop writes it ("2001:db8::1"), or -1. */
+static int
+canonical_ip(const char *in, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	int af = strchr(in, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, in, bin) != 1 ||
+	    inet_ntop(af, bin, out, INET6_ADDRSTRLEN) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+validate_mail_addrs(const char *const *list, size_t n, const char *field,
+		    struct strbuf *out, struct hk_err *err)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n > VALIDATE_MAIL_ADDRS_MAX)
+		return hk_failr(err, HK_EINVAL, field, HK_R_mail_addrs_count,
+				"max", HK_NUM(VALIDATE_MAIL_ADDRS_MAX), NULL);
+	strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (canonical_ip(list[i], ip) < 0)
+			return hk_failr(err, HK_EINVAL, field,
+					HK_R_mail_addr_invalid, "value",
+					list[i], NULL);
+		if (listed(out, ip, " "))
+			return hk_failr(err, HK_EINVAL, field,
+					HK_R_mail_addr_twice, "value", ip,
+					NULL);
+		if ((out->len > 0 && strbuf_puts(out, " ") < 0) ||
+		    strbuf_puts(out, ip) < 0)
 			return hk_failr(err, HK_EINVAL, field, HK_R_too_long,
 					NULL);
 	}

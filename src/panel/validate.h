@@ -57,6 +57,15 @@ int validate_destinations(const char *const *list, size_t n,
 			  const char *field, struct strbuf *out,
 			  struct hk_err *err);
 
+/* A guest's public mail addresses (SPF): 0..VALIDATE_MAIL_ADDRS_MAX
+ * numeric IPv4 or IPv6 addresses (no prefix length, no zone), each as
+ * inet_ntop writes it, none twice, joined with ' ' into out ("" for
+ * none). */
+#define VALIDATE_MAIL_ADDRS_MAX 8
+int validate_mail_addrs(const char *const *list, size_t n,
+			const char *field, struct strbuf *out,
+			struct hk_err *err);
+
 /* Plain password: min..max octets of UTF-8, no control characters. */
 int validate_password(const char *in, const char *field, int min, int max,
 		      struct hk_err *err);

@@ -34,7 +34,8 @@ seed_places(const struct hk_actor *op)
 	for (size_t i = 0; i < sizeof(guests) / sizeof(guests[0]); i++) {
 		struct guest_in g = { guests[i][0], guests[i][1],
 			guests[i][2], "root",
-			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			NULL, NULL };
 
 		must(store_guest_add(fzdb.db, op, &g, &obj, &err), &err,
 		     guests[i][0]);

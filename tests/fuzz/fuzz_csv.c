@@ -210,7 +210,8 @@ make_db(void)
 	for (int i = 0; i < 2; i++) {
 		struct guest_in g = { i ? "g2" : "g1", i ? "other" : "lab",
 			i ? "127.0.0.2" : "127.0.0.1", "root",
-			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			NULL, NULL };
 
 		must(store_guest_add(fzdb.db, &op, &g, &obj, &err), &err,
 		     g.name);

@@ -59,7 +59,8 @@ fixture_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct guest_in g = { "g1", "lab", "10.0.0.1", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct hk_err err;
 	int applied;
 	json_t *obj = NULL;

@@ -114,6 +114,8 @@ static const struct row rows[] = {
 	{ "GET", "guests/g{p}", NULL, { 200, 200, 404, 200 } },
 	{ "PATCH", "guests/g{p}", "{\"ssh_port\":2222}",
 	  { 200, 403, 403, 403 } },
+	{ "PATCH", "guests/g{p}", "{\"mail_host\":\"mx.example.net\","
+	  "\"mail_addrs\":[\"192.0.2.1\"]}", { 200, 403, 403, 403 } },
 	{ "DELETE", "guests/g{p}", NULL, { 409, 403, 403, 403 } },
 	{ "DELETE", "guests/g{p}2", NULL, { 204, 403, 403, 403 } },
 	{ "POST", "guests/g{p}/push", NULL, { 202, 403, 403, 403 } },
@@ -336,7 +338,8 @@ seed_project(struct world *w, char p, const char *hash)
 	char name[32], guest[32], guest2[32], dom[32], addr[64], xdom[32];
 	char login[8], spare[8], token[SECRET_TOKEN_LEN + 1];
 	char body[SECRET_BODY_HEX + 1];
-	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22 };
+	struct guest_in g = { guest, name, "10.0.0.1", "root", HOST_KEY, 22,
+			      NULL, NULL };
 	struct mailbox_in m = { "m", dom, hash, "", -1, 1 };
 	struct alias_in a = { "al", dom, addr, 1 };
 	struct account_in acc = { spare, "owner", name, hash, 0 };

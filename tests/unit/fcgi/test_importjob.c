@@ -79,7 +79,7 @@ setup(void **state)
 	struct fixture *f;
 	struct guest_in g = { "g2", "other", "10.0.0.2", "root",
 		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJtiEqqT2RJV/uICTF5Nbt018"
-		"Bz3ge0IFjMj8BMAB2V3", 22 };
+		"Bz3ge0IFjMj8BMAB2V3", 22, NULL, NULL };
 	struct hk_err err;
 	json_t *out = NULL;
 

@@ -76,7 +76,8 @@ seed(struct fixture *f)
 				-1, 1 };
 	struct alias_in al = { NULL, "d1.example", "m1@d1.example", 1 };
 	struct guest_in g = { "g2", "lab", "10.0.0.2", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct account_in acc = { NULL, "owner", "lab", NULL, 0 };
 	static const char *const locals[] = { "m1", "m2", "zed", "m_3",
 					      "a.b", "m-4" };

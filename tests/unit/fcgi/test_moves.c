@@ -60,7 +60,8 @@ static void
 add_guest(struct fixture *f, const char *name, const char *project)
 {
 	struct guest_in g = { name, project, "10.0.0.2", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct hk_err err;
 	json_t *obj = NULL;
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* test_conf.c - hakomail.conf's [warn] section, [auth] require_totp,
- * [ldap] and [dkim]: their defaults, values read as given (the service password from
- * its file), and each bad value refused naming its setting and line, or
- * for what [ldap]'s keys mean together, its setting and file. */
+ * [ldap], [dkim] and [dns]: their defaults, values read as given (the
+ * service password from its file), and each bad value refused naming its
+ * setting and line, or for what [ldap]'s keys mean together, its setting
+ * and file. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -110,6 +111,10 @@ test_deploy_file(void **state)
 	assert_string_equal(cfg.ldap.filter, dflt.ldap.filter);
 	assert_int_equal(cfg.ldap.timeout, dflt.ldap.timeout);
 	assert_int_equal(cfg.ldap.starttls, 0);
+	assert_string_equal(cfg.dns.resolver, "");
+	assert_int_equal(cfg.dns.timeout, 5);
+	assert_string_equal(cfg.dns.dmarc_rua, "");
+	assert_string_equal(cfg.dns.tlsrpt_rua, "");
 }
 
 /* [auth] require_totp: none by default, each word read as given. */
@@ -419,6 +424,47 @@ test_dkim_refused(void **state)
 		HK_R_conf_not_one_of, "/tmp/hk-conf-");
 	refused("[dkim]\nretire_days = -1\n", "retire_days",
 		HK_R_conf_not_number, "line 2)");
+/* [dns]: the defaults, values read as given (the addresses canonical),
+ * and each bad one refused at its line. */
+static void
+test_dns(void **state)
+{
+	static const char *const bad[] = { "dns.example.org", "192.0.2.1@",
+		"192.0.2.1@0", "192.0.2.1@65536", "192.0.2.1@53x",
+		"192.0.2.0/24", "[2001:db8::1]:53", "@53", "192.0.2.1 53",
+		"2001:db8::1%eth0", NULL };
+	struct hk_config cfg;
+	struct hk_err err;
+	char text[256];
+
+	(void)state;
+	assert_int_equal(load("", &cfg, &err), 0);
+	assert_string_equal(cfg.dns.resolver, "");
+	assert_int_equal(cfg.dns.timeout, 5);
+	assert_int_equal(load("[dns]\nresolver = 192.0.2.53\ntimeout = 60\n"
+			      "dmarc_rua = DMARC@Example.NET\n"
+			      "tlsrpt_rua = tls@example.net\n", &cfg, &err), 0);
+	assert_string_equal(cfg.dns.resolver, "192.0.2.53");
+	assert_int_equal(cfg.dns.timeout, 60);
+	assert_string_equal(cfg.dns.dmarc_rua, "dmarc@example.net");
+	assert_string_equal(cfg.dns.tlsrpt_rua, "tls@example.net");
+	assert_int_equal(load("[dns]\nresolver = 2001:db8::53@5353\n", &cfg,
+			      &err), 0);
+	assert_string_equal(cfg.dns.resolver, "2001:db8::53@5353");
+	assert_int_equal(load("[dns]\nresolver = 10.78.1.2@53\n", &cfg, &err),
+			 0);
+	for (int i = 0; bad[i] != NULL; i++) {
+		snprintf(text, sizeof(text), "[dns]\n\nresolver = %s\n", bad[i]);
+		refused(text, "resolver", HK_R_conf_dns_resolver, "line 3)");
+	}
+	refused("[dns]\ntimeout = 0\n", "timeout", HK_R_conf_not_number,
+		"line 2)");
+	refused("[dns]\ntimeout = 61\n", "timeout", HK_R_conf_not_number,
+		"line 2)");
+	refused("[dns]\ndmarc_rua = mailto:x@example.net\n", "dmarc_rua",
+		HK_R_conf_not_address, "line 2)");
+	refused("[dns]\ntlsrpt_rua = nobody\n", "tlsrpt_rua",
+		HK_R_conf_not_address, "line 2)");
 }
 
 int
@@ -435,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_ldap_together),
 		cmocka_unit_test(test_dkim),
 		cmocka_unit_test(test_dkim_refused),
+		cmocka_unit_test(test_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

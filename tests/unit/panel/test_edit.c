@@ -164,7 +164,8 @@ test_domain_disable_and_delete(void **state)
 {
 	struct fixture *f = *state;
 	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct hk_err err;
 	json_t *obj = NULL;
 	int64_t g = gen(f), b;

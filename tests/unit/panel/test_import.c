@@ -408,7 +408,8 @@ test_owner_stays_in_its_project(void **state)
 	struct import_opts o = { 0 };
 	struct import_report rep;
 	struct guest_in g = { "g9", "other", "10.0.0.9", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct hk_actor owner = { .project_id = 1, .account_id = 1 };
 	json_t *out = NULL;
 	struct hk_err err;
@@ -801,7 +802,8 @@ test_alias_destinations(void **state)
 	struct alias_in al = { "info", "pc1.example", "matsui@pc1.example", 1 };
 	struct alias_in all = { "", "pc2.example", "matsui@pc1.example", 1 };
 	struct guest_in g = { "g9", "other", "10.0.0.9", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 
 	assert_int_equal(store_mailbox_add(f->db, &f->admin, &mb, &out, &err),
 			 0);

@@ -62,7 +62,8 @@ static int
 setup(void **state)
 {
 	struct guest_in g = { "g2", "other", "10.0.0.2", "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct fixture *f;
 	struct hk_err err;
 	json_t *obj = NULL;

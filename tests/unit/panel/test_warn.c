@@ -359,7 +359,8 @@ test_project_days(void **state)
 {
 	struct fixture *f = *state;
 	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct fig g = { GB, 99 * GB, 0, -1, GB + 47 * GB / 100 };
 	struct hk_err err;
 	json_t *obj = NULL, *c;
@@ -430,7 +431,8 @@ test_project_days_race(void **state)
 {
 	struct fixture *f = *state;
 	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct fig g = { GB, 99 * GB, 0, -1, GB + 47 * GB / 100 };
 	struct racer r = { .rc = -2 };
 	struct hk_err err;
@@ -731,9 +733,11 @@ test_capacity_lines_own(void **state)
 {
 	struct fixture *f = *state;
 	struct guest_in g2 = { "g2", "lab", "10.0.0.2", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct guest_in g3 = { "g3", "lab", "10.0.0.3", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct capacity_line disk[2], project[2];
 	struct hk_err err;
 	json_t *obj = NULL;
@@ -909,7 +913,8 @@ test_warnings_list(void **state)
 {
 	struct fixture *f = *state;
 	struct guest_in g2 = { "g2", "other", "10.0.0.2", "root",
-			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			       NULL, NULL };
 	struct fig full = { 99 * GB, GB, 0, -1, 0 };
 	struct fig fine = { GB, 99 * GB, 500, -1, 0 };
 	struct hk_actor owner = { .project_id = 0 };

@@ -42,7 +42,8 @@ add_guest(struct fixture *f, const char *name, const char *project,
 	  const char *host)
 {
 	struct guest_in g = { name, project, host, "root",
-			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			      NULL, NULL };
 	struct hk_err err;
 	json_t *obj = NULL;
 

@@ -478,7 +478,8 @@ test_concurrent_claims(void **state)
 
 	for (int i = 2; i <= GUESTS; i++) {
 		struct guest_in g = { name, "lab", "10.0.0.2", "root",
-			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22 };
+			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
+			NULL, NULL };
 
 		snprintf(name, sizeof(name), "g%d", i);
 		assert_int_equal(store_guest_add(f->db, &f->admin, &g, &out,
