@@ -424,6 +424,8 @@ test_dkim_refused(void **state)
 		HK_R_conf_not_one_of, "/tmp/hk-conf-");
 	refused("[dkim]\nretire_days = -1\n", "retire_days",
 		HK_R_conf_not_number, "line 2)");
+}
+
 /* [dns]: the defaults, values read as given (the addresses canonical),
  * and each bad one refused at its line. */
 static void
