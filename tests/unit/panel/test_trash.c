@@ -180,10 +180,11 @@ test_restore_refused(void **state)
 	struct hk_actor owner = { .project_id = 1, .via = "api" };
 	struct hk_err err;
 	json_t *obj = NULL;
-	int64_t id, now = (int64_t)time(NULL);
+	int64_t id, now;
 
 	seed(f);
 	id = delete(f, "matsui", 1);
+	now = (int64_t)time(NULL);	/* not before the deletion's clock */
 	assert_int_equal(store_mailbox_restore(f->db, &owner, "matsui",
 					       "pc1.example", id, now, &obj,
 					       &err), -1);
