@@ -56,6 +56,7 @@ cli_usage(void)
 	    "  domain backup NAME (--guest G | --none)\n"
 	    "  domain enable|disable NAME | domain delete NAME [--force]\n"
 	    "  domain move NAME --to GUEST [--dry-run]   (operators)\n"
+	    "  domain dns NAME [--check]   (the records it needs; published?)\n"
 	    "  moves [--domain D] [--live] | move show|cancel ID\n"
 	    "  dkim new|rotate DOMAIN [--algorithm rsa|ed25519] [--bits N]"
 	    " [--selector S]\n"

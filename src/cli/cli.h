@@ -130,6 +130,7 @@ int cli_warnings(struct cli *c);
 int cli_dkim(struct cli *c);		/* cli_dkim.c */
 
 int cli_domain_move(struct cli *c);	/* cli_move.c: domain move */
+int cli_domain_dns(struct cli *c);	/* cli_dns.c: domain dns */
 int cli_moves(struct cli *c);
 int cli_move(struct cli *c);
 

@@ -129,6 +129,8 @@ cli_domain(struct cli *c)
 		return domain_backup(c);
 	if (c->argc >= 3 && strcmp(c->argv[1], "move") == 0)
 		return cli_domain_move(c);
+	if (c->argc >= 3 && strcmp(c->argv[1], "dns") == 0)
+		return cli_domain_dns(c);
 	if (c->argc >= 3 && (strcmp(c->argv[1], "enable") == 0 ||
 			     strcmp(c->argv[1], "disable") == 0 ||
 			     strcmp(c->argv[1], "delete") == 0))

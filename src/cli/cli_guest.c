@@ -78,7 +78,7 @@ mail_fields(const struct cli_opt *o, struct mail_opts *m,
 	if (host != NULL && host[0] == '\0')
 		in->mail_host = "";
 	else if (host != NULL) {
-		if (validate_domain(host, "mail-host", m->host, err) < 0)
+		if (validate_domain(host, "mail_host", m->host, err) < 0)
 			return -1;
 		in->mail_host = m->host;
 	}
@@ -87,7 +87,7 @@ mail_fields(const struct cli_opt *o, struct mail_opts *m,
 	if (m->n == 1 && m->list[0][0] == '\0')
 		m->n = 0;
 	strbuf_init(&sb, sizeof(m->addrs) - 1);
-	rc = validate_mail_addrs(m->list, m->n, "mail-addr", &sb, err);
+	rc = validate_mail_addrs(m->list, m->n, "mail_addrs", &sb, err);
 	snprintf(m->addrs, sizeof(m->addrs), "%s", strbuf_str(&sb));
 	strbuf_free(&sb);
 	in->mail_addrs = m->addrs;

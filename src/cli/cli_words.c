@@ -50,6 +50,8 @@ static const struct {
 	{ "bits", "--bits" },
 	{ "selector", "--selector" },
 	{ "confirm", "--confirm" },
+	{ "mail_host", "--mail-host" },
+	{ "mail_addrs", "--mail-addr" },
 };
 
 /* A reason the CLI words its own way; {option} is the field's option.

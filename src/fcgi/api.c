@@ -89,6 +89,7 @@ const struct api_route api_routes[] = {
 	{ "POST",	"domains/*/dkim/*/activate",	api_dkim_activate,
 	  R_BODY },
 	{ "DELETE",	"domains/*/dkim/*",		api_dkim_delete, 0 },
+	{ "GET",	"domains/*/dns",		api_dns_get, 0 },
 	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
 	{ "POST",	"domains/*/aliases",		api_aliases_add, R_BODY },
 	{ "GET",	"aliases/*",			api_alias_get, 0 },

@@ -254,6 +254,7 @@ API_HANDLER(api_dkim_list);
 API_HANDLER(api_dkim_add);
 API_HANDLER(api_dkim_activate);
 API_HANDLER(api_dkim_delete);
+API_HANDLER(api_dns_get);
 
 /* The route table, for tests that walk it: method, pattern ("*" is one
  * path segment) and flags.  Ends with NULLs. */

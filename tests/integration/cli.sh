@@ -16,7 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
 printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n' "$url" "$tmp" >"$tmp/conf"
-hk() { "$build/src/hakomail" -c "$tmp/conf" "$@"; }
+hk() { "$build/src/hakomail" -c "${HK_CLI_CONF:-$tmp/conf}" "$@"; }
 
 # snapshot: what the CLI can write, as it lists it (the audit log too, so
 # a refused write that left any trace shows)
@@ -26,10 +26,12 @@ snapshot() {
 	  hk --json aliasdomain list; hk --json guest list
 	  hk --json project list; hk --json account list
 	  hk --json apikey list; hk --json audit --limit 1000
-	  hk --json moves; hk --json mailbox settings matsui@pc1.example; } 2>&1
+	  hk --json moves; hk --json mailbox settings matsui@pc1.example
+	  hk --json dkim list pc1.example; } 2>&1
 }
 
-# refused NAME FIELD CMD...: exit 1, stderr names FIELD, nothing written
+# refused NAME FIELD CMD...: exit 1, stderr names FIELD ('': a refusal
+# of no one field), nothing written
 # ($HK_STDIN, when set, is the command's standard input)
 refused() {
 	local name=$1 field=$2; shift 2
@@ -37,9 +39,9 @@ refused() {
 	before=$(snapshot)
 	hk "$@" >"$tmp/out" 2>"$tmp/err" <"${HK_STDIN:-/dev/null}"; rc=$?
 	after=$(snapshot)
-	if [ $rc -eq 1 ] && grep -q "^hakomail: $field: " "$tmp/err" &&
+	if [ $rc -eq 1 ] && grep -q "^hakomail: ${field:+$field: }" "$tmp/err" &&
 	   [ "$before" = "$after" ]; then
-		pass "cli refuses $name (exit 1, names $field, nothing written)"
+		pass "cli refuses $name (exit 1, names ${field:-no one field}, nothing written)"
 	else
 		fail "cli refuses $name (exit $rc: $(head -c 200 "$tmp/err"))"
 	fi
@@ -322,6 +324,43 @@ check_eq "alias list shows it" "a@b.example false" \
 	"$(hk --json alias list pc1.example | jq -r '.[] | select(.address == "info@pc1.example") | [(.destinations | join(",")), .active] | map(tostring) | join(" ")')"
 check "alias delete (the catch-all)" hk alias delete @pc1.example
 refused "deleting no such alias" address alias delete nosuch@pc1.example
+echo "== cli: DKIM keys and the DNS records a domain needs"
+refused "a DKIM key without [dkim] key_file" '' dkim new pc1.example
+check "... which the refusal names" grep -q 'dkim.*key_file' "$tmp/err"
+# Another configuration: a key file for the DKIM keys, DMARC reports,
+# and a resolver on loopback's discard port, where nothing answers.
+(umask 077 && openssl rand -hex 32 >"$tmp/dkim.key")
+cp "$tmp/conf" "$tmp/dns.conf"
+printf '[dkim]\nkey_file = %s\n[dns]\nresolver = 127.0.0.1@9\ntimeout = 1\ndmarc_rua = dmarc@pc1.example\n' \
+	"$tmp/dkim.key" >>"$tmp/dns.conf"
+export HK_CLI_CONF=$tmp/dns.conf
+check "guest set --mail-host --mail-addr" hk guest set g1 --mail-host mx1.pc1.example --mail-addr 192.0.2.1 --mail-addr 2001:db8::1
+refused "a mail address that is a network" --mail-addr guest set g1 --mail-addr 192.0.2.0/24
+check "dkim new (Ed25519, selector s1)" eval 'hk dkim new pc1.example --algorithm ed25519 --selector s1 >"$tmp/out"'
+check "... shows the record to publish" grep -q 's1._domainkey.pc1.example.*v=DKIM1; k=ed25519; p=' "$tmp/out"
+refused "a selector with a dot" --selector dkim new pc1.example --selector a.b
+refused "an RSA key of 512 bits" --bits dkim new pc1.example --bits 512
+refused "activating without --confirm" "" dkim activate pc1.example s1
+check "... which says to check the record, then give --confirm" grep -q "s1._domainkey.pc1.example is seen in DNS.*--confirm" "$tmp/err"
+check_eq "dkim list: s1 pending" "s1 pending" "$(hk --json dkim list pc1.example | jq -r '.[] | "\(.selector) \(.state)"')"
+hk domain dns pc1.example >"$tmp/zone"
+check_eq "domain dns: exit 0" 0 $?
+check "... the MX of the guest's mail host" grep -qP '^pc1\.example\.\tIN\tMX\t10 mx1\.pc1\.example\.$' "$tmp/zone"
+check "... SPF with its addresses" grep -qF 'v=spf1 ip4:192.0.2.1 ip6:2001:db8::1 -all' "$tmp/zone"
+check "... the pending key's record" grep -qP '^s1\._domainkey\.pc1\.example\.\tIN\tTXT\t"v=DKIM1; k=ed25519; p=' "$tmp/zone"
+check "... DMARC with the reports' address" grep -qF '"v=DMARC1; p=none; rua=mailto:dmarc@pc1.example"' "$tmp/zone"
+hk --json domain dns pc1.example --check >"$tmp/check"
+check_eq "domain dns --check, nothing answering: exit 0, every record failed" "0 failed" \
+	"$? $(jq -r '[.records[].status] | unique | join(",")' "$tmp/check")"
+check "dkim activate --confirm" eval 'hk dkim activate pc1.example s1 --confirm >/dev/null'
+check "dkim rotate: a second key while s1 signs" eval 'hk dkim rotate pc1.example --algorithm ed25519 --selector s2 >/dev/null'
+check "dkim activate s2 --confirm" eval 'hk dkim activate pc1.example s2 --confirm >/dev/null'
+check_eq "s1 retiring, s2 active" "s1 retiring,s2 active" \
+	"$(hk --json dkim list pc1.example | jq -r '[.[] | "\(.selector) \(.state)"] | join(",")')"
+check "the retired key's record: kept until a date" eval 'hk domain dns pc1.example | grep -q "^s1._domainkey.pc1.example.*; keep until 20"'
+refused "deleting the active key" '' dkim delete pc1.example s2
+check "deleting the retired one" hk dkim delete pc1.example s1
+unset HK_CLI_CONF
 echo "== cli: bulk import of mailboxes"
 # import_refused NAME FILE PATTERN [OPTION...]: exit 1, a line of stderr
 # matches PATTERN (grep -E), nothing written.
