@@ -7,11 +7,12 @@
  *   dkim rotate DOMAIN [same options]   (needs an active key of the
  *                                        algorithm)
  *   dkim list DOMAIN
- *   dkim activate DOMAIN SELECTOR --confirm
+ *   dkim activate DOMAIN SELECTOR [--confirm]
  *   dkim delete DOMAIN SELECTOR
  *
  * A new key is pending: publish its record (shown), then activate it
- * once DNS shows it.  The checks are the store's, their fields said as
+ * once DNS shows it: the command looks it up ([dns] resolver), unless
+ * --confirm says it is published.  The checks are the store's, their fields said as
  * these options (cli_words.c).
  */
 #include "config.h"
@@ -23,6 +24,7 @@
 #include "cli.h"
 #include "mapsyntax.h"
 #include "store_dkim.h"
+#include "store_dns.h"
 #include "validate.h"
 #include "wake.h"
 
@@ -80,23 +82,22 @@ static int
 activate(struct cli *c, const char *domain, const char *selector,
 	 int confirm)
 {
-	char record[DKIM_SELECTOR_MAX + MAPSYNTAX_DOMAIN_MAX + 16];
 	struct hk_err err;
 	json_t *obj = NULL;
 
 	hk_err_clear(&err);
-	if (!confirm) {
-		/* a domain or key that is not there is said first */
-		if (store_dkim_list(c->db, &c->actor, &c->cfg.dkim, domain,
-				    &obj, &err) < 0)
-			return cli_fail(&err);
+	/* unconfirmed, the record is looked up now; a domain or key that
+	 * is not there is said first */
+	if (!confirm &&
+	    (store_dkim_list(c->db, &c->actor, &c->cfg.dkim, domain, &obj,
+			     &err) < 0 ||
+	     store_dns_dkim_seen(c->db, &c->actor, &c->cfg.dns, domain,
+				 selector, &err) < 0)) {
 		json_decref(obj);
-		snprintf(record, sizeof(record), "%s._domainkey.%s",
-			 selector, domain);
-		hk_failr(&err, HK_EINVAL, "confirm", HK_R_dkim_confirm_needed,
-			 "name", record, NULL);
 		return cli_fail(&err);
 	}
+	json_decref(obj);
+	obj = NULL;
 	if (store_dkim_activate(c->db, &c->actor, &c->cfg.dkim, domain,
 				selector, &obj, &err) < 0)
 		return cli_fail(&err);

@@ -81,8 +81,9 @@ static const struct {
 	{ HK_R_domain_moving, 0, "{domain} is being moved (move {move}): "
 	  "wait for the move to end (hakomail move show {move}), or cancel "
 	  "it (hakomail move cancel {move})" },
-	{ HK_R_dkim_confirm_needed, 1, "activate a key only once its record "
-	  "{name} is seen in DNS: check it, then give --confirm" },
+	{ HK_R_dkim_not_published, 1, "the record {name} is not seen in DNS "
+	  "({status}{found}): publish it and run this again, or give "
+	  "--confirm if it is published" },
 	{ HK_R_dkim_rotate_none, 0, "{domain} has no active {algorithm} key "
 	  "to rotate: make the first with hakomail dkim new" },
 	{ HK_R_dkim_not_configured, 0, "DKIM keys need [dkim] key_file in "

@@ -6,15 +6,16 @@
  *   GET    /domains/D/dkim                {"items": [key...]}
  *   POST   /domains/D/dkim                {algorithm?, bits?, selector?}
  *                                         -> 201 key (pending)
- *   POST   /domains/D/dkim/S/activate     {"confirm": true} -> 200 key
+ *   POST   /domains/D/dkim/S/activate     {"confirm": true?} -> 200 key
  *   DELETE /domains/D/dkim/S              -> 204
  *
  * A key is {"selector", "algorithm", "bits", "state", "record_name",
  * "record_value", "created_at", "activated_at", "retired_at",
  * "remove_after"}: never its private part.  A rotation is a new key made
- * while one is active, then activated.  Activation needs the caller's
- * confirmation that the record is seen in DNS (the panel's own check is
- * a later step).  Without [dkim] key_file every route answers 503
+ * while one is active, then activated.  Activation needs the record seen
+ * in DNS: the panel checks it ([dns] resolver) unless the caller confirms
+ * it ("confirm": true), and refuses it unseen (409 dkim_not_published,
+ * field "confirm", saying what the check found).  Without [dkim] key_file every route answers 503
  * dkim_not_configured.  See api.h.
  */
 #include "config.h"
@@ -23,6 +24,7 @@
 
 #include "api.h"
 #include "store_dkim.h"
+#include "store_dns.h"
 #include "validate.h"
 
 static const struct api_field new_fields[] = {
@@ -92,7 +94,6 @@ api_dkim_activate(struct api_call *call, struct http_resp *resp,
 		  struct hk_err *err)
 {
 	char name[MAPSYNTAX_DOMAIN_MAX + 1], sel[DKIM_SELECTOR_MAX + 1];
-	char record[DKIM_SELECTOR_MAX + MAPSYNTAX_DOMAIN_MAX + 16];
 	json_t *obj = NULL;
 
 	if (api_check_body(call->body, activate_fields, err) < 0 ||
@@ -109,11 +110,10 @@ api_dkim_activate(struct api_call *call, struct http_resp *resp,
 		if (call->actor.read_only)
 			return hk_failr(err, HK_EFORBIDDEN, NULL,
 					HK_R_read_only_key, NULL);
-		snprintf(record, sizeof(record), "%s._domainkey.%s", sel,
-			 name);
-		return hk_failr(err, HK_EINVAL, "confirm",
-				HK_R_dkim_confirm_needed, "name", record,
-				NULL);
+		if (store_dns_dkim_seen(call->ctx->db, &call->actor,
+					&call->ctx->cfg->dns, name, sel,
+					err) < 0)
+			return -1;
 	}
 	if (store_dkim_activate(call->ctx->db, &call->actor,
 				&call->ctx->cfg->dkim, name, sel, &obj,

@@ -8,8 +8,10 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dkim_key.h"
 #include "store_dns.h"
@@ -177,6 +179,60 @@ store_dns_records(struct db *db, const struct hk_actor *actor,
 		rc = build(db, &ref, &in, out, err);
 	db_rollback(db);	/* read-only: nothing to commit */
 	return rc;
+}
+
+int
+store_dns_check_record(struct db *db, const struct hk_actor *actor,
+		       const struct dns_conf *conf, const char *domain,
+		       const char *name, enum dnsrec_purpose purpose,
+		       enum dnscheck_status *status, char *found, size_t size,
+		       struct hk_err *err)
+{
+	struct dnscheck_result res = { DNSCHECK_UNCHECKED, NULL };
+	struct dnsrec_list list, one = { NULL, 1, 1 };
+	int rc;
+
+	found[0] = '\0';
+	if (store_dns_records(db, actor, conf, domain, (int64_t)time(NULL),
+			      &list, err) < 0)
+		return -1;
+	for (size_t i = 0; i < list.n && one.v == NULL; i++)
+		if (list.v[i].purpose == purpose &&
+		    strcmp(list.v[i].name, name) == 0)
+			one.v = &list.v[i];
+	if (one.v == NULL)
+		rc = hk_fail(err, HK_ENOTFOUND, NULL, "%s is not a record of %s",
+			     name, domain);
+	else
+		rc = dnscheck_run(conf, &one, &res, err);
+	if (rc == 0) {
+		*status = res.status;
+		snprintf(found, size, "%s", res.found ? res.found : "");
+		dnscheck_free(&res, 1);
+	}
+	dnsrec_list_free(&list);
+	return rc;
+}
+
+int
+store_dns_dkim_seen(struct db *db, const struct hk_actor *actor,
+		    const struct dns_conf *conf, const char *domain,
+		    const char *selector, struct hk_err *err)
+{
+	char name[DNSREC_NAME_MAX + 1], found[200], said[208];
+	enum dnscheck_status status;
+
+	snprintf(name, sizeof(name), "%s._domainkey.%s", selector, domain);
+	if (store_dns_check_record(db, actor, conf, domain, name,
+				   DNSREC_P_DKIM, &status, found,
+				   sizeof(found), err) < 0)
+		return -1;
+	if (status == DNSCHECK_MATCH)
+		return 0;
+	snprintf(said, sizeof(said), "%s%s", found[0] ? ": " : "", found);
+	return hk_failr(err, HK_EEXIST, "confirm", HK_R_dkim_not_published,
+			"name", name, "status", dnscheck_status_name(status),
+			"found", said, NULL);
 }
 
 /* One record as the API shows it. */

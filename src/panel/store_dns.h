@@ -31,6 +31,27 @@ int store_dns_records(struct db *db, const struct hk_actor *actor,
 		      struct hk_err *err);
 
 /*
+ * Checks one of the domain's records now (the record named name, of
+ * purpose): *status as dnscheck.h says it, and in found[size] what is
+ * published instead or why the lookup failed ("" otherwise).  A name
+ * that is not among the domain's records is HK_ENOTFOUND; a check that
+ * cannot start, dnscheck_run's failure.
+ */
+int store_dns_check_record(struct db *db, const struct hk_actor *actor,
+			   const struct dns_conf *conf, const char *domain,
+			   const char *name, enum dnsrec_purpose purpose,
+			   enum dnscheck_status *status, char *found,
+			   size_t size, struct hk_err *err);
+
+/* 0 when the DKIM record of domain's key selector is published as the
+ * key's now; else HK_EEXIST dkim_not_published (field "confirm": the
+ * caller may confirm it instead), naming the record, the check's status
+ * and what was found. */
+int store_dns_dkim_seen(struct db *db, const struct hk_actor *actor,
+			const struct dns_conf *conf, const char *domain,
+			const char *selector, struct hk_err *err);
+
+/*
  * The list as the API answers it: {"domain", "records": [{"domain",
  * "name", "type" ("MX"/"TXT"), "purpose", "action" ("publish", "keep",
  * "remove"), "preference" (MX), "value" (null: not configured), "note",

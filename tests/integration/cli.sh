@@ -341,7 +341,7 @@ check "... shows the record to publish" grep -q 's1._domainkey.pc1.example.*v=DK
 refused "a selector with a dot" --selector dkim new pc1.example --selector a.b
 refused "an RSA key of 512 bits" --bits dkim new pc1.example --bits 512
 refused "activating without --confirm" "" dkim activate pc1.example s1
-check "... which says to check the record, then give --confirm" grep -q "s1._domainkey.pc1.example is seen in DNS.*--confirm" "$tmp/err"
+check "... which says the record is not seen (no answer), or give --confirm" grep -q "s1._domainkey.pc1.example is not seen in DNS (failed: .*--confirm" "$tmp/err"
 check_eq "dkim list: s1 pending" "s1 pending" "$(hk --json dkim list pc1.example | jq -r '.[] | "\(.selector) \(.state)"')"
 hk domain dns pc1.example >"$tmp/zone"
 check_eq "domain dns: exit 0" 0 $?

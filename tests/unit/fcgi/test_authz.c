@@ -161,8 +161,9 @@ static const struct row rows[] = {
 	  { 201, 201, 404, 403 } },
 	{ "POST", "domains/{p}.example/dkim/pend/activate",
 	  "{\"confirm\":true}", { 200, 200, 404, 403 } },
+	/* unconfirmed: looked up, at a resolver that does not answer */
 	{ "POST", "domains/{p}.example/dkim/pend/activate", "{}",
-	  { 400, 400, 404, 403 } },
+	  { 409, 409, 404, 403 } },
 	{ "DELETE", "domains/{p}.example/dkim/pend", NULL,
 	  { 204, 204, 404, 403 } },
 	{ "DELETE", "domains/{p}.example/dkim/act", NULL,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* test_dkim_api.c - /domains/D/dkim through api_handle(): a key made,
- * listed, activated with the caller's confirmation (400 naming
- * "confirm" without it), a rotation, deletion; bad input refused naming
+ * listed, activated with the caller's confirmation (unconfirmed, refused
+ * 409 naming "confirm" while DNS does not show the record; the check
+ * against a real DNS server is the integration test's), a rotation,
+ * deletion; bad input refused naming
  * its field with nothing written; without [dkim] key_file 503
  * dkim_not_configured; and no answer ever carries a private key ("PRIVATE"
  * nor any line of the PEMs the push daemon's read opens). */
@@ -48,6 +50,10 @@ setup(void **state)
 		 "/nonexistent/dkim.key");
 	memset(w->cfg.dkim.key, 0x42, sizeof(w->cfg.dkim.key));
 	w->cfg.dkim.rsa_bits = 1024;
+	/* loopback's discard port: nothing answers, nothing leaves */
+	snprintf(w->cfg.dns.resolver, sizeof(w->cfg.dns.resolver),
+		 "127.0.0.1@9");
+	w->cfg.dns.timeout = 1;
 	assert_int_equal(store_domain_add(w->f->db, &w->f->admin,
 					  "pc1.example", "g1", &obj, &err), 0);
 	json_decref(obj);
@@ -181,10 +187,14 @@ test_life(void **state)
 			 1024);
 	snprintf(r1, sizeof(r1), "%s", str(x.json, "selector"));
 	json_decref(x.json);
-	/* activation needs the caller's word */
+	/* unconfirmed, activation needs the record seen in DNS: the
+	 * resolver here does not answer (setup), so it is not */
 	snprintf(uri, sizeof(uri), URI "/%s/activate", r1);
-	refused(w, "POST", uri, "{}", 400, "confirm");
-	refused(w, "POST", uri, "{\"confirm\":false}", 400, "confirm");
+	refused(w, "POST", uri, "{}", 409, "confirm");
+	assert_non_null(strstr(w->bodies[w->nbodies - 1],
+			       "\"reason\": \"dkim_not_published\""));
+	assert_non_null(strstr(w->bodies[w->nbodies - 1], "(failed: "));
+	refused(w, "POST", uri, "{\"confirm\":false}", 409, "confirm");
 	assert_int_equal(send(w, &x, "POST", uri, "{\"confirm\":true}"), 200);
 	assert_string_equal(str(x.json, "state"), "active");
 	json_decref(x.json);
