@@ -201,7 +201,7 @@ store_dns_check_record(struct db *db, const struct hk_actor *actor,
 		    strcmp(list.v[i].name, name) == 0)
 			one.v = &list.v[i];
 	if (one.v == NULL)
-		rc = hk_fail(err, HK_ENOTFOUND, NULL, "%s is not a record of %s",
+		rc = hk_fail(err, HK_EINTERNAL, NULL, "%s is not a record of %s",
 			     name, domain);
 	else
 		rc = dnscheck_run(conf, &one, &res, err);
