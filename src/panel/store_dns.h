@@ -34,8 +34,8 @@ int store_dns_records(struct db *db, const struct hk_actor *actor,
  * Checks one of the domain's records now (the record named name, of
  * purpose): *status as dnscheck.h says it, and in found[size] what is
  * published instead or why the lookup failed ("" otherwise).  A name
- * that is not among the domain's records is HK_EINTERNAL (a caller's slip); a check that
- * cannot start, dnscheck_run's failure.
+ * that is not among the domain's records is HK_EINTERNAL (the caller's
+ * slip); a check that cannot start, dnscheck_run's failure.
  */
 int store_dns_check_record(struct db *db, const struct hk_actor *actor,
 			   const struct dns_conf *conf, const char *domain,
