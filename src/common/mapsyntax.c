@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "dkimsyntax.h"
 #include "mapsyntax.h"
 
 
@@ -41,6 +42,12 @@ label_ok(const char *s, size_t n)
 		if (!is_lower_digit((unsigned char)s[i]) && s[i] != '-')
 			return 0;
 	return 1;
+}
+
+int
+mapsyntax_label(const char *s, size_t n)
+{
+	return s != NULL && label_ok(s, n);
 }
 
 int
@@ -425,6 +432,7 @@ int
 mapsyntax_line(const char *file, const char *line, size_t n,
 	       struct hk_err *err)
 {
+	struct dkim_line dl;
 	const char *why;
 
 	if (file == NULL || line == NULL)
@@ -448,6 +456,8 @@ mapsyntax_line(const char *file, const char *line, size_t n,
 		why = trash_line(line, n);
 	else if (strcmp(file, "sieve") == 0)
 		why = sieve_line(line, n);
+	else if (strcmp(file, "dkim") == 0)
+		why = dkimsyntax_line(line, n, &dl);
 	else
 		return hk_fail(err, HK_EINVAL, "", "unknown map file");
 	if (why != NULL)
