@@ -90,6 +90,21 @@ signer_lookup(const struct agent_conf *conf, int keys, struct signer *s,
 	return 0;
 }
 
+/* Whether the key's parts agree (a flipped bit in an RSA key's numbers
+ * loads but does not check); a key type without a check passes. */
+static int
+key_consistent(EVP_PKEY *k)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k, NULL);
+	int rc;
+
+	if (ctx == NULL)
+		return 0;
+	rc = EVP_PKEY_check(ctx);
+	EVP_PKEY_CTX_free(ctx);
+	return rc == 1 || rc == -2;
+}
+
 /* The key of line l (line number ln) decoded into pem, and loaded with
  * OpenSSL: RSA of 1024..4096 bits or Ed25519. */
 static int
@@ -110,11 +125,13 @@ load_key(const struct dkim_line *l, size_t ln, unsigned char *pem,
 	if (k != NULL) {
 		type = EVP_PKEY_base_id(k);
 		bits = EVP_PKEY_bits(k);
+		if (!key_consistent(k))
+			type = 0;
 		EVP_PKEY_free(k);
 	}
-	if (k == NULL)
+	if (k == NULL || type == 0)
 		return hk_fail(err, HK_EPROTO, "dkim", "dkim line %zu: the key "
-			       "does not load (OpenSSL)", ln);
+			       "does not load or does not check (OpenSSL)", ln);
 	if (type == EVP_PKEY_RSA && bits >= 1024 && bits <= 4096 &&
 	    l->alg == DKIM_ALG_RSA)
 		return 0;
@@ -377,7 +394,7 @@ agent_dkim_reload(const struct agent_conf *conf, const struct bundle_file *f,
 		  struct hk_err *err)
 {
 	struct signer s;
-	pid_t pid;
+	pid_t pid = 0;
 	int rc, keys = has_keys(f);
 
 	if (signer_lookup(conf, keys, &s, err) < 0)
