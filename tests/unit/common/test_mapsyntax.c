@@ -305,6 +305,11 @@ struct line_case {
 	"/var/vmail/pc1.example/matsui::"
 
 #define TR "transport"
+/* An Ed25519 key's PKCS#8 PEM in base64; a PKCS#1 ("RSA PRIVATE KEY")
+ * armour around it; an X25519 key (PKCS#8, but not a signing key). */
+#define ED "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVndCQ0lFSUZNWEZMRjlQVGZYUkF0cWRSdmdLUk9PeWRMTFFKaEE0Ti93UWZoNXMxOVgKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
+#define PK1 "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNQzRDQVFBd0JRWURLMlZ3QkNJRUlGTVhGTEY5UFRmWFJBdHFkUnZnS1JPT3lkTExRSmhBNE4vd1FmaDVzMTlYCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg=="
+#define X25519 "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVnVCQ0lFSUNoSGk0bHJzcEI0aWx2OWZoSEUwMFZmSlBzVkp5OEYzRXpaS3pFTXZ1UkoKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
 
 static const struct line_case line_cases[] = {
 	GOOD(TR, "pc1.example relay:[10.77.0.12]:25"),
@@ -366,6 +371,34 @@ static const struct line_case line_cases[] = {
 	BAD("sieve", "../x@pc1.example a2VlcDs="),
 	BAD("sieve", "Matsui@pc1.example a2VlcDs="),
 	BADN("sieve", "matsui@pc1.example a2Vl\0DsN"),
+	GOOD("dkim", "key pc1.example sel1 " ED),
+	GOOD("dkim", "key pc1.example a-2 " ED),
+	GOOD("dkim", "sign pc1.example pc1.example sel1"),
+	GOOD("dkim", "sign alias.example pc1.example sel1"),
+	BAD("dkim", "key pc1.example sel1"),
+	BAD("dkim", "key pc1.example sel1 "),
+	BAD("dkim", "key pc1.example sel1  " ED),
+	BAD("dkim", "key pc1.example sel1 " ED " "),
+	BAD("dkim", "key pc1.example sel_1 " ED),
+	BAD("dkim", "key pc1.example -sel " ED),
+	BAD("dkim", "key pc1.example Sel1 " ED),
+	BAD("dkim", "key pc1.example sel1.x " ED),
+	BAD("dkim", "key pc1.example ../x " ED),
+	BAD("dkim", "key pc1.example "
+	    "a123456789012345678901234567890123456789012345678901234567890123 " ED),
+	BAD("dkim", "key ../pc1.example sel1 " ED),
+	BAD("dkim", "key pc1 sel1 " ED),
+	BAD("dkim", "key pc1.example sel1 a2VlcDs="),
+	BAD("dkim", "key pc1.example sel1 a2VlcDs"),
+	BAD("dkim", "key pc1.example sel1 " PK1),
+	BAD("dkim", "key pc1.example sel1 " X25519),
+	BAD("dkim", "Key pc1.example sel1 " ED),
+	BAD("dkim", "sign pc1.example pc1.example"),
+	BAD("dkim", "sign pc1.example pc1.example sel1 x"),
+	BAD("dkim", "sign pc1.example pc1.example sel:1"),
+	BAD("dkim", "sign pc1.example pc1.example/ sel1"),
+	BAD("dkim", "signs pc1.example pc1.example sel1"),
+	BADN("dkim", "sign pc1.example pc1.example sel\0"),
 	GOOD(VMD, "pc1.example OK"),
 	BAD(VMD, "pc1.example"),
 	BAD(VMD, "pc1.example ok"),
