@@ -71,9 +71,26 @@ is_hex64(const char *s, size_t n)
 	return 1;
 }
 
+/* One line of the file `name`: mapsyntax_line()'s, or for "dkim"
+ * dkimsyntax_line()'s. */
+static int
+line_ok(const char *name, const char *s, size_t n, struct hk_err *err)
+{
+	struct dkim_line dl;
+	const char *why;
+
+	if (strcmp(name, "dkim") != 0)
+		return mapsyntax_line(name, s, n, err);
+	why = n == 0 ? "empty line" : dkimsyntax_line(s, n, &dl);
+	if (why != NULL)
+		return hk_fail(err, HK_EINVAL, "dkim", "%s", why);
+	return 0;
+}
+
 /*
  * Checks a file body: empty, or lines each ending in '\n' and each passing
- * mapsyntax_line(), and for "dkim" the checks across its lines
+ * mapsyntax_line() (dkimsyntax_line() for "dkim"), and for "dkim" the
+ * checks across its lines
  * (dkimsyntax_file()).  Failures carry `code` and name the file and line.
  */
 static int
@@ -91,7 +108,7 @@ check_body(const char *name, const char *data, size_t len,
 		size_t n = (size_t)(nl - (data + pos));
 
 		lineno++;
-		if (mapsyntax_line(name, data + pos, n, &lerr) < 0)
+		if (line_ok(name, data + pos, n, &lerr) < 0)
 			return hk_fail(err, code, name, "%s line %zu: %s",
 				       name, lineno, lerr.message);
 		pos += n + 1;

@@ -2,7 +2,8 @@
 /*
  * dkimsyntax.h - the grammar of the bundle file "dkim" (OpenDKIM's keys
  * and what each domain signs with), shared by the panel and the agent
- * like mapsyntax.h, of which it is the "dkim" part.  Pure checks: no
+ * like mapsyntax.h, whose value checks it uses (bundle.c runs it for the
+ * lines of "dkim" instead of mapsyntax_line()).  Pure checks: no
  * OpenSSL (the agent loads each key with it on top of this), no locale.
  *
  *   key DOMAIN SELECTOR BASE64     a private key: canonical base64

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "base64.h"
-#include "dkimsyntax.h"
 #include "mapsyntax.h"
 
 
@@ -432,7 +431,6 @@ int
 mapsyntax_line(const char *file, const char *line, size_t n,
 	       struct hk_err *err)
 {
-	struct dkim_line dl;
 	const char *why;
 
 	if (file == NULL || line == NULL)
@@ -456,8 +454,6 @@ mapsyntax_line(const char *file, const char *line, size_t n,
 		why = trash_line(line, n);
 	else if (strcmp(file, "sieve") == 0)
 		why = sieve_line(line, n);
-	else if (strcmp(file, "dkim") == 0)
-		why = dkimsyntax_line(line, n, &dl);
 	else
 		return hk_fail(err, HK_EINVAL, "", "unknown map file");
 	if (why != NULL)

@@ -78,10 +78,8 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *                            4648, padded, no line break: base64.h),
  *                            1..MAPSYNTAX_SIEVE_MAX octets decoded; the
  *                            agent compiles it (its syntax is sievec's).
- *   dkim                     "key DOMAIN SELECTOR BASE64" or "sign DOMAIN
- *                            KEYDOMAIN SELECTOR": OpenDKIM's keys and
- *                            signing (dkimsyntax.h, which also has the
- *                            checks across lines that bundle.c runs)
+ * The bundle file "dkim" has a grammar of its own, on top of these
+ * values: dkimsyntax.h.
  * The DOMAIN/LOCAL/ of virtual_mailbox_maps is checked for syntax only; it
  * need not repeat the key (a renamed mailbox may keep its maildir).
  */
