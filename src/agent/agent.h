@@ -41,7 +41,8 @@
 #define AGENT_MAPTYPE	"cdb"
 #define AGENT_GROUP	"dovecot"
 #define AGENT_DKIM_USER	"opendkim"	/* OpenDKIM's UserID (the recipe) */
-#define AGENT_DKIM_PIDFILE	"/run/opendkim/opendkim.pid"
+#define AGENT_DKIM_PIDFILE	"/run/opendkim/opendkim.pid"	/* RSA's */
+#define AGENT_DKIM_ED_PIDFILE	"/run/opendkim/opendkim-ed25519.pid"
 #define AGENT_MAILROOT	"/var/mail/vhosts"	/* the panel's [mail] mail_root */
 #define AGENT_GEN_MAX	((uint64_t)INT64_MAX)	/* fits a JSON integer */
 #define AGENT_DIR_MAX	512	/* longest STATEDIR, -P or -c argument */
@@ -61,7 +62,9 @@ struct agent_conf {
 	const char *mailroot;	/* -m: the homes' root and the mail
 				 * filesystem (report), mapsyntax_path() */
 	const char *dkim_user;	/* -k: who signs (owns the DKIM keys) */
-	const char *dkim_pidfile;	/* -p: OpenDKIM's, for its reload */
+	const char *dkim_pidfile;	/* -p: the RSA OpenDKIM's, for its
+					 * reload */
+	const char *dkim_ed_pidfile;	/* -e: the Ed25519 OpenDKIM's */
 };
 
 /* What STATEDIR/current serves; sha256 indexed like bundle_names. */

@@ -568,6 +568,32 @@ file_changed(const struct bundle *b, const struct agent_state *prev,
 	return 1;
 }
 
+/* The OpenDKIM instances reloaded whose tables differ between the
+ * generation that served before (prev) and b's, now serving. */
+static int
+dkim_reload(struct ctx *c, const struct bundle *b,
+	    const struct agent_state *prev, struct hk_err *err)
+{
+	char name[NAME_MAX_LEN];
+	int pfd = -1, nfd, rc;
+
+	gen_name(name, "", b->generation);
+	nfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (nfd < 0)
+		return hk_fail_errno(err, "%s/gen/%s", c->conf->statedir, name);
+	if (prev->serving) {	/* gone or unreadable: every table changed */
+		gen_name(name, "", prev->generation);
+		pfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+	}
+	rc = agent_dkim_reload(c->conf, pfd, nfd, find_file(b, "dkim"), err);
+	if (pfd >= 0)
+		(void)close(pfd);
+	(void)close(nfd);
+	return rc;
+}
+
 /* Builds b, publishes it, reloads if asked (rolling back if that fails)
  * and prunes.  st: what served before; on return what serves now. */
 static int
@@ -592,7 +618,7 @@ install(struct ctx *c, const struct bundle *b, int reload,
 	if (reload && agent_mta_postfix(c->conf, "reload", err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
 	if (reload && file_changed(b, &prev, "dkim") &&
-	    agent_dkim_reload(c->conf, find_file(b, "dkim"), err) < 0)
+	    dkim_reload(c, b, &prev, err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
 	if (reload && file_changed(b, &prev, "passwd"))
 		agent_mta_dovecot_reload(c->conf);

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@
 
 #define TABLE_MAX	((size_t)64 << 20)	/* KeyTable, SigningTable */
 #define PIDFILE_MAX	32
+#define DKIM_ED_DIR	"ed25519"	/* the Ed25519 instance's tables */
 
 /* Who signs: the -k user, if it exists. */
 struct signer {
@@ -214,76 +216,180 @@ put_key(int kfd, const char *dir, const struct dkim_line *l, size_t ln,
 	return rc;
 }
 
-/* A sign line's entries in both tables. */
+/* A key line's name and algorithm, for the sign lines that name it. */
+struct keyref {
+	const char *domain, *selector;
+	size_t domain_len, selector_len;
+	enum dkim_alg alg;
+};
+
+/* One OpenDKIM instance's pair of tables (agent_dkim.h). */
+struct tables {
+	struct strbuf kt, st;
+};
+
+/* The key lines' refs of f, for sign lines to find their algorithm. */
+struct keys {
+	struct keyref *v;
+	size_t n;
+};
+
+/* A sign line's entries in the tables t of its key's algorithm. */
 static int
 add_sign(const struct agent_conf *conf, const struct dkim_line *l,
-	 struct strbuf *kt, struct strbuf *st)
+	 struct tables *t)
 {
 	int dn = (int)l->domain_len, sn = (int)l->selector_len;
 
-	if (strbuf_printf(kt, "%.*s._domainkey.%.*s %.*s:%.*s:%s/current/dkim/"
-			  "keys/%.*s/%.*s.pem\n", sn, l->selector, dn,
+	if (strbuf_printf(&t->kt, "%.*s._domainkey.%.*s %.*s:%.*s:%s/current/"
+			  "dkim/keys/%.*s/%.*s.pem\n", sn, l->selector, dn,
 			  l->domain, dn, l->domain, sn, l->selector,
 			  conf->statedir, (int)l->keydomain_len, l->keydomain,
 			  sn, l->selector) < 0)
 		return -1;
-	return strbuf_printf(st, "*@%.*s %.*s._domainkey.%.*s\n", dn,
+	return strbuf_printf(&t->st, "*@%.*s %.*s._domainkey.%.*s\n", dn,
 			     l->domain, sn, l->selector, dn, l->domain);
 }
 
-/* Every line of f: the keys into dkim/keys (kfd), the tables into kt, st. */
+/* The algorithm of the key sign line l names (NONE: no such key). */
+static enum dkim_alg
+sign_alg(const struct keys *k, const struct dkim_line *l)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		const struct keyref *r = &k->v[i];
+
+		if (r->domain_len == l->keydomain_len &&
+		    r->selector_len == l->selector_len &&
+		    memcmp(r->domain, l->keydomain, r->domain_len) == 0 &&
+		    memcmp(r->selector, l->selector, r->selector_len) == 0)
+			return r->alg;
+	}
+	return DKIM_ALG_NONE;
+}
+
+/* Line ln of f (data[0..n)): a key into dkim/keys (kfd) and k, or a
+ * sign line (when `signs`) into t[0] (RSA) or t[1] (Ed25519). */
 static int
-put_lines(const struct agent_conf *conf, int kfd, const char *dir,
-	  const struct bundle_file *f, const struct signer *s,
-	  struct strbuf *kt, struct strbuf *st, struct hk_err *err)
+put_line(const struct agent_conf *conf, int kfd, const char *dir,
+	 const char *data, size_t n, size_t ln, int signs,
+	 const struct signer *s, struct keys *k, struct tables t[2],
+	 struct hk_err *err)
 {
 	struct dkim_line l;
-	size_t pos = 0, ln = 0;
+	enum dkim_alg alg;
 
-	while (f != NULL && pos < f->len) {
-		const char *nl = memchr(f->data + pos, '\n', f->len - pos);
-		size_t n = nl ? (size_t)(nl - (f->data + pos)) : f->len - pos;
-
-		ln++;
-		if (dkimsyntax_line(f->data + pos, n, &l) != NULL)
-			return hk_fail(err, HK_EPROTO, "dkim", "dkim line %zu: "
-				       "a bad line", ln);
-		if (!l.sign && put_key(kfd, dir, &l, ln, s, err) < 0)
-			return -1;
-		if (l.sign && add_sign(conf, &l, kt, st) < 0)
-			return hk_fail(err, HK_ESYS, "dkim", "dkim: tables too "
-				       "large or out of memory");
-		pos += n + 1;
+	if (dkimsyntax_line(data, n, &l) != NULL)
+		return hk_fail(err, HK_EPROTO, "dkim", "dkim line %zu: a bad "
+			       "line", ln);
+	if (!l.sign && !signs) {
+		k->v[k->n++] = (struct keyref){ l.domain, l.selector,
+						l.domain_len, l.selector_len,
+						l.alg };
+		return put_key(kfd, dir, &l, ln, s, err);
 	}
+	if (!l.sign || !signs)
+		return 0;
+	if ((alg = sign_alg(k, &l)) == DKIM_ALG_NONE)
+		return hk_fail(err, HK_EPROTO, "dkim", "dkim line %zu: the "
+			       "sign line names no key", ln);
+	if (add_sign(conf, &l, &t[alg == DKIM_ALG_ED25519]) < 0)
+		return hk_fail(err, HK_ESYS, "dkim", "dkim: tables too large "
+			       "or out of memory");
 	return 0;
 }
 
-/* dkim/ (ddir, path dir/dkim): keys/ if any, then both tables. */
+/* Every line of f: the keys first (a sign line may come before its
+ * key), then the sign lines into the tables of their key's algorithm. */
+static int
+put_lines(const struct agent_conf *conf, int kfd, const char *dir,
+	  const struct bundle_file *f, const struct signer *s,
+	  struct tables t[2], struct hk_err *err)
+{
+	struct keys k = { NULL, 0 };
+	size_t lines = 0;
+	int rc = 0;
+
+	for (size_t i = 0; f != NULL && i < f->len; i++)
+		lines += f->data[i] == '\n' || i + 1 == f->len;
+	if (lines > 0 && (k.v = calloc(lines, sizeof(*k.v))) == NULL)
+		return hk_fail(err, HK_ESYS, "dkim", "dkim: out of memory");
+	for (int signs = 0; rc == 0 && signs < 2; signs++) {
+		size_t pos = 0, ln = 0;
+
+		while (rc == 0 && f != NULL && pos < f->len && ln < lines) {
+			const char *nl = memchr(f->data + pos, '\n',
+						f->len - pos);
+			size_t n = nl ? (size_t)(nl - (f->data + pos)) :
+					f->len - pos;
+
+			rc = put_line(conf, kfd, dir, f->data + pos, n, ++ln,
+				      signs, s, &k, t, err);
+			pos += n + 1;
+		}
+	}
+	free(k.v);
+	return rc;
+}
+
+/* Writes one instance's tables t into dfd (path dir). */
+static int
+put_tables(int dfd, const char *dir, const struct tables *t,
+	   const struct signer *s, struct hk_err *err)
+{
+	if (put_file(dfd, dir, "KeyTable", t->kt.data ? t->kt.data : "",
+		     t->kt.len, s, err) < 0)
+		return -1;
+	return put_file(dfd, dir, "SigningTable", t->st.data ? t->st.data :
+			"", t->st.len, s, err);
+}
+
+/* The Ed25519 instance's tables t into dkim/ed25519/ (ddir: dkim/). */
+static int
+put_ed_tables(int ddir, const char *dir, const struct tables *t,
+	      const struct signer *s, struct hk_err *err)
+{
+	char path[AGENT_DIR_MAX + 512];
+	int efd, rc;
+
+	if ((efd = open_sub(ddir, dir, DKIM_ED_DIR, s, err)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/" DKIM_ED_DIR, dir);
+	rc = put_tables(efd, path, t, s, err);
+	if (rc == 0 && fsync(efd) < 0)
+		rc = hk_fail_errno(err, "fsync %s", path);
+	(void)close(efd);
+	return rc;
+}
+
+/* dkim/ (ddir, path dir/dkim): keys/ if any, then both instances'
+ * tables, each pair written even when empty. */
 static int
 fill(const struct agent_conf *conf, int ddir, const char *dir,
      const struct bundle_file *f, const struct signer *s, struct hk_err *err)
 {
-	struct strbuf kt, st;
+	struct tables t[2];
 	int kfd = -1, rc = 0;
 
-	strbuf_init(&kt, TABLE_MAX);
-	strbuf_init(&st, TABLE_MAX);
+	for (int i = 0; i < 2; i++) {
+		strbuf_init(&t[i].kt, TABLE_MAX);
+		strbuf_init(&t[i].st, TABLE_MAX);
+	}
 	if (has_keys(f) && (kfd = open_sub(ddir, dir, "keys", s, err)) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = put_lines(conf, kfd, dir, f, s, &kt, &st, err);
+		rc = put_lines(conf, kfd, dir, f, s, t, err);
 	if (rc == 0 && kfd >= 0 && fsync(kfd) < 0)
 		rc = hk_fail_errno(err, "fsync %s/keys", dir);
 	if (rc == 0)
-		rc = put_file(ddir, dir, "KeyTable", kt.data ? kt.data : "",
-			      kt.len, s, err);
+		rc = put_tables(ddir, dir, &t[0], s, err);
 	if (rc == 0)
-		rc = put_file(ddir, dir, "SigningTable", st.data ? st.data : "",
-			      st.len, s, err);
+		rc = put_ed_tables(ddir, dir, &t[1], s, err);
 	if (kfd >= 0)
 		(void)close(kfd);
-	strbuf_free(&kt);
-	strbuf_free(&st);
+	for (int i = 0; i < 2; i++) {
+		strbuf_free(&t[i].kt);
+		strbuf_free(&t[i].st);
+	}
 	return rc;
 }
 
@@ -322,16 +428,15 @@ agent_dkim_remove(int dfd, const char *dir, struct hk_err *err)
 	(void)close(ddir);
 	if (rc < 0)
 		return -1;
-	/* now files only: KeyTable, SigningTable */
+	/* now two levels: dkim/KeyTable ... and dkim/ed25519/KeyTable ... */
 	return agent_sieve_remove_tree(dfd, dir, "dkim", err);
 }
 
-/* The pid in OpenDKIM's pid file: 1 read, 0 no such file, -1 refused. */
+/* The pid in the pid file p: 1 read, 0 no such file, -1 refused. */
 static int
-read_pidfile(const struct agent_conf *conf, const struct signer *s,
-	     pid_t *pid, struct hk_err *err)
+read_pidfile(const char *p, const struct signer *s, pid_t *pid,
+	     struct hk_err *err)
 {
-	const char *p = conf->dkim_pidfile;
 	char buf[PIDFILE_MAX + 1];
 	struct stat sb;
 	uint64_t v = 0;
@@ -360,9 +465,11 @@ read_pidfile(const struct agent_conf *conf, const struct signer *s,
 	return 1;
 }
 
-/* SIGUSR1 to pid from a child that is the signer (see agent_dkim.h). */
+/* SIGUSR1 to pid (read from pidfile) from a child that is the signer
+ * (see agent_dkim.h). */
 static int
-signal_as(const struct signer *s, pid_t pid, struct hk_err *err)
+signal_as(const struct signer *s, pid_t pid, const char *pidfile,
+	  struct hk_err *err)
 {
 	pid_t child;
 	int status;
@@ -381,7 +488,7 @@ signal_as(const struct signer *s, pid_t pid, struct hk_err *err)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return hk_fail(err, HK_ESYS, "dkim", "cannot reload OpenDKIM "
-		       "(pid %ld): %s", (long)pid,
+		       "(pid %ld of %s): %s", (long)pid, pidfile,
 		       !WIFEXITED(status) ? "the signalling child died" :
 		       WEXITSTATUS(status) == 3 ? "cannot become the signing "
 		       "user" : WEXITSTATUS(status) == 4 ? "no such process "
@@ -389,26 +496,97 @@ signal_as(const struct signer *s, pid_t pid, struct hk_err *err)
 		       "not a process of the signing user");
 }
 
+/* Whether dfd's file `name` has the same bytes in both generations
+ * (pfd: the previous one); anything unreadable counts as changed. */
+static int
+same_file(int pfd, int nfd, const char *name)
+{
+	char a[8192], b[8192];
+	ssize_t an, bn;
+	int fa, fb, same = 1;
+
+	if (pfd < 0)
+		return 0;
+	fa = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fb = openat(nfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fa < 0 || fb < 0)
+		same = 0;
+	while (same) {
+		an = fdio_read_full(fa, a, sizeof(a));
+		bn = fdio_read_full(fb, b, sizeof(b));
+		if (an < 0 || an != bn || memcmp(a, b, (size_t)an) != 0)
+			same = 0;
+		if (an <= 0)
+			break;
+	}
+	if (fa >= 0)
+		(void)close(fa);
+	if (fb >= 0)
+		(void)close(fb);
+	return same;
+}
+
+/* Whether the tables under sub ("dkim" or "dkim/ed25519") changed. */
+static int
+tables_changed(int pfd, int nfd, const char *sub)
+{
+	char kt[64], st[64];
+
+	snprintf(kt, sizeof(kt), "%s/KeyTable", sub);
+	snprintf(st, sizeof(st), "%s/SigningTable", sub);
+	return !same_file(pfd, nfd, kt) || !same_file(pfd, nfd, st);
+}
+
+/* Whether the Ed25519 tables of generation nfd sign anything. */
+static int
+ed_signs(int nfd)
+{
+	struct stat sb;
+
+	return fstatat(nfd, "dkim/" DKIM_ED_DIR "/SigningTable", &sb,
+		       AT_SYMLINK_NOFOLLOW) == 0 && sb.st_size > 0;
+}
+
+/* One instance (`who`): its pid file checked when it is needed (the
+ * bundle holds `what`) or its tables changed; SIGUSR1 when they did. */
+static int
+reload_one(const struct signer *s, const char *pidfile, int needed,
+	   int changed, const char *what, const char *who,
+	   struct hk_err *err)
+{
+	pid_t pid = 0;
+	int rc;
+
+	if (!needed && !changed)
+		return 0;
+	if ((rc = read_pidfile(pidfile, s, &pid, err)) < 0)
+		return -1;
+	if (rc == 0 && needed)
+		return hk_fail(err, HK_ESYS, "dkim", "the bundle holds %s but "
+			       "%s's pid file %s does not exist: is it "
+			       "installed and running?", what, who, pidfile);
+	if (rc == 0 || !changed)
+		return 0;
+	return signal_as(s, pid, pidfile, err);
+}
+
 int
-agent_dkim_reload(const struct agent_conf *conf, const struct bundle_file *f,
-		  struct hk_err *err)
+agent_dkim_reload(const struct agent_conf *conf, int pfd, int nfd,
+		  const struct bundle_file *f, struct hk_err *err)
 {
 	struct signer s;
-	pid_t pid = 0;
-	int rc, keys = has_keys(f);
+	int keys = has_keys(f);
 
 	if (signer_lookup(conf, keys, &s, err) < 0)
 		return -1;
 	if (!s.exists)		/* no OpenDKIM, and no keys to sign with */
 		return 0;
-	if ((rc = read_pidfile(conf, &s, &pid, err)) < 0)
+	if (reload_one(&s, conf->dkim_pidfile, keys,
+		       tables_changed(pfd, nfd, "dkim"), "DKIM keys",
+		       "the RSA OpenDKIM", err) < 0)
 		return -1;
-	if (rc == 0 && keys)
-		return hk_fail(err, HK_ESYS, "dkim", "the bundle holds DKIM "
-			       "keys but OpenDKIM's pid file %s does not exist: "
-			       "is OpenDKIM installed and running?",
-			       conf->dkim_pidfile);
-	if (rc == 0)
-		return 0;
-	return signal_as(&s, pid, err);
+	return reload_one(&s, conf->dkim_ed_pidfile, ed_signs(nfd),
+			  tables_changed(pfd, nfd, "dkim/" DKIM_ED_DIR),
+			  "an Ed25519 sign line", "the Ed25519 OpenDKIM "
+			  "(opendkim-hakomail-ed25519.conf)", err);
 }

@@ -6,10 +6,20 @@
  *   gen/N/dkim.list                     the bundle file as it came (0600,
  *                                       root's: it holds the keys)
  *   gen/N/dkim/KeyTable                 "SELECTOR._domainkey.DOMAIN
- *                                       DOMAIN:SELECTOR:PATH", a sign line each
+ *                                       DOMAIN:SELECTOR:PATH", a sign line
+ *                                       with an RSA key each
  *   gen/N/dkim/SigningTable             "*@DOMAIN SELECTOR._domainkey.DOMAIN"
- *                                       (refile), a sign line each
+ *                                       (refile), the same sign lines
+ *   gen/N/dkim/ed25519/KeyTable         the same for the sign lines with an
+ *   gen/N/dkim/ed25519/SigningTable     Ed25519 key
  *   gen/N/dkim/keys/KEYDOMAIN/SELECTOR.pem   a key line's PEM
+ *
+ * Two OpenDKIM instances sign (the recipe): Debian 12's OpenDKIM signs
+ * all its mail with one algorithm (SignatureAlgorithm), so one instance
+ * reads dkim/ and signs rsa-sha256, the other reads dkim/ed25519/ and
+ * signs ed25519-sha256 (opendkim-hakomail-ed25519.conf).  A sign line's
+ * algorithm is its key's, read from the key (dkimsyntax.h).  Both pairs of
+ * tables are always written, empty when no sign line is of their kind.
  *
  * The key files and both tables are 0600 and the signing user's (-k, the
  * recipe's UserID); the directories 0750, root's and of the user's group.
@@ -51,18 +61,23 @@ int agent_dkim_build(const struct agent_conf *conf, int dfd, const char *dir,
 int agent_dkim_remove(int dfd, const char *dir, struct hk_err *err);
 
 /*
- * Tells OpenDKIM to reload its tables (SIGUSR1) after a swap that changed
- * the file "dkim" (f: the new one, NULL if none).  Its pid file (-p) must
- * be a regular file, no link, owned by root or the signing user and
- * writable by its owner alone.  No pid file: an error when f holds keys
- * (OpenDKIM is not installed or not running), else nothing to do.
+ * Tells each OpenDKIM instance whose tables differ between the generation
+ * that served before (directory pfd; -1: none, every table changed) and
+ * the one now serving (nfd) to reload them (SIGUSR1), after a swap that
+ * changed the file "dkim" (f: the new one, NULL if none).  The RSA
+ * instance's pid file is -p, the Ed25519 one's -e; each must be a
+ * regular file, no link, owned by root or the signing user and writable
+ * by its owner alone.  A missing pid file is an error when its instance
+ * is needed: the RSA one when f holds keys, the Ed25519 one when f holds
+ * an Ed25519 sign line (the bundle is refused, the previous generation
+ * serves again); else an instance without a pid file is left alone.
  *
  * The pid file may be the signing user's (OpenDKIM writes it), so a
  * compromised signer could name any process in it: the signal is sent
  * from a child that has become the signing user first, so it reaches only
  * what that user could signal itself (EPERM, refused, otherwise).
  */
-int agent_dkim_reload(const struct agent_conf *conf,
+int agent_dkim_reload(const struct agent_conf *conf, int pfd, int nfd,
 		      const struct bundle_file *f, struct hk_err *err);
 
 #endif

@@ -5,6 +5,7 @@
  *   hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] [-P SBINDIR]
  *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT]
  *                  [-k DKIM_USER] [-p OPENDKIM_PIDFILE]
+ *                  [-e OPENDKIM_ED25519_PIDFILE]
  *                  init|apply|status|report|dsync-relay|
  *                  dsync-server|dsync-backup|dsync-catchup ADDRESS
  *
@@ -140,6 +141,12 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 				       "absolute path");
 		conf->dkim_pidfile = arg;
 		return 0;
+	case 'e':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "e", "-e: not a clean "
+				       "absolute path");
+		conf->dkim_ed_pidfile = arg;
+		return 0;
 	case 'c':
 		if (!dir_ok(arg))
 			return hk_fail(err, HK_EINVAL, "c", "-c: not a clean "
@@ -160,6 +167,7 @@ conf_defaults(struct agent_conf *conf)
 	conf->group = AGENT_GROUP;
 	conf->dkim_user = AGENT_DKIM_USER;
 	conf->dkim_pidfile = AGENT_DKIM_PIDFILE;
+	conf->dkim_ed_pidfile = AGENT_DKIM_ED_PIDFILE;
 	conf->mailroot = AGENT_MAILROOT;
 	snprintf(conf->postmap, sizeof(conf->postmap), "%s", HK_POSTMAP_PATH);
 	snprintf(conf->postfix, sizeof(conf->postfix), "%s", HK_POSTFIX_PATH);
@@ -181,7 +189,7 @@ parse_args(int argc, char **argv, struct agent_conf *conf,
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:S:k:p:")) != -1)
+	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:S:k:p:e:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
 	return agent_cmd_parse(getenv("SSH_ORIGINAL_COMMAND"), argc - optind,

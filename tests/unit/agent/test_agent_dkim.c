@@ -4,8 +4,10 @@
  * the tables and key files written with their contents, modes and owners;
  * keys that do not load or check, of the wrong size, or for a signing
  * user that does not exist, refused with their line and nothing left
- * that a generation would serve; the removal; the pid file's checks and
- * the reload's signal, sent as the signing user.  Needs root and the user
+ * that a generation would serve; the sign lines split by their key's
+ * algorithm into the RSA and the Ed25519 instance's tables; the removal;
+ * the pid files' checks and the reload's signal, sent as the signing
+ * user to the instances whose tables changed, and to them alone.  Needs root and the user
  * "opendkim" (Debian's opendkim package); skipped otherwise.
  */
 #include "config.h"
@@ -41,6 +43,7 @@ struct t {
 	struct agent_conf conf;
 	int dfd;
 	char pidfile[96];
+	char edpidfile[96];
 };
 
 static int
@@ -58,6 +61,8 @@ setup(void **state)
 	t->conf.dkim_user = USER;
 	snprintf(t->pidfile, sizeof(t->pidfile), "%s/opendkim.pid", t->dir);
 	t->conf.dkim_pidfile = t->pidfile;
+	snprintf(t->edpidfile, sizeof(t->edpidfile), "%s/ed.pid", t->dir);
+	t->conf.dkim_ed_pidfile = t->edpidfile;
 	t->dfd = open(t->dir, O_RDONLY | O_DIRECTORY);
 	assert_true(t->dfd >= 0);
 	*state = t;
@@ -137,7 +142,7 @@ test_written(void **state)
 	char path[256], buf[4096];
 
 	strbuf_init(&sb, 0);
-	strbuf_puts(&sb, "key a.example r1 ");
+	strbuf_puts(&sb, "sign c.example a.example e1\nkey a.example r1 ");
 	new_key(&sb, "RSA", 1024);
 	strbuf_puts(&sb, "\nkey a.example e1 ");
 	new_key(&sb, "ED25519", 0);
@@ -153,17 +158,30 @@ test_written(void **state)
 	assert_string_equal(buf,
 	    "r1._domainkey.a.example a.example:r1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/r1.pem\n"
-	    "e1._domainkey.a.example a.example:e1:/var/lib/hakomail/current/"
-	    "dkim/keys/a.example/e1.pem\n"
 	    "r1._domainkey.b.example b.example:r1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/r1.pem\n");
 	expect_mode(path, 0600, pw->pw_uid);
 	snprintf(path, sizeof(path), "%s/dkim/SigningTable", t->dir);
 	slurp(path, buf, sizeof(buf));
 	assert_string_equal(buf, "*@a.example r1._domainkey.a.example\n"
-			    "*@a.example e1._domainkey.a.example\n"
 			    "*@b.example r1._domainkey.b.example\n");
 	expect_mode(path, 0600, pw->pw_uid);
+	/* the Ed25519 sign line (before its key line) in the other pair */
+	snprintf(path, sizeof(path), "%s/dkim/ed25519/KeyTable", t->dir);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf,
+	    "e1._domainkey.c.example c.example:e1:/var/lib/hakomail/current/"
+	    "dkim/keys/a.example/e1.pem\n"
+	    "e1._domainkey.a.example a.example:e1:/var/lib/hakomail/current/"
+	    "dkim/keys/a.example/e1.pem\n");
+	expect_mode(path, 0600, pw->pw_uid);
+	snprintf(path, sizeof(path), "%s/dkim/ed25519/SigningTable", t->dir);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "*@c.example e1._domainkey.c.example\n"
+			    "*@a.example e1._domainkey.a.example\n");
+	expect_mode(path, 0600, pw->pw_uid);
+	snprintf(path, sizeof(path), "%s/dkim/ed25519", t->dir);
+	expect_mode(path, 0750, 0);
 	snprintf(path, sizeof(path), "%s/dkim/keys/a.example/new.pem", t->dir);
 	slurp(path, buf, sizeof(buf));
 	assert_memory_equal(buf, "-----BEGIN PRIVATE KEY-----\n", 28);
@@ -192,6 +210,12 @@ test_no_keys(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	snprintf(path, sizeof(path), "%s/dkim/SigningTable", t->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	snprintf(path, sizeof(path), "%s/dkim/ed25519/KeyTable", t->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	snprintf(path, sizeof(path), "%s/dkim/ed25519/SigningTable", t->dir);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	/* no signing user and no keys: fine, empty tables all the same */
@@ -265,61 +289,156 @@ sleeper(uid_t uid, gid_t gid)
 }
 
 static void
-put_pid(struct t *t, pid_t pid, mode_t mode)
+put_pid(struct t *t, const char *name, pid_t pid, mode_t mode)
 {
-	char buf[32];
+	char buf[32], path[128];
 
 	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	(void)unlink(t->pidfile);
-	tree_put(t->dir, "opendkim.pid", buf);
-	assert_int_equal(chmod(t->pidfile, mode), 0);
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	(void)unlink(path);
+	tree_put(t->dir, name, buf);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The generation directory t->dir/name, built from sb (NULL: no file). */
+static int
+gen(struct t *t, const char *name, struct strbuf *sb)
+{
+	struct bundle_file f;
+	struct hk_err err;
+	char dir[128];
+	int fd;
+
+	assert_int_equal(mkdirat(t->dfd, name, 0755), 0);
+	fd = openat(t->dfd, name, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	snprintf(dir, sizeof(dir), "%s/%s", t->dir, name);
+	if (sb != NULL)
+		f = file_of(sb);
+	if (agent_dkim_build(&t->conf, fd, dir, sb ? &f : NULL, &err) < 0)
+		fail_msg("%s", err.message);
+	return fd;
 }
 
 static void
-expect_reload(struct t *t, const struct bundle_file *f, const char *what)
+expect_reload(struct t *t, int pfd, int nfd, struct strbuf *sb,
+	      const char *what)
 {
+	struct bundle_file f;
 	struct hk_err err;
-	int rc = agent_dkim_reload(&t->conf, f, &err);
+	int rc;
 
+	if (sb != NULL)
+		f = file_of(sb);
+	rc = agent_dkim_reload(&t->conf, pfd, nfd, sb ? &f : NULL, &err);
 	if (what == NULL && rc != 0)
 		fail_msg("%s", err.message);
 	if (what != NULL && (rc == 0 || strstr(err.message, what) == NULL))
 		fail_msg("rc %d, \"%s\" lacks \"%s\"", rc, err.message, what);
 }
 
+/* Whether child pid got SIGUSR1 (reaped) or still runs (not signalled). */
+static int
+signalled(pid_t pid)
+{
+	int status;
+	pid_t got = waitpid(pid, &status, WNOHANG);
+
+	for (int i = 0; got == 0 && i < 20; i++) {	/* up to 1 s */
+		usleep(50000);
+		got = waitpid(pid, &status, WNOHANG);
+	}
+	assert_true(got == 0 || got == pid);
+	if (got == pid)
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
+	return got == pid;
+}
+
+/* The RSA instance's pid file: its checks, and the signal. */
 static void
 test_reload(void **state)
 {
 	struct t *t = *state;
 	struct passwd *pw = getpwnam(USER);
 	struct strbuf sb;
-	struct bundle_file f;
 	pid_t user, root;
-	int status;
+	int status, empty, nfd;
 
 	strbuf_init(&sb, 0);
 	strbuf_puts(&sb, "key a.example e1 ");
 	new_key(&sb, "ED25519", 0);
 	strbuf_puts(&sb, "\n");
-	f = file_of(&sb);
-	expect_reload(t, NULL, NULL);	/* no pid file, no keys */
-	expect_reload(t, &f, "pid file");	/* no pid file, keys */
+	empty = gen(t, "g1", NULL);
+	nfd = gen(t, "g2", &sb);
+	expect_reload(t, -1, empty, NULL, NULL); /* no pid files, no keys */
+	expect_reload(t, empty, nfd, &sb, "RSA OpenDKIM's pid file");
 	user = sleeper(pw->pw_uid, pw->pw_gid);
 	root = sleeper(0, 0);
-	put_pid(t, user, 0666);
-	expect_reload(t, &f, "writable by its owner alone");
-	put_pid(t, root, 0644);
-	expect_reload(t, &f, "not a process of the signing user");
-	put_pid(t, 1, 0644);
-	expect_reload(t, &f, "not a process id");
-	put_pid(t, user, 0644);
-	expect_reload(t, &f, NULL);
-	assert_int_equal(waitpid(user, &status, 0), user);
-	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
-	expect_reload(t, &f, "no such process");
+	put_pid(t, "opendkim.pid", user, 0666);
+	expect_reload(t, -1, nfd, &sb, "writable by its owner alone");
+	put_pid(t, "opendkim.pid", root, 0644);
+	expect_reload(t, -1, nfd, &sb, "not a process of the signing user");
+	put_pid(t, "opendkim.pid", 1, 0644);
+	expect_reload(t, -1, nfd, &sb, "not a process id");
+	put_pid(t, "opendkim.pid", user, 0644);
+	expect_reload(t, -1, nfd, &sb, NULL);
+	assert_true(signalled(user));
+	expect_reload(t, -1, nfd, &sb, "no such process");
 	kill(root, SIGKILL);
 	assert_int_equal(waitpid(root, &status, 0), root);
+	close(empty);
+	close(nfd);
 	strbuf_free(&sb);
+}
+
+/* Two instances: each reloaded when its own tables changed, the Ed25519
+ * one needed (its pid file) once an Ed25519 key signs. */
+static void
+test_reload_two(void **state)
+{
+	struct t *t = *state;
+	struct passwd *pw = getpwnam(USER);
+	struct strbuf rsa, both;
+	pid_t r, e;
+	int g1, g2;
+
+	strbuf_init(&rsa, 0);
+	strbuf_puts(&rsa, "key a.example r1 ");
+	new_key(&rsa, "RSA", 1024);
+	strbuf_puts(&rsa, "\nsign a.example a.example r1\n");
+	strbuf_init(&both, 0);
+	strbuf_puts(&both, rsa.data);
+	strbuf_puts(&both, "key a.example e1 ");
+	new_key(&both, "ED25519", 0);
+	strbuf_puts(&both, "\nsign a.example a.example e1\n");
+	g1 = gen(t, "g1", &rsa);
+	g2 = gen(t, "g2", &both);
+	r = sleeper(pw->pw_uid, pw->pw_gid);
+	e = sleeper(pw->pw_uid, pw->pw_gid);
+	put_pid(t, "opendkim.pid", r, 0644);
+	/* RSA alone: no Ed25519 instance needed (it has no pid file) */
+	expect_reload(t, g1, g1, &rsa, NULL);
+	assert_false(signalled(r));	/* nothing changed */
+	expect_reload(t, g1, g2, &both, "an Ed25519 sign line but the "
+		      "Ed25519 OpenDKIM (opendkim-hakomail-ed25519.conf)'s "
+		      "pid file");
+	put_pid(t, "ed.pid", e, 0664);
+	expect_reload(t, g1, g2, &both, "writable by its owner alone");
+	put_pid(t, "ed.pid", e, 0644);
+	expect_reload(t, g1, g2, &both, NULL);
+	assert_true(signalled(e));	/* its tables changed */
+	assert_false(signalled(r));	/* the RSA ones did not */
+	/* back to RSA alone: the Ed25519 instance is told (e is gone) */
+	expect_reload(t, g2, g1, &rsa, "no such process");
+	assert_false(signalled(r));
+	/* no previous generation: every table changed */
+	(void)unlink(t->edpidfile);
+	expect_reload(t, -1, g1, &rsa, NULL);
+	assert_true(signalled(r));
+	close(g1);
+	close(g2);
+	strbuf_free(&rsa);
+	strbuf_free(&both);
 }
 
 int
@@ -330,6 +449,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_two, setup,
+						teardown),
 	};
 
 	if (geteuid() != 0 || getpwnam(USER) == NULL) {
