@@ -88,9 +88,14 @@ EOF
 	chmod 2775 "$r/var/mail"
 	chown 5000:5000 "$r/var/mail/vhosts"
 
-	# --- OpenDKIM: the recipe's file as it is, bind-mounted over the
-	# host's /etc/opendkim.conf in the guest (Debian's default path).
+	# --- OpenDKIM, two instances with the recipe's files as they are: the
+	# RSA signer's bind-mounted over the host's /etc/opendkim.conf in the
+	# guest (Debian's default path); the Ed25519 signer's in the guest's
+	# own /run (its /etc is the host's, which has no file of that name to
+	# mount over), read again at each reload.
 	cp "$DEPLOY/opendkim-hakomail.conf" "$r/etc/opendkim.conf"
+	mkdir -p "$r/run"
+	cp "$DEPLOY/opendkim-hakomail-ed25519.conf" "$r/run/opendkim-hakomail-ed25519.conf"
 
 	# --- Dovecot: a minimal config of our own, plus the recipe's file.
 	mkdir -p "$r/etc/dovecot/conf.d"
@@ -212,18 +217,22 @@ cd /
 say "agent init"
 "$AGENT" -s /var/lib/hakomail init || fail "$AGENT init failed"
 
-# OpenDKIM before Postfix, whose milter_default_action is tempfail.  It
-# logs to syslog, which a guest has not: its stderr (the errors of its
-# start) goes to the guest's log.
-say "opendkim"
+# Both OpenDKIM instances (RSA, Ed25519) before Postfix, whose
+# milter_default_action is tempfail.  They log to syslog, which a guest
+# has not: their stderr (the errors of a start) goes to the guest's log.
 install -d -o opendkim -g opendkim -m 0750 /run/opendkim
-/usr/sbin/opendkim -x /etc/opendkim.conf >>/var/log/opendkim.log 2>&1 ||
-	fail "opendkim failed to start"
-for ((i = 0; i < 200; i++)); do
-	[[ -s /run/opendkim/opendkim.pid ]] && break
-	sleep 0.05
+for conf in /etc/opendkim.conf:opendkim.pid \
+	/run/opendkim-hakomail-ed25519.conf:opendkim-ed25519.pid; do
+	pidfile=/run/opendkim/${conf#*:} conf=${conf%%:*}
+	say "opendkim $conf"
+	/usr/sbin/opendkim -x "$conf" >>/var/log/opendkim.log 2>&1 ||
+		fail "opendkim ($conf) failed to start"
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $pidfile ]] && break
+		sleep 0.05
+	done
+	[[ -s $pidfile ]] || fail "opendkim ($conf) wrote no pid file $pidfile"
 done
-[[ -s /run/opendkim/opendkim.pid ]] || fail "opendkim wrote no pid file"
 
 say "postfix start"
 postfix start || fail "postfix start failed"

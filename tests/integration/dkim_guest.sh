@@ -13,13 +13,18 @@
 #  - RSA: mail by sendmail and by SMTP signed d=DOMAIN s=SELECTOR, an alias
 #    domain's mail signed as d=ALIAS with its target's key, another
 #    domain's mail unsigned;
-#  - RSA and Ed25519 side by side: two signatures, both valid;
+#  - RSA and Ed25519 side by side: the sign lines split into the RSA
+#    instance's tables and the Ed25519 instance's (dkim/ed25519/), two
+#    signatures, both valid;
 #  - rotation: the new selector pushed first, then signing switched while
 #    a steady stream of mail goes out: every message verifies with one of
 #    the two selectors, none unsigned, both selectors seen;
 #  - a bundle with a corrupted key, and one whose sign line names no key:
 #    refused with the line named, the generation before keeps serving,
-#    mail still signed with its selector.
+#    mail still signed with its selector;
+#  - an Ed25519 sign line while the Ed25519 OpenDKIM is down: refused,
+#    its pid file named; started again, it signs;
+#  - no keys: all four tables empty, both instances still running.
 #
 # Usage: dkim_guest.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
 # HK_DKIM_GUEST (default d1) and HK_DKIM_N (default 81) name the guest,
@@ -128,7 +133,7 @@ echo "== dkim: guest $g"
 "$hkguest" start "$g" "$n" >/dev/null || { fail "guest $g starts"; exit 1; }
 pass "guest $g starts with OpenDKIM (the recipe's file)"
 
-genkey r1 rsa && genkey e1 ed25519 && genkey r2 rsa && genkey r3 rsa || { fail "openssl genpkey"; exit 1; }
+genkey r1 rsa && genkey e1 ed25519 && genkey r2 rsa && genkey r3 rsa && genkey e2 ed25519 || { fail "openssl genpkey"; exit 1; }
 publish r1 sel1 d.example && publish r1 sel1 al.example
 publish e1 ed1 d.example && publish r2 sel2 d.example && publish r3 sel3 d.example
 hash=$(openssl passwd -6 -salt dkimsalt dkim-pw-1)
@@ -227,6 +232,19 @@ check_eq "mail is still signed with sel2, valid" \
 echo "== dkim 5: RSA and Ed25519 side by side"
 { cat "$tmp/dkim4"; keyline d.example ed1 e1; printf 'sign d.example d.example ed1\n'; } >"$tmp/dkim2"
 check "a bundle adding an Ed25519 key and its sign line is applied" apply 7 "$tmp/dkim2"
+check_eq "the RSA instance's tables: the RSA sign line alone" \
+	"sel2._domainkey.d.example d.example:sel2:$cur/dkim/keys/d.example/sel2.pem
+*@d.example sel2._domainkey.d.example" \
+	"$("$hkguest" exec "$g" cat $cur/dkim/KeyTable $cur/dkim/SigningTable)"
+check_eq "the Ed25519 instance's tables (dkim/ed25519/): the Ed25519 sign line" \
+	"ed1._domainkey.d.example d.example:ed1:$cur/dkim/keys/d.example/ed1.pem
+*@d.example ed1._domainkey.d.example" \
+	"$("$hkguest" exec "$g" cat $cur/dkim/ed25519/KeyTable $cur/dkim/ed25519/SigningTable)"
+check_eq "modes and owners of the Ed25519 tables: the signer's 0600, their dir 0750" \
+	"600 opendkim:opendkim $cur/dkim/ed25519/KeyTable
+600 opendkim:opendkim $cur/dkim/ed25519/SigningTable
+750 root:opendkim $cur/dkim/ed25519" \
+	"$("$hkguest" exec "$g" stat -c "%a %U:%G %n" $cur/dkim/ed25519/KeyTable $cur/dkim/ed25519/SigningTable $cur/dkim/ed25519)"
 send_sendmail a@d.example t2-sendmail
 send_smtp a@d.example t2-smtp
 for t in t2-sendmail t2-smtp; do
@@ -235,13 +253,41 @@ for t in t2-sendmail t2-smtp; do
 d=d.example s=sel2 a=rsa-sha256 ok" "$(sigs $t | tr -s ' ' '\n' | paste -d' ' - - - - | sort)"
 done
 
+echo "== dkim 5b: an Ed25519 sign line while the Ed25519 OpenDKIM is down"
+edpid=/run/opendkim/opendkim-ed25519.pid
+# OpenDKIM leaves its pid file behind when it ends (as after a crash);
+# systemd removes it on a stop.
+oldpid=$("$hkguest" exec "$g" cat $edpid)
+"$hkguest" exec "$g" kill "$oldpid"
+check "the Ed25519 OpenDKIM stops" until_ok 10 \
+	"$hkguest" exec "$g" sh -c "! kill -0 $oldpid 2>/dev/null"
+{ cat "$tmp/dkim4"; keyline d.example ed2 e2; printf 'sign d.example d.example ed2\n'; } >"$tmp/dkim8"
+apply 8 "$tmp/dkim8"
+check "a stale pid file: refused, the Ed25519 instance's pid file named" \
+	grep -q '"ok":false.*cannot reload OpenDKIM (pid [0-9]* of /run/opendkim/opendkim-ed25519.pid): no such process' "$tmp/answer"
+check_eq "generation 7 serves again" 7 "$(serving)"
+"$hkguest" exec "$g" rm -f $edpid
+apply 8 "$tmp/dkim8"
+check "no pid file: refused, the Ed25519 instance's pid file named" \
+	grep -q '"ok":false.*an Ed25519 sign line but the Ed25519 OpenDKIM.*pid file /run/opendkim/opendkim-ed25519.pid does not exist' "$tmp/answer"
+check_eq "generation 7 serves again" 7 "$(serving)"
+check "the Ed25519 OpenDKIM starts again (the recipe's file)" \
+	"$hkguest" exec "$g" /usr/sbin/opendkim -x /run/opendkim-hakomail-ed25519.conf
+check "its pid file is back" until_ok 10 "$hkguest" exec "$g" test -s $edpid
+send_sendmail a@d.example t5b-after
+check_eq "mail is signed by both again, with sel2 and ed1, both valid" \
+	"d=d.example s=ed1 a=ed25519-sha256 ok
+d=d.example s=sel2 a=rsa-sha256 ok" "$(sigs t5b-after | tr -s ' ' '\n' | paste -d' ' - - - - | sort)"
 
 echo "== dkim 6: no keys: empty tables, OpenDKIM goes on"
 : >"$tmp/dkim7"
-check "a bundle without keys is applied" apply 8 "$tmp/dkim7"
-check_eq "the tables are empty" "0 0" \
-	"$("$hkguest" exec "$g" stat -c %s $cur/dkim/KeyTable $cur/dkim/SigningTable | paste -sd' ')"
+check "a bundle without keys is applied" apply 9 "$tmp/dkim7"
+check_eq "the tables are empty, the Ed25519 instance's too" "0 0 0 0" \
+	"$("$hkguest" exec "$g" stat -c %s $cur/dkim/KeyTable $cur/dkim/SigningTable \
+		$cur/dkim/ed25519/KeyTable $cur/dkim/ed25519/SigningTable | paste -sd' ')"
 send_sendmail a@d.example t5-nokeys
 check_eq "mail goes out unsigned once no domain signs" "unsigned" "$(sigs t5-nokeys)"
 check "OpenDKIM still runs (it reloaded each time)" \
 	"$hkguest" exec "$g" sh -c 'kill -0 "$(cat /run/opendkim/opendkim.pid)"'
+check "the Ed25519 OpenDKIM still runs (it reloaded each time)" \
+	"$hkguest" exec "$g" sh -c 'kill -0 "$(cat /run/opendkim/opendkim-ed25519.pid)"'
