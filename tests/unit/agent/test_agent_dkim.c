@@ -131,6 +131,18 @@ expect_mode(const char *path, mode_t mode, uid_t uid)
 	assert_int_equal(sb.st_uid, uid);
 }
 
+/* t->dir/dkim/rel holds want, 0600 and the signer's. */
+static void
+expect_table(struct t *t, const char *rel, const char *want)
+{
+	char path[256], buf[4096];
+
+	snprintf(path, sizeof(path), "%s/dkim/%s", t->dir, rel);
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	expect_mode(path, 0600, getpwnam(USER)->pw_uid);
+}
+
 static void
 test_written(void **state)
 {
@@ -153,33 +165,22 @@ test_written(void **state)
 	f = file_of(&sb);
 	if (agent_dkim_build(&t->conf, t->dfd, t->dir, &f, &err) < 0)
 		fail_msg("%s", err.message);
-	snprintf(path, sizeof(path), "%s/dkim/KeyTable", t->dir);
-	slurp(path, buf, sizeof(buf));
-	assert_string_equal(buf,
+	expect_table(t, "KeyTable",
 	    "r1._domainkey.a.example a.example:r1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/r1.pem\n"
 	    "r1._domainkey.b.example b.example:r1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/r1.pem\n");
-	expect_mode(path, 0600, pw->pw_uid);
-	snprintf(path, sizeof(path), "%s/dkim/SigningTable", t->dir);
-	slurp(path, buf, sizeof(buf));
-	assert_string_equal(buf, "*@a.example r1._domainkey.a.example\n"
-			    "*@b.example r1._domainkey.b.example\n");
-	expect_mode(path, 0600, pw->pw_uid);
+	expect_table(t, "SigningTable", "*@a.example r1._domainkey.a.example\n"
+		     "*@b.example r1._domainkey.b.example\n");
 	/* the Ed25519 sign line (before its key line) in the other pair */
-	snprintf(path, sizeof(path), "%s/dkim/ed25519/KeyTable", t->dir);
-	slurp(path, buf, sizeof(buf));
-	assert_string_equal(buf,
+	expect_table(t, "ed25519/KeyTable",
 	    "e1._domainkey.c.example c.example:e1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/e1.pem\n"
 	    "e1._domainkey.a.example a.example:e1:/var/lib/hakomail/current/"
 	    "dkim/keys/a.example/e1.pem\n");
-	expect_mode(path, 0600, pw->pw_uid);
-	snprintf(path, sizeof(path), "%s/dkim/ed25519/SigningTable", t->dir);
-	slurp(path, buf, sizeof(buf));
-	assert_string_equal(buf, "*@c.example e1._domainkey.c.example\n"
-			    "*@a.example e1._domainkey.a.example\n");
-	expect_mode(path, 0600, pw->pw_uid);
+	expect_table(t, "ed25519/SigningTable",
+		     "*@c.example e1._domainkey.c.example\n"
+		     "*@a.example e1._domainkey.a.example\n");
 	snprintf(path, sizeof(path), "%s/dkim/ed25519", t->dir);
 	expect_mode(path, 0750, 0);
 	snprintf(path, sizeof(path), "%s/dkim/keys/a.example/new.pem", t->dir);
