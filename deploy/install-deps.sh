@@ -8,14 +8,15 @@ set -euo pipefail
 
 # postfix, dovecot-* and dovecot-sieve are what a guest runs (the demo and
 # the test guests run here); dovecot-sieve (Pigeonhole) gives a mailbox's
-# vacation reply and forwarding, and sievec and sieve-test to the tests.
+# vacation reply and forwarding, and sievec and sieve-test to the tests;
+# opendkim signs a guest's mail (a milter of its Postfix).
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
       libldap-dev libunbound-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
-      postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve
+      postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve opendkim
       postgresql postgresql-client
       iproute2 util-linux procps curl jq)
 # --test: what only the tests drive: Debian's Chromium for the browser
@@ -27,12 +28,16 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # camera would; slapd (with slappasswd) is the directory test_ldapauth
 # signs in against (tests/slapd.sh starts its own; debconf below keeps the
 # package from making a system directory, the policy from starting one),
-# openssl makes its test CA; nsd is the authoritative DNS server that
-# test_dnscheck asks through libunbound (tests/nsd.sh starts its own in a
-# network namespace; the policy below keeps the package's from starting).
+# openssl makes its test CA and the DKIM tests' keys; nsd is the
+# authoritative DNS server that test_dnscheck asks through libunbound
+# (tests/nsd.sh starts its own in a network namespace; the policy below
+# keeps the package's from starting); opendkim-tools and python3-dkim
+# (with python3-nacl, for Ed25519) verify the guests' signatures
+# independently of OpenDKIM.
 if [ "${1:-}" = --test ]; then
 	pkgs+=(chromium fonts-noto-cjk prometheus faketime librsvg2-bin
-	       zbar-tools slapd openssl nsd)
+	       zbar-tools slapd openssl nsd opendkim-tools
+	       python3-dkim python3-nacl)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 

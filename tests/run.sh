@@ -160,6 +160,9 @@ HK_LABEL=sqlite tests/integration/trash.sh build
 step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
 HK_LABEL=sqlite tests/integration/sieve.sh build
 
+step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
+tests/integration/dkim_guest.sh build
+
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
 

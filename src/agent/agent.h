@@ -9,6 +9,7 @@
  *   STATEDIR/current         symlink "gen/N": the generation serving
  *   STATEDIR/gen/N/          the whitelisted files and their postmap output
  *   STATEDIR/gen/N/sieve/    the mailboxes' Sieve scripts (agent_sieve.h)
+ *   STATEDIR/gen/N/dkim/     OpenDKIM's tables and keys (agent_dkim.h)
  *   STATEDIR/gen/.stage-N-PID/   a generation being built
  *
  * Postfix's main.cf and Dovecot's passwd-file point at STATEDIR/current/...,
@@ -20,7 +21,8 @@
  * agent_apply.c does the file work (agent_apply.h); below it,
  * agent_sums.c checksums what postmap built, agent_mta.c runs the mail
  * programs, agent_sieve.c writes and compiles the mailboxes' Sieve
- * scripts and agent_trash.c moves deleted mailboxes' maildirs.
+ * scripts, agent_dkim.c writes OpenDKIM's keys and reloads it, and
+ * agent_trash.c moves deleted mailboxes' maildirs.
  * agent_report.c answers `report` (usage, disk, queue), reading the
  * programs' output through common/mtaout.c and each mailbox's usage
  * through agent_usage.c.  This header holds only what
@@ -38,6 +40,9 @@
 #define AGENT_STATEDIR	"/var/lib/hakomail"
 #define AGENT_MAPTYPE	"cdb"
 #define AGENT_GROUP	"dovecot"
+#define AGENT_DKIM_USER	"opendkim"	/* OpenDKIM's UserID (the recipe) */
+#define AGENT_DKIM_PIDFILE	"/run/opendkim/opendkim.pid"	/* RSA's */
+#define AGENT_DKIM_ED_PIDFILE	"/run/opendkim/opendkim-ed25519.pid"
 #define AGENT_MAILROOT	"/var/mail/vhosts"	/* the panel's [mail] mail_root */
 #define AGENT_GEN_MAX	((uint64_t)INT64_MAX)	/* fits a JSON integer */
 #define AGENT_DIR_MAX	512	/* longest STATEDIR, -P or -c argument */
@@ -56,6 +61,10 @@ struct agent_conf {
 	const char *confdir;	/* Postfix config dir (-c), or NULL */
 	const char *mailroot;	/* -m: the homes' root and the mail
 				 * filesystem (report), mapsyntax_path() */
+	const char *dkim_user;	/* -k: who signs (owns the DKIM keys) */
+	const char *dkim_pidfile;	/* -p: the RSA OpenDKIM's, for its
+					 * reload */
+	const char *dkim_ed_pidfile;	/* -e: the Ed25519 OpenDKIM's */
 };
 
 /* What STATEDIR/current serves; sha256 indexed like bundle_names. */

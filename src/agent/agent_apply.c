@@ -26,6 +26,7 @@
 
 #include "agent.h"
 #include "agent_apply.h"
+#include "agent_dkim.h"
 #include "agent_mta.h"
 #include "agent_sieve.h"
 #include "agent_sums.h"
@@ -45,6 +46,13 @@ struct ctx {
 	int gfd;	/* STATEDIR/gen, or -1 */
 	int lfd;	/* STATEDIR/lock, or -1 */
 };
+
+/* The name a bundle file is kept under in a generation. */
+static const char *
+stored_name(const char *name)
+{
+	return agent_dkim_stored_name(agent_sieve_stored_name(name));
+}
 
 /* Canonical decimal: "0" or [1-9][0-9]*, at most AGENT_GEN_MAX. */
 static int
@@ -184,15 +192,16 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	if ((dfd = open_served(c, st, dir, err)) < 0)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
-		rc = hash_file(dfd, dir, agent_sieve_stored_name(
-			       bundle_names[i]), st->sha256[i], err);
+		rc = hash_file(dfd, dir, stored_name(bundle_names[i]),
+			       st->sha256[i], err);
 		/* A generation of an agent older than the trash (or the
 		 * transport map, or the scripts) has none: the same as an
 		 * empty one. */
 		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
 		    (strcmp(bundle_names[i], "trash") == 0 ||
 		     strcmp(bundle_names[i], "transport") == 0 ||
-		     strcmp(bundle_names[i], "sieve") == 0)) {
+		     strcmp(bundle_names[i], "sieve") == 0 ||
+		     strcmp(bundle_names[i], "dkim") == 0)) {
 			sha256_hex("", 0, st->sha256[i]);
 			rc = 0;
 		}
@@ -221,12 +230,15 @@ check_tables(struct ctx *c, struct agent_state *st, struct hk_err *err)
 /* ------------------------------------------------------------------ */
 /* Staging */
 
-/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist. */
+/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist;
+ * dkim.list, which holds the private keys: 0600, ours. */
 static int
 set_mode(const struct agent_conf *conf, int fd, const char *name)
 {
 	struct group *gr;
 
+	if (strcmp(name, "dkim.list") == 0)
+		return fchmod(fd, 0600);
 	if (strcmp(name, "passwd") != 0)
 		return fchmod(fd, 0644);
 	gr = getgrnam(conf->group);
@@ -302,8 +314,7 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	if (fstatat(sfd, "current/passwd", &sb, 0) == 0)
 		serving = sb.st_mtime;
 	for (int i = 0; bundle_names[i] != NULL; i++)
-		if (write_file(conf, dfd, dir,
-			       agent_sieve_stored_name(bundle_names[i]),
+		if (write_file(conf, dfd, dir, stored_name(bundle_names[i]),
 			       find_file(b, bundle_names[i]), serving,
 			       err) < 0)
 			return -1;
@@ -333,6 +344,9 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 		rc = agent_sieve_build(c->conf, c->sfd, dfd, dir,
 				       find_file(b, "sieve"), err);
 	if (rc == 0)
+		rc = agent_dkim_build(c->conf, dfd, dir, find_file(b, "dkim"),
+				      err);
+	if (rc == 0)
 		rc = agent_mta_postmap(c->conf, dfd, dir, err);
 	if (rc == 0)
 		rc = agent_sums_write(c->conf, dfd, dir, err);
@@ -349,7 +363,8 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 
 /*
  * Removes gen/<name> after unlinking the entries in it (and its sieve/
- * tree, two fixed levels: agent_sieve.c); never recurses and never
+ * and dkim/ trees, fixed levels: agent_sieve.c, agent_dkim.c); never
+ * recurses and never
  * follows a link.  0 if there is no such directory.
  */
 static int
@@ -365,7 +380,8 @@ remove_dir(struct ctx *c, const char *name, struct hk_err *err)
 		     O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", path);
-	if (agent_sieve_remove(dfd, path, err) < 0) {
+	if (agent_sieve_remove(dfd, path, err) < 0 ||
+	    agent_dkim_remove(dfd, path, err) < 0) {
 		(void)close(dfd);
 		return -1;
 	}
@@ -532,10 +548,12 @@ fail:
 	return -1;
 }
 
+/* Whether the bundle file `name` differs from what served before. */
 static int
-passwd_changed(const struct bundle *b, const struct agent_state *prev)
+file_changed(const struct bundle *b, const struct agent_state *prev,
+	     const char *name)
 {
-	const struct bundle_file *f = find_file(b, "passwd");
+	const struct bundle_file *f = find_file(b, name);
 	char want[65];
 
 	if (!prev->serving || !prev->have_files)
@@ -545,9 +563,35 @@ passwd_changed(const struct bundle *b, const struct agent_state *prev)
 	else
 		sha256_hex("", 0, want);
 	for (int i = 0; bundle_names[i] != NULL; i++)
-		if (strcmp(bundle_names[i], "passwd") == 0)
+		if (strcmp(bundle_names[i], name) == 0)
 			return strcmp(want, prev->sha256[i]) != 0;
 	return 1;
+}
+
+/* The OpenDKIM instances reloaded whose tables differ between the
+ * generation that served before (prev) and b's, now serving. */
+static int
+dkim_reload(struct ctx *c, const struct bundle *b,
+	    const struct agent_state *prev, struct hk_err *err)
+{
+	char name[NAME_MAX_LEN];
+	int pfd = -1, nfd, rc;
+
+	gen_name(name, "", b->generation);
+	nfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (nfd < 0)
+		return hk_fail_errno(err, "%s/gen/%s", c->conf->statedir, name);
+	if (prev->serving) {	/* gone or unreadable: every table changed */
+		gen_name(name, "", prev->generation);
+		pfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+	}
+	rc = agent_dkim_reload(c->conf, pfd, nfd, find_file(b, "dkim"), err);
+	if (pfd >= 0)
+		(void)close(pfd);
+	(void)close(nfd);
+	return rc;
 }
 
 /* Builds b, publishes it, reloads if asked (rolling back if that fails)
@@ -573,7 +617,10 @@ install(struct ctx *c, const struct bundle *b, int reload,
 	st->generation = b->generation;
 	if (reload && agent_mta_postfix(c->conf, "reload", err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
-	if (reload && passwd_changed(b, &prev))
+	if (reload && file_changed(b, &prev, "dkim") &&
+	    dkim_reload(c, b, &prev, err) < 0)
+		return rollback(c, &prev, b->generation, st, err);
+	if (reload && file_changed(b, &prev, "passwd"))
 		agent_mta_dovecot_reload(c->conf);
 	prune(c, b->generation, &prev);
 	return 0;

@@ -21,7 +21,8 @@
 
 #define AGENT_USAGE "usage: hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] " \
 	"[-P SBINDIR] [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT] " \
-	"[-S SIEVEC] " \
+	"[-S SIEVEC] [-k DKIM_USER] [-p OPENDKIM_PIDFILE] " \
+	"[-e OPENDKIM_ED25519_PIDFILE] " \
 	"init|apply|status|report|dsync-relay|" \
 	"dsync-server ADDRESS|dsync-backup ADDRESS|dsync-catchup ADDRESS [STATE]"
 

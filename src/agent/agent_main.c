@@ -4,6 +4,8 @@
  *
  *   hakomail-agent [-s STATEDIR] [-t cdb|hash|lmdb] [-P SBINDIR]
  *                  [-g GROUP] [-c POSTFIX_CONFIG_DIR] [-m MAILROOT]
+ *                  [-k DKIM_USER] [-p OPENDKIM_PIDFILE]
+ *                  [-e OPENDKIM_ED25519_PIDFILE]
  *                  init|apply|status|report|dsync-relay|
  *                  dsync-server|dsync-backup|dsync-catchup ADDRESS
  *
@@ -128,6 +130,23 @@ set_option(struct agent_conf *conf, int opt, const char *arg,
 			return hk_fail(err, HK_EINVAL, "g", "-g: bad group name");
 		conf->group = arg;
 		return 0;
+	case 'k':	/* a user name has a group name's syntax */
+		if (!group_ok(arg))
+			return hk_fail(err, HK_EINVAL, "k", "-k: bad user name");
+		conf->dkim_user = arg;
+		return 0;
+	case 'p':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "p", "-p: not a clean "
+				       "absolute path");
+		conf->dkim_pidfile = arg;
+		return 0;
+	case 'e':
+		if (!dir_ok(arg))
+			return hk_fail(err, HK_EINVAL, "e", "-e: not a clean "
+				       "absolute path");
+		conf->dkim_ed_pidfile = arg;
+		return 0;
 	case 'c':
 		if (!dir_ok(arg))
 			return hk_fail(err, HK_EINVAL, "c", "-c: not a clean "
@@ -146,6 +165,9 @@ conf_defaults(struct agent_conf *conf)
 	conf->statedir = AGENT_STATEDIR;
 	conf->maptype = AGENT_MAPTYPE;
 	conf->group = AGENT_GROUP;
+	conf->dkim_user = AGENT_DKIM_USER;
+	conf->dkim_pidfile = AGENT_DKIM_PIDFILE;
+	conf->dkim_ed_pidfile = AGENT_DKIM_ED_PIDFILE;
 	conf->mailroot = AGENT_MAILROOT;
 	snprintf(conf->postmap, sizeof(conf->postmap), "%s", HK_POSTMAP_PATH);
 	snprintf(conf->postfix, sizeof(conf->postfix), "%s", HK_POSTFIX_PATH);
@@ -167,7 +189,7 @@ parse_args(int argc, char **argv, struct agent_conf *conf,
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:S:")) != -1)
+	while ((opt = getopt(argc, argv, "s:t:P:g:c:m:S:k:p:e:")) != -1)
 		if (set_option(conf, opt, optarg, err) < 0)
 			return -1;
 	return agent_cmd_parse(getenv("SSH_ORIGINAL_COMMAND"), argc - optind,

@@ -310,7 +310,8 @@ empty_dir(int fd, const char *what, struct hk_err *err)
 	return 0;
 }
 
-/* Removes each domain directory of sieve (fd, closed here). */
+/* Removes each entry of the directory fd (closed here): a file, or a
+ * directory of files (a domain's scripts). */
 static int
 remove_domains(int fd, const char *what, struct hk_err *err)
 {
@@ -344,19 +345,26 @@ remove_domains(int fd, const char *what, struct hk_err *err)
 }
 
 int
-agent_sieve_remove(int dfd, const char *dir, struct hk_err *err)
+agent_sieve_remove_tree(int dfd, const char *dir, const char *name,
+			struct hk_err *err)
 {
 	char what[PATH_BUF];
 	int fd;
 
-	snprintf(what, sizeof(what), "%s/sieve", dir);
-	fd = openat(dfd, "sieve", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	snprintf(what, sizeof(what), "%s/%s", dir, name);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", what);
 	if (remove_domains(fd, what, err) < 0)
 		return -1;
-	if (unlinkat(dfd, "sieve", AT_REMOVEDIR) < 0)
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
 		return hk_fail_errno(err, "removing %s", what);
 	return 0;
+}
+
+int
+agent_sieve_remove(int dfd, const char *dir, struct hk_err *err)
+{
+	return agent_sieve_remove_tree(dfd, dir, "sieve", err);
 }

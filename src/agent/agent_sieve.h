@@ -49,4 +49,9 @@ int agent_sieve_build(const struct agent_conf *conf, int sfd, int dfd,
  * link followed); 0 when there is none. */
 int agent_sieve_remove(int dfd, const char *dir, struct hk_err *err);
 
+/* The same for dfd's NAME/SUB/FILE tree (also NAME/FILE), of which
+ * sieve/ is one and agent_dkim.c's are others. */
+int agent_sieve_remove_tree(int dfd, const char *dir, const char *name,
+			    struct hk_err *err);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "bundle.h"
 #include "digest.h"
+#include "dkimsyntax.h"
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
@@ -34,6 +35,7 @@ const char *const bundle_names[] = {
 	"passwd",
 	"trash",
 	"sieve",
+	"dkim",
 	NULL
 };
 
@@ -54,7 +56,7 @@ bundle_is_postfix_map(const char *name)
 	if (name == NULL || name_index(name, strlen(name)) < 0)
 		return 0;
 	return strcmp(name, "passwd") != 0 && strcmp(name, "trash") != 0 &&
-	       strcmp(name, "sieve") != 0;
+	       strcmp(name, "sieve") != 0 && strcmp(name, "dkim") != 0;
 }
 
 /* Exactly 64 lowercase hex digits. */
@@ -69,9 +71,27 @@ is_hex64(const char *s, size_t n)
 	return 1;
 }
 
+/* One line of the file `name`: mapsyntax_line()'s, or for "dkim"
+ * dkimsyntax_line()'s. */
+static int
+line_ok(const char *name, const char *s, size_t n, struct hk_err *err)
+{
+	struct dkim_line dl;
+	const char *why;
+
+	if (strcmp(name, "dkim") != 0)
+		return mapsyntax_line(name, s, n, err);
+	why = n == 0 ? "empty line" : dkimsyntax_line(s, n, &dl);
+	if (why != NULL)
+		return hk_fail(err, HK_EINVAL, "dkim", "%s", why);
+	return 0;
+}
+
 /*
  * Checks a file body: empty, or lines each ending in '\n' and each passing
- * mapsyntax_line().  Failures carry `code` and name the file and line.
+ * mapsyntax_line() (dkimsyntax_line() for "dkim"), and for "dkim" the
+ * checks across its lines
+ * (dkimsyntax_file()).  Failures carry `code` and name the file and line.
  */
 static int
 check_body(const char *name, const char *data, size_t len,
@@ -88,11 +108,13 @@ check_body(const char *name, const char *data, size_t len,
 		size_t n = (size_t)(nl - (data + pos));
 
 		lineno++;
-		if (mapsyntax_line(name, data + pos, n, &lerr) < 0)
+		if (line_ok(name, data + pos, n, &lerr) < 0)
 			return hk_fail(err, code, name, "%s line %zu: %s",
 				       name, lineno, lerr.message);
 		pos += n + 1;
 	}
+	if (strcmp(name, "dkim") == 0 && dkimsyntax_file(data, len, &lerr) < 0)
+		return hk_fail(err, code, name, "%s", lerr.message);
 	return 0;
 }
 

@@ -25,6 +25,11 @@
  * agent older than "sieve" refuses a bundle that holds it (a name not
  * in its whitelist): update the agents of the guests before a panel
  * that sends it.
+ *
+ * "dkim", last, carries OpenDKIM's private keys and which domain signs
+ * with which ("key ..." and "sign ..." lines, dkimsyntax.h); the agent
+ * writes them as its KeyTable, SigningTable and key files (agent_dkim.h).
+ * Like "sieve", an agent older than it refuses a bundle that holds it.
  */
 #ifndef HK_BUNDLE_H
 #define HK_BUNDLE_H
@@ -40,14 +45,14 @@
  * (logins refused): its mail is a copy being made or left behind, which
  * nothing but dsync may open. */
 #define BUNDLE_HELD_REASON	"mailbox-moving"
-#define BUNDLE_MAX_FILES	9
+#define BUNDLE_MAX_FILES	10
 #define BUNDLE_MAX_SIZE		((size_t)512 << 20)	/* whole bundle */
 
 /* The whitelist, in wire order; NULL-terminated. */
 extern const char *const bundle_names[];
 
 /* Whether the file is a Postfix lookup table (postmap'd by the agent):
- * every file but passwd, trash and sieve. */
+ * every file but passwd, trash, sieve and dkim. */
 int bundle_is_postfix_map(const char *name);
 
 struct bundle_file {

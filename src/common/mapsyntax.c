@@ -44,6 +44,12 @@ label_ok(const char *s, size_t n)
 }
 
 int
+mapsyntax_label(const char *s, size_t n)
+{
+	return s != NULL && label_ok(s, n);
+}
+
+int
 mapsyntax_domain(const char *s, size_t n)
 {
 	size_t start = 0, labels = 0;

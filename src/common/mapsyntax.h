@@ -33,6 +33,7 @@
 #define MAPSYNTAX_SIEVE_MAX	65536	/* a Sieve script, decoded */
 
 /* Each returns 1 when s[0..n) is well formed, else 0. */
+int mapsyntax_label(const char *s, size_t n);	/* one LDH label */
 int mapsyntax_domain(const char *s, size_t n);
 int mapsyntax_localpart(const char *s, size_t n);
 int mapsyntax_address(const char *s, size_t n);	/* local@domain */
@@ -77,6 +78,8 @@ int mapsyntax_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
  *                            4648, padded, no line break: base64.h),
  *                            1..MAPSYNTAX_SIEVE_MAX octets decoded; the
  *                            agent compiles it (its syntax is sievec's).
+ * The bundle file "dkim" has a grammar of its own, on top of these
+ * values: dkimsyntax.h.
  * The DOMAIN/LOCAL/ of virtual_mailbox_maps is checked for syntax only; it
  * need not repeat the key (a renamed mailbox may keep its maildir).
  */

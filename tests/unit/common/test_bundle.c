@@ -154,12 +154,14 @@ test_names(void **state)
 	assert_string_equal(bundle_names[6], "passwd");
 	assert_string_equal(bundle_names[7], "trash");
 	assert_string_equal(bundle_names[8], "sieve");
-	assert_null(bundle_names[9]);
+	assert_string_equal(bundle_names[9], "dkim");
+	assert_null(bundle_names[10]);
 	for (int i = 0; i < 6; i++)
 		assert_true(bundle_is_postfix_map(bundle_names[i]));
 	assert_false(bundle_is_postfix_map("passwd"));
 	assert_false(bundle_is_postfix_map("trash"));
 	assert_false(bundle_is_postfix_map("sieve"));
+	assert_false(bundle_is_postfix_map("dkim"));
 	assert_false(bundle_is_postfix_map("main.cf"));
 	assert_false(bundle_is_postfix_map("../virtual_alias_maps"));
 	assert_false(bundle_is_postfix_map("virtual_alias_maps.cdb"));
@@ -396,6 +398,76 @@ test_bad_bodies(void **state)
 			{ cases[i].name, NULL, NULL, cases[i].body } };
 
 		expect_refused("3", f, 1, NULL, cases[i].what);
+	}
+}
+
+/* Keys for "dkim" files (PKCS#8 PEM, base64): RSA 1024, two Ed25519. */
+#define KEY_RSA \
+	"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUNkZ0lCQURBTkJna3Foa2lH" \
+	"OXcwQkFRRUZBQVNDQW1Bd2dnSmNBZ0VBQW9HQkFOQ1lrM0JnelFDRlh2UVkKUVpo" \
+	"RWNZUGY5emg4d0Q1VFhYWHFWNEIxL1JSTkdTYWpPVFFjYytOSHErRlRpQzlQdHQx" \
+	"QzM3d3pyOC9BdytWcgpDZVFSVHR6dkplQko3V256OHV4N1dSamptc3MrcUc3QkRS" \
+	"c3FPSllrV2pRemNpWnc0ZE9jV2NiR1p5U0NSaVNuCnVmRW95OXJ0MzhPN2F6UkNB" \
+	"NC9xb1NJRDRhWm5BZ01CQUFFQ2dZQkRkR09SWHF4TWM5U3Q2TDRsaUZTUkNiYi8K" \
+	"ZkZBS2w1ak1qZGg0QVMrekJlK1JNQTFLamJ6b0RZQkdvR1dVcnhsNldhclNTSUNk" \
+	"RlVBRUMyWXFhM0p0cUNldQpsUnIzaTJSL1hlcDNQOUw2cFB5cFhwclZVVGp0ZCs0" \
+	"M21WUkRpdm9MWjZBYnpHaGlpV2M5ZFdOSHNvdkJ5ODFzCk1aWDhkTGpjbnJxRjBp" \
+	"REFTUUpCQU91Lzg0N05VSFJJTHlsZ1FMcHIwc2lHYWJ4aDVIS0t4NVRiYmM2NGlN" \
+	"OXcKS3VJaHpaaC9ReWJ3ZmNQdk9VUGQybjdESHM5MlVWQWJKenM1b1hiZ3Zlc0NR" \
+	"UURpZzRYSHdQMTdhaHJ4YjEyMQpOOGhyL3BrcmF0R3ZLUExaVkNQaHd0N0NtMm5G" \
+	"OUNSZWhmMHd2cjZ3Mng4SDRkVmpYallxUDRsODdUQXh5Y3hVCldBNTFBa0E0K1BT" \
+	"RlNEenZQUnFZcHpnOVZSMWxkSVpORG1ORkF5RGthbnNKQURPZjNmMmZGSWc1R0Zo" \
+	"RUtzNVoKOFpBblJKQXZIanh0NnF3UDdkLzNRaUF4T0hMdEFrQU9Cb3JRRlprY2ZU" \
+	"Tng0NjF2dlNhQjJWL3Vta3lsaGVtVApuMndoWEltaWp6RDdldVNObmNwUnJGM3VZ" \
+	"WU1JWCtsd243TEc1dXhDZWdWVDcrVGhEQnJKQWtFQWtUT09jOXBOClFOU1pIdGJK" \
+	"azhsTTFlTm5PWHNFSTQ5dlNhNlBHRzA2Uno5aG93NGczR3FrM2ozUVoxMGRXSUR1" \
+	"QytFeEkrTkgKSU5WR1RDNmJ6T1ZPZHc9PQotLS0tLUVORCBQUklWQVRFIEtFWS0t" \
+	"LS0tCg=="
+#define KEY_ED "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVndCQ0lFSUZNWEZMRjlQVGZYUkF0cWRSdmdLUk9PeWRMTFFKaEE0Ti93UWZoNXMxOVgKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
+#define KEY_ED2 "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVndCQ0lFSUZaM1VyaGVLWGtrellSSDZOR2Y5UHJ4Y3Z0L1FEaFE5eXZsQUZ1YnRWWVYKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
+
+/* The checks across a "dkim" file's lines, each refusal with its line. */
+static void
+test_dkim_file(void **state)
+{
+	static const struct {
+		const char *body, *what;	/* what NULL: accepted */
+	} cases[] = {
+		{ "key a.example r1 " KEY_RSA "\nkey a.example e1 " KEY_ED "\n"
+		  "sign a.example a.example r1\nsign a.example a.example e1\n"
+		  "sign b.example a.example r1\n", NULL },
+		{ "key a.example new " KEY_ED "\n", NULL },
+		{ "sign a.example a.example e1\nkey a.example e1 " KEY_ED "\n",
+		  NULL },
+		{ "key a.example e1 " KEY_ED "\nkey a.example e1 " KEY_ED2 "\n",
+		  "dkim line 2: a second key for this domain and selector "
+		  "(line 1)" },
+		{ "key a.example e1 " KEY_ED "\nsign a.example a.example e2\n",
+		  "dkim line 2: the sign line names no key line" },
+		{ "key a.example e1 " KEY_ED "\nsign a.example b.example e1\n",
+		  "dkim line 2: the sign line names no key" },
+		{ "key a.example e1 " KEY_ED "\nkey a.example e2 " KEY_ED2 "\n"
+		  "sign a.example a.example e1\nsign a.example a.example e2\n",
+		  "dkim line 4: a second sign line for this domain with a key "
+		  "of the same algorithm (line 3)" },
+		{ "key a.example e1 " KEY_ED "\n"
+		  "sign a.example a.example e1\nsign a.example a.example e1\n",
+		  "dkim line 3: a second sign line" },
+		{ "key a.example e1 " KEY_ED "\nkey a.example e1 a2VlcDs=\n",
+		  "dkim line 2" },
+		{ "key a.example e1 " KEY_ED "\nsign a.example a.example e1 x\n",
+		  "dkim line 2" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct raw_file f[] = {
+			{ "dkim", NULL, NULL, cases[i].body } };
+
+		if (cases[i].what == NULL)
+			expect_accepted("3", f, 1);
+		else
+			expect_refused("3", f, 1, NULL, cases[i].what);
 	}
 }
 
@@ -698,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_bad_bodies),
+		cmocka_unit_test(test_dkim_file),
 		cmocka_unit_test(test_body_nul),
 		cmocka_unit_test(test_checksums),
 		cmocka_unit_test(test_headers),

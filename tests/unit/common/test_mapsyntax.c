@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "base64.h"
+#include "dkimsyntax.h"
 #include "mapsyntax.h"
 
 typedef int (*checker)(const char *, size_t);
@@ -305,6 +306,11 @@ struct line_case {
 	"/var/vmail/pc1.example/matsui::"
 
 #define TR "transport"
+/* An Ed25519 key's PKCS#8 PEM in base64; a PKCS#1 ("RSA PRIVATE KEY")
+ * armour around it; an X25519 key (PKCS#8, but not a signing key). */
+#define ED "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVndCQ0lFSUZNWEZMRjlQVGZYUkF0cWRSdmdLUk9PeWRMTFFKaEE0Ti93UWZoNXMxOVgKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
+#define PK1 "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNQzRDQVFBd0JRWURLMlZ3QkNJRUlGTVhGTEY5UFRmWFJBdHFkUnZnS1JPT3lkTExRSmhBNE4vd1FmaDVzMTlYCi0tLS0tRU5EIFJTQSBQUklWQVRFIEtFWS0tLS0tCg=="
+#define X25519 "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1DNENBUUF3QlFZREsyVnVCQ0lFSUNoSGk0bHJzcEI0aWx2OWZoSEUwMFZmSlBzVkp5OEYzRXpaS3pFTXZ1UkoKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo="
 
 static const struct line_case line_cases[] = {
 	GOOD(TR, "pc1.example relay:[10.77.0.12]:25"),
@@ -500,6 +506,64 @@ test_lines(void **state)
 	}
 }
 
+/* The "dkim" lines (dkimsyntax_line(), which bundle.c runs for them). */
+static const struct line_case dkim_cases[] = {
+	GOOD("dkim", "key pc1.example sel1 " ED),
+	GOOD("dkim", "key pc1.example a-2 " ED),
+	GOOD("dkim", "sign pc1.example pc1.example sel1"),
+	GOOD("dkim", "sign alias.example pc1.example sel1"),
+	BAD("dkim", "key pc1.example sel1"),
+	BAD("dkim", "key pc1.example sel1 "),
+	BAD("dkim", "key pc1.example sel1  " ED),
+	BAD("dkim", "key pc1.example sel1 " ED " "),
+	BAD("dkim", "key pc1.example sel_1 " ED),
+	BAD("dkim", "key pc1.example -sel " ED),
+	BAD("dkim", "key pc1.example Sel1 " ED),
+	BAD("dkim", "key pc1.example sel1.x " ED),
+	BAD("dkim", "key pc1.example ../x " ED),
+	BAD("dkim", "key pc1.example "
+	    "a123456789012345678901234567890123456789012345678901234567890123 " ED),
+	BAD("dkim", "key ../pc1.example sel1 " ED),
+	BAD("dkim", "key pc1 sel1 " ED),
+	BAD("dkim", "key pc1.example sel1 a2VlcDs="),
+	BAD("dkim", "key pc1.example sel1 a2VlcDs"),
+	BAD("dkim", "key pc1.example sel1 " PK1),
+	BAD("dkim", "key pc1.example sel1 " X25519),
+	BAD("dkim", "Key pc1.example sel1 " ED),
+	BAD("dkim", "sign pc1.example pc1.example"),
+	BAD("dkim", "sign pc1.example pc1.example sel1 x"),
+	BAD("dkim", "sign pc1.example pc1.example sel:1"),
+	BAD("dkim", "sign pc1.example pc1.example/ sel1"),
+	BAD("dkim", "signs pc1.example pc1.example sel1"),
+	BADN("dkim", "sign pc1.example pc1.example sel\0"),
+};
+
+static void
+test_dkim_lines(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(dkim_cases) / sizeof(dkim_cases[0]); i++) {
+		const struct line_case *c = &dkim_cases[i];
+		size_t n = c->len ? c->len : strlen(c->line);
+		struct dkim_line dl;
+		const char *why = dkimsyntax_line(c->line, n, &dl);
+
+		if (c->ok && why != NULL)
+			fail_msg("dkim case %zu refused: %s", i, why);
+		if (!c->ok && why == NULL)
+			fail_msg("dkim case %zu accepted", i);
+	}
+	{
+		static const char k[] = "key pc1.example s " ED;
+		struct dkim_line dl;
+
+		assert_null(dkimsyntax_line(k, sizeof(k) - 1, &dl));
+		assert_int_equal(dl.alg, DKIM_ALG_ED25519);
+		assert_false(dl.sign);
+		assert_int_equal(dl.selector_len, 1);
+	}
+}
+
 /* A bad line names the file in err->field and never echoes the line. */
 static void
 test_line_error(void **state)
@@ -611,6 +675,7 @@ main(void)
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_dkim_lines),
 		cmocka_unit_test(test_line_error),
 		cmocka_unit_test(test_line_bytes),
 		cmocka_unit_test(test_base64),

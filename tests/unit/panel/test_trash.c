@@ -298,7 +298,7 @@ test_bundle_carries_it(void **state)
 	assert_int_equal(render_bundle(&out, &wire, sha, &err), 0);
 	if (bundle_parse(wire.data, wire.len, &b, &err) != 0)
 		fail_msg("own bundle refused: %s", err.message);
-	assert_int_equal(b.nfiles, 9);	/* the last is "sieve" */
+	assert_int_equal(b.nfiles, 10);	/* the last is "dkim" */
 	assert_string_equal(b.files[7].name, "trash");
 	assert_memory_equal(b.files[7].data, "trash ", 6);
 	strbuf_free(&wire);
