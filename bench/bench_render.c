@@ -483,7 +483,8 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct bench b = { .o = &o, .ro = { 5000, 5000, "/var/mail/vhosts" } };
+	struct bench b = { .o = &o,
+			   .ro = { 5000, 5000, "/var/mail/vhosts", NULL } };
 	struct hk_err err;
 	struct db *db;
 	double t0, seq, par;

@@ -90,7 +90,9 @@ typedef int (*store_dkim_fn)(void *ctx, const struct dkim_signing *k,
 /* Every pending and active key of the active domains guest_id serves
  * (not those it is the backup MX of), by domain and selector, opened.
  * A key that does not open (another key_file, an altered row) fails the
- * whole read (HK_EPROTO naming it): a guest never gets part of a set. */
+ * whole read (HK_EPROTO naming it): a guest never gets part of a set.
+ * Without [dkim] key_file (dc NULL or "") a guest with no such key reads
+ * none; one with keys, dkim_not_configured. */
 int store_dkim_signing(struct db *db, const struct dkim_conf *dc,
 		       int64_t guest_id, store_dkim_fn fn, void *ctx,
 		       struct hk_err *err);

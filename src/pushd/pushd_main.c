@@ -386,6 +386,7 @@ setup(const struct hk_config *cfg, struct pushd *pd, char *node,
 	pd->pc.render.vmail_uid = cfg->vmail_uid;
 	pd->pc.render.vmail_gid = cfg->vmail_gid;
 	pd->pc.render.mail_root = cfg->mail_root;
+	pd->pc.render.dkim = &cfg->dkim;
 	pd->pc.shared = push_shared_new(CACHE_MAX, cfg->push_stagger_ms);
 	pd->move.relay_days = cfg->move_relay_days;
 	pd->move.parallel = cfg->move_parallel;

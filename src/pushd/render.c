@@ -12,16 +12,26 @@
 #include <string.h>
 
 #include "base64.h"
+#include "dkim_key.h"
 #include "render.h"
+#include "store_dkim.h"
 #include "store_sieve.h"
 
 enum { F_VDOMAINS, F_VMAILBOX, F_VALIAS, F_RDOMAINS, F_RRECIP, F_TRANSPORT,
-       F_PASSWD, F_TRASH, F_SIEVE };
+       F_PASSWD, F_TRASH, F_SIEVE, F_DKIM };
+
+/* An active key: (domain, selector), whose alias domains sign with it. */
+struct signer {
+	char domain[MAPSYNTAX_DOMAIN_MAX + 1];
+	char selector[DKIM_SELECTOR_MAX + 1];
+};
 
 struct render_ctx {
 	struct render_out *out;
 	const struct render_opts *opts;
 	struct strbuf script;	/* one mailbox's Sieve script, reused */
+	struct signer *signers;	/* the active keys, by domain */
+	size_t nsigners, signers_cap;
 };
 
 static int
@@ -150,6 +160,82 @@ sieve_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
+/* A sign line: mail From: domain signed d=domain with (keydomain,
+ * selector)'s key. */
+static int
+sign_line(struct render_ctx *rc, const char *domain, const char *keydomain,
+	  const char *selector, struct hk_err *err)
+{
+	if (strbuf_printf(&rc->out->files[F_DKIM], "sign %s %s %s\n", domain,
+			  keydomain, selector) < 0)
+		return overflow(err);
+	return 0;
+}
+
+/* One key (store_dkim_signing, by domain and selector): its key line,
+ * and for an active one its domain's sign line, remembered for the
+ * domain's alias domains. */
+static int
+dkim_key_row(void *ctx, const struct dkim_signing *k, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+	struct strbuf *sb = &rc->out->files[F_DKIM];
+	struct signer *s;
+
+	if (strbuf_printf(sb, "key %s %s ", k->domain, k->selector) < 0 ||
+	    base64_encode(sb, k->pem, k->pem_len) < 0 ||
+	    strbuf_puts(sb, "\n") < 0)
+		return overflow(err);
+	if (strcmp(k->state, "active") != 0)
+		return 0;
+	if (rc->nsigners == rc->signers_cap) {
+		size_t cap = rc->signers_cap ? 2 * rc->signers_cap : 64;
+		struct signer *v = realloc(rc->signers, cap * sizeof(*v));
+
+		if (v == NULL)
+			return hk_fail(err, HK_EINTERNAL, NULL,
+				       "out of memory");
+		rc->signers = v;
+		rc->signers_cap = cap;
+	}
+	s = &rc->signers[rc->nsigners++];
+	snprintf(s->domain, sizeof(s->domain), "%s", k->domain);
+	snprintf(s->selector, sizeof(s->selector), "%s", k->selector);
+	return sign_line(rc, k->domain, k->domain, k->selector, err);
+}
+
+/* Row: alias domain, its target (by alias): the target's active keys
+ * sign the alias's mail too.  signers[] is in the targets' name order. */
+static int
+dkim_alias_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct render_ctx *rc = ctx;
+
+	for (size_t i = 0; i < rc->nsigners; i++)
+		if (strcmp(rc->signers[i].domain, row->vals[1]) == 0 &&
+		    sign_line(rc, row->vals[0], row->vals[1],
+			      rc->signers[i].selector, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The dkim file: every key, then the alias domains' sign lines. */
+static int
+render_dkim(struct db *db, struct render_ctx *rc, const struct db_param *p,
+	    struct hk_err *err)
+{
+	if (store_dkim_signing(db, rc->opts->dkim, p[0].num, dkim_key_row, rc,
+			       err) < 0)
+		return -1;
+	if (rc->nsigners == 0)
+		return 0;
+	return db_query(db, "SELECT x.name, d.name FROM alias_domain x JOIN "
+			"domain d ON d.id = x.target_domain_id WHERE "
+			"d.guest_id = $1 AND d.active = 1 AND x.active = 1 "
+			"ORDER BY x.name", p, 1, dkim_alias_row, rc, NULL,
+			err);
+}
+
 /* An alias's address: "@domain" for the catch-all (local part ''). */
 #define ADDR(lp, dom) \
 	"CASE WHEN " lp " = '' THEN '@' || " dom " ELSE " lp " || '@' || " \
@@ -271,7 +357,7 @@ int
 render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
 	     struct render_out *out, struct hk_err *err)
 {
-	struct render_ctx rc = { out, opts, { NULL, 0, 0, 0, 0 } };
+	struct render_ctx rc = { out, opts, { NULL, 0, 0, 0, 0 }, NULL, 0, 0 };
 	struct db_param p[1] = { DB_INTV(guest_id) };
 	int rv = -1;
 
@@ -288,10 +374,13 @@ render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
 		if (db_query(db, queries[i].sql, p, 1, queries[i].fn, &rc,
 			     NULL, err) < 0)
 			goto fail;
+	if (render_dkim(db, &rc, p, err) < 0)
+		goto fail;
 	rv = 0;
 fail:
 	db_rollback(db);	/* read-only: nothing to commit */
 	strbuf_free(&rc.script);
+	free(rc.signers);
 	if (rv < 0)
 		render_out_free(out);
 	return rv;

@@ -10,6 +10,11 @@
  * serves at the move's step: the target holds its mailboxes with logins
  * refused while dsync copies them, and the source relays its mail
  * (relay_* and transport) from the cut-over until the move finishes.
+ * The dkim file (dkimsyntax.h) carries the pending and active DKIM keys
+ * of the domains the guest serves, opened (store_dkim_signing), and a
+ * sign line for each active key: for its domain, and for each active
+ * alias domain of it (mail From: the alias is signed d=ALIAS with the
+ * target's key, whose record the alias publishes too: dnsrecords.h).
  * Lines are sorted so that equal state gives byte-equal files (and equal
  * checksums), whatever order rows were written in.
  */
@@ -19,6 +24,7 @@
 #include <stdint.h>
 
 #include "bundle.h"
+#include "conf.h"
 #include "db.h"
 #include "err.h"
 #include "strbuf.h"
@@ -29,6 +35,7 @@
 struct render_opts {
 	int vmail_uid, vmail_gid;
 	const char *mail_root;	/* e.g. /var/mail/vhosts; homes below it */
+	const struct dkim_conf *dkim;	/* [dkim]: opens the keys */
 };
 
 /* files[i] holds bundle_names[i]. */

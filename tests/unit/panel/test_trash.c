@@ -22,7 +22,8 @@
 #define DAY	86400
 #define HASH1	"{SHA512-CRYPT}$6$s$h1"
 
-static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
+static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts",
+					  NULL };
 
 static void
 add_mailbox(struct fixture *f, const char *local, const char *hash)

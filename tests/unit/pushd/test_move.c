@@ -26,7 +26,8 @@
 /* Files by their bundle_names index. */
 enum { VMD, VMM, VAM, RD, RRM, TR, PW, TRASH };
 
-static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
+static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts",
+					  NULL };
 
 static void
 sql(struct fixture *f, const char *q)

@@ -12,9 +12,12 @@
 
 #include "../fixture.h"
 #include "base64.h"
+#include "dkimsyntax.h"
 #include "pushd/render.h"
+#include "store_dkim.h"
 
-static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts" };
+static const struct render_opts opts = { 5000, 5000, "/var/mail/vhosts",
+					  NULL };
 
 static void
 seed(struct fixture *f)
@@ -232,6 +235,114 @@ test_sieve_moving(void **state)
 	}
 }
 
+/* DKIM keys through the store: pc1.example (guest 1) "r1" RSA and "e1"
+ * Ed25519 active, "p1" pending; pc2.example (guest 2) "x" active. */
+static void
+seed_dkim(struct fixture *f, const struct dkim_conf *dc)
+{
+	static const struct { const char *dom, *alg, *sel; int act; } k[] = {
+		{ "pc1.example", "rsa", "r1", 1 },
+		{ "pc1.example", "ed25519", "e1", 1 },
+		{ "pc1.example", "ed25519", "p1", 0 },
+		{ "pc2.example", "ed25519", "x", 1 },
+	};
+	struct hk_err err;
+	json_t *obj = NULL;
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct dkim_new in = { k[i].alg, -1, k[i].sel, 0 };
+
+		if (store_dkim_create(f->db, &f->admin, dc, k[i].dom, &in, &obj,
+				      &err) < 0 ||
+		    (k[i].act && (json_decref(obj), obj = NULL,
+				  store_dkim_activate(f->db, &f->admin, dc,
+						      k[i].dom, k[i].sel, &obj,
+						      &err) < 0)))
+			fail_msg("%s: %s", k[i].sel, err.message);
+		json_decref(obj);
+		obj = NULL;
+	}
+}
+
+/* The file's lines with each key's base64 cut to "B64", and every key
+ * decoded to a PEM of its algorithm. */
+static void
+dkim_lines(const char *file, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (const char *l = file; *l; ) {
+		const char *nl = strchr(l, '\n');
+		size_t n = (size_t)(nl - l);
+
+		assert_non_null(nl);
+		if (strncmp(l, "key ", 4) == 0) {
+			const char *b = nl;
+			unsigned char pem[8192];
+			size_t len;
+
+			while (b[-1] != ' ')
+				b--;
+			assert_true((size_t)(nl - b) / 4 * 3 <= sizeof(pem));
+			assert_int_equal(base64_decode(b, (size_t)(nl - b),
+						       pem, &len), 0);
+			assert_int_equal(memcmp(pem, "-----BEGIN PRIVATE KEY"
+						"-----\n", 28), 0);
+			used += (size_t)snprintf(out + used, size - used,
+						 "%.*sB64\n", (int)(b - l), l);
+		} else
+			used += (size_t)snprintf(out + used, size - used,
+						 "%.*s\n", (int)n, l);
+		assert_true(used < size);
+		l = nl + 1;
+	}
+}
+
+static void
+test_dkim(void **state)
+{
+	struct fixture *f = *state;
+	struct render_opts with = opts;
+	struct dkim_conf dc = { "/nonexistent/dkim.key", { 0 }, 1024, 7 };
+	struct render_out out;
+	struct hk_err err;
+	char got[1024];
+
+	memset(dc.key, 0x61, sizeof(dc.key));
+	with.dkim = &dc;
+	seed(f);
+	/* no key yet: an empty file, [dkim] or not */
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
+	assert_string_equal(strbuf_str(&out.files[9]), "");
+	render_out_free(&out);
+	seed_dkim(f, &dc);
+	assert_int_equal(render_guest(f->db, 1, &with, &out, &err), 0);
+	dkim_lines(strbuf_str(&out.files[9]), got, sizeof(got));
+	/* the alias domain signs d=alias.example with pc1's active keys;
+	 * pc2's key is guest 2's */
+	assert_string_equal(got,
+		"key pc1.example e1 B64\n"
+		"sign pc1.example pc1.example e1\n"
+		"key pc1.example p1 B64\n"
+		"key pc1.example r1 B64\n"
+		"sign pc1.example pc1.example r1\n"
+		"sign alias.example pc1.example e1\n"
+		"sign alias.example pc1.example r1\n");
+	assert_int_equal(dkimsyntax_file(strbuf_str(&out.files[9]),
+					 out.files[9].len, &err), 0);
+	render_out_free(&out);
+	/* keys, and no [dkim] to open them: the push fails, saying so */
+	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), -1);
+	assert_int_equal(err.reason, HK_R_dkim_not_configured);
+	/* an inactive alias domain signs nothing */
+	assert_int_equal(db_exec(f->db, "UPDATE alias_domain SET active = 0",
+				 NULL, 0, NULL, &err), 0);
+	assert_int_equal(render_guest(f->db, 1, &with, &out, &err), 0);
+	assert_null(strstr(strbuf_str(&out.files[9]), "alias.example"));
+	render_out_free(&out);
+}
+
 static void
 test_generation_is_the_read_one(void **state)
 {
@@ -263,6 +374,8 @@ main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_sieve_moving,
 						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_dkim, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_generation_is_the_read_one,
 						fixture_setup, fixture_teardown),
