@@ -163,6 +163,9 @@ HK_LABEL=sqlite tests/integration/sieve.sh build
 step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
 tests/integration/dkim_guest.sh build
 
+step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
+HK_LABEL=sqlite tests/integration/dkim.sh build
+
 step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 HK_LABEL=sqlite tests/integration/faults.sh build
 
