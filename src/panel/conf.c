@@ -126,6 +126,7 @@ static const struct setting settings[] = {
 	I("dkim", "retire_days", dkim.retire_days, 0, 3650),
 	X("dns", "resolver", K_RESOLVER, dns.resolver),
 	I("dns", "timeout", dns.timeout, 1, 60),
+	I("dns", "check_interval", dns.check_interval, 0, 2592000),
 	X("dns", "dmarc_rua", K_MAIL, dns.dmarc_rua),
 	X("dns", "tlsrpt_rua", K_MAIL, dns.tlsrpt_rua),
 	{ NULL, NULL, K_STR, 0, 0, 0, NULL }

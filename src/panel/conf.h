@@ -61,6 +61,8 @@ struct dkim_conf {
 struct dns_conf {
 	char resolver[CONF_STR];	/* "", "192.0.2.53", "2001:db8::53@5353" */
 	int timeout;			/* seconds a whole check may take */
+	int check_interval;		/* pushd checks each domain every so
+					 * many seconds (0, the default: no) */
 	char dmarc_rua[CONF_STR];	/* DMARC aggregate reports to */
 	char tlsrpt_rua[CONF_STR];	/* TLS-RPT reports to, "": no record */
 };

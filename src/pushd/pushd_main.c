@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dnswatch.h"
 #include "log.h"
 #include "move.h"
 #include "privdrop.h"
@@ -166,8 +167,10 @@ work_once(struct pushd *pd, struct db *db)
 	purge_due(pd, db, l.now);
 	if ((rc = store_push_claim(db, &l, &job, &err)) < 0)
 		log_error("leasing a guest: %s", err.message);
-	if (rc == 0 && !pd->once)
-		return work_move(pd, db, l.now);
+	if (rc == 0 && !pd->once) {	/* no push due: a move, a DNS check */
+		rc = work_move(pd, db, l.now);
+		return rc != 0 ? rc : dnswatch_once(db, pd->cfg, l.now);
+	}
 	if (rc <= 0)
 		return rc;
 	if (push_run(db, &pd->pc, &job, &r, &err) < 0)
@@ -258,6 +261,9 @@ next_timeout_ms(struct pushd *pd, struct db *db)
 	    (at < 0 || purge < at))
 		at = purge;
 	if (store_move_next_due(db, &purge, &err) == 0 && purge >= 0 &&
+	    (at < 0 || purge < at))
+		at = purge;
+	if ((purge = dnswatch_next_due(db, pd->cfg)) >= 0 &&
 	    (at < 0 || purge < at))
 		at = purge;
 	if (at < 0)

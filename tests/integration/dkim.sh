@@ -193,6 +193,42 @@ check "DMARC: missing" grep -qx 'dmarc:_dmarc.k.example:missing' "$tmp/st"
 check "the DKIM records still match" eval \
 	'[ "$(grep "^dkim:[^:]*k.example:" "$tmp/st" | cut -d: -f3 | sort -u)" = match ]'
 
+echo "== dkim: pushd's own check ([dns] check_interval)"
+check "the panel's records published again" publish
+pid=$(pushd_pid) && kill -TERM "$pid" && until_ok 20 eval '! kill -0 '"$pid"' 2>/dev/null'
+printf '[dns]\ncheck_interval = 2\n' >>"$HK_STATE/hakomail.conf"
+check "pushd restarted with check_interval = 2" pushd_restart
+checked() { [ "$(sql "SELECT s.results FROM domain_dns s JOIN domain d ON d.id = s.domain_id WHERE d.name = 'k.example'" |
+	jq -r '[.[].status] | unique | join(",")')" = "$1" ]; }
+check "pushd checks k.example: every record matches" until_ok 30 checked match
+key_state() { sql "SELECT state FROM dkim_key WHERE selector = '$1'"; }
+is_active() { [ "$(key_state "$1")" = active ]; }
+gone() { [ "$(sql "SELECT COUNT(*) FROM dkim_key WHERE selector = '$1'")" = 0 ]; }
+raised() { sql "SELECT COUNT(*) FROM audit WHERE action = 'warning.raised' AND object = '$1'"; }
+api POST domains/k.example/dkim '{"selector":"sel3"}'
+check_eq "a new key sel3, pending" "201 pending" "$STATUS $(key_state sel3)"
+check "published: pushd activates it once DNS shows it" eval 'publish && until_ok 30 is_active sel3'
+check_eq "... audited as pushd's" pushd \
+	"$(sql "SELECT actor FROM audit WHERE action = 'dkim.activate' AND object = 'sel3._domainkey.k.example'")"
+open_dns() {	# open_dns OBJECT: its dns_record warning is open
+	api GET warnings
+	[ "$(jq --arg o "$1" '[.items[] | select(.kind == "dns_record" and .object == $o and .ended_at == null)] | length' <<<"$BODY")" = 1 ]
+}
+cp "$tmp/k.rr" "$tmp/k.good"
+sed -i 's/ip4:192.0.2.77/ip4:192.0.2.99/' "$tmp/k.rr"
+zone k.example "$tmp/k.rr" && "$top/tests/nsd.sh" reload "$nsd" >/dev/null
+check "SPF changed in the zone: a warning raised" until_ok 30 open_dns "k.example spf"
+check_eq "... once, in the audit log" 1 "$(raised "k.example spf")"
+zone k.example "$tmp/k.good" && "$top/tests/nsd.sh" reload "$nsd" >/dev/null
+check "SPF back: the warning ends" until_ok 30 eval '! open_dns "k.example spf"'
+# sel1, retired when sel2 became active, past its date (the clock moved
+# by its row) with its records removed from the zones: deleted
+sql "UPDATE dkim_key SET remove_after = 1 WHERE selector = 'sel1'" >/dev/null
+grep -v '^sel1\._domainkey' "$tmp/k.good" >"$tmp/k.rr"
+grep -v '^sel1\._domainkey' "$tmp/ka.rr" >"$tmp/ka.tmp" && mv "$tmp/ka.tmp" "$tmp/ka.rr"
+zone k.example "$tmp/k.rr" && zone ka.example "$tmp/ka.rr" && "$top/tests/nsd.sh" reload "$nsd" >/dev/null
+check "a retired key past its date, its records gone: pushd deletes it" until_ok 30 gone sel1
+
 echo "== dkim: bad input refused, nothing written"
 keys() { sql "SELECT COUNT(*) || '/' || COUNT(DISTINCT state) FROM dkim_key"; }
 refused() {	# refused NAME STATUS FIELD BODY [KEY]

@@ -113,6 +113,10 @@ test_deploy_file(void **state)
 	assert_int_equal(cfg.ldap.starttls, 0);
 	assert_string_equal(cfg.dns.resolver, "");
 	assert_int_equal(cfg.dns.timeout, 5);
+	assert_int_equal(cfg.dns.check_interval, 0);
+	assert_int_equal(load("[dns]\ncheck_interval = 86400\n", &cfg, &err),
+			 0);
+	assert_int_equal(cfg.dns.check_interval, 86400);
 	assert_string_equal(cfg.dns.dmarc_rua, "");
 	assert_string_equal(cfg.dns.tlsrpt_rua, "");
 }
@@ -443,6 +447,10 @@ test_dns(void **state)
 	assert_int_equal(load("", &cfg, &err), 0);
 	assert_string_equal(cfg.dns.resolver, "");
 	assert_int_equal(cfg.dns.timeout, 5);
+	assert_int_equal(cfg.dns.check_interval, 0);
+	assert_int_equal(load("[dns]\ncheck_interval = 86400\n", &cfg, &err),
+			 0);
+	assert_int_equal(cfg.dns.check_interval, 86400);
 	assert_int_equal(load("[dns]\nresolver = 192.0.2.53\ntimeout = 60\n"
 			      "dmarc_rua = DMARC@Example.NET\n"
 			      "tlsrpt_rua = tls@example.net\n", &cfg, &err), 0);
@@ -463,6 +471,10 @@ test_dns(void **state)
 		"line 2)");
 	refused("[dns]\ntimeout = 61\n", "timeout", HK_R_conf_not_number,
 		"line 2)");
+	refused("[dns]\ncheck_interval = -1\n", "check_interval",
+		HK_R_conf_not_number, "line 2)");
+	refused("[dns]\ncheck_interval = 2592001\n", "check_interval",
+		HK_R_conf_not_number, "line 2)");
 	refused("[dns]\ndmarc_rua = mailto:x@example.net\n", "dmarc_rua",
 		HK_R_conf_not_address, "line 2)");
 	refused("[dns]\ntlsrpt_rua = nobody\n", "tlsrpt_rua",
