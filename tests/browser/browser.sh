@@ -3,8 +3,9 @@
 # browser.sh - the web panel (www/) in a real browser: Debian's Chromium,
 # headless, driven by playwright-core from npm (no browser is downloaded),
 # against a real panel (nginx, hakomail-fcgi, hakomail-pushd) and a real
-# guest (Postfix, Dovecot, sshd in namespaces).  The steps are in
-# panel.mjs; screenshots of the main pages go to tests/artifacts/screenshots.
+# guest (Postfix, Dovecot, sshd in namespaces), and a real nsd for the
+# DNS page's check.  The steps are in panel.mjs (dns.mjs for the DNS
+# page); screenshots of the main pages go to tests/artifacts/screenshots.
 #
 # Usage: browser.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
 set -uo pipefail
@@ -18,6 +19,7 @@ cleanup() {
 	# panel.mjs may have stopped pushd on purpose: let it go on to stop
 	[ -f "$HK_STATE/run/pushd.pid" ] && kill -CONT "$(pushd_pid)" 2>/dev/null
 	panel_down
+	[ -d "$tmp/nsd" ] && "$top/tests/nsd.sh" stop "$tmp/nsd"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -78,12 +80,35 @@ series_drawn() {	# series_drawn: w1 has a few samples to draw
 check "w1's report counts hanako's mail" until_ok 60 used_reported
 check "w1's series has samples" until_ok 30 series_drawn
 
+# Issue 19: the DNS page's check asks a real nsd (tests/nsd.sh, in its own
+# namespace; N is HK_BROWSER_NSD_N, 7 by default) serving lab's domain: its MX as
+# the panel expects once panel.mjs gives w1 this mail host, an SPF other
+# than w1's, no DMARC.  The API reads [dns] resolver when restarted.
+dns_mx=mx.w1.hakomail.test
+dns_spf='v=spf1 ip4:192.0.2.99 -all'
+mkdir -p "$tmp/nsd/zones"
+cat >"$tmp/nsd/zones/$idn.zone" <<ZONE
+\$ORIGIN $idn.
+\$TTL 60
+@ IN SOA ns.$idn. hostmaster.$idn. 1 3600 600 86400 60
+@ IN NS ns.$idn.
+ns IN A 10.78.0.2
+@ IN MX 10 $dns_mx.
+@ IN TXT "$dns_spf"
+ZONE
+check "nsd serves lab's domain" eval '"$top/tests/nsd.sh" start "$tmp/nsd" "${HK_BROWSER_NSD_N:-7}" >"$tmp/nsd.env"'
+resolver=$(sed -n 's/^HK_NSD_RESOLVER=//p' "$tmp/nsd.env")
+check "the API restarted with [dns] resolver = nsd's" \
+	fcgi_restart $'[dns]\nresolver = '"$resolver"$'\ntimeout = 3'
+check "the API answers again" until_ok 10 eval 'api GET whoami; [ "$STATUS" = 200 ]'
+
 check "playwright-core installed from npm (package-lock.json)" \
 	eval '(cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error) >"$tmp/npm.log" 2>&1 || { cat "$tmp/npm.log"; false; }'
 mkdir -p "$top/tests/artifacts/screenshots"
 HK_BASE=http://$HK_LISTEN HK_GUEST_IP=$(guest_ip w1) HK_IDN=$idn \
 HK_PUSHD_PID=$(pushd_pid) HK_SHOTS=$top/tests/artifacts/screenshots \
 HK_KEY=$KEY HK_W2_IP=$(guest_ip w2) HK_W2_KEY=$w2_key HK_HKGUEST=$hkguest \
+HK_DNS_MX=$dns_mx HK_DNS_SPF_FOUND=$dns_spf \
 	node "$top/tests/browser/panel.mjs"
 
 # [auth] require_totp = all forces owner B to enrol at its next sign-in:

@@ -15,6 +15,7 @@ const ROUTES = [
 	{ re: /^\/dashboard$/, page: 'dashboard' },
 	{ re: /^\/domains\/([^/]+)$/, page: 'domain' },
 	{ re: /^\/domains\/([^/]+)\/aliases$/, page: 'aliases' },
+	{ re: /^\/domains\/([^/]+)\/dns$/, page: 'dns' },
 	{ re: /^\/import$/, page: 'importpage' },
 	{ re: /^\/projects$/, page: 'projects' },
 	{ re: /^\/guests$/, page: 'guests' },

@@ -366,14 +366,42 @@ export function confirmDialog({ title, message, detail, confirmLabel, danger = f
 	return d.result.then((v) => v === true);
 }
 
-async function copy(text, input, status) {
+// selectText(el): an input's text, or an element's, selected for Ctrl+C.
+function selectText(el) {
+	if (typeof el.select === 'function') { el.select(); return; }
+	const range = document.createRange();
+	range.selectNodeContents(el);
+	const sel = window.getSelection();
+	sel.removeAllRanges();
+	sel.addRange(range);
+}
+
+// copyText(text, el): text to the clipboard; where the browser has none
+// (a page not served over HTTPS) or refuses, el's text is selected
+// instead.  Resolves to what to tell the person.
+export async function copyText(text, el) {
 	try {
 		await navigator.clipboard.writeText(text);
-		setText(status, t('common.copied'));
+		return t('common.copied');
 	} catch (e) {
-		input.select();
-		setText(status, t('common.copy_manually'));
+		selectText(el);
+		return t('common.copy_manually');
 	}
+}
+
+// copyButton(text, el, attrs): a small "Copy" button copying text (a
+// string or a function giving it), el selected when the clipboard fails;
+// what happened goes to the toast.
+export function copyButton(text, el, attrs = {}) {
+	const b = h('button', { type: 'button', class: 'btn btn-small', ...attrs }, t('common.copy'));
+	b.addEventListener('click', async () => {
+		toast(await copyText(typeof text === 'function' ? text() : text, el));
+	});
+	return b;
+}
+
+async function copy(text, input, status) {
+	setText(status, await copyText(text, input));
 }
 
 // secretDialog({title, message, secret}): shows a secret once.

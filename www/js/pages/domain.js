@@ -41,6 +41,7 @@ function head(d, onSettings) {
 				d.display_name !== d.name ? h('p', { class: 'sub' }, t('domain.a_label', { name: d.name })) : null),
 			h('div', { class: 'head-actions' },
 				h('a', { class: 'btn', href: domainHref(d.name, '/aliases') }, t('domain.aliases_link')),
+				h('a', { class: 'btn', href: domainHref(d.name, '/dns'), id: 'dns-link' }, t('domain.dns_link')),
 				h('a', { class: 'btn', href: '#/import' }, t('domain.import_link')),
 				exportButton({ label: t('domain.export'), hint: t('domain.export_hint'),
 					path: '/export/mailboxes', query: { domain: d.name }, id: 'export-mailboxes' }),
