@@ -114,9 +114,6 @@ test_deploy_file(void **state)
 	assert_string_equal(cfg.dns.resolver, "");
 	assert_int_equal(cfg.dns.timeout, 5);
 	assert_int_equal(cfg.dns.check_interval, 0);
-	assert_int_equal(load("[dns]\ncheck_interval = 86400\n", &cfg, &err),
-			 0);
-	assert_int_equal(cfg.dns.check_interval, 86400);
 	assert_string_equal(cfg.dns.dmarc_rua, "");
 	assert_string_equal(cfg.dns.tlsrpt_rua, "");
 }
