@@ -87,6 +87,7 @@ seed(struct world *w)
 				     "pc1.example", &in, &obj, &err), &err,
 		   sel[i]);
 		json_decref(obj);
+		obj = NULL;
 		if (i < 2)
 			ok(store_dkim_activate(f->db, &f->admin, &w->cfg.dkim,
 					       "pc1.example", sel[i], &obj,
