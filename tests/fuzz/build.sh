@@ -20,7 +20,9 @@
 # fuzz_api.c and fuzz_csv.c are linked against them and the external
 # libraries that configure.ac's HK_NEED lines name, through pkg-config,
 # plus libcsv (-lcsv: libcsv-dev ships no .pc file; the API reads
-# uploads); fuzz_report.c against the panel and common libraries and the
+# uploads) and libunbound (-lunbound: configure.ac finds it without its
+# .pc file, which needs libevent's; the API checks DNS records);
+# fuzz_report.c against the panel and common libraries and the
 # same external ones, without a database (-DFZ_NO_DB); fuzz_bundle.c only
 # against the common library, libcrypto and jansson.  Every target is linked with fuzz_common.c, what they share
 # (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
@@ -120,7 +122,7 @@ if [ "$panel" = yes ] &&
     "$here/fuzz_api_mutate.c" "$here/fuzz_common.c" -o "$out/fuzz_api" \
     "$obj/src/fcgi/libhakofcgi.a" "$obj/src/panel/libhakopanel.a" \
     "$obj/src/common/libhakocommon.a" \
-    $(pkg-config --libs $mods) -lcsv; then
+    $(pkg-config --libs $mods) -lcsv -lunbound; then
 	echo "build.sh: $out/fuzz_api"
 else
 	echo "build.sh: error: fuzz_api not built" >&2
@@ -134,7 +136,7 @@ if [ "$panel" = yes ] &&
     "$here/fuzz_csv.c" "$here/fuzz_common.c" -o "$out/fuzz_csv" \
     "$obj/src/fcgi/libhakofcgi.a" "$obj/src/panel/libhakopanel.a" \
     "$obj/src/common/libhakocommon.a" \
-    $(pkg-config --libs $mods) -lcsv; then
+    $(pkg-config --libs $mods) -lcsv -lunbound; then
 	echo "build.sh: $out/fuzz_csv"
 else
 	echo "build.sh: error: fuzz_csv not built" >&2
