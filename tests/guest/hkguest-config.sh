@@ -90,12 +90,15 @@ EOF
 
 	# --- OpenDKIM, two instances with the recipe's files as they are: the
 	# RSA signer's bind-mounted over the host's /etc/opendkim.conf in the
-	# guest (Debian's default path); the Ed25519 signer's in the guest's
-	# own /run (its /etc is the host's, which has no file of that name to
-	# mount over), read again at each reload.
+	# guest (Debian's default path); the Ed25519 signer's kept beside it
+	# in the guest's directory and copied into the guest's own /run at
+	# each boot (its /etc is the host's, which has no file of that name
+	# to mount over; a boot from halt empties /run), read again at each
+	# reload.
 	cp "$DEPLOY/opendkim-hakomail.conf" "$r/etc/opendkim.conf"
+	cp "$DEPLOY/opendkim-hakomail-ed25519.conf" "$r/etc/opendkim-hakomail-ed25519.conf"
 	mkdir -p "$r/run"
-	cp "$DEPLOY/opendkim-hakomail-ed25519.conf" "$r/run/opendkim-hakomail-ed25519.conf"
+	cp "$r/etc/opendkim-hakomail-ed25519.conf" "$r/run/"
 
 	# --- Dovecot: a minimal config of our own, plus the recipe's file.
 	mkdir -p "$r/etc/dovecot/conf.d"
