@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,23 +29,15 @@ static const char *const check_cols[] = { "status", "name", "type",
 static int
 check(struct cli *c, const char *domain, const struct dnsrec_list *list)
 {
-	struct dnscheck_result *res = calloc(list->n ? list->n : 1,
-					     sizeof(*res));
+	struct dnscheck_result *res;
 	struct hk_err err;
 	json_t *obj;
 
 	hk_err_clear(&err);
-	if (res == NULL) {
-		fprintf(stderr, "hakomail: out of memory\n");
-		return 1;
-	}
-	if (dnscheck_run(&c->cfg.dns, list, res, &err) < 0) {
-		free(res);
+	if (dnscheck_all(&c->cfg.dns, list, &res, &err) < 0)
 		return cli_fail(&err);
-	}
 	obj = store_dns_json(domain, list, res);
-	dnscheck_free(res, list->n);
-	free(res);
+	dnscheck_release(res, list->n);
 	if (obj == NULL) {
 		fprintf(stderr, "hakomail: out of memory\n");
 		return 1;

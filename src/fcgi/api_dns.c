@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <time.h>
 
 #include "api.h"
@@ -36,29 +35,17 @@ records(struct api_call *call, const char *domain, int check, json_t **out,
 	if (store_dns_records(call->ctx->db, &call->actor, conf, domain,
 			      (int64_t)time(NULL), &list, err) < 0)
 		return -1;
-	if (check) {
-		res = calloc(list.n ? list.n : 1, sizeof(*res));
-		if (res == NULL) {
-			hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
-			goto done;
-		}
-		if (dnscheck_run(conf, &list, res, err) < 0) {
-			/* the resolver's configuration is the operator's:
-			 * in the log, not in the answer */
-			log_error("DNS check of %s: %s", domain, err->message);
-			free(res);
-			res = NULL;
-			hk_failr(err, HK_EUNAVAIL, NULL, HK_R_dns_check_failed,
-				 NULL);
-			goto done;
-		}
+	if (check && dnscheck_all(conf, &list, &res, err) < 0) {
+		/* the resolver's configuration is the operator's: in the
+		 * log, not in the answer */
+		log_error("DNS check of %s: %s", domain, err->message);
+		hk_failr(err, HK_EUNAVAIL, NULL, HK_R_dns_check_failed, NULL);
+		goto done;
 	}
 	*out = store_dns_json(domain, &list, res);
 	rc = *out ? 0 : hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
 done:
-	if (res != NULL)
-		dnscheck_free(res, list.n);
-	free(res);
+	dnscheck_release(res, list.n);
 	dnsrec_list_free(&list);
 	return rc;
 }

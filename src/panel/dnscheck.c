@@ -48,6 +48,29 @@ dnscheck_free(struct dnscheck_result *out, size_t n)
 	}
 }
 
+int
+dnscheck_all(const struct dns_conf *conf, const struct dnsrec_list *list,
+	     struct dnscheck_result **out, struct hk_err *err)
+{
+	*out = calloc(list->n ? list->n : 1, sizeof(**out));
+	if (*out == NULL)
+		return hk_fail(err, HK_EINTERNAL, NULL, "out of memory");
+	if (dnscheck_run(conf, list, *out, err) < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+dnscheck_release(struct dnscheck_result *out, size_t n)
+{
+	if (out != NULL)
+		dnscheck_free(out, n);
+	free(out);
+}
+
 static void
 answered(void *data, int err, struct ub_result *res)
 {

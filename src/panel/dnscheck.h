@@ -50,6 +50,11 @@ struct dnscheck_result {
 int dnscheck_run(const struct dns_conf *conf, const struct dnsrec_list *list,
 		 struct dnscheck_result *out, struct hk_err *err);
 void dnscheck_free(struct dnscheck_result *out, size_t n);
+/* dnscheck_run into an array of its own: *out gets list->n results
+ * (NULL on failure, when err says why); free it with dnscheck_release. */
+int dnscheck_all(const struct dns_conf *conf, const struct dnsrec_list *list,
+		 struct dnscheck_result **out, struct hk_err *err);
+void dnscheck_release(struct dnscheck_result *out, size_t n);
 
 const char *dnscheck_status_name(enum dnscheck_status s); /* "match" */
 

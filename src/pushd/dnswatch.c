@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 
 #include "dnswatch.h"
 #include "log.h"
@@ -32,10 +31,8 @@ check(struct db *db, const struct hk_config *cfg,
 		log_error("DNS check of %s: %s", job->domain, err.message);
 		return err.code == HK_EDB ? -1 : 0;
 	}
-	res = calloc(list.n ? list.n : 1, sizeof(*res));
-	if (res == NULL || dnscheck_run(&cfg->dns, &list, res, &err) < 0)
-		log_error("DNS check of %s: %s", job->domain,
-			  res ? err.message : "out of memory");
+	if (dnscheck_all(&cfg->dns, &list, &res, &err) < 0)
+		log_error("DNS check of %s: %s", job->domain, err.message);
 	else if (store_dnswatch_save(db, &cfg->dkim, job, &list, res, now,
 				     &changes, &err) < 0) {
 		log_error("DNS check of %s: recording it: %s", job->domain,
@@ -44,9 +41,7 @@ check(struct db *db, const struct hk_config *cfg,
 	} else if (changes > 0)
 		log_info("DNS check of %s: %d change(s) (warnings, keys)",
 			 job->domain, changes);
-	if (res != NULL)
-		dnscheck_free(res, list.n);
-	free(res);
+	dnscheck_release(res, list.n);
 	dnsrec_list_free(&list);
 	return rc;
 }
