@@ -13,7 +13,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
-      libldap-dev libunbound-dev
+      libldap-dev libunbound-dev libmariadb-dev libsodium-dev
       libcmocka-dev clang libclang-rt-14-dev
       nginx-light openssh-client openssh-server
       postfix postfix-cdb dovecot-imapd dovecot-lmtpd dovecot-sieve opendkim
@@ -33,11 +33,16 @@ pkgs=(build-essential autoconf automake libtool pkg-config
 # (tests/nsd.sh starts its own in a network namespace; the policy below
 # keeps the package's from starting); opendkim-tools and python3-dkim
 # (with python3-nacl, for Ed25519) verify the guests' signatures
-# independently of OpenDKIM.
+# independently of OpenDKIM; postfixadmin (with PHP's command line and its
+# database drivers) makes the databases that `hakomail migrate
+# postfixadmin` reads, on SQLite, PostgreSQL and MariaDB (tests/mariadb.sh
+# starts its own server; the policy below keeps the package's stopped).
 if [ "${1:-}" = --test ]; then
 	pkgs+=(chromium fonts-noto-cjk prometheus faketime librsvg2-bin
 	       zbar-tools slapd openssl nsd opendkim-tools
-	       python3-dkim python3-nacl)
+	       python3-dkim python3-nacl
+	       postfixadmin php-cli php-cgi php-sqlite3 php-pgsql php-mysql
+	       mariadb-server mariadb-client)
 	command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 fi
 
@@ -58,6 +63,7 @@ trap 'if [ -n "$restore" ]; then mv "$restore" $policy; else rm -f $policy; fi' 
 
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+echo "postfixadmin postfixadmin/dbconfig-install boolean false" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
