@@ -116,7 +116,7 @@ function cmd_counts(): void {
 }
 
 // doveadm pw -t with the scheme prefix Dovecot needs on bare forms.
-function dovecot_form(string $stored, string $pw): string {
+function dovecot_form(string $stored): string {
     if (preg_match('/^\{SHA512-CRYPT\.B64\}(.*)$/', $stored, $m)) {
         return '{SHA512-CRYPT}' . base64_decode($m[1], true);
     }
@@ -137,7 +137,7 @@ function dovecot_form(string $stored, string $pw): string {
 }
 
 function doveadm_verifies(string $stored, string $pw): bool {
-    $cmd = array('/usr/bin/doveadm', 'pw', '-t', dovecot_form($stored, $pw), '-p', $pw);
+    $cmd = array('/usr/bin/doveadm', 'pw', '-t', dovecot_form($stored), '-p', $pw);
     $p = proc_open($cmd, array(1 => array('pipe', 'w'), 2 => array('pipe', 'w')), $pipes);
     if (!$p) {
         return false;
@@ -240,7 +240,7 @@ function check_line(array $f, $row): string {
         }
     }
     if ($pw !== '-' && !doveadm_verifies($row['password'], $pw)) {
-        return "doveadm pw -t does not verify '" . dovecot_form($row['password'], $pw) . "' with its password";
+        return "doveadm pw -t does not verify '" . dovecot_form($row['password']) . "' with its password";
     }
     return '';
 }
@@ -251,10 +251,15 @@ function cmd_check(array $a): void {
         die_msg('usage: check MANIFEST');
     }
     $rows = db_rows();
+    $all = $rows;
     $bad = 0;
     foreach ($lines as $line) {
         $f = explode("\t", $line);
-        if (in_array($f[0], array('version', 'problem'))) {
+        if ($f[0] == 'problem' && !isset($all["$f[1]\t$f[2]"])) {
+            fwrite(STDERR, "pfa.php: manifest line '$line': no such row\n");
+            $bad++;
+        }
+        if ($f[0] == 'version' || $f[0] == 'problem') {
             continue;
         }
         $key = "$f[0]\t$f[1]";
