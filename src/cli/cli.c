@@ -85,6 +85,12 @@ cli_usage(void)
 	    "      [--create-domains-on GUEST]\n"
 	    "  export mailboxes [--domain D | --project P] [--with-hashes]\n"
 	    "  export aliases [--domain D | --project P]\n"
+	    "  migrate postfixadmin --from URL --project P --guest G"
+	    " [--map-domain D=GUEST]...\n"
+	    "      [--only-domain D]... [--backup-guest G] [--dry-run]"
+	    " [--skip-invalid] [--cleartext]\n"
+	    "      [--quota-multiplier N]   (URL: mysql://, postgresql:// or"
+	    " sqlite:PATH)\n"
 	    "See hakomail(1).\n");
 	return 2;
 }
@@ -419,4 +425,17 @@ cli_collect(struct cli *c, store_lister list, const char *domain,
 		snprintf(after, sizeof(after), "%s", next);
 	} while (after[0]);
 	return 0;
+}
+
+void
+cli_progress_bar(void *ctx, const char *phase, size_t done, size_t total)
+{
+	int width = 30, full = total ? (int)(done * width / total) : width;
+
+	(void)ctx;
+	fprintf(stderr, "\r%-6s [%.*s%*s] %3zu%% %zu/%zu", phase, full,
+		"##############################", width - full, "",
+		total ? done * 100 / total : 100, done, total);
+	if (done >= total)
+		fputc('\n', stderr);
 }

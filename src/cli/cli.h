@@ -88,6 +88,10 @@ void cli_preopen(const struct cli *c);
 int cli_open_input(const char *path);
 void cli_close_inputs(void);
 
+/* A progress bar on stderr (for a terminal only: the caller asks
+ * isatty): "phase [####    ]  40% 400/1000", a line end once done. */
+void cli_progress_bar(void *ctx, const char *phase, size_t done,
+		      size_t total);
 /* One line of standard input without its line end (HK_EINVAL on field
  * when there is none). */
 int cli_read_line(char *buf, size_t size, const char *field,
@@ -133,5 +137,7 @@ int cli_domain_move(struct cli *c);	/* cli_move.c: domain move */
 int cli_domain_dns(struct cli *c);	/* cli_dns.c: domain dns */
 int cli_moves(struct cli *c);
 int cli_move(struct cli *c);
+int cli_migrate(struct cli *c);		/* cli_migrate.c: migrate
+					 * postfixadmin */
 
 #endif

@@ -74,19 +74,6 @@ read_file(const char *path, size_t max, char **data, size_t *len,
 }
 
 static void
-bar(void *ctx, const char *phase, size_t done, size_t total)
-{
-	int width = 30, full = total ? (int)(done * width / total) : width;
-
-	(void)ctx;
-	fprintf(stderr, "\r%-6s [%.*s%*s] %3zu%% %zu/%zu", phase, full,
-		"##############################", width - full, "",
-		total ? done * 100 / total : 100, done, total);
-	if (done >= total)
-		fputc('\n', stderr);
-}
-
-static void
 print_report(const char *path, const struct import_report *rep, int dry)
 {
 	char words[512];
@@ -181,7 +168,7 @@ import_file(struct cli *c, const char *path, const struct cli_opt *opts,
 		.upsert = !!cli_opt(opts, "--upsert"),
 		.create_domains_on = cli_opt(opts, "--create-domains-on"),
 		.pw_min = c->cfg.pw_min, .pw_max = c->cfg.pw_max,
-		.progress = isatty(STDERR_FILENO) ? bar : NULL };
+		.progress = isatty(STDERR_FILENO) ? cli_progress_bar : NULL };
 	struct import_report rep;
 	struct csvin_doc doc;
 	enum csvin_encoding enc;

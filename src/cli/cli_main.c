@@ -58,6 +58,14 @@ make_db_dir(const char *url)
 	}
 }
 
+/* "migrate postfixadmin": a move in, not the schema's migration. */
+static int
+moving_in(const struct cli *c)
+{
+	return !strcmp(c->argv[0], "migrate") && c->argc > 1 &&
+	    !strcmp(c->argv[1], "postfixadmin");
+}
+
 /* init and migrate make the database; every other command needs one
  * made, and up to date (db_open() says what to run). */
 static struct db *
@@ -65,8 +73,8 @@ open_db(const struct cli *c)
 {
 	struct hk_err err;
 	struct db *db;
-	int init = !strcmp(c->argv[0], "init") ||
-	    !strcmp(c->argv[0], "migrate");
+	int init = !moving_in(c) && (!strcmp(c->argv[0], "init") ||
+				     !strcmp(c->argv[0], "migrate"));
 
 	hk_err_clear(&err);
 	if (init)
@@ -133,7 +141,8 @@ main(int argc, char **argv)
 				cli_close_inputs();
 				return 1;
 			}
-			rc = commands[k].run(&c);
+			rc = moving_in(&c) ? cli_migrate(&c) :
+			    commands[k].run(&c);
 			db_close(c.db);
 			cli_close_inputs();
 			return rc;

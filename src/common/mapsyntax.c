@@ -99,11 +99,14 @@ mapsyntax_address(const char *s, size_t n)
 	    mapsyntax_domain(at + 1, n - (size_t)(at - s) - 1);
 }
 
+/* crypt(3)'s and base64's alphabets, and ',' of Argon2's
+ * "$argon2id$v=19$m=65536,t=3,p=1$..." (never ':', a passwd-file's
+ * separator) */
 static int
 is_hash_char(unsigned char c)
 {
 	return is_alnum(c) || c == '.' || c == '/' || c == '$' || c == '=' ||
-	    c == '+' || c == '_' || c == '-';
+	    c == '+' || c == '_' || c == '-' || c == ',';
 }
 
 int

@@ -208,7 +208,8 @@ if [ "$problems" = 1 ]; then
 	m mailbox nopass@$d - - - 1 'No Password' $((50 * qmul))
 	aline nopass@$d nopass@$d 1
 	m problem mailbox nopass@$d no-known-hash
-	alias_add dangling@$d nobody-here@$d 1
+	# (into a domain without a catch-all: pfa1.example has one)
+	alias_add dangling@$d nobody-here@pfa-over.example 1
 	m problem alias dangling@$d goto-nowhere
 	domain pfa-over.example 1 0 2 10 10 2048 0
 	mailbox md5crypt o1@pfa-over.example 'Over pw 61' '$1$' 1 'Over One' 10
