@@ -280,14 +280,21 @@ render_dkim(struct db *db, struct render_ctx *rc, const struct db_param *p,
 	"x.active = 1"
 
 /* Every (key, value) of virtual_alias_maps for domains that are `pred` to
- * $1: the aliases, and for each alias domain one entry per mailbox and
- * alias of its target (a bare "@alias @target" would make Postfix accept
- * any address of the alias domain), "@alias @target" only for a
- * catch-all. */
+ * $1: the aliases; each mailbox of a domain with a catch-all to itself
+ * (virtual_alias_maps comes before virtual_mailbox_maps: "@domain" would
+ * take the mailboxes' mail too); and for each alias domain one entry per
+ * mailbox and alias of its target (a bare "@alias @target" would make
+ * Postfix accept any address of the alias domain), "@alias @target" only
+ * for a catch-all. */
 #define ALIAS_PAIRS(pred) \
 	"SELECT " ADDR("a.local_part", "d.name") " AS k, a.destinations AS v " \
 	"FROM alias a JOIN domain d ON d.id = a.domain_id" MV "WHERE " pred \
 	" AND d.active = 1 AND a.active = 1 UNION ALL " \
+	"SELECT m.local_part || '@' || d.name, m.local_part || '@' || d.name " \
+	"FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE " pred \
+	" AND d.active = 1 AND m.active = 1 AND EXISTS (SELECT 1 FROM alias c " \
+	"WHERE c.domain_id = d.id AND c.local_part = '' AND c.active = 1) " \
+	"UNION ALL " \
 	"SELECT m.local_part || '@' || x.name, m.local_part || '@' || d.name " \
 	"FROM alias_domain x JOIN domain d ON d.id = x.target_domain_id " \
 	"JOIN mailbox m ON m.domain_id = d.id" MV "WHERE " pred " AND " \

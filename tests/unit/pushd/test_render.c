@@ -64,14 +64,18 @@ test_primary(void **state)
 		"alice@pc1.example pc1.example/alice/\n"
 		"matsui@pc1.example pc1.example/matsui/\n");
 	/* the alias domain: one entry per mailbox and alias of its target,
-	 * "@alias @target" only because the target has a catch-all */
+	 * "@alias @target" only because the target has a catch-all; the
+	 * catch-all's domain's mailboxes each to itself (the catch-all would
+	 * take their mail), not the inactive bob */
 	assert_string_equal(strbuf_str(&out.files[2]),
 		"@alias.example @pc1.example\n"
 		"@pc1.example alice@pc1.example\n"
 		"alice@alias.example alice@pc1.example\n"
+		"alice@pc1.example alice@pc1.example\n"
 		"info@alias.example info@pc1.example\n"
 		"info@pc1.example matsui@pc1.example,alice@pc1.example\n"
-		"matsui@alias.example matsui@pc1.example\n");
+		"matsui@alias.example matsui@pc1.example\n"
+		"matsui@pc1.example matsui@pc1.example\n");
 	assert_string_equal(strbuf_str(&out.files[3]), "");
 	assert_string_equal(strbuf_str(&out.files[4]), "");
 	assert_string_equal(strbuf_str(&out.files[6]),
