@@ -26,7 +26,8 @@
  * SNAPSHOT.  So every query of one pfa_src sees one snapshot, taken at
  * pfa_src_open() (of InnoDB's tables on MariaDB, PostfixAdmin's), and a
  * write through it fails.  On SQLite without WAL, that snapshot's read
- * lock makes PostfixAdmin's writers wait until pfa_src_close().
+ * lock makes PostfixAdmin's writes wait (or fail busy) until
+ * pfa_src_close().
  * MariaDB's session adds ANSI_QUOTES and PIPES_AS_CONCAT to its sql_mode,
  * so that one SQL text ("quoted" names, a || b) reads all three.
  *
