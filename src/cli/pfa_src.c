@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "pfa_src_backend.h"
 #include "strbuf.h"
 
@@ -54,18 +55,6 @@ find_backend(const char *url)
 
 /* --- the URL's parts --- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* s[0..n) percent-decoded into out[PFA_PART_MAX]; NULL, or why not. */
 static const char *
 decode(const char *s, size_t n, char *out)
@@ -76,10 +65,10 @@ decode(const char *s, size_t n, char *out)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval((unsigned char)s[i + 1])
+			int hi = i + 2 < n ? hex_value((unsigned char)s[i + 1])
 			    : -1;
 
-			c = hi < 0 ? -1 : hexval((unsigned char)s[i + 2]);
+			c = hi < 0 ? -1 : hex_value((unsigned char)s[i + 2]);
 			if (c < 0)
 				return "a malformed percent-escape";
 			c |= hi << 4;

@@ -70,12 +70,16 @@ check_url(const struct pfa_url *u, unsigned *port, struct hk_err *err)
 	return 0;
 }
 
+/* Never reconnect by itself: a new connection would read outside the
+ * snapshot, and not read only. */
 static int
 set_options(MYSQL *m)
 {
 	unsigned ct = CONNECT_TIMEOUT_S, rt = READ_TIMEOUT_S;
+	my_bool reconnect = 0;
 
-	return mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct) ||
+	return mysql_options(m, MYSQL_OPT_RECONNECT, &reconnect) ||
+	    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct) ||
 	    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt) ||
 	    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rt) ||
 	    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4") ? -1 : 0;

@@ -14,6 +14,9 @@
 /* in[0..n) as 2n lowercase hex digits and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 
+/* The value of one hex digit (either case), or -1: a percent escape's. */
+int hex_value(int c);
+
 /* On failure out is "", which never equals a digest. */
 void sha256_hex(const void *data, size_t len, char out[65]);
 

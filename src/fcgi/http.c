@@ -9,20 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "http.h"
 #include "jsonout.h"
-
-int
-http_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes src[0..n) into dst; refuses what may not stand in a segment. */
 static int
@@ -39,8 +28,8 @@ decode_segment(const char *src, size_t n, char *dst, struct hk_err *err)
 			if (i + 2 >= n)
 				return hk_failr(err, HK_EINVAL, "path",
 						HK_R_bad_percent_escape, NULL);
-			hi = http_hexval(src[i + 1]);
-			lo = http_hexval(src[i + 2]);
+			hi = hex_value(src[i + 1]);
+			lo = hex_value(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return hk_failr(err, HK_EINVAL, "path",
 						HK_R_bad_percent_escape, NULL);

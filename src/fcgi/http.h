@@ -69,9 +69,6 @@ int http_split_path(const char *uri, const char *prefix, char *buf,
 		    size_t buflen, const char *seg[HTTP_MAX_SEGMENTS],
 		    int *nseg, struct hk_err *err);
 
-/* The value of one hex digit of a percent escape, or -1. */
-int http_hexval(int c);
-
 /* The HTTP status for an error code. */
 int http_status(enum hk_errcode code);
 

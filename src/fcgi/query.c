@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "digest.h"
 #include "http.h"
 #include "query.h"
 #include "validate.h"
@@ -45,8 +46,8 @@ decode_value(const char *src, size_t n, char *out, const char *key,
 		int c = (unsigned char)src[i];
 
 		if (c == '%') {
-			int hi = i + 2 < n ? http_hexval(src[i + 1]) : -1;
-			int lo = i + 2 < n ? http_hexval(src[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_value(src[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_value(src[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0)
 				return hk_failr(err, HK_EINVAL, key,
