@@ -15,7 +15,8 @@
 #
 #   bench/pfa_migrate.sh BUILDDIR     (as root on Debian, after make)
 #
-# HK_BENCH_ROWS (default 100000).  A benchmark is not a test: a MISS still
+# HK_BENCH_ROWS (default 100000); HK_BENCH_KEEP=1 keeps the files (their
+# directory is printed), to profile a run.  A benchmark is not a test: a MISS still
 # exits 0; non-zero means it could not run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,8 @@ command -v sqlite3 >/dev/null || { echo "$0: sqlite3 is missing" >&2; exit 2; }
 rows=${HK_BENCH_ROWS:-100000}
 tmp=$(mktemp -d /var/tmp/hk-bench-pfa-XXXXXX)
 chmod 0755 "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+echo "files: $tmp"
+[ -n "${HK_BENCH_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 
 now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b - a) / 1e9}'; }
@@ -93,8 +95,9 @@ echo "=== hakomail migrate postfixadmin (a fresh database)"
 setup_db migrated
 t0=$(now)
 "$hk" -c "$conf" migrate postfixadmin --from "sqlite:$tmp/pfa.db" --project bench \
-	--guest g1 | head -4
+	--guest g1 >"$tmp/migrate.out"
 t1=$(now)
+sed -n 1,4p "$tmp/migrate.out"
 mig=$(secs "$t0" "$t1")
 mig_n=$(sqlite3 "$tmp/migrated.db" 'SELECT COUNT(*) FROM mailbox')
 

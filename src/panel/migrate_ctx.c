@@ -78,7 +78,8 @@ key_hash(int32_t dom, const char *local)
 
 	for (; *local; local++)
 		h = (h ^ (unsigned char)*local) * 1099511628211ULL;
-	return h | 1;		/* 0 marks an empty slot */
+	h ^= h >> 29;		/* the low bits pick the slot: mix the high in */
+	return h ? h : 1;	/* 0 marks an empty slot */
 }
 
 int
