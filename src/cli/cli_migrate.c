@@ -218,16 +218,20 @@ run(struct cli *c, const struct cli_opt *opts, const struct repeats *r)
 	struct mig_report rep = { 0 };
 	struct mig_set set;
 	struct hk_err err;
-	int version = 0, rc;
+	int version = 0, rc, judged;
 
 	hk_err_clear(&err);
 	mig_set_init(&set);
 	set.cleartext = cli_opt(opts, "--cleartext") != NULL;
 	if ((rc = read_source(c, opts, r, &set, &version, &err)) == 0)
 		rc = migrate_run(c->db, &c->actor, &set, &mo, &rep, &err);
-	if (c->json && rep.problems != NULL)
+	/* the report when there is one: the run went to its end, or its
+	 * items' problems stopped it (any other failure says itself) */
+	judged = rep.problems != NULL &&
+	    (rc == 0 || err.reason == HK_R_migrate_problems);
+	if (c->json && judged)
 		print_json(&rep, version, rc == 0 && !mo.dry_run);
-	else if (rep.problems != NULL) {
+	else if (judged) {
 		printf("PostfixAdmin schema %d, %s\n", version, set.from);
 		print_counts(&rep);
 		print_said(&rep);

@@ -111,6 +111,13 @@ check "a database that is not there: refused, and not made" \
 migrate --from "mysql://hk:wrong-secret@127.0.0.1:${HK_PFA_MY_PORT:-33641}/pfa"
 check "a wrong password: refused, the password never shown" \
 	eval '[ $RC = 1 ] && ! grep -q wrong-secret <<<"$ERR$OUT"'
+migrate --from "sqlite:$tmp/pfa.db" --map-domain pfa3.example=nosuch --dry-run
+check "--map-domain to a guest that is not the project's: refused naming it" \
+	eval '[ $RC = 1 ] && grep -q "guest: no guest nosuch" <<<"$ERR"'
+migrate --from "sqlite:$tmp/pfa.db" --only-domain pfa3.example --dry-run --cleartext
+check_eq "--only-domain pfa3.example: its domain, mailboxes and alias only" "1 2 1" \
+	"$(jq -r '[.counts.domains.found, .counts.mailboxes.found,
+		.counts.aliases.found] | join(" ")' <<<"$OUT")"
 check_eq "nothing written by any of them" "0 0" "$(written) $(audits)"
 
 echo "== pfa: the dry run of a database with problems"
