@@ -109,10 +109,11 @@ said_json(const struct mig_report *rep, int note)
 
 	for (size_t i = 0; arr != NULL && i < rep->nkept; i++) {
 		const struct mig_problem *p = &rep->problems[i];
-		json_t *params = json_object();
+		json_t *params;
 
 		if (p->note != note)
 			continue;
+		params = json_object();
 		for (int k = 0; params && k < p->e.nparams; k++)
 			json_object_set_new(params, p->e.params[k].name,
 					    json_string(p->e.params[k].value));

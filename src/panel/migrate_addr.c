@@ -155,6 +155,7 @@ judge_mailbox(struct mctx *c, size_t i)
 	b->op = OP_SKIP;
 	b->sieve_op = OP_SAME;	/* nothing to write unless judged so */
 	b->vac = -1;
+	b->old = -1;
 	c->rep->count[MIG_MAILBOXES].seen++;
 	mig_progress(c, "check");
 	if (canon_address(c, "mailbox", m->address, local, &b->dom, 0) < 0 ||

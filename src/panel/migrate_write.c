@@ -70,17 +70,17 @@ write_mailbox(struct mctx *c, size_t i, struct import_batch *batch,
 				 .name = m->name ? m->name : "",
 				 .quota_bytes = m->quota,
 				 .active = m->active != 0 };
-	struct mailbox_patch pt = { .password_hash = c->carried[i],
-				    .name = in.name,
-				    .quota_bytes = m->quota,
+	struct mailbox_patch pt = { .name = in.name, .quota_bytes = m->quota,
 				    .active = in.active, .keep_session = -1 };
 
 	if (b->op == OP_ADD)
 		return store_import_batch_add(c->db, batch, ref, &in, err);
-	if (b->op == OP_UPDATE)
-		return store_mailbox_write_patch(c->db, ref, b->local, &pt,
-						 err);
-	return 0;
+	if (b->op != OP_UPDATE)
+		return 0;
+	/* a new password ends the mailbox user's sessions: only if new */
+	if (strcmp(c->olds[b->old].hash, c->carried[i]) != 0)
+		pt.password_hash = c->carried[i];
+	return store_mailbox_write_patch(c->db, ref, b->local, &pt, err);
 }
 
 static int
