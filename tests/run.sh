@@ -157,10 +157,12 @@ asan_run() {
 #  - lane move: e2e and move both name their guests g1 and g2, and each
 #    runs three times (SQLite, PostgreSQL, ASan);
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
-#    that wait, then nodes (20 guests), faults and capacity;
+#    that wait, then nodes (20 guests) and faults;
 #  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
-#    the scripts of one or two guests each (every one its own names,
-#    numbers and nsd).
+#    the scripts of one to four guests each (every one its own names,
+#    numbers and nsd), capacity last.
+# Each lane took 700-1000 s on a loaded machine; move is the longest, its
+# scripts one after the other by necessity: balance the others against it.
 # Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
 # capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
 # dkim 77 (nsd 8), dkim_guest 81, move 101-104; browser's nsd is 7,
@@ -202,9 +204,6 @@ lane_fuzz() {
 	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 	HK_LABEL=sqlite tests/integration/faults.sh build
 
-	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/capacity.sh build
-	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 lane_mail() {
@@ -236,6 +235,10 @@ lane_mail() {
 
 	step "browser: the web panel in Debian's Chromium (playwright-core)"
 	tests/browser/browser.sh build
+
+	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/capacity.sh build
+	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 step "the integration lanes, side by side (each lane's log follows when it ends)"
