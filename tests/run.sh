@@ -203,7 +203,6 @@ lane_fuzz() {
 
 	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 	HK_LABEL=sqlite tests/integration/faults.sh build
-
 }
 
 lane_mail() {
