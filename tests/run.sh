@@ -8,6 +8,9 @@
 # off, pushd killed, bad bundles, drift, a changed host key) and two pushd
 # nodes on PostgreSQL.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
+#
+# The integration scripts run side by side in lanes (tests/lanes.sh), after
+# the unit tests; see "The lanes" below for what runs where and why.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -15,9 +18,14 @@ export HK_RESULTS=$top/tests/artifacts/results.txt
 mkdir -p tests/artifacts
 : >"$HK_RESULTS"
 . tests/lib.sh
+. tests/lanes.sh
 start=$SECONDS
+# every panel, guest and database of this run lives under here
+run_dir=/run/hakomail-test
+lanes_dir=$run_dir
 
-step() { echo; echo "=== $* ($((SECONDS - start)) s)"; }
+# step TITLE: a step's header; inside a lane, the lane's name first
+step() { echo; echo "=== ${lane:+[$lane] }$* ($((SECONDS - start)) s)"; }
 
 # Counts cmocka's verdicts in the test logs of one build directory; a test
 # program that died without a verdict counts as one failure.
@@ -62,9 +70,12 @@ tests/layering.sh build
 tests/license.sh
 tests/reasons.sh
 
+step "portability: the guest agent as strict POSIX C (FreeBSD jails)"
+tests/portability.sh 2>&1 | head -30
+
 step "PostgreSQL: a throwaway cluster on loopback"
-pgdir=/run/hakomail-test/pg
-trap 'tests/pg.sh stop "$pgdir"' EXIT
+pgdir=$run_dir/pg
+trap 'lanes_stop; tests/pg.sh stop "$pgdir"' EXIT
 if pgbase=$(tests/pg.sh start "$pgdir" 55432); then
 	pass "PostgreSQL cluster started ($pgbase)"
 else
@@ -99,6 +110,16 @@ on_pg() {
 	fi
 }
 
+step "installing for production: make install, systemd units, nginx with TLS"
+tests/integration/install.sh build
+
+# Before the lanes: it makes the users hakomail and hakomail-push (panel.sh
+# setup), which the lanes' panels, set up at the same time, would race to.
+step "privileges: pushd as hakomail-push, the API as hakomail, the CLI as the database's owner"
+HK_LABEL=sqlite tests/integration/privileges.sh build
+
+# Alone, before the lanes: some unit tests bound their waits in time
+# (test_ldapauth, test_dnscheck, test_agent_dkim's sleepers).
 step "unit tests"
 unit_both build unit
 
@@ -111,85 +132,13 @@ else
 	fail "sanitizer build"; tail -30 build-asan.log
 fi
 
-step "fuzz: API requests, push bundles, CSV imports through the real parsing and validation (libFuzzer)"
-fuzzdir=/var/tmp/hakomail-fuzz
-rm -rf "$fuzzdir"
-tests/fuzz/run.sh "$fuzzdir" 60 | tee -a "$HK_RESULTS"
-rm -rf "$fuzzdir"
-
-step "portability: the guest agent as strict POSIX C (FreeBSD jails)"
-tests/portability.sh 2>&1 | head -30
-
-step "make distcheck"
-if (cd build && make -s distcheck >../distcheck.log 2>&1); then pass "make distcheck"
-else fail "make distcheck"; tail -30 distcheck.log; fi
-
-step "installing for production: make install, systemd units, nginx with TLS"
-tests/integration/install.sh build
-
-step "the operator's CLI (SQLite, PostgreSQL)"
-HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
-on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
-
-step "privileges: pushd as hakomail-push, the API as hakomail, the CLI as the database's owner"
-HK_LABEL=sqlite tests/integration/privileges.sh build
-
-step "hakomail-fcgi as a process: credentials before the body, SIGTERM and imports (SQLite, PostgreSQL)"
-HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
-on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
-
-step "integration: end to end on real guests (SQLite)"
-HK_LABEL=sqlite tests/integration/e2e.sh build
-
-step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
-HK_LABEL=sqlite tests/integration/report.sh build
-
-step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
-HK_LABEL=sqlite tests/integration/dsync.sh build
-
-step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite, PostgreSQL)"
-HK_LABEL=sqlite tests/integration/move.sh build
-on_pg hakomail_move tests/integration/move.sh build
-
-step "integration: end to end on real guests (PostgreSQL)"
-on_pg hakomail_e2e tests/integration/e2e.sh build
-
-step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
-HK_LABEL=sqlite tests/integration/trash.sh build
-
-step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
-HK_LABEL=sqlite tests/integration/sieve.sh build
-
-step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
-tests/integration/dkim_guest.sh build
-
-step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
-HK_LABEL=sqlite tests/integration/dkim.sh build
-
-step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
-HK_LABEL=sqlite tests/integration/faults.sh build
-
-step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
-HK_LABEL=sqlite tests/integration/capacity.sh build
-on_pg hakomail_capacity tests/integration/capacity.sh build
-
-step "two pushd nodes on PostgreSQL sharing 20 real guests"
-on_pg hakomail_nodes tests/integration/nodes.sh build
-
-step "browser: the web panel in Debian's Chromium (playwright-core)"
-tests/browser/browser.sh build
-
-step "the quickstart as a new operator runs it: twice, then reset"
-tests/integration/quickstart.sh
-
-step "integration again, every binary under ASan + UBSan"
 # asan_run SCRIPT: an integration script on the sanitizer build, and
-# whatever the daemons' logs say of it
+# whatever the daemons' logs (in this lane's HK_STATE) say of it
 asan_run() {
 	HK_LABEL=asan/sqlite ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/integration/$1.sh build-asan | sed 's/^/  [asan] /'
 	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
-		-e 'runtime error:' /run/hakomail-test/panel/log/*.log 2>/dev/null)
+		-e 'runtime error:' "$HK_STATE"/log/*.log 2>/dev/null)
 	if [ -n "$reports" ]; then
 		fail "sanitizer reports from the daemons ($1): $reports"
 		grep -h -A15 -e 'Sanitizer' -e 'runtime error:' $reports | head -60
@@ -197,10 +146,110 @@ asan_run() {
 		pass "no sanitizer report from hakomail-fcgi, hakomail-pushd, hakomail ($1)"
 	fi
 }
-if [ -x build-asan/src/hakomail-fcgi ]; then
-	asan_run e2e
-	asan_run move
-fi
+
+# The lanes.  The integration scripts mostly wait (ssh, Postfix, IMAP),
+# so three lanes run side by side, each with its own panel (HK_STATE, a
+# port of its own) and guest root.  What they share is machine-wide: a
+# guest's network namespace is named after the guest (hk-NAME) and its
+# address after its number (10.77.0.N), nsd's after its number, so
+# scripts whose guests share a name or number must share a lane, one after
+# the other, and so must a script's SQLite and PostgreSQL runs:
+#  - lane move: e2e and move both name their guests g1 and g2, and each
+#    runs three times (SQLite, PostgreSQL, ASan);
+#  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
+#    that wait, then nodes (20 guests) and faults;
+#  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
+#    the scripts of one to four guests each (every one its own names,
+#    numbers and nsd), capacity last.
+# Each lane took 700-1000 s on a loaded machine; move is the longest, its
+# scripts one after the other by necessity: balance the others against it.
+# Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
+# capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
+# dkim 77 (nsd 8), dkim_guest 81, move 101-104; browser's nsd is 7,
+# distcheck's test_dnscheck's 9.
+lane_move() {
+	step "integration: end to end on real guests (SQLite)"
+	HK_LABEL=sqlite tests/integration/e2e.sh build
+
+	step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/move.sh build
+	on_pg hakomail_move tests/integration/move.sh build
+
+	step "integration: end to end on real guests (PostgreSQL)"
+	on_pg hakomail_e2e tests/integration/e2e.sh build
+
+	step "integration again, every binary under ASan + UBSan"
+	if [ -x build-asan/src/hakomail-fcgi ]; then
+		asan_run e2e
+		asan_run move
+	fi
+}
+
+lane_fuzz() {
+	step "fuzz: API requests, push bundles, CSV imports through the real parsing and validation (libFuzzer)"
+	local fuzzdir=/var/tmp/hakomail-fuzz
+	rm -rf "$fuzzdir"
+	tests/fuzz/run.sh "$fuzzdir" 60 | tee -a "$HK_RESULTS"
+	rm -rf "$fuzzdir"
+
+	step "make distcheck"
+	# test_dnscheck's nsd on a number of its own, not one of a lane's
+	if (cd build && HK_TEST_NSD_NET=9 make -s distcheck >../distcheck.log 2>&1); then
+		pass "make distcheck"
+	else fail "make distcheck"; tail -30 distcheck.log; fi
+
+	step "two pushd nodes on PostgreSQL sharing 20 real guests"
+	on_pg hakomail_nodes tests/integration/nodes.sh build
+
+	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
+	HK_LABEL=sqlite tests/integration/faults.sh build
+}
+
+lane_mail() {
+	step "the operator's CLI (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
+	on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
+
+	step "hakomail-fcgi as a process: credentials before the body, SIGTERM and imports (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
+	on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
+
+	step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
+	HK_LABEL=sqlite tests/integration/report.sh build
+
+	step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
+	HK_LABEL=sqlite tests/integration/dsync.sh build
+
+	step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
+	HK_LABEL=sqlite tests/integration/trash.sh build
+
+	step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
+	HK_LABEL=sqlite tests/integration/sieve.sh build
+
+	step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
+	tests/integration/dkim_guest.sh build
+
+	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
+	HK_LABEL=sqlite tests/integration/dkim.sh build
+
+	step "browser: the web panel in Debian's Chromium (playwright-core)"
+	tests/browser/browser.sh build
+
+	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/capacity.sh build
+	on_pg hakomail_capacity tests/integration/capacity.sh build
+}
+
+step "the integration lanes, side by side (each lane's log follows when it ends)"
+lane_start move 18081 lane_move
+lane_start fuzz 18082 lane_fuzz
+lane_start mail 18083 lane_mail
+lanes_wait
+
+# After the lanes: it runs autoreconf in the tree, installs under
+# /usr/local, and its guest is number 1, as e2e's g1.
+step "the quickstart as a new operator runs it: twice, then reset"
+tests/integration/quickstart.sh
 
 step "summary"
 np=$(grep -c ^PASS "$HK_RESULTS"); nf=$(grep -c ^FAIL "$HK_RESULTS")
