@@ -5,8 +5,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer), make distcheck, and the
 # integration tests on real nginx, postfix, dovecot and sshd guests: end to
 # end, the agent's report, vacation replies and forwarding, faults (a guest
-# off, pushd killed, bad bundles, drift, a changed host key) and two pushd
-# nodes on PostgreSQL.
+# off, pushd killed, bad bundles, drift, a changed host key), two pushd
+# nodes on PostgreSQL, and moving in from PostfixAdmin (its own databases
+# on SQLite, PostgreSQL and a MariaDB server started here).
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 #
 # The integration scripts run side by side in lanes (tests/lanes.sh), after
@@ -74,12 +75,21 @@ step "portability: the guest agent as strict POSIX C (FreeBSD jails)"
 tests/portability.sh 2>&1 | head -30
 
 step "PostgreSQL: a throwaway cluster on loopback"
-pgdir=$run_dir/pg
-trap 'lanes_stop; tests/pg.sh stop "$pgdir"' EXIT
+pgdir=$run_dir/pg mydir=$run_dir/my
+trap 'lanes_stop; tests/pg.sh stop "$pgdir"; tests/mariadb.sh stop "$mydir"' EXIT
 if pgbase=$(tests/pg.sh start "$pgdir" 55432); then
 	pass "PostgreSQL cluster started ($pgbase)"
 else
 	fail "PostgreSQL cluster"; pgbase=
+fi
+
+# The PostfixAdmin reader's unit test reads MariaDB too (HK_TEST_MY_BASE).
+step "MariaDB: a throwaway server on loopback"
+if mybase=$(tests/mariadb.sh start "$mydir" 33306); then
+	pass "MariaDB server started ($mybase)"
+	export HK_TEST_MY_BASE=$mybase
+else
+	fail "MariaDB server"
 fi
 
 # unit_both DIR LABEL: the unit suite on SQLite, then on PostgreSQL.  A
@@ -157,7 +167,7 @@ asan_run() {
 #  - lane move: e2e and move both name their guests g1 and g2, and each
 #    runs three times (SQLite, PostgreSQL, ASan);
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
-#    that wait, then nodes (20 guests) and faults;
+#    that wait, then nodes (20 guests), faults and pfa (PostfixAdmin);
 #  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
 #    the scripts of one to four guests each (every one its own names,
 #    numbers and nsd), capacity last.
@@ -165,7 +175,7 @@ asan_run() {
 # scripts one after the other by necessity: balance the others against it.
 # Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
 # capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
-# dkim 77 (nsd 8), dkim_guest 81, move 101-104; browser's nsd is 7,
+# dkim 77 (nsd 8), dkim_guest 81, pfa 85, move 101-104; browser's nsd is 7,
 # distcheck's test_dnscheck's 9.
 lane_move() {
 	step "integration: end to end on real guests (SQLite)"
@@ -203,6 +213,9 @@ lane_fuzz() {
 
 	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 	HK_LABEL=sqlite tests/integration/faults.sh build
+
+	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
+	HK_LABEL=sqlite tests/integration/pfa.sh build
 }
 
 lane_mail() {
