@@ -20,6 +20,41 @@
 #include "strbuf.h"
 #include "validate.h"
 
+/* The part of address before its last '@', validated into local. */
+static int
+validate_address_local(const char *address, char local[MAPSYNTAX_LOCAL_MAX + 1],
+		       struct hk_err *e)
+{
+	const char *at = strrchr(address, '@');
+	char buf[MAPSYNTAX_ADDRESS_MAX + 2];
+
+	if (at == NULL || at == address || at[1] == '\0' ||
+	    (size_t)(at - address) >= sizeof(buf))
+		return hk_failr(e, HK_EINVAL, "address", HK_R_address_form,
+				NULL);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(at - address), address);
+	return validate_localpart(buf, "address", local, e);
+}
+
+/* raw validated into domain, the last one's answer kept: the addresses of
+ * a domain come together, and IDNA's checks cost more than the rest. */
+static int
+domain_of(struct mctx *c, const char *raw, char domain[MAPSYNTAX_DOMAIN_MAX + 1],
+	  struct hk_err *e)
+{
+	if (c->last_raw[0] != '\0' && strcmp(raw, c->last_raw) == 0) {
+		memcpy(domain, c->last_domain, sizeof(c->last_domain));
+		return 0;
+	}
+	if (validate_domain(raw, "address", domain, e) < 0)
+		return -1;
+	if (strlen(raw) < sizeof(c->last_raw)) {
+		memcpy(c->last_raw, raw, strlen(raw) + 1);
+		memcpy(c->last_domain, domain, sizeof(c->last_domain));
+	}
+	return 0;
+}
+
 /* local@domain (local "" for "@domain") canonical, or a problem said of
  * table/key (unless quiet: another's problem says it); *dom the set's
  * domain, -1 (and a problem) for none. */
@@ -34,9 +69,9 @@ canon_address(struct mctx *c, const char *table, const char *address,
 	*dom = -1;
 	if (address[0] == '@') {
 		local[0] = '\0';
-		rc = validate_domain(address + 1, "address", domain, &e);
-	} else
-		rc = validate_address(address, "address", local, domain, &e);
+		rc = domain_of(c, address + 1, domain, &e);
+	} else if ((rc = validate_address_local(address, local, &e)) == 0)
+		rc = domain_of(c, strrchr(address, '@') + 1, domain, &e);
 	if (rc < 0) {
 		if (!quiet)
 			mig_say(c, table, address, 0, &e);

@@ -94,6 +94,9 @@ struct mctx {
 	size_t done, total;		/* progress */
 	int fatal;			/* a problem no skipping mends (the
 					 * project's limits) */
+	/* the last domain part validated, as written and as it is held */
+	char last_raw[MAPSYNTAX_DOMAIN_MAX + 1];
+	char last_domain[MAPSYNTAX_DOMAIN_MAX + 1];
 };
 
 /* A problem (note 0) or note of item table/key; e its words.  The item
