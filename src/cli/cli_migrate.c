@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_words.h"
 #include "log.h"
 #include "migrate.h"
 #include "pfa_read.h"

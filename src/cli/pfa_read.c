@@ -133,20 +133,27 @@ wanted(const struct pfa_read_opts *o, const char *domain)
 	return 0;
 }
 
+/* A lower-case copy of name appended to (*names)[0..*n). */
 static int
-keep_domain(struct rctx *r, const char *name, struct hk_err *err)
+add_lower(char ***names, size_t *n, const char *name, struct hk_err *err)
 {
-	char **p = realloc(r->doms, (r->ndoms + 1) * sizeof(*p)), *low;
+	char **p = realloc(*names, (*n + 1) * sizeof(*p)), *low;
 
 	if (p == NULL)
 		return oom(err);
-	r->doms = p;
+	*names = p;
 	if ((low = strdup(name)) == NULL)
 		return oom(err);
 	for (char *s = low; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
-	r->doms[r->ndoms++] = low;
+	(*names)[(*n)++] = low;
 	return 0;
+}
+
+static int
+keep_domain(struct rctx *r, const char *name, struct hk_err *err)
+{
+	return add_lower(&r->doms, &r->ndoms, name, err);
 }
 
 /* PostfixAdmin keeps an alias domain in its domain table too: it comes
@@ -351,20 +358,11 @@ static int
 domain_admin_row(void *ctx, const char *const *v, int n, struct hk_err *err)
 {
 	struct rctx *r = ctx;
-	char **p, *low;
 
 	(void)n;
 	if (v[0] == NULL || !kept(r->doms, r->ndoms, v[1]))
 		return 0;
-	if ((p = realloc(r->admins, (r->nadmins + 1) * sizeof(*p))) == NULL)
-		return oom(err);
-	r->admins = p;
-	if ((low = strdup(v[0])) == NULL)
-		return oom(err);
-	for (char *s = low; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-	r->admins[r->nadmins++] = low;
-	return 0;
+	return add_lower(&r->admins, &r->nadmins, v[0], err);
 }
 
 static int

@@ -255,8 +255,8 @@ else
 	fail "the read of the alias table seen under way"
 fi
 wait "$mig"; RC=$?
-check "the migration failed (exit 1), naming the source" \
-	eval '[ $RC = 1 ] && grep -qi "from" "$tmp/err"'
+check "the migration failed (exit 1), naming the source, its password masked" \
+	eval '[ $RC = 1 ] && grep -q "from: cannot read mysql://hk:\*\*\*@" "$tmp/err"'
 grep -v '^$' "$tmp/err" | head -3 | sed 's/^/    /'
 check_eq "nothing written: aliases and audit as before" "$before $audit_before" \
 	"$(sql "SELECT COUNT(*) FROM alias") $(audits)"
@@ -278,7 +278,8 @@ pg_reading() { psql -XAtq "${pgbase}postgres" -c "SELECT pg_terminate_backend(pi
 check "the reader's backend terminated while the alias table was read" \
 	until_ok 60 pg_reading
 wait "$mig"; RC=$?
-check "the migration failed (exit 1)" eval '[ $RC = 1 ]'
+check "the migration failed (exit 1), naming the source" \
+	eval '[ $RC = 1 ] && grep -q "from: cannot read postgresql://" "$tmp/err"'
 grep -v '^$' "$tmp/err" | head -3 | sed 's/^/    /'
 check_eq "nothing written" "$before $audit_before" \
 	"$(sql "SELECT COUNT(*) FROM alias") $(audits)"
