@@ -114,6 +114,28 @@ listing() {
 	done | LC_ALL=C sort
 }
 
+# dup_story GUEST LISTING: for a message the listing holds more than
+# once, where each copy came from (uids, GUIDs, when saved; the guests'
+# logs naming it), so a failure says what doubled it
+dup_story() {
+	local id a t g
+	awk -F'\t' '{print $1 "\t" $3}' <<<"$2" | LC_ALL=C sort | uniq -d |
+	while IFS=$'\t' read -r a id; do
+		t=${id#<}; t=${t%@*}
+		echo "    $id twice for $a on $1; sent: $(grep "^$t " "$tmp/sent" | head -1)"
+		"$hkguest" exec "$1" doveadm -f tab fetch -u "$a" \
+			'uid guid mailbox date.received date.saved' header message-id "$id" 2>&1 |
+			sed 's/^/      /'
+		for g in g1 g2; do
+			"$hkguest" exec "$g" sh -c 'grep -F "$1" /var/log/dovecot.log
+				q=$(grep -F "message-id=$1" /var/log/postfix.log |
+					sed -n "s/.*: \([0-9A-F]*\): message-id=.*/\1/p")
+				for q in $q; do grep -F " $q: " /var/log/postfix.log; done' sh "$id" 2>/dev/null |
+				sed "s/^/      $g: /" | head -30
+		done
+	done
+}
+
 # seed DOMAIN GUEST N: N mailboxes with mail in three folders and flags
 seed() {
 	local d=$1 g=$2 n=$3 i ip
@@ -316,6 +338,7 @@ got=$(awk -F'\t' '{print $3}' <<<"$after" | sed -n 's/^<\(.*\)@move\.test>$/\1/p
 	grep -v -e '^seed-' -e '^late-' | LC_ALL=C sort)
 check_eq "every message sent during the move is on g2 exactly once ($(wc -l <"$tmp/sent"))" \
 	"$expected" "$got"
+[ "$expected" = "$got" ] || dup_story g2 "$after"
 check_eq "g1 serves nothing of m.example any more" "0 0 0" \
 	"$("$hkguest" exec g1 sh -c 'cd /var/lib/hakomail/current && grep -c m.example relay_domains transport passwd' | awk -F: '{printf "%s ", $2}' | sed 's/ $//')"
 check "g1's copy of the mail is in its trash" \
@@ -354,8 +377,9 @@ cli push >/dev/null
 killing done
 check "pushd was SIGKILLed at least 10 times through the move ($kills)" test "$kills" -ge 10
 check "the move completes: done" until_ok 120 moved "$m2" done
-check_eq "every message is on g1 once, in its folder with its flags" "$before_back" \
-	"$(listing g1 m.example "$mailboxes")"
+back=$(listing g1 m.example "$mailboxes")
+check_eq "every message is on g1 once, in its folder with its flags" "$before_back" "$back"
+[ "$before_back" = "$back" ] || dup_story g1 "$back"
 check "old passwords log in on g1 again" imap_login "$g1" u3@m.example old-password-3-m.example
 check "and not on g2" eval '! imap_login "$g2" u3@m.example old-password-3-m.example'
 check_eq "a step done is never redone: one catch-up entry in the audit log" 1 \
