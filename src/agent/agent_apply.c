@@ -26,9 +26,11 @@
 
 #include "agent.h"
 #include "agent_apply.h"
+#include "agent_delta.h"
 #include "agent_dkim.h"
 #include "agent_mta.h"
 #include "agent_sieve.h"
+#include "agent_stage.h"
 #include "agent_sums.h"
 #include "agent_trash.h"
 #include "digest.h"
@@ -46,13 +48,6 @@ struct ctx {
 	int gfd;	/* STATEDIR/gen, or -1 */
 	int lfd;	/* STATEDIR/lock, or -1 */
 };
-
-/* The name a bundle file is kept under in a generation. */
-static const char *
-stored_name(const char *name)
-{
-	return agent_dkim_stored_name(agent_sieve_stored_name(name));
-}
 
 /* Canonical decimal: "0" or [1-9][0-9]*, at most AGENT_GEN_MAX. */
 static int
@@ -192,7 +187,7 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	if ((dfd = open_served(c, st, dir, err)) < 0)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
-		rc = hash_file(dfd, dir, stored_name(bundle_names[i]),
+		rc = hash_file(dfd, dir, agent_stage_stored_name(bundle_names[i]),
 			       st->sha256[i], err);
 		/* A generation of an agent older than the trash (or the
 		 * transport map, or the scripts) has none: the same as an
@@ -230,107 +225,16 @@ check_tables(struct ctx *c, struct agent_state *st, struct hk_err *err)
 /* ------------------------------------------------------------------ */
 /* Staging */
 
-/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist;
- * dkim.list, which holds the private keys: 0600, ours. */
-static int
-set_mode(const struct agent_conf *conf, int fd, const char *name)
-{
-	struct group *gr;
-
-	if (strcmp(name, "dkim.list") == 0)
-		return fchmod(fd, 0600);
-	if (strcmp(name, "passwd") != 0)
-		return fchmod(fd, 0644);
-	gr = getgrnam(conf->group);
-	if (fchown(fd, (uid_t)-1, gr != NULL ? gr->gr_gid : getegid()) < 0)
-		return -1;
-	return fchmod(fd, 0640);
-}
-
-/*
- * Dovecot notices a new passwd-file by its mtime in whole seconds and its
- * size, so a same-size change (a password reset) written within the second
- * of the file it replaces would go unseen.  Every new passwd is therefore
- * dated at least one second after the one serving.
- */
-static int
-date_after(int fd, time_t serving_mtime)
-{
-	struct stat sb;
-	struct timespec ts[2];
-
-	if (serving_mtime == 0)
-		return 0;
-	if (fstat(fd, &sb) < 0)
-		return -1;
-	if (sb.st_mtime > serving_mtime)
-		return 0;
-	ts[0].tv_sec = ts[1].tv_sec = serving_mtime + 1;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	return futimens(fd, ts);
-}
-
-static int
-write_file(const struct agent_conf *conf, int dfd, const char *dir,
-	   const char *name, const struct bundle_file *f,
-	   time_t serving_mtime, struct hk_err *err)
-{
-	int fd;
-
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return hk_fail_errno(err, "creating %s/%s", dir, name);
-	if (set_mode(conf, fd, name) < 0 ||
-	    fdio_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
-	    (strcmp(name, "passwd") == 0 && date_after(fd, serving_mtime) < 0) ||
-	    fsync(fd) < 0) {
-		hk_fail_errno(err, "writing %s/%s", dir, name);
-		(void)close(fd);
-		return -1;
-	}
-	if (close(fd) < 0)
-		return hk_fail_errno(err, "writing %s/%s", dir, name);
-	return 0;
-}
-
-static const struct bundle_file *
-find_file(const struct bundle *b, const char *name)
-{
-	for (size_t i = 0; i < b->nfiles; i++)
-		if (strcmp(b->files[i].name, name) == 0)
-			return &b->files[i];
-	return NULL;
-}
-
-/* Writes every whitelisted file (absent ones empty) into dfd. */
-static int
-write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
-	    const struct bundle *b, struct hk_err *err)
-{
-	struct stat sb;
-	time_t serving = 0;
-
-	if (fstatat(sfd, "current/passwd", &sb, 0) == 0)
-		serving = sb.st_mtime;
-	for (int i = 0; bundle_names[i] != NULL; i++)
-		if (write_file(conf, dfd, dir, stored_name(bundle_names[i]),
-			       find_file(b, bundle_names[i]), serving,
-			       err) < 0)
-			return -1;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Generation directories */
 
-/* Creates gen/<stage>, fills it, postmaps it, runs postfix check. */
+/* Creates gen/<stage> and fills it (agent_stage.h). */
 static int
 build_stage(struct ctx *c, const char *stage, const struct bundle *b,
-	    struct hk_err *err)
+	    const struct agent_keep *keep, struct hk_err *err)
 {
 	char dir[DIR_BUF];
-	int dfd, rc = 0;
+	int dfd, rc;
 
 	snprintf(dir, sizeof(dir), "%s/gen/%s", c->conf->statedir, stage);
 	if (mkdirat(c->gfd, stage, 0755) < 0)
@@ -339,25 +243,8 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 		     O_CLOEXEC);
 	if (dfd < 0)
 		return hk_fail_errno(err, "%s", dir);
-	rc = write_files(c->conf, c->sfd, dfd, dir, b, err);
-	if (rc == 0)
-		rc = agent_sieve_build(c->conf, c->sfd, dfd, dir,
-				       find_file(b, "sieve"), err);
-	if (rc == 0)
-		rc = agent_dkim_build(c->conf, dfd, dir, find_file(b, "dkim"),
-				      err);
-	if (rc == 0)
-		rc = agent_mta_postmap(c->conf, dfd, dir, err);
-	if (rc == 0)
-		rc = agent_sums_write(c->conf, dfd, dir, err);
-	if (rc == 0 && fsync(dfd) < 0)
-		rc = hk_fail_errno(err, "fsync %s", dir);
+	rc = agent_stage_build(c->conf, c->sfd, dfd, dir, b, keep, err);
 	(void)close(dfd);
-	if (rc == 0)
-		rc = agent_mta_check(c->conf, c->sfd, err);
-	if (rc == 0 && find_file(b, "transport") != NULL &&
-	    find_file(b, "transport")->len > 0)
-		rc = agent_mta_transport_check(c->conf, err);
 	return rc;
 }
 
@@ -518,7 +405,8 @@ open_gen(struct ctx *c, struct hk_err *err)
 /* Stage as gen/.stage-N-PID, rename to gen/N (a leftover gen/N of a
  * rolled-back attempt is replaced: N is newer than anything serving). */
 static int
-stage_and_rename(struct ctx *c, const struct bundle *b, struct hk_err *err)
+stage_and_rename(struct ctx *c, const struct bundle *b,
+		 const struct agent_keep *keep, struct hk_err *err)
 {
 	char stage[NAME_MAX_LEN], name[NAME_MAX_LEN];
 	struct hk_err e;
@@ -528,7 +416,8 @@ stage_and_rename(struct ctx *c, const struct bundle *b, struct hk_err *err)
 	gen_name(name, "", b->generation);
 	if (remove_dir(c, stage, err) < 0)
 		return -1;
-	if (build_stage(c, stage, b, err) < 0 || remove_dir(c, name, err) < 0)
+	if (build_stage(c, stage, b, keep, err) < 0 ||
+	    remove_dir(c, name, err) < 0)
 		goto fail;
 	if (renameat(c->gfd, stage, c->gfd, name) < 0) {
 		hk_fail_errno(err, "renaming %s/gen/%s to %s",
@@ -553,7 +442,7 @@ static int
 file_changed(const struct bundle *b, const struct agent_state *prev,
 	     const char *name)
 {
-	const struct bundle_file *f = find_file(b, name);
+	const struct bundle_file *f = agent_stage_file(b, name);
 	char want[65];
 
 	if (!prev->serving || !prev->have_files)
@@ -587,7 +476,7 @@ dkim_reload(struct ctx *c, const struct bundle *b,
 		pfd = openat(c->gfd, name, O_RDONLY | O_DIRECTORY |
 			     O_NOFOLLOW | O_CLOEXEC);
 	}
-	rc = agent_dkim_reload(c->conf, pfd, nfd, find_file(b, "dkim"), err);
+	rc = agent_dkim_reload(c->conf, pfd, nfd, agent_stage_file(b, "dkim"), err);
 	if (pfd >= 0)
 		(void)close(pfd);
 	(void)close(nfd);
@@ -597,14 +486,15 @@ dkim_reload(struct ctx *c, const struct bundle *b,
 /* Builds b, publishes it, reloads if asked (rolling back if that fails)
  * and prunes.  st: what served before; on return what serves now. */
 static int
-install(struct ctx *c, const struct bundle *b, int reload,
+install(struct ctx *c, const struct bundle *b, const struct agent_keep *keep,
+	int reload,
 	struct agent_state *st, struct hk_err *err)
 {
 	struct agent_state prev = *st;
 	char name[NAME_MAX_LEN];
 	struct hk_err e;
 
-	if (open_gen(c, err) < 0 || stage_and_rename(c, b, err) < 0)
+	if (open_gen(c, err) < 0 || stage_and_rename(c, b, keep, err) < 0)
 		return -1;
 	if (swap_current(c, b->generation, err) < 0) {
 		gen_name(name, "", b->generation);
@@ -639,7 +529,7 @@ same_generation(struct ctx *c, const struct bundle *b,
 	if (read_served(c, st, err) < 0)
 		return -1;
 	for (int i = 0; bundle_names[i] != NULL; i++) {
-		const struct bundle_file *f = find_file(b, bundle_names[i]);
+		const struct bundle_file *f = agent_stage_file(b, bundle_names[i]);
 
 		if (f != NULL)
 			memcpy(want, f->sha256, sizeof(want));
@@ -656,6 +546,46 @@ same_generation(struct ctx *c, const struct bundle *b,
 	return 0;
 }
 
+/*
+ * A delta on what serves: made whole (agent_delta.h), what it keeps linked.
+ * The files' sums are the delta's, each proven on the way: what changed is
+ * known without reading back the whole generation, before or after.
+ */
+static int
+publish_delta(struct ctx *c, const struct bundle *d, struct agent_state *st,
+	      struct hk_err *err)
+{
+	struct agent_whole w;
+	struct agent_keep keep;
+	char dir[DIR_BUF];
+	struct hk_err e;
+	int rc;
+
+	if (!st->serving || st->generation != d->base)
+		return hk_fail(err, HK_EPROTO, "base", "a delta on generation "
+			       "%llu, but %llu serves: send the whole bundle",
+			       (unsigned long long)d->base,
+			       (unsigned long long)st->generation);
+	if ((keep.served = open_served(c, st, dir, err)) < 0)
+		return -1;
+	rc = agent_delta_whole(dir, d, &w, &keep, err);
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
+		snprintf(st->sha256[i], sizeof(st->sha256[i]), "%s",
+			 keep.kept[i] ? d->files[i].sha256 : "");
+	st->have_files = rc == 0;
+	if (rc == 0)
+		rc = install(c, &w.b, &keep, 1, st, err);
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++)
+		memcpy(st->sha256[i], d->files[i].sha256, 65);
+	if (rc == 0)
+		st->have_files = 1;
+	agent_whole_free(&w);
+	(void)close(keep.served);
+	if (rc < 0 && st->serving && read_served(c, st, &e) < 0)
+		st->have_files = 0;
+	return rc;
+}
+
 static int
 publish_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 	       struct hk_err *err)
@@ -669,7 +599,12 @@ publish_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 		return hk_fail(err, HK_EEXIST, "generation",
 			       "stale generation %llu < current %llu", gen, cur);
 	if (st->serving && gen == cur)
-		return same_generation(c, b, st, err);
+		return b->base != 0 ? hk_fail(err, HK_EEXIST, "generation",
+		    "generation %llu already serving; a delta to it is not "
+		    "checked again: send the whole bundle", gen) :
+		    same_generation(c, b, st, err);
+	if (b->base != 0)
+		return publish_delta(c, b, st, err);
 	if (st->serving) {
 		struct hk_err e;
 
@@ -678,7 +613,7 @@ publish_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 		if (read_served(c, st, &e) < 0)
 			st->have_files = 0;
 	}
-	if (install(c, b, 1, st, err) < 0)
+	if (install(c, b, NULL, 1, st, err) < 0)
 		return -1;
 	return read_served(c, st, err);
 }
@@ -693,7 +628,7 @@ apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 	struct agent_trash t;
 	int rc;
 
-	if (agent_trash_parse(find_file(b, "trash"), &t, err) < 0)
+	if (agent_trash_parse(agent_stage_file(b, "trash"), &t, err) < 0)
 		return -1;
 	rc = publish_locked(c, b, st, err);
 	if (rc == 0)
@@ -735,7 +670,7 @@ agent_apply_init(const struct agent_conf *conf, struct agent_state *st,
 	if (rc == 0)
 		rc = read_current(&c, st, err);
 	if (rc == 0 && !st->serving)
-		rc = install(&c, &empty, 0, st, err);	/* Postfix not up */
+		rc = install(&c, &empty, NULL, 0, st, err);	/* Postfix not up */
 	if (rc == 0)
 		rc = read_served(&c, st, err);
 	ctx_close(&c);

@@ -162,11 +162,11 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 	return 0;
 }
 
-/* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map (one process
- * start instead of five), then fsync each output. */
+/* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map not skipped (one
+ * process start instead of five), then fsync each output. */
 int
 agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
-	    struct hk_err *err)
+		  const int *skip, struct hk_err *err)
 {
 	char args[BUNDLE_MAX_FILES][ARG_BUF];
 	char *argv[BUNDLE_MAX_FILES + 4];
@@ -178,17 +178,20 @@ agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
 		argv[i++] = (char *)conf->confdir;
 	}
 	for (int k = 0; bundle_names[k] != NULL; k++) {
-		if (!bundle_is_postfix_map(bundle_names[k]))
+		if (!bundle_is_postfix_map(bundle_names[k]) ||
+		    (skip != NULL && skip[k]))
 			continue;
 		snprintf(args[n], sizeof(args[n]), "%s:%s/%s", conf->maptype,
 			 dir, bundle_names[k]);
 		argv[i++] = args[n++];
 	}
 	argv[i] = NULL;
-	if (run_child(argv, "postmap failed", POSTMAP_TIMEOUT_MS, err) < 0)
+	if (n > 0 && run_child(argv, "postmap failed", POSTMAP_TIMEOUT_MS,
+			       err) < 0)
 		return -1;
 	for (int k = 0; bundle_names[k] != NULL; k++)
 		if (bundle_is_postfix_map(bundle_names[k]) &&
+		    (skip == NULL || !skip[k]) &&
 		    sync_map(conf, dfd, dir, bundle_names[k], err) < 0)
 			return -1;
 	return 0;

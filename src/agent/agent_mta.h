@@ -11,11 +11,10 @@
 #include "err.h"
 #include "subproc.h"
 
-/* postmap every Postfix map of the generation in dir (dfd), fsync'd. */
+/* postmap every Postfix map of the generation in dir (dfd) but those with
+ * skip[i] set (bundle_names index; skip may be NULL), fsync'd. */
 int agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
-		struct hk_err *err);
-
-/* What postmap appends to a table's name for the map type: ".cdb" ... */
+		      const int *skip, struct hk_err *err);
 const char *agent_mta_map_suffix(const char *maptype);
 
 /* `postfix check`, skipped while main.cf and master.cf are unchanged since

@@ -21,6 +21,7 @@
 #include "bundle.h"
 #include "digest.h"
 #include "dkimsyntax.h"
+#include "mapdelta.h"
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
@@ -158,6 +159,27 @@ starts(const char *line, size_t n, const char *word)
 	return n >= wn && memcmp(line, word, wn) == 0;
 }
 
+/* A delta's "base B" line, if the next line is one. */
+static int
+parse_base(struct cursor *c, struct bundle *b, struct hk_err *err)
+{
+	struct cursor peek = *c;
+	const char *line;
+	size_t n;
+
+	if (next_line(&peek, &line, &n, err) < 0)
+		return -1;
+	if (!starts(line, n, "base "))
+		return 0;
+	*c = peek;
+	if (!mapsyntax_decimal(line + 5, n - 5, UINT64_MAX, &b->base) ||
+	    b->base == 0 || b->base >= b->generation)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line 3: "
+			       "expected \"base B\" with B a decimal > 0, "
+			       "below the generation, without leading zeros");
+	return 0;
+}
+
 static int
 parse_preamble(struct cursor *c, struct bundle *b, struct hk_err *err)
 {
@@ -176,7 +198,7 @@ parse_preamble(struct cursor *c, struct bundle *b, struct hk_err *err)
 		return hk_fail(err, HK_EPROTO, "bundle",
 			       "bundle line 2: expected \"generation N\" with N a "
 			       "decimal > 0 without leading zeros");
-	return 0;
+	return parse_base(c, b, err);
 }
 
 /* Splits "NAME SIZE SHA" (after "file ") into its three words. */
@@ -198,27 +220,60 @@ file_words(const char *s, size_t n, const char *w[3], size_t wn[3])
 	return 1;
 }
 
-/* One "file NAME SIZE SHA" line (already read) and its body. */
+/* The index of name w[0..wn) on bundle line `at`, which must come after
+ * *last (in a delta, right after it: every file is named). */
 static int
-parse_file(struct cursor *c, const char *line, size_t n, int *last,
-	   struct bundle *b, struct hk_err *err)
+name_after(const char *w, size_t wn, size_t at, int last,
+	   const struct bundle *b, struct hk_err *err)
+{
+	int idx = name_index(w, wn);
+
+	if (idx < 0)
+		return hk_fail(err, HK_EPROTO, "bundle",
+			       "bundle line %zu: file name not allowed", at);
+	if (idx <= last)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "file %s duplicated or out of order",
+			       at, bundle_names[idx]);
+	if (b->base != 0 && idx != last + 1)
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "the delta does not say what becomes of %s",
+			       at, bundle_names[last + 1]);
+	return idx;
+}
+
+/* An edit's body: keyed edits (mapdelta.h) to a keyed file. */
+static int
+check_edits(const char *name, const char *data, size_t len, size_t at,
+	    struct hk_err *err)
+{
+	struct hk_err lerr;
+
+	if (!mapdelta_keyed(name))
+		return hk_fail(err, HK_EPROTO, name, "bundle line %zu: %s is "
+			       "not a keyed file: no edits", at, name);
+	if (mapdelta_check(name, data, len, &lerr) < 0)
+		return hk_fail(err, HK_EPROTO, name, "%s", lerr.message);
+	return 0;
+}
+
+/* One "file|edit NAME SIZE SHA" line (already read, its word's length
+ * skip) and its body. */
+static int
+parse_file(struct cursor *c, const char *line, size_t n, size_t skip,
+	   int *last, struct bundle *b, struct hk_err *err)
 {
 	struct bundle_file *f = &b->files[b->nfiles];
 	const char *w[3];
 	size_t wn[3], at = c->lineno;
 	uint64_t size;
-	int idx;
+	int idx, edit = skip == 5 && starts(line, n, "edit ");
 
-	if (!file_words(line + 5, n - 5, w, wn))
+	if (!file_words(line + skip, n - skip, w, wn))
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
-			       "expected \"file NAME SIZE SHA256\"", at);
-	if ((idx = name_index(w[0], wn[0])) < 0)
-		return hk_fail(err, HK_EPROTO, "bundle",
-			       "bundle line %zu: file name not allowed", at);
-	if (idx <= *last)
-		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
-			       "file %s duplicated or out of order",
-			       at, bundle_names[idx]);
+			       "expected \"%.4s NAME SIZE SHA256\"", at, line);
+	if ((idx = name_after(w[0], wn[0], at, *last, b, err)) < 0)
+		return -1;
 	if (!mapsyntax_decimal(w[1], wn[1], UINT64_MAX, &size) || size > c->len - c->pos)
 		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
 			       "file %s: bad size or truncated body",
@@ -230,15 +285,51 @@ parse_file(struct cursor *c, const char *line, size_t n, int *last,
 	f->name = bundle_names[idx];
 	f->data = c->buf + c->pos;
 	f->len = (size_t)size;
-	sha256_hex(f->data, f->len, f->sha256);
-	if (memcmp(f->sha256, w[2], 64) != 0)
-		return hk_fail(err, HK_EPROTO, f->name, "%s (bundle line %zu): "
-			       "sha256 mismatch", f->name, at);
-	if (check_body(f->name, f->data, f->len, HK_EPROTO, err) < 0)
-		return -1;
+	f->how = edit ? BUNDLE_EDIT : BUNDLE_WHOLE;
+	if (edit) {
+		memcpy(f->sha256, w[2], 64);
+		f->sha256[64] = '\0';
+		if (check_edits(f->name, f->data, f->len, at, err) < 0)
+			return -1;
+	} else {
+		sha256_hex(f->data, f->len, f->sha256);
+		if (memcmp(f->sha256, w[2], 64) != 0)
+			return hk_fail(err, HK_EPROTO, f->name, "%s (bundle "
+				       "line %zu): sha256 mismatch", f->name,
+				       at);
+		if (check_body(f->name, f->data, f->len, HK_EPROTO, err) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < f->len; i++)
 		c->lineno += f->data[i] == '\n';
 	c->pos += f->len;
+	*last = idx;
+	b->nfiles++;
+	return 0;
+}
+
+/* One "keep NAME SHA" line (already read). */
+static int
+parse_keep(struct cursor *c, const char *line, size_t n, int *last,
+	   struct bundle *b, struct hk_err *err)
+{
+	struct bundle_file *f = &b->files[b->nfiles];
+	const char *sp = memchr(line + 5, ' ', n - 5);
+	size_t at = c->lineno;
+	int idx;
+
+	if (sp == NULL || !is_hex64(sp + 1, (size_t)(line + n - sp - 1)))
+		return hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu: "
+			       "expected \"keep NAME SHA256\"", at);
+	if ((idx = name_after(line + 5, (size_t)(sp - line - 5), at, *last, b,
+			      err)) < 0)
+		return -1;
+	f->name = bundle_names[idx];
+	f->data = NULL;
+	f->len = 0;
+	f->how = BUNDLE_KEEP;
+	memcpy(f->sha256, sp + 1, 64);
+	f->sha256[64] = '\0';
 	*last = idx;
 	b->nfiles++;
 	return 0;
@@ -269,7 +360,7 @@ parse_all(const char *buf, size_t len, struct bundle *b, struct hk_err *err)
 	struct cursor c = { buf, len, 0, 0 };
 	const char *line;
 	size_t n, start;
-	int last = -1;
+	int last = -1, rc;
 
 	if (parse_preamble(&c, b, err) < 0)
 		return -1;
@@ -278,12 +369,23 @@ parse_all(const char *buf, size_t len, struct bundle *b, struct hk_err *err)
 		if (next_line(&c, &line, &n, err) < 0)
 			return -1;
 		if (starts(line, n, "end "))
-			return parse_end(&c, line, n, start, b, err);
-		if (!starts(line, n, "file "))
-			return hk_fail(err, HK_EPROTO, "bundle", "bundle line "
-				       "%zu: expected \"file\" or \"end\"",
-				       c.lineno);
-		if (parse_file(&c, line, n, &last, b, err) < 0)
+			return b->base != 0 && bundle_names[last + 1] != NULL ?
+			    hk_fail(err, HK_EPROTO, "bundle", "bundle line %zu:"
+				    " the delta does not say what becomes of "
+				    "%s", c.lineno, bundle_names[last + 1]) :
+			    parse_end(&c, line, n, start, b, err);
+		if (starts(line, n, "file "))
+			rc = parse_file(&c, line, n, 5, &last, b, err);
+		else if (b->base != 0 && starts(line, n, "edit "))
+			rc = parse_file(&c, line, n, 5, &last, b, err);
+		else if (b->base != 0 && starts(line, n, "keep "))
+			rc = parse_keep(&c, line, n, &last, b, err);
+		else
+			rc = hk_fail(err, HK_EPROTO, "bundle", "bundle line "
+				     "%zu: expected \"file\"%s or \"end\"",
+				     c.lineno, b->base != 0 ?
+				     ", \"keep\", \"edit\"" : "");
+		if (rc < 0)
 			return -1;
 	}
 }
@@ -305,9 +407,48 @@ bundle_parse(const char *buf, size_t len, struct bundle *b,
 	return 0;
 }
 
-/* Checks the caller's files (names, order, bodies) and fills their sha256. */
+/* One of the caller's files, as its how says: a whole one's body checked
+ * and its sha256 filled; a kept or edited one's sha256 the caller's. */
 static int
-check_files(struct bundle_file *files, size_t n, struct hk_err *err)
+check_one(struct bundle_file *f, int delta, struct hk_err *err)
+{
+	struct hk_err lerr;
+
+	if (f->data == NULL && f->len > 0)
+		return hk_fail(err, HK_EINVAL, f->name, "%s: no data", f->name);
+	if (f->how != BUNDLE_WHOLE && (!delta || !is_hex64(f->sha256,
+	    strlen(f->sha256))))
+		return hk_fail(err, HK_EINVAL, f->name, "%s: kept or edited "
+			       "outside a delta, or without the result's "
+			       "sha256", f->name);
+	if (f->how == BUNDLE_KEEP)
+		return f->len == 0 ? 0 : hk_fail(err, HK_EINVAL, f->name,
+						  "%s: kept with data", f->name);
+	if (f->how == BUNDLE_EDIT) {
+		if (!mapdelta_keyed(f->name))
+			return hk_fail(err, HK_EINVAL, f->name, "%s: not a "
+				       "keyed file: no edits", f->name);
+		if (mapdelta_check(f->name, f->len ? f->data : "", f->len,
+				   &lerr) < 0)
+			return hk_fail(err, HK_EINVAL, f->name, "%s",
+				       lerr.message);
+		return 0;
+	}
+	if (check_body(f->name, f->len ? f->data : "", f->len, HK_EINVAL,
+		       err) < 0)
+		return -1;
+	sha256_hex(f->len ? f->data : "", f->len, f->sha256);
+	if (strlen(f->sha256) != 64)
+		return hk_fail(err, HK_EINTERNAL, f->name, "%s: sha256 failed",
+			       f->name);
+	return 0;
+}
+
+/* Checks the caller's files (names, order, bodies) and fills the sha256
+ * of the whole ones; a delta names every file. */
+static int
+check_files(struct bundle_file *files, size_t n, int delta,
+	    struct hk_err *err)
 {
 	int last = -1, idx;
 
@@ -320,53 +461,59 @@ check_files(struct bundle_file *files, size_t n, struct hk_err *err)
 		    (idx = name_index(f->name, strlen(f->name))) < 0)
 			return hk_fail(err, HK_EINVAL, "bundle",
 				       "file %zu: name not allowed", i);
-		if (idx <= last)
+		if (idx <= last || (delta && idx != last + 1))
 			return hk_fail(err, HK_EINVAL, "bundle", "file %s "
-				       "duplicated or out of order", f->name);
-		if (f->data == NULL && f->len > 0)
-			return hk_fail(err, HK_EINVAL, f->name,
-				       "%s: no data", f->name);
-		if (check_body(f->name, f->len ? f->data : "", f->len,
-			       HK_EINVAL, err) < 0)
+				       "duplicated or out of order, or a file "
+				       "left out of a delta", f->name);
+		if (check_one(f, delta, err) < 0)
 			return -1;
-		sha256_hex(f->len ? f->data : "", f->len, f->sha256);
-		if (strlen(f->sha256) != 64)
-			return hk_fail(err, HK_EINTERNAL, f->name,
-				       "%s: sha256 failed", f->name);
 		last = idx;
 	}
+	if (delta && bundle_names[last + 1] != NULL)
+		return hk_fail(err, HK_EINVAL, "bundle", "a delta without %s",
+			       bundle_names[last + 1]);
 	return 0;
 }
 
 /* Appends everything but the "end" line; returns 0 or -1 on overflow. */
 static int
-emit(struct strbuf *out, uint64_t gen, const struct bundle_file *files,
-     size_t n)
+emit(struct strbuf *out, uint64_t gen, uint64_t base,
+     const struct bundle_file *files, size_t n)
 {
+	static const char *const word[] = { "file", "keep", "edit" };
+
 	if (strbuf_printf(out, "%s\ngeneration %llu\n", BUNDLE_MAGIC,
-			  (unsigned long long)gen) < 0)
+			  (unsigned long long)gen) < 0 ||
+	    (base != 0 && strbuf_printf(out, "base %llu\n",
+					(unsigned long long)base) < 0))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (strbuf_printf(out, "file %s %zu %s\n", files[i].name,
-				  files[i].len, files[i].sha256) < 0 ||
-		    strbuf_append(out, files[i].data, files[i].len) < 0)
+	for (size_t i = 0; i < n; i++) {
+		const struct bundle_file *f = &files[i];
+		int rc = f->how == BUNDLE_KEEP ?
+		    strbuf_printf(out, "keep %s %s\n", f->name, f->sha256) :
+		    strbuf_printf(out, "%s %s %zu %s\n", word[f->how],
+				  f->name, f->len, f->sha256);
+
+		if (rc < 0 || strbuf_append(out, f->data, f->len) < 0)
 			return -1;
+	}
 	return 0;
 }
 
-int
-bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
-	     size_t n, char whole_sha256[65], struct hk_err *err)
+static int
+write_any(struct strbuf *out, uint64_t gen, uint64_t base,
+	  struct bundle_file *files, size_t n, char whole_sha256[65],
+	  struct hk_err *err)
 {
 	size_t start = out->len;
 	char sha[65];
 
-	if (gen == 0)
-		return hk_fail(err, HK_EINVAL, "generation",
-			       "generation must be > 0");
-	if (check_files(files, n, err) < 0)
+	if (gen == 0 || (base != 0 && base >= gen))
+		return hk_fail(err, HK_EINVAL, "generation", "generation must "
+			       "be > 0, and past a delta's base");
+	if (check_files(files, n, base != 0, err) < 0)
 		return -1;
-	if (emit(out, gen, files, n) < 0)
+	if (emit(out, gen, base, files, n) < 0)
 		goto toobig;
 	sha256_hex(out->data + start, out->len - start, sha);
 	if (strlen(sha) != 64)
@@ -383,4 +530,23 @@ toobig:
 		out->data[start] = '\0';
 	return hk_fail(err, HK_ETOOBIG, "bundle", "bundle would exceed %zu "
 		       "bytes (or out of memory)", BUNDLE_MAX_SIZE);
+}
+
+int
+bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
+	     size_t n, char whole_sha256[65], struct hk_err *err)
+{
+	for (size_t i = 0; i < n && files != NULL; i++)
+		files[i].how = BUNDLE_WHOLE;
+	return write_any(out, gen, 0, files, n, whole_sha256, err);
+}
+
+int
+bundle_write_delta(struct strbuf *out, uint64_t gen, uint64_t base,
+		   struct bundle_file *files, size_t n,
+		   char whole_sha256[65], struct hk_err *err)
+{
+	if (base == 0)
+		return hk_fail(err, HK_EINVAL, "base", "a delta needs a base");
+	return write_any(out, gen, base, files, n, whole_sha256, err);
 }

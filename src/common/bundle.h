@@ -30,6 +30,23 @@
  * with which ("key ..." and "sign ..." lines, dkimsyntax.h); the agent
  * writes them as its KeyTable, SigningTable and key files (agent_dkim.h).
  * Like "sieve", an agent older than it refuses a bundle that holds it.
+ *
+ * A delta carries what changed since the generation the guest serves:
+ *
+ *   HAKOMAIL-BUNDLE 1
+ *   generation <N>
+ *   base <B: decimal > 0, < N>
+ *   then every name of the whitelist, in its order, as one of
+ *   file <name> <size> <sha256>     the whole file, as above
+ *   keep <name> <sha256>            generation B's file, unchanged
+ *   edit <name> <size> <sha256>     generation B's file with the keyed
+ *   <size raw bytes>                edits of mapdelta.h made (keyed files
+ *                                   only); the sha256 is the result's
+ *   end <sha256 lowercase hex of every byte before this line>
+ *
+ * The parser can only check what a delta says; the agent proves the rest:
+ * the files it makes from generation B must have these checksums, and it
+ * refuses a delta on another base (pushd then sends the whole bundle).
  */
 #ifndef HK_BUNDLE_H
 #define HK_BUNDLE_H
@@ -55,15 +72,25 @@ extern const char *const bundle_names[];
  * every file but passwd, trash, sieve and dkim. */
 int bundle_is_postfix_map(const char *name);
 
+/* How a delta gives a file; a whole bundle's files are all BUNDLE_WHOLE. */
+enum bundle_how {
+	BUNDLE_WHOLE,	/* data: the file */
+	BUNDLE_KEEP,	/* the base's file; no data */
+	BUNDLE_EDIT	/* data: edits (mapdelta.h) to the base's file */
+};
+
 struct bundle_file {
 	const char *name;	/* one of bundle_names */
 	const char *data;	/* points into the parsed buffer / caller's */
 	size_t len;
-	char sha256[65];	/* lowercase hex, NUL-terminated */
+	char sha256[65];	/* lowercase hex, NUL-terminated: the file's
+				 * (for KEEP and EDIT, the result's) */
+	enum bundle_how how;
 };
 
 struct bundle {
 	uint64_t generation;
+	uint64_t base;		/* a delta on this generation; 0: whole */
 	size_t nfiles;
 	struct bundle_file files[BUNDLE_MAX_FILES];
 	char sha256[65];	/* of the whole, as in the "end" line */
@@ -78,6 +105,16 @@ struct bundle {
  */
 int bundle_write(struct strbuf *out, uint64_t gen, struct bundle_file *files,
 		 size_t n, char whole_sha256[65], struct hk_err *err);
+
+/*
+ * Appends the wire form of a delta from generation `base` to `gen`:
+ * files[0..n) must be every whitelisted name, in order, each with its how;
+ * a KEEP or EDIT file's sha256 is the caller's (the resulting file's), a
+ * WHOLE one's is filled.  Otherwise as bundle_write().
+ */
+int bundle_write_delta(struct strbuf *out, uint64_t gen, uint64_t base,
+		       struct bundle_file *files, size_t n,
+		       char whole_sha256[65], struct hk_err *err);
 
 /*
  * Strictly parses buf[0..len) into b (whose files point into buf).  On

@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "store_change.h"
 
 struct hk_actor {
 	int64_t account_id;
@@ -53,9 +54,6 @@ int store_domain_ref(struct db *db, const struct hk_actor *actor,
  * mailboxes' deletion). */
 int store_domain_moving(struct db *db, const struct domain_ref *ref,
 			const char *name, struct hk_err *err);
-/* Raises the desired generation of the domain's guest and backup guest. */
-int store_guest_bump(struct db *db, const struct domain_ref *ref,
-		     struct hk_err *err);
 /* Appends to the audit log, in the caller's transaction.  Takes ownership
  * of detail (may be NULL), which must hold no secret. */
 int store_audit(struct db *db, const struct hk_actor *actor,
@@ -302,8 +300,6 @@ int store_limit_quota(struct db *db, const struct domain_ref *ref,
  * *out gets its state. */
 int store_guest_push(struct db *db, const struct hk_actor *actor,
 		     const char *name, json_t **out, struct hk_err *err);
-/* Marks one guest (or all if name is NULL) dirty. */
-int store_guest_touch(struct db *db, const char *name, struct hk_err *err);
 /* --- pushd's side of the guests (store_push.c) --- */
 
 /* A guest leased to one pushd worker: a push when dirty, else a drift
@@ -373,6 +369,10 @@ struct push_outcome {
 	const char *repair_action;	/* NULL: none */
 	json_t *repair_detail;		/* not taken */
 	int64_t served;
+	/* A push: the bytes it sent and how ("full", "delta", with "+zstd"
+	 * when compressed); NULL for a check or nothing sent. */
+	int64_t bytes;
+	const char *bundle;
 };
 /* Records the outcome and ends the lease: the applied generation, state,
  * since when unreachable, the next retry or check.  HK_EEXIST when the
@@ -666,10 +666,6 @@ int store_import_batch_flush(struct db *db, struct import_batch *b,
 int store_import_alias_put(struct db *db, const struct domain_ref *ref,
 			   const char *local, const char *destinations,
 			   int active, int update, struct hk_err *err);
-/* Raises the desired generation of each guest once, and of the other
- * guest of each live move from or to one of them. */
-int store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
-			 struct hk_err *err);
 
 /* --- import jobs, whatever the door (store_importjob.c) --- */
 /* The longest file name a job keeps, whichever door it came through. */

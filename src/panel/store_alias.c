@@ -47,7 +47,7 @@ insert_alias(struct db *db, const struct domain_ref *ref,
 		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
 			"local_part", HK_R_alias_exists, "local",
 			in->local_part, "domain", in->domain, NULL) : -1;
-	return store_guest_bump(db, ref, err);
+	return store_guest_bump_addr(db, ref, in->local_part, err);
 }
 
 /* An alias row as it is shown: destinations as an array (as they are
@@ -290,7 +290,7 @@ change_alias(struct db *db, const struct hk_actor *actor,
 	p[0] = DB_INTV(ref.id);
 	p[1] = DB_TXT(local);
 	if (db_exec(db, sql, p, np, NULL, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0 ||
+	    store_guest_bump_addr(db, &ref, local, err) < 0 ||
 	    (strncmp(sql, "DELETE", 6) != 0 && select_one(db, ALIAS_SELECT
 	     "WHERE d.name = $1 AND a.local_part = $2", q, 2, &after,
 	     err) < 0))
@@ -358,7 +358,7 @@ insert_aliasdomain(struct db *db, const struct domain_ref *ref,
 	if (rc < 0 || n == 0)
 		return hk_failr(err, HK_EEXIST, "name", HK_R_name_taken, "name",
 				name, NULL);
-	return store_guest_bump(db, ref, err);
+	return store_guest_bump_name(db, ref, name, err);
 }
 
 int
@@ -459,7 +459,7 @@ change_aliasdomain(struct db *db, const struct hk_actor *actor,
 		goto fail;
 	}
 	if (db_exec(db, sql, p, np, NULL, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0 ||
+	    store_guest_bump_name(db, &ref, name, err) < 0 ||
 	    (strncmp(sql, "DELETE", 6) != 0 && select_one(db,
 	     ALIASDOMAIN_SELECT "WHERE x.name = $1", p, 1, &after, err) < 0))
 		goto fail;

@@ -17,11 +17,6 @@
 	"g.last_push_at, g.retry_at, g.unreachable_since, g.mail_host, " \
 	"g.mail_addrs"
 
-/* A new change makes an in-sync guest pending; an unreachable, failed or
- * pushing one says so until its next attempt ends. */
-#define KEEP_STATE \
-	"CASE WHEN state = 'in_sync' THEN 'pending' ELSE state END"
-
 /* mail_addrs as the database holds it ("A B", or null) -> ["A", "B"]. */
 static void
 addrs_array(json_t *guest)
@@ -245,23 +240,6 @@ store_guest_list(struct db *db, const struct hk_actor *actor,
 }
 
 int
-store_guest_touch(struct db *db, const char *name, struct hk_err *err)
-{
-	struct db_param p[1] = { DB_TXT(name) };
-	int64_t n = 0;
-
-	if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		    "state = " KEEP_STATE ", retry_at = 0 WHERE "
-		    "CAST($1 AS TEXT) IS NULL OR name = $1", p, 1, &n,
-		    err) < 0)
-		return -1;
-	if (n == 0 && name != NULL)
-		return hk_failr(err, HK_ENOTFOUND, "guest", HK_R_no_guest,
-				"guest", name, NULL);
-	return 0;
-}
-
-int
 store_guest_push(struct db *db, const struct hk_actor *actor,
 		 const char *name, json_t **out, struct hk_err *err)
 {
@@ -283,41 +261,5 @@ store_guest_push(struct db *db, const struct hk_actor *actor,
 		*out = NULL;
 		return -1;
 	}
-	return 0;
-}
-
-int
-store_guest_bump(struct db *db, const struct domain_ref *ref,
-		 struct hk_err *err)
-{
-	struct db_param p[3] = { DB_INTV(ref->guest_id),
-				 DB_INTV(ref->backup_guest_id),
-				 DB_INTV(ref->id) };
-
-	/* A moving domain is rendered on both guests of its move. */
-	return db_exec(db, "UPDATE guest SET desired_gen = desired_gen + 1, "
-		       "state = " KEEP_STATE " WHERE id IN ($1, $2) OR id IN "
-		       "(SELECT from_guest_id FROM domain_move WHERE domain_id "
-		       "= $3 AND live = 1 UNION SELECT to_guest_id FROM "
-		       "domain_move WHERE domain_id = $3 AND live = 1)", p, 3,
-		       NULL, err);
-}
-
-int
-store_guest_bump_ids(struct db *db, const int64_t *ids, size_t n,
-		     struct hk_err *err)
-{
-	/* With the other guest of a live move from or to it: a moving
-	 * domain is rendered on both (an import cannot tell cheaply which
-	 * of a guest's domains it touched; one push too many is harmless). */
-	for (size_t i = 0; i < n; i++)
-		if (db_exec(db, "UPDATE guest SET desired_gen = desired_gen + "
-			    "1, state = " KEEP_STATE " WHERE id = $1 OR id IN "
-			    "(SELECT to_guest_id FROM domain_move WHERE live = 1 "
-			    "AND from_guest_id = $1 UNION SELECT from_guest_id "
-			    "FROM domain_move WHERE live = 1 AND to_guest_id = "
-			    "$1)", (struct db_param[]){ DB_INTV(ids[i]) }, 1,
-			    NULL, err) < 0)
-			return -1;
 	return 0;
 }

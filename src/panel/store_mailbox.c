@@ -56,7 +56,7 @@ store_mailbox_insert(struct db *db, const struct domain_ref *ref,
 		return err->code == HK_EEXIST ? hk_failr(err, HK_EEXIST,
 			"local_part", HK_R_mailbox_exists, "local",
 			in->local_part, "domain", in->domain, NULL) : -1;
-	return store_guest_bump(db, ref, err);
+	return store_guest_bump_addr(db, ref, in->local_part, err);
 }
 
 /* The mailbox local@domain within scope (a project id, -1 for all), or
@@ -166,7 +166,7 @@ patch_mailbox(struct db *db, const struct hk_actor *actor,
 	     json_integer_value(json_object_get(before, "quota_bytes")),
 	     pt->quota_bytes, err) < 0) ||
 	    store_mailbox_write_patch(db, ref, local, pt, err) < 0 ||
-	    store_guest_bump(db, ref, err) < 0 ||
+	    store_guest_bump_addr(db, ref, local, err) < 0 ||
 	    select_mailbox(db, -1, local, domain, after, err) < 0)
 		return -1;
 	seen = json_deep_copy(*after);
@@ -234,7 +234,7 @@ store_mailbox_delete(struct db *db, const struct hk_actor *actor,
 	p[1] = DB_INTV(ref.id);
 	if (db_exec(db, "DELETE FROM mailbox WHERE local_part = $1 AND "
 		    "domain_id = $2", p, 2, NULL, err) < 0 ||
-	    store_guest_bump(db, &ref, err) < 0)
+	    store_guest_bump_addr(db, &ref, local_part, err) < 0)
 		goto fail;
 	/* The audit says where the mail went and until when. */
 	json_object_set(before, "trash", t);

@@ -210,15 +210,17 @@ static int
 history_done(struct db *db, const struct push_outcome *o,
 	     struct hk_err *err)
 {
-	struct db_param p[5] = { DB_INTV(o->push_id), DB_INTV(o->now_ms),
+	struct db_param p[7] = { DB_INTV(o->push_id), DB_INTV(o->now_ms),
 				 DB_TXT(o->ok ? "ok" : o->state),
 				 o->ok ? DB_NUL : DB_TXT(o->error),
-				 DB_INTV(o->job->id) };
+				 DB_INTV(o->job->id),
+				 o->bundle ? DB_INTV(o->bytes) : DB_NUL,
+				 o->bundle ? DB_TXT(o->bundle) : DB_NUL };
 
 	if (db_exec(db, "UPDATE push SET finished_at = CAST($2 AS BIGINT) / "
-		    "1000, finished_ms"
-		    " = $2, result = $3, error = $4 WHERE id = $1 AND "
-		    "guest_id = $5", p, 5, NULL, err) < 0)
+		    "1000, finished_ms = $2, result = $3, error = $4, bytes = "
+		    "$6, bundle = $7 WHERE id = $1 AND guest_id = $5", p, 7,
+		    NULL, err) < 0)
 		return -1;
 	return db_exec(db, "DELETE FROM push WHERE guest_id = $1 AND id <= "
 		       "(SELECT id FROM push WHERE guest_id = $1 ORDER BY id "
@@ -289,7 +291,7 @@ repair(struct db *db, const struct push_outcome *o, struct hk_err *err)
 		    " > CAST($2 AS BIGINT) THEN desired_gen + 1 ELSE CAST($2 "
 		    "AS BIGINT) + 1 END, state = "
 		    "'pending', retry_at = 0 WHERE id = $1", p, 2, NULL,
-		    err) < 0)
+		    err) < 0 || store_change_all(db, o->job->id, err) < 0)
 		return -1;
 	return store_audit(db, &pushd, o->repair_action, o->job->name,
 			   o->job->project_id, json_incref(o->repair_detail),
@@ -306,6 +308,9 @@ store_push_done(struct db *db, const struct push_outcome *o,
 	if (db_begin(db, 1, err) < 0)
 		return -1;
 	rc = o->ok ? record_ok(db, o, &n, err) : record_failure(db, o, &n, err);
+	/* what the guest serves now needs no change log up to it */
+	if (rc == 0 && o->ok && n == 1)
+		rc = store_change_prune(db, o->job->id, o->gen, err);
 	if (rc == 0 && o->push_id > 0)
 		rc = history_done(db, o, err);
 	if (rc == 0 && n == 1 && o->repair_action != NULL)

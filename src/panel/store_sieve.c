@@ -208,7 +208,7 @@ write_change(struct db *db, const struct hk_actor *actor, const char *address,
 	    db_exec(db, "DELETE FROM mailbox_sieve WHERE vacation_text IS NULL "
 		    "AND forward_to IS NULL AND mailbox_id = $1",
 		    &DB_INTV(m.id), 1, NULL, err) < 0 ||
-	    store_guest_bump(db, &m.ref, err) < 0 ||
+	    store_guest_bump_addr(db, &m.ref, m.local, err) < 0 ||
 	    read_part(db, &m, part, &after, err) < 0) {
 		json_decref(after);
 		return store_abort(db, before);

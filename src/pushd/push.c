@@ -114,6 +114,8 @@ do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 		return -1;
 	} else {
 		push_shared_stagger(cfg->shared);
+		o->bytes = (int64_t)wire.len;
+		o->bundle = "full";
 		if (push_ssh(cfg, job, "apply", wire.data, wire.len, &ans,
 			     &perr) < 0)
 			fail_result(res, "failed", perr.message);

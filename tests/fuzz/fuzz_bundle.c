@@ -21,7 +21,13 @@
  *         exactly the input bytes (the format is canonical), and the same
  *         whole checksum;
  *     (d) every file is empty or '\n'-terminated lines, each passing
- *         mapsyntax_line() for that file.
+ *         mapsyntax_line() for that file;
+ *     (e) a delta (a "base" line) names every file, in order, below its
+ *         generation; a kept file has no data; an edited one is a keyed
+ *         file whose edits pass mapdelta_check(), and made to a sorted
+ *         base of that file (mapdelta_apply()) they give lines in key
+ *         order (mapdelta_sort() leaves them as they are) or a refusal
+ *         (HK_EPROTO), never a crash.
  * A broken property prints "fuzz_bundle: INVARIANT ..." to stderr and
  * aborts, so that libFuzzer keeps the input as a crash artifact.
  *
@@ -57,6 +63,7 @@
 #include "bundle.h"
 #include "err.h"
 #include "fuzz_common.h"
+#include "mapdelta.h"
 #include "mapsyntax.h"
 #include "strbuf.h"
 
@@ -97,6 +104,73 @@ is_zero(const void *p, size_t n)
 	return 1;
 }
 
+/* A sorted base of each keyed file, for (e). */
+static const char *
+base_of(const char *name)
+{
+	static const char *const bases[][2] = {
+		{ "virtual_mailbox_maps", "matsui@pc1.example pc1.example/"
+		  "matsui/\nk@pc2.example pc2.example/k/\n" },
+		{ "virtual_alias_maps", "@al1.example @pc1.example\n"
+		  "@pc1.example matsui@pc1.example\n"
+		  "info@pc1.example matsui@pc1.example\n" },
+		{ "relay_recipient_maps", "@relay2.example OK\n"
+		  "a@relay.example OK\n" },
+		{ "passwd", "matsui@pc1.example:{PLAIN}x:5000:5000::/v/m::\n"
+		  "k@pc2.example:{PLAIN}y:5000:5000::/v/k::\n" },
+		{ "sieve", "matsui@pc1.example a2VlcDsNCg==\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+		if (strcmp(bases[i][0], name) == 0)
+			return bases[i][1];
+	return "";
+}
+
+/* (e) for one kept or edited file of an accepted delta. */
+static void
+check_delta_file(const char *buf, size_t len, const struct bundle *b,
+		 const struct bundle_file *f)
+{
+	struct strbuf out;
+	struct hk_err err;
+	char *sorted;
+
+	if (b->base == 0)
+		fail_now("INVARIANT %s kept or edited outside a delta", f->name);
+	if (strlen(f->sha256) != 64)
+		fail_now("INVARIANT %s: result's sha256 not 64 digits", f->name);
+	if (f->how == BUNDLE_KEEP) {
+		if (f->data != NULL || f->len != 0)
+			fail_now("INVARIANT %s kept with data", f->name);
+		return;
+	}
+	if (f->data == NULL || f->data < buf || f->len > len ||
+	    (size_t)(f->data - buf) > len - f->len)
+		fail_now("INVARIANT %s: edits outside the input", f->name);
+	if (!mapdelta_keyed(f->name) ||
+	    mapdelta_check(f->name, f->data, f->len, &err) != 0)
+		fail_now("INVARIANT %s: edits accepted that mapdelta_check() "
+		    "refuses", f->name);
+	strbuf_init(&out, 1 << 20);
+	if (mapdelta_apply(f->name, base_of(f->name), strlen(base_of(f->name)),
+			   f->data, f->len, &out, &err) != 0) {
+		if (err.code != HK_EPROTO)
+			fail_now("INVARIANT %s: apply refused with code %d",
+			    f->name, (int)err.code);
+	} else if (out.len > 0) {
+		if ((sorted = malloc(out.len)) == NULL)
+			fail_now("setup: out of memory");
+		memcpy(sorted, out.data, out.len);
+		if (mapdelta_sort(f->name, sorted, out.len) != 0 ||
+		    memcmp(sorted, out.data, out.len) != 0)
+			fail_now("INVARIANT %s: edits made give lines out of "
+			    "key order", f->name);
+		free(sorted);
+	}
+	strbuf_free(&out);
+}
+
 /* The properties of an accepted bundle (see the top of this file). */
 static void
 check_accepted(const char *buf, size_t len, const struct bundle *b)
@@ -125,7 +199,16 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 		if (idx <= last)
 			fail_now("INVARIANT accepted %s duplicated or out of "
 			    "order", f->name);
+		if (b->base != 0 && idx != last + 1)
+			fail_now("INVARIANT delta leaves out a file");
 		last = idx;
+		files[i] = (struct bundle_file){ f->name, f->data, f->len,
+						 "", f->how };
+		if (f->how != BUNDLE_WHOLE) {
+			check_delta_file(buf, len, b, f);
+			memcpy(files[i].sha256, f->sha256, 65);
+			continue;
+		}
 		/* (b) data inside the input, checksum right. */
 		if (f->data == NULL || f->data < buf || f->len > len ||
 		    (size_t)(f->data - buf) > len - f->len)
@@ -151,9 +234,12 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 				    f->name, lineno, err.message);
 			pos += n + 1;
 		}
-		files[i] = (struct bundle_file){ f->name, f->data, f->len,
-						 "" };
 	}
+	if (b->base != 0 && (b->nfiles != BUNDLE_MAX_FILES ||
+			     b->base >= b->generation))
+		fail_now("INVARIANT delta: %zu files, base %llu, generation "
+		    "%llu", b->nfiles, (unsigned long long)b->base,
+		    (unsigned long long)b->generation);
 	/* (b) the whole: "end <sha of every byte before this line>\n". */
 	if (len < 69 || memcmp(buf + len - 69, "end ", 4) != 0 ||
 	    buf[len - 1] != '\n')
@@ -166,8 +252,9 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 		    b->sha256, buf + len - 65, sha);
 	/* (c) canonical: writing it back gives the same bytes. */
 	strbuf_init(&sb, 0);
-	if (bundle_write(&sb, b->generation, files, b->nfiles, whole,
-			 &err) != 0)
+	if ((b->base != 0 ? bundle_write_delta(&sb, b->generation, b->base,
+	     files, b->nfiles, whole, &err) : bundle_write(&sb, b->generation,
+	     files, b->nfiles, whole, &err)) != 0)
 		fail_now("INVARIANT bundle_write refuses what bundle_parse "
 		    "accepted: %s", err.message);
 	if (sb.len != len || memcmp(sb.data, buf, len) != 0) {
@@ -262,7 +349,8 @@ seed_write(const char *name, uint64_t gen, const char *const *fb, size_t n)
 	/* fb: name, body, name, body, ... */
 	for (size_t i = 0; i < n; i++, k++)
 		files[k] = (struct bundle_file){ fb[2 * i], fb[2 * i + 1],
-						 strlen(fb[2 * i + 1]), "" };
+						 strlen(fb[2 * i + 1]), "",
+						 BUNDLE_WHOLE };
 	if (bundle_write(new_seed(name, NULL), gen, files, k, NULL, &err) != 0)
 		fail_now("setup: seed %s: bundle_write: %s", name,
 		    err.message);
@@ -301,6 +389,84 @@ seed_raw(const char *name, const char *why, const char *gen,
 		      trailer ? trailer : "");
 	if (sb->overflow)
 		fail_now("setup: seed %s: out of memory", name);
+}
+
+/* A valid delta on base 41: the domains whole, passwd and the alias map
+ * edited, the rest kept. */
+#define PW_EDITS "-k.tanaka+x@pc2.example\n+a@pc1.example:{PLAIN}x:5000:" \
+	"5000::/var/vmail/pc1.example/a::\n"
+#define AL_EDITS "=al1.example\n-info@pc1.example\n+@pc1.example " \
+	"a@pc1.example\n"
+
+static size_t
+seed_delta(void)
+{
+	struct bundle_file f[BUNDLE_MAX_FILES];
+	struct hk_err err;
+
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
+		f[i] = (struct bundle_file){ bundle_names[i], NULL, 0, "",
+					     BUNDLE_KEEP };
+		evp_sha256_hex(bundle_names[i], strlen(bundle_names[i]),
+			       f[i].sha256);
+	}
+	f[0] = (struct bundle_file){ bundle_names[0], DOMAINS,
+				     strlen(DOMAINS), "", BUNDLE_WHOLE };
+	f[2].how = f[6].how = BUNDLE_EDIT;
+	f[2].data = AL_EDITS;
+	f[2].len = strlen(AL_EDITS);
+	f[6].data = PW_EDITS;
+	f[6].len = strlen(PW_EDITS);
+	if (bundle_write_delta(new_seed("valid-delta", NULL), 42, 41, f,
+			       BUNDLE_MAX_FILES, NULL, &err) != 0)
+		fail_now("setup: seed valid-delta: %s", err.message);
+	return nseeds - 1;
+}
+
+/* Seed `from` with its first `what` replaced by `with`, the end line's
+ * checksum made again: refused with `why`. */
+static void
+seed_tamper(const char *name, const char *why, size_t from, const char *what,
+	    const char *with)
+{
+	const struct strbuf *src = &seeds[from];
+	struct strbuf *sb = new_seed(name, why);
+	const char *at = strstr(src->data, what), *end;
+	char sha[65];
+
+	if (at == NULL)
+		fail_now("setup: seed %s: no \"%s\"", name, what);
+	strbuf_append(sb, src->data, (size_t)(at - src->data));
+	strbuf_puts(sb, with);
+	strbuf_puts(sb, at + strlen(what));
+	end = strstr(sb->data, "\nend ");
+	sb->len = (size_t)(end - sb->data) + 1;
+	evp_sha256_hex(sb->data, sb->len, sha);
+	strbuf_printf(sb, "end %s\n", sha);
+}
+
+static void
+make_delta_seeds(void)
+{
+	size_t d = seed_delta();
+	char keep[100], sha[65];
+
+	evp_sha256_hex("transport", 9, sha);
+	snprintf(keep, sizeof(keep), "keep transport %s\n", sha);
+
+	seed_tamper("bad-delta-base-at-generation", "below the generation", d,
+		    "base 41\n", "base 42\n");
+	seed_tamper("bad-delta-file-left-out", "what becomes of transport", d,
+		    keep, "");
+	seed_tamper("bad-delta-edit-unkeyed", "not a keyed file", d,
+		    "keep transport ", "edit transport 0 ");
+	seed_tamper("bad-delta-edits-out-of-group", "out of its group", d,
+		    "=al1.example\n-info@pc1.example\n",
+		    "-info@pc1.example\n=al1.example\n");
+	seed_tamper("bad-delta-edit-path", "not an address", d,
+		    "-info@pc1.example\n", "-../../../../etc/\n");
+	seed_tamper("bad-keep-outside-delta", "expected \"file\" or \"end\"",
+		    d, "base 41\n", "");
 }
 
 /* The raw seeds' flaws: each one refused for exactly that reason. */
@@ -427,6 +593,8 @@ make_seeds(void)
 		 RAW({ "relay_domains", NULL, NULL, "a.example OK\n\n" }),
 		 NULL, NULL);
 
+	make_delta_seeds();
+
 	/* Cut short (mid-body, before "end"), the wrong magic, nothing. */
 	strbuf_append(new_seed("bad-truncated", "truncated"), seeds[0].data,
 		      seeds[0].len / 2);
@@ -511,7 +679,9 @@ body_end(const uint8_t *p, size_t n)
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (p[i] != '\n')
 			continue;
-		if ((n - i - 1 >= 5 && memcmp(p + i + 1, "file ", 5) == 0) ||
+		if ((n - i - 1 >= 5 && (memcmp(p + i + 1, "file ", 5) == 0 ||
+					memcmp(p + i + 1, "edit ", 5) == 0 ||
+					memcmp(p + i + 1, "keep ", 5) == 0)) ||
 		    (n - i - 1 >= 4 && memcmp(p + i + 1, "end ", 4) == 0))
 			return i + 1;
 	}
@@ -521,7 +691,8 @@ body_end(const uint8_t *p, size_t n)
 /*
  * Rewrites in[0..n) into out (at most max bytes): the first two lines as
  * they are; each "file NAME ..." line with the size and sha256 of the body
- * that follows it (up to the next "file " or "end " line); the "end" line
+ * that follows it (up to the next "file ", "edit ", "keep " or "end "
+ * line), an "edit" line with its body's size; the "end" line
  * with the sha256 of everything before it; anything after it as it is.
  * Returns the new length, or 0 when it does not fit or has no shape.
  */
@@ -545,15 +716,20 @@ fixup(const uint8_t *in, size_t n, uint8_t *out, size_t max)
 		const uint8_t *nl = memchr(in + pos, '\n', n - pos);
 		size_t ln = nl ? (size_t)(nl - (in + pos)) : n - pos;
 
-		if (ln >= 5 && memcmp(in + pos, "file ", 5) == 0 && nl) {
+		if (ln >= 5 && (memcmp(in + pos, "file ", 5) == 0 ||
+				memcmp(in + pos, "edit ", 5) == 0) && nl) {
 			const uint8_t *nm = in + pos + 5;
 			const uint8_t *sp = memchr(nm, ' ', ln - 5);
 			size_t nn = sp ? (size_t)(sp - nm) : ln - 5;
 			const uint8_t *body = in + pos + ln + 1;
 			size_t blen = body_end(body, n - (pos + ln + 1));
 
-			evp_sha256_hex(body, blen, sha);
-			strbuf_puts(&sb, "file ");
+			/* an edit's checksum is of its result: kept */
+			if (in[pos] == 'f' || ln < 64)
+				evp_sha256_hex(body, blen, sha);
+			else
+				memcpy(sha, in + pos + ln - 64, 64), sha[64] = 0;
+			strbuf_append(&sb, in + pos, 5);
 			strbuf_append(&sb, nm, nn);
 			strbuf_printf(&sb, " %zu %s\n", blen, sha);
 			strbuf_append(&sb, body, blen);

@@ -10,6 +10,10 @@
 #     generation, and after the last restart it converges;
 #  3. bundles truncated, corrupted, naming ../../etc/passwd or carrying a
 #     map line with a newline are refused, the old generation serving;
+#     a delta (tests/integration/mkdelta.py) on the generation serving is
+#     applied (a new mailbox logs in, one gone is gone, what it keeps is
+#     linked and not postmap'd again); one on another base, one whose
+#     result is not what its checksum says, one cut short: refused;
 #  4. files changed by hand on the guest are noticed, repaired, audited;
 #  5. a guest whose host key changed is refused as such, nothing pushed,
 #     until the operator pins the new key.
@@ -229,6 +233,48 @@ check "and u7 still logs in" imap_login "$ip" u7@f1.example pw-u7-changed
 agent_ssh apply <"$tmp/good" >"$tmp/answer"
 check_eq "the same bundle intact: applied" "true $((gen + 1))" \
 	"$(jq -r '"\(.ok) \(.generation)"' "$tmp/answer")"
+
+echo "== faults 3b: deltas by hand, on what serves, proven by their checksums"
+# (tests/integration/mkdelta.py writes them without the panel's code)
+g1=$((gen + 1))
+mkdir -p "$tmp/base"
+for m in $files transport trash sieve.list dkim.list; do
+	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/base/$m"
+done
+hash=$(doveadm pw -s SHA512-CRYPT -p pw-delta-1)
+pwline=$(awk -F: -v OFS=: -v h="$hash" '$1 == "u9@f1.example" {
+	$1 = "delta1@f1.example"; $2 = h; sub(/\/u9$/, "/delta1", $6); print }' "$tmp/base/passwd")
+mkdelta() { python3 "$top/tests/integration/mkdelta.py" "$@"; }
+mkdelta $((g1 + 1)) "$g1" "$tmp/base" --add passwd "$pwline" \
+	--add virtual_mailbox_maps "delta1@f1.example f1.example/delta1/" \
+	--drop passwd u9@f1.example --drop virtual_mailbox_maps u9@f1.example >"$tmp/delta"
+echo "    a delta of $(stat -c %s "$tmp/delta") bytes for a guest of $(wc -l <"$tmp/base/passwd") mailboxes"
+agent_ssh apply <"$tmp/delta" >"$tmp/answer"
+check_eq "a new mailbox and one gone, as a delta: applied" "true $((g1 + 1))" \
+	"$(jq -r '"\(.ok) \(.generation)"' "$tmp/answer")"
+check "the new mailbox logs in" imap_login "$ip" delta1@f1.example pw-delta-1
+check_eq "the one gone is gone, the others are there" "0 1 $(wc -l <"$tmp/base/passwd")" \
+	"$("$hkguest" exec f1 sh -c 'cd /var/lib/hakomail/current && grep -c "^u9@" passwd;
+		postmap -q delta1@f1.example cdb:virtual_mailbox_maps | grep -c delta1; wc -l <passwd' |
+		tr '\n' ' ' | sed 's/ $//')"
+inode() { "$hkguest" exec f1 stat -c %i "/var/lib/hakomail/gen/$1/$2"; }
+check_eq "what the delta keeps is linked, its table not made again" \
+	"$(inode "$g1" virtual_alias_maps) $(inode "$g1" virtual_alias_maps.cdb)" \
+	"$(inode $((g1 + 1)) virtual_alias_maps) $(inode $((g1 + 1)) virtual_alias_maps.cdb)"
+check "the guest serves one complete generation" complete f1
+gen=$((g1 + 1))
+refused "the same delta again, to the generation serving" "send the whole bundle" <"$tmp/delta"
+mkdelta $((gen + 1)) "$g1" "$tmp/base" --drop passwd u7@f1.example |
+	refused "a delta on a generation no longer serving" "a delta on generation $g1, but $gen serves"
+for m in passwd virtual_mailbox_maps; do
+	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/base/$m"
+done
+mkdelta $((gen + 1)) "$gen" "$tmp/base" --drop passwd u8@f1.example --lie passwd |
+	refused "a delta whose result is not what its checksum says" "does not come out as the panel rendered it"
+mkdelta $((gen + 1)) "$gen" "$tmp/base" --drop passwd u8@f1.example >"$tmp/delta"
+head -c $(($(stat -c %s "$tmp/delta") - 70)) "$tmp/delta" | refused "a delta cut short" "truncated"
+check "after them u8 is still served" "$hkguest" exec f1 grep -q "^u8@" /var/lib/hakomail/current/passwd
+gen=$g1	# (what serves is gen + 1, as after the bundles above)
 
 echo "== faults 4: changes made by hand on the guest are repaired"
 # The guest now serves a generation the panel did not push (above); and a

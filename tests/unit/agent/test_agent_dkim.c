@@ -104,7 +104,7 @@ new_key(struct strbuf *out, const char *alg, size_t bits)
 static struct bundle_file
 file_of(const struct strbuf *sb)
 {
-	struct bundle_file f = { "dkim", sb->data, sb->len, "" };
+	struct bundle_file f = { "dkim", sb->data, sb->len, "", BUNDLE_WHOLE };
 
 	return f;
 }

@@ -88,7 +88,7 @@ build(struct t *t, const char *name, const char *const *pairs,
       struct hk_err *err)
 {
 	char dir[256], rel[64];
-	struct bundle_file f = { "sieve", NULL, 0, "" };
+	struct bundle_file f = { "sieve", NULL, 0, "", BUNDLE_WHOLE };
 	struct strbuf sb;
 	int dfd, rc;
 

@@ -89,7 +89,7 @@ teardown(void **state)
 static int
 act(const struct tree *t, const char *text, struct hk_err *err)
 {
-	struct bundle_file f = { "trash", text, strlen(text), "" };
+	struct bundle_file f = { "trash", text, strlen(text), "", BUNDLE_WHOLE };
 	struct agent_trash tr;
 	int rc;
 
@@ -104,10 +104,10 @@ static void
 test_parse(void **state)
 {
 	struct bundle_file dup = { "trash", "trash 5 a@pc1.example\n"
-				   "restore 5 a@pc1.example\n", 0, "" };
-	struct bundle_file bad = { "trash", "trash 5 ../etc\n", 0, "" };
+				   "restore 5 a@pc1.example\n", 0, "", BUNDLE_WHOLE };
+	struct bundle_file bad = { "trash", "trash 5 ../etc\n", 0, "", BUNDLE_WHOLE };
 	struct bundle_file good = { "trash", "trash 5 a@pc1.example\n"
-				    "restore 3 b.c@pc1.example\n", 0, "" };
+				    "restore 3 b.c@pc1.example\n", 0, "", BUNDLE_WHOLE };
 	struct agent_trash tr;
 	struct hk_err err;
 

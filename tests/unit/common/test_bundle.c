@@ -35,9 +35,9 @@ static void
 valid_bundle(struct strbuf *sb, char whole[65])
 {
 	struct bundle_file files[3] = {
-		{ "virtual_mailbox_domains", DOMAINS, strlen(DOMAINS), "" },
-		{ "virtual_alias_maps", ALIASES, strlen(ALIASES), "" },
-		{ "passwd", PASSWD, strlen(PASSWD), "" },
+		{ "virtual_mailbox_domains", DOMAINS, strlen(DOMAINS), "", BUNDLE_WHOLE },
+		{ "virtual_alias_maps", ALIASES, strlen(ALIASES), "", BUNDLE_WHOLE },
+		{ "passwd", PASSWD, strlen(PASSWD), "", BUNDLE_WHOLE },
 	};
 	struct hk_err err;
 
@@ -634,7 +634,7 @@ test_too_big(void **state)
 static void
 test_write_format(void **state)
 {
-	struct bundle_file f = { "relay_domains", "pc2.example OK\n", 15, "" };
+	struct bundle_file f = { "relay_domains", "pc2.example OK\n", 15, "", BUNDLE_WHOLE };
 	struct strbuf sb, want;
 	struct hk_err err;
 	char body[65], whole[65];
@@ -680,20 +680,20 @@ expect_write_refused(uint64_t gen, struct bundle_file *f, size_t n,
 static void
 test_write_refuses(void **state)
 {
-	struct bundle_file good = { "passwd", PASSWD, strlen(PASSWD), "" };
-	struct bundle_file evil = { "../../etc/passwd", "", 0, "" };
+	struct bundle_file good = { "passwd", PASSWD, strlen(PASSWD), "", BUNDLE_WHOLE };
+	struct bundle_file evil = { "../../etc/passwd", "", 0, "", BUNDLE_WHOLE };
 	struct bundle_file two[2] = { good, good };
 	struct bundle_file order[2] = {
-		{ "passwd", PASSWD, strlen(PASSWD), "" },
-		{ "relay_domains", "", 0, "" } };
+		{ "passwd", PASSWD, strlen(PASSWD), "", BUNDLE_WHOLE },
+		{ "relay_domains", "", 0, "", BUNDLE_WHOLE } };
 	struct bundle_file badline = { "virtual_mailbox_domains",
-		"pc1.example OK\npc2.example:OK\n", 30, "" };
+		"pc1.example OK\npc2.example:OK\n", 30, "", BUNDLE_WHOLE };
 	struct bundle_file nl = { "virtual_mailbox_domains",
-		"pc1.example OK", 14, "" };
+		"pc1.example OK", 14, "", BUNDLE_WHOLE };
 	struct bundle_file inject = { "virtual_alias_maps",
 		"a@pc1.example b@pc2.example\nroot@pc1.example e@evil.example",
-		59, "" };
-	struct bundle_file nodata = { "passwd", NULL, 5, "" };
+		59, "", BUNDLE_WHOLE };
+	struct bundle_file nodata = { "passwd", NULL, 5, "", BUNDLE_WHOLE };
 	struct bundle_file seven[8];
 
 	(void)state;

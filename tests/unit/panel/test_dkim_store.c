@@ -459,8 +459,15 @@ test_migrate(void **state)
 	assert_int_equal(db_exec(f->db, "DROP TABLE dkim_key", NULL, 0, NULL,
 				 &err), 0);
 	/* and what the migrations after it added (018: guest's mail_host,
-	 * mail_addrs; 019: domain_dns; 020: migrated_domain), as migrations
-	 * apply only above the highest one */
+	 * mail_addrs; 019: domain_dns; 020: migrated_domain; 021:
+	 * guest_change, push's bytes and bundle), as migrations apply only
+	 * above the highest one */
+	assert_int_equal(db_exec(f->db, "DROP TABLE guest_change", NULL, 0,
+				 NULL, &err), 0);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE push DROP COLUMN bytes",
+				 NULL, 0, NULL, &err), 0);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE push DROP COLUMN bundle",
+				 NULL, 0, NULL, &err), 0);
 	assert_int_equal(db_exec(f->db, "DROP TABLE migrated_domain", NULL, 0,
 				 NULL, &err), 0);
 	assert_int_equal(db_exec(f->db, "DROP TABLE domain_dns", NULL, 0, NULL,
@@ -472,7 +479,7 @@ test_migrate(void **state)
 	assert_int_equal(db_exec(f->db, "DELETE FROM schema_migration WHERE "
 				 "version >= 17", NULL, 0, NULL, &err), 0);
 	assert_int_equal(db_migrate(f->db, &applied, &err), 0);
-	assert_int_equal(applied, 4);
+	assert_int_equal(applied, 5);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM dkim_key"), 0);
 	assert_int_equal(fixture_int(f, "SELECT COUNT(*) FROM domain"), 3);
 	make(f, "pc1.example", "ed25519", "back", NULL);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * agent_stage.c - a new generation directory filled from a whole bundle.
+ * See agent_stage.h.
+ *
+ * Like agent_apply.c, it works relative to directory descriptors and
+ * opens final components with O_NOFOLLOW; every name comes from
+ * bundle_names.  A kept file is a hard link to the serving generation's:
+ * generations are never written once built, so both may share it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent_dkim.h"
+#include "agent_mta.h"
+#include "agent_sieve.h"
+#include "agent_stage.h"
+#include "agent_sums.h"
+#include "fdio.h"
+
+#define NAME_BUF	64	/* a bundle name and its table's suffix */
+
+const char *
+agent_stage_stored_name(const char *name)
+{
+	return agent_dkim_stored_name(agent_sieve_stored_name(name));
+}
+
+/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist;
+ * dkim.list, which holds the private keys: 0600, ours. */
+static int
+set_mode(const struct agent_conf *conf, int fd, const char *name)
+{
+	struct group *gr;
+
+	if (strcmp(name, "dkim.list") == 0)
+		return fchmod(fd, 0600);
+	if (strcmp(name, "passwd") != 0)
+		return fchmod(fd, 0644);
+	gr = getgrnam(conf->group);
+	if (fchown(fd, (uid_t)-1, gr != NULL ? gr->gr_gid : getegid()) < 0)
+		return -1;
+	return fchmod(fd, 0640);
+}
+
+/*
+ * Dovecot notices a new passwd-file by its mtime in whole seconds and its
+ * size, so a same-size change (a password reset) written within the second
+ * of the file it replaces would go unseen.  Every new passwd is therefore
+ * dated at least one second after the one serving.
+ */
+static int
+date_after(int fd, time_t serving_mtime)
+{
+	struct stat sb;
+	struct timespec ts[2];
+
+	if (serving_mtime == 0)
+		return 0;
+	if (fstat(fd, &sb) < 0)
+		return -1;
+	if (sb.st_mtime > serving_mtime)
+		return 0;
+	ts[0].tv_sec = ts[1].tv_sec = serving_mtime + 1;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	return futimens(fd, ts);
+}
+
+static int
+write_file(const struct agent_conf *conf, int dfd, const char *dir,
+	   const char *name, const struct bundle_file *f,
+	   time_t serving_mtime, struct hk_err *err)
+{
+	int fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hk_fail_errno(err, "creating %s/%s", dir, name);
+	if (set_mode(conf, fd, name) < 0 ||
+	    fdio_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
+	    (strcmp(name, "passwd") == 0 && date_after(fd, serving_mtime) < 0) ||
+	    fsync(fd) < 0) {
+		hk_fail_errno(err, "writing %s/%s", dir, name);
+		(void)close(fd);
+		return -1;
+	}
+	if (close(fd) < 0)
+		return hk_fail_errno(err, "writing %s/%s", dir, name);
+	return 0;
+}
+
+const struct bundle_file *
+agent_stage_file(const struct bundle *b, const char *name)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (strcmp(b->files[i].name, name) == 0)
+			return &b->files[i];
+	return NULL;
+}
+
+/* Links `name` (and with table, its postmap'd table) from the serving
+ * generation into dfd. */
+static int
+link_kept(const struct agent_conf *conf, const struct agent_keep *keep,
+	  int dfd, const char *dir, const char *name, int table,
+	  struct hk_err *err)
+{
+	char t[NAME_BUF];
+
+	if (linkat(keep->served, name, dfd, name, 0) < 0)
+		return hk_fail_errno(err, "linking %s/%s", dir, name);
+	if (!table)
+		return 0;
+	snprintf(t, sizeof(t), "%s%s", name,
+		 agent_mta_map_suffix(conf->maptype));
+	if (linkat(keep->served, t, dfd, t, 0) < 0)
+		return hk_fail_errno(err, "linking %s/%s", dir, t);
+	return 0;
+}
+
+/* Writes (or links, if kept) every whitelisted file (absent ones empty)
+ * into dfd. */
+static int
+write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
+	    const struct bundle *b, const struct agent_keep *keep,
+	    struct hk_err *err)
+{
+	struct stat sb;
+	time_t serving = 0;
+
+	if (fstatat(sfd, "current/passwd", &sb, 0) == 0)
+		serving = sb.st_mtime;
+	for (int i = 0; bundle_names[i] != NULL; i++) {
+		const char *name = agent_stage_stored_name(bundle_names[i]);
+		int rc = keep != NULL && keep->kept[i] ?
+		    link_kept(conf, keep, dfd, dir, name,
+			      bundle_is_postfix_map(bundle_names[i]), err) :
+		    write_file(conf, dfd, dir, name,
+			       agent_stage_file(b, bundle_names[i]), serving,
+			       err);
+
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+agent_stage_build(const struct agent_conf *conf, int sfd, int dfd,
+		  const char *dir, const struct bundle *b,
+		  const struct agent_keep *keep, struct hk_err *err)
+{
+	const struct bundle_file *tr = agent_stage_file(b, "transport");
+	int rc = write_files(conf, sfd, dfd, dir, b, keep, err);
+
+	if (rc == 0)
+		rc = agent_sieve_build(conf, sfd, dfd, dir,
+				       agent_stage_file(b, "sieve"), err);
+	if (rc == 0)
+		rc = agent_dkim_build(conf, dfd, dir,
+				      agent_stage_file(b, "dkim"), err);
+	if (rc == 0)
+		rc = agent_mta_postmap(conf, dfd, dir, keep ? keep->kept :
+				       NULL, err);
+	if (rc == 0)
+		rc = agent_sums_write(conf, dfd, dir, err);
+	if (rc == 0 && fsync(dfd) < 0)
+		rc = hk_fail_errno(err, "fsync %s", dir);
+	if (rc == 0)
+		rc = agent_mta_check(conf, sfd, err);
+	if (rc == 0 && tr != NULL && tr->len > 0)
+		rc = agent_mta_transport_check(conf, err);
+	return rc;
+}
