@@ -252,7 +252,7 @@ render_one(struct db *db, const struct bench *b, int64_t gid,
 		bench_die("render_guest", &err);
 	t1 = now_s();
 	strbuf_init(&wire, BUNDLE_MAX_SIZE);
-	if (render_bundle(out, &wire, sum, &err) < 0)
+	if (render_bundle(out, &wire, sum, NULL, &err) < 0)
 		bench_die("render_bundle", &err);
 	t->render = t1 - t0;
 	t->bundle = now_s() - t1;

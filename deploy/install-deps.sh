@@ -12,6 +12,7 @@ set -euo pipefail
 # opendkim signs a guest's mail (a milter of its Postfix).
 pkgs=(build-essential autoconf automake libtool pkg-config
       libfcgi-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libjansson-dev
+      libzstd-dev
       libcsv-dev libidn2-dev libicu-dev libcrypt-dev libinih-dev libqrencode-dev
       libldap-dev libunbound-dev libmariadb-dev
       libcmocka-dev clang libclang-rt-14-dev

@@ -93,11 +93,11 @@ cflags=(-std=c17 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -pedantic
 	-I"$work" -I"$src/src/common")
 # shellcheck disable=SC2207 # lists of flags
 if command -v pkg-config >/dev/null 2>&1 &&
-    pkg-config --exists libcrypto jansson; then
-	cflags+=($(pkg-config --cflags libcrypto jansson))
-	libs=($(pkg-config --libs libcrypto jansson))
+    pkg-config --exists libcrypto jansson libzstd; then
+	cflags+=($(pkg-config --cflags libcrypto jansson libzstd))
+	libs=($(pkg-config --libs libcrypto jansson libzstd))
 else
-	libs=(-lcrypto -ljansson)
+	libs=(-lcrypto -ljansson -lzstd)
 fi
 
 failed=""

@@ -18,7 +18,8 @@
  * so under sshd the verb comes from SSH_ORIGINAL_COMMAND (agent_cmd.h:
  * "apply", "status", "report", or a dsync verb and an address); "init" is
  * for the guest bootstrap only, "dsync-relay" for doveadm.  apply reads
- * the bundle from stdin.  The answer is one JSON object:
+ * the bundle from stdin (whole, a delta, or either packed: zwire.h).
+ * The answer is one JSON object:
  *   {"ok":true,"generation":7,"files":{"virtual_mailbox_domains":"<sha256>",...}}
  *   {"ok":true,"generation":7,"report":{...}}	(report: agent_report.h)
  *   {"ok":true,"generation":7,"dsync":{"status":0,...}}  (agent_dsync.h)
@@ -50,6 +51,7 @@
 #include "log.h"
 #include "mapsyntax.h"
 #include "strbuf.h"
+#include "zwire.h"
 
 #define GROUP_MAX	32
 
@@ -215,19 +217,27 @@ static int
 apply(const struct agent_conf *conf, struct agent_state *st,
       struct hk_err *err)
 {
-	struct strbuf in;
+	struct strbuf in, unpacked;
 	struct bundle b;
 	int rc;
 
 	strbuf_init(&in, BUNDLE_MAX_SIZE);
+	strbuf_init(&unpacked, BUNDLE_MAX_SIZE);
 	rc = read_input(&in, err);
+	/* a packed bundle (zwire.h): unpacked within the same bound */
+	if (rc == 0 && zwire_is_packed(in.data, in.len))
+		rc = zwire_unpack(in.data, in.len, &unpacked, BUNDLE_MAX_SIZE,
+				  err);
 	if (rc == 0)
-		rc = bundle_parse(strbuf_str(&in), in.len, &b, err);
+		rc = unpacked.len > 0 ?
+		    bundle_parse(strbuf_str(&unpacked), unpacked.len, &b, err) :
+		    bundle_parse(strbuf_str(&in), in.len, &b, err);
 	if (rc == 0)
 		rc = agent_apply(conf, &b, st, err);
 	else
 		agent_apply_serving(conf, st);
 	strbuf_free(&in);
+	strbuf_free(&unpacked);
 	return rc;
 }
 

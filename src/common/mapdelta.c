@@ -348,3 +348,27 @@ mapdelta_sort(const char *name, char *text, size_t len)
 	free(copy);
 	return 0;
 }
+
+int
+mapdelta_in_order(const char *name, const char *text, size_t len)
+{
+	int dm = by_domain(name);
+	const char *prev = NULL;
+	size_t pos = 0, pk = 0;
+
+	while (pos < len) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n, k;
+
+		if (nl == NULL)
+			return 0;
+		n = (size_t)(nl - l);
+		k = mapdelta_keylen(name, l, n);
+		if (prev != NULL && order_cmp(dm, prev, pk, l, k) >= 0)
+			return 0;
+		prev = l;
+		pk = k;
+		pos += n + 1;
+	}
+	return 1;
+}

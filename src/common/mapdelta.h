@@ -54,6 +54,10 @@ int mapdelta_apply(const char *name, const char *base, size_t blen,
 		   const char *edits, size_t elen, struct strbuf *out,
 		   struct hk_err *err);
 
+/* Whether the lines of text[0..len) (each ending in '\n') are in key
+ * order, no key twice. */
+int mapdelta_in_order(const char *name, const char *text, size_t len);
+
 /* Sorts the lines of text[0..len) (each ending in '\n') of keyed file
  * `name` into key order, in place; 0, or -1 out of memory. */
 int mapdelta_sort(const char *name, char *text, size_t len);

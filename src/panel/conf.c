@@ -84,6 +84,8 @@ static const struct setting settings[] = {
 	I("pushd", "parallel", push_parallel, 1, 64),
 	I("pushd", "stagger_ms", push_stagger_ms, 0, 60000),
 	I("pushd", "check_interval", check_interval, 0, 604800),
+	W("pushd", "deltas", push_deltas, no_yes),
+	I("pushd", "served_cache_mb", push_served_mb, 0, 1048576),
 	S("pushd", "node", pushd_node),
 	S("pushd", "user", pushd_user),
 	I("report", "interval", report_interval, 0, 86400),
@@ -156,6 +158,8 @@ conf_defaults(struct hk_config *c)
 	c->retry_max = 300;
 	c->push_parallel = 4;
 	c->push_stagger_ms = 100;
+	c->push_deltas = 1;
+	c->push_served_mb = 1024;
 	c->check_interval = 600;
 	c->report_interval = 300;
 	snprintf(c->pushd_user, sizeof(c->pushd_user), "hakomail-push");

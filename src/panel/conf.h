@@ -84,6 +84,8 @@ struct hk_config {
 	int push_parallel;		/* [pushd] parallel */
 	int push_stagger_ms;		/* [pushd] stagger_ms */
 	int check_interval;		/* [pushd] check_interval (s, 0: off) */
+	int push_deltas;		/* [pushd] deltas: 1 yes, 0 no */
+	int push_served_mb;		/* [pushd] served_cache_mb */
 	char pushd_node[CONF_STR];	/* [pushd] node ("": the host name) */
 	char pushd_user[CONF_STR];	/* [pushd] user (as root: drops to) */
 	int report_interval;		/* [report] interval (s, 0: off) */

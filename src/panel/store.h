@@ -348,6 +348,9 @@ int store_push_release_node(struct db *db, const char *node, int64_t *n,
 int store_push_started(struct db *db, const struct push_job *job,
 		       const char *node, const char *kind, int64_t now_ms,
 		       int64_t *push_id, struct hk_err *err);
+/* What push push_id is sending: "full", "full+zstd" or "delta", bytes. */
+int store_push_sending(struct db *db, int64_t push_id, const char *bundle,
+		       int64_t bytes, struct hk_err *err);
 
 struct push_outcome {
 	const struct push_job *job;

@@ -205,6 +205,17 @@ store_push_started(struct db *db, const struct push_job *job,
 			    err);
 }
 
+int
+store_push_sending(struct db *db, int64_t push_id, const char *bundle,
+		   int64_t bytes, struct hk_err *err)
+{
+	struct db_param p[3] = { DB_INTV(push_id), DB_TXT(bundle),
+				 DB_INTV(bytes) };
+
+	return db_exec(db, "UPDATE push SET bundle = $2, bytes = $3 WHERE id "
+		       "= $1", p, 3, NULL, err);
+}
+
 /* Closes the history row and keeps the last HISTORY_KEEP of the guest. */
 static int
 history_done(struct db *db, const struct push_outcome *o,

@@ -17,11 +17,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "digest.h"
 #include "log.h"
+#include "mapdelta.h"
 #include "push.h"
 #include "push_report.h"
 #include "push_shared.h"
 #include "push_ssh.h"
+#include "render_delta.h"
+#include "zwire.h"
 
 static double
 mono_s(void)
@@ -55,28 +59,164 @@ push_backoff(int failures, int max_s)
 	return delay + (int64_t)(random() % (delay / 4 + 1));
 }
 
-/* The guest's bundle at the generation owed: kept from a failed attempt,
- * else rendered from one consistent read. */
-static int
-bundle_for(struct db *db, const struct push_cfg *cfg,
-	   const struct push_job *job, struct strbuf *wire, int64_t *gen,
-	   struct hk_err *err)
+/* What one push sends, and what the guest serves once it is applied. */
+struct sending {
+	struct strbuf wire;
+	const char *kind;		/* "full" or "delta" */
+	int64_t gen;
+	struct render_out files;	/* generation 0: not known */
+	char sums[BUNDLE_MAX_FILES][65];
+	struct render_out base;		/* a delta's base, taken from
+					 * cfg->served (generation 0: none) */
+	char base_sums[BUNDLE_MAX_FILES][65];
+};
+
+static void
+sending_init(struct sending *s)
 {
-	struct render_out out;
+	memset(s, 0, sizeof(*s));
+	strbuf_init(&s->wire, BUNDLE_MAX_SIZE);
+	s->kind = "full";
+}
+
+static void
+sending_free(struct sending *s)
+{
+	strbuf_free(&s->wire);
+	render_out_free(&s->files);
+	render_out_free(&s->base);
+}
+
+/* A whole bundle of more than PACK_MIN bytes goes packed (zwire.h) when
+ * that is smaller: a large guest's text packs to about a third. */
+#define PACK_MIN	65536
+
+static int
+maybe_pack(struct sending *s, struct hk_err *err)
+{
+	struct strbuf packed;
+
+	if (s->wire.len < PACK_MIN)
+		return 0;
+	strbuf_init(&packed, BUNDLE_MAX_SIZE);
+	if (zwire_pack(s->wire.data, s->wire.len, &packed, err) < 0) {
+		strbuf_free(&packed);
+		return -1;
+	}
+	if (packed.len < s->wire.len) {
+		strbuf_free(&s->wire);
+		s->wire = packed;
+		s->kind = "full+zstd";
+	} else {
+		strbuf_free(&packed);
+	}
+	return 0;
+}
+
+/* The whole guest, rendered from one consistent read. */
+static int
+full_bundle(struct db *db, const struct push_cfg *cfg,
+	    const struct push_job *job, struct sending *s, struct hk_err *err)
+{
+	char sha[65];
+
+	render_out_free(&s->files);
+	s->wire.len = 0;
+	s->kind = "full";
+	if (render_guest(db, job->id, &cfg->render, &s->files, err) < 0)
+		return -1;
+	s->gen = s->files.generation;
+	if (render_bundle(&s->files, &s->wire, sha, s->sums, err) < 0)
+		return -1;
+	return maybe_pack(s, err);
+}
+
+/* The delta's files (bundle.h): kept where the sum is the base's, edits
+ * where those are smaller than the file. */
+static void
+delta_files(struct sending *s, const struct render_delta *d,
+	    struct bundle_file f[BUNDLE_MAX_FILES])
+{
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
+		const struct strbuf *file = &d->files.files[i];
+
+		f[i] = (struct bundle_file){ bundle_names[i], NULL, 0, "",
+					     BUNDLE_KEEP };
+		sha256_hex(file->len ? file->data : "", file->len, s->sums[i]);
+		memcpy(f[i].sha256, s->sums[i], 65);
+		if (strcmp(s->sums[i], s->base_sums[i]) == 0)
+			continue;
+		if (mapdelta_keyed(bundle_names[i]) &&
+		    d->edits[i].len < file->len) {
+			f[i].how = BUNDLE_EDIT;
+			f[i].data = d->edits[i].data;
+			f[i].len = d->edits[i].len;
+		} else {
+			f[i].how = BUNDLE_WHOLE;
+			f[i].data = file->len ? file->data : "";
+			f[i].len = file->len;
+		}
+	}
+}
+
+/* A delta on what the guest serves, if pushd has it and the change log
+ * allows: 1; 0 when the guest is to be sent whole. */
+static int
+delta_bundle(struct db *db, const struct push_cfg *cfg,
+	     const struct push_job *job, struct sending *s,
+	     struct hk_err *err)
+{
+	struct bundle_file f[BUNDLE_MAX_FILES];
+	struct render_delta d;
+	size_t whole = 0;
 	char sha[65];
 	int rc;
 
+	if (!push_served_take(cfg->served, job->id, job->applied_gen,
+			      job->applied_files, &s->base, s->base_sums))
+		return 0;
+	if (render_delta(db, job->id, job->applied_gen, &cfg->render, &s->base,
+			 &d, err) < 0 || d.whole) {
+		rc = d.whole ? 0 : -1;
+		render_delta_free(&d);
+		return rc;
+	}
+	s->gen = d.files.generation;
+	delta_files(s, &d, f);
+	rc = bundle_write_delta(&s->wire, (uint64_t)s->gen,
+				(uint64_t)job->applied_gen, f, BUNDLE_MAX_FILES,
+				sha, err);
+	s->files = d.files;	/* taken */
+	memset(&d.files, 0, sizeof(d.files));
+	render_delta_free(&d);
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+		whole += s->files.files[i].len;
+	if (rc == 0 && s->wire.len >= whole) {	/* a change of most of it */
+		s->wire.len = 0;
+		return render_bundle(&s->files, &s->wire, sha, NULL, err) < 0 ||
+		    maybe_pack(s, err) < 0 ? -1 : 1;
+	}
+	s->kind = "delta";
+	return rc < 0 ? -1 : 1;
+}
+
+/* The guest's bundle at the generation owed: kept from a failed attempt,
+ * else a delta, else the whole guest. */
+static int
+bundle_for(struct db *db, const struct push_cfg *cfg,
+	   const struct push_job *job, struct sending *s, struct hk_err *err)
+{
+	int rc;
+
 	if (push_shared_cache_take(cfg->shared, job->id, job->desired_gen,
-				   wire)) {
-		*gen = job->desired_gen;
+				   &s->wire)) {
+		s->gen = job->desired_gen;
 		return 0;
 	}
-	if (render_guest(db, job->id, &cfg->render, &out, err) < 0)
-		return -1;
-	*gen = out.generation;
-	rc = render_bundle(&out, wire, sha, err);
-	render_out_free(&out);
-	return rc;
+	if (cfg->served != NULL &&
+	    (rc = delta_bundle(db, cfg, job, s, err)) != 0)
+		return rc < 0 ? -1 : 0;
+	return full_bundle(db, cfg, job, s, err);
 }
 
 static char *
@@ -92,44 +232,89 @@ fail_result(struct push_result *res, const char *state, const char *msg)
 	snprintf(res->error, sizeof(res->error), "%s", msg);
 }
 
+/* Sends s; a delta the agent refuses (another base, a checksum that does
+ * not come out) is followed at once by the whole guest. */
+static void
+send_it(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
+	struct sending *s, struct push_ssh_answer *ans, struct push_result *res)
+{
+	struct hk_err perr;
+	int sent;
+
+	for (;;) {
+		hk_err_clear(&perr);
+		push_shared_stagger(cfg->shared);
+		sent = push_ssh(cfg, job, "apply", s->wire.data, s->wire.len,
+				ans, &perr) == 0;
+		if (!sent || ans->ok || !ans->reached ||
+		    strcmp(s->kind, "delta") != 0)
+			break;
+		log_info("guest %s: the delta on generation %lld refused "
+			 "(%s); sending it whole", job->name,
+			 (long long)job->applied_gen, ans->error);
+		push_ssh_answer_free(ans);
+		memset(ans, 0, sizeof(*ans));
+		if (full_bundle(db, cfg, job, s, &perr) < 0) {
+			sent = 0;
+			break;
+		}
+	}
+	if (!sent)
+		fail_result(res, "failed", perr.message);
+	else if (!ans->ok)
+		fail_result(res, ans->state, ans->error);
+	res->ok = sent && ans->ok;
+	res->served = ans->served;
+}
+
+/* What the guest serves now, kept for the next delta: the files sent if
+ * they went in, else the base they were to replace. */
+static void
+keep_served(const struct push_cfg *cfg, const struct push_job *job,
+	    struct sending *s, int ok)
+{
+	if (ok && s->files.generation > 0 && s->files.generation == s->gen)
+		push_served_put(cfg->served, job->id, &s->files, s->sums);
+	else if (!ok && s->base.generation > 0)
+		push_served_put(cfg->served, job->id, &s->base, s->base_sums);
+}
+
 static int
 do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 	struct push_result *res, struct push_outcome *o, struct hk_err *err)
 {
 	struct push_ssh_answer ans;
-	struct strbuf wire;
+	struct sending s;
 	struct hk_err perr;
 	char *files = NULL;
 
 	hk_err_clear(&perr);
-	strbuf_init(&wire, BUNDLE_MAX_SIZE);
+	sending_init(&s);
 	memset(&ans, 0, sizeof(ans));
-	if (bundle_for(db, cfg, job, &wire, &res->gen, &perr) < 0) {
+	if (bundle_for(db, cfg, job, &s, &perr) < 0) {
 		snprintf(res->state, sizeof(res->state), "failed");
 		snprintf(res->error, sizeof(res->error), "render: %.480s",
 			 perr.message);
 	} else if (store_push_started(db, job, cfg->node, "apply", wall_ms(),
-				      &o->push_id, err) < 0) {
-		strbuf_free(&wire);
+				      &o->push_id, err) < 0 ||
+		   store_push_sending(db, o->push_id, s.kind,
+				      (int64_t)s.wire.len, err) < 0) {
+		keep_served(cfg, job, &s, 0);
+		sending_free(&s);
 		return -1;
 	} else {
-		push_shared_stagger(cfg->shared);
-		o->bytes = (int64_t)wire.len;
-		o->bundle = "full";
-		if (push_ssh(cfg, job, "apply", wire.data, wire.len, &ans,
-			     &perr) < 0)
-			fail_result(res, "failed", perr.message);
-		else if (!ans.ok)
-			fail_result(res, ans.state, ans.error);
-		res->ok = ans.ok;
-		res->served = ans.served;
+		send_it(db, cfg, job, &s, &ans, res);
+		o->bytes = (int64_t)s.wire.len;
+		o->bundle = s.kind;
 	}
+	res->gen = s.gen;
 	if (res->ok && (files = files_text(ans.files)) == NULL) {
 		res->ok = 0;
 		fail_result(res, "failed", "out of memory");
 	}
-	if (!res->ok && wire.len > 0)
-		push_shared_cache_put(cfg->shared, job->id, res->gen, &wire);
+	keep_served(cfg, job, &s, res->ok);
+	if (!res->ok && s.wire.len > 0 && strncmp(s.kind, "full", 4) == 0)
+		push_shared_cache_put(cfg->shared, job->id, res->gen, &s.wire);
 	o->gen = res->gen;
 	o->ok = res->ok;
 	o->files = files;
@@ -146,7 +331,7 @@ do_push(struct db *db, const struct push_cfg *cfg, const struct push_job *job,
 			 o->repair_action);
 	}
 	push_ssh_answer_free(&ans);
-	strbuf_free(&wire);
+	sending_free(&s);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "push_served.h"
 #include "render.h"
 #include "store.h"
 
@@ -39,6 +40,7 @@ struct push_cfg {
 	const char *mail_to;
 	struct render_opts render;
 	struct push_shared *shared;	/* NULL: no cache, no stagger */
+	struct push_served *served;	/* what guests serve; NULL: no deltas */
 };
 
 struct push_result {

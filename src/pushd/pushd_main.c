@@ -394,6 +394,10 @@ setup(const struct hk_config *cfg, struct pushd *pd, char *node,
 	pd->pc.render.mail_root = cfg->mail_root;
 	pd->pc.render.dkim = &cfg->dkim;
 	pd->pc.shared = push_shared_new(CACHE_MAX, cfg->push_stagger_ms);
+	if (cfg->push_deltas && cfg->push_served_mb > 0 &&
+	    (pd->pc.served = push_served_new((size_t)cfg->push_served_mb
+					     << 20)) == NULL)
+		return -1;
 	pd->move.relay_days = cfg->move_relay_days;
 	pd->move.parallel = cfg->move_parallel;
 	pd->move.purge_days = cfg->purge_after;
@@ -560,5 +564,6 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	rc = run(&pd, once, wake_fd);
 	push_shared_free(pd.pc.shared);
+	push_served_free(pd.pc.served);
 	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "base64.h"
 #include "dkim_key.h"
+#include "mapdelta.h"
 #include "render.h"
 #include "store_dkim.h"
 #include "store_sieve.h"
@@ -279,30 +280,43 @@ render_dkim(struct db *db, struct render_ctx *rc, const struct db_param *p,
 	"x.target_domain_id" MV "WHERE " pred " AND d.active = 1 AND " \
 	"x.active = 1"
 
+/*
+ * Which keys of the keyed files a query renders (render_delta.h): S(dom,
+ * lp) is given the columns of a row's key, its domain and local part.
+ * ANY: every key, the whole guest; IN_DOMAIN: the keys of domain $2;
+ * IN_ADDR: the key $3@$2.
+ */
+#define ANY(dom, lp)		""
+#define IN_DOMAIN(dom, lp)	" AND " dom " = $2"
+#define IN_ADDR(dom, lp)	" AND " dom " = $2 AND " lp " = $3"
+
 /* Every (key, value) of virtual_alias_maps for domains that are `pred` to
  * $1: the aliases; each mailbox of a domain with a catch-all to itself
  * (virtual_alias_maps comes before virtual_mailbox_maps: "@domain" would
  * take the mailboxes' mail too); and for each alias domain one entry per
  * mailbox and alias of its target (a bare "@alias @target" would make
  * Postfix accept any address of the alias domain), "@alias @target" only
- * for a catch-all. */
-#define ALIAS_PAIRS(pred) \
+ * for a catch-all.  Of the keys S says. */
+#define ALIAS_PAIRS(pred, S) \
 	"SELECT " ADDR("a.local_part", "d.name") " AS k, a.destinations AS v " \
 	"FROM alias a JOIN domain d ON d.id = a.domain_id" MV "WHERE " pred \
-	" AND d.active = 1 AND a.active = 1 UNION ALL " \
+	" AND d.active = 1 AND a.active = 1" S("d.name", "a.local_part") \
+	" UNION ALL " \
 	"SELECT m.local_part || '@' || d.name, m.local_part || '@' || d.name " \
 	"FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE " pred \
 	" AND d.active = 1 AND m.active = 1 AND EXISTS (SELECT 1 FROM alias c " \
-	"WHERE c.domain_id = d.id AND c.local_part = '' AND c.active = 1) " \
-	"UNION ALL " \
+	"WHERE c.domain_id = d.id AND c.local_part = '' AND c.active = 1)" \
+	S("d.name", "m.local_part") " UNION ALL " \
 	"SELECT m.local_part || '@' || x.name, m.local_part || '@' || d.name " \
 	"FROM alias_domain x JOIN domain d ON d.id = x.target_domain_id " \
 	"JOIN mailbox m ON m.domain_id = d.id" MV "WHERE " pred " AND " \
-	"d.active = 1 AND x.active = 1 AND m.active = 1 UNION ALL " \
+	"d.active = 1 AND x.active = 1 AND m.active = 1" \
+	S("x.name", "m.local_part") " UNION ALL " \
 	"SELECT " ADDR("a.local_part", "x.name") ", " \
 	ADDR("a.local_part", "d.name") " FROM alias_domain x JOIN domain d " \
 	"ON d.id = x.target_domain_id JOIN alias a ON a.domain_id = d.id" MV \
-	"WHERE " pred " AND d.active = 1 AND x.active = 1 AND a.active = 1"
+	"WHERE " pred " AND d.active = 1 AND x.active = 1 AND a.active = 1" \
+	S("x.name", "a.local_part")
 
 /* A moved domain's (and its alias domains') mail, relayed by the source
  * to the target's address, port 25. */
@@ -319,75 +333,169 @@ render_dkim(struct db *db, struct render_ctx *rc, const struct db_param *p,
 /* The mailboxes in passwd: those that take logins here, and while a move
  * is live every mailbox of its domain (inactive ones too: their mail
  * moves) on both guests, logins refused where they do not serve. */
-#define PASSWD_ROWS \
+#define PASSWD_ROWS(S) \
 	"SELECT m.local_part, d.name, m.password_hash, m.quota_bytes, " \
 	"CASE WHEN m.active = 1 AND " LISTS " THEN 1 ELSE 0 END, " \
 	"CASE WHEN m.active = 1 AND " LOGINS " THEN 1 ELSE 0 END FROM " \
 	"mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE " \
 	"d.active = 1 AND ((m.active = 1 AND " SERVES ") OR (mv.id IS NOT " \
-	"NULL AND (" LOGINS " OR " HOLDS "))) ORDER BY d.name, m.local_part"
+	"NULL AND (" LOGINS " OR " HOLDS ")))" S("d.name", "m.local_part") \
+	" ORDER BY d.name, m.local_part"
 
+#define VALIAS(S) "SELECT k, v FROM (" ALIAS_PAIRS(LISTS, S) ") t ORDER BY k"
+
+/* Recipients a relay accepts: mailboxes, and every alias key (of a moving
+ * domain on both guests, see MOVING). */
+#define RRECIP(S) \
+	"SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr " \
+	"FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE ((" \
+	RELAYS ") OR " MOVING ") AND d.active = 1 AND m.active = 1" \
+	S("d.name", "m.local_part") " UNION SELECT k FROM (" \
+	ALIAS_PAIRS("(" RELAYS " OR " MOVING ")", S) ") p) r ORDER BY addr"
+
+/* A script for each active mailbox that takes logins here (none for one
+ * held for a move: its mail is a copy being made), in passwd's order. */
+#define SIEVES(S) \
+	"SELECT m.local_part || '@' || d.name, " STORE_SIEVE_COLS " FROM " \
+	"mailbox m JOIN domain d ON d.id = m.domain_id JOIN mailbox_sieve s " \
+	"ON s.mailbox_id = m.id" MV "WHERE d.active = 1 AND m.active = 1 AND " \
+	LOGINS S("d.name", "m.local_part") " ORDER BY d.name, m.local_part"
+
+/* The small files, rendered whole every time. */
 static const struct {
 	const char *sql;
 	db_row_fn fn;
 } queries[] = {
 	{ "SELECT name FROM (" LIVE_DOMAINS(SERVES) ") t ORDER BY name",
 	  vdomain_row },
-	{ PASSWD_ROWS, mailbox_row },
-	{ "SELECT k, v FROM (" ALIAS_PAIRS(LISTS) ") t ORDER BY k",
-	  alias_row },
 	{ "SELECT name FROM (" LIVE_DOMAINS(RELAYS) ") t ORDER BY name",
 	  rdomain_row },
-	/* Recipients a relay accepts: mailboxes, and every alias key (of a
-	 * moving domain on both guests, see MOVING). */
-	{ "SELECT addr FROM (SELECT m.local_part || '@' || d.name AS addr "
-	  "FROM mailbox m JOIN domain d ON d.id = m.domain_id" MV "WHERE (("
-	  RELAYS ") OR " MOVING ") AND d.active = 1 AND m.active = 1 UNION "
-	  "SELECT k FROM (" ALIAS_PAIRS("(" RELAYS " OR " MOVING ")") ") p) r "
-	  "ORDER BY addr", recipient_row },
 	{ "SELECT n, v FROM (" TRANSPORTS ") t ORDER BY n", transport_row },
 	/* The trash in the order of what happened (store_trash.c). */
 	{ "SELECT CASE WHEN restores IS NULL THEN 'trash ' || CAST(id AS TEXT)"
 	  " ELSE 'restore ' || CAST(restores AS TEXT) END || ' ' || local_part"
 	  " || '@' || domain FROM mailbox_trash WHERE guest_id = $1 ORDER BY "
 	  "id", trash_row },
-	/* A script for each active mailbox that takes logins here (none
-	 * for one held for a move: its mail is a copy being made), in
-	 * passwd's order. */
-	{ "SELECT m.local_part || '@' || d.name, " STORE_SIEVE_COLS " FROM "
-	  "mailbox m JOIN domain d ON d.id = m.domain_id JOIN mailbox_sieve s "
-	  "ON s.mailbox_id = m.id" MV "WHERE d.active = 1 AND m.active = 1 AND "
-	  LOGINS " ORDER BY d.name, m.local_part", sieve_row },
 };
+
+/* The keyed files (mapdelta.h), of every key, a domain's, an address's. */
+static const struct {
+	const char *sql[3];
+	db_row_fn fn;
+} keyed[] = {
+	{ { PASSWD_ROWS(ANY), PASSWD_ROWS(IN_DOMAIN), PASSWD_ROWS(IN_ADDR) },
+	  mailbox_row },
+	{ { VALIAS(ANY), VALIAS(IN_DOMAIN), VALIAS(IN_ADDR) }, alias_row },
+	{ { RRECIP(ANY), RRECIP(IN_DOMAIN), RRECIP(IN_ADDR) }, recipient_row },
+	{ { SIEVES(ANY), SIEVES(IN_DOMAIN), SIEVES(IN_ADDR) }, sieve_row },
+};
+
+static void
+ctx_init(struct render_ctx *rc, struct render_out *out,
+	 const struct render_opts *opts)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->out = out;
+	rc->opts = opts;
+	memset(out, 0, sizeof(*out));
+	strbuf_init(&rc->script, MAPSYNTAX_SIEVE_MAX);
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+		strbuf_init(&out->files[i], BUNDLE_MAX_SIZE / 2);
+}
+
+static void
+ctx_free(struct render_ctx *rc)
+{
+	strbuf_free(&rc->script);
+	free(rc->signers);
+}
+
+/* The small files whole (params p: the guest). */
+static int
+render_small(struct db *db, struct render_ctx *rc, const struct db_param *p,
+	     struct hk_err *err)
+{
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+		if (db_query(db, queries[i].sql, p, 1, queries[i].fn, rc,
+			     NULL, err) < 0)
+			return -1;
+	return render_dkim(db, rc, p, err);
+}
+
+/* The keyed files of the key scope (0 any, 1 domain $2, 2 address $3@$2)
+ * in p. */
+static int
+render_keyed(struct db *db, struct render_ctx *rc, int scope,
+	     const struct db_param *p, struct hk_err *err)
+{
+	for (size_t i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++)
+		if (db_query(db, keyed[i].sql[scope], p, 1 + scope,
+			     keyed[i].fn, rc, NULL, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* A database whose collation is not by bytes lists the keyed files in
+ * another order: put them in the agent's (mapdelta.h). */
+static int
+in_key_order(struct render_out *out, struct hk_err *err)
+{
+	for (int i = 0; bundle_names[i] != NULL; i++) {
+		struct strbuf *f = &out->files[i];
+
+		if (!mapdelta_keyed(bundle_names[i]) ||
+		    mapdelta_in_order(bundle_names[i], f->data, f->len))
+			continue;
+		if (mapdelta_sort(bundle_names[i], f->data, f->len) < 0)
+			return hk_fail(err, HK_EINTERNAL, NULL,
+				       "out of memory");
+	}
+	return 0;
+}
 
 int
 render_guest(struct db *db, int64_t guest_id, const struct render_opts *opts,
 	     struct render_out *out, struct hk_err *err)
 {
-	struct render_ctx rc = { out, opts, { NULL, 0, 0, 0, 0 }, NULL, 0, 0 };
 	struct db_param p[1] = { DB_INTV(guest_id) };
+	struct render_ctx rc;
 	int rv = -1;
 
-	memset(out, 0, sizeof(*out));
-	strbuf_init(&rc.script, MAPSYNTAX_SIEVE_MAX);
-	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
-		strbuf_init(&out->files[i], BUNDLE_MAX_SIZE / 2);
-	if (db_begin(db, 0, err) < 0)
+	ctx_init(&rc, out, opts);
+	if (db_begin(db, 0, err) < 0) {
+		ctx_free(&rc);
 		return -1;
+	}
 	if (db_query_int(db, "SELECT desired_gen FROM guest WHERE id = $1", p,
-			 1, &out->generation, err) < 0)
-		goto fail;
-	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
-		if (db_query(db, queries[i].sql, p, 1, queries[i].fn, &rc,
-			     NULL, err) < 0)
-			goto fail;
-	if (render_dkim(db, &rc, p, err) < 0)
-		goto fail;
-	rv = 0;
-fail:
+			 1, &out->generation, err) == 0 &&
+	    render_small(db, &rc, p, err) == 0 &&
+	    render_keyed(db, &rc, 0, p, err) == 0 &&
+	    in_key_order(out, err) == 0)
+		rv = 0;
 	db_rollback(db);	/* read-only: nothing to commit */
-	strbuf_free(&rc.script);
-	free(rc.signers);
+	ctx_free(&rc);
+	if (rv < 0)
+		render_out_free(out);
+	return rv;
+}
+
+int
+render_guest_keys(struct db *db, int64_t guest_id,
+		  const struct render_opts *opts, const struct render_key *keys,
+		  size_t n, struct render_out *out, struct hk_err *err)
+{
+	struct db_param p[3] = { DB_INTV(guest_id) };
+	struct render_ctx rc;
+	int rv;
+
+	ctx_init(&rc, out, opts);
+	rv = render_small(db, &rc, p, err);
+	for (size_t i = 0; rv == 0 && i < n; i++) {
+		p[1] = DB_TXT(keys[i].domain);
+		p[2] = keys[i].local_part ? DB_TXT(keys[i].local_part) : DB_NUL;
+		rv = render_keyed(db, &rc, keys[i].local_part ? 2 : 1, p, err);
+	}
+	ctx_free(&rc);
 	if (rv < 0)
 		render_out_free(out);
 	return rv;
@@ -395,7 +503,7 @@ fail:
 
 int
 render_bundle(struct render_out *out, struct strbuf *wire,
-	      char whole_sha256[65], struct hk_err *err)
+	      char whole_sha256[65], char sums[][65], struct hk_err *err)
 {
 	struct bundle_file files[BUNDLE_MAX_FILES];
 
@@ -404,8 +512,12 @@ render_bundle(struct render_out *out, struct strbuf *wire,
 		files[i].data = strbuf_str(&out->files[i]);
 		files[i].len = out->files[i].len;
 	}
-	return bundle_write(wire, (uint64_t)out->generation, files,
-			    BUNDLE_MAX_FILES, whole_sha256, err);
+	if (bundle_write(wire, (uint64_t)out->generation, files,
+			 BUNDLE_MAX_FILES, whole_sha256, err) < 0)
+		return -1;
+	for (int i = 0; sums != NULL && i < BUNDLE_MAX_FILES; i++)
+		memcpy(sums[i], files[i].sha256, 65);
+	return 0;
 }
 
 void

@@ -44,13 +44,31 @@ struct render_out {
 	struct strbuf files[BUNDLE_MAX_FILES];
 };
 
+/* Every file, from one read transaction of its own; the keyed files
+ * (mapdelta.h) in key order. */
 int render_guest(struct db *db, int64_t guest_id,
 		 const struct render_opts *opts, struct render_out *out,
 		 struct hk_err *err);
 
-/* Wraps out into the wire form of a bundle (see bundle.h). */
+/* A key of a delta: every key of `domain` (local_part NULL: its
+ * addresses, "@domain"), or the address local_part@domain. */
+struct render_key {
+	const char *domain;
+	const char *local_part;
+};
+
+/* In the caller's read transaction: the small files whole and, of the
+ * keyed files, only the lines of keys[0..n), in no particular order;
+ * out->generation is left 0. */
+int render_guest_keys(struct db *db, int64_t guest_id,
+		      const struct render_opts *opts,
+		      const struct render_key *keys, size_t n,
+		      struct render_out *out, struct hk_err *err);
+
+/* Wraps out into the wire form of a bundle (see bundle.h); sums (when
+ * not NULL) gets each file's sha256, in bundle_names order. */
 int render_bundle(struct render_out *out, struct strbuf *wire,
-		  char whole_sha256[65], struct hk_err *err);
+		  char whole_sha256[65], char sums[][65], struct hk_err *err);
 
 void render_out_free(struct render_out *out);
 

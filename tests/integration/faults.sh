@@ -112,6 +112,9 @@ check_eq "in one push: the generation owed, once; nothing else begun after" "1 0
 		p.gen = g.desired_gen), (SELECT COUNT(*) FROM push p WHERE p.guest_id =
 		g.id AND p.kind = 'apply' AND p.started_ms >= $back_ms AND p.gen <>
 		g.desired_gen) FROM guest g WHERE g.name = 'f1'" | tr '|\t' '  ')"
+echo "    that push: $(sql "SELECT p.bundle || ', ' || p.bytes || ' bytes' FROM push p
+	JOIN guest g ON g.id = p.guest_id WHERE g.name = 'f1' AND p.kind = 'apply'
+	AND p.result = 'ok' ORDER BY p.id DESC LIMIT 1")"
 expect=$(sql "SELECT m.local_part || '@f1.example f1.example/' || m.local_part || '/'
 	FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.name = 'f1.example'" |
 	LC_ALL=C sort)
@@ -158,7 +161,8 @@ for k in $(seq 1 20); do
 done
 kill "$churn_pid" 2>/dev/null; wait "$churn_pid" 2>/dev/null; churn_pid=
 torn=$(sql "SELECT COUNT(*) FROM push WHERE id > $mark AND finished_ms IS NULL")
-echo "  $torn of 20 kills landed while a push was under way"
+echo "  $torn of 20 kills landed while a push was under way ($(sql "SELECT COUNT(*)
+	FROM push WHERE id > $mark AND finished_ms IS NULL AND bundle = 'delta'") of them a delta)"
 check "kills landed during pushes" test "$torn" -ge 5
 check_eq "after each kill the guest served one complete generation" 20 "$whole"
 check "after the last restart f1 converges" until_ok 120 guest_in_sync f1

@@ -124,7 +124,7 @@ test_bundle_roundtrip(void **state)
 	seed_sieve(f);
 	strbuf_init(&wire, 0);
 	assert_int_equal(render_guest(f->db, 1, &opts, &out, &err), 0);
-	assert_int_equal(render_bundle(&out, &wire, sha, &err), 0);
+	assert_int_equal(render_bundle(&out, &wire, sha, NULL, &err), 0);
 	if (bundle_parse(wire.data, wire.len, &b, &err) != 0)
 		fail_msg("own bundle refused: %s", err.message);
 	assert_int_equal(b.generation, (uint64_t)out.generation);
