@@ -46,7 +46,7 @@ pct() {	# pct P FILE: the P-th percentile of the numbers in FILE
 	sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 } END {
 		i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; print v[i] }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # seed GUEST DOMAIN N: the domain on the guest with N mailboxes (pre-hashed
 # passwords, one in common), in sync

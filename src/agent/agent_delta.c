@@ -45,7 +45,9 @@ read_served_file(int dfd, const char *dir, const char *name,
 	else if (!S_ISREG(st.st_mode))
 		rc = hk_fail(err, HK_ESYS, name, "%s/%s: not a regular file",
 			     dir, stored);
-	else if (fdio_read_all(fd, sb, BUNDLE_MAX_SIZE) < 0)
+	else if ((size_t)st.st_size > BUNDLE_MAX_SIZE ||
+		 strbuf_space(sb, (size_t)st.st_size) < 0 ||
+		 fdio_read_all(fd, sb, BUNDLE_MAX_SIZE) < 0)
 		rc = hk_fail_errno(err, "reading %s/%s", dir, stored);
 	(void)close(fd);
 	return rc;

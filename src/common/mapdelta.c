@@ -279,7 +279,9 @@ mapdelta_apply(const char *name, const char *base, size_t blen,
 			       name != NULL ? name : "(none)");
 	if (parse_edits(name, edits, elen, &e, HK_EPROTO, err) < 0)
 		return -1;
-	rc = merge(name, base, blen, &e, out, &why);
+	/* room for it all at once: no copying as it grows */
+	rc = strbuf_space(out, blen + elen) < 0 ? (why = "out of room", -1) :
+	    merge(name, base, blen, &e, out, &why);
 	free(e.v);
 	if (rc < 0)
 		return hk_fail(err, HK_EPROTO, name, "%s: %s", name, why);

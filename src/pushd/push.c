@@ -142,7 +142,12 @@ delta_files(struct sending *s, const struct render_delta *d,
 
 		f[i] = (struct bundle_file){ bundle_names[i], NULL, 0, "",
 					     BUNDLE_KEEP };
-		sha256_hex(file->len ? file->data : "", file->len, s->sums[i]);
+		/* a keyed file without edits is the base's */
+		if (mapdelta_keyed(bundle_names[i]) && d->edits[i].len == 0)
+			memcpy(s->sums[i], s->base_sums[i], 65);
+		else
+			sha256_hex(file->len ? file->data : "", file->len,
+				   s->sums[i]);
 		memcpy(f[i].sha256, s->sums[i], 65);
 		if (strcmp(s->sums[i], s->base_sums[i]) == 0)
 			continue;

@@ -24,7 +24,7 @@
 # .pc file, which needs libevent's; the API checks DNS records);
 # fuzz_report.c against the panel and common libraries and the
 # same external ones, without a database (-DFZ_NO_DB); fuzz_bundle.c only
-# against the common library, libcrypto and jansson.  Every target is linked with fuzz_common.c, what they share
+# against the common library, libcrypto, jansson and libzstd.  Every target is linked with fuzz_common.c, what they share
 # (failing; the database of fuzz_api and fuzz_csv); fuzz_bundle's is built
 # with -DFZ_NO_DB, without the database part, which needs the panel.
 # Each target is built even when another one (or a panel library) fails,
@@ -160,9 +160,9 @@ fi
 # shellcheck disable=SC2046,SC2086 # lists of flags
 if "$CC" -std=c17 -Wall -Wextra $CFLAGS -fsanitize=fuzzer \
     -I"$obj" -I"$tree/src/common" -I"$tree/src/panel" -I"$tree/src" -DFZ_NO_DB \
-    $(pkg-config --cflags libcrypto jansson) \
+    $(pkg-config --cflags libcrypto jansson libzstd) \
     "$here/fuzz_bundle.c" "$here/fuzz_common.c" -o "$out/fuzz_bundle" \
-    "$obj/src/common/libhakocommon.a" $(pkg-config --libs libcrypto jansson); then
+    "$obj/src/common/libhakocommon.a" $(pkg-config --libs libcrypto jansson libzstd); then
 	echo "build.sh: $out/fuzz_bundle"
 else
 	echo "build.sh: error: fuzz_bundle not built" >&2
