@@ -187,6 +187,10 @@ delta_bundle(struct db *db, const struct push_cfg *cfg,
 		return rc;
 	}
 	s->gen = d.files.generation;
+	if (s->gen <= job->applied_gen) {	/* nothing past the base */
+		render_delta_free(&d);
+		return 0;
+	}
 	delta_files(s, &d, f);
 	rc = bundle_write_delta(&s->wire, (uint64_t)s->gen,
 				(uint64_t)job->applied_gen, f, BUNDLE_MAX_FILES,
@@ -194,15 +198,21 @@ delta_bundle(struct db *db, const struct push_cfg *cfg,
 	s->files = d.files;	/* taken */
 	memset(&d.files, 0, sizeof(d.files));
 	render_delta_free(&d);
+	if (rc < 0) {	/* whole, then: it says more than a delta can */
+		log_warn("guest %s: no delta: %s", job->name, err->message);
+		render_out_free(&s->files);
+		s->wire.len = 0;
+		return 0;
+	}
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
 		whole += s->files.files[i].len;
-	if (rc == 0 && s->wire.len >= whole) {	/* a change of most of it */
+	if (s->wire.len >= whole) {	/* a change of most of it */
 		s->wire.len = 0;
 		return render_bundle(&s->files, &s->wire, sha, NULL, err) < 0 ||
 		    maybe_pack(s, err) < 0 ? -1 : 1;
 	}
 	s->kind = "delta";
-	return rc < 0 ? -1 : 1;
+	return 1;
 }
 
 /* The guest's bundle at the generation owed: kept from a failed attempt,

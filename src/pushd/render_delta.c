@@ -124,6 +124,8 @@ normalize(struct keys *k)
 {
 	size_t o = 0;
 
+	if (k->n == 0)
+		return;
 	qsort(k->v, k->n, sizeof(*k->v), key_cmp);
 	for (size_t i = 0; i < k->n; i++) {
 		const struct render_key *last = o ? &k->v[o - 1] : NULL;
