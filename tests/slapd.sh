@@ -146,7 +146,15 @@ start() {
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -s slapd.pid ] ||
+	# and both ports take a connection (on a loaded machine the PID file
+	# has been seen before the listeners: the tests then found no server)
+	for i in $(seq 200); do
+		[ -s slapd.pid ] && (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+			(: <>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s slapd.pid ] && (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
 		{ echo "slapd.sh: slapd did not start:" >&2; cat slapd.log >&2; exit 1; }
 	echo "$dir"
 }
