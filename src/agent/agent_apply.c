@@ -193,10 +193,7 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 		 * transport map, or the scripts) has none: the same as an
 		 * empty one. */
 		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
-		    (strcmp(bundle_names[i], "trash") == 0 ||
-		     strcmp(bundle_names[i], "transport") == 0 ||
-		     strcmp(bundle_names[i], "sieve") == 0 ||
-		     strcmp(bundle_names[i], "dkim") == 0)) {
+		    agent_stage_may_lack(bundle_names[i])) {
 			sha256_hex("", 0, st->sha256[i]);
 			rc = 0;
 		}

@@ -16,14 +16,6 @@
 #include "fdio.h"
 #include "mapdelta.h"
 
-/* Files a generation of an older agent may lack: the same as empty. */
-static int
-may_lack(const char *name)
-{
-	return strcmp(name, "trash") == 0 || strcmp(name, "transport") == 0 ||
-	       strcmp(name, "sieve") == 0 || strcmp(name, "dkim") == 0;
-}
-
 /* The serving generation's file `name` (in dfd, path dir) into sb. */
 static int
 read_served_file(int dfd, const char *dir, const char *name,
@@ -36,7 +28,7 @@ read_served_file(int dfd, const char *dir, const char *name,
 	/* O_NONBLOCK: a FIFO planted in place of a map must not hang us */
 	fd = openat(dfd, stored, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && may_lack(name))
+	if (fd < 0 && errno == ENOENT && agent_stage_may_lack(name))
 		return 0;
 	if (fd < 0)
 		return hk_fail_errno(err, "%s/%s", dir, stored);

@@ -33,6 +33,13 @@ agent_stage_stored_name(const char *name)
 	return agent_dkim_stored_name(agent_sieve_stored_name(name));
 }
 
+int
+agent_stage_may_lack(const char *name)
+{
+	return strcmp(name, "trash") == 0 || strcmp(name, "transport") == 0 ||
+	       strcmp(name, "sieve") == 0 || strcmp(name, "dkim") == 0;
+}
+
 /* passwd: 0640 and group GROUP, or our own group if GROUP does not exist;
  * dkim.list, which holds the private keys: 0600, ours. */
 static int

@@ -22,6 +22,10 @@ struct agent_keep {
 /* The name a bundle file is kept under in a generation. */
 const char *agent_stage_stored_name(const char *name);
 
+/* Whether a generation of an older agent may lack the file `name` (it is
+ * then the same as empty). */
+int agent_stage_may_lack(const char *name);
+
 /* The file `name` of b, or NULL. */
 const struct bundle_file *agent_stage_file(const struct bundle *b,
 					   const char *name);
