@@ -199,10 +199,26 @@ check "matsui@pc1.example still logs in after the refusals" imap_login "$g1" mat
 check "a command other than apply/status is refused over ssh" eval '! agent "cat /etc/shadow" </dev/null >/dev/null 2>&1'
 
 echo "== e2e: changes and deletions reach the guest"
+# a delivery under way through the push (the agent reloads Dovecot for
+# the new passwd): held open before its final dot until the push is in
+mkfifo "$tmp/go"
+"$hkguest" exec g1 python3 "$top/tests/integration/lmtp_hold.py" \
+	user8@pc1.example held-1@e2e.test <"$tmp/go" >"$tmp/held" 2>&1 &
+held=$!
+exec 7>"$tmp/go"
+until_ok 10 grep -qx held "$tmp/held" || { cat "$tmp/held"; fail "the LMTP delivery held open"; }
 api PATCH mailboxes/user9@pc1.example '{"password":"pw-9-changed-now"}'
 check_eq "PATCH a mailbox's password: 200" 200 "$STATUS"
 check "the new password opens user9@pc1.example" \
 	until_ok 30 eval 'guest_in_sync g1 && imap_login "$g1" user9@pc1.example pw-9-changed-now'
+(echo go >&7) 2>/dev/null
+exec 7>&-
+wait "$held"
+check "an LMTP delivery in flight through that push (Dovecot reloaded) is saved" \
+	grep -q '^250 .*Saved' "$tmp/held"
+grep -q '^250 .*Saved' "$tmp/held" || sed 's/^/    /' "$tmp/held"
+check_eq "and is in the mailbox once" 1 \
+	"$("$hkguest" exec g1 doveadm search -u user8@pc1.example mailbox INBOX header message-id '<held-1@e2e.test>' | wc -l)"
 api DELETE mailboxes/user10@pc1.example
 check_eq "DELETE a mailbox: 204" 204 "$STATUS"
 check "g1 in sync after the delete" until_ok 30 guest_in_sync g1
