@@ -95,16 +95,18 @@ fi
 # unit_both DIR LABEL: the unit suite on SQLite, then on PostgreSQL.  A
 # crash inside SQLite can leave cmocka's teardown waiting on SQLite's own
 # lock forever, so each run is bounded; a test that never finished has no
-# verdict in its log and counts as a failure.
+# verdict in its log and counts as a failure.  Two tests at a time: most
+# wait on PostgreSQL or on a server they start (each its own database,
+# port or nsd number), and test_authz alone takes a minute and a half.
 unit_both() {
-	(cd "$1" && timeout 900 make -s check >"$top/$1-check.log" 2>&1)
+	(cd "$1" && timeout 900 make -s -j2 check >"$top/$1-check.log" 2>&1)
 	if grep -q 'warning:' "$top/$1-check.log"; then
 		fail "$2: the tests build with compiler warnings"
 		grep 'warning:' "$top/$1-check.log" | head -20
 	fi
 	count_unit "$1" "$2/sqlite"
 	[ -n "$pgbase" ] || return 0
-	(cd "$1" && HK_TEST_PG_BASE=$pgbase timeout 900 make -s check >/dev/null 2>&1)
+	(cd "$1" && HK_TEST_PG_BASE=$pgbase timeout 900 make -s -j2 check >/dev/null 2>&1)
 	count_unit "$1" "$2/pgsql"
 }
 
@@ -158,41 +160,43 @@ asan_run() {
 }
 
 # The lanes.  The integration scripts mostly wait (ssh, Postfix, IMAP),
-# so three lanes run side by side, each with its own panel (HK_STATE, a
+# so four lanes run side by side, each with its own panel (HK_STATE, a
 # port of its own) and guest root.  What they share is machine-wide: a
-# guest's network namespace is named after the guest (hk-NAME) and its
-# address after its number (10.77.0.N), nsd's after its number, so
-# scripts whose guests share a name or number must share a lane, one after
-# the other, and so must a script's SQLite and PostgreSQL runs:
-#  - lane move: e2e and move both name their guests g1 and g2, and each
-#    runs three times (SQLite, PostgreSQL, ASan);
+# guest's address, veth and network namespace are named after its number
+# (10.77.0.N, hkgN), nsd's after its number, so scripts whose guests share
+# a number must share a lane, one after the other, and so must a script's
+# SQLite and PostgreSQL runs (guest names are the lane's own):
+#  - lane move: move, three times (SQLite, PostgreSQL, ASan): the longest;
+#  - lane e2e: e2e, three times likewise;
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
 #    that wait, then nodes (20 guests), faults and pfa (PostfixAdmin);
 #  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
-#    the scripts of one to four guests each (every one its own names,
-#    numbers and nsd), capacity last.
-# Each lane took 700-1000 s on a loaded machine; move is the longest, its
-# scripts one after the other by necessity: balance the others against it.
+#    the scripts of one to four guests each (every one its own numbers
+#    and nsd), capacity last.
+# Each of move, fuzz and mail took 1500-1800 s on a loaded machine, e2e's
+# three runs about 350 s: balance the others against move.
 # Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
 # capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
 # dkim 77 (nsd 8), dkim_guest 81, pfa 85, move 101-104; browser's nsd is 7,
 # distcheck's test_dnscheck's 9.
 lane_move() {
-	step "integration: end to end on real guests (SQLite)"
-	HK_LABEL=sqlite tests/integration/e2e.sh build
-
 	step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite, PostgreSQL)"
 	HK_LABEL=sqlite tests/integration/move.sh build
 	on_pg hakomail_move tests/integration/move.sh build
+
+	step "a domain moved, every binary under ASan + UBSan"
+	[ ! -x build-asan/src/hakomail-fcgi ] || asan_run move
+}
+
+lane_e2e() {
+	step "integration: end to end on real guests (SQLite)"
+	HK_LABEL=sqlite tests/integration/e2e.sh build
 
 	step "integration: end to end on real guests (PostgreSQL)"
 	on_pg hakomail_e2e tests/integration/e2e.sh build
 
 	step "integration again, every binary under ASan + UBSan"
-	if [ -x build-asan/src/hakomail-fcgi ]; then
-		asan_run e2e
-		asan_run move
-	fi
+	[ ! -x build-asan/src/hakomail-fcgi ] || asan_run e2e
 }
 
 lane_fuzz() {
@@ -257,6 +261,7 @@ step "the integration lanes, side by side (each lane's log follows when it ends)
 lane_start move 18081 lane_move
 lane_start fuzz 18082 lane_fuzz
 lane_start mail 18083 lane_mail
+lane_start e2e 18084 lane_e2e
 lanes_wait
 
 # After the lanes: it runs autoreconf in the tree, installs under
