@@ -166,7 +166,7 @@ asan_run() {
 # (10.77.0.N, hkgN), nsd's after its number, so scripts whose guests share
 # a number must share a lane, one after the other, and so must a script's
 # SQLite and PostgreSQL runs (guest names are the lane's own):
-#  - lane move: move on SQLite, then on PostgreSQL: the longest;
+#  - lane move: move on SQLite, then on PostgreSQL;
 #  - lane e2e: e2e three times (SQLite, PostgreSQL, ASan), then move under
 #    ASan on guests of other numbers (HK_MOVE_N);
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
