@@ -123,6 +123,12 @@ data() {
 		"userPassword: $($slappasswd -s "$(cat service.pw)")" ''
 }
 
+# listening: slapd's PID file written and both its ports taking a connection
+listening() {
+	[ -s slapd.pid ] && (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+		(: <>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null
+}
+
 start() {
 	local dir=$1 port=$2 sport=$3 i pid
 	stop "$dir" 2>/dev/null || true
@@ -136,25 +142,19 @@ start() {
 	$slapadd -q -f "$dir/slapd.conf" -l data.ldif >slapd.log 2>&1 ||
 		{ cat slapd.log >&2; exit 1; }
 	# In the foreground (-d) so that its errors reach slapd.log: level
-	# 32768 ("none") is those alone.  Its PID file says it is listening.
+	# 32768 ("none") is those alone.  Started means its PID file written
+	# and both ports taking a connection (on a loaded machine the PID file
+	# has been seen before the listeners: the tests then found no server).
 	$slapd -d 32768 -f "$dir/slapd.conf" -n hk-test-slapd \
 		-h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$sport/" \
 		</dev/null >>slapd.log 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
-		[ -s slapd.pid ] && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-	done
-	# and both ports take a connection (on a loaded machine the PID file
-	# has been seen before the listeners: the tests then found no server)
-	for i in $(seq 200); do
-		[ -s slapd.pid ] && (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
-			(: <>"/dev/tcp/127.0.0.1/$sport") 2>/dev/null && break
+	for i in $(seq 400); do
+		listening && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.05
 	done
-	[ -s slapd.pid ] && (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
+	listening ||
 		{ echo "slapd.sh: slapd did not start:" >&2; cat slapd.log >&2; exit 1; }
 	echo "$dir"
 }
