@@ -615,6 +615,39 @@ publish_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 	return read_served(c, st, err);
 }
 
+/*
+ * The trash file b gives: its own, or, when a delta keeps it, the serving
+ * generation's (the delta's base; publish_delta() proves its checksum).
+ * Read as empty, a kept trash would purge every trash directory, and the
+ * next whole bundle would move aside the homes its ids name afresh.
+ */
+static int
+trash_of(struct ctx *c, const struct bundle *b, const struct agent_state *st,
+	 struct agent_trash *t, struct hk_err *err)
+{
+	const struct bundle_file *f = agent_stage_file(b, "trash");
+	struct bundle_file kept = { "trash", "", 0, "", BUNDLE_WHOLE };
+	struct strbuf sb;
+	char dir[DIR_BUF];
+	int dfd, rc;
+
+	if (f == NULL || f->how == BUNDLE_WHOLE || !st->serving)
+		return agent_trash_parse(f, t, err);
+	if ((dfd = open_served(c, st, dir, err)) < 0)
+		return -1;
+	strbuf_init(&sb, BUNDLE_MAX_SIZE);
+	rc = agent_delta_served_file(dfd, dir, "trash", &sb, err);
+	(void)close(dfd);
+	if (rc == 0 && sb.len > 0) {
+		kept.data = sb.data;
+		kept.len = sb.len;
+	}
+	if (rc == 0)
+		rc = agent_trash_parse(&kept, t, err);
+	strbuf_free(&sb);
+	return rc;
+}
+
 /* The generation, then what its trash file says (agent_trash.c): after
  * the swap, when the maps no longer name a deleted mailbox; also for the
  * same generation again, so that a retry finishes what failed. */
@@ -625,7 +658,7 @@ apply_locked(struct ctx *c, const struct bundle *b, struct agent_state *st,
 	struct agent_trash t;
 	int rc;
 
-	if (agent_trash_parse(agent_stage_file(b, "trash"), &t, err) < 0)
+	if (trash_of(c, b, st, &t, err) < 0)
 		return -1;
 	rc = publish_locked(c, b, st, err);
 	if (rc == 0)

@@ -16,9 +16,8 @@
 #include "fdio.h"
 #include "mapdelta.h"
 
-/* The serving generation's file `name` (in dfd, path dir) into sb. */
-static int
-read_served_file(int dfd, const char *dir, const char *name,
+int
+agent_delta_served_file(int dfd, const char *dir, const char *name,
 		 struct strbuf *sb, struct hk_err *err)
 {
 	const char *stored = agent_stage_stored_name(name);
@@ -61,7 +60,7 @@ whole_file(const char *dir, const struct bundle *d, size_t i,
 	if (f->how == BUNDLE_WHOLE)
 		return 0;
 	strbuf_init(&base, BUNDLE_MAX_SIZE);
-	rc = read_served_file(keep->served, dir, f->name, &base, err);
+	rc = agent_delta_served_file(keep->served, dir, f->name, &base, err);
 	if (rc == 0 && f->how == BUNDLE_EDIT)
 		rc = mapdelta_apply(f->name, base.len ? base.data : "",
 				    base.len, f->data, f->len, &w->bufs[i],

@@ -28,4 +28,10 @@ int agent_delta_whole(const char *dir, const struct bundle *d,
 
 void agent_whole_free(struct agent_whole *w);
 
+/* The serving generation's file `name` (its directory dfd, path dir) into
+ * sb; a file that generation may lack (agent_stage_may_lack) reads empty.
+ * A delta's kept file is this file. */
+int agent_delta_served_file(int dfd, const char *dir, const char *name,
+			    struct strbuf *sb, struct hk_err *err);
+
 #endif

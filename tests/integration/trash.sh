@@ -13,6 +13,9 @@
 #   inside the guest, whose mail root is a tmpfs of its own so that
 #   nothing else moves the figure).
 #
+#   A delta (40 neighbour mailboxes make one smaller than the whole) that
+#   keeps the trash file leaves the trash as it is.
+#
 # Usage: trash.sh BUILDDIR   (as root; results appended to $HK_RESULTS)
 # HK_TRASH_GUEST (default tr1) and HK_TRASH_N (default 71) name the guest;
 # HK_STATE, HK_LISTEN and HK_GUEST_ROOT as for every panel test.
@@ -84,6 +87,11 @@ check "the guest's mail root is a tmpfs of its own" \
 	on_guest mount -t tmpfs -o size=64m,mode=0755,uid=5000,gid=5000 hk-trash "$vhosts"
 cli domain add pc1.example --guest "$guest" >/dev/null
 check "matsui@pc1.example added" add_mailbox "$pw_old"
+# 40 neighbours: a change of one mailbox is then pushed as a delta (a
+# guest of a few lines is sent whole, smaller than any delta)
+{ echo address,password
+  for i in $(seq 40); do echo "n$i@pc1.example,neighbour-password-$i"; done; } >"$tmp/n.csv"
+check "40 other mailboxes imported" eval 'cli import mailboxes "$tmp/n.csv" >/dev/null'
 check "$guest in sync" in_sync
 used0=$(used)
 
@@ -106,6 +114,12 @@ check_eq "the audit says where the mail went" "$id1" \
 echo "== trash: a new mailbox of the same address starts empty"
 check "matsui@pc1.example added again" add_mailbox "$pw_new"
 check "$guest in sync" in_sync
+# a delta that keeps the trash file: its ids are the served file's, not
+# none (which purged every trash directory, and the next whole bundle
+# moved the homes of those ids aside again)
+check_eq "that push was a delta keeping the trash file" delta \
+	"$(sql "SELECT bundle FROM push WHERE finished_ms IS NOT NULL ORDER BY id DESC LIMIT 1")"
+check "trash $id1 stays through it" on_guest test -d "$trash/$id1/Maildir"
 check "the new mailbox logs in" until_ok 30 imap_login "$ip" "$addr" "$pw_new"
 check_eq "IMAP shows 0 messages" 0 "$(messages "$pw_new")"
 check_eq "the agent's report counts 0 messages" 0 "$(reported_messages)"
