@@ -56,9 +56,11 @@ echo "=== guest $guest (N=$n) under $HK_GUEST_ROOT"
 ip=$("$hkguest" start "$guest" "$n")
 
 echo "=== a bundle of $total mailboxes, applied by the guest's agent"
-python3 - "$total" "$tmp/bundle" <<'EOF'
+python3 - "$total" "$tmp/bundle" "$top/tests/integration" <<'EOF'
 import hashlib, sys
 total, out = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from mkdelta import file_sum
 per = 1000
 doms = [f"d{i}.bench.example" for i in range((total + per - 1) // per)]
 hash_ = "{SHA512-CRYPT}$6$benchsalt$" + "x" * 86
@@ -74,7 +76,7 @@ for k in range(total):
 body = b"HAKOMAIL-BUNDLE 1\ngeneration 2\n"
 for name, lines in files.items():
     data = "".join(lines).encode()
-    body += f"file {name} {len(data)} {hashlib.sha256(data).hexdigest()}\n".encode() + data
+    body += f"file {name} {len(data)} {file_sum(name, data)}\n".encode() + data
 body += f"end {hashlib.sha256(body).hexdigest()}\n".encode()
 open(out, "wb").write(body)
 EOF

@@ -29,10 +29,12 @@
 #include "agent_delta.h"
 #include "agent_dkim.h"
 #include "agent_mta.h"
+#include "agent_passwd.h"
 #include "agent_sieve.h"
 #include "agent_stage.h"
 #include "agent_sums.h"
 #include "agent_trash.h"
+#include "bucket.h"
 #include "digest.h"
 #include "fdio.h"
 #include "log.h"
@@ -187,14 +189,17 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 	if ((dfd = open_served(c, st, dir, err)) < 0)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
-		rc = hash_file(dfd, dir, agent_stage_stored_name(bundle_names[i]),
-			       st->sha256[i], err);
+		rc = bucket_file(bundle_names[i]) ?
+		    agent_passwd_sum(dfd, dir, st->sha256[i], err) :
+		    hash_file(dfd, dir, agent_stage_stored_name(bundle_names[i]),
+			      st->sha256[i], err);
 		/* A generation of an agent older than the trash (or the
 		 * transport map, or the scripts) has none: the same as an
 		 * empty one. */
 		if (rc < 0 && err->code == HK_ESYS && errno == ENOENT &&
 		    agent_stage_may_lack(bundle_names[i])) {
-			sha256_hex("", 0, st->sha256[i]);
+			bucket_file_sum(bundle_names[i], "", 0,
+					st->sha256[i]);
 			rc = 0;
 		}
 	}
@@ -246,10 +251,10 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 }
 
 /*
- * Removes gen/<name> after unlinking the entries in it (and its sieve/
- * and dkim/ trees, fixed levels: agent_sieve.c, agent_dkim.c); never
- * recurses and never
- * follows a link.  0 if there is no such directory.
+ * Removes gen/<name> after unlinking the entries in it (and its sieve/,
+ * dkim/ and passwd.d/ trees, fixed levels: agent_sieve.c, agent_dkim.c,
+ * agent_passwd.h); never recurses and never follows a link.  0 if there
+ * is no such directory.
  */
 static int
 remove_dir(struct ctx *c, const char *name, struct hk_err *err)
@@ -265,7 +270,8 @@ remove_dir(struct ctx *c, const char *name, struct hk_err *err)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", path);
 	if (agent_sieve_remove(dfd, path, err) < 0 ||
-	    agent_dkim_remove(dfd, path, err) < 0) {
+	    agent_dkim_remove(dfd, path, err) < 0 ||
+	    agent_sieve_remove_tree(dfd, path, AGENT_PASSWD_DIR, err) < 0) {
 		(void)close(dfd);
 		return -1;
 	}
@@ -447,7 +453,7 @@ file_changed(const struct bundle *b, const struct agent_state *prev,
 	if (f != NULL)
 		memcpy(want, f->sha256, sizeof(want));
 	else
-		sha256_hex("", 0, want);
+		bucket_file_sum(name, "", 0, want);
 	for (int i = 0; bundle_names[i] != NULL; i++)
 		if (strcmp(bundle_names[i], name) == 0)
 			return strcmp(want, prev->sha256[i]) != 0;
@@ -531,7 +537,7 @@ same_generation(struct ctx *c, const struct bundle *b,
 		if (f != NULL)
 			memcpy(want, f->sha256, sizeof(want));
 		else
-			sha256_hex("", 0, want);
+			bucket_file_sum(bundle_names[i], "", 0, want);
 		if (strcmp(want, st->sha256[i]) != 0)
 			return hk_fail(err, HK_EEXIST, bundle_names[i],
 				       "generation %llu already serving with "

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "agent_delta.h"
-#include "digest.h"
+#include "bucket.h"
 #include "fdio.h"
 #include "mapdelta.h"
 
@@ -56,6 +56,11 @@ whole_file(const char *dir, const struct bundle *d, size_t i,
 	int rc;
 
 	*o = *f;
+	if (bucket_file(f->name)) {	/* kept or edited bucket by bucket,
+					 * and proven, by agent_passwd.c */
+		keep->kept[i] = f->how == BUNDLE_KEEP;
+		return 0;
+	}
 	o->how = BUNDLE_WHOLE;
 	if (f->how == BUNDLE_WHOLE)
 		return 0;
@@ -75,7 +80,7 @@ whole_file(const char *dir, const struct bundle *d, size_t i,
 		return -1;
 	o->data = w->bufs[i].len ? w->bufs[i].data : "";
 	o->len = w->bufs[i].len;
-	sha256_hex(o->data, o->len, sha);
+	bucket_file_sum(f->name, o->data, o->len, sha);
 	if (strcmp(sha, f->sha256) != 0)
 		return hk_fail(err, HK_EPROTO, f->name, "delta on generation "
 			       "%llu: %s does not come out as the panel "

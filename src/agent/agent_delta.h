@@ -6,6 +6,8 @@
  * must then have the checksum the panel gave, the proof that the guest
  * rebuilt exactly what the panel rendered.  A file that does not is
  * refused (HK_EPROTO, naming it): the panel then sends the whole bundle.
+ * passwd, kept in buckets (agent_passwd.h), stays as the delta gives it:
+ * its buckets are kept or edited, and proven, as the generation is built.
  */
 #ifndef HK_AGENT_DELTA_H
 #define HK_AGENT_DELTA_H
@@ -16,7 +18,8 @@
 #include "strbuf.h"
 
 struct agent_whole {
-	struct bundle b;	/* every file whole; data in bufs or the delta */
+	struct bundle b;	/* every file whole (passwd: as the delta has
+				 * it); data in bufs or the delta */
 	struct strbuf bufs[BUNDLE_MAX_FILES];
 };
 

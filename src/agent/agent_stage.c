@@ -20,9 +20,12 @@
 
 #include "agent_dkim.h"
 #include "agent_mta.h"
+#include "agent_genfile.h"
+#include "agent_passwd.h"
 #include "agent_sieve.h"
 #include "agent_stage.h"
 #include "agent_sums.h"
+#include "bucket.h"
 #include "fdio.h"
 
 #define NAME_BUF	64	/* a bundle name and its table's suffix */
@@ -38,70 +41,6 @@ agent_stage_may_lack(const char *name)
 {
 	return strcmp(name, "trash") == 0 || strcmp(name, "transport") == 0 ||
 	       strcmp(name, "sieve") == 0 || strcmp(name, "dkim") == 0;
-}
-
-/* passwd: 0640 and group GROUP, or our own group if GROUP does not exist;
- * dkim.list, which holds the private keys: 0600, ours. */
-static int
-set_mode(const struct agent_conf *conf, int fd, const char *name)
-{
-	struct group *gr;
-
-	if (strcmp(name, "dkim.list") == 0)
-		return fchmod(fd, 0600);
-	if (strcmp(name, "passwd") != 0)
-		return fchmod(fd, 0644);
-	gr = getgrnam(conf->group);
-	if (fchown(fd, (uid_t)-1, gr != NULL ? gr->gr_gid : getegid()) < 0)
-		return -1;
-	return fchmod(fd, 0640);
-}
-
-/*
- * Dovecot notices a new passwd-file by its mtime in whole seconds and its
- * size, so a same-size change (a password reset) written within the second
- * of the file it replaces would go unseen.  Every new passwd is therefore
- * dated at least one second after the one serving.
- */
-static int
-date_after(int fd, time_t serving_mtime)
-{
-	struct stat sb;
-	struct timespec ts[2];
-
-	if (serving_mtime == 0)
-		return 0;
-	if (fstat(fd, &sb) < 0)
-		return -1;
-	if (sb.st_mtime > serving_mtime)
-		return 0;
-	ts[0].tv_sec = ts[1].tv_sec = serving_mtime + 1;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	return futimens(fd, ts);
-}
-
-static int
-write_file(const struct agent_conf *conf, int dfd, const char *dir,
-	   const char *name, const struct bundle_file *f,
-	   time_t serving_mtime, struct hk_err *err)
-{
-	int fd;
-
-	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return hk_fail_errno(err, "creating %s/%s", dir, name);
-	if (set_mode(conf, fd, name) < 0 ||
-	    fdio_write_all(fd, f ? f->data : "", f ? f->len : 0) < 0 ||
-	    (strcmp(name, "passwd") == 0 && date_after(fd, serving_mtime) < 0) ||
-	    fsync(fd) < 0) {
-		hk_fail_errno(err, "writing %s/%s", dir, name);
-		(void)close(fd);
-		return -1;
-	}
-	if (close(fd) < 0)
-		return hk_fail_errno(err, "writing %s/%s", dir, name);
-	return 0;
 }
 
 const struct bundle_file *
@@ -140,20 +79,23 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	    const struct bundle *b, const struct agent_keep *keep,
 	    struct hk_err *err)
 {
-	struct stat sb;
-	time_t serving = 0;
-
-	if (fstatat(sfd, "current/passwd", &sb, 0) == 0)
-		serving = sb.st_mtime;
 	for (int i = 0; bundle_names[i] != NULL; i++) {
 		const char *name = agent_stage_stored_name(bundle_names[i]);
-		int rc = keep != NULL && keep->kept[i] ?
-		    link_kept(conf, keep, dfd, dir, name,
-			      bundle_is_postfix_map(bundle_names[i]), err) :
-		    write_file(conf, dfd, dir, name,
-			       agent_stage_file(b, bundle_names[i]), serving,
-			       err);
+		const struct bundle_file *f = agent_stage_file(b,
+							       bundle_names[i]);
+		int rc;
 
+		if (bucket_file(bundle_names[i]))
+			rc = agent_passwd_stage(conf, sfd, dfd, dir, f, keep, i,
+						err);
+		else if (keep != NULL && keep->kept[i])
+			rc = link_kept(conf, keep, dfd, dir, name,
+				       bundle_is_postfix_map(bundle_names[i]),
+				       err);
+		else
+			rc = agent_genfile_write(conf, dfd, dir, name, name,
+					       f ? f->data : "", f ? f->len : 0,
+					       0, err);
 		if (rc < 0)
 			return -1;
 	}

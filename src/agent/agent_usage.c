@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "agent_mta.h"
+#include "agent_passwd.h"
 #include "bundle.h"
 #include "agent_usage.h"
 #include "fdio.h"
@@ -436,24 +437,22 @@ walk_passwd(struct walk *w, const char *text, size_t len,
 	return 0;
 }
 
-/* STATEDIR/current/passwd into sb: 1, 0 when nothing serves, -1. */
+/* The passwd serving (agent_passwd.h) into sb, with address the bucket
+ * that holds it: 1, 0 when nothing serves, -1. */
 static int
-read_passwd(const struct agent_conf *conf, struct strbuf *sb,
-	    struct hk_err *err)
+read_passwd(const struct agent_conf *conf, const char *address,
+	    struct strbuf *sb, struct hk_err *err)
 {
 	char path[PATH_MAX];
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/current/passwd", conf->statedir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	snprintf(path, sizeof(path), "%s/current", conf->statedir);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : hk_fail(err, HK_ESYS, "usage",
 		    "%s: %s", path, strerror(errno));
-	rc = fdio_read_all(fd, sb, PASSWD_MAX);
+	rc = agent_passwd_read(fd, path, address, sb, err);
 	close(fd);
-	if (rc < 0)
-		return hk_fail(err, HK_ESYS, "usage", "%s: %s", path,
-			       strerror(errno));
-	return 1;
+	return rc;
 }
 
 int
@@ -465,7 +464,7 @@ agent_usage(const struct agent_conf *conf, mtaout_mailbox_fn fn,
 	int rc;
 
 	strbuf_init(&sb, PASSWD_MAX);
-	if ((rc = read_passwd(conf, &sb, err)) <= 0) {
+	if ((rc = read_passwd(conf, NULL, &sb, err)) <= 0) {
 		strbuf_free(&sb);
 		return rc;
 	}
@@ -515,7 +514,7 @@ agent_usage_of(const struct agent_conf *conf, const char *address,
 	int rc;
 
 	strbuf_init(&sb, PASSWD_MAX);
-	rc = read_passwd(conf, &sb, err);
+	rc = read_passwd(conf, address, &sb, err);
 	if (rc > 0) {
 		rc = find_line(strbuf_str(&sb), sb.len, address, &p);
 		if (rc < 0)
@@ -540,7 +539,7 @@ agent_usage_held(const struct agent_conf *conf, const char *address,
 	int rc;
 
 	strbuf_init(&sb, PASSWD_MAX);
-	rc = read_passwd(conf, &sb, err);
+	rc = read_passwd(conf, address, &sb, err);
 	if (rc > 0 && (rc = find_line(strbuf_str(&sb), sb.len, address,
 				      &p)) < 0)
 		rc = hk_fail(err, HK_EPROTO, "usage", "the passwd line of %s "

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "dkimsyntax.h"
 #include "mapdelta.h"
+#include "bucket.h"
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */
@@ -292,7 +293,7 @@ parse_file(struct cursor *c, const char *line, size_t n, size_t skip,
 		if (check_edits(f->name, f->data, f->len, at, err) < 0)
 			return -1;
 	} else {
-		sha256_hex(f->data, f->len, f->sha256);
+		bucket_file_sum(f->name, f->data, f->len, f->sha256);
 		if (memcmp(f->sha256, w[2], 64) != 0)
 			return hk_fail(err, HK_EPROTO, f->name, "%s (bundle "
 				       "line %zu): sha256 mismatch", f->name,
@@ -437,7 +438,7 @@ check_one(struct bundle_file *f, int delta, struct hk_err *err)
 	if (check_body(f->name, f->len ? f->data : "", f->len, HK_EINVAL,
 		       err) < 0)
 		return -1;
-	sha256_hex(f->len ? f->data : "", f->len, f->sha256);
+	bucket_file_sum(f->name, f->len ? f->data : "", f->len, f->sha256);
 	if (strlen(f->sha256) != 64)
 		return hk_fail(err, HK_EINTERNAL, f->name, "%s: sha256 failed",
 			       f->name);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bucket.h"
 #include "digest.h"
 #include "log.h"
 #include "mapdelta.h"
@@ -146,8 +147,8 @@ delta_files(struct sending *s, const struct render_delta *d,
 		if (mapdelta_keyed(bundle_names[i]) && d->edits[i].len == 0)
 			memcpy(s->sums[i], s->base_sums[i], 65);
 		else
-			sha256_hex(file->len ? file->data : "", file->len,
-				   s->sums[i]);
+			bucket_file_sum(bundle_names[i], file->len ?
+					file->data : "", file->len, s->sums[i]);
 		memcpy(f[i].sha256, s->sums[i], 65);
 		if (strcmp(s->sums[i], s->base_sums[i]) == 0)
 			continue;

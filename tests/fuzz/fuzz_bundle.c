@@ -93,6 +93,45 @@ evp_sha256_hex(const void *p, size_t n, char out[65])
 	out[64] = '\0';
 }
 
+/* A file's checksum, worked out apart from bucket.c: for passwd, the
+ * lines of each bucket (MD5 of the key, first byte) gathered in order and
+ * hashed, then the list "XX SUM\n" of the 256 hashed; else SHA-256. */
+static void
+oracle_sum(const char *name, const char *p, size_t n, char out[65])
+{
+	struct strbuf bucket, list;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	char sha[65];
+
+	if (strcmp(name, "passwd") != 0) {
+		evp_sha256_hex(p, n, out);
+		return;
+	}
+	strbuf_init(&list, 0);
+	strbuf_init(&bucket, 0);
+	for (int b = 0; b < 256; b++) {
+		bucket.len = 0;
+		for (size_t pos = 0; pos < n;) {
+			const char *l = p + pos, *nl = memchr(l, '\n', n - pos);
+			size_t ln = nl ? (size_t)(nl - l) + 1 : n - pos;
+			const char *colon = memchr(l, ':', ln);
+
+			if (EVP_Digest(l, colon ? (size_t)(colon - l) : ln, md,
+				       &mdlen, EVP_md5(), NULL) != 1)
+				fail_now("setup: EVP_Digest(md5) failed");
+			if (md[0] == b)
+				strbuf_append(&bucket, l, ln);
+			pos += ln;
+		}
+		evp_sha256_hex(bucket.len ? bucket.data : "", bucket.len, sha);
+		strbuf_printf(&list, "%02x %s\n", b, sha);
+	}
+	evp_sha256_hex(list.data, list.len, out);
+	strbuf_free(&bucket);
+	strbuf_free(&list);
+}
+
 static int
 is_zero(const void *p, size_t n)
 {
@@ -214,7 +253,7 @@ check_accepted(const char *buf, size_t len, const struct bundle *b)
 		    (size_t)(f->data - buf) > len - f->len)
 			fail_now("INVARIANT %s: data outside the input",
 			    f->name);
-		evp_sha256_hex(f->data, f->len, sha);
+		oracle_sum(f->name, f->data, f->len, sha);
 		if (memcmp(sha, f->sha256, sizeof(sha)) != 0)
 			fail_now("INVARIANT %s: sha256 %.64s is not that of "
 			    "its data (%s)", f->name, f->sha256, sha);
@@ -375,7 +414,7 @@ seed_raw(const char *name, const char *why, const char *gen,
 	for (size_t i = 0; i < n; i++) {
 		size_t blen = strlen(f[i].body);
 
-		evp_sha256_hex(f[i].body, blen, sha);
+		oracle_sum(f[i].name, f[i].body, blen, sha);
 		strbuf_printf(sb, "file %s ", f[i].name);
 		if (f[i].size != NULL)
 			strbuf_printf(sb, "%s", f[i].size);
@@ -724,9 +763,13 @@ fixup(const uint8_t *in, size_t n, uint8_t *out, size_t max)
 			const uint8_t *body = in + pos + ln + 1;
 			size_t blen = body_end(body, n - (pos + ln + 1));
 
+			char nmz[32];
+
 			/* an edit's checksum is of its result: kept */
+			snprintf(nmz, sizeof(nmz), "%.*s", (int)nn,
+				 (const char *)nm);
 			if (in[pos] == 'f' || ln < 64)
-				evp_sha256_hex(body, blen, sha);
+				oracle_sum(nmz, (const char *)body, blen, sha);
 			else
 				memcpy(sha, in + pos + ln - 64, 64), sha[64] = 0;
 			strbuf_append(&sb, in + pos, 5);

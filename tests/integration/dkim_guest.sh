@@ -85,7 +85,8 @@ mkbundle() {
 		for f in virtual_mailbox_domains virtual_mailbox_maps virtual_alias_maps \
 			relay_domains relay_recipient_maps transport passwd trash sieve dkim; do
 			[ -f "$2/$f" ] || continue
-			printf 'file %s %d %s\n' "$f" "$(stat -c %s "$2/$f")" "$(sha <"$2/$f")"
+			printf 'file %s %d %s\n' "$f" "$(stat -c %s "$2/$f")" \
+				"$(python3 "$top/tests/integration/mkdelta.py" --sum "$f" <"$2/$f")"
 			cat "$2/$f"
 		done
 	} >"$tmp/bundle.body"

@@ -117,10 +117,10 @@ sql "UPDATE domain SET guest_id = (SELECT id FROM guest WHERE name = 'db') WHERE
      UPDATE guest SET desired_gen = desired_gen + 1 WHERE name = 'db'"
 cli push db >/dev/null 2>&1
 check "db in sync, serving m.example too" until_ok 30 eval \
-	'guest_in_sync db && "$hkguest" exec db grep -q "^u@m.example:" /var/lib/hakomail/current/passwd'
+	'guest_in_sync db && guest_passwd db | grep "^u@m.example:" >/dev/null'
 kill "$(pushd_pid)" 2>/dev/null
 check_eq "da still serves u@m.example" "u@m.example" \
-	"$("$hkguest" exec da cut -d: -f1 /var/lib/hakomail/current/passwd | grep '^u@')"
+	"$(guest_passwd da | cut -d: -f1 | grep '^u@')"
 ip1=$(guest_ip da)
 
 echo "== dsync: mail in three folders on da, flags set"

@@ -126,7 +126,7 @@ check_eq "the 100 aliases" 100 \
 	"$("$hkguest" exec f1 grep -c '^al[0-9]*@f1.example u[0-9]*@f1.example$' /var/lib/hakomail/current/virtual_alias_maps)"
 check "a changed password opens u7" imap_login "$ip" u7@f1.example pw-u7-changed
 check "an unchanged one opens u400" imap_login "$ip" u400@f1.example pw-u400-initial
-check "a deleted mailbox is gone (u660)" eval '! "$hkguest" exec f1 grep -q "^u660@" /var/lib/hakomail/current/passwd'
+check "a deleted mailbox is gone (u660)" eval '! guest_passwd f1 | grep "^u660@" >/dev/null'
 
 echo "== faults 2: pushd killed with SIGKILL 20 times during pushes"
 # 20,000 more mailboxes (straight into the database: this is a fixture), so
@@ -172,8 +172,8 @@ check_eq "the agent serves the generation the panel recorded" \
 expect=$(sql "SELECT m.local_part || '@f1.example:' || m.quota_bytes FROM mailbox m
 	JOIN domain d ON d.id = m.domain_id WHERE d.name = 'f1.example' AND m.quota_bytes > 0" |
 	LC_ALL=C sort)
-got=$("$hkguest" exec f1 sed -n 's/^\([^:]*\):.*storage=\([0-9]*\)B$/\1:\2/p' \
-	/var/lib/hakomail/current/passwd | LC_ALL=C sort)
+got=$(guest_passwd f1 | sed -n 's/^\([^:]*\):.*storage=\([0-9]*\)B$/\1:\2/p' |
+	LC_ALL=C sort)
 check "every quota change is on the guest" test -n "$expect" -a "$expect" = "$got"
 check_eq "20,650 mailboxes served" 20650 \
 	"$("$hkguest" exec f1 cat /var/lib/hakomail/current/virtual_mailbox_maps | wc -l)"
@@ -184,7 +184,7 @@ kill -TERM "$(pushd_pid)"; until_ok 10 eval '! kill -0 "$(pushd_pid)" 2>/dev/nul
 files="virtual_mailbox_domains virtual_mailbox_maps virtual_alias_maps relay_domains relay_recipient_maps passwd"
 gen=$(served f1 | jq .generation)
 for m in $files; do
-	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/f.$m"
+	guest_file f1 "$m" >"$tmp/f.$m"
 done
 sha() { sha256sum | cut -d' ' -f1; }
 # mkbundle GEN NAME=FILE...: a bundle as pushd writes it (see src/common/bundle.h);
@@ -196,7 +196,7 @@ mkbundle() {
 		printf 'HAKOMAIL-BUNDLE 1\ngeneration %s\n' "$g"
 		for nf in "$@"; do
 			n=${nf%%=*} f=${nf#*=}
-			printf 'file %s %d %s\n' "$n" "$(stat -c %s "$f")" "$(sha <"$f")"
+			printf 'file %s %d %s\n' "$n" "$(stat -c %s "$f")" "$(file_sum "$n" <"$f")"
 			if [ "${CORRUPT:-}" = "$n" ]; then sed '0,/u/s//v/' "$f"; else cat "$f"; fi
 		done
 	} >"$tmp/bundle.body"
@@ -243,7 +243,7 @@ echo "== faults 3b: deltas by hand, on what serves, proven by their checksums"
 g1=$((gen + 1))
 mkdir -p "$tmp/base"
 for m in $files transport trash sieve.list dkim.list; do
-	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/base/$m"
+	guest_file f1 "$m" >"$tmp/base/$m"
 done
 hash=$(doveadm pw -s SHA512-CRYPT -p pw-delta-1)
 pwline=$(awk -F: -v OFS=: -v h="$hash" '$1 == "u9@f1.example" {
@@ -258,9 +258,10 @@ check_eq "a new mailbox and one gone, as a delta: applied" "true $((g1 + 1))" \
 	"$(jq -r '"\(.ok) \(.generation)"' "$tmp/answer")"
 check "the new mailbox logs in" imap_login "$ip" delta1@f1.example pw-delta-1
 check_eq "the one gone is gone, the others are there" "0 1 $(wc -l <"$tmp/base/passwd")" \
-	"$("$hkguest" exec f1 sh -c 'cd /var/lib/hakomail/current && grep -c "^u9@" passwd;
-		postmap -q delta1@f1.example cdb:virtual_mailbox_maps | grep -c delta1; wc -l <passwd' |
-		tr '\n' ' ' | sed 's/ $//')"
+	"$({ guest_passwd f1 | grep -c "^u9@"
+	     "$hkguest" exec f1 sh -c 'cd /var/lib/hakomail/current &&
+		postmap -q delta1@f1.example cdb:virtual_mailbox_maps | grep -c delta1'
+	     guest_passwd f1 | wc -l; } | tr '\n' ' ' | sed 's/ $//')"
 inode() { "$hkguest" exec f1 stat -c %i "/var/lib/hakomail/gen/$1/$2"; }
 check_eq "what the delta keeps is linked, its table not made again" \
 	"$(inode "$g1" virtual_alias_maps) $(inode "$g1" virtual_alias_maps.cdb)" \
@@ -271,13 +272,13 @@ refused "the same delta again, to the generation serving" "send the whole bundle
 mkdelta $((gen + 1)) "$g1" "$tmp/base" --drop passwd u7@f1.example |
 	refused "a delta on a generation no longer serving" "a delta on generation $g1, but $gen serves"
 for m in passwd virtual_mailbox_maps; do
-	"$hkguest" exec f1 cat "/var/lib/hakomail/current/$m" >"$tmp/base/$m"
+	guest_file f1 "$m" >"$tmp/base/$m"
 done
 mkdelta $((gen + 1)) "$gen" "$tmp/base" --drop passwd u8@f1.example --lie passwd |
 	refused "a delta whose result is not what its checksum says" "does not come out as the panel rendered it"
 mkdelta $((gen + 1)) "$gen" "$tmp/base" --drop passwd u8@f1.example >"$tmp/delta"
 head -c $(($(stat -c %s "$tmp/delta") - 70)) "$tmp/delta" | refused "a delta cut short" "truncated"
-check "after them u8 is still served" "$hkguest" exec f1 grep -q "^u8@" /var/lib/hakomail/current/passwd
+check "after them u8 is still served" eval 'guest_passwd f1 | grep "^u8@" >/dev/null'
 gen=$g1	# (what serves is gen + 1, as after the bundles above)
 
 echo "== faults 4: changes made by hand on the guest are repaired"

@@ -5,9 +5,11 @@ independently of the panel's C code, for tests that hand one to an agent.
 
   mkdelta.py GEN BASE DIR [--add NAME LINE]... [--drop NAME KEY]...
              [--lie NAME]
+  mkdelta.py --sum NAME <FILE     the checksum a bundle gives file NAME
 
 DIR holds the files generation BASE serves, as the agent stores them
-(passwd, sieve.list, dkim.list, the maps; a missing one is empty).  Each
+(passwd or its buckets passwd.d/XX, sieve.list, dkim.list, the maps; a
+missing one is empty).  Each
 file with no --add or --drop is kept; the others are edited: the result is
 worked out here (the base's lines, those of the dropped keys and of the
 added lines' keys out, the added lines in, in the file's key order) and
@@ -40,7 +42,39 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def file_sum(name, data):
+    """The checksum of a bundle file (src/common/bucket.h): for passwd,
+    that of its bucket list, each bucket its lines whose key's MD5 begins
+    with the bucket's byte; else SHA-256."""
+    if name != "passwd":
+        return sha(data)
+    buckets = [b""] * 256
+    for l in data.split(b"\n")[:-1]:
+        buckets[hashlib.md5(key(name, l)).digest()[0]] += l + b"\n"
+    return sha(b"".join(b"%02x %s\n" % (i, sha(b).encode())
+                        for i, b in enumerate(buckets)))
+
+
+def stored(d, name):
+    """What DIR holds of `name`: passwd may be its buckets, passwd.d/XX,
+    put back in key order."""
+    path = os.path.join(d, STORED.get(name, name))
+    if os.path.exists(path):
+        return open(path, "rb").read()
+    bdir = os.path.join(d, name + ".d")
+    if not os.path.isdir(bdir):
+        return b""
+    lines = []
+    for b in sorted(os.listdir(bdir)):
+        lines += open(os.path.join(bdir, b), "rb").read().split(b"\n")[:-1]
+    lines.sort(key=lambda l: order(name, key(name, l)))
+    return b"".join(l + b"\n" for l in lines)
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--sum":
+        print(file_sum(argv[2], sys.stdin.buffer.read()))
+        return
     gen, base, d = argv[1], argv[2], argv[3]
     adds, drops, lie = {}, {}, set()
     i = 4
@@ -59,10 +93,10 @@ def main(argv):
     out = b"HAKOMAIL-BUNDLE 1\ngeneration %s\nbase %s\n" % (
         gen.encode(), base.encode())
     for name in NAMES:
-        path = os.path.join(d, STORED.get(name, name))
-        text = open(path, "rb").read() if os.path.exists(path) else b""
+        text = stored(d, name)
         if name not in adds and name not in drops:
-            out += b"keep %s %s\n" % (name.encode(), sha(text).encode())
+            out += b"keep %s %s\n" % (name.encode(),
+                                      file_sum(name, text).encode())
             continue
         add = sorted(adds.get(name, []), key=lambda l: order(name, key(name, l)))
         gone = set(drops.get(name, [])) | {key(name, l) for l in add}
@@ -71,7 +105,7 @@ def main(argv):
         result = b"".join(l + b"\n" for l in result)
         edits = b"".join(b"-" + k + b"\n" for k in sorted(drops.get(name, [])))
         edits += b"".join(b"+" + l + b"\n" for l in add)
-        claim = sha(result + b"x" if name in lie else result)
+        claim = file_sum(name, result + b"x\n" if name in lie else result)
         out += b"edit %s %d %s\n" % (name.encode(), len(edits), claim.encode())
         out += edits
     out += b"end %s\n" % sha(out).encode()

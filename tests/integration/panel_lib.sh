@@ -79,6 +79,28 @@ guest_up() {
 
 guest_ip() { "$hkguest" addr "$1"; }
 
+# guest_passwd GUEST: the passwd the guest serves, from its buckets
+# (src/agent/agent_passwd.h), in the panel's order: by domain, then local
+# part.  Read it to the end (grep PATTERN >/dev/null, not grep -q: under
+# pipefail, a reader that stops early fails the pipeline)
+guest_passwd() {
+	"$hkguest" exec "$1" sh -c 'cat /var/lib/hakomail/current/passwd.d/*' |
+		awk -F: -v OFS='\t' '{ i = index($1, "@")
+			print substr($1, i + 1), substr($1, 1, i - 1), $0 }' |
+		LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2 | cut -f3-
+}
+
+# guest_file GUEST NAME: the file NAME of the generation the guest serves
+# (passwd put together from its buckets)
+guest_file() {
+	if [ "$2" = passwd ]; then guest_passwd "$1"
+	else "$hkguest" exec "$1" cat "/var/lib/hakomail/current/$2"; fi
+}
+
+# file_sum NAME <FILE: the checksum a bundle gives the file NAME
+# (src/common/bucket.h)
+file_sum() { python3 "$top/tests/integration/mkdelta.py" --sum "$1"; }
+
 # agent_ssh_argv GUEST COMMAND: sets argv to the ssh that pushd runs to
 # reach GUEST's agent (the panel's key, the pinned host key) asking for
 # COMMAND.

@@ -157,7 +157,7 @@ check_eq "report over SSH: exit 0, ok" "0 true" "$rc $(jq .ok "$tmp/r1")"
 check_eq "it names the generation serving" \
 	"$(served ra1 | jq .generation)" "$(jq .generation "$tmp/r1")"
 check_eq "every passwd line is a mailbox of the report" \
-	"$("$hkguest" exec ra1 cut -d: -f1 /var/lib/hakomail/current/passwd | sort | tr '\n' ' ')" \
+	"$(guest_passwd ra1 | cut -d: -f1 | sort | tr '\n' ' ')" \
 	"$(jq -r '.report.mailboxes[][0]' "$tmp/r1" | sort | tr '\n' ' ')"
 for a in big@q.example small@q.example empty@q.example; do
 	check_eq "$a: bytes (in KiB) and messages as doveadm quota get -u says" \

@@ -250,11 +250,13 @@ printf 'require ["vacation"];\r\nvacation :days 1 "unterminated;\r\n' | base64 -
 	printf 'HAKOMAIL-BUNDLE 1\ngeneration %s\n' $((gen + 1))
 	for m in virtual_mailbox_domains virtual_mailbox_maps virtual_alias_maps \
 		relay_domains relay_recipient_maps transport passwd trash sieve; do
-		if [ "$m" != sieve ]; then
+		if [ "$m" = passwd ]; then
+			guest_passwd "$s1" >"$tmp/f.$m"
+		elif [ "$m" != sieve ]; then
 			on_s1 test -e "/var/lib/hakomail/current/$m" || continue
 			on_s1 cat "/var/lib/hakomail/current/$m" >"$tmp/f.$m"
 		fi
-		printf 'file %s %d %s\n' "$m" "$(stat -c %s "$tmp/f.$m")" "$(sha <"$tmp/f.$m")"
+		printf 'file %s %d %s\n' "$m" "$(stat -c %s "$tmp/f.$m")" "$(file_sum "$m" <"$tmp/f.$m")"
 		cat "$tmp/f.$m"
 	done
 } >"$tmp/bundle.body"

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "bucket.h"
 #include "bundle.h"
 #include "digest.h"
 
@@ -80,7 +81,7 @@ raw_bundle(struct strbuf *sb, const char *gen, const struct raw_file *f,
 	for (size_t i = 0; i < n; i++) {
 		size_t blen = strlen(f[i].body);
 
-		sha256_hex(f[i].body, blen, sha);
+		bucket_file_sum(f[i].name, f[i].body, blen, sha);
 		strbuf_printf(sb, "file %s ", f[i].name);
 		if (f[i].size)
 			strbuf_printf(sb, "%s %s\n", f[i].size,
@@ -190,7 +191,7 @@ test_roundtrip(void **state)
 	assert_string_equal(b.files[2].name, "passwd");
 	assert_int_equal(b.files[2].len, strlen(PASSWD));
 	assert_memory_equal(b.files[2].data, PASSWD, strlen(PASSWD));
-	sha256_hex(PASSWD, strlen(PASSWD), sha);
+	bucket_file_sum("passwd", PASSWD, strlen(PASSWD), sha);
 	assert_string_equal(b.files[2].sha256, sha);
 	/* the end checksum covers every byte before the "end" line */
 	sha256_hex(sb.data, sb.len - 69, sha);
@@ -500,7 +501,7 @@ test_checksums(void **state)
 	struct raw_file f[] = { { "passwd", NULL, NULL, PASSWD } };
 
 	(void)state;
-	sha256_hex(PASSWD, strlen(PASSWD), up);
+	bucket_file_sum("passwd", PASSWD, strlen(PASSWD), up);
 	for (size_t i = 0; i < 64; i++)
 		if (up[i] >= 'a' && up[i] <= 'f')
 			up[i] = (char)(up[i] - 'a' + 'A');
@@ -537,6 +538,8 @@ refuse_text(const char *head, size_t hlen, const char *what)
 
 #define REFUSE(s, what)	refuse_text(s, sizeof(s) - 1, what)
 #define E "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/* an empty passwd's: its bucket list of 256 empty buckets' (bucket.h) */
+#define EP "6ed5c9bace652b2b8c2e9ea20e83d6109c449ff86cb3ea46257a9f04001fce0b"
 
 static void
 test_headers(void **state)
@@ -566,10 +569,10 @@ test_headers(void **state)
 	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nFILE passwd 0 " E "\n",
 	       "line 3");
 	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nfile passwd 0\n", "line 3");
-	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nfile passwd 0 " E "\n"
-	       "file passwd 0 " E "\n", "line 4");
+	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nfile passwd 0 " EP "\n"
+	       "file passwd 0 " EP "\n", "line 4");
 	/* a body-less file then a blank line */
-	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nfile passwd 0 " E "\n\n",
+	REFUSE("HAKOMAIL-BUNDLE 1\ngeneration 1\nfile passwd 0 " EP "\n\n",
 	       "line 4");
 	memset(longline, 'a', sizeof(longline));
 	memcpy(longline, "HAKOMAIL-BUNDLE 1\ngeneration 1\nfile ", 36);

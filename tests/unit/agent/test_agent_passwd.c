@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_agent_passwd.c - passwd in buckets (agent_passwd.h) on temporary
+ * generation directories: a whole passwd lands line by line in the file
+ * %2Mu names, with passwd.sums, and its checksum is the bundle's; a delta
+ * on it rewrites only the bucket its edit reaches (the others are links
+ * to the served files) and gives the checksum of the whole file made the
+ * long way; a kept passwd is all links; a result that is not the claimed
+ * one, or a base without buckets, is refused; a bucket is read alone.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/agent_passwd.h"
+#include "bucket.h"
+#include "tree.h"
+
+/* keys' buckets: matsui@pc1.example bf, s0000001@big.example c4,
+ * a@x.example f9 */
+#define L_M "matsui@pc1.example:{PLAIN}x:5000:5000::/m/pc1.example/matsui::\n"
+#define L_S "s0000001@big.example:{PLAIN}y:5000:5000::/m/big.example/s1::\n"
+#define L_A "a@x.example:{PLAIN}z:5000:5000::/m/x.example/a::\n"
+#define L_S2 "s0000001@big.example:{PLAIN}w:5000:5000::/m/big.example/s1::\n"
+
+struct t {
+	char base[64];
+	struct agent_conf conf;
+	int g1, g2;	/* two generation directories */
+};
+
+static int
+setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	char p[128];
+
+	snprintf(t->base, sizeof(t->base), "/tmp/hk-passwd-XXXXXX");
+	if (t == NULL || mkdtemp(t->base) == NULL)
+		return -1;
+	t->conf.group = "hakomail-test-no-such-group";
+	snprintf(p, sizeof(p), "%s/g1", t->base);
+	mkdir(p, 0755);
+	t->g1 = open(p, O_RDONLY | O_DIRECTORY);
+	snprintf(p, sizeof(p), "%s/g2", t->base);
+	mkdir(p, 0755);
+	t->g2 = open(p, O_RDONLY | O_DIRECTORY);
+	*state = t;
+	return t->g1 < 0 || t->g2 < 0 ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct t *t = *state;
+
+	close(t->g1);
+	close(t->g2);
+	tree_remove(t->base);
+	free(t);
+	return 0;
+}
+
+static struct bundle_file
+whole(const char *text)
+{
+	struct bundle_file f = { "passwd", text, strlen(text), "",
+				 BUNDLE_WHOLE };
+
+	bucket_file_sum("passwd", text, strlen(text), f.sha256);
+	return f;
+}
+
+/* The bucket file XX of generation dfd, or "" if absent. */
+static char *
+bucket(int dfd, const char *xx)
+{
+	static char buf[4096];
+	char rel[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(rel, sizeof(rel), "passwd.d/%s", xx);
+	buf[0] = '\0';
+	if ((fd = openat(dfd, rel, O_RDONLY)) < 0)
+		return buf;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return buf;
+}
+
+static ino_t
+inode(int dfd, const char *rel)
+{
+	struct stat sb;
+
+	return fstatat(dfd, rel, &sb, 0) == 0 ? sb.st_ino : 0;
+}
+
+static void
+test_whole(void **state)
+{
+	struct t *t = *state;
+	struct bundle_file f = whole(L_S L_M L_A);
+	struct hk_err err;
+	struct strbuf sb;
+	char sum[65];
+	struct stat st;
+
+	if (agent_passwd_stage(&t->conf, t->g1, t->g1, "g1", &f, NULL, 6,
+			       &err) != 0)
+		fail_msg("stage: %s", err.message);
+	assert_string_equal(bucket(t->g1, "bf"), L_M);
+	assert_string_equal(bucket(t->g1, "c4"), L_S);
+	assert_string_equal(bucket(t->g1, "f9"), L_A);
+	assert_string_equal(bucket(t->g1, "00"), "");
+	assert_int_equal(fstatat(t->g1, "passwd.d/ff", &st, 0), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(fstatat(t->g1, "passwd.sums", &st, 0), 0);
+	assert_int_equal(st.st_size, BUCKET_LIST_LEN);
+	assert_int_equal(agent_passwd_sum(t->g1, "g1", sum, &err), 0);
+	assert_string_equal(sum, f.sha256);
+	strbuf_init(&sb, 1 << 20);
+	assert_int_equal(agent_passwd_read(t->g1, "g1", "s0000001@big.example",
+					   &sb, &err), 1);
+	assert_int_equal(sb.len, strlen(L_S));
+	sb.len = 0;
+	assert_int_equal(agent_passwd_read(t->g1, "g1", NULL, &sb, &err), 1);
+	assert_int_equal(sb.len, strlen(L_S L_M L_A));
+	strbuf_free(&sb);
+}
+
+/* g1 staged whole; then onto g2 the delta edit e (claiming `claim`). */
+static int
+edit(struct t *t, const char *e, const char *claim, struct hk_err *err)
+{
+	struct bundle_file f = whole(L_S L_M L_A);
+	struct agent_keep keep = { t->g1, { 0 } };
+
+	if (agent_passwd_stage(&t->conf, t->g1, t->g1, "g1", &f, NULL, 6,
+			       err) != 0)
+		fail_msg("stage: %s", err->message);
+	f = (struct bundle_file){ "passwd", e, strlen(e), "", BUNDLE_EDIT };
+	bucket_file_sum("passwd", claim, strlen(claim), f.sha256);
+	return agent_passwd_stage(&t->conf, t->g1, t->g2, "g2", &f, &keep, 6,
+				  err);
+}
+
+static void
+test_delta_one_bucket(void **state)
+{
+	struct t *t = *state;
+	struct hk_err err;
+	char sum[65], want[65];
+
+	if (edit(t, "+" L_S2, L_S2 L_M L_A, &err) != 0)
+		fail_msg("delta: %s", err.message);
+	assert_string_equal(bucket(t->g2, "c4"), L_S2);
+	assert_int_not_equal(inode(t->g1, "passwd.d/c4"),
+			     inode(t->g2, "passwd.d/c4"));
+	/* untouched buckets are the served files themselves */
+	assert_int_equal(inode(t->g1, "passwd.d/bf"),
+			 inode(t->g2, "passwd.d/bf"));
+	assert_int_equal(inode(t->g1, "passwd.d/00"),
+			 inode(t->g2, "passwd.d/00"));
+	assert_int_equal(agent_passwd_sum(t->g2, "g2", sum, &err), 0);
+	bucket_file_sum("passwd", L_S2 L_M L_A, strlen(L_S2 L_M L_A), want);
+	assert_string_equal(sum, want);
+}
+
+static void
+test_delta_drops(void **state)
+{
+	struct t *t = *state;
+	struct hk_err err;
+
+	/* a key dropped, and a whole domain */
+	if (edit(t, "=pc1.example\n-a@x.example\n", L_S, &err) != 0)
+		fail_msg("delta: %s", err.message);
+	assert_string_equal(bucket(t->g2, "bf"), "");
+	assert_string_equal(bucket(t->g2, "f9"), "");
+	assert_string_equal(bucket(t->g2, "c4"), L_S);
+}
+
+static void
+test_delta_lie_refused(void **state)
+{
+	struct t *t = *state;
+	struct hk_err err;
+
+	assert_int_equal(edit(t, "+" L_S2, L_S L_M L_A, &err), -1);
+	assert_int_equal(err.code, HK_EPROTO);
+	assert_non_null(strstr(err.message, "send the whole bundle"));
+}
+
+static void
+test_kept(void **state)
+{
+	struct t *t = *state;
+	struct bundle_file f = whole(L_S L_M L_A);
+	struct agent_keep keep = { t->g1, { 0 } };
+	struct hk_err err;
+
+	assert_int_equal(agent_passwd_stage(&t->conf, t->g1, t->g1, "g1", &f,
+					    NULL, 6, &err), 0);
+	f.how = BUNDLE_KEEP;
+	f.data = "";
+	f.len = 0;
+	keep.kept[6] = 1;
+	if (agent_passwd_stage(&t->conf, t->g1, t->g2, "g2", &f, &keep, 6,
+			       &err) != 0)
+		fail_msg("keep: %s", err.message);
+	for (int b = 0; b < BUCKETS; b += 51) {
+		char rel[32];
+
+		snprintf(rel, sizeof(rel), "passwd.d/%02x", (unsigned)b);
+		assert_int_equal(inode(t->g1, rel), inode(t->g2, rel));
+	}
+}
+
+static void
+test_old_base_refused(void **state)
+{
+	struct t *t = *state;
+	struct bundle_file f = { "passwd", "+" L_S2, strlen("+" L_S2), "",
+				 BUNDLE_EDIT };
+	struct agent_keep keep = { t->g1, { 0 } };
+	struct hk_err err;
+	struct strbuf sb;
+	char sum[65];
+
+	/* an older agent's generation: one passwd file */
+	tree_put(t->base, "g1/passwd", L_S L_M L_A);
+	bucket_file_sum("passwd", L_S2 L_M L_A, strlen(L_S2 L_M L_A),
+			f.sha256);
+	assert_int_equal(agent_passwd_stage(&t->conf, t->g1, t->g2, "g2", &f,
+					    &keep, 6, &err), -1);
+	assert_non_null(strstr(err.message, "send the whole bundle"));
+	/* but it is read, and summed, as it is */
+	assert_int_equal(agent_passwd_sum(t->g1, "g1", sum, &err), 0);
+	assert_string_equal(sum, whole(L_S L_M L_A).sha256);
+	strbuf_init(&sb, 1 << 20);
+	assert_int_equal(agent_passwd_read(t->g1, "g1", "a@x.example", &sb, &err), 1);
+	assert_int_equal(sb.len, strlen(L_S L_M L_A));
+	strbuf_free(&sb);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delta_one_bucket, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delta_drops, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delta_lie_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_base_refused, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

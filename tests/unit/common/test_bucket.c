@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_bucket.c - passwd's buckets (bucket.h): a key's bucket is what
+ * Dovecot's %2Mu names (the first byte of MD5, checked against md5sum's
+ * figures); the checksum of passwd is that of its bucket list, each
+ * bucket its lines in the file's order; a change of one line changes one
+ * bucket's sum; other files keep plain SHA-256.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bucket.h"
+#include "digest.h"
+
+#define L1 "matsui@pc1.example:{PLAIN}x:5000:5000::/m/pc1.example/matsui::\n"
+#define L2 "s0000001@big.example:{PLAIN}y:5000:5000::/m/big.example/s1::\n"
+#define L3 "a@x:{PLAIN}z:5000:5000::/m/x/a::\n"
+
+static void
+test_bucket_of(void **state)
+{
+	(void)state;
+	/* printf %s KEY | md5sum | cut -c1-2 */
+	assert_int_equal(bucket_of("matsui@pc1.example", 18), 0xbf);
+	assert_int_equal(bucket_of("s0000001@big.example", 20), 0xc4);
+	assert_int_equal(bucket_of("a@x", 3), 0x48);
+	assert_int_equal(bucket_file("passwd"), 1);
+	assert_int_equal(bucket_file("virtual_mailbox_maps"), 0);
+	assert_int_equal(bucket_file(NULL), 0);
+}
+
+/* The checksum worked out by hand: each line alone in its bucket. */
+static void
+test_sum_by_hand(void **state)
+{
+	char sums[BUCKETS][65], want[65], got[65], list[BUCKET_LIST_LEN + 1];
+	const char *text = L3 L1 L2;
+
+	(void)state;
+	for (int i = 0; i < BUCKETS; i++)
+		sha256_hex("", 0, sums[i]);
+	sha256_hex(L1, strlen(L1), sums[0xbf]);
+	sha256_hex(L2, strlen(L2), sums[0xc4]);
+	sha256_hex(L3, strlen(L3), sums[0x48]);
+	bucket_list(sums, list);
+	assert_int_equal(strlen(list), BUCKET_LIST_LEN);
+	assert_memory_equal(list + 0xbf * BUCKET_LINE_LEN, "bf ", 3);
+	sha256_hex(list, BUCKET_LIST_LEN, want);
+	bucket_file_sum("passwd", text, strlen(text), got);
+	assert_string_equal(got, want);
+	/* the order of lines in other buckets does not matter, ... */
+	bucket_file_sum("passwd", L1 L2 L3, strlen(L1 L2 L3), got);
+	assert_string_equal(got, want);
+	/* ... other files are hashed whole */
+	bucket_file_sum("relay_domains", text, strlen(text), got);
+	sha256_hex(text, strlen(text), want);
+	assert_string_equal(got, want);
+}
+
+/* Two lines of one bucket, in order; one changed: one sum changes. */
+static void
+test_one_bucket_changes(void **state)
+{
+	char a[BUCKETS][65], b[BUCKETS][65], both[65];
+	const char *l4 = "s0000001@big.example:{PLAIN}w:5000:5000::/m/b/s1::\n";
+	int differ = 0;
+
+	(void)state;
+	assert_int_equal(bucket_sums("passwd", L1 L2 L3, strlen(L1 L2 L3), a),
+			 0);
+	assert_int_equal(bucket_sums("passwd", L1 L3, strlen(L1 L3), b), 0);
+	for (int i = 0; i < BUCKETS; i++)
+		differ += strcmp(a[i], b[i]) != 0;
+	assert_int_equal(differ, 1);
+	assert_string_not_equal(a[0xc4], b[0xc4]);
+	sha256_hex("", 0, both);
+	assert_string_equal(b[0xc4], both);
+	/* a last line without its newline is still a line of its bucket */
+	assert_int_equal(bucket_sums("passwd", l4, strlen(l4) - 1, b), 0);
+	sha256_hex(l4, strlen(l4) - 1, both);
+	assert_string_equal(b[0xc4], both);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bucket_of),
+		cmocka_unit_test(test_sum_by_hand),
+		cmocka_unit_test(test_one_bucket_changes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
