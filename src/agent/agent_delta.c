@@ -18,7 +18,7 @@
 
 int
 agent_delta_served_file(int dfd, const char *dir, const char *name,
-		 struct strbuf *sb, struct hk_err *err)
+			struct strbuf *sb, struct hk_err *err)
 {
 	const char *stored = agent_stage_stored_name(name);
 	struct stat st;

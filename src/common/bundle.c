@@ -19,10 +19,10 @@
 #include <openssl/evp.h>
 
 #include "bundle.h"
+#include "bucket.h"
 #include "digest.h"
 #include "dkimsyntax.h"
 #include "mapdelta.h"
-#include "bucket.h"
 #include "mapsyntax.h"
 
 #define HEADER_LINE_MAX	256	/* longest "file ..." line is 135 octets */

@@ -14,6 +14,9 @@
  * and nothing after.  Names come from a fixed whitelist; every file's body
  * is lines each ending in '\n' that pass mapsyntax_line() for that file.
  * The parser refuses anything else before the caller writes a byte.
+ * A file's "sha256" is the SHA-256 of its bytes, but for passwd, whose
+ * checksum is that of its bucket list (bucket.h): a guest keeps passwd
+ * in buckets, and a change proves itself by hashing its bucket alone.
  *
  * Besides the maps, "trash" tells the agent what to do with the maildirs
  * of deleted mailboxes (see mapsyntax.h); it is written into each
