@@ -126,22 +126,32 @@ start() {
 	wait_for "$run/nginx.pid" 10
 }
 
-stop_pidfile() {
+# ours PID CONF: PID is a process started with CONF (its command line
+# names it).  A PID file outlives its process (one stopped by hand, one
+# that crashed), and the number may since have gone to anyone else's.
+ours() {
+	local cmd
+	[[ $1 =~ ^[0-9]+$ ]] || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	[[ " $cmd " == *" $2 "* ]]
+}
+
+stop_pidfile() {	# stop_pidfile FILE CONF
 	local f=$1 pid
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
+	if ours "$pid" "$2"; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-		kill -KILL "$pid" 2>/dev/null || true
+		for _ in $(seq 100); do ours "$pid" "$2" || break; sleep 0.05; done
+		! ours "$pid" "$2" || kill -KILL "$pid" 2>/dev/null || true
 	fi
 	rm -f "$f"
 }
 
 stop() {
-	stop_pidfile "$run/nginx.pid"
-	stop_pidfile "$run/fcgi.pid"
-	stop_pidfile "$run/pushd.pid"
+	stop_pidfile "$run/nginx.pid" "$HK_STATE/nginx.conf"
+	stop_pidfile "$run/fcgi.pid" "$conf"
+	stop_pidfile "$run/pushd.pid" "$conf"
 	# pushd's ssh control masters: ask each to exit through its socket.
 	for s in "$HK_STATE"/pushd/ctl-*; do
 		[ -S "$s" ] && ssh -F none -o ControlPath="$s" -O exit x 2>/dev/null || true

@@ -140,7 +140,14 @@ complete() {
 }
 
 # pushd_pid: the running pushd's PID, as panel.sh recorded it.
-pushd_pid() { cat "$HK_STATE/run/pushd.pid"; }
+# pushd_pid: the PID of this panel's pushd, or nothing when the one its
+# PID file names is gone (the number may since be another process's)
+pushd_pid() {
+	local pid cmd
+	pid=$(cat "$HK_STATE/run/pushd.pid" 2>/dev/null) || return 1
+	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	[[ " $cmd " == *" $HK_STATE/hakomail.conf "* ]] && echo "$pid"
+}
 
 # fcgi_restart [CONF]: CONF (lines such as "[auth]" and "require_totp =
 # all") appended to the panel's hakomail.conf, then hakomail-fcgi stopped

@@ -70,4 +70,14 @@ check "reset makes a new operator key" test -n "$key3" -a "$key3" != "$key"
 check_eq "the old key is gone with the old demo" 401 "$(status "$key" GET domains)"
 check_eq "so is the mailbox" 404 "$(status "$key3" GET mailboxes/taro@demo.example)"
 check_eq "stop: exit 0" 0 "$(deploy/quickstart.sh stop >/dev/null 2>&1; echo $?)"
+# a PID file outlives its process, and its number may go to another's:
+# stopping again must not kill that one
+sleep 300 &
+other=$!
+mkdir -p /var/lib/hakomail-demo/run
+for f in nginx fcgi pushd; do echo "$other" >"/var/lib/hakomail-demo/run/$f.pid"; done
+deploy/quickstart.sh stop >/dev/null 2>&1
+check "stop leaves alone a process that PID files name but it did not start" \
+	kill -0 "$other"
+kill "$other" 2>/dev/null
 exit 0
