@@ -12,21 +12,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent_dkim.h"
-#include "agent_mta.h"
 #include "agent_genfile.h"
+#include "agent_mta.h"
 #include "agent_passwd.h"
 #include "agent_sieve.h"
 #include "agent_stage.h"
 #include "agent_sums.h"
 #include "bucket.h"
-#include "fdio.h"
 
 #define NAME_BUF	64	/* a bundle name and its table's suffix */
 
