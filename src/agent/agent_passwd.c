@@ -178,122 +178,24 @@ write_sums(const struct agent_conf *conf, int dfd, const char *dir,
 				 list, BUCKET_LIST_LEN, 0, err);
 }
 
-/* Where each line of a whole passwd goes. */
-struct line_at {
-	size_t off, len;
-	unsigned char bucket;
-};
-
-/* text[0..len) split into lines with their buckets; *n lines. */
-static struct line_at *
-index_lines(const char *text, size_t len, size_t *n)
-{
-	struct line_at *v;
-	size_t cap = 0;
-
-	for (size_t i = 0; i < len; i++)
-		cap += text[i] == '\n';
-	if ((v = calloc(cap + 1, sizeof(*v))) == NULL)
-		return NULL;
-	*n = 0;
-	for (size_t pos = 0; pos < len; (*n)++) {
-		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
-		size_t ln = nl ? (size_t)(nl - l) + 1 : len - pos;
-		int b = bucket_of(l, mapdelta_keylen("passwd", l, ln));
-
-		if (b < 0) {
-			free(v);
-			return NULL;
-		}
-		v[*n] = (struct line_at){ pos, ln, (unsigned char)b };
-		pos += ln;
-	}
-	return v;
-}
-
-/* The lines of v[0..n) ordered by bucket, each bucket in file order; the
- * first of bucket b at start[b] (start[BUCKETS] is n). */
-static size_t *
-by_bucket(const struct line_at *v, size_t n, size_t start[BUCKETS + 1])
-{
-	size_t *order = calloc(n + 1, sizeof(*order)), at[BUCKETS];
-
-	if (order == NULL)
-		return NULL;
-	memset(start, 0, (BUCKETS + 1) * sizeof(*start));
-	for (size_t i = 0; i < n; i++)
-		start[v[i].bucket + 1]++;
-	for (int b = 0; b < BUCKETS; b++) {
-		start[b + 1] += start[b];
-		at[b] = start[b];
-	}
-	for (size_t i = 0; i < n; i++)
-		order[at[v[i].bucket]++] = i;
-	return order;
-}
-
 /* A whole passwd text[0..len) as buckets in pfd; sums of each. */
 static int
 write_whole(const struct agent_conf *conf, int pfd, const char *dir,
 	    const char *text, size_t len, time_t after,
 	    char sums[BUCKETS][65], struct hk_err *err)
 {
-	size_t start[BUCKETS + 1], n = 0, *order = NULL;
-	struct line_at *v;
-	struct strbuf sb;
-	int rc = 0;
+	struct strbuf sb[BUCKETS];
+	int rc;
 
-	if ((v = index_lines(text, len, &n)) == NULL ||
-	    (order = by_bucket(v, n, start)) == NULL) {
-		free(v);
-		return hk_fail(err, HK_ESYS, "passwd", "out of memory");
-	}
-	strbuf_init(&sb, BUNDLE_MAX_SIZE);
-	for (int b = 0; rc == 0 && b < BUCKETS; b++) {
-		sb.len = 0;
-		for (size_t i = start[b]; rc == 0 && i < start[b + 1]; i++)
-			if (strbuf_append(&sb, text + v[order[i]].off,
-					  v[order[i]].len) < 0)
-				rc = hk_fail(err, HK_ESYS, "passwd", "out of "
-					     "memory");
-		if (rc == 0)
-			rc = write_bucket(conf, pfd, dir, b, &sb, after,
-					  sums[b], err);
-	}
-	strbuf_free(&sb);
-	free(order);
-	free(v);
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_init(&sb[b], BUNDLE_MAX_SIZE);
+	rc = bucket_split("passwd", text, len, sb, err);
+	for (int b = 0; rc == 0 && b < BUCKETS; b++)
+		rc = write_bucket(conf, pfd, dir, b, &sb[b], after, sums[b],
+				  err);
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_free(&sb[b]);
 	return rc;
-}
-
-/* Edits e[0..len) (mapdelta.h) split by bucket into eb (each already
- * init'd); touched[b] set for each bucket an edit reaches. */
-static int
-split_edits(const char *e, size_t len, struct strbuf eb[BUCKETS],
-	    int touched[BUCKETS], struct hk_err *err)
-{
-	for (size_t pos = 0; pos < len;) {
-		const char *l = e + pos, *nl = memchr(l, '\n', len - pos);
-		size_t ln = nl ? (size_t)(nl - l) + 1 : len - pos;
-		int b = -1, rc = 0;
-
-		if (ln > 1 && l[0] == '-')
-			b = bucket_of(l + 1, ln - 1 - (nl != NULL));
-		else if (ln > 1 && l[0] == '+')
-			b = bucket_of(l + 1, mapdelta_keylen("passwd", l + 1,
-							     ln - 1));
-		for (int i = 0; l[0] == '=' && rc == 0 && i < BUCKETS; i++)
-			rc = strbuf_append(&eb[i], l, ln);
-		if (l[0] != '=' && b >= 0)
-			rc = strbuf_append(&eb[b], l, ln);
-		if ((l[0] != '=' && b < 0) || rc < 0)
-			return hk_fail(err, HK_ESYS, "passwd", "splitting "
-				       "passwd's edits: out of memory");
-		for (int i = 0; i < BUCKETS; i++)
-			touched[i] |= l[0] == '=' || i == b;
-		pos += ln;
-	}
-	return 0;
 }
 
 /* Bucket b of spfd (its sum, from passwd.sums, in sum) with edits e made,
@@ -347,7 +249,7 @@ from_served(const struct agent_conf *conf, int spfd, int npfd,
 	for (int b = 0; b < BUCKETS; b++)
 		strbuf_init(&eb[b], BUNDLE_MAX_SIZE);
 	if (e != NULL)
-		rc = split_edits(e, elen, eb, touched, err);
+		rc = bucket_split_edits("passwd", e, elen, eb, touched, err);
 	for (int b = 0; rc == 0 && b < BUCKETS; b++) {
 		bucket_name(b, nm);
 		if (touched[b])

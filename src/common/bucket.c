@@ -47,6 +47,110 @@ bucket_of(const char *key, size_t n)
 	return b;
 }
 
+/* A reusable MD5 for many keys. */
+struct keyhash {
+	EVP_MD *md5;
+	EVP_MD_CTX *ctx;
+};
+
+static int
+keyhash_new(struct keyhash *k)
+{
+	k->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	k->ctx = EVP_MD_CTX_new();
+	return k->md5 != NULL && k->ctx != NULL ? 0 : -1;
+}
+
+static void
+keyhash_free(struct keyhash *k)
+{
+	EVP_MD_CTX_free(k->ctx);
+	EVP_MD_free(k->md5);
+}
+
+/* The bucket of the line l[0..n) of `name`. */
+static int
+line_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
+{
+	return md5_first(k->ctx, k->md5, l, mapdelta_keylen(name, l, n));
+}
+
+int
+bucket_split(const char *name, const char *text, size_t len,
+	     struct strbuf out[BUCKETS], struct hk_err *err)
+{
+	struct keyhash k;
+	int ok = keyhash_new(&k) == 0;
+
+	for (size_t pos = 0; ok && pos < len;) {
+		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) + 1 : len - pos;
+		int b = line_bucket(&k, name, l, n);
+
+		ok = b >= 0 && strbuf_append(&out[b], l, n) == 0;
+		pos += n;
+	}
+	keyhash_free(&k);
+	return ok ? 0 : hk_fail(err, HK_EINTERNAL, name, "splitting %s into "
+				"buckets: out of memory", name);
+}
+
+/* The bucket an edit line l[0..n) (with its '\n', if any) reaches, or
+ * -1 for a domain's "=" (every bucket) and -2 for a bad line or a failed
+ * digest. */
+static int
+edit_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
+{
+	int b;
+
+	if (n >= 1 && l[0] == '=')
+		return -1;
+	if (n < 2 || (l[0] != '-' && l[0] != '+'))
+		return -2;
+	if (l[0] == '-')
+		b = md5_first(k->ctx, k->md5, l + 1, n - 1 - (l[n - 1] == '\n'));
+	else
+		b = line_bucket(k, name, l + 1, n - 1);
+	return b < 0 ? -2 : b;
+}
+
+/* Edit line l[0..n) onto the buckets it reaches. */
+static int
+add_edit(struct strbuf eb[BUCKETS], int touched[BUCKETS], int b,
+	 const char *l, size_t n)
+{
+	for (int i = b == -1 ? 0 : b; i < BUCKETS; i++) {
+		if (strbuf_append(&eb[i], l, n) < 0)
+			return -1;
+		touched[i] = 1;
+		if (b != -1)
+			break;
+	}
+	return 0;
+}
+
+int
+bucket_split_edits(const char *name, const char *e, size_t len,
+		   struct strbuf eb[BUCKETS], int touched[BUCKETS],
+		   struct hk_err *err)
+{
+	struct keyhash k;
+	int b = keyhash_new(&k) == 0 ? 0 : -2;
+
+	for (size_t pos = 0; b != -2 && pos < len;) {
+		const char *l = e + pos, *nl = memchr(l, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - l) + 1 : len - pos;
+
+		b = edit_bucket(&k, name, l, n);
+		if (b != -2 && add_edit(eb, touched, b, l, n) < 0)
+			b = -2;
+		pos += n;
+	}
+	keyhash_free(&k);
+	return b != -2 ? 0 : hk_fail(err, HK_EINTERNAL, name, "%s's edits "
+				     "could not be split into buckets", name);
+}
+
 struct hashers {
 	EVP_MD *md5, *sha;
 	EVP_MD_CTX *key;

@@ -18,6 +18,9 @@
 
 #include <stddef.h>
 
+#include "err.h"
+#include "strbuf.h"
+
 #define BUCKETS			256
 #define BUCKET_LINE_LEN		68	/* "XX " SUM "\n" */
 #define BUCKET_LIST_LEN		(BUCKETS * BUCKET_LINE_LEN)
@@ -27,6 +30,18 @@ int bucket_file(const char *name);
 
 /* The bucket of key[0..n): 0 to 255, or -1 when MD5 failed. */
 int bucket_of(const char *key, size_t n);
+
+/* The lines of text[0..len), of the bucketed file `name`, appended to
+ * out[] by bucket (each bucket's in the text's order). */
+int bucket_split(const char *name, const char *text, size_t len,
+		 struct strbuf out[BUCKETS], struct hk_err *err);
+
+/* Edits e[0..len) of `name` (mapdelta.h) appended to eb[] by the bucket
+ * each reaches (a domain's "=" reaches every one); touched[b] set for
+ * each bucket reached. */
+int bucket_split_edits(const char *name, const char *e, size_t len,
+		       struct strbuf eb[BUCKETS], int touched[BUCKETS],
+		       struct hk_err *err);
 
 /* Each bucket's SHA-256 (hex) of text[0..len), lines of the bucketed file
  * `name` each ending in '\n' (a last line without one counts as one);

@@ -65,11 +65,12 @@ struct sending {
 	struct strbuf wire;
 	const char *kind;		/* "full" or "delta" */
 	int64_t gen;
-	struct render_out files;	/* generation 0: not known */
+	struct render_out files;	/* a whole render (generation 0:
+					 * none) */
 	char sums[BUNDLE_MAX_FILES][65];
-	struct render_out base;		/* a delta's base, taken from
+	struct served base;		/* a delta's base, taken from
 					 * cfg->served (generation 0: none) */
-	char base_sums[BUNDLE_MAX_FILES][65];
+	struct render_delta delta;	/* the delta on it, when kind is */
 };
 
 static void
@@ -85,7 +86,8 @@ sending_free(struct sending *s)
 {
 	strbuf_free(&s->wire);
 	render_out_free(&s->files);
-	render_out_free(&s->base);
+	served_free(&s->base);
+	render_delta_free(&s->delta);
 }
 
 /* A whole bundle of more than PACK_MIN bytes goes packed (zwire.h) when
@@ -132,37 +134,59 @@ full_bundle(struct db *db, const struct push_cfg *cfg,
 	return maybe_pack(s, err);
 }
 
+/* File i's checksum once the delta is made. */
+static void
+delta_sum(const struct sending *s, const struct render_delta *d, int i,
+	  char out[65])
+{
+	const struct strbuf *file = &d->files.files[i];
+
+	if (mapdelta_keyed(bundle_names[i]) && d->edits[i].len == 0)
+		memcpy(out, s->base.sums[i], 65);	/* the base's */
+	else if (bucket_file(bundle_names[i]))
+		render_delta_passwd_sum(d, &s->base, out);
+	else
+		sha256_hex(strbuf_str(file), file->len, out);
+}
+
 /* The delta's files (bundle.h): kept where the sum is the base's, edits
- * where those are smaller than the file. */
+ * where those are smaller than the file (passwd's always: its buckets
+ * are not one text here). */
 static void
 delta_files(struct sending *s, const struct render_delta *d,
 	    struct bundle_file f[BUNDLE_MAX_FILES])
 {
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
 		const struct strbuf *file = &d->files.files[i];
+		const char *name = bundle_names[i];
 
-		f[i] = (struct bundle_file){ bundle_names[i], NULL, 0, "",
-					     BUNDLE_KEEP };
-		/* a keyed file without edits is the base's */
-		if (mapdelta_keyed(bundle_names[i]) && d->edits[i].len == 0)
-			memcpy(s->sums[i], s->base_sums[i], 65);
-		else
-			bucket_file_sum(bundle_names[i], file->len ?
-					file->data : "", file->len, s->sums[i]);
+		f[i] = (struct bundle_file){ name, NULL, 0, "", BUNDLE_KEEP };
+		delta_sum(s, d, i, s->sums[i]);
 		memcpy(f[i].sha256, s->sums[i], 65);
-		if (strcmp(s->sums[i], s->base_sums[i]) == 0)
+		if (strcmp(s->sums[i], s->base.sums[i]) == 0)
 			continue;
-		if (mapdelta_keyed(bundle_names[i]) &&
-		    d->edits[i].len < file->len) {
+		if (mapdelta_keyed(name) && (bucket_file(name) ||
+					     d->edits[i].len < file->len)) {
 			f[i].how = BUNDLE_EDIT;
-			f[i].data = d->edits[i].data;
+			f[i].data = strbuf_str(&d->edits[i]);
 			f[i].len = d->edits[i].len;
 		} else {
 			f[i].how = BUNDLE_WHOLE;
-			f[i].data = file->len ? file->data : "";
+			f[i].data = strbuf_str(file);
 			f[i].len = file->len;
 		}
 	}
+}
+
+/* The bytes of every file once d is made. */
+static size_t
+whole_len(const struct sending *s, const struct render_delta *d)
+{
+	size_t n = render_delta_passwd_len(d, &s->base);
+
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+		n += d->files.files[i].len;
+	return n;
 }
 
 /* A delta on what the guest serves, if pushd has it and the change log
@@ -173,44 +197,31 @@ delta_bundle(struct db *db, const struct push_cfg *cfg,
 	     struct hk_err *err)
 {
 	struct bundle_file f[BUNDLE_MAX_FILES];
-	struct render_delta d;
-	size_t whole = 0;
+	struct render_delta *d = &s->delta;
 	char sha[65];
 	int rc;
 
 	if (!push_served_take(cfg->served, job->id, job->applied_gen,
-			      job->applied_files, &s->base, s->base_sums))
+			      job->applied_files, &s->base))
 		return 0;
 	if (render_delta(db, job->id, job->applied_gen, &cfg->render, &s->base,
-			 &d, err) < 0 || d.whole) {
-		rc = d.whole ? 0 : -1;
-		render_delta_free(&d);
-		return rc;
-	}
-	s->gen = d.files.generation;
-	if (s->gen <= job->applied_gen) {	/* nothing past the base */
-		render_delta_free(&d);
+			 d, err) < 0)
+		return -1;
+	s->gen = d->files.generation;
+	if (d->whole || s->gen <= job->applied_gen)	/* nothing past it */
 		return 0;
-	}
-	delta_files(s, &d, f);
+	delta_files(s, d, f);
 	rc = bundle_write_delta(&s->wire, (uint64_t)s->gen,
 				(uint64_t)job->applied_gen, f, BUNDLE_MAX_FILES,
 				sha, err);
-	s->files = d.files;	/* taken */
-	memset(&d.files, 0, sizeof(d.files));
-	render_delta_free(&d);
 	if (rc < 0) {	/* whole, then: it says more than a delta can */
 		log_warn("guest %s: no delta: %s", job->name, err->message);
-		render_out_free(&s->files);
 		s->wire.len = 0;
 		return 0;
 	}
-	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
-		whole += s->files.files[i].len;
-	if (s->wire.len >= whole) {	/* a change of most of it */
+	if (s->wire.len >= whole_len(s, d)) {	/* a change of most of it */
 		s->wire.len = 0;
-		return render_bundle(&s->files, &s->wire, sha, NULL, err) < 0 ||
-		    maybe_pack(s, err) < 0 ? -1 : 1;
+		return 0;
 	}
 	s->kind = "delta";
 	return 1;
@@ -289,10 +300,23 @@ static void
 keep_served(const struct push_cfg *cfg, const struct push_job *job,
 	    struct sending *s, int ok)
 {
-	if (ok && s->files.generation > 0 && s->files.generation == s->gen)
-		push_served_put(cfg->served, job->id, &s->files, s->sums);
-	else if (!ok && s->base.generation > 0)
-		push_served_put(cfg->served, job->id, &s->base, s->base_sums);
+	struct served sv;
+	struct hk_err err;
+
+	if (ok && strcmp(s->kind, "delta") == 0) {
+		render_delta_onto(&s->delta, &s->base, s->sums);
+		push_served_put(cfg->served, job->id, &s->base);
+	} else if (ok && s->files.generation > 0 &&
+		   s->files.generation == s->gen) {
+		hk_err_clear(&err);
+		if (served_from_render(&sv, &s->files, s->sums, &err) == 0)
+			push_served_put(cfg->served, job->id, &sv);
+		else
+			log_warn("guest %s: not kept for deltas: %s",
+				 job->name, err.message);
+	} else if (!ok && s->base.generation > 0) {
+		push_served_put(cfg->served, job->id, &s->base);
+	}
 }
 
 static int

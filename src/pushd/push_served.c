@@ -21,8 +21,7 @@
 
 struct entry {
 	int64_t guest_id;
-	struct render_out files;
-	char sums[BUNDLE_MAX_FILES][65];
+	struct served files;
 	size_t bytes;
 	unsigned long long stamp;	/* when put: the oldest goes first */
 };
@@ -55,7 +54,7 @@ static void
 drop(struct push_served *ps, size_t i)
 {
 	ps->bytes -= ps->v[i].bytes;
-	render_out_free(&ps->v[i].files);
+	served_free(&ps->v[i].files);
 	ps->v[i] = ps->v[--ps->n];
 }
 
@@ -82,7 +81,7 @@ same_sums(const struct entry *e, const char *files_json)
 		const char *s = json_string_value(json_object_get(o,
 							bundle_names[i]));
 
-		same = s != NULL && strcmp(s, e->sums[i]) == 0;
+		same = s != NULL && strcmp(s, e->files.sums[i]) == 0;
 	}
 	json_decref(o);
 	return same;
@@ -90,8 +89,7 @@ same_sums(const struct entry *e, const char *files_json)
 
 int
 push_served_take(struct push_served *ps, int64_t guest_id, int64_t gen,
-		 const char *files_json, struct render_out *out,
-		 char sums[][65])
+		 const char *files_json, struct served *out)
 {
 	int found = 0;
 
@@ -105,7 +103,6 @@ push_served_take(struct push_served *ps, int64_t guest_id, int64_t gen,
 			continue;
 		if (e->files.generation == gen && same_sums(e, files_json)) {
 			*out = e->files;
-			memcpy(sums, e->sums, sizeof(e->sums));
 			memset(&e->files, 0, sizeof(e->files));
 			found = 1;
 		}
@@ -131,17 +128,14 @@ make_room(struct push_served *ps, size_t need)
 }
 
 void
-push_served_put(struct push_served *ps, int64_t guest_id,
-		struct render_out *out, char sums[][65])
+push_served_put(struct push_served *ps, int64_t guest_id, struct served *sv)
 {
-	size_t bytes = 0;
+	size_t bytes = served_bytes(sv);
 
 	if (ps == NULL) {
-		render_out_free(out);
+		served_free(sv);
 		return;
 	}
-	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
-		bytes += out->files[i].cap;
 	pthread_mutex_lock(&ps->lock);
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->v[i].guest_id == guest_id) {
@@ -162,13 +156,12 @@ push_served_put(struct push_served *ps, int64_t guest_id,
 		struct entry *e = &ps->v[ps->n++];
 
 		e->guest_id = guest_id;
-		e->files = *out;
-		memcpy(e->sums, sums, sizeof(e->sums));
+		e->files = *sv;
 		e->bytes = bytes;
 		e->stamp = ++ps->clock;
 		ps->bytes += bytes;
-		memset(out, 0, sizeof(*out));
+		memset(sv, 0, sizeof(*sv));
 	}
 	pthread_mutex_unlock(&ps->lock);
-	render_out_free(out);	/* not kept: let go */
+	served_free(sv);	/* not kept: let go */
 }

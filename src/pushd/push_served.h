@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "render.h"
+#include "served.h"
 
 struct push_served;
 
@@ -24,16 +24,15 @@ void push_served_free(struct push_served *ps);
 /*
  * Takes the guest's entry if it holds generation gen whose checksums are
  * those in files_json (the agent's {"file": "sha256", ...} for what it
- * serves, as the database keeps it): 1, with out the files and sums[] of
- * each; else 0, and any entry of the guest is dropped.
+ * serves, as the database keeps it): 1, with out the files; else 0, and
+ * any entry of the guest is dropped.
  */
 int push_served_take(struct push_served *ps, int64_t guest_id, int64_t gen,
-		     const char *files_json, struct render_out *out,
-		     char sums[][65]);
+		     const char *files_json, struct served *out);
 
-/* Keeps out (taken: out is left empty) with its sums[] as what the guest
- * serves at out->generation. */
+/* Keeps sv (taken: sv is left empty) as what the guest serves at
+ * sv->generation. */
 void push_served_put(struct push_served *ps, int64_t guest_id,
-		     struct render_out *out, char sums[][65]);
+		     struct served *sv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "mapdelta.h"
 #include "render_delta.h"
 #include "store.h"
@@ -178,11 +179,38 @@ drops(const struct keys *k, struct strbuf *out, struct hk_err *err)
 	return bad ? oom(err) : 0;
 }
 
+/* passwd's edits made to the base's buckets they reach. */
+static int
+edit_buckets(const struct strbuf *e, const struct served *base,
+	     struct render_delta *d, struct hk_err *err)
+{
+	struct strbuf eb[BUCKETS];
+	int rc;
+
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_init(&eb[b], BUNDLE_MAX_SIZE);
+	rc = bucket_split_edits("passwd", strbuf_str(e), e->len, eb,
+				d->touched, err);
+	for (int b = 0; rc == 0 && b < BUCKETS; b++) {
+		if (!d->touched[b])
+			continue;
+		rc = mapdelta_apply("passwd", strbuf_str(&base->passwd[b]),
+				    base->passwd[b].len, strbuf_str(&eb[b]),
+				    eb[b].len, &d->passwd[b], err);
+		if (rc == 0)
+			sha256_hex(strbuf_str(&d->passwd[b]), d->passwd[b].len,
+				   d->passwd_sums[b]);
+	}
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_free(&eb[b]);
+	return rc;
+}
+
 /* File i: the edits (the drops, then lines[] sorted, each as "+") made
  * to the base. */
 static int
 edit_file(int i, const struct strbuf *dropped, struct strbuf *lines,
-	  const struct render_out *base, struct render_delta *d,
+	  const struct served *base, struct render_delta *d,
 	  struct hk_err *err)
 {
 	const char *name = bundle_names[i];
@@ -200,9 +228,11 @@ edit_file(int i, const struct strbuf *dropped, struct strbuf *lines,
 			return oom(err);
 		pos += n + 1;
 	}
-	return mapdelta_apply(name, base->files[i].len ? base->files[i].data :
-			      "", base->files[i].len, e->len ? e->data : "",
-			      e->len, &d->files.files[i], err);
+	if (bucket_file(name))
+		return edit_buckets(e, base, d, err);
+	return mapdelta_apply(name, strbuf_str(&base->files[i]),
+			      base->files[i].len, strbuf_str(e), e->len,
+			      &d->files.files[i], err);
 }
 
 /* What the log names, read in the caller's transaction. */
@@ -227,7 +257,7 @@ read_keys(struct db *db, int64_t guest_id, int64_t base_gen,
 
 static int
 make_files(const struct keys *k, struct render_out *lines,
-	   const struct render_out *base, struct render_delta *d,
+	   const struct served *base, struct render_delta *d,
 	   struct hk_err *err)
 {
 	struct strbuf dropped;
@@ -251,7 +281,7 @@ make_files(const struct keys *k, struct render_out *lines,
 
 int
 render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
-	     const struct render_opts *opts, const struct render_out *base,
+	     const struct render_opts *opts, const struct served *base,
 	     struct render_delta *d, struct hk_err *err)
 {
 	struct render_out lines;
@@ -264,6 +294,8 @@ render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
 		strbuf_init(&d->files.files[i], BUNDLE_MAX_SIZE / 2);
 		strbuf_init(&d->edits[i], BUNDLE_MAX_SIZE / 2);
 	}
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_init(&d->passwd[b], BUNDLE_MAX_SIZE);
 	if (db_begin(db, 0, err) < 0)
 		return -1;
 	rc = read_keys(db, guest_id, base_gen, d, &k, err);
@@ -279,10 +311,60 @@ render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
 	return rc;
 }
 
+size_t
+render_delta_passwd_len(const struct render_delta *d,
+			const struct served *base)
+{
+	size_t n = 0;
+
+	for (int b = 0; b < BUCKETS; b++)
+		n += d->touched[b] ? d->passwd[b].len : base->passwd[b].len;
+	return n;
+}
+
+void
+render_delta_passwd_sum(const struct render_delta *d,
+			const struct served *base, char out[65])
+{
+	char sums[BUCKETS][65];
+
+	for (int b = 0; b < BUCKETS; b++)
+		memcpy(sums[b], d->touched[b] ? d->passwd_sums[b] :
+		       base->passwd_sums[b], 65);
+	bucket_sum_of(sums, out);
+}
+
+void
+render_delta_onto(struct render_delta *d, struct served *base,
+		  char sums[][65])
+{
+	int pw = served_passwd_index();
+
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
+		if (i == pw)
+			continue;
+		strbuf_free(&base->files[i]);
+		base->files[i] = d->files.files[i];
+		strbuf_init(&d->files.files[i], 0);
+	}
+	for (int b = 0; b < BUCKETS; b++) {
+		if (!d->touched[b])
+			continue;
+		strbuf_free(&base->passwd[b]);
+		base->passwd[b] = d->passwd[b];
+		strbuf_init(&d->passwd[b], 0);
+		memcpy(base->passwd_sums[b], d->passwd_sums[b], 65);
+	}
+	memcpy(base->sums, sums, sizeof(base->sums));
+	base->generation = d->files.generation;
+}
+
 void
 render_delta_free(struct render_delta *d)
 {
 	render_out_free(&d->files);
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
 		strbuf_free(&d->edits[i]);
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_free(&d->passwd[b]);
 }

@@ -8,7 +8,8 @@
  * deleted), on two guests (the second the backup MX), on the database the
  * fixture gives (SQLite, or PostgreSQL with HK_TEST_PG_BASE); and the
  * delta's edits made to the base (as the agent makes them, mapdelta.h)
- * give the same files.
+ * give the same files; pushd's own copy of what the guest serves, passwd
+ * in its buckets, moved on by each delta, stays the full render's.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "../fixture.h"
+#include "bucket.h"
 #include "mapdelta.h"
 #include "pushd/render_delta.h"
 #include "store_sieve.h"
@@ -121,48 +123,125 @@ full(struct fixture *f, int64_t guest, struct render_out *out)
 		fail_msg("render: %s", err.message);
 }
 
-/* The delta from base equals the full render; base becomes it.  Returns
- * whether a delta was made (not "render it whole"). */
-static int
-compare(struct fixture *f, int64_t guest, struct render_out *base, int round)
+/* Each file's checksum, as pushd gives it (bundle.h). */
+static void
+sums_of(const struct render_out *o, char sums[][65])
 {
+	for (int i = 0; bundle_names[i] != NULL; i++)
+		bucket_file_sum(bundle_names[i], strbuf_str(&o->files[i]),
+				o->files[i].len, sums[i]);
+}
+
+/* sv anew from a full render, as after a whole push. */
+static void
+served_full(struct fixture *f, int64_t guest, struct served *sv)
+{
+	struct render_out o;
+	char sums[BUNDLE_MAX_FILES][65];
+	struct hk_err err;
+
+	full(f, guest, &o);
+	sums_of(&o, sums);
+	served_free(sv);
+	if (served_from_render(sv, &o, sums, &err) != 0)
+		fail_msg("served: %s", err.message);
+}
+
+static void
+same_text(const char *what, const struct strbuf *want,
+	  const struct strbuf *got, int64_t guest, int round)
+{
+	if (got->len != want->len || (want->len > 0 &&
+	    memcmp(got->data, want->data, want->len) != 0))
+		fail_msg("guest %lld round %d: %s differs from the full "
+			 "render:\n--- full\n%s\n--- delta\n%s",
+			 (long long)guest, round, what, strbuf_str(want),
+			 strbuf_str(got));
+}
+
+/* sv's passwd buckets are those of the full render's passwd. */
+static void
+same_buckets(const struct served *sv, const struct strbuf *passwd,
+	     int64_t guest, int round)
+{
+	struct strbuf want[BUCKETS];
+	struct hk_err err;
+	char what[32];
+
+	for (int b = 0; b < BUCKETS; b++)
+		strbuf_init(&want[b], 0);
+	assert_int_equal(bucket_split("passwd", strbuf_str(passwd),
+				      passwd->len, want, &err), 0);
+	for (int b = 0; b < BUCKETS; b++) {
+		snprintf(what, sizeof(what), "passwd bucket %02x", b);
+		same_text(what, &want[b], &sv->passwd[b], guest, round);
+		strbuf_free(&want[b]);
+	}
+}
+
+/* The delta's edits made to the base's whole text, as the agent makes
+ * them, give the full render. */
+static void
+edits_give(const struct render_delta *d, const struct render_out *text,
+	   const struct render_out *now)
+{
+	struct hk_err err;
+
+	for (int i = 0; bundle_names[i] != NULL; i++) {
+		struct strbuf agent;
+
+		if (!mapdelta_keyed(bundle_names[i]))
+			continue;
+		strbuf_init(&agent, 0);
+		if (mapdelta_apply(bundle_names[i], strbuf_str(&text->files[i]),
+				   text->files[i].len, strbuf_str(&d->edits[i]),
+				   d->edits[i].len, &agent, &err) != 0)
+			fail_msg("edits refused: %s", err.message);
+		assert_int_equal(agent.len, now->files[i].len);
+		if (agent.len > 0)
+			assert_memory_equal(agent.data, now->files[i].data,
+					    agent.len);
+		strbuf_free(&agent);
+	}
+}
+
+/* The delta from sv (whose whole text is text) equals the full render;
+ * sv and text become it.  Returns whether a delta was made (not "render
+ * it whole"). */
+static int
+compare(struct fixture *f, int64_t guest, struct served *sv,
+	struct render_out *text, int round)
+{
+	int pw = served_passwd_index();
+	char sums[BUNDLE_MAX_FILES][65], pwsum[65];
 	struct render_delta d;
 	struct render_out now;
 	struct hk_err err;
 	int made;
 
-	if (render_delta(f->db, guest, base->generation, &opts, base, &d,
+	if (render_delta(f->db, guest, sv->generation, &opts, sv, &d,
 			 &err) != 0)
 		fail_msg("delta: %s", err.message);
 	full(f, guest, &now);
+	sums_of(&now, sums);
 	made = !d.whole;
-	for (int i = 0; made && bundle_names[i] != NULL; i++) {
-		struct strbuf agent;
-		const struct strbuf *want = &now.files[i], *got = &d.files.files[i];
-
-		if (got->len != want->len || (want->len > 0 &&
-		    memcmp(got->data, want->data, want->len) != 0))
-			fail_msg("guest %lld round %d: %s differs from the full "
-				 "render:\n--- full\n%s\n--- delta\n%s",
-				 (long long)guest, round, bundle_names[i],
-				 strbuf_str(want), strbuf_str(got));
-		if (!mapdelta_keyed(bundle_names[i]))
-			continue;
-		strbuf_init(&agent, 0);
-		if (mapdelta_apply(bundle_names[i], strbuf_str(&base->files[i]),
-				   base->files[i].len, strbuf_str(&d.edits[i]),
-				   d.edits[i].len, &agent, &err) != 0)
-			fail_msg("edits refused: %s", err.message);
-		assert_int_equal(agent.len, want->len);
-		if (want->len > 0)
-			assert_memory_equal(agent.data, want->data, want->len);
-		strbuf_free(&agent);
-	}
-	if (made)
+	for (int i = 0; made && bundle_names[i] != NULL; i++)
+		if (i != pw)
+			same_text(bundle_names[i], &now.files[i],
+				  &d.files.files[i], guest, round);
+	if (made) {
 		assert_int_equal(d.files.generation, now.generation);
+		edits_give(&d, text, &now);
+		render_delta_passwd_sum(&d, sv, pwsum);
+		assert_string_equal(pwsum, sums[pw]);
+		render_delta_onto(&d, sv, sums);
+		same_buckets(sv, &now.files[pw], guest, round);
+	} else {
+		served_full(f, guest, sv);
+	}
 	render_delta_free(&d);
-	render_out_free(base);
-	*base = now;
+	render_out_free(text);
+	*text = now;
 	return made;
 }
 
@@ -174,6 +253,7 @@ test_random_changes(void **state)
 			      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpXZ", 22,
 			      NULL, NULL };
 	struct render_out b1, b2;
+	struct served s1, s2;
 	struct hk_err err;
 	json_t *o = NULL;
 	int deltas = 0, changes = 0;
@@ -187,13 +267,17 @@ test_random_changes(void **state)
 	}
 	full(f, 1, &b1);
 	full(f, 2, &b2);
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
+	served_full(f, 1, &s1);
+	served_full(f, 2, &s2);
 	for (int round = 0; round < ROUNDS; round++) {
 		int n = 1 + (int)rnd(PER_ROUND);
 
 		for (int k = 0; k < n; k++, changes++)
 			one_change(f);
-		deltas += compare(f, 1, &b1, round);
-		deltas += compare(f, 2, &b2, round);
+		deltas += compare(f, 1, &s1, &b1, round);
+		deltas += compare(f, 2, &s2, &b2, round);
 	}
 	printf("  %d random changes; %d of %d renders by delta\n", changes,
 	       deltas, 2 * ROUNDS);
@@ -201,6 +285,8 @@ test_random_changes(void **state)
 	assert_true(deltas >= ROUNDS);	/* the whole guest was the exception */
 	render_out_free(&b1);
 	render_out_free(&b2);
+	served_free(&s1);
+	served_free(&s2);
 }
 
 int
