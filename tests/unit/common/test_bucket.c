@@ -4,7 +4,8 @@
  * Dovecot's %2Mu names (the first byte of MD5, checked against md5sum's
  * figures); the checksum of passwd is that of its bucket list, each
  * bucket its lines in the file's order; a change of one line changes one
- * bucket's sum; other files keep plain SHA-256.
+ * bucket's sum; other files keep plain SHA-256.  Lines and edits split by
+ * the bucket they reach.
  */
 #include "config.h"
 
@@ -89,6 +90,67 @@ test_one_bucket_changes(void **state)
 	assert_string_equal(b[0xc4], both);
 }
 
+/* Split by bucket, each bucket in the text's order; a bucket's text is
+ * what bucket_sums hashes. */
+static void
+test_split(void **state)
+{
+	const char text[] = L3 L1 L2;
+	char sums[BUCKETS][65], sha[65];
+	struct strbuf b[BUCKETS];
+	struct hk_err err;
+
+	(void)state;
+	for (int i = 0; i < BUCKETS; i++)
+		strbuf_init(&b[i], 0);
+	assert_int_equal(bucket_split("passwd", text, sizeof(text) - 1, b,
+				      &err), 0);
+	assert_string_equal(strbuf_str(&b[0xbf]), L1);
+	assert_string_equal(strbuf_str(&b[0xc4]), L2);
+	assert_string_equal(strbuf_str(&b[0x48]), L3);
+	assert_int_equal(bucket_sums("passwd", text, sizeof(text) - 1, sums),
+			 0);
+	for (int i = 0; i < BUCKETS; i++) {
+		if (i != 0xbf && i != 0xc4 && i != 0x48)
+			assert_int_equal(b[i].len, 0);
+		sha256_hex(strbuf_str(&b[i]), b[i].len, sha);
+		assert_string_equal(sha, sums[i]);
+		strbuf_free(&b[i]);
+	}
+}
+
+/* An address's edits reach its bucket; a domain's reach every one; a line
+ * that is no edit is refused. */
+static void
+test_split_edits(void **state)
+{
+	const char e[] = "=gone.example\n-matsui@pc1.example\n+" L2;
+	struct strbuf b[BUCKETS];
+	int touched[BUCKETS] = { 0 }, none[BUCKETS] = { 0 };
+	struct hk_err err;
+
+	(void)state;
+	for (int i = 0; i < BUCKETS; i++)
+		strbuf_init(&b[i], 0);
+	assert_int_equal(bucket_split_edits("passwd", e + 14, sizeof(e) - 15,
+					    b, touched, &err), 0);
+	for (int i = 0; i < BUCKETS; i++)
+		assert_int_equal(touched[i], i == 0xbf || i == 0xc4);
+	assert_string_equal(strbuf_str(&b[0xbf]), "-matsui@pc1.example\n");
+	assert_string_equal(strbuf_str(&b[0xc4]), "+" L2);
+	assert_int_equal(bucket_split_edits("passwd", e, 14, b, touched,
+					    &err), 0);
+	for (int i = 0; i < BUCKETS; i++) {
+		assert_int_equal(touched[i], 1);
+		assert_non_null(strstr(strbuf_str(&b[i]), "=gone.example\n"));
+		strbuf_free(&b[i]);
+	}
+	assert_int_equal(bucket_split_edits("passwd", "*x\n", 3, b, none,
+					    &err), -1);
+	for (int i = 0; i < BUCKETS; i++)
+		strbuf_free(&b[i]);
+}
+
 int
 main(void)
 {
@@ -96,6 +158,8 @@ main(void)
 		cmocka_unit_test(test_bucket_of),
 		cmocka_unit_test(test_sum_by_hand),
 		cmocka_unit_test(test_one_bucket_changes),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_split_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
