@@ -29,7 +29,7 @@
 #include "agent_delta.h"
 #include "agent_dkim.h"
 #include "agent_mta.h"
-#include "agent_passwd.h"
+#include "agent_bucket.h"
 #include "agent_sieve.h"
 #include "agent_stage.h"
 #include "agent_sums.h"
@@ -190,7 +190,8 @@ read_served(struct ctx *c, struct agent_state *st, struct hk_err *err)
 		return -1;
 	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
 		rc = bucket_file(bundle_names[i]) ?
-		    agent_passwd_sum(dfd, dir, st->sha256[i], err) :
+		    agent_bucket_sum(dfd, dir, bundle_names[i], st->sha256[i],
+				     err) :
 		    hash_file(dfd, dir, agent_stage_stored_name(bundle_names[i]),
 			      st->sha256[i], err);
 		/* A generation of an agent older than the trash (or the
@@ -250,10 +251,27 @@ build_stage(struct ctx *c, const char *stage, const struct bundle *b,
 	return rc;
 }
 
+/* The bucket directories (agent_bucket.h) of generation dfd removed. */
+static int
+remove_buckets(int dfd, const char *path, struct hk_err *err)
+{
+	char d[64];
+
+	for (int i = 0; bundle_names[i] != NULL; i++) {
+		if (!bucket_file(bundle_names[i]))
+			continue;
+		snprintf(d, sizeof(d), "%s%s", bundle_names[i],
+			 AGENT_BUCKET_DIR_SUFFIX);
+		if (agent_sieve_remove_tree(dfd, path, d, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Removes gen/<name> after unlinking the entries in it (and its sieve/,
- * dkim/ and passwd.d/ trees, fixed levels: agent_sieve.c, agent_dkim.c,
- * agent_passwd.h); never recurses and never follows a link.  0 if there
+ * dkim/ and bucket directories, fixed levels: agent_sieve.c, agent_dkim.c,
+ * agent_bucket.h); never recurses and never follows a link.  0 if there
  * is no such directory.
  */
 static int
@@ -271,7 +289,7 @@ remove_dir(struct ctx *c, const char *name, struct hk_err *err)
 		return errno == ENOENT ? 0 : hk_fail_errno(err, "%s", path);
 	if (agent_sieve_remove(dfd, path, err) < 0 ||
 	    agent_dkim_remove(dfd, path, err) < 0 ||
-	    agent_sieve_remove_tree(dfd, path, AGENT_PASSWD_DIR, err) < 0) {
+	    remove_buckets(dfd, path, err) < 0) {
 		(void)close(dfd);
 		return -1;
 	}

@@ -57,7 +57,7 @@ whole_file(const char *dir, const struct bundle *d, size_t i,
 
 	*o = *f;
 	if (bucket_file(f->name)) {	/* kept or edited bucket by bucket,
-					 * and proven, by agent_passwd.c */
+					 * and proven, by agent_bucket.c */
 		keep->kept[i] = f->how == BUNDLE_KEEP;
 		return 0;
 	}

@@ -6,8 +6,8 @@
  * must then have the checksum the panel gave, the proof that the guest
  * rebuilt exactly what the panel rendered.  A file that does not is
  * refused (HK_EPROTO, naming it): the panel then sends the whole bundle.
- * passwd, kept in buckets (agent_passwd.h), stays as the delta gives it:
- * its buckets are kept or edited, and proven, as the generation is built.
+ * A bucketed file (agent_bucket.h) stays as the delta gives it: its
+ * buckets are kept or edited, and proven, as the generation is built.
  */
 #ifndef HK_AGENT_DELTA_H
 #define HK_AGENT_DELTA_H

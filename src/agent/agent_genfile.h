@@ -2,7 +2,7 @@
 /*
  * agent_genfile.h - one file of a new generation written: its mode (who
  * may read it), its date (Dovecot sees a passwd-file change by mtime and
- * size) and made durable.  Shared by agent_stage.c and agent_passwd.c.
+ * size) and made durable.  Shared by agent_stage.c and agent_bucket.c.
  */
 #ifndef HK_AGENT_GENFILE_H
 #define HK_AGENT_GENFILE_H

@@ -162,37 +162,36 @@ sync_map(const struct agent_conf *conf, int dfd, const char *dir,
 	return 0;
 }
 
-/* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map not skipped (one
- * process start instead of five), then fsync each output. */
+/* One `postmap [-c DIR] TYPE:DIR/NAME ...` for every map given (one
+ * process start instead of many), then fsync each output. */
 int
 agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
-		  const int *skip, struct hk_err *err)
+		  const char *const *rel, size_t n, struct hk_err *err)
 {
-	char args[BUNDLE_MAX_FILES][ARG_BUF];
-	char *argv[BUNDLE_MAX_FILES + 4];
-	int i = 0, n = 0;
+	char args[AGENT_MTA_MAPS_MAX][ARG_BUF];
+	char *argv[AGENT_MTA_MAPS_MAX + 4];
+	int i = 0;
 
+	if (n > AGENT_MTA_MAPS_MAX)
+		return hk_fail(err, HK_EINTERNAL, NULL, "%zu maps to postmap, "
+			       "more than %d", n, AGENT_MTA_MAPS_MAX);
+	if (n == 0)
+		return 0;
 	argv[i++] = (char *)conf->postmap;
 	if (conf->confdir != NULL) {
 		argv[i++] = "-c";
 		argv[i++] = (char *)conf->confdir;
 	}
-	for (int k = 0; bundle_names[k] != NULL; k++) {
-		if (!bundle_is_postfix_map(bundle_names[k]) ||
-		    (skip != NULL && skip[k]))
-			continue;
-		snprintf(args[n], sizeof(args[n]), "%s:%s/%s", conf->maptype,
-			 dir, bundle_names[k]);
-		argv[i++] = args[n++];
+	for (size_t k = 0; k < n; k++) {
+		snprintf(args[k], sizeof(args[k]), "%s:%s/%s", conf->maptype,
+			 dir, rel[k]);
+		argv[i++] = args[k];
 	}
 	argv[i] = NULL;
-	if (n > 0 && run_child(argv, "postmap failed", POSTMAP_TIMEOUT_MS,
-			       err) < 0)
+	if (run_child(argv, "postmap failed", POSTMAP_TIMEOUT_MS, err) < 0)
 		return -1;
-	for (int k = 0; bundle_names[k] != NULL; k++)
-		if (bundle_is_postfix_map(bundle_names[k]) &&
-		    (skip == NULL || !skip[k]) &&
-		    sync_map(conf, dfd, dir, bundle_names[k], err) < 0)
+	for (size_t k = 0; k < n; k++)
+		if (sync_map(conf, dfd, dir, rel[k], err) < 0)
 			return -1;
 	return 0;
 }

@@ -11,10 +11,15 @@
 #include "err.h"
 #include "subproc.h"
 
-/* postmap every Postfix map of the generation in dir (dfd) but those with
- * skip[i] set (bundle_names index; skip may be NULL), fsync'd. */
+/* The most maps one postmap is given: every whole map and a bucketed
+ * one's buckets (bucket.h). */
+#define AGENT_MTA_MAPS_MAX	(BUNDLE_MAX_FILES + 16)
+
+/* postmap the maps rel[0..n) of the generation in dir (dfd), each a path
+ * below it (a map's name, or a bucket's NAME.d/B), in one process; each
+ * table made fsync'd. */
 int agent_mta_postmap(const struct agent_conf *conf, int dfd, const char *dir,
-		      const int *skip, struct hk_err *err);
+		      const char *const *rel, size_t n, struct hk_err *err);
 const char *agent_mta_map_suffix(const char *maptype);
 
 /* `postfix check`, skipped while main.cf and master.cf are unchanged since

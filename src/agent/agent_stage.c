@@ -13,13 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "agent_bucket.h"
 #include "agent_dkim.h"
 #include "agent_genfile.h"
 #include "agent_mta.h"
-#include "agent_passwd.h"
 #include "agent_sieve.h"
 #include "agent_stage.h"
 #include "agent_sums.h"
@@ -69,12 +70,20 @@ link_kept(const struct agent_conf *conf, const struct agent_keep *keep,
 	return 0;
 }
 
+/* What the files of a stage give postmap. */
+struct maps {
+	int written[BUNDLE_MAX_FILES][BUCKETS];	/* a bucketed file's */
+	char rel[AGENT_MTA_MAPS_MAX][NAME_BUF];
+	const char *v[AGENT_MTA_MAPS_MAX];
+	size_t n;
+};
+
 /* Writes (or links, if kept) every whitelisted file (absent ones empty)
  * into dfd. */
 static int
 write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	    const struct bundle *b, const struct agent_keep *keep,
-	    struct hk_err *err)
+	    struct maps *m, struct hk_err *err)
 {
 	for (int i = 0; bundle_names[i] != NULL; i++) {
 		const char *name = agent_stage_stored_name(bundle_names[i]);
@@ -83,8 +92,9 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 		int rc;
 
 		if (bucket_file(bundle_names[i]))
-			rc = agent_passwd_stage(conf, sfd, dfd, dir, f, keep, i,
-						err);
+			rc = agent_bucket_stage(conf, sfd, dfd, dir,
+						bundle_names[i], f, keep, i,
+						m->written[i], err);
 		else if (keep != NULL && keep->kept[i])
 			rc = link_kept(conf, keep, dfd, dir, name,
 				       bundle_is_postfix_map(bundle_names[i]),
@@ -99,13 +109,60 @@ write_files(const struct agent_conf *conf, int sfd, int dfd, const char *dir,
 	return 0;
 }
 
+static int
+add_map(struct maps *m, const char *name, const char *bucket,
+	struct hk_err *err)
+{
+	if (m->n == AGENT_MTA_MAPS_MAX)
+		return hk_fail(err, HK_EINTERNAL, name, "more than %d maps to "
+			       "postmap", AGENT_MTA_MAPS_MAX);
+	snprintf(m->rel[m->n], sizeof(m->rel[m->n]), "%s%s%s", name,
+		 bucket ? AGENT_BUCKET_DIR_SUFFIX "/" : "", bucket ? bucket :
+		 "");
+	m->v[m->n] = m->rel[m->n];
+	m->n++;
+	return 0;
+}
+
+/* The Postfix maps (or their buckets) written, not linked: those to be
+ * postmap'd. */
+static int
+maps_to_build(const struct agent_keep *keep, struct maps *m,
+	      struct hk_err *err)
+{
+	char nm[3];
+	int rc = 0;
+
+	m->n = 0;
+	for (int i = 0; rc == 0 && bundle_names[i] != NULL; i++) {
+		const char *name = bundle_names[i];
+
+		if (!bundle_is_postfix_map(name))
+			continue;
+		if (!bucket_file(name)) {
+			if (keep == NULL || !keep->kept[i])
+				rc = add_map(m, name, NULL, err);
+			continue;
+		}
+		for (int b = 0; rc == 0 && b < bucket_count(name); b++) {
+			if (!m->written[i][b])
+				continue;
+			bucket_name(name, b, nm);
+			rc = add_map(m, name, nm, err);
+		}
+	}
+	return rc;
+}
+
 int
 agent_stage_build(const struct agent_conf *conf, int sfd, int dfd,
 		  const char *dir, const struct bundle *b,
 		  const struct agent_keep *keep, struct hk_err *err)
 {
 	const struct bundle_file *tr = agent_stage_file(b, "transport");
-	int rc = write_files(conf, sfd, dfd, dir, b, keep, err);
+	struct maps *m = calloc(1, sizeof(*m));
+	int rc = m != NULL ? write_files(conf, sfd, dfd, dir, b, keep, m, err) :
+	    hk_fail(err, HK_ESYS, NULL, "out of memory");
 
 	if (rc == 0)
 		rc = agent_sieve_build(conf, sfd, dfd, dir,
@@ -114,8 +171,10 @@ agent_stage_build(const struct agent_conf *conf, int sfd, int dfd,
 		rc = agent_dkim_build(conf, dfd, dir,
 				      agent_stage_file(b, "dkim"), err);
 	if (rc == 0)
-		rc = agent_mta_postmap(conf, dfd, dir, keep ? keep->kept :
-				       NULL, err);
+		rc = maps_to_build(keep, m, err);
+	if (rc == 0)
+		rc = agent_mta_postmap(conf, dfd, dir, m->v, m->n, err);
+	free(m);
 	if (rc == 0)
 		rc = agent_sums_write(conf, dfd, dir, err);
 	if (rc == 0 && fsync(dfd) < 0)

@@ -9,8 +9,10 @@
  * a table apart from the one built from this generation's text.  A
  * generation built before sums were kept has no .sums and is not checked.
  *
- * .sums holds one line per Postfix map, in bundle_names order:
+ * .sums holds one line per Postfix map's table, in bundle_names order (a
+ * bucketed map's, bucket.h, one a bucket):
  *   <sha256 lowercase hex> <name><suffix>\n
+ *   <sha256 lowercase hex> <name>.d/<bucket><suffix>\n
  */
 #include "config.h"
 
@@ -23,12 +25,13 @@
 
 #include "agent_mta.h"
 #include "agent_sums.h"
+#include "bucket.h"
 #include "digest.h"
 #include "fdio.h"
 #include "strbuf.h"
 
 #define SUMS		".sums"
-#define SUMS_MAX	4096
+#define SUMS_MAX	8192
 #define TABLE_NAME_MAX	64
 
 static int
@@ -49,22 +52,65 @@ table_sum(int dfd, const char *dir, const char *table, char out[65],
 	return rc;
 }
 
+/* One line of .sums: table (in directory fd; its name in .sums is
+ * prefix then table). */
+static int
+sums_line(int fd, const char *dir, const char *prefix, const char *table,
+	  struct strbuf *sb, struct hk_err *err)
+{
+	char sha[65];
+
+	if (table_sum(fd, dir, table, sha, err) < 0)
+		return -1;
+	if (strbuf_printf(sb, "%s %s%s\n", sha, prefix, table) < 0)
+		return hk_fail(err, HK_ESYS, NULL, "out of memory");
+	return 0;
+}
+
+/* The lines of a bucketed map's tables, each bucket's (bucket.h). */
+static int
+bucket_lines(const struct agent_conf *conf, int dfd, const char *dir,
+	     const char *name, struct strbuf *sb, struct hk_err *err)
+{
+	char sub[TABLE_NAME_MAX], path[TABLE_NAME_MAX + 4096], nm[3];
+	char table[TABLE_NAME_MAX];
+	int fd, rc = 0;
+
+	snprintf(sub, sizeof(sub), "%s.d/", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hk_fail_errno(err, "%s", path);
+	for (int b = 0; rc == 0 && b < bucket_count(name); b++) {
+		bucket_name(name, b, nm);
+		snprintf(table, sizeof(table), "%s%s", nm,
+			 agent_mta_map_suffix(conf->maptype));
+		rc = sums_line(fd, path, sub, table, sb, err);
+	}
+	(void)close(fd);
+	return rc;
+}
+
 /* The expected text of .sums for what is in dfd now. */
 static int
 sums_text(const struct agent_conf *conf, int dfd, const char *dir,
 	  struct strbuf *sb, struct hk_err *err)
 {
-	char table[TABLE_NAME_MAX], sha[65];
+	char table[TABLE_NAME_MAX];
 
 	for (int i = 0; bundle_names[i] != NULL; i++) {
 		if (!bundle_is_postfix_map(bundle_names[i]))
 			continue;
+		if (bucket_file(bundle_names[i])) {
+			if (bucket_lines(conf, dfd, dir, bundle_names[i], sb,
+					 err) < 0)
+				return -1;
+			continue;
+		}
 		snprintf(table, sizeof(table), "%s%s", bundle_names[i],
 			 agent_mta_map_suffix(conf->maptype));
-		if (table_sum(dfd, dir, table, sha, err) < 0)
+		if (sums_line(dfd, dir, "", table, sb, err) < 0)
 			return -1;
-		if (strbuf_printf(sb, "%s %s\n", sha, table) < 0)
-			return hk_fail(err, HK_ESYS, NULL, "out of memory");
 	}
 	return 0;
 }

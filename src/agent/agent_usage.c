@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "agent_mta.h"
-#include "agent_passwd.h"
+#include "agent_bucket.h"
 #include "bundle.h"
 #include "agent_usage.h"
 #include "fdio.h"
@@ -437,7 +437,7 @@ walk_passwd(struct walk *w, const char *text, size_t len,
 	return 0;
 }
 
-/* The passwd serving (agent_passwd.h) into sb, with address the bucket
+/* The passwd serving (agent_bucket.h) into sb, with address the bucket
  * that holds it: 1, 0 when nothing serves, -1. */
 static int
 read_passwd(const struct agent_conf *conf, const char *address,
@@ -450,7 +450,7 @@ read_passwd(const struct agent_conf *conf, const char *address,
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : hk_fail(err, HK_ESYS, "usage",
 		    "%s: %s", path, strerror(errno));
-	rc = agent_passwd_read(fd, path, address, sb, err);
+	rc = agent_bucket_read(fd, path, "passwd", address, sb, err);
 	close(fd);
 	return rc;
 }

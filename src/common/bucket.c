@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * bucket.c - passwd's buckets and the checksum made of them.  See
- * bucket.h.
+ * bucket.c - the buckets of passwd and virtual_mailbox_maps, and the
+ * checksum made of them.  See bucket.h.
  *
  * MD5 picks a bucket because Dovecot's %M does; it is no checksum here.
  * One digest context per bucket is fed line by line, so a whole file is
@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -18,9 +19,43 @@
 #include "mapdelta.h"
 
 int
+bucket_count(const char *name)
+{
+	if (name == NULL)
+		return 0;
+	if (strcmp(name, "passwd") == 0)
+		return 256;
+	if (strcmp(name, "virtual_mailbox_maps") == 0)
+		return 16;
+	return 0;
+}
+
+int
 bucket_file(const char *name)
 {
-	return name != NULL && strcmp(name, "passwd") == 0;
+	return bucket_count(name) > 0;
+}
+
+/* Bits of the MD5's first byte dropped: a bucket is what is left. */
+static int
+shift_of(const char *name)
+{
+	return bucket_count(name) == 16 ? 4 : 0;
+}
+
+void
+bucket_name(const char *name, int b, char out[3])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (bucket_count(name) == 16) {
+		out[0] = hex[b & 15];
+		out[1] = '\0';
+	} else {
+		out[0] = hex[(b >> 4) & 15];
+		out[1] = hex[b & 15];
+		out[2] = '\0';
+	}
 }
 
 /* MD5 of key[0..n) through ctx (md fetched once by the caller). */
@@ -38,13 +73,13 @@ md5_first(EVP_MD_CTX *ctx, const EVP_MD *md, const char *key, size_t n)
 }
 
 int
-bucket_of(const char *key, size_t n)
+bucket_of(const char *name, const char *key, size_t n)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int b = ctx != NULL ? md5_first(ctx, EVP_md5(), key, n) : -1;
 
 	EVP_MD_CTX_free(ctx);
-	return b;
+	return b < 0 ? -1 : b >> shift_of(name);
 }
 
 /* A reusable MD5 for many keys. */
@@ -72,7 +107,9 @@ keyhash_free(struct keyhash *k)
 static int
 line_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
 {
-	return md5_first(k->ctx, k->md5, l, mapdelta_keylen(name, l, n));
+	int b = md5_first(k->ctx, k->md5, l, mapdelta_keylen(name, l, n));
+
+	return b < 0 ? -1 : b >> shift_of(name);
 }
 
 int
@@ -107,19 +144,20 @@ edit_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
 		return -1;
 	if (n < 2 || (l[0] != '-' && l[0] != '+'))
 		return -2;
-	if (l[0] == '-')
+	if (l[0] == '-') {
 		b = md5_first(k->ctx, k->md5, l + 1, n - 1 - (l[n - 1] == '\n'));
-	else
+		b = b < 0 ? -1 : b >> shift_of(name);
+	} else
 		b = line_bucket(k, name, l + 1, n - 1);
 	return b < 0 ? -2 : b;
 }
 
 /* Edit line l[0..n) onto the buckets it reaches. */
 static int
-add_edit(struct strbuf eb[BUCKETS], int touched[BUCKETS], int b,
+add_edit(struct strbuf eb[BUCKETS], int touched[BUCKETS], int count, int b,
 	 const char *l, size_t n)
 {
-	for (int i = b == -1 ? 0 : b; i < BUCKETS; i++) {
+	for (int i = b == -1 ? 0 : b; i < count; i++) {
 		if (strbuf_append(&eb[i], l, n) < 0)
 			return -1;
 		touched[i] = 1;
@@ -142,7 +180,8 @@ bucket_split_edits(const char *name, const char *e, size_t len,
 		size_t n = nl ? (size_t)(nl - l) + 1 : len - pos;
 
 		b = edit_bucket(&k, name, l, n);
-		if (b != -2 && add_edit(eb, touched, b, l, n) < 0)
+		if (b != -2 && add_edit(eb, touched, bucket_count(name), b, l,
+					n) < 0)
 			b = -2;
 		pos += n;
 	}
@@ -190,17 +229,17 @@ bucket_sums(const char *name, const char *text, size_t len,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct hashers h;
-	int ok = hashers_new(&h) == 0;
+	int ok = hashers_new(&h) == 0, shift = shift_of(name);
 
 	for (size_t pos = 0; ok && pos < len;) {
 		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - l) + 1 : len - pos;
 		int b = md5_first(h.key, h.md5, l, mapdelta_keylen(name, l, n));
 
-		ok = b >= 0 && EVP_DigestUpdate(h.b[b], l, n) == 1;
+		ok = b >= 0 && EVP_DigestUpdate(h.b[b >> shift], l, n) == 1;
 		pos += n;
 	}
-	for (int i = 0; ok && i < BUCKETS; i++) {
+	for (int i = 0; ok && i < bucket_count(name); i++) {
 		ok = EVP_DigestFinal_ex(h.b[i], md, &mdlen) == 1 && mdlen == 32;
 		if (ok)
 			hex_encode(md, mdlen, sums[i]);
@@ -209,30 +248,29 @@ bucket_sums(const char *name, const char *text, size_t len,
 	return ok ? 0 : -1;
 }
 
-void
-bucket_list(char sums[BUCKETS][65], char out[BUCKET_LIST_LEN + 1])
+size_t
+bucket_list(const char *name, char sums[BUCKETS][65],
+	    char out[BUCKET_LIST_MAX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
+	size_t len = 0;
+	char nm[3];
 
-	for (int i = 0; i < BUCKETS; i++) {
-		char *l = out + (size_t)i * BUCKET_LINE_LEN;
-
-		l[0] = hex[i >> 4];
-		l[1] = hex[i & 15];
-		l[2] = ' ';
-		memcpy(l + 3, sums[i], 64);
-		l[67] = '\n';
+	for (int i = 0; i < bucket_count(name); i++) {
+		bucket_name(name, i, nm);
+		len += (size_t)snprintf(out + len, BUCKET_LIST_MAX + 1 - len,
+					"%s %.64s\n", nm, sums[i]);
 	}
-	out[BUCKET_LIST_LEN] = '\0';
+	out[len] = '\0';
+	return len;
 }
 
 void
-bucket_sum_of(char sums[BUCKETS][65], char out[65])
+bucket_sum_of(const char *name, char sums[BUCKETS][65], char out[65])
 {
-	char list[BUCKET_LIST_LEN + 1];
+	char list[BUCKET_LIST_MAX + 1];
+	size_t len = bucket_list(name, sums, list);
 
-	bucket_list(sums, list);
-	sha256_hex(list, BUCKET_LIST_LEN, out);
+	sha256_hex(list, len, out);
 }
 
 void
@@ -244,5 +282,5 @@ bucket_file_sum(const char *name, const char *data, size_t len, char out[65])
 	if (!bucket_file(name))
 		sha256_hex(data, len, out);
 	else if (bucket_sums(name, data, len, sums) == 0)
-		bucket_sum_of(sums, out);
+		bucket_sum_of(name, sums, out);
 }

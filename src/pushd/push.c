@@ -144,14 +144,14 @@ delta_sum(const struct sending *s, const struct render_delta *d, int i,
 	if (mapdelta_keyed(bundle_names[i]) && d->edits[i].len == 0)
 		memcpy(out, s->base.sums[i], 65);	/* the base's */
 	else if (bucket_file(bundle_names[i]))
-		render_delta_passwd_sum(d, &s->base, out);
+		render_delta_bucket_sum(d, &s->base, i, out);
 	else
 		sha256_hex(strbuf_str(file), file->len, out);
 }
 
 /* The delta's files (bundle.h): kept where the sum is the base's, edits
- * where those are smaller than the file (passwd's always: its buckets
- * are not one text here). */
+ * where those are smaller than the file (a bucketed file's always: its
+ * buckets are not one text here). */
 static void
 delta_files(struct sending *s, const struct render_delta *d,
 	    struct bundle_file f[BUNDLE_MAX_FILES])
@@ -182,10 +182,10 @@ delta_files(struct sending *s, const struct render_delta *d,
 static size_t
 whole_len(const struct sending *s, const struct render_delta *d)
 {
-	size_t n = render_delta_passwd_len(d, &s->base);
+	size_t n = 0;
 
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
-		n += d->files.files[i].len;
+		n += render_delta_len(d, &s->base, i);
 	return n;
 }
 

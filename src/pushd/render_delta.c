@@ -179,30 +179,37 @@ drops(const struct keys *k, struct strbuf *out, struct hk_err *err)
 	return bad ? oom(err) : 0;
 }
 
-/* passwd's edits made to the base's buckets they reach. */
+/* The edits e of bucketed file i made to the base's buckets they
+ * reach. */
 static int
-edit_buckets(const struct strbuf *e, const struct served *base,
+edit_buckets(int i, const struct strbuf *e, const struct served *base,
 	     struct render_delta *d, struct hk_err *err)
 {
-	struct strbuf eb[BUCKETS];
+	const char *name = bundle_names[i];
+	const struct served_buckets *was = base->bk[i];
+	struct served_buckets *now, *eb = served_buckets_new();
 	int rc;
 
-	for (int b = 0; b < BUCKETS; b++)
-		strbuf_init(&eb[b], BUNDLE_MAX_SIZE);
-	rc = bucket_split_edits("passwd", strbuf_str(e), e->len, eb,
-				d->touched, err);
-	for (int b = 0; rc == 0 && b < BUCKETS; b++) {
-		if (!d->touched[b])
-			continue;
-		rc = mapdelta_apply("passwd", strbuf_str(&base->passwd[b]),
-				    base->passwd[b].len, strbuf_str(&eb[b]),
-				    eb[b].len, &d->passwd[b], err);
-		if (rc == 0)
-			sha256_hex(strbuf_str(&d->passwd[b]), d->passwd[b].len,
-				   d->passwd_sums[b]);
+	if (eb == NULL || was == NULL ||
+	    (now = d->bk[i] = served_buckets_new()) == NULL) {
+		served_buckets_free(eb);
+		return was == NULL ? hk_fail(err, HK_EINTERNAL, name, "the "
+					     "base holds no buckets of %s",
+					     name) : oom(err);
 	}
-	for (int b = 0; b < BUCKETS; b++)
-		strbuf_free(&eb[b]);
+	rc = bucket_split_edits(name, strbuf_str(e), e->len, eb->b,
+				now->touched, err);
+	for (int b = 0; rc == 0 && b < bucket_count(name); b++) {
+		if (!now->touched[b])
+			continue;
+		rc = mapdelta_apply(name, strbuf_str(&was->b[b]), was->b[b].len,
+				    strbuf_str(&eb->b[b]), eb->b[b].len,
+				    &now->b[b], err);
+		if (rc == 0)
+			sha256_hex(strbuf_str(&now->b[b]), now->b[b].len,
+				   now->sums[b]);
+	}
+	served_buckets_free(eb);
 	return rc;
 }
 
@@ -229,7 +236,7 @@ edit_file(int i, const struct strbuf *dropped, struct strbuf *lines,
 		pos += n + 1;
 	}
 	if (bucket_file(name))
-		return edit_buckets(e, base, d, err);
+		return edit_buckets(i, e, base, d, err);
 	return mapdelta_apply(name, strbuf_str(&base->files[i]),
 			      base->files[i].len, strbuf_str(e), e->len,
 			      &d->files.files[i], err);
@@ -294,8 +301,6 @@ render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
 		strbuf_init(&d->files.files[i], BUNDLE_MAX_SIZE / 2);
 		strbuf_init(&d->edits[i], BUNDLE_MAX_SIZE / 2);
 	}
-	for (int b = 0; b < BUCKETS; b++)
-		strbuf_init(&d->passwd[b], BUNDLE_MAX_SIZE);
 	if (db_begin(db, 0, err) < 0)
 		return -1;
 	rc = read_keys(db, guest_id, base_gen, d, &k, err);
@@ -312,48 +317,62 @@ render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
 }
 
 size_t
-render_delta_passwd_len(const struct render_delta *d,
-			const struct served *base)
+render_delta_len(const struct render_delta *d, const struct served *base,
+		 int i)
 {
+	const struct served_buckets *now = d->bk[i], *was = base->bk[i];
 	size_t n = 0;
 
-	for (int b = 0; b < BUCKETS; b++)
-		n += d->touched[b] ? d->passwd[b].len : base->passwd[b].len;
+	if (!bucket_file(bundle_names[i]))
+		return d->files.files[i].len;
+	for (int b = 0; was != NULL && b < BUCKETS; b++)
+		n += now != NULL && now->touched[b] ? now->b[b].len :
+		    was->b[b].len;
 	return n;
 }
 
 void
-render_delta_passwd_sum(const struct render_delta *d,
-			const struct served *base, char out[65])
+render_delta_bucket_sum(const struct render_delta *d,
+			const struct served *base, int i, char out[65])
 {
+	const struct served_buckets *now = d->bk[i], *was = base->bk[i];
 	char sums[BUCKETS][65];
 
-	for (int b = 0; b < BUCKETS; b++)
-		memcpy(sums[b], d->touched[b] ? d->passwd_sums[b] :
-		       base->passwd_sums[b], 65);
-	bucket_sum_of(sums, out);
+	for (int b = 0; was != NULL && b < BUCKETS; b++)
+		memcpy(sums[b], now != NULL && now->touched[b] ? now->sums[b] :
+		       was->sums[b], 65);
+	if (was == NULL)
+		out[0] = '\0';	/* never a checksum */
+	else
+		bucket_sum_of(bundle_names[i], sums, out);
+}
+
+/* The touched buckets of now moved into was. */
+static void
+buckets_onto(struct served_buckets *now, struct served_buckets *was)
+{
+	for (int b = 0; now != NULL && was != NULL && b < BUCKETS; b++) {
+		if (!now->touched[b])
+			continue;
+		strbuf_free(&was->b[b]);
+		was->b[b] = now->b[b];
+		strbuf_init(&now->b[b], 0);
+		memcpy(was->sums[b], now->sums[b], 65);
+	}
 }
 
 void
 render_delta_onto(struct render_delta *d, struct served *base,
 		  char sums[][65])
 {
-	int pw = served_passwd_index();
-
 	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
-		if (i == pw)
+		if (base->bk[i] != NULL) {
+			buckets_onto(d->bk[i], base->bk[i]);
 			continue;
+		}
 		strbuf_free(&base->files[i]);
 		base->files[i] = d->files.files[i];
 		strbuf_init(&d->files.files[i], 0);
-	}
-	for (int b = 0; b < BUCKETS; b++) {
-		if (!d->touched[b])
-			continue;
-		strbuf_free(&base->passwd[b]);
-		base->passwd[b] = d->passwd[b];
-		strbuf_init(&d->passwd[b], 0);
-		memcpy(base->passwd_sums[b], d->passwd_sums[b], 65);
 	}
 	memcpy(base->sums, sums, sizeof(base->sums));
 	base->generation = d->files.generation;
@@ -363,8 +382,9 @@ void
 render_delta_free(struct render_delta *d)
 {
 	render_out_free(&d->files);
-	for (int i = 0; i < BUNDLE_MAX_FILES; i++)
+	for (int i = 0; i < BUNDLE_MAX_FILES; i++) {
 		strbuf_free(&d->edits[i]);
-	for (int b = 0; b < BUCKETS; b++)
-		strbuf_free(&d->passwd[b]);
+		served_buckets_free(d->bk[i]);
+		d->bk[i] = NULL;
+	}
 }

@@ -8,8 +8,8 @@
  * the keyed files (mapdelta.h) only the lines of the keys the log names,
  * widened to the same keys of each alias domain of their domain (whose
  * entries project them).  Each keyed file's edits (mapdelta.h) are made
- * to the file of the base generation, which pushd kept (served.h); for
- * passwd, to the buckets they reach alone.  The result is what
+ * to the file of the base generation, which pushd kept (served.h); for a
+ * bucketed file, to the buckets they reach alone.  The result is what
  * render_guest() would give, line for line (test_delta proves it over
  * thousands of random changes, on both backends).  When the log says
  * anything may have changed, the caller renders the guest whole.
@@ -23,12 +23,12 @@
 
 struct render_delta {
 	int whole;		/* the log says: render the guest whole */
-	struct render_out files;	/* every file but passwd as it now is
-					 * (generation the desired one) */
+	struct render_out files;	/* every file but the bucketed ones as
+					 * it now is (generation the desired
+					 * one) */
 	struct strbuf edits[BUNDLE_MAX_FILES];	/* the keyed files' */
-	int touched[BUCKETS];	/* the buckets of passwd edited */
-	struct strbuf passwd[BUCKETS];	/* each touched one as it now is */
-	char passwd_sums[BUCKETS][65];	/* and its checksum */
+	struct served_buckets *bk[BUNDLE_MAX_FILES];	/* a bucketed file's
+							 * touched buckets */
 };
 
 /* base: the files of generation base_gen, the keyed ones in key order. */
@@ -36,11 +36,12 @@ int render_delta(struct db *db, int64_t guest_id, int64_t base_gen,
 		 const struct render_opts *opts, const struct served *base,
 		 struct render_delta *d, struct hk_err *err);
 
-/* passwd's length and checksum once d is made to base. */
-size_t render_delta_passwd_len(const struct render_delta *d,
-			       const struct served *base);
-void render_delta_passwd_sum(const struct render_delta *d,
-			     const struct served *base, char out[65]);
+/* The bytes of file i, and the checksum of the bucketed file i, once d is
+ * made to base. */
+size_t render_delta_len(const struct render_delta *d,
+			const struct served *base, int i);
+void render_delta_bucket_sum(const struct render_delta *d,
+			     const struct served *base, int i, char out[65]);
 
 /* base becomes the generation d renders, with sums its files' checksums:
  * d's files and buckets are moved into it. */

@@ -95,7 +95,9 @@ evp_sha256_hex(const void *p, size_t n, char out[65])
 
 /* A file's checksum, worked out apart from bucket.c: for passwd, the
  * lines of each bucket (MD5 of the key, first byte) gathered in order and
- * hashed, then the list "XX SUM\n" of the 256 hashed; else SHA-256. */
+ * hashed, then the list "XX SUM\n" of the 256 hashed; for
+ * virtual_mailbox_maps the same with 16 buckets (the byte's high four
+ * bits) and "X SUM\n"; else SHA-256. */
 static void
 oracle_sum(const char *name, const char *p, size_t n, char out[65])
 {
@@ -103,29 +105,33 @@ oracle_sum(const char *name, const char *p, size_t n, char out[65])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 	char sha[65];
+	int count = strcmp(name, "passwd") == 0 ? 256 :
+	    strcmp(name, "virtual_mailbox_maps") == 0 ? 16 : 0;
+	char sep = count == 256 ? ':' : ' ';
 
-	if (strcmp(name, "passwd") != 0) {
+	if (count == 0) {
 		evp_sha256_hex(p, n, out);
 		return;
 	}
 	strbuf_init(&list, 0);
 	strbuf_init(&bucket, 0);
-	for (int b = 0; b < 256; b++) {
+	for (int b = 0; b < count; b++) {
 		bucket.len = 0;
 		for (size_t pos = 0; pos < n;) {
 			const char *l = p + pos, *nl = memchr(l, '\n', n - pos);
 			size_t ln = nl ? (size_t)(nl - l) + 1 : n - pos;
-			const char *colon = memchr(l, ':', ln);
+			const char *end = memchr(l, sep, ln);
 
-			if (EVP_Digest(l, colon ? (size_t)(colon - l) : ln, md,
+			if (EVP_Digest(l, end ? (size_t)(end - l) : ln, md,
 				       &mdlen, EVP_md5(), NULL) != 1)
 				fail_now("setup: EVP_Digest(md5) failed");
-			if (md[0] == b)
+			if (md[0] * count / 256 == b)
 				strbuf_append(&bucket, l, ln);
 			pos += ln;
 		}
 		evp_sha256_hex(bucket.len ? bucket.data : "", bucket.len, sha);
-		strbuf_printf(&list, "%02x %s\n", b, sha);
+		strbuf_printf(&list, count == 256 ? "%02x %s\n" : "%x %s\n", b,
+			      sha);
 	}
 	evp_sha256_hex(list.data, list.len, out);
 	strbuf_free(&bucket);

@@ -118,7 +118,7 @@ echo "    that push: $(sql "SELECT p.bundle || ', ' || p.bytes || ' bytes' FROM 
 expect=$(sql "SELECT m.local_part || '@f1.example f1.example/' || m.local_part || '/'
 	FROM mailbox m JOIN domain d ON d.id = m.domain_id WHERE d.name = 'f1.example'" |
 	LC_ALL=C sort)
-got=$("$hkguest" exec f1 cat /var/lib/hakomail/current/virtual_mailbox_maps | LC_ALL=C sort)
+got=$(guest_file f1 virtual_mailbox_maps | LC_ALL=C sort)
 check_eq "the guest serves the 650 mailboxes the panel holds" "650 650" \
 	"$(wc -l <<<"$expect") $(grep -c . <<<"$got")"
 check "and exactly those" test "$expect" = "$got"
@@ -176,7 +176,7 @@ got=$(guest_passwd f1 | sed -n 's/^\([^:]*\):.*storage=\([0-9]*\)B$/\1:\2/p' |
 	LC_ALL=C sort)
 check "every quota change is on the guest" test -n "$expect" -a "$expect" = "$got"
 check_eq "20,650 mailboxes served" 20650 \
-	"$("$hkguest" exec f1 cat /var/lib/hakomail/current/virtual_mailbox_maps | wc -l)"
+	"$(guest_file f1 virtual_mailbox_maps | wc -l)"
 
 echo "== faults 3: bad bundles are refused, the old generation serving"
 # pushd is stopped meanwhile, so that nothing but these bundles reaches f1.
@@ -259,13 +259,26 @@ check_eq "a new mailbox and one gone, as a delta: applied" "true $((g1 + 1))" \
 check "the new mailbox logs in" imap_login "$ip" delta1@f1.example pw-delta-1
 check_eq "the one gone is gone, the others are there" "0 1 $(wc -l <"$tmp/base/passwd")" \
 	"$({ guest_passwd f1 | grep -c "^u9@"
-	     "$hkguest" exec f1 sh -c 'cd /var/lib/hakomail/current &&
-		postmap -q delta1@f1.example cdb:virtual_mailbox_maps | grep -c delta1'
+	     "$hkguest" exec f1 postmap -q delta1@f1.example \
+		"$(guest_table /var/lib/hakomail/current virtual_mailbox_maps)" |
+		grep -c delta1
 	     guest_passwd f1 | wc -l; } | tr '\n' ' ' | sed 's/ $//')"
 inode() { "$hkguest" exec f1 stat -c %i "/var/lib/hakomail/gen/$1/$2"; }
 check_eq "what the delta keeps is linked, its table not made again" \
 	"$(inode "$g1" virtual_alias_maps) $(inode "$g1" virtual_alias_maps.cdb)" \
 	"$(inode $((g1 + 1)) virtual_alias_maps) $(inode $((g1 + 1)) virtual_alias_maps.cdb)"
+# a bucket of virtual_mailbox_maps that neither address reaches
+# (src/common/bucket.h: the first hex digit of the MD5 of the address)
+vb() { printf %s "$1" | md5sum | cut -c1; }
+for b in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+	[ "$b" != "$(vb delta1@f1.example)" ] && [ "$b" != "$(vb u9@f1.example)" ] && break
+done
+check_eq "an untouched bucket of virtual_mailbox_maps is linked, its table not made again" \
+	"$(inode "$g1" "virtual_mailbox_maps.d/$b") $(inode "$g1" "virtual_mailbox_maps.d/$b.cdb")" \
+	"$(inode $((g1 + 1)) "virtual_mailbox_maps.d/$b") $(inode $((g1 + 1)) "virtual_mailbox_maps.d/$b.cdb")"
+check "the bucket delta1 is in got a table of its own" test \
+	"$(inode "$g1" "virtual_mailbox_maps.d/$(vb delta1@f1.example).cdb")" != \
+	"$(inode $((g1 + 1)) "virtual_mailbox_maps.d/$(vb delta1@f1.example).cdb")"
 check "the guest serves one complete generation" complete f1
 gen=$((g1 + 1))
 refused "the same delta again, to the generation serving" "send the whole bundle" <"$tmp/delta"
@@ -286,12 +299,13 @@ echo "== faults 4: changes made by hand on the guest are repaired"
 # line is added to a map by hand, before pushd is back: started first, it
 # may repair the generation before the line is added, into the repaired
 # generation (as it did on a loaded machine).
-"$hkguest" exec f1 sh -c 'echo "intruder@f1.example f1.example/intruder/" >>/var/lib/hakomail/current/virtual_mailbox_maps'
+"$hkguest" exec f1 sh -c "echo 'intruder@f1.example f1.example/intruder/' \
+	>>/var/lib/hakomail/current/virtual_mailbox_maps.d/$(vb intruder@f1.example)"
 pushd_restart
 check "pushd notices and pushes a new generation" \
 	until_ok 30 eval '[ "$(guest_field f1 applied_gen)" -gt $((gen + 1)) ] && guest_in_sync f1'
 check "the hand-made line is gone" \
-	eval '! "$hkguest" exec f1 grep -q intruder /var/lib/hakomail/current/virtual_mailbox_maps'
+	eval '! guest_file f1 virtual_mailbox_maps | grep intruder >/dev/null'
 check "the repair is in the audit log, by pushd" \
 	eval 'sql "SELECT COUNT(*) FROM audit WHERE via = '\''pushd'\'' AND action = '\''guest.drift'\'' AND object = '\''f1'\''" | grep -qv "^0$"'
 check "the guest serves one complete generation" complete f1

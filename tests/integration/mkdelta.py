@@ -8,8 +8,9 @@ independently of the panel's C code, for tests that hand one to an agent.
   mkdelta.py --sum NAME <FILE     the checksum a bundle gives file NAME
 
 DIR holds the files generation BASE serves, as the agent stores them
-(passwd or its buckets passwd.d/XX, sieve.list, dkim.list, the maps; a
-missing one is empty).  Each
+(passwd or its buckets passwd.d/XX, virtual_mailbox_maps or its buckets
+virtual_mailbox_maps.d/X, sieve.list, dkim.list, the maps; a missing one
+is empty).  Each
 file with no --add or --drop is kept; the others are edited: the result is
 worked out here (the base's lines, those of the dropped keys and of the
 added lines' keys out, the added lines in, in the file's key order) and
@@ -42,21 +43,28 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+BUCKETS = {"passwd": 256, "virtual_mailbox_maps": 16}
+
+
 def file_sum(name, data):
     """The checksum of a bundle file (src/common/bucket.h): for passwd,
     that of its bucket list, each bucket its lines whose key's MD5 begins
-    with the bucket's byte; else SHA-256."""
-    if name != "passwd":
+    with the bucket's byte (for virtual_mailbox_maps, with its first hex
+    digit); else SHA-256."""
+    if name not in BUCKETS:
         return sha(data)
-    buckets = [b""] * 256
+    n = BUCKETS[name]
+    buckets = [b""] * n
     for l in data.split(b"\n")[:-1]:
-        buckets[hashlib.md5(key(name, l)).digest()[0]] += l + b"\n"
-    return sha(b"".join(b"%02x %s\n" % (i, sha(b).encode())
+        buckets[hashlib.md5(key(name, l)).digest()[0] * n // 256] += l + b"\n"
+    fmt = b"%02x %s\n" if n == 256 else b"%x %s\n"
+    return sha(b"".join(fmt % (i, sha(b).encode())
                         for i, b in enumerate(buckets)))
 
 
 def stored(d, name):
-    """What DIR holds of `name`: passwd may be its buckets, passwd.d/XX,
+    """What DIR holds of `name`: passwd and virtual_mailbox_maps may be
+    their buckets, NAME.d/B (beside virtual_mailbox_maps's tables, B.cdb),
     put back in key order."""
     path = os.path.join(d, STORED.get(name, name))
     if os.path.exists(path):
@@ -65,7 +73,7 @@ def stored(d, name):
     if not os.path.isdir(bdir):
         return b""
     lines = []
-    for b in sorted(os.listdir(bdir)):
+    for b in sorted(f for f in os.listdir(bdir) if "." not in f):
         lines += open(os.path.join(bdir, b), "rb").read().split(b"\n")[:-1]
     lines.sort(key=lambda l: order(name, key(name, l)))
     return b"".join(l + b"\n" for l in lines)

@@ -100,7 +100,7 @@ bad=0
 for i in $(seq 1 $GUESTS); do
 	want=$(sql "SELECT applied_gen FROM guest WHERE name = 'n$i'")
 	[ "$(served "n$i" | jq .generation)" = "$want" ] || bad=$((bad + 1))
-	n=$("$hkguest" exec "n$i" grep -c "^m[0-9]*@d$i.example " /var/lib/hakomail/current/virtual_mailbox_maps)
+	n=$(guest_file "n$i" virtual_mailbox_maps | grep -c "^m[0-9]*@d$i.example ")
 	[ "$n" = $((600 / GUESTS)) ] || bad=$((bad + 1))
 done
 check_eq "each guest serves what the panel recorded, all 30 of its mailboxes" 0 "$bad"
@@ -117,4 +117,4 @@ else
 	fail "node-b pushed the change on its own"
 fi
 check "late@d1.example is on n1" \
-	eval '"$hkguest" exec n1 grep -q "^late@d1.example " /var/lib/hakomail/current/virtual_mailbox_maps'
+	eval 'guest_file n1 virtual_mailbox_maps | grep "^late@d1.example " >/dev/null'

@@ -79,22 +79,44 @@ guest_up() {
 
 guest_ip() { "$hkguest" addr "$1"; }
 
-# guest_passwd GUEST: the passwd the guest serves, from its buckets
-# (src/agent/agent_passwd.h), in the panel's order: by domain, then local
-# part.  Read it to the end (grep PATTERN >/dev/null, not grep -q: under
-# pipefail, a reader that stops early fails the pipeline)
-guest_passwd() {
-	"$hkguest" exec "$1" sh -c 'cat /var/lib/hakomail/current/passwd.d/*' |
-		awk -F: -v OFS='\t' '{ i = index($1, "@")
+# bucketed DIR NAME: the bucketed file NAME (src/common/bucket.h) of the
+# generation directory DIR on a guest, put together from its buckets in the
+# panel's order: by domain, then local part (to be run on the guest)
+bucketed() {
+	local sep=' ' glob='[0-9a-f]'
+	[ "$2" = passwd ] && { sep=:; glob='[0-9a-f][0-9a-f]'; }
+	"$hkguest" exec "$GUEST" sh -c "cat $1/$2.d/$glob" |
+		awk -v FS="$sep" -v OFS='\t' '{ i = index($1, "@")
 			print substr($1, i + 1), substr($1, 1, i - 1), $0 }' |
 		LC_ALL=C sort -t "$(printf '\t')" -k1,1 -k2,2 | cut -f3-
 }
 
+# guest_passwd GUEST: the passwd the guest serves, from its buckets
+# (src/agent/agent_bucket.h), in the panel's order.  Read it to the end
+# (grep PATTERN >/dev/null, not grep -q: under pipefail, a reader that
+# stops early fails the pipeline)
+guest_passwd() { GUEST=$1 bucketed /var/lib/hakomail/current passwd; }
+
 # guest_file GUEST NAME: the file NAME of the generation the guest serves
-# (passwd put together from its buckets)
+# (passwd and virtual_mailbox_maps put together from their buckets)
 guest_file() {
-	if [ "$2" = passwd ]; then guest_passwd "$1"
-	else "$hkguest" exec "$1" cat "/var/lib/hakomail/current/$2"; fi
+	case $2 in
+	passwd|virtual_mailbox_maps)
+		GUEST=$1 bucketed /var/lib/hakomail/current "$2" ;;
+	*)	"$hkguest" exec "$1" cat "/var/lib/hakomail/current/$2" ;;
+	esac
+}
+
+# guest_table DIR NAME: the Postfix table of the map NAME in the generation
+# directory DIR, as main.cf names it (virtual_mailbox_maps: its buckets'
+# tables as one unionmap)
+guest_table() {
+	local b spec=
+	if [ "$2" != virtual_mailbox_maps ]; then echo "cdb:$1/$2"; return; fi
+	for b in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+		spec="$spec${spec:+, }cdb:$1/$2.d/$b"
+	done
+	echo "unionmap:{$spec}"
 }
 
 # file_sum NAME <FILE: the checksum a bundle gives the file NAME
@@ -131,10 +153,14 @@ complete() {
 	f=/var/lib/hakomail/$("$hkguest" exec "$1" readlink /var/lib/hakomail/current) ||
 		return 1
 	for m in virtual_mailbox_maps virtual_alias_maps virtual_mailbox_domains; do
-		"$hkguest" exec "$1" cat "$f/$m" | awk '{print $1, $2}' |
-			LC_ALL=C sort >"$tmp/text" || return 1
+		if [ "$m" = virtual_mailbox_maps ]; then
+			GUEST=$1 bucketed "$f" "$m"
+		else
+			"$hkguest" exec "$1" cat "$f/$m"
+		fi | awk '{print $1, $2}' | LC_ALL=C sort >"$tmp/text" || return 1
 		awk '{print $1}' "$tmp/text" | "$hkguest" exec "$1" postmap -q - \
-			"cdb:$f/$m" | awk '{print $1, $2}' | LC_ALL=C sort >"$tmp/table"
+			"$(guest_table "$f" "$m")" | awk '{print $1, $2}' |
+			LC_ALL=C sort >"$tmp/table"
 		cmp -s "$tmp/text" "$tmp/table" || return 1
 	done
 }

@@ -250,8 +250,8 @@ printf 'require ["vacation"];\r\nvacation :days 1 "unterminated;\r\n' | base64 -
 	printf 'HAKOMAIL-BUNDLE 1\ngeneration %s\n' $((gen + 1))
 	for m in virtual_mailbox_domains virtual_mailbox_maps virtual_alias_maps \
 		relay_domains relay_recipient_maps transport passwd trash sieve; do
-		if [ "$m" = passwd ]; then
-			guest_passwd "$s1" >"$tmp/f.$m"
+		if [ "$m" = passwd ] || [ "$m" = virtual_mailbox_maps ]; then
+			guest_file "$s1" "$m" >"$tmp/f.$m"
 		elif [ "$m" != sieve ]; then
 			on_s1 test -e "/var/lib/hakomail/current/$m" || continue
 			on_s1 cat "/var/lib/hakomail/current/$m" >"$tmp/f.$m"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_bucket.c - passwd's buckets (bucket.h): a key's bucket is what
- * Dovecot's %2Mu names (the first byte of MD5, checked against md5sum's
- * figures); the checksum of passwd is that of its bucket list, each
+ * test_bucket.c - the bucketed files (bucket.h): a passwd key's bucket is
+ * what Dovecot's %2Mu names (the first byte of MD5, checked against
+ * md5sum's figures), a virtual_mailbox_maps key's its first hex digit;
+ * the checksum of such a file is that of its bucket list, each
  * bucket its lines in the file's order; a change of one line changes one
  * bucket's sum; other files keep plain SHA-256.  Lines and edits split by
  * the bucket they reach.
@@ -28,21 +29,32 @@
 static void
 test_bucket_of(void **state)
 {
+	char nm[3];
+
 	(void)state;
 	/* printf %s KEY | md5sum | cut -c1-2 */
-	assert_int_equal(bucket_of("matsui@pc1.example", 18), 0xbf);
-	assert_int_equal(bucket_of("s0000001@big.example", 20), 0xc4);
-	assert_int_equal(bucket_of("a@x", 3), 0x48);
-	assert_int_equal(bucket_file("passwd"), 1);
-	assert_int_equal(bucket_file("virtual_mailbox_maps"), 0);
+	assert_int_equal(bucket_of("passwd", "matsui@pc1.example", 18), 0xbf);
+	assert_int_equal(bucket_of("passwd", "s0000001@big.example", 20),
+			 0xc4);
+	assert_int_equal(bucket_of("passwd", "a@x", 3), 0x48);
+	/* virtual_mailbox_maps: the first hex digit alone */
+	assert_int_equal(bucket_of("virtual_mailbox_maps",
+				   "matsui@pc1.example", 18), 0xb);
+	assert_int_equal(bucket_count("passwd"), 256);
+	assert_int_equal(bucket_count("virtual_mailbox_maps"), 16);
+	assert_int_equal(bucket_file("virtual_alias_maps"), 0);
 	assert_int_equal(bucket_file(NULL), 0);
+	bucket_name("passwd", 0xbf, nm);
+	assert_string_equal(nm, "bf");
+	bucket_name("virtual_mailbox_maps", 0xb, nm);
+	assert_string_equal(nm, "b");
 }
 
 /* The checksum worked out by hand: each line alone in its bucket. */
 static void
 test_sum_by_hand(void **state)
 {
-	char sums[BUCKETS][65], want[65], got[65], list[BUCKET_LIST_LEN + 1];
+	char sums[BUCKETS][65], want[65], got[65], list[BUCKET_LIST_MAX + 1];
 	const char *text = L3 L1 L2;
 
 	(void)state;
@@ -51,10 +63,10 @@ test_sum_by_hand(void **state)
 	sha256_hex(L1, strlen(L1), sums[0xbf]);
 	sha256_hex(L2, strlen(L2), sums[0xc4]);
 	sha256_hex(L3, strlen(L3), sums[0x48]);
-	bucket_list(sums, list);
-	assert_int_equal(strlen(list), BUCKET_LIST_LEN);
-	assert_memory_equal(list + 0xbf * BUCKET_LINE_LEN, "bf ", 3);
-	sha256_hex(list, BUCKET_LIST_LEN, want);
+	assert_int_equal(bucket_list("passwd", sums, list), 256 * 68);
+	assert_int_equal(strlen(list), 256 * 68);
+	assert_memory_equal(list + 0xbf * 68, "bf ", 3);
+	sha256_hex(list, 256 * 68, want);
 	bucket_file_sum("passwd", text, strlen(text), got);
 	assert_string_equal(got, want);
 	/* the order of lines in other buckets does not matter, ... */
@@ -63,6 +75,26 @@ test_sum_by_hand(void **state)
 	/* ... other files are hashed whole */
 	bucket_file_sum("relay_domains", text, strlen(text), got);
 	sha256_hex(text, strlen(text), want);
+	assert_string_equal(got, want);
+}
+
+/* virtual_mailbox_maps's checksum by hand: 16 lines "X SUM". */
+static void
+test_vmm_sum_by_hand(void **state)
+{
+	const char *l = "matsui@pc1.example pc1.example/matsui/\n";
+	char list[16 * 67 + 1], empty[65], one[65], want[65], got[65];
+	size_t at = 0;
+
+	(void)state;
+	sha256_hex("", 0, empty);
+	sha256_hex(l, strlen(l), one);
+	for (int b = 0; b < 16; b++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%x %s\n",
+				       (unsigned)b, b == 0xb ? one : empty);
+	assert_int_equal(at, 16 * 67);
+	sha256_hex(list, at, want);
+	bucket_file_sum("virtual_mailbox_maps", l, strlen(l), got);
 	assert_string_equal(got, want);
 }
 
@@ -157,6 +189,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_of),
 		cmocka_unit_test(test_sum_by_hand),
+		cmocka_unit_test(test_vmm_sum_by_hand),
 		cmocka_unit_test(test_one_bucket_changes),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_split_edits),

@@ -8,8 +8,9 @@
  * deleted), on two guests (the second the backup MX), on the database the
  * fixture gives (SQLite, or PostgreSQL with HK_TEST_PG_BASE); and the
  * delta's edits made to the base (as the agent makes them, mapdelta.h)
- * give the same files; pushd's own copy of what the guest serves, passwd
- * in its buckets, moved on by each delta, stays the full render's.
+ * give the same files; pushd's own copy of what the guest serves, the
+ * bucketed files in their buckets, moved on by each delta, stays the full
+ * render's.
  */
 #include "config.h"
 
@@ -159,22 +160,24 @@ same_text(const char *what, const struct strbuf *want,
 			 strbuf_str(got));
 }
 
-/* sv's passwd buckets are those of the full render's passwd. */
+/* sv's buckets of file i are those of the full render's file. */
 static void
-same_buckets(const struct served *sv, const struct strbuf *passwd,
+same_buckets(const struct served *sv, int i, const struct strbuf *text,
 	     int64_t guest, int round)
 {
+	const char *name = bundle_names[i];
 	struct strbuf want[BUCKETS];
 	struct hk_err err;
-	char what[32];
+	char what[64], nm[3];
 
 	for (int b = 0; b < BUCKETS; b++)
 		strbuf_init(&want[b], 0);
-	assert_int_equal(bucket_split("passwd", strbuf_str(passwd),
-				      passwd->len, want, &err), 0);
+	assert_int_equal(bucket_split(name, strbuf_str(text), text->len, want,
+				      &err), 0);
 	for (int b = 0; b < BUCKETS; b++) {
-		snprintf(what, sizeof(what), "passwd bucket %02x", b);
-		same_text(what, &want[b], &sv->passwd[b], guest, round);
+		bucket_name(name, b, nm);
+		snprintf(what, sizeof(what), "%s bucket %s", name, nm);
+		same_text(what, &want[b], &sv->bk[i]->b[b], guest, round);
 		strbuf_free(&want[b]);
 	}
 }
@@ -212,8 +215,7 @@ static int
 compare(struct fixture *f, int64_t guest, struct served *sv,
 	struct render_out *text, int round)
 {
-	int pw = served_passwd_index();
-	char sums[BUNDLE_MAX_FILES][65], pwsum[65];
+	char sums[BUNDLE_MAX_FILES][65], sum[65];
 	struct render_delta d;
 	struct render_out now;
 	struct hk_err err;
@@ -226,16 +228,25 @@ compare(struct fixture *f, int64_t guest, struct served *sv,
 	sums_of(&now, sums);
 	made = !d.whole;
 	for (int i = 0; made && bundle_names[i] != NULL; i++)
-		if (i != pw)
+		if (!bucket_file(bundle_names[i]))
 			same_text(bundle_names[i], &now.files[i],
 				  &d.files.files[i], guest, round);
 	if (made) {
 		assert_int_equal(d.files.generation, now.generation);
 		edits_give(&d, text, &now);
-		render_delta_passwd_sum(&d, sv, pwsum);
-		assert_string_equal(pwsum, sums[pw]);
+		for (int i = 0; bundle_names[i] != NULL; i++) {
+			if (!bucket_file(bundle_names[i]))
+				continue;
+			render_delta_bucket_sum(&d, sv, i, sum);
+			assert_string_equal(sum, sums[i]);
+			assert_int_equal(render_delta_len(&d, sv, i),
+					 now.files[i].len);
+		}
 		render_delta_onto(&d, sv, sums);
-		same_buckets(sv, &now.files[pw], guest, round);
+		for (int i = 0; bundle_names[i] != NULL; i++)
+			if (bucket_file(bundle_names[i]))
+				same_buckets(sv, i, &now.files[i], guest,
+					     round);
 	} else {
 		served_full(f, guest, sv);
 	}
