@@ -148,7 +148,8 @@ for n in ${sizes//,/ }; do
 	echo "  imported and pushed in $(($(ms) - t0)) ms (first push: $(last_bytes "s$n") bytes)"
 done
 
-# round LABEL: W writes on the 10-mailbox guest and on each size, by turns
+# round LABEL GOAL: W writes on the 10-mailbox guest and on each size, by
+# turns; GOAL 1: the 1.3x goal judged (it is the deltas')
 round() {
 	local n p0 p
 	writes b1 small.example "$W" "$tmp/lat-10" || return 1
@@ -161,15 +162,15 @@ round() {
 		p=$(pct 50 "$tmp/lat-$n")
 		printf '  %-9s p50 %5s ms, p99 %5s ms, last push %s bytes; p50 = %sx the 10-mailbox guest%s\n' \
 			"$n" "$p" "$(pct 99 "$tmp/lat-$n")" "$(last_bytes "s$n")" "$(ratio "$p" "$p0")" \
-			"$([ "$n" = 100000 ] && awk -v r="$(ratio "$p" "$p0")" 'BEGIN { printf " (goal <= 1.3: %s)", r <= 1.3 ? "PASS" : "MISS" }')"
+			"$([ "$n" = 100000 ] && [ "$2" = 1 ] && awk -v r="$(ratio "$p" "$p0")" 'BEGIN { printf " (goal <= 1.3: %s)", r <= 1.3 ? "PASS" : "MISS" }')"
 	done
 }
-round "deltas where the guest serves the base" || exit 1
+round "deltas where the guest serves the base" 1 || exit 1
 if [ "$full" = 1 ]; then
 	# the same writes again with whole bundles only
 	kill -TERM "$(pushd_pid)" && until_ok 20 eval '! kill -0 "$(pushd_pid)" 2>/dev/null'
 	printf '[pushd]\ndeltas = no\n' >>"$HK_STATE/hakomail.conf"
 	pushd_restart
 	prefix=f
-	round "full bundles only (deltas = no)" || exit 1
+	round "full bundles only (deltas = no)" 0 || exit 1
 fi
