@@ -205,8 +205,12 @@ delta_bundle(struct db *db, const struct push_cfg *cfg,
 			      job->applied_files, &s->base))
 		return 0;
 	if (render_delta(db, job->id, job->applied_gen, &cfg->render, &s->base,
-			 d, err) < 0)
-		return -1;
+			 d, err) < 0) {	/* whole, then (a database error
+					 * will fail that too) */
+		log_warn("guest %s: no delta: %s", job->name, err->message);
+		hk_err_clear(err);
+		return 0;
+	}
 	s->gen = d->files.generation;
 	if (d->whole || s->gen <= job->applied_gen)	/* nothing past it */
 		return 0;
