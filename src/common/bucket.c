@@ -103,13 +103,20 @@ keyhash_free(struct keyhash *k)
 	EVP_MD_free(k->md5);
 }
 
+/* The bucket of key[0..n) in `name`'s buckets, or -1. */
+static int
+key_bucket(struct keyhash *k, const char *name, const char *key, size_t n)
+{
+	int b = md5_first(k->ctx, k->md5, key, n);
+
+	return b < 0 ? -1 : b >> shift_of(name);
+}
+
 /* The bucket of the line l[0..n) of `name`. */
 static int
 line_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
 {
-	int b = md5_first(k->ctx, k->md5, l, mapdelta_keylen(name, l, n));
-
-	return b < 0 ? -1 : b >> shift_of(name);
+	return key_bucket(k, name, l, mapdelta_keylen(name, l, n));
 }
 
 int
@@ -144,10 +151,9 @@ edit_bucket(struct keyhash *k, const char *name, const char *l, size_t n)
 		return -1;
 	if (n < 2 || (l[0] != '-' && l[0] != '+'))
 		return -2;
-	if (l[0] == '-') {
-		b = md5_first(k->ctx, k->md5, l + 1, n - 1 - (l[n - 1] == '\n'));
-		b = b < 0 ? -1 : b >> shift_of(name);
-	} else
+	if (l[0] == '-')
+		b = key_bucket(k, name, l + 1, n - 1 - (l[n - 1] == '\n'));
+	else
 		b = line_bucket(k, name, l + 1, n - 1);
 	return b < 0 ? -2 : b;
 }
@@ -191,8 +197,8 @@ bucket_split_edits(const char *name, const char *e, size_t len,
 }
 
 struct hashers {
-	EVP_MD *md5, *sha;
-	EVP_MD_CTX *key;
+	struct keyhash k;
+	EVP_MD *sha;
 	EVP_MD_CTX *b[BUCKETS];
 };
 
@@ -201,8 +207,7 @@ hashers_free(struct hashers *h)
 {
 	for (int i = 0; i < BUCKETS; i++)
 		EVP_MD_CTX_free(h->b[i]);
-	EVP_MD_CTX_free(h->key);
-	EVP_MD_free(h->md5);
+	keyhash_free(&h->k);
 	EVP_MD_free(h->sha);
 }
 
@@ -212,10 +217,8 @@ hashers_new(struct hashers *h)
 	int ok;
 
 	memset(h, 0, sizeof(*h));
-	h->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
 	h->sha = EVP_MD_fetch(NULL, "SHA256", NULL);
-	h->key = EVP_MD_CTX_new();
-	ok = h->md5 != NULL && h->sha != NULL && h->key != NULL;
+	ok = keyhash_new(&h->k) == 0 && h->sha != NULL;
 	for (int i = 0; ok && i < BUCKETS; i++)
 		ok = (h->b[i] = EVP_MD_CTX_new()) != NULL &&
 		    EVP_DigestInit_ex(h->b[i], h->sha, NULL) == 1;
@@ -229,14 +232,14 @@ bucket_sums(const char *name, const char *text, size_t len,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct hashers h;
-	int ok = hashers_new(&h) == 0, shift = shift_of(name);
+	int ok = hashers_new(&h) == 0;
 
 	for (size_t pos = 0; ok && pos < len;) {
 		const char *l = text + pos, *nl = memchr(l, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - l) + 1 : len - pos;
-		int b = md5_first(h.key, h.md5, l, mapdelta_keylen(name, l, n));
+		int b = line_bucket(&h.k, name, l, n);
 
-		ok = b >= 0 && EVP_DigestUpdate(h.b[b >> shift], l, n) == 1;
+		ok = b >= 0 && EVP_DigestUpdate(h.b[b], l, n) == 1;
 		pos += n;
 	}
 	for (int i = 0; ok && i < bucket_count(name); i++) {
