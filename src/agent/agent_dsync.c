@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent_dsync.h"
@@ -504,26 +505,70 @@ listed(const struct agent_conf *conf, const char *file, const char *dom,
  * copy alone.  A copy cut short (the guest went down in the middle) can
  * leave an INBOX that Dovecot then gives a GUID of its own, which every
  * later doveadm backup fails on ("INBOX can't be deleted"): the half-made
- * copy goes, and the copy starts afresh.  Returns 0, or -1 with err.
+ * copy goes, and the copy starts afresh.  *serves: whether this guest
+ * serves the address's domain (a merge into live mailboxes).  Returns 0,
+ * or -1 with err.
  */
 static int
 fresh_target(const struct agent_conf *conf, const char *address,
-	     struct hk_err *err)
+	     int *serves, struct hk_err *err)
 {
 	const char *at = strchr(address, '@');
 	char local[MAPSYNTAX_LOCAL_MAX + 1];
 	int rc;
 
+	*serves = 0;
 	if (at == NULL || (size_t)(at - address) > MAPSYNTAX_LOCAL_MAX)
 		return 0;	/* checked before: cannot be */
+	if ((rc = listed(conf, "virtual_mailbox_domains", at + 1,
+			 strlen(at + 1), err)) != 0) {
+		*serves = rc > 0;
+		return rc < 0 ? -1 : 0;
+	}
 	if ((rc = agent_usage_held(conf, address, err)) <= 0 ||
-	    (rc = listed(conf, "virtual_mailbox_domains", at + 1,
-			 strlen(at + 1), err)) != 0 ||
 	    (rc = listed(conf, "relay_domains", at + 1, strlen(at + 1),
 			 err)) != 0)
 		return rc < 0 ? -1 : 0;
 	snprintf(local, sizeof(local), "%.*s", (int)(at - address), address);
 	return agent_trash_discard(conf->mailroot, at + 1, local, err);
+}
+
+/*
+ * After dsync-server into mailboxes this guest serves (a catch-up or a
+ * move's last sync), a message delivered here while dsync ran can be
+ * there twice: dsync gives the UIDs it wanted back to its own copies by
+ * moving the message delivered meanwhile to a new UID, and that move can
+ * leave the old UID too (seen: the same GUID at two UIDs of one INBOX).
+ * Copies with one GUID in one mailbox saved since the session began (and
+ * a margin, for a session cut short and run again) are that, so doveadm
+ * deduplicate keeps the oldest.  0, or -1 with err.
+ */
+#define DEDUP_MARGIN_S	300
+static int
+dedup_merge(const struct agent_conf *conf, const char *address,
+	    time_t began, struct hk_err *err)
+{
+	char since[24];
+	char *argv[] = { (char *)conf->doveadm, "deduplicate", "-u",
+			 (char *)address, "mailbox", "*", "savedsince", since,
+			 NULL };
+	char says[SAYS_MAX];
+	struct printed *pr;
+	int st = 0, rc;
+
+	snprintf(since, sizeof(since), "%lld",
+		 (long long)(began - DEDUP_MARGIN_S));
+	if ((pr = calloc(1, sizeof(*pr))) == NULL)
+		return hk_fail(err, HK_ESYS, "dsync", "out of memory");
+	rc = run_doveadm(argv, 0, pr, &st, err);
+	if (rc == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+		tail_says(&pr->says, says, sizeof(says));
+		rc = hk_fail(err, HK_ESYS, "dsync", "doveadm deduplicate "
+			     "exited %d: %s", WIFEXITED(st) ?
+			     WEXITSTATUS(st) : -1, says);
+	}
+	free(pr);
+	return rc;
 }
 
 int
@@ -533,16 +578,24 @@ agent_dsync(const struct agent_conf *conf, const struct agent_cmd *cmd,
 	char *argv[ARGV_MAX], says[SAYS_MAX];
 	const char *what = doveadm_argv(conf, cmd, self, argv);
 	struct printed *pr;
-	int st = 0, rc;
+	time_t began = time(NULL);
+	int st = 0, serves = 0, rc;
 
 	*out = NULL;
 	if (cmd->verb == AGENT_VERB_DSYNC_SERVER &&
-	    fresh_target(conf, cmd->address, err) < 0)
+	    fresh_target(conf, cmd->address, &serves, err) < 0)
 		return -1;
 	if ((pr = calloc(1, sizeof(*pr))) == NULL)
 		return hk_fail(err, HK_ESYS, "dsync", "out of memory");
 	rc = run_doveadm(argv, cmd->verb != AGENT_VERB_DSYNC_SERVER, pr, &st,
 			 err);
+	if (rc == 0 && serves && WIFEXITED(st) &&
+	    dedup_merge(conf, cmd->address, began, err) < 0) {
+		if (WEXITSTATUS(st) == 0)
+			rc = -1;
+		else	/* dsync's own failure says more */
+			log_warn("%s", err->message);
+	}
 	if (rc == 0) {
 		*out = dsync_json(conf, cmd, st, pr);
 		tail_says(&pr->says, says, sizeof(says));

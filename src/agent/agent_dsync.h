@@ -11,7 +11,11 @@
  *                                  into a mailbox held here, whose domain
  *                                  this guest neither serves nor relays,
  *                                  starts afresh: what an earlier copy cut
- *                                  short left goes first);
+ *                                  short left goes first; after a merge
+ *                                  into mailboxes this guest serves,
+ *                                  doveadm deduplicate takes out what a
+ *                                  delivery during the merge made dsync
+ *                                  save twice);
  *   source  dsync-backup ADDRESS   doveadm backup -s "" -u ADDRESS -l 30
  *                                  AGENT dsync-relay  (the first, full
  *                                  copy);
