@@ -5,8 +5,9 @@
  * The parent opens the socket (as root it also gives it to the web server's
  * group and then drops to the unprivileged user), forks the configured
  * number of workers that all accept() on it, and restarts any that die.
- * Each worker holds its own database connection; it never holds an SSH key
- * and never runs ssh: after a write it only nudges pushd.
+ * Each worker serves with [fcgi] threads threads, each with its own
+ * database connection (fcgi_worker.c); it never holds an SSH key and
+ * never runs ssh: after a write it only nudges pushd.
  *
  * Usage: hakomail-fcgi [-c CONFIG]
  */
@@ -25,9 +26,8 @@
 
 #include <fcgiapp.h>
 
-#include "api.h"
 #include "conf.h"
-#include "jsonout.h"
+#include "fcgi_worker.h"
 #include "log.h"
 #include "privdrop.h"
 #include "store.h"
@@ -38,12 +38,8 @@
  * has none). */
 #define KILL_GRACE_S 5
 
-static volatile sig_atomic_t stopping;	/* SIGTERM: accept no more */
-static volatile sig_atomic_t expired;	/* a worker's shutdown_timeout is
-					 * over: its import stops; the
-					 * parent's grace too: kill */
-static int listen_fd = -1;		/* a worker's, closed on SIGTERM */
-static unsigned shutdown_s;		/* [fcgi] shutdown_timeout */
+static volatile sig_atomic_t stopping;	/* SIGTERM: stop the workers */
+static volatile sig_atomic_t expired;	/* the workers' grace is over: kill */
 
 /* The parent's SIGTERM and SIGINT. */
 static void
@@ -66,29 +62,6 @@ on_child(int sig)
 	(void)sig;	/* only wakes sigsuspend() */
 }
 
-/* A worker's SIGTERM: the accept() under way (restarted) or to come fails
- * on the closed socket; the request under way ends, an import up to
- * shutdown_timeout. */
-static void
-on_worker_term(int sig)
-{
-	int saved = errno;	/* close() may set it under the interrupted */
-
-	(void)sig;
-	if (!stopping) {
-		stopping = 1;
-		if (shutdown_s == 0)
-			expired = 1;
-		else
-			alarm(shutdown_s);
-	}
-	if (listen_fd >= 0) {
-		close(listen_fd);
-		listen_fd = -1;
-	}
-	errno = saved;
-}
-
 static void
 set_handler(int sig, void (*fn)(int), int flags)
 {
@@ -96,179 +69,6 @@ set_handler(int sig, void (*fn)(int), int flags)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
-}
-
-static const char *
-param(FCGX_Request *r, const char *name)
-{
-	return FCGX_GetParam(name, r->envp);
-}
-
-/* The body, bounded by what the route takes: into buf (HTTP_MAX_BODY),
- * or for an upload into *big (malloc'd, the caller frees).  Returns its
- * length, or -1 when over the limit or cut short. */
-static long
-read_body(FCGX_Request *r, char *buf, char **big)
-{
-	const char *cl = param(r, "CONTENT_LENGTH");
-	long want = cl && *cl ? strtol(cl, NULL, 10) : 0;
-	size_t max = api_body_limit(param(r, "REQUEST_METHOD"),
-				    param(r, "REQUEST_URI"));
-	int got;
-
-	*big = NULL;
-	if (want < 0 || (size_t)want > max)
-		return -1;
-	if (want > HTTP_MAX_BODY) {
-		if ((*big = malloc((size_t)want + 1)) == NULL)
-			return -1;
-		buf = *big;
-	}
-	got = want > 0 ? FCGX_GetStr(buf, (int)want, r->in) : 0;
-	return got < 0 || got != want ? -1 : got;
-}
-
-/* FCGX_FPrintF has its own, smaller printf: format with snprintf.  The
- * body is written by jsonout() into the worker's buffer, reused from one
- * request to the next. */
-static void
-send_response(FCGX_Request *r, const struct http_resp *resp,
-	      struct strbuf *out)
-{
-	char head[1024], retry[40] = "", disposition[160] = "";
-	char location[96] = "";
-	const char *body = resp->raw;
-	size_t len = resp->raw_len;
-	int n;
-
-	if (body == NULL && resp->body != NULL) {
-		strbuf_reset(out);
-		if (jsonout(out, resp->body) < 0) {
-			FCGX_FPrintF(r->out, "Status: 500 Internal Server "
-				     "Error\r\nContent-Length: 0\r\n\r\n");
-			return;
-		}
-		body = out->data;
-		len = out->len;
-	}
-	if (resp->retry_after > 0)
-		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
-			 resp->retry_after);
-	if (resp->attachment[0] != '\0')
-		snprintf(disposition, sizeof(disposition), "Content-"
-			 "Disposition: attachment; filename=\"%s\"\r\n",
-			 resp->attachment);
-	if (resp->location[0] != '\0')
-		snprintf(location, sizeof(location), "Location: %s\r\n",
-			 resp->location);
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-		     "Cache-Control: no-store\r\n%s%s%s%s%s%s%s%s%s%s"
-		     "Content-Type: %s\r\n"
-		     "Content-Length: %zu\r\n\r\n", resp->status,
-		     http_reason(resp->status),
-		     resp->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
-		     resp->allow[0] ? "Allow: " : "", resp->allow,
-		     resp->allow[0] ? "\r\n" : "",
-		     resp->set_cookie[0] ? "Set-Cookie: " : "",
-		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
-		     retry, disposition, location, resp->content_type ? resp->content_type :
-		     "application/json", len);
-	if (n > 0 && (size_t)n < sizeof(head))
-		FCGX_PutStr(head, n, r->out);
-	if (len > 0)
-		FCGX_PutStr(body, (int)len, r->out);
-}
-
-/* The request's parameters into req (its body not yet read); -1 when the
- * server sent no method or URI. */
-static int
-request_params(FCGX_Request *r, struct http_req *req)
-{
-	memset(req, 0, sizeof(*req));
-	req->method = param(r, "REQUEST_METHOD");
-	req->uri = param(r, "REQUEST_URI");
-	req->content_type = param(r, "CONTENT_TYPE");
-	req->authorization = param(r, "HTTP_AUTHORIZATION");
-	req->cookie = param(r, "HTTP_COOKIE");
-	req->csrf_token = param(r, "HTTP_X_CSRF_TOKEN");
-	req->remote_addr = param(r, "REMOTE_ADDR");
-	req->https = param(r, "HTTPS") != NULL && *param(r, "HTTPS") != '\0';
-	return req->method == NULL || req->uri == NULL ? -1 : 0;
-}
-
-/* One request: answered, finished, then the work it left (an import).
- * FastCGI sends the parameters before the body: the caller is
- * authenticated (and what the route decides without the body decided)
- * first, so an unauthenticated or refused upload is answered without
- * reading a byte of it (nginx stops sending it once it has the answer). */
-static void
-handle(FCGX_Request *r, struct api_ctx *ctx, char *body, struct strbuf *out)
-{
-	struct http_req req;
-	struct http_resp resp;
-	struct api_gate gate;
-	char *big = NULL;
-	long n;
-
-	if (request_params(r, &req) < 0) {
-		FCGX_FPrintF(r->out, "Status: 400 Bad Request\r\n\r\n");
-		FCGX_Finish_r(r);
-		return;
-	}
-	if (api_admit(ctx, &req, &gate, &resp)) {
-		if ((n = read_body(r, body, &big)) < 0) {
-			struct hk_err err;
-
-			http_resp_free(&resp);
-			memset(&resp, 0, sizeof(resp));
-			hk_failr(&err, HK_ETOOBIG, "body", HK_R_body_too_large,
-				 "max", HK_NUM(api_body_limit(req.method,
-							      req.uri)), NULL);
-			http_error(&resp, &err);
-		} else {
-			req.body = big ? big : body;
-			req.body_len = (size_t)n;
-			req.upload = big ? &big : NULL;
-			http_resp_free(&resp);
-			api_handle_admitted(ctx, &req, &gate, &resp);
-		}
-	}
-	free(big);	/* unless an import took it (to read it over itself) */
-	send_response(r, &resp, out);
-	/* The client was told nothing; the operator's log gets the cause. */
-	if (resp.status == 500)
-		log_error("%s %s: %s", req.method, req.uri, resp.internal);
-	FCGX_Finish_r(r);	/* the answer goes; req's strings with it */
-	http_resp_run_after(&resp);
-	http_resp_free(&resp);
-}
-
-static int
-worker(int sock, const struct hk_config *cfg)
-{
-	struct api_ctx ctx = { NULL, cfg };
-	struct hk_err err;
-	struct strbuf out;
-	FCGX_Request r;
-	char *body;
-
-	if ((ctx.db = db_open(cfg->db_url, &err)) == NULL) {
-		log_error("%s", err.message);
-		return 1;
-	}
-	if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
-		return 1;
-	strbuf_init(&out, HTTP_MAX_RESPONSE);
-	api_import_stop_on(&expired);
-	FCGX_InitRequest(&r, sock, 0);
-	while (!stopping && FCGX_Accept_r(&r) >= 0)
-		handle(&r, &ctx, body, &out);
-	if (stopping)
-		log_info("stopped accepting: shutting down");
-	strbuf_free(&out);
-	free(body);
-	db_close(ctx.db);
-	return 0;
 }
 
 /* Hands the socket to the web server's group, then, as root, becomes the
@@ -288,20 +88,29 @@ drop_privileges(const struct hk_config *cfg, struct hk_err *err)
 	return privdrop_user(cfg->fcgi_user, "user", err);
 }
 
+/* The child starts with the signals its main thread takes blocked
+ * (fcgi_worker.c): one sent at once waits for it, never the parent's
+ * handler.  The parent's mask is as before once it has forked. */
 static pid_t
 spawn_worker(int sock, const struct hk_config *cfg)
 {
-	pid_t pid = fork();
+	sigset_t block, old;
+	pid_t pid;
 
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
 	if (pid == 0) {
-		listen_fd = sock;
-		set_handler(SIGTERM, on_worker_term, SA_RESTART);
-		set_handler(SIGINT, on_worker_term, SA_RESTART);
-		set_handler(SIGALRM, on_alarm, SA_RESTART);
-		/* a SIGTERM that came before the handler: the parent's set
-		 * stopping, and the loop never starts */
-		_exit(worker(sock, cfg));
+		set_handler(SIGTERM, SIG_DFL, 0);
+		set_handler(SIGINT, SIG_DFL, 0);
+		set_handler(SIGALRM, SIG_DFL, 0);
+		set_handler(SIGCHLD, SIG_DFL, 0);
+		_exit(fcgi_worker_run(sock, cfg));
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
@@ -476,10 +285,10 @@ main(int argc, char **argv)
 		unlink(cfg.fcgi_socket);
 		return 1;
 	}
-	shutdown_s = (unsigned)cfg.fcgi_shutdown_timeout;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	log_info("%d workers on %s", cfg.fcgi_workers, cfg.fcgi_socket);
+	log_info("%d workers of %d threads on %s", cfg.fcgi_workers,
+		 cfg.fcgi_threads, cfg.fcgi_socket);
 	supervise(sock, &cfg);
 	unlink(cfg.fcgi_socket);
 	return 0;

@@ -71,6 +71,7 @@ static const struct setting settings[] = {
 	S("database", "url", db_url),
 	S("fcgi", "socket", fcgi_socket),
 	I("fcgi", "workers", fcgi_workers, 1, 256),
+	I("fcgi", "threads", fcgi_threads, 1, 64),
 	{ "fcgi", "socket_mode", K_OCTAL,
 	  offsetof(struct hk_config, fcgi_socket_mode), 0, 0777, NULL },
 	S("fcgi", "socket_group", fcgi_socket_group),
@@ -143,6 +144,7 @@ conf_defaults(struct hk_config *c)
 	snprintf(c->fcgi_socket, sizeof(c->fcgi_socket),
 		 "%s/hakomail/fcgi.sock", RUNSTATEDIR);
 	c->fcgi_workers = 4;
+	c->fcgi_threads = 4;
 	c->fcgi_socket_mode = 0660;
 	snprintf(c->fcgi_socket_group, sizeof(c->fcgi_socket_group),
 		 "www-data");

@@ -72,6 +72,7 @@ struct hk_config {
 	char db_url[CONF_STR];	/* [database] url */
 	char fcgi_socket[CONF_STR];	/* [fcgi] socket */
 	int fcgi_workers;		/* [fcgi] workers */
+	int fcgi_threads;		/* [fcgi] threads: a worker's */
 	int fcgi_socket_mode;		/* [fcgi] socket_mode (octal) */
 	char fcgi_socket_group[CONF_STR];/* [fcgi] socket_group */
 	char fcgi_user[CONF_STR];	/* [fcgi] user (when started as root) */

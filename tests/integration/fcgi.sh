@@ -6,7 +6,9 @@
 # byte of it was sent); on SIGTERM the workers finish an import under way
 # within [fcgi] shutdown_timeout, and past it end its job "interrupted",
 # nothing written; a worker SIGKILLed mid-import leaves its job
-# "interrupted", not "running".  Every wait is on a condition, bounded.
+# "interrupted", not "running"; one worker process holds several kept
+# connections at once (a thread each), and SIGTERM closes the idle ones.
+# Every wait is on a condition, bounded.
 # On SQLite, or on PostgreSQL when HK_DB_URL names an empty database.
 #
 # Usage: fcgi.sh BUILDDIR   (results appended to $HK_RESULTS)
@@ -26,9 +28,9 @@ cleanup() {
 trap cleanup EXIT
 url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
 sock=$tmp/fcgi.sock
-conf() {	# conf SHUTDOWN_TIMEOUT
-	printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n[fcgi]\nsocket = %s\nworkers = 2\nuser = root\nsocket_group = root\nshutdown_timeout = %s\n' \
-		"$url" "$tmp" "$sock" "$1" >"$tmp/conf"
+conf() {	# conf SHUTDOWN_TIMEOUT [WORKERS THREADS]
+	printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n[fcgi]\nsocket = %s\nworkers = %s\nthreads = %s\nuser = root\nsocket_group = root\nshutdown_timeout = %s\n' \
+		"$url" "$tmp" "$sock" "${2:-2}" "${3:-4}" "$1" >"$tmp/conf"
 }
 conf 30
 hk() { "$build/src/hakomail" -c "$tmp/conf" "$@"; }
@@ -40,8 +42,8 @@ sql() {
 }
 client() { /usr/bin/python3 "$top/tests/integration/fcgi_client.py" "$sock" "$@"; }
 
-start() {	# start SHUTDOWN_TIMEOUT: the parent's pid in $master
-	conf "$1"
+start() {	# start SHUTDOWN_TIMEOUT [WORKERS THREADS]: the parent's pid in $master
+	conf "$@"
 	rm -f "$sock"
 	"$build/src/hakomail-fcgi" -c "$tmp/conf" 2>>"$tmp/log" </dev/null &
 	master=$!
@@ -84,8 +86,31 @@ check_eq "... with a bad option: 400 naming it at once" "0 400 kind" \
 out=$(client GET /api/v1/whoami --key "$key" --timeout 10)
 check_eq "the workers answer on: an authenticated read" "0 200" "$? $(head -1 <<<"$out")"
 
-# --- item 19: SIGTERM, shutdown_timeout, SIGKILL ----------------------
+# --- kept connections (issue 22): one worker process, four threads ---
+# Three connections kept open as nginx's pool keeps them, idle between
+# their requests, hold three threads; the fourth serves a new connection,
+# and each kept one then answers again.  (One thread alone, as a worker
+# was before, would wait on the first kept connection for good.)
 stop
+start 30 1 4 || fail "hakomail-fcgi starts with one worker of four threads"
+out=$(client GET /api/v1/whoami --key "$key" --held 3 --timeout 10)
+check_eq "three kept connections idle, a new one answered: 200, then each kept one again" \
+	"0 held 3: 200 200 200 200 200 200|200" "$? $(head -2 <<<"$out" | paste -sd'|')"
+# SIGTERM while nginx would keep three connections idle: the threads
+# waiting on them close them, and the worker exits at once.
+client GET /api/v1/whoami --key "$key" --held 3 --linger 60 --timeout 10 >"$tmp/held" &
+lingering=$!
+held_up() { grep -q '^held 3: 200 200 200 200 200 200$' "$tmp/held"; }
+check "three kept connections idle again" until_ok 20 held_up
+t0=$(now_ms)
+stop; rc=$?
+t1=$(now_ms)
+wait "$lingering"
+check_eq "SIGTERM: the parent exits 0, the three kept connections closed by the workers" \
+	"0 closed by the server: 3" "$rc $(sed -n 2p "$tmp/held")"
+echo "  time: SIGTERM to the parent's exit with three kept connections idle: $((t1 - t0)) ms"
+
+# --- item 19: SIGTERM, shutdown_timeout, SIGKILL ----------------------
 start 120 || fail "hakomail-fcgi starts with shutdown_timeout 120"
 hash='{SHA512-CRYPT}$6$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop'
 csv() {	# csv PREFIX DOMAIN: 300,000 mailboxes with their hashes (40 MB)

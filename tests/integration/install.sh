@@ -67,9 +67,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=panel.test \
 mkdir -p "$tmp/nginx/snippets" "$tmp/nginx/run"
 # The snippet as the README makes it; the site as shipped, with the
 # test's own ports, certificate and snippet path.
-sed -e "s#@SOCKET@#$tmp/nginx/run/fcgi.sock#g" \
-    -e "s#@WWW@#$root$datadir/hakomail/www#g" \
+sed -e "s#@WWW@#$root$datadir/hakomail/www#g" \
     "$top/deploy/nginx/hakomail-server.conf.in" >"$tmp/nginx/snippets/hakomail.conf"
+sed -e "s#@SOCKET@#$tmp/nginx/run/fcgi.sock#g" -e 's#@KEEPALIVE@#4#' \
+    "$top/deploy/nginx/hakomail-upstream.conf.in" >"$tmp/nginx/upstream.conf"
 sed -e 's#listen \[::\]:[0-9]*[^;]*;##' \
     -e 's#listen 80;#listen 127.0.0.1:18480;#' \
     -e 's#listen 443 ssl http2;#listen 127.0.0.1:18443 ssl http2;#' \
@@ -86,6 +87,7 @@ http {
 	client_body_temp_path $tmp/nginx/body;
 	fastcgi_temp_path $tmp/nginx/fastcgi;
 	proxy_temp_path $tmp/nginx/proxy;
+	include $tmp/nginx/upstream.conf;
 	include $tmp/nginx/site.conf;
 }
 EOF

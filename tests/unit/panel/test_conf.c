@@ -116,6 +116,8 @@ test_deploy_file(void **state)
 	assert_int_equal(cfg.dns.check_interval, 0);
 	assert_string_equal(cfg.dns.dmarc_rua, "");
 	assert_string_equal(cfg.dns.tlsrpt_rua, "");
+	assert_int_equal(cfg.fcgi_workers, 4);
+	assert_int_equal(cfg.fcgi_threads, 4);
 }
 
 /* [auth] require_totp: none by default, each word read as given. */
@@ -233,6 +235,10 @@ test_refused(void **state)
 		HK_R_conf_not_number, "line 2)");
 	refused("[warn]\nqueue_age = 0\n", "queue_age",
 		HK_R_conf_not_number, "line 2)");
+	refused("[fcgi]\nthreads = 0\n", "threads", HK_R_conf_not_number,
+		"line 2)");
+	refused("[fcgi]\nthreads = 65\n", "threads", HK_R_conf_not_number,
+		"line 2)");
 	refused("[warn]\nmail_to = ops\n", "mail_to",
 		HK_R_conf_not_address, "line 2)");
 	refused("[warn]\nmail_to = a@b.example, c@d.example\n", "mail_to",
