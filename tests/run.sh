@@ -167,17 +167,20 @@ asan_run() {
 # a number must share a lane, one after the other, and so must a script's
 # SQLite and PostgreSQL runs (guest names are the lane's own):
 #  - lanes move and movepg: move on SQLite, and on PostgreSQL on guests
-#    of other numbers (HK_MOVE_N): a move run is the longest script, and
-#    mostly waits (dsync, ssh, the relay's mail);
+#    of other numbers (HK_MOVE_N), each a long script that mostly waits
+#    (dsync, ssh, the relay's mail); then move: faults, pfa (PostfixAdmin)
+#    and dkim_guest; movepg: sieve, dkim, the browser and capacity;
 #  - lane e2e: e2e three times (SQLite, PostgreSQL, ASan), then move under
 #    ASan on guests of other numbers (HK_MOVE_N);
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
-#    that wait, then nodes (20 guests), faults and pfa (PostfixAdmin);
+#    that wait, then nodes (20 guests);
 #  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
-#    the scripts of one to four guests each (every one its own numbers
-#    and nsd), capacity last.
-# On a loaded machine fuzz and mail took about 1550 s each, a move run
-# 500-650 s and e2e's three runs 300 s: balance the lanes against those.
+#    report, dsync and trash.
+# On a loaded machine (2 cores; 2026-12-04) the lanes took: e2e 1390 s
+# (its ASan move 850), fuzz 1600 (fuzz 440, distcheck 720, nodes 430),
+# mail 1410 (the CLI's two runs most of it), move 1330 (move 880, faults
+# 180, pfa 180, dkim_guest 100), movepg 1250 (move 770, sieve 150, dkim
+# 60, browser 120, capacity 150): balance the lanes against those.
 # Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
 # capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
 # dkim 77 (nsd 8), dkim_guest 81, pfa 85, move 101-104 (under ASan
@@ -186,11 +189,33 @@ asan_run() {
 lane_move() {
 	step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite)"
 	HK_LABEL=sqlite tests/integration/move.sh build
+
+	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
+	HK_LABEL=sqlite tests/integration/faults.sh build
+
+	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
+	HK_LABEL=sqlite tests/integration/pfa.sh build
+
+	step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
+	tests/integration/dkim_guest.sh build
 }
 
 lane_movepg() {
 	step "a domain moved with its mail between real guests (PostgreSQL; guests 109-112)"
 	(export HK_MOVE_N=109; on_pg hakomail_move tests/integration/move.sh build)
+
+	step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
+	HK_LABEL=sqlite tests/integration/sieve.sh build
+
+	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
+	HK_LABEL=sqlite tests/integration/dkim.sh build
+
+	step "browser: the web panel in Debian's Chromium (playwright-core)"
+	tests/browser/browser.sh build
+
+	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/capacity.sh build
+	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 lane_e2e() {
@@ -222,12 +247,6 @@ lane_fuzz() {
 
 	step "two pushd nodes on PostgreSQL sharing 20 real guests"
 	on_pg hakomail_nodes tests/integration/nodes.sh build
-
-	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
-	HK_LABEL=sqlite tests/integration/faults.sh build
-
-	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
-	HK_LABEL=sqlite tests/integration/pfa.sh build
 }
 
 lane_mail() {
@@ -247,22 +266,6 @@ lane_mail() {
 
 	step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
 	HK_LABEL=sqlite tests/integration/trash.sh build
-
-	step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
-	HK_LABEL=sqlite tests/integration/sieve.sh build
-
-	step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
-	tests/integration/dkim_guest.sh build
-
-	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
-	HK_LABEL=sqlite tests/integration/dkim.sh build
-
-	step "browser: the web panel in Debian's Chromium (playwright-core)"
-	tests/browser/browser.sh build
-
-	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/capacity.sh build
-	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 step "the integration lanes, side by side (each lane's log follows when it ends)"
