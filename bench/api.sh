@@ -19,7 +19,8 @@
 #
 # HK_BENCH_SECONDS (default 60) is the mixed run's length; the ceiling,
 # floor and read runs take a third of it each.  HK_BENCH_WORKERS (default
-# 4) is the number of FastCGI workers.  A benchmark is not a test: a MISS still
+# 4) is the number of FastCGI workers, HK_BENCH_THREADS (default 2) each
+# one's serving threads.  A benchmark is not a test: a MISS still
 # exits 0; non-zero means it could not run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,7 @@ command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 secs=${HK_BENCH_SECONDS:-60}
 part=$(( secs / 3 > 5 ? secs / 3 : 5 ))
 workers=${HK_BENCH_WORKERS:-4}
+threads=${HK_BENCH_THREADS:-2}
 seeded=100000
 
 export HK_STATE=/run/hakomail-bench HK_BIN=$build/src HK_WWW=$top/www
@@ -40,7 +42,7 @@ trap cleanup EXIT
 cleanup
 
 "$top/deploy/panel.sh" setup >/dev/null
-sed -i "s/^workers = .*/workers = $workers/" "$HK_STATE/hakomail.conf"
+sed -i "s/^workers = .*/workers = $workers\nthreads = $threads/" "$HK_STATE/hakomail.conf"
 # the yardstick: the same nginx, a location that never leaves it
 sed -i 's#^\t\tlocation /api/ {#\t\tlocation = /ceiling { return 200 "{}"; }\n&#' "$HK_STATE/nginx.conf"
 cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }

@@ -111,24 +111,11 @@ start_one() {	# start_one NAME CMD...: in the background, PID recorded
 	echo $! >"$run/$name.pid"
 }
 
-# nginx's pool of kept FastCGI connections, sized from [fcgi] workers and
-# threads as it is (a run may have changed them since setup): its two
-# worker processes keep at most half of the threads between them.
+# nginx's pool of kept FastCGI connections (idle ones wait in the
+# workers' epoll sets, not in their threads).
 upstream_conf() {
-	local w t
-	w=$(fcgi_setting workers 4)
-	t=$(fcgi_setting threads 4)
-	sed -e "s#@SOCKET@#$run/fcgi.sock#g" \
-	    -e "s#@KEEPALIVE@#$(( w * t / 4 > 0 ? w * t / 4 : 1 ))#g" \
+	sed -e "s#@SOCKET@#$run/fcgi.sock#g" -e "s#@KEEPALIVE@#16#g" \
 	    "$here/nginx/hakomail-upstream.conf.in" >"$HK_STATE/nginx-upstream.conf"
-}
-
-# fcgi_setting KEY DEFAULT: KEY's value in $conf's [fcgi], else DEFAULT
-fcgi_setting() {
-	local v
-	v=$(awk -F' *= *' -v k="$1" '/^\[/ { s = $0 } s == "[fcgi]" && $1 == k { v = $2 }
-		END { print v }' "$conf")
-	[[ $v =~ ^[0-9]+$ ]] && echo "$v" || echo "$2"
 }
 
 # Both daemons start as root, open their sockets and become their users

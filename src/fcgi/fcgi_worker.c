@@ -1,21 +1,40 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fcgi_worker.c - one worker process's serving threads, and its main
- * thread, which takes the signals and stops them.  See fcgi_worker.h.
+ * fcgi_worker.c - one worker process: serving threads over one epoll set
+ * of its connections, and the main thread, which takes the signals and
+ * stops them.  See fcgi_worker.h.
+ *
+ * libfcgi reads a kept connection's next request in FCGX_Accept_r when
+ * the FCGX_Request still holds its descriptor.  Here no thread keeps one
+ * between requests: each waits in epoll_wait() on the worker's set, which
+ * holds the listening socket and every idle kept connection, each armed
+ * for one event (EPOLLONESHOT); the thread woken for a connection puts
+ * it into its FCGX_Request, lets libfcgi read and answers the request,
+ * and arms it again when nginx keeps it.  A thread woken for the
+ * listening socket accepts one connection, arms the socket again for the
+ * others, and answers it.  The requests' own listening socket is -1, so
+ * that libfcgi never blocks in accept() itself: a connection that ended
+ * while idle makes FCGX_Accept_r fail (EBADF), once libfcgi has closed
+ * it.  epoll is Linux's; the panel runs on Debian (the guests' agent is
+ * the part that must build elsewhere).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 #include <jansson.h>
+#include <malloc.h>
 
 #include "api.h"
 #include "fcgi_request.h"
@@ -23,115 +42,177 @@
 #include "log.h"
 #include "strbuf.h"
 
-/* Wakes a serving thread out of accept() or a read on its kept
- * connection (no SA_RESTART: the call ends with EINTR). */
+/* The main thread hears of the last serving thread ending by itself. */
 #define WAKE_SIG	SIGUSR2
-/* While stopping, a thread still waiting for a request is woken this
- * often: a wake that came just before its blocking call is not lost. */
-#define WAKE_EVERY_NS	50000000L
 
-struct slot {
-	pthread_t th;
-	int started;
-	atomic_int waiting;	/* in FCGX_Accept_r: no request under way */
-	atomic_int done;
+struct worker {
 	int sock;
 	const struct hk_config *cfg;
+	int ep;			/* the epoll set */
+	int stop[2];		/* readable once stopping: wakes every thread */
+	pthread_t *th;
+	int nth;
 };
 
-static atomic_int stopping;
 static atomic_int alive;		/* serving threads not yet ended */
+static atomic_int stopping;
 static pthread_t main_th;
 static volatile sig_atomic_t expired;	/* shutdown_timeout is over */
 
-static void
-on_wake(int sig)
+/* fd armed for one read event: added (new) or armed again (kept). */
+static int
+arm(int ep, int fd, int add)
 {
-	(void)sig;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
+				  .data.fd = fd };
+
+	return epoll_ctl(ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
+
+/* One new connection, blocking (a FreeBSD-style accept would inherit the
+ * listening socket's O_NONBLOCK); the socket armed again for the next
+ * one (it is non-blocking and shared: another worker may have taken
+ * it).  Returns the connection, or -1. */
+static int
+take_new(struct worker *w)
+{
+	int fd = accept4(w->sock, NULL, NULL, SOCK_CLOEXEC), fl, e = errno;
+
+	if (arm(w->ep, w->sock, 0) < 0)
+		log_warn_errno("arming the listening socket");
+	if (fd < 0) {
+		if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR &&
+		    e != ECONNABORTED) {
+			errno = e;
+			log_warn_errno("accepting a connection");
+		}
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		log_warn_errno("a new connection's flags");
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --- the serving threads --- */
 
 /* The last thread to end, not asked to: the process has nothing left
  * to serve with, and its main thread is told (its parent restarts it). */
 static void
-thread_ended(struct slot *s)
+thread_ended(void)
 {
-	atomic_store(&s->done, 1);
 	if (atomic_fetch_sub(&alive, 1) == 1 && !atomic_load(&stopping))
 		pthread_kill(main_th, WAKE_SIG);
 }
 
-/* The requests of one connection at a time, until stopped. */
+/* One request on fd (new: not yet in the set), and fd armed again when
+ * nginx keeps it; libfcgi closes it otherwise.  Its last request's
+ * Finish (inside FCGX_Accept_r) must not close it: keepConnection. */
 static void
-serve_loop(struct slot *s, struct api_ctx *ctx, char *body,
+serve_conn(struct worker *w, FCGX_Request *r, int fd, int new,
+	   struct api_ctx *ctx, char *body, struct strbuf *out)
+{
+	r->ipcFd = fd;
+	r->keepConnection = 1;
+	if (FCGX_Accept_r(r) < 0)
+		return;		/* it ended: libfcgi closed it */
+	fcgi_request_handle(r, ctx, body, out);
+	if (r->ipcFd < 0)
+		return;
+	r->ipcFd = -1;		/* nginx keeps it: the set holds it */
+	if (atomic_load(&stopping) || arm(w->ep, fd, new) < 0)
+		(void)close(fd);
+}
+
+/* What the set wakes this thread for, until stopping. */
+static void
+serve_loop(struct worker *w, struct api_ctx *ctx, char *body,
 	   struct strbuf *out)
 {
 	FCGX_Request r;
-	int rc;
+	struct epoll_event ev;
+	int n, fd;
 
-	FCGX_InitRequest(&r, s->sock, FCGI_FAIL_ACCEPT_ON_INTR);
-	for (;;) {
-		atomic_store(&s->waiting, 1);
-		if (atomic_load(&stopping))
-			break;
-		rc = FCGX_Accept_r(&r);
-		atomic_store(&s->waiting, 0);
-		if (rc == -EINTR && !atomic_load(&stopping))
-			continue;	/* a wake from outside */
-		if (rc < 0) {
-			if (!atomic_load(&stopping))
-				log_error("accepting a request: %s",
-					  strerror(-rc));
+	FCGX_InitRequest(&r, -1, 0);	/* this file accepts, never libfcgi */
+	while (!atomic_load(&stopping)) {
+		n = epoll_wait(w->ep, &ev, 1, -1);
+		if (n < 0 && errno != EINTR) {
+			log_error_errno("epoll_wait");
 			break;
 		}
-		fcgi_request_handle(&r, ctx, body, out);
+		if (n <= 0 || ev.data.fd == w->stop[0])
+			continue;	/* (the loop's test ends it) */
+		if (ev.data.fd != w->sock)
+			serve_conn(w, &r, ev.data.fd, 0, ctx, body, out);
+		else if ((fd = take_new(w)) >= 0)
+			serve_conn(w, &r, fd, 1, ctx, body, out);
 	}
-	FCGX_Free(&r, 1);	/* closes a connection nginx kept */
+	FCGX_Free(&r, 1);
 }
 
 static void *
 serve(void *arg)
 {
-	struct slot *s = arg;
-	struct api_ctx ctx = { NULL, s->cfg };
+	struct worker *w = arg;
+	struct api_ctx ctx = { NULL, w->cfg };
 	struct hk_err err;
 	struct strbuf out;
 	char *body = NULL;
 
-	if ((ctx.db = db_open(s->cfg->db_url, &err)) == NULL)
+	if ((ctx.db = db_open(w->cfg->db_url, &err)) == NULL)
 		log_error("%s", err.message);
 	else if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
 		log_error("out of memory for a serving thread");
 	if (ctx.db != NULL && body != NULL) {
 		strbuf_init(&out, HTTP_MAX_RESPONSE);
-		serve_loop(s, &ctx, body, &out);
+		serve_loop(w, &ctx, body, &out);
 		strbuf_free(&out);
 	}
 	free(body);
 	db_close(ctx.db);
-	thread_ended(s);
+	thread_ended();
 	return NULL;
 }
 
-/* The serving threads: the signals the main thread takes stay blocked
- * in them (they inherit its mask); WAKE_SIG reaches them.  Returns how
- * many started. */
+/* --- the main thread --- */
+
+/* The set: the listening socket (non-blocking: every worker's set holds
+ * it, and one worker takes a connection the others were woken for too),
+ * and the stop pipe, level-triggered: readable, it wakes every thread. */
 static int
-start_threads(struct slot *slots, int n, int sock,
-	      const struct hk_config *cfg)
+worker_init(struct worker *w, struct hk_err *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fl = fcntl(w->sock, F_GETFL);
+
+	if (fl < 0 || fcntl(w->sock, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    pipe2(w->stop, O_CLOEXEC | O_NONBLOCK) < 0)
+		return hk_fail_errno(err, "the worker's descriptors");
+	ev.data.fd = w->stop[0];
+	if (arm(w->ep, w->sock, 1) < 0 ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->stop[0], &ev) < 0)
+		return hk_fail_errno(err, "the worker's epoll set");
+	return 0;
+}
+
+/* The serving threads; returns how many started. */
+static int
+start_threads(struct worker *w)
 {
 	int started = 0;
 
-	atomic_store(&alive, n);
-	for (int i = 0; i < n; i++) {
-		slots[i].sock = sock;
-		slots[i].cfg = cfg;
-		if ((errno = pthread_create(&slots[i].th, NULL, serve,
-					    &slots[i])) != 0) {
+	atomic_store(&alive, w->nth);
+	for (int i = 0; i < w->nth; i++) {
+		if ((errno = pthread_create(&w->th[i], NULL, serve, w)) != 0) {
 			log_error_errno("starting a serving thread");
 			atomic_fetch_sub(&alive, 1);
+			w->th[i] = pthread_self();	/* none to join */
 			continue;
 		}
-		slots[i].started = 1;
 		started++;
 	}
 	return started;
@@ -150,75 +231,72 @@ wait_for_stop(const sigset_t *set)
 		if (sig == SIGTERM || sig == SIGINT)
 			return 1;
 		/* the last thread's WAKE_SIG (seen above), SIGALRM before a
-		 * stop, or a stray WAKE_SIG: nothing more */
+		 * stop: nothing more */
 	}
 }
 
-/* The threads waiting for a request are woken until every thread has
- * ended; a request under way ends, and an import it left runs until
- * shutdown_timeout (SIGALRM), then stops at its next checkpoint. */
+/* Every thread woken: one answering a request finishes it (and an
+ * import it left runs until shutdown_timeout, SIGALRM, then stops at its
+ * next checkpoint); the idle kept connections close with the process. */
 static void
-stop_threads(struct slot *slots, int n, const struct hk_config *cfg,
-	     const sigset_t *set)
+stop_threads(struct worker *w, const sigset_t *set)
 {
-	struct timespec every = { 0, WAKE_EVERY_NS };
+	struct timespec tick = { 0, 100000000L };
+	char b = 1;
 
 	atomic_store(&stopping, 1);
-	if (cfg->fcgi_shutdown_timeout == 0)
+	if (write(w->stop[1], &b, 1) < 0)
+		log_warn_errno("waking the serving threads");
+	if (w->cfg->fcgi_shutdown_timeout == 0)
 		expired = 1;
 	else
-		alarm((unsigned)cfg->fcgi_shutdown_timeout);
-	while (atomic_load(&alive) > 0) {
-		for (int i = 0; i < n; i++)
-			if (slots[i].started && !atomic_load(&slots[i].done) &&
-			    atomic_load(&slots[i].waiting))
-				pthread_kill(slots[i].th, WAKE_SIG);
-		if (sigtimedwait(set, NULL, &every) == SIGALRM)
+		alarm((unsigned)w->cfg->fcgi_shutdown_timeout);
+	while (atomic_load(&alive) > 0)
+		if (sigtimedwait(set, NULL, &tick) == SIGALRM)
 			expired = 1;
-	}
+	for (int i = 0; i < w->nth; i++)
+		if (!pthread_equal(w->th[i], pthread_self()))
+			pthread_join(w->th[i], NULL);
 }
 
 int
 fcgi_worker_run(int sock, const struct hk_config *cfg)
 {
-	struct sigaction wake = { .sa_handler = on_wake };
+	struct worker w = { .sock = sock, .cfg = cfg,
+			    .nth = cfg->fcgi_threads };
+	struct hk_err err;
 	sigset_t set;
-	struct slot *slots;
-	int n = cfg->fcgi_threads, stopped;
+	int stopped;
 
-	sigemptyset(&wake.sa_mask);
-	sigaction(WAKE_SIG, &wake, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	sigaddset(&set, WAKE_SIG);	/* the main thread's own: taken below */
+	sigaddset(&set, WAKE_SIG);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* the threads' too */
 	main_th = pthread_self();
+	/* One malloc arena for the process, not one a thread: the threads
+	 * take turns at the database more than at malloc, and each arena
+	 * would keep its own freed memory resident ([fcgi] RSS). */
+	(void)mallopt(M_ARENA_MAX, 1);
 	api_import_stop_on(&expired);
 	json_object_seed(0);	/* once, before the threads make objects */
-	if ((slots = calloc((size_t)n, sizeof(*slots))) == NULL) {
-		log_error("out of memory for %d serving threads", n);
+	if (worker_init(&w, &err) < 0) {
+		log_error("%s", err.message);
 		return 1;
 	}
-	if (start_threads(slots, n, sock, cfg) == 0) {
-		free(slots);
+	if ((w.th = calloc((size_t)w.nth, sizeof(*w.th))) == NULL) {
+		log_error("out of memory for %d serving threads", w.nth);
 		return 1;
 	}
-	{
-		sigset_t own;
-
-		sigemptyset(&own);
-		sigaddset(&own, WAKE_SIG);
-		pthread_sigmask(SIG_BLOCK, &own, NULL);
+	if (start_threads(&w) == 0) {
+		free(w.th);
+		return 1;
 	}
 	stopped = wait_for_stop(&set);
 	if (stopped)
 		log_info("stopped accepting: shutting down");
-	stop_threads(slots, n, cfg, &set);
-	for (int i = 0; i < n; i++)
-		if (slots[i].started)
-			pthread_join(slots[i].th, NULL);
-	free(slots);
+	stop_threads(&w, &set);
+	free(w.th);
 	return stopped ? 0 : 1;
 }

@@ -144,7 +144,7 @@ conf_defaults(struct hk_config *c)
 	snprintf(c->fcgi_socket, sizeof(c->fcgi_socket),
 		 "%s/hakomail/fcgi.sock", RUNSTATEDIR);
 	c->fcgi_workers = 4;
-	c->fcgi_threads = 4;
+	c->fcgi_threads = 2;
 	c->fcgi_socket_mode = 0660;
 	snprintf(c->fcgi_socket_group, sizeof(c->fcgi_socket_group),
 		 "www-data");

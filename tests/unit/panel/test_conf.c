@@ -117,7 +117,7 @@ test_deploy_file(void **state)
 	assert_string_equal(cfg.dns.dmarc_rua, "");
 	assert_string_equal(cfg.dns.tlsrpt_rua, "");
 	assert_int_equal(cfg.fcgi_workers, 4);
-	assert_int_equal(cfg.fcgi_threads, 4);
+	assert_int_equal(cfg.fcgi_threads, 2);
 }
 
 /* [auth] require_totp: none by default, each word read as given. */
