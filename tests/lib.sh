@@ -25,11 +25,15 @@ check_eq() {
 }
 
 # until_ok SECONDS CMD...: retry CMD until it succeeds or the deadline passes.
+# It looks again after 50 ms, then less and less often, up to every 250 ms:
+# the scripts wait side by side on 2 cores, and a long wait that looked
+# 20 times a second kept the machine busy with its looking.
 until_ok() {
-	local deadline=$((SECONDS + $1)); shift
+	local deadline=$((SECONDS + $1)) pause=50; shift
 	until "$@"; do
 		[ $SECONDS -lt "$deadline" ] || return 1
-		sleep 0.05
+		sleep "0.$(printf %03d "$pause")"
+		pause=$((pause * 3 / 2 > 250 ? 250 : pause * 3 / 2))
 	done
 }
 

@@ -283,6 +283,16 @@ tests/integration/quickstart.sh
 
 step "summary"
 np=$(grep -c ^PASS "$HK_RESULTS"); nf=$(grep -c ^FAIL "$HK_RESULTS")
+# Each failure's own story (the lines a script printed after it: where a
+# move stood, what the daemon logged), again here at the end of the log,
+# where a reader of only its last lines sees it.
+if [ "$nf" -gt 0 ]; then
+	echo "what the failures said (the lines after each in its lane's log):"
+	awk '/^ *(\[asan\] +)?FAIL - / { n = 10; print; next }
+	     /^ *(\[asan\] +)?(ok   -|FAIL -|==)/ { n = 0 }
+	     n > 0 { n--; print }' tests/artifacts/lanes/*/log 2>/dev/null |
+		cut -c1-200 | head -n 60 | sed 's/^/  | /'
+fi
 grep ^FAIL "$HK_RESULTS" | sed 's/^/  /'
 echo "wall time: $((SECONDS - start)) s"
 echo "$np passed, $nf failed"

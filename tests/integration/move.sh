@@ -90,7 +90,13 @@ move_story() {
 	api GET "moves/$1"
 	jq -c '{phase, error, mailboxes_done, mailboxes_total, cancel_requested}' \
 		<<<"$BODY" 2>/dev/null | sed 's/^/    move: /'
-	grep -h -i -e move -e error -e warn "$HK_STATE"/log/pushd*.log 2>/dev/null |
+	sql "SELECT 'step ' || step || ', failures ' || failures || ', due in ' ||
+		(next_at - $(date +%s)) || ' s, lease ' || COALESCE(lease_node, '-') ||
+		' for ' || (lease_until - $(date +%s)) || ' s' FROM domain_move
+		WHERE id = $1" | sed 's/^/    move: /'
+	echo "    pushd running: $(pushd_pid || echo no), $(grep -c ' started: ' \
+		"$HK_STATE"/log/pushd.log) starts"
+	grep -h -i -e move -e error -e warn -e took "$HK_STATE"/log/pushd*.log 2>/dev/null |
 		tail -n 12 | cut -c1-220 | sed 's/^/    pushd: /'
 }
 
