@@ -168,19 +168,19 @@ asan_run() {
 # SQLite and PostgreSQL runs (guest names are the lane's own):
 #  - lanes move and movepg: move on SQLite, and on PostgreSQL on guests
 #    of other numbers (HK_MOVE_N), each a long script that mostly waits
-#    (dsync, ssh, the relay's mail); then move: faults, pfa (PostfixAdmin)
-#    and dkim_guest; movepg: sieve, dkim, the browser and capacity;
+#    (dsync, ssh, the relay's mail); then move: faults, dkim and
+#    dkim_guest; movepg: pfa (PostfixAdmin) and sieve;
 #  - lane e2e: e2e three times (SQLite, PostgreSQL, ASan), then move under
-#    ASan on guests of other numbers (HK_MOVE_N);
+#    ASan on guests of other numbers (HK_MOVE_N), report and trash;
 #  - lane fuzz: the CPU-bound steps (fuzz, distcheck) first, beside lanes
-#    that wait, then nodes (20 guests);
+#    that wait, then the browser;
 #  - lane mail: the CLI and hakomail-fcgi as processes (no guests), then
-#    report, dsync and trash.
-# On a loaded machine (2 cores; 2026-12-04) the lanes took: e2e 1390 s
-# (its ASan move 850), fuzz 1600 (fuzz 440, distcheck 720, nodes 430),
-# mail 1410 (the CLI's two runs most of it), move 1330 (move 880, faults
-# 180, pfa 180, dkim_guest 100), movepg 1250 (move 770, sieve 150, dkim
-# 60, browser 120, capacity 150): balance the lanes against those.
+#    dsync, nodes (20 guests) and capacity.
+# On a loaded machine (2 cores; 2026-12-04) the steps took: move 790 (on
+# PostgreSQL too), faults 390, dkim 110, dkim_guest 70, pfa 445, sieve
+# 130, e2e 105 (each of three), its ASan move 880, report 70, trash 100,
+# fuzz 415, distcheck 780, browser 180, cli 370 (both), fcgi 100, dsync
+# 120, nodes 480, capacity 340 (both): balance the lanes against those.
 # Their guest numbers: e2e 1-2, faults 11-12, nodes 21-40, browser 41-42,
 # capacity 51-54, report 61-62, trash 71, dsync 73-74, sieve 75-76,
 # dkim 77 (nsd 8), dkim_guest 81, pfa 85, move 101-104 (under ASan
@@ -193,8 +193,8 @@ lane_move() {
 	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
 	HK_LABEL=sqlite tests/integration/faults.sh build
 
-	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
-	HK_LABEL=sqlite tests/integration/pfa.sh build
+	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
+	HK_LABEL=sqlite tests/integration/dkim.sh build
 
 	step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
 	tests/integration/dkim_guest.sh build
@@ -204,18 +204,11 @@ lane_movepg() {
 	step "a domain moved with its mail between real guests (PostgreSQL; guests 109-112)"
 	(export HK_MOVE_N=109; on_pg hakomail_move tests/integration/move.sh build)
 
+	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
+	HK_LABEL=sqlite tests/integration/pfa.sh build
+
 	step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
 	HK_LABEL=sqlite tests/integration/sieve.sh build
-
-	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
-	HK_LABEL=sqlite tests/integration/dkim.sh build
-
-	step "browser: the web panel in Debian's Chromium (playwright-core)"
-	tests/browser/browser.sh build
-
-	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/capacity.sh build
-	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 lane_e2e() {
@@ -230,6 +223,12 @@ lane_e2e() {
 
 	step "a domain moved, every binary under ASan + UBSan (guests 105-108)"
 	[ ! -x build-asan/src/hakomail-fcgi ] || (export HK_MOVE_N=105; asan_run move)
+
+	step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
+	HK_LABEL=sqlite tests/integration/report.sh build
+
+	step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
+	HK_LABEL=sqlite tests/integration/trash.sh build
 }
 
 lane_fuzz() {
@@ -245,8 +244,8 @@ lane_fuzz() {
 		pass "make distcheck"
 	else fail "make distcheck"; tail -30 distcheck.log; fi
 
-	step "two pushd nodes on PostgreSQL sharing 20 real guests"
-	on_pg hakomail_nodes tests/integration/nodes.sh build
+	step "browser: the web panel in Debian's Chromium (playwright-core)"
+	tests/browser/browser.sh build
 }
 
 lane_mail() {
@@ -258,14 +257,15 @@ lane_mail() {
 	HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
 	on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
 
-	step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
-	HK_LABEL=sqlite tests/integration/report.sh build
-
 	step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
 	HK_LABEL=sqlite tests/integration/dsync.sh build
 
-	step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
-	HK_LABEL=sqlite tests/integration/trash.sh build
+	step "two pushd nodes on PostgreSQL sharing 20 real guests"
+	on_pg hakomail_nodes tests/integration/nodes.sh build
+
+	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
+	HK_LABEL=sqlite tests/integration/capacity.sh build
+	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
 step "the integration lanes, side by side (each lane's log follows when it ends)"

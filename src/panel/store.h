@@ -651,9 +651,10 @@ struct import_usage {
 };
 int store_import_usage(struct db *db, const struct domain_ref *ref,
 		       struct import_usage *u, struct hk_err *err);
-/* New mailboxes gathered and inserted IMPORT_BATCH at a time; the strings
- * of in must live until the batch is flushed. */
-#define IMPORT_BATCH	64
+/* New mailboxes gathered and inserted IMPORT_BATCH at a time (one COPY
+ * on PostgreSQL); the strings of in must live until the batch is
+ * flushed. */
+#define IMPORT_BATCH	2048
 struct import_batch {
 	int n;
 	int64_t domain_id[IMPORT_BATCH];

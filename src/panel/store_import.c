@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -163,70 +162,50 @@ store_import_taken_free(struct import_taken_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* --- new mailboxes, many per INSERT (one round trip for PostgreSQL) --- */
+/* --- new mailboxes, many at a time: db_copy (COPY on PostgreSQL, one
+ * prepared INSERT stepped row by row on SQLite: each backend's fastest
+ * bulk path; a multi-row INSERT ran at a tenth of COPY's speed) --- */
 
-#define COLS_PER_ROW	7
-#define BATCH_SQL_MAX	(160 + IMPORT_BATCH * 96)
+static const char *const mailbox_cols[] = {
+	"domain_id", "local_part", "password_hash", "name", "quota_bytes",
+	"active", "created_at", "updated_at"
+};
 
-/* The statement of n rows.  The text of a full batch is made once and
- * kept: backends cache prepared statements by their caller's text, and
- * SQLite's prepare of 448 "$N" costs more than the rows themselves. */
+struct batch_rows {
+	const struct import_batch *b;
+	int64_t now;
+};
+
 static int
-batch_sql(char *out, size_t size, int n)
+batch_row(void *ctx, size_t i, struct db_param *v, struct hk_err *err)
 {
-	size_t len = (size_t)snprintf(out, size, "INSERT INTO mailbox ("
-		"domain_id, local_part, password_hash, name, quota_bytes, "
-		"active, created_at, updated_at) VALUES ");
+	const struct batch_rows *br = ctx;
+	const struct mailbox_in *in = &br->b->in[i];
 
-	for (int i = 0, k = 0; i < n && len < size; i++, k += COLS_PER_ROW)
-		len += (size_t)snprintf(out + len, size - len, "%s($%d, $%d, "
-					"$%d, COALESCE(CAST($%d AS TEXT), ''), "
-					"$%d, $%d, $%d, $%d)", i ? ", " : "",
-					k + 1, k + 2, k + 3, k + 4, k + 5, k + 6,
-					k + 7, k + 7);
-	return len < size ? 0 : -1;
-}
-
-static char full_batch[BATCH_SQL_MAX];
-static int full_batch_ok;
-static pthread_once_t full_batch_once = PTHREAD_ONCE_INIT;
-
-static void
-make_full_batch(void)
-{
-	full_batch_ok = batch_sql(full_batch, sizeof(full_batch),
-				  IMPORT_BATCH) == 0;
+	(void)err;
+	v[0] = DB_INTV(br->b->domain_id[i]);
+	v[1] = DB_TXT(in->local_part);
+	v[2] = DB_TXT(in->password_hash);
+	v[3] = DB_TXT(in->name != NULL ? in->name : "");
+	v[4] = DB_INTV(in->quota_bytes);
+	v[5] = DB_INTV(in->active);
+	v[6] = DB_INTV(br->now);
+	v[7] = DB_INTV(br->now);
+	return 0;
 }
 
 int
 store_import_batch_flush(struct db *db, struct import_batch *b,
 			 struct hk_err *err)
 {
-	struct db_param p[IMPORT_BATCH * COLS_PER_ROW];
-	int64_t now = (int64_t)time(NULL);
-	char part[BATCH_SQL_MAX];
-	const char *sql = part;
-	int rc, k = 0;
+	struct batch_rows br = { b, (int64_t)time(NULL) };
+	int rc;
 
 	if (b->n == 0)
 		return 0;
-	pthread_once(&full_batch_once, make_full_batch);
-	if (b->n == IMPORT_BATCH && full_batch_ok)
-		sql = full_batch;
-	else if (batch_sql(part, sizeof(part), b->n) < 0)
-		return hk_fail(err, HK_EINTERNAL, NULL, "batch statement");
-	for (int i = 0; i < b->n; i++, k += COLS_PER_ROW) {
-		const struct mailbox_in *in = &b->in[i];
-
-		p[k] = DB_INTV(b->domain_id[i]);
-		p[k + 1] = DB_TXT(in->local_part);
-		p[k + 2] = DB_TXT(in->password_hash);
-		p[k + 3] = in->name ? DB_TXT(in->name) : DB_NUL;
-		p[k + 4] = DB_INTV(in->quota_bytes);
-		p[k + 5] = DB_INTV(in->active);
-		p[k + 6] = DB_INTV(now);
-	}
-	rc = db_exec(db, sql, p, k, NULL, err);
+	rc = db_copy(db, "mailbox", mailbox_cols,
+		     (int)(sizeof(mailbox_cols) / sizeof(mailbox_cols[0])),
+		     (size_t)b->n, batch_row, &br, err);
 	b->n = 0;
 	return rc;
 }

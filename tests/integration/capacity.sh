@@ -172,7 +172,9 @@ check_eq "with their age and why there is no newer report" "true true 4" \
 
 echo "== capacity: reports that are refused"
 refused_for() {	# refused_for MODE PATTERN: the next report is refused so
-	"$hkguest" exec cp3 sh -c "echo $1 >/run/spoil"
+	# (the mode replaced by a rename: a report that read the file while
+	# it was being rewritten found it empty, and was a good one)
+	"$hkguest" exec cp3 sh -c "echo $1 >/run/spoil.new && mv /run/spoil.new /run/spoil"
 	until_ok 40 eval "sql \"SELECT report_error FROM guest WHERE name = 'cp3'\" | grep -q '$2'"
 }
 check "a report that is not JSON is refused" refused_for not-json 'nonsense'

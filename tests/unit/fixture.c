@@ -87,7 +87,7 @@ open_db(struct fixture *f)
 		pg_template_make(base);
 		snprintf(f->pgname, sizeof(f->pgname), "hk_unit_%ld_%u",
 			 (long)getpid(), serial++);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s",
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
 			 f->pgname, pg_template);
 		pg_admin(base, sql);
 		snprintf(url, sizeof(url), "%s%s", base, f->pgname);
