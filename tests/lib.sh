@@ -37,4 +37,29 @@ until_ok() {
 	done
 }
 
+# until_soon SECONDS CMD...: as until_ok, looking every 50 ms throughout:
+# for a state that lasts only a moment (a copy of a few mailboxes under
+# way), which a wait looking less often would miss.
+until_soon() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# kill_children PID...: SIGTERM each PID that is still a child of this
+# script.  A PID kept from a job that has ended may be another process's
+# by now (pid_max is 32768 here: the numbers come round within minutes on
+# a busy machine); a cleanup that killed such a PID once ended a script
+# in another lane.
+kill_children() {
+	local p
+	for p in "$@"; do
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] &&
+			kill "$p" 2>/dev/null
+	done
+	return 0
+}
+
 now_ms() { date +%s%3N; }

@@ -28,7 +28,7 @@ tmp=$(mktemp -d)
 
 churn_pid=
 cleanup() {
-	[ -n "$churn_pid" ] && kill "$churn_pid" 2>/dev/null
+	kill_children $churn_pid
 	panel_down
 	rm -rf "$tmp"
 }

@@ -46,7 +46,7 @@ HK_RESULTS=$mine
 bg=()
 
 cleanup() {
-	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
+	kill_children "${bg[@]}"
 	for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
 	panel_down
 	cat "$mine" >>"$outer"
@@ -432,7 +432,7 @@ seed k.example g1 12 || fail "seed k.example"
 k_before=$(listing g1 k.example 12)
 check "POST /domains/k.example/move to g2: 202" start_move k.example g2
 m3=$MOVE
-until_ok 60 eval '[ "$(move_of "$m3" mailboxes_done)" -ge 1 ]'
+until_soon 60 eval '[ "$(move_of "$m3" mailboxes_done)" -ge 1 ]'
 "$hkguest" halt g2 >/dev/null 2>&1
 # (The copy's last batch may end before g2 is down: then the cut-over,
 # which needs g2 to take the mail, is what waits.)
@@ -453,7 +453,7 @@ seed j.example g1 12 || fail "seed j.example"
 j_before=$(listing g1 j.example 12)
 check "POST /domains/j.example/move to g2: 202" start_move j.example g2
 m4=$MOVE
-until_ok 60 eval '[ "$(move_of "$m4" mailboxes_done)" -ge 1 ]'
+until_soon 60 eval '[ "$(move_of "$m4" mailboxes_done)" -ge 1 ]'
 api POST "moves/$m4/cancel"
 check_eq "POST /moves/ID/cancel in the copy: 200, cancel asked" "200 true" \
 	"$STATUS $(jq -r .cancel_requested <<<"$BODY")"

@@ -19,8 +19,7 @@ GUESTS=20
 b_pid=
 churn_pid=
 cleanup() {
-	[ -n "$churn_pid" ] && kill "$churn_pid" 2>/dev/null
-	[ -n "$b_pid" ] && kill "$b_pid" 2>/dev/null
+	kill_children $churn_pid $b_pid
 	for s in "$HK_STATE"/pushd-b/ctl-*; do
 		[ -S "$s" ] && ssh -F none -o ControlPath="$s" -O exit x 2>/dev/null
 	done
