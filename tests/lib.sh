@@ -28,23 +28,21 @@ check_eq() {
 # It looks again after 50 ms, then less and less often, up to every 250 ms:
 # the scripts wait side by side on 2 cores, and a long wait that looked
 # 20 times a second kept the machine busy with its looking.
-until_ok() {
-	local deadline=$((SECONDS + $1)) pause=50; shift
-	until "$@"; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		sleep "0.$(printf %03d "$pause")"
-		pause=$((pause * 3 / 2 > 250 ? 250 : pause * 3 / 2))
-	done
-}
+until_ok() { poll_until 250 "$@"; }
 
 # until_soon SECONDS CMD...: as until_ok, looking every 50 ms throughout:
 # for a state that lasts only a moment (a copy of a few mailboxes under
 # way), which a wait looking less often would miss.
-until_soon() {
-	local deadline=$((SECONDS + $1)); shift
+until_soon() { poll_until 50 "$@"; }
+
+# poll_until MAX_MS SECONDS CMD...: the two above; the pause starts at
+# 50 ms and grows by half each time, up to MAX_MS (at most 999).
+poll_until() {
+	local max=$1 deadline=$((SECONDS + $2)) pause=50; shift 2
 	until "$@"; do
 		[ $SECONDS -lt "$deadline" ] || return 1
-		sleep 0.05
+		sleep "0.$(printf %03d "$pause")"
+		pause=$((pause * 3 / 2 > max ? max : pause * 3 / 2))
 	done
 }
 
