@@ -30,7 +30,8 @@ snapshot() {
 	*) pg_dump --data-only --no-owner --no-privileges \
 		--exclude-table-data=import_job -d "$url" |
 		grep -v -e '^SELECT pg_catalog.setval(' -e '^\\restrict ' -e '^\\unrestrict ' ;;
-	esac 2>&1
+	esac 2>&1 ||	# (a dump that failed must never match the one before)
+		echo "the dump failed: $RANDOM$RANDOM"
 }
 
 # refused NAME FIELD CMD...: exit 1, stderr names FIELD ('': a refusal
