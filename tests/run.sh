@@ -111,24 +111,35 @@ unit_both() {
 }
 
 # on_pg DB CMD...: CMD with HK_DB_URL a new, empty PostgreSQL database DB.
+# run_script SCRIPT ARGS...: a test script; one ended by a signal counts
+# as a failure of its own: its checks from there on never ran, and it may
+# have printed no FAIL at all (a stray TERM once ended nodes.sh so).
+run_script() {
+	"$@"
+	local rc=$?
+	[ "$rc" -gt 128 ] &&
+		fail "$(basename "$1") ended by signal $((rc - 128)) before its last check"
+	return "$rc"
+}
+
 on_pg() {
 	local db=$1; shift
 	if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q \
 		"${pgbase}postgres" -c "DROP DATABASE IF EXISTS $db" \
 		-c "CREATE DATABASE $db ENCODING 'UTF8'" >/dev/null; then
-		HK_LABEL=pgsql HK_DB_URL=$pgbase$db "$@"
+		HK_LABEL=pgsql HK_DB_URL=$pgbase$db run_script "$@"
 	else
 		fail "PostgreSQL database $db for $1"
 	fi
 }
 
 step "installing for production: make install, systemd units, nginx with TLS"
-tests/integration/install.sh build
+run_script tests/integration/install.sh build
 
 # Before the lanes: it makes the users hakomail and hakomail-push (panel.sh
 # setup), which the lanes' panels, set up at the same time, would race to.
 step "privileges: pushd as hakomail-push, the API as hakomail, the CLI as the database's owner"
-HK_LABEL=sqlite tests/integration/privileges.sh build
+HK_LABEL=sqlite run_script tests/integration/privileges.sh build
 
 # Alone, before the lanes: some unit tests bound their waits in time
 # (test_ldapauth, test_dnscheck, test_agent_dkim's sleepers).
@@ -148,7 +159,7 @@ fi
 # whatever the daemons' logs (in this lane's HK_STATE) say of it
 asan_run() {
 	HK_LABEL=asan/sqlite ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		tests/integration/$1.sh build-asan | sed 's/^/  [asan] /'
+		run_script tests/integration/$1.sh build-asan | sed 's/^/  [asan] /'
 	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
 		-e 'runtime error:' "$HK_STATE"/log/*.log 2>/dev/null)
 	if [ -n "$reports" ]; then
@@ -188,16 +199,16 @@ asan_run() {
 # test_dnscheck's 9.
 lane_move() {
 	step "a domain moved with its mail between real guests: refusals, mail and logins through the cut-over, pushd SIGKILLed, the target down (SQLite)"
-	HK_LABEL=sqlite tests/integration/move.sh build
+	HK_LABEL=sqlite run_script tests/integration/move.sh build
 
 	step "faults on a real guest: off during 1,000 changes, pushd SIGKILLed, bad bundles, drift, host key"
-	HK_LABEL=sqlite tests/integration/faults.sh build
+	HK_LABEL=sqlite run_script tests/integration/faults.sh build
 
 	step "DKIM and the DNS records through the panel: nsd serves the panel's zone text, keys activated once seen, the guest's mail verified against it, a rotation without a gap (SQLite)"
-	HK_LABEL=sqlite tests/integration/dkim.sh build
+	HK_LABEL=sqlite run_script tests/integration/dkim.sh build
 
 	step "DKIM signing on a real guest: OpenDKIM with the recipe's file, bundles by hand, python3-dkim verifies (RSA, alias domain, rotation, a corrupted key refused)"
-	tests/integration/dkim_guest.sh build
+	run_script tests/integration/dkim_guest.sh build
 }
 
 lane_movepg() {
@@ -205,15 +216,15 @@ lane_movepg() {
 	(export HK_MOVE_N=109; on_pg hakomail_move tests/integration/move.sh build)
 
 	step "moving in from PostfixAdmin: its own databases on SQLite, PostgreSQL and MariaDB, every hash scheme's IMAP login and every alias's delivery on a real guest, problems, bad input, a source that goes away"
-	HK_LABEL=sqlite tests/integration/pfa.sh build
+	HK_LABEL=sqlite run_script tests/integration/pfa.sh build
 
 	step "vacation replies and forwarding on real guests: Pigeonhole at delivery, replies and copies through the guests' Postfix, a script that does not compile refused (SQLite)"
-	HK_LABEL=sqlite tests/integration/sieve.sh build
+	HK_LABEL=sqlite run_script tests/integration/sieve.sh build
 }
 
 lane_e2e() {
 	step "integration: end to end on real guests (SQLite)"
-	HK_LABEL=sqlite tests/integration/e2e.sh build
+	HK_LABEL=sqlite run_script tests/integration/e2e.sh build
 
 	step "integration: end to end on real guests (PostgreSQL)"
 	on_pg hakomail_e2e tests/integration/e2e.sh build
@@ -225,10 +236,10 @@ lane_e2e() {
 	[ ! -x build-asan/src/hakomail-fcgi ] || (export HK_MOVE_N=105; asan_run move)
 
 	step "integration: the agent's report on real guests against doveadm, stat -f and postqueue (SQLite)"
-	HK_LABEL=sqlite tests/integration/report.sh build
+	HK_LABEL=sqlite run_script tests/integration/report.sh build
 
 	step "the mailbox trash on a real guest: delete, restore, purge past purge_after (a moved clock)"
-	HK_LABEL=sqlite tests/integration/trash.sh build
+	HK_LABEL=sqlite run_script tests/integration/trash.sh build
 }
 
 lane_fuzz() {
@@ -245,26 +256,26 @@ lane_fuzz() {
 	else fail "make distcheck"; tail -30 distcheck.log; fi
 
 	step "browser: the web panel in Debian's Chromium (playwright-core)"
-	tests/browser/browser.sh build
+	run_script tests/browser/browser.sh build
 }
 
 lane_mail() {
 	step "the operator's CLI (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/cli.sh build | grep -v '^  ok'
+	HK_LABEL=sqlite run_script tests/integration/cli.sh build | grep -v '^  ok'
 	on_pg hakomail_cli tests/integration/cli.sh build | grep -v '^  ok'
 
 	step "hakomail-fcgi as a process: credentials before the body, SIGTERM and imports (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/fcgi.sh build | grep -v '^  ok'
+	HK_LABEL=sqlite run_script tests/integration/fcgi.sh build | grep -v '^  ok'
 	on_pg hakomail_fcgi tests/integration/fcgi.sh build | grep -v '^  ok'
 
 	step "integration: the agent's mail copy verbs on real guests: dsync-backup, dsync-catchup, dsync-server, relayed as pushd does"
-	HK_LABEL=sqlite tests/integration/dsync.sh build
+	HK_LABEL=sqlite run_script tests/integration/dsync.sh build
 
 	step "two pushd nodes on PostgreSQL sharing 20 real guests"
 	on_pg hakomail_nodes tests/integration/nodes.sh build
 
 	step "the guests' reports: usage, disk, queue, warnings, /metrics, refusals, a filling disk (SQLite, PostgreSQL)"
-	HK_LABEL=sqlite tests/integration/capacity.sh build
+	HK_LABEL=sqlite run_script tests/integration/capacity.sh build
 	on_pg hakomail_capacity tests/integration/capacity.sh build
 }
 
@@ -279,7 +290,7 @@ lanes_wait
 # After the lanes: it runs autoreconf in the tree, installs under
 # /usr/local, and its guest is number 1, as e2e's g1.
 step "the quickstart as a new operator runs it: twice, then reset"
-tests/integration/quickstart.sh
+run_script tests/integration/quickstart.sh
 
 step "summary"
 np=$(grep -c ^PASS "$HK_RESULTS"); nf=$(grep -c ^FAIL "$HK_RESULTS")

@@ -504,6 +504,23 @@ dkim_reload(struct ctx *c, const struct bundle *b,
 	return rc;
 }
 
+/* Whether Postfix must be reloaded: after a whole bundle (every table a
+ * new file, perhaps in a layout an older agent did not write), or when a
+ * delta changed one of its tables.  A delta links the others, so a
+ * password change alone costs Postfix nothing. */
+static int
+postfix_needs_reload(const struct bundle *b, const struct agent_keep *keep,
+		const struct agent_state *prev)
+{
+	if (keep == NULL)
+		return 1;
+	for (int i = 0; bundle_names[i] != NULL; i++)
+		if (bundle_is_postfix_map(bundle_names[i]) &&
+		    file_changed(b, prev, bundle_names[i]))
+			return 1;
+	return 0;
+}
+
 /* Builds b, publishes it, reloads if asked (rolling back if that fails)
  * and prunes.  st: what served before; on return what serves now. */
 static int
@@ -526,13 +543,12 @@ install(struct ctx *c, const struct bundle *b, const struct agent_keep *keep,
 	memset(st, 0, sizeof(*st));
 	st->serving = 1;
 	st->generation = b->generation;
-	if (reload && agent_mta_postfix(c->conf, "reload", err) < 0)
+	if (reload && postfix_needs_reload(b, keep, &prev) &&
+	    agent_mta_postfix(c->conf, "reload", err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
 	if (reload && file_changed(b, &prev, "dkim") &&
 	    dkim_reload(c, b, &prev, err) < 0)
 		return rollback(c, &prev, b->generation, st, err);
-	if (reload && file_changed(b, &prev, "passwd"))
-		agent_mta_dovecot_reload(c->conf);
 	prune(c, b->generation, &prev);
 	return 0;
 }

@@ -204,12 +204,32 @@ write_sums(const struct agent_conf *conf, int dfd, const char *dir,
 				   name, list, len, 0, err);
 }
 
+/* What bucket b is dated after: the bucket serving at its path, or what
+ * served the file (floor), whichever is later.  Dovecot rereads a
+ * bucket only when its mtime (whole seconds) or size differs from the
+ * one it read, so every bucket is dated after the one it replaces. */
+static time_t
+bucket_after(int sfd, const char *name, int b, time_t floor)
+{
+	char nm[3], path[NAME_BUF + 16];
+	struct stat st;
+
+	bucket_name(name, b, nm);
+	snprintf(path, sizeof(path), "current/%s%s/%s", name,
+		 AGENT_BUCKET_DIR_SUFFIX, nm);
+	if (fstatat(sfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_mtime > floor)
+		return st.st_mtime;
+	return floor;
+}
+
 /* A whole text[0..len) as buckets in pfd; sums of each. */
 static int
-write_whole(const struct agent_conf *conf, int pfd, const struct where *w,
-	    const char *text, size_t len, time_t after,
+write_whole(const struct agent_conf *conf, int sfd, int pfd,
+	    const struct where *w, const char *text, size_t len,
 	    char sums[BUCKETS][65], struct hk_err *err)
 {
+	time_t floor = serving_mtime(sfd, w->name);
 	struct strbuf sb[BUCKETS];
 	int rc;
 
@@ -217,7 +237,9 @@ write_whole(const struct agent_conf *conf, int pfd, const struct where *w,
 		strbuf_init(&sb[b], BUNDLE_MAX_SIZE);
 	rc = bucket_split(w->name, text, len, sb, err);
 	for (int b = 0; rc == 0 && b < bucket_count(w->name); b++)
-		rc = write_bucket(conf, pfd, w, b, &sb[b], after, sums[b], err);
+		rc = write_bucket(conf, pfd, w, b, &sb[b],
+				  bucket_after(sfd, w->name, b, floor),
+				  sums[b], err);
 	for (int b = 0; b < BUCKETS; b++)
 		strbuf_free(&sb[b]);
 	return rc;
@@ -348,8 +370,8 @@ agent_bucket_stage(const struct agent_conf *conf, int sfd, int dfd,
 		written[b] = !on_served && b < bucket_count(name);
 	rc = on_served ? stage_on_served(conf, pfd, &w, f, keep, sums,
 					 written, err) :
-	    write_whole(conf, pfd, &w, f ? f->data : "", f ? f->len : 0,
-			serving_mtime(sfd, name), sums, err);
+	    write_whole(conf, sfd, pfd, &w, f ? f->data : "",
+			f ? f->len : 0, sums, err);
 	if (rc == 0)
 		rc = sync_dir(pfd, &w, written, err);
 	(void)close(pfd);

@@ -2,8 +2,10 @@
 /*
  * agent_mta.c - the guest's mail programs, as hakomail-agent runs them:
  * postmap over a staged generation, postfix check (only when Postfix's own
- * configuration changed) and reload, doveadm reload.  Argument vectors
- * only, never a shell; each with a timeout.  See agent_mta.h.
+ * configuration changed) and reload.  Dovecot is never reloaded: it
+ * rereads a passwd bucket whose mtime or size moved (agent_bucket.c dates
+ * each after the one it replaces).  Argument vectors only, never a shell;
+ * each with a timeout.  See agent_mta.h.
  */
 #include "config.h"
 
@@ -255,25 +257,6 @@ agent_mta_check(const struct agent_conf *conf, int sfd, struct hk_err *err)
 		(void)close(fd);
 	}
 	return 0;
-}
-
-/*
- * Dovecot re-reads a changed passwd-file by itself, but looks at most once
- * a second, so a login in the second of the swap may still see the old
- * one.  `doveadm reload` (~70 ms) makes the new file serve at once.  A
- * guest without doveadm, or a failed reload, only waits for that second.
- */
-void
-agent_mta_dovecot_reload(const struct agent_conf *conf)
-{
-	char *argv[] = { (char *)conf->doveadm, "reload", NULL };
-	struct hk_err e;
-
-	if (access(conf->doveadm, X_OK) != 0)
-		return;
-	if (run_child(argv, "doveadm reload failed", POSTFIX_TIMEOUT_MS,
-		      &e) < 0)
-		log_warn("%s", e.message);
 }
 
 int

@@ -61,7 +61,4 @@ int agent_mta_postconf(const struct agent_conf *conf, const char *param,
 int agent_mta_transport_check(const struct agent_conf *conf,
 			      struct hk_err *err);
 
-/* `doveadm reload` if doveadm exists; a failure is only a warning. */
-void agent_mta_dovecot_reload(const struct agent_conf *conf);
-
 #endif

@@ -223,7 +223,11 @@ delta_bundle(struct db *db, const struct push_cfg *cfg,
 		s->wire.len = 0;
 		return 0;
 	}
-	if (s->wire.len >= whole_len(s, d)) {	/* a change of most of it */
+	/* A change of most of a guest worth packing goes whole.  Below
+	 * that the bytes do not matter, and on a small guest even a
+	 * password's delta outweighs the whole (a line a file), yet it
+	 * spares the guest rewriting every bucket and table. */
+	if (s->wire.len >= PACK_MIN && s->wire.len >= whole_len(s, d)) {
 		s->wire.len = 0;
 		return 0;
 	}

@@ -199,8 +199,16 @@ check "matsui@pc1.example still logs in after the refusals" imap_login "$g1" mat
 check "a command other than apply/status is refused over ssh" eval '! agent "cat /etc/shadow" </dev/null >/dev/null 2>&1'
 
 echo "== e2e: changes and deletions reach the guest"
-# a delivery under way through the push (the agent reloads Dovecot for
-# the new passwd): held open before its final dot until the push is in
+# reloads GUEST: how many times its Postfix and its Dovecot reloaded
+reloads() {
+	local d=$HK_GUEST_ROOT/$1/log
+	echo "$(grep -c 'refreshing the Postfix mail system' "$d/postfix.log")" \
+		"$(grep -c 'SIGHUP received' "$d/dovecot.log")"
+}
+check "g1 in sync before the password change" until_ok 30 guest_in_sync g1
+reloaded=$(reloads g1)
+# a delivery under way through the push: held open before its final dot
+# until the push is in
 mkfifo "$tmp/go"
 "$hkguest" exec g1 python3 "$top/tests/integration/lmtp_hold.py" \
 	user8@pc1.example held-1@e2e.test <"$tmp/go" >"$tmp/held" 2>&1 &
@@ -214,7 +222,14 @@ check "the new password opens user9@pc1.example" \
 (echo go >&7) 2>/dev/null
 exec 7>&-
 wait "$held"
-check "an LMTP delivery in flight through that push (Dovecot reloaded) is saved" \
+check_eq "a password change alone reloads neither Postfix nor Dovecot (Dovecot rereads the bucket whose mtime moved)" \
+	"$reloaded" "$(reloads g1)"
+# the probe itself: Postfix reloaded for the maps pushed before, and a
+# reload by hand is counted
+"$hkguest" exec g1 doveadm reload
+check "the probe counts reloads (Postfix's earlier, Dovecot's by hand)" \
+	until_ok 10 eval '[ "${reloaded% *}" -ge 1 ] && [ "$(reloads g1)" = "${reloaded% *} $((${reloaded#* } + 1))" ]'
+check "an LMTP delivery in flight through that push is saved" \
 	grep -q '^250 .*Saved' "$tmp/held"
 grep -q '^250 .*Saved' "$tmp/held" || sed 's/^/    /' "$tmp/held"
 check_eq "and is in the mailbox once" 1 \

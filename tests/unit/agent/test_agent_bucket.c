@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -169,6 +170,45 @@ test_whole(void **state)
 	assert_int_equal(pw_read(t->g1, "g1", NULL, &sb, &err), 1);
 	assert_int_equal(sb.len, strlen(L_S L_M L_A));
 	strbuf_free(&sb);
+}
+
+static time_t
+mtime(int dfd, const char *rel)
+{
+	struct stat sb;
+
+	return fstatat(dfd, rel, &sb, 0) == 0 ? sb.st_mtime : 0;
+}
+
+/* A whole passwd where g1 serves (the state directory's current): each
+ * bucket dated after the one it replaces, even one dated ahead of the
+ * clock by changes in the same second, so that Dovecot (which compares
+ * mtime seconds and size) rereads every bucket that changed. */
+static void
+test_whole_dated_after(void **state)
+{
+	struct t *t = *state;
+	struct bundle_file f = whole(L_S L_M L_A);
+	struct timespec ahead[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
+	struct hk_err err;
+	char p[128];
+	int sfd;
+	time_t now = time(NULL);
+
+	snprintf(p, sizeof(p), "%s/current", t->base);
+	assert_int_equal(symlink("g1", p), 0);
+	assert_true((sfd = open(t->base, O_RDONLY | O_DIRECTORY)) >= 0);
+	if (pw_stage(&t->conf, sfd, t->g1, "g1", &f, NULL, 6, &err) != 0)
+		fail_msg("stage g1: %s", err.message);
+	ahead[1].tv_sec = now + 30;
+	assert_int_equal(utimensat(t->g1, "passwd.d/c4", ahead, 0), 0);
+	f = whole(L_S2 L_M L_A);	/* the same size in c4 */
+	if (pw_stage(&t->conf, sfd, t->g2, "g2", &f, NULL, 6, &err) != 0)
+		fail_msg("stage g2: %s", err.message);
+	assert_true(mtime(t->g2, "passwd.d/c4") > now + 30);
+	assert_true(mtime(t->g2, "passwd.d/bf") > mtime(t->g1, "passwd.d/bf"));
+	assert_true(mtime(t->g2, "passwd.d/00") > mtime(t->g1, "passwd.d/00"));
+	close(sfd);
 }
 
 /* g1 staged whole; then onto g2 the delta edit e (claiming `claim`). */
@@ -355,6 +395,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_dated_after, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_delta_one_bucket, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delta_drops, setup,
