@@ -159,7 +159,7 @@ fi
 # whatever the daemons' logs (in this lane's HK_STATE) say of it
 asan_run() {
 	HK_LABEL=asan/sqlite ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		run_script tests/integration/$1.sh build-asan | sed 's/^/  [asan] /'
+		run_script tests/integration/$1.sh build-asan | sed -u 's/^/  [asan] /'
 	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
 		-e 'runtime error:' "$HK_STATE"/log/*.log 2>/dev/null)
 	if [ -n "$reports" ]; then

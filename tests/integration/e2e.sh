@@ -384,9 +384,9 @@ check "g2 holds no password of pc1.example" \
 
 echo "== e2e: the API down, nginx up"
 # Last of all: the FastCGI workers stop; nginx says so in the API's shape.
-fcgi_pid=$(cat "$HK_STATE/run/fcgi.pid")
-kill -TERM "$fcgi_pid"
-check "hakomail-fcgi stopped" until_ok 10 eval '! kill -0 "$fcgi_pid" 2>/dev/null'
+fcgi_pid=$(panel_pid fcgi)
+fcgi_gone() { ! kill -0 "$fcgi_pid" 2>/dev/null; }
+check "hakomail-fcgi stopped" eval 'kill -TERM "$fcgi_pid" && until_ok 10 fcgi_gone'
 check_eq "no API behind nginx: 502 as JSON" "502 application/json internal" \
 	"$(nginx_error -H "Authorization: Bearer $KEY" "http://$HK_LISTEN/api/v1/whoami")"
 

@@ -165,15 +165,17 @@ complete() {
 	done
 }
 
-# pushd_pid: the running pushd's PID, as panel.sh recorded it.
-# pushd_pid: the PID of this panel's pushd, or nothing when the one its
-# PID file names is gone (the number may since be another process's)
-pushd_pid() {
+# panel_pid NAME: the PID of this panel's NAME (pushd, fcgi), as panel.sh
+# recorded it, or nothing when the one its PID file names is gone (the
+# number may since be another process's)
+panel_pid() {
 	local pid cmd
-	pid=$(cat "$HK_STATE/run/pushd.pid" 2>/dev/null) || return 1
+	pid=$(cat "$HK_STATE/run/$1.pid" 2>/dev/null) || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
 	[[ " $cmd " == *" $HK_STATE/hakomail.conf "* ]] && echo "$pid"
 }
+
+pushd_pid() { panel_pid pushd; }
 
 # fcgi_restart [CONF]: CONF (lines such as "[auth]" and "require_totp =
 # all") appended to the panel's hakomail.conf, then hakomail-fcgi stopped
@@ -181,10 +183,11 @@ pushd_pid() {
 fcgi_restart() {
 	local pid i
 	[ -n "${1:-}" ] && printf '%s\n' "$1" >>"$HK_STATE/hakomail.conf"
-	pid=$(cat "$HK_STATE/run/fcgi.pid") || return 1
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	kill -0 "$pid" 2>/dev/null && return 1
+	if pid=$(panel_pid fcgi); then
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		kill -0 "$pid" 2>/dev/null && return 1
+	fi
 	rm -f "$HK_STATE/run/fcgi.sock"
 	setsid "$HK_BIN/hakomail-fcgi" -c "$HK_STATE/hakomail.conf" </dev/null \
 		>>"$HK_STATE/log/fcgi.log" 2>&1 &
