@@ -3,7 +3,7 @@
  * agent_apply.c - the file work of hakomail-agent: reading back what is
  * serving, staging a generation, the atomic swap of STATEDIR/current,
  * rollback, and pruning old generations.  The mail programs it runs on the
- * way (postmap, postfix, doveadm) are agent_mta.c's.
+ * way (postmap, postfix) are agent_mta.c's.
  * See agent.h for the layout of STATEDIR.
  *
  * Every path below STATEDIR is a constant, a generation number formatted
