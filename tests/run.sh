@@ -110,7 +110,6 @@ unit_both() {
 	count_unit "$1" "$2/pgsql"
 }
 
-# on_pg DB CMD...: CMD with HK_DB_URL a new, empty PostgreSQL database DB.
 # run_script SCRIPT ARGS...: a test script; one ended by a signal counts
 # as a failure of its own: its checks from there on never ran, and it may
 # have printed no FAIL at all (a stray TERM once ended nodes.sh so).
@@ -122,6 +121,7 @@ run_script() {
 	return "$rc"
 }
 
+# on_pg DB CMD...: CMD with HK_DB_URL a new, empty PostgreSQL database DB.
 on_pg() {
 	local db=$1; shift
 	if [ -n "$pgbase" ] && PGOPTIONS='-c client_min_messages=warning' psql -q \
