@@ -343,19 +343,30 @@ bind_params(sqlite3 *h, sqlite3_stmt *st, const int *slot, int nslot,
 	return 0;
 }
 
+/* The statement's column names: the same for each of its rows. */
 static int
-emit_row(sqlite3_stmt *st, db_row_fn fn, void *ctx, struct hk_err *err)
+column_names(sqlite3_stmt *st, const char **names, struct hk_err *err)
 {
-	const char *names[MAX_COLS], *vals[MAX_COLS];
-	enum db_type types[MAX_COLS];
-	struct db_row row = { sqlite3_column_count(st), names, vals, types };
+	int n = sqlite3_column_count(st);
 
-	if (row.ncols > MAX_COLS)
+	if (n > MAX_COLS)
 		return hk_fail(err, HK_EINTERNAL, NULL, "too many columns");
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(st, i);
+	return n;
+}
+
+static int
+emit_row(sqlite3_stmt *st, const char *const *names, int ncols,
+	 db_row_fn fn, void *ctx, struct hk_err *err)
+{
+	const char *vals[MAX_COLS];
+	enum db_type types[MAX_COLS];
+	struct db_row row = { ncols, names, vals, types };
+
 	for (int i = 0; i < row.ncols; i++) {
 		int t = sqlite3_column_type(st, i);
 
-		names[i] = sqlite3_column_name(st, i);
 		vals[i] = (const char *)sqlite3_column_text(st, i);
 		types[i] = t == SQLITE_NULL ? DB_NULL :
 		    t == SQLITE_INTEGER ? DB_INT : DB_TEXT;
@@ -367,17 +378,25 @@ static int
 run_query(struct sq *c, const char *sql, const struct db_param *p, int n,
 	  db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
 {
+	const char *names[MAX_COLS];
 	sqlite3_stmt *st;
-	int rc, ret = -1, at;
+	int rc, ret = -1, at, ncols = 0;
 
 	if ((st = statement(c, sql, &at, err)) == NULL)
 		return -1;
 	if (bind_params(c->h, st, c->cache[at].slot, c->cache[at].nslot, p, n,
 			err) < 0)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn != NULL && emit_row(st, fn, ctx, err) < 0)
+	/* names read at the first row: a statement prepared again (the
+	 * schema changed) is so by its first step, which frees them */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn == NULL)
+			continue;
+		if (ncols == 0 && (ncols = column_names(st, names, err)) < 0)
 			goto out;
+		if (emit_row(st, names, ncols, fn, ctx, err) < 0)
+			goto out;
+	}
 	if (rc != SQLITE_DONE) {
 		fail_sqlite(c->h, rc, err);
 		goto out;
