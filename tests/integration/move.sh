@@ -451,12 +451,24 @@ check_eq "the error it waited on is gone" "" "$(move_of "$m3" error)"
 echo "== move: j.example to g2, cancelled in the middle of the copy"
 seed j.example g1 12 || fail "seed j.example"
 j_before=$(listing g1 j.example 12)
+# The copy is held in its middle, not raced: on g2 a file stands where
+# u12's home (the last copied, by id) would be made, so its copy fails
+# and the move waits in its copy, the others copied.  (Cancelling once
+# the first was copied lost the race when the copy and its catch-up
+# ended first, in CI.)
+"$hkguest" exec g2 sh -c 'install -d -o 5000 -g 5000 /var/mail/vhosts/j.example &&
+	install -o 5000 -g 5000 /dev/null /var/mail/vhosts/j.example/u12' ||
+	fail "a file in u12's way on g2"
 check "POST /domains/j.example/move to g2: 202" start_move j.example g2
 m4=$MOVE
-until_soon 60 eval '[ "$(move_of "$m4" mailboxes_done)" -ge 1 ]'
+held() { [ "$(move_of "$m4" phase)" = copy ] &&
+	 [ "$(move_of "$m4" mailboxes_done)" -ge 1 ] &&
+	 move_of "$m4" error | grep -q 'u12@j\.example'; }
+check "the copy waits on u12, the others copied" until_ok 120 held
 api POST "moves/$m4/cancel"
 check_eq "POST /moves/ID/cancel in the copy: 200, cancel asked" "200 true" \
 	"$STATUS $(jq -r .cancel_requested <<<"$BODY")"
+"$hkguest" exec g2 rm -f /var/mail/vhosts/j.example/u12
 check "the move ends cancelled" until_ok 60 moved "$m4" cancelled
 check "g2's copy of j.example is removed" until_ok 60 \
 	eval '[ -z "$("$hkguest" exec g2 sh -c "ls /var/mail/vhosts/j.example 2>/dev/null")" ] &&
