@@ -69,8 +69,7 @@ keys_make(struct text_ctx *c, const struct db_row *row)
 	return rc;
 }
 
-/* One value: NULL, a boolean column, an integer, or checked UTF-8.  An
- * integer column's text is the backend's decimal, as jsonout writes it. */
+/* One value: NULL, a boolean column, an integer, or checked UTF-8. */
 static int
 value_out(const struct text_ctx *c, const struct db_row *row, int i)
 {
