@@ -5,8 +5,8 @@
 #
 #  1. ceiling: nginx answering "return 200" from a location (no FastCGI);
 #  2. floor:   the API's 401 to a request without credentials: nginx,
-#              FastCGI and a worker, and nothing else;
-#              (goal >= 30 % of the ceiling);
+#              FastCGI and a worker, and nothing else (goal >= 30 %
+#              of the ceiling);
 #  3. read:    GET /api/v1/domains/bench.example/mailboxes?limit=100, a
 #              page of 100 from the middle of 100,000 mailboxes;
 #              requests/s as a share of the floor (goal >= 70 %), p50

@@ -454,8 +454,8 @@ j_before=$(listing g1 j.example 12)
 # The copy is held in its middle, not raced: on g2 a file stands where
 # u12's home (the last copied, by id) would be made, so its copy fails
 # and the move waits in its copy, the others copied.  (Cancelling once
-# the first was copied lost the race when the copy and its catch-up
-# ended first, in CI.)
+# the first was copied lost the race when the copy, its catch-up and
+# the cut-over ended first, in two full runs.)
 "$hkguest" exec g2 sh -c 'install -d -o 5000 -g 5000 /var/mail/vhosts/j.example &&
 	install -o 5000 -g 5000 /dev/null /var/mail/vhosts/j.example/u12' ||
 	fail "a file in u12's way on g2"
