@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "pwhash.h"
 #include "store.h"
 
 #define SMALL		1000		/* mailboxes per small domain */
@@ -157,6 +158,21 @@ seed_model(struct db *db, const struct opts *o, struct hk_actor *owner)
 	}
 }
 
+/* Display names as a university's: a family and a given name of two
+ * kanji each, from 20 of each (400 names, each held by one mailbox in
+ * 400), every third also in romaji. */
+#define FAMILY	"佐藤鈴木高橋田中伊藤渡辺山本中村小林加藤吉田山田佐々松本井上木村林清水山崎森" \
+	"阿部"
+#define GIVEN	"太郎花子一郎次郎美咲大輔直樹陽子健太愛子翔太結衣拓也恵子達也彩香亮介真由和也" \
+	"明美"
+#define ROMAJI	"Sato    Suzuki  TakahashTanaka  Ito     Watanabe" \
+	"YamamotoNakamuraKobayashKato    "
+#define NAME_SQL \
+	"substr('" FAMILY "', CAST(i % 20 AS INTEGER) * 2 + 1, 2) || ' ' || " \
+	"substr('" GIVEN "', CAST((i / 20) % 20 AS INTEGER) * 2 + 1, 2) || " \
+	"CASE WHEN i % 3 = 0 THEN ' ' || rtrim(substr('" ROMAJI "', " \
+	"CAST(i % 10 AS INTEGER) * 8 + 1, 8)) ELSE '' END"
+
 /*
  * Each domain's mailboxes in one statement both backends accept: a
  * recursive counter, local parts "user" || k with k = i * 7919 mod n (a
@@ -169,8 +185,15 @@ seed_model(struct db *db, const struct opts *o, struct hk_actor *owner)
 	"WITH RECURSIVE n(i) AS (SELECT CAST(0 AS BIGINT) UNION ALL " \
 	"SELECT i + 1 FROM n WHERE i + 1 < $2) " \
 	"SELECT CAST($1 AS BIGINT), 'user' || CAST((i * 7919) % $2 AS TEXT)," \
-	" CAST($3 AS TEXT), '', 0, CASE WHEN i % 10 = 0 THEN 0 ELSE 1 END, " \
-	"0, 0 FROM n"
+	" CAST($3 AS TEXT), " NAME_SQL ", 0, CASE WHEN i % 10 = 0 THEN 0 " \
+	"ELSE 1 END, 0, 0 FROM n"
+
+#define ALIAS_SEED_SQL "INSERT INTO alias (domain_id, local_part, " \
+	"destinations, active, created_at) " \
+	"WITH RECURSIVE n(i) AS (SELECT CAST(0 AS BIGINT) UNION ALL " \
+	"SELECT i + 1 FROM n WHERE i + 1 < $2) " \
+	"SELECT CAST($1 AS BIGINT), 'alias' || CAST((i * 7919) % $2 AS TEXT)," \
+	" 'x@d00001.example', 1, 0 FROM n"
 
 static void
 seed_mailboxes(struct db *db, const struct opts *o)
@@ -186,6 +209,13 @@ seed_mailboxes(struct db *db, const struct opts *o)
 
 		if (db_exec(db, SEED_SQL, p, 3, NULL, &err) < 0)
 			bench_die("seeding", &err);
+	}
+	{	/* the big domain's aliases: as many, "alias" || k */
+		struct db_param p[2] = { DB_INTV(domain_id(db, 0)),
+					 DB_INTV(domain_size(o, 0)) };
+
+		if (db_exec(db, ALIAS_SEED_SQL, p, 2, NULL, &err) < 0)
+			bench_die("seeding aliases", &err);
 	}
 	if (db_commit(db, &err) < 0)
 		bench_die("commit", &err);
@@ -391,6 +421,222 @@ time_get(struct db *db, const struct opts *o, const struct hk_actor *owner,
 	}
 }
 
+/* A search of the kind i % 8, as people search a big domain: a local
+ * part nearly whole, a fragment of digits, a whole name, a family name
+ * (two characters: scanned), a romaji fragment, one character, a given
+ * name and its family's, and one that nothing holds. */
+static void
+search_of(long i, const struct opts *o, char *out, size_t len)
+{
+	static const char *const names[] = { "田中 陽子", "佐藤 太郎",
+					     "山本 健太", "森 明美" };
+	static const char *const families[] = { "田中", "佐藤", "阿部" };
+	static const char *const romaji[] = { "tana", "Suzu", "kobay" };
+	unsigned long x = (unsigned long)i * 2654435761UL;
+
+	switch (i % 8) {
+	case 0: snprintf(out, len, "ser%lu", x % (unsigned long)o->big); break;
+	case 1: snprintf(out, len, "%lu", 1000 + x % 9000); break;
+	case 2: snprintf(out, len, "%s", names[x % 4]); break;
+	case 3: snprintf(out, len, "%s", families[x % 3]); break;
+	case 4: snprintf(out, len, "%s", romaji[x % 3]); break;
+	case 5: snprintf(out, len, "%lu", x % 10); break;
+	case 6: snprintf(out, len, "藤 %s", x % 2 ? "美咲" : "翔太"); break;
+	default: snprintf(out, len, "zq%lu", x % 100); break;
+	}
+}
+
+/* The scan a search was before the index (today's LIKE, no window). */
+#define SCAN_SQL "SELECT m.local_part FROM mailbox m WHERE m.domain_id = $1 " \
+	"AND m.local_part > '' AND (m.local_part LIKE $2 ESCAPE '\\' OR " \
+	"lower(m.name) LIKE $2 ESCAPE '\\') ORDER BY m.local_part LIMIT 101"
+
+static int
+count_row(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	(void)row, (void)err;
+	++*(long *)ctx;
+	return 0;
+}
+
+/* Times reps searches of the big domain's first page through the store
+ * (st), each beside the scan it was before (bt), checking that both
+ * found the same number of rows. */
+static void
+time_search(struct db *db, const struct opts *o, const struct hk_actor *owner,
+	    int64_t dom, double *st, double *bt)
+{
+	char q[64], like[160];
+	struct page_in page = { "big.example", NULL, 100, q, -1, 0 };
+	char next[PAGE_CURSOR_MAX + 1];
+	struct hk_err err;
+
+	for (long i = -WARMUP; i < o->reps; i++) {
+		struct db_param p[2] = { DB_INTV(dom), DB_TXT(like) };
+		json_t *items = NULL;
+		double t0, t1, t2;
+		long n = 0;
+
+		search_of(i + WARMUP, o, q, sizeof(q));
+		snprintf(like, sizeof(like), "%%%s%%", q);
+		for (char *c = like; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		t0 = bench_now_ms();
+		if (store_mailbox_list(db, owner, &page, &items, next,
+				       &err) < 0)
+			bench_die(q, &err);
+		t1 = bench_now_ms();
+		if (db_query(db, SCAN_SQL, p, 2, count_row, &n, NULL,
+			     &err) < 0)
+			bench_die("scan", &err);
+		t2 = bench_now_ms();
+		if (json_array_size(items) + (next[0] != '\0') != (size_t)n) {
+			fprintf(stderr, "bench_mailboxes: q=%s: %zu items and "
+				"%s a next page, the scan %ld rows\n", q,
+				json_array_size(items), next[0] ? "" : "not", n);
+			exit(1);
+		}
+		json_decref(items);
+		if (i >= 0) {
+			st[i] = t1 - t0;
+			bt[i] = t2 - t1;
+		}
+	}
+}
+
+/* An alias search of the kind i % 6: an alias's name nearly whole, four
+ * digits, one, what none holds, the domain's name (every alias), and a
+ * local part's end and the '@'. */
+static void
+alias_search_of(long i, const struct opts *o, char *out, size_t len)
+{
+	unsigned long x = (unsigned long)i * 2654435761UL;
+
+	switch (i % 6) {
+	case 0: snprintf(out, len, "ias%lu", x % (unsigned long)o->big); break;
+	case 1: snprintf(out, len, "%lu", 1000 + x % 9000); break;
+	case 2: snprintf(out, len, "%lu", x % 10); break;
+	case 3: snprintf(out, len, "zq%lu", x % 100); break;
+	case 4: snprintf(out, len, "big.ex"); break;
+	default: snprintf(out, len, "%lu@big", 100 + x % 900); break;
+	}
+}
+
+/* The scan an alias search was before 022: every address made, sorted. */
+#define ALIAS_SCAN_SQL "SELECT x.a FROM (SELECT CASE WHEN a.local_part = " \
+	"'' THEN '@' || d.name ELSE a.local_part || '@' || d.name END AS a " \
+	"FROM alias a JOIN domain d ON d.id = a.domain_id WHERE " \
+	"a.domain_id = $1) x WHERE x.a LIKE $2 ESCAPE '\\' ORDER BY x.a " \
+	"LIMIT 101"
+
+static void
+time_alias_search(struct db *db, const struct opts *o,
+		  const struct hk_actor *owner, int64_t dom, double *st,
+		  double *bt)
+{
+	char q[64], like[160];
+	struct page_in page = { "big.example", NULL, 100, q, -1, 0 };
+	char next[PAGE_CURSOR_MAX + 1];
+	struct hk_err err;
+
+	for (long i = -WARMUP; i < o->reps; i++) {
+		struct db_param p[2] = { DB_INTV(dom), DB_TXT(like) };
+		json_t *items = NULL;
+		double t0, t1, t2;
+		long n = 0;
+
+		alias_search_of(i + WARMUP, o, q, sizeof(q));
+		snprintf(like, sizeof(like), "%%%s%%", q);
+		t0 = bench_now_ms();
+		if (store_alias_list(db, owner, &page, &items, next, &err) < 0)
+			bench_die(q, &err);
+		t1 = bench_now_ms();
+		/* the old scan sorts the whole domain: timed one time in 10 */
+		if (i % 10 == 0 && db_query(db, ALIAS_SCAN_SQL, p, 2, count_row,
+					    &n, NULL, &err) < 0)
+			bench_die("alias scan", &err);
+		t2 = bench_now_ms();
+		if (i % 10 == 0 && json_array_size(items) + (next[0] != '\0') !=
+		    (size_t)n) {
+			fprintf(stderr, "bench_mailboxes: aliases q=%s: %zu "
+				"items, the scan %ld rows\n", q,
+				json_array_size(items), n);
+			exit(1);
+		}
+		json_decref(items);
+		if (i >= 0) {
+			st[i] = t1 - t0;
+			if (i % 10 == 0)
+				bt[i / 10] = t2 - t1;
+		}
+	}
+}
+
+/* Times n mailboxes made as the API makes them once it has the request:
+ * the password hashed (pwhash_make), then the store's insert; into the
+ * big domain, numbered from `from`.  *store_ms: the store's part. */
+static double
+time_create(struct db *db, long from, long n, double *store_ms)
+{
+	struct hk_actor admin = { .is_admin = 1, .login = "bench",
+				  .via = "api" };
+	char local[32], hash[PWHASH_MAX];
+	struct hk_err err;
+	double t0 = bench_now_ms(), in_store = 0;
+
+	for (long i = 0; i < n; i++) {
+		struct mailbox_in in = { local, "big.example", hash,
+					 "田中 翔太 Tanaka", -1, 1 };
+		json_t *obj = NULL;
+		double t1;
+
+		snprintf(local, sizeof(local), "new%ld", from + i);
+		if (pwhash_make("bench-password-1", hash, &err) < 0)
+			bench_die("pwhash_make", &err);
+		t1 = bench_now_ms();
+		if (store_mailbox_add(db, &admin, &in, &obj, &err) < 0)
+			bench_die(local, &err);
+		in_store += bench_now_ms() - t1;
+		json_decref(obj);
+	}
+	*store_ms = in_store / (double)n;
+	return (bench_now_ms() - t0) / (double)n;
+}
+
+/* The rows the writes noted, indexed (SQLite), as pushd does. */
+static void
+upkeep_all(struct db *db)
+{
+	struct hk_err err;
+	long done;
+
+	do
+		if (store_search_upkeep(db, 100000, &done, &err) < 0)
+			bench_die("upkeep", &err);
+	while (done > 0);
+}
+
+/* The search index gone, as before migration 022. */
+static void
+drop_search_index(struct db *db)
+{
+	static const char *const sqlite[] = {
+		"DROP TRIGGER mailbox_search_insert",
+		"DROP TRIGGER mailbox_search_delete",
+		"DROP TRIGGER mailbox_search_update",
+		"DROP TABLE mailbox_search", NULL };
+	static const char *const pgsql[] = {
+		"DROP INDEX mailbox_search", NULL };
+	const char *const *sql = strcmp(db_backend_name(db), "sqlite") == 0 ?
+	    sqlite : pgsql;
+	struct hk_err err;
+
+	for (; *sql != NULL; sql++)
+		if (db_exec(db, *sql, NULL, 0, NULL, &err) < 0)
+			bench_die(*sql, &err);
+}
+
 static void
 report(const char *backend, const char *what, double *st, double *bt,
        long n, double goal_ms)
@@ -406,6 +652,67 @@ report(const char *backend, const char *what, double *st, double *bt,
 		printf("  goal p99 <= %.0f ms: %s", goal_ms,
 		       s99 <= goal_ms ? "PASS" : "MISS");
 	printf("\n");
+}
+
+/* The searches' p50 and p99 beside the scans they were (nb of them; the
+ * goal is p99 <= 10 ms), and each of the nk kinds' p99. */
+static void
+search_report(const char *backend, const char *what, double *st, long n,
+	      double *bt, long nb, int nk)
+{
+	double s50, s99, b50, b99, *kind[8];
+	long at[8] = { 0 };
+
+	for (int k = 0; k < nk; k++)
+		if ((kind[k] = calloc((size_t)n / (size_t)nk + 1,
+				      sizeof(double))) == NULL) {
+			perror("calloc");
+			exit(1);
+		}
+	for (long i = 0; i < n; i++)
+		kind[(i + WARMUP) % nk][at[(i + WARMUP) % nk]++] = st[i];
+	percentiles(st, n, &s50, &s99);
+	percentiles(bt, nb, &b50, &b99);
+	printf("%s %-12s p50 %.3f ms  p99 %.3f ms  (the scan before: "
+	       "p50 %.3f ms, p99 %.3f ms)  goal p99 <= 10 ms: %s\n", backend,
+	       what, s50, s99, b50, b99, s99 <= 10 ? "PASS" : "MISS");
+	printf("%s %s p99 by kind:", backend, what);
+	for (int k = 0; k < nk; k++) {
+		double k50, k99;
+
+		percentiles(kind[k], at[k], &k50, &k99);
+		printf(" %d:%.2f", k, k99);
+		free(kind[k]);
+	}
+	printf(" ms\n");
+}
+
+/* Creates with the index, then without it (as before 022), in one run. */
+static void
+create_report(struct db *db)
+{
+	double with, without, s_with, s_without, ignore;
+
+	double t0, up;
+
+	time_create(db, 0, 100, &ignore);		/* warm-up */
+	with = time_create(db, 1000, 1000, &s_with);
+	/* what pushd then does for them (SQLite: the index's upkeep) */
+	t0 = bench_now_ms();
+	upkeep_all(db);
+	up = bench_now_ms() - t0;
+	drop_search_index(db);
+	time_create(db, 10000, 100, &ignore);
+	without = time_create(db, 20000, 1000, &s_without);
+	printf("%s create       %.3f ms each with the search index, %.3f ms "
+	       "without: %.0f %% of the speed (goal >= 90 %%: %s); the "
+	       "store's part %.3f / %.3f ms (%.0f %%), the rest hashing the "
+	       "password\n", db_backend_name(db), with, without,
+	       100 * without / with, without / with >= 0.9 ? "PASS" : "MISS",
+	       s_with, s_without, 100 * s_without / s_with);
+	printf("%s index upkeep %.3f ms for the 1,100 made (%.1f us each, in "
+	       "pushd, after the writes)\n", db_backend_name(db), up,
+	       1000 * up / 1100);
 }
 
 static void
@@ -428,6 +735,12 @@ run(struct db *db, const struct opts *o, const struct hk_actor *owner,
 	time_get(db, o, owner, &b, st, bt);
 	report(be, "get", st, bt, o->reps, o->goal_ms);
 	bare_close(&b);
+	time_search(db, o, owner, big, st, bt);
+	search_report(be, "search100", st, o->reps, bt, o->reps, 8);
+	time_alias_search(db, o, owner, big, st, bt);
+	search_report(be, "aliases100", st, o->reps, bt, (o->reps + 9) / 10,
+		      6);
+	create_report(db);
 }
 
 int
@@ -455,6 +768,7 @@ main(int argc, char **argv)
 	t0 = bench_now_ms();
 	seed_model(db, &o, &owner);
 	seed_mailboxes(db, &o);
+	upkeep_all(db);
 	printf("%s seeded %ld mailboxes (%ld in big.example, the rest in %ld "
 	       "domains of up to %d) in %.1f s\n", db_backend_name(db),
 	       o.total, o.big, domain_count(&o) - 1, SMALL,

@@ -127,6 +127,12 @@ db_close(struct db *db)
 	free(db);
 }
 
+const struct db_search *
+db_search(const struct db *db)
+{
+	return &db->be->search;
+}
+
 const char *
 db_backend_name(const struct db *db)
 {

@@ -54,6 +54,8 @@ struct db_backend {
 	/* What a SELECT that keeps its rows from being deleted ends with
 	 * ("" as above). */
 	const char *lock_keys;
+	/* q= on mailboxes through the backend's trigram index (022). */
+	struct db_search search;
 };
 
 extern const struct db_backend db_backend_sqlite;

@@ -352,4 +352,13 @@ const struct db_backend db_backend_pgsql = {
 	.listen_drain = pg_listen_drain,
 	.lock_rows = " FOR UPDATE SKIP LOCKED",
 	.lock_keys = " FOR KEY SHARE",
+	/* pg_trgm's GIN indexes (022): the planner weighs them against
+	 * walking the domain in order */
+	.search = { .mailbox_candidates = NULL, .alias_candidates = NULL,
+		    .arg = NULL,
+		    .mailbox_filter = "AND (m.local_part || chr(1) || "
+		    "lower(m.name)) LIKE $3 ESCAPE '\\' ",
+		    .alias_filter = "AND a.local_part LIKE $2 ESCAPE '\\' ",
+		    .noted = NULL, .batch_end = NULL,
+		    .upkeep = NULL },
 };

@@ -489,6 +489,95 @@ sqlite_copy(void *conn, const char *table, const char *const *cols,
 	return 0;
 }
 
+/*
+ * The FTS5 query of frag's trigrams, each a quoted string ANDed (a
+ * trigram index of detail 'none' takes no phrase of several): the rows
+ * holding them all.  At most SEARCH_TRIGRAMS of them, spread from the
+ * first to the last: fewer only find more candidates, which the LIKE
+ * then drops, and each costs its whole list (a trigram every mailbox
+ * holds, "ser" of "user", costs 3 ms in 500,000).
+ */
+#define SEARCH_TRIGRAMS	6
+
+/* The offsets of frag's characters into at (at most max); -1 for text
+ * that is not UTF-8. */
+static int
+utf8_starts(const char *frag, size_t *at, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; frag[i] != '\0'; n++) {
+		unsigned char c = (unsigned char)frag[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+		if (len == 0 || n >= max)
+			return -1;
+		at[n] = i;
+		for (size_t k = 1; k < len; k++)
+			if (((unsigned char)frag[i + k] & 0xc0) != 0x80)
+				return -1;
+		i += len;
+	}
+	at[n] = strlen(frag);
+	return n;
+}
+
+static int
+sqlite_search_arg(const char *frag, char *out, size_t size)
+{
+	size_t at[DB_SEARCH_ARG_MAX], o = 0;
+	int n = utf8_starts(frag, at, DB_SEARCH_ARG_MAX - 1);
+	int windows = n - 2, take = windows < SEARCH_TRIGRAMS ? windows :
+	    SEARCH_TRIGRAMS;
+
+	if (n < 3)
+		return -1;	/* no trigram: the listing scans */
+	for (int t = 0; t < take; t++) {
+		/* evenly from the first window to the last */
+		int w = take == 1 ? 0 : t * (windows - 1) / (take - 1);
+
+		if (o + 8 >= size)
+			return -1;
+		if (t > 0) {
+			memcpy(out + o, " AND ", 5);
+			o += 5;
+		}
+		out[o++] = '"';
+		for (size_t i = at[w]; i < at[w + 3]; i++) {
+			if (o + 4 >= size)
+				return -1;
+			if (frag[i] == '"')
+				out[o++] = '"';
+			out[o++] = frag[i];
+		}
+		out[o++] = '"';
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The notes up to ($1, $2) into the indexes (022): what each holds for
+ * a row noted goes, what the row is now comes (unless it is gone), and
+ * the notes with them. */
+#define NOTED	"(kind, id) <= ($1, $2)"
+static const char *const sqlite_upkeep[] = {
+	"INSERT INTO mailbox_search(mailbox_search, rowid, doc) SELECT "
+	"'delete', id, indexed FROM search_pending WHERE kind = 0 AND "
+	"indexed IS NOT NULL AND " NOTED,
+	"INSERT INTO mailbox_search(rowid, doc) SELECT m.id, m.local_part || "
+	"char(10) || m.name FROM search_pending p JOIN mailbox m ON m.id = "
+	"p.id WHERE p.kind = 0 AND (p.kind, p.id) <= ($1, $2)",
+	"INSERT INTO alias_search(alias_search, rowid, doc) SELECT 'delete', "
+	"id, indexed FROM search_pending WHERE kind = 1 AND indexed IS NOT "
+	"NULL AND " NOTED,
+	"INSERT INTO alias_search(rowid, doc) SELECT a.id, a.local_part FROM "
+	"search_pending p JOIN alias a ON a.id = p.id WHERE p.kind = 1 AND "
+	"(p.kind, p.id) <= ($1, $2)",
+	"DELETE FROM search_pending WHERE " NOTED,
+	NULL
+};
+
 const struct db_backend db_backend_sqlite = {
 	.schemes = { "sqlite", NULL, NULL },
 	.open = sqlite_open,
@@ -506,4 +595,18 @@ const struct db_backend db_backend_sqlite = {
 	    "AND name = $1",
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 	.lock_keys = "",
+	/* FTS5's trigram indexes (022), read by rowid, and the rows noted
+	 * since they were last brought up to date */
+	.search = { .mailbox_candidates = "SELECT rowid FROM mailbox_search "
+		    "WHERE mailbox_search MATCH $6 UNION SELECT id FROM "
+		    "search_pending WHERE kind = 0",
+		    .alias_candidates = "SELECT rowid FROM alias_search "
+		    "WHERE alias_search MATCH $6 UNION SELECT id FROM "
+		    "search_pending WHERE kind = 1", .arg = sqlite_search_arg,
+		    .mailbox_filter = "", .alias_filter = "",
+		    .noted = "SELECT count(*) FROM (SELECT 1 FROM "
+		    "search_pending LIMIT $1) x",
+		    .batch_end = "SELECT kind, id FROM search_pending ORDER BY "
+		    "kind, id LIMIT 1 OFFSET $1",
+		    .upkeep = sqlite_upkeep },
 };

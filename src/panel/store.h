@@ -110,6 +110,32 @@ struct page_bind {
 };
 int store_page_bind(const struct page_in *page, const struct hk_actor *actor,
 		    struct page_bind *pb, struct hk_err *err);
+/*
+ * Substring search of a long listing (store_search.c): the plan for the
+ * fragment frag, from the backend's candidates (db_search(); NULL: none),
+ * which read their parameter $6; p holds the listing's $1..$5 and gets
+ * $6 (arg, which the caller keeps while it queries) and $7.  Returns
+ * SEARCH_SCAN, SEARCH_FEW or SEARCH_MANY, or -1 with err set.
+ */
+enum { SEARCH_SCAN, SEARCH_FEW, SEARCH_MANY };
+#define SEARCH_PARAMS	7	/* $1..$7 */
+int store_search_plan(struct db *db, const char *candidates, const char *frag,
+		      struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
+		      struct hk_err *err);
+/* Brings a search index that writes only note (SQLite's: db_search())
+ * up to date: at most batch of the rows noted, in one write
+ * transaction; *done: how many (0: nothing was noted, or the backend's
+ * writes keep its index).  pushd calls it after writes. */
+int store_search_upkeep(struct db *db, long batch, long *done,
+			struct hk_err *err);
+/* Whether frag has a trigram (three characters or more): a shorter one
+ * the indexes cannot answer, and a filter on it (db_search()) would have
+ * PostgreSQL read its whole GIN index. */
+int store_search_trigrams(const char *frag);
+/* The candidates' bounds: at most few are sorted, at most many filter the
+ * domain's walk, more leave the page to the scan.  For tests and
+ * benchmarks, which try each plan. */
+void store_search_plans(long few, long many);
 /* The WHERE terms and the ORDER/LIMIT tail over $1..$4, for a sort
  * key column and an active column (or "$4" where there is none). */
 #define PAGE_WHERE(key, active) \
@@ -549,6 +575,7 @@ int store_mailbox_page(struct db *db, const struct hk_actor *actor,
 		       const struct page_in *page, struct strbuf *out,
 		       char next_cursor[PAGE_CURSOR_MAX + 1],
 		       struct hk_err *err);
+
 /* One mailbox by address; HK_ENOTFOUND (field "address") alike for a
  * missing one and another project's. */
 int store_mailbox_get(struct db *db, const struct hk_actor *actor,

@@ -212,14 +212,90 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 	return 0;
 }
 
+/*
+ * A domain's aliases page by address, and within one domain that order is
+ * the order of local_part || '@' (every address is that and the domain's
+ * name, and no such key is a prefix of another): the index alias_address
+ * (022) walks it, where the address, an expression, had every page sort
+ * the domain.  The cursor, an address, is cut to its key.
+ */
+#define ALIAS_KEY	"(a.local_part || '@')"
+#define ALIAS_LIKE	"(CAST($2 AS TEXT) IS NULL OR " ALIAS_ADDRESS \
+	" LIKE $2 ESCAPE '\\') AND ($4 < 0 OR a.active = $4) "
+#define ALIAS_ORDER	"ORDER BY " ALIAS_KEY " LIMIT $3"
+/* The search's plans (store_search.c), as the mailboxes' */
+#define ALIAS_SCAN_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
+	ALIAS_KEY " > $1 AND " ALIAS_LIKE "%s" ALIAS_ORDER
+#define ALIAS_FEW_SQL	ALIAS_SELECT "WHERE a.id IN (%s) AND a.domain_id " \
+	"+ 0 = $5 AND " ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
+#define ALIAS_MANY_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
+	ALIAS_KEY " > $1 AND +a.id IN (%s) AND " ALIAS_LIKE ALIAS_ORDER
+#define ALIAS_SQL_MAX	(sizeof(ALIAS_MANY_SQL) + 256)
+
+/*
+ * What of frag the index can look for: an address holds frag when its
+ * local part does or its domain's name does, or, for a fragment with an
+ * '@', when its local part ends with what comes before it.  NULL when the
+ * domain's name holds it (every alias matches: the scan ends soonest) or
+ * what comes before its '@' is empty.  Into buf.
+ */
+static const char *
+alias_fragment(const char *frag, const char *domain, char *buf, size_t size)
+{
+	const char *at = strchr(frag, '@');
+	size_t i;
+
+	if (at != NULL) {
+		snprintf(buf, size, "%.*s", (int)(at - frag), frag);
+		return buf[0] != '\0' ? buf : NULL;
+	}
+	for (i = 0; frag[i] != '\0' && i + 1 < size; i++)
+		buf[i] = frag[i] >= 'A' && frag[i] <= 'Z' ?
+		    (char)(frag[i] - 'A' + 'a') : frag[i];
+	buf[i] = '\0';
+	return strstr(domain, buf) != NULL ? NULL : frag;
+}
+
+/* The page's SQL for its plan into sql; p[0] is its cursor's key. */
+static int
+alias_sql(struct db *db, const struct page_in *page, const char *domain,
+	  struct db_param *p, char *arg, char *sql, size_t size,
+	  struct hk_err *err)
+{
+	const struct db_search *ix = db_search(db);
+	char buf[PAGE_CURSOR_MAX + 1];
+	const char *frag = page->search ? alias_fragment(page->search, domain,
+							 buf, sizeof(buf)) :
+	    NULL;
+	int plan = frag ? store_search_plan(db, ix->alias_candidates, frag, p,
+					    arg, err) : SEARCH_SCAN, n;
+
+	if (plan < 0)
+		return -1;
+	if (plan == SEARCH_SCAN)
+		n = snprintf(sql, size, ALIAS_SCAN_SQL, frag == page->search &&
+			     frag != NULL && store_search_trigrams(frag) ?
+			     ix->alias_filter : "");
+	else
+		n = snprintf(sql, size, plan == SEARCH_FEW ? ALIAS_FEW_SQL :
+			     ALIAS_MANY_SQL, ix->alias_candidates);
+	if (n < 0 || (size_t)n >= size)
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	return plan == SEARCH_SCAN ? 5 : SEARCH_PARAMS;
+}
+
 int
 store_alias_list(struct db *db, const struct hk_actor *actor,
 		 const struct page_in *page, json_t **out, char *next,
 		 struct hk_err *err)
 {
+	char key[PAGE_CURSOR_MAX + 2], arg[DB_SEARCH_ARG_MAX];
+	char sql[ALIAS_SQL_MAX];
+	const char *at;
 	struct domain_ref ref;
 	struct page_bind pb;
-	struct db_param p[5];
+	struct db_param p[SEARCH_PARAMS];
+	int n;
 
 	if (page == NULL || page->domain == NULL)
 		return hk_failr(err, HK_EINVAL, "domain", HK_R_required, NULL);
@@ -228,9 +304,14 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 		return -1;
 	memcpy(p, pb.p, sizeof(pb.p));
 	p[4] = DB_INTV(ref.id);		/* (the domain holds the scope) */
-	if (db_query_json(db, ALIAS_SELECT "WHERE a.domain_id = $5 AND "
-			  PAGE_WHERE(ALIAS_ADDRESS, "a.active")
-			  PAGE_TAIL(ALIAS_ADDRESS), p, 5, out, err) < 0)
+	/* the cursor's address to its key: up to its last '@' */
+	at = page->after ? strrchr(page->after, '@') : NULL;
+	snprintf(key, sizeof(key), "%.*s", at ? (int)(at - page->after + 1) :
+		 (int)sizeof(key), page->after ? page->after : "");
+	p[0] = DB_TXT(key);
+	if ((n = alias_sql(db, page, page->domain, p, arg, sql, sizeof(sql),
+			   err)) < 0 ||
+	    db_query_json(db, sql, p, n, out, err) < 0)
 		return -1;
 	store_page_cut(*out, page, "address", next);
 	show(*out);

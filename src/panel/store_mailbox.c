@@ -318,11 +318,29 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 #define PAGE_SEARCH \
 	"AND (CAST($3 AS TEXT) IS NULL OR m.local_part LIKE $3 ESCAPE '\\' " \
 	"OR lower(m.name) LIKE $3 ESCAPE '\\') "
+#define PAGE_ORDER	"ORDER BY m.local_part LIMIT $4"
 #define PAGE_SQL(active_term) MAILBOX_SELECT \
 	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
-	PAGE_SEARCH "ORDER BY m.local_part LIMIT $4"
+	PAGE_SEARCH PAGE_ORDER
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
+#define ACTIVE_TERM	"AND m.active = $5 "
+/* A search's plans (store_search.c), each with the same LIKE: the scan
+ * (with the backend's filter, %s: db_search()), the few candidates (%s)
+ * sorted, and the many testing the walk.  In the few, the domain, active
+ * and cursor terms are expressions (m.domain_id + 0), which no index
+ * serves, so that SQLite starts from the candidates rather than from the
+ * domain's order; in the many, +m.id is tested, not looked up. */
+#define SCAN_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
+	PAGE_SEARCH "%s" PAGE_ORDER
+#define FEW_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.id IN (%s) AND m.domain_id + 0 = $1 " active_term \
+	"AND m.local_part || '' > $2 " PAGE_SEARCH PAGE_ORDER
+#define MANY_SQL(active_term) MAILBOX_SELECT \
+	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
+	"AND +m.id IN (%s) " PAGE_SEARCH PAGE_ORDER
+#define SEARCH_SQL_MAX	(sizeof(MANY_SQL(ACTIVE_TERM)) + 256)
 /* Most used first (never reported last), then by local part: after the
  * cursor's (bytes $6, local part $2) when there is one ($5 = 1).  The
  * domain's mailboxes are all read and sorted: a domain holds thousands,
@@ -368,6 +386,38 @@ usage_page(struct db *db, const struct page_in *page,
 			     pg, out, err);
 }
 
+/* A page of the mailboxes holding frag: p holds $1..$5 (domain, after,
+ * like, limit, active) and room for $6 and $7. */
+static int
+search_page(struct db *db, const char *frag, int active, struct db_param *p,
+	    const struct db_text_page *pg, struct strbuf *out,
+	    struct hk_err *err)
+{
+	const struct db_search *ix = db_search(db);
+	char arg[DB_SEARCH_ARG_MAX], sql[SEARCH_SQL_MAX];
+	int plan = store_search_plan(db, ix->mailbox_candidates, frag, p, arg,
+				     err), n;
+
+	if (plan < 0)
+		return -1;
+	if (plan == SEARCH_SCAN)
+		n = snprintf(sql, sizeof(sql), active ? SCAN_SQL(ACTIVE_TERM) :
+			     SCAN_SQL(""), store_search_trigrams(frag) ?
+			     ix->mailbox_filter : "");
+	else if (plan == SEARCH_FEW)
+		n = snprintf(sql, sizeof(sql), active ?
+			     FEW_SQL("AND m.active + 0 = $5 ") : FEW_SQL(""),
+			     ix->mailbox_candidates);
+	else
+		n = snprintf(sql, sizeof(sql), active ? MANY_SQL(ACTIVE_TERM) :
+			     MANY_SQL(""), ix->mailbox_candidates);
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	/* PostgreSQL types each parameter it is given: only those used */
+	return db_query_text(db, sql, p, plan != SEARCH_SCAN ? SEARCH_PARAMS :
+			     active ? 5 : 4, pg, out, err);
+}
+
 int
 store_mailbox_page(struct db *db, const struct hk_actor *actor,
 		   const struct page_in *page, struct strbuf *out,
@@ -378,7 +428,7 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 				   PAGE_CURSOR_MAX + 1, NULL };
 	struct page_bind pb;
 	struct domain_ref ref;
-	struct db_param p[5];
+	struct db_param p[SEARCH_PARAMS];
 
 	next_cursor[0] = '\0';
 	if (page == NULL)
@@ -392,6 +442,9 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 	p[0] = DB_INTV(ref.id);
 	/* after, like, limit, active */
 	memcpy(p + 1, pb.p, 4 * sizeof(pb.p[0]));
+	if (page->search != NULL)
+		return search_page(db, page->search, page->active >= 0, p, &pg,
+				   out, err);
 	return db_query_text(db, page->active < 0 ? PAGE_SQL_ANY :
 			     PAGE_SQL_ACTIVE, p, page->active < 0 ? 4 : 5,
 			     &pg, out, err);

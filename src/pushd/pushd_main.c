@@ -48,6 +48,7 @@
 #include "move.h"
 #include "privdrop.h"
 #include "push.h"
+#include "store.h"
 #include "store_move.h"
 #include "wake.h"
 
@@ -298,6 +299,25 @@ open_listener(const struct hk_config *cfg)
 	return db;
 }
 
+/* The search index that writes only note (SQLite's, 022), brought up to
+ * date after they were made: a few batches a turn, so that a term's
+ * import is indexed within seconds without holding the writers back. */
+#define SEARCH_BATCH	2000
+#define SEARCH_BATCHES	8
+
+static void
+search_upkeep(struct db *db)
+{
+	struct hk_err err;
+	long done = SEARCH_BATCH;
+
+	for (int i = 0; i < SEARCH_BATCHES && done == SEARCH_BATCH; i++)
+		if (store_search_upkeep(db, SEARCH_BATCH, &done, &err) < 0) {
+			log_error("search index: %s", err.message);
+			return;
+		}
+}
+
 static void
 drain_fd(int fd)
 {
@@ -326,6 +346,8 @@ watch(struct pushd *pd, int wake_fd)
 			timeout = next_timeout_ms(pd, ldb);
 		}
 		kick(pd);
+		if (ldb != NULL)
+			search_upkeep(ldb);
 		if (poll(fds, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents & POLLIN)

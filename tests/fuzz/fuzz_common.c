@@ -147,9 +147,12 @@ fz_db_freeze(void)
 {
 	struct hk_err err;
 
-	must(db_query(fzdb.db, "SELECT name FROM sqlite_master WHERE type = "
-		      "'table' ORDER BY name", NULL, 0, take_table, NULL, NULL,
-		      &err), &err, "tables");
+	/* the tables proper: not FTS5's search index (migration 022), its
+	 * own tables (shadow) a copy of what the mailbox table holds */
+	must(db_query(fzdb.db, "SELECT name FROM pragma_table_list WHERE "
+		      "schema = 'main' AND type = 'table' AND name <> "
+		      "'sqlite_schema' ORDER BY name", NULL, 0, take_table,
+		      NULL, NULL, &err), &err, "tables");
 	db_close(fzdb.db);
 	copy_db(fzdb.path, fzdb.pristine);
 	open_db();
