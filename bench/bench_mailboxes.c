@@ -604,7 +604,7 @@ time_create(struct db *db, long from, long n, double *store_ms)
 	return (bench_now_ms() - t0) / (double)n;
 }
 
-/* The rows the writes noted, indexed (SQLite), as pushd does. */
+/* The rows written, indexed, as pushd does. */
 static void
 upkeep_all(struct db *db)
 {
@@ -622,12 +622,14 @@ static void
 drop_search_index(struct db *db)
 {
 	static const char *const sqlite[] = {
-		"DROP TRIGGER mailbox_search_insert",
 		"DROP TRIGGER mailbox_search_delete",
 		"DROP TRIGGER mailbox_search_update",
 		"DROP TABLE mailbox_search", NULL };
 	static const char *const pgsql[] = {
-		"DROP INDEX mailbox_search", NULL };
+		"DROP TRIGGER mailbox_search_fresh ON mailbox",
+		"DROP TRIGGER mailbox_search_text ON mailbox",
+		"DROP TRIGGER mailbox_search_gone ON mailbox",
+		"DROP TABLE mailbox_search", NULL };
 	const char *const *sql = strcmp(db_backend_name(db), "sqlite") == 0 ?
 	    sqlite : pgsql;
 	struct hk_err err;

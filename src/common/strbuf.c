@@ -29,10 +29,18 @@ strbuf_free(struct strbuf *sb)
 void
 strbuf_reset(struct strbuf *sb)
 {
-	sb->len = 0;
+	strbuf_truncate(sb, 0);
+}
+
+void
+strbuf_truncate(struct strbuf *sb, size_t len)
+{
+	if (len > sb->len)
+		return;
+	sb->len = len;
 	sb->overflow = 0;
 	if (sb->data != NULL)
-		sb->data[0] = '\0';
+		sb->data[len] = '\0';
 }
 
 int

@@ -22,6 +22,9 @@ struct strbuf {
 void strbuf_init(struct strbuf *sb, size_t max);
 void strbuf_free(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);	/* len = 0, keeps memory */
+/* Back to len (what was appended since goes), keeping memory; a
+ * longer len changes nothing. */
+void strbuf_truncate(struct strbuf *sb, size_t len);
 
 /* Each returns 0, or -1 (and sets overflow) on ceiling or allocation failure. */
 int strbuf_append(struct strbuf *sb, const void *p, size_t n);

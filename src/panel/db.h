@@ -185,30 +185,30 @@ const char *db_lock_keys(const struct db *db);
 
 /*
  * Substring search (q=) on mailboxes and aliases through the backend's
- * trigram indexes (migration 022), which a listing uses in one of two
- * ways (store_search.c):
- *  - *_candidates, where not NULL: the SQL of the ids of the rows, in any
- *    domain, that may hold a fragment (every one that does, perhaps
- *    more), over its parameter $6, the text arg() writes for the
- *    fragment; arg() returns -1 where the index cannot answer (fewer
- *    than three characters: no trigram), and the listing scans.
- *  - *_filter: a term ANDed to a search's scan, over the listing's LIKE
- *    pattern, true for at least every row that LIKE matches, which the
- *    backend's planner may answer from its index ("" for none): over
- *    mailbox m and $3 (the mailbox's local part or lowercased name), or
- *    alias a and $2 (the alias's local part).
+ * trigram indexes (migration 022), which give a listing candidates
+ * (store_search.c):
+ *  - candidates[kind] (0: mailboxes, 1: aliases): the SQL of the ids of
+ *    the rows, in any domain, that may hold a fragment (every one that
+ *    does, perhaps more), over its parameter $6: what arg() writes for
+ *    the fragment, which returns -1 where the index cannot answer (fewer
+ *    than three characters: no trigram; the listing scans); where arg is
+ *    NULL, $6 is the listing's LIKE pattern of the fragment.
+ *  - upkeep: writes do not index (it cost them too much); the steps that
+ *    bring the index up to date, each in one write transaction that
+ *    runs begin first (where not NULL): its plan, a query over $1 (at
+ *    most how many rows) of one row: how many rows it does (0: none, and
+ *    nothing more runs) and two bounds, which its statements get as $1
+ *    and $2.  Ends with a step whose plan is NULL.
  */
+struct db_search_step {
+	const char *plan;
+	const char *const *run;
+};
 struct db_search {
-	const char *mailbox_candidates, *alias_candidates;
+	const char *candidates[2];
 	int (*arg)(const char *frag, char *out, size_t size);
-	const char *mailbox_filter, *alias_filter;
-	/* An index that writes do not keep (SQLite's: its rows noted, to
-	 * index in batches; NULL where the writes keep it): the query of
-	 * how many notes there are, up to $1; of the last (kind, id) of a
-	 * batch of $1 + 1 notes; and the statements that index the notes up
-	 * to it ($1, $2) and forget them. */
-	const char *noted, *batch_end;
-	const char *const *upkeep;
+	const char *begin;
+	const struct db_search_step *upkeep;
 };
 #define DB_SEARCH_ARG_MAX	1024
 const struct db_search *db_search(const struct db *db);

@@ -28,6 +28,7 @@
 #define INT8OID	20
 #define INT2OID	21
 #define INT4OID	23
+#define TEXTOID	25
 
 static int
 fail_pg(PGconn *c, PGresult *r, struct hk_err *err)
@@ -142,12 +143,38 @@ emit_rows(PGresult *r, db_row_fn fn, void *ctx, struct hk_err *err)
 	return 0;
 }
 
+/*
+ * The types of the parameters sql does not name: PostgreSQL infers a
+ * parameter's type from where it stands, and refuses one that stands
+ * nowhere, where SQLite lets a statement leave some of its parameters
+ * aside (a listing's plans share one array).  0 (inferred) for the
+ * others.  A '$' in a string literal counts as named: inferred, as
+ * before.
+ */
+static void
+unnamed_types(const char *sql, const struct db_param *p, int n, Oid *types)
+{
+	char named[MAX_PARAMS] = { 0 };
+
+	for (const char *s = strchr(sql, '$'); s != NULL;
+	     s = strchr(s + 1, '$')) {
+		long k = strtol(s + 1, NULL, 10);
+
+		if (k >= 1 && k <= n)
+			named[k - 1] = 1;
+	}
+	for (int i = 0; i < n; i++)
+		types[i] = named[i] ? 0 : p[i].type == DB_INT ? INT8OID :
+		    TEXTOID;
+}
+
 static int
 pg_query(void *conn, const char *sql, const struct db_param *p, int n,
 	 db_row_fn fn, void *ctx, int64_t *changes, struct hk_err *err)
 {
 	char nums[MAX_PARAMS][24];
 	const char *vals[MAX_PARAMS];
+	Oid types[MAX_PARAMS];
 	PGresult *r;
 	int rc = 0;
 
@@ -161,7 +188,8 @@ pg_query(void *conn, const char *sql, const struct db_param *p, int n,
 			vals[i] = p[i].type == DB_TEXT ? p[i].text : NULL;
 		}
 	}
-	r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	unnamed_types(sql, p, n, types);
+	r = PQexecParams(conn, sql, n, types, vals, NULL, NULL, 0);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		if (fn != NULL)
@@ -332,6 +360,42 @@ pg_listen_drain(void *conn)
 	return count;
 }
 
+/*
+ * The upkeep of the indexes (022): a batch of the rows of the ranges
+ * noted, the lowest ids first, indexed with their text as it is (read
+ * FOR SHARE: an update of a row waits, then its trigger finds the row
+ * indexed); the ranges then forget them.  In one snapshot (REPEATABLE
+ * READ), so that a range another transaction notes meanwhile is not
+ * forgotten, and by one node at a time (the lock's number is hakomail's
+ * own: "search" in ASCII).
+ */
+#define FRESH_IDS(kind, table) "SELECT x.id FROM search_fresh f JOIN " \
+	table " x ON x.id BETWEEN f.lo AND f.hi WHERE f.kind = " kind
+#define FRESH_PLAN(kind, table) "SELECT count(*), coalesce(min(id), 0), " \
+	"coalesce(max(id), 0) FROM (" FRESH_IDS(kind, table) " AND " \
+	"pg_try_advisory_xact_lock(126879263777640) ORDER BY x.id LIMIT $1) y"
+#define FRESH_DONE(kind) \
+	"DELETE FROM search_fresh WHERE kind = " kind " AND hi <= $2", \
+	"UPDATE search_fresh SET lo = $2 + 1 WHERE kind = " kind \
+	" AND lo <= $2"
+#define INDEX_AS(table) " FOR SHARE ON CONFLICT (id) DO UPDATE SET doc = " \
+	"excluded.doc WHERE " table ".doc <> excluded.doc"
+
+static const char *const mailbox_fresh[] = {
+	"INSERT INTO mailbox_search (id, doc) SELECT id, local_part || "
+	"chr(10) || lower(name) FROM mailbox WHERE id BETWEEN $1 AND $2"
+	INDEX_AS("mailbox_search"), FRESH_DONE("0"), NULL
+}, *const alias_fresh[] = {
+	"INSERT INTO alias_search (id, doc) SELECT id, local_part FROM alias "
+	"WHERE id BETWEEN $1 AND $2" INDEX_AS("alias_search"),
+	FRESH_DONE("1"), NULL
+};
+
+static const struct db_search_step pg_upkeep[] = {
+	{ FRESH_PLAN("0", "mailbox"), mailbox_fresh },
+	{ FRESH_PLAN("1", "alias"), alias_fresh }, { NULL, NULL }
+};
+
 const struct db_backend db_backend_pgsql = {
 	.schemes = { "postgresql", "postgres", NULL },
 	.open = pg_open,
@@ -352,13 +416,13 @@ const struct db_backend db_backend_pgsql = {
 	.listen_drain = pg_listen_drain,
 	.lock_rows = " FOR UPDATE SKIP LOCKED",
 	.lock_keys = " FOR KEY SHARE",
-	/* pg_trgm's GIN indexes (022): the planner weighs them against
-	 * walking the domain in order */
-	.search = { .mailbox_candidates = NULL, .alias_candidates = NULL,
-		    .arg = NULL,
-		    .mailbox_filter = "AND (m.local_part || chr(1) || "
-		    "lower(m.name)) LIKE $3 ESCAPE '\\' ",
-		    .alias_filter = "AND a.local_part LIKE $2 ESCAPE '\\' ",
-		    .noted = NULL, .batch_end = NULL,
-		    .upkeep = NULL },
+	/* pg_trgm's GIN indexes (022), and the rows of the ranges not
+	 * indexed yet */
+	.search = { .candidates = {
+		"SELECT id FROM mailbox_search WHERE doc LIKE $6 ESCAPE '\\' "
+		"UNION ALL " FRESH_IDS("0", "mailbox"),
+		"SELECT id FROM alias_search WHERE doc LIKE $6 ESCAPE '\\' "
+		"UNION ALL " FRESH_IDS("1", "alias") },
+		    .arg = NULL, .begin = "SET TRANSACTION ISOLATION LEVEL "
+		    "REPEATABLE READ", .upkeep = pg_upkeep },
 };

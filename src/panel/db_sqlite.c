@@ -557,25 +557,57 @@ sqlite_search_arg(const char *frag, char *out, size_t size)
 	return 0;
 }
 
-/* The notes up to ($1, $2) into the indexes (022): what each holds for
- * a row noted goes, what the row is now comes (unless it is gone), and
- * the notes with them. */
-#define NOTED	"(kind, id) <= ($1, $2)"
-static const char *const sqlite_upkeep[] = {
-	"INSERT INTO mailbox_search(mailbox_search, rowid, doc) SELECT "
-	"'delete', id, indexed FROM search_pending WHERE kind = 0 AND "
-	"indexed IS NOT NULL AND " NOTED,
-	"INSERT INTO mailbox_search(rowid, doc) SELECT m.id, m.local_part || "
-	"char(10) || m.name FROM search_pending p JOIN mailbox m ON m.id = "
-	"p.id WHERE p.kind = 0 AND (p.kind, p.id) <= ($1, $2)",
-	"INSERT INTO alias_search(alias_search, rowid, doc) SELECT 'delete', "
-	"id, indexed FROM search_pending WHERE kind = 1 AND indexed IS NOT "
-	"NULL AND " NOTED,
+/*
+ * The upkeep of the indexes (022), each kind's notes, then its new rows,
+ * in batches: a note's text goes from the index, and the row's text as
+ * it is comes where the row is still there and its id at most hi (one
+ * above hi is new: the next step indexes it); then the new rows up to
+ * the batch's last, those noted aside (their note's text is still in the
+ * index: the note's step indexes them after it), and hi rises to it.
+ */
+#define HI(kind)	"(SELECT hi FROM search_mark WHERE kind = " kind ")"
+#define NOTES_PLAN(kind) "SELECT count(*), coalesce(max(id), 0), 0 FROM " \
+	"(SELECT id FROM search_pending WHERE kind = " kind " ORDER BY id " \
+	"LIMIT $1) x"
+#define NOTES_GONE(kind, table) "INSERT INTO " table "(" table ", rowid, " \
+	"doc) SELECT 'delete', id, indexed FROM search_pending WHERE kind = " \
+	kind " AND id <= $1 AND indexed IS NOT NULL"
+#define NOTES_DONE(kind) "DELETE FROM search_pending WHERE kind = " kind \
+	" AND id <= $1"
+#define FRESH_PLAN(kind, table) "SELECT count(*), coalesce(max(id), 0), 0 " \
+	"FROM (SELECT id FROM " table " WHERE id > " HI(kind) " ORDER BY id " \
+	"LIMIT $1) x"
+#define FRESH_DONE(kind) "UPDATE search_mark SET hi = $1 WHERE kind = " kind
+#define MAILBOX_DOC	"m.local_part || char(10) || m.name"
+
+static const char *const mailbox_notes[] = {
+	NOTES_GONE("0", "mailbox_search"),
+	"INSERT INTO mailbox_search(rowid, doc) SELECT m.id, " MAILBOX_DOC
+	" FROM search_pending p JOIN mailbox m ON m.id = p.id WHERE p.kind = "
+	"0 AND p.id <= $1 AND m.id <= " HI("0"),
+	NOTES_DONE("0"), NULL
+}, *const alias_notes[] = {
+	NOTES_GONE("1", "alias_search"),
 	"INSERT INTO alias_search(rowid, doc) SELECT a.id, a.local_part FROM "
 	"search_pending p JOIN alias a ON a.id = p.id WHERE p.kind = 1 AND "
-	"(p.kind, p.id) <= ($1, $2)",
-	"DELETE FROM search_pending WHERE " NOTED,
-	NULL
+	"p.id <= $1 AND a.id <= " HI("1"),
+	NOTES_DONE("1"), NULL
+}, *const mailbox_fresh[] = {
+	"INSERT INTO mailbox_search(rowid, doc) SELECT m.id, " MAILBOX_DOC
+	" FROM mailbox m WHERE m.id > " HI("0") " AND m.id <= $1 AND m.id "
+	"NOT IN (SELECT id FROM search_pending WHERE kind = 0)",
+	FRESH_DONE("0"), NULL
+}, *const alias_fresh[] = {
+	"INSERT INTO alias_search(rowid, doc) SELECT a.id, a.local_part FROM "
+	"alias a WHERE a.id > " HI("1") " AND a.id <= $1 AND a.id NOT IN "
+	"(SELECT id FROM search_pending WHERE kind = 1)",
+	FRESH_DONE("1"), NULL
+};
+
+static const struct db_search_step sqlite_upkeep[] = {
+	{ NOTES_PLAN("0"), mailbox_notes }, { NOTES_PLAN("1"), alias_notes },
+	{ FRESH_PLAN("0", "mailbox"), mailbox_fresh },
+	{ FRESH_PLAN("1", "alias"), alias_fresh }, { NULL, NULL }
 };
 
 const struct db_backend db_backend_sqlite = {
@@ -595,18 +627,15 @@ const struct db_backend db_backend_sqlite = {
 	    "AND name = $1",
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 	.lock_keys = "",
-	/* FTS5's trigram indexes (022), read by rowid, and the rows noted
-	 * since they were last brought up to date */
-	.search = { .mailbox_candidates = "SELECT rowid FROM mailbox_search "
-		    "WHERE mailbox_search MATCH $6 UNION SELECT id FROM "
-		    "search_pending WHERE kind = 0",
-		    .alias_candidates = "SELECT rowid FROM alias_search "
-		    "WHERE alias_search MATCH $6 UNION SELECT id FROM "
-		    "search_pending WHERE kind = 1", .arg = sqlite_search_arg,
-		    .mailbox_filter = "", .alias_filter = "",
-		    .noted = "SELECT count(*) FROM (SELECT 1 FROM "
-		    "search_pending LIMIT $1) x",
-		    .batch_end = "SELECT kind, id FROM search_pending ORDER BY "
-		    "kind, id LIMIT 1 OFFSET $1",
+	/* FTS5's trigram indexes (022), read by rowid, and the rows not
+	 * indexed as they are: noted, or new */
+	.search = { .candidates = {
+		"SELECT rowid FROM mailbox_search WHERE mailbox_search MATCH "
+		"$6 UNION SELECT id FROM search_pending WHERE kind = 0 UNION "
+		"SELECT id FROM mailbox WHERE id > " HI("0"),
+		"SELECT rowid FROM alias_search WHERE alias_search MATCH $6 "
+		"UNION SELECT id FROM search_pending WHERE kind = 1 UNION "
+		"SELECT id FROM alias WHERE id > " HI("1") },
+		    .arg = sqlite_search_arg, .begin = NULL,
 		    .upkeep = sqlite_upkeep },
 };

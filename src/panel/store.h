@@ -110,32 +110,40 @@ struct page_bind {
 };
 int store_page_bind(const struct page_in *page, const struct hk_actor *actor,
 		    struct page_bind *pb, struct hk_err *err);
+/* "%frag%" for LIKE ... ESCAPE '\\', its ASCII lowercased: what a listing's
+ * q= is tested with; HK_EINVAL (field "q") for a fragment too long. */
+int store_like_pattern(const char *frag, char *out, size_t outlen,
+		       struct hk_err *err);
 /*
  * Substring search of a long listing (store_search.c): the plan for the
- * fragment frag, from the backend's candidates (db_search(); NULL: none),
- * which read their parameter $6; p holds the listing's $1..$5 and gets
- * $6 (arg, which the caller keeps while it queries) and $7.  Returns
- * SEARCH_SCAN, SEARCH_FEW or SEARCH_MANY, or -1 with err set.
+ * fragment frag of a listing of kind (0: mailboxes, 1: aliases), from
+ * the backend's candidates (db_search()), which read their parameter $6;
+ * p holds the listing's $1..$5 and gets $6 (arg, which the caller keeps
+ * while it queries) and $7.  Returns SEARCH_SCAN, SEARCH_FEW or
+ * SEARCH_MANY, or -1 with err set.
  */
 enum { SEARCH_SCAN, SEARCH_FEW, SEARCH_MANY };
 #define SEARCH_PARAMS	7	/* $1..$7 */
-int store_search_plan(struct db *db, const char *candidates, const char *frag,
+int store_search_plan(struct db *db, int kind, const char *frag,
 		      struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
 		      struct hk_err *err);
-/* Brings a search index that writes only note (SQLite's: db_search())
- * up to date: at most batch of the rows noted, in one write
- * transaction; *done: how many (0: nothing was noted, or the backend's
- * writes keep its index).  pushd calls it after writes. */
+/* Brings the search index, which writes do not keep, up to date: at
+ * most batch rows of each kind and each of the backend's steps, each in
+ * one write transaction; *done: how many (0: nothing was left).  pushd
+ * calls it after writes. */
 int store_search_upkeep(struct db *db, long batch, long *done,
 			struct hk_err *err);
 /* Whether frag has a trigram (three characters or more): a shorter one
- * the indexes cannot answer, and a filter on it (db_search()) would have
- * PostgreSQL read its whole GIN index. */
+ * the indexes cannot answer. */
 int store_search_trigrams(const char *frag);
+/* Whether a listing walks first (store_search.c) for frag: if so, sets
+ * p's $6 and $7 (how many rows it walks) and returns that many, else 0. */
+long store_search_walk(const char *frag, struct db_param *p);
 /* The candidates' bounds: at most few are sorted, at most many filter the
- * domain's walk, more leave the page to the scan.  For tests and
- * benchmarks, which try each plan. */
-void store_search_plans(long few, long many);
+ * domain's walk, more leave the page to the scan; and how many rows the
+ * walk tests first (0: none).  For tests and benchmarks, which try each
+ * plan. */
+void store_search_plans(long few, long many, long walk);
 /* The WHERE terms and the ORDER/LIMIT tail over $1..$4, for a sort
  * key column and an active column (or "$4" where there is none). */
 #define PAGE_WHERE(key, active) \

@@ -19,10 +19,11 @@
 #define ALIAS_ADDRESS \
 	"(CASE WHEN a.local_part = '' THEN '@' || d.name ELSE " \
 	"a.local_part || '@' || d.name END)"
-#define ALIAS_SELECT \
+#define ALIAS_COLUMNS \
 	"SELECT " ALIAS_ADDRESS " AS address, a.local_part, " \
-	"d.name AS domain, a.destinations, a.active, a.created_at FROM " \
-	"alias a JOIN domain d ON d.id = a.domain_id "
+	"d.name AS domain, a.destinations, a.active, a.created_at "
+#define ALIAS_SELECT \
+	ALIAS_COLUMNS "FROM alias a JOIN domain d ON d.id = a.domain_id "
 
 static int
 insert_alias(struct db *db, const struct domain_ref *ref,
@@ -225,11 +226,15 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 #define ALIAS_ORDER	"ORDER BY " ALIAS_KEY " LIMIT $3"
 /* The search's plans (store_search.c), as the mailboxes' */
 #define ALIAS_SCAN_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
-	ALIAS_KEY " > $1 AND " ALIAS_LIKE "%s" ALIAS_ORDER
+	ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
 #define ALIAS_FEW_SQL	ALIAS_SELECT "WHERE a.id IN (%s) AND a.domain_id " \
 	"+ 0 = $5 AND " ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
 #define ALIAS_MANY_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
 	ALIAS_KEY " > $1 AND +a.id IN (%s) AND " ALIAS_LIKE ALIAS_ORDER
+#define ALIAS_WALK_SQL	ALIAS_COLUMNS "FROM (SELECT * FROM alias a WHERE " \
+	"a.domain_id = $5 AND " ALIAS_KEY " > $1 ORDER BY " ALIAS_KEY \
+	" LIMIT $7) a JOIN domain d ON d.id = a.domain_id WHERE " ALIAS_LIKE \
+	ALIAS_ORDER
 #define ALIAS_SQL_MAX	(sizeof(ALIAS_MANY_SQL) + 256)
 
 /*
@@ -256,32 +261,52 @@ alias_fragment(const char *frag, const char *domain, char *buf, size_t size)
 	return strstr(domain, buf) != NULL ? NULL : frag;
 }
 
-/* The page's SQL for its plan into sql; p[0] is its cursor's key. */
+/* The page's SQL for its plan, for the fragment frag (NULL: the scan),
+ * into sql; p[0] is its cursor's key.  Returns how many parameters. */
 static int
-alias_sql(struct db *db, const struct page_in *page, const char *domain,
-	  struct db_param *p, char *arg, char *sql, size_t size,
-	  struct hk_err *err)
+alias_sql(struct db *db, const char *frag, struct db_param *p, char *arg,
+	  char *sql, size_t size, struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
-	char buf[PAGE_CURSOR_MAX + 1];
-	const char *frag = page->search ? alias_fragment(page->search, domain,
-							 buf, sizeof(buf)) :
-	    NULL;
-	int plan = frag ? store_search_plan(db, ix->alias_candidates, frag, p,
-					    arg, err) : SEARCH_SCAN, n;
+	int plan = frag ? store_search_plan(db, 1, frag, p, arg, err) :
+	    SEARCH_SCAN, n;
 
 	if (plan < 0)
 		return -1;
 	if (plan == SEARCH_SCAN)
-		n = snprintf(sql, size, ALIAS_SCAN_SQL, frag == page->search &&
-			     frag != NULL && store_search_trigrams(frag) ?
-			     ix->alias_filter : "");
+		n = snprintf(sql, size, "%s", ALIAS_SCAN_SQL);
 	else
 		n = snprintf(sql, size, plan == SEARCH_FEW ? ALIAS_FEW_SQL :
-			     ALIAS_MANY_SQL, ix->alias_candidates);
+			     ALIAS_MANY_SQL, ix->candidates[1]);
 	if (n < 0 || (size_t)n >= size)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
 	return plan == SEARCH_SCAN ? 5 : SEARCH_PARAMS;
+}
+
+/* The page into *out, walking first (store_search.c) where it may. */
+static int
+alias_page(struct db *db, const struct page_in *page, struct db_param *p,
+	   json_t **out, struct hk_err *err)
+{
+	char buf[PAGE_CURSOR_MAX + 1], arg[DB_SEARCH_ARG_MAX];
+	char sql[ALIAS_SQL_MAX];
+	const char *frag = page->search ? alias_fragment(page->search,
+							 page->domain, buf,
+							 sizeof(buf)) : NULL;
+	int n;
+
+	if (frag != NULL && store_search_walk(frag, p) > 0) {
+		if (db_query_json(db, ALIAS_WALK_SQL, p, SEARCH_PARAMS, out,
+				  err) < 0)
+			return -1;
+		if (json_array_size(*out) > (size_t)page->limit)
+			return 0;	/* a page and more: the scan's */
+		json_decref(*out);
+		*out = NULL;
+	}
+	if ((n = alias_sql(db, frag, p, arg, sql, sizeof(sql), err)) < 0)
+		return -1;
+	return db_query_json(db, sql, p, n, out, err);
 }
 
 int
@@ -289,13 +314,11 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 		 const struct page_in *page, json_t **out, char *next,
 		 struct hk_err *err)
 {
-	char key[PAGE_CURSOR_MAX + 2], arg[DB_SEARCH_ARG_MAX];
-	char sql[ALIAS_SQL_MAX];
+	char key[PAGE_CURSOR_MAX + 2];
 	const char *at;
 	struct domain_ref ref;
 	struct page_bind pb;
 	struct db_param p[SEARCH_PARAMS];
-	int n;
 
 	if (page == NULL || page->domain == NULL)
 		return hk_failr(err, HK_EINVAL, "domain", HK_R_required, NULL);
@@ -309,9 +332,7 @@ store_alias_list(struct db *db, const struct hk_actor *actor,
 	snprintf(key, sizeof(key), "%.*s", at ? (int)(at - page->after + 1) :
 		 (int)sizeof(key), page->after ? page->after : "");
 	p[0] = DB_TXT(key);
-	if ((n = alias_sql(db, page, page->domain, p, arg, sql, sizeof(sql),
-			   err)) < 0 ||
-	    db_query_json(db, sql, p, n, out, err) < 0)
+	if (alias_page(db, page, p, out, err) < 0)
 		return -1;
 	store_page_cut(*out, page, "address", next);
 	show(*out);

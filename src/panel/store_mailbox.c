@@ -20,14 +20,15 @@ _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
  * counted them (its report), null until it has.  A usage row is written
  * only when its figures change (store_report.c): they hold as of the
  * guest's latest report. */
-#define MAILBOX_SELECT \
+#define MAILBOX_COLUMNS \
 	"SELECT m.local_part || '@' || d.name AS address, m.local_part, " \
 	"d.name AS domain, m.name, m.quota_bytes, m.active, m.created_at, " \
 	"m.updated_at, u.used_bytes, u.messages, CASE WHEN u.mailbox_id " \
-	"IS NULL THEN NULL ELSE COALESCE(r.at, u.at) END AS usage_at " \
-	"FROM mailbox m JOIN domain d ON d.id = m.domain_id " \
+	"IS NULL THEN NULL ELSE COALESCE(r.at, u.at) END AS usage_at "
+#define MAILBOX_JOINS "JOIN domain d ON d.id = m.domain_id " \
 	"LEFT JOIN mailbox_usage u ON u.mailbox_id = m.id " \
 	"LEFT JOIN guest_report r ON r.guest_id = d.guest_id "
+#define MAILBOX_SELECT	MAILBOX_COLUMNS "FROM mailbox m " MAILBOX_JOINS
 
 int
 store_mailbox_insert(struct db *db, const struct domain_ref *ref,
@@ -325,15 +326,16 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 #define PAGE_SQL_ANY	PAGE_SQL("")
 #define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
 #define ACTIVE_TERM	"AND m.active = $5 "
-/* A search's plans (store_search.c), each with the same LIKE: the scan
- * (with the backend's filter, %s: db_search()), the few candidates (%s)
- * sorted, and the many testing the walk.  In the few, the domain, active
+/* A search's plans (store_search.c), each with the same LIKE: the scan;
+ * the walk, the scan of the next $7 rows alone; the few candidates (%s)
+ * sorted; and the many testing the walk.  In the few, the domain, active
  * and cursor terms are expressions (m.domain_id + 0), which no index
  * serves, so that SQLite starts from the candidates rather than from the
  * domain's order; in the many, +m.id is tested, not looked up. */
-#define SCAN_SQL(active_term) MAILBOX_SELECT \
-	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
-	PAGE_SEARCH "%s" PAGE_ORDER
+#define WALK_SQL(active_term) MAILBOX_COLUMNS "FROM (SELECT * FROM " \
+	"mailbox WHERE domain_id = $1 " active_term "AND local_part > $2 " \
+	"ORDER BY local_part LIMIT $7) m " MAILBOX_JOINS "WHERE m.domain_id = " \
+	"$1 " PAGE_SEARCH PAGE_ORDER
 #define FEW_SQL(active_term) MAILBOX_SELECT \
 	"WHERE m.id IN (%s) AND m.domain_id + 0 = $1 " active_term \
 	"AND m.local_part || '' > $2 " PAGE_SEARCH PAGE_ORDER
@@ -395,27 +397,35 @@ search_page(struct db *db, const char *frag, int active, struct db_param *p,
 {
 	const struct db_search *ix = db_search(db);
 	char arg[DB_SEARCH_ARG_MAX], sql[SEARCH_SQL_MAX];
-	int plan = store_search_plan(db, ix->mailbox_candidates, frag, p, arg,
-				     err), n;
+	int plan, n;
 
-	if (plan < 0)
+	if (store_search_walk(frag, p) > 0) {
+		size_t mark = out->len;
+
+		if (db_query_text(db, active ? WALK_SQL("AND active = $5 ") :
+				  WALK_SQL(""), p, SEARCH_PARAMS, pg, out,
+				  err) < 0)
+			return -1;
+		if (pg->next[0] != '\0')
+			return 0;	/* a page and more: the scan's */
+		strbuf_truncate(out, mark);
+	}
+	if ((plan = store_search_plan(db, 0, frag, p, arg, err)) < 0)
 		return -1;
 	if (plan == SEARCH_SCAN)
-		n = snprintf(sql, sizeof(sql), active ? SCAN_SQL(ACTIVE_TERM) :
-			     SCAN_SQL(""), store_search_trigrams(frag) ?
-			     ix->mailbox_filter : "");
-	else if (plan == SEARCH_FEW)
+		return db_query_text(db, active ? PAGE_SQL_ACTIVE :
+				     PAGE_SQL_ANY, p, SEARCH_PARAMS, pg, out,
+				     err);
+	if (plan == SEARCH_FEW)
 		n = snprintf(sql, sizeof(sql), active ?
 			     FEW_SQL("AND m.active + 0 = $5 ") : FEW_SQL(""),
-			     ix->mailbox_candidates);
+			     ix->candidates[0]);
 	else
 		n = snprintf(sql, sizeof(sql), active ? MANY_SQL(ACTIVE_TERM) :
-			     MANY_SQL(""), ix->mailbox_candidates);
+			     MANY_SQL(""), ix->candidates[0]);
 	if (n < 0 || (size_t)n >= sizeof(sql))
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
-	/* PostgreSQL types each parameter it is given: only those used */
-	return db_query_text(db, sql, p, plan != SEARCH_SCAN ? SEARCH_PARAMS :
-			     active ? 5 : 4, pg, out, err);
+	return db_query_text(db, sql, p, SEARCH_PARAMS, pg, out, err);
 }
 
 int

@@ -19,8 +19,9 @@
  * and must match only itself), ASCII lowercased as every key is: the
  * same match on both backends (SQLite's LIKE ignores ASCII case,
  * PostgreSQL's does not). */
-static int
-like_pattern(const char *frag, char *out, size_t outlen, struct hk_err *err)
+int
+store_like_pattern(const char *frag, char *out, size_t outlen,
+		   struct hk_err *err)
 {
 	size_t o = 0;
 
@@ -54,7 +55,8 @@ store_page_bind(const struct page_in *page, const struct hk_actor *actor,
 		return hk_failr(err, HK_EINVAL, "active", HK_R_active_value,
 				NULL);
 	if (page->search != NULL &&
-	    like_pattern(page->search, pb->like, sizeof(pb->like), err) < 0)
+	    store_like_pattern(page->search, pb->like, sizeof(pb->like),
+			       err) < 0)
 		return -1;
 	pb->p[0] = DB_TXT(page->after ? page->after : "");
 	pb->p[1] = page->search ? DB_TXT(pb->like) : DB_NUL;

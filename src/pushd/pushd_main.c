@@ -299,9 +299,10 @@ open_listener(const struct hk_config *cfg)
 	return db;
 }
 
-/* The search index that writes only note (SQLite's, 022), brought up to
- * date after they were made: a few batches a turn, so that a term's
- * import is indexed within seconds without holding the writers back. */
+/* The search index, which writes do not keep (022), brought up to date
+ * after they were made: a few batches a turn, each its own transaction,
+ * so that a term's import is indexed within seconds without holding the
+ * writers back. */
 #define SEARCH_BATCH	2000
 #define SEARCH_BATCHES	8
 
@@ -309,9 +310,9 @@ static void
 search_upkeep(struct db *db)
 {
 	struct hk_err err;
-	long done = SEARCH_BATCH;
+	long done = 1;
 
-	for (int i = 0; i < SEARCH_BATCHES && done == SEARCH_BATCH; i++)
+	for (int i = 0; i < SEARCH_BATCHES && done > 0; i++)
 		if (store_search_upkeep(db, SEARCH_BATCH, &done, &err) < 0) {
 			log_error("search index: %s", err.message);
 			return;

@@ -109,6 +109,7 @@ take_table(void *ctx, const struct db_row *row, struct hk_err *err)
 	if (fzdb.ntables == FZ_MAX_TABLES)
 		return hk_fail(err, HK_EINTERNAL, NULL, "over %d tables",
 			       FZ_MAX_TABLES);
+	fzdb.without_rowid[fzdb.ntables] = atoi(row->vals[1]);
 	snprintf(fzdb.tables[fzdb.ntables++], sizeof(fzdb.tables[0]), "%s",
 		 row->vals[0]);
 	return 0;
@@ -149,7 +150,7 @@ fz_db_freeze(void)
 
 	/* the tables proper: not FTS5's search index (migration 022), its
 	 * own tables (shadow) a copy of what the mailbox table holds */
-	must(db_query(fzdb.db, "SELECT name FROM pragma_table_list WHERE "
+	must(db_query(fzdb.db, "SELECT name, wr FROM pragma_table_list WHERE "
 		      "schema = 'main' AND type = 'table' AND name <> "
 		      "'sqlite_schema' ORDER BY name", NULL, 0, take_table,
 		      NULL, NULL, &err), &err, "tables");

@@ -54,6 +54,7 @@ struct fz_db {
 	char path[300], pristine[300];	/* DIR/t.db, DIR/pristine.db */
 	struct db *db;			/* open on path */
 	char tables[FZ_MAX_TABLES][64];	/* every table, by name */
+	int without_rowid[FZ_MAX_TABLES];	/* read in its key's order */
 	int ntables;
 	unsigned long resets;		/* fz_db_reset() calls */
 };

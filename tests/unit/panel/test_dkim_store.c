@@ -451,17 +451,19 @@ static void
 undo_022(struct fixture *f)
 {
 	static const char *const sqlite[] = {
-		"DROP TRIGGER mailbox_search_insert",
 		"DROP TRIGGER mailbox_search_update",
 		"DROP TRIGGER mailbox_search_delete",
-		"DROP TRIGGER alias_search_insert",
 		"DROP TRIGGER alias_search_update",
 		"DROP TRIGGER alias_search_delete", "DROP TABLE search_pending",
-		"DROP TABLE mailbox_search", "DROP TABLE alias_search",
-		"DROP INDEX alias_address", NULL
+		"DROP TABLE search_mark", "DROP TABLE mailbox_search",
+		"DROP TABLE alias_search", "DROP INDEX alias_address", NULL
 	}, *const pgsql[] = {
-		"DROP INDEX mailbox_search", "DROP INDEX alias_search",
-		"DROP INDEX alias_address", NULL
+		"DROP TABLE mailbox_search", "DROP TABLE alias_search",
+		"DROP TABLE search_fresh", "DROP INDEX alias_address",
+		"DROP FUNCTION hakomail_search_fresh CASCADE",
+		"DROP FUNCTION hakomail_search_mailbox_text CASCADE",
+		"DROP FUNCTION hakomail_search_alias_text CASCADE",
+		"DROP FUNCTION hakomail_search_gone CASCADE", NULL
 	};
 	struct hk_err err;
 

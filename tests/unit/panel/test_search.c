@@ -8,8 +8,8 @@
  * after renames, name changes and deletes, which the index must follow.
  * Each plan (few candidates sorted, many filtering the domain's walk,
  * the scan) is tried alone, then as the store picks it; with the rows
- * written only noted, some of them indexed, all of them (SQLite's
- * upkeep, store_search_upkeep). */
+ * written not indexed yet, some of them indexed, all of them (the
+ * upkeep, store_search_upkeep), on either backend. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -61,35 +61,43 @@ make_row(struct search *s, int i)
 		 given[rnd(s, NGIVEN)], rnd(s, 3) ? "" : " ", rnd(s, 50));
 }
 
+/* Row i as a mailbox, and an alias beside it: "a" and the local part. */
+static void
+insert_row(struct search *s, int i)
+{
+	struct hk_err err;
+	struct db_param p[4];
+
+	p[0] = DB_INTV(s->dom);
+	p[1] = DB_TXT(s->local[i]);
+	p[2] = DB_TXT(s->name[i]);
+	p[3] = DB_INTV(i % 3 != 0);
+	if (db_exec(s->f->db, "INSERT INTO mailbox (domain_id, local_part, "
+		    "password_hash, name, active, created_at, updated_at) "
+		    "VALUES ($1, $2, '{SHA512-CRYPT}x', $3, $4, 0, 0) ON "
+		    "CONFLICT DO NOTHING", p, 4, NULL, &err) != 0)
+		fail_msg("%s", err.message);
+	p[2] = p[3];
+	if (db_exec(s->f->db, "INSERT INTO alias (domain_id, local_part, "
+		    "destinations, active, created_at) VALUES ($1, 'a' || $2, "
+		    "'x@pc2.example', $3, 0) ON CONFLICT DO NOTHING", p, 3,
+		    NULL, &err) != 0)
+		fail_msg("%s", err.message);
+}
+
 static void
 seed(struct search *s)
 {
 	struct db *db = s->f->db;
 	struct hk_err err;
-	struct db_param p[4];
+	struct db_param p[1];
 
 	assert_int_equal(db_begin(db, 1, &err), 0);
 	for (int i = 0; i < NSEED; i++) {
 		do
 			make_row(s, i);
 		while (i > 0 && strcmp(s->local[i], s->local[i - 1]) == 0);
-		p[0] = DB_INTV(s->dom);
-		p[1] = DB_TXT(s->local[i]);
-		p[2] = DB_TXT(s->name[i]);
-		p[3] = DB_INTV(i % 3 != 0);
-		if (db_exec(db, "INSERT INTO mailbox (domain_id, local_part, "
-			    "password_hash, name, active, created_at, "
-			    "updated_at) VALUES ($1, $2, '{SHA512-CRYPT}x', $3,"
-			    " $4, 0, 0) ON CONFLICT DO NOTHING", p, 4, NULL,
-			    &err) != 0)
-			fail_msg("%s", err.message);
-		/* an alias beside each mailbox: "a" and the local part */
-		p[2] = p[3];
-		if (db_exec(db, "INSERT INTO alias (domain_id, local_part, "
-			    "destinations, active, created_at) VALUES ($1, "
-			    "'a' || $2, 'x@pc2.example', $3, 0) ON CONFLICT DO "
-			    "NOTHING", p, 3, NULL, &err) != 0)
-			fail_msg("%s", err.message);
+		insert_row(s, i);
 	}
 	p[0] = DB_INTV(s->dom);		/* and the catch-all */
 	if (db_exec(db, "INSERT INTO alias (domain_id, local_part, "
@@ -193,15 +201,20 @@ scanned(struct search *s, const struct listing *l, const struct page_in *in)
 	p[0] = DB_INTV(s->dom);
 	p[1] = DB_TXT(in->after ? in->after : "");
 	p[2] = DB_TXT(like);
-	p[3] = DB_INTV(in->limit);
+	p[3] = DB_INTV(in->limit + 1);
 	p[4] = DB_INTV(in->active);
 	if (db_query(s->f->db, l->scan_sql, p, 5, add_local, arr, NULL,
 		     &err) != 0)
 		fail_msg("%s", err.message);
+	if (json_array_size(arr) > (size_t)in->limit) {	/* a next page */
+		json_array_remove(arr, (size_t)in->limit);
+		json_array_append_new(arr, json_string("(next page)"));
+	}
 	return arr;
 }
 
-/* The page the store gives, as the field of each item. */
+/* The page the store gives, as the field of each item, and whether it
+ * has a next page. */
 static json_t *
 listed(struct search *s, const struct listing *l, const struct page_in *in)
 {
@@ -215,6 +228,8 @@ listed(struct search *s, const struct listing *l, const struct page_in *in)
 	json_array_foreach(items, i, it)
 		json_array_append(arr, json_object_get(it, l->field));
 	json_decref(items);
+	if (next[0] != '\0')
+		json_array_append_new(arr, json_string("(next page)"));
 	return arr;
 }
 
@@ -330,23 +345,24 @@ every_kind(struct search *s)
 	every_alias_kind(s);
 }
 
-/* Each plan of store_mailbox.c alone, then as chosen: few candidates
- * sorted, many filtering the walk, the scan. */
+/* Each plan of store_search.c alone (few candidates sorted, many
+ * filtering the walk, the scan), then a short walk first (most pages go
+ * on to a plan), then as the store chooses. */
 static void
 every_plan(struct search *s)
 {
-	static const long plans[][2] = {
-		{ 1L << 40, 1L << 40 }, { 0, 1L << 40 }, { 0, 0 }, { 3000, 30000 },
+	static const long plans[][3] = {
+		{ 1L << 40, 1L << 40, 0 }, { 0, 1L << 40, 0 }, { 0, 0, 0 },
+		{ 1L << 40, 1L << 40, 40 }, { 3000, 30000, 2000 },
 	};
 
 	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
-		store_search_plans(plans[i][0], plans[i][1]);
+		store_search_plans(plans[i][0], plans[i][1], plans[i][2]);
 		every_kind(s);
 	}
 }
 
-/* One batch of the index's upkeep (SQLite: the rows the writes noted);
- * returns how many it took. */
+/* One batch of the index's upkeep; returns how many rows it took. */
 static long
 upkeep(struct search *s, long batch)
 {
@@ -358,7 +374,8 @@ upkeep(struct search *s, long batch)
 	return done;
 }
 
-/* Every row noted and none indexed (SQLite), then every row indexed. */
+/* The rows as the migration indexed them (none: it ran before the
+ * seed), then every row indexed. */
 static void
 test_identical(void **state)
 {
@@ -401,11 +418,100 @@ test_after_writes(void **state)
 		}
 	}
 	assert_int_equal(db_commit(s->f->db, &err), 0);
-	every_plan(s);		/* the rows written noted, the rest indexed */
-	upkeep(s, 300);		/* a batch indexed, the others still noted */
+	every_plan(s);		/* the rows written not indexed */
+	upkeep(s, 300);		/* a batch indexed, the others not yet */
 	every_plan(s);
 	while (upkeep(s, 300) > 0)
 		;
+	every_plan(s);
+}
+
+/* How many candidates of kind the index gives for a fragment no row
+ * holds: the rows it has not indexed yet. */
+static int64_t
+unindexed(struct search *s, int kind)
+{
+	const struct db_search *ix = db_search(s->f->db);
+	char arg[DB_SEARCH_ARG_MAX], sql[1024];
+	struct db_param p[6];
+	struct hk_err err;
+	int64_t n = -1;
+
+	if (ix->arg != NULL)
+		assert_int_equal(ix->arg("qqqzzz", arg, sizeof(arg)), 0);
+	else
+		snprintf(arg, sizeof(arg), "%%qqqzzz%%");
+	for (int i = 0; i < 5; i++)
+		p[i] = DB_INTV(0);
+	p[5] = DB_TXT(arg);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s) x",
+		 ix->candidates[kind]);
+	if (db_query_int(s->f->db, sql, p, 6, &n, &err) != 0)
+		fail_msg("%s", err.message);
+	return n;
+}
+
+static void
+exec(struct search *s, const char *sql)
+{
+	struct hk_err err;
+
+	if (db_exec(s->f->db, sql, NULL, 0, NULL, &err) != 0)
+		fail_msg("%s: %s", sql, err.message);
+}
+
+/* Writes after the index caught up: the rows of the highest ids deleted
+ * (SQLite gives their ids to the next rows), new rows, some of them
+ * renamed or deleted before the index saw them. */
+static void
+test_new_rows(void **state)
+{
+	struct search *s = *state;
+	struct hk_err err;
+
+	while (upkeep(s, 1000) > 0)
+		;
+	assert_int_equal(db_begin(s->f->db, 1, &err), 0);
+	exec(s, "DELETE FROM mailbox WHERE id IN (SELECT id FROM mailbox "
+	     "ORDER BY id DESC LIMIT 5)");
+	exec(s, "DELETE FROM alias WHERE id IN (SELECT id FROM alias ORDER "
+	     "BY id DESC LIMIT 5)");
+	for (int i = 0; i < 60; i++) {
+		make_row(s, i * 41 % NSEED);
+		insert_row(s, i * 41 % NSEED);
+	}
+	exec(s, "UPDATE mailbox SET name = name || ' 松井' WHERE id > (SELECT "
+	     "max(id) - 20 FROM mailbox) AND id % 2 = 0");
+	exec(s, "UPDATE mailbox SET local_part = local_part || 'matsui' "
+	     "WHERE id > (SELECT max(id) - 20 FROM mailbox) AND id % 3 = 0");
+	exec(s, "UPDATE alias SET local_part = local_part || 'tanaka' WHERE "
+	     "id > (SELECT max(id) - 20 FROM alias) AND id % 3 = 0");
+	exec(s, "DELETE FROM mailbox WHERE id = (SELECT max(id) FROM mailbox)");
+	exec(s, "DELETE FROM alias WHERE id = (SELECT max(id) FROM alias)");
+	assert_int_equal(db_commit(s->f->db, &err), 0);
+	every_plan(s);		/* the new rows not indexed yet */
+	assert_true(unindexed(s, 0) >= 50);
+	assert_true(unindexed(s, 1) >= 50);
+	upkeep(s, 7);		/* some of them */
+	every_plan(s);
+	while (upkeep(s, 1000) > 0)
+		;
+	assert_int_equal(unindexed(s, 0), 0);
+	assert_int_equal(unindexed(s, 1), 0);
+	every_plan(s);
+	/* and the next rows, given the ids of rows the index held */
+	assert_int_equal(db_begin(s->f->db, 1, &err), 0);
+	exec(s, "DELETE FROM mailbox WHERE id IN (SELECT id FROM mailbox "
+	     "ORDER BY id DESC LIMIT 3)");
+	for (int i = 0; i < 3; i++) {
+		make_row(s, i * 53 % NSEED);
+		insert_row(s, i * 53 % NSEED);
+	}
+	assert_int_equal(db_commit(s->f->db, &err), 0);
+	every_plan(s);
+	while (upkeep(s, 1000) > 0)
+		;
+	assert_int_equal(unindexed(s, 0), 0);
 	every_plan(s);
 }
 
@@ -415,6 +521,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identical),
 		cmocka_unit_test(test_after_writes),
+		cmocka_unit_test(test_new_rows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
