@@ -604,39 +604,36 @@ time_create(struct db *db, long from, long n, double *store_ms)
 	return (bench_now_ms() - t0) / (double)n;
 }
 
-/* The rows written, indexed, as pushd does. */
-static void
+/* The rows written, indexed, as pushd does; how many. */
+static long
 upkeep_all(struct db *db)
 {
 	struct hk_err err;
-	long done;
+	long done, all = 0;
 
-	do
+	do {
 		if (store_search_upkeep(db, 100000, &done, &err) < 0)
 			bench_die("upkeep", &err);
-	while (done > 0);
+		all += done;
+	} while (done > 0);
+	return all;
 }
 
-/* The search index gone, as before migration 022. */
+/* The search index's part in an insert off or on, as before migration
+ * 022 or after it: PostgreSQL's statement trigger that notes the ids;
+ * on SQLite an insert fires nothing of 022 (its new rows are those above
+ * search_mark), so both are the same there. */
 static void
-drop_search_index(struct db *db)
+index_writes(struct db *db, int on)
 {
-	static const char *const sqlite[] = {
-		"DROP TRIGGER mailbox_search_delete",
-		"DROP TRIGGER mailbox_search_update",
-		"DROP TABLE mailbox_search", NULL };
-	static const char *const pgsql[] = {
-		"DROP TRIGGER mailbox_search_fresh ON mailbox",
-		"DROP TRIGGER mailbox_search_text ON mailbox",
-		"DROP TRIGGER mailbox_search_gone ON mailbox",
-		"DROP TABLE mailbox_search", NULL };
-	const char *const *sql = strcmp(db_backend_name(db), "sqlite") == 0 ?
-	    sqlite : pgsql;
 	struct hk_err err;
+	const char *sql = on ? "ALTER TABLE mailbox ENABLE TRIGGER "
+	    "mailbox_search_fresh" : "ALTER TABLE mailbox DISABLE TRIGGER "
+	    "mailbox_search_fresh";
 
-	for (; *sql != NULL; sql++)
-		if (db_exec(db, *sql, NULL, 0, NULL, &err) < 0)
-			bench_die(*sql, &err);
+	if (strcmp(db_backend_name(db), "sqlite") != 0 &&
+	    db_exec(db, sql, NULL, 0, NULL, &err) < 0)
+		bench_die(sql, &err);
 }
 
 static void
@@ -693,28 +690,33 @@ search_report(const char *backend, const char *what, double *st, long n,
 static void
 create_report(struct db *db)
 {
-	double with, without, s_with, s_without, ignore;
-
+	double with = 0, without = 0, s_with = 0, s_without = 0, ms, sms;
 	double t0, up;
+	long n;
 
-	time_create(db, 0, 100, &ignore);		/* warm-up */
-	with = time_create(db, 1000, 1000, &s_with);
-	/* what pushd then does for them (SQLite: the index's upkeep) */
+	time_create(db, 0, 100, &sms);		/* warm-up */
+	/* with and without in turn, 500 each a round: the database after
+	 * the seed (its autovacuum) changes under the first rounds */
+	for (int r = 0; r < 4; r++) {
+		index_writes(db, r % 2 == 0);
+		ms = time_create(db, 1000 + 1000 * r, 500, &sms);
+		*(r % 2 == 0 ? &with : &without) += ms / 2;
+		*(r % 2 == 0 ? &s_with : &s_without) += sms / 2;
+	}
+	index_writes(db, 1);
+	/* what pushd then does for them: the index's upkeep */
 	t0 = bench_now_ms();
-	upkeep_all(db);
+	n = upkeep_all(db);
 	up = bench_now_ms() - t0;
-	drop_search_index(db);
-	time_create(db, 10000, 100, &ignore);
-	without = time_create(db, 20000, 1000, &s_without);
 	printf("%s create       %.3f ms each with the search index, %.3f ms "
 	       "without: %.0f %% of the speed (goal >= 90 %%: %s); the "
 	       "store's part %.3f / %.3f ms (%.0f %%), the rest hashing the "
 	       "password\n", db_backend_name(db), with, without,
 	       100 * without / with, without / with >= 0.9 ? "PASS" : "MISS",
 	       s_with, s_without, 100 * s_without / s_with);
-	printf("%s index upkeep %.3f ms for the 1,100 made (%.1f us each, in "
-	       "pushd, after the writes)\n", db_backend_name(db), up,
-	       1000 * up / 1100);
+	printf("%s index upkeep %.3f ms for the %ld rows made with the index "
+	       "(%.1f us each, in pushd, after the writes)\n",
+	       db_backend_name(db), up, n, n > 0 ? 1000 * up / (double)n : 0);
 }
 
 static void

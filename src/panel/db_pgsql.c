@@ -367,10 +367,13 @@ pg_listen_drain(void *conn)
  * indexed); the ranges then forget them.  In one snapshot (REPEATABLE
  * READ), so that a range another transaction notes meanwhile is not
  * forgotten, and by one node at a time (the lock's number is hakomail's
- * own: "search" in ASCII).
+ * own: "search" in ASCII).  Each range is looked up on its own
+ * (LATERAL): a join on BETWEEN let the planner walk the whole table for
+ * each range.
  */
-#define FRESH_IDS(kind, table) "SELECT x.id FROM search_fresh f JOIN " \
-	table " x ON x.id BETWEEN f.lo AND f.hi WHERE f.kind = " kind
+#define FRESH_IDS(kind, table) "SELECT x.id FROM search_fresh f CROSS " \
+	"JOIN LATERAL (SELECT id FROM " table " WHERE id BETWEEN f.lo AND " \
+	"f.hi) x WHERE f.kind = " kind
 #define FRESH_PLAN(kind, table) "SELECT count(*), coalesce(min(id), 0), " \
 	"coalesce(max(id), 0) FROM (" FRESH_IDS(kind, table) " AND " \
 	"pg_try_advisory_xact_lock(126879263777640) ORDER BY x.id LIMIT $1) y"
