@@ -324,8 +324,8 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 	"WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
 	PAGE_SEARCH PAGE_ORDER
 #define PAGE_SQL_ANY	PAGE_SQL("")
-#define PAGE_SQL_ACTIVE	PAGE_SQL("AND m.active = $5 ")
 #define ACTIVE_TERM	"AND m.active = $5 "
+#define PAGE_SQL_ACTIVE	PAGE_SQL(ACTIVE_TERM)
 /* A search's plans (store_search.c), each with the same LIKE: the scan;
  * the walk, the scan of the next $7 rows alone; the few candidates (%s)
  * sorted; and the many testing the walk.  In the few, the domain, active
