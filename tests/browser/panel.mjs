@@ -63,7 +63,21 @@ function flatten(obj, prefix = '', out = {}) {
 const shot = (page, name) =>
 	page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const textOf = (page, sel) => page.locator(sel).first().innerText();
-const goto = (page, hash) => page.goto(`${base}/${hash}`);
+// goto(page, hash): the panel at hash.  Chromium once aborted a fresh
+// page's first navigation in CI on a loaded machine (net::ERR_ABORTED,
+// which is a cancellation, not an error answer: nothing in the panel
+// navigates on its own, nginx serves the page statically).  Such an
+// abort is logged and the navigation made once more; any other failure,
+// or a second abort, fails the step.
+async function goto(page, hash) {
+	try {
+		return await page.goto(`${base}/${hash}`);
+	} catch (e) {
+		if (!/net::ERR_ABORTED/.test(e.message)) throw e;
+		console.log(`  (navigation to ${hash} aborted by the browser, made again: ${e.message.split('\n')[0]})`);
+		return await page.goto(`${base}/${hash}`);
+	}
+}
 
 async function signIn(page, login, password) {
 	await goto(page, '#/login');
