@@ -192,7 +192,17 @@ const char *db_lock_keys(const struct db *db);
  *    does, perhaps more), over its parameter $6: what arg() writes for
  *    the fragment, which returns -1 where the index cannot answer (fewer
  *    than three characters: no trigram; the listing scans); where arg is
- *    NULL, $6 is the listing's LIKE pattern of the fragment.
+ *    NULL, $6 is the listing's LIKE pattern of the fragment.  arg's
+ *    windows say which of the fragment's trigrams (bit w: the one at
+ *    its character w) the index is asked for; 0 lets it choose.
+ *  - probe[kind] (NULL: none): the SQL of how many rows, up to $7, the
+ *    index gives for $6, what arg() writes for one trigram: a trigram
+ *    nearly every row holds costs a search more than it saves.
+ *  - fence: the tail of a subquery read in its own order, its rows
+ *    tested only above it, which the planner must not open ("" where it
+ *    does not): a scan reads a domain in order until its page is full,
+ *    where PostgreSQL, estimating from the LIKE that few rows match,
+ *    read and sorted the whole domain.
  *  - upkeep: writes do not index (it cost them too much); the steps that
  *    bring the index up to date, each in one write transaction that
  *    runs begin first (where not NULL): its plan, a query over $1 (at
@@ -206,7 +216,10 @@ struct db_search_step {
 };
 struct db_search {
 	const char *candidates[2];
-	int (*arg)(const char *frag, char *out, size_t size);
+	int (*arg)(const char *frag, uint64_t windows, char *out,
+		   size_t size);
+	const char *probe[2];
+	const char *fence;
 	const char *begin;
 	const struct db_search_step *upkeep;
 };

@@ -392,8 +392,8 @@ static const char *const mailbox_fresh[] = {
 	"chr(10) || lower(name) FROM mailbox WHERE id BETWEEN $1 AND $2"
 	INDEX_AS("mailbox_search"), FRESH_DONE("0"), NULL
 }, *const alias_fresh[] = {
-	"INSERT INTO alias_search (id, doc) SELECT id, local_part FROM alias "
-	"WHERE id BETWEEN $1 AND $2" INDEX_AS("alias_search"),
+	"INSERT INTO alias_search (id, doc) SELECT id, local_part || '@' "
+	"FROM alias WHERE id BETWEEN $1 AND $2" INDEX_AS("alias_search"),
 	FRESH_DONE("1"), NULL
 };
 
@@ -429,6 +429,7 @@ const struct db_backend db_backend_pgsql = {
 		"UNION ALL " FRESH_IDS("0", "mailbox"),
 		"SELECT id FROM alias_search WHERE doc LIKE $6 ESCAPE '\\' "
 		"UNION ALL " FRESH_IDS("1", "alias") },
-		    .arg = NULL, .begin = "SET TRANSACTION ISOLATION LEVEL "
+		    .arg = NULL, .fence = "OFFSET 0",
+		    .begin = "SET TRANSACTION ISOLATION LEVEL "
 		    "REPEATABLE READ", .upkeep = pg_upkeep },
 };

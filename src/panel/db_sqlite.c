@@ -492,10 +492,11 @@ sqlite_copy(void *conn, const char *table, const char *const *cols,
 /*
  * The FTS5 query of frag's trigrams, each a quoted string ANDed (a
  * trigram index of detail 'none' takes no phrase of several): the rows
- * holding them all.  At most SEARCH_TRIGRAMS of them, spread from the
- * first to the last: fewer only find more candidates, which the LIKE
- * then drops, and each costs its whole list (a trigram every mailbox
- * holds, "ser" of "user", costs 3 ms in 500,000).
+ * holding them all.  The store names which (it probes how many rows
+ * each has: a trigram every mailbox holds, "ser" of "user", costs an
+ * AND 13 ms in 500,000); else at most SEARCH_TRIGRAMS of them, spread
+ * from the first to the last: fewer only find more candidates, which
+ * the LIKE then drops.
  */
 #define SEARCH_TRIGRAMS	6
 
@@ -523,38 +524,54 @@ utf8_starts(const char *frag, size_t *at, int max)
 	return n;
 }
 
+/* The FTS5 phrase of frag's characters [from, from + 3) at out + *o,
+ * its quotes doubled; -1 where it does not fit. */
 static int
-sqlite_search_arg(const char *frag, char *out, size_t size)
+put_trigram(const char *frag, const size_t *at, int from, char *out,
+	    size_t size, size_t *o)
+{
+	if (*o + 8 >= size)
+		return -1;
+	if (*o > 0) {
+		memcpy(out + *o, " AND ", 5);
+		*o += 5;
+	}
+	out[(*o)++] = '"';
+	for (size_t i = at[from]; i < at[from + 3]; i++) {
+		if (*o + 4 >= size)
+			return -1;
+		if (frag[i] == '"')
+			out[(*o)++] = '"';
+		out[(*o)++] = frag[i];
+	}
+	out[(*o)++] = '"';
+	out[*o] = '\0';
+	return 0;
+}
+
+/* The MATCH of the trigrams of frag in windows (bit w: the one at
+ * character w; the first 64 can be named); 0: SEARCH_TRIGRAMS of them,
+ * evenly from the first to the last. */
+static int
+sqlite_search_arg(const char *frag, uint64_t windows, char *out,
+		  size_t size)
 {
 	size_t at[DB_SEARCH_ARG_MAX], o = 0;
 	int n = utf8_starts(frag, at, DB_SEARCH_ARG_MAX - 1);
-	int windows = n - 2, take = windows < SEARCH_TRIGRAMS ? windows :
-	    SEARCH_TRIGRAMS;
+	int named = n - 2 < 64 ? n - 2 : 64;
+	int take = named < SEARCH_TRIGRAMS ? named : SEARCH_TRIGRAMS;
 
 	if (n < 3)
 		return -1;	/* no trigram: the listing scans */
-	for (int t = 0; t < take; t++) {
-		/* evenly from the first window to the last */
-		int w = take == 1 ? 0 : t * (windows - 1) / (take - 1);
-
-		if (o + 8 >= size)
+	if (windows == 0)
+		for (int t = 0; t < take; t++)
+			windows |= UINT64_C(1) <<
+			    (take == 1 ? 0 : t * (named - 1) / (take - 1));
+	for (int w = 0; w < named; w++)
+		if ((windows & (UINT64_C(1) << w)) != 0 &&
+		    put_trigram(frag, at, w, out, size, &o) < 0)
 			return -1;
-		if (t > 0) {
-			memcpy(out + o, " AND ", 5);
-			o += 5;
-		}
-		out[o++] = '"';
-		for (size_t i = at[w]; i < at[w + 3]; i++) {
-			if (o + 4 >= size)
-				return -1;
-			if (frag[i] == '"')
-				out[o++] = '"';
-			out[o++] = frag[i];
-		}
-		out[o++] = '"';
-	}
-	out[o] = '\0';
-	return 0;
+	return o > 0 ? 0 : -1;
 }
 
 /*
@@ -579,6 +596,7 @@ sqlite_search_arg(const char *frag, char *out, size_t size)
 	"LIMIT $1) x"
 #define FRESH_DONE(kind) "UPDATE search_mark SET hi = $1 WHERE kind = " kind
 #define MAILBOX_DOC	"m.local_part || char(10) || m.name"
+#define ALIAS_DOC	"a.local_part || '@'"	/* (023) */
 
 static const char *const mailbox_notes[] = {
 	NOTES_GONE("0", "mailbox_search"),
@@ -588,7 +606,7 @@ static const char *const mailbox_notes[] = {
 	NOTES_DONE("0"), NULL
 }, *const alias_notes[] = {
 	NOTES_GONE("1", "alias_search"),
-	"INSERT INTO alias_search(rowid, doc) SELECT a.id, a.local_part FROM "
+	"INSERT INTO alias_search(rowid, doc) SELECT a.id, " ALIAS_DOC " FROM "
 	"search_pending p JOIN alias a ON a.id = p.id WHERE p.kind = 1 AND "
 	"p.id <= $1 AND a.id <= " HI("1"),
 	NOTES_DONE("1"), NULL
@@ -598,7 +616,7 @@ static const char *const mailbox_notes[] = {
 	"NOT IN (SELECT id FROM search_pending WHERE kind = 0)",
 	FRESH_DONE("0"), NULL
 }, *const alias_fresh[] = {
-	"INSERT INTO alias_search(rowid, doc) SELECT a.id, a.local_part FROM "
+	"INSERT INTO alias_search(rowid, doc) SELECT a.id, " ALIAS_DOC " FROM "
 	"alias a WHERE a.id > " HI("1") " AND a.id <= $1 AND a.id NOT IN "
 	"(SELECT id FROM search_pending WHERE kind = 1)",
 	FRESH_DONE("1"), NULL
@@ -628,7 +646,8 @@ const struct db_backend db_backend_sqlite = {
 	.lock_rows = "",	/* BEGIN IMMEDIATE: one writer at a time */
 	.lock_keys = "",
 	/* FTS5's trigram indexes (022), read by rowid, and the rows not
-	 * indexed as they are: noted, or new */
+	 * indexed as they are: noted, or new; a trigram's list probed
+	 * alone, read up to a bound */
 	.search = { .candidates = {
 		"SELECT rowid FROM mailbox_search WHERE mailbox_search MATCH "
 		"$6 UNION SELECT id FROM search_pending WHERE kind = 0 UNION "
@@ -636,6 +655,11 @@ const struct db_backend db_backend_sqlite = {
 		"SELECT rowid FROM alias_search WHERE alias_search MATCH $6 "
 		"UNION SELECT id FROM search_pending WHERE kind = 1 UNION "
 		"SELECT id FROM alias WHERE id > " HI("1") },
-		    .arg = sqlite_search_arg, .begin = NULL,
+		    .arg = sqlite_search_arg, .probe = {
+		"SELECT count(*) FROM (SELECT rowid FROM mailbox_search "
+		"WHERE mailbox_search MATCH $6 LIMIT $7)",
+		"SELECT count(*) FROM (SELECT rowid FROM alias_search "
+		"WHERE alias_search MATCH $6 LIMIT $7)" }, .fence = "",
+		    .begin = NULL,
 		    .upkeep = sqlite_upkeep },
 };

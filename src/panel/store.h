@@ -119,10 +119,10 @@ int store_like_pattern(const char *frag, char *out, size_t outlen,
  * fragment frag of a listing of kind (0: mailboxes, 1: aliases), from
  * the backend's candidates (db_search()), which read their parameter $6;
  * p holds the listing's $1..$5 and gets $6 (arg, which the caller keeps
- * while it queries) and $7.  Returns SEARCH_SCAN, SEARCH_FEW or
- * SEARCH_MANY, or -1 with err set.
+ * while it queries) and $7.  Returns SEARCH_SCAN or SEARCH_FEW, or -1
+ * with err set.
  */
-enum { SEARCH_SCAN, SEARCH_FEW, SEARCH_MANY };
+enum { SEARCH_SCAN, SEARCH_FEW };
 #define SEARCH_PARAMS	7	/* $1..$7 */
 int store_search_plan(struct db *db, int kind, const char *frag,
 		      struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
@@ -139,11 +139,10 @@ int store_search_trigrams(const char *frag);
 /* Whether a listing walks first (store_search.c) for frag: if so, sets
  * p's $6 and $7 (how many rows it walks) and returns that many, else 0. */
 long store_search_walk(const char *frag, struct db_param *p);
-/* The candidates' bounds: at most few are sorted, at most many filter the
- * domain's walk, more leave the page to the scan; and how many rows the
- * walk tests first (0: none).  For tests and benchmarks, which try each
- * plan. */
-void store_search_plans(long few, long many, long walk);
+/* The candidates' bound: at most few are sorted, more leave the page to
+ * the scan; and how many rows the walk tests first (0: none).  For tests
+ * and benchmarks, which try each plan. */
+void store_search_plans(long few, long walk);
 /* The WHERE terms and the ORDER/LIMIT tail over $1..$4, for a sort
  * key column and an active column (or "$4" where there is none). */
 #define PAGE_WHERE(key, active) \

@@ -224,25 +224,33 @@ store_alias_add(struct db *db, const struct hk_actor *actor,
 #define ALIAS_LIKE	"(CAST($2 AS TEXT) IS NULL OR " ALIAS_ADDRESS \
 	" LIKE $2 ESCAPE '\\') AND ($4 < 0 OR a.active = $4) "
 #define ALIAS_ORDER	"ORDER BY " ALIAS_KEY " LIMIT $3"
-/* The search's plans (store_search.c), as the mailboxes' */
-#define ALIAS_SCAN_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
-	ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
-#define ALIAS_FEW_SQL	ALIAS_SELECT "WHERE a.id IN (%s) AND a.domain_id " \
-	"+ 0 = $5 AND " ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
-#define ALIAS_MANY_SQL	ALIAS_SELECT "WHERE a.domain_id = $5 AND " \
-	ALIAS_KEY " > $1 AND +a.id IN (%s) AND " ALIAS_LIKE ALIAS_ORDER
-#define ALIAS_WALK_SQL	ALIAS_COLUMNS "FROM (SELECT * FROM alias a WHERE " \
-	"a.domain_id = $5 AND " ALIAS_KEY " > $1 ORDER BY " ALIAS_KEY \
-	" LIMIT $7) a JOIN domain d ON d.id = a.domain_id WHERE " ALIAS_LIKE \
-	ALIAS_ORDER
-#define ALIAS_SQL_MAX	(sizeof(ALIAS_MANY_SQL) + 256)
+/* The search's plans (store_search.c), as the mailboxes': the scan and
+ * the walk read the index alias_address alone (023: it holds the local
+ * part and the active flag), the rest of a row only for the page's */
+#define ALIAS_NARROW_SQL(window) ALIAS_SELECT "WHERE a.id IN (SELECT a.id " \
+	"FROM (SELECT id, local_part, active, " ALIAS_KEY " AS k FROM alias " \
+	"a WHERE a.domain_id = $5 AND " ALIAS_KEY " > $1 ORDER BY " \
+	ALIAS_KEY " " window ") a JOIN domain d ON d.id = $5 WHERE " \
+	ALIAS_LIKE "ORDER BY a.k LIMIT $3) " ALIAS_ORDER
+/* (the scan's window: the backend's fence, db.h) */
+#define ALIAS_SCAN_SQL	ALIAS_NARROW_SQL("%s")
+#define ALIAS_WALK_SQL	ALIAS_NARROW_SQL("LIMIT $7")
+/* (the few from their ids: CROSS JOIN keeps SQLite from starting at the
+ * domain, and walking its aliases in order, where the index holds their
+ * local parts) */
+#define ALIAS_FEW_SQL	ALIAS_COLUMNS "FROM alias a CROSS JOIN domain d " \
+	"WHERE a.id IN (%s) AND d.id = a.domain_id AND a.domain_id + 0 = $5 " \
+	"AND " ALIAS_KEY " > $1 AND " ALIAS_LIKE ALIAS_ORDER
+#define ALIAS_SQL_MAX	\
+	(sizeof(ALIAS_SCAN_SQL) + sizeof(ALIAS_FEW_SQL) + 256)
 
 /*
  * What of frag the index can look for: an address holds frag when its
  * local part does or its domain's name does, or, for a fragment with an
- * '@', when its local part ends with what comes before it.  NULL when the
- * domain's name holds it (every alias matches: the scan ends soonest) or
- * what comes before its '@' is empty.  Into buf.
+ * '@', when its local part ends with what comes before it: the index's
+ * text is the local part and an '@' (023), so that is that and the '@'.
+ * NULL when the domain's name holds it (every alias matches: the scan
+ * ends soonest) or what comes before its '@' is empty.  Into buf.
  */
 static const char *
 alias_fragment(const char *frag, const char *domain, char *buf, size_t size)
@@ -251,8 +259,8 @@ alias_fragment(const char *frag, const char *domain, char *buf, size_t size)
 	size_t i;
 
 	if (at != NULL) {
-		snprintf(buf, size, "%.*s", (int)(at - frag), frag);
-		return buf[0] != '\0' ? buf : NULL;
+		snprintf(buf, size, "%.*s@", (int)(at - frag), frag);
+		return buf[0] != '@' ? buf : NULL;
 	}
 	for (i = 0; frag[i] != '\0' && i + 1 < size; i++)
 		buf[i] = frag[i] >= 'A' && frag[i] <= 'Z' ?
@@ -274,10 +282,9 @@ alias_sql(struct db *db, const char *frag, struct db_param *p, char *arg,
 	if (plan < 0)
 		return -1;
 	if (plan == SEARCH_SCAN)
-		n = snprintf(sql, size, "%s", ALIAS_SCAN_SQL);
+		n = snprintf(sql, size, ALIAS_SCAN_SQL, ix->fence);
 	else
-		n = snprintf(sql, size, plan == SEARCH_FEW ? ALIAS_FEW_SQL :
-			     ALIAS_MANY_SQL, ix->candidates[1]);
+		n = snprintf(sql, size, ALIAS_FEW_SQL, ix->candidates[1]);
 	if (n < 0 || (size_t)n >= size)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
 	return plan == SEARCH_SCAN ? 5 : SEARCH_PARAMS;

@@ -7,17 +7,19 @@
  * hold a page and one more, the page is the scan's (a fragment many rows
  * hold ends there, where the index would find most rows).  Else the
  * index gives candidates, the rows in any domain that may hold the
- * fragment; they are counted up to a bound (the count reads the index
- * alone, about 0.1 us each) and then:
+ * fragment, asked for by the trigrams few rows hold where the backend
+ * can tell (a trigram nearly every row holds costs more to AND than it
+ * leaves out); they are counted up to a bound (the count reads the
+ * index alone, about 0.1 us each) and then:
  *  - few (at most search_few): the candidates themselves are fetched,
  *    tested by the listing's LIKE and sorted: a page costs what they
- *    are, not the domain's size;
- *  - many (at most search_many): the domain is walked in order, as a
- *    scan, a row tested only when it is a candidate (the ids read once
- *    into a temporary index): matches come often, and the page ends
- *    soon after its last;
+ *    are (about 5 us each, a row read), not the domain's size;
  *  - more, or a fragment the index cannot answer (fewer than three
- *    characters: no trigram): the scan, the LIKE on each row in order.
+ *    characters: no trigram): the scan, the LIKE on each row in order,
+ *    from an index that holds what it tests (0.3 us a row): where more
+ *    rows hold the fragment, the page is full sooner.  (Walking the
+ *    domain testing only the candidates, once a third plan, cost more
+ *    than this scan: the candidates' ids had to be read first.)
  * Every plan tests the same LIKE, so each gives the scan's rows.
  * The writes do not index: store_search_upkeep() brings the index up
  * to date in batches, from pushd, and until then the rows it has not
@@ -30,13 +32,12 @@
 
 #include "store.h"
 
-static long search_few = 3000, search_many = 30000, search_walk = 2000;
+static long search_few = 2000, search_walk = 2000;
 
 void
-store_search_plans(long few, long many, long walk)
+store_search_plans(long few, long walk)
 {
 	search_few = few;
-	search_many = many;
 	search_walk = walk;
 }
 
@@ -60,32 +61,99 @@ store_search_trigrams(const char *frag)
 	return chars >= 3;
 }
 
+/* How many of the fragment's trigrams are probed, how many rows make
+ * one common (SEARCH_COMMON times search_few), and how many rare ones
+ * are enough: each ANDed costs about its list's length (0.07 us a row:
+ * "ser" of "user", in 510,000 rows, costs 5 to 12 ms), and two lists of
+ * a few thousand leave few candidates.  A probe reads at most its
+ * bound. */
+#define SEARCH_PROBES	6
+#define SEARCH_COMMON	4
+#define SEARCH_RARE	2
+
+/* Into *windows, the fragment's trigrams that few rows hold (db.h), or
+ * 0 where the index has no probe or all are common. */
+static int
+rare_windows(struct db *db, int kind, const char *frag, uint64_t *windows,
+	     struct hk_err *err)
+{
+	const struct db_search *ix = db_search(db);
+	struct db_param p[SEARCH_PARAMS] = { DB_NUL, DB_NUL, DB_NUL, DB_NUL,
+		DB_NUL, DB_NUL, DB_INTV(SEARCH_COMMON * search_few + 1) };
+	char term[DB_SEARCH_ARG_MAX];
+	int named = -2, take, rare = 0;
+
+	for (const char *c = frag; *c != '\0'; c++)
+		named += ((unsigned char)*c & 0xc0) != 0x80;
+	*windows = 0;
+	if (ix->probe[kind] == NULL || named < 2)
+		return 0;
+	named = named < 64 ? named : 64;
+	take = named < SEARCH_PROBES ? named : SEARCH_PROBES;
+	for (int t = 0; t < take && rare < SEARCH_RARE; t++) {
+		uint64_t w = UINT64_C(1) << (t * (named - 1) / (take - 1));
+		int64_t n;
+
+		if (ix->arg(frag, w, term, sizeof(term)) < 0)
+			return 0;
+		p[5] = DB_TXT(term);
+		if (db_query_int(db, ix->probe[kind], p, SEARCH_PARAMS, &n,
+				 err) < 0)
+			return -1;
+		if (n <= SEARCH_COMMON * search_few) {
+			*windows |= w;
+			rare++;
+		}
+	}
+	return 0;
+}
+
+/* Into *found, how many candidates (up to search_few + 1) the index
+ * gives for frag's trigrams in windows, asked by arg, which p's $6
+ * holds; 1 where the index cannot answer. */
+static int
+count_candidates(struct db *db, int kind, const char *frag,
+		 uint64_t windows, struct db_param *p, char *arg,
+		 int64_t *found, struct hk_err *err)
+{
+	const struct db_search *ix = db_search(db);
+	struct hk_err ignored;
+	char sql[1024];
+	int n;
+
+	if ((ix->arg != NULL ? ix->arg(frag, windows, arg, DB_SEARCH_ARG_MAX) :
+	     store_like_pattern(frag, arg, DB_SEARCH_ARG_MAX, &ignored)) < 0)
+		return 1;
+	n = snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT $7) x",
+		     ix->candidates[kind]);
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	return db_query_int(db, sql, p, SEARCH_PARAMS, found, err);
+}
+
 int
 store_search_plan(struct db *db, int kind, const char *frag,
 		  struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
 		  struct hk_err *err)
 {
-	const struct db_search *ix = db_search(db);
-	struct hk_err ignored;
-	char sql[1024];
-	int64_t found;
-	int n;
+	uint64_t windows;
+	int64_t found = 0;
+	int rc;
 
 	arg[0] = '\0';		/* (sent, unused, with a scan) */
 	p[5] = DB_TXT(arg);
-	p[6] = DB_INTV(search_many + 1);
-	if (!store_search_trigrams(frag) ||
-	    (ix->arg != NULL ? ix->arg(frag, arg, DB_SEARCH_ARG_MAX) :
-	     store_like_pattern(frag, arg, DB_SEARCH_ARG_MAX, &ignored)) < 0)
+	p[6] = DB_INTV(search_few + 1);
+	if (!store_search_trigrams(frag))
 		return SEARCH_SCAN;
-	n = snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT $7) x",
-		     ix->candidates[kind]);
-	if (n < 0 || (size_t)n >= sizeof(sql))
-		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
-	if (db_query_int(db, sql, p, SEARCH_PARAMS, &found, err) < 0)
+	if (rare_windows(db, kind, frag, &windows, err) < 0)
 		return -1;
-	return found > search_many ? SEARCH_SCAN : found > search_few ?
-	    SEARCH_MANY : SEARCH_FEW;
+	rc = count_candidates(db, kind, frag, windows, p, arg, &found, err);
+	/* the rare trigrams alone left too many: the common ones too */
+	if (rc == 0 && found > search_few && windows != 0)
+		rc = count_candidates(db, kind, frag, 0, p, arg, &found, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : SEARCH_SCAN;
+	return found > search_few ? SEARCH_SCAN : SEARCH_FEW;
 }
 
 /* The step's plan (db.h) into plan, in a transaction (write or not)
