@@ -76,7 +76,8 @@ cli_usage(void)
 	    "  mailbox list DOMAIN [--limit N] [--after LOCAL]"
 	    " [--search TEXT]\n"
 	    "  alias add|set ADDRESS DEST... (ADDRESS @DOMAIN: the catch-all)\n"
-	    "  alias enable|disable|delete ADDRESS | alias list DOMAIN\n"
+	    "  alias enable|disable|delete ADDRESS | alias list DOMAIN "
+	    "[--search TEXT]\n"
 	    "  aliasdomain add NAME --target DOMAIN | aliasdomain list\n"
 	    "  aliasdomain enable|disable|delete NAME\n"
 	    "  audit [--limit N]\n"
@@ -404,10 +405,10 @@ cli_read_line(char *buf, size_t size, const char *field, struct hk_err *err)
 
 int
 cli_collect(struct cli *c, store_lister list, const char *domain,
-	    json_t **items, struct hk_err *err)
+	    const char *search, json_t **items, struct hk_err *err)
 {
 	char after[PAGE_CURSOR_MAX + 1] = "", next[PAGE_CURSOR_MAX + 1];
-	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, NULL, -1, 0 };
+	struct page_in page = { domain, NULL, PAGE_LIMIT_MAX, search, -1, 0 };
 	json_t *part = NULL;
 
 	*items = json_array();

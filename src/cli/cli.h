@@ -72,10 +72,11 @@ int cli_written(struct cli *c, json_t *obj, const char *const *columns);
  * argument here it could be evaluated after items. */
 int cli_listed(struct cli *c, int rc, json_t *items,
 	       const char *const *columns, struct hk_err *err);
-/* Every item of a listing (page by page), in domain (may be NULL) into
- * *items; returns 0 or -1 with err set (and *items NULL). */
+/* Every item of a listing (page by page), in domain (may be NULL) and
+ * holding search (NULL: all) into *items; returns 0 or -1 with err set
+ * (and *items NULL). */
 int cli_collect(struct cli *c, store_lister list, const char *domain,
-		json_t **items, struct hk_err *err);
+		const char *search, json_t **items, struct hk_err *err);
 /*
  * The files a command reads (import's FILE, --host-key-file's F) are
  * opened by cli_preopen() before the CLI, run as root, becomes the

@@ -3,7 +3,7 @@
  * cli_alias.c - the hakomail command's aliases (forwards and the
  * catch-all) and alias domains.
  *
- *   alias add|set ADDRESS|@DOMAIN DEST... | alias list DOMAIN
+ *   alias add|set ADDRESS|@DOMAIN DEST... | alias list DOMAIN [--search T]
  *   alias enable|disable|delete ADDRESS
  *   aliasdomain add NAME --target DOMAIN | aliasdomain list
  *   aliasdomain enable|disable|delete NAME
@@ -103,10 +103,16 @@ cli_alias(struct cli *c)
 	int npos;
 
 	hk_err_clear(&err);
-	if (c->argc == 3 && strcmp(c->argv[1], "list") == 0) {
-		if (validate_domain(c->argv[2], "domain", domain, &err) < 0)
+	if (c->argc >= 3 && strcmp(c->argv[1], "list") == 0) {
+		struct cli_opt o[] = { { "--search", 1, NULL },
+				       { NULL, 0, NULL } };
+
+		if (cli_parse(c, 2, o, pos, &npos) < 0 || npos != 1)
+			return cli_usage();
+		if (validate_domain(pos[0], "domain", domain, &err) < 0)
 			return cli_fail(&err);
-		int rc = cli_collect(c, store_alias_list, domain, &items, &err);
+		int rc = cli_collect(c, store_alias_list, domain,
+				     cli_opt(o, "--search"), &items, &err);
 
 		return cli_listed(c, rc, items, alias_cols, &err);
 	}

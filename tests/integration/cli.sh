@@ -132,6 +132,11 @@ check_eq "mailbox list pages with --after" "matsui@pc1.example|" \
 	"$(hk --json mailbox list pc1.example --limit 1 2>/dev/null | jq -r '.[].address')|$(hk --json mailbox list pc1.example --after matsui 2>/dev/null | jq -r '.[].address')"
 check_eq "alias list --json" "@pc1.example info@pc1.example" \
 	"$(hk --json alias list pc1.example | jq -r '[.[].address] | join(" ")')"
+check_eq "alias list --search (ASCII case ignored; across the '@')" \
+	"info@pc1.example|info@pc1.example" \
+	"$(hk --json alias list pc1.example --search NFO | jq -r '[.[].address] | join(" ")')|$(hk --json alias list pc1.example --search 'o@pc1' | jq -r '[.[].address] | join(" ")')"
+refused "an alias search longer than 318 octets" --search \
+	alias list pc1.example --search "$(head -c 319 /dev/zero | tr '\0' x)"
 # init's operator account, the project, the guest, and the six above
 check_eq "audit records the operator's writes, via cli" "9 cli" \
 	"$(hk --json audit | jq -r '[length, (map(.via) | unique | join(","))] | join(" ")')"
