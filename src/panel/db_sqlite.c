@@ -494,7 +494,7 @@ sqlite_copy(void *conn, const char *table, const char *const *cols,
  * trigram index of detail 'none' takes no phrase of several): the rows
  * holding them all.  The store names which (it probes how many rows
  * each has: a trigram every mailbox holds, "ser" of "user", costs an
- * AND 13 ms in 500,000); else at most SEARCH_TRIGRAMS of them, spread
+ * AND 5 to 12 ms in 500,000); else at most SEARCH_TRIGRAMS of them, spread
  * from the first to the last: fewer only find more candidates, which
  * the LIKE then drops.
  */

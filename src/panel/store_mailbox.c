@@ -328,13 +328,13 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 #define PAGE_SQL_ACTIVE	PAGE_SQL(ACTIVE_TERM)
 /* A search's plans (store_search.c), each with the same LIKE: the scan;
  * the walk, the scan of the next $7 rows alone; and the few candidates
- * (%s) sorted.  The scan and the walk read
- * ids, local parts and names alone, which the index mailbox_walk (023)
- * holds, and the rest of a row only for the page's: read whole and
- * joined, 2,000 rows cost 10 ms, not 0.3 to 2.  In the few, the domain,
- * active and cursor terms are expressions (m.domain_id + 0), which no
- * index serves, so that SQLite starts from the candidates rather than
- * from the domain's order. */
+ * (%s) sorted.  The scan and the walk read ids, local parts and names
+ * alone, which the index mailbox_walk (023) holds, and the rest of a
+ * row only for the page's: read whole and joined, 2,000 rows cost 10
+ * ms, not 0.3 to 2.  In the few, the domain, active and cursor terms
+ * are expressions (m.domain_id + 0), which no index serves, so that
+ * SQLite starts from the candidates rather than from the domain's
+ * order. */
 #define NARROW_SQL(active_term, window) MAILBOX_SELECT "WHERE m.id IN " \
 	"(SELECT m.id FROM (SELECT m.id, m.local_part, m.name FROM mailbox " \
 	"m WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \

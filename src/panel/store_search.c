@@ -51,14 +51,22 @@ store_search_walk(const char *frag, struct db_param *p)
 	return search_walk;
 }
 
+/* How many characters frag has (UTF-8, checked before), counted up to
+ * max. */
+static int
+chars_of(const char *frag, int max)
+{
+	int chars = 0;
+
+	for (; *frag != '\0' && chars < max; frag++)
+		chars += ((unsigned char)*frag & 0xc0) != 0x80;
+	return chars;
+}
+
 int
 store_search_trigrams(const char *frag)
 {
-	size_t chars = 0;
-
-	for (; *frag != '\0' && chars < 3; frag++)
-		chars += ((unsigned char)*frag & 0xc0) != 0x80;
-	return chars >= 3;
+	return chars_of(frag, 3) >= 3;
 }
 
 /* How many of the fragment's trigrams are probed, how many rows make
@@ -81,14 +89,11 @@ rare_windows(struct db *db, int kind, const char *frag, uint64_t *windows,
 	struct db_param p[SEARCH_PARAMS] = { DB_NUL, DB_NUL, DB_NUL, DB_NUL,
 		DB_NUL, DB_NUL, DB_INTV(SEARCH_COMMON * search_few + 1) };
 	char term[DB_SEARCH_ARG_MAX];
-	int named = -2, take, rare = 0;
+	int named = chars_of(frag, 66) - 2, take, rare = 0;	/* <= 64 */
 
-	for (const char *c = frag; *c != '\0'; c++)
-		named += ((unsigned char)*c & 0xc0) != 0x80;
 	*windows = 0;
 	if (ix->probe[kind] == NULL || named < 2)
 		return 0;
-	named = named < 64 ? named : 64;
 	take = named < SEARCH_PROBES ? named : SEARCH_PROBES;
 	for (int t = 0; t < take && rare < SEARCH_RARE; t++) {
 		uint64_t w = UINT64_C(1) << (t * (named - 1) / (take - 1));

@@ -490,9 +490,8 @@ test_migrate(void **state)
 				 &err), 0);
 	/* and what the migrations after it added (018: guest's mail_host,
 	 * mail_addrs; 019: domain_dns; 020: migrated_domain; 021:
-	 * guest_change, push's bytes and bundle; 022, 023: the search indexes),
-	 * as migrations apply only
-	 * above the highest one */
+	 * guest_change, push's bytes and bundle; 022, 023: the search
+	 * indexes), as migrations apply only above the highest one */
 	undo_022(f);
 	assert_int_equal(db_exec(f->db, "DROP TABLE guest_change", NULL, 0,
 				 NULL, &err), 0);

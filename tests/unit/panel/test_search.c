@@ -7,9 +7,9 @@
  * the one the scan (the LIKE alone, as before the index) gives; again
  * after renames, name changes and deletes, which the index must follow.
  * Each plan (few candidates sorted, the scan) is tried alone, then as
- * the store picks it; with the rows
- * written not indexed yet, some of them indexed, all of them (the
- * upkeep, store_search_upkeep), on either backend. */
+ * the store picks it; with the rows written not indexed yet, some of
+ * them indexed, all of them (the upkeep, store_search_upkeep), on either
+ * backend; and after migration 023 on aliases indexed as 022 did. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -517,6 +517,46 @@ test_new_rows(void **state)
 	every_plan(s);
 }
 
+/* A database of 022's, its aliases indexed as 022 did (the local part
+ * alone), migrated: 023 indexes them again with the '@' that the store
+ * now asks for.  Asked of the index alone (the few plan). */
+static void
+test_upgrade_023(void **state)
+{
+	static const char *const sqlite[] = {
+		"DROP INDEX mailbox_walk", "DROP INDEX alias_address",
+		"CREATE INDEX alias_address ON alias(domain_id, "
+		"(local_part || '@'))",
+		"INSERT INTO alias_search(alias_search) VALUES ('delete-all')",
+		"INSERT INTO alias_search(rowid, doc) SELECT id, local_part "
+		"FROM alias", NULL
+	}, *const pgsql[] = {
+		"DROP INDEX mailbox_walk", "DROP INDEX alias_address",
+		"CREATE INDEX alias_address ON alias (domain_id, "
+		"(local_part || '@'))",
+		"UPDATE alias_search s SET doc = a.local_part FROM alias a "
+		"WHERE a.id = s.id", NULL
+	};
+	struct search *s = *state;
+	struct hk_err err;
+	int applied = 0;
+
+	while (upkeep(s, 1000) > 0)
+		;
+	assert_int_equal(db_begin(s->f->db, 1, &err), 0);
+	for (const char *const *sql = strcmp(db_backend_name(s->f->db),
+					     "sqlite") == 0 ? sqlite : pgsql;
+	     *sql != NULL; sql++)
+		exec(s, *sql);
+	exec(s, "DELETE FROM schema_migration WHERE version = 23");
+	assert_int_equal(db_commit(s->f->db, &err), 0);
+	assert_int_equal(db_migrate(s->f->db, &applied, &err), 0);
+	assert_int_equal(applied, 1);
+	store_search_plans(1L << 40, 0);
+	every_alias_kind(s);
+	store_search_plans(2000, 2000);
+}
+
 int
 main(void)
 {
@@ -524,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_identical),
 		cmocka_unit_test(test_after_writes),
 		cmocka_unit_test(test_new_rows),
+		cmocka_unit_test(test_upgrade_023),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
