@@ -331,10 +331,11 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
  * (%s) sorted.  The scan and the walk read ids, local parts and names
  * alone, which the index mailbox_walk (023) holds, and the rest of a
  * row only for the page's: read whole and joined, 2,000 rows cost 10
- * ms, not 0.3 to 2.  In the few, the domain, active and cursor terms
- * are expressions (m.domain_id + 0), which no index serves, so that
- * SQLite starts from the candidates rather than from the domain's
- * order. */
+ * ms, not 0.3 to 2.  The few, too, joins the page's rows alone (on
+ * PostgreSQL, joining 1,250 candidates to their domain and usage cost
+ * 3 ms).  In the few, the domain, active and cursor terms are
+ * expressions (m.domain_id + 0), which no index serves, so that SQLite
+ * starts from the candidates rather than from the domain's order. */
 #define NARROW_SQL(active_term, window) MAILBOX_SELECT "WHERE m.id IN " \
 	"(SELECT m.id FROM (SELECT m.id, m.local_part, m.name FROM mailbox " \
 	"m WHERE m.domain_id = $1 " active_term "AND m.local_part > $2 " \
@@ -343,9 +344,10 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 #define WALK_SQL(active_term)	NARROW_SQL(active_term, "LIMIT $7")
 /* (the scan's window: the backend's fence, db.h) */
 #define SCAN_SQL(active_term)	NARROW_SQL(active_term, "%s")
-#define FEW_SQL(active_term) MAILBOX_SELECT \
-	"WHERE m.id IN (%s) AND m.domain_id + 0 = $1 " active_term \
-	"AND m.local_part || '' > $2 " PAGE_SEARCH PAGE_ORDER
+#define FEW_SQL(active_term) MAILBOX_SELECT "WHERE m.id IN (SELECT m.id " \
+	"FROM mailbox m WHERE m.id IN (%s) AND m.domain_id + 0 = $1 " \
+	active_term "AND m.local_part || '' > $2 " PAGE_SEARCH PAGE_ORDER \
+	") " PAGE_ORDER
 #define FEW_ACTIVE	"AND m.active + 0 = $5 "
 #define SEARCH_SQL_MAX	(sizeof(SCAN_SQL(ACTIVE_TERM)) + \
 			 sizeof(FEW_SQL(FEW_ACTIVE)) + 256)
