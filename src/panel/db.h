@@ -198,6 +198,9 @@ const char *db_lock_keys(const struct db *db);
  *  - probe[kind] (NULL: none): the SQL of how many rows, up to $7, the
  *    index gives for $6, what arg() writes for one trigram: a trigram
  *    nearly every row holds costs a search more than it saves.
+ *  - ids: the SQL of the ids in $6, a JSON array of integers: the
+ *    candidates the store collected once, which the page then reads
+ *    (asking the index twice cost PostgreSQL's GIN a second bitmap).
  *  - fence: the tail of a subquery read in its own order, its rows
  *    tested only above it, which the planner must not open ("" where it
  *    does not): a scan reads a domain in order until its page is full,
@@ -219,6 +222,7 @@ struct db_search {
 	int (*arg)(const char *frag, uint64_t windows, char *out,
 		   size_t size);
 	const char *probe[2];
+	const char *ids;
 	const char *fence;
 	const char *begin;
 	const struct db_search_step *upkeep;

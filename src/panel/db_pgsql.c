@@ -429,7 +429,9 @@ const struct db_backend db_backend_pgsql = {
 		"UNION ALL " FRESH_IDS("0", "mailbox"),
 		"SELECT id FROM alias_search WHERE doc LIKE $6 ESCAPE '\\' "
 		"UNION ALL " FRESH_IDS("1", "alias") },
-		    .arg = NULL, .fence = "OFFSET 0",
+		    .arg = NULL, .ids = "SELECT CAST(value AS BIGINT) FROM "
+		    "json_array_elements_text(CAST($6 AS JSON))",
+		    .fence = "OFFSET 0",
 		    .begin = "SET TRANSACTION ISOLATION LEVEL "
 		    "REPEATABLE READ", .upkeep = pg_upkeep },
 };

@@ -659,7 +659,8 @@ const struct db_backend db_backend_sqlite = {
 		"SELECT count(*) FROM (SELECT rowid FROM mailbox_search "
 		"WHERE mailbox_search MATCH $6 LIMIT $7)",
 		"SELECT count(*) FROM (SELECT rowid FROM alias_search "
-		"WHERE alias_search MATCH $6 LIMIT $7)" }, .fence = "",
+		"WHERE alias_search MATCH $6 LIMIT $7)" },
+		    .ids = "SELECT value FROM json_each($6)", .fence = "",
 		    .begin = NULL,
 		    .upkeep = sqlite_upkeep },
 };

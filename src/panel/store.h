@@ -117,15 +117,17 @@ int store_like_pattern(const char *frag, char *out, size_t outlen,
 /*
  * Substring search of a long listing (store_search.c): the plan for the
  * fragment frag of a listing of kind (0: mailboxes, 1: aliases), from
- * the backend's candidates (db_search()), which read their parameter $6;
- * p holds the listing's $1..$5 and gets $6 (arg, which the caller keeps
- * while it queries) and $7.  Returns SEARCH_SCAN or SEARCH_FEW, or -1
- * with err set.
+ * the backend's candidates (db_search()); p holds the listing's $1..$5
+ * and gets $6 and $7.  Returns SEARCH_SCAN, or SEARCH_FEW with the
+ * candidates' ids in ids (a JSON array, $6, which the caller keeps while
+ * it queries: the backend's db_search()->ids reads it), or -1 with err
+ * set.
  */
 enum { SEARCH_SCAN, SEARCH_FEW };
 #define SEARCH_PARAMS	7	/* $1..$7 */
+#define SEARCH_IDS_MAX	65536	/* search_few ids, at most 20 bytes each */
 int store_search_plan(struct db *db, int kind, const char *frag,
-		      struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
+		      struct db_param *p, struct strbuf *ids,
 		      struct hk_err *err);
 /* Brings the search index, which writes do not keep, up to date: at
  * most batch rows of each kind and each of the backend's steps, each in

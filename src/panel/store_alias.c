@@ -13,6 +13,7 @@
 
 #include "mapsyntax.h"
 #include "store.h"
+#include "strbuf.h"
 
 /* "local@domain", or "@domain" for the catch-all: an alias's address,
  * and the key its listing pages by. */
@@ -272,11 +273,11 @@ alias_fragment(const char *frag, const char *domain, char *buf, size_t size)
 /* The page's SQL for its plan, for the fragment frag (NULL: the scan),
  * into sql; p[0] is its cursor's key.  Returns how many parameters. */
 static int
-alias_sql(struct db *db, const char *frag, struct db_param *p, char *arg,
-	  char *sql, size_t size, struct hk_err *err)
+alias_sql(struct db *db, const char *frag, struct db_param *p,
+	  struct strbuf *ids, char *sql, size_t size, struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
-	int plan = frag ? store_search_plan(db, 1, frag, p, arg, err) :
+	int plan = frag ? store_search_plan(db, 1, frag, p, ids, err) :
 	    SEARCH_SCAN, n;
 
 	if (plan < 0)
@@ -284,7 +285,7 @@ alias_sql(struct db *db, const char *frag, struct db_param *p, char *arg,
 	if (plan == SEARCH_SCAN)
 		n = snprintf(sql, size, ALIAS_SCAN_SQL, ix->fence);
 	else
-		n = snprintf(sql, size, ALIAS_FEW_SQL, ix->candidates[1]);
+		n = snprintf(sql, size, ALIAS_FEW_SQL, ix->ids);
 	if (n < 0 || (size_t)n >= size)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
 	return plan == SEARCH_SCAN ? 5 : SEARCH_PARAMS;
@@ -295,12 +296,12 @@ static int
 alias_page(struct db *db, const struct page_in *page, struct db_param *p,
 	   json_t **out, struct hk_err *err)
 {
-	char buf[PAGE_CURSOR_MAX + 1], arg[DB_SEARCH_ARG_MAX];
-	char sql[ALIAS_SQL_MAX];
+	char buf[PAGE_CURSOR_MAX + 1], sql[ALIAS_SQL_MAX];
 	const char *frag = page->search ? alias_fragment(page->search,
 							 page->domain, buf,
 							 sizeof(buf)) : NULL;
-	int n;
+	struct strbuf ids;
+	int n, rc;
 
 	if (frag != NULL && store_search_walk(frag, p) > 0) {
 		if (db_query_json(db, ALIAS_WALK_SQL, p, SEARCH_PARAMS, out,
@@ -311,9 +312,11 @@ alias_page(struct db *db, const struct page_in *page, struct db_param *p,
 		json_decref(*out);
 		*out = NULL;
 	}
-	if ((n = alias_sql(db, frag, p, arg, sql, sizeof(sql), err)) < 0)
-		return -1;
-	return db_query_json(db, sql, p, n, out, err);
+	strbuf_init(&ids, SEARCH_IDS_MAX);
+	rc = (n = alias_sql(db, frag, p, &ids, sql, sizeof(sql), err)) < 0 ?
+	    -1 : db_query_json(db, sql, p, n, out, err);
+	strbuf_free(&ids);
+	return rc;
 }
 
 int

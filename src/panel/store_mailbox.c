@@ -12,6 +12,7 @@
 
 #include "mapsyntax.h"
 #include "store.h"
+#include "strbuf.h"
 
 _Static_assert(PAGE_CURSOR_MAX >= MAPSYNTAX_ADDRESS_MAX,
 	       "a cursor holds a local part, a domain or an address");
@@ -404,8 +405,9 @@ search_page(struct db *db, const char *frag, int active, struct db_param *p,
 	    struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
-	char arg[DB_SEARCH_ARG_MAX], sql[SEARCH_SQL_MAX];
-	int plan, n;
+	char sql[SEARCH_SQL_MAX];
+	struct strbuf ids;
+	int plan, n, rc;
 
 	if (store_search_walk(frag, p) > 0) {
 		size_t mark = out->len;
@@ -418,17 +420,22 @@ search_page(struct db *db, const char *frag, int active, struct db_param *p,
 			return 0;	/* a page and more: the scan's */
 		strbuf_truncate(out, mark);
 	}
-	if ((plan = store_search_plan(db, 0, frag, p, arg, err)) < 0)
+	strbuf_init(&ids, SEARCH_IDS_MAX);
+	if ((plan = store_search_plan(db, 0, frag, p, &ids, err)) < 0) {
+		strbuf_free(&ids);
 		return -1;
+	}
 	if (plan == SEARCH_SCAN)
 		n = snprintf(sql, sizeof(sql), active ? SCAN_SQL(ACTIVE_TERM) :
 			     SCAN_SQL(""), ix->fence);
 	else
 		n = snprintf(sql, sizeof(sql), active ? FEW_SQL(FEW_ACTIVE) :
-			     FEW_SQL(""), ix->candidates[0]);
-	if (n < 0 || (size_t)n >= sizeof(sql))
-		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
-	return db_query_text(db, sql, p, SEARCH_PARAMS, pg, out, err);
+			     FEW_SQL(""), ix->ids);
+	rc = n < 0 || (size_t)n >= sizeof(sql) ?
+	    hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long") :
+	    db_query_text(db, sql, p, SEARCH_PARAMS, pg, out, err);
+	strbuf_free(&ids);
+	return rc;
 }
 
 int

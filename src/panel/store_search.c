@@ -9,11 +9,12 @@
  * index gives candidates, the rows in any domain that may hold the
  * fragment, asked for by the trigrams few rows hold where the backend
  * can tell (a trigram nearly every row holds costs more to AND than it
- * leaves out); they are counted up to a bound (the count reads the
- * index alone, about 0.1 us each) and then:
- *  - few (at most search_few): the candidates themselves are fetched,
+ * leaves out); their ids are collected, up to a bound, and then:
+ *  - few (at most search_few): the rows of those ids are fetched,
  *    tested by the listing's LIKE and sorted: a page costs what they
- *    are (about 5 us each, a row read), not the domain's size;
+ *    are (about 5 us each, a row read), not the domain's size.  The
+ *    page reads the ids collected, not the index again: on PostgreSQL
+ *    each asking reads the posting lists and rechecks the rows;
  *  - more, or a fragment the index cannot answer (fewer than three
  *    characters: no trigram): the scan, the LIKE on each row in order,
  *    from an index that holds what it tests (0.3 us a row): where more
@@ -29,8 +30,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "store.h"
+#include "strbuf.h"
 
 static long search_few = 2000, search_walk = 2000;
 
@@ -113,15 +116,37 @@ rare_windows(struct db *db, int kind, const char *frag, uint64_t *windows,
 	return 0;
 }
 
-/* Into *found, how many candidates (up to search_few + 1) the index
- * gives for frag's trigrams in windows, asked by arg, which p's $6
- * holds; 1 where the index cannot answer. */
+struct candidates {
+	struct strbuf *ids;	/* a JSON array */
+	int64_t n;
+};
+
+/* A candidate's id onto the array in ctx. */
 static int
-count_candidates(struct db *db, int kind, const char *frag,
-		 uint64_t windows, struct db_param *p, char *arg,
-		 int64_t *found, struct hk_err *err)
+add_candidate(void *ctx, const struct db_row *row, struct hk_err *err)
+{
+	struct candidates *c = ctx;
+	const char *id = row->vals[0];
+
+	if (id == NULL || id[0] == '\0' ||
+	    id[strspn(id, "0123456789")] != '\0')
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: bad id");
+	if (strbuf_puts(c->ids, c->n++ > 0 ? "," : "") < 0 ||
+	    strbuf_puts(c->ids, id) < 0)
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: ids too long");
+	return 0;
+}
+
+/* Into ids (a JSON array), the candidates (up to search_few + 1) the
+ * index gives for frag's trigrams in windows, asked by arg, which p's
+ * $6 holds; into *found how many.  1 where the index cannot answer. */
+static int
+collect_candidates(struct db *db, int kind, const char *frag,
+		   uint64_t windows, struct db_param *p, char *arg,
+		   struct strbuf *ids, int64_t *found, struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
+	struct candidates c = { ids, 0 };
 	struct hk_err ignored;
 	char sql[1024];
 	int n;
@@ -129,36 +154,49 @@ count_candidates(struct db *db, int kind, const char *frag,
 	if ((ix->arg != NULL ? ix->arg(frag, windows, arg, DB_SEARCH_ARG_MAX) :
 	     store_like_pattern(frag, arg, DB_SEARCH_ARG_MAX, &ignored)) < 0)
 		return 1;
-	n = snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT $7) x",
+	n = snprintf(sql, sizeof(sql), "SELECT x.* FROM (%s LIMIT $7) x",
 		     ix->candidates[kind]);
 	if (n < 0 || (size_t)n >= sizeof(sql))
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
-	return db_query_int(db, sql, p, SEARCH_PARAMS, found, err);
+	strbuf_reset(ids);
+	if (strbuf_puts(ids, "[") < 0)
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: no memory");
+	if (db_query(db, sql, p, SEARCH_PARAMS, add_candidate, &c, NULL,
+		     err) < 0)
+		return -1;
+	*found = c.n;
+	return strbuf_puts(ids, "]") < 0 ?
+	    hk_fail(err, HK_EINTERNAL, NULL, "search: ids too long") : 0;
 }
 
 int
 store_search_plan(struct db *db, int kind, const char *frag,
-		  struct db_param *p, char arg[DB_SEARCH_ARG_MAX],
-		  struct hk_err *err)
+		  struct db_param *p, struct strbuf *ids, struct hk_err *err)
 {
+	char arg[DB_SEARCH_ARG_MAX];
 	uint64_t windows;
 	int64_t found = 0;
 	int rc;
 
-	arg[0] = '\0';		/* (sent, unused, with a scan) */
-	p[5] = DB_TXT(arg);
+	p[5] = DB_TXT("");	/* (sent, unused, with a scan) */
 	p[6] = DB_INTV(search_few + 1);
 	if (!store_search_trigrams(frag))
 		return SEARCH_SCAN;
 	if (rare_windows(db, kind, frag, &windows, err) < 0)
 		return -1;
-	rc = count_candidates(db, kind, frag, windows, p, arg, &found, err);
+	p[5] = DB_TXT(arg);
+	rc = collect_candidates(db, kind, frag, windows, p, arg, ids, &found,
+				err);
 	/* the rare trigrams alone left too many: the common ones too */
 	if (rc == 0 && found > search_few && windows != 0)
-		rc = count_candidates(db, kind, frag, 0, p, arg, &found, err);
-	if (rc != 0)
+		rc = collect_candidates(db, kind, frag, 0, p, arg, ids,
+					&found, err);
+	p[5] = DB_TXT(strbuf_str(ids));
+	if (rc != 0 || found > search_few) {
+		p[5] = DB_TXT("");
 		return rc < 0 ? -1 : SEARCH_SCAN;
-	return found > search_few ? SEARCH_SCAN : SEARCH_FEW;
+	}
+	return SEARCH_FEW;
 }
 
 /* The step's plan (db.h) into plan, in a transaction (write or not)
