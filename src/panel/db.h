@@ -198,6 +198,12 @@ const char *db_lock_keys(const struct db *db);
  *  - probe[kind] (NULL: none): the SQL of how many rows, up to $7, the
  *    index gives for $6, what arg() writes for one trigram: a trigram
  *    nearly every row holds costs a search more than it saves.
+ *  - collect[kind] (NULL: none): where the index holds what the listing
+ *    filters and sorts on, the SQL that collects its candidates instead
+ *    of candidates[kind] over the listing's $1..$7: rows of how many
+ *    candidates there are (up to $7) and one id that may be on the page
+ *    (NULL for none), the page's rows among them and every one the
+ *    index cannot say of.
  *  - ids: the SQL of the ids in $6, a JSON array of integers: the
  *    candidates the store collected once, which the page then reads
  *    (asking the index twice cost PostgreSQL's GIN a second bitmap).
@@ -218,6 +224,7 @@ struct db_search_step {
 	const char *const *run;
 };
 struct db_search {
+	const char *collect[2];
 	const char *candidates[2];
 	int (*arg)(const char *frag, uint64_t windows, char *out,
 		   size_t size);

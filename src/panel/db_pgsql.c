@@ -388,14 +388,36 @@ pg_listen_drain(void *conn)
 	"excluded.doc WHERE " table ".doc <> excluded.doc"
 
 static const char *const mailbox_fresh[] = {
-	"INSERT INTO mailbox_search (id, doc) SELECT id, local_part || "
-	"chr(10) || lower(name) FROM mailbox WHERE id BETWEEN $1 AND $2"
-	INDEX_AS("mailbox_search"), FRESH_DONE("0"), NULL
+	"INSERT INTO mailbox_search (id, doc, domain_id, local_part, active) "
+	"SELECT id, local_part || chr(10) || lower(name), domain_id, "
+	"local_part, active FROM mailbox WHERE id BETWEEN $1 AND $2 FOR "
+	"SHARE ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, local_part "
+	"= excluded.local_part, active = excluded.active WHERE (mailbox_search"
+	".doc, mailbox_search.active) IS DISTINCT FROM (excluded.doc, "
+	"excluded.active)", FRESH_DONE("0"), NULL
 }, *const alias_fresh[] = {
 	"INSERT INTO alias_search (id, doc) SELECT id, local_part || '@' "
 	"FROM alias WHERE id BETWEEN $1 AND $2" INDEX_AS("alias_search"),
 	FRESH_DONE("1"), NULL
 };
+
+/*
+ * A mailbox search's candidates (024: the index holds each row's domain,
+ * local part and active flag) and, in the same pass, which of them may
+ * be on the page: those of the listing's domain after its cursor ($1,
+ * $2) with its active flag ($5, -1: either), the first $4 in order (the
+ * index's text is the row's, so they hold the fragment), and every row
+ * not indexed yet, for the page to test.
+ */
+#define MAILBOX_COLLECT "WITH c AS MATERIALIZED (SELECT id, domain_id, " \
+	"local_part, active FROM mailbox_search WHERE doc LIKE $6 ESCAPE " \
+	"'\\' UNION ALL SELECT x.id, NULL, NULL, NULL FROM search_fresh f " \
+	"CROSS JOIN LATERAL (SELECT id FROM mailbox WHERE id BETWEEN f.lo " \
+	"AND f.hi OFFSET 0) x WHERE f.kind = 0 LIMIT $7) SELECT n.n, x.id " \
+	"FROM (SELECT count(*) AS n FROM c) n LEFT JOIN (SELECT id FROM c " \
+	"WHERE domain_id IS NULL UNION ALL (SELECT id FROM c WHERE " \
+	"domain_id = $1 AND local_part > $2 AND ($5 < 0 OR active = $5) " \
+	"ORDER BY local_part LIMIT $4)) x ON true"
 
 static const struct db_search_step pg_upkeep[] = {
 	{ FRESH_PLAN("0", "mailbox"), mailbox_fresh },
@@ -424,7 +446,7 @@ const struct db_backend db_backend_pgsql = {
 	.lock_keys = " FOR KEY SHARE",
 	/* pg_trgm's GIN indexes (022), and the rows of the ranges not
 	 * indexed yet */
-	.search = { .candidates = {
+	.search = { .collect = { MAILBOX_COLLECT, NULL }, .candidates = {
 		"SELECT id FROM mailbox_search WHERE doc LIKE $6 ESCAPE '\\' "
 		"UNION ALL " FRESH_IDS("0", "mailbox"),
 		"SELECT id FROM alias_search WHERE doc LIKE $6 ESCAPE '\\' "

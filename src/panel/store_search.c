@@ -30,6 +30,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -118,46 +119,82 @@ rare_windows(struct db *db, int kind, const char *frag, uint64_t *windows,
 
 struct candidates {
 	struct strbuf *ids;	/* a JSON array */
-	int64_t n;
+	int64_t n;		/* how many candidates */
+	int64_t listed;		/* how many ids in ids */
 };
 
-/* A candidate's id onto the array in ctx. */
+/* Whether s is a decimal number, as an id or a count is. */
+static int
+is_number(const char *s)
+{
+	return s != NULL && s[0] != '\0' && s[strspn(s, "0123456789")] == '\0';
+}
+
+/* A row of candidates onto ctx: an id (db.h's candidates), or how many
+ * there are and an id or NULL (its collect). */
 static int
 add_candidate(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct candidates *c = ctx;
-	const char *id = row->vals[0];
+	const char *id = row->vals[row->ncols - 1];
 
-	if (id == NULL || id[0] == '\0' ||
-	    id[strspn(id, "0123456789")] != '\0')
+	if (row->ncols == 2) {
+		if (!is_number(row->vals[0]))
+			return hk_fail(err, HK_EINTERNAL, NULL,
+				       "search: bad count");
+		c->n = strtoll(row->vals[0], NULL, 10);
+		if (id == NULL)
+			return 0;
+	} else
+		c->n++;
+	if (!is_number(id))
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: bad id");
-	if (strbuf_puts(c->ids, c->n++ > 0 ? "," : "") < 0 ||
+	if (strbuf_puts(c->ids, c->listed++ > 0 ? "," : "") < 0 ||
 	    strbuf_puts(c->ids, id) < 0)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: ids too long");
 	return 0;
 }
 
+/* The SQL that collects the candidates of kind for frag, into sql: the
+ * backend's collect where it has one (its index's text is the row's,
+ * so a fragment with no newline is held by the rows it gives, as the
+ * listing's LIKE tests the local part and the name apart), else its
+ * candidates, at most $7 of them. */
+static int
+collect_sql(const struct db_search *ix, int kind, const char *frag,
+	    char *sql, size_t size, struct hk_err *err)
+{
+	int n;
+
+	if (ix->collect[kind] != NULL && strchr(frag, '\n') == NULL)
+		n = snprintf(sql, size, "%s", ix->collect[kind]);
+	else
+		n = snprintf(sql, size, "SELECT x.* FROM (%s LIMIT $7) x",
+			     ix->candidates[kind]);
+	if (n < 0 || (size_t)n >= size)
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	return 0;
+}
+
 /* Into ids (a JSON array), the candidates (up to search_few + 1) the
  * index gives for frag's trigrams in windows, asked by arg, which p's
- * $6 holds; into *found how many.  1 where the index cannot answer. */
+ * $6 holds, or those of them that may be on the page (collect_sql());
+ * into *found how many candidates.  1 where the index cannot answer. */
 static int
 collect_candidates(struct db *db, int kind, const char *frag,
 		   uint64_t windows, struct db_param *p, char *arg,
 		   struct strbuf *ids, int64_t *found, struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
-	struct candidates c = { ids, 0 };
+	struct candidates c = { ids, 0, 0 };
 	struct hk_err ignored;
-	char sql[1024];
-	int n;
+	char sql[2048];
 
 	if ((ix->arg != NULL ? ix->arg(frag, windows, arg, DB_SEARCH_ARG_MAX) :
 	     store_like_pattern(frag, arg, DB_SEARCH_ARG_MAX, &ignored)) < 0)
 		return 1;
-	n = snprintf(sql, sizeof(sql), "SELECT x.* FROM (%s LIMIT $7) x",
-		     ix->candidates[kind]);
-	if (n < 0 || (size_t)n >= sizeof(sql))
-		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	if (collect_sql(ix, kind, frag, sql, sizeof(sql), err) < 0)
+		return -1;
 	strbuf_reset(ids);
 	if (strbuf_puts(ids, "[") < 0)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: no memory");
