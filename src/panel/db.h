@@ -141,6 +141,7 @@ struct db_text_page {
 	/* A sort on two columns: next is "KEY2:KEY" (a NULL KEY2 as -1,
 	 * below every count), when key2 is not NULL. */
 	const char *key2;
+	long *rows;	/* where not NULL: how many rows came */
 };
 int db_query_text(struct db *db, const char *sql,
 		  const struct db_param *params, int n,
@@ -207,6 +208,10 @@ const char *db_lock_keys(const struct db *db);
  *  - ids: the SQL of the ids in $6, a JSON array of integers: the
  *    candidates the store collected once, which the page then reads
  *    (asking the index twice cost PostgreSQL's GIN a second bitmap).
+ *  - window_sorted: whether a subquery's LIMIT, read in order, has its
+ *    rows all read and sorted again above it (SQLite: the order of a
+ *    subquery in FROM is not known above it), where PostgreSQL reads
+ *    them only as far as the query needs.
  *  - fence: the tail of a subquery read in its own order, its rows
  *    tested only above it, which the planner must not open ("" where it
  *    does not): a scan reads a domain in order until its page is full,
@@ -231,6 +236,7 @@ struct db_search {
 	const char *probe[2];
 	const char *ids;
 	const char *fence;
+	int window_sorted;
 	const char *begin;
 	const struct db_search_step *upkeep;
 };

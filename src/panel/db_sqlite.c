@@ -661,6 +661,7 @@ const struct db_backend db_backend_sqlite = {
 		"SELECT count(*) FROM (SELECT rowid FROM alias_search "
 		"WHERE alias_search MATCH $6 LIMIT $7)" },
 		    .ids = "SELECT value FROM json_each($6)", .fence = "",
+		    .window_sorted = 1,
 		    .begin = NULL,
 		    .upkeep = sqlite_upkeep },
 };

@@ -158,6 +158,8 @@ db_query_text(struct db *db, const char *sql, const struct db_param *params,
 		return -1;
 	if (c.rows <= pg->limit)
 		pg->next[0] = '\0';	/* nothing beyond: the last page */
+	if (pg->rows != NULL)
+		*pg->rows = c.rows;
 	if (strbuf_append(out, "]", 1) < 0)
 		return hk_failr(err, HK_ETOOBIG, NULL, HK_R_answer_too_large,
 				NULL);

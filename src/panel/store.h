@@ -141,6 +141,10 @@ int store_search_trigrams(const char *frag);
 /* Whether a listing walks first (store_search.c) for frag: if so, sets
  * p's $6 and $7 (how many rows it walks) and returns that many, else 0. */
 long store_search_walk(const char *frag, struct db_param *p);
+/* After a walk that found `found` rows, fewer than a page of limit and
+ * one more: where they were so many that a longer walk should fill the
+ * page, sets p's $7 to its length and returns it, else 0. */
+long store_search_rewalk(long found, long limit, struct db_param *p);
 /* The candidates' bound: at most few are sorted, more leave the page to
  * the scan; and how many rows the walk tests first (0: none).  For tests
  * and benchmarks, which try each plan. */

@@ -343,6 +343,14 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 	"ORDER BY m.local_part " window ") m WHERE m.local_part > $2 " \
 	PAGE_SEARCH PAGE_ORDER ") " PAGE_ORDER
 #define WALK_SQL(active_term)	NARROW_SQL(active_term, "LIMIT $7")
+/* The longer walk where a window's rows would all be read and sorted
+ * (db.h): the scan up to the key $7 rows on, or to $6 (above every
+ * local part) where fewer are left */
+#define BOUNDED_SQL(active_term) NARROW_SQL(active_term "AND m.local_part " \
+	"<= COALESCE((SELECT m.local_part FROM mailbox m WHERE m.domain_id = " \
+	"$1 " active_term "AND m.local_part > $2 ORDER BY m.local_part " \
+	"LIMIT 1 OFFSET $7), $6) ", "%s")
+#define ABOVE_ALL	"\xf4\x8f\xbf\xbf"	/* U+10FFFF, above ASCII */
 /* (the scan's window: the backend's fence, db.h) */
 #define SCAN_SQL(active_term)	NARROW_SQL(active_term, "%s")
 #define FEW_SQL(active_term) MAILBOX_SELECT "WHERE m.id IN (SELECT m.id " \
@@ -350,7 +358,7 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 	active_term "AND m.local_part || '' > $2 " PAGE_SEARCH PAGE_ORDER \
 	") " PAGE_ORDER
 #define FEW_ACTIVE	"AND m.active + 0 = $5 "
-#define SEARCH_SQL_MAX	(sizeof(SCAN_SQL(ACTIVE_TERM)) + \
+#define SEARCH_SQL_MAX	(sizeof(BOUNDED_SQL(ACTIVE_TERM)) + \
 			 sizeof(FEW_SQL(FEW_ACTIVE)) + 256)
 /* Most used first (never reported last), then by local part: after the
  * cursor's (bytes $6, local part $2) when there is one ($5 = 1).  The
@@ -397,6 +405,39 @@ usage_page(struct db *db, const struct page_in *page,
 			     pg, out, err);
 }
 
+/* A walk (store_search.c) of $7 rows, the longer one if longer: 1 when
+ * they held a page and one more (the page is the scan's, in out), else 0
+ * with out as it was and *found how many they held. */
+static int
+walk_page(struct db *db, int active, int longer, struct db_param *p,
+	  const struct db_text_page *pg, struct strbuf *out, long *found,
+	  struct hk_err *err)
+{
+	const struct db_search *ix = db_search(db);
+	struct db_text_page walk = *pg;
+	size_t mark = out->len;
+	char sql[SEARCH_SQL_MAX];
+	int n;
+
+	walk.rows = found;
+	if (longer && ix->window_sorted) {
+		p[5] = DB_TXT(ABOVE_ALL);
+		n = snprintf(sql, sizeof(sql), active ?
+			     BOUNDED_SQL(ACTIVE_TERM) : BOUNDED_SQL(""),
+			     ix->fence);
+	} else
+		n = snprintf(sql, sizeof(sql), "%s", active ?
+			     WALK_SQL(ACTIVE_TERM) : WALK_SQL(""));
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
+	if (db_query_text(db, sql, p, SEARCH_PARAMS, &walk, out, err) < 0)
+		return -1;
+	if (pg->next[0] != '\0')
+		return 1;
+	strbuf_truncate(out, mark);
+	return 0;
+}
+
 /* A page of the mailboxes holding frag: p holds $1..$5 (domain, after,
  * like, limit, active) and room for $6 and $7. */
 static int
@@ -407,18 +448,17 @@ search_page(struct db *db, const char *frag, int active, struct db_param *p,
 	const struct db_search *ix = db_search(db);
 	char sql[SEARCH_SQL_MAX];
 	struct strbuf ids;
+	long found;
 	int plan, n, rc;
 
 	if (store_search_walk(frag, p) > 0) {
-		size_t mark = out->len;
-
-		if (db_query_text(db, active ? WALK_SQL(ACTIVE_TERM) :
-				  WALK_SQL(""), p, SEARCH_PARAMS, pg, out,
-				  err) < 0)
-			return -1;
-		if (pg->next[0] != '\0')
-			return 0;	/* a page and more: the scan's */
-		strbuf_truncate(out, mark);
+		if ((rc = walk_page(db, active, 0, p, pg, out, &found,
+				    err)) != 0)
+			return rc < 0 ? -1 : 0;
+		if (store_search_rewalk(found, pg->limit, p) > 0 &&
+		    (rc = walk_page(db, active, 1, p, pg, out, &found,
+				    err)) != 0)
+			return rc < 0 ? -1 : 0;
 	}
 	strbuf_init(&ids, SEARCH_IDS_MAX);
 	if ((plan = store_search_plan(db, 0, frag, p, &ids, err)) < 0) {
@@ -445,7 +485,7 @@ store_mailbox_page(struct db *db, const struct hk_actor *actor,
 {
 	static const char *const bools[] = { "active", NULL };
 	struct db_text_page pg = { bools, 0, "local_part", next_cursor,
-				   PAGE_CURSOR_MAX + 1, NULL };
+				   PAGE_CURSOR_MAX + 1, NULL, NULL };
 	struct page_bind pb;
 	struct domain_ref ref;
 	struct db_param p[SEARCH_PARAMS];

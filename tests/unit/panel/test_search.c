@@ -346,8 +346,8 @@ every_kind(struct search *s)
 }
 
 /* Each plan of store_search.c alone (few candidates sorted, the scan),
- * then a short walk first (most pages go on to a plan), then as the
- * store chooses; and with a bound of 30 rows, under which some trigrams
+ * then a short walk first (and a longer one where it found any: most
+ * pages go on to a plan), then as the store chooses; and with a bound of 30 rows, under which some trigrams
  * of a fragment are rare and some are not (the index asked for the rare
  * alone). */
 static void
