@@ -148,6 +148,7 @@ rare_windows(struct db *db, int kind, const char *frag, uint64_t *windows,
 
 struct candidates {
 	struct strbuf *ids;	/* a JSON array */
+	int counted;		/* rows of a count and an id (a collect) */
 	int64_t n;		/* how many candidates */
 	int64_t listed;		/* how many ids in ids */
 };
@@ -165,9 +166,11 @@ static int
 add_candidate(void *ctx, const struct db_row *row, struct hk_err *err)
 {
 	struct candidates *c = ctx;
-	const char *id = row->vals[row->ncols - 1];
+	const char *id = row->vals[c->counted];
 
-	if (row->ncols == 2) {
+	if (row->ncols != c->counted + 1)
+		return hk_fail(err, HK_EINTERNAL, NULL, "search: bad row");
+	if (c->counted) {
 		if (!is_number(row->vals[0]))
 			return hk_fail(err, HK_EINTERNAL, NULL,
 				       "search: bad count");
@@ -184,25 +187,24 @@ add_candidate(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
-/* The SQL that collects the candidates of kind for frag, into sql: the
- * backend's collect where it has one (its index's text is the row's,
- * so a fragment with no newline is held by the rows it gives, as the
- * listing's LIKE tests the local part and the name apart), else its
- * candidates, at most $7 of them. */
+/* The SQL that collects the candidates of kind, into sql: the backend's
+ * collect where it has one, else its candidates, at most $7 of them.  1
+ * for a collect, 0 for candidates.  (A collect picks the page's rows by
+ * the index's text, the local part, a newline and the name: for a
+ * fragment with no newline, as the listing's LIKE; one with a newline no
+ * listing row holds, and the page tests each row again.) */
 static int
-collect_sql(const struct db_search *ix, int kind, const char *frag,
-	    char *sql, size_t size, struct hk_err *err)
+collect_sql(const struct db_search *ix, int kind, char *sql, size_t size,
+	    struct hk_err *err)
 {
-	int n;
+	int collect = ix->collect[kind] != NULL;
+	int n = collect ? snprintf(sql, size, "%s", ix->collect[kind]) :
+	    snprintf(sql, size, "SELECT x.* FROM (%s LIMIT $7) x",
+		     ix->candidates[kind]);
 
-	if (ix->collect[kind] != NULL && strchr(frag, '\n') == NULL)
-		n = snprintf(sql, size, "%s", ix->collect[kind]);
-	else
-		n = snprintf(sql, size, "SELECT x.* FROM (%s LIMIT $7) x",
-			     ix->candidates[kind]);
 	if (n < 0 || (size_t)n >= size)
 		return hk_fail(err, HK_EINTERNAL, NULL, "search: SQL too long");
-	return 0;
+	return collect;
 }
 
 /* Into ids (a JSON array), the candidates (up to search_few + 1) the
@@ -215,14 +217,14 @@ collect_candidates(struct db *db, int kind, const char *frag,
 		   struct strbuf *ids, int64_t *found, struct hk_err *err)
 {
 	const struct db_search *ix = db_search(db);
-	struct candidates c = { ids, 0, 0 };
+	struct candidates c = { ids, 0, 0, 0 };
 	struct hk_err ignored;
 	char sql[2048];
 
 	if ((ix->arg != NULL ? ix->arg(frag, windows, arg, DB_SEARCH_ARG_MAX) :
 	     store_like_pattern(frag, arg, DB_SEARCH_ARG_MAX, &ignored)) < 0)
 		return 1;
-	if (collect_sql(ix, kind, frag, sql, sizeof(sql), err) < 0)
+	if ((c.counted = collect_sql(ix, kind, sql, sizeof(sql), err)) < 0)
 		return -1;
 	strbuf_reset(ids);
 	if (strbuf_puts(ids, "[") < 0)
