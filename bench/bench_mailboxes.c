@@ -459,16 +459,6 @@ count_row(void *ctx, const struct db_row *row, struct hk_err *err)
 	return 0;
 }
 
-/* fragment i's LIKE pattern (its ASCII lowercased, as the store's) */
-static void
-like_of(const char *q, char *like, size_t len)
-{
-	snprintf(like, len, "%%%s%%", q);
-	for (char *c = like; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-}
-
 /* Times reps searches of the big domain's first page through the store
  * (st), then each again as the scan it was before (bt), checking that
  * both found the same number of rows.  Apart, not by turns: on
@@ -508,7 +498,8 @@ time_search(struct db *db, const struct opts *o, const struct hk_actor *owner,
 		long n = 0;
 
 		search_of(i + WARMUP, o, q, sizeof(q));
-		like_of(q, like, sizeof(like));
+		if (store_like_pattern(q, like, sizeof(like), &err) < 0)
+			bench_die(q, &err);
 		t0 = bench_now_ms();
 		if (db_query(db, SCAN_SQL, p, 2, count_row, &n, NULL,
 			     &err) < 0)

@@ -350,9 +350,9 @@ every_kind(struct search *s)
 
 /* Each plan of store_search.c alone (few candidates sorted, the scan),
  * then a short walk first (and a longer one where it found any: most
- * pages go on to a plan), then as the store chooses; and with a bound of 30 rows, under which some trigrams
- * of a fragment are rare and some are not (the index asked for the rare
- * alone). */
+ * pages go on to a plan), then as the store chooses; and with a bound of
+ * 30 rows, under which some trigrams of a fragment are rare and some are
+ * not (the index asked for the rare alone). */
 static void
 every_plan(struct search *s)
 {
@@ -390,31 +390,6 @@ test_identical(void **state)
 	while (upkeep(s, 1000) > 0)
 		;
 	every_plan(s);
-}
-
-/* How many candidates of kind the index gives for a fragment no row
- * holds: the rows it has not indexed yet. */
-static int64_t
-unindexed(struct search *s, int kind)
-{
-	const struct db_search *ix = db_search(s->f->db);
-	char arg[DB_SEARCH_ARG_MAX], sql[1024];
-	struct db_param p[6];
-	struct hk_err err;
-	int64_t n = -1;
-
-	if (ix->arg != NULL)
-		assert_int_equal(ix->arg("qqqzzz", 0, arg, sizeof(arg)), 0);
-	else
-		snprintf(arg, sizeof(arg), "%%qqqzzz%%");
-	for (int i = 0; i < 5; i++)
-		p[i] = DB_INTV(0);
-	p[5] = DB_TXT(arg);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s) x",
-		 ix->candidates[kind]);
-	if (db_query_int(s->f->db, sql, p, 6, &n, &err) != 0)
-		fail_msg("%s", err.message);
-	return n;
 }
 
 static void
@@ -467,6 +442,30 @@ test_after_writes(void **state)
 	every_plan(s);
 }
 
+/* How many candidates of kind the index gives for a fragment no row
+ * holds: the rows it has not indexed yet. */
+static int64_t
+unindexed(struct search *s, int kind)
+{
+	const struct db_search *ix = db_search(s->f->db);
+	char arg[DB_SEARCH_ARG_MAX], sql[1024];
+	struct db_param p[6];
+	struct hk_err err;
+	int64_t n = -1;
+
+	if (ix->arg != NULL)
+		assert_int_equal(ix->arg("qqqzzz", 0, arg, sizeof(arg)), 0);
+	else
+		snprintf(arg, sizeof(arg), "%%qqqzzz%%");
+	for (int i = 0; i < 5; i++)
+		p[i] = DB_INTV(0);
+	p[5] = DB_TXT(arg);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s) x",
+		 ix->candidates[kind]);
+	if (db_query_int(s->f->db, sql, p, 6, &n, &err) != 0)
+		fail_msg("%s", err.message);
+	return n;
+}
 
 /* Writes after the index caught up: the rows of the highest ids deleted
  * (SQLite gives their ids to the next rows), new rows, some of them
