@@ -114,7 +114,7 @@ start_one() {	# start_one NAME CMD...: in the background, PID recorded
 # nginx's pool of kept FastCGI connections (idle ones wait in the
 # workers' epoll sets, not in their threads).
 upstream_conf() {
-	sed -e "s#@SOCKET@#$run/fcgi.sock#g" -e "s#@KEEPALIVE@#16#g" \
+	sed -e "s#@SOCKET@#$run/fcgi.sock#g" -e "s#@KEEPALIVE@#256#g" \
 	    "$here/nginx/hakomail-upstream.conf.in" >"$HK_STATE/nginx-upstream.conf"
 }
 

@@ -89,7 +89,7 @@ const struct api_route api_routes[] = {
 	{ "POST",	"domains/*/dkim/*/activate",	api_dkim_activate,
 	  R_BODY },
 	{ "DELETE",	"domains/*/dkim/*",		api_dkim_delete, 0 },
-	{ "GET",	"domains/*/dns",		api_dns_get, 0 },
+	{ "GET",	"domains/*/dns",		api_dns_get, R_WAITS },
 	{ "GET",	"domains/*/aliases",		api_aliases_list, 0 },
 	{ "POST",	"domains/*/aliases",		api_aliases_add, R_BODY },
 	{ "GET",	"aliases/*",			api_alias_get, 0 },
@@ -104,8 +104,9 @@ const struct api_route api_routes[] = {
 	{ "POST",	"imports",			api_imports_add, R_UPLOAD },
 	{ "GET",	"imports",			api_imports_list, 0 },
 	{ "GET",	"imports/*",			api_import_get, 0 },
-	{ "GET",	"export/mailboxes",		api_export_mailboxes, 0 },
-	{ "GET",	"export/aliases",		api_export_aliases, 0 },
+	{ "GET",	"export/mailboxes",		api_export_mailboxes,
+	  R_WAITS },
+	{ "GET",	"export/aliases",		api_export_aliases, R_WAITS },
 	{ "GET",	"metrics",			api_metrics, R_SELF },
 	{ NULL, NULL, NULL, 0 }
 };
@@ -266,6 +267,8 @@ api_admit(struct api_ctx *ctx, const struct http_req *req,
 		http_error(resp, &err);
 	g->actor = call.actor;
 	memcpy(g->csrf, call.csrf, sizeof(g->csrf));
+	g->quick = rc == 1 && !(r->flags & R_WAITS) &&
+		   strcmp(req->method, "GET") == 0;
 	return rc == 1;
 }
 

@@ -50,6 +50,9 @@ void api_handle(struct api_ctx *ctx, const struct http_req *req,
 struct api_gate {
 	struct hk_actor actor;
 	char csrf[SESSION_TOKEN_HEX + 1];
+	int quick;	/* a read of the database alone (a GET, not R_WAITS):
+			 * it keeps its thread busy only while this CPU
+			 * works */
 };
 int api_admit(struct api_ctx *ctx, const struct http_req *req,
 	      struct api_gate *gate, struct http_resp *resp);
@@ -268,6 +271,9 @@ API_HANDLER(api_dns_get);
 #define R_MAILBOX 16	/* a mailbox user may call it (else 403) */
 #define R_ENROL	32	/* a session that must enrol a second factor may
 			 * call it (else 403) */
+#define R_WAITS	64	/* a read that may wait on more than this CPU (the
+			 * network, a long stream): not quick, as no write is
+			 * (api_gate) */
 struct api_route {
 	const char *method;
 	const char *pattern;

@@ -163,8 +163,7 @@ end_input(FCGX_Request *r, int body_read)
  * first, so an unauthenticated or refused upload is answered without
  * reading a byte of it (nginx stops sending it once it has the answer). */
 void
-fcgi_request_handle(FCGX_Request *r, struct api_ctx *ctx, char *body,
-		    struct strbuf *out)
+fcgi_request_handle(FCGX_Request *r, struct fcgi_serving *s)
 {
 	struct http_req req;
 	struct http_resp resp;
@@ -177,9 +176,13 @@ fcgi_request_handle(FCGX_Request *r, struct api_ctx *ctx, char *body,
 		FCGX_Finish_r(r);
 		return;
 	}
-	if (api_admit(ctx, &req, &gate, &resp))
-		body_read = handle_admitted(r, ctx, &req, &gate, body, &resp);
-	send_response(r, &resp, out);
+	if (api_admit(&s->ctx, &req, &gate, &resp)) {
+		if (!gate.quick && s->will_wait != NULL)
+			s->will_wait(s->arg);
+		body_read = handle_admitted(r, &s->ctx, &req, &gate, s->body,
+					    &resp);
+	}
+	send_response(r, &resp, &s->out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
 		log_error("%s %s: %s", req.method, req.uri, resp.internal);

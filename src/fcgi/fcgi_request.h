@@ -18,10 +18,20 @@
 #include "api.h"
 #include "strbuf.h"
 
-/* body: HTTP_MAX_BODY + 1 bytes, the caller's, for a body up to that
- * (an upload's is malloc'd); out: the caller's buffer for the JSON, reused
- * from one request to the next.  Neither is shared with another thread. */
-void fcgi_request_handle(FCGX_Request *r, struct api_ctx *ctx, char *body,
-			 struct strbuf *out);
+/* What a serving thread lends each request.  body: HTTP_MAX_BODY + 1
+ * bytes, for a body up to that (an upload's is malloc'd); out: the buffer
+ * for the JSON, reused from one request to the next.  Neither is shared
+ * with another thread.  will_wait, when set, is called once before an
+ * admitted request that is not quick (api_gate) goes on: a write, or a
+ * read that waits on the network. */
+struct fcgi_serving {
+	struct api_ctx ctx;
+	char *body;
+	struct strbuf out;
+	void (*will_wait)(void *arg);
+	void *arg;
+};
+
+void fcgi_request_handle(FCGX_Request *r, struct fcgi_serving *s);
 
 #endif

@@ -16,13 +16,16 @@
  * that libfcgi never blocks in accept() itself: a connection that ended
  * while idle makes FCGX_Accept_r fail (EBADF), once libfcgi has closed
  * it.  epoll is Linux's; the panel runs on Debian (the guests' agent is
- * the part that must build elsewhere).
+ * the part that must build elsewhere).  The slot (fcgi_worker.h) is a
+ * semaphore of one: a thread waits for it before the set, and gives it
+ * back (give_slot) before a request that may wait, or when it ends.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -52,6 +55,7 @@ struct worker {
 	int stop[2];		/* readable once stopping: wakes every thread */
 	pthread_t *th;
 	int nth;
+	sem_t slots;		/* 1 while no thread holds the slot */
 };
 
 static atomic_int alive;		/* serving threads not yet ended */
@@ -99,6 +103,15 @@ take_new(struct worker *w)
 
 /* --- the serving threads --- */
 
+/* One serving thread's own: what it lends each request, and whether it
+ * holds its worker's slot. */
+struct serving {
+	struct fcgi_serving s;
+	struct worker *w;
+	int slotted;		/* the worker's slot rules it (in-process db) */
+	int has_slot;
+};
+
 /* The last thread to end, not asked to: the process has nothing left
  * to serve with, and its main thread is told (its parent restarts it). */
 static void
@@ -108,36 +121,54 @@ thread_ended(void)
 		pthread_kill(main_th, WAKE_SIG);
 }
 
+/* A request that may wait (fcgi_request.h): the slot goes to a spare
+ * thread, which takes the worker's connections meanwhile. */
+static void
+give_slot(void *arg)
+{
+	struct serving *t = arg;
+
+	if (t->slotted && t->has_slot) {
+		t->has_slot = 0;
+		(void)sem_post(&t->w->slots);
+	}
+}
+
 /* One request on fd (new: not yet in the set), and fd armed again when
  * nginx keeps it; libfcgi closes it otherwise.  Its last request's
  * Finish (inside FCGX_Accept_r) must not close it: keepConnection. */
 static void
-serve_conn(struct worker *w, FCGX_Request *r, int fd, int new,
-	   struct api_ctx *ctx, char *body, struct strbuf *out)
+serve_conn(struct serving *t, FCGX_Request *r, int fd, int new)
 {
 	r->ipcFd = fd;
 	r->keepConnection = 1;
 	if (FCGX_Accept_r(r) < 0)
 		return;		/* it ended: libfcgi closed it */
-	fcgi_request_handle(r, ctx, body, out);
+	fcgi_request_handle(r, &t->s);
 	if (r->ipcFd < 0)
 		return;
 	r->ipcFd = -1;		/* nginx keeps it: the set holds it */
-	if (atomic_load(&stopping) || arm(w->ep, fd, new) < 0)
+	if (atomic_load(&stopping) || arm(t->w->ep, fd, new) < 0)
 		(void)close(fd);
 }
 
-/* What the set wakes this thread for, until stopping. */
+/* What the set wakes this thread for, until stopping; with an in-process
+ * database, only while it holds the worker's slot. */
 static void
-serve_loop(struct worker *w, struct api_ctx *ctx, char *body,
-	   struct strbuf *out)
+serve_loop(struct serving *t)
 {
+	struct worker *w = t->w;
 	FCGX_Request r;
 	struct epoll_event ev;
 	int n, fd;
 
 	FCGX_InitRequest(&r, -1, 0);	/* this file accepts, never libfcgi */
 	while (!atomic_load(&stopping)) {
+		if (t->slotted && !t->has_slot) {
+			if (sem_wait(&w->slots) == 0)
+				t->has_slot = 1;
+			continue;	/* (stopping may have woken it) */
+		}
 		n = epoll_wait(w->ep, &ev, 1, -1);
 		if (n < 0 && errno != EINTR) {
 			log_error_errno("epoll_wait");
@@ -146,33 +177,35 @@ serve_loop(struct worker *w, struct api_ctx *ctx, char *body,
 		if (n <= 0 || ev.data.fd == w->stop[0])
 			continue;	/* (the loop's test ends it) */
 		if (ev.data.fd != w->sock)
-			serve_conn(w, &r, ev.data.fd, 0, ctx, body, out);
+			serve_conn(t, &r, ev.data.fd, 0);
 		else if ((fd = take_new(w)) >= 0)
-			serve_conn(w, &r, fd, 1, ctx, body, out);
+			serve_conn(t, &r, fd, 1);
 	}
+	give_slot(t);
 	FCGX_Free(&r, 1);
 }
 
 static void *
 serve(void *arg)
 {
-	struct worker *w = arg;
-	struct api_ctx ctx = { NULL, w->cfg };
+	struct serving t = { .s = { .ctx = { NULL, NULL } }, .w = arg };
 	struct hk_err err;
-	struct strbuf out;
-	char *body = NULL;
 
-	if ((ctx.db = db_open(w->cfg->db_url, &err)) == NULL)
+	t.s.ctx.cfg = t.w->cfg;
+	t.s.will_wait = give_slot;
+	t.s.arg = &t;
+	if ((t.s.ctx.db = db_open(t.w->cfg->db_url, &err)) == NULL)
 		log_error("%s", err.message);
-	else if ((body = malloc(HTTP_MAX_BODY + 1)) == NULL)
+	else if ((t.s.body = malloc(HTTP_MAX_BODY + 1)) == NULL)
 		log_error("out of memory for a serving thread");
-	if (ctx.db != NULL && body != NULL) {
-		strbuf_init(&out, HTTP_MAX_RESPONSE);
-		serve_loop(w, &ctx, body, &out);
-		strbuf_free(&out);
+	if (t.s.ctx.db != NULL && t.s.body != NULL) {
+		t.slotted = db_in_process(t.s.ctx.db);
+		strbuf_init(&t.s.out, HTTP_MAX_RESPONSE);
+		serve_loop(&t);
+		strbuf_free(&t.s.out);
 	}
-	free(body);
-	db_close(ctx.db);
+	free(t.s.body);
+	db_close(t.s.ctx.db);
 	thread_ended();
 	return NULL;
 }
@@ -188,6 +221,8 @@ worker_init(struct worker *w, struct hk_err *err)
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fl = fcntl(w->sock, F_GETFL);
 
+	if (sem_init(&w->slots, 0, 1) < 0)
+		return hk_fail_errno(err, "the worker's slot");
 	if (fl < 0 || fcntl(w->sock, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    pipe2(w->stop, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -247,6 +282,8 @@ stop_threads(struct worker *w, const sigset_t *set)
 	atomic_store(&stopping, 1);
 	if (write(w->stop[1], &b, 1) < 0)
 		log_warn_errno("waking the serving threads");
+	for (int i = 0; i < w->nth; i++)
+		(void)sem_post(&w->slots);	/* and the spares */
 	if (w->cfg->fcgi_shutdown_timeout == 0)
 		expired = 1;
 	else

@@ -10,6 +10,16 @@
  * new connection.  Each thread has its own FCGX_Request, database
  * connection and buffers.
  *
+ * With an in-process database (SQLite, db_in_process) a worker's reads
+ * only keep its CPU busy: one thread at a time, the one holding the
+ * worker's slot, waits on the set and answers them, so that a request
+ * coming while it works waits for it rather than waking a second thread
+ * to share the same CPUs (bench/api.sh: each switch cost more than the
+ * 401 it served).  A request that is not quick (api_gate: a write, a DNS
+ * check, an export) first gives the slot to a spare thread, and its own
+ * thread waits for the slot again once it has answered.  With a server
+ * (PostgreSQL) every thread waits on the set, as each query waits.
+ *
  * The process's main thread serves nothing: it takes the signals.
  * SIGTERM or SIGINT: every thread is woken and ends, a request under way
  * answered first and an import it left run for up to [fcgi]

@@ -140,6 +140,12 @@ db_backend_name(const struct db *db)
 }
 
 int
+db_in_process(const struct db *db)
+{
+	return db->be->in_process;
+}
+
+int
 db_listen(struct db *db, const char *channel, struct hk_err *err)
 {
 	if (db->be->listen == NULL)

@@ -245,5 +245,9 @@ const struct db_search *db_search(const struct db *db);
 
 /* Backend name, e.g. "sqlite". */
 const char *db_backend_name(const struct db *db);
+/* 1 when the database is a library in this process (SQLite): a query
+ * keeps its thread busy only while this CPU works, never waiting on a
+ * server (a write may still wait on another's lock). */
+int db_in_process(const struct db *db);
 
 #endif

@@ -17,6 +17,8 @@ struct db_migration {
 
 struct db_backend {
 	const char *schemes[3];	/* URL prefixes up to ':'; [0] is the name */
+	int in_process;		/* queries run on the caller's CPU: no server
+				 * to wait on (db_in_process) */
 	/* The whole URL; create: make an absent database (SQLite's file),
 	 * else an absent one fails naming what to run. */
 	void *(*open)(const char *url, int create, struct hk_err *err);

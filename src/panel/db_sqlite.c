@@ -630,6 +630,7 @@ static const struct db_search_step sqlite_upkeep[] = {
 
 const struct db_backend db_backend_sqlite = {
 	.schemes = { "sqlite", NULL, NULL },
+	.in_process = 1,
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.script = sqlite_script,

@@ -28,9 +28,10 @@ cleanup() {
 trap cleanup EXIT
 url=${HK_DB_URL:-sqlite:$tmp/hakomail.db}
 sock=$tmp/fcgi.sock
+dns_conf=	# a [dns] section, when a test sets one
 conf() {	# conf SHUTDOWN_TIMEOUT [WORKERS THREADS]
-	printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n[fcgi]\nsocket = %s\nworkers = %s\nthreads = %s\nuser = root\nsocket_group = root\nshutdown_timeout = %s\n' \
-		"$url" "$tmp" "$sock" "${2:-2}" "${3:-4}" "$1" >"$tmp/conf"
+	printf '[database]\nurl = %s\n[pushd]\nwake_socket = %s/wake\n[fcgi]\nsocket = %s\nworkers = %s\nthreads = %s\nuser = root\nsocket_group = root\nshutdown_timeout = %s\n%s' \
+		"$url" "$tmp" "$sock" "${2:-2}" "${3:-4}" "$1" "$dns_conf" >"$tmp/conf"
 }
 conf 30
 hk() { "$build/src/hakomail" -c "$tmp/conf" "$@"; }
@@ -111,6 +112,41 @@ wait "$lingering"
 check_eq "SIGTERM: the parent exits 0, the eight kept connections closed by the worker" \
 	"0 closed by the server: 8" "$rc $(sed -n 2p "$tmp/held")"
 echo "  time: SIGTERM to the parent's exit with eight kept connections idle: $((t1 - t0)) ms"
+
+# --- a request that waits lets another thread serve (issue 22) -------
+# With SQLite one thread of a worker at a time waits for its connections
+# (a read keeps the CPU busy, and a spare thread woken for it would only
+# cost a switch); a request that may wait on something else first hands
+# that turn to a spare.  Here: one worker of two threads, a DNS check
+# asking a resolver that reads the query and never answers ([dns]
+# timeout 5 s), and meanwhile a read on another connection.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    s.recv(512)
+    open(sys.argv[1], "a").write("asked\n")
+' "$tmp/asked" >"$tmp/mute-port" &
+mute=$!
+until_ok 10 test -s "$tmp/mute-port"
+dns_conf="[dns]
+resolver = 127.0.0.1@$(cat "$tmp/mute-port")
+timeout = 5
+"
+start 30 1 2 || fail "hakomail-fcgi starts with one worker of two threads"
+client GET "/api/v1/domains/pc1.example/dns?check=true" --key "$key" --timeout 30 >"$tmp/dns-out" &
+checking=$!
+check "a DNS check waits on a resolver that never answers" until_ok 20 test -s "$tmp/asked"
+out=$(client GET /api/v1/whoami --key "$key" --timeout 4)
+check_eq "... meanwhile the worker's other thread answers a read on another connection, the check still waiting" \
+	"0 200 waiting" "$? $(head -1 <<<"$out") $(kill -0 "$checking" 2>/dev/null && echo waiting)"
+wait "$checking"
+check_eq "... the check ends once [dns] timeout is over, answered" "200" "$(head -1 "$tmp/dns-out")"
+kill "$mute"; wait "$mute" 2>/dev/null
+dns_conf=
+stop
 
 # --- item 19: SIGTERM, shutdown_timeout, SIGKILL ----------------------
 start 120 || fail "hakomail-fcgi starts with shutdown_timeout 120"

@@ -69,7 +69,7 @@ mkdir -p "$tmp/nginx/snippets" "$tmp/nginx/run"
 # test's own ports, certificate and snippet path.
 sed -e "s#@WWW@#$root$datadir/hakomail/www#g" \
     "$top/deploy/nginx/hakomail-server.conf.in" >"$tmp/nginx/snippets/hakomail.conf"
-sed -e "s#@SOCKET@#$tmp/nginx/run/fcgi.sock#g" -e 's#@KEEPALIVE@#16#' \
+sed -e "s#@SOCKET@#$tmp/nginx/run/fcgi.sock#g" -e 's#@KEEPALIVE@#256#' \
     "$top/deploy/nginx/hakomail-upstream.conf.in" >"$tmp/nginx/upstream.conf"
 sed -e 's#listen \[::\]:[0-9]*[^;]*;##' \
     -e 's#listen 80;#listen 127.0.0.1:18480;#' \
