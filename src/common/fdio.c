@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -47,6 +48,30 @@ fdio_write_all(int fd, const void *buf, size_t n)
 		}
 		p += put;
 		n -= (size_t)put;
+	}
+	return 0;
+}
+
+int
+fdio_writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t put = writev(fd, iov, n);
+
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0)
+			return -1;
+		if (put == 0) {		/* no progress and no error: give up */
+			errno = EIO;
+			return -1;
+		}
+		for (; n > 0 && (size_t)put >= iov->iov_len; iov++, n--)
+			put -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + put;
+			iov->iov_len -= (size_t)put;
+		}
 	}
 	return 0;
 }

@@ -21,6 +21,10 @@ ssize_t fdio_write(int fd, const void *buf, size_t n);
 
 /* All n bytes, in as many writes as it takes: 0, or -1. */
 int fdio_write_all(int fd, const void *buf, size_t n);
+/* All of iov's n buffers, in as many writev(2)s as it takes (iov is
+ * used up: its entries are changed): 0, or -1. */
+struct iovec;
+int fdio_writev_all(int fd, struct iovec *iov, int n);
 
 /* Up to n bytes, in as many reads as it takes: the count, less than n only
  * at end of file; or -1. */

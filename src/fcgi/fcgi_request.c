@@ -9,11 +9,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+
+#include <fastcgi.h>
 
 #include "api.h"
 #include "fcgi_request.h"
+#include "fdio.h"
 #include "jsonout.h"
 #include "log.h"
+
+/* The most content one FCGI_STDOUT record carries, a multiple of 8 (the
+ * records need no padding). */
+#define RECORD_MAX	65528
 
 static const char *
 param(FCGX_Request *r, const char *name)
@@ -43,6 +51,40 @@ read_body(FCGX_Request *r, char *buf, char **big)
 	}
 	got = want > 0 ? FCGX_GetStr(buf, (int)want, r->in) : 0;
 	return got < 0 || got != want ? -1 : got;
+}
+
+/* head then body as the request's FCGI_STDOUT records, written straight
+ * to the connection: one writev for an answer up to RECORD_MAX bytes.
+ * libfcgi's own stream would cut them at its 8 KB buffer, each piece a
+ * write (and a wakeup of nginx); its stream stays empty, and
+ * FCGX_Finish_r adds the closing records.  A failed write ends the
+ * connection. */
+static void
+put_stdout(FCGX_Request *r, const char *head, size_t hlen, const char *body,
+	   size_t blen)
+{
+	while (hlen + blen > 0) {
+		size_t n = hlen + blen < RECORD_MAX ? hlen + blen : RECORD_MAX;
+		size_t h = hlen < n ? hlen : n;
+		FCGI_Header hd = { FCGI_VERSION_1, FCGI_STDOUT,
+			(unsigned char)(r->requestId >> 8),
+			(unsigned char)r->requestId,
+			(unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
+		struct iovec iov[3] = { { &hd, sizeof(hd) },
+					{ (char *)head, h },
+					{ (char *)body, n - h } };
+
+		if (fdio_writev_all(r->ipcFd, iov, 3) < 0) {
+			r->keepConnection = 0;
+			return;
+		}
+		head += h;
+		hlen -= h;
+		if (n > h) {	/* (body may be NULL when empty) */
+			body += n - h;
+			blen -= n - h;
+		}
+	}
 }
 
 /* FCGX_FPrintF has its own, smaller printf: format with snprintf.  The
@@ -90,10 +132,9 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		     resp->set_cookie, resp->set_cookie[0] ? "\r\n" : "",
 		     retry, disposition, location, resp->content_type ? resp->content_type :
 		     "application/json", len);
-	if (n > 0 && (size_t)n < sizeof(head))
-		FCGX_PutStr(head, n, r->out);
-	if (len > 0)
-		FCGX_PutStr(body, (int)len, r->out);
+	if (n <= 0 || (size_t)n >= sizeof(head))
+		n = 0;
+	put_stdout(r, head, (size_t)n, body, len);
 }
 
 /* The request's parameters into req (its body not yet read); -1 when the

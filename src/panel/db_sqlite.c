@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,14 +73,27 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
  * read-only and fail every statement after.  Such a connection is opened
  * again.
  */
+/* SQLite's allocation statistics take one process-wide mutex at every
+ * malloc and free: the FastCGI workers' threads each have their own
+ * connection, and none reads the statistics.  Set once, before SQLite
+ * initialises (after, SQLite refuses it, which changes nothing). */
+static void
+configure_sqlite(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static sqlite3 *
 open_once(const char *path, int create, struct hk_err *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	sqlite3 *h = NULL;
-	int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
-				 (create ? SQLITE_OPEN_CREATE : 0) |
-				 SQLITE_OPEN_NOMUTEX, NULL);
+	int rc;
 
+	(void)pthread_once(&configured, configure_sqlite);
+	rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
+			     (create ? SQLITE_OPEN_CREATE : 0) |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_CANTOPEN && !create && access(path, F_OK) < 0 &&
 	    errno == ENOENT) {
 		hk_fail(err, HK_EDB, "database.url", "no database at %s: run: "
