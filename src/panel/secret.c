@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * secret.c - randomness, digests and comparison via OpenSSL.
+ * secret.c - randomness from the kernel (getrandom: a FastCGI worker
+ * that makes a session's tokens need not set up OpenSSL's generator,
+ * about 0.6 MiB of resident pages), digests and comparison via OpenSSL.
  * See secret.h.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "digest.h"
 #include "secret.h"
@@ -18,8 +21,15 @@ int
 secret_random_hex(char *out, size_t n, struct hk_err *err)
 {
 	unsigned char buf[64];
+	ssize_t got;
 
-	if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1)
+	if (n > sizeof(buf))
+		return hk_fail(err, HK_EINTERNAL, NULL, "no randomness");
+	/* up to 256 bytes come whole once the pool is ready; it blocks
+	 * only before that, early in a boot */
+	while ((got = getrandom(buf, n, 0)) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)n)
 		return hk_fail(err, HK_EINTERNAL, NULL, "no randomness");
 	hex_encode(buf, n, out);
 	OPENSSL_cleanse(buf, sizeof(buf));
