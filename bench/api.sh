@@ -11,7 +11,10 @@
 #              page of 100 from the middle of 100,000 mailboxes;
 #              requests/s as a share of the floor (goal >= 70 %), p50
 #              and p99 latency; beside it, nginx sending the same answer
-#              as a file, what the answer's bytes alone cost;
+#              as a file, what the answer's bytes alone cost, and the
+#              same bytes through FastCGI from a responder with nothing
+#              behind it (bench/fcgi_bytes.c), the most any worker could
+#              serve this answer at;
 #  4. mixed:   80 % page reads, 10 % new mailboxes (a password hashed
 #              each), 10 % renames, at 64 connections: no 5xx and no
 #              "database is locked" in the workers' log (goal);
@@ -28,7 +31,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -eq 1 ] || { echo "usage: $0 BUILDDIR" >&2; exit 2; }
 build=$(cd "$1" && pwd)
-[ -x "$build/src/hakomail-fcgi" ] || { echo "$0: no $build/src/hakomail-fcgi" >&2; exit 2; }
+for f in src/hakomail-fcgi bench/fcgi_bytes; do
+	[ -x "$build/$f" ] || { echo "$0: no $build/$f" >&2; exit 2; }
+done
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 secs=${HK_BENCH_SECONDS:-60}
 part=$(( secs / 3 > 5 ? secs / 3 : 5 ))
@@ -39,7 +44,12 @@ seeded=100000
 export HK_STATE=/run/hakomail-bench HK_BIN=$build/src HK_WWW=$top/www
 export HK_LISTEN=127.0.0.1:18090
 url=http://$HK_LISTEN
-cleanup() { "$top/deploy/panel.sh" stop >/dev/null 2>&1 || true; rm -rf "$HK_STATE"; }
+bytes_pid=
+cleanup() {
+	[ -z "$bytes_pid" ] || kill -KILL "$bytes_pid" 2>/dev/null || true	# (libfcgi takes SIGTERM)
+	"$top/deploy/panel.sh" stop >/dev/null 2>&1 || true
+	rm -rf "$HK_STATE"
+}
 trap cleanup EXIT
 cleanup
 
@@ -51,6 +61,14 @@ sed -i "s/^workers = .*/workers = $workers\nthreads = $threads/" "$HK_STATE/hako
 sed -i 's#^location /api/ {#location = /ceiling { return 200 "{}"; }\n&#' "$HK_STATE/nginx-server.conf"
 # the page's bytes as a file nginx sends (written once the page answers)
 sed -i "s#^location /api/ {#location = /page.json { root $HK_STATE; }\n&#" "$HK_STATE/nginx-server.conf"
+# ... and through FastCGI from fcgi_bytes (started once the page is
+# written), kept connections as for the API
+sed -i "s#^location /api/ {#location = /page-fcgi { include /etc/nginx/fastcgi_params; fastcgi_pass bench_bytes; fastcgi_keep_conn on; }\n&#" \
+	"$HK_STATE/nginx-server.conf"
+printf 'upstream bench_bytes {\n\tserver unix:%s;\n\tkeepalive 256;\n}\n' \
+	"$HK_STATE/run/bytes.sock" >"$HK_STATE/nginx-bench.conf"
+sed -i "s#^\tinclude $HK_STATE/nginx-upstream.conf;#&\n\tinclude $HK_STATE/nginx-bench.conf;#" \
+	"$HK_STATE/nginx.conf"
 cli() { "$HK_BIN/hakomail" -c "$HK_STATE/hakomail.conf" "$@"; }
 cli project add bench >/dev/null
 # a guest nobody answers for: pushd's attempts fail at once and back off
@@ -76,7 +94,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$page")
 [ "$code" = 200 ] || { echo "$0: the page answers $code" >&2; exit 1; }
 curl -s -o "$HK_STATE/page.json" -H "$auth" "$page"
 chmod 644 "$HK_STATE/page.json"
-for u in /ceiling /page.json; do
+"$build/bench/fcgi_bytes" "$HK_STATE/run/bytes.sock" "$HK_STATE/page.json" 160 &
+bytes_pid=$!
+for i in $(seq 100); do
+	[ -S "$HK_STATE/run/bytes.sock" ] && break
+	sleep 0.1
+done
+for u in /ceiling /page.json /page-fcgi; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$url$u")
 	[ "$code" = 200 ] || { echo "$0: $u answers $code" >&2; exit 1; }
 done
@@ -102,6 +126,8 @@ out=$(run_wrk "$part" "$page" -H "$auth" | tee /dev/stderr)
 read_rps=$(rps <<<"$out")
 echo "=== bytes: nginx sending the same $(wc -c <"$HK_STATE/page.json") bytes as a file ($part s)"
 bytes=$(run_wrk "$part" "$url/page.json" | tee /dev/stderr | rps)
+echo "=== bytes through FastCGI: the same bytes from fcgi_bytes, nothing behind it ($part s)"
+bytes_fcgi=$(run_wrk "$part" "$url/page-fcgi" | tee /dev/stderr | rps)
 p50=$(pct 50% <<<"$out" | ms); p99=$(pct 99% <<<"$out" | ms)
 echo "=== mixed: 80 % reads, 10 % creates, 10 % renames ($secs s, 64 connections)"
 mixed=$(HK_BENCH_KEY=$key HK_BENCH_DOMAIN=bench.example HK_BENCH_SEEDED=$seeded \
@@ -124,5 +150,6 @@ echo "ceiling (nginx return 200):  $ceil req/s"
 echo "FastCGI floor (a bare 401):  $floor req/s = $floor_share % of the ceiling (goal >= 30 %: $(verdict "$floor_share >= 30")): no API answer can beat it"
 echo "read, page of 100:           $read_rps req/s = $share % of the floor (goal >= 70 %: $(verdict "$share >= 70")); p50 $p50 ms, p99 $p99 ms"
 echo "the page's bytes from a file: $bytes req/s = $(pct_of "$bytes" "$ceil") % of the ceiling (nginx alone, no FastCGI)"
+echo "... through FastCGI:          $bytes_fcgi req/s = $(pct_of "$bytes_fcgi" "$floor") % of the floor (fcgi_bytes: the answer made at no cost); the page is $(pct_of "$read_rps" "$bytes_fcgi") % of it"
 echo "mixed load, $secs s:           $(rps <<<"$mixed") req/s, $(sed -n 's/^HK-MIXED //p' <<<"$mixed"); 'database is locked' in the logs: $locked (goal 0 and 0: $(verdict "$fivexx == 0 && $locked == 0"))"
 echo "largest worker RSS:          $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (goal <= 10 MiB: $(verdict "$rss <= 10240"))"

@@ -53,28 +53,53 @@ read_body(FCGX_Request *r, char *buf, char **big)
 	return got < 0 || got != want ? -1 : got;
 }
 
-/* head then body as the request's FCGI_STDOUT records, written straight
- * to the connection: one writev for an answer up to RECORD_MAX bytes.
- * libfcgi's own stream would cut them at its 8 KB buffer, each piece a
- * write (and a wakeup of nginx); its stream stays empty, and
- * FCGX_Finish_r adds the closing records.  A failed write ends the
- * connection. */
+/* A record's header: type, the request's id, content length. */
+static FCGI_Header
+record_header(const FCGX_Request *r, int type, size_t len)
+{
+	FCGI_Header h = { FCGI_VERSION_1, (unsigned char)type,
+			  (unsigned char)(r->requestId >> 8),
+			  (unsigned char)r->requestId, (unsigned char)(len >> 8),
+			  (unsigned char)len, 0, 0 };
+
+	return h;
+}
+
+/*
+ * The whole answer, head then body, written straight to the connection:
+ * its FCGI_STDOUT records, the empty one that ends them and the
+ * FCGI_END_REQUEST, in one writev for an answer up to RECORD_MAX bytes.
+ * libfcgi's stream would cut the answer at its 8 KB buffer and write its
+ * end apart, each piece a write and a wakeup of nginx (bench/api.sh).
+ * Both of the request's streams are then marked closed, which is what
+ * FCGX_FClose (in FCGX_Finish_r) would have done after writing the same
+ * records: it adds nothing.  The request's input must have been read to
+ * its end first (end_input): nginx may send the next request on the
+ * connection once it has the end.  A failed write ends the connection.
+ */
 static void
-put_stdout(FCGX_Request *r, const char *head, size_t hlen, const char *body,
+put_answer(FCGX_Request *r, const char *head, size_t hlen, const char *body,
 	   size_t blen)
 {
-	while (hlen + blen > 0) {
+	FCGI_EndRequestRecord end = { record_header(r, FCGI_END_REQUEST, 8),
+				      { 0, 0, 0, 0, FCGI_REQUEST_COMPLETE,
+					{ 0, 0, 0 } } };
+	FCGI_Header eof = record_header(r, FCGI_STDOUT, 0);
+	int last = 0;
+
+	while (!last) {
 		size_t n = hlen + blen < RECORD_MAX ? hlen + blen : RECORD_MAX;
 		size_t h = hlen < n ? hlen : n;
-		FCGI_Header hd = { FCGI_VERSION_1, FCGI_STDOUT,
-			(unsigned char)(r->requestId >> 8),
-			(unsigned char)r->requestId,
-			(unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
-		struct iovec iov[3] = { { &hd, sizeof(hd) },
+		FCGI_Header hd = record_header(r, FCGI_STDOUT, n);
+		struct iovec iov[5] = { { &hd, sizeof(hd) },
 					{ (char *)head, h },
-					{ (char *)body, n - h } };
+					{ (char *)body, n - h },
+					{ &eof, sizeof(eof) },
+					{ &end, sizeof(end) } };
 
-		if (fdio_writev_all(r->ipcFd, iov, 3) < 0) {
+		last = n == hlen + blen;
+		if (fdio_writev_all(r->ipcFd, n > 0 ? iov : iov + 3,
+				    (n > 0 ? 3 : 0) + (last ? 2 : 0)) < 0) {
 			r->keepConnection = 0;
 			return;
 		}
@@ -85,6 +110,8 @@ put_stdout(FCGX_Request *r, const char *head, size_t hlen, const char *body,
 			blen -= n - h;
 		}
 	}
+	r->out->wasFCloseCalled = r->out->isClosed = 1;
+	r->err->wasFCloseCalled = r->err->isClosed = 1;
 }
 
 /* FCGX_FPrintF has its own, smaller printf: format with snprintf.  The
@@ -134,7 +161,7 @@ send_response(FCGX_Request *r, const struct http_resp *resp,
 		     "application/json", len);
 	if (n <= 0 || (size_t)n >= sizeof(head))
 		n = 0;
-	put_stdout(r, head, (size_t)n, body, len);
+	put_answer(r, head, (size_t)n, body, len);
 }
 
 /* The request's parameters into req (its body not yet read); -1 when the
@@ -223,12 +250,12 @@ fcgi_request_handle(FCGX_Request *r, struct fcgi_serving *s)
 		body_read = handle_admitted(r, &s->ctx, &req, &gate, s->body,
 					    &resp);
 	}
+	end_input(r, body_read);	/* before the answer's end: see put_answer */
 	send_response(r, &resp, &s->out);
 	/* The client was told nothing; the operator's log gets the cause. */
 	if (resp.status == 500)
 		log_error("%s %s: %s", req.method, req.uri, resp.internal);
-	end_input(r, body_read);
-	FCGX_Finish_r(r);	/* the answer goes; req's strings with it */
+	FCGX_Finish_r(r);	/* req's strings go */
 	http_resp_run_after(&resp);
 	http_resp_free(&resp);
 }
