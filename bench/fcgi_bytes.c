@@ -11,8 +11,8 @@
  * libfcgi's own threaded loop (each thread accepts a connection and
  * serves it until nginx closes it: THREADS must be at least the
  * connections nginx keeps), and the answer written as hakomail-fcgi
- * writes one: its FCGI_STDOUT record in one writev, FCGX_Finish_r adding
- * the closing records.  Runs until killed.
+ * writes one, in one writev with its end.  Runs until SIGKILLed
+ * (libfcgi takes SIGTERM for itself).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,20 +33,35 @@ static size_t head_len;
 static char *body;
 static size_t body_len;
 
-/* The answer as one FCGI_STDOUT record (the file is at most 64 KiB less
- * the head: checked at the start). */
+/* The answer as hakomail-fcgi's put_answer() writes it: its
+ * FCGI_STDOUT record (the file is at most 60,000 bytes: checked at the
+ * start), the empty one and the FCGI_END_REQUEST in one writev, once the
+ * request's input is read to its end; the streams then marked closed,
+ * so that FCGX_Finish_r adds nothing. */
 static int
 answer(FCGX_Request *r)
 {
 	size_t n = head_len + body_len;
-	FCGI_Header hd = { FCGI_VERSION_1, FCGI_STDOUT,
-		(unsigned char)(r->requestId >> 8), (unsigned char)r->requestId,
-		(unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
-	struct iovec iov[3] = { { &hd, sizeof(hd) }, { head, head_len },
-				{ body, body_len } };
-	ssize_t put = writev(r->ipcFd, iov, 3);
+	unsigned char b1 = (unsigned char)(r->requestId >> 8);
+	unsigned char b0 = (unsigned char)r->requestId;
+	FCGI_Header hd = { FCGI_VERSION_1, FCGI_STDOUT, b1, b0,
+			   (unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
+	FCGI_Header eof = { FCGI_VERSION_1, FCGI_STDOUT, b1, b0, 0, 0, 0, 0 };
+	FCGI_EndRequestRecord end = {
+		{ FCGI_VERSION_1, FCGI_END_REQUEST, b1, b0, 0, 8, 0, 0 },
+		{ 0, 0, 0, 0, FCGI_REQUEST_COMPLETE, { 0, 0, 0 } } };
+	struct iovec iov[5] = { { &hd, sizeof(hd) }, { head, head_len },
+				{ body, body_len }, { &eof, sizeof(eof) },
+				{ &end, sizeof(end) } };
+	ssize_t put;
 
-	return put == (ssize_t)(sizeof(hd) + n) ? 0 : -1;
+	while (FCGX_GetChar(r->in) != EOF)
+		;
+	put = writev(r->ipcFd, iov, 5);
+	r->out->wasFCloseCalled = r->out->isClosed = 1;
+	r->err->wasFCloseCalled = r->err->isClosed = 1;
+	return put == (ssize_t)(sizeof(hd) + n + sizeof(eof) + sizeof(end)) ?
+	    0 : -1;
 }
 
 static void *
@@ -66,14 +81,16 @@ static int
 read_file(const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY), ok;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > 60000 ||
-	    (body = malloc((size_t)st.st_size + 1)) == NULL ||
-	    read(fd, body, (size_t)st.st_size) != st.st_size)
+	ok = fd >= 0 && fstat(fd, &st) == 0 && st.st_size <= 60000 &&
+	    (body = malloc((size_t)st.st_size + 1)) != NULL &&
+	    read(fd, body, (size_t)st.st_size) == st.st_size;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
 		return -1;
 	body_len = (size_t)st.st_size;
-	close(fd);
 	head_len = (size_t)snprintf(head, sizeof(head), "Status: 200 OK\r\n"
 				    "Content-Type: application/json\r\n"
 				    "Content-Length: %zu\r\n\r\n", body_len);

@@ -330,9 +330,9 @@ store_mailbox_restore(struct db *db, const struct hk_actor *actor,
 /* A search's plans (store_search.c), each with the same LIKE: the scan;
  * the walk, the scan of the next $7 rows alone; and the few candidates
  * (%s) sorted.  The scan and the walk read ids, local parts and names
- * alone, which the index mailbox_walk (023) holds, and the rest of a
- * row only for the page's: read whole and joined, 2,000 rows cost 10
- * ms, not 0.3 to 2.  The few, too, joins the page's rows alone (on
+ * alone, which an index holds (023's mailbox_walk; on PostgreSQL since
+ * 025 mailbox's unique key), and the rest of a row only for the page's:
+ * read whole and joined, 2,000 rows cost 10 ms, not 0.3 to 2.  The few, too, joins the page's rows alone (on
  * PostgreSQL, joining 1,250 candidates to their domain and usage cost
  * 3 ms).  In the few, the domain, active and cursor terms are
  * expressions (m.domain_id + 0), which no index serves, so that SQLite
