@@ -200,6 +200,9 @@ serve(void *arg)
 		log_error("out of memory for a serving thread");
 	if (t.s.ctx.db != NULL && t.s.body != NULL) {
 		t.slotted = db_in_process(t.s.ctx.db);
+		/* a quick read's bookkeeping (a session or key's last use,
+		 * once a minute) may wait on a long write's lock too */
+		db_on_write(t.s.ctx.db, give_slot, &t);
 		strbuf_init(&t.s.out, HTTP_MAX_RESPONSE);
 		serve_loop(&t);
 		strbuf_free(&t.s.out);

@@ -16,8 +16,9 @@
  * coming while it works waits for it rather than waking a second thread
  * to share the same CPUs (bench/api.sh: each switch cost more than the
  * 401 it served).  A request that is not quick (api_gate: a write, a DNS
- * check, an export) first gives the slot to a spare thread, and its own
- * thread waits for the slot again once it has answered.  With a server
+ * check, an export) first gives the slot to a spare thread, as does a
+ * quick one at its first write (db_on_write: a key's last use noted),
+ * and its own thread waits for the slot again once it has answered.  With a server
  * (PostgreSQL) every thread waits on the set, as each query waits.
  *
  * The process's main thread serves nothing: it takes the signals.

@@ -14,7 +14,23 @@
 struct db {
 	const struct db_backend *be;
 	void *conn;
+	void (*on_write)(void *arg);
+	void *on_write_arg;
 };
+
+static void
+will_write(struct db *db)
+{
+	if (db->on_write != NULL)
+		db->on_write(db->on_write_arg);
+}
+
+void
+db_on_write(struct db *db, void (*fn)(void *arg), void *arg)
+{
+	db->on_write = fn;
+	db->on_write_arg = arg;
+}
 
 static const struct db_backend *const backends[] = {
 	&db_backend_sqlite,
@@ -182,6 +198,8 @@ db_lock_keys(const struct db *db)
 int
 db_begin(struct db *db, int write, struct hk_err *err)
 {
+	if (write)
+		will_write(db);
 	return db->be->begin(db->conn, write, err);
 }
 
@@ -233,6 +251,7 @@ db_copy(struct db *db, const char *table, const char *const *cols,
 		if (!identifier(cols[i]))
 			return hk_fail(err, HK_EINTERNAL, NULL,
 				       "db_copy: bad column");
+	will_write(db);
 	return db->be->copy(db->conn, table, cols, ncols, n, fn, ctx, err);
 }
 
@@ -262,6 +281,7 @@ int
 db_exec(struct db *db, const char *sql, const struct db_param *params, int n,
 	int64_t *changes, struct hk_err *err)
 {
+	will_write(db);
 	return db_query(db, sql, params, n, NULL, NULL, changes, err);
 }
 

@@ -62,6 +62,11 @@ int db_migrate(struct db *db, int *applied, struct hk_err *err);
 
 /* write != 0 takes the write lock up front (SQLite: BEGIN IMMEDIATE). */
 int db_begin(struct db *db, int write, struct hk_err *err);
+/* fn(arg) is called before each write: db_begin of a write transaction,
+ * db_exec (a statement that returns no rows), db_copy.  A write may
+ * wait for another's lock: a FastCGI worker hands its connections to
+ * another thread first (fcgi_worker.h).  NULL: nothing is called. */
+void db_on_write(struct db *db, void (*fn)(void *arg), void *arg);
 int db_commit(struct db *db, struct hk_err *err);
 void db_rollback(struct db *db);
 

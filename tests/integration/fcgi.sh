@@ -8,7 +8,9 @@
 # nothing written; a worker SIGKILLed mid-import leaves its job
 # "interrupted", not "running"; one worker of one thread holds eight kept
 # connections idle and still answers, and SIGTERM closes the idle ones.
-# Every wait is on a condition, bounded.
+# A read that must wait (a DNS check, or its key's last use noted under
+# another's write lock) leaves the worker's other connections to its
+# other thread.  Every wait is on a condition, bounded.
 # On SQLite, or on PostgreSQL when HK_DB_URL names an empty database.
 #
 # Usage: fcgi.sh BUILDDIR   (results appended to $HK_RESULTS)
@@ -145,6 +147,40 @@ check_eq "... meanwhile the worker's other thread answers a read on another conn
 wait "$checking"
 check_eq "... the check ends once [dns] timeout is over, answered" "200" "$(head -1 "$tmp/dns-out")"
 kill "$mute"; wait "$mute" 2>/dev/null
+
+# A quick read's own bookkeeping can wait too: a key's last use is noted
+# once a minute, a write, which waits here for the lock the sqlite3 shell
+# holds (SQLite only: with PostgreSQL every thread waits on the set).
+if [ -z "${HK_DB_URL:-}" ]; then
+	sql "UPDATE api_key SET last_used_at = 0" &&
+		client GET /api/v1/whoami --key "$reader" --timeout 4 >/dev/null
+	mkfifo "$tmp/lock"
+	sqlite3 "${url#sqlite:}" <"$tmp/lock" >/dev/null 2>&1 &
+	holder=$!
+	exec 7>"$tmp/lock"
+	echo "BEGIN IMMEDIATE;" >&7
+	locked() { ! sqlite3 "${url#sqlite:}" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1; }
+	check "the sqlite3 shell holds the write lock" until_ok 10 locked
+	client GET /api/v1/whoami --key "$key" --timeout 30 >"$tmp/noting" &
+	noting=$!
+	# its thread in SQLite's busy wait: asleep in nanosleep, retrying
+	busy() {
+		local t
+		for t in /proc/"$(pgrep -P "$master")"/task/*; do
+			[ "$(cat "$t/wchan" 2>/dev/null)" = hrtimer_nanosleep ] && return 0
+		done
+		return 1
+	}
+	check "a read whose key's last use is to be noted waits for the lock" until_ok 10 busy
+	out=$(client GET /api/v1/whoami --key "$reader" --timeout 4)
+	check_eq "... meanwhile the worker's other thread answers a read on another connection, the first still waiting" \
+		"0 200 waiting" "$? $(head -1 <<<"$out") $(kill -0 "$noting" 2>/dev/null && echo waiting)"
+	echo "COMMIT;" >&7
+	exec 7>&-
+	wait "$holder"
+	wait "$noting"
+	check_eq "... and once the lock is free, it is answered" 200 "$(head -1 "$tmp/noting")"
+fi
 dns_conf=
 stop
 
