@@ -121,8 +121,9 @@ thread_ended(void)
 		pthread_kill(main_th, WAKE_SIG);
 }
 
-/* A request that may wait (fcgi_request.h): the slot goes to a spare
- * thread, which takes the worker's connections meanwhile. */
+/* Before a request that may wait (fcgi_request.h's will_wait), or a
+ * write (db_on_write): the slot goes to a spare thread, which takes the
+ * worker's connections meanwhile.  Once it holds none, nothing. */
 static void
 give_slot(void *arg)
 {

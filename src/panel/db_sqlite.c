@@ -64,15 +64,6 @@ fail_sqlite(sqlite3 *h, int rc, struct hk_err *err)
 		       sqlite3_errmsg(h), rc, ext);
 }
 
-/*
- * One connection, read once to be sure it can share the WAL index.  The
- * panel's programs never open the database as root (privdrop.h), but a
- * root process that does (the sqlite3 shell, say) makes a -shm that is
- * root's for an instant before SQLite gives it to the database's owner; a
- * connection of another user opening it in that instant would map it
- * read-only and fail every statement after.  Such a connection is opened
- * again.
- */
 /* SQLite's allocation statistics take one process-wide mutex at every
  * malloc and free: the FastCGI workers' threads each have their own
  * connection, and none reads the statistics.  Set once, before SQLite
@@ -83,6 +74,15 @@ configure_sqlite(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * One connection, read once to be sure it can share the WAL index.  The
+ * panel's programs never open the database as root (privdrop.h), but a
+ * root process that does (the sqlite3 shell, say) makes a -shm that is
+ * root's for an instant before SQLite gives it to the database's owner; a
+ * connection of another user opening it in that instant would map it
+ * read-only and fail every statement after.  Such a connection is opened
+ * again.
+ */
 static sqlite3 *
 open_once(const char *path, int create, struct hk_err *err)
 {
