@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * secret.h - tokens and their digests (OpenSSL): random API keys, SHA-256
- * of what we store instead of secrets, constant-time comparison.
+ * secret.h - tokens (the kernel's randomness) and their digests
+ * (OpenSSL): random API keys, SHA-256 of what we store instead of
+ * secrets, constant-time comparison.
  */
 #ifndef HK_SECRET_H
 #define HK_SECRET_H
